@@ -1,0 +1,33 @@
+// The CLI's subcommands. main() parses; each command loads, builds, runs and reports.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace npuemu::cli {
+
+struct RunArguments {
+    std::string config;
+    std::vector<std::string> overrides;
+    std::string image;
+    uint64_t max_cycles = 10'000'000'000ull;
+    bool htif = false;
+    std::string stats_path;
+    bool quiet = false;
+};
+
+void add_run_command(CLI::App& app, RunArguments& args);
+int run_command(const RunArguments& args);
+
+struct InfoArguments {
+    std::string config;
+    std::vector<std::string> overrides;
+};
+
+void add_info_command(CLI::App& app, InfoArguments& args);
+int info_command(const InfoArguments& args);
+
+}  // namespace npuemu::cli

@@ -1,0 +1,11 @@
+// Finds a chip config given on the command line: a path, or the name of a preset in configs/ ("default", "test").
+#pragma once
+
+#include <string>
+
+namespace npuemu::cli {
+
+std::string resolve_config(const std::string& name_or_path);
+std::string default_config();
+
+}  // namespace npuemu::cli

@@ -1,0 +1,12 @@
+// Exit status of `npuemu run`: the firmware's own code when it exits, otherwise one of these (documented in the
+// README). They sit above the codes firmware commonly uses.
+#pragma once
+
+namespace npuemu::cli {
+
+constexpr int kExitCycleLimit = 124;  // like timeout(1)
+constexpr int kExitBadInput = 125;    // a bad option, config or image: nothing was simulated
+constexpr int kExitFault = 126;       // firmware fault with no handler
+constexpr int kExitDeadlock = 127;    // every running hart asleep with nothing left to wake it
+
+}  // namespace npuemu::cli

@@ -1,0 +1,42 @@
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "cli/config_lookup.h"
+#include "model/config/chip_config.h"
+#include "sdk/include/npuemu/memory_map.h"
+
+namespace npuemu::cli {
+
+void add_info_command(CLI::App& app, InfoArguments& args) {
+    CLI::App* info = app.add_subcommand("info", "Print a chip config's derived figures and memory map");
+    info->add_option("-c,--config", args.config, "Chip config: a YAML file or a preset name (default, test)");
+    info->add_option("-s,--set", args.overrides, "Override a config key: KEY.PATH=VALUE (repeatable)");
+}
+
+int info_command(const InfoArguments& args) {
+    const std::string file = resolve_config(args.config);
+    const config::ChipConfig chip = config::load_chip_config(file, args.overrides);
+    const double clock_hz = static_cast<double>(chip.clock_frequency_hz);
+    std::printf("chip '%s' (%s)\n", chip.name.c_str(), file.c_str());
+    std::printf("  tiles:              %u control cores (RV32IM), %.0f MHz, cycle %.3f ns\n", chip.tile_count,
+                clock_hz / 1e6, 1e9 / clock_hz);
+    std::printf("  core quantum:       %llu cycles (%.3f us)\n",
+                static_cast<unsigned long long>(chip.core.quantum_cycles), chip.core.quantum_cycles / clock_hz * 1e6);
+    std::printf("  local SRAM:         %llu KiB per tile, %llu KiB in all\n",
+                static_cast<unsigned long long>(chip.local_sram.size_bytes / 1024),
+                static_cast<unsigned long long>(chip.local_sram.size_bytes / 1024 * chip.tile_count));
+    std::printf("  global memory:      %llu MiB, +%u cycles per core access\n",
+                static_cast<unsigned long long>(chip.global_memory.size_bytes >> 20),
+                chip.global_memory.access_latency_cycles);
+    std::printf("  timer (mtime):      %.3f MHz\n", chip.timer.frequency_hz / 1e6);
+    std::printf("  peak core issue:    %.2f GIPS (all harts at 1 IPC)\n", chip.tile_count * clock_hz / 1e9);
+    std::printf("memory map:\n");
+    std::printf("  0x%08x  CLINT\n  0x%08x  tile-local SRAM (own tile)\n  0x%08x  UART\n  0x%08x  sim control\n"
+                "  0x%08x  chip info\n  0x%08x  tile SRAMs (tile t at +t*0x%x)\n  0x%08x  global memory\n",
+                NPUEMU_CLINT_BASE, NPUEMU_TILE_LOCAL_BASE, NPUEMU_UART_BASE, NPUEMU_SIMCTRL_BASE,
+                NPUEMU_CHIPINFO_BASE, NPUEMU_TILE_SRAM_GLOBAL_BASE, NPUEMU_TILE_LOCAL_WINDOW_BYTES,
+                NPUEMU_GLOBAL_MEM_BASE);
+    return 0;
+}
+
+}  // namespace npuemu::cli

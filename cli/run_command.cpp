@@ -1,0 +1,110 @@
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/config_lookup.h"
+#include "cli/exit_codes.h"
+#include "model/common/error.h"
+#include "model/common/stats_json.h"
+#include "model/sim/simulation.h"
+
+namespace npuemu::cli {
+
+void add_run_command(CLI::App& app, RunArguments& args) {
+    CLI::App* run = app.add_subcommand("run", "Boot a firmware image on every tile of a chip and run it");
+    run->add_option("image", args.image, "Firmware image (RV32 ELF), e.g. build/firmware/hello.elf")->required();
+    run->add_option("-c,--config", args.config, "Chip config: a YAML file or a preset name (default, test)");
+    run->add_option("-s,--set", args.overrides, "Override a config key: KEY.PATH=VALUE (repeatable)");
+    run->add_option("--max-cycles", args.max_cycles, "Stop the run after this many chip clock cycles")
+        ->capture_default_str();
+    run->add_flag("--htif", args.htif, "Map the image's tohost/fromhost symbols (RISC-V test binaries)");
+    run->add_option("--stats", args.stats_path, "Write the run's counters to this JSON file");
+    run->add_flag("-q,--quiet", args.quiet, "Print no summary (only the firmware's console)");
+}
+
+namespace {
+
+// Fails before the run, not after it, when the stats file cannot be written.
+void check_writable(const std::string& path) {
+    if (path.empty()) return;
+    const std::string probe = path + ".tmp";
+    std::ofstream out(probe, std::ios::trunc);
+    if (!out) throw Error(path + ": cannot write the stats file (does the directory exist, is it writable?)");
+    out.close();
+    std::remove(probe.c_str());
+}
+
+std::string with_commas(uint64_t value) {
+    std::string digits = std::to_string(value);
+    for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<size_t>(i), ",");
+    return digits;
+}
+
+void print_summary(sim::Simulation& simulation, const sim::RunResult& result) {
+    const auto& config = simulation.config();
+    std::FILE* out = stderr;
+    std::fprintf(out, "\nnpuemu: %s on chip '%s' (%u tiles, %.0f MHz)\n", simulation.image().path.c_str(),
+                 config.name.c_str(), config.tile_count, config.clock_frequency_hz / 1e6);
+    std::fprintf(out, "  ended:        %s [%s], exit code %d\n", result.message.c_str(),
+                 sim::outcome_name(result.outcome), result.exit_code);
+    std::fprintf(out, "  simulated:    %s cycles = %.3f us\n", with_commas(result.simulated_cycles).c_str(),
+                 static_cast<double>(result.simulated_time_ps) / 1e6);
+    std::fprintf(out, "  instructions: %s in all; per hart:", with_commas(result.instructions).c_str());
+    auto& tiles = simulation.chip().tiles();
+    for (size_t i = 0; i < tiles.size(); ++i) {
+        if (i % 8 == 0) std::fprintf(out, "\n               ");
+        std::fprintf(out, " h%zu=%s", i, with_commas(tiles[i]->core().hart().instructions()).c_str());
+    }
+    const double mips = result.wall_seconds > 0 ? static_cast<double>(result.instructions) / result.wall_seconds / 1e6
+                                                : 0.0;
+    std::fprintf(out, "\n  host:         %.3f s wall, %.1f MIPS (all harts)\n", result.wall_seconds, mips);
+}
+
+int exit_status(const sim::RunResult& result) {
+    switch (result.outcome) {
+        case sim::Outcome::Exited: return result.exit_code;
+        case sim::Outcome::Fault: return kExitFault;
+        case sim::Outcome::CycleLimit: return kExitCycleLimit;
+        case sim::Outcome::Deadlock: return kExitDeadlock;
+    }
+    return kExitFault;
+}
+
+}  // namespace
+
+int run_command(const RunArguments& args) {
+    sim::RunOptions options;
+    options.config_file = resolve_config(args.config);
+    options.overrides = args.overrides;
+    options.image_path = args.image;
+    options.max_cycles = args.max_cycles;
+    options.htif = args.htif;
+    check_writable(args.stats_path);
+
+    sim::Simulation simulation(options, std::cout);
+    const sim::RunResult result = simulation.run();
+    std::cout.flush();
+
+    if (result.outcome != sim::Outcome::Exited) {
+        std::cerr << "npuemu: " << (result.outcome == sim::Outcome::Fault ? "firmware fault: " : "") << result.message
+                  << std::endl;
+    }
+    if (!args.stats_path.empty()) {
+        nlohmann::ordered_json document;
+        document["schema"] = kStatsSchema;
+        document["schema_version"] = kStatsSchemaVersion;
+        document["npuemu_version"] = NPUEMU_VERSION;
+        document["chip"] = simulation.config().name;
+        document["image"] = args.image;
+        document["outcome"] = sim::outcome_name(result.outcome);
+        document["exit_code"] = exit_status(result);
+        document["message"] = result.message;
+        document["counters"] = stats_to_json(simulation.stats());
+        write_json_file(args.stats_path, document);
+    }
+    if (!args.quiet) print_summary(simulation, result);
+    return exit_status(result);
+}
+
+}  // namespace npuemu::cli

@@ -1,0 +1,38 @@
+#include "model/common/stats_json.h"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include "model/common/error.h"
+
+namespace npuemu {
+
+nlohmann::ordered_json stats_to_json(const StatsRegistry& stats) {
+    nlohmann::ordered_json counters = nlohmann::ordered_json::object();
+    for (const auto& [name, entry] : stats.entries()) {
+        if (entry.counter) {
+            counters[name] = *entry.counter;
+        } else {
+            const double value = entry.derived();
+            counters[name] = std::isfinite(value) ? value : 0.0;
+        }
+    }
+    return counters;
+}
+
+void write_json_file(const std::string& path, const nlohmann::ordered_json& document) {
+    const std::string temporary = path + ".tmp";
+    {
+        std::ofstream out(temporary, std::ios::trunc);
+        if (!out) throw Error(path + ": cannot write the file (does the directory exist, is it writable?)");
+        out << document.dump(2) << '\n';
+        if (!out) throw Error(path + ": error while writing");
+    }
+    if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+        std::remove(temporary.c_str());
+        throw Error(path + ": cannot move the finished file into place");
+    }
+}
+
+}  // namespace npuemu

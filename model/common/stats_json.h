@@ -1,0 +1,21 @@
+// The stats file of a run: a versioned JSON document with the run's outcome and every registered counter. It holds
+// simulated quantities only (no wall-clock time), so the same inputs give the same bytes.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "model/common/stats.h"
+
+namespace npuemu {
+
+constexpr const char* kStatsSchema = "npuemu-stats";
+constexpr int kStatsSchemaVersion = 1;
+
+// counters: {"tile0.core.instructions": 123, ...}; whole-number values are written as integers.
+nlohmann::ordered_json stats_to_json(const StatsRegistry& stats);
+// Writes atomically (a temporary file, then rename): a reader never sees half a file.
+void write_json_file(const std::string& path, const nlohmann::ordered_json& document);
+
+}  // namespace npuemu

@@ -1,0 +1,161 @@
+#include "model/core/core_module.h"
+
+#include <algorithm>
+
+namespace npuemu::core {
+
+CoreModule::CoreModule(sc_core::sc_module_name name, uint32_t hart_id, const config::CoreConfig& config,
+                       sc_core::sc_time clock_period, const ReferenceClock& timer_clock, InterruptLines& lines,
+                       soc::RunControl& run_control, const sc_core::sc_event& boot)
+    : sc_module(name),
+      socket("socket"),
+      config_(config),
+      clock_period_(clock_period),
+      timer_clock_(timer_clock),
+      lines_(lines),
+      run_control_(run_control),
+      boot_(boot),
+      hart_(hart_id, config.cpi, *this) {
+    socket.register_invalidate_direct_mem_ptr(this, &CoreModule::invalidate_direct_mem_ptr);
+    payload_.set_extension(new soc::HartIdExtension(hart_id));  // the payload owns and frees its extensions
+    SC_HAS_PROCESS(CoreModule);
+    SC_THREAD(run_thread);
+}
+
+void CoreModule::account_cycles() {
+    const uint64_t delta = hart_.cycles() - accounted_cycles_;
+    accounted_cycles_ = hart_.cycles();
+    quantum_keeper_.inc(clock_period_ * static_cast<double>(delta));
+}
+
+uint64_t CoreModule::cycles_until(const sc_core::sc_time& when) const {
+    const sc_core::sc_time now = quantum_keeper_.get_current_time();
+    if (when <= now) return 0;
+    const uint64_t period = clock_period_.value();
+    return (when.value() - now.value() + period - 1) / period;
+}
+
+void CoreModule::update_interrupt_pending() {
+    const uint64_t now_ticks = timer_clock_.ticks_at(quantum_keeper_.get_current_time());
+    hart_.set_interrupt_pending(csr::kMtip, now_ticks >= lines_.timer_compare);
+    hart_.set_interrupt_pending(csr::kMsip, lines_.software);
+    hart_.set_interrupt_pending(csr::kMeip, lines_.external);
+}
+
+void CoreModule::sleep_until_interrupt() {
+    account_cycles();
+    quantum_keeper_.sync();
+    sleeping_ = true;
+    const sc_core::sc_time start = sc_core::sc_time_stamp();
+    for (;;) {
+        update_interrupt_pending();
+        if (hart_.interrupt_wakes_wfi() || run_control_.hart_done(hart_.hart_id())) break;
+        const sc_core::sc_time deadline = timer_clock_.time_of_tick(lines_.timer_compare);
+        if (lines_.timer_compare != UINT64_MAX && deadline < sc_core::sc_max_time()) {
+            wait(deadline - sc_core::sc_time_stamp(), lines_.changed);
+        } else {
+            wait(lines_.changed);
+        }
+    }
+    sleeping_ = false;
+    // Sleeping time still counts in mcycle: the clock runs, the pipeline is idle.
+    const uint64_t slept = (sc_core::sc_time_stamp() - start).value() / clock_period_.value();
+    sleep_cycles_ += slept;
+    hart_.advance_cycles(slept);
+    accounted_cycles_ = hart_.cycles();
+    quantum_keeper_.reset();
+}
+
+void CoreModule::run_thread() {
+    wait(boot_);
+    quantum_keeper_.reset();
+    accounted_cycles_ = hart_.cycles();
+    const uint64_t quantum_cycles = config_.quantum_cycles;
+    while (!run_control_.hart_done(hart_.hart_id())) {
+        update_interrupt_pending();
+        // Run to the sync point, or to the timer deadline if that comes first.
+        uint64_t budget = std::max<uint64_t>(1, cycles_until(quantum_keeper_.get_current_time() +
+                                                             quantum_keeper_.time_to_sync()));
+        budget = std::min(budget, quantum_cycles);
+        if (lines_.timer_compare != UINT64_MAX && !(hart_.interrupt_wakes_wfi())) {
+            const uint64_t to_timer = cycles_until(timer_clock_.time_of_tick(lines_.timer_compare));
+            if (to_timer > 0) budget = std::min(budget, to_timer);
+        }
+        const Rv32Hart::StopReason reason = hart_.run(hart_.cycles() + budget);
+        account_cycles();
+        publish_counters();
+        if (reason == Rv32Hart::StopReason::Fault) {
+            run_control_.fault(hart_.hart_id(), hart_.fault()->describe());
+            break;
+        }
+        if (reason == Rv32Hart::StopReason::Wfi) {
+            sleep_until_interrupt();
+            continue;
+        }
+        if (quantum_keeper_.need_sync()) quantum_keeper_.sync();
+    }
+    publish_counters();
+}
+
+void CoreModule::publish_counters() {
+    instructions_ = hart_.instructions();
+    cycles_ = hart_.cycles();
+}
+
+bool CoreModule::request_dmi(uint32_t addr, DmiWindow& window) {
+    tlm::tlm_dmi dmi;
+    payload_.set_address(addr);
+    payload_.set_command(tlm::TLM_READ_COMMAND);
+    if (!socket->get_direct_mem_ptr(payload_, dmi)) return false;
+    if (dmi.get_start_address() > addr || dmi.get_end_address() < addr) return false;
+    window.base = static_cast<uint32_t>(dmi.get_start_address());
+    window.last = static_cast<uint32_t>(std::min<uint64_t>(dmi.get_end_address(), 0xFFFFFFFFull));
+    window.host = dmi.get_dmi_ptr();
+    window.readable = dmi.is_read_allowed();
+    window.writable = dmi.is_write_allowed();
+    const uint64_t period = clock_period_.value();
+    window.read_latency_cycles = static_cast<uint32_t>((dmi.get_read_latency().value() + period - 1) / period);
+    window.write_latency_cycles = static_cast<uint32_t>((dmi.get_write_latency().value() + period - 1) / period);
+    return true;
+}
+
+BusStatus CoreModule::device_access(tlm::tlm_command command, uint32_t addr, unsigned size_bytes, uint32_t& value,
+                                    uint64_t* extra_cycles) {
+    // Bring the shared world up to this hart's time, so device accesses of all harts happen in time order.
+    account_cycles();
+    quantum_keeper_.sync();
+    ++device_accesses_;
+    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+    payload_.set_command(command);
+    payload_.set_address(addr);
+    payload_.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
+    payload_.set_data_length(size_bytes);
+    payload_.set_streaming_width(size_bytes);
+    payload_.set_byte_enable_ptr(nullptr);
+    payload_.set_dmi_allowed(false);
+    payload_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    socket->b_transport(payload_, delay);
+    *extra_cycles = (delay.value() + clock_period_.value() - 1) / clock_period_.value();
+    return payload_.is_response_ok() ? BusStatus::Ok : BusStatus::AccessFault;
+}
+
+BusStatus CoreModule::read(uint32_t addr, unsigned size_bytes, uint32_t& value, uint64_t, uint64_t* extra_cycles) {
+    value = 0;
+    return device_access(tlm::TLM_READ_COMMAND, addr, size_bytes, value, extra_cycles);
+}
+
+BusStatus CoreModule::write(uint32_t addr, unsigned size_bytes, uint32_t value, uint64_t, uint64_t* extra_cycles) {
+    const BusStatus status = device_access(tlm::TLM_WRITE_COMMAND, addr, size_bytes, value, extra_cycles);
+    // A device write may have stopped this hart or raised an interrupt: end the block to look at both.
+    hart_.request_yield();
+    return status;
+}
+
+uint64_t CoreModule::mtime(uint64_t) {
+    account_cycles();
+    return timer_clock_.ticks_at(quantum_keeper_.get_current_time());
+}
+
+void CoreModule::invalidate_direct_mem_ptr(sc_dt::uint64, sc_dt::uint64) { hart_.invalidate_dmi(); }
+
+}  // namespace npuemu::core

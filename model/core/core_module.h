@@ -1,0 +1,89 @@
+// A control core in the chip: runs an Rv32Hart in an SC_THREAD, loosely timed with temporal decoupling. Memories are
+// reached through DMI (no SystemC call per load), devices through b_transport after a sync, so device accesses from
+// different harts happen in simulated-time order. The block a hart runs ends at the quantum or at the next timer
+// deadline, so a timer interrupt is taken at its exact cycle.
+#pragma once
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+#include <cstdint>
+#include <memory>
+
+#include "model/common/reference_clock.h"
+#include "model/config/chip_config.h"
+#include "model/core/hart_bus.h"
+#include "model/core/interrupt_lines.h"
+#include "model/core/rv32_hart.h"
+#include "model/soc/hart_id_extension.h"
+#include "model/soc/run_control.h"
+
+namespace npuemu::core {
+
+class CoreModule : public sc_core::sc_module, private HartBus {
+public:
+    tlm_utils::simple_initiator_socket<CoreModule> socket;
+
+    CoreModule(sc_core::sc_module_name name, uint32_t hart_id, const config::CoreConfig& config,
+               sc_core::sc_time clock_period, const ReferenceClock& timer_clock, InterruptLines& lines,
+               soc::RunControl& run_control, const sc_core::sc_event& boot);
+
+    void set_start_pc(uint32_t pc) { hart_.reset(pc); }
+    Rv32Hart& hart() { return hart_; }
+    const Rv32Hart& hart() const { return hart_; }
+    bool sleeping() const { return sleeping_; }
+
+    const uint64_t* instructions_counter() const { return &instructions_; }
+    const uint64_t* cycles_counter() const { return &cycles_; }
+    const uint64_t* sleep_cycles_counter() const { return &sleep_cycles_; }
+    const uint64_t* device_accesses_counter() const { return &device_accesses_; }
+
+private:
+    // The quantum keeper, plus how far it is to the next sync point (to size a block).
+    class QuantumKeeper : public tlm_utils::tlm_quantumkeeper {
+    public:
+        sc_core::sc_time time_to_sync() const {
+            const sc_core::sc_time now = get_current_time();
+            return m_next_sync_point > now ? m_next_sync_point - now : sc_core::SC_ZERO_TIME;
+        }
+    };
+
+    void run_thread();
+    void account_cycles();  // moves cycles the hart ran into the quantum keeper's local time
+    void update_interrupt_pending();
+    void sleep_until_interrupt();
+    uint64_t cycles_until(const sc_core::sc_time& when) const;
+    void publish_counters();
+
+    // HartBus
+    bool request_dmi(uint32_t addr, DmiWindow& window) override;
+    BusStatus read(uint32_t addr, unsigned size_bytes, uint32_t& value, uint64_t elapsed_cycles,
+                   uint64_t* extra_cycles) override;
+    BusStatus write(uint32_t addr, unsigned size_bytes, uint32_t value, uint64_t elapsed_cycles,
+                    uint64_t* extra_cycles) override;
+    uint64_t mtime(uint64_t elapsed_cycles) override;
+    BusStatus device_access(tlm::tlm_command command, uint32_t addr, unsigned size_bytes, uint32_t& value,
+                            uint64_t* extra_cycles);
+    void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
+
+    config::CoreConfig config_;
+    sc_core::sc_time clock_period_;
+    const ReferenceClock& timer_clock_;
+    InterruptLines& lines_;
+    soc::RunControl& run_control_;
+    const sc_core::sc_event& boot_;  // the hart starts when the image is loaded
+    Rv32Hart hart_;
+    QuantumKeeper quantum_keeper_;
+    tlm::tlm_generic_payload payload_;
+    uint64_t accounted_cycles_ = 0;  // hart cycles already added to the quantum keeper
+    bool sleeping_ = false;
+
+    uint64_t instructions_ = 0;
+    uint64_t cycles_ = 0;
+    uint64_t sleep_cycles_ = 0;
+    uint64_t device_accesses_ = 0;
+};
+
+}  // namespace npuemu::core

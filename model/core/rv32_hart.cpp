@@ -1,0 +1,537 @@
+#include "model/core/rv32_hart.h"
+
+#include <cstdio>
+#include <cstring>
+
+namespace npuemu::core {
+
+namespace {
+
+inline uint32_t bits(uint32_t value, unsigned hi, unsigned lo) { return (value >> lo) & ((1u << (hi - lo + 1)) - 1); }
+inline int32_t sign_extend(uint32_t value, unsigned width) {
+    const uint32_t shift = 32 - width;
+    return static_cast<int32_t>(value << shift) >> shift;
+}
+inline uint32_t imm_i(uint32_t in) { return static_cast<uint32_t>(static_cast<int32_t>(in) >> 20); }
+inline uint32_t imm_s(uint32_t in) {
+    return static_cast<uint32_t>(sign_extend((bits(in, 31, 25) << 5) | bits(in, 11, 7), 12));
+}
+inline uint32_t imm_b(uint32_t in) {
+    const uint32_t value = (bits(in, 31, 31) << 12) | (bits(in, 7, 7) << 11) | (bits(in, 30, 25) << 5) |
+                           (bits(in, 11, 8) << 1);
+    return static_cast<uint32_t>(sign_extend(value, 13));
+}
+inline uint32_t imm_j(uint32_t in) {
+    const uint32_t value = (bits(in, 31, 31) << 20) | (bits(in, 19, 12) << 12) | (bits(in, 20, 20) << 11) |
+                           (bits(in, 30, 21) << 1);
+    return static_cast<uint32_t>(sign_extend(value, 21));
+}
+
+constexpr uint32_t kOpLoad = 0x03, kOpMiscMem = 0x0F, kOpImm = 0x13, kOpAuipc = 0x17, kOpStore = 0x23,
+                   kOpReg = 0x33, kOpLui = 0x37, kOpBranch = 0x63, kOpJalr = 0x67, kOpJal = 0x6F, kOpSystem = 0x73;
+
+}  // namespace
+
+const char* exception_name(uint32_t code) {
+    switch (code) {
+        case 0: return "instruction address misaligned";
+        case 1: return "instruction access fault";
+        case 2: return "illegal instruction";
+        case 3: return "breakpoint";
+        case 4: return "load address misaligned";
+        case 5: return "load access fault";
+        case 6: return "store address misaligned";
+        case 7: return "store access fault";
+        case 11: return "environment call from M-mode";
+        default: return "unknown exception";
+    }
+}
+
+const char* interrupt_name(uint32_t code) {
+    switch (code) {
+        case 3: return "machine software interrupt";
+        case 7: return "machine timer interrupt";
+        case 11: return "machine external interrupt";
+        default: return "unknown interrupt";
+    }
+}
+
+std::string HartFault::describe() const {
+    char text[256];
+    std::snprintf(text, sizeof text,
+                  "hart %u: unhandled %s (mcause %u) at pc 0x%08x, instruction 0x%08x, mtval 0x%08x "
+                  "(no trap handler installed: mtvec does not point to executable memory)",
+                  hart_id, exception_name(cause), cause, pc, instruction, tval);
+    return text;
+}
+
+Rv32Hart::Rv32Hart(uint32_t hart_id, const CpiTable& cpi, HartBus& bus) : hart_id_(hart_id), cpi_(cpi), bus_(bus) {}
+
+void Rv32Hart::reset(uint32_t start_pc) {
+    x_.fill(0);
+    pc_ = start_pc;
+    mstatus_ = csr::kMstatusMpp;
+    mie_ = mip_ = mtvec_ = mscratch_ = mepc_ = mcause_ = mtval_ = 0;
+    fault_.reset();
+    stop_ = false;
+}
+
+void Rv32Hart::set_interrupt_pending(uint32_t mip_bit, bool level) {
+    if (level) mip_ |= mip_bit; else mip_ &= ~mip_bit;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Memory access: DMI windows first, the bus's slow path otherwise.
+
+const DmiWindow* Rv32Hart::find_window(uint32_t addr, unsigned size, bool for_write) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        for (unsigned i = 0; i < window_count_; ++i) {
+            const DmiWindow& w = windows_[i];
+            if (addr >= w.base && addr <= w.last && w.last - addr >= size - 1) {
+                if (for_write ? w.writable : w.readable) return &w;
+            }
+        }
+        if (attempt) break;
+        DmiWindow granted;
+        if (!bus_.request_dmi(addr, granted)) return nullptr;
+        unsigned slot = window_count_ < kMaxWindows ? window_count_++ : next_window_victim_++ % kMaxWindows;
+        if (fetch_window_ == &windows_[slot]) fetch_window_ = nullptr;
+        windows_[slot] = granted;
+    }
+    return nullptr;
+}
+
+bool Rv32Hart::fetch(uint32_t addr, uint32_t& instruction) {
+    const DmiWindow* w = fetch_window_;
+    if (!w || addr < w->base || addr > w->last - 3) {
+        w = find_window(addr, 4, false);
+        fetch_window_ = w;
+    }
+    if (w) {
+        std::memcpy(&instruction, w->host + (addr - w->base), 4);
+        return true;
+    }
+    uint64_t extra = 0;
+    if (bus_.read(addr, 4, instruction, cycles_since_block_start(), &extra) != BusStatus::Ok) return false;
+    cycles_ += extra;
+    return true;
+}
+
+template <typename T>
+bool Rv32Hart::load(uint32_t addr, T& value) {
+    if (addr & (sizeof(T) - 1)) {
+        raise_exception(ExceptionCause::LoadAddressMisaligned, addr);
+        return false;
+    }
+    if (const DmiWindow* w = find_window(addr, sizeof(T), false)) {
+        std::memcpy(&value, w->host + (addr - w->base), sizeof(T));
+        cycles_ += w->read_latency_cycles;
+        return true;
+    }
+    uint32_t word = 0;
+    uint64_t extra = 0;
+    if (bus_.read(addr, sizeof(T), word, cycles_since_block_start(), &extra) != BusStatus::Ok) {
+        raise_exception(ExceptionCause::LoadAccessFault, addr);
+        return false;
+    }
+    cycles_ += extra;
+    value = static_cast<T>(word);
+    return true;
+}
+
+template <typename T>
+bool Rv32Hart::store(uint32_t addr, T value) {
+    if (addr & (sizeof(T) - 1)) {
+        raise_exception(ExceptionCause::StoreAddressMisaligned, addr);
+        return false;
+    }
+    if (const DmiWindow* w = find_window(addr, sizeof(T), true)) {
+        std::memcpy(w->host + (addr - w->base), &value, sizeof(T));
+        cycles_ += w->write_latency_cycles;
+        return true;
+    }
+    uint64_t extra = 0;
+    if (bus_.write(addr, sizeof(T), static_cast<uint32_t>(value), cycles_since_block_start(), &extra) !=
+        BusStatus::Ok) {
+        raise_exception(ExceptionCause::StoreAccessFault, addr);
+        return false;
+    }
+    cycles_ += extra;
+    return true;
+}
+
+bool Rv32Hart::is_executable(uint32_t addr) {
+    if (find_window(addr, 4, false)) return true;
+    uint32_t ignored = 0;
+    uint64_t extra = 0;
+    return bus_.read(addr, 4, ignored, cycles_since_block_start(), &extra) == BusStatus::Ok;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Traps
+
+void Rv32Hart::fail(uint32_t cause, uint32_t tval) {
+    HartFault f;
+    f.hart_id = hart_id_;
+    f.pc = pc_;
+    f.cause = cause;
+    f.tval = tval;
+    uint32_t raw = 0;
+    if (const DmiWindow* w = find_window(pc_, 4, false)) std::memcpy(&raw, w->host + (pc_ - w->base), 4);
+    f.instruction = raw;
+    fault_ = f;
+    stop_reason_ = StopReason::Fault;
+    stop_ = true;
+}
+
+void Rv32Hart::enter_trap(uint32_t cause_value, uint32_t tval, bool is_interrupt) {
+    const uint32_t base = mtvec_ & ~3u;
+    const bool vectored = (mtvec_ & 3u) == 1;
+    const uint32_t code = cause_value & 0x7FFFFFFFu;
+    const uint32_t target = (vectored && is_interrupt) ? base + 4 * code : base;
+    if (!is_executable(target)) {
+        fail(cause_value, tval);
+        return;
+    }
+    mepc_ = pc_;
+    mcause_ = cause_value;
+    mtval_ = tval;
+    const bool mie = mstatus_ & csr::kMstatusMie;
+    mstatus_ = (mstatus_ & ~(csr::kMstatusMie | csr::kMstatusMpie)) | (mie ? csr::kMstatusMpie : 0) | csr::kMstatusMpp;
+    next_pc_ = target;
+    pc_ = target;
+    cycles_ += cpi_.system_cycles;
+    ++traps_taken_;
+}
+
+void Rv32Hart::raise_exception(ExceptionCause cause, uint32_t tval) {
+    enter_trap(static_cast<uint32_t>(cause), tval, false);
+}
+
+bool Rv32Hart::take_pending_interrupt() {
+    if (!(mstatus_ & csr::kMstatusMie)) return false;
+    const uint32_t pending = mip_ & mie_;
+    if (!pending) return false;
+    // Priority order of the privileged spec: MEI > MSI > MTI.
+    InterruptCause cause = (pending & csr::kMeip)   ? InterruptCause::MachineExternal
+                           : (pending & csr::kMsip) ? InterruptCause::MachineSoftware
+                                                    : InterruptCause::MachineTimer;
+    enter_trap(0x80000000u | static_cast<uint32_t>(cause), 0, true);
+    if (!stop_) ++interrupts_taken_;
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// CSRs
+
+bool Rv32Hart::read_csr(uint16_t number, uint32_t& value) {
+    const uint64_t mcycle = cycles_ + mcycle_offset_;
+    const uint64_t minstret = instret_ + minstret_offset_;
+    switch (number) {
+        case csr::kMstatus: value = mstatus_; return true;
+        case csr::kMisa: value = csr::kMisaValue; return true;
+        case csr::kMie: value = mie_; return true;
+        case csr::kMtvec: value = mtvec_; return true;
+        case csr::kMscratch: value = mscratch_; return true;
+        case csr::kMepc: value = mepc_; return true;
+        case csr::kMcause: value = mcause_; return true;
+        case csr::kMtval: value = mtval_; return true;
+        case csr::kMip: value = mip_; return true;
+        case csr::kMcycle: case csr::kCycle: value = static_cast<uint32_t>(mcycle); return true;
+        case csr::kMcycleh: case csr::kCycleh: value = static_cast<uint32_t>(mcycle >> 32); return true;
+        case csr::kMinstret: case csr::kInstret: value = static_cast<uint32_t>(minstret); return true;
+        case csr::kMinstreth: case csr::kInstreth: value = static_cast<uint32_t>(minstret >> 32); return true;
+        case csr::kTime: value = static_cast<uint32_t>(bus_.mtime(cycles_since_block_start())); return true;
+        case csr::kTimeh: value = static_cast<uint32_t>(bus_.mtime(cycles_since_block_start()) >> 32); return true;
+        case csr::kMvendorid: case csr::kMarchid: case csr::kMconfigptr: value = 0; return true;
+        case csr::kMimpid: value = 1; return true;
+        case csr::kMhartid: value = hart_id_; return true;
+        default: return false;
+    }
+}
+
+bool Rv32Hart::write_csr(uint16_t number, uint32_t value) {
+    switch (number) {
+        case csr::kMstatus:
+            mstatus_ = (value & (csr::kMstatusMie | csr::kMstatusMpie)) | csr::kMstatusMpp;
+            return true;
+        case csr::kMisa: return true;  // WARL, not writable here
+        case csr::kMie: mie_ = value & csr::kInterruptBits; return true;
+        case csr::kMtvec: mtvec_ = (value & 3u) <= 1 ? value : (value & ~3u); return true;  // modes 0 and 1 only
+        case csr::kMscratch: mscratch_ = value; return true;
+        case csr::kMepc: mepc_ = value & ~3u; return true;  // IALIGN=32
+        case csr::kMcause: mcause_ = value; return true;
+        case csr::kMtval: mtval_ = value; return true;
+        case csr::kMip: return true;  // MSIP/MTIP/MEIP are driven by the CLINT and external lines: read-only here
+        case csr::kMcycle: {
+            const uint64_t now = cycles_ + mcycle_offset_;
+            mcycle_offset_ = static_cast<int64_t>(((now & ~0xFFFFFFFFull) | value) - cycles_);
+            return true;
+        }
+        case csr::kMcycleh: {
+            const uint64_t now = cycles_ + mcycle_offset_;
+            mcycle_offset_ = static_cast<int64_t>(((uint64_t(value) << 32) | (now & 0xFFFFFFFFull)) - cycles_);
+            return true;
+        }
+        case csr::kMinstret: {
+            const uint64_t now = instret_ + minstret_offset_;
+            minstret_offset_ = static_cast<int64_t>(((now & ~0xFFFFFFFFull) | value) - instret_);
+            return true;
+        }
+        case csr::kMinstreth: {
+            const uint64_t now = instret_ + minstret_offset_;
+            minstret_offset_ = static_cast<int64_t>(((uint64_t(value) << 32) | (now & 0xFFFFFFFFull)) - instret_);
+            return true;
+        }
+        default: return false;
+    }
+}
+
+void Rv32Hart::execute_csr(uint32_t in) {
+    const uint32_t funct3 = bits(in, 14, 12);
+    const uint32_t rd = bits(in, 11, 7);
+    const uint32_t rs1 = bits(in, 19, 15);
+    const uint16_t number = static_cast<uint16_t>(in >> 20);
+    const bool immediate = funct3 & 4;
+    const uint32_t operand = immediate ? rs1 : x_[rs1];
+    const uint32_t op = funct3 & 3;  // 1 = write, 2 = set, 3 = clear
+    const bool writes = op == 1 || rs1 != 0;
+    const bool reads = op != 1 || rd != 0;
+    const bool read_only = (number >> 10) == 3;
+    uint32_t old_value = 0;
+    if (writes && read_only) { raise_exception(ExceptionCause::IllegalInstruction, in); return; }
+    if (reads || op != 1) {
+        if (!read_csr(number, old_value)) { raise_exception(ExceptionCause::IllegalInstruction, in); return; }
+    }
+    if (writes) {
+        const uint32_t new_value = op == 1 ? operand : op == 2 ? (old_value | operand) : (old_value & ~operand);
+        if (!write_csr(number, new_value)) { raise_exception(ExceptionCause::IllegalInstruction, in); return; }
+        // A write to mstatus or mie may unmask a pending interrupt: leave the block so it is taken at once.
+        if (number == csr::kMstatus || number == csr::kMie) request_yield();
+    }
+    if (rd) x_[rd] = old_value;
+    cycles_ += cpi_.csr_cycles;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Execution
+
+void Rv32Hart::jump_to(uint32_t target, uint32_t link_rd, uint32_t link_value) {
+    if (target & 3u) {
+        raise_exception(ExceptionCause::InstructionAddressMisaligned, target);
+        return;
+    }
+    if (link_rd) x_[link_rd] = link_value;
+    next_pc_ = target;
+}
+
+Rv32Hart::StopReason Rv32Hart::run(uint64_t cycle_limit) {
+    stop_ = false;
+    stop_reason_ = StopReason::CycleLimit;
+    block_start_cycles_ = cycles_;
+    take_pending_interrupt();
+    while (!stop_ && cycles_ < cycle_limit) execute();
+    return stop_ ? stop_reason_ : StopReason::CycleLimit;
+}
+
+Rv32Hart::StopReason Rv32Hart::step() {
+    stop_ = false;
+    stop_reason_ = StopReason::CycleLimit;
+    block_start_cycles_ = cycles_;
+    if (!take_pending_interrupt()) execute();
+    return stop_ ? stop_reason_ : StopReason::CycleLimit;
+}
+
+void Rv32Hart::execute() {
+    uint32_t in = 0;
+    if (!fetch(pc_, in)) {
+        raise_exception(ExceptionCause::InstructionAccessFault, pc_);
+        return;
+    }
+    next_pc_ = pc_ + 4;
+    const uint32_t rd = bits(in, 11, 7);
+    const uint32_t funct3 = bits(in, 14, 12);
+    const uint32_t rs1 = bits(in, 19, 15);
+    const uint32_t rs2 = bits(in, 24, 20);
+    const uint32_t funct7 = in >> 25;
+    const uint32_t a = x_[rs1];
+    const uint32_t b = x_[rs2];
+    const uint64_t traps_before = traps_taken_;
+
+    switch (in & 0x7F) {
+        case kOpLui:
+            if (rd) x_[rd] = in & 0xFFFFF000u;
+            cycles_ += cpi_.alu_cycles;
+            break;
+        case kOpAuipc:
+            if (rd) x_[rd] = pc_ + (in & 0xFFFFF000u);
+            cycles_ += cpi_.alu_cycles;
+            break;
+        case kOpJal:
+            jump_to(pc_ + imm_j(in), rd, pc_ + 4);
+            cycles_ += cpi_.jump_cycles;
+            break;
+        case kOpJalr:
+            if (funct3 != 0) goto illegal;
+            jump_to((a + imm_i(in)) & ~1u, rd, pc_ + 4);
+            cycles_ += cpi_.jump_cycles;
+            break;
+        case kOpBranch: {
+            bool taken;
+            switch (funct3) {
+                case 0: taken = a == b; break;
+                case 1: taken = a != b; break;
+                case 4: taken = static_cast<int32_t>(a) < static_cast<int32_t>(b); break;
+                case 5: taken = static_cast<int32_t>(a) >= static_cast<int32_t>(b); break;
+                case 6: taken = a < b; break;
+                case 7: taken = a >= b; break;
+                default: goto illegal;
+            }
+            if (taken) {
+                jump_to(pc_ + imm_b(in), 0, 0);
+                cycles_ += cpi_.branch_taken_cycles;
+            } else {
+                cycles_ += cpi_.branch_not_taken_cycles;
+            }
+            break;
+        }
+        case kOpLoad: {
+            const uint32_t addr = a + imm_i(in);
+            uint32_t value = 0;
+            bool ok;
+            switch (funct3) {
+                case 0: { int8_t v; ok = load(addr, v); value = static_cast<uint32_t>(static_cast<int32_t>(v)); break; }
+                case 1: { int16_t v; ok = load(addr, v); value = static_cast<uint32_t>(static_cast<int32_t>(v)); break; }
+                case 2: { uint32_t v; ok = load(addr, v); value = v; break; }
+                case 4: { uint8_t v; ok = load(addr, v); value = v; break; }
+                case 5: { uint16_t v; ok = load(addr, v); value = v; break; }
+                default: goto illegal;
+            }
+            if (ok && rd) x_[rd] = value;
+            cycles_ += cpi_.load_cycles;
+            break;
+        }
+        case kOpStore: {
+            const uint32_t addr = a + imm_s(in);
+            switch (funct3) {
+                case 0: store(addr, static_cast<uint8_t>(b)); break;
+                case 1: store(addr, static_cast<uint16_t>(b)); break;
+                case 2: store(addr, b); break;
+                default: goto illegal;
+            }
+            cycles_ += cpi_.store_cycles;
+            break;
+        }
+        case kOpImm: {
+            const uint32_t imm = imm_i(in);
+            uint32_t value;
+            switch (funct3) {
+                case 0: value = a + imm; break;
+                case 2: value = static_cast<int32_t>(a) < static_cast<int32_t>(imm); break;
+                case 3: value = a < imm; break;
+                case 4: value = a ^ imm; break;
+                case 6: value = a | imm; break;
+                case 7: value = a & imm; break;
+                case 1:
+                    if (funct7 != 0) goto illegal;
+                    value = a << rs2;
+                    break;
+                case 5:
+                    if (funct7 == 0) value = a >> rs2;
+                    else if (funct7 == 0x20) value = static_cast<uint32_t>(static_cast<int32_t>(a) >> rs2);
+                    else goto illegal;
+                    break;
+                default: goto illegal;
+            }
+            if (rd) x_[rd] = value;
+            cycles_ += cpi_.alu_cycles;
+            break;
+        }
+        case kOpReg: {
+            uint32_t value;
+            if (funct7 == 0x01) {  // M extension
+                const int32_t sa = static_cast<int32_t>(a), sb = static_cast<int32_t>(b);
+                switch (funct3) {
+                    case 0: value = a * b; break;
+                    case 1: value = static_cast<uint32_t>((int64_t(sa) * int64_t(sb)) >> 32); break;
+                    case 2: value = static_cast<uint32_t>((int64_t(sa) * int64_t(uint64_t(b))) >> 32); break;
+                    case 3: value = static_cast<uint32_t>((uint64_t(a) * uint64_t(b)) >> 32); break;
+                    case 4:
+                        value = b == 0 ? 0xFFFFFFFFu
+                                : (sa == INT32_MIN && sb == -1) ? a
+                                                                 : static_cast<uint32_t>(sa / sb);
+                        break;
+                    case 5: value = b == 0 ? 0xFFFFFFFFu : a / b; break;
+                    case 6:
+                        value = b == 0 ? a : (sa == INT32_MIN && sb == -1) ? 0 : static_cast<uint32_t>(sa % sb);
+                        break;
+                    default: value = b == 0 ? a : a % b; break;
+                }
+                cycles_ += funct3 < 4 ? cpi_.mul_cycles : cpi_.div_cycles;
+            } else if (funct7 == 0x00 || funct7 == 0x20) {
+                const bool alt = funct7 == 0x20;
+                switch (funct3) {
+                    case 0: value = alt ? a - b : a + b; break;
+                    case 1: if (alt) goto illegal; value = a << (b & 31); break;
+                    case 2: if (alt) goto illegal; value = static_cast<int32_t>(a) < static_cast<int32_t>(b); break;
+                    case 3: if (alt) goto illegal; value = a < b; break;
+                    case 4: if (alt) goto illegal; value = a ^ b; break;
+                    case 5:
+                        value = alt ? static_cast<uint32_t>(static_cast<int32_t>(a) >> (b & 31)) : a >> (b & 31);
+                        break;
+                    case 6: if (alt) goto illegal; value = a | b; break;
+                    default: if (alt) goto illegal; value = a & b; break;
+                }
+                cycles_ += cpi_.alu_cycles;
+            } else {
+                goto illegal;
+            }
+            if (rd) x_[rd] = value;
+            break;
+        }
+        case kOpMiscMem:
+            if (funct3 > 1) goto illegal;  // fence and fence.i: memory is coherent in this model
+            cycles_ += cpi_.fence_cycles;
+            break;
+        case kOpSystem:
+            if (funct3 == 0) {
+                if (rd != 0 || rs1 != 0) goto illegal;
+                switch (in >> 20) {
+                    case 0x000: raise_exception(ExceptionCause::EcallFromM, 0); break;
+                    case 0x001: raise_exception(ExceptionCause::Breakpoint, pc_); break;
+                    case 0x302: {  // mret
+                        const bool mpie = mstatus_ & csr::kMstatusMpie;
+                        mstatus_ = (mstatus_ & ~csr::kMstatusMie) | (mpie ? csr::kMstatusMie : 0) |
+                                   csr::kMstatusMpie | csr::kMstatusMpp;
+                        next_pc_ = mepc_;
+                        cycles_ += cpi_.system_cycles;
+                        request_yield();  // MIE may be set again: check interrupts before going on
+                        break;
+                    }
+                    case 0x105:  // wfi
+                        cycles_ += cpi_.system_cycles;
+                        if (!interrupt_wakes_wfi()) {
+                            ++wfi_count_;
+                            stop_reason_ = StopReason::Wfi;
+                            stop_ = true;
+                        }
+                        break;
+                    default: goto illegal;
+                }
+            } else if (funct3 != 4) {
+                execute_csr(in);
+            } else {
+                goto illegal;
+            }
+            break;
+        default:
+        illegal:
+            raise_exception(ExceptionCause::IllegalInstruction, in);
+            break;
+    }
+    if (traps_taken_ != traps_before || fault_) return;  // trap entry already set pc_ (or the hart is dead)
+    pc_ = next_pc_;
+    ++instret_;
+}
+
+}  // namespace npuemu::core

@@ -1,0 +1,127 @@
+// RV32IM + Zicsr instruction-set simulator of one control core, machine mode only. Plain C++ with no SystemC, so it
+// is unit-tested directly; model/core/core_module.h runs it inside the chip. It executes in blocks: run() goes
+// until the hart's cycle counter reaches a limit (the quantum or the next timer deadline) or something needs the
+// outside world (wfi, a device access that asked to yield, a fatal fault).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "model/core/cpi_table.h"
+#include "model/core/csr_numbers.h"
+#include "model/core/hart_bus.h"
+
+namespace npuemu::core {
+
+// A trap the firmware could not handle: no handler installed, or the handler itself is not executable.
+struct HartFault {
+    uint32_t hart_id = 0;
+    uint32_t pc = 0;
+    uint32_t instruction = 0;  // raw bits at pc, 0 if they could not be fetched
+    uint32_t cause = 0;        // mcause exception code
+    uint32_t tval = 0;         // mtval
+    std::string describe() const;  // one line: hart, pc, instruction, cause, tval
+};
+
+class Rv32Hart {
+public:
+    enum class StopReason {
+        CycleLimit,  // reached the cycle limit given to run()
+        Yield,       // something asked to leave the block early (device access, CSR write that may unmask an IRQ)
+        Wfi,         // executed wfi with no enabled interrupt pending: wait for one
+        Fault,       // unrecoverable firmware fault: see fault()
+    };
+
+    Rv32Hart(uint32_t hart_id, const CpiTable& cpi, HartBus& bus);
+
+    void reset(uint32_t start_pc);
+    StopReason run(uint64_t cycle_limit);
+    StopReason step();  // exactly one instruction (or one trap entry)
+
+    // Called from inside a bus access to end the current block once the instruction completes.
+    void request_yield() { stop_reason_ = StopReason::Yield; stop_ = true; }
+    // Level of an interrupt line as seen in mip (csr::kMsip, kMtip, kMeip).
+    void set_interrupt_pending(uint32_t mip_bit, bool level);
+    bool interrupt_wakes_wfi() const { return (mip_ & mie_ & csr::kInterruptBits) != 0; }
+    // Drops every cached DMI window (a target revoked its pointers).
+    void invalidate_dmi() { window_count_ = 0; fetch_window_ = nullptr; }
+
+    uint32_t hart_id() const { return hart_id_; }
+    uint32_t pc() const { return pc_; }
+    void set_pc(uint32_t pc) { pc_ = pc; }
+    uint32_t reg(unsigned index) const { return x_[index & 31]; }
+    void set_reg(unsigned index, uint32_t value) { if (index & 31) x_[index & 31] = value; }
+    // Internal, monotonic cycle and instruction counts (firmware writes to mcycle/minstret do not change these).
+    uint64_t cycles() const { return cycles_; }
+    uint64_t instructions() const { return instret_; }
+    // Cycles that passed outside instruction execution (sleeping in wfi): they count in mcycle.
+    void advance_cycles(uint64_t cycles) { cycles_ += cycles; }
+    uint64_t cycles_since_block_start() const { return cycles_ - block_start_cycles_; }
+    const std::optional<HartFault>& fault() const { return fault_; }
+
+    // CSR access as the firmware sees it (for tests and debuggers). Returns false for a CSR that does not exist.
+    bool read_csr(uint16_t number, uint32_t& value);
+    bool write_csr(uint16_t number, uint32_t value);
+
+    // Statistics, read by the registry.
+    const uint64_t* traps_taken_counter() const { return &traps_taken_; }
+    const uint64_t* interrupts_taken_counter() const { return &interrupts_taken_; }
+    const uint64_t* wfi_counter() const { return &wfi_count_; }
+
+private:
+    void execute();
+    bool take_pending_interrupt();
+    void raise_exception(ExceptionCause cause, uint32_t tval);
+    void enter_trap(uint32_t cause_value, uint32_t tval, bool is_interrupt);
+    void fail(uint32_t cause, uint32_t tval);
+    bool is_executable(uint32_t addr);
+
+    bool fetch(uint32_t addr, uint32_t& instruction);
+    template <typename T> bool load(uint32_t addr, T& value);
+    template <typename T> bool store(uint32_t addr, T value);
+    const DmiWindow* find_window(uint32_t addr, unsigned size, bool for_write);
+
+    void execute_csr(uint32_t instruction);
+    void jump_to(uint32_t target, uint32_t link_rd, uint32_t link_value);
+
+    uint32_t hart_id_;
+    CpiTable cpi_;
+    HartBus& bus_;
+
+    std::array<uint32_t, 32> x_{};
+    uint32_t pc_ = 0;
+    uint32_t next_pc_ = 0;
+
+    uint64_t cycles_ = 0;
+    uint64_t instret_ = 0;
+    uint64_t block_start_cycles_ = 0;
+    int64_t mcycle_offset_ = 0;    // mcycle = cycles_ + offset (firmware may write mcycle)
+    int64_t minstret_offset_ = 0;
+
+    uint32_t mstatus_ = csr::kMstatusMpp;
+    uint32_t mie_ = 0;
+    uint32_t mip_ = 0;
+    uint32_t mtvec_ = 0;
+    uint32_t mscratch_ = 0;
+    uint32_t mepc_ = 0;
+    uint32_t mcause_ = 0;
+    uint32_t mtval_ = 0;
+
+    bool stop_ = false;
+    StopReason stop_reason_ = StopReason::CycleLimit;
+    std::optional<HartFault> fault_;
+
+    static constexpr unsigned kMaxWindows = 8;
+    std::array<DmiWindow, kMaxWindows> windows_{};
+    unsigned window_count_ = 0;
+    unsigned next_window_victim_ = 0;
+    const DmiWindow* fetch_window_ = nullptr;
+
+    uint64_t traps_taken_ = 0;
+    uint64_t interrupts_taken_ = 0;
+    uint64_t wfi_count_ = 0;
+};
+
+}  // namespace npuemu::core

@@ -1,0 +1,67 @@
+// One run of a firmware image on a chip: load the config and the image, build the chip, simulate up to the cycle
+// limit, and say how it ended. SystemC elaborates once per process, so a process makes at most one Simulation.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "model/common/stats.h"
+#include "model/config/chip_config.h"
+#include "model/loader/elf_image.h"
+#include "model/soc/chip.h"
+
+namespace npuemu::sim {
+
+struct RunOptions {
+    std::string config_file;
+    std::vector<std::string> overrides;  // "key.path=value"
+    std::string image_path;
+    uint64_t max_cycles = 10'000'000'000ull;  // in chip clock cycles; every run has a limit
+    bool htif = false;                        // map the image's tohost/fromhost symbols to an HTIF device
+};
+
+enum class Outcome {
+    Exited,      // every hart exited (or one ended the run): exit_code is the firmware's
+    Fault,       // a hart took a trap with no handler
+    CycleLimit,  // max_cycles reached first
+    Deadlock,    // nothing left to happen: the harts still running all sleep with no wake-up pending
+};
+
+struct RunResult {
+    Outcome outcome = Outcome::Exited;
+    int exit_code = 0;
+    std::string message;  // how it ended, one line (the fault description for a fault)
+    uint64_t simulated_time_ps = 0;
+    uint64_t simulated_cycles = 0;
+    uint64_t instructions = 0;
+    double wall_seconds = 0;
+};
+
+const char* outcome_name(Outcome outcome);
+
+class Simulation {
+public:
+    Simulation(const RunOptions& options, std::ostream& console);
+
+    RunResult run();
+
+    const config::ChipConfig& config() const { return config_; }
+    const loader::ElfImage& image() const { return image_; }
+    soc::Chip& chip() { return *chip_; }
+    const StatsRegistry& stats() const { return stats_; }
+
+private:
+    RunOptions options_;
+    config::ChipConfig config_;
+    loader::ElfImage image_;
+    std::unique_ptr<soc::Chip> chip_;
+    StatsRegistry stats_;
+    uint64_t simulated_time_ps_ = 0;
+    uint64_t simulated_cycles_ = 0;
+};
+
+}  // namespace npuemu::sim

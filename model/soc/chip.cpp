@@ -1,0 +1,135 @@
+#include "model/soc/chip.h"
+
+#include <iomanip>
+#include <sstream>
+
+#include "model/common/error.h"
+#include "sdk/include/npuemu/memory_map.h"
+
+namespace npuemu::soc {
+
+namespace {
+
+std::vector<core::InterruptLines*> interrupt_lines_of(std::vector<std::unique_ptr<Tile>>& tiles) {
+    std::vector<core::InterruptLines*> lines;
+    for (auto& tile : tiles) lines.push_back(&tile->interrupt_lines());
+    return lines;
+}
+
+std::string hex(uint64_t value) {
+    std::ostringstream text;
+    text << "0x" << std::hex << std::setw(8) << std::setfill('0') << value;
+    return text.str();
+}
+
+}  // namespace
+
+Chip::Chip(sc_core::sc_module_name name, const config::ChipConfig& config, std::ostream& console,
+           std::optional<HtifAddresses> htif)
+    : sc_module(name),
+      config_(config),
+      run_control_(config.tile_count),
+      timer_clock_(config.timer.frequency_hz),
+      router_("router"),
+      global_memory_("global_memory", config.global_memory.size_bytes,
+                     sc_core::sc_time::from_value(config.clock_period_ps() * config.global_memory.access_latency_cycles)),
+      uart_("uart", console,
+            config.console.hart_prefix == "always" || (config.console.hart_prefix == "auto" && config.tile_count > 1),
+            sc_core::sc_time::from_value(config.clock_period_ps() * config.device_access_latency_cycles)),
+      sim_control_("sim_control", run_control_,
+                   sc_core::sc_time::from_value(config.clock_period_ps() * config.device_access_latency_cycles)),
+      chip_info_("chip_info", config_,
+                 sc_core::sc_time::from_value(config.clock_period_ps() * config.device_access_latency_cycles)),
+      debug_socket_("debug_socket") {
+    if (sc_core::sc_get_time_resolution() != sc_core::sc_time(1, sc_core::SC_PS)) {
+        throw Error("internal: the SystemC time resolution must be 1 ps");
+    }
+    const sc_core::sc_time device_latency =
+        sc_core::sc_time::from_value(config.clock_period_ps() * config.device_access_latency_cycles);
+    for (uint32_t t = 0; t < config.tile_count; ++t) {
+        tiles_.push_back(std::make_unique<Tile>(("tile" + std::to_string(t)).c_str(), t, config_, timer_clock_,
+                                                run_control_, boot_event_));
+    }
+    clint_ = std::make_unique<Clint>("clint", timer_clock_, interrupt_lines_of(tiles_), device_latency);
+
+    // Every tile's outside port goes to the chip router; the lowest priority makes it the tile's default route.
+    for (auto& tile : tiles_) {
+        tile->router().attach(router_.target_socket, 0, 0x100000000ull, "chip", -1);
+    }
+    for (auto& tile : tiles_) {
+        router_.attach(tile->local_sram().socket,
+                       NPUEMU_TILE_SRAM_GLOBAL_BASE + uint64_t(tile->id()) * NPUEMU_TILE_LOCAL_WINDOW_BYTES,
+                       config.local_sram.size_bytes, std::string(tile->name()) + " SRAM");
+    }
+    router_.attach(global_memory_.socket, NPUEMU_GLOBAL_MEM_BASE, config.global_memory.size_bytes, "global memory");
+    router_.attach(clint_->socket, NPUEMU_CLINT_BASE, NPUEMU_CLINT_SIZE, "CLINT");
+    router_.attach(uart_.socket, NPUEMU_UART_BASE, NPUEMU_UART_SIZE, "UART");
+    router_.attach(sim_control_.socket, NPUEMU_SIMCTRL_BASE, NPUEMU_SIMCTRL_SIZE, "sim control");
+    router_.attach(chip_info_.socket, NPUEMU_CHIPINFO_BASE, NPUEMU_CHIPINFO_SIZE, "chip info");
+    if (htif) {
+        uint64_t size = 8;
+        uint64_t fromhost_offset = 0;
+        if (htif->fromhost && *htif->fromhost > htif->tohost && *htif->fromhost - htif->tohost < 4096) {
+            fromhost_offset = *htif->fromhost - htif->tohost;
+            size = fromhost_offset + 8;
+        }
+        htif_ = std::make_unique<Htif>("htif", run_control_, console, fromhost_offset);
+        router_.attach(htif_->socket, htif->tohost, size, "HTIF tohost/fromhost", 1);
+    }
+    debug_socket_.bind(router_.target_socket);
+}
+
+bool Chip::debug_transfer(tlm::tlm_command command, uint64_t addr, uint8_t* data, uint64_t length) {
+    tlm::tlm_generic_payload trans;
+    while (length > 0) {
+        const unsigned chunk = static_cast<unsigned>(std::min<uint64_t>(length, 1u << 30));
+        trans.set_command(command);
+        trans.set_address(addr);
+        trans.set_data_ptr(data);
+        trans.set_data_length(chunk);
+        const unsigned done = debug_socket_->transport_dbg(trans);
+        if (done == 0) return false;
+        addr += done;
+        data += done;
+        length -= done;
+    }
+    return true;
+}
+
+bool Chip::write_memory(uint64_t addr, const uint8_t* data, uint64_t length) {
+    return debug_transfer(tlm::TLM_WRITE_COMMAND, addr, const_cast<uint8_t*>(data), length);
+}
+
+bool Chip::read_memory(uint64_t addr, uint8_t* data, uint64_t length) {
+    return debug_transfer(tlm::TLM_READ_COMMAND, addr, data, length);
+}
+
+std::string Chip::describe_memory_map() const {
+    std::string text;
+    for (const auto& range : router_.ranges()) {
+        text += "  " + hex(range.base) + "-" + hex(range.base + range.size - 1) + "  " + range.label + "\n";
+    }
+    return text;
+}
+
+void Chip::load(const loader::ElfImage& image) {
+    for (size_t i = 0; i < image.segments.size(); ++i) {
+        const auto& segment = image.segments[i];
+        std::vector<uint8_t> bytes(segment.data);
+        bytes.resize(segment.memory_bytes, 0);
+        if (!write_memory(segment.load_address, bytes.data(), bytes.size())) {
+            throw Error(image.path + ": loadable segment " + std::to_string(i) + " (" + hex(segment.load_address) +
+                        "-" + hex(uint64_t(segment.load_address) + segment.memory_bytes - 1) +
+                        ") does not lie in the chip's memory. Memory map of chip '" + config_.name + "':\n" +
+                        describe_memory_map());
+        }
+    }
+    for (auto& tile : tiles_) tile->core().set_start_pc(image.entry);
+}
+
+void Chip::register_stats(StatsRegistry& stats) const {
+    for (const auto& tile : tiles_) tile->register_stats(stats);
+    stats.add_counter("uart.bytes", uart_.bytes_counter(), "bytes written to the console");
+}
+
+}  // namespace npuemu::soc

@@ -1,0 +1,75 @@
+// The whole chip, assembled from its config: tiles, global memory and the devices on the chip router.
+#pragma once
+
+#include <systemc>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <vector>
+
+#include "model/common/reference_clock.h"
+#include "model/common/stats.h"
+#include "model/config/chip_config.h"
+#include "model/loader/elf_image.h"
+#include "model/mem/ram.h"
+#include "model/soc/chip_info.h"
+#include "model/soc/clint.h"
+#include "model/soc/htif.h"
+#include "model/soc/router.h"
+#include "model/soc/run_control.h"
+#include "model/soc/sim_control.h"
+#include "model/soc/tile.h"
+#include "model/soc/uart.h"
+
+namespace npuemu::soc {
+
+struct HtifAddresses {
+    uint32_t tohost = 0;
+    std::optional<uint32_t> fromhost;
+};
+
+class Chip : public sc_core::sc_module {
+public:
+    Chip(sc_core::sc_module_name name, const config::ChipConfig& config, std::ostream& console,
+         std::optional<HtifAddresses> htif = std::nullopt);
+
+    // Writes the image's segments into memory and points every hart at its entry. Throws npuemu::Error for a
+    // segment that does not lie entirely in memory. Call after elaboration (the sockets bind at its end), before
+    // boot().
+    void load(const loader::ElfImage& image);
+    // Releases the harts at the current simulated time.
+    void boot() { boot_event_.notify(sc_core::SC_ZERO_TIME); }
+    // Backdoor access for host tools (--load/--dump and tests); false if the range is not all memory.
+    bool write_memory(uint64_t addr, const uint8_t* data, uint64_t length);
+    bool read_memory(uint64_t addr, uint8_t* data, uint64_t length);
+
+    void register_stats(StatsRegistry& stats) const;
+    void flush_console() { uart_.flush_partial_lines(); }
+
+    const config::ChipConfig& config() const { return config_; }
+    RunControl& run_control() { return run_control_; }
+    std::vector<std::unique_ptr<Tile>>& tiles() { return tiles_; }
+    std::string describe_memory_map() const;
+
+private:
+    bool debug_transfer(tlm::tlm_command command, uint64_t addr, uint8_t* data, uint64_t length);
+
+    const config::ChipConfig& config_;
+    RunControl run_control_;
+    ReferenceClock timer_clock_;
+    sc_core::sc_event boot_event_;
+    std::vector<std::unique_ptr<Tile>> tiles_;
+    Router router_;
+    mem::Ram global_memory_;
+    Uart uart_;
+    SimControl sim_control_;
+    ChipInfo chip_info_;
+    std::unique_ptr<Clint> clint_;
+    std::unique_ptr<Htif> htif_;
+    // The chip's own port into its router, for the loader and host tools (debug transport).
+    tlm_utils::simple_initiator_socket<Chip> debug_socket_;
+};
+
+}  // namespace npuemu::soc

@@ -1,0 +1,38 @@
+#include "model/soc/tile.h"
+
+#include "sdk/include/npuemu/memory_map.h"
+
+namespace npuemu::soc {
+
+Tile::Tile(sc_core::sc_module_name name, uint32_t tile_id, const config::ChipConfig& chip,
+           const ReferenceClock& timer_clock, RunControl& run_control, const sc_core::sc_event& boot)
+    : sc_module(name),
+      tile_id_(tile_id),
+      core_("core", tile_id, chip.core, sc_core::sc_time::from_value(chip.clock_period_ps()), timer_clock, lines_,
+            run_control, boot),
+      local_sram_("local_sram", chip.local_sram.size_bytes,
+                  sc_core::sc_time::from_value(chip.clock_period_ps() * chip.local_sram.access_latency_cycles)),
+      router_("router") {
+    core_.socket.bind(router_.target_socket);
+    router_.attach(local_sram_.socket, NPUEMU_TILE_LOCAL_BASE, chip.local_sram.size_bytes, "local SRAM");
+}
+
+void Tile::register_stats(StatsRegistry& stats) const {
+    const std::string prefix = "tile" + std::to_string(tile_id_) + ".core.";
+    stats.add_counter(prefix + "instructions", core_.instructions_counter(), "instructions retired");
+    stats.add_counter(prefix + "cycles", core_.cycles_counter(), "core clock cycles, including sleep in wfi");
+    stats.add_counter(prefix + "sleep_cycles", core_.sleep_cycles_counter(), "cycles asleep in wfi");
+    stats.add_counter(prefix + "device_accesses", core_.device_accesses_counter(),
+                      "loads and stores that went to a device (not through DMI)");
+    stats.add_counter(prefix + "traps", core_.hart().traps_taken_counter(), "traps taken (exceptions and interrupts)");
+    stats.add_counter(prefix + "interrupts", core_.hart().interrupts_taken_counter(), "interrupts taken");
+    stats.add_counter(prefix + "wfi_sleeps", core_.hart().wfi_counter(), "times the hart slept in wfi");
+    const core::CoreModule* core = &core_;
+    stats.add_derived(prefix + "cpi", [core] {
+        const double instructions = static_cast<double>(*core->instructions_counter());
+        const double busy = static_cast<double>(*core->cycles_counter() - *core->sleep_cycles_counter());
+        return instructions > 0 ? busy / instructions : 0.0;
+    }, "average cycles per instruction while awake");
+}
+
+}  // namespace npuemu::soc

@@ -1,0 +1,41 @@
+// One tile: a control core, its local SRAM and the tile's router (own SRAM at the local alias, everything else out
+// to the chip). The NPU queues and units of later issues join here.
+#pragma once
+
+#include <systemc>
+
+#include <memory>
+
+#include "model/common/reference_clock.h"
+#include "model/common/stats.h"
+#include "model/config/chip_config.h"
+#include "model/core/core_module.h"
+#include "model/core/interrupt_lines.h"
+#include "model/mem/ram.h"
+#include "model/soc/router.h"
+#include "model/soc/run_control.h"
+
+namespace npuemu::soc {
+
+class Tile : public sc_core::sc_module {
+public:
+    Tile(sc_core::sc_module_name name, uint32_t tile_id, const config::ChipConfig& chip,
+         const ReferenceClock& timer_clock, RunControl& run_control, const sc_core::sc_event& boot);
+
+    uint32_t id() const { return tile_id_; }
+    core::InterruptLines& interrupt_lines() { return lines_; }
+    core::CoreModule& core() { return core_; }
+    mem::Ram& local_sram() { return local_sram_; }
+    Router& router() { return router_; }
+
+    void register_stats(StatsRegistry& stats) const;
+
+private:
+    uint32_t tile_id_;
+    core::InterruptLines lines_;
+    core::CoreModule core_;
+    mem::Ram local_sram_;
+    Router router_;
+};
+
+}  // namespace npuemu::soc
