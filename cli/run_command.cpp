@@ -41,13 +41,25 @@ std::string with_commas(uint64_t value) {
     return digits;
 }
 
+int exit_status(const sim::RunResult& result) {
+    switch (result.outcome) {
+        case sim::Outcome::Exited: return result.exit_code;
+        case sim::Outcome::Fault: return kExitFault;
+        case sim::Outcome::CycleLimit: return kExitCycleLimit;
+        case sim::Outcome::Deadlock: return kExitDeadlock;
+    }
+    return kExitFault;
+}
+
 void print_summary(sim::Simulation& simulation, const sim::RunResult& result) {
     const auto& config = simulation.config();
     std::FILE* out = stderr;
     std::fprintf(out, "\nnpuemu: %s on chip '%s' (%u tiles, %.0f MHz)\n", simulation.image().path.c_str(),
                  config.name.c_str(), config.tile_count, config.clock_frequency_hz / 1e6);
-    std::fprintf(out, "  ended:        %s [%s], exit code %d\n", result.message.c_str(),
-                 sim::outcome_name(result.outcome), result.exit_code);
+    // A run that did not exit normally has had its one-line reason printed already.
+    std::fprintf(out, "  ended:        %s; exit status %d\n",
+                 result.outcome == sim::Outcome::Exited ? result.message.c_str() : sim::outcome_name(result.outcome),
+                 exit_status(result));
     std::fprintf(out, "  simulated:    %s cycles = %.3f us\n", with_commas(result.simulated_cycles).c_str(),
                  static_cast<double>(result.simulated_time_ps) / 1e6);
     std::fprintf(out, "  instructions: %s in all; per hart:", with_commas(result.instructions).c_str());
@@ -59,16 +71,6 @@ void print_summary(sim::Simulation& simulation, const sim::RunResult& result) {
     const double mips = result.wall_seconds > 0 ? static_cast<double>(result.instructions) / result.wall_seconds / 1e6
                                                 : 0.0;
     std::fprintf(out, "\n  host:         %.3f s wall, %.1f MIPS (all harts)\n", result.wall_seconds, mips);
-}
-
-int exit_status(const sim::RunResult& result) {
-    switch (result.outcome) {
-        case sim::Outcome::Exited: return result.exit_code;
-        case sim::Outcome::Fault: return kExitFault;
-        case sim::Outcome::CycleLimit: return kExitCycleLimit;
-        case sim::Outcome::Deadlock: return kExitDeadlock;
-    }
-    return kExitFault;
 }
 
 }  // namespace

@@ -29,9 +29,16 @@ ConfigNode::ConfigNode(YAML::Node node, std::string file, std::string path,
 }
 
 std::string ConfigNode::where(const std::string& key) const {
+    YAML::Mark mark;
+    if (!key.empty() && has(key)) mark = lookup(key).Mark();
+    else if (node_) mark = node_.Mark();
+    return where(key, mark);
+}
+
+std::string ConfigNode::where(const std::string& key, const YAML::Mark& mark) const {
     const std::string full = key.empty() ? path_ : key_path(key);
     if (overrides_) {
-        // An override of this key or of any map above it.
+        // An override of this key, of a map above it, or of a key below it (which created it).
         for (std::string prefix = full;;) {
             auto it = overrides_->find(prefix);
             if (it != overrides_->end()) return "--set " + it->second + ": " + full;
@@ -39,10 +46,11 @@ std::string ConfigNode::where(const std::string& key) const {
             if (dot == std::string::npos) break;
             prefix.resize(dot);
         }
+        auto below = overrides_->lower_bound(full + ".");
+        if (below != overrides_->end() && below->first.compare(0, full.size() + 1, full + ".") == 0) {
+            return "--set " + below->second + ": " + full;
+        }
     }
-    YAML::Mark mark;
-    if (!key.empty() && has(key)) mark = lookup(key).Mark();
-    else if (node_) mark = node_.Mark();
     std::ostringstream text;
     text << file_;
     if (mark.line >= 0) text << ":" << mark.line + 1 << ":" << mark.column + 1;
@@ -135,7 +143,9 @@ void ConfigNode::finish() const {
     std::vector<std::string> known(used_.begin(), used_.end());
     for (const auto& entry : node_) {
         const std::string key = entry.first.Scalar();
-        if (!used_.count(key)) fail(key, "unknown key (known keys here: " + join(known) + ")");
+        if (!used_.count(key)) {
+            throw Error(where(key, entry.first.Mark()) + ": unknown key (known keys here: " + join(known) + ")");
+        }
     }
 }
 

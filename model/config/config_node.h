@@ -38,6 +38,7 @@ public:
     const std::string& path() const { return path_; }
     // "file:line:col: key.path" or "--set key.path=value": the prefix of every error about that key.
     std::string where(const std::string& key) const;
+    std::string where(const std::string& key, const YAML::Mark& mark) const;
     [[noreturn]] void fail(const std::string& key, const std::string& message) const;
 
 private:

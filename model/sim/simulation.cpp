@@ -39,6 +39,9 @@ Simulation::Simulation(const RunOptions& options, std::ostream& console)
     tlm::tlm_global_quantum::instance().set(
         sc_core::sc_time::from_value(config_.clock_period_ps() * config_.core.quantum_cycles));
     chip_ = std::make_unique<soc::Chip>("chip", config_, console, htif_addresses(options_, image_));
+    // Every check of user input happens before the first sc_start(): after it, SystemC runs processes on its own
+    // stacks, and input errors should never surface from inside a simulation.
+    chip_->check_image_fits(image_);
     sc_core::sc_start(sc_core::SC_ZERO_TIME);  // elaborate: multi-sockets complete their bindings here
     chip_->load(image_);
     chip_->boot();
@@ -52,7 +55,8 @@ RunResult Simulation::run() {
     const uint64_t period_ps = config_.clock_period_ps();
     const uint64_t limit_ps = options_.max_cycles > UINT64_MAX / 2 / period_ps ? UINT64_MAX / 2
                                                                                 : options_.max_cycles * period_ps;
-    sc_core::sc_start(sc_core::sc_time::from_value(limit_ps));
+    // Exit on starvation: with nothing left to happen, time must not jump to the limit (that is a deadlock).
+    sc_core::sc_start(sc_core::sc_time::from_value(limit_ps), sc_core::SC_EXIT_ON_STARVATION);
     chip_->flush_console();
 
     RunResult result;

@@ -54,18 +54,21 @@ Chip::Chip(sc_core::sc_module_name name, const config::ChipConfig& config, std::
 
     // Every tile's outside port goes to the chip router; the lowest priority makes it the tile's default route.
     for (auto& tile : tiles_) {
-        tile->router().attach(router_.target_socket, 0, 0x100000000ull, "chip", -1);
+        tile->router().attach(router_.target_socket, 0, 0x100000000ull, "chip", Router::Holds::Registers, -1);
     }
     for (auto& tile : tiles_) {
         router_.attach(tile->local_sram().socket,
                        NPUEMU_TILE_SRAM_GLOBAL_BASE + uint64_t(tile->id()) * NPUEMU_TILE_LOCAL_WINDOW_BYTES,
-                       config.local_sram.size_bytes, std::string(tile->name()) + " SRAM");
+                       config.local_sram.size_bytes, std::string(tile->name()) + " SRAM", Router::Holds::Memory);
     }
-    router_.attach(global_memory_.socket, NPUEMU_GLOBAL_MEM_BASE, config.global_memory.size_bytes, "global memory");
-    router_.attach(clint_->socket, NPUEMU_CLINT_BASE, NPUEMU_CLINT_SIZE, "CLINT");
-    router_.attach(uart_.socket, NPUEMU_UART_BASE, NPUEMU_UART_SIZE, "UART");
-    router_.attach(sim_control_.socket, NPUEMU_SIMCTRL_BASE, NPUEMU_SIMCTRL_SIZE, "sim control");
-    router_.attach(chip_info_.socket, NPUEMU_CHIPINFO_BASE, NPUEMU_CHIPINFO_SIZE, "chip info");
+    router_.attach(global_memory_.socket, NPUEMU_GLOBAL_MEM_BASE, config.global_memory.size_bytes, "global memory",
+                   Router::Holds::Memory);
+    router_.attach(clint_->socket, NPUEMU_CLINT_BASE, NPUEMU_CLINT_SIZE, "CLINT", Router::Holds::Registers);
+    router_.attach(uart_.socket, NPUEMU_UART_BASE, NPUEMU_UART_SIZE, "UART", Router::Holds::Registers);
+    router_.attach(sim_control_.socket, NPUEMU_SIMCTRL_BASE, NPUEMU_SIMCTRL_SIZE, "sim control",
+                   Router::Holds::Registers);
+    router_.attach(chip_info_.socket, NPUEMU_CHIPINFO_BASE, NPUEMU_CHIPINFO_SIZE, "chip info",
+                   Router::Holds::Registers);
     if (htif) {
         uint64_t size = 8;
         uint64_t fromhost_offset = 0;
@@ -74,7 +77,8 @@ Chip::Chip(sc_core::sc_module_name name, const config::ChipConfig& config, std::
             size = fromhost_offset + 8;
         }
         htif_ = std::make_unique<Htif>("htif", run_control_, console, fromhost_offset);
-        router_.attach(htif_->socket, htif->tohost, size, "HTIF tohost/fromhost", 1);
+        // It overlays memory, so an image's tohost section may be loaded over it.
+        router_.attach(htif_->socket, htif->tohost, size, "HTIF tohost/fromhost", Router::Holds::Memory, 1);
     }
     debug_socket_.bind(router_.target_socket);
 }
@@ -112,16 +116,25 @@ std::string Chip::describe_memory_map() const {
     return text;
 }
 
-void Chip::load(const loader::ElfImage& image) {
+void Chip::check_image_fits(const loader::ElfImage& image) const {
     for (size_t i = 0; i < image.segments.size(); ++i) {
         const auto& segment = image.segments[i];
-        std::vector<uint8_t> bytes(segment.data);
-        bytes.resize(segment.memory_bytes, 0);
-        if (!write_memory(segment.load_address, bytes.data(), bytes.size())) {
+        if (!router_.is_memory(segment.load_address, segment.memory_bytes)) {
             throw Error(image.path + ": loadable segment " + std::to_string(i) + " (" + hex(segment.load_address) +
                         "-" + hex(uint64_t(segment.load_address) + segment.memory_bytes - 1) +
                         ") does not lie in the chip's memory. Memory map of chip '" + config_.name + "':\n" +
                         describe_memory_map());
+        }
+    }
+}
+
+void Chip::load(const loader::ElfImage& image) {
+    check_image_fits(image);
+    for (const auto& segment : image.segments) {
+        std::vector<uint8_t> bytes(segment.data);
+        bytes.resize(segment.memory_bytes, 0);
+        if (!write_memory(segment.load_address, bytes.data(), bytes.size())) {
+            throw Error(image.path + ": internal: the memory refused an image that fits the memory map");
         }
     }
     for (auto& tile : tiles_) tile->core().set_start_pc(image.entry);

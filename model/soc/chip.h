@@ -35,6 +35,9 @@ public:
     Chip(sc_core::sc_module_name name, const config::ChipConfig& config, std::ostream& console,
          std::optional<HtifAddresses> htif = std::nullopt);
 
+    // Throws npuemu::Error, naming the segment and showing the memory map, if a segment does not lie in memory.
+    // Works before elaboration, so bad images are refused before any simulation starts.
+    void check_image_fits(const loader::ElfImage& image) const;
     // Writes the image's segments into memory and points every hart at its entry. Throws npuemu::Error for a
     // segment that does not lie entirely in memory. Call after elaboration (the sockets bind at its end), before
     // boot().

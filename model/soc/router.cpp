@@ -14,7 +14,7 @@ Router::Router(sc_core::sc_module_name name)
     initiator_socket.register_invalidate_direct_mem_ptr(this, &Router::invalidate_direct_mem_ptr);
 }
 
-void Router::add_range(uint64_t base, uint64_t size, const std::string& label, int priority) {
+void Router::add_range(uint64_t base, uint64_t size, const std::string& label, Holds holds, int priority) {
     if (size == 0) throw Error(std::string(name()) + ": empty address range for " + label);
     for (const Range& other : ranges_) {
         const bool overlaps = base < other.base + other.size && other.base < base + size;
@@ -22,7 +22,22 @@ void Router::add_range(uint64_t base, uint64_t size, const std::string& label, i
             throw Error(std::string(name()) + ": address range of " + label + " overlaps " + other.label);
         }
     }
-    ranges_.push_back(Range{base, size, label, priority, static_cast<unsigned>(ranges_.size())});
+    ranges_.push_back(Range{base, size, label, holds, priority, static_cast<unsigned>(ranges_.size())});
+}
+
+bool Router::is_memory(uint64_t addr, uint64_t length) const {
+    const uint64_t end = addr + length;
+    while (addr < end) {
+        const Range* range = decode(addr);
+        if (!range || range->holds != Holds::Memory) return false;
+        // Continue after this range, or at the next higher-priority range inside it, whichever comes first.
+        uint64_t next = range->base + range->size;
+        for (const Range& other : ranges_) {
+            if (other.priority > range->priority && other.base > addr && other.base < next) next = other.base;
+        }
+        addr = next;
+    }
+    return true;
 }
 
 const Router::Range* Router::decode(uint64_t addr) const {
@@ -56,28 +71,28 @@ bool Router::get_direct_mem_ptr(int, tlm::tlm_generic_payload& trans, tlm::tlm_d
     trans.set_address(addr - range->base);
     const bool granted = initiator_socket[range->port]->get_direct_mem_ptr(trans, dmi);
     trans.set_address(addr);
-    // Translate to this router's addresses and clip to the range.
-    uint64_t start = dmi.get_start_address() + range->base;
-    uint64_t end = std::min<uint64_t>(dmi.get_end_address() + range->base, range->base + range->size - 1);
-    if (granted) {
-        dmi.set_dmi_ptr(dmi.get_dmi_ptr() + (std::max(start, range->base) - start));
-        start = std::max(start, range->base);
-    }
-    // Never cover a higher-priority range that overlaps this one.
-    for (const Range& other : ranges_) {
-        if (other.priority <= range->priority) continue;
-        const uint64_t other_end = other.base + other.size - 1;
-        if (other_end < start || other.base > end) continue;
-        if (other_end < addr) {
-            if (granted) dmi.set_dmi_ptr(dmi.get_dmi_ptr() + (other_end + 1 - start));
-            start = other_end + 1;
-        } else {
-            end = other.base - 1;
-        }
-    }
+    // Translate to this router's addresses, then keep only what this range may show.
+    const uint64_t target_start = dmi.get_start_address() + range->base;
+    const auto [start, end] =
+        visible_span(*range, addr, target_start, dmi.get_end_address() + range->base);
+    if (granted) dmi.set_dmi_ptr(dmi.get_dmi_ptr() + (start - target_start));
     dmi.set_start_address(start);
     dmi.set_end_address(end);
     return granted;
+}
+
+std::pair<uint64_t, uint64_t> Router::visible_span(const Range& range, uint64_t addr, uint64_t start,
+                                                   uint64_t end) const {
+    start = std::max(start, range.base);
+    end = std::min(end, range.base + range.size - 1);
+    for (const Range& other : ranges_) {
+        if (other.priority <= range.priority) continue;
+        const uint64_t other_end = other.base + other.size - 1;
+        if (other_end < start || other.base > end) continue;
+        if (other_end < addr) start = other_end + 1;
+        else end = other.base - 1;
+    }
+    return {start, end};
 }
 
 unsigned Router::transport_dbg(int, tlm::tlm_generic_payload& trans) {

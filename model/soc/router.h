@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace npuemu::soc {
@@ -22,10 +23,13 @@ public:
 
     explicit Router(sc_core::sc_module_name name);
 
+    enum class Holds { Registers, Memory };  // Memory: an image may be loaded there
+
     // Binds a target and maps [base, base + size) to it. Call during elaboration, once per target socket.
     template <typename Socket>
-    void attach(Socket& target, uint64_t base, uint64_t size, const std::string& label, int priority = 0) {
-        add_range(base, size, label, priority);
+    void attach(Socket& target, uint64_t base, uint64_t size, const std::string& label, Holds holds,
+                int priority = 0) {
+        add_range(base, size, label, holds, priority);
         initiator_socket.bind(target);
     }
 
@@ -33,15 +37,21 @@ public:
         uint64_t base;
         uint64_t size;
         std::string label;
+        Holds holds;
         int priority;
         unsigned port;
     };
     const std::vector<Range>& ranges() const { return ranges_; }
     // The range an address decodes to, or nullptr.
     const Range* decode(uint64_t addr) const;
+    // Whether every byte of [addr, addr + length) decodes to memory.
+    bool is_memory(uint64_t addr, uint64_t length) const;
+    // The part of [start, end] (inside `range`, containing addr) not covered by any higher-priority range: what a
+    // DMI window through this router may cover.
+    std::pair<uint64_t, uint64_t> visible_span(const Range& range, uint64_t addr, uint64_t start, uint64_t end) const;
 
 private:
-    void add_range(uint64_t base, uint64_t size, const std::string& label, int priority);
+    void add_range(uint64_t base, uint64_t size, const std::string& label, Holds holds, int priority);
     void b_transport(int port, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
     bool get_direct_mem_ptr(int port, tlm::tlm_generic_payload& trans, tlm::tlm_dmi& dmi);
     unsigned transport_dbg(int port, tlm::tlm_generic_payload& trans);

@@ -14,7 +14,8 @@ Tile::Tile(sc_core::sc_module_name name, uint32_t tile_id, const config::ChipCon
                   sc_core::sc_time::from_value(chip.clock_period_ps() * chip.local_sram.access_latency_cycles)),
       router_("router") {
     core_.socket.bind(router_.target_socket);
-    router_.attach(local_sram_.socket, NPUEMU_TILE_LOCAL_BASE, chip.local_sram.size_bytes, "local SRAM");
+    router_.attach(local_sram_.socket, NPUEMU_TILE_LOCAL_BASE, chip.local_sram.size_bytes, "local SRAM",
+                   Router::Holds::Memory);
 }
 
 void Tile::register_stats(StatsRegistry& stats) const {

@@ -1,0 +1,39 @@
+# The two commands of the README, and a few more. Everything installs what it needs first (scripts/setup.sh).
+#   make run    set up, build, boot firmware/hello on the default chip and print the run summary
+#   make test   set up, build and run every test: the release build, then again under ASan/UBSan
+BUILD_DIR ?= build
+SANITIZE_DIR ?= build-sanitize
+JOBS ?= $(shell nproc)
+IMAGE ?= $(BUILD_DIR)/firmware/hello.elf
+CONFIG ?= default
+
+.PHONY: all setup build run test check test-sanitize bench clean
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	$(BUILD_DIR)/bin/npuemu run --config $(CONFIG) $(IMAGE)
+
+# The release build's tests only (quicker while developing).
+check: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+test-sanitize: setup
+	@cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNPUEMU_SANITIZE=ON > /dev/null
+	@cmake --build $(SANITIZE_DIR) -j $(JOBS)
+	cd $(SANITIZE_DIR) && ctest --output-on-failure -j $(JOBS)
+
+test: check test-sanitize
+
+bench: build
+	bash bench/iss_speed.sh
+
+clean:
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)

@@ -1,0 +1,100 @@
+# Integration tests: the real CLI boots the firmware images. Each test is one check_run.sh call.
+set(NPUEMU $<TARGET_FILE:npuemu>)
+set(FW ${CMAKE_BINARY_DIR}/firmware)
+set(CHECK ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_run.sh)
+set(DATA ${CMAKE_CURRENT_SOURCE_DIR}/data)
+
+function(npuemu_run_test name)
+  add_test(NAME "boot: ${name}" COMMAND ${CHECK} ${ARGN})
+  set_tests_properties("boot: ${name}" PROPERTIES TIMEOUT 120)
+endfunction()
+
+# --- firmware boots and behaves ----------------------------------------------------------------------------------
+npuemu_run_test("hello on the test chip" --exit 0
+  --stdout-has "[hart 0] hello from hart 0 of 4" --stdout-has "[hart 3] hello from hart 3 of 4"
+  --stdout-count "hello from hart" 4
+  -- ${NPUEMU} run -c test ${FW}/hello.elf)
+npuemu_run_test("hello on the default chip" --exit 0
+  --stdout-has "[hart 31] hello from hart 31 of 32" --stdout-count "hello from hart" 32
+  -- ${NPUEMU} run ${FW}/hello.elf)
+npuemu_run_test("hello on one tile has no hart prefix" --exit 0
+  --stdout-starts-with "hello from hart 0 of 1"
+  -- ${NPUEMU} run -c test --set chip.tiles=1 ${FW}/hello.elf)
+npuemu_run_test("interrupts on the test chip" --exit 0
+  --stdout-count "all interrupt checks passed" 4 --stdout-lacks "FAILED"
+  -- ${NPUEMU} run -c test ${FW}/interrupts.elf)
+npuemu_run_test("interrupts on the default chip" --exit 0
+  --stdout-count "all interrupt checks passed" 32 --stdout-lacks "FAILED"
+  -- ${NPUEMU} run ${FW}/interrupts.elf)
+add_executable(cpubench_reference integration/cpubench_reference.c ${PROJECT_SOURCE_DIR}/firmware/cpubench/cpubench_kernel.c)
+target_include_directories(cpubench_reference PRIVATE ${PROJECT_SOURCE_DIR}/firmware/cpubench)
+add_test(NAME "boot: cpubench checksum on every hart equals the host's"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_cpubench.sh $<TARGET_FILE:cpubench_reference> 4
+          ${NPUEMU} run -c test ${FW}/cpubench.elf)
+npuemu_run_test("exit status is the first non-zero hart exit code" --exit 40
+  --stdout-count "exits with" 4
+  -- ${NPUEMU} run -c test ${FW}/exit_code.elf)
+npuemu_run_test("summary reports cycles, instructions per hart and MIPS" --exit 0
+  --stderr-has "cycles =" --stderr-has "h3=" --stderr-has "MIPS"
+  -- ${NPUEMU} run -c test ${FW}/hello.elf)
+npuemu_run_test("info prints the derived figures" --exit 0
+  --stdout-has "32 control cores" --stdout-has "memory map"
+  -- ${NPUEMU} info)
+
+# --- HTIF: riscv-tests style binaries ---------------------------------------------------------------------------
+npuemu_run_test("htif pass" --exit 0 -- ${NPUEMU} run -c test --htif ${FW}/htif_pass.elf)
+npuemu_run_test("htif failure code" --exit 5 --stderr-has "tohost exit with code 5"
+  -- ${NPUEMU} run -c test --htif ${FW}/htif_fail.elf)
+npuemu_run_test("htif without a tohost symbol" --exit 125 --stderr-has "needs a 'tohost' symbol"
+  -- ${NPUEMU} run -c test --htif ${FW}/hello.elf)
+
+# --- firmware faults, limits, deadlocks --------------------------------------------------------------------------
+npuemu_run_test("illegal instruction without a handler" --exit 126
+  --stderr-has "hart 0: unhandled illegal instruction (mcause 2) at pc 0x8" --stderr-has "instruction 0x00000000"
+  -- ${NPUEMU} run -c test ${FW}/fault_illegal.elf)
+npuemu_run_test("access fault without a handler" --exit 126
+  --stderr-has "unhandled load access fault (mcause 5)" --stderr-has "mtval 0x30000000"
+  -- ${NPUEMU} run -c test ${FW}/fault_access.elf)
+npuemu_run_test("max cycles stops a run that never ends" --exit 124
+  --stderr-has "reached --max-cycles 50000"
+  -- ${NPUEMU} run -c test --max-cycles 50000 ${FW}/spin_forever.elf)
+npuemu_run_test("a hart asleep forever is a deadlock" --exit 127
+  --stderr-has "deadlock: hart(s) 0"
+  -- ${NPUEMU} run -c test ${FW}/sleep_forever.elf)
+
+# --- bad input: a clear one-line error, exit 125, nothing simulated ---------------------------------------------
+npuemu_run_test("missing image" --exit 125 --stderr-has "no-such.elf: cannot open the firmware image"
+  -- ${NPUEMU} run -c test ${CMAKE_BINARY_DIR}/no-such.elf)
+npuemu_run_test("image that is not an ELF" --exit 125 --stderr-has "not an ELF file"
+  -- ${NPUEMU} run -c test ${DATA}/not_an_elf.bin)
+npuemu_run_test("64-bit ELF" --exit 125 --stderr-has "64-bit ELF"
+  -- ${NPUEMU} run -c test ${NPUEMU})
+npuemu_run_test("segment outside memory" --exit 125
+  --stderr-has "loadable segment 0 (0x30000000" --stderr-has "does not lie in the chip's memory"
+  -- ${NPUEMU} run -c test ${FW}/outside_memory.elf)
+npuemu_run_test("missing config" --exit 125 --stderr-has "no-such.yaml: cannot open the chip config"
+  -- ${NPUEMU} run -c ${CMAKE_BINARY_DIR}/no-such.yaml ${FW}/hello.elf)
+npuemu_run_test("unknown preset name" --exit 125 --stderr-has "no chip config named 'nosuch'"
+  -- ${NPUEMU} run -c nosuch ${FW}/hello.elf)
+npuemu_run_test("malformed YAML" --exit 125 --stderr-has "malformed.yaml:4:" --stderr-has "malformed YAML"
+  -- ${NPUEMU} run -c ${DATA}/malformed.yaml ${FW}/hello.elf)
+npuemu_run_test("unknown key" --exit 125 --stderr-has "unknown_key.yaml:3:3: chip.tilez: unknown key"
+  -- ${NPUEMU} run -c ${DATA}/unknown_key.yaml ${FW}/hello.elf)
+npuemu_run_test("wrong type" --exit 125
+  --stderr-has "wrong_type.yaml:5:19: core.quantum_cycles: expected an integer from 1 to 10000000, got 'fast'"
+  -- ${NPUEMU} run -c ${DATA}/wrong_type.yaml ${FW}/hello.elf)
+npuemu_run_test("out of range" --exit 125
+  --stderr-has "out_of_range.yaml:3:10: chip.tiles: expected an integer from 1 to 64, got 100"
+  -- ${NPUEMU} run -c ${DATA}/out_of_range.yaml ${FW}/hello.elf)
+npuemu_run_test("bad --set value" --exit 125
+  --stderr-has "--set chip.tiles=many: chip.tiles: expected an integer"
+  -- ${NPUEMU} run -c test --set chip.tiles=many ${FW}/hello.elf)
+npuemu_run_test("unknown --set key" --exit 125 --stderr-has "--set chip.tilez=4: chip.tilez: unknown key"
+  -- ${NPUEMU} run -c test --set chip.tilez=4 ${FW}/hello.elf)
+npuemu_run_test("unwritable stats path" --exit 125 --stderr-has "cannot write the stats file"
+  -- ${NPUEMU} run -c test --stats /nonexistent-dir/stats.json ${FW}/hello.elf)
+
+# --- determinism ------------------------------------------------------------------------------------------------
+add_test(NAME "boot: two runs give identical console and stats"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_deterministic.sh ${CMAKE_CURRENT_BINARY_DIR}/determinism
+          ${NPUEMU} -c test ${FW}/interrupts.elf)
