@@ -61,7 +61,8 @@ std::string HartFault::describe() const {
     std::snprintf(text, sizeof text,
                   "hart %u: unhandled %s (mcause %u) at pc 0x%08x, instruction 0x%08x, mtval 0x%08x "
                   "(no trap handler installed: mtvec does not point to executable memory)",
-                  hart_id, exception_name(cause), cause, pc, instruction, tval);
+                  hart_id, (cause & 0x80000000u) ? interrupt_name(cause & 0x7FFFFFFFu) : exception_name(cause), cause,
+                  pc, instruction, tval);
     return text;
 }
 
@@ -306,6 +307,9 @@ void Rv32Hart::execute_csr(uint32_t in) {
     if (writes) {
         const uint32_t new_value = op == 1 ? operand : op == 2 ? (old_value | operand) : (old_value & ~operand);
         if (!write_csr(number, new_value)) { raise_exception(ExceptionCause::IllegalInstruction, in); return; }
+        // Zicsr: a CSR instruction that writes instret does so "instead of the increment", so the next instruction
+        // reads the written value: cancel the increment this instruction gets when it retires.
+        if (number == csr::kMinstret || number == csr::kMinstreth) --minstret_offset_;
         // A write to mstatus or mie may unmask a pending interrupt: leave the block so it is taken at once.
         if (number == csr::kMstatus || number == csr::kMie) request_yield();
     }
