@@ -17,6 +17,8 @@ struct RunArguments {
     bool htif = false;
     std::string stats_path;
     bool quiet = false;
+    std::vector<std::string> loads;  // FILE@ADDR
+    std::vector<std::string> dumps;  // ADDR:LEN:FILE
 };
 
 void add_run_command(CLI::App& app, RunArguments& args);

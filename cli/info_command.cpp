@@ -30,6 +30,28 @@ int info_command(const InfoArguments& args) {
                 chip.global_memory.access_latency_cycles);
     std::printf("  timer (mtime):      %.3f MHz\n", chip.timer.frequency_hz / 1e6);
     std::printf("  peak core issue:    %.2f GIPS (all harts at 1 IPC)\n", chip.tile_count * clock_hz / 1e9);
+    const auto& npu = chip.npu;
+    const double macs_per_cycle = double(npu.matrix.rows) * npu.matrix.cols * chip.tile_count;
+    const double peak_ops = 2.0 * macs_per_cycle * clock_hz;
+    const double dma_bytes_per_s = double(npu.dma.bandwidth_bytes_per_cycle) * chip.tile_count * clock_hz;
+    std::printf("NPU per tile:\n");
+    std::printf("  systolic array:     %u x %u weight-stationary (%u MACs/cycle)\n", npu.matrix.rows, npu.matrix.cols,
+                npu.matrix.rows * npu.matrix.cols);
+    std::printf("  vector unit:        %u lanes\n", npu.vector.lanes);
+    std::printf("  scratchpad:         %llu KiB in %u banks x %u B/cycle\n",
+                static_cast<unsigned long long>(npu.scratchpad.size_bytes / 1024), npu.scratchpad.banks,
+                npu.scratchpad.port_width_bytes);
+    std::printf("  accumulator:        %llu KiB in %u banks x %u B/cycle\n",
+                static_cast<unsigned long long>(npu.accumulator.size_bytes / 1024), npu.accumulator.banks,
+                npu.accumulator.port_width_bytes);
+    std::printf("  DMA:                %u B/cycle, %u cycles latency, %u-byte bursts\n", npu.dma.bandwidth_bytes_per_cycle,
+                npu.dma.latency_cycles, npu.dma.burst_bytes);
+    std::printf("chip:\n");
+    std::printf("  peak compute:       %.1f TOPS INT8, %.1f TFLOPS BF16 (2 ops per MAC)\n", peak_ops / 1e12,
+                peak_ops / 1e12);
+    std::printf("  memory bandwidth:   %.1f GB/s (all tiles' DMA)\n", dma_bytes_per_s / 1e9);
+    std::printf("  roofline ridge:     %.1f ops/byte (below: memory-bound; above: compute-bound)\n",
+                peak_ops / dma_bytes_per_s);
     std::printf("memory map:\n");
     std::printf("  0x%08x  CLINT\n  0x%08x  tile-local SRAM (own tile)\n  0x%08x  UART\n  0x%08x  sim control\n"
                 "  0x%08x  chip info\n  0x%08x  tile SRAMs (tile t at +t*0x%x)\n  0x%08x  global memory\n",

@@ -21,6 +21,8 @@ void add_run_command(CLI::App& app, RunArguments& args) {
     run->add_flag("--htif", args.htif, "Map the image's tohost/fromhost symbols (RISC-V test binaries)");
     run->add_option("--stats", args.stats_path, "Write the run's counters to this JSON file");
     run->add_flag("-q,--quiet", args.quiet, "Print no summary (only the firmware's console)");
+    run->add_option("--load", args.loads, "Load a file into memory before boot: FILE@ADDRESS (repeatable)");
+    run->add_option("--dump", args.dumps, "Write memory to a file after the run: ADDRESS:LENGTH:FILE (repeatable)");
 }
 
 namespace {
@@ -82,11 +84,14 @@ int run_command(const RunArguments& args) {
     options.image_path = args.image;
     options.max_cycles = args.max_cycles;
     options.htif = args.htif;
+    for (const auto& text : args.loads) options.loads.push_back(sim::parse_load_spec(text));
+    for (const auto& text : args.dumps) options.dumps.push_back(sim::parse_dump_spec(text));
     check_writable(args.stats_path);
 
     sim::Simulation simulation(options, std::cout);
     const sim::RunResult result = simulation.run();
     std::cout.flush();
+    simulation.write_dumps();
 
     if (result.outcome != sim::Outcome::Exited) {
         std::cerr << "npuemu: " << (result.outcome == sim::Outcome::Fault ? "firmware fault: " : "") << result.message

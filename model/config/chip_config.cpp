@@ -23,6 +23,7 @@ void read_cpi(ConfigNode node, core::CpiTable& cpi) {
     cpi.csr_cycles = cycles("csr", cpi.csr_cycles);
     cpi.system_cycles = cycles("system", cpi.system_cycles);
     cpi.fence_cycles = cycles("fence", cpi.fence_cycles);
+    cpi.npu_issue_cycles = cycles("npu_issue", cpi.npu_issue_cycles);
     node.finish();
 }
 
@@ -34,6 +35,45 @@ MemoryConfig read_memory(ConfigNode node, uint64_t default_kib, uint64_t max_byt
         static_cast<uint32_t>(node.get_uint("access_latency_cycles", default_latency, 0, 10000));
     node.finish();
     return memory;
+}
+
+bool is_power_of_two(uint64_t value) { return value && !(value & (value - 1)); }
+
+BankedMemoryConfig read_banked_memory(ConfigNode node, uint64_t default_kib, uint64_t max_bytes) {
+    BankedMemoryConfig memory;
+    memory.size_bytes = node.get_uint("size_kib", default_kib, 4, max_bytes / 1024) * 1024;
+    memory.banks = static_cast<uint32_t>(node.get_uint("banks", 4, 1, 64));
+    memory.port_width_bytes = static_cast<uint32_t>(node.get_uint("port_width_bytes", 64, 4, 4096));
+    if (memory.size_bytes % memory.banks) node.fail("banks", "the size must divide evenly into the banks");
+    if (!is_power_of_two(memory.port_width_bytes)) node.fail("port_width_bytes", "must be a power of two");
+    node.finish();
+    return memory;
+}
+
+NpuConfig read_npu(ConfigNode node) {
+    NpuConfig npu;
+    npu.queue_depth = static_cast<uint32_t>(node.get_uint("queue_depth", npu.queue_depth, 1, 4096));
+    ConfigNode matrix = node.child("matrix");
+    npu.matrix.rows = static_cast<uint32_t>(matrix.get_uint("rows", npu.matrix.rows, 1, 4095));
+    npu.matrix.cols = static_cast<uint32_t>(matrix.get_uint("cols", npu.matrix.cols, 1, 4095));
+    matrix.finish();
+    ConfigNode vector = node.child("vector");
+    npu.vector.lanes = static_cast<uint32_t>(vector.get_uint("lanes", npu.vector.lanes, 1, 4096));
+    npu.vector.pipeline_latency_cycles =
+        static_cast<uint32_t>(vector.get_uint("pipeline_latency_cycles", npu.vector.pipeline_latency_cycles, 0, 1000));
+    npu.vector.transcendental_latency_cycles = static_cast<uint32_t>(
+        vector.get_uint("transcendental_latency_cycles", npu.vector.transcendental_latency_cycles, 0, 1000));
+    vector.finish();
+    ConfigNode dma = node.child("dma");
+    npu.dma.bandwidth_bytes_per_cycle =
+        static_cast<uint32_t>(dma.get_uint("bandwidth_bytes_per_cycle", npu.dma.bandwidth_bytes_per_cycle, 1, 65536));
+    npu.dma.latency_cycles = static_cast<uint32_t>(dma.get_uint("latency_cycles", npu.dma.latency_cycles, 0, 100000));
+    npu.dma.burst_bytes = static_cast<uint32_t>(dma.get_uint("burst_bytes", npu.dma.burst_bytes, 4, 65536));
+    dma.finish();
+    npu.scratchpad = read_banked_memory(node.child("scratchpad"), 256, NPUEMU_TILE_SCRATCHPAD_MAX_BYTES);
+    npu.accumulator = read_banked_memory(node.child("accumulator"), 64, NPUEMU_TILE_ACCUMULATOR_MAX_BYTES);
+    node.finish();
+    return npu;
 }
 
 }  // namespace
@@ -58,7 +98,8 @@ ChipConfig load_chip_config(const std::string& file, const std::vector<std::stri
     read_cpi(core_node.child("cpi"), chip.core.cpi);
     core_node.finish();
 
-    chip.local_sram = read_memory(top.child("local_sram"), 256, NPUEMU_TILE_LOCAL_WINDOW_BYTES, 0);
+    chip.local_sram = read_memory(top.child("local_sram"), 256, NPUEMU_TILE_CORE_SRAM_MAX_BYTES, 0);
+    chip.npu = read_npu(top.child("npu"));
     chip.global_memory = read_memory(top.child("global_memory"), 64 * 1024, NPUEMU_GLOBAL_MEM_MAX_BYTES, 10);
     if (chip.global_memory.size_bytes < NPUEMU_FIRMWARE_IMAGE_BYTES) {
         top.child("global_memory").fail("size_kib", "must be at least " +

@@ -28,6 +28,40 @@ struct ConsoleConfig {
     std::string hart_prefix = "auto";  // auto: prefix lines with the hart when the chip has several; always; never
 };
 
+// A tile-local SRAM that the NPU units read and write: capacity, and banks that each serve port_width_bytes per
+// cycle. Banks are contiguous slices of the capacity, so buffers in different banks never conflict.
+struct BankedMemoryConfig {
+    uint64_t size_bytes = 0;
+    uint32_t banks = 1;
+    uint32_t port_width_bytes = 64;
+};
+
+struct MatrixUnitConfig {
+    uint32_t rows = 16;  // the largest k of a weight block
+    uint32_t cols = 16;  // the largest n
+};
+
+struct VectorUnitConfig {
+    uint32_t lanes = 16;                    // elements per cycle
+    uint32_t pipeline_latency_cycles = 4;   // add/sub/mul/max/relu/convert/requant and reductions
+    uint32_t transcendental_latency_cycles = 12;  // exp, gelu, recip, rsqrt
+};
+
+struct DmaConfig {
+    uint32_t bandwidth_bytes_per_cycle = 32;
+    uint32_t latency_cycles = 100;  // from issue to first byte (global memory), until the mesh and HBM model it
+    uint32_t burst_bytes = 256;
+};
+
+struct NpuConfig {
+    uint32_t queue_depth = 16;  // instructions per queue; a full queue stalls the core
+    MatrixUnitConfig matrix;
+    VectorUnitConfig vector;
+    DmaConfig dma;
+    BankedMemoryConfig scratchpad;
+    BankedMemoryConfig accumulator;
+};
+
 struct ChipConfig {
     std::string name;
     std::string source_file;  // where it was loaded from, for messages
@@ -39,6 +73,7 @@ struct ChipConfig {
     TimerConfig timer;
     ConsoleConfig console;
     uint32_t device_access_latency_cycles = 10;  // UART, CLINT, sim control, chip info
+    NpuConfig npu;
 
     uint64_t clock_period_ps() const { return 1'000'000'000'000ull / clock_frequency_hz; }
 };

@@ -151,6 +151,25 @@ BusStatus CoreModule::write(uint32_t addr, unsigned size_bytes, uint32_t value, 
     return status;
 }
 
+CoprocessorStatus CoreModule::coprocessor(uint32_t instruction, uint32_t rs1, uint32_t rs2, uint32_t rs3,
+                                          uint32_t& rd_value) {
+    if (!coprocessor_) return CoprocessorStatus::Illegal;
+    // Issue at the hart's own time, so the queues see instructions of all harts in time order.
+    account_cycles();
+    quantum_keeper_.sync();
+    const sc_core::sc_time start = sc_core::sc_time_stamp();
+    const CoprocessorStatus status = coprocessor_(instruction, rs1, rs2, rs3, rd_value, hart_.pc());
+    // Time spent stalled (full queue, fence, barrier) is the hart's too.
+    const uint64_t stalled = (sc_core::sc_time_stamp() - start).value() / clock_period_.value();
+    if (stalled) {
+        hart_.advance_cycles(stalled);
+        accounted_cycles_ = hart_.cycles();
+        coprocessor_stall_cycles_ += stalled;
+        quantum_keeper_.reset();
+    }
+    return status;
+}
+
 uint64_t CoreModule::mtime(uint64_t) {
     account_cycles();
     return timer_clock_.ticks_at(quantum_keeper_.get_current_time());

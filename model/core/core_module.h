@@ -10,6 +10,7 @@
 #include <tlm_utils/tlm_quantumkeeper.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "model/common/reference_clock.h"
@@ -31,14 +32,20 @@ public:
                soc::RunControl& run_control, const sc_core::sc_event& boot);
 
     void set_start_pc(uint32_t pc) { hart_.reset(pc); }
+    // The tile's NPU, which executes the custom instructions (none: they are illegal).
+    using Coprocessor = std::function<CoprocessorStatus(uint32_t instruction, uint32_t rs1, uint32_t rs2, uint32_t rs3,
+                                                        uint32_t& rd, uint32_t pc)>;
+    void attach_coprocessor(Coprocessor coprocessor) { coprocessor_ = std::move(coprocessor); }
     Rv32Hart& hart() { return hart_; }
     const Rv32Hart& hart() const { return hart_; }
     bool sleeping() const { return sleeping_; }
+    sc_core::sc_time clock_period() const { return clock_period_; }
 
     const uint64_t* instructions_counter() const { return &instructions_; }
     const uint64_t* cycles_counter() const { return &cycles_; }
     const uint64_t* sleep_cycles_counter() const { return &sleep_cycles_; }
     const uint64_t* device_accesses_counter() const { return &device_accesses_; }
+    const uint64_t* coprocessor_stall_cycles_counter() const { return &coprocessor_stall_cycles_; }
 
 private:
     // The quantum keeper, plus how far it is to the next sync point (to size a block).
@@ -64,6 +71,8 @@ private:
     BusStatus write(uint32_t addr, unsigned size_bytes, uint32_t value, uint64_t elapsed_cycles,
                     uint64_t* extra_cycles) override;
     uint64_t mtime(uint64_t elapsed_cycles) override;
+    CoprocessorStatus coprocessor(uint32_t instruction, uint32_t rs1, uint32_t rs2, uint32_t rs3,
+                                  uint32_t& rd_value) override;
     BusStatus device_access(tlm::tlm_command command, uint32_t addr, unsigned size_bytes, uint32_t& value,
                             uint64_t* extra_cycles);
     void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
@@ -84,6 +93,8 @@ private:
     uint64_t cycles_ = 0;
     uint64_t sleep_cycles_ = 0;
     uint64_t device_accesses_ = 0;
+    uint64_t coprocessor_stall_cycles_ = 0;
+    Coprocessor coprocessor_;
 };
 
 }  // namespace npuemu::core

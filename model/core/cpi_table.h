@@ -17,6 +17,7 @@ struct CpiTable {
     uint32_t csr_cycles = 2;
     uint32_t system_cycles = 4;  // ecall, ebreak, mret, trap entry
     uint32_t fence_cycles = 1;
+    uint32_t npu_issue_cycles = 1;  // handing an instruction to an NPU queue (stalls come on top)
 };
 
 }  // namespace npuemu::core

@@ -18,6 +18,7 @@ struct DmiWindow {
 };
 
 enum class BusStatus { Ok, AccessFault };
+enum class CoprocessorStatus { Ok, Illegal };
 
 class HartBus {
 public:
@@ -32,6 +33,12 @@ public:
                             uint64_t* extra_cycles) = 0;
     // The platform's mtime at the hart's current local time (for the time/timeh CSRs).
     virtual uint64_t mtime(uint64_t elapsed_cycles) = 0;
+    // A custom-0/1/2 instruction (the NPU's). rs3 is the R4 format's third source (bits 31:27). May take simulated
+    // time (a full queue, a fence). Without a coprocessor every custom instruction is illegal.
+    virtual CoprocessorStatus coprocessor(uint32_t instruction, uint32_t rs1, uint32_t rs2, uint32_t rs3,
+                                          uint32_t& rd_value) {
+        return CoprocessorStatus::Illegal;
+    }
 };
 
 }  // namespace npuemu::core

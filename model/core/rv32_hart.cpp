@@ -27,6 +27,7 @@ inline uint32_t imm_j(uint32_t in) {
     return static_cast<uint32_t>(sign_extend(value, 21));
 }
 
+constexpr uint32_t kOpCustom0 = 0x0B, kOpCustom1 = 0x2B, kOpCustom2 = 0x5B;
 constexpr uint32_t kOpLoad = 0x03, kOpMiscMem = 0x0F, kOpImm = 0x13, kOpAuipc = 0x17, kOpStore = 0x23,
                    kOpReg = 0x33, kOpLui = 0x37, kOpBranch = 0x63, kOpJalr = 0x67, kOpJal = 0x6F, kOpSystem = 0x73;
 
@@ -491,6 +492,15 @@ void Rv32Hart::execute() {
                 goto illegal;
             }
             if (rd) x_[rd] = value;
+            break;
+        }
+        case kOpCustom0:
+        case kOpCustom1:
+        case kOpCustom2: {
+            uint32_t value = 0;
+            if (bus_.coprocessor(in, a, b, x_[in >> 27], value) != CoprocessorStatus::Ok) goto illegal;
+            if (rd) x_[rd] = value;
+            cycles_ += cpi_.npu_issue_cycles;
             break;
         }
         case kOpMiscMem:

@@ -1,5 +1,10 @@
 #include "model/sim/simulation.h"
 
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+
 #include "model/common/error.h"
 
 namespace npuemu::sim {
@@ -12,6 +17,48 @@ const char* outcome_name(Outcome outcome) {
         case Outcome::Deadlock: return "deadlock";
     }
     return "unknown";
+}
+
+namespace {
+
+uint64_t parse_number(const std::string& text, const std::string& option, const char* what) {
+    errno = 0;
+    char* end = nullptr;
+    const unsigned long long value = std::strtoull(text.c_str(), &end, 0);
+    if (text.empty() || text[0] == '-' || errno || *end != '\0') {
+        throw Error(option + ": " + what + " '" + text + "' is not a number (decimal or 0x hex)");
+    }
+    return value;
+}
+
+std::string hex(uint64_t value) {
+    char text[24];
+    std::snprintf(text, sizeof text, "0x%08llx", static_cast<unsigned long long>(value));
+    return text;
+}
+
+}  // namespace
+
+LoadSpec parse_load_spec(const std::string& text) {
+    const std::string option = "--load " + text;
+    const auto at = text.rfind('@');
+    if (at == std::string::npos || at == 0 || at + 1 == text.size()) throw Error(option + ": expected FILE@ADDRESS");
+    const uint64_t address = parse_number(text.substr(at + 1), option, "address");
+    if (address > 0xFFFFFFFFull) throw Error(option + ": the address is beyond 32 bits");
+    return LoadSpec{text.substr(0, at), static_cast<uint32_t>(address)};
+}
+
+DumpSpec parse_dump_spec(const std::string& text) {
+    const std::string option = "--dump " + text;
+    const auto first = text.find(':');
+    const auto second = first == std::string::npos ? first : text.find(':', first + 1);
+    if (second == std::string::npos || second + 1 == text.size()) throw Error(option + ": expected ADDRESS:LENGTH:FILE");
+    const uint64_t address = parse_number(text.substr(0, first), option, "address");
+    const uint64_t length = parse_number(text.substr(first + 1, second - first - 1), option, "length");
+    if (address > 0xFFFFFFFFull || length == 0 || address + length > 0x100000000ull) {
+        throw Error(option + ": the region must be non-empty and inside the 32-bit address space");
+    }
+    return DumpSpec{static_cast<uint32_t>(address), length, text.substr(second + 1)};
 }
 
 namespace {
@@ -42,12 +89,54 @@ Simulation::Simulation(const RunOptions& options, std::ostream& console)
     // Every check of user input happens before the first sc_start(): after it, SystemC runs processes on its own
     // stacks, and input errors should never surface from inside a simulation.
     chip_->check_image_fits(image_);
+    check_host_data();
     sc_core::sc_start(sc_core::SC_ZERO_TIME);  // elaborate: multi-sockets complete their bindings here
     chip_->load(image_);
+    load_host_data();
     chip_->boot();
     chip_->register_stats(stats_);
     stats_.add_counter("sim.time_ps", &simulated_time_ps_, "simulated time at the end of the run, in ps");
     stats_.add_counter("sim.cycles", &simulated_cycles_, "simulated time in chip clock cycles");
+}
+
+void Simulation::check_host_data() {
+    for (const auto& load : options_.loads) {
+        std::ifstream file(load.path, std::ios::binary);
+        if (!file) throw Error("--load " + load.path + "@" + hex(load.address) + ": cannot open the file");
+        std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+        if (!bytes.empty() && !chip_->is_memory(load.address, bytes.size())) {
+            throw Error("--load " + load.path + "@" + hex(load.address) + ": " + std::to_string(bytes.size()) +
+                        " bytes from " + hex(load.address) + " do not lie in the chip's memory. Memory map:\n" +
+                        chip_->describe_memory_map());
+        }
+        load_contents_.push_back(std::move(bytes));
+    }
+    for (const auto& dump : options_.dumps) {
+        if (!chip_->is_memory(dump.address, dump.length)) {
+            throw Error("--dump " + hex(dump.address) + ":" + std::to_string(dump.length) + ":" + dump.path +
+                        ": the region does not lie in the chip's memory. Memory map:\n" + chip_->describe_memory_map());
+        }
+        std::ofstream probe(dump.path, std::ios::binary | std::ios::app);
+        if (!probe) throw Error("--dump ...:" + dump.path + ": cannot write the file");
+    }
+}
+
+void Simulation::load_host_data() {
+    for (size_t i = 0; i < options_.loads.size(); ++i) {
+        const auto& bytes = load_contents_[i];
+        if (!bytes.empty()) chip_->write_memory(options_.loads[i].address, bytes.data(), bytes.size());
+    }
+    load_contents_.clear();
+}
+
+void Simulation::write_dumps() {
+    for (const auto& dump : options_.dumps) {
+        std::vector<uint8_t> bytes(dump.length);
+        chip_->read_memory(dump.address, bytes.data(), bytes.size());
+        std::ofstream file(dump.path, std::ios::binary | std::ios::trunc);
+        file.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+        if (!file) throw Error("--dump " + dump.path + ": error while writing");
+    }
 }
 
 RunResult Simulation::run() {
@@ -90,9 +179,14 @@ RunResult Simulation::run() {
             std::snprintf(pc, sizeof pc, "%08x", tile->core().hart().pc());
             asleep += std::string(pc) + ")";
         }
-        result.message = "deadlock: hart(s) " + asleep +
-                         " wait in wfi and nothing is left that could wake them (no timer armed, no other hart "
-                         "running)";
+        const std::string npu_waits = chip_->describe_waits();
+        if (!npu_waits.empty()) {
+            result.message = "deadlock: " + npu_waits;
+        } else {
+            result.message = "deadlock: hart(s) " + asleep +
+                             " wait in wfi and nothing is left that could wake them (no timer armed, no other hart "
+                             "running)";
+        }
     }
     result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     return result;

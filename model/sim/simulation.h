@@ -16,12 +16,28 @@
 
 namespace npuemu::sim {
 
+// Host data path: files into memory before boot, memory regions into files after the run.
+struct LoadSpec {
+    std::string path;
+    uint32_t address = 0;
+};
+struct DumpSpec {
+    uint32_t address = 0;
+    uint64_t length = 0;
+    std::string path;
+};
+// "FILE@ADDR" and "ADDR:LEN:FILE" (numbers decimal or 0x hex); throw npuemu::Error naming the option.
+LoadSpec parse_load_spec(const std::string& text);
+DumpSpec parse_dump_spec(const std::string& text);
+
 struct RunOptions {
     std::string config_file;
     std::vector<std::string> overrides;  // "key.path=value"
     std::string image_path;
     uint64_t max_cycles = 10'000'000'000ull;  // in chip clock cycles; every run has a limit
     bool htif = false;                        // map the image's tohost/fromhost symbols to an HTIF device
+    std::vector<LoadSpec> loads;
+    std::vector<DumpSpec> dumps;
 };
 
 enum class Outcome {
@@ -48,6 +64,8 @@ public:
     Simulation(const RunOptions& options, std::ostream& console);
 
     RunResult run();
+    // Writes the --dump regions (after run()). Throws npuemu::Error for a file that cannot be written.
+    void write_dumps();
 
     const config::ChipConfig& config() const { return config_; }
     const loader::ElfImage& image() const { return image_; }
@@ -55,9 +73,13 @@ public:
     const StatsRegistry& stats() const { return stats_; }
 
 private:
+    void check_host_data();
+    void load_host_data();
+
     RunOptions options_;
     config::ChipConfig config_;
     loader::ElfImage image_;
+    std::vector<std::vector<uint8_t>> load_contents_;
     std::unique_ptr<soc::Chip> chip_;
     StatsRegistry stats_;
     uint64_t simulated_time_ps_ = 0;

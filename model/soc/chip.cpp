@@ -30,6 +30,7 @@ Chip::Chip(sc_core::sc_module_name name, const config::ChipConfig& config, std::
       config_(config),
       run_control_(config.tile_count),
       timer_clock_(config.timer.frequency_hz),
+      barrier_(config.tile_count),
       router_("router"),
       global_memory_("global_memory", config.global_memory.size_bytes,
                      sc_core::sc_time::from_value(config.clock_period_ps() * config.global_memory.access_latency_cycles)),
@@ -48,7 +49,7 @@ Chip::Chip(sc_core::sc_module_name name, const config::ChipConfig& config, std::
         sc_core::sc_time::from_value(config.clock_period_ps() * config.device_access_latency_cycles);
     for (uint32_t t = 0; t < config.tile_count; ++t) {
         tiles_.push_back(std::make_unique<Tile>(("tile" + std::to_string(t)).c_str(), t, config_, timer_clock_,
-                                                run_control_, boot_event_));
+                                                run_control_, boot_event_, barrier_));
     }
     clint_ = std::make_unique<Clint>("clint", timer_clock_, interrupt_lines_of(tiles_), device_latency);
 
@@ -57,9 +58,14 @@ Chip::Chip(sc_core::sc_module_name name, const config::ChipConfig& config, std::
         tile->router().attach(router_.target_socket, 0, 0x100000000ull, "chip", Router::Holds::Registers, -1);
     }
     for (auto& tile : tiles_) {
-        router_.attach(tile->local_sram().socket,
-                       NPUEMU_TILE_SRAM_GLOBAL_BASE + uint64_t(tile->id()) * NPUEMU_TILE_LOCAL_WINDOW_BYTES,
-                       config.local_sram.size_bytes, std::string(tile->name()) + " SRAM", Router::Holds::Memory);
+        const uint64_t window = NPUEMU_TILE_SRAM_GLOBAL_BASE + uint64_t(tile->id()) * NPUEMU_TILE_LOCAL_WINDOW_BYTES;
+        const std::string name = tile->name();
+        router_.attach(tile->local_sram().socket, window + NPUEMU_TILE_CORE_SRAM_OFFSET, config.local_sram.size_bytes,
+                       name + " core SRAM", Router::Holds::Memory);
+        router_.attach(tile->scratchpad().socket, window + NPUEMU_TILE_SCRATCHPAD_OFFSET,
+                       config.npu.scratchpad.size_bytes, name + " scratchpad", Router::Holds::Memory);
+        router_.attach(tile->accumulator().socket, window + NPUEMU_TILE_ACCUMULATOR_OFFSET,
+                       config.npu.accumulator.size_bytes, name + " accumulator", Router::Holds::Memory);
     }
     router_.attach(global_memory_.socket, NPUEMU_GLOBAL_MEM_BASE, config.global_memory.size_bytes, "global memory",
                    Router::Holds::Memory);
@@ -140,7 +146,16 @@ void Chip::load(const loader::ElfImage& image) {
     for (auto& tile : tiles_) tile->core().set_start_pc(image.entry);
 }
 
-void Chip::register_stats(StatsRegistry& stats) const {
+std::string Chip::describe_waits() {
+    std::string text;
+    for (auto& tile : tiles_) {
+        const std::string waits = tile->npu().describe_waits();
+        if (!waits.empty()) text += (text.empty() ? "" : "; ") + waits;
+    }
+    return text;
+}
+
+void Chip::register_stats(StatsRegistry& stats) {
     for (const auto& tile : tiles_) tile->register_stats(stats);
     stats.add_counter("uart.bytes", uart_.bytes_counter(), "bytes written to the console");
 }

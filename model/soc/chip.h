@@ -48,13 +48,16 @@ public:
     bool write_memory(uint64_t addr, const uint8_t* data, uint64_t length);
     bool read_memory(uint64_t addr, uint8_t* data, uint64_t length);
 
-    void register_stats(StatsRegistry& stats) const;
+    void register_stats(StatsRegistry& stats);
+    // What the harts and NPU queues still running wait on (for a deadlock report).
+    std::string describe_waits();
     void flush_console() { uart_.flush_partial_lines(); }
 
     const config::ChipConfig& config() const { return config_; }
     RunControl& run_control() { return run_control_; }
     std::vector<std::unique_ptr<Tile>>& tiles() { return tiles_; }
     std::string describe_memory_map() const;
+    bool is_memory(uint64_t addr, uint64_t length) const { return router_.is_memory(addr, length); }
 
 private:
     bool debug_transfer(tlm::tlm_command command, uint64_t addr, uint8_t* data, uint64_t length);
@@ -63,6 +66,7 @@ private:
     RunControl run_control_;
     ReferenceClock timer_clock_;
     sc_core::sc_event boot_event_;
+    npu::TileBarrier barrier_;
     std::vector<std::unique_ptr<Tile>> tiles_;
     Router router_;
     mem::Ram global_memory_;

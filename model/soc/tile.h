@@ -12,6 +12,7 @@
 #include "model/core/core_module.h"
 #include "model/core/interrupt_lines.h"
 #include "model/mem/ram.h"
+#include "model/npu/npu.h"
 #include "model/soc/router.h"
 #include "model/soc/run_control.h"
 
@@ -20,21 +21,28 @@ namespace npuemu::soc {
 class Tile : public sc_core::sc_module {
 public:
     Tile(sc_core::sc_module_name name, uint32_t tile_id, const config::ChipConfig& chip,
-         const ReferenceClock& timer_clock, RunControl& run_control, const sc_core::sc_event& boot);
+         const ReferenceClock& timer_clock, RunControl& run_control, const sc_core::sc_event& boot,
+         npu::TileBarrier& barrier);
 
     uint32_t id() const { return tile_id_; }
     core::InterruptLines& interrupt_lines() { return lines_; }
     core::CoreModule& core() { return core_; }
     mem::Ram& local_sram() { return local_sram_; }
+    mem::Ram& scratchpad() { return scratchpad_; }
+    mem::Ram& accumulator() { return accumulator_; }
+    npu::Npu& npu() { return npu_; }
     Router& router() { return router_; }
 
-    void register_stats(StatsRegistry& stats) const;
+    void register_stats(StatsRegistry& stats);
 
 private:
     uint32_t tile_id_;
     core::InterruptLines lines_;
     core::CoreModule core_;
     mem::Ram local_sram_;
+    mem::Ram scratchpad_;
+    mem::Ram accumulator_;
+    npu::Npu npu_;
     Router router_;
 };
 

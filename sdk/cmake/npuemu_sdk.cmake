@@ -29,8 +29,14 @@ if(NOT TARGET npuemu_sdk)
     ${NPUEMU_SDK_DIR}/src/console.c
     ${NPUEMU_SDK_DIR}/src/exit.c
     ${NPUEMU_SDK_DIR}/src/trap_entry.S
-    ${NPUEMU_SDK_DIR}/src/trap.c)
-  target_include_directories(npuemu_sdk PUBLIC ${NPUEMU_SDK_DIR}/include)
+    ${NPUEMU_SDK_DIR}/src/trap.c
+    ${NPUEMU_SDK_DIR}/src/kernels/geometry.c
+    ${NPUEMU_SDK_DIR}/src/kernels/gemm.c)
+  # The generated NPU intrinsics (npuemu/npu_isa.h) come from the npuemu build (isa/npu_isa.yaml).
+  if(NOT NPUEMU_GENERATED_DIR)
+    message(FATAL_ERROR "npuemu SDK: set NPUEMU_GENERATED_DIR to <npuemu build>/generated (it holds npuemu/npu_isa.h)")
+  endif()
+  target_include_directories(npuemu_sdk PUBLIC ${NPUEMU_SDK_DIR}/include ${NPUEMU_GENERATED_DIR}/sdk)
   target_compile_options(npuemu_sdk PUBLIC -O2 -g -Wall -Wextra -std=c11 -DPICOLIBC_INTEGER_PRINTF_SCANF)
   target_link_options(npuemu_sdk PUBLIC
     -Wl,--defsym=__flash=${NPUEMU_FIRMWARE_CODE_BASE}

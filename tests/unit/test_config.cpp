@@ -88,7 +88,7 @@ TEST_CASE("config: every bad value names file, line, column and key path") {
     CHECK(load_error("chip: 4\n") == "FILE:1:7: chip: expected a map of keys");
     CHECK(load_error("core:\n  cpi:\n    alux: 2\n") ==
           "FILE:3:5: core.cpi.alux: unknown key (known keys here: alu, branch_not_taken, branch_taken, csr, div, "
-          "fence, jump, load, mul, store, system)");
+          "fence, jump, load, mul, npu_issue, store, system)");
     CHECK(load_error("console:\n  hart_prefix: sometimes\n") ==
           "FILE:2:16: console.hart_prefix: expected one of auto, always, never, got 'sometimes'");
     CHECK(load_error("bogus_section: {}\n").find("FILE:1:1: bogus_section: unknown key") == 0);

@@ -1,0 +1,18 @@
+/* The job block a host puts in global memory (npuemu run --load job.bin@0x81000000) to give firmware/gemm its
+ * problem: C = A x B with A, B, C at the given addresses. Shared by the firmware and the host test harness. */
+#ifndef GEMM_JOB_H
+#define GEMM_JOB_H
+
+#include <stdint.h>
+
+#define GEMM_JOB_ADDRESS 0x81000000u
+#define GEMM_JOB_MAGIC 0x4A4D4547u /* "GEMJ" */
+
+struct gemm_job {
+    uint32_t magic;
+    uint32_t m, n, k;
+    uint32_t dtype; /* NPU_DTYPE_INT8 (0) or NPU_DTYPE_BF16 (1) */
+    uint32_t a, b, c;
+};
+
+#endif

@@ -1,0 +1,57 @@
+// An in-order NPU instruction queue of fixed depth. The control core pushes (and stalls while it is full); the
+// queue's unit pops. `changed` fires on every push, pop and end of execution, for whoever waits on the queue.
+#pragma once
+
+#include <systemc>
+
+#include <deque>
+
+#include "model/npu/npu_instruction.h"
+
+namespace npuemu::npu {
+
+class InstructionQueue {
+public:
+    InstructionQueue(unsigned id, unsigned depth) : id_(id), depth_(depth) {}
+
+    unsigned id() const { return id_; }
+    bool full() const { return entries_.size() >= depth_; }
+    bool empty() const { return entries_.empty(); }
+    unsigned size() const { return static_cast<unsigned>(entries_.size()); }
+    // Holds instructions or still executes one (including a matmul draining out of the array).
+    bool busy() const { return holds_work() || sc_core::sc_time_stamp() < completion_time_; }
+    bool holds_work() const { return !entries_.empty() || executing_; }
+    sc_core::sc_time completion_time() const { return completion_time_; }
+
+    void push(const NpuInstruction& instruction) {
+        entries_.push_back(instruction);
+        changed_.notify(sc_core::SC_ZERO_TIME);
+    }
+    NpuInstruction pop() {
+        NpuInstruction front = entries_.front();
+        entries_.pop_front();
+        executing_ = true;
+        changed_.notify(sc_core::SC_ZERO_TIME);
+        return front;
+    }
+    void finish_execution(sc_core::sc_time completion) {
+        executing_ = false;
+        completion_time_ = std::max(completion_time_, completion);
+        changed_.notify(sc_core::SC_ZERO_TIME);
+        if (completion > sc_core::sc_time_stamp()) changed_.notify(completion - sc_core::sc_time_stamp());
+    }
+    const sc_core::sc_event& changed() const { return changed_; }
+
+    // What the queue's unit is blocked on, for deadlock reports (-1: nothing).
+    int waiting_on_flag = -1;
+
+private:
+    unsigned id_;
+    unsigned depth_;
+    std::deque<NpuInstruction> entries_;
+    bool executing_ = false;
+    sc_core::sc_time completion_time_;
+    sc_core::sc_event changed_;
+};
+
+}  // namespace npuemu::npu

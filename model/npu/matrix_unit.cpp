@@ -1,0 +1,155 @@
+#include "model/npu/matrix_unit.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "model/npu/matmul_kernels.h"
+
+namespace npuemu::npu {
+
+namespace {
+constexpr unsigned kInt8 = static_cast<unsigned>(isa::Dtype::INT8);
+constexpr unsigned kBf16 = static_cast<unsigned>(isa::Dtype::BF16);
+}  // namespace
+
+MatrixUnit::MatrixUnit(sc_core::sc_module_name name, uint32_t tile_id, const config::MatrixUnitConfig& config,
+                       sc_core::sc_time clock_period, InstructionQueue& queue, Semaphores& semaphores,
+                       FaultSink fault_sink, BankedMemory& scratchpad, BankedMemory& accumulator)
+    : QueueUnit(name, tile_id, clock_period, queue, semaphores, std::move(fault_sink)),
+      config_(config),
+      scratchpad_(scratchpad),
+      accumulator_(accumulator) {}
+
+void MatrixUnit::execute(const NpuInstruction& instruction, sc_core::sc_time& completion) {
+    switch (instruction.info->op) {
+        case isa::Op::MxConfig: configure(instruction); break;
+        case isa::Op::MxLoadWeights: load_weights(instruction); break;
+        case isa::Op::MxMatmul: matmul(instruction, completion); break;
+        default: fail(instruction, "not a matrix-unit instruction");
+    }
+}
+
+void MatrixUnit::configure(const NpuInstruction& instruction) {
+    const auto args = isa::unpack_mx_config(instruction.rs1, instruction.rs2, instruction.rs3);
+    if (args.dtype != kInt8 && args.dtype != kBf16) {
+        fail(instruction, std::string("the matrix unit takes INT8 or BF16 inputs, not ") + isa::dtype_name(args.dtype));
+        return;
+    }
+    dtype_ = args.dtype;
+    act_stride_ = args.act_stride;
+    acc_stride_ = args.acc_stride;
+}
+
+void MatrixUnit::load_weights(const NpuInstruction& instruction) {
+    const auto args = isa::unpack_mx_load_weights(instruction.rs1, instruction.rs2, instruction.rs3);
+    const unsigned elem = isa::dtype_bytes(dtype_);
+    if (args.k == 0 || args.k > config_.rows || args.n == 0 || args.n > config_.cols) {
+        fail(instruction, "weight block " + std::to_string(args.k) + " x " + std::to_string(args.n) +
+                              " does not fit the " + std::to_string(config_.rows) + " x " +
+                              std::to_string(config_.cols) + " array (k from 1 to rows, n from 1 to cols)");
+        return;
+    }
+    // As stored: k rows of n elements, or (transposed) n rows of k elements.
+    const uint32_t stored_rows = args.transpose ? args.n : args.k;
+    const uint64_t stored_row_bytes = uint64_t(args.transpose ? args.k : args.n) * elem;
+    if (!scratchpad_.contains(args.weights, stored_row_bytes, stored_rows, args.stride)) {
+        fail(instruction, "the weight block (" + std::to_string(stored_rows) + " rows of " +
+                              std::to_string(stored_row_bytes) + " bytes, stride " + std::to_string(args.stride) +
+                              ") at 0x" + [&] { char b[16]; std::snprintf(b, sizeof b, "%08x", args.weights); return std::string(b); }() +
+                              " is not inside the scratchpad");
+        return;
+    }
+    shadow_.k = args.k;
+    shadow_.n = args.n;
+    shadow_.dtype = dtype_;
+    shadow_.values.assign(uint64_t(args.k) * args.n * elem, 0);
+    const uint8_t* base = scratchpad_.host(args.weights);
+    for (uint32_t kk = 0; kk < args.k; ++kk) {
+        for (uint32_t j = 0; j < args.n; ++j) {
+            const uint8_t* src = args.transpose ? base + j * args.stride + uint64_t(kk) * elem
+                                                : base + kk * args.stride + uint64_t(j) * elem;
+            std::memcpy(&shadow_.values[(uint64_t(kk) * args.n + j) * elem], src, elem);
+        }
+    }
+    // The weight path loads in the background, after the previous load.
+    const sc_core::sc_time earliest = std::max(sc_core::sc_time_stamp(), weights_ready_);
+    const uint64_t span = uint64_t(stored_rows - 1) * args.stride + stored_row_bytes;
+    const auto banks = scratchpad_.reserve(args.weights, span, uint64_t(args.k) * args.n * elem, earliest, clock_period_);
+    const uint64_t load_cycles = std::max<uint64_t>(args.k, banks.busy_cycles);
+    weights_ready_ = banks.begin + cycles(load_cycles);
+    weight_load_cycles_ += load_cycles;
+    shadow_pending_ = true;
+}
+
+void MatrixUnit::matmul(const NpuInstruction& instruction, sc_core::sc_time& completion) {
+    const auto args = isa::unpack_mx_matmul(instruction.rs1, instruction.rs2, instruction.rs3);
+    if (!shadow_pending_ && active_.k == 0) {
+        fail(instruction, "no weights loaded (mx.load_weights must come first)");
+        return;
+    }
+    const WeightBlock& weights = shadow_pending_ ? shadow_ : active_;
+    if (weights.dtype != dtype_) {
+        fail(instruction, "the weights were loaded as " + std::string(isa::dtype_name(weights.dtype)) +
+                              " but mx.config now says " + isa::dtype_name(dtype_));
+        return;
+    }
+    if (args.m == 0) {
+        fail(instruction, "m must be at least 1");
+        return;
+    }
+    const unsigned elem = isa::dtype_bytes(dtype_);
+    const uint64_t act_row_bytes = uint64_t(weights.k) * elem;
+    const uint64_t acc_row_bytes = uint64_t(weights.n) * 4;
+    const uint64_t act_stride = act_stride_ ? act_stride_ : act_row_bytes;
+    const uint64_t acc_stride = acc_stride_ ? acc_stride_ : acc_row_bytes;
+    if (!scratchpad_.contains(args.act, act_row_bytes, args.m, act_stride)) {
+        fail(instruction, "the activations (" + std::to_string(args.m) + " rows of " + std::to_string(act_row_bytes) +
+                              " bytes) are not inside the scratchpad");
+        return;
+    }
+    if (!accumulator_.contains(args.acc, acc_row_bytes, args.m, acc_stride)) {
+        fail(instruction, "the results (" + std::to_string(args.m) + " rows of " + std::to_string(acc_row_bytes) +
+                              " bytes) are not inside the accumulator");
+        return;
+    }
+    if (shadow_pending_) {
+        active_ = shadow_;
+        shadow_pending_ = false;
+    }
+    sc_core::sc_time earliest = std::max({sc_core::sc_time_stamp(), stream_free_, weights_ready_});
+    // Activations stream out of the scratchpad during the stream; results go into the accumulator as they drain.
+    const auto act_banks = scratchpad_.reserve(args.act, uint64_t(args.m - 1) * act_stride + act_row_bytes,
+                                               args.m * act_row_bytes, earliest, clock_period_);
+    const auto acc_banks = accumulator_.reserve(args.acc, uint64_t(args.m - 1) * acc_stride + acc_row_bytes,
+                                                args.m * acc_row_bytes, act_banks.begin, clock_period_);
+    const sc_core::sc_time begin = std::max(act_banks.begin, acc_banks.begin);
+    if (begin > earliest) bank_stall_cycles_ += cycles_between(earliest, begin);
+    if (earliest > sc_core::sc_time_stamp()) wait(earliest - sc_core::sc_time_stamp());
+    if (begin > sc_core::sc_time_stamp()) wait(begin - sc_core::sc_time_stamp());
+
+    MatmulShape shape;
+    shape.m = args.m;
+    shape.k = active_.k;
+    shape.n = active_.n;
+    shape.act_stride_bytes = act_stride;
+    shape.acc_stride_bytes = acc_stride;
+    shape.accumulate = args.accumulate;
+    if (dtype_ == kInt8) {
+        matmul_int8(scratchpad_.host(args.act), reinterpret_cast<const int8_t*>(active_.values.data()),
+                    accumulator_.host(args.acc), shape);
+    } else {
+        matmul_bf16(scratchpad_.host(args.act), reinterpret_cast<const uint16_t*>(active_.values.data()),
+                    accumulator_.host(args.acc), shape);
+    }
+
+    const uint64_t stream_cycles = std::max<uint64_t>({args.m, act_banks.busy_cycles, acc_banks.busy_cycles});
+    const uint64_t latency = stream_cycles + active_.k + active_.n - 1;
+    stream_free_ = begin + cycles(stream_cycles);
+    completion = begin + cycles(latency);
+    busy_cycles_ += stream_cycles;
+    latency_cycles_ += latency;
+    macs_ += uint64_t(args.m) * active_.k * active_.n;
+    ++matmuls_;
+}
+
+}  // namespace npuemu::npu

@@ -1,0 +1,67 @@
+// The systolic matrix unit: a rows x cols weight-stationary array with shadow weights.
+// Timing (docs/npu.md, and what rtl/ implements):
+//   mx.load_weights k x n: k cycles on the weight path (rows shift in from the top), in the background: it
+//     overlaps the stream of the matmul before it; it waits only for the previous load.
+//   mx.matmul m rows: the stream begins when the array is free, its weights are loaded and the scratchpad banks
+//     it reads are free; it occupies the array for m cycles (more if the scratchpad cannot feed a k-wide row per
+//     cycle) and its last result lands in the accumulator m + k + n - 1 cycles after it began (fill, stream,
+//     drain). The next matmul may begin streaming right behind it.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "model/config/chip_config.h"
+#include "model/npu/banked_memory.h"
+#include "model/npu/queue_unit.h"
+
+namespace npuemu::npu {
+
+class MatrixUnit : public QueueUnit {
+public:
+    MatrixUnit(sc_core::sc_module_name name, uint32_t tile_id, const config::MatrixUnitConfig& config,
+               sc_core::sc_time clock_period, InstructionQueue& queue, Semaphores& semaphores, FaultSink fault_sink,
+               BankedMemory& scratchpad, BankedMemory& accumulator);
+
+    const uint64_t* macs_counter() const { return &macs_; }
+    const uint64_t* matmuls_counter() const { return &matmuls_; }
+    const uint64_t* latency_cycles_counter() const { return &latency_cycles_; }
+    const uint64_t* weight_load_cycles_counter() const { return &weight_load_cycles_; }
+    const config::MatrixUnitConfig& config() const { return config_; }
+
+protected:
+    void execute(const NpuInstruction& instruction, sc_core::sc_time& completion) override;
+
+private:
+    void configure(const NpuInstruction& instruction);
+    void load_weights(const NpuInstruction& instruction);
+    void matmul(const NpuInstruction& instruction, sc_core::sc_time& completion);
+
+    config::MatrixUnitConfig config_;
+    BankedMemory& scratchpad_;
+    BankedMemory& accumulator_;
+
+    // mx.config state
+    unsigned dtype_ = 0;  // isa::Dtype INT8 or BF16
+    uint64_t act_stride_ = 0;
+    uint64_t acc_stride_ = 0;
+
+    // Weights: the shadow block being (or last) loaded, and the block the array computes with.
+    struct WeightBlock {
+        std::vector<uint8_t> values;  // k x n, dense, in the block's dtype
+        uint32_t k = 0, n = 0;
+        unsigned dtype = 0;
+    };
+    WeightBlock shadow_;
+    WeightBlock active_;
+    bool shadow_pending_ = false;          // loaded, not yet taken by a matmul
+    sc_core::sc_time weights_ready_;       // when the shadow load completes
+    sc_core::sc_time stream_free_;         // when the array can take the next stream
+
+    uint64_t macs_ = 0;
+    uint64_t matmuls_ = 0;
+    uint64_t latency_cycles_ = 0;      // sum over matmuls of m + k + n - 1 (plus bandwidth stretch)
+    uint64_t weight_load_cycles_ = 0;
+};
+
+}  // namespace npuemu::npu

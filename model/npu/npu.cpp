@@ -1,0 +1,183 @@
+#include "model/npu/npu.h"
+
+#include "sdk/include/npuemu/memory_map.h"
+
+namespace npuemu::npu {
+
+namespace {
+
+constexpr unsigned kDma = static_cast<unsigned>(isa::Queue::DMA);
+constexpr unsigned kMatrix = static_cast<unsigned>(isa::Queue::MATRIX);
+constexpr unsigned kVector = static_cast<unsigned>(isa::Queue::VECTOR);
+
+}  // namespace
+
+Npu::Npu(sc_core::sc_module_name name, uint32_t tile_id, const config::ChipConfig& chip, uint8_t* scratchpad_host,
+         uint8_t* accumulator_host, TileBarrier& barrier, FaultSink fault_sink)
+    : sc_module(name),
+      tile_id_(tile_id),
+      chip_(chip),
+      barrier_(barrier),
+      fault_sink_(fault_sink),
+      queues_{InstructionQueue(kDma, chip.npu.queue_depth), InstructionQueue(kMatrix, chip.npu.queue_depth),
+              InstructionQueue(kVector, chip.npu.queue_depth)},
+      scratchpad_("scratchpad", chip.npu.scratchpad, scratchpad_host, NPUEMU_SCRATCHPAD_BASE),
+      accumulator_("accumulator", chip.npu.accumulator, accumulator_host, NPUEMU_ACCUMULATOR_BASE),
+      dma_("dma", tile_id, chip.npu.dma, sc_core::sc_time::from_value(chip.clock_period_ps()), queues_[kDma],
+           semaphores_, fault_sink, {&scratchpad_, &accumulator_}),
+      matrix_("matrix", tile_id, chip.npu.matrix, sc_core::sc_time::from_value(chip.clock_period_ps()),
+              queues_[kMatrix], semaphores_, fault_sink, scratchpad_, accumulator_),
+      vector_("vector", tile_id, chip.npu.vector, sc_core::sc_time::from_value(chip.clock_period_ps()),
+              queues_[kVector], semaphores_, fault_sink, {&scratchpad_, &accumulator_}),
+      status_("status", sc_core::sc_time::from_value(chip.clock_period_ps() * chip.device_access_latency_cycles),
+              [this](uint64_t offset, uint64_t& value) {
+                  namespace regs = isa::npu_status;
+                  if (offset >= regs::kFLAG_BASE && offset < regs::kFLAG_BASE + 4 * regs::kFLAG_BASE_COUNT) {
+                      value = semaphores_.value(static_cast<unsigned>((offset - regs::kFLAG_BASE) / 4));
+                      return true;
+                  }
+                  switch (offset) {
+                      case regs::kQUEUE_BUSY: value = busy_mask(); return true;
+                      case regs::kDMA_DEPTH: value = queues_[kDma].size(); return true;
+                      case regs::kMATRIX_DEPTH: value = queues_[kMatrix].size(); return true;
+                      case regs::kVECTOR_DEPTH: value = queues_[kVector].size(); return true;
+                      case regs::kARRAY_ROWS: value = chip_.npu.matrix.rows; return true;
+                      case regs::kARRAY_COLS: value = chip_.npu.matrix.cols; return true;
+                      case regs::kSCRATCHPAD_BYTES: value = chip_.npu.scratchpad.size_bytes; return true;
+                      case regs::kACCUMULATOR_BYTES: value = chip_.npu.accumulator.size_bytes; return true;
+                      default: return false;
+                  }
+              }) {}
+
+uint32_t Npu::busy_mask() const {
+    uint32_t mask = 0;
+    for (const auto& queue : queues_) if (queue.busy()) mask |= 1u << queue.id();
+    return mask;
+}
+
+void Npu::fence(uint32_t queue_mask) {
+    for (;;) {
+        bool holds_work = false;
+        sc_core::sc_time completion = sc_core::SC_ZERO_TIME;
+        for (const auto& queue : queues_) {
+            if (!(queue_mask & (1u << queue.id()))) continue;
+            holds_work = holds_work || queue.holds_work();
+            completion = std::max(completion, queue.completion_time());
+        }
+        if (!holds_work) {
+            // Everything issued; wait for the last results to land (a matmul draining out of the array).
+            if (completion > sc_core::sc_time_stamp()) sc_core::wait(completion - sc_core::sc_time_stamp());
+            return;
+        }
+        sc_core::sc_event_or_list any;
+        for (const auto& queue : queues_) any |= queue.changed();
+        sc_core::wait(any);
+    }
+}
+
+core::CoprocessorStatus Npu::issue(uint32_t instruction, uint32_t rs1, uint32_t rs2, uint32_t rs3, uint32_t& rd,
+                                   uint32_t pc) {
+    const isa::InstructionInfo* info = isa::decode(instruction);
+    if (!info) return core::CoprocessorStatus::Illegal;
+    ++issued_;
+    const sc_core::sc_time start = sc_core::sc_time_stamp();
+    const uint64_t period = chip_.clock_period_ps();
+    auto stalled_cycles = [&] { return (sc_core::sc_time_stamp() - start).value() / period; };
+    switch (info->queue) {
+        case isa::Queue::CORE:
+            if (info->op == isa::Op::NpuFence) {
+                core_waits_on_ = "npu.fence";
+                fence(isa::unpack_fence(rs1, rs2, rs3).queue_mask);
+                fence_stall_cycles_ += stalled_cycles();
+            } else if (info->op == isa::Op::NpuBarrier) {
+                core_waits_on_ = "npu.barrier";
+                barrier_.arrive_and_wait();
+                barrier_stall_cycles_ += stalled_cycles();
+            } else if (info->op == isa::Op::NpuStatus) {
+                rd = busy_mask();
+            }
+            core_waits_on_.clear();
+            return core::CoprocessorStatus::Ok;
+        default: break;
+    }
+    unsigned queue_id = static_cast<unsigned>(info->queue);
+    if (info->queue == isa::Queue::Named) {
+        queue_id = rs1 & 3;  // the `queue` field of npu.signal / npu.wait
+        if (queue_id >= isa::kQueueCount) {
+            char text[128];
+            std::snprintf(text, sizeof text, "tile %u: %s (pc 0x%08x) names queue %u; queues are 0 (DMA), 1 (MATRIX), 2 (VECTOR)",
+                          tile_id_, info->mnemonic, pc, queue_id);
+            fault_sink_(text);
+            return core::CoprocessorStatus::Ok;
+        }
+    }
+    InstructionQueue& queue = queues_[queue_id];
+    if (queue.full()) {
+        core_waits_on_ = std::string("a full ") + isa::queue_name(queue_id) + " queue";
+        while (queue.full()) sc_core::wait(queue.changed());
+        queue_full_stall_cycles_ += stalled_cycles();
+        core_waits_on_.clear();
+    }
+    queue.push(NpuInstruction{info, rs1, rs2, rs3, pc});
+    return core::CoprocessorStatus::Ok;
+}
+
+std::string Npu::describe_waits() const {
+    std::string text;
+    for (const auto& queue : queues_) {
+        if (queue.waiting_on_flag >= 0) {
+            text += std::string(text.empty() ? "" : "; ") + "tile " + std::to_string(tile_id_) + " " +
+                    isa::queue_name(queue.id()) + " queue waits on flag " + std::to_string(queue.waiting_on_flag) +
+                    " (value 0, and no queue will signal it)";
+        }
+    }
+    if (!core_waits_on_.empty()) {
+        text += std::string(text.empty() ? "" : "; ") + "tile " + std::to_string(tile_id_) + " core waits on " +
+                core_waits_on_;
+    }
+    return text;
+}
+
+void Npu::register_stats(StatsRegistry& stats, const std::string& prefix, const sc_core::sc_time& period) const {
+    stats.add_counter(prefix + "npu.issued", &issued_, "NPU instructions the core issued");
+    stats.add_counter(prefix + "npu.queue_full_stall_cycles", &queue_full_stall_cycles_,
+                      "core cycles stalled on a full NPU queue");
+    stats.add_counter(prefix + "npu.fence_stall_cycles", &fence_stall_cycles_, "core cycles waiting in npu.fence");
+    stats.add_counter(prefix + "npu.barrier_stall_cycles", &barrier_stall_cycles_, "core cycles waiting in npu.barrier");
+    const QueueUnit* units[] = {&dma_, &matrix_, &vector_};
+    const char* names[] = {"dma", "matrix", "vector"};
+    for (int i = 0; i < 3; ++i) {
+        const std::string unit = prefix + names[i] + ".";
+        stats.add_counter(unit + "instructions", units[i]->instructions_counter(), "instructions executed");
+        stats.add_counter(unit + "busy_cycles", units[i]->busy_cycles_counter(), "cycles doing work");
+        stats.add_counter(unit + "sync_stall_cycles", units[i]->sync_stall_cycles_counter(),
+                          "cycles blocked in npu.wait");
+        stats.add_counter(unit + "bank_stall_cycles", units[i]->bank_stall_cycles_counter(),
+                          "cycles waiting for scratchpad/accumulator banks");
+        const QueueUnit* u = units[i];
+        const uint64_t period_ps = period.value();
+        stats.add_derived(unit + "utilization", [u, period_ps] {
+            const double elapsed = static_cast<double>(sc_core::sc_time_stamp().value() / period_ps);
+            return elapsed > 0 ? static_cast<double>(*u->busy_cycles_counter()) / elapsed : 0.0;
+        }, "busy cycles / elapsed cycles");
+    }
+    stats.add_counter(prefix + "matrix.macs", matrix_.macs_counter(), "multiply-accumulates");
+    stats.add_counter(prefix + "matrix.matmuls", matrix_.matmuls_counter(), "mx.matmul instructions");
+    stats.add_counter(prefix + "matrix.latency_cycles", matrix_.latency_cycles_counter(),
+                      "sum over matmuls of fill + stream + drain cycles");
+    stats.add_counter(prefix + "matrix.weight_load_cycles", matrix_.weight_load_cycles_counter(),
+                      "cycles of weight preloads (in the background)");
+    const MatrixUnit* matrix = &matrix_;
+    const uint64_t array_pes = uint64_t(chip_.npu.matrix.rows) * chip_.npu.matrix.cols;
+    const uint64_t period_ps = period.value();
+    stats.add_derived(prefix + "matrix.mac_utilization", [matrix, array_pes, period_ps] {
+        const double elapsed = static_cast<double>(sc_core::sc_time_stamp().value() / period_ps);
+        return elapsed > 0 ? static_cast<double>(*matrix->macs_counter()) / (elapsed * array_pes) : 0.0;
+    }, "MACs / (array PEs x elapsed cycles)");
+    stats.add_counter(prefix + "vector.elements", vector_.elements_counter(), "elements processed");
+    stats.add_counter(prefix + "dma.bytes", dma_.bytes_counter(), "bytes copied");
+    stats.add_counter(prefix + "dma.copies", dma_.copies_counter(), "dma.copy instructions");
+    stats.add_counter(prefix + "dma.bursts", dma_.bursts_counter(), "bursts");
+}
+
+}  // namespace npuemu::npu

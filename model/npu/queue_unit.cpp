@@ -1,0 +1,85 @@
+#include "model/npu/queue_unit.h"
+
+namespace npuemu::npu {
+
+QueueUnit::QueueUnit(sc_core::sc_module_name name, uint32_t tile_id, sc_core::sc_time clock_period,
+                     InstructionQueue& queue, Semaphores& semaphores, FaultSink fault_sink)
+    : sc_module(name),
+      tile_id_(tile_id),
+      clock_period_(clock_period),
+      queue_(queue),
+      semaphores_(semaphores),
+      fault_sink_(std::move(fault_sink)) {
+    SC_HAS_PROCESS(QueueUnit);
+    SC_THREAD(run);
+    SC_METHOD(deliver_due_signals);
+    sensitive << signal_due_;
+    dont_initialize();
+}
+
+void QueueUnit::deliver_due_signals() {
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    while (!pending_signals_.empty() && pending_signals_.front().first <= now) {
+        semaphores_.signal(pending_signals_.front().second);
+        pending_signals_.pop_front();
+    }
+    if (!pending_signals_.empty()) signal_due_.notify(pending_signals_.front().first - now);
+}
+
+uint64_t QueueUnit::cycles_between(sc_core::sc_time from, sc_core::sc_time to) const {
+    return to > from ? (to - from).value() / clock_period_.value() : 0;
+}
+
+void QueueUnit::fail(const NpuInstruction& instruction, const std::string& message) {
+    failed_ = true;
+    fault_sink_("tile " + std::to_string(tile_id_) + " " + isa::queue_name(queue_.id()) + " queue: " +
+                instruction.describe() + ": " + message);
+}
+
+void QueueUnit::wait_for_banks(sc_core::sc_time when) {
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    if (when <= now) return;
+    bank_stall_cycles_ += cycles_between(now, when);
+    wait(when - now);
+}
+
+void QueueUnit::run() {
+    for (;;) {
+        while (queue_.empty()) wait(queue_.changed());
+        const NpuInstruction instruction = queue_.pop();
+        sc_core::sc_time completion = sc_core::sc_time_stamp();
+        switch (instruction.info->op) {
+            case isa::Op::NpuSignal: {
+                // Reaches the semaphore once everything before it in this queue has completed.
+                const unsigned flag = isa::unpack_signal(instruction.rs1, instruction.rs2, instruction.rs3).flag;
+                const sc_core::sc_time due = std::max(queue_.completion_time(), sc_core::sc_time_stamp());
+                if (due == sc_core::sc_time_stamp() && pending_signals_.empty()) {
+                    semaphores_.signal(flag);
+                } else {
+                    pending_signals_.emplace_back(due, flag);
+                    signal_due_.notify(due - sc_core::sc_time_stamp());
+                }
+                completion = due;
+                break;
+            }
+            case isa::Op::NpuWait: {
+                const unsigned flag = isa::unpack_wait(instruction.rs1, instruction.rs2, instruction.rs3).flag;
+                const sc_core::sc_time start = sc_core::sc_time_stamp();
+                queue_.waiting_on_flag = static_cast<int>(flag);
+                while (!semaphores_.try_take(flag)) wait(semaphores_.changed());
+                queue_.waiting_on_flag = -1;
+                sync_stall_cycles_ += cycles_between(start, sc_core::sc_time_stamp());
+                completion = sc_core::sc_time_stamp();
+                break;
+            }
+            default:
+                execute(instruction, completion);
+                ++instructions_;
+                break;
+        }
+        queue_.finish_execution(completion);
+        if (failed_) return;  // the run is ending; this unit takes nothing more
+    }
+}
+
+}  // namespace npuemu::npu

@@ -1,0 +1,60 @@
+// What every NPU unit shares: a thread that takes its queue's instructions in order, performs npu.signal/npu.wait
+// itself, hands the rest to the unit, and counts busy and stall time. A unit reports a bad instruction (outside its
+// memories, shape too large) through fail(), which ends the run naming tile, queue and instruction.
+#pragma once
+
+#include <systemc>
+
+#include <deque>
+#include <functional>
+#include <string>
+#include <utility>
+
+#include "model/npu/instruction_queue.h"
+#include "model/npu/semaphores.h"
+
+namespace npuemu::npu {
+
+using FaultSink = std::function<void(const std::string&)>;
+
+class QueueUnit : public sc_core::sc_module {
+public:
+    QueueUnit(sc_core::sc_module_name name, uint32_t tile_id, sc_core::sc_time clock_period, InstructionQueue& queue,
+              Semaphores& semaphores, FaultSink fault_sink);
+
+    const uint64_t* instructions_counter() const { return &instructions_; }
+    const uint64_t* busy_cycles_counter() const { return &busy_cycles_; }
+    const uint64_t* sync_stall_cycles_counter() const { return &sync_stall_cycles_; }
+    const uint64_t* bank_stall_cycles_counter() const { return &bank_stall_cycles_; }
+
+protected:
+    // Executes one instruction of the unit's own kind. May wait(). Sets completion (when its results are visible).
+    virtual void execute(const NpuInstruction& instruction, sc_core::sc_time& completion) = 0;
+    void fail(const NpuInstruction& instruction, const std::string& message);
+    uint64_t cycles_between(sc_core::sc_time from, sc_core::sc_time to) const;
+    // Waits until `when`, counting the wait as a bank-conflict stall.
+    void wait_for_banks(sc_core::sc_time when);
+    sc_core::sc_time cycles(uint64_t count) const { return clock_period_ * static_cast<double>(count); }
+
+    uint32_t tile_id_;
+    sc_core::sc_time clock_period_;
+    uint64_t instructions_ = 0;
+    uint64_t busy_cycles_ = 0;
+    uint64_t sync_stall_cycles_ = 0;
+    uint64_t bank_stall_cycles_ = 0;
+
+private:
+    void run();
+    // npu.signal does not hold the queue: its token travels with the pipeline and reaches the semaphore when the
+    // instructions before it have completed (a matmul still draining), while the queue goes on.
+    void deliver_due_signals();
+
+    std::deque<std::pair<sc_core::sc_time, unsigned>> pending_signals_;  // (due, flag), due times non-decreasing
+    sc_core::sc_event signal_due_;
+    InstructionQueue& queue_;
+    Semaphores& semaphores_;
+    FaultSink fault_sink_;
+    bool failed_ = false;
+};
+
+}  // namespace npuemu::npu

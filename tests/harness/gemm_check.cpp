@@ -1,0 +1,179 @@
+// gemm_check: runs firmware/gemm on random matrices and checks C exactly against a host reference.
+//   gemm_check --npuemu BIN --image gemm.elf --config test --m 100 --n 70 --k 50 --dtype int8|bf16
+//              [--seed S] [--array-rows R] [--workdir DIR] [--set KEY=VALUE]... [--min-utilization PERCENT]
+// The reference is written independently of the model: INT8 is exact INT32 arithmetic; BF16 follows the documented
+// rounding (each array-row chunk of k summed from +0.0 in k order in FP32, chunk results added to the accumulator
+// in FP32; the kernel chunks k by the array's rows, so --array-rows must match the chip).
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "firmware/gemm/gemm_job.h"
+
+namespace {
+
+struct Options {
+    std::string npuemu, image, config = "test", workdir = ".", dtype = "int8";
+    uint32_t m = 64, n = 64, k = 64, seed = 1, array_rows = 16;
+    double min_utilization = -1;
+    std::vector<std::string> sets;
+};
+
+float bf16_to_float(uint16_t bits) {
+    uint32_t word = uint32_t(bits) << 16;
+    float value;
+    std::memcpy(&value, &word, 4);
+    return value;
+}
+
+void write_file(const std::string& path, const void* data, size_t bytes) {
+    std::ofstream out(path, std::ios::binary);
+    out.write(static_cast<const char*>(data), static_cast<std::streamsize>(bytes));
+    if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+std::vector<uint8_t> read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + path);
+    return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::string hex(uint32_t value) {
+    char text[16];
+    std::snprintf(text, sizeof text, "0x%08x", value);
+    return text;
+}
+
+uint32_t align_up(uint32_t value) { return (value + 0xFFFFu) & ~0xFFFFu; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string key = argv[i], value = argv[i + 1];
+        if (key == "--npuemu") o.npuemu = value;
+        else if (key == "--image") o.image = value;
+        else if (key == "--config") o.config = value;
+        else if (key == "--workdir") o.workdir = value;
+        else if (key == "--dtype") o.dtype = value;
+        else if (key == "--m") o.m = std::stoul(value);
+        else if (key == "--n") o.n = std::stoul(value);
+        else if (key == "--k") o.k = std::stoul(value);
+        else if (key == "--seed") o.seed = std::stoul(value);
+        else if (key == "--array-rows") o.array_rows = std::stoul(value);
+        else if (key == "--min-utilization") o.min_utilization = std::stod(value);
+        else if (key == "--set") o.sets.push_back(value);
+        else { std::cerr << "gemm_check: unknown option " << key << "\n"; return 2; }
+    }
+    if (o.npuemu.empty() || o.image.empty() || (o.dtype != "int8" && o.dtype != "bf16")) {
+        std::cerr << "usage: gemm_check --npuemu BIN --image gemm.elf [--dtype int8|bf16] [--m M --n N --k K] ...\n";
+        return 2;
+    }
+    const bool bf16 = o.dtype == "bf16";
+    const uint32_t elem = bf16 ? 2 : 1;
+    std::mt19937 rng(o.seed);
+    std::vector<uint8_t> a(size_t(o.m) * o.k * elem), b(size_t(o.k) * o.n * elem);
+    auto fill = [&](std::vector<uint8_t>& data) {
+        if (!bf16) {
+            for (auto& byte : data) byte = static_cast<uint8_t>(rng());
+            return;
+        }
+        std::uniform_int_distribution<int> mantissa(-127, 127);
+        std::uniform_int_distribution<int> exponent(-6, 2);
+        for (size_t i = 0; i < data.size() / 2; ++i) {
+            const float value = std::ldexp(static_cast<float>(mantissa(rng)) / 128.0f, exponent(rng));
+            uint32_t word;
+            std::memcpy(&word, &value, 4);
+            const uint16_t bits = static_cast<uint16_t>(word >> 16);  // exact: 8 significant bits at most
+            std::memcpy(&data[2 * i], &bits, 2);
+        }
+    };
+    fill(a);
+    fill(b);
+
+    gemm_job job{GEMM_JOB_MAGIC, o.m, o.n, o.k, bf16 ? 1u : 0u, 0x82000000u, 0, 0};
+    job.b = align_up(job.a + uint32_t(a.size()));
+    job.c = align_up(job.b + uint32_t(b.size()));
+    const uint32_t c_bytes = o.m * o.n * 4;
+    const std::string dir = o.workdir + "/";
+    write_file(dir + "job.bin", &job, sizeof job);
+    write_file(dir + "a.bin", a.data(), a.size());
+    write_file(dir + "b.bin", b.data(), b.size());
+
+    std::ostringstream command;
+    command << o.npuemu << " run -q -c " << o.config << " --max-cycles 2000000000";
+    for (const auto& set : o.sets) command << " --set " << set;
+    command << " --load " << dir << "job.bin@" << hex(GEMM_JOB_ADDRESS) << " --load " << dir << "a.bin@" << hex(job.a)
+            << " --load " << dir << "b.bin@" << hex(job.b) << " --dump " << hex(job.c) << ":" << c_bytes << ":" << dir
+            << "c.bin --stats " << dir << "stats.json " << o.image << " > " << dir << "console.txt";
+    const int status = std::system(command.str().c_str());
+    std::ifstream console(dir + "console.txt");
+    std::string line, report;
+    while (std::getline(console, line)) if (line.find("utilisation") != std::string::npos) report = line;
+    if (status != 0) {
+        std::cerr << "FAIL: npuemu exited with status " << status << ": " << command.str() << "\n";
+        return 1;
+    }
+    const std::vector<uint8_t> c = read_file(dir + "c.bin");
+
+    uint64_t mismatches = 0;
+    for (uint32_t i = 0; i < o.m; ++i) {
+        for (uint32_t j = 0; j < o.n; ++j) {
+            uint32_t expected_bits;
+            if (!bf16) {
+                int64_t sum = 0;
+                for (uint32_t kk = 0; kk < o.k; ++kk) {
+                    sum += int64_t(int8_t(a[size_t(i) * o.k + kk])) * int8_t(b[size_t(kk) * o.n + j]);
+                }
+                expected_bits = static_cast<uint32_t>(static_cast<int32_t>(sum));  // no overflow at these sizes
+            } else {
+                float acc = 0.0f;
+                for (uint32_t k0 = 0; k0 < o.k; k0 += o.array_rows) {
+                    float column = 0.0f;
+                    for (uint32_t kk = k0; kk < std::min(o.k, k0 + o.array_rows); ++kk) {
+                        uint16_t x, y;
+                        std::memcpy(&x, &a[(size_t(i) * o.k + kk) * 2], 2);
+                        std::memcpy(&y, &b[(size_t(kk) * o.n + j) * 2], 2);
+                        column += bf16_to_float(x) * bf16_to_float(y);
+                    }
+                    acc = k0 == 0 ? column : acc + column;
+                }
+                std::memcpy(&expected_bits, &acc, 4);
+            }
+            uint32_t actual_bits;
+            std::memcpy(&actual_bits, &c[(size_t(i) * o.n + j) * 4], 4);
+            if (actual_bits != expected_bits) {
+                if (mismatches < 5) {
+                    std::cerr << "C[" << i << "][" << j << "] = " << hex(actual_bits) << ", expected " << hex(expected_bits)
+                              << "\n";
+                }
+                ++mismatches;
+            }
+        }
+    }
+    std::cout << report << "\n";
+    if (mismatches) {
+        std::cerr << "FAIL: " << mismatches << " of " << uint64_t(o.m) * o.n << " elements differ\n";
+        return 1;
+    }
+    std::cout << "ok: " << o.m << "x" << o.n << "x" << o.k << " " << o.dtype << ": all " << uint64_t(o.m) * o.n
+              << " elements equal the host reference bit for bit\n";
+    if (o.min_utilization >= 0) {
+        const auto at = report.find("utilisation ");
+        const double utilization = at == std::string::npos ? 0 : std::stod(report.substr(at + 12));
+        if (utilization < o.min_utilization) {
+            std::cerr << "FAIL: MAC utilisation " << utilization << "% is below " << o.min_utilization << "%\n";
+            return 1;
+        }
+    }
+    return 0;
+}
