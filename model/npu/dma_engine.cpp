@@ -105,7 +105,9 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
     }
     const uint64_t total_bytes = row_bytes_ * rows_ * planes_;
     // The local side's banks: wait for them, and they may be slower than the DMA.
-    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    // The channel takes a copy once the previous one has left it; requests stay in flight, so the latency of one
+    // copy overlaps the transfer of the next and back-to-back copies run at the bandwidth.
+    const sc_core::sc_time now = std::max(sc_core::sc_time_stamp(), channel_free_);
     sc_core::sc_time begin = now;
     uint64_t bank_cycles = 0;
     auto reserve_local = [&](uint32_t addr, uint64_t plane_stride, uint64_t row_stride) {
@@ -119,13 +121,14 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
     };
     reserve_local(args.src, src_plane_stride, src_row_stride);
     reserve_local(args.dst, dst_plane_stride, dst_row_stride);
+    if (now > sc_core::sc_time_stamp()) wait(now - sc_core::sc_time_stamp());
     wait_for_banks(begin);
-    const uint64_t busy = config_.latency_cycles + std::max(transfer_cycles, bank_cycles);
-    wait(cycles(busy));
+    const uint64_t busy = std::max(transfer_cycles, bank_cycles);
+    channel_free_ = sc_core::sc_time_stamp() + cycles(busy);
+    completion = channel_free_ + cycles(config_.latency_cycles);
     busy_cycles_ += busy;
     bytes_ += total_bytes;
     ++copies_;
-    completion = sc_core::sc_time_stamp();
 }
 
 }  // namespace npuemu::npu

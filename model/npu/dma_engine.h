@@ -1,7 +1,9 @@
 // The tile's DMA engine: 1-D/2-D/3-D strided copies between any memories the tile can address (global memory, its
-// own SRAMs, other tiles' SRAMs), split into bursts. Data moves at once through DMI; the time is
-//   latency + sum over bursts of ceil(burst_bytes / bandwidth_bytes_per_cycle)
-// stretched by the local scratchpad/accumulator banks it touches, after waiting for them to be free.
+// own SRAMs, other tiles' SRAMs), split into bursts. Data moves at once through DMI. A copy occupies the channel for
+//   sum over bursts of ceil(burst_bytes / bandwidth_bytes_per_cycle)
+// cycles (stretched by the local scratchpad/accumulator banks it touches, after waiting for them to be free), and
+// its data has landed latency_cycles after it leaves the channel: requests are pipelined, so queued copies overlap
+// their latencies and stream at the bandwidth, while npu.signal and npu.fence wait for the data to land.
 // (The memory issue replaces latency and bandwidth with the mesh and HBM models.)
 #pragma once
 
@@ -45,6 +47,7 @@ private:
     config::DmaConfig config_;
     std::vector<BankedMemory*> local_memories_;
     std::vector<Window> windows_;
+    sc_core::sc_time channel_free_;
 
     // Shape and strides from dma.shape / dma.*_stride.
     uint64_t row_bytes_ = 0;

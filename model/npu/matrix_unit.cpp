@@ -23,7 +23,10 @@ MatrixUnit::MatrixUnit(sc_core::sc_module_name name, uint32_t tile_id, const con
 void MatrixUnit::execute(const NpuInstruction& instruction, sc_core::sc_time& completion) {
     switch (instruction.info->op) {
         case isa::Op::MxConfig: configure(instruction); break;
-        case isa::Op::MxLoadWeights: load_weights(instruction); break;
+        case isa::Op::MxLoadWeights:
+            load_weights(instruction);
+            completion = weights_ready_;  // a fence waits for the background load too
+            break;
         case isa::Op::MxMatmul: matmul(instruction, completion); break;
         default: fail(instruction, "not a matrix-unit instruction");
     }

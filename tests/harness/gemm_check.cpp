@@ -1,6 +1,7 @@
 // gemm_check: runs firmware/gemm on random matrices and checks C exactly against a host reference.
 //   gemm_check --npuemu BIN --image gemm.elf --config test --m 100 --n 70 --k 50 --dtype int8|bf16
 //              [--seed S] [--array-rows R] [--workdir DIR] [--set KEY=VALUE]... [--min-utilization PERCENT]
+//              [--max-utilization PERCENT] [--min-dma-bytes-per-cycle-per-tile B]
 // The reference is written independently of the model: INT8 is exact INT32 arithmetic; BF16 follows the documented
 // rounding (each array-row chunk of k summed from +0.0 in k order in FP32, chunk results added to the accumulator
 // in FP32; the kernel chunks k by the array's rows, so --array-rows must match the chip).
@@ -16,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "firmware/gemm/gemm_job.h"
 
 namespace {
@@ -23,7 +26,7 @@ namespace {
 struct Options {
     std::string npuemu, image, config = "test", workdir = ".", dtype = "int8";
     uint32_t m = 64, n = 64, k = 64, seed = 1, array_rows = 16;
-    double min_utilization = -1;
+    double min_utilization = -1, max_utilization = -1, min_dma_bytes_per_cycle_per_tile = -1;
     std::vector<std::string> sets;
 };
 
@@ -71,6 +74,8 @@ int main(int argc, char** argv) {
         else if (key == "--seed") o.seed = std::stoul(value);
         else if (key == "--array-rows") o.array_rows = std::stoul(value);
         else if (key == "--min-utilization") o.min_utilization = std::stod(value);
+        else if (key == "--max-utilization") o.max_utilization = std::stod(value);
+        else if (key == "--min-dma-bytes-per-cycle-per-tile") o.min_dma_bytes_per_cycle_per_tile = std::stod(value);
         else if (key == "--set") o.sets.push_back(value);
         else { std::cerr << "gemm_check: unknown option " << key << "\n"; return 2; }
     }
@@ -125,30 +130,41 @@ int main(int argc, char** argv) {
     }
     const std::vector<uint8_t> c = read_file(dir + "c.bin");
 
+    // The reference, a row of C at a time (k outer, j inner: the same operations per element, in the same order,
+    // as the per-element formulation, but fast enough for large checks).
     uint64_t mismatches = 0;
+    std::vector<int32_t> row_int(o.n);
+    std::vector<float> row_acc(o.n), row_column(o.n), b_float(bf16 ? size_t(o.k) * o.n : 0);
+    for (size_t idx = 0; idx < b_float.size(); ++idx) {
+        uint16_t y;
+        std::memcpy(&y, &b[idx * 2], 2);
+        b_float[idx] = bf16_to_float(y);
+    }
     for (uint32_t i = 0; i < o.m; ++i) {
+        if (!bf16) {
+            std::fill(row_int.begin(), row_int.end(), 0);
+            for (uint32_t kk = 0; kk < o.k; ++kk) {
+                const int32_t x = int8_t(a[size_t(i) * o.k + kk]);
+                const int8_t* b_row = reinterpret_cast<const int8_t*>(&b[size_t(kk) * o.n]);
+                for (uint32_t j = 0; j < o.n; ++j) row_int[j] += x * b_row[j];  // no overflow at these sizes
+            }
+        } else {
+            for (uint32_t k0 = 0; k0 < o.k; k0 += o.array_rows) {
+                std::fill(row_column.begin(), row_column.end(), 0.0f);
+                for (uint32_t kk = k0; kk < std::min(o.k, k0 + o.array_rows); ++kk) {
+                    uint16_t x;
+                    std::memcpy(&x, &a[(size_t(i) * o.k + kk) * 2], 2);
+                    const float xf = bf16_to_float(x);
+                    const float* b_row = &b_float[size_t(kk) * o.n];
+                    for (uint32_t j = 0; j < o.n; ++j) row_column[j] += xf * b_row[j];
+                }
+                for (uint32_t j = 0; j < o.n; ++j) row_acc[j] = k0 == 0 ? row_column[j] : row_acc[j] + row_column[j];
+            }
+        }
         for (uint32_t j = 0; j < o.n; ++j) {
             uint32_t expected_bits;
-            if (!bf16) {
-                int64_t sum = 0;
-                for (uint32_t kk = 0; kk < o.k; ++kk) {
-                    sum += int64_t(int8_t(a[size_t(i) * o.k + kk])) * int8_t(b[size_t(kk) * o.n + j]);
-                }
-                expected_bits = static_cast<uint32_t>(static_cast<int32_t>(sum));  // no overflow at these sizes
-            } else {
-                float acc = 0.0f;
-                for (uint32_t k0 = 0; k0 < o.k; k0 += o.array_rows) {
-                    float column = 0.0f;
-                    for (uint32_t kk = k0; kk < std::min(o.k, k0 + o.array_rows); ++kk) {
-                        uint16_t x, y;
-                        std::memcpy(&x, &a[(size_t(i) * o.k + kk) * 2], 2);
-                        std::memcpy(&y, &b[(size_t(kk) * o.n + j) * 2], 2);
-                        column += bf16_to_float(x) * bf16_to_float(y);
-                    }
-                    acc = k0 == 0 ? column : acc + column;
-                }
-                std::memcpy(&expected_bits, &acc, 4);
-            }
+            if (!bf16) expected_bits = static_cast<uint32_t>(row_int[j]);
+            else std::memcpy(&expected_bits, &row_acc[j], 4);
             uint32_t actual_bits;
             std::memcpy(&actual_bits, &c[(size_t(i) * o.n + j) * 4], 4);
             if (actual_bits != expected_bits) {
@@ -160,13 +176,41 @@ int main(int argc, char** argv) {
             }
         }
     }
+    // Achieved DMA bandwidth over the kernel, from the stats (all tiles' DMA bytes) and the kernel's cycles.
+    const nlohmann::json stats = nlohmann::json::parse(std::ifstream(dir + "stats.json"));
+    uint64_t dma_bytes = 0, tiles = 0;
+    for (const auto& [name, value] : stats["counters"].items()) {
+        if (name.size() > 10 && name.compare(name.size() - 10, 10, ".dma.bytes") == 0) {
+            dma_bytes += value.get<uint64_t>();
+            ++tiles;
+        }
+    }
+    const auto cycles_at = report.find(": ");
+    const double kernel_cycles = cycles_at == std::string::npos ? 0 : std::stod(report.substr(cycles_at + 2));
+    const double bytes_per_cycle = kernel_cycles > 0 ? dma_bytes / kernel_cycles : 0;
     std::cout << report << "\n";
+    std::printf("DMA moved %llu bytes: %.1f bytes/cycle over the kernel (%.1f per tile)\n",
+                static_cast<unsigned long long>(dma_bytes), bytes_per_cycle, tiles ? bytes_per_cycle / tiles : 0.0);
     if (mismatches) {
         std::cerr << "FAIL: " << mismatches << " of " << uint64_t(o.m) * o.n << " elements differ\n";
         return 1;
     }
     std::cout << "ok: " << o.m << "x" << o.n << "x" << o.k << " " << o.dtype << ": all " << uint64_t(o.m) * o.n
               << " elements equal the host reference bit for bit\n";
+    if (o.min_dma_bytes_per_cycle_per_tile >= 0 && tiles &&
+        bytes_per_cycle / tiles < o.min_dma_bytes_per_cycle_per_tile) {
+        std::cerr << "FAIL: DMA bandwidth " << bytes_per_cycle / tiles << " bytes/cycle per tile is below "
+                  << o.min_dma_bytes_per_cycle_per_tile << "\n";
+        return 1;
+    }
+    if (o.max_utilization >= 0) {
+        const auto at = report.find("utilisation ");
+        const double utilization = at == std::string::npos ? 100 : std::stod(report.substr(at + 12));
+        if (utilization > o.max_utilization) {
+            std::cerr << "FAIL: MAC utilisation " << utilization << "% is above " << o.max_utilization << "%\n";
+            return 1;
+        }
+    }
     if (o.min_utilization >= 0) {
         const auto at = report.find("utilisation ");
         const double utilization = at == std::string::npos ? 0 : std::stod(report.substr(at + 12));

@@ -98,3 +98,52 @@ npuemu_run_test("unwritable stats path" --exit 125 --stderr-has "cannot write th
 add_test(NAME "boot: two runs give identical console and stats"
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_deterministic.sh ${CMAKE_CURRENT_BINARY_DIR}/determinism
           ${NPUEMU} -c test ${FW}/interrupts.elf)
+
+# --- NPU ----------------------------------------------------------------------------------------------------------
+add_test(NAME "npu: matmul latency observed by firmware is m + k + n - 1 plus a constant"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_matmul_timing.sh ${NPUEMU} ${FW}/matmul_timing.elf)
+npuemu_run_test("npu: an undefined custom instruction is illegal" --exit 126
+  --stderr-has "unhandled illegal instruction (mcause 2)" --stderr-has "instruction 0xc600000b"
+  -- ${NPUEMU} run -c test ${FW}/npu_illegal.elf)
+npuemu_run_test("npu: a weight block larger than the array" --exit 126
+  --stderr-has "tile 0 MATRIX queue: mx.load_weights (issued at pc 0x8" --stderr-has "17 x 16 does not fit the 16 x 16 array"
+  -- ${NPUEMU} run -c test ${FW}/npu_shape_too_large.elf)
+npuemu_run_test("npu: activations past the end of the scratchpad" --exit 126
+  --stderr-has "tile 0 MATRIX queue: mx.matmul" --stderr-has "are not inside the scratchpad"
+  -- ${NPUEMU} run -c test ${FW}/npu_scratchpad_overflow.elf)
+npuemu_run_test("npu: a wait on a flag nobody signals is a reported deadlock" --exit 127
+  --stderr-has "tile 0 MATRIX queue waits on flag 7" --stderr-has "tile 0 core waits on npu.fence"
+  -- ${NPUEMU} run -c test ${FW}/npu_deadlock.elf)
+npuemu_run_test("npu: gemm demo self-checks on the test chip" --exit 0
+  --stdout-has "gemm self-check: passed"
+  -- ${NPUEMU} run -c test ${FW}/gemm.elf)
+npuemu_run_test("npu: --load of a missing file" --exit 125 --stderr-has "--load /nonexistent.bin@0x81000000: cannot open the file"
+  -- ${NPUEMU} run -c test --load /nonexistent.bin@0x81000000 ${FW}/gemm.elf)
+npuemu_run_test("npu: --dump outside memory" --exit 125 --stderr-has "the region does not lie in the chip's memory"
+  -- ${NPUEMU} run -c test --dump 0x30000000:16:${CMAKE_CURRENT_BINARY_DIR}/nowhere.bin ${FW}/hello.elf)
+npuemu_run_test("npu: malformed --load" --exit 125 --stderr-has "expected FILE@ADDRESS"
+  -- ${NPUEMU} run -c test --load nofile ${FW}/hello.elf)
+
+# GEMM results bit for bit against the host reference: ragged shapes, fixed seeds, both types.
+set(GEMM_CHECK $<TARGET_FILE:gemm_check> --npuemu ${NPUEMU} --image ${FW}/gemm.elf)
+foreach(shape "1 1 1" "16 16 16" "100 70 50" "37 90 129" "300 200 150" "17 300 33")
+  separate_arguments(dims UNIX_COMMAND "${shape}")
+  list(GET dims 0 M)
+  list(GET dims 1 N)
+  list(GET dims 2 K)
+  foreach(dtype int8 bf16)
+    set(work ${CMAKE_CURRENT_BINARY_DIR}/gemm_${dtype}_${M}x${N}x${K})
+    file(MAKE_DIRECTORY ${work})
+    add_test(NAME "npu: gemm ${dtype} ${M}x${N}x${K} equals the host reference"
+      COMMAND ${GEMM_CHECK} --config test --array-rows 16 --dtype ${dtype} --m ${M} --n ${N} --k ${K} --seed ${M}
+              --workdir ${work})
+  endforeach()
+endforeach()
+file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/gemm_large ${CMAKE_CURRENT_BINARY_DIR}/gemv)
+add_test(NAME "npu: large gemm on the default chip is compute-bound (>= 90% MAC utilisation)"
+  COMMAND ${GEMM_CHECK} --config default --array-rows 64 --m 2048 --n 2048 --k 2048 --min-utilization 90
+          --workdir ${CMAKE_CURRENT_BINARY_DIR}/gemm_large)
+add_test(NAME "npu: gemv on the default chip is memory-bound (low utilisation, DMA near its bandwidth)"
+  COMMAND ${GEMM_CHECK} --config default --array-rows 64 --m 1 --n 4096 --k 4096 --max-utilization 5
+          --min-dma-bytes-per-cycle-per-tile 40 --workdir ${CMAKE_CURRENT_BINARY_DIR}/gemv)
+set_tests_properties("npu: large gemm on the default chip is compute-bound (>= 90% MAC utilisation)" PROPERTIES TIMEOUT 600)

@@ -1,15 +1,18 @@
-/* Tiled GEMM on one tile's NPU, double-buffered (see npuemu/kernels.h).
+/* Tiled GEMM on one tile's NPU, with a pipeline of staging buffers (see npuemu/kernels.h).
  *
- * Scratchpad: four quarters, so the buffers sit in different banks: A[0], A[1] (bm x bk), B[0], B[1] (bk x bn).
- * Accumulator: two halves, acc[0], acc[1] (bm x bn results).
- * Semaphores: LOADED[b] (DMA -> MATRIX: stage b holds the chunk), FREE[b] (MATRIX -> DMA: stage b may be
+ * Scratchpad: eight regions, so the buffers spread over the banks: A[s] (bm x bk) and B[s] (bk x bn) for STAGES
+ * stages. Accumulator: two halves, acc[0], acc[1] (bm x bn results), so one block's results go out while the next
+ * block accumulates.
+ * Semaphores: LOADED[s] (DMA -> MATRIX: stage s holds the chunk), FREE[s] (MATRIX -> DMA: stage s may be
  * refilled), READY[a] (MATRIX -> DMA: acc a holds a finished block), DRAINED[a] (DMA -> MATRIX: acc a was stored).
  * FREE and DRAINED start with one credit each; the kernel takes the leftover credits back at the end, so every
- * semaphore is zero again when it returns. */
+ * semaphore is zero again when it returns. Four stages keep the DMA streaming when the round trip (transfer,
+ * landing latency, weight preload, drain) is longer than a chunk's compute, as in GEMV. */
 #include "npuemu/hal.h"
 #include "npuemu/kernels.h"
 
-enum { FLAG_LOADED = 0, FLAG_FREE = 2, FLAG_READY = 4, FLAG_DRAINED = 6 };
+#define STAGES 4u
+enum { FLAG_LOADED = 0, FLAG_FREE = STAGES, FLAG_READY = 2 * STAGES, FLAG_DRAINED = 2 * STAGES + 2 };
 
 static uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
 
@@ -17,19 +20,19 @@ struct plan {
     uint32_t elem;            /* bytes per input element */
     uint32_t bm, bn, bk;      /* block sizes */
     uint32_t blocks_m, blocks_n, chunks_k;
-    uint32_t stage_a[2], stage_b[2], acc[2];
+    uint32_t stage_a[STAGES], stage_b[STAGES], acc[2];
 };
 
 static struct plan make_plan(const struct npu_gemm_args *g, struct npu_geometry geo, uint32_t harts) {
     struct plan p;
     p.elem = g->dtype == NPU_DTYPE_BF16 ? 2 : 1;
     p.bk = geo.rows;
-    const uint32_t quarter = geo.scratchpad_bytes / 4;
+    const uint32_t region = geo.scratchpad_bytes / (2 * STAGES);
     const uint32_t half_acc = geo.accumulator_bytes / 2;
     /* Output blocks up to 256 x (4 array widths): large enough to amortise the loads, small enough to fit. */
     p.bn = min_u32(4 * geo.cols, (g->n + geo.cols - 1) / geo.cols * geo.cols);
-    while (p.bn > geo.cols && p.bk * p.bn * p.elem > quarter) p.bn -= geo.cols;
-    p.bm = min_u32(256, min_u32(quarter / (p.bk * p.elem), half_acc / (p.bn * 4)));
+    while (p.bn > geo.cols && p.bk * p.bn * p.elem > region) p.bn -= geo.cols;
+    p.bm = min_u32(256, min_u32(region / (p.bk * p.elem), half_acc / (p.bn * 4)));
     p.bm = min_u32(p.bm, g->m);
     /* Smaller blocks until every hart has one (not below one array's size): a small problem still spreads. */
     for (;;) {
@@ -42,11 +45,11 @@ static struct plan make_plan(const struct npu_gemm_args *g, struct npu_geometry 
     p.blocks_m = (g->m + p.bm - 1) / p.bm;
     p.blocks_n = (g->n + p.bn - 1) / p.bn;
     p.chunks_k = (g->k + p.bk - 1) / p.bk;
-    for (int i = 0; i < 2; ++i) {
-        p.stage_a[i] = NPUEMU_SCRATCHPAD_BASE + (uint32_t)i * quarter;
-        p.stage_b[i] = NPUEMU_SCRATCHPAD_BASE + (uint32_t)(2 + i) * quarter;
-        p.acc[i] = NPUEMU_ACCUMULATOR_BASE + (uint32_t)i * half_acc;
+    for (uint32_t s = 0; s < STAGES; ++s) {
+        p.stage_a[s] = NPUEMU_SCRATCHPAD_BASE + s * region;
+        p.stage_b[s] = NPUEMU_SCRATCHPAD_BASE + (STAGES + s) * region;
     }
+    for (uint32_t i = 0; i < 2; ++i) p.acc[i] = NPUEMU_ACCUMULATOR_BASE + i * half_acc;
     return p;
 }
 
@@ -65,8 +68,7 @@ void npu_gemm(const struct npu_gemm_args *g, uint32_t hart, uint32_t harts) {
     const uint32_t blocks = p.blocks_m * p.blocks_n;
 
     npu_mx_config(g->dtype, p.bk * p.elem, p.bn * 4);
-    npu_signal(NPU_QUEUE_MATRIX, FLAG_FREE + 0);
-    npu_signal(NPU_QUEUE_MATRIX, FLAG_FREE + 1);
+    for (uint32_t s = 0; s < STAGES; ++s) npu_signal(NPU_QUEUE_MATRIX, FLAG_FREE + s);
     npu_signal(NPU_QUEUE_DMA, FLAG_DRAINED + 0);
     npu_signal(NPU_QUEUE_DMA, FLAG_DRAINED + 1);
 
@@ -115,7 +117,7 @@ void npu_gemm(const struct npu_gemm_args *g, uint32_t hart, uint32_t harts) {
                 npu_mx_matmul(p.stage_a[stage], acc + j * 4, bm, chunk > 0);
             }
             npu_signal(NPU_QUEUE_MATRIX, FLAG_FREE + stage);
-            stage ^= 1;
+            stage = (stage + 1) % STAGES;
         }
         npu_signal(NPU_QUEUE_MATRIX, FLAG_READY + acc_index);
         pending_store = 1;
@@ -131,8 +133,7 @@ void npu_gemm(const struct npu_gemm_args *g, uint32_t hart, uint32_t harts) {
         npu_signal(NPU_QUEUE_DMA, FLAG_DRAINED + (acc_index ^ 1));
     }
     /* Take back the starting credits. */
-    npu_wait(NPU_QUEUE_DMA, FLAG_FREE + 0);
-    npu_wait(NPU_QUEUE_DMA, FLAG_FREE + 1);
+    for (uint32_t s = 0; s < STAGES; ++s) npu_wait(NPU_QUEUE_DMA, FLAG_FREE + s);
     npu_wait(NPU_QUEUE_MATRIX, FLAG_DRAINED + 0);
     npu_wait(NPU_QUEUE_MATRIX, FLAG_DRAINED + 1);
     npu_fence((1u << NPU_QUEUE_DMA) | (1u << NPU_QUEUE_MATRIX) | (1u << NPU_QUEUE_VECTOR));
