@@ -67,7 +67,7 @@ int main(void) {
     const struct gemm_job *job = demo ? &demo_job : loaded;
     const uint32_t elem = job->dtype == NPU_DTYPE_BF16 ? 2 : 1;
     const struct npu_gemm_args args = {job->a, job->b, job->c, job->m, job->n, job->k,
-                                       job->k * elem, job->n * elem, job->n * 4, job->dtype};
+                                       job->k * elem, job->n * elem, job->n * 4, job->dtype, 0};
     const uint64_t start = npu_read_mcycle();
     npu_gemm(&args, hart, harts);
     npu_barrier();

@@ -31,7 +31,9 @@ if(NOT TARGET npuemu_sdk)
     ${NPUEMU_SDK_DIR}/src/trap_entry.S
     ${NPUEMU_SDK_DIR}/src/trap.c
     ${NPUEMU_SDK_DIR}/src/kernels/geometry.c
-    ${NPUEMU_SDK_DIR}/src/kernels/gemm.c)
+    ${NPUEMU_SDK_DIR}/src/kernels/gemm.c
+    ${NPUEMU_SDK_DIR}/src/kernels/rows.c
+    ${NPUEMU_SDK_DIR}/src/kernels/transformer.c)
   # The generated NPU intrinsics (npuemu/npu_isa.h) come from the npuemu build (isa/npu_isa.yaml).
   if(NOT NPUEMU_GENERATED_DIR)
     message(FATAL_ERROR "npuemu SDK: set NPUEMU_GENERATED_DIR to <npuemu build>/generated (it holds npuemu/npu_isa.h)")

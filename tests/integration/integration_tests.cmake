@@ -147,3 +147,26 @@ add_test(NAME "npu: gemv on the default chip is memory-bound (low utilisation, D
   COMMAND ${GEMM_CHECK} --config default --array-rows 64 --m 1 --n 4096 --k 4096 --max-utilization 5
           --min-dma-bytes-per-cycle-per-tile 40 --workdir ${CMAKE_CURRENT_BINARY_DIR}/gemv)
 set_tests_properties("npu: large gemm on the default chip is compute-bound (>= 90% MAC utilisation)" PROPERTIES TIMEOUT 600)
+
+# Transformer encoder layer (BF16) bit for bit against the host reference, on small shapes (ragged, odd heads).
+foreach(case "16 64 4 128 1" "37 96 3 200 5" "8 80 5 48 3")
+  separate_arguments(p UNIX_COMMAND "${case}")
+  list(GET p 0 SEQ)
+  list(GET p 1 DM)
+  list(GET p 2 HEADS)
+  list(GET p 3 DFF)
+  list(GET p 4 SEED)
+  set(work ${CMAKE_CURRENT_BINARY_DIR}/transformer_${SEQ}_${DM}_${HEADS}_${DFF})
+  file(MAKE_DIRECTORY ${work})
+  add_test(NAME "npu: transformer layer seq ${SEQ} d_model ${DM} heads ${HEADS} d_ff ${DFF} equals the host reference"
+    COMMAND $<TARGET_FILE:transformer_check> --npuemu ${NPUEMU} --image ${FW}/transformer_block.elf --config test
+            --array-rows 16 --seq ${SEQ} --d-model ${DM} --heads ${HEADS} --d-ff ${DFF} --seed ${SEED} --workdir ${work})
+endforeach()
+set(work ${CMAKE_CURRENT_BINARY_DIR}/transformer_default)
+file(MAKE_DIRECTORY ${work})
+add_test(NAME "npu: transformer layer on the default chip equals the host reference"
+  COMMAND $<TARGET_FILE:transformer_check> --npuemu ${NPUEMU} --image ${FW}/transformer_block.elf --config default
+          --array-rows 64 --seq 64 --d-model 256 --heads 4 --d-ff 512 --seed 9 --workdir ${work})
+npuemu_run_test("npu: BERT-base layer runs on the default chip" --exit 0
+  --stdout-has "transformer_block seq 128 d_model 768 heads 12 d_ff 3072 on 32 tiles"
+  -- ${NPUEMU} run ${FW}/transformer_block.elf)

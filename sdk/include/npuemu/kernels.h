@@ -27,9 +27,48 @@ struct npu_gemm_args {
     uint32_t a, b, c;
     uint32_t m, n, k;
     uint32_t lda, ldb, ldc;
-    uint32_t dtype; /* NPU_DTYPE_INT8 or NPU_DTYPE_BF16 */
+    uint32_t dtype;        /* NPU_DTYPE_INT8 or NPU_DTYPE_BF16 */
+    uint32_t b_transposed; /* 0: B is k x n; 1: B is stored as its transpose, n x k (rows ldb apart) */
 };
 void npu_gemm(const struct npu_gemm_args *args, uint32_t hart, uint32_t harts);
+
+/* Row-wise passes over an FP32 matrix (rows x cols, rows src_ld bytes apart) on the vector unit, staged through
+ * the tile's local memories a chunk of rows at a time; chunks are dealt round-robin to the harts. In order:
+ *   x = src; x += bias (a row); x += residual (FP32 or BF16 rows); x[:, :scale_cols] *= scale;
+ *   activation (GELU or ReLU); then the row op: softmax (x - rowmax, exp, divide by the row sum) or layernorm
+ *   ((x - mean) * rsqrt(var + eps) * gamma + beta, mean and var as sum * (1/cols)); then x goes to dst_fp32 and/or,
+ *   rounded to BF16, to dst_bf16. Address 0 leaves a step out. Every step is one vector instruction, so a host
+ *   reference can follow it exactly (docs/npu.md). */
+enum { NPU_ACT_NONE = 0, NPU_ACT_GELU = 1, NPU_ACT_RELU = 2 };
+enum { NPU_ROWS_PLAIN = 0, NPU_ROWS_SOFTMAX = 1, NPU_ROWS_LAYERNORM = 2 };
+struct npu_rows_args {
+    uint32_t src, src_ld, rows, cols;
+    uint32_t bias;
+    uint32_t residual, residual_ld, residual_dtype; /* NPU_DTYPE_FP32 or NPU_DTYPE_BF16 */
+    uint32_t scale_bits, scale_cols;                /* FP32 bit pattern; scale_cols 0: no scaling */
+    uint32_t activation;                            /* NPU_ACT_* */
+    uint32_t op;                                    /* NPU_ROWS_* */
+    uint32_t gamma, beta, eps_bits;                 /* layernorm */
+    uint32_t dst_fp32, dst_fp32_ld, dst_bf16, dst_bf16_ld;
+};
+void npu_rows(const struct npu_rows_args *args, uint32_t hart, uint32_t harts);
+
+/* One transformer encoder layer (post-layernorm, as BERT): BF16 weights and activations, FP32 accumulation and
+ *   qkv = x Wqkv + bqkv; q *= 1/sqrt(d_head); per head: p = softmax(q k^T), o_h = p v;
+ *   y = layernorm1(o Wo + bo + x); out = layernorm2(gelu(y W1 + b1) W2 + b2 + y).
+ * Wqkv is [Wq | Wk | Wv] (d_model x 3 d_model). The output is FP32 (seq x d_model). `scratch` is global memory of
+ * npu_transformer_scratch_bytes() bytes. All harts call it; it returns when the layer is done on every hart. */
+struct npu_transformer_args {
+    uint32_t seq, d_model, heads, d_ff;
+    uint32_t x;                           /* BF16 seq x d_model */
+    uint32_t wqkv, bqkv, wo, bo, w1, b1, w2, b2; /* BF16 weights, FP32 biases */
+    uint32_t gamma1, beta1, gamma2, beta2;       /* FP32 */
+    uint32_t eps_bits;
+    uint32_t out;                         /* FP32 seq x d_model */
+    uint32_t scratch;
+};
+uint32_t npu_transformer_scratch_bytes(const struct npu_transformer_args *args);
+void npu_transformer_block(const struct npu_transformer_args *args, uint32_t hart, uint32_t harts);
 
 #ifdef __cplusplus
 }

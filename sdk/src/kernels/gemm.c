@@ -88,7 +88,11 @@ void npu_gemm(const struct npu_gemm_args *g, uint32_t hart, uint32_t harts) {
             /* DMA: refill a stage with this chunk of A and B. */
             npu_wait(NPU_QUEUE_DMA, FLAG_FREE + stage);
             dma_block(g->a + m0 * g->lda + k0 * p.elem, g->lda, p.stage_a[stage], p.bk * p.elem, bm, bk * p.elem);
-            dma_block(g->b + k0 * g->ldb + n0 * p.elem, g->ldb, p.stage_b[stage], p.bn * p.elem, bk, bn * p.elem);
+            if (g->b_transposed) { /* stage holds the bn x bk block of B's transpose, rows p.bk apart */
+                dma_block(g->b + n0 * g->ldb + k0 * p.elem, g->ldb, p.stage_b[stage], p.bk * p.elem, bn, bk * p.elem);
+            } else {
+                dma_block(g->b + k0 * g->ldb + n0 * p.elem, g->ldb, p.stage_b[stage], p.bn * p.elem, bk, bn * p.elem);
+            }
             npu_signal(NPU_QUEUE_DMA, FLAG_LOADED + stage);
             /* The previous block's store is spread in slices over this block's chunk loads (from the second on), so
              * the loads keep the array fed while the results go out. */
@@ -113,7 +117,12 @@ void npu_gemm(const struct npu_gemm_args *g, uint32_t hart, uint32_t harts) {
             /* MATRIX: one matmul per array-width column group of the block. */
             npu_wait(NPU_QUEUE_MATRIX, FLAG_LOADED + stage);
             for (uint32_t j = 0; j < bn; j += geo.cols) {
-                npu_mx_load_weights(p.stage_b[stage] + j * p.elem, bk, min_u32(geo.cols, bn - j), 0, p.bn * p.elem);
+                if (g->b_transposed) {
+                    npu_mx_load_weights(p.stage_b[stage] + j * p.bk * p.elem, bk, min_u32(geo.cols, bn - j), 1,
+                                        p.bk * p.elem);
+                } else {
+                    npu_mx_load_weights(p.stage_b[stage] + j * p.elem, bk, min_u32(geo.cols, bn - j), 0, p.bn * p.elem);
+                }
                 npu_mx_matmul(p.stage_a[stage], acc + j * 4, bm, chunk > 0);
             }
             npu_signal(NPU_QUEUE_MATRIX, FLAG_FREE + stage);

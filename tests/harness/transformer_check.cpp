@@ -1,0 +1,271 @@
+// transformer_check: runs firmware/transformer_block on random inputs and checks the output bit for bit against a
+// host reference that follows the documented arithmetic step by step (docs/npu.md):
+//   GEMMs: BF16 products summed per array-row chunk of k from +0.0 in FP32, chunks added to the result in FP32;
+//   row passes: one FP32 operation per vector instruction, in the kernel's order; FP32 -> BF16 rounds to nearest
+//   even; exp, tanh and sqrt from the host's libm (as the model uses).
+//   transformer_check --npuemu BIN --image transformer_block.elf [--config test] [--array-rows 16]
+//                     [--seq 16] [--d-model 64] [--heads 4] [--d-ff 128] [--seed 1] [--workdir DIR]
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "firmware/transformer_block/transformer_job.h"
+
+namespace {
+
+using Bf16 = uint16_t;
+
+float to_float(Bf16 bits) {
+    const uint32_t word = uint32_t(bits) << 16;
+    float value;
+    std::memcpy(&value, &word, 4);
+    return value;
+}
+
+Bf16 to_bf16(float value) {  // round to nearest even (no NaNs arise here)
+    uint32_t word;
+    std::memcpy(&word, &value, 4);
+    return static_cast<Bf16>((word + 0x7FFFu + ((word >> 16) & 1u)) >> 16);
+}
+
+// C (m x n, FP32) = A (m x k, BF16) x B (k x n, or its transpose n x k), chunked as the array does.
+std::vector<float> gemm(const Bf16* a, size_t lda, const Bf16* b, size_t ldb, bool b_transposed, uint32_t m,
+                        uint32_t n, uint32_t k, uint32_t chunk) {
+    std::vector<float> c(size_t(m) * n);
+    for (uint32_t i = 0; i < m; ++i) {
+        for (uint32_t j = 0; j < n; ++j) {
+            float result = 0.0f;
+            for (uint32_t k0 = 0; k0 < k; k0 += chunk) {
+                float column = 0.0f;
+                for (uint32_t kk = k0; kk < std::min(k, k0 + chunk); ++kk) {
+                    const Bf16 w = b_transposed ? b[j * ldb + kk] : b[kk * ldb + j];
+                    column += to_float(a[i * lda + kk]) * to_float(w);
+                }
+                result = k0 == 0 ? column : result + column;
+            }
+            c[size_t(i) * n + j] = result;
+        }
+    }
+    return c;
+}
+
+float gelu(float x) {
+    const float inner = 0.7978845608f * (x + 0.044715f * x * x * x);
+    return 0.5f * x * (1.0f + std::tanh(inner));
+}
+
+void softmax_row(float* x, uint32_t cols) {
+    float m = -INFINITY;
+    for (uint32_t c = 0; c < cols; ++c) m = std::max(m, x[c]);
+    for (uint32_t c = 0; c < cols; ++c) x[c] = x[c] - m;
+    for (uint32_t c = 0; c < cols; ++c) x[c] = std::exp(x[c]);
+    float sum = 0.0f;
+    for (uint32_t c = 0; c < cols; ++c) sum = sum + x[c];
+    const float r = 1.0f / sum;
+    for (uint32_t c = 0; c < cols; ++c) x[c] = x[c] * r;
+}
+
+void layernorm_row(float* x, uint32_t cols, const float* gamma, const float* beta, float eps) {
+    const float inv_cols = 1.0f / static_cast<float>(cols);
+    float sum = 0.0f;
+    for (uint32_t c = 0; c < cols; ++c) sum = sum + x[c];
+    const float mean = sum * inv_cols;
+    for (uint32_t c = 0; c < cols; ++c) x[c] = x[c] - mean;
+    float squares = 0.0f;
+    for (uint32_t c = 0; c < cols; ++c) squares = squares + x[c] * x[c];
+    float var = squares * inv_cols;
+    var = var + eps;
+    const float rstd = 1.0f / std::sqrt(var);
+    for (uint32_t c = 0; c < cols; ++c) x[c] = x[c] * rstd;
+    for (uint32_t c = 0; c < cols; ++c) x[c] = x[c] * gamma[c];
+    for (uint32_t c = 0; c < cols; ++c) x[c] = x[c] + beta[c];
+}
+
+template <typename T>
+void write_file(const std::string& path, const std::vector<T>& data) {
+    std::ofstream out(path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size() * sizeof(T)));
+    if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+std::string hex(uint32_t value) {
+    char text[16];
+    std::snprintf(text, sizeof text, "0x%08x", value);
+    return text;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string npuemu, image, config = "test", workdir = ".";
+    uint32_t L = 16, D = 64, H = 4, F = 128, seed = 1, chunk = 16;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string key = argv[i], value = argv[i + 1];
+        if (key == "--npuemu") npuemu = value;
+        else if (key == "--image") image = value;
+        else if (key == "--config") config = value;
+        else if (key == "--workdir") workdir = value;
+        else if (key == "--seq") L = std::stoul(value);
+        else if (key == "--d-model") D = std::stoul(value);
+        else if (key == "--heads") H = std::stoul(value);
+        else if (key == "--d-ff") F = std::stoul(value);
+        else if (key == "--seed") seed = std::stoul(value);
+        else if (key == "--array-rows") chunk = std::stoul(value);
+        else { std::cerr << "transformer_check: unknown option " << key << "\n"; return 2; }
+    }
+    if (npuemu.empty() || image.empty() || D % H) {
+        std::cerr << "usage: transformer_check --npuemu BIN --image transformer_block.elf [...] (d_model % heads == 0)\n";
+        return 2;
+    }
+    const uint32_t dh = D / H;
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    auto bf16_random = [&](size_t count, float scale) {
+        std::vector<Bf16> v(count);
+        for (auto& x : v) x = to_bf16(normal(rng) * scale);
+        return v;
+    };
+    auto fp32_random = [&](size_t count, float mean, float scale) {
+        std::vector<float> v(count);
+        for (auto& x : v) x = mean + normal(rng) * scale;
+        return v;
+    };
+    const float w_scale = 1.0f / std::sqrt(static_cast<float>(D));
+    const std::vector<Bf16> x = bf16_random(size_t(L) * D, 1.0f), wqkv = bf16_random(size_t(D) * 3 * D, w_scale),
+                            wo = bf16_random(size_t(D) * D, w_scale), w1 = bf16_random(size_t(D) * F, w_scale),
+                            w2 = bf16_random(size_t(F) * D, 1.0f / std::sqrt(static_cast<float>(F)));
+    const std::vector<float> bqkv = fp32_random(3 * D, 0, 0.1f), bo = fp32_random(D, 0, 0.1f), b1 = fp32_random(F, 0, 0.1f),
+                             b2 = fp32_random(D, 0, 0.1f), gamma1 = fp32_random(D, 1, 0.1f), beta1 = fp32_random(D, 0, 0.1f),
+                             gamma2 = fp32_random(D, 1, 0.1f), beta2 = fp32_random(D, 0, 0.1f);
+    const float eps = 1e-12f;
+
+    // ---- the reference ------------------------------------------------------------------------------------------
+    std::vector<float> qkv = gemm(x.data(), D, wqkv.data(), 3 * D, false, L, 3 * D, D, chunk);
+    const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
+    std::vector<Bf16> qkv16(qkv.size());
+    for (uint32_t i = 0; i < L; ++i) {
+        for (uint32_t c = 0; c < 3 * D; ++c) {
+            float v = qkv[i * 3 * D + c] + bqkv[c];
+            if (c < D) v = v * scale;
+            qkv16[i * 3 * D + c] = to_bf16(v);
+        }
+    }
+    std::vector<float> o(size_t(L) * D);
+    for (uint32_t h = 0; h < H; ++h) {
+        std::vector<float> s = gemm(&qkv16[h * dh], 3 * D, &qkv16[D + h * dh], 3 * D, true, L, L, dh, chunk);
+        std::vector<Bf16> p(s.size());
+        for (uint32_t i = 0; i < L; ++i) {
+            softmax_row(&s[size_t(i) * L], L);
+            for (uint32_t c = 0; c < L; ++c) p[size_t(i) * L + c] = to_bf16(s[size_t(i) * L + c]);
+        }
+        const std::vector<float> oh = gemm(p.data(), L, &qkv16[2 * D + h * dh], 3 * D, false, L, dh, L, chunk);
+        for (uint32_t i = 0; i < L; ++i) for (uint32_t c = 0; c < dh; ++c) o[size_t(i) * D + h * dh + c] = oh[size_t(i) * dh + c];
+    }
+    std::vector<Bf16> o16(o.size());
+    for (size_t i = 0; i < o.size(); ++i) o16[i] = to_bf16(o[i]);
+    std::vector<float> y = gemm(o16.data(), D, wo.data(), D, false, L, D, D, chunk);
+    std::vector<Bf16> y16(y.size());
+    for (uint32_t i = 0; i < L; ++i) {
+        float* row = &y[size_t(i) * D];
+        for (uint32_t c = 0; c < D; ++c) row[c] = row[c] + bo[c];
+        for (uint32_t c = 0; c < D; ++c) row[c] = row[c] + to_float(x[size_t(i) * D + c]);
+        layernorm_row(row, D, gamma1.data(), beta1.data(), eps);
+        for (uint32_t c = 0; c < D; ++c) y16[size_t(i) * D + c] = to_bf16(row[c]);
+    }
+    std::vector<float> hidden = gemm(y16.data(), D, w1.data(), F, false, L, F, D, chunk);
+    std::vector<Bf16> h16(hidden.size());
+    for (uint32_t i = 0; i < L; ++i) {
+        for (uint32_t c = 0; c < F; ++c) h16[size_t(i) * F + c] = to_bf16(gelu(hidden[size_t(i) * F + c] + b1[c]));
+    }
+    std::vector<float> out = gemm(h16.data(), F, w2.data(), D, false, L, D, F, chunk);
+    for (uint32_t i = 0; i < L; ++i) {
+        float* row = &out[size_t(i) * D];
+        for (uint32_t c = 0; c < D; ++c) row[c] = row[c] + b2[c];
+        for (uint32_t c = 0; c < D; ++c) row[c] = row[c] + y[size_t(i) * D + c];
+        layernorm_row(row, D, gamma2.data(), beta2.data(), eps);
+    }
+
+    // ---- the emulator -------------------------------------------------------------------------------------------
+    transformer_job job{};
+    job.magic = TRANSFORMER_JOB_MAGIC;
+    job.seq = L;
+    job.d_model = D;
+    job.heads = H;
+    job.d_ff = F;
+    std::memcpy(&job.eps_bits, &eps, 4);
+    const std::string dir = workdir + "/";
+    std::ostringstream loads;
+    uint32_t at = 0x82000000u;
+    auto place = [&](uint32_t& field, const auto& data, const char* name) {
+        field = at;
+        write_file(dir + name + ".bin", data);
+        loads << " --load " << dir << name << ".bin@" << hex(at);
+        at += (static_cast<uint32_t>(data.size() * sizeof(data[0])) + 0xFFFu) & ~0xFFFu;
+    };
+    place(job.x, x, "x");
+    place(job.wqkv, wqkv, "wqkv");
+    place(job.bqkv, bqkv, "bqkv");
+    place(job.wo, wo, "wo");
+    place(job.bo, bo, "bo");
+    place(job.w1, w1, "w1");
+    place(job.b1, b1, "b1");
+    place(job.w2, w2, "w2");
+    place(job.b2, b2, "b2");
+    place(job.gamma1, gamma1, "gamma1");
+    place(job.beta1, beta1, "beta1");
+    place(job.gamma2, gamma2, "gamma2");
+    place(job.beta2, beta2, "beta2");
+    job.out = at;
+    at += (L * D * 4 + 0xFFFu) & ~0xFFFu;
+    job.scratch = at;
+    write_file(dir + "job.bin", std::vector<transformer_job>{job});
+    std::ostringstream command;
+    command << npuemu << " run -q -c " << config << " --max-cycles 20000000000 --load " << dir << "job.bin@"
+            << hex(TRANSFORMER_JOB_ADDRESS) << loads.str() << " --dump " << hex(job.out) << ":" << L * D * 4 << ":"
+            << dir << "out.bin " << image << " > " << dir << "console.txt";
+    if (std::system(command.str().c_str()) != 0) {
+        std::cerr << "FAIL: npuemu failed: " << command.str() << "\n";
+        return 1;
+    }
+    std::ifstream console(dir + "console.txt");
+    for (std::string line; std::getline(console, line);) std::cout << line << "\n";
+    std::ifstream in(dir + "out.bin", std::ios::binary);
+    std::vector<float> actual(size_t(L) * D);
+    in.read(reinterpret_cast<char*>(actual.data()), static_cast<std::streamsize>(actual.size() * 4));
+    if (!in) {
+        std::cerr << "FAIL: cannot read the dumped output\n";
+        return 1;
+    }
+    size_t mismatches = 0;
+    double max_abs = 0;
+    for (size_t i = 0; i < actual.size(); ++i) {
+        max_abs = std::max(max_abs, std::fabs(static_cast<double>(out[i])));
+        if (std::memcmp(&actual[i], &out[i], 4) != 0) {
+            if (mismatches < 5) {
+                std::cerr << "out[" << i / D << "][" << i % D << "] = " << actual[i] << ", expected " << out[i] << "\n";
+            }
+            ++mismatches;
+        }
+    }
+    if (mismatches) {
+        std::cerr << "FAIL: " << mismatches << " of " << actual.size() << " outputs differ\n";
+        return 1;
+    }
+    if (!(max_abs > 0.1)) {
+        std::cerr << "FAIL: the output is degenerate (max |out| = " << max_abs << ")\n";
+        return 1;
+    }
+    std::cout << "ok: transformer layer seq " << L << " d_model " << D << " heads " << H << " d_ff " << F
+              << ": all " << actual.size() << " outputs equal the host reference bit for bit\n";
+    return 0;
+}
