@@ -25,7 +25,7 @@ void MatrixUnit::execute(const NpuInstruction& instruction, sc_core::sc_time& co
         case isa::Op::MxConfig: configure(instruction); break;
         case isa::Op::MxLoadWeights:
             load_weights(instruction);
-            completion = weights_ready_;  // a fence waits for the background load too
+            completion = cycles(timing_.weights_ready());  // a fence waits for the background load too
             break;
         case isa::Op::MxMatmul: matmul(instruction, completion); break;
         default: fail(instruction, "not a matrix-unit instruction");
@@ -74,13 +74,13 @@ void MatrixUnit::load_weights(const NpuInstruction& instruction) {
             std::memcpy(&shadow_.values[(uint64_t(kk) * args.n + j) * elem], src, elem);
         }
     }
-    // The weight path loads in the background, after the previous load.
-    const sc_core::sc_time earliest = std::max(sc_core::sc_time_stamp(), weights_ready_);
+    // The weight path loads in the background, after the previous load; the scratchpad banks may hold it back.
+    const uint64_t now = now_cycles();
+    const sc_core::sc_time earliest = cycles(std::max(now, timing_.weights_ready()));
     const uint64_t span = uint64_t(stored_rows - 1) * args.stride + stored_row_bytes;
     const auto banks = scratchpad_.reserve(args.weights, span, uint64_t(args.k) * args.n * elem, earliest, clock_period_);
-    const uint64_t load_cycles = std::max<uint64_t>(args.k, banks.busy_cycles);
-    weights_ready_ = banks.begin + cycles(load_cycles);
-    weight_load_cycles_ += load_cycles;
+    const auto load = timing_.load_weights(to_cycles(banks.begin), std::max<uint32_t>(args.k, banks.busy_cycles));
+    weight_load_cycles_ += load.ready - load.begin;
     shadow_pending_ = true;
 }
 
@@ -119,16 +119,17 @@ void MatrixUnit::matmul(const NpuInstruction& instruction, sc_core::sc_time& com
         active_ = shadow_;
         shadow_pending_ = false;
     }
-    sc_core::sc_time earliest = std::max({sc_core::sc_time_stamp(), stream_free_, weights_ready_});
+    const uint64_t earliest = std::max({now_cycles(), timing_.stream_free(), timing_.weights_ready()});
     // Activations stream out of the scratchpad during the stream; results go into the accumulator as they drain.
     const auto act_banks = scratchpad_.reserve(args.act, uint64_t(args.m - 1) * act_stride + act_row_bytes,
-                                               args.m * act_row_bytes, earliest, clock_period_);
+                                               args.m * act_row_bytes, cycles(earliest), clock_period_);
     const auto acc_banks = accumulator_.reserve(args.acc, uint64_t(args.m - 1) * acc_stride + acc_row_bytes,
                                                 args.m * acc_row_bytes, act_banks.begin, clock_period_);
-    const sc_core::sc_time begin = std::max(act_banks.begin, acc_banks.begin);
-    if (begin > earliest) bank_stall_cycles_ += cycles_between(earliest, begin);
-    if (earliest > sc_core::sc_time_stamp()) wait(earliest - sc_core::sc_time_stamp());
-    if (begin > sc_core::sc_time_stamp()) wait(begin - sc_core::sc_time_stamp());
+    const uint64_t bank_begin = to_cycles(std::max(act_banks.begin, acc_banks.begin));
+    const uint64_t stream_cycles = std::max<uint64_t>(act_banks.busy_cycles, acc_banks.busy_cycles);
+    const SystolicTiming::Matmul timing = timing_.matmul(bank_begin, args.m, active_.k, active_.n, stream_cycles);
+    if (timing.begin > earliest) bank_stall_cycles_ += timing.begin - earliest;
+    if (cycles(timing.begin) > sc_core::sc_time_stamp()) wait(cycles(timing.begin) - sc_core::sc_time_stamp());
 
     MatmulShape shape;
     shape.m = args.m;
@@ -145,12 +146,9 @@ void MatrixUnit::matmul(const NpuInstruction& instruction, sc_core::sc_time& com
                     accumulator_.host(args.acc), shape);
     }
 
-    const uint64_t stream_cycles = std::max<uint64_t>({args.m, act_banks.busy_cycles, acc_banks.busy_cycles});
-    const uint64_t latency = stream_cycles + active_.k + active_.n - 1;
-    stream_free_ = begin + cycles(stream_cycles);
-    completion = begin + cycles(latency);
-    busy_cycles_ += stream_cycles;
-    latency_cycles_ += latency;
+    completion = cycles(timing.completion);
+    busy_cycles_ += timing.stream_end - timing.begin;
+    latency_cycles_ += timing.completion - timing.begin;
     macs_ += uint64_t(args.m) * active_.k * active_.n;
     ++matmuls_;
 }

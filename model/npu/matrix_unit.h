@@ -1,11 +1,6 @@
-// The systolic matrix unit: a rows x cols weight-stationary array with shadow weights.
-// Timing (docs/npu.md, and what rtl/ implements):
-//   mx.load_weights k x n: k cycles on the weight path (rows shift in from the top), in the background: it
-//     overlaps the stream of the matmul before it; it waits only for the previous load.
-//   mx.matmul m rows: the stream begins when the array is free, its weights are loaded and the scratchpad banks
-//     it reads are free; it occupies the array for m cycles (more if the scratchpad cannot feed a k-wide row per
-//     cycle) and its last result lands in the accumulator m + k + n - 1 cycles after it began (fill, stream,
-//     drain). The next matmul may begin streaming right behind it.
+// The systolic matrix unit: a rows x cols weight-stationary array with shadow weights. Its timing is
+// SystolicTiming's (model/npu/systolic_timing.h, the same dataflow as rtl/), plus the scratchpad and accumulator
+// banks: a stream waits for the banks it reads and writes, and lasts longer than m cycles if they cannot keep up.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +9,7 @@
 #include "model/config/chip_config.h"
 #include "model/npu/banked_memory.h"
 #include "model/npu/queue_unit.h"
+#include "model/npu/systolic_timing.h"
 
 namespace npuemu::npu {
 
@@ -54,9 +50,8 @@ private:
     };
     WeightBlock shadow_;
     WeightBlock active_;
-    bool shadow_pending_ = false;          // loaded, not yet taken by a matmul
-    sc_core::sc_time weights_ready_;       // when the shadow load completes
-    sc_core::sc_time stream_free_;         // when the array can take the next stream
+    bool shadow_pending_ = false;  // loaded, not yet taken by a matmul
+    SystolicTiming timing_;        // in cycles of this unit's clock
 
     uint64_t macs_ = 0;
     uint64_t matmuls_ = 0;

@@ -34,7 +34,9 @@ protected:
     uint64_t cycles_between(sc_core::sc_time from, sc_core::sc_time to) const;
     // Waits until `when`, counting the wait as a bank-conflict stall.
     void wait_for_banks(sc_core::sc_time when);
-    sc_core::sc_time cycles(uint64_t count) const { return clock_period_ * static_cast<double>(count); }
+    sc_core::sc_time cycles(uint64_t count) const { return sc_core::sc_time::from_value(clock_period_.value() * count); }
+    uint64_t to_cycles(sc_core::sc_time t) const { return t.value() / clock_period_.value(); }
+    uint64_t now_cycles() const { return to_cycles(sc_core::sc_time_stamp()); }
 
     uint32_t tile_id_;
     sc_core::sc_time clock_period_;
