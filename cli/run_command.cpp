@@ -70,9 +70,16 @@ void print_summary(sim::Simulation& simulation, const sim::RunResult& result) {
         if (i % 8 == 0) std::fprintf(out, "\n               ");
         std::fprintf(out, " h%zu=%s", i, with_commas(tiles[i]->core().hart().instructions()).c_str());
     }
+    std::fprintf(out, "\n");
+    const auto& stats = simulation.stats();
+    if (stats.contains("npu.macs") && stats.value("npu.macs") > 0) {
+        std::fprintf(out, "  npu:          %.3g MACs, %.2f TOPS achieved of %.1f peak (%.1f%% over the run)\n",
+                     stats.value("npu.macs"), stats.value("npu.achieved_tops"), stats.value("npu.peak_tops"),
+                     100 * stats.value("npu.mac_utilization"));
+    }
     const double mips = result.wall_seconds > 0 ? static_cast<double>(result.instructions) / result.wall_seconds / 1e6
                                                 : 0.0;
-    std::fprintf(out, "\n  host:         %.3f s wall, %.1f MIPS (all harts)\n", result.wall_seconds, mips);
+    std::fprintf(out, "  host:         %.3f s wall, %.1f MIPS (all harts)\n", result.wall_seconds, mips);
 }
 
 }  // namespace

@@ -156,6 +156,12 @@ void Npu::register_stats(StatsRegistry& stats, const std::string& prefix, const 
                           "cycles waiting for scratchpad/accumulator banks");
         const QueueUnit* u = units[i];
         const uint64_t period_ps = period.value();
+        stats.add_derived(unit + "idle_cycles", [u, period_ps] {
+            const double elapsed = static_cast<double>(sc_core::sc_time_stamp().value() / period_ps);
+            const double accounted = static_cast<double>(*u->busy_cycles_counter() + *u->sync_stall_cycles_counter() +
+                                                         *u->bank_stall_cycles_counter());
+            return elapsed > accounted ? elapsed - accounted : 0.0;
+        }, "cycles neither busy nor stalled (nothing to do)");
         stats.add_derived(unit + "utilization", [u, period_ps] {
             const double elapsed = static_cast<double>(sc_core::sc_time_stamp().value() / period_ps);
             return elapsed > 0 ? static_cast<double>(*u->busy_cycles_counter()) / elapsed : 0.0;

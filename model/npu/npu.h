@@ -35,6 +35,7 @@ public:
                                   uint32_t pc);
 
     DmaEngine& dma() { return dma_; }
+    const uint64_t* macs_counter() const { return matrix_.macs_counter(); }
     NpuStatusRegisters& status_registers() { return status_; }
     uint32_t busy_mask() const;
     // What this tile's queues and core wait on, for a deadlock report; empty if nothing.

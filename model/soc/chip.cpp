@@ -158,6 +158,27 @@ std::string Chip::describe_waits() {
 void Chip::register_stats(StatsRegistry& stats) {
     for (const auto& tile : tiles_) tile->register_stats(stats);
     stats.add_counter("uart.bytes", uart_.bytes_counter(), "bytes written to the console");
+    // Chip-level NPU figures: achieved against peak.
+    std::vector<const uint64_t*> macs;
+    for (auto& tile : tiles_) macs.push_back(tile->npu().macs_counter());
+    const double peak_macs_per_cycle = double(config_.npu.matrix.rows) * config_.npu.matrix.cols * config_.tile_count;
+    const double period_ps = static_cast<double>(config_.clock_period_ps());
+    auto total_macs = [macs] {
+        double sum = 0;
+        for (const uint64_t* m : macs) sum += static_cast<double>(*m);
+        return sum;
+    };
+    stats.add_derived("npu.macs", total_macs, "multiply-accumulates on all tiles");
+    stats.add_derived("npu.peak_tops", [peak_macs_per_cycle, period_ps] { return 2 * peak_macs_per_cycle / period_ps; },
+                      "peak tera-operations per second (2 per MAC) of all arrays");
+    stats.add_derived("npu.achieved_tops", [total_macs, period_ps] {
+        const double ps = static_cast<double>(sc_core::sc_time_stamp().value());
+        return ps > 0 ? 2 * total_macs() / ps : 0.0;
+    }, "operations per second achieved over the whole run (2 per MAC), in TOPS");
+    stats.add_derived("npu.mac_utilization", [total_macs, peak_macs_per_cycle, period_ps] {
+        const double elapsed = static_cast<double>(sc_core::sc_time_stamp().value()) / period_ps;
+        return elapsed > 0 ? total_macs() / (elapsed * peak_macs_per_cycle) : 0.0;
+    }, "MACs / (peak MACs per cycle x elapsed cycles), over the whole run");
 }
 
 }  // namespace npuemu::soc

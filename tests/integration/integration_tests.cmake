@@ -143,7 +143,7 @@ file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/gemm_large ${CMAKE_CURRENT_BINAR
 add_test(NAME "npu: large gemm on the default chip is compute-bound (>= 90% MAC utilisation)"
   COMMAND ${GEMM_CHECK} --config default --array-rows 64 --m 2048 --n 2048 --k 2048 --min-utilization 90
           --workdir ${CMAKE_CURRENT_BINARY_DIR}/gemm_large)
-add_test(NAME "npu: gemv on the default chip is memory-bound (low utilisation, DMA near its bandwidth)"
+add_test(NAME "npu: gemv on the default chip is memory-bound (MAC utilisation < 5%, DMA >= 40 of 64 B per cycle per tile)"
   COMMAND ${GEMM_CHECK} --config default --array-rows 64 --m 1 --n 4096 --k 4096 --max-utilization 5
           --min-dma-bytes-per-cycle-per-tile 40 --workdir ${CMAKE_CURRENT_BINARY_DIR}/gemv)
 set_tests_properties("npu: large gemm on the default chip is compute-bound (>= 90% MAC utilisation)" PROPERTIES TIMEOUT 600)

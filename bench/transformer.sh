@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Wall time of one BERT-base transformer encoder layer (d_model 768, 12 heads, d_ff 3072) on the default chip, at
+# sequence lengths 128 and 384, with the simulated cycles and MAC utilisation the firmware reports. Median of
+# REPEATS runs (default 5). Run after `make build`.
+#   bash bench/transformer.sh [BUILD_DIR]
+set -euo pipefail
+build="${1:-build}"
+repeats="${REPEATS:-5}"
+npuemu="$build/bin/npuemu"
+[ -x "$npuemu" ] || { echo "build first: make build" >&2; exit 1; }
+printf '%-10s %14s %12s %14s %10s\n' "seq" "cycles" "sim time" "MAC util" "wall s"
+for variant in "128:transformer_block" "384:transformer_block_seq384"; do
+  seq="${variant%%:*}"; image="$build/firmware/${variant#*:}.elf"
+  walls=(); line=""
+  for _ in $(seq "$repeats"); do
+    start=$(date +%s.%N)
+    line=$("$npuemu" run -q "$image")
+    end=$(date +%s.%N)
+    walls+=("$(echo "$end - $start" | bc)")
+  done
+  cycles=$(echo "$line" | sed -n 's/.*tiles: \([0-9]*\) cycles.*/\1/p')
+  util=$(echo "$line" | sed -n 's/.*utilisation \([0-9.]*%\).*/\1/p')
+  wall=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+  printf '%-10s %14s %9.1f us %14s %10.3f\n' "$seq" "$cycles" "$(echo "$cycles / 1000" | bc -l)" "$util" "$wall"
+done
+echo "(default chip: 32 tiles, 64x64 arrays at 1 GHz; wall includes process start; median of $repeats)"
