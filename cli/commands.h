@@ -19,6 +19,9 @@ struct RunArguments {
     bool quiet = false;
     std::vector<std::string> loads;  // FILE@ADDR
     std::vector<std::string> dumps;  // ADDR:LEN:FILE
+    std::string trace_path;
+    std::string trace_filter;
+    std::string trace_window;
 };
 
 void add_run_command(CLI::App& app, RunArguments& args);

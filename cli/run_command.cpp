@@ -8,6 +8,9 @@
 #include "model/common/error.h"
 #include "model/common/stats_json.h"
 #include "model/sim/simulation.h"
+#include "model/trace/trace_file.h"
+
+#include <tuple>
 
 namespace npuemu::cli {
 
@@ -22,6 +25,11 @@ void add_run_command(CLI::App& app, RunArguments& args) {
     run->add_option("--stats", args.stats_path, "Write the run's counters to this JSON file");
     run->add_flag("-q,--quiet", args.quiet, "Print no summary (only the firmware's console)");
     run->add_option("--load", args.loads, "Load a file into memory before boot: FILE@ADDRESS (repeatable)");
+    run->add_option("--trace", args.trace_path,
+                    "Record a trace: .vcd or .fst (GTKWave, Surfer) or .json (Perfetto, chrome://tracing)");
+    run->add_option("--trace-filter", args.trace_filter,
+                    "Trace only signals/tracks matching this glob, e.g. 'chip.tile0.*' or '*.matrix.*'");
+    run->add_option("--trace-window", args.trace_window, "Trace only this time window: T0:T1, e.g. 10us:50us");
     run->add_option("--dump", args.dumps, "Write memory to a file after the run: ADDRESS:LENGTH:FILE (repeatable)");
 }
 
@@ -94,6 +102,14 @@ int run_command(const RunArguments& args) {
     for (const auto& text : args.loads) options.loads.push_back(sim::parse_load_spec(text));
     for (const auto& text : args.dumps) options.dumps.push_back(sim::parse_dump_spec(text));
     check_writable(args.stats_path);
+    options.trace_path = args.trace_path;
+    options.trace_filter = args.trace_filter;
+    if (!args.trace_window.empty()) {
+        if (args.trace_path.empty()) throw Error("--trace-window needs --trace FILE");
+        std::tie(options.trace_window_start_ps, options.trace_window_end_ps) =
+            trace::parse_trace_window(args.trace_window);
+    }
+    if (!args.trace_filter.empty() && args.trace_path.empty()) throw Error("--trace-filter needs --trace FILE");
 
     sim::Simulation simulation(options, std::cout);
     const sim::RunResult result = simulation.run();

@@ -58,6 +58,10 @@ void CoreModule::sleep_until_interrupt() {
         }
     }
     sleeping_ = false;
+    if (tracer_ && sc_core::sc_time_stamp() > start) {
+        tracer_->change(sleeping_signal_, start.value(), 1);
+        tracer_->change(sleeping_signal_, sc_core::sc_time_stamp().value(), 0);
+    }
     // Sleeping time still counts in mcycle: the clock runs, the pipeline is idle.
     const uint64_t slept = (sc_core::sc_time_stamp() - start).value() / clock_period_.value();
     sleep_cycles_ += slept;
@@ -162,6 +166,10 @@ CoprocessorStatus CoreModule::coprocessor(uint32_t instruction, uint32_t rs1, ui
     // Time spent stalled (full queue, fence, barrier) is the hart's too.
     const uint64_t stalled = (sc_core::sc_time_stamp() - start).value() / clock_period_.value();
     if (stalled) {
+        if (tracer_) {
+            tracer_->change(npu_stall_signal_, start.value(), 1);
+            tracer_->change(npu_stall_signal_, sc_core::sc_time_stamp().value(), 0);
+        }
         hart_.advance_cycles(stalled);
         accounted_cycles_ = hart_.cycles();
         coprocessor_stall_cycles_ += stalled;

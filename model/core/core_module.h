@@ -20,6 +20,7 @@
 #include "model/core/rv32_hart.h"
 #include "model/soc/hart_id_extension.h"
 #include "model/soc/run_control.h"
+#include "model/trace/tracer.h"
 
 namespace npuemu::core {
 
@@ -39,6 +40,12 @@ public:
     Rv32Hart& hart() { return hart_; }
     const Rv32Hart& hart() const { return hart_; }
     bool sleeping() const { return sleeping_; }
+    // chip.tileN.core.sleeping (in wfi) and .npu_stall (waiting on a full queue, a fence or a barrier).
+    void attach_tracer(trace::Tracer& tracer, const std::string& scope) {
+        tracer_ = &tracer;
+        sleeping_signal_ = tracer.declare(scope + ".sleeping", 1);
+        npu_stall_signal_ = tracer.declare(scope + ".npu_stall", 1);
+    }
     sc_core::sc_time clock_period() const { return clock_period_; }
 
     const uint64_t* instructions_counter() const { return &instructions_; }
@@ -95,6 +102,9 @@ private:
     uint64_t device_accesses_ = 0;
     uint64_t coprocessor_stall_cycles_ = 0;
     Coprocessor coprocessor_;
+    trace::Tracer* tracer_ = nullptr;
+    uint32_t sleeping_signal_ = trace::kNoSignal;
+    uint32_t npu_stall_signal_ = trace::kNoSignal;
 };
 
 }  // namespace npuemu::core

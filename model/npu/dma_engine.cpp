@@ -124,6 +124,15 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
     if (now > sc_core::sc_time_stamp()) wait(now - sc_core::sc_time_stamp());
     wait_for_banks(begin);
     const uint64_t busy = std::max(transfer_cycles, bank_cycles);
+    if (tracer_) {
+        const uint64_t start = sc_core::sc_time_stamp().value(), end = start + cycles(busy).value();
+        trace_busy(start, end);
+        trace_span("dma.copy", start, end,
+                   "{\"bytes\":" + std::to_string(total_bytes) + ",\"src\":\"" + hex(args.src) + "\",\"dst\":\"" +
+                       hex(args.dst) + "\",\"rows\":" + std::to_string(rows_) + ",\"planes\":" +
+                       std::to_string(planes_) + ",\"landed_ps\":" +
+                       std::to_string(end + cycles(config_.latency_cycles).value()) + "}");
+    }
     channel_free_ = sc_core::sc_time_stamp() + cycles(busy);
     completion = channel_free_ + cycles(config_.latency_cycles);
     busy_cycles_ += busy;

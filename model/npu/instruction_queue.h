@@ -7,6 +7,7 @@
 #include <deque>
 
 #include "model/npu/npu_instruction.h"
+#include "model/trace/tracer.h"
 
 namespace npuemu::npu {
 
@@ -23,13 +24,17 @@ public:
     bool holds_work() const { return !entries_.empty() || executing_; }
     sc_core::sc_time completion_time() const { return completion_time_; }
 
+    void trace_depth_to(trace::Tracer* tracer, uint32_t signal) { tracer_ = tracer; depth_signal_ = signal; }
+
     void push(const NpuInstruction& instruction) {
         entries_.push_back(instruction);
+        trace_depth();
         changed_.notify(sc_core::SC_ZERO_TIME);
     }
     NpuInstruction pop() {
         NpuInstruction front = entries_.front();
         entries_.pop_front();
+        trace_depth();
         executing_ = true;
         changed_.notify(sc_core::SC_ZERO_TIME);
         return front;
@@ -46,6 +51,12 @@ public:
     int waiting_on_flag = -1;
 
 private:
+    void trace_depth() {
+        if (tracer_) tracer_->change(depth_signal_, sc_core::sc_time_stamp().value(), entries_.size());
+    }
+
+    trace::Tracer* tracer_ = nullptr;
+    uint32_t depth_signal_ = trace::kNoSignal;
     unsigned id_;
     unsigned depth_;
     std::deque<NpuInstruction> entries_;

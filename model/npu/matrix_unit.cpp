@@ -20,6 +20,12 @@ MatrixUnit::MatrixUnit(sc_core::sc_module_name name, uint32_t tile_id, const con
       scratchpad_(scratchpad),
       accumulator_(accumulator) {}
 
+void MatrixUnit::attach_tracer(trace::Tracer& tracer, const std::string& scope, const std::string& process,
+                               unsigned process_id, const std::string& thread, unsigned thread_id) {
+    QueueUnit::attach_tracer(tracer, scope, process, process_id, thread, thread_id);
+    weights_track_ = tracer.declare_track(process, process_id, thread + " weights", thread_id + 100);
+}
+
 void MatrixUnit::execute(const NpuInstruction& instruction, sc_core::sc_time& completion) {
     switch (instruction.info->op) {
         case isa::Op::MxConfig: configure(instruction); break;
@@ -81,6 +87,11 @@ void MatrixUnit::load_weights(const NpuInstruction& instruction) {
     const auto banks = scratchpad_.reserve(args.weights, span, uint64_t(args.k) * args.n * elem, earliest, clock_period_);
     const auto load = timing_.load_weights(to_cycles(banks.begin), std::max<uint32_t>(args.k, banks.busy_cycles));
     weight_load_cycles_ += load.ready - load.begin;
+    if (tracer_) {
+        tracer_->span(weights_track_, "mx.load_weights", cycles(load.begin).value(), cycles(load.ready).value(),
+                      "{\"k\":" + std::to_string(args.k) + ",\"n\":" + std::to_string(args.n) +
+                          ",\"transpose\":" + std::to_string(args.transpose) + "}");
+    }
     shadow_pending_ = true;
 }
 
@@ -147,6 +158,13 @@ void MatrixUnit::matmul(const NpuInstruction& instruction, sc_core::sc_time& com
     }
 
     completion = cycles(timing.completion);
+    if (tracer_) {
+        trace_busy(cycles(timing.begin).value(), cycles(timing.stream_end).value());
+        trace_span("mx.matmul", cycles(timing.begin).value(), cycles(timing.stream_end).value(),
+                   "{\"m\":" + std::to_string(args.m) + ",\"k\":" + std::to_string(active_.k) +
+                       ",\"n\":" + std::to_string(active_.n) + ",\"accumulate\":" + std::to_string(args.accumulate) +
+                       ",\"latency_cycles\":" + std::to_string(timing.completion - timing.begin) + "}");
+    }
     busy_cycles_ += timing.stream_end - timing.begin;
     latency_cycles_ += timing.completion - timing.begin;
     macs_ += uint64_t(args.m) * active_.k * active_.n;

@@ -25,6 +25,9 @@ public:
     const uint64_t* weight_load_cycles_counter() const { return &weight_load_cycles_; }
     const config::MatrixUnitConfig& config() const { return config_; }
 
+    void attach_tracer(trace::Tracer& tracer, const std::string& scope, const std::string& process,
+                       unsigned process_id, const std::string& thread, unsigned thread_id) override;
+
 protected:
     void execute(const NpuInstruction& instruction, sc_core::sc_time& completion) override;
 
@@ -52,6 +55,7 @@ private:
     WeightBlock active_;
     bool shadow_pending_ = false;  // loaded, not yet taken by a matmul
     SystolicTiming timing_;        // in cycles of this unit's clock
+    uint32_t weights_track_ = trace::kNoSignal;
 
     uint64_t macs_ = 0;
     uint64_t matmuls_ = 0;

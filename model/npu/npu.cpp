@@ -49,6 +49,14 @@ Npu::Npu(sc_core::sc_module_name name, uint32_t tile_id, const config::ChipConfi
                   }
               }) {}
 
+void Npu::attach_tracer(trace::Tracer& tracer) {
+    const std::string tile = "tile" + std::to_string(tile_id_);
+    const unsigned pid = tile_id_ + 1;
+    dma_.attach_tracer(tracer, "chip." + tile + ".dma", tile, pid, "DMA", 1);
+    matrix_.attach_tracer(tracer, "chip." + tile + ".matrix", tile, pid, "MATRIX", 2);
+    vector_.attach_tracer(tracer, "chip." + tile + ".vector", tile, pid, "VECTOR", 3);
+}
+
 uint32_t Npu::busy_mask() const {
     uint32_t mask = 0;
     for (const auto& queue : queues_) if (queue.busy()) mask |= 1u << queue.id();

@@ -40,6 +40,7 @@ public:
     uint32_t busy_mask() const;
     // What this tile's queues and core wait on, for a deadlock report; empty if nothing.
     std::string describe_waits() const;
+    void attach_tracer(trace::Tracer& tracer);
     void register_stats(StatsRegistry& stats, const std::string& prefix, const sc_core::sc_time& clock_period) const;
 
 private:

@@ -17,6 +17,24 @@ QueueUnit::QueueUnit(sc_core::sc_module_name name, uint32_t tile_id, sc_core::sc
     dont_initialize();
 }
 
+void QueueUnit::attach_tracer(trace::Tracer& tracer, const std::string& scope, const std::string& process,
+                              unsigned process_id, const std::string& thread, unsigned thread_id) {
+    tracer_ = &tracer;
+    busy_signal_ = tracer.declare(scope + ".busy", 1);
+    queue_.trace_depth_to(&tracer, tracer.declare(scope + ".queue_depth", 16));
+    track_ = tracer.declare_track(process, process_id, thread, thread_id);
+}
+
+void QueueUnit::trace_busy(uint64_t begin_ps, uint64_t end_ps) {
+    if (!tracer_ || end_ps <= begin_ps) return;
+    tracer_->change(busy_signal_, begin_ps, 1);
+    tracer_->change(busy_signal_, end_ps, 0);
+}
+
+void QueueUnit::trace_span(const std::string& name, uint64_t begin_ps, uint64_t end_ps, const std::string& args) {
+    if (tracer_) tracer_->span(track_, name, begin_ps, end_ps, args);
+}
+
 void QueueUnit::deliver_due_signals() {
     const sc_core::sc_time now = sc_core::sc_time_stamp();
     while (!pending_signals_.empty() && pending_signals_.front().first <= now) {
@@ -69,6 +87,10 @@ void QueueUnit::run() {
                 while (!semaphores_.try_take(flag)) wait(semaphores_.changed());
                 queue_.waiting_on_flag = -1;
                 sync_stall_cycles_ += cycles_between(start, sc_core::sc_time_stamp());
+                if (tracer_ && sc_core::sc_time_stamp() > start) {
+                    trace_span("npu.wait flag " + std::to_string(flag), start.value(), sc_core::sc_time_stamp().value(),
+                               "{\"flag\":" + std::to_string(flag) + "}");
+                }
                 completion = sc_core::sc_time_stamp();
                 break;
             }

@@ -12,6 +12,7 @@
 
 #include "model/npu/instruction_queue.h"
 #include "model/npu/semaphores.h"
+#include "model/trace/tracer.h"
 
 namespace npuemu::npu {
 
@@ -26,6 +27,9 @@ public:
     const uint64_t* busy_cycles_counter() const { return &busy_cycles_; }
     const uint64_t* sync_stall_cycles_counter() const { return &sync_stall_cycles_; }
     const uint64_t* bank_stall_cycles_counter() const { return &bank_stall_cycles_; }
+    // scope: "chip.tile3.matrix"; the queue's slices go to track (process, thread).
+    virtual void attach_tracer(trace::Tracer& tracer, const std::string& scope, const std::string& process,
+                               unsigned process_id, const std::string& thread, unsigned thread_id);
 
 protected:
     // Executes one instruction of the unit's own kind. May wait(). Sets completion (when its results are visible).
@@ -34,6 +38,10 @@ protected:
     uint64_t cycles_between(sc_core::sc_time from, sc_core::sc_time to) const;
     // Waits until `when`, counting the wait as a bank-conflict stall.
     void wait_for_banks(sc_core::sc_time when);
+    // Busy from begin to end (picoseconds), and a slice for the instruction on the queue's track.
+    void trace_busy(uint64_t begin_ps, uint64_t end_ps);
+    void trace_span(const std::string& name, uint64_t begin_ps, uint64_t end_ps, const std::string& args);
+    trace::Tracer* tracer_ = nullptr;
     sc_core::sc_time cycles(uint64_t count) const { return sc_core::sc_time::from_value(clock_period_.value() * count); }
     uint64_t to_cycles(sc_core::sc_time t) const { return t.value() / clock_period_.value(); }
     uint64_t now_cycles() const { return to_cycles(sc_core::sc_time_stamp()); }
@@ -51,6 +59,8 @@ private:
     // instructions before it have completed (a matmul still draining), while the queue goes on.
     void deliver_due_signals();
 
+    uint32_t busy_signal_ = trace::kNoSignal;
+    uint32_t track_ = trace::kNoSignal;
     std::deque<std::pair<sc_core::sc_time, unsigned>> pending_signals_;  // (due, flag), due times non-decreasing
     sc_core::sc_event signal_due_;
     InstructionQueue& queue_;

@@ -89,6 +89,12 @@ void VectorUnit::execute(const NpuInstruction& instruction, sc_core::sc_time& co
     run_vector_op(op, shape, dst_memory->host(dst), a_memory->host(a), b_memory ? b_memory->host(b) : nullptr, b);
 
     const uint64_t busy = std::max(compute_cycles, bank_cycles);
+    if (tracer_) {
+        const uint64_t start = sc_core::sc_time_stamp().value();
+        trace_busy(start, start + cycles(busy).value());
+        trace_span(instruction.info->mnemonic, start, start + cycles(busy).value(),
+                   "{\"rows\":" + std::to_string(shape.rows) + ",\"cols\":" + std::to_string(shape.cols) + "}");
+    }
     wait(cycles(busy));
     busy_cycles_ += busy;
     elements_ += uint64_t(shape.rows) * shape.cols;

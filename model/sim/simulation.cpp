@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "model/common/error.h"
+#include "model/trace/trace_file.h"
 
 namespace npuemu::sim {
 
@@ -90,6 +91,13 @@ Simulation::Simulation(const RunOptions& options, std::ostream& console)
     // stacks, and input errors should never surface from inside a simulation.
     chip_->check_image_fits(image_);
     check_host_data();
+    if (!options_.trace_path.empty()) {
+        tracer_ = std::make_unique<trace::Tracer>(trace::open_trace_file(options_.trace_path), options_.trace_filter,
+                                                  options_.trace_window_start_ps, options_.trace_window_end_ps);
+        tracer_->set_clock([] { return static_cast<uint64_t>(sc_core::sc_time_stamp().value()); });
+        chip_->attach_tracer(*tracer_);
+        tracer_->start();
+    }
     sc_core::sc_start(sc_core::SC_ZERO_TIME);  // elaborate: multi-sockets complete their bindings here
     chip_->load(image_);
     load_host_data();
@@ -147,6 +155,7 @@ RunResult Simulation::run() {
     // Exit on starvation: with nothing left to happen, time must not jump to the limit (that is a deadlock).
     sc_core::sc_start(sc_core::sc_time::from_value(limit_ps), sc_core::SC_EXIT_ON_STARVATION);
     chip_->flush_console();
+    if (tracer_) tracer_->finish(sc_core::sc_time_stamp().value());
 
     RunResult result;
     soc::RunControl& control = chip_->run_control();

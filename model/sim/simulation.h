@@ -13,6 +13,7 @@
 #include "model/config/chip_config.h"
 #include "model/loader/elf_image.h"
 #include "model/soc/chip.h"
+#include "model/trace/tracer.h"
 
 namespace npuemu::sim {
 
@@ -38,6 +39,9 @@ struct RunOptions {
     bool htif = false;                        // map the image's tohost/fromhost symbols to an HTIF device
     std::vector<LoadSpec> loads;
     std::vector<DumpSpec> dumps;
+    std::string trace_path;    // .vcd, .fst or .json; empty: no trace
+    std::string trace_filter;  // glob over signal paths / tracks
+    uint64_t trace_window_start_ps = 0, trace_window_end_ps = 0;  // end 0: to the end of the run
 };
 
 enum class Outcome {
@@ -80,6 +84,7 @@ private:
     config::ChipConfig config_;
     loader::ElfImage image_;
     std::vector<std::vector<uint8_t>> load_contents_;
+    std::unique_ptr<trace::Tracer> tracer_;
     std::unique_ptr<soc::Chip> chip_;
     StatsRegistry stats_;
     uint64_t simulated_time_ps_ = 0;

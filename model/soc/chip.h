@@ -49,6 +49,9 @@ public:
     bool read_memory(uint64_t addr, uint8_t* data, uint64_t length);
 
     void register_stats(StatsRegistry& stats);
+    void attach_tracer(trace::Tracer& tracer) {
+        for (auto& tile : tiles_) tile->attach_tracer(tracer);
+    }
     // What the harts and NPU queues still running wait on (for a deadlock report).
     std::string describe_waits();
     void flush_console() { uart_.flush_partial_lines(); }

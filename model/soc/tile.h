@@ -34,6 +34,10 @@ public:
     Router& router() { return router_; }
 
     void register_stats(StatsRegistry& stats);
+    void attach_tracer(trace::Tracer& tracer) {
+        core_.attach_tracer(tracer, "chip.tile" + std::to_string(tile_id_) + ".core");
+        npu_.attach_tracer(tracer);
+    }
 
 private:
     uint32_t tile_id_;

@@ -170,3 +170,22 @@ add_test(NAME "npu: transformer layer on the default chip equals the host refere
 npuemu_run_test("npu: BERT-base layer runs on the default chip" --exit 0
   --stdout-has "transformer_block seq 128 d_model 768 heads 12 d_ff 3072 on 32 tiles"
   -- ${NPUEMU} run ${FW}/transformer_block.elf)
+
+# --- traces -------------------------------------------------------------------------------------------------------
+add_test(NAME "trace: VCD, FST and Perfetto of a GEMM agree with each other and with the stats"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_traces.sh ${CMAKE_CURRENT_BINARY_DIR}/traces_gemm
+          $<TARGET_FILE:trace_check> ${NPUEMU} -c test ${FW}/gemm.elf)
+add_test(NAME "trace: VCD, FST and Perfetto of a transformer layer agree with each other and with the stats"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_traces.sh ${CMAKE_CURRENT_BINARY_DIR}/traces_transformer
+          $<TARGET_FILE:trace_check> ${NPUEMU} -c test --set chip.tiles=2 ${FW}/transformer_block.elf)
+npuemu_run_test("trace: unknown extension" --exit 125 --stderr-has "unknown trace format '.txt'"
+  -- ${NPUEMU} run -c test --trace ${CMAKE_CURRENT_BINARY_DIR}/trace.txt ${FW}/hello.elf)
+npuemu_run_test("trace: unwritable path" --exit 125 --stderr-has "cannot write the trace file"
+  -- ${NPUEMU} run -c test --trace /nonexistent-dir/trace.vcd ${FW}/hello.elf)
+npuemu_run_test("trace: a filter that matches nothing" --exit 125 --stderr-has "--trace-filter 'nosuch*' matches none"
+  -- ${NPUEMU} run -c test --trace ${CMAKE_CURRENT_BINARY_DIR}/filtered.vcd --trace-filter "nosuch*" ${FW}/hello.elf)
+npuemu_run_test("trace: a malformed window" --exit 125 --stderr-has "--trace-window 5us: expected T0:T1"
+  -- ${NPUEMU} run -c test --trace ${CMAKE_CURRENT_BINARY_DIR}/window.vcd --trace-window 5us ${FW}/hello.elf)
+add_test(NAME "trace: filter and window restrict what is recorded"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_trace_filter.sh ${CMAKE_CURRENT_BINARY_DIR}/traces_filter
+          ${NPUEMU} ${FW}/gemm.elf)

@@ -1,0 +1,34 @@
+// IEEE 1364 VCD, streamed to disk: scopes per chip/tile/unit, 1 ps timescale, no date (so the same run gives the
+// same bytes).
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "model/trace/trace_writer.h"
+
+namespace npuemu::trace {
+
+class VcdWriter : public TraceWriter {
+public:
+    explicit VcdWriter(const std::string& path);  // throws npuemu::Error if the file cannot be written
+    ~VcdWriter() override;
+
+    void begin(const std::vector<SignalInfo>& signals, const std::vector<TrackInfo>& tracks) override;
+    void change(uint64_t time_ps, uint32_t signal, uint64_t bits) override;
+    void change_real(uint64_t time_ps, uint32_t signal, double value) override;
+    void span(uint32_t, const std::string&, uint64_t, uint64_t, const std::string&) override {}
+    void finish(uint64_t end_ps) override;
+
+private:
+    void at(uint64_t time_ps);
+
+    std::string path_;
+    std::FILE* file_;
+    std::vector<std::string> codes_;
+    std::vector<unsigned> widths_;
+    uint64_t current_time_ = UINT64_MAX;
+};
+
+}  // namespace npuemu::trace
