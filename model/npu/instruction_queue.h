@@ -14,6 +14,8 @@ namespace npuemu::npu {
 class InstructionQueue {
 public:
     InstructionQueue(unsigned id, unsigned depth) : id_(id), depth_(depth) {}
+    // Also notify this event on every change (the NPU's "some queue changed", for npu.fence).
+    void also_notify(sc_core::sc_event& any_change) { any_change_ = &any_change; }
 
     unsigned id() const { return id_; }
     bool full() const { return entries_.size() >= depth_; }
@@ -29,21 +31,21 @@ public:
     void push(const NpuInstruction& instruction) {
         entries_.push_back(instruction);
         trace_depth();
-        changed_.notify(sc_core::SC_ZERO_TIME);
+        notify(sc_core::SC_ZERO_TIME);
     }
     NpuInstruction pop() {
         NpuInstruction front = entries_.front();
         entries_.pop_front();
         trace_depth();
         executing_ = true;
-        changed_.notify(sc_core::SC_ZERO_TIME);
+        notify(sc_core::SC_ZERO_TIME);
         return front;
     }
     void finish_execution(sc_core::sc_time completion) {
         executing_ = false;
         completion_time_ = std::max(completion_time_, completion);
-        changed_.notify(sc_core::SC_ZERO_TIME);
-        if (completion > sc_core::sc_time_stamp()) changed_.notify(completion - sc_core::sc_time_stamp());
+        notify(sc_core::SC_ZERO_TIME);
+        if (completion > sc_core::sc_time_stamp()) notify(completion - sc_core::sc_time_stamp());
     }
     const sc_core::sc_event& changed() const { return changed_; }
 
@@ -51,10 +53,15 @@ public:
     int waiting_on_flag = -1;
 
 private:
+    void notify(const sc_core::sc_time& delay) {
+        changed_.notify(delay);
+        if (any_change_) any_change_->notify(delay);
+    }
     void trace_depth() {
         if (tracer_) tracer_->change(depth_signal_, sc_core::sc_time_stamp().value(), entries_.size());
     }
 
+    sc_core::sc_event* any_change_ = nullptr;
     trace::Tracer* tracer_ = nullptr;
     uint32_t depth_signal_ = trace::kNoSignal;
     unsigned id_;

@@ -47,7 +47,9 @@ Npu::Npu(sc_core::sc_module_name name, uint32_t tile_id, const config::ChipConfi
                       case regs::kACCUMULATOR_BYTES: value = chip_.npu.accumulator.size_bytes; return true;
                       default: return false;
                   }
-              }) {}
+              }) {
+    for (auto& queue : queues_) queue.also_notify(any_queue_changed_);
+}
 
 void Npu::attach_tracer(trace::Tracer& tracer) {
     const std::string tile = "tile" + std::to_string(tile_id_);
@@ -77,9 +79,7 @@ void Npu::fence(uint32_t queue_mask) {
             if (completion > sc_core::sc_time_stamp()) sc_core::wait(completion - sc_core::sc_time_stamp());
             return;
         }
-        sc_core::sc_event_or_list any;
-        for (const auto& queue : queues_) any |= queue.changed();
-        sc_core::wait(any);
+        sc_core::wait(any_queue_changed_);
     }
 }
 

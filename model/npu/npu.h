@@ -51,6 +51,9 @@ private:
     TileBarrier& barrier_;
     FaultSink fault_sink_;
     std::array<InstructionQueue, isa::kQueueCount> queues_;
+    // Any queue changed: what npu.fence waits on. A single event, not an or-list: a core that never leaves a fence
+    // (a deadlock) must not hold heap memory on its thread's stack.
+    sc_core::sc_event any_queue_changed_;
     Semaphores semaphores_;
     BankedMemory scratchpad_;
     BankedMemory accumulator_;

@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <unistd.h>
 #include <fstream>
 #include <string>
 
@@ -18,8 +20,12 @@ namespace {
 class TempYaml {
 public:
     explicit TempYaml(const std::string& text) {
-        static int counter = 0;
-        path_ = std::string(P_tmpdir) + "/npuemu_test_config_" + std::to_string(counter++) + ".yaml";
+        // A unique name: ctest runs test cases of this binary in parallel processes.
+        char name[] = "/tmp/npuemu_test_config_XXXXXX.yaml";
+        const int fd = mkstemps(name, 5);
+        REQUIRE(fd >= 0);
+        close(fd);
+        path_ = name;
         std::ofstream(path_) << text;
     }
     ~TempYaml() { std::remove(path_.c_str()); }
