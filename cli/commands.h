@@ -17,6 +17,9 @@ struct RunArguments {
     bool htif = false;
     std::string stats_path;
     bool quiet = false;
+    int gdb_port = -1;  // -1: no GDB stub
+    bool gdb_wait = false;
+    std::string gdb_host = "127.0.0.1";
 };
 
 void add_run_command(CLI::App& app, RunArguments& args);

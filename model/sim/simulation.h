@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <systemc>
+
 #include "model/common/stats.h"
 #include "model/config/chip_config.h"
 #include "model/loader/elf_image.h"
@@ -29,6 +31,17 @@ enum class Outcome {
     Fault,       // a hart took a trap with no handler
     CycleLimit,  // max_cycles reached first
     Deadlock,    // nothing left to happen: the harts still running all sleep with no wake-up pending
+    Killed,      // a debugger ended the run
+};
+
+// Drives the SystemC kernel through a run instead of one sc_start() call: a debugger (model/debug/gdb_server.h)
+// runs the simulation in slices, stops it at breakpoints and serves its client in between.
+class RunDriver {
+public:
+    virtual ~RunDriver() = default;
+    // Simulates until the run is over (every hart done, a deadlock) or simulated time reaches limit. Returns false
+    // if the run was ended from outside (killed) before that.
+    virtual bool run_until(const sc_core::sc_time& limit) = 0;
 };
 
 struct RunResult {
@@ -47,7 +60,8 @@ class Simulation {
 public:
     Simulation(const RunOptions& options, std::ostream& console);
 
-    RunResult run();
+    // driver: nullptr runs the simulation in one sc_start() call.
+    RunResult run(RunDriver* driver = nullptr);
 
     const config::ChipConfig& config() const { return config_; }
     const loader::ElfImage& image() const { return image_; }
