@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# --gdb with no client attached must not change a run: console output and stats JSON are byte-identical to the
+# same run without --gdb.
+#   check_gdb_neutral.sh WORKDIR NPUEMU RUN_ARGS...
+set -eu
+work="$1"; shift
+npuemu="$1"; shift
+mkdir -p "$work"
+"$npuemu" run --quiet --stats "$work/plain.json" "$@" >"$work/plain.txt"
+"$npuemu" run --quiet --stats "$work/gdb.json" --gdb 0 "$@" >"$work/gdb.txt" 2>"$work/gdb.err"
+grep -q "GDB stub listening on 127.0.0.1:" "$work/gdb.err" || { echo "FAIL: the stub did not listen"; exit 1; }
+cmp "$work/plain.txt" "$work/gdb.txt" || { echo "FAIL: console output differs with --gdb"; exit 1; }
+cmp "$work/plain.json" "$work/gdb.json" || { echo "FAIL: stats differ with --gdb"; diff "$work/plain.json" "$work/gdb.json" | head; exit 1; }
+echo "ok: --gdb with no client left console and stats unchanged"
