@@ -1,6 +1,7 @@
 #include "model/debug/gdb_server.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace npuemu::debug {
 
@@ -68,6 +69,12 @@ void GdbServer::after_session_change() {
 }
 
 void GdbServer::serve_halted() {
+    const auto start = std::chrono::steady_clock::now();
+    struct AddElapsed {
+        std::chrono::steady_clock::time_point start;
+        double& total;
+        ~AddElapsed() { total += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); }
+    } add_elapsed{start, halted_seconds_};
     while (session_ && session_->state() == RspSession::State::Halted) {
         const int ready = wait_readable(connection_->fd(), listener_->fd(), 500);
         if (ready & 2) refuse_pending_clients();
@@ -104,26 +111,15 @@ bool GdbServer::run_until(const sc_core::sc_time& limit) {
     if (options_.wait_for_client) {
         log_ << "npuemu: waiting for GDB to connect to " << listener_->host() << ":" << listener_->port()
              << " (--gdb-wait)" << std::endl;
+        const auto start = std::chrono::steady_clock::now();
         while (!session_) {
             if (auto connection = listener_->accept(-1)) connect(std::move(connection));
         }
+        halted_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
     for (;;) {
         serve_halted();
         if (target_.killed()) return false;
-        const sc_core::sc_time now = sc_core::sc_time_stamp();
-        if (now >= limit) return true;
-        sc_core::sc_start(std::min(slice_, limit - now), sc_core::SC_EXIT_ON_STARVATION);
-        if (sc_core::sc_get_status() == sc_core::SC_STOPPED || chip_.run_control().finished()) return true;
-        if (auto stop = target_.control().take_stop()) {
-            if (session_ && session_->state() == RspSession::State::Running) {
-                session_->report_stop(target_.stop_event(*stop));
-                if (!flush()) disconnect("disconnected");
-            } else {
-                target_.detach();  // nobody to tell: carry on as without a debugger
-            }
-            continue;
-        }
         if (!sc_core::sc_pending_activity()) {
             // Nothing can happen any more. If the client holds some harts (it let only others run), that is a stop
             // for it to look at, not the end of the run.
@@ -136,6 +132,23 @@ bool GdbServer::run_until(const sc_core::sc_time& limit) {
                 continue;
             }
             return true;  // a deadlock: the caller reports it
+        }
+        // sc_start() with SC_EXIT_ON_STARVATION stops at the last event before its end time, so run at least to the
+        // next event (else a slice with no event in it would not move time), and stop where one sc_start(limit)
+        // would: when the next event lies beyond the limit.
+        const sc_core::sc_time now = sc_core::sc_time_stamp();
+        const sc_core::sc_time next = now + sc_core::sc_time_to_pending_activity();
+        if (next > limit) return true;
+        sc_core::sc_start(std::min(std::max(slice_, next - now), limit - now), sc_core::SC_EXIT_ON_STARVATION);
+        if (sc_core::sc_get_status() == sc_core::SC_STOPPED || chip_.run_control().finished()) return true;
+        if (auto stop = target_.control().take_stop()) {
+            if (session_ && session_->state() == RspSession::State::Running) {
+                session_->report_stop(target_.stop_event(*stop));
+                if (!flush()) disconnect("disconnected");
+            } else {
+                target_.detach();  // nobody to tell: carry on as without a debugger
+            }
+            continue;
         }
         poll_running();
     }

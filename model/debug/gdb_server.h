@@ -34,6 +34,7 @@ public:
               const GdbServerOptions& options, std::ostream& log);
 
     bool run_until(const sc_core::sc_time& limit) override;
+    double halted_wall_seconds() const override { return halted_seconds_; }
     // The run is over: tells a connected client how (W with the exit status, or X with the signal of a fault the
     // firmware was given) and closes the connection.
     void finish(const sim::RunResult& result, int exit_status);
@@ -58,6 +59,7 @@ private:
     std::unique_ptr<TcpConnection> connection_;
     std::unique_ptr<RspSession> session_;
     sc_core::sc_time slice_;
+    double halted_seconds_ = 0;  // host time spent waiting for a client or serving it while halted
 };
 
 }  // namespace npuemu::debug

@@ -1,5 +1,7 @@
 #include "model/sim/simulation.h"
 
+#include <algorithm>
+
 #include "model/common/error.h"
 
 namespace npuemu::sim {
@@ -104,6 +106,7 @@ RunResult Simulation::run(RunDriver* driver) {
                          "running)";
     }
     result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    if (driver) result.wall_seconds = std::max(0.0, result.wall_seconds - driver->halted_wall_seconds());
     return result;
 }
 

@@ -42,6 +42,9 @@ public:
     // Simulates until the run is over (every hart done, a deadlock) or simulated time reaches limit. Returns false
     // if the run was ended from outside (killed) before that.
     virtual bool run_until(const sc_core::sc_time& limit) = 0;
+    // Host time the run spent stopped (a debugger's client looking at a halted chip): not simulation time, so the
+    // run's wall time and MIPS leave it out.
+    virtual double halted_wall_seconds() const { return 0.0; }
 };
 
 struct RunResult {
@@ -51,7 +54,7 @@ struct RunResult {
     uint64_t simulated_time_ps = 0;
     uint64_t simulated_cycles = 0;
     uint64_t instructions = 0;
-    double wall_seconds = 0;
+    double wall_seconds = 0;  // host time simulating (time halted under a debugger excluded)
 };
 
 const char* outcome_name(Outcome outcome);

@@ -194,3 +194,14 @@ npuemu_run_test("--gdb-host that is not an address" --exit 125 --stderr-has "--g
 add_test(NAME "gdb: --gdb with no client changes neither console nor stats"
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_gdb_neutral.sh ${CMAKE_CURRENT_BINARY_DIR}/gdb-neutral
           ${NPUEMU} -c test ${FW}/interrupts.elf)
+add_test(NAME "gdb: --gdb with no client: a run cut by --max-cycles ends at the same cycle"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_gdb_neutral.sh ${CMAKE_CURRENT_BINARY_DIR}/gdb-neutral-limit
+          ${NPUEMU} -c test --max-cycles 1000000 ${FW}/spin_forever.elf)
+npuemu_gdb_test("the cycle limit ends the session with npuemu's status and reason"
+  --image ${FW}/spin_forever.elf --arg=-c --arg=test --arg=--max-cycles --arg=100000 --ex "continue"
+  --expect-gdb "npuemu: the run reached --max-cycles 100000" --expect-gdb "exited with code 0174" --exit 124)
+npuemu_gdb_test("a deadlock ends the session with npuemu's status and reason"
+  --image ${FW}/sleep_forever.elf --arg=-c --arg=test --ex "continue"
+  --expect-gdb "npuemu: deadlock: hart(s) 0" --expect-gdb "exited with code 0177" --exit 127)
+set_tests_properties("gdb: --gdb with no client changes neither console nor stats"
+  "gdb: --gdb with no client: a run cut by --max-cycles ends at the same cycle" PROPERTIES TIMEOUT 120)
