@@ -32,6 +32,15 @@ unsigned ChipDebugTarget::first_alive_hart() const {
     return 0;
 }
 
+unsigned ChipDebugTarget::hart_for_stop(unsigned preferred) const {
+    auto resumed = [this](unsigned h) { return h < resumed_.size() && resumed_[h]; };
+    if (hart_alive(preferred) && resumed(preferred)) return preferred;
+    for (unsigned h = 0; h < hart_count(); ++h) {
+        if (hart_alive(h) && resumed(h)) return h;
+    }
+    return hart_alive(preferred) ? preferred : first_alive_hart();
+}
+
 std::string ChipDebugTarget::hart_description(unsigned h) const {
     return h < hart_count() ? chip_.tiles()[h]->basename() : "?";
 }
@@ -132,6 +141,8 @@ void ChipDebugTarget::resume(const std::vector<HartResume>& actions) {
         }
         signals[h] = actions[h].signal;
     }
+    resumed_.assign(hart_count(), false);
+    for (unsigned h = 0; h < hart_count(); ++h) resumed_[h] = modes[h] != core::DebugControl::Mode::Hold;
     control_.resume(modes, signals);
 }
 

@@ -26,6 +26,9 @@ public:
     // A client connected or interrupted: every hart stops; faults and ebreak stop while attached.
     void attach();
     unsigned first_alive_hart() const;
+    // The hart a stop that no hart caused (Ctrl-C) names: `preferred` if it is alive and was resumed, else the
+    // first such hart, else the first alive one. GDB expects the thread of a stop to be one it resumed.
+    unsigned hart_for_stop(unsigned preferred) const;
 
     // GDB's signal for an unhandled trap (mcause): SIGILL, SIGSEGV, SIGBUS, ...
     static int signal_for_cause(uint32_t mcause);
@@ -65,6 +68,7 @@ private:
         }
     };
     std::map<WatchKey, unsigned> watches_;
+    std::vector<bool> resumed_;  // by the last resume()
     bool killed_ = false;
 };
 

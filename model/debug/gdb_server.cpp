@@ -93,8 +93,7 @@ void GdbServer::poll_running() {
         } else if (session_->take_interrupt()) {
             target_.control().halt();
             StopEvent stop;
-            stop.hart = target_.hart_alive(session_->current_hart()) ? session_->current_hart()
-                                                                       : target_.first_alive_hart();
+            stop.hart = target_.hart_for_stop(session_->current_hart());
             stop.signal = gdb_signal::kInt;
             session_->report_stop(stop);
             if (!flush()) disconnect("disconnected");
@@ -125,9 +124,7 @@ bool GdbServer::run_until(const sc_core::sc_time& limit) {
             // for it to look at, not the end of the run.
             if (session_ && session_->state() == RspSession::State::Running && target_.control().any_held()) {
                 target_.control().halt();
-                StopEvent stop;
-                stop.hart = target_.first_alive_hart();
-                session_->report_stop(stop);
+                session_->report_no_resumed(target_.first_alive_hart());
                 if (!flush()) disconnect("disconnected");
                 continue;
             }

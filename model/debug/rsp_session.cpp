@@ -114,6 +114,19 @@ void RspSession::report_stop(const StopEvent& event) {
     }
 }
 
+void RspSession::report_no_resumed(unsigned fallback_hart) {
+    if (state_ != State::Running) return;
+    if (!client_no_resumed_) {
+        StopEvent stop;
+        stop.hart = fallback_hart;
+        report_stop(stop);
+        return;
+    }
+    state_ = State::Halted;
+    interrupt_ = false;
+    send_packet("N");
+}
+
 void RspSession::report_exit(bool by_signal, int value, const std::string& message) {
     if (state_ != State::Running && state_ != State::Halted) return;
     for (size_t i = 0; i < message.size(); i += kConsoleChunk) send_packet("O" + to_hex(message.substr(i, kConsoleChunk)));
@@ -250,6 +263,7 @@ bool RspSession::handle_query(std::string_view p, std::string& reply) {
         const std::string_view features = p.size() > 11 ? p.substr(11) : std::string_view();
         client_swbreak_ = features.find("swbreak+") != std::string_view::npos;
         client_hwbreak_ = features.find("hwbreak+") != std::string_view::npos;
+        client_no_resumed_ = features.find("no-resumed+") != std::string_view::npos;
         reply = "PacketSize=" + hex_number(kPacketSize) +
                 ";qXfer:features:read+;QStartNoAckMode+;vContSupported+;swbreak+;hwbreak+";
     } else if (p == "QStartNoAckMode") {

@@ -37,6 +37,9 @@ public:
     void set_initial_stop(const StopEvent& event);
     // The target stopped while running: sends the stop reply and goes back to Halted.
     void report_stop(const StopEvent& event);
+    // Every hart the client resumed has exited or sleeps for good while it holds the others: the "N" stop reply
+    // (GDB: "No unwaited-for children left") if the client understands it, else a SIGTRAP stop of `fallback_hart`.
+    void report_no_resumed(unsigned fallback_hart);
     // The program ended while running: optional console text (O packets), then W (exit code) or X (signal).
     void report_exit(bool by_signal, int value, const std::string& message);
     // True once after a Ctrl-C (0x03) arrived while the target was running.
@@ -80,6 +83,7 @@ private:
     bool interrupt_ = false;
     bool client_swbreak_ = false;
     bool client_hwbreak_ = false;
+    bool client_no_resumed_ = false;
     unsigned bad_packets_ = 0;
 };
 

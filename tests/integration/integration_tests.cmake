@@ -205,3 +205,13 @@ npuemu_gdb_test("a deadlock ends the session with npuemu's status and reason"
   --expect-gdb "npuemu: deadlock: hart(s) 0" --expect-gdb "exited with code 0177" --exit 127)
 set_tests_properties("gdb: --gdb with no client changes neither console nor stats"
   "gdb: --gdb with no client: a run cut by --max-cycles ends at the same cycle" PROPERTIES TIMEOUT 120)
+npuemu_gdb_test("scheduler-locking: only the selected hart runs; when it exits GDB hears no resumed thread is left"
+  --image ${FW}/gdb_demo.elf --arg=-c --arg=test
+  --ex "break square" --ex "continue" --ex "delete" --ex "set scheduler-locking on" --ex "thread 1"
+  --ex "monitor cycles" --ex "stepi" --ex "stepi" --ex "continue" --ex "monitor cycles" --ex "thread 2"
+  --ex "set scheduler-locking off" --ex "continue"
+  --expect-gdb "No unwaited-for children left."
+  --expect-gdb-re "(?s)hart 1 \\(tile1\\): ([0-9]+ cycles, [0-9]+ instructions, pc 0x[0-9a-f]+).*No unwaited-for children left.*hart 1 \\(tile1\\): \\1"
+  --expect-gdb-re "(?s)hart 3 \\(tile3\\): [0-9]+ cycles, ([0-9]+ instructions, pc 0x[0-9a-f]+).*No unwaited-for children left.*hart 3 \\(tile3\\): [0-9]+ cycles, \\1"
+  --expect-gdb-re "hart 0 \\(tile0\\): [0-9]+ cycles, [0-9]+ instructions, pc 0x[0-9a-f]+, exited"
+  --gdb-lacks "internal-error" --expect-gdb "exited with code 03" --exit 3)

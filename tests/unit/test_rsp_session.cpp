@@ -370,3 +370,17 @@ TEST_CASE("rsp session: kill and detach end the session") {
     CHECK(e.ask("vKill;1") == "OK");
     CHECK(e.target.killed);
 }
+
+TEST_CASE("rsp session: no resumed hart left: N if the client knows it, else a SIGTRAP stop") {
+    Client c;
+    c.ask("qSupported:no-resumed+");
+    c.ask("vCont;c:1");
+    c.session.report_no_resumed(2);
+    CHECK(Client::unframe(c.session.take_output()) == "N");
+    CHECK(c.session.state() == RspSession::State::Halted);
+
+    Client d;
+    d.ask("vCont;c:1");
+    d.session.report_no_resumed(2);
+    CHECK(Client::unframe(d.session.take_output()) == "T05thread:3;");
+}
