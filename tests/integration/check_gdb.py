@@ -67,13 +67,18 @@ def main():
                                "-ex", "target remote 127.0.0.1:%d" % port]
                 for ex in args.ex:
                     gdb_command += ["-ex", ex]
+                gdb_log = os.path.join(tmp, "gdb")
+                with open(gdb_log, "w") as log:
+                    gdb_process = subprocess.Popen(gdb_command, stdout=log, stderr=subprocess.STDOUT,
+                                                   stdin=subprocess.DEVNULL)
                 try:
-                    done = subprocess.run(gdb_command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                          stdin=subprocess.DEVNULL, timeout=TIMEOUT_S)
-                    gdb_output = done.stdout.decode("utf-8", "replace")
-                except subprocess.TimeoutExpired as e:
-                    gdb_output = (e.stdout or b"").decode("utf-8", "replace")
+                    gdb_process.wait(timeout=TIMEOUT_S)
+                except subprocess.TimeoutExpired:
+                    gdb_process.kill()
+                    gdb_process.wait()
                     failures.append("gdb-multiarch did not finish within %d s" % TIMEOUT_S)
+                with open(gdb_log, encoding="utf-8", errors="replace") as f:
+                    gdb_output = f.read()
             try:
                 status = npuemu.wait(timeout=TIMEOUT_S)
             except subprocess.TimeoutExpired:

@@ -215,3 +215,10 @@ npuemu_gdb_test("scheduler-locking: only the selected hart runs; when it exits G
   --expect-gdb-re "(?s)hart 3 \\(tile3\\): [0-9]+ cycles, ([0-9]+ instructions, pc 0x[0-9a-f]+).*No unwaited-for children left.*hart 3 \\(tile3\\): [0-9]+ cycles, \\1"
   --expect-gdb-re "hart 0 \\(tile0\\): [0-9]+ cycles, [0-9]+ instructions, pc 0x[0-9a-f]+, exited"
   --gdb-lacks "internal-error" --expect-gdb "exited with code 03" --exit 3)
+npuemu_gdb_test("Ctrl-C (SIGINT to GDB during continue) halts every hart with SIGINT"
+  --image ${FW}/spin_forever.elf --arg=-c --arg=test --arg=--set --arg=chip.tiles=2
+  --ex "python __import__('threading').Timer(0.5, lambda: __import__('os').kill(__import__('os').getpid(), __import__('signal').SIGINT)).start()"
+  --ex "continue" --ex "info threads" --ex "print counter > 1000" --ex "kill"
+  --expect-gdb "Thread 1 received signal SIGINT, Interrupt."
+  --expect-gdb-re "2 +Thread 2 \\(tile1\\) +0x[0-9a-f]+ in main \\(\\)" --expect-gdb-re "^\\$1 = 1$"
+  --expect-gdb "killed" --exit 137)
