@@ -96,11 +96,15 @@ int run_command(const RunArguments& args) {
     options.htif = args.htif;
     check_writable(args.stats_path);
 
+    // The GDB port is bound first: a port in use is bad input (exit 125), and like every input error it must be
+    // thrown before SystemC's kernel first runs (Simulation's constructor elaborates the chip).
+    std::unique_ptr<debug::TcpListener> listener;
+    if (args.gdb_port >= 0) {
+        listener = std::make_unique<debug::TcpListener>(args.gdb_host, static_cast<uint16_t>(args.gdb_port));
+    }
     sim::Simulation simulation(options, std::cout);
     std::unique_ptr<debug::GdbServer> gdb_server;
-    if (args.gdb_port >= 0) {
-        // Bound before the run, so a port in use is bad input (exit 125), not a failure halfway.
-        auto listener = std::make_unique<debug::TcpListener>(args.gdb_host, static_cast<uint16_t>(args.gdb_port));
+    if (listener) {
         if (!listener->is_loopback()) {
             std::cerr << "npuemu: warning: the GDB stub listens on " << args.gdb_host
                       << ", not on the loopback interface: whoever reaches port " << listener->port()
