@@ -239,7 +239,13 @@ bool ChipDebugTarget::monitor(const std::string& command_line, std::string& outp
         unsigned shown = 0;
         for (const auto& [name, entry] : stats_->entries()) {
             if (name.compare(0, argument.size(), argument) != 0) continue;
-            out << "  " << name << " = " << stats_->value(name) << "\n";
+            out << "  " << name << " = ";
+            if (entry.counter) {
+                out << *entry.counter;  // counters are integers: all their digits
+            } else {
+                out << stats_->value(name);
+            }
+            out << "\n";
             ++shown;
         }
         if (shown == 0) out << "no counter starts with '" << argument << "'\n";
