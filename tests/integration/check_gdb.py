@@ -9,6 +9,7 @@ output, npuemu's console and summary, and npuemu's exit status. Every wait is bo
 import argparse
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -69,8 +70,10 @@ def main():
                     gdb_command += ["-ex", ex]
                 gdb_log = os.path.join(tmp, "gdb")
                 with open(gdb_log, "w") as log:
+                    # A GDB that crashes (internal-error) must fail the test, not leave a core file behind.
                     gdb_process = subprocess.Popen(gdb_command, stdout=log, stderr=subprocess.STDOUT,
-                                                   stdin=subprocess.DEVNULL)
+                                                   stdin=subprocess.DEVNULL,
+                                                   preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_CORE, (0, 0)))
                 try:
                     gdb_process.wait(timeout=TIMEOUT_S)
                 except subprocess.TimeoutExpired:
@@ -101,6 +104,8 @@ def main():
     for regex in args.expect_gdb_re:
         if not re.search(regex, gdb_output, re.MULTILINE):
             failures.append("GDB output does not match: " + regex)
+    if "internal-error" in gdb_output or "A problem internal to GDB" in gdb_output:
+        failures.append("GDB hit an internal error")
     for text in args.gdb_lacks:
         if text in gdb_output:
             failures.append("GDB output has: " + text)
