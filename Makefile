@@ -34,6 +34,7 @@ test: check test-sanitize
 
 bench: build
 	bash bench/iss_speed.sh
+	bash bench/gdb_overhead.sh
 
 clean:
 	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)

@@ -22,6 +22,9 @@ struct RunArguments {
     std::string trace_path;
     std::string trace_filter;
     std::string trace_window;
+    int gdb_port = -1;  // -1: no GDB stub
+    bool gdb_wait = false;
+    std::string gdb_host = "127.0.0.1";
 };
 
 void add_run_command(CLI::App& app, RunArguments& args);

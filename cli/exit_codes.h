@@ -8,5 +8,6 @@ constexpr int kExitCycleLimit = 124;  // like timeout(1)
 constexpr int kExitBadInput = 125;    // a bad option, config or image: nothing was simulated
 constexpr int kExitFault = 126;       // firmware fault with no handler
 constexpr int kExitDeadlock = 127;    // every running hart asleep with nothing left to wake it
+constexpr int kExitKilled = 137;      // a debugger killed the run (128 + SIGKILL, as a shell shows a killed process)
 
 }  // namespace npuemu::cli

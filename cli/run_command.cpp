@@ -7,6 +7,7 @@
 #include "cli/exit_codes.h"
 #include "model/common/error.h"
 #include "model/common/stats_json.h"
+#include "model/debug/gdb_server.h"
 #include "model/sim/simulation.h"
 #include "model/trace/trace_file.h"
 
@@ -31,6 +32,16 @@ void add_run_command(CLI::App& app, RunArguments& args) {
                     "Trace only signals/tracks matching this glob, e.g. 'chip.tile0.*' or '*.matrix.*'");
     run->add_option("--trace-window", args.trace_window, "Trace only this time window: T0:T1, e.g. 10us:50us");
     run->add_option("--dump", args.dumps, "Write memory to a file after the run: ADDRESS:LENGTH:FILE (repeatable)");
+    CLI::Option* gdb = run->add_option("--gdb", args.gdb_port,
+                                       "Serve GDB's remote protocol on this TCP port (0: a free port, printed on "
+                                       "stderr); see docs/gdb.md")
+                           ->check(CLI::Range(0, 65535));
+    run->add_flag("--gdb-wait", args.gdb_wait, "With --gdb: wait for GDB, halted before the first instruction")
+        ->needs(gdb);
+    run->add_option("--gdb-host", args.gdb_host,
+                    "With --gdb: the address to listen on (default 127.0.0.1; any other exposes the simulator to the "
+                    "network)")
+        ->needs(gdb);
 }
 
 namespace {
@@ -57,6 +68,7 @@ int exit_status(const sim::RunResult& result) {
         case sim::Outcome::Fault: return kExitFault;
         case sim::Outcome::CycleLimit: return kExitCycleLimit;
         case sim::Outcome::Deadlock: return kExitDeadlock;
+        case sim::Outcome::Killed: return kExitKilled;
     }
     return kExitFault;
 }
@@ -111,10 +123,30 @@ int run_command(const RunArguments& args) {
     }
     if (!args.trace_filter.empty() && args.trace_path.empty()) throw Error("--trace-filter needs --trace FILE");
 
+    // The GDB port is bound first: a port in use is bad input (exit 125), and like every input error it must be
+    // thrown before SystemC's kernel first runs (Simulation's constructor elaborates the chip).
+    std::unique_ptr<debug::TcpListener> listener;
+    if (args.gdb_port >= 0) {
+        listener = std::make_unique<debug::TcpListener>(args.gdb_host, static_cast<uint16_t>(args.gdb_port));
+    }
     sim::Simulation simulation(options, std::cout);
-    const sim::RunResult result = simulation.run();
+    std::unique_ptr<debug::GdbServer> gdb_server;
+    if (listener) {
+        if (!listener->is_loopback()) {
+            std::cerr << "npuemu: warning: the GDB stub listens on " << args.gdb_host
+                      << ", not on the loopback interface: whoever reaches port " << listener->port()
+                      << " can read and write the simulated chip" << std::endl;
+        }
+        std::cerr << "npuemu: GDB stub listening on " << listener->host() << ":" << listener->port() << std::endl;
+        debug::GdbServerOptions gdb_options;
+        gdb_options.wait_for_client = args.gdb_wait;
+        gdb_server = std::make_unique<debug::GdbServer>(std::move(listener), simulation.chip(), &simulation.stats(),
+                                                        gdb_options, std::cerr);
+    }
+    const sim::RunResult result = simulation.run(gdb_server.get());
     std::cout.flush();
     simulation.write_dumps();
+    if (gdb_server) gdb_server->finish(result, exit_status(result));
 
     if (result.outcome != sim::Outcome::Exited) {
         std::cerr << "npuemu: " << (result.outcome == sim::Outcome::Fault ? "firmware fault: " : "") << result.message

@@ -50,8 +50,19 @@ void CoreModule::sleep_until_interrupt() {
     for (;;) {
         update_interrupt_pending();
         if (hart_.interrupt_wakes_wfi() || run_control_.hart_done(hart_.hart_id())) break;
+        // A debugger single-stepping this hart ends the wait (the wfi then acts as a nop, which the spec allows).
+        if (debug_ && debug_->may_run(hart_.hart_id()) && debug_->mode(hart_.hart_id()) == DebugControl::Mode::Step) {
+            break;
+        }
         const sc_core::sc_time deadline = timer_clock_.time_of_tick(lines_.timer_compare);
-        if (lines_.timer_compare != UINT64_MAX && deadline < sc_core::sc_max_time()) {
+        const bool timed = lines_.timer_compare != UINT64_MAX && deadline < sc_core::sc_max_time();
+        if (debug_) {
+            if (timed) {
+                wait(deadline - sc_core::sc_time_stamp(), lines_.changed | debug_->resume_event());
+            } else {
+                wait(lines_.changed | debug_->resume_event());
+            }
+        } else if (timed) {
             wait(deadline - sc_core::sc_time_stamp(), lines_.changed);
         } else {
             wait(lines_.changed);
@@ -76,6 +87,7 @@ void CoreModule::run_thread() {
     accounted_cycles_ = hart_.cycles();
     const uint64_t quantum_cycles = config_.quantum_cycles;
     while (!run_control_.hart_done(hart_.hart_id())) {
+        if (debug_ && !debug_gate()) break;
         update_interrupt_pending();
         // Run to the sync point, or to the timer deadline if that comes first.
         uint64_t budget = std::max<uint64_t>(1, cycles_until(quantum_keeper_.get_current_time() +
@@ -89,8 +101,17 @@ void CoreModule::run_thread() {
         account_cycles();
         publish_counters();
         if (reason == Rv32Hart::StopReason::Fault) {
+            if (debug_ && debug_->attached()) {  // under a debugger: stop with a signal instead of ending the run
+                debug_->hart_stopped(hart_.hart_id(), DebugStop{}, &*hart_.fault());
+                continue;
+            }
             run_control_.fault(hart_.hart_id(), hart_.fault()->describe());
             break;
+        }
+        if (reason == Rv32Hart::StopReason::Debug) {
+            stopped_at_ebreak_ = hart_.debug_stop().kind == DebugStop::Kind::Ebreak;
+            debug_->hart_stopped(hart_.hart_id(), hart_.debug_stop(), nullptr);
+            continue;
         }
         if (reason == Rv32Hart::StopReason::Wfi) {
             sleep_until_interrupt();
@@ -99,6 +120,52 @@ void CoreModule::run_thread() {
         if (quantum_keeper_.need_sync()) quantum_keeper_.sync();
     }
     publish_counters();
+}
+
+bool CoreModule::debug_gate() {
+    const uint32_t id = hart_.hart_id();
+    while (!debug_->may_run(id)) {
+        wait(debug_->resume_event());
+        if (run_control_.hart_done(id)) return false;
+    }
+    if (hart_.fault()) {
+        // Resumed after stopping on a fault: with the signal delivered (or the debugger gone) the fault proceeds
+        // as without a debugger; otherwise the instruction is retried (the user may have changed pc or memory).
+        if (debug_->signal(id) != 0 || !debug_->attached()) {
+            run_control_.fault(id, hart_.fault()->describe());
+            return false;
+        }
+        hart_.clear_fault();
+    }
+    if (stopped_at_ebreak_ && debug_->signal(id) != 0) {
+        // Resumed with a signal after an ebreak stop: the firmware's trap handler gets the ebreak, as it would
+        // without a debugger (one step with ebreak trapping normally).
+        hart_.set_debug(nullptr, false, false);
+        if (hart_.step() == Rv32Hart::StopReason::Fault) {  // no handler: the unhandled ebreak ends the run
+            run_control_.fault(id, hart_.fault()->describe());
+            return false;
+        }
+    }
+    stopped_at_ebreak_ = false;
+    hart_.set_debug(&debug_->triggers(), debug_->mode(id) == DebugControl::Mode::Step, debug_->attached());
+    return true;
+}
+
+size_t CoreModule::debug_access(bool write, uint32_t addr, uint8_t* data, size_t length) {
+    tlm::tlm_generic_payload trans;
+    size_t done = 0;
+    while (done < length) {
+        const uint64_t at = uint64_t(addr) + done;
+        if (at > 0xFFFFFFFFull) break;
+        trans.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+        trans.set_address(at);
+        trans.set_data_ptr(data + done);
+        trans.set_data_length(static_cast<unsigned>(std::min<size_t>(length - done, 1u << 30)));
+        const unsigned n = socket->transport_dbg(trans);
+        if (n == 0) break;
+        done += n;
+    }
+    return done;
 }
 
 void CoreModule::publish_counters() {
@@ -126,8 +193,12 @@ bool CoreModule::request_dmi(uint32_t addr, DmiWindow& window) {
 BusStatus CoreModule::device_access(tlm::tlm_command command, uint32_t addr, unsigned size_bytes, uint32_t& value,
                                     uint64_t* extra_cycles) {
     // Bring the shared world up to this hart's time, so device accesses of all harts happen in time order.
+    const uint64_t debug_epoch = debug_ ? debug_->epoch() : 0;
     account_cycles();
     quantum_keeper_.sync();
+    // A debugger halted the chip while this hart waited mid-instruction: end the block after this instruction, so
+    // the hart parks (or picks up new breakpoints) at the block boundary.
+    if (debug_ && debug_->epoch() != debug_epoch) hart_.request_yield();
     ++device_accesses_;
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
     payload_.set_command(command);

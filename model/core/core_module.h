@@ -15,6 +15,7 @@
 
 #include "model/common/reference_clock.h"
 #include "model/config/chip_config.h"
+#include "model/core/debug_control.h"
 #include "model/core/hart_bus.h"
 #include "model/core/interrupt_lines.h"
 #include "model/core/rv32_hart.h"
@@ -47,6 +48,11 @@ public:
         npu_stall_signal_ = tracer.declare(scope + ".npu_stall", 1);
     }
     sc_core::sc_time clock_period() const { return clock_period_; }
+    // Puts the core under a debugger's run control (nullptr: none, the default). Call before the run starts.
+    void set_debug_control(DebugControl* control) { debug_ = control; }
+    // A debugger's access to memory as this hart sees it (its tile-local SRAM at the local alias), through the
+    // debug transport: no simulated time, no side effects. Returns how many bytes from addr were accessed.
+    size_t debug_access(bool write, uint32_t addr, uint8_t* data, size_t length);
 
     const uint64_t* instructions_counter() const { return &instructions_; }
     const uint64_t* cycles_counter() const { return &cycles_; }
@@ -65,6 +71,7 @@ private:
     };
 
     void run_thread();
+    bool debug_gate();  // waits while the debugger holds this hart; false if the hart must stop for good
     void account_cycles();  // moves cycles the hart ran into the quantum keeper's local time
     void update_interrupt_pending();
     void sleep_until_interrupt();
@@ -95,6 +102,8 @@ private:
     tlm::tlm_generic_payload payload_;
     uint64_t accounted_cycles_ = 0;  // hart cycles already added to the quantum keeper
     bool sleeping_ = false;
+    DebugControl* debug_ = nullptr;
+    bool stopped_at_ebreak_ = false;  // the last debugger stop was an ebreak (a signal then hands it to firmware)
 
     uint64_t instructions_ = 0;
     uint64_t cycles_ = 0;

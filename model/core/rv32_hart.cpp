@@ -1,5 +1,6 @@
 #include "model/core/rv32_hart.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -119,7 +120,7 @@ bool Rv32Hart::fetch(uint32_t addr, uint32_t& instruction) {
     return true;
 }
 
-template <typename T>
+template <bool Debug, typename T>
 bool Rv32Hart::load(uint32_t addr, T& value) {
     if (addr & (sizeof(T) - 1)) {
         raise_exception(ExceptionCause::LoadAddressMisaligned, addr);
@@ -128,6 +129,7 @@ bool Rv32Hart::load(uint32_t addr, T& value) {
     if (const DmiWindow* w = find_window(addr, sizeof(T), false)) {
         std::memcpy(&value, w->host + (addr - w->base), sizeof(T));
         cycles_ += w->read_latency_cycles;
+        if constexpr (Debug) check_watchpoints(addr, sizeof(T), false);
         return true;
     }
     uint32_t word = 0;
@@ -138,10 +140,11 @@ bool Rv32Hart::load(uint32_t addr, T& value) {
     }
     cycles_ += extra;
     value = static_cast<T>(word);
+    if constexpr (Debug) check_watchpoints(addr, sizeof(T), false);
     return true;
 }
 
-template <typename T>
+template <bool Debug, typename T>
 bool Rv32Hart::store(uint32_t addr, T value) {
     if (addr & (sizeof(T) - 1)) {
         raise_exception(ExceptionCause::StoreAddressMisaligned, addr);
@@ -150,6 +153,7 @@ bool Rv32Hart::store(uint32_t addr, T value) {
     if (const DmiWindow* w = find_window(addr, sizeof(T), true)) {
         std::memcpy(w->host + (addr - w->base), &value, sizeof(T));
         cycles_ += w->write_latency_cycles;
+        if constexpr (Debug) check_watchpoints(addr, sizeof(T), true);
         return true;
     }
     uint64_t extra = 0;
@@ -159,6 +163,7 @@ bool Rv32Hart::store(uint32_t addr, T value) {
         return false;
     }
     cycles_ += extra;
+    if constexpr (Debug) check_watchpoints(addr, sizeof(T), true);
     return true;
 }
 
@@ -330,12 +335,63 @@ void Rv32Hart::jump_to(uint32_t target, uint32_t link_rd, uint32_t link_value) {
     next_pc_ = target;
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Debugger support
+
+void Rv32Hart::set_debug(const DebugTriggers* triggers, bool single_step, bool ebreak_stops) {
+    triggers_ = triggers && !triggers->empty() ? triggers : nullptr;
+    single_step_ = single_step;
+    ebreak_stops_ = ebreak_stops;
+    debug_path_ = triggers_ != nullptr || single_step_;
+}
+
+void Rv32Hart::stop_for_debugger(DebugStop::Kind kind) {
+    debug_stop_.kind = kind;
+    stop_reason_ = StopReason::Debug;
+    stop_ = true;
+}
+
+void Rv32Hart::check_watchpoints(uint32_t addr, unsigned size, bool write) {
+    if (!triggers_ || triggers_->watchpoints.empty()) return;
+    if (const Watchpoint* w = triggers_->watch_hit(addr, size, write)) {
+        debug_stop_.data_address = std::max(addr, w->addr);
+        debug_stop_.write = write;
+        debug_stop_.watchpoint = w;
+        stop_for_debugger(DebugStop::Kind::Watchpoint);
+    }
+}
+
 Rv32Hart::StopReason Rv32Hart::run(uint64_t cycle_limit) {
+    return debug_path_ ? run_loop<true>(cycle_limit) : run_loop<false>(cycle_limit);
+}
+
+template <bool Debug>
+Rv32Hart::StopReason Rv32Hart::run_loop(uint64_t cycle_limit) {
     stop_ = false;
     stop_reason_ = StopReason::CycleLimit;
     block_start_cycles_ = cycles_;
-    take_pending_interrupt();
-    while (!stop_ && cycles_ < cycle_limit) execute();
+    if constexpr (!Debug) {
+        take_pending_interrupt();
+        while (!stop_ && cycles_ < cycle_limit) execute<false>();
+    } else {
+        debug_stop_ = DebugStop{};
+        if (single_step_) {
+            // One instruction, even at a breakpoint (stepping over it is the point); no interrupt is taken.
+            execute<true>();
+            if (!fault_ && debug_stop_.kind == DebugStop::Kind::None) stop_for_debugger(DebugStop::Kind::Step);
+        } else {
+            take_pending_interrupt();
+            while (!stop_ && cycles_ < cycle_limit) {
+                if (triggers_ && triggers_->breakpoint_at(pc_)) {
+                    stop_for_debugger(DebugStop::Kind::Breakpoint);
+                    break;
+                }
+                execute<true>();
+            }
+        }
+        // A watchpoint hit outranks a yield the same instruction asked for (a device store, say).
+        if (debug_stop_.kind != DebugStop::Kind::None && !fault_) stop_reason_ = StopReason::Debug;
+    }
     return stop_ ? stop_reason_ : StopReason::CycleLimit;
 }
 
@@ -343,10 +399,13 @@ Rv32Hart::StopReason Rv32Hart::step() {
     stop_ = false;
     stop_reason_ = StopReason::CycleLimit;
     block_start_cycles_ = cycles_;
-    if (!take_pending_interrupt()) execute();
+    if (!take_pending_interrupt()) {
+        if (debug_path_) execute<true>(); else execute<false>();
+    }
     return stop_ ? stop_reason_ : StopReason::CycleLimit;
 }
 
+template <bool Debug>
 void Rv32Hart::execute() {
     uint32_t in = 0;
     if (!fetch(pc_, in)) {
@@ -405,11 +464,11 @@ void Rv32Hart::execute() {
             uint32_t value = 0;
             bool ok;
             switch (funct3) {
-                case 0: { int8_t v; ok = load(addr, v); value = static_cast<uint32_t>(static_cast<int32_t>(v)); break; }
-                case 1: { int16_t v; ok = load(addr, v); value = static_cast<uint32_t>(static_cast<int32_t>(v)); break; }
-                case 2: { uint32_t v; ok = load(addr, v); value = v; break; }
-                case 4: { uint8_t v; ok = load(addr, v); value = v; break; }
-                case 5: { uint16_t v; ok = load(addr, v); value = v; break; }
+                case 0: { int8_t v; ok = load<Debug>(addr, v); value = static_cast<uint32_t>(static_cast<int32_t>(v)); break; }
+                case 1: { int16_t v; ok = load<Debug>(addr, v); value = static_cast<uint32_t>(static_cast<int32_t>(v)); break; }
+                case 2: { uint32_t v; ok = load<Debug>(addr, v); value = v; break; }
+                case 4: { uint8_t v; ok = load<Debug>(addr, v); value = v; break; }
+                case 5: { uint16_t v; ok = load<Debug>(addr, v); value = v; break; }
                 default: goto illegal;
             }
             if (ok && rd) x_[rd] = value;
@@ -419,9 +478,9 @@ void Rv32Hart::execute() {
         case kOpStore: {
             const uint32_t addr = a + imm_s(in);
             switch (funct3) {
-                case 0: store(addr, static_cast<uint8_t>(b)); break;
-                case 1: store(addr, static_cast<uint16_t>(b)); break;
-                case 2: store(addr, b); break;
+                case 0: store<Debug>(addr, static_cast<uint8_t>(b)); break;
+                case 1: store<Debug>(addr, static_cast<uint16_t>(b)); break;
+                case 2: store<Debug>(addr, b); break;
                 default: goto illegal;
             }
             cycles_ += cpi_.store_cycles;
@@ -512,7 +571,18 @@ void Rv32Hart::execute() {
                 if (rd != 0 || rs1 != 0) goto illegal;
                 switch (in >> 20) {
                     case 0x000: raise_exception(ExceptionCause::EcallFromM, 0); break;
-                    case 0x001: raise_exception(ExceptionCause::Breakpoint, pc_); break;
+                    case 0x001:  // ebreak
+                        if (ebreak_stops_) {
+                            // Under a debugger: stop in place, the ebreak not retired (the increment below is
+                            // cancelled), like a core entering debug mode with dpc = the ebreak.
+                            debug_stop_ = DebugStop{};
+                            stop_for_debugger(DebugStop::Kind::Ebreak);
+                            next_pc_ = pc_;
+                            --instret_;
+                        } else {
+                            raise_exception(ExceptionCause::Breakpoint, pc_);
+                        }
+                        break;
                     case 0x302: {  // mret
                         const bool mpie = mstatus_ & csr::kMstatusMpie;
                         mstatus_ = (mstatus_ & ~csr::kMstatusMie) | (mpie ? csr::kMstatusMie : 0) |

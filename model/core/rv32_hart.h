@@ -11,6 +11,7 @@
 
 #include "model/core/cpi_table.h"
 #include "model/core/csr_numbers.h"
+#include "model/core/debug_triggers.h"
 #include "model/core/hart_bus.h"
 
 namespace npuemu::core {
@@ -32,6 +33,7 @@ public:
         Yield,       // something asked to leave the block early (device access, CSR write that may unmask an IRQ)
         Wfi,         // executed wfi with no enabled interrupt pending: wait for one
         Fault,       // unrecoverable firmware fault: see fault()
+        Debug,       // a debugger's breakpoint, watchpoint, single step or ebreak: see debug_stop()
     };
 
     Rv32Hart(uint32_t hart_id, const CpiTable& cpi, HartBus& bus);
@@ -39,6 +41,18 @@ public:
     void reset(uint32_t start_pc);
     StopReason run(uint64_t cycle_limit);
     StopReason step();  // exactly one instruction (or one trap entry)
+
+    // Debugger support. With no triggers and no single step, run() takes the plain path, so a debugger that set no
+    // breakpoint costs nothing per instruction. triggers must outlive its use; nullptr for none.
+    //  - breakpoints stop before the instruction at their pc executes (pc = the breakpoint);
+    //  - watchpoints stop after the load or store that touched them completes (pc = the next instruction);
+    //  - single_step: the next run() executes one instruction (or takes one trap) with interrupts not taken, as
+    //    the RISC-V debug spec's dcsr.step with stepie=0; a wfi then acts as a nop;
+    //  - ebreak_stops: ebreak stops in place (pc = the ebreak) instead of trapping, as with dcsr.ebreakm=1.
+    void set_debug(const DebugTriggers* triggers, bool single_step, bool ebreak_stops);
+    const DebugStop& debug_stop() const { return debug_stop_; }
+    // Forgets a fault so run() can retry the instruction (a debugger changed the state, or wants it retried).
+    void clear_fault() { fault_.reset(); }
 
     // Called from inside a bus access to end the current block once the instruction completes.
     void request_yield() { stop_reason_ = StopReason::Yield; stop_ = true; }
@@ -71,7 +85,12 @@ public:
     const uint64_t* wfi_counter() const { return &wfi_count_; }
 
 private:
-    void execute();
+    // Kept out of line, so the plain loop and its execute() compile exactly as before the debug path existed (GCC
+    // would otherwise merge both instantiations into run(), and the hot loop loses a few per cent).
+    template <bool Debug> [[gnu::noinline]] StopReason run_loop(uint64_t cycle_limit);
+    template <bool Debug> [[gnu::noinline]] void execute();
+    void stop_for_debugger(DebugStop::Kind kind);
+    void check_watchpoints(uint32_t addr, unsigned size, bool write);
     bool take_pending_interrupt();
     void raise_exception(ExceptionCause cause, uint32_t tval);
     void enter_trap(uint32_t cause_value, uint32_t tval, bool is_interrupt);
@@ -79,8 +98,8 @@ private:
     bool is_executable(uint32_t addr);
 
     bool fetch(uint32_t addr, uint32_t& instruction);
-    template <typename T> bool load(uint32_t addr, T& value);
-    template <typename T> bool store(uint32_t addr, T value);
+    template <bool Debug, typename T> bool load(uint32_t addr, T& value);
+    template <bool Debug, typename T> bool store(uint32_t addr, T value);
     const DmiWindow* find_window(uint32_t addr, unsigned size, bool for_write);
 
     void execute_csr(uint32_t instruction);
@@ -118,6 +137,12 @@ private:
     unsigned window_count_ = 0;
     unsigned next_window_victim_ = 0;
     const DmiWindow* fetch_window_ = nullptr;
+
+    const DebugTriggers* triggers_ = nullptr;
+    bool single_step_ = false;
+    bool ebreak_stops_ = false;
+    bool debug_path_ = false;  // run() takes run_loop<true>
+    DebugStop debug_stop_;
 
     uint64_t traps_taken_ = 0;
     uint64_t interrupts_taken_ = 0;

@@ -1,5 +1,6 @@
 #include "model/sim/simulation.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
@@ -16,6 +17,7 @@ const char* outcome_name(Outcome outcome) {
         case Outcome::Fault: return "fault";
         case Outcome::CycleLimit: return "cycle_limit";
         case Outcome::Deadlock: return "deadlock";
+        case Outcome::Killed: return "killed";
     }
     return "unknown";
 }
@@ -147,13 +149,18 @@ void Simulation::write_dumps() {
     }
 }
 
-RunResult Simulation::run() {
+RunResult Simulation::run(RunDriver* driver) {
     const auto wall_start = std::chrono::steady_clock::now();
     const uint64_t period_ps = config_.clock_period_ps();
     const uint64_t limit_ps = options_.max_cycles > UINT64_MAX / 2 / period_ps ? UINT64_MAX / 2
                                                                                 : options_.max_cycles * period_ps;
     // Exit on starvation: with nothing left to happen, time must not jump to the limit (that is a deadlock).
-    sc_core::sc_start(sc_core::sc_time::from_value(limit_ps), sc_core::SC_EXIT_ON_STARVATION);
+    bool killed = false;
+    if (driver) {
+        killed = !driver->run_until(sc_core::sc_time::from_value(limit_ps));
+    } else {
+        sc_core::sc_start(sc_core::sc_time::from_value(limit_ps), sc_core::SC_EXIT_ON_STARVATION);
+    }
     chip_->flush_console();
     if (tracer_) tracer_->finish(sc_core::sc_time_stamp().value());
 
@@ -166,7 +173,10 @@ RunResult Simulation::run() {
     simulated_cycles_ = result.simulated_cycles;
     for (auto& tile : chip_->tiles()) result.instructions += tile->core().hart().instructions();
 
-    if (control.fault_description()) {
+    if (killed) {
+        result.outcome = Outcome::Killed;
+        result.message = "the debugger killed the run";
+    } else if (control.fault_description()) {
         result.outcome = Outcome::Fault;
         result.exit_code = control.exit_code();
         result.message = *control.fault_description();
@@ -198,6 +208,7 @@ RunResult Simulation::run() {
         }
     }
     result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    if (driver) result.wall_seconds = std::max(0.0, result.wall_seconds - driver->halted_wall_seconds());
     return result;
 }
 

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <systemc>
+
 #include "model/common/stats.h"
 #include "model/config/chip_config.h"
 #include "model/loader/elf_image.h"
@@ -49,6 +51,20 @@ enum class Outcome {
     Fault,       // a hart took a trap with no handler
     CycleLimit,  // max_cycles reached first
     Deadlock,    // nothing left to happen: the harts still running all sleep with no wake-up pending
+    Killed,      // a debugger ended the run
+};
+
+// Drives the SystemC kernel through a run instead of one sc_start() call: a debugger (model/debug/gdb_server.h)
+// runs the simulation in slices, stops it at breakpoints and serves its client in between.
+class RunDriver {
+public:
+    virtual ~RunDriver() = default;
+    // Simulates until the run is over (every hart done, a deadlock) or simulated time reaches limit. Returns false
+    // if the run was ended from outside (killed) before that.
+    virtual bool run_until(const sc_core::sc_time& limit) = 0;
+    // Host time the run spent stopped (a debugger's client looking at a halted chip): not simulation time, so the
+    // run's wall time and MIPS leave it out.
+    virtual double halted_wall_seconds() const { return 0.0; }
 };
 
 struct RunResult {
@@ -58,7 +74,7 @@ struct RunResult {
     uint64_t simulated_time_ps = 0;
     uint64_t simulated_cycles = 0;
     uint64_t instructions = 0;
-    double wall_seconds = 0;
+    double wall_seconds = 0;  // host time simulating (time halted under a debugger excluded)
 };
 
 const char* outcome_name(Outcome outcome);
@@ -67,7 +83,8 @@ class Simulation {
 public:
     Simulation(const RunOptions& options, std::ostream& console);
 
-    RunResult run();
+    // driver: nullptr runs the simulation in one sc_start() call.
+    RunResult run(RunDriver* driver = nullptr);
     // Writes the --dump regions (after run()). Throws npuemu::Error for a file that cannot be written.
     void write_dumps();
 

@@ -189,3 +189,126 @@ npuemu_run_test("trace: a malformed window" --exit 125 --stderr-has "--trace-win
 add_test(NAME "trace: filter and window restrict what is recorded"
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_trace_filter.sh ${CMAKE_CURRENT_BINARY_DIR}/traces_filter
           ${NPUEMU} ${FW}/gemm.elf)
+# --- GDB: npuemu run --gdb driven by Debian's gdb-multiarch in batch mode, and by a raw protocol client ----------
+# Each test lets the OS pick the port (--gdb 0) and reads it from npuemu's stderr; every wait is bounded.
+find_package(Python3 REQUIRED COMPONENTS Interpreter)
+set(CHECK_GDB ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_gdb.py --npuemu ${NPUEMU})
+function(npuemu_gdb_test name)
+  add_test(NAME "gdb: ${name}" COMMAND ${CHECK_GDB} ${ARGN})
+  set_tests_properties("gdb: ${name}" PROPERTIES TIMEOUT 180)
+endfunction()
+
+npuemu_gdb_test("break in hello, step, read a variable, switch threads, continue to exit"
+  --image ${FW}/hello.elf --arg=-c --arg=test
+  --ex "info threads" --ex "break main" --ex "continue" --ex "next" --ex "next" --ex "print hart == \$mhartid"
+  --ex "info threads" --ex "thread 3" --ex "print/x \$mhartid" --ex "stepi" --ex "delete" --ex "continue"
+  --expect-gdb "Thread 1 (tile0)" --expect-gdb "Thread 4 (tile3)" --expect-gdb-re "hit Breakpoint 1, main \\(\\)"
+  --expect-gdb-re "^\\$1 = 1$" --expect-gdb "[Switching to thread 3 (Thread 3)]" --expect-gdb-re "^\\$2 = 0x2$"
+  --expect-gdb "[Inferior 1 (Remote target) exited normally]"
+  --expect-stdout "[hart 3] hello from hart 3 of 4" --exit 0)
+npuemu_gdb_test("watchpoint on a global sees each write; exit code reaches GDB"
+  --image ${FW}/gdb_demo.elf --arg=-c --arg=test --arg=--set --arg=chip.tiles=1
+  --ex "break main" --ex "continue" --ex "watch watched_counter" --ex "continue" --ex "continue" --ex "continue"
+  --ex "delete" --ex "continue"
+  --expect-gdb "Hardware watchpoint 2: watched_counter"
+  --expect-gdb "Old value = 0\nNew value = 1" --expect-gdb "Old value = 1\nNew value = 3"
+  --expect-gdb "Old value = 3\nNew value = 6"
+  --expect-gdb "[Inferior 1 (Remote target) exited with code 03]" --expect-stdout "square 4, counter 6" --exit 3)
+npuemu_gdb_test("hardware breakpoint, function argument, finish, read and access watchpoints"
+  --image ${FW}/gdb_demo.elf --arg=-c --arg=test --arg=--set --arg=chip.tiles=1
+  --ex "hbreak square" --ex "continue" --ex "print x" --ex "finish" --ex "awatch watched_counter" --ex "continue"
+  --ex "delete" --ex "rwatch squares[0]" --ex "continue" --ex "delete" --ex "continue"
+  --expect-gdb "Hardware assisted breakpoint 1 at" --expect-gdb-re "Breakpoint 1, square \\(x=2\\)"
+  --expect-gdb-re "^\\$1 = 2$" --expect-gdb-re "Value returned is \\$2 = 4"
+  --expect-gdb "Hardware access (read/write) watchpoint 2: watched_counter\n\nValue = 0"
+  --expect-gdb "Hardware read watchpoint 3: squares[0]\n\nValue = 4"
+  --expect-gdb "exited with code 03" --exit 3)
+npuemu_gdb_test("illegal instruction stops with SIGILL; passing the signal ends the run as a fault"
+  --image ${FW}/gdb_demo.elf --arg=-c --arg=test --arg=--set --arg=chip.tiles=1
+  --ex "break main" --ex "continue" --ex "set var fault_kind = 1" --ex "delete" --ex "continue" --ex "continue"
+  --expect-gdb "Program received signal SIGILL, Illegal instruction."
+  --expect-gdb "Program terminated with signal SIGILL, Illegal instruction."
+  --expect-stderr "unhandled illegal instruction (mcause 2)" --exit 126)
+npuemu_gdb_test("access fault stops with SIGSEGV on its hart; skipping the load without the signal goes on"
+  --image ${FW}/gdb_demo.elf --arg=-c --arg=test
+  --ex "break main" --ex "continue" --ex "set var fault_kind = 2" --ex "delete" --ex "continue"
+  --ex "print \$mcause" --ex "set \$pc = \$pc + 4" --ex "signal 0"
+  --expect-gdb "Thread 1 received signal SIGSEGV, Segmentation fault."
+  --expect-gdb "exited with code 03" --expect-stdout "[hart 0] hart 0: square 4, counter 6" --exit 3)
+npuemu_gdb_test("misaligned load stops with SIGBUS"
+  --image ${FW}/gdb_demo.elf --arg=-c --arg=test --arg=--set --arg=chip.tiles=1
+  --ex "break main" --ex "continue" --ex "set var fault_kind = 3" --ex "delete" --ex "continue" --ex "continue"
+  --expect-gdb "Program received signal SIGBUS, Bus error."
+  --expect-gdb "Program terminated with signal SIGBUS, Bus error." --exit 126)
+npuemu_gdb_test("ebreak stops with SIGTRAP in place; stepping past it goes on"
+  --image ${FW}/gdb_demo.elf --arg=-c --arg=test --arg=--set --arg=chip.tiles=1
+  --ex "break main" --ex "continue" --ex "set var fault_kind = 4" --ex "delete" --ex "continue"
+  --ex "x/i \$pc" --ex "set \$pc = \$pc + 4" --ex "continue"
+  --expect-gdb "Program received signal SIGTRAP, Trace/breakpoint trap." --expect-gdb-re "=> 0x[0-9a-f]+ .*ebreak"
+  --expect-gdb "exited with code 03" --exit 3)
+npuemu_gdb_test("signal SIGTRAP hands an ebreak to the firmware's trap handler"
+  --image ${FW}/interrupts.elf --arg=-c --arg=test --arg=--set --arg=chip.tiles=1
+  --ex "continue" --ex "signal SIGTRAP"
+  --expect-gdb "Program received signal SIGTRAP" --expect-gdb "exited normally"
+  --expect-stdout "ebreak                       ok" --expect-stdout "all interrupt checks passed" --exit 0)
+npuemu_gdb_test("monitor commands: help, cycles, stats; reset is refused with a reason"
+  --image ${FW}/hello.elf --arg=-c --arg=test
+  --ex "break main" --ex "continue" --ex "monitor help" --ex "monitor cycles"
+  --ex "monitor stats tile0.core.instructions" --ex "monitor reset" --ex "delete" --ex "continue"
+  --expect-gdb "npuemu monitor commands:" --expect-gdb-re "hart 3 \\(tile3\\): [0-9]+ cycles"
+  --expect-gdb-re "tile0.core.instructions = [1-9][0-9]*$" --expect-gdb "monitor reset is not supported"
+  --expect-gdb "exited normally" --exit 0)
+npuemu_gdb_test("detach lets the run go on to its end"
+  --image ${FW}/hello.elf --arg=-c --arg=test
+  --ex "break main" --ex "continue" --ex "detach"
+  --expect-gdb "[Inferior 1 (Remote target) detached]" --expect-stdout "[hart 3] hello from hart 3 of 4"
+  --expect-stderr "npuemu: GDB detached" --exit 0)
+npuemu_gdb_test("kill ends the run with status 137"
+  --image ${FW}/hello.elf --arg=-c --arg=test
+  --ex "break main" --ex "continue" --ex "kill"
+  --expect-gdb "[Inferior 1 (Remote target) killed]" --expect-stderr "the debugger killed the run" --exit 137)
+
+foreach(scenario bad-packets second-client disconnect-halted disconnect-running interrupt-and-kill
+                 attach-while-running port-in-use)
+  add_test(NAME "gdb: robustness: ${scenario}"
+    COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/integration/gdb_robustness.py ${scenario} ${NPUEMU} ${FW})
+  set_tests_properties("gdb: robustness: ${scenario}" PROPERTIES TIMEOUT 180)
+endforeach()
+
+npuemu_run_test("--gdb-wait needs --gdb" --exit 125 --stderr-has "--gdb-wait requires --gdb"
+  -- ${NPUEMU} run -c test --gdb-wait ${FW}/hello.elf)
+npuemu_run_test("--gdb port out of range" --exit 125 --stderr-has "--gdb"
+  -- ${NPUEMU} run -c test --gdb 70000 ${FW}/hello.elf)
+npuemu_run_test("--gdb-host that is not an address" --exit 125 --stderr-has "--gdb-host no.such.host.invalid: not an address"
+  -- ${NPUEMU} run -c test --gdb 0 --gdb-host no.such.host.invalid ${FW}/hello.elf)
+add_test(NAME "gdb: --gdb with no client changes neither console nor stats"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_gdb_neutral.sh ${CMAKE_CURRENT_BINARY_DIR}/gdb-neutral
+          ${NPUEMU} -c test ${FW}/interrupts.elf)
+add_test(NAME "gdb: --gdb with no client: a run cut by --max-cycles ends at the same cycle"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_gdb_neutral.sh ${CMAKE_CURRENT_BINARY_DIR}/gdb-neutral-limit
+          ${NPUEMU} -c test --max-cycles 1000000 ${FW}/spin_forever.elf)
+npuemu_gdb_test("the cycle limit ends the session with npuemu's status and reason"
+  --image ${FW}/spin_forever.elf --arg=-c --arg=test --arg=--max-cycles --arg=100000 --ex "continue"
+  --expect-gdb "npuemu: the run reached --max-cycles 100000" --expect-gdb "exited with code 0174" --exit 124)
+npuemu_gdb_test("a deadlock ends the session with npuemu's status and reason"
+  --image ${FW}/sleep_forever.elf --arg=-c --arg=test --ex "continue"
+  --expect-gdb "npuemu: deadlock: hart(s) 0" --expect-gdb "exited with code 0177" --exit 127)
+set_tests_properties("gdb: --gdb with no client changes neither console nor stats"
+  "gdb: --gdb with no client: a run cut by --max-cycles ends at the same cycle" PROPERTIES TIMEOUT 120)
+npuemu_gdb_test("scheduler-locking: only the selected hart runs; when it exits GDB hears no resumed thread is left"
+  --image ${FW}/gdb_demo.elf --arg=-c --arg=test
+  --ex "break square" --ex "continue" --ex "delete" --ex "set scheduler-locking on" --ex "thread 1"
+  --ex "monitor cycles" --ex "stepi" --ex "stepi" --ex "continue" --ex "monitor cycles" --ex "thread 2"
+  --ex "set scheduler-locking off" --ex "continue"
+  --expect-gdb "No unwaited-for children left."
+  --expect-gdb-re "(?s)hart 1 \\(tile1\\): ([0-9]+ cycles, [0-9]+ instructions, pc 0x[0-9a-f]+).*No unwaited-for children left.*hart 1 \\(tile1\\): \\1"
+  --expect-gdb-re "(?s)hart 3 \\(tile3\\): [0-9]+ cycles, ([0-9]+ instructions, pc 0x[0-9a-f]+).*No unwaited-for children left.*hart 3 \\(tile3\\): [0-9]+ cycles, \\1"
+  --expect-gdb-re "hart 0 \\(tile0\\): [0-9]+ cycles, [0-9]+ instructions, pc 0x[0-9a-f]+, exited"
+  --gdb-lacks "internal-error" --expect-gdb "exited with code 03" --exit 3)
+npuemu_gdb_test("Ctrl-C (SIGINT to GDB during continue) halts every hart with SIGINT"
+  --image ${FW}/spin_forever.elf --arg=-c --arg=test --arg=--set --arg=chip.tiles=2
+  --ex "python __import__('threading').Timer(0.5, lambda: __import__('os').kill(__import__('os').getpid(), __import__('signal').SIGINT)).start()"
+  --ex "continue" --ex "info threads" --ex "print counter > 1000" --ex "kill"
+  --expect-gdb "Thread 1 received signal SIGINT, Interrupt."
+  --expect-gdb-re "2 +Thread 2 \\(tile1\\) +(0x[0-9a-f]+ in )?main \\(\\)" --expect-gdb-re "^\\$1 = 1$"
+  --expect-gdb "killed" --exit 137)
