@@ -312,3 +312,27 @@ npuemu_gdb_test("Ctrl-C (SIGINT to GDB during continue) halts every hart with SI
   --expect-gdb "Thread 1 received signal SIGINT, Interrupt."
   --expect-gdb-re "2 +Thread 2 \\(tile1\\) +(0x[0-9a-f]+ in )?main \\(\\)" --expect-gdb-re "^\\$1 = 1$"
   --expect-gdb "killed" --exit 137)
+
+# conv2d (im2col by DMA + GEMM) bit for bit: padding, stride 2, 1x1 and non-square filters, odd channel counts.
+npuemu_run_test("npu: conv2d demo self-checks on the test chip" --exit 0 --stdout-has "conv2d self-check: passed"
+  -- ${NPUEMU} run -c test ${FW}/conv2d.elf)
+set(CONV_CASES "8 8 4 8 3 3 1 1" "9 7 5 20 3 3 2 1" "6 6 24 7 1 1 1 0" "11 5 3 17 5 3 1 2" "13 13 17 9 3 3 2 0")
+foreach(case IN LISTS CONV_CASES)
+  separate_arguments(p UNIX_COMMAND "${case}")
+  list(GET p 0 H)
+  list(GET p 1 W)
+  list(GET p 2 CIN)
+  list(GET p 3 COUT)
+  list(GET p 4 KH)
+  list(GET p 5 KW)
+  list(GET p 6 S)
+  list(GET p 7 P)
+  foreach(dtype int8 bf16)
+    set(work ${CMAKE_CURRENT_BINARY_DIR}/conv2d_${dtype}_${H}_${W}_${CIN}_${COUT}_${KH}_${KW}_${S}_${P})
+    file(MAKE_DIRECTORY ${work})
+    add_test(NAME "npu: conv2d ${dtype} ${H}x${W}x${CIN}->${COUT} ${KH}x${KW} stride ${S} pad ${P} equals the host reference"
+      COMMAND $<TARGET_FILE:conv2d_check> --npuemu ${NPUEMU} --image ${FW}/conv2d.elf --config test --array-rows 16
+              --dtype ${dtype} --h ${H} --w ${W} --cin ${CIN} --cout ${COUT} --kh ${KH} --kw ${KW} --stride ${S}
+              --pad ${P} --seed ${H} --workdir ${work})
+  endforeach()
+endforeach()

@@ -70,6 +70,23 @@ struct npu_transformer_args {
 uint32_t npu_transformer_scratch_bytes(const struct npu_transformer_args *args);
 void npu_transformer_block(const struct npu_transformer_args *args, uint32_t hart, uint32_t harts);
 
+/* 2-D convolution, NHWC: input h x w x cin, filters kh x kw x cin x cout (HWIO, i.e. a (kh*kw*cin) x cout
+ * matrix), stride and zero padding, output oh x ow x cout (INT32 for INT8 inputs, FP32 for BF16). Built as im2col
+ * (by DMA: 2-D copies for the windows that lie inside the input, per-pixel copies at the borders, padding copied
+ * from `zeros`) into `im2col` (oh*ow rows of kh*kw*cin elements, in (ky, kx, ci) order), then npu_gemm. The caller
+ * provides `im2col` and `zeros` (npu_conv2d_*_bytes() each; `zeros` must hold zeros). All harts call it; it returns
+ * when the output is complete on every hart. */
+struct npu_conv2d_args {
+    uint32_t input, filters, output, im2col, zeros;
+    uint32_t h, w, cin, cout, kh, kw, stride, pad;
+    uint32_t dtype; /* NPU_DTYPE_INT8 or NPU_DTYPE_BF16 */
+};
+uint32_t npu_conv2d_out_h(const struct npu_conv2d_args *args);
+uint32_t npu_conv2d_out_w(const struct npu_conv2d_args *args);
+uint32_t npu_conv2d_im2col_bytes(const struct npu_conv2d_args *args);
+uint32_t npu_conv2d_zeros_bytes(const struct npu_conv2d_args *args);
+void npu_conv2d(const struct npu_conv2d_args *args, uint32_t hart, uint32_t harts);
+
 #ifdef __cplusplus
 }
 #endif
