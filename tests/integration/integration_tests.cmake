@@ -189,3 +189,4 @@ npuemu_run_test("trace: a malformed window" --exit 125 --stderr-has "--trace-win
 add_test(NAME "trace: filter and window restrict what is recorded"
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_trace_filter.sh ${CMAKE_CURRENT_BINARY_DIR}/traces_filter
           ${NPUEMU} ${FW}/gemm.elf)
+include(${CMAKE_CURRENT_SOURCE_DIR}/integration/sweep_tests.cmake)
