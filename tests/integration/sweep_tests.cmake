@@ -36,3 +36,7 @@ npuemu_sweep_error_test("dry run lists the points a constraint keeps" --exit 0
   -- ${NPUEMU} sweep ${SWEEP_DATA}/ok.yaml --dry-run)
 npuemu_sweep_error_test("merge of a directory that is not a sweep" --exit 125 --stderr-has "no sweep manifest here"
   -- ${NPUEMU} sweep merge ${SWEEP_DATA})
+add_test(NAME "sweep: shards, merge and the Slurm array script give the local run's results.csv"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_sweep_shards.sh ${SWEEP_WORK}/shards ${NPUEMU} ${FW})
+set_tests_properties("sweep: shards, merge and the Slurm array script give the local run's results.csv"
+                     PROPERTIES TIMEOUT 300)
