@@ -12,6 +12,7 @@
 #include "cli/sweep/slurm.h"
 #include "cli/sweep/sweep_merge.h"
 #include "cli/sweep/sweep_plan.h"
+#include "cli/sweep/sweep_report.h"
 #include "cli/sweep/sweep_runner.h"
 #include "cli/sweep/sweep_spec.h"
 #include "cli/sweep/sweep_store.h"
@@ -150,7 +151,12 @@ int run_sweep(const SweepArguments& args) {
 
 int sweep_command(const SweepArguments& args) {
     if (args.merge && args.merge->parsed()) return merge_command(args);
-    if (args.report && args.report->parsed()) throw Error("sweep report: not built yet");
+    if (args.report && args.report->parsed()) {
+        const std::string out = args.report_out.empty() ? args.report_dir + "/report.html" : args.report_out;
+        const size_t shown = sweep::write_report(args.report_dir, out, args.report_metric);
+        std::fprintf(stderr, "sweep report: %zu finished points; wrote %s\n", shown, out.c_str());
+        return 0;
+    }
     return run_sweep(args);
 }
 

@@ -40,3 +40,6 @@ add_test(NAME "sweep: shards, merge and the Slurm array script give the local ru
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_sweep_shards.sh ${SWEEP_WORK}/shards ${NPUEMU} ${FW})
 set_tests_properties("sweep: shards, merge and the Slurm array script give the local run's results.csv"
                      PROPERTIES TIMEOUT 300)
+add_test(NAME "sweep: report is one self-contained HTML page with roofline, Pareto front and per-parameter charts"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_sweep_report.sh ${SWEEP_WORK}/report ${NPUEMU}
+          ${PROJECT_SOURCE_DIR}/configs/sweeps/gemm_array_tiles.yaml)
