@@ -38,4 +38,28 @@ struct InfoArguments {
 void add_info_command(CLI::App& app, InfoArguments& args);
 int info_command(const InfoArguments& args);
 
+struct SweepArguments {
+    std::string spec;
+    std::string out_dir;
+    unsigned jobs = 0;  // 0: the number of cores
+    std::string shard;  // I/N
+    bool slurm = false;
+    std::string partition;
+    std::string time = "01:00:00";
+    unsigned cpus_per_task = 4;
+    size_t shards = 0;
+    bool dry_run = false;
+    // sweep merge DIR [SRC...]
+    std::vector<std::string> merge_dirs;
+    // sweep report DIR
+    std::string report_dir;
+    std::string report_out;
+    std::string report_metric;
+    CLI::App* merge = nullptr;
+    CLI::App* report = nullptr;
+};
+
+void add_sweep_command(CLI::App& app, SweepArguments& args);
+int sweep_command(const SweepArguments& args);
+
 }  // namespace npuemu::cli

@@ -24,6 +24,8 @@ int sc_main(int argc, char** argv) {
     npuemu::cli::InfoArguments info_args;
     npuemu::cli::add_run_command(app, run_args);
     npuemu::cli::add_info_command(app, info_args);
+    npuemu::cli::SweepArguments sweep_args;
+    npuemu::cli::add_sweep_command(app, sweep_args);
 
     try {
         app.parse(argc, argv);
@@ -34,6 +36,7 @@ int sc_main(int argc, char** argv) {
     try {
         if (app.got_subcommand("run")) return npuemu::cli::run_command(run_args);
         if (app.got_subcommand("info")) return npuemu::cli::info_command(info_args);
+        if (app.got_subcommand("sweep")) return npuemu::cli::sweep_command(sweep_args);
     } catch (const npuemu::Error& e) {
         std::cerr << "npuemu: error: " << e.what() << std::endl;
         return npuemu::cli::kExitBadInput;

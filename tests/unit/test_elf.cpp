@@ -43,7 +43,9 @@ struct ElfBuilder {
     }
 
     std::vector<uint8_t> build() {
-        std::vector<uint8_t> bytes(sizeof(Elf32_Ehdr) + sizeof(Elf32_Phdr));
+        std::vector<uint8_t> bytes;
+        bytes.reserve(4096);  // also keeps GCC 12's -Warray-bounds false positive on vector::insert quiet
+        bytes.resize(sizeof(Elf32_Ehdr) + sizeof(Elf32_Phdr));
         segment.p_offset = segment.p_offset ? segment.p_offset : static_cast<Elf32_Off>(bytes.size());
         segment.p_filesz = segment.p_filesz ? segment.p_filesz : static_cast<Elf32_Word>(code.size());
         bytes.insert(bytes.end(), code.begin(), code.end());

@@ -1,0 +1,43 @@
+// Turns a sweep description into its points: the product of workloads and parameter groups, minus the points a
+// constraint rejects. Each point has a stable id (a hash of its workload and its key=value settings), so results
+// survive reordering of the spec, and an index (its place in the plan) for sorting and sharding.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cli/sweep/sweep_spec.h"
+
+namespace npuemu::sweep {
+
+struct Point {
+    size_t index = 0;
+    std::string id;  // 16 hex digits
+    size_t workload = 0;  // index into SweepSpec::workloads
+    std::vector<std::pair<std::string, std::string>> settings;  // key path -> value, in parameter_keys order
+
+    std::vector<std::string> overrides() const;  // "key=value" for --set
+};
+
+struct Plan {
+    std::vector<Point> points;
+    size_t rejected_by_constraints = 0;
+};
+
+Plan make_plan(const SweepSpec& spec);
+
+// Loads the base config with every point's settings (as `run --set` would), so a key that does not exist or a
+// value out of range is reported before anything runs. Throws npuemu::Error naming the spec location.
+void validate_plan(const SweepSpec& spec, const Plan& plan);
+
+// "I/N" with 0 <= I < N; throws npuemu::Error otherwise.
+std::pair<size_t, size_t> parse_shard(const std::string& text);
+// The points of shard I of N: every N-th point, starting at I (so long and short points spread over the shards).
+std::vector<Point> shard_points(const std::vector<Point>& points, size_t index, size_t count);
+
+std::string point_id(const std::string& workload, const std::vector<std::string>& args,
+                     const std::vector<std::pair<std::string, std::string>>& settings);
+
+}  // namespace npuemu::sweep

@@ -1,0 +1,256 @@
+#include "cli/sweep/sweep_runner.h"
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "model/common/error.h"
+
+namespace npuemu::sweep {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+Json point_metrics(const SweepSpec& spec, const Json& stats) {
+    const Json& counters = stats.at("counters");
+    auto counter = [&counters](const std::string& name) -> std::optional<double> {
+        if (!counters.contains(name) || !counters[name].is_number()) return std::nullopt;
+        return counters[name].get<double>();
+    };
+    Json metrics = Json::object();
+    for (const auto& metric : spec.metrics) {
+        if (metric.derived) {
+            try {
+                metrics[metric.name] = metric.expression.evaluate(counter);
+            } catch (const Error& e) {
+                throw Error("metric '" + metric.name + "': " + e.what() + " in the stats");
+            }
+        } else {
+            if (!counters.contains(metric.name)) {
+                throw Error("metric '" + metric.name + "': the stats have no counter '" + metric.name +
+                            "' (see the point's stats.json for the counters there are)");
+            }
+            metrics[metric.name] = counters[metric.name];
+        }
+    }
+    return metrics;
+}
+
+namespace {
+
+struct Running {
+    Point point;
+    Clock::time_point start;
+};
+
+std::string last_npuemu_line(const std::string& console) {
+    std::ifstream in(console);
+    std::string line, found;
+    while (std::getline(in, line)) {
+        if (line.rfind("npuemu: ", 0) == 0 && line.find(" on chip '") == std::string::npos) found = line.substr(8);
+    }
+    return found;
+}
+
+std::string format_duration(double seconds) {
+    const long s = static_cast<long>(seconds + 0.5);
+    char text[32];
+    if (s >= 3600) std::snprintf(text, sizeof text, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+    else std::snprintf(text, sizeof text, "%ld:%02ld", s / 60, s % 60);
+    return text;
+}
+
+std::string describe(const SweepSpec& spec, const Point& point) {
+    std::string text = spec.workloads[point.workload].name;
+    for (const auto& [key, value] : point.settings) text += " " + key + "=" + value;
+    return text;
+}
+
+class Runner {
+public:
+    Runner(const SweepSpec& spec, const Json& manifest, const RunnerOptions& options)
+        : spec_(spec), manifest_(manifest), options_(options), tty_(::isatty(STDERR_FILENO)) {}
+
+    RunnerSummary run(const std::vector<Point>& points) {
+        summary_.points = points.size();
+        std::deque<Point> queue;
+        for (const auto& point : points) {
+            only_.insert(point.index);
+            const auto result = read_result(options_.dir, point.id);
+            if (result && result->value("status", "") == "ok") ++summary_.resumed;
+            else queue.push_back(point);
+        }
+        start_ = Clock::now();
+        progress();
+        std::map<pid_t, Running> running;
+        while (!queue.empty() || !running.empty()) {
+            while (!queue.empty() && running.size() < options_.jobs) {
+                Point point = queue.front();
+                queue.pop_front();
+                const pid_t pid = launch(point);
+                running.emplace(pid, Running{point, Clock::now()});
+            }
+            running_ = running.size();
+            progress();
+            int status = 0;
+            const pid_t pid = ::waitpid(-1, &status, 0);
+            if (pid < 0) {
+                if (errno == EINTR) continue;
+                throw Error(std::string("waiting for a point: ") + std::strerror(errno));
+            }
+            auto it = running.find(pid);
+            if (it == running.end()) continue;
+            finish(it->second, status);
+            running.erase(it);
+            running_ = running.size();
+            write_results_csv(options_.dir, manifest_, options_.csv_name, &only_);
+            progress();
+        }
+        write_results_csv(options_.dir, manifest_, options_.csv_name, &only_);
+        if (tty_) std::fprintf(stderr, "\n");
+        return summary_;
+    }
+
+private:
+    pid_t launch(const Point& point) {
+        const std::string dir = point_dir(options_.dir, point.id);
+        fs::create_directories(dir);
+        // A rerun starts clean: a result or stats left by an earlier attempt must not be mistaken for this one's.
+        fs::remove(dir + "/result.json");
+        fs::remove(dir + "/stats.json");
+        const Workload& workload = spec_.workloads[point.workload];
+        std::vector<std::string> args = {options_.executable, "run", "-c", spec_.base_config};
+        for (const auto& o : point.overrides()) {
+            args.push_back("--set");
+            args.push_back(o);
+        }
+        args.insert(args.end(), workload.args.begin(), workload.args.end());
+        args.push_back("--stats");
+        args.push_back(dir + "/stats.json");
+        args.push_back(workload.image);
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        const std::string console = dir + "/console.txt";
+        const pid_t parent = ::getpid();
+
+        const pid_t pid = ::fork();
+        if (pid < 0) throw Error(std::string("cannot start a point: ") + std::strerror(errno));
+        if (pid == 0) {
+            // Only async-signal-safe calls from here to exec. A point dies with the sweep (SIGKILL included), so
+            // an interrupted sweep leaves no orphans writing into its directory.
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (::getppid() != parent) ::_exit(127);
+            const int out = ::open(console.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            const int in = ::open("/dev/null", O_RDONLY);
+            if (out < 0 || in < 0) ::_exit(127);
+            ::dup2(in, 0);
+            ::dup2(out, 1);
+            ::dup2(out, 2);
+            ::execv(argv[0], argv.data());
+            const char message[] = "npuemu: error: cannot execute the npuemu binary for this point\n";
+            [[maybe_unused]] auto ignored = ::write(2, message, sizeof message - 1);
+            ::_exit(127);
+        }
+        return pid;
+    }
+
+    void finish(const Running& job, int status) {
+        const Point& point = job.point;
+        const std::string dir = point_dir(options_.dir, point.id);
+        const double seconds = std::chrono::duration<double>(Clock::now() - job.start).count();
+        Json result;
+        result["schema"] = kResultSchema;
+        result["schema_version"] = kSweepSchemaVersion;
+        result["index"] = point.index;
+        result["id"] = point.id;
+        result["workload"] = spec_.workloads[point.workload].name;
+        Json settings = Json::object();
+        for (const auto& [key, value] : point.settings) settings[key] = value;
+        result["settings"] = settings;
+        int exit_code = -1;
+        std::string error;
+        if (WIFEXITED(status)) {
+            exit_code = WEXITSTATUS(status);
+            if (exit_code != 0) {
+                const std::string reason = last_npuemu_line(dir + "/console.txt");
+                error = "exit status " + std::to_string(exit_code) + (reason.empty() ? "" : ": " + reason);
+            }
+        } else if (WIFSIGNALED(status)) {
+            error = std::string("killed by signal ") + std::to_string(WTERMSIG(status)) + " (" +
+                    ::strsignal(WTERMSIG(status)) + ")";
+        }
+        Json metrics = Json::object();
+        if (error.empty()) {
+            try {
+                std::ifstream in(dir + "/stats.json");
+                if (!in) throw Error("the run wrote no stats.json");
+                metrics = point_metrics(spec_, Json::parse(in));
+            } catch (const Error& e) {
+                error = e.what();
+            } catch (const nlohmann::json::exception& e) {
+                error = std::string("stats.json: ") + e.what();
+            }
+        }
+        result["status"] = error.empty() ? "ok" : "failed";
+        result["exit_code"] = exit_code;
+        result["error"] = error;
+        result["metrics"] = metrics;
+        result["wall_seconds"] = seconds;
+        write_file_atomic(dir + "/result.json", result.dump(2) + "\n");
+        ++summary_.ran;
+        if (!error.empty()) ++summary_.failed;
+        if (!tty_ || !error.empty()) {
+            if (tty_) std::fprintf(stderr, "\r\033[K");
+            std::fprintf(stderr, "sweep: [%zu/%zu] point %zu (%s): %s%s [%.2f s]\n", summary_.resumed + summary_.ran,
+                         summary_.points, point.index, describe(spec_, point).c_str(),
+                         error.empty() ? "ok" : "FAILED: ", error.c_str(), seconds);
+        }
+    }
+
+    void progress() {
+        const size_t done = summary_.resumed + summary_.ran;
+        const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+        std::string eta = "?";
+        if (summary_.ran > 0) eta = format_duration(elapsed / summary_.ran * (summary_.points - done));
+        if (done == summary_.points) eta = "0:00";
+        char line[256];
+        std::snprintf(line, sizeof line, "sweep: %zu/%zu done (%zu resumed), %zu failed, %zu running, %s elapsed, ETA %s",
+                      done, summary_.points, summary_.resumed, summary_.failed, running_,
+                      format_duration(elapsed).c_str(), eta.c_str());
+        // Without a terminal (a log file, Slurm), each finished point prints its own line instead.
+        if (tty_) std::fprintf(stderr, "\r\033[K%s", line);
+        std::fflush(stderr);
+    }
+
+    const SweepSpec& spec_;
+    const Json& manifest_;
+    const RunnerOptions& options_;
+    const bool tty_;
+    std::set<size_t> only_;
+    RunnerSummary summary_;
+    size_t running_ = 0;
+    Clock::time_point start_;
+};
+
+}  // namespace
+
+RunnerSummary run_points(const SweepSpec& spec, const Json& manifest, const std::vector<Point>& points,
+                         const RunnerOptions& options) {
+    Runner runner(spec, manifest, options);
+    return runner.run(points);
+}
+
+}  // namespace npuemu::sweep

@@ -1,0 +1,37 @@
+// Runs a sweep's points on this machine: each point is a child process of this same binary
+// (`npuemu run --set ... --stats DIR/points/<id>/stats.json IMAGE`, since SystemC elaborates once per process), at most
+// `jobs` at a time. Points with a result already are skipped; failed and unfinished ones run again. Each finished point
+// gets its result.json (written atomically, the mark of a finished point) and results.csv is regenerated.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "cli/sweep/sweep_plan.h"
+#include "cli/sweep/sweep_spec.h"
+#include "cli/sweep/sweep_store.h"
+
+namespace npuemu::sweep {
+
+struct RunnerOptions {
+    std::string dir;
+    std::string executable;  // the npuemu binary the points run with
+    unsigned jobs = 1;
+    std::string csv_name = "results.csv";
+};
+
+struct RunnerSummary {
+    size_t points = 0;    // in this run (the whole sweep or one shard)
+    size_t resumed = 0;   // already finished before this run
+    size_t ran = 0;
+    size_t failed = 0;    // of those that ran
+};
+
+RunnerSummary run_points(const SweepSpec& spec, const Json& manifest, const std::vector<Point>& points,
+                         const RunnerOptions& options);
+
+// The metrics of one point from its stats document; throws npuemu::Error naming a missing counter.
+Json point_metrics(const SweepSpec& spec, const Json& stats);
+
+}  // namespace npuemu::sweep
