@@ -68,13 +68,16 @@ int main(void) {
     const uint32_t elem = job->dtype == NPU_DTYPE_BF16 ? 2 : 1;
     const struct npu_gemm_args args = {job->a, job->b, job->c, job->m, job->n, job->k,
                                        job->k * elem, job->n * elem, job->n * 4, job->dtype, 0};
+    const uint32_t repeat = job->repeat > 1 ? job->repeat : 1;
     const uint64_t start = npu_read_mcycle();
-    npu_gemm(&args, hart, harts);
-    npu_barrier();
+    for (uint32_t r = 0; r < repeat; ++r) {
+        npu_gemm(&args, hart, harts);
+        npu_barrier();
+    }
     const uint64_t cycles = npu_read_mcycle() - start;
     if (hart != 0) return 0;
     const struct npu_geometry geo = npu_read_geometry();
-    const uint64_t macs = (uint64_t)job->m * job->n * job->k;
+    const uint64_t macs = (uint64_t)job->m * job->n * job->k * repeat;
     const uint64_t peak = (uint64_t)geo.rows * geo.cols * harts * cycles;
     printf("gemm %ux%ux%u %s on %u tiles: %llu cycles, MAC utilisation %u.%u%%\n", (unsigned)job->m, (unsigned)job->n,
            (unsigned)job->k, job->dtype == NPU_DTYPE_BF16 ? "bf16" : "int8", (unsigned)harts,

@@ -13,6 +13,7 @@ struct gemm_job {
     uint32_t m, n, k;
     uint32_t dtype; /* NPU_DTYPE_INT8 (0) or NPU_DTYPE_BF16 (1) */
     uint32_t a, b, c;
+    uint32_t repeat; /* run the GEMM this many times (0 or 1: once): a sustained load for the thermal studies */
 };
 
 #endif

@@ -76,6 +76,117 @@ NpuConfig read_npu(ConfigNode node) {
     return npu;
 }
 
+// Published 7nm-class figures (see docs/power.md) and a 4nm-class preset (~0.6x dynamic energy, ~0.8x leakage).
+void apply_process(const std::string& process, power::EnergyPerEvent& e, power::LeakageConfig& l) {
+    if (process == "4nm") {
+        e.int8_mac_pj *= 0.6; e.bf16_mac_pj *= 0.6; e.vector_element_pj *= 0.6; e.sram_byte_pj *= 0.6;
+        e.dma_byte_pj *= 0.7; e.core_instruction_pj *= 0.6;
+        l.reference_w *= 0.8;
+    }
+}
+
+// Cooling presets: heat sink to ambient resistance and sink capacitance (per chip).
+void apply_cooling(const std::string& cooling, power::ThermalConfig& t) {
+    if (cooling == "liquid") {
+        t.sink_to_ambient_k_per_w = 0.08;   // a cold plate
+        t.sink_capacitance_j_per_k = 60.0;
+    } else {
+        t.sink_to_ambient_k_per_w = 0.45;   // an air-cooled heat sink in a dense server
+        t.sink_capacitance_j_per_k = 150.0;
+    }
+}
+
+double positive(ConfigNode& node, const char* key, double fallback) {
+    const double value = node.get_double(key, fallback, 0, 1e12);
+    if (!(value > 0)) node.fail(key, "must be greater than 0");
+    return value;
+}
+
+PowerConfig read_power(ConfigNode& top, uint32_t tiles, uint64_t clock_hz) {
+    PowerConfig p;
+    if (!top.has("power")) {
+        for (const char* key : {"thermal", "pmu"}) {
+            if (top.has(key)) top.fail(key, "needs a power: section (power, thermal and the PMU work together)");
+        }
+        return p;
+    }
+    p.enabled = true;
+    ConfigNode power = top.child("power");
+    p.process = power.get_choice("process", "7nm", {"7nm", "4nm"});
+    apply_process(p.process, p.energy, p.leakage);
+    ConfigNode energy = power.child("energy_pj");
+    p.energy.int8_mac_pj = energy.get_double("int8_mac", p.energy.int8_mac_pj, 0, 1e6);
+    p.energy.bf16_mac_pj = energy.get_double("bf16_mac", p.energy.bf16_mac_pj, 0, 1e6);
+    p.energy.vector_element_pj = energy.get_double("vector_element", p.energy.vector_element_pj, 0, 1e6);
+    p.energy.sram_byte_pj = energy.get_double("sram_byte", p.energy.sram_byte_pj, 0, 1e6);
+    p.energy.dma_byte_pj = energy.get_double("dma_byte", p.energy.dma_byte_pj, 0, 1e6);
+    p.energy.core_instruction_pj = energy.get_double("core_instruction", p.energy.core_instruction_pj, 0, 1e6);
+    energy.finish();
+    ConfigNode leakage = power.child("leakage");
+    p.leakage.reference_w = leakage.get_double("reference_w", p.leakage.reference_w, 0, 1e6);
+    p.leakage.reference_mC = leakage.get_double("reference_mC", p.leakage.reference_mC, -50000, 200000);
+    p.leakage.per_kelvin = leakage.get_double("per_kelvin", p.leakage.per_kelvin, 0, 1);
+    leakage.finish();
+    power.finish();
+
+    ConfigNode thermal = top.child("thermal");
+    p.cooling = thermal.get_choice("cooling", "air", {"air", "liquid"});
+    power::ThermalConfig& t = p.thermal;
+    apply_cooling(p.cooling, t);
+    // The tiles are laid out as the squarest grid that holds them.
+    uint32_t cols = 1;
+    while (cols * cols < tiles) ++cols;
+    t.mesh_cols = cols;
+    t.mesh_rows = (tiles + cols - 1) / cols;
+    t.die_capacitance_j_per_k = positive(thermal, "die_capacitance_j_per_k", t.die_capacitance_j_per_k);
+    t.lateral_resistance_k_per_w = positive(thermal, "lateral_resistance_k_per_w", t.lateral_resistance_k_per_w);
+    t.die_to_spreader_k_per_w = positive(thermal, "die_to_spreader_k_per_w", t.die_to_spreader_k_per_w);
+    t.spreader_capacitance_j_per_k = positive(thermal, "spreader_capacitance_j_per_k", t.spreader_capacitance_j_per_k);
+    t.spreader_to_sink_k_per_w = positive(thermal, "spreader_to_sink_k_per_w", t.spreader_to_sink_k_per_w);
+    t.sink_capacitance_j_per_k = positive(thermal, "sink_capacitance_j_per_k", t.sink_capacitance_j_per_k);
+    t.sink_to_ambient_k_per_w = positive(thermal, "sink_to_ambient_k_per_w", t.sink_to_ambient_k_per_w);
+    t.ambient_mC = thermal.get_double("ambient_mC", 35000, -50000, 150000);
+    t.time_scale = positive(thermal, "time_scale", 1.0);
+    p.initial = thermal.get_choice("initial", "ambient", {"ambient", "steady"});
+    p.initial_power_w = thermal.get_double("initial_power_w", 0, 0, 1e4);
+    thermal.finish();
+
+    ConfigNode pmu = top.child("pmu");
+    p.tj_max_mC = static_cast<uint32_t>(pmu.get_uint("tj_max_mC", p.tj_max_mC, 1000, 200000));
+    p.hysteresis_mC = static_cast<uint32_t>(pmu.get_uint("hysteresis_mC", p.hysteresis_mC, 0, 50000));
+    p.sample_interval_ns = pmu.get_uint("sample_interval_ns", p.sample_interval_ns, 0, 1'000'000'000);
+    if (p.sample_interval_ns == 0) pmu.fail("sample_interval_ns", "must be at least 1 ns");
+    p.sensor_step_mC = static_cast<uint32_t>(pmu.get_uint("sensor_step_mC", p.sensor_step_mC, 1, 10000));
+    // Default operating points: the chip clock at 0.75 V, then 80%, 60% and 40% of it at lower voltages.
+    const uint32_t mhz = static_cast<uint32_t>(clock_hz / 1'000'000);
+    p.operating_points = {{750, mhz}, {700, mhz * 8 / 10}, {650, mhz * 6 / 10}, {600, mhz * 4 / 10}};
+    if (pmu.has("operating_points")) {
+        p.operating_points.clear();
+        for (ConfigNode point : pmu.list("operating_points")) {
+            OperatingPoint op;
+            op.voltage_mv = static_cast<uint32_t>(point.get_uint("voltage_mv", 750, 300, 2000));
+            op.frequency_mhz = static_cast<uint32_t>(point.get_uint("frequency_mhz", mhz, 1, 10000));
+            // Fastest first: each point slower, at no higher voltage, than the one before.
+            if (!p.operating_points.empty()) {
+                const OperatingPoint& previous = p.operating_points.back();
+                if (op.frequency_mhz >= previous.frequency_mhz || op.voltage_mv > previous.voltage_mv) {
+                    point.fail("frequency_mhz", "the DVFS table must be monotonic, fastest first: each point needs a "
+                                                "lower frequency and no higher voltage than the one before");
+                }
+            }
+            point.finish();
+            p.operating_points.push_back(op);
+        }
+        if (p.operating_points.empty()) pmu.fail("operating_points", "needs at least one operating point");
+        if (uint64_t(p.operating_points.front().frequency_mhz) * 1'000'000 != clock_hz) {
+            pmu.fail("operating_points", "the first (fastest) point must run at chip.clock_mhz (" +
+                                             std::to_string(mhz) + ")");
+        }
+    }
+    pmu.finish();
+    return p;
+}
+
 }  // namespace
 
 ChipConfig load_chip_config(const std::string& file, const std::vector<std::string>& overrides) {
@@ -124,6 +235,7 @@ ChipConfig load_chip_config(const std::string& file, const std::vector<std::stri
     chip.console.hart_prefix = console_node.get_choice("hart_prefix", "auto", {"auto", "always", "never"});
     console_node.finish();
 
+    chip.power = read_power(top, chip.tile_count, chip.clock_frequency_hz);
     top.finish();
     return chip;
 }

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "model/core/cpi_table.h"
+#include "model/power/energy_model.h"
+#include "model/power/thermal_network.h"
 
 namespace npuemu::config {
 
@@ -62,6 +64,29 @@ struct NpuConfig {
     BankedMemoryConfig accumulator;
 };
 
+// A DVFS operating point of a tile.
+struct OperatingPoint {
+    uint32_t voltage_mv = 750;
+    uint32_t frequency_mhz = 1000;
+};
+
+// Power, thermal and PMU. Disabled unless the config has a `power:` section (then all three apply).
+struct PowerConfig {
+    bool enabled = false;
+    std::string process = "7nm";
+    power::EnergyPerEvent energy;
+    power::LeakageConfig leakage;
+    std::string cooling = "air";
+    power::ThermalConfig thermal;   // mesh size filled from the tile count
+    std::string initial = "ambient";  // or "steady": start from the steady state of initial_power_w per tile
+    double initial_power_w = 0;
+    std::vector<OperatingPoint> operating_points;  // fastest first; the throttle steps down the list
+    uint32_t tj_max_mC = 85000;  // the throttle point for sustained operation
+    uint32_t hysteresis_mC = 5000;
+    uint64_t sample_interval_ns = 1000;
+    uint32_t sensor_step_mC = 250;  // sensor quantisation
+};
+
 struct ChipConfig {
     std::string name;
     std::string source_file;  // where it was loaded from, for messages
@@ -74,6 +99,7 @@ struct ChipConfig {
     ConsoleConfig console;
     uint32_t device_access_latency_cycles = 10;  // UART, CLINT, sim control, chip info
     NpuConfig npu;
+    PowerConfig power;
 
     uint64_t clock_period_ps() const { return 1'000'000'000'000ull / clock_frequency_hz; }
 };

@@ -138,6 +138,23 @@ ConfigNode ConfigNode::child(const std::string& key) {
     return ConfigNode(value, file_, key_path(key), overrides_);
 }
 
+std::vector<ConfigNode> ConfigNode::list(const std::string& key) {
+    used_.insert(key);
+    std::vector<ConfigNode> items;
+    if (!has(key)) return items;
+    const YAML::Node value = lookup(key);
+    if (!value.IsSequence()) fail(key, "expected a list");
+    for (size_t i = 0; i < value.size(); ++i) {
+        const std::string item_path = key_path(key) + "[" + std::to_string(i) + "]";
+        if (!value[i].IsMap()) {
+            throw Error(ConfigNode(YAML::Node(), file_, item_path, overrides_).where("", value[i].Mark()) +
+                        ": expected a map of keys");
+        }
+        items.emplace_back(value[i], file_, item_path, overrides_);
+    }
+    return items;
+}
+
 void ConfigNode::finish() const {
     if (!node_ || !node_.IsMap()) return;
     std::vector<std::string> known(used_.begin(), used_.end());

@@ -31,6 +31,8 @@ public:
                            const std::vector<std::string>& choices);
     // A child map; an absent key gives an empty map (all defaults).
     ConfigNode child(const std::string& key);
+    // A list of maps ("key: [{...}, {...}]"), each a ConfigNode with path key[i]; absent key: empty.
+    std::vector<ConfigNode> list(const std::string& key);
     // Throws for every key of this map that no getter asked for.
     void finish() const;
 

@@ -5,12 +5,12 @@
 namespace npuemu::core {
 
 CoreModule::CoreModule(sc_core::sc_module_name name, uint32_t hart_id, const config::CoreConfig& config,
-                       sc_core::sc_time clock_period, const ReferenceClock& timer_clock, InterruptLines& lines,
+                       const TileClock& clock, const ReferenceClock& timer_clock, InterruptLines& lines,
                        soc::RunControl& run_control, const sc_core::sc_event& boot)
     : sc_module(name),
       socket("socket"),
       config_(config),
-      clock_period_(clock_period),
+      clock_(clock),
       timer_clock_(timer_clock),
       lines_(lines),
       run_control_(run_control),
@@ -25,13 +25,13 @@ CoreModule::CoreModule(sc_core::sc_module_name name, uint32_t hart_id, const con
 void CoreModule::account_cycles() {
     const uint64_t delta = hart_.cycles() - accounted_cycles_;
     accounted_cycles_ = hart_.cycles();
-    quantum_keeper_.inc(clock_period_ * static_cast<double>(delta));
+    quantum_keeper_.inc(clock_.period() * static_cast<double>(delta));
 }
 
 uint64_t CoreModule::cycles_until(const sc_core::sc_time& when) const {
     const sc_core::sc_time now = quantum_keeper_.get_current_time();
     if (when <= now) return 0;
-    const uint64_t period = clock_period_.value();
+    const uint64_t period = clock_.period().value();
     return (when.value() - now.value() + period - 1) / period;
 }
 
@@ -74,7 +74,7 @@ void CoreModule::sleep_until_interrupt() {
         tracer_->change(sleeping_signal_, sc_core::sc_time_stamp().value(), 0);
     }
     // Sleeping time still counts in mcycle: the clock runs, the pipeline is idle.
-    const uint64_t slept = (sc_core::sc_time_stamp() - start).value() / clock_period_.value();
+    const uint64_t slept = (sc_core::sc_time_stamp() - start).value() / clock_.period().value();
     sleep_cycles_ += slept;
     hart_.advance_cycles(slept);
     accounted_cycles_ = hart_.cycles();
@@ -184,7 +184,7 @@ bool CoreModule::request_dmi(uint32_t addr, DmiWindow& window) {
     window.host = dmi.get_dmi_ptr();
     window.readable = dmi.is_read_allowed();
     window.writable = dmi.is_write_allowed();
-    const uint64_t period = clock_period_.value();
+    const uint64_t period = clock_.period().value();
     window.read_latency_cycles = static_cast<uint32_t>((dmi.get_read_latency().value() + period - 1) / period);
     window.write_latency_cycles = static_cast<uint32_t>((dmi.get_write_latency().value() + period - 1) / period);
     return true;
@@ -210,7 +210,7 @@ BusStatus CoreModule::device_access(tlm::tlm_command command, uint32_t addr, uns
     payload_.set_dmi_allowed(false);
     payload_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
     socket->b_transport(payload_, delay);
-    *extra_cycles = (delay.value() + clock_period_.value() - 1) / clock_period_.value();
+    *extra_cycles = (delay.value() + clock_.period().value() - 1) / clock_.period().value();
     return payload_.is_response_ok() ? BusStatus::Ok : BusStatus::AccessFault;
 }
 
@@ -235,7 +235,7 @@ CoprocessorStatus CoreModule::coprocessor(uint32_t instruction, uint32_t rs1, ui
     const sc_core::sc_time start = sc_core::sc_time_stamp();
     const CoprocessorStatus status = coprocessor_(instruction, rs1, rs2, rs3, rd_value, hart_.pc());
     // Time spent stalled (full queue, fence, barrier) is the hart's too.
-    const uint64_t stalled = (sc_core::sc_time_stamp() - start).value() / clock_period_.value();
+    const uint64_t stalled = (sc_core::sc_time_stamp() - start).value() / clock_.period().value();
     if (stalled) {
         if (tracer_) {
             tracer_->change(npu_stall_signal_, start.value(), 1);

@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "model/common/reference_clock.h"
+#include "model/common/tile_clock.h"
 #include "model/config/chip_config.h"
 #include "model/core/debug_control.h"
 #include "model/core/hart_bus.h"
@@ -30,7 +31,7 @@ public:
     tlm_utils::simple_initiator_socket<CoreModule> socket;
 
     CoreModule(sc_core::sc_module_name name, uint32_t hart_id, const config::CoreConfig& config,
-               sc_core::sc_time clock_period, const ReferenceClock& timer_clock, InterruptLines& lines,
+               const TileClock& clock, const ReferenceClock& timer_clock, InterruptLines& lines,
                soc::RunControl& run_control, const sc_core::sc_event& boot);
 
     void set_start_pc(uint32_t pc) { hart_.reset(pc); }
@@ -47,7 +48,7 @@ public:
         sleeping_signal_ = tracer.declare(scope + ".sleeping", 1);
         npu_stall_signal_ = tracer.declare(scope + ".npu_stall", 1);
     }
-    sc_core::sc_time clock_period() const { return clock_period_; }
+    sc_core::sc_time clock_period() const { return clock_.period(); }
     // Puts the core under a debugger's run control (nullptr: none, the default). Call before the run starts.
     void set_debug_control(DebugControl* control) { debug_ = control; }
     // A debugger's access to memory as this hart sees it (its tile-local SRAM at the local alias), through the
@@ -92,7 +93,7 @@ private:
     void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
 
     config::CoreConfig config_;
-    sc_core::sc_time clock_period_;
+    const TileClock& clock_;
     const ReferenceClock& timer_clock_;
     InterruptLines& lines_;
     soc::RunControl& run_control_;

@@ -15,9 +15,9 @@ std::string hex(uint64_t value) {
 }  // namespace
 
 DmaEngine::DmaEngine(sc_core::sc_module_name name, uint32_t tile_id, const config::DmaConfig& config,
-                     sc_core::sc_time clock_period, InstructionQueue& queue, Semaphores& semaphores,
+                     const TileClock& clock, InstructionQueue& queue, Semaphores& semaphores,
                      FaultSink fault_sink, std::vector<BankedMemory*> local_memories)
-    : QueueUnit(name, tile_id, clock_period, queue, semaphores, std::move(fault_sink)),
+    : QueueUnit(name, tile_id, clock, queue, semaphores, std::move(fault_sink)),
       socket("socket"),
       config_(config),
       local_memories_(std::move(local_memories)) {}
@@ -114,7 +114,7 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
         if (BankedMemory* memory = local_memory(addr)) {
             const uint64_t span = std::min<uint64_t>((planes_ - 1) * plane_stride + (rows_ - 1) * row_stride + row_bytes_,
                                                      memory->size_bytes() - (addr - memory->local_base()));
-            auto res = memory->reserve(addr, span, total_bytes, now, clock_period_);
+            auto res = memory->reserve(addr, span, total_bytes, now, clock_.period());
             begin = std::max(begin, res.begin);
             bank_cycles = std::max(bank_cycles, res.busy_cycles);
         }

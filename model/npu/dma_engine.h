@@ -24,7 +24,7 @@ public:
     tlm_utils::simple_initiator_socket<DmaEngine> socket;
 
     DmaEngine(sc_core::sc_module_name name, uint32_t tile_id, const config::DmaConfig& config,
-              sc_core::sc_time clock_period, InstructionQueue& queue, Semaphores& semaphores, FaultSink fault_sink,
+              const TileClock& clock, InstructionQueue& queue, Semaphores& semaphores, FaultSink fault_sink,
               std::vector<BankedMemory*> local_memories);
 
     const uint64_t* bytes_counter() const { return &bytes_; }

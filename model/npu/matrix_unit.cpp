@@ -13,12 +13,17 @@ constexpr unsigned kBf16 = static_cast<unsigned>(isa::Dtype::BF16);
 }  // namespace
 
 MatrixUnit::MatrixUnit(sc_core::sc_module_name name, uint32_t tile_id, const config::MatrixUnitConfig& config,
-                       sc_core::sc_time clock_period, InstructionQueue& queue, Semaphores& semaphores,
+                       const TileClock& clock, InstructionQueue& queue, Semaphores& semaphores,
                        FaultSink fault_sink, BankedMemory& scratchpad, BankedMemory& accumulator)
-    : QueueUnit(name, tile_id, clock_period, queue, semaphores, std::move(fault_sink)),
+    : QueueUnit(name, tile_id, clock, queue, semaphores, std::move(fault_sink)),
       config_(config),
       scratchpad_(scratchpad),
-      accumulator_(accumulator) {}
+      accumulator_(accumulator) {
+    // SystolicTiming keeps absolute cycle stamps: re-express them when DVFS changes the period.
+    clock.on_change([this](sc_core::sc_time old_period, sc_core::sc_time new_period) {
+        timing_.rescale(old_period.value(), new_period.value());
+    });
+}
 
 void MatrixUnit::attach_tracer(trace::Tracer& tracer, const std::string& scope, const std::string& process,
                                unsigned process_id, const std::string& thread, unsigned thread_id) {
@@ -84,9 +89,10 @@ void MatrixUnit::load_weights(const NpuInstruction& instruction) {
     const uint64_t now = now_cycles();
     const sc_core::sc_time earliest = cycles(std::max(now, timing_.weights_ready()));
     const uint64_t span = uint64_t(stored_rows - 1) * args.stride + stored_row_bytes;
-    const auto banks = scratchpad_.reserve(args.weights, span, uint64_t(args.k) * args.n * elem, earliest, clock_period_);
+    const auto banks = scratchpad_.reserve(args.weights, span, uint64_t(args.k) * args.n * elem, earliest, clock_.period());
     const auto load = timing_.load_weights(to_cycles(banks.begin), std::max<uint32_t>(args.k, banks.busy_cycles));
     weight_load_cycles_ += load.ready - load.begin;
+    sram_bytes_ += uint64_t(args.k) * args.n * elem;
     if (tracer_) {
         tracer_->span(weights_track_, "mx.load_weights", cycles(load.begin).value(), cycles(load.ready).value(),
                       "{\"k\":" + std::to_string(args.k) + ",\"n\":" + std::to_string(args.n) +
@@ -133,9 +139,9 @@ void MatrixUnit::matmul(const NpuInstruction& instruction, sc_core::sc_time& com
     const uint64_t earliest = std::max({now_cycles(), timing_.stream_free(), timing_.weights_ready()});
     // Activations stream out of the scratchpad during the stream; results go into the accumulator as they drain.
     const auto act_banks = scratchpad_.reserve(args.act, uint64_t(args.m - 1) * act_stride + act_row_bytes,
-                                               args.m * act_row_bytes, cycles(earliest), clock_period_);
+                                               args.m * act_row_bytes, cycles(earliest), clock_.period());
     const auto acc_banks = accumulator_.reserve(args.acc, uint64_t(args.m - 1) * acc_stride + acc_row_bytes,
-                                                args.m * acc_row_bytes, act_banks.begin, clock_period_);
+                                                args.m * acc_row_bytes, act_banks.begin, clock_.period());
     const uint64_t bank_begin = to_cycles(std::max(act_banks.begin, acc_banks.begin));
     const uint64_t stream_cycles = std::max<uint64_t>(act_banks.busy_cycles, acc_banks.busy_cycles);
     const SystolicTiming::Matmul timing = timing_.matmul(bank_begin, args.m, active_.k, active_.n, stream_cycles);
@@ -168,6 +174,8 @@ void MatrixUnit::matmul(const NpuInstruction& instruction, sc_core::sc_time& com
     busy_cycles_ += timing.stream_end - timing.begin;
     latency_cycles_ += timing.completion - timing.begin;
     macs_ += uint64_t(args.m) * active_.k * active_.n;
+    if (dtype_ == kInt8) int8_macs_ += uint64_t(args.m) * active_.k * active_.n;
+    sram_bytes_ += uint64_t(args.m) * (act_row_bytes + acc_row_bytes * (args.accumulate ? 2 : 1));
     ++matmuls_;
 }
 

@@ -16,10 +16,13 @@ namespace npuemu::npu {
 class MatrixUnit : public QueueUnit {
 public:
     MatrixUnit(sc_core::sc_module_name name, uint32_t tile_id, const config::MatrixUnitConfig& config,
-               sc_core::sc_time clock_period, InstructionQueue& queue, Semaphores& semaphores, FaultSink fault_sink,
+               const TileClock& clock, InstructionQueue& queue, Semaphores& semaphores, FaultSink fault_sink,
                BankedMemory& scratchpad, BankedMemory& accumulator);
 
     const uint64_t* macs_counter() const { return &macs_; }
+    uint64_t int8_macs() const { return int8_macs_; }
+    uint64_t bf16_macs() const { return macs_ - int8_macs_; }
+    uint64_t sram_bytes() const { return sram_bytes_; }  // activations and weights read, results written
     const uint64_t* matmuls_counter() const { return &matmuls_; }
     const uint64_t* latency_cycles_counter() const { return &latency_cycles_; }
     const uint64_t* weight_load_cycles_counter() const { return &weight_load_cycles_; }
@@ -58,6 +61,8 @@ private:
     uint32_t weights_track_ = trace::kNoSignal;
 
     uint64_t macs_ = 0;
+    uint64_t int8_macs_ = 0;
+    uint64_t sram_bytes_ = 0;
     uint64_t matmuls_ = 0;
     uint64_t latency_cycles_ = 0;      // sum over matmuls of m + k + n - 1 (plus bandwidth stretch)
     uint64_t weight_load_cycles_ = 0;

@@ -12,7 +12,8 @@ constexpr unsigned kVector = static_cast<unsigned>(isa::Queue::VECTOR);
 
 }  // namespace
 
-Npu::Npu(sc_core::sc_module_name name, uint32_t tile_id, const config::ChipConfig& chip, uint8_t* scratchpad_host,
+Npu::Npu(sc_core::sc_module_name name, uint32_t tile_id, const config::ChipConfig& chip, const TileClock& clock,
+         uint8_t* scratchpad_host,
          uint8_t* accumulator_host, TileBarrier& barrier, FaultSink fault_sink)
     : sc_module(name),
       tile_id_(tile_id),
@@ -23,11 +24,12 @@ Npu::Npu(sc_core::sc_module_name name, uint32_t tile_id, const config::ChipConfi
               InstructionQueue(kVector, chip.npu.queue_depth)},
       scratchpad_("scratchpad", chip.npu.scratchpad, scratchpad_host, NPUEMU_SCRATCHPAD_BASE),
       accumulator_("accumulator", chip.npu.accumulator, accumulator_host, NPUEMU_ACCUMULATOR_BASE),
-      dma_("dma", tile_id, chip.npu.dma, sc_core::sc_time::from_value(chip.clock_period_ps()), queues_[kDma],
+      clock_(clock),
+      dma_("dma", tile_id, chip.npu.dma, clock, queues_[kDma],
            semaphores_, fault_sink, {&scratchpad_, &accumulator_}),
-      matrix_("matrix", tile_id, chip.npu.matrix, sc_core::sc_time::from_value(chip.clock_period_ps()),
+      matrix_("matrix", tile_id, chip.npu.matrix, clock,
               queues_[kMatrix], semaphores_, fault_sink, scratchpad_, accumulator_),
-      vector_("vector", tile_id, chip.npu.vector, sc_core::sc_time::from_value(chip.clock_period_ps()),
+      vector_("vector", tile_id, chip.npu.vector, clock,
               queues_[kVector], semaphores_, fault_sink, {&scratchpad_, &accumulator_}),
       status_("status", sc_core::sc_time::from_value(chip.clock_period_ps() * chip.device_access_latency_cycles),
               [this](uint64_t offset, uint64_t& value) {
@@ -57,6 +59,17 @@ void Npu::attach_tracer(trace::Tracer& tracer) {
     dma_.attach_tracer(tracer, "chip." + tile + ".dma", tile, pid, "DMA", 1);
     matrix_.attach_tracer(tracer, "chip." + tile + ".matrix", tile, pid, "MATRIX", 2);
     vector_.attach_tracer(tracer, "chip." + tile + ".vector", tile, pid, "VECTOR", 3);
+}
+
+power::Activity Npu::activity() const {
+    power::Activity a;
+    a.int8_macs = matrix_.int8_macs();
+    a.bf16_macs = matrix_.bf16_macs();
+    a.vector_elements = *vector_.elements_counter();
+    a.dma_bytes = *dma_.bytes_counter();
+    // The vector unit reads and writes about three FP32 words per element; the DMA writes what it moves locally.
+    a.sram_bytes = matrix_.sram_bytes() + 12 * a.vector_elements + a.dma_bytes;
+    return a;
 }
 
 uint32_t Npu::busy_mask() const {
@@ -89,7 +102,7 @@ core::CoprocessorStatus Npu::issue(uint32_t instruction, uint32_t rs1, uint32_t 
     if (!info) return core::CoprocessorStatus::Illegal;
     ++issued_;
     const sc_core::sc_time start = sc_core::sc_time_stamp();
-    const uint64_t period = chip_.clock_period_ps();
+    const uint64_t period = clock_.period().value();
     auto stalled_cycles = [&] { return (sc_core::sc_time_stamp() - start).value() / period; };
     switch (info->queue) {
         case isa::Queue::CORE:

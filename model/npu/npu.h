@@ -21,12 +21,14 @@
 #include "model/npu/semaphores.h"
 #include "model/npu/tile_barrier.h"
 #include "model/npu/vector_unit.h"
+#include "model/power/energy_model.h"
 
 namespace npuemu::npu {
 
 class Npu : public sc_core::sc_module {
 public:
-    Npu(sc_core::sc_module_name name, uint32_t tile_id, const config::ChipConfig& chip, uint8_t* scratchpad_host,
+    Npu(sc_core::sc_module_name name, uint32_t tile_id, const config::ChipConfig& chip, const TileClock& clock,
+        uint8_t* scratchpad_host,
         uint8_t* accumulator_host, TileBarrier& barrier, FaultSink fault_sink);
 
     // From the core's thread. Unknown encodings answer Illegal; everything else is accepted (errors in operands
@@ -36,6 +38,8 @@ public:
 
     DmaEngine& dma() { return dma_; }
     const uint64_t* macs_counter() const { return matrix_.macs_counter(); }
+    // What the NPU has done so far, for the power model (core instructions are the tile's to add).
+    power::Activity activity() const;
     NpuStatusRegisters& status_registers() { return status_; }
     uint32_t busy_mask() const;
     // What this tile's queues and core wait on, for a deadlock report; empty if nothing.
@@ -48,6 +52,7 @@ private:
 
     uint32_t tile_id_;
     const config::ChipConfig& chip_;
+    const TileClock& clock_;
     TileBarrier& barrier_;
     FaultSink fault_sink_;
     std::array<InstructionQueue, isa::kQueueCount> queues_;

@@ -2,11 +2,11 @@
 
 namespace npuemu::npu {
 
-QueueUnit::QueueUnit(sc_core::sc_module_name name, uint32_t tile_id, sc_core::sc_time clock_period,
+QueueUnit::QueueUnit(sc_core::sc_module_name name, uint32_t tile_id, const TileClock& clock,
                      InstructionQueue& queue, Semaphores& semaphores, FaultSink fault_sink)
     : sc_module(name),
       tile_id_(tile_id),
-      clock_period_(clock_period),
+      clock_(clock),
       queue_(queue),
       semaphores_(semaphores),
       fault_sink_(std::move(fault_sink)) {
@@ -45,7 +45,7 @@ void QueueUnit::deliver_due_signals() {
 }
 
 uint64_t QueueUnit::cycles_between(sc_core::sc_time from, sc_core::sc_time to) const {
-    return to > from ? (to - from).value() / clock_period_.value() : 0;
+    return to > from ? (to - from).value() / clock_.period().value() : 0;
 }
 
 void QueueUnit::fail(const NpuInstruction& instruction, const std::string& message) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "model/common/tile_clock.h"
 #include "model/npu/instruction_queue.h"
 #include "model/npu/semaphores.h"
 #include "model/trace/tracer.h"
@@ -20,7 +21,7 @@ using FaultSink = std::function<void(const std::string&)>;
 
 class QueueUnit : public sc_core::sc_module {
 public:
-    QueueUnit(sc_core::sc_module_name name, uint32_t tile_id, sc_core::sc_time clock_period, InstructionQueue& queue,
+    QueueUnit(sc_core::sc_module_name name, uint32_t tile_id, const TileClock& clock, InstructionQueue& queue,
               Semaphores& semaphores, FaultSink fault_sink);
 
     const uint64_t* instructions_counter() const { return &instructions_; }
@@ -42,12 +43,12 @@ protected:
     void trace_busy(uint64_t begin_ps, uint64_t end_ps);
     void trace_span(const std::string& name, uint64_t begin_ps, uint64_t end_ps, const std::string& args);
     trace::Tracer* tracer_ = nullptr;
-    sc_core::sc_time cycles(uint64_t count) const { return sc_core::sc_time::from_value(clock_period_.value() * count); }
-    uint64_t to_cycles(sc_core::sc_time t) const { return t.value() / clock_period_.value(); }
+    sc_core::sc_time cycles(uint64_t count) const { return sc_core::sc_time::from_value(clock_.period().value() * count); }
+    uint64_t to_cycles(sc_core::sc_time t) const { return t.value() / clock_.period().value(); }
     uint64_t now_cycles() const { return to_cycles(sc_core::sc_time_stamp()); }
 
     uint32_t tile_id_;
-    sc_core::sc_time clock_period_;
+    const TileClock& clock_;
     uint64_t instructions_ = 0;
     uint64_t busy_cycles_ = 0;
     uint64_t sync_stall_cycles_ = 0;

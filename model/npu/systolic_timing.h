@@ -40,6 +40,12 @@ public:
         return {begin, stream_free_, begin + stream + k + n - 1};
     }
 
+    // The clock's period changed: keep the stamps at the same times, in the new cycles (rounded up).
+    void rescale(uint64_t old_period_ps, uint64_t new_period_ps) {
+        auto convert = [&](uint64_t stamp) { return (stamp * old_period_ps + new_period_ps - 1) / new_period_ps; };
+        weights_ready_ = convert(weights_ready_);
+        stream_free_ = convert(stream_free_);
+    }
     static uint64_t matmul_latency(uint32_t m, uint32_t k, uint32_t n) { return uint64_t(m) + k + n - 1; }
     uint64_t weights_ready() const { return weights_ready_; }
     uint64_t stream_free() const { return stream_free_; }

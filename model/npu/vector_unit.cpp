@@ -5,9 +5,9 @@
 namespace npuemu::npu {
 
 VectorUnit::VectorUnit(sc_core::sc_module_name name, uint32_t tile_id, const config::VectorUnitConfig& config,
-                       sc_core::sc_time clock_period, InstructionQueue& queue, Semaphores& semaphores,
+                       const TileClock& clock, InstructionQueue& queue, Semaphores& semaphores,
                        FaultSink fault_sink, std::vector<BankedMemory*> memories)
-    : QueueUnit(name, tile_id, clock_period, queue, semaphores, std::move(fault_sink)),
+    : QueueUnit(name, tile_id, clock, queue, semaphores, std::move(fault_sink)),
       config_(config),
       memories_(std::move(memories)) {}
 
@@ -71,7 +71,7 @@ void VectorUnit::execute(const NpuInstruction& instruction, sc_core::sc_time& co
     const sc_core::sc_time now = sc_core::sc_time_stamp();
     auto reserve = [&](BankedMemory* memory, uint32_t addr, const OperandExtent& ext, uint64_t stride) {
         return memory->reserve(addr, uint64_t(ext.rows - 1) * stride + ext.row_bytes, ext.rows * ext.row_bytes, now,
-                               clock_period_);
+                               clock_.period());
     };
     auto a_res = reserve(a_memory, a, a_ext, shape.a_stride);
     sc_core::sc_time begin = a_res.begin;

@@ -15,7 +15,7 @@ namespace npuemu::npu {
 class VectorUnit : public QueueUnit {
 public:
     VectorUnit(sc_core::sc_module_name name, uint32_t tile_id, const config::VectorUnitConfig& config,
-               sc_core::sc_time clock_period, InstructionQueue& queue, Semaphores& semaphores, FaultSink fault_sink,
+               const TileClock& clock, InstructionQueue& queue, Semaphores& semaphores, FaultSink fault_sink,
                std::vector<BankedMemory*> memories);
 
     const uint64_t* elements_counter() const { return &elements_; }

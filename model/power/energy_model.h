@@ -9,11 +9,11 @@
 namespace npuemu::power {
 
 struct EnergyPerEvent {
-    double int8_mac_pj = 0.25;          // 7nm-class INT8 MAC incl. local operand movement
-    double bf16_mac_pj = 0.9;
-    double vector_element_pj = 1.5;     // one FP32 vector op
-    double sram_byte_pj = 0.6;          // scratchpad/accumulator access per byte
-    double dma_byte_pj = 4.0;           // moving a byte over the on-chip network
+    double int8_mac_pj = 0.6;           // 7nm-class INT8 MAC with its operand registers and array wiring
+    double bf16_mac_pj = 1.5;
+    double vector_element_pj = 2.0;     // one FP32 vector op
+    double sram_byte_pj = 1.0;          // scratchpad/accumulator access per byte
+    double dma_byte_pj = 12.0;          // moving a byte from HBM over the on-chip network (~1.5 pJ/bit)
     double core_instruction_pj = 12.0;  // small in-order RV32 core
 };
 

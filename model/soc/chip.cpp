@@ -87,6 +87,18 @@ Chip::Chip(sc_core::sc_module_name name, const config::ChipConfig& config, std::
         router_.attach(htif_->socket, htif->tohost, size, "HTIF tohost/fromhost", Router::Holds::Memory, 1);
     }
     debug_socket_.bind(router_.target_socket);
+    if (config.power.enabled) {
+        std::vector<power::PowerMonitor::TileProbe> probes;
+        for (auto& tile : tiles_) {
+            Tile* t = tile.get();
+            probes.push_back({&t->clock(), [t] {
+                power::Activity a = t->npu().activity();
+                a.core_instructions = t->core().hart().instructions();
+                return a;
+            }});
+        }
+        power_ = std::make_unique<power::PowerMonitor>("power", config.power, std::move(probes));
+    }
 }
 
 bool Chip::debug_transfer(tlm::tlm_command command, uint64_t addr, uint8_t* data, uint64_t length) {
@@ -158,6 +170,7 @@ std::string Chip::describe_waits() {
 void Chip::register_stats(StatsRegistry& stats) {
     for (const auto& tile : tiles_) tile->register_stats(stats);
     stats.add_counter("uart.bytes", uart_.bytes_counter(), "bytes written to the console");
+    if (power_) power_->register_stats(stats);
     // Chip-level NPU figures: achieved against peak.
     std::vector<const uint64_t*> macs;
     for (auto& tile : tiles_) macs.push_back(tile->npu().macs_counter());

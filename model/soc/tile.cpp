@@ -9,13 +9,14 @@ Tile::Tile(sc_core::sc_module_name name, uint32_t tile_id, const config::ChipCon
            npu::TileBarrier& barrier)
     : sc_module(name),
       tile_id_(tile_id),
-      core_("core", tile_id, chip.core, sc_core::sc_time::from_value(chip.clock_period_ps()), timer_clock, lines_,
+      clock_(sc_core::sc_time::from_value(chip.clock_period_ps())),
+      core_("core", tile_id, chip.core, clock_, timer_clock, lines_,
             run_control, boot),
       local_sram_("local_sram", chip.local_sram.size_bytes,
                   sc_core::sc_time::from_value(chip.clock_period_ps() * chip.local_sram.access_latency_cycles)),
       scratchpad_("scratchpad", chip.npu.scratchpad.size_bytes, sc_core::SC_ZERO_TIME),
       accumulator_("accumulator", chip.npu.accumulator.size_bytes, sc_core::SC_ZERO_TIME),
-      npu_("npu", tile_id, chip, scratchpad_.data(), accumulator_.data(), barrier,
+      npu_("npu", tile_id, chip, clock_, scratchpad_.data(), accumulator_.data(), barrier,
            [&run_control, tile_id](const std::string& message) { run_control.fault(tile_id, message); }),
       router_("router") {
     core_.socket.bind(router_.target_socket);

@@ -26,6 +26,7 @@ public:
 
     uint32_t id() const { return tile_id_; }
     core::InterruptLines& interrupt_lines() { return lines_; }
+    TileClock& clock() { return clock_; }
     core::CoreModule& core() { return core_; }
     mem::Ram& local_sram() { return local_sram_; }
     mem::Ram& scratchpad() { return scratchpad_; }
@@ -41,6 +42,7 @@ public:
 
 private:
     uint32_t tile_id_;
+    TileClock clock_;  // before the core and the NPU, which hold references to it
     core::InterruptLines lines_;
     core::CoreModule core_;
     mem::Ram local_sram_;

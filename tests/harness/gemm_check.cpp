@@ -25,7 +25,7 @@ namespace {
 
 struct Options {
     std::string npuemu, image, config = "test", workdir = ".", dtype = "int8";
-    uint32_t m = 64, n = 64, k = 64, seed = 1, array_rows = 16;
+    uint32_t m = 64, n = 64, k = 64, seed = 1, array_rows = 16, repeat = 1;
     double min_utilization = -1, max_utilization = -1, min_dma_bytes_per_cycle_per_tile = -1;
     std::vector<std::string> sets;
 };
@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
         else if (key == "--max-utilization") o.max_utilization = std::stod(value);
         else if (key == "--min-dma-bytes-per-cycle-per-tile") o.min_dma_bytes_per_cycle_per_tile = std::stod(value);
         else if (key == "--set") o.sets.push_back(value);
+        else if (key == "--repeat") o.repeat = std::stoul(value);
         else { std::cerr << "gemm_check: unknown option " << key << "\n"; return 2; }
     }
     if (o.npuemu.empty() || o.image.empty() || (o.dtype != "int8" && o.dtype != "bf16")) {
@@ -105,7 +106,7 @@ int main(int argc, char** argv) {
     fill(a);
     fill(b);
 
-    gemm_job job{GEMM_JOB_MAGIC, o.m, o.n, o.k, bf16 ? 1u : 0u, 0x82000000u, 0, 0};
+    gemm_job job{GEMM_JOB_MAGIC, o.m, o.n, o.k, bf16 ? 1u : 0u, 0x82000000u, 0, 0, o.repeat};
     job.b = align_up(job.a + uint32_t(a.size()));
     job.c = align_up(job.b + uint32_t(b.size()));
     const uint32_t c_bytes = o.m * o.n * 4;

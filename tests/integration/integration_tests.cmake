@@ -337,3 +337,22 @@ foreach(case IN LISTS CONV_CASES)
   endforeach()
 endforeach()
 include(${CMAKE_CURRENT_SOURCE_DIR}/integration/sweep_tests.cmake)
+
+# --- power, thermal, DVFS -----------------------------------------------------------------------------------------
+add_test(NAME "power: a sustained GEMM throttles with air, not with liquid, and delivers fewer TOPS"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_thermal.sh ${CMAKE_CURRENT_BINARY_DIR}/thermal
+          $<TARGET_FILE:gemm_check> ${NPUEMU} ${FW}/gemm.elf)
+set_tests_properties("power: a sustained GEMM throttles with air, not with liquid, and delivers fewer TOPS" PROPERTIES TIMEOUT 600)
+npuemu_run_test("power: a non-monotonic DVFS table" --exit 125
+  --stderr-has "pmu.operating_points[1].frequency_mhz: the DVFS table must be monotonic"
+  -- ${NPUEMU} run -c ${DATA}/dvfs_not_monotonic.yaml ${FW}/hello.elf)
+npuemu_run_test("power: a negative thermal resistance" --exit 125
+  --stderr-has "thermal.lateral_resistance_k_per_w: expected a number from 0"
+  -- ${NPUEMU} run -c test --set power.process=7nm --set thermal.lateral_resistance_k_per_w=-2 ${FW}/hello.elf)
+npuemu_run_test("power: a zero sampling interval" --exit 125 --stderr-has "pmu.sample_interval_ns: must be at least 1 ns"
+  -- ${NPUEMU} run -c test --set power.process=7nm --set pmu.sample_interval_ns=0 ${FW}/hello.elf)
+npuemu_run_test("power: thermal settings without a power section" --exit 125 --stderr-has "thermal: needs a power: section"
+  -- ${NPUEMU} run -c test --set thermal.cooling=air ${FW}/hello.elf)
+add_test(NAME "power: two runs with the power model give identical console and stats"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_deterministic.sh ${CMAKE_CURRENT_BINARY_DIR}/determinism_power
+          ${NPUEMU} -c test --set power.process=4nm --set thermal.time_scale=1000 ${FW}/gemm.elf)

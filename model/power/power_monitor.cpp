@@ -1,0 +1,120 @@
+#include "model/power/power_monitor.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace npuemu::power {
+
+PowerMonitor::PowerMonitor(sc_core::sc_module_name name, const config::PowerConfig& config,
+                           std::vector<TileProbe> tiles)
+    : sc_module(name),
+      config_(config),
+      tiles_(std::move(tiles)),
+      network_(config.thermal),
+      state_(tiles_.size()),
+      sensors_mC_(tiles_.size(), 0) {
+    if (config_.initial == "steady") {
+        network_.set_steady_state(std::vector<double>(tiles_.size(), config_.initial_power_w));
+    }
+    for (size_t t = 0; t < tiles_.size(); ++t) {
+        state_[t].peak_mC = network_.tile_temperature_mC(t);
+        sensors_mC_[t] = static_cast<uint32_t>(network_.tile_temperature_mC(t));
+    }
+    SC_HAS_PROCESS(PowerMonitor);
+    SC_THREAD(run);
+}
+
+void PowerMonitor::apply_point(size_t tile) {
+    const uint64_t period_ps = 1'000'000ull / config_.operating_points[state_[tile].point].frequency_mhz;
+    tiles_[tile].clock->set_period(sc_core::sc_time::from_value(period_ps));
+}
+
+void PowerMonitor::run() {
+    const sc_core::sc_time interval = sc_core::sc_time::from_value(config_.sample_interval_ns * 1000);
+    for (;;) {
+        wait(interval);
+        sample(static_cast<double>(config_.sample_interval_ns) * 1e-9);
+        // Go on only while something else is going on: otherwise the run is over (or deadlocked), and this thread
+        // must not keep the simulation alive.
+        if (sc_core::sc_time_to_pending_activity() == sc_core::sc_max_time()) return;
+    }
+}
+
+void PowerMonitor::sample(double interval_s) {
+    const double nominal_mv = config_.operating_points.front().voltage_mv;
+    std::vector<double> power_w(tiles_.size());
+    for (size_t t = 0; t < tiles_.size(); ++t) {
+        TileState& s = state_[t];
+        const Activity now = tiles_[t].activity();
+        Activity delta;
+        delta.int8_macs = now.int8_macs - s.last.int8_macs;
+        delta.bf16_macs = now.bf16_macs - s.last.bf16_macs;
+        delta.vector_elements = now.vector_elements - s.last.vector_elements;
+        delta.sram_bytes = now.sram_bytes - s.last.sram_bytes;
+        delta.dma_bytes = now.dma_bytes - s.last.dma_bytes;
+        delta.core_instructions = now.core_instructions - s.last.core_instructions;
+        s.last = now;
+        const double voltage_ratio = config_.operating_points[s.point].voltage_mv / nominal_mv;
+        const double energy = dynamic_energy_j(delta, config_.energy, voltage_ratio) +
+                              leakage_power_w(config_.leakage, network_.tile_temperature_mC(t), voltage_ratio) * interval_s;
+        s.energy_j += energy;
+        power_w[t] = energy / interval_s;
+    }
+    network_.step(interval_s, power_w);
+    elapsed_s_ += interval_s;
+    ++samples_;
+    for (size_t t = 0; t < tiles_.size(); ++t) {
+        TileState& s = state_[t];
+        const double temperature = network_.tile_temperature_mC(t);
+        s.peak_mC = std::max(s.peak_mC, temperature);
+        s.temperature_time_integral += temperature * interval_s;
+        sensors_mC_[t] = static_cast<uint32_t>(std::floor(temperature / config_.sensor_step_mC) * config_.sensor_step_mC);
+        if (s.point > 0) s.throttled_ps += config_.sample_interval_ns * 1000;
+        // The hardware throttle, on the quantised sensor.
+        if (sensors_mC_[t] > config_.tj_max_mC && s.point + 1 < config_.operating_points.size()) {
+            ++s.point;
+            ++s.throttle_steps;
+            apply_point(t);
+        } else if (s.point > 0 && sensors_mC_[t] + config_.hysteresis_mC < config_.tj_max_mC) {
+            --s.point;
+            apply_point(t);
+        }
+    }
+}
+
+void PowerMonitor::register_stats(StatsRegistry& stats) {
+    for (size_t t = 0; t < tiles_.size(); ++t) {
+        const std::string prefix = "tile" + std::to_string(t) + ".power.";
+        const TileState* s = &state_[t];
+        const double* elapsed = &elapsed_s_;
+        stats.add_derived(prefix + "energy_j", [s] { return s->energy_j; }, "energy (dynamic + leakage), joules");
+        stats.add_derived(prefix + "average_w", [s, elapsed] { return *elapsed > 0 ? s->energy_j / *elapsed : 0.0; },
+                          "average power over the sampled time, watts");
+        stats.add_derived(prefix + "peak_temperature_mC", [s] { return s->peak_mC; }, "hottest die temperature");
+        stats.add_derived(prefix + "average_temperature_mC", [s, elapsed] {
+            return *elapsed > 0 ? s->temperature_time_integral / *elapsed : 0.0;
+        }, "time-averaged die temperature");
+        stats.add_counter(prefix + "throttled_ps", &s->throttled_ps, "time below the fastest operating point");
+        stats.add_counter(prefix + "throttle_steps", &s->throttle_steps, "times the throttle stepped down");
+    }
+    const std::vector<TileState>* states = &state_;
+    const double* elapsed = &elapsed_s_;
+    stats.add_derived("power.energy_j", [states] {
+        double sum = 0;
+        for (const auto& s : *states) sum += s.energy_j;
+        return sum;
+    }, "chip energy, joules");
+    stats.add_derived("power.average_w", [states, elapsed] {
+        double sum = 0;
+        for (const auto& s : *states) sum += s.energy_j;
+        return *elapsed > 0 ? sum / *elapsed : 0.0;
+    }, "chip average power over the sampled time, watts");
+    stats.add_derived("power.peak_temperature_mC", [states] {
+        double peak = 0;
+        for (const auto& s : *states) peak = std::max(peak, s.peak_mC);
+        return peak;
+    }, "hottest die temperature of any tile");
+    stats.add_counter("power.samples", &samples_, "power/thermal samples taken");
+}
+
+}  // namespace npuemu::power

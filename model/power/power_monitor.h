@@ -1,0 +1,60 @@
+// Closes the loop between work and heat, per tile, every sample interval: activity counted by the core and the NPU
+// units since the last sample -> energy (x (V / V_nominal)^2) + leakage at the tile's temperature -> power -> the RC
+// thermal network -> quantised sensor readings -> the hardware throttle: above Tj,max a tile drops one DVFS
+// operating point per sample; below Tj,max - hysteresis it climbs back one. A new operating point changes the tile's
+// clock period, so a throttled tile does its work more slowly in simulated time.
+#pragma once
+
+#include <systemc>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "model/common/stats.h"
+#include "model/common/tile_clock.h"
+#include "model/config/chip_config.h"
+#include "model/power/thermal_network.h"
+
+namespace npuemu::power {
+
+class PowerMonitor : public sc_core::sc_module {
+public:
+    // What the monitor needs from one tile: its clock and a reading of its activity counters.
+    struct TileProbe {
+        TileClock* clock;
+        std::function<Activity()> activity;
+    };
+
+    PowerMonitor(sc_core::sc_module_name name, const config::PowerConfig& config, std::vector<TileProbe> tiles);
+
+    void register_stats(StatsRegistry& stats);
+    double tile_temperature_mC(size_t tile) const { return network_.tile_temperature_mC(tile); }
+    uint32_t sensor_mC(size_t tile) const { return sensors_mC_[tile]; }
+    size_t operating_point(size_t tile) const { return state_[tile].point; }
+
+private:
+    struct TileState {
+        Activity last;
+        size_t point = 0;
+        double energy_j = 0;
+        double peak_mC = 0;
+        double temperature_time_integral = 0;  // mC x s, for the average
+        uint64_t throttled_ps = 0;
+        uint64_t throttle_steps = 0;
+    };
+
+    void run();
+    void sample(double interval_s);
+    void apply_point(size_t tile);
+
+    config::PowerConfig config_;
+    std::vector<TileProbe> tiles_;
+    ThermalNetwork network_;
+    std::vector<TileState> state_;
+    std::vector<uint32_t> sensors_mC_;
+    double elapsed_s_ = 0;
+    uint64_t samples_ = 0;
+};
+
+}  // namespace npuemu::power
