@@ -97,6 +97,16 @@ void print_summary(sim::Simulation& simulation, const sim::RunResult& result) {
                      stats.value("npu.macs"), stats.value("npu.achieved_tops"), stats.value("npu.peak_tops"),
                      100 * stats.value("npu.mac_utilization"));
     }
+    if (stats.contains("power.energy_j")) {
+        double throttled_tiles = 0;
+        for (uint32_t t = 0; t < config.tile_count; ++t) {
+            if (stats.value("tile" + std::to_string(t) + ".power.throttled_ps") > 0) ++throttled_tiles;
+        }
+        std::fprintf(out, "  power:        %.2f W average, %.3g J, peak %.1f degC (Tj,max %.1f), %.0f of %u tiles throttled\n",
+                     stats.value("power.average_w"), stats.value("power.energy_j"),
+                     stats.value("power.peak_temperature_mC") / 1000.0, config.power.tj_max_mC / 1000.0,
+                     throttled_tiles, config.tile_count);
+    }
     const double mips = result.wall_seconds > 0 ? static_cast<double>(result.instructions) / result.wall_seconds / 1e6
                                                 : 0.0;
     std::fprintf(out, "  host:         %.3f s wall, %.1f MIPS (all harts)\n", result.wall_seconds, mips);

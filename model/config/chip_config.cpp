@@ -110,8 +110,8 @@ PowerConfig read_power(ConfigNode& top, uint32_t tiles, uint64_t clock_hz) {
         }
         return p;
     }
-    p.enabled = true;
     ConfigNode power = top.child("power");
+    p.enabled = power.get_bool("enabled", true);
     p.process = power.get_choice("process", "7nm", {"7nm", "4nm"});
     apply_process(p.process, p.energy, p.leakage);
     ConfigNode energy = power.child("energy_pj");
