@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "npu_isa_table.h"
+
 namespace npuemu::power {
 
 PowerMonitor::PowerMonitor(sc_core::sc_module_name name, const config::PowerConfig& config,
@@ -69,16 +71,78 @@ void PowerMonitor::sample(double interval_s) {
         s.peak_mC = std::max(s.peak_mC, temperature);
         s.temperature_time_integral += temperature * interval_s;
         sensors_mC_[t] = static_cast<uint32_t>(std::floor(temperature / config_.sensor_step_mC) * config_.sensor_step_mC);
-        if (s.point > 0) s.throttled_ps += config_.sample_interval_ns * 1000;
-        // The hardware throttle, on the quantised sensor.
-        if (sensors_mC_[t] > config_.tj_max_mC && s.point + 1 < config_.operating_points.size()) {
-            ++s.point;
+        s.power_w = power_w[t];
+        if (s.throttle > 0) s.throttled_ps += config_.sample_interval_ns * 1000;
+        // The hardware throttle, on the quantised sensor: it sets a floor under the operating point.
+        if (sensors_mC_[t] > config_.tj_max_mC && s.throttle + 1 < config_.operating_points.size()) {
+            ++s.throttle;
             ++s.throttle_steps;
-            apply_point(t);
-        } else if (s.point > 0 && sensors_mC_[t] + config_.hysteresis_mC < config_.tj_max_mC) {
-            --s.point;
-            apply_point(t);
+        } else if (s.throttle > 0 && sensors_mC_[t] + config_.hysteresis_mC < config_.tj_max_mC) {
+            --s.throttle;
         }
+        update_point(t);
+        update_alarm(t);
+    }
+}
+
+void PowerMonitor::update_point(size_t tile) {
+    TileState& s = state_[tile];
+    const size_t point = std::max(s.requested, s.throttle);
+    if (point == s.point) return;
+    s.point = point;
+    apply_point(tile);
+}
+
+void PowerMonitor::update_alarm(size_t tile) {
+    TileState& s = state_[tile];
+    if (s.alarm_threshold_mC && sensors_mC_[tile] >= s.alarm_threshold_mC) s.alarm = true;
+    if (tiles_[tile].alarm_line) tiles_[tile].alarm_line(s.alarm);
+}
+
+bool PowerMonitor::read_register(size_t tile, uint64_t offset, uint64_t& value) const {
+    namespace regs = npu::isa::pmu;
+    const TileState& s = state_[tile];
+    switch (offset) {
+        case regs::kTEMPERATURE: value = sensors_mC_[tile]; return true;
+        case regs::kPOWER: value = static_cast<uint64_t>(s.power_w * 1000.0 + 0.5); return true;
+        case regs::kPOINT_COUNT: value = config_.operating_points.size(); return true;
+        case regs::kPOINT: value = s.point; return true;
+        case regs::kPOINT_REQUEST: value = s.requested; return true;
+        case regs::kTHROTTLE: value = s.throttle; return true;
+        case regs::kALARM_THRESHOLD: value = s.alarm_threshold_mC; return true;
+        case regs::kALARM_STATUS: value = s.alarm ? 1 : 0; return true;
+        case regs::kERROR: value = s.error ? 1 : 0; return true;
+        case regs::kFREQUENCY_MHZ: value = config_.operating_points[s.point].frequency_mhz; return true;
+        default: return false;
+    }
+}
+
+bool PowerMonitor::write_register(size_t tile, uint64_t offset, uint64_t value) {
+    namespace regs = npu::isa::pmu;
+    TileState& s = state_[tile];
+    switch (offset) {
+        case regs::kPOINT_REQUEST:
+            if (value >= config_.operating_points.size()) {
+                s.error = true;  // a defined register error; the request stays as it was
+                return true;
+            }
+            s.requested = value;
+            ++s.requests;
+            update_point(tile);
+            return true;
+        case regs::kALARM_THRESHOLD:
+            s.alarm_threshold_mC = static_cast<uint32_t>(value);
+            update_alarm(tile);
+            return true;
+        case regs::kALARM_STATUS:
+            if (value & 1) s.alarm = false;
+            update_alarm(tile);
+            return true;
+        case regs::kERROR:
+            if (value & 1) s.error = false;
+            return true;
+        default:
+            return false;  // read-only registers and holes
     }
 }
 
@@ -96,6 +160,7 @@ void PowerMonitor::register_stats(StatsRegistry& stats) {
         }, "time-averaged die temperature");
         stats.add_counter(prefix + "throttled_ps", &s->throttled_ps, "time below the fastest operating point");
         stats.add_counter(prefix + "throttle_steps", &s->throttle_steps, "times the throttle stepped down");
+        stats.add_counter(prefix + "firmware_requests", &s->requests, "operating points firmware requested");
     }
     const std::vector<TileState>* states = &state_;
     const double* elapsed = &elapsed_s_;

@@ -24,6 +24,7 @@ public:
     struct TileProbe {
         TileClock* clock;
         std::function<Activity()> activity;
+        std::function<void(bool)> alarm_line;  // drives the tile core's machine external interrupt
     };
 
     PowerMonitor(sc_core::sc_module_name name, const config::PowerConfig& config, std::vector<TileProbe> tiles);
@@ -32,6 +33,10 @@ public:
     double tile_temperature_mC(size_t tile) const { return network_.tile_temperature_mC(tile); }
     uint32_t sensor_mC(size_t tile) const { return sensors_mC_[tile]; }
     size_t operating_point(size_t tile) const { return state_[tile].point; }
+
+    // The PMU registers' view (register map `pmu` in isa/npu_isa.yaml).
+    bool read_register(size_t tile, uint64_t offset, uint64_t& value) const;
+    bool write_register(size_t tile, uint64_t offset, uint64_t value);
 
 private:
     struct TileState {
@@ -42,7 +47,16 @@ private:
         double temperature_time_integral = 0;  // mC x s, for the average
         uint64_t throttled_ps = 0;
         uint64_t throttle_steps = 0;
+        size_t requested = 0;     // firmware's request
+        size_t throttle = 0;      // the hardware throttle's floor
+        double power_w = 0;
+        uint32_t alarm_threshold_mC = 0;
+        bool alarm = false;
+        bool error = false;
+        uint64_t requests = 0;
     };
+    void update_point(size_t tile);
+    void update_alarm(size_t tile);
 
     void run();
     void sample(double interval_s);

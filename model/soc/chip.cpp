@@ -91,13 +91,26 @@ Chip::Chip(sc_core::sc_module_name name, const config::ChipConfig& config, std::
         std::vector<power::PowerMonitor::TileProbe> probes;
         for (auto& tile : tiles_) {
             Tile* t = tile.get();
-            probes.push_back({&t->clock(), [t] {
-                power::Activity a = t->npu().activity();
-                a.core_instructions = t->core().hart().instructions();
-                return a;
-            }});
+            probes.push_back({&t->clock(),
+                              [t] {
+                                  power::Activity a = t->npu().activity();
+                                  a.core_instructions = t->core().hart().instructions();
+                                  return a;
+                              },
+                              [t](bool level) {
+                                  core::InterruptLines& lines = t->interrupt_lines();
+                                  if (lines.external == level) return;
+                                  lines.external = level;
+                                  lines.notify();
+                              }});
         }
         power_ = std::make_unique<power::PowerMonitor>("power", config.power, std::move(probes));
+        for (auto& tile : tiles_) {
+            pmu_registers_.push_back(std::make_unique<power::PmuRegisters>(
+                ("pmu" + std::to_string(tile->id())).c_str(), *power_, tile->id(), device_latency));
+            tile->router().attach(pmu_registers_.back()->socket, npu::isa::pmu::kBase, 0x1000, "PMU",
+                                  Router::Holds::Registers);
+        }
     }
 }
 

@@ -22,6 +22,7 @@
 #include "model/soc/sim_control.h"
 #include "model/soc/tile.h"
 #include "model/soc/uart.h"
+#include "model/power/pmu_registers.h"
 #include "model/power/power_monitor.h"
 
 namespace npuemu::soc {
@@ -80,6 +81,7 @@ private:
     std::unique_ptr<Clint> clint_;
     std::unique_ptr<Htif> htif_;
     std::unique_ptr<power::PowerMonitor> power_;  // when the config has a power section
+    std::vector<std::unique_ptr<power::PmuRegisters>> pmu_registers_;
     // The chip's own port into its router, for the loader and host tools (debug transport).
     tlm_utils::simple_initiator_socket<Chip> debug_socket_;
 };

@@ -104,11 +104,16 @@ int main(int argc, char** argv) {
     write_file(dir + "job.bin", job_bytes);
     write_file(dir + "input.bin", input);
     write_file(dir + "filters.bin", filters);
+    // Global memory starts zeroed, which would hide an im2col padding tap or an output the kernel never writes: start
+    // both regions from a pattern that is large as INT8 (71) and as BF16 (0x4747 = 50944).
+    write_file(dir + "im2col_junk.bin", std::vector<uint8_t>(size_t(oh) * ow * k * e, 0x47));
+    write_file(dir + "output_junk.bin", std::vector<uint8_t>(size_t(oh) * ow * cout * 4, 0x47));
     std::ostringstream command;
     command << npuemu << " run -q -c " << config << " --load " << dir << "job.bin@" << hex(CONV2D_JOB_ADDRESS)
             << " --load " << dir << "input.bin@" << hex(job.input) << " --load " << dir << "filters.bin@"
-            << hex(job.filters) << " --dump " << hex(job.output) << ":" << oh * ow * cout * 4 << ":" << dir
-            << "out.bin " << image << " > " << dir << "console.txt";
+            << hex(job.filters) << " --load " << dir << "im2col_junk.bin@" << hex(job.im2col) << " --load " << dir
+            << "output_junk.bin@" << hex(job.output) << " --dump " << hex(job.output) << ":" << oh * ow * cout * 4
+            << ":" << dir << "out.bin " << image << " > " << dir << "console.txt";
     if (std::system(command.str().c_str()) != 0) {
         std::cerr << "FAIL: npuemu failed: " << command.str() << "\n";
         return 1;

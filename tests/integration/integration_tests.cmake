@@ -356,3 +356,34 @@ npuemu_run_test("power: thermal settings without a power section" --exit 125 --s
 add_test(NAME "power: two runs with the power model give identical console and stats"
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_deterministic.sh ${CMAKE_CURRENT_BINARY_DIR}/determinism_power
           ${NPUEMU} -c test --set power.process=4nm --set thermal.time_scale=1000 ${FW}/gemm.elf)
+
+# conv2d, more shapes: padding wider than the filter (windows wholly in the padding), fewer output rows than harts
+# (the im2col split by pixels, partial rows), and a larger layer.
+foreach(case "4 4 4 8 1 1 1 2" "3 3 16 16 2 2 1 3" "5 20 6 10 3 3 2 0" "24 24 32 40 3 3 1 1")
+  separate_arguments(p UNIX_COMMAND "${case}")
+  list(GET p 0 H)
+  list(GET p 1 W)
+  list(GET p 2 CIN)
+  list(GET p 3 COUT)
+  list(GET p 4 KH)
+  list(GET p 5 KW)
+  list(GET p 6 S)
+  list(GET p 7 P)
+  foreach(dtype int8 bf16)
+    set(work ${CMAKE_CURRENT_BINARY_DIR}/conv2d_${dtype}_${H}_${W}_${CIN}_${COUT}_${KH}_${KW}_${S}_${P})
+    file(MAKE_DIRECTORY ${work})
+    add_test(NAME "npu: conv2d ${dtype} ${H}x${W}x${CIN}->${COUT} ${KH}x${KW} stride ${S} pad ${P} equals the host reference"
+      COMMAND $<TARGET_FILE:conv2d_check> --npuemu ${NPUEMU} --image ${FW}/conv2d.elf --config test --array-rows 16
+              --dtype ${dtype} --h ${H} --w ${W} --cin ${CIN} --cout ${COUT} --kh ${KH} --kw ${KW} --stride ${S}
+              --pad ${P} --seed ${H} --workdir ${work})
+  endforeach()
+endforeach()
+npuemu_run_test("power: an invalid operating point is a defined register error" --exit 0
+  --stdout-has "invalid request -> error 1, request stays 0; error after clearing 0; valid request -> point 3 at 400 MHz"
+  -- ${NPUEMU} run -c default --set chip.tiles=2 ${FW}/pmu_registers.elf)
+npuemu_run_test("power: the firmware governor steers DVFS from the sensors and the alarm interrupt" --exit 0
+  --stdout-has "thermal_governor: 12 passes" --stdout-lacks " 0 operating-point requests"
+  -- ${NPUEMU} run -c default --set chip.tiles=8 --set thermal.time_scale=100000 --set thermal.initial=steady
+     --set thermal.initial_power_w=3.4 ${FW}/thermal_governor.elf)
+npuemu_run_test("power: burn runs every array flat out" --exit 0 --stdout-has "burn: 400 matmuls"
+  -- ${NPUEMU} run -c default --set chip.tiles=4 ${FW}/burn.elf)
