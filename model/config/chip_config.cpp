@@ -133,11 +133,13 @@ PowerConfig read_power(ConfigNode& top, uint32_t tiles, uint64_t clock_hz) {
     p.cooling = thermal.get_choice("cooling", "air", {"air", "liquid"});
     power::ThermalConfig& t = p.thermal;
     apply_cooling(p.cooling, t);
-    // The tiles are laid out as the squarest grid that holds them.
+    // The tiles are laid out as the squarest full grid: cols the smallest divisor of the tile count that is at
+    // least its square root (32 tiles: 8 x 4; a prime count: one row).
     uint32_t cols = 1;
     while (cols * cols < tiles) ++cols;
+    while (tiles % cols) ++cols;
     t.mesh_cols = cols;
-    t.mesh_rows = (tiles + cols - 1) / cols;
+    t.mesh_rows = tiles / cols;
     t.die_capacitance_j_per_k = positive(thermal, "die_capacitance_j_per_k", t.die_capacitance_j_per_k);
     t.lateral_resistance_k_per_w = positive(thermal, "lateral_resistance_k_per_w", t.lateral_resistance_k_per_w);
     t.die_to_spreader_k_per_w = positive(thermal, "die_to_spreader_k_per_w", t.die_to_spreader_k_per_w);

@@ -85,6 +85,10 @@ std::vector<double> ThermalNetwork::solve(std::vector<double> a, std::vector<dou
 
 void ThermalNetwork::step(double dt_s, const std::vector<double>& tile_power_w) {
     if (!(dt_s > 0)) throw Error("thermal: the time step must be positive");
+    if (tile_power_w.size() != tiles_) {
+        throw Error("thermal: " + std::to_string(tile_power_w.size()) + " tile powers for a network of " +
+                    std::to_string(tiles_) + " tiles");
+    }
     const size_t n = node_count();
     std::vector<double> a = conductance_;
     std::vector<double> rhs(n, 0.0);
@@ -100,6 +104,10 @@ void ThermalNetwork::step(double dt_s, const std::vector<double>& tile_power_w) 
 }
 
 std::vector<double> ThermalNetwork::steady_state(const std::vector<double>& tile_power_w) const {
+    if (tile_power_w.size() != tiles_) {
+        throw Error("thermal: " + std::to_string(tile_power_w.size()) + " tile powers for a network of " +
+                    std::to_string(tiles_) + " tiles");
+    }
     std::vector<double> rhs(node_count(), 0.0);
     for (size_t t = 0; t < tiles_; ++t) rhs[t] = tile_power_w[t];
     std::vector<double> rise = solve(conductance_, std::move(rhs));

@@ -82,6 +82,7 @@ TEST_CASE("thermal: non-positive resistances or capacitances are errors") {
     CHECK_THROWS_AS(ThermalNetwork{d}, npuemu::Error);
     ThermalNetwork ok(ThermalConfig{});
     CHECK_THROWS_AS(ok.step(0.0, {1.0}), npuemu::Error);
+    CHECK_THROWS_WITH_AS(ok.step(1e-6, {1.0, 2.0}), "thermal: 2 tile powers for a network of 1 tiles", npuemu::Error);
 }
 
 TEST_CASE("power: energy from activity scales with V^2; leakage grows with temperature") {
