@@ -72,10 +72,11 @@ void npu_transformer_block(const struct npu_transformer_args *args, uint32_t har
 
 /* 2-D convolution, NHWC: input h x w x cin, filters kh x kw x cin x cout (HWIO, i.e. a (kh*kw*cin) x cout
  * matrix), stride and zero padding, output oh x ow x cout (INT32 for INT8 inputs, FP32 for BF16). Built as im2col
- * (by DMA: 2-D copies for the windows that lie inside the input, per-pixel copies at the borders, padding copied
- * from `zeros`) into `im2col` (oh*ow rows of kh*kw*cin elements, in (ky, kx, ci) order), then npu_gemm. The caller
- * provides `im2col` and `zeros` (npu_conv2d_*_bytes() each; `zeros` must hold zeros). All harts call it; it returns
- * when the output is complete on every hart. */
+ * by DMA into `im2col` (oh*ow rows of kh*kw*cin elements, in (ky, kx, ci) order) — per filter row one 3-D copy for
+ * all windows inside the input, one copy per border column, padding read from `zeros` — then npu_gemm. The caller
+ * provides `im2col` and `zeros` (npu_conv2d_*_bytes() each; `zeros` must hold zeros). Shapes with no output (filter
+ * larger than the padded input, stride 0) give 0 x 0 and do nothing. All harts call it; it returns when the output
+ * is complete on every hart. */
 struct npu_conv2d_args {
     uint32_t input, filters, output, im2col, zeros;
     uint32_t h, w, cin, cout, kh, kw, stride, pad;
