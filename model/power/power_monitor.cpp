@@ -57,8 +57,12 @@ void PowerMonitor::sample(double interval_s) {
         delta.core_instructions = now.core_instructions - s.last.core_instructions;
         s.last = now;
         const double voltage_ratio = config_.operating_points[s.point].voltage_mv / nominal_mv;
-        const double energy = dynamic_energy_j(delta, config_.energy, voltage_ratio) +
-                              leakage_power_w(config_.leakage, network_.tile_temperature_mC(t), voltage_ratio) * interval_s;
+        const double dynamic = dynamic_energy_j(delta, config_.energy, voltage_ratio);
+        const double leakage =
+            leakage_power_w(config_.leakage, network_.tile_temperature_mC(t), voltage_ratio) * interval_s;
+        const double energy = dynamic + leakage;
+        s.dynamic_j += dynamic;
+        s.leakage_j += leakage;
         s.energy_j += energy;
         power_w[t] = energy / interval_s;
     }
@@ -152,6 +156,15 @@ void PowerMonitor::register_stats(StatsRegistry& stats) {
         const TileState* s = &state_[t];
         const double* elapsed = &elapsed_s_;
         stats.add_derived(prefix + "energy_j", [s] { return s->energy_j; }, "energy (dynamic + leakage), joules");
+        stats.add_derived(prefix + "dynamic_energy_j", [s] { return s->dynamic_j; }, "switching energy, joules");
+        stats.add_derived(prefix + "leakage_energy_j", [s] { return s->leakage_j; }, "leakage energy, joules");
+        // The activity the energy was computed from (up to the last sample).
+        stats.add_counter(prefix + "activity.int8_macs", &s->last.int8_macs, "INT8 MACs");
+        stats.add_counter(prefix + "activity.bf16_macs", &s->last.bf16_macs, "BF16 MACs");
+        stats.add_counter(prefix + "activity.vector_elements", &s->last.vector_elements, "vector elements");
+        stats.add_counter(prefix + "activity.sram_bytes", &s->last.sram_bytes, "scratchpad/accumulator bytes");
+        stats.add_counter(prefix + "activity.dma_bytes", &s->last.dma_bytes, "DMA bytes");
+        stats.add_counter(prefix + "activity.core_instructions", &s->last.core_instructions, "core instructions");
         stats.add_derived(prefix + "average_w", [s, elapsed] { return *elapsed > 0 ? s->energy_j / *elapsed : 0.0; },
                           "average power over the sampled time, watts");
         stats.add_derived(prefix + "peak_temperature_mC", [s] { return s->peak_mC; }, "hottest die temperature");

@@ -43,6 +43,8 @@ private:
         Activity last;
         size_t point = 0;
         double energy_j = 0;
+        double dynamic_j = 0;
+        double leakage_j = 0;
         double peak_mC = 0;
         double temperature_time_integral = 0;  // mC x s, for the average
         uint64_t throttled_ps = 0;

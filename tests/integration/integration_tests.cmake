@@ -388,3 +388,6 @@ npuemu_run_test("power: the firmware governor steers DVFS from the sensors and t
      --set thermal.initial=steady --set thermal.initial_power_w=3.4 ${FW}/thermal_governor.elf)
 npuemu_run_test("power: burn runs every array flat out" --exit 0 --stdout-has "burn: 400 matmuls"
   -- ${NPUEMU} run -c default --set chip.tiles=4 ${FW}/burn.elf)
+add_test(NAME "power: energy equals activity x energy per event plus leakage"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_energy.sh ${CMAKE_CURRENT_BINARY_DIR}/energy ${NPUEMU}
+          ${FW}/gemm.elf)
