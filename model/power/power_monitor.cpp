@@ -86,6 +86,24 @@ void PowerMonitor::sample(double interval_s) {
         }
         update_point(t);
         update_alarm(t);
+        if (tracer_) {
+            const uint64_t now = sc_core::sc_time_stamp().value();
+            tracer_->change_real(trace_signals_[t].temperature, now, temperature / 1000.0);
+            tracer_->change_real(trace_signals_[t].power, now, power_w[t]);
+            tracer_->change_real(trace_signals_[t].frequency, now,
+                                 config_.operating_points[s.point].frequency_mhz);
+        }
+    }
+}
+
+void PowerMonitor::attach_tracer(trace::Tracer& tracer) {
+    tracer_ = &tracer;
+    trace_signals_.resize(tiles_.size());
+    for (size_t t = 0; t < tiles_.size(); ++t) {
+        const std::string scope = "chip.tile" + std::to_string(t) + ".power.";
+        trace_signals_[t].temperature = tracer.declare_real(scope + "temperature_C");
+        trace_signals_[t].power = tracer.declare_real(scope + "power_W");
+        trace_signals_[t].frequency = tracer.declare_real(scope + "frequency_MHz");
     }
 }
 

@@ -15,6 +15,7 @@
 #include "model/common/tile_clock.h"
 #include "model/config/chip_config.h"
 #include "model/power/thermal_network.h"
+#include "model/trace/tracer.h"
 
 namespace npuemu::power {
 
@@ -30,6 +31,8 @@ public:
     PowerMonitor(sc_core::sc_module_name name, const config::PowerConfig& config, std::vector<TileProbe> tiles);
 
     void register_stats(StatsRegistry& stats);
+    // chip.tileN.power.{temperature_C, power_W, frequency_MHz}, one value per sample.
+    void attach_tracer(trace::Tracer& tracer);
     double tile_temperature_mC(size_t tile) const { return network_.tile_temperature_mC(tile); }
     uint32_t sensor_mC(size_t tile) const { return sensors_mC_[tile]; }
     size_t operating_point(size_t tile) const { return state_[tile].point; }
@@ -70,6 +73,11 @@ private:
     std::vector<TileState> state_;
     std::vector<uint32_t> sensors_mC_;
     double elapsed_s_ = 0;
+    trace::Tracer* tracer_ = nullptr;
+    struct TraceSignals {
+        uint32_t temperature = trace::kNoSignal, power = trace::kNoSignal, frequency = trace::kNoSignal;
+    };
+    std::vector<TraceSignals> trace_signals_;
     uint64_t samples_ = 0;
 };
 

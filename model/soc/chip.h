@@ -53,6 +53,7 @@ public:
     void register_stats(StatsRegistry& stats);
     void attach_tracer(trace::Tracer& tracer) {
         for (auto& tile : tiles_) tile->attach_tracer(tracer);
+        if (power_) power_->attach_tracer(tracer);
     }
     // What the harts and NPU queues still running wait on (for a deadlock report).
     std::string describe_waits();

@@ -7,6 +7,7 @@
 //   slices equals matrix.matmuls and the number of dma.copy slices equals dma.copies.
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -23,8 +24,15 @@ namespace {
 struct Signal {
     std::string path;
     unsigned width = 0;
+    bool is_real = false;
     std::vector<std::pair<uint64_t, std::string>> changes;  // (time, value as bits without leading zeros)
 };
+
+std::string real_text(const std::string& text) {  // the same double, printed the same way from both formats
+    char out[32];
+    std::snprintf(out, sizeof out, "%.9g", std::strtod(text.c_str(), nullptr));
+    return out;
+}
 
 std::string normalise(std::string bits) {
     const auto first = bits.find_first_not_of('0');
@@ -55,13 +63,17 @@ std::map<std::string, Signal> read_vcd(const std::string& path) {
                 in >> kind >> width >> code >> name >> end;
                 std::string full;
                 for (const auto& s : scopes) full += s + ".";
-                by_code[code] = Signal{full + name, width, {}};
+                by_code[code] = Signal{full + name, width, kind == "real", {}};
             } else if (token == "$enddefinitions") { std::string end; in >> end; definitions = false; }
             continue;
         }
         if (token[0] == '#') { time = std::stoull(token.substr(1)); continue; }
         if (token == "$dumpvars" || token == "$end") continue;
-        if (token[0] == 'b') {
+        if (token[0] == 'r') {
+            std::string code;
+            in >> code;
+            by_code.at(code).changes.push_back({time, real_text(token.substr(1))});
+        } else if (token[0] == 'b') {
             std::string code;
             in >> code;
             by_code.at(code).changes.push_back({time, normalise(token.substr(1))});
@@ -85,13 +97,16 @@ std::map<std::string, Signal> read_fst(const std::string& path) {
         else if (h->htyp == FST_HT_VAR) {
             std::string full;
             for (const auto& s : scopes) full += s + ".";
-            by_handle[h->u.var.handle] = Signal{full + h->u.var.name, h->u.var.length, {}};
+            const bool is_real = h->u.var.typ == FST_VT_VCD_REAL;
+            by_handle[h->u.var.handle] = Signal{full + h->u.var.name, is_real ? 64u : h->u.var.length, is_real, {}};
         }
     }
     fstReaderSetFacProcessMaskAll(reader);
     auto callback = [](void* user, uint64_t time, fstHandle handle, const unsigned char* value) {
         auto& signals = *static_cast<std::map<fstHandle, Signal>*>(user);
-        signals.at(handle).changes.push_back({time, normalise(reinterpret_cast<const char*>(value))});
+        Signal& signal = signals.at(handle);
+        const std::string text = reinterpret_cast<const char*>(value);
+        signal.changes.push_back({time, signal.is_real ? real_text(text) : normalise(text)});
     };
     fstReaderIterBlocks(reader, callback, &by_handle, nullptr);
     fstReaderClose(reader);

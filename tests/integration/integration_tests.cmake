@@ -391,3 +391,7 @@ npuemu_run_test("power: burn runs every array flat out" --exit 0 --stdout-has "b
 add_test(NAME "power: energy equals activity x energy per event plus leakage"
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_energy.sh ${CMAKE_CURRENT_BINARY_DIR}/energy ${NPUEMU}
           ${FW}/gemm.elf)
+add_test(NAME "trace: with the power model, temperature, power and frequency are traced and the formats agree"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_traces.sh ${CMAKE_CURRENT_BINARY_DIR}/traces_power
+          $<TARGET_FILE:trace_check> ${NPUEMU} -c default --set chip.tiles=2 --set thermal.time_scale=100000
+          ${FW}/burn.elf)
