@@ -43,7 +43,7 @@ struct Row {
     Json point;
     Json metrics;
     std::string label;  // workload and settings
-    double peak_tops = 0, achieved_tops = 0, intensity = 0, bandwidth_tbps = 0, area = 0;
+    double peak_tops = 0, achieved_tops = 0, intensity = 0, bandwidth_tbps = 0, area = 0, power_w = 0;
     bool has_roofline = false;
 };
 
@@ -188,6 +188,7 @@ size_t write_report(const std::string& dir, const std::string& out_file, const s
                 const Json counters = Json::parse(in)["counters"];
                 row.peak_tops = counter(counters, "npu.peak_tops");
                 row.achieved_tops = counter(counters, "npu.achieved_tops");
+                row.power_w = counter(counters, "power.average_w");
                 double dma_bytes = 0;
                 for (const auto& [name, value] : counters.items()) {
                     if (name.size() > 10 && name.compare(name.size() - 10, 10, ".dma.bytes") == 0 && value.is_number()) {
@@ -258,17 +259,19 @@ size_t write_report(const std::string& dir, const std::string& out_file, const s
                                         "2 x npu.macs / sum of tile*.dma.bytes.");
     }
 
-    // Pareto front: throughput against the area proxy (MAC units = tiles x rows x cols).
-    {
-        Chart chart("Throughput vs area proxy (Pareto front)", "area proxy: tiles x rows x cols (MAC units)",
-                    "achieved TOPS", true, false);
+    // Pareto fronts: throughput against a cost — average power when the runs simulated it, and the area proxy
+    // (MAC units = tiles x rows x cols).
+    auto pareto = [&](const std::string& title, const std::string& x_label, const std::string& cost_name,
+                      double Row::*cost, const std::string& caption) {
+        Chart chart(title, x_label, "achieved TOPS", true, false);
         std::map<std::string, Series> by_workload;
         size_t c = 0;
         for (const auto& row : rows) {
             const std::string w = row.point["workload"].get<std::string>();
             if (!by_workload.count(w)) by_workload[w] = Series{w, {}, {}, kColors[c++ % 10], false};
-            by_workload[w].xy.emplace_back(row.area, row.achieved_tops);
-            by_workload[w].tips.push_back(row.label + ": " + num(row.achieved_tops) + " TOPS, area " + num(row.area));
+            by_workload[w].xy.emplace_back(row.*cost, row.achieved_tops);
+            by_workload[w].tips.push_back(row.label + ": " + num(row.achieved_tops) + " TOPS, " + cost_name + " " +
+                                          num(row.*cost));
         }
         for (auto& [w, series] : by_workload) {
             std::vector<std::pair<double, double>> sorted = series.xy;
@@ -287,10 +290,22 @@ size_t write_report(const std::string& dir, const std::string& out_file, const s
             chart.add(series);
             chart.add(front);
         }
-        figure(chart, "Pareto front of throughput against cost. The model has no power yet, so cost here is a "
-                      "chip-area proxy: the number of MAC units (tiles x rows x cols). Lines: the front per workload "
-                      "(no point above-left of it).");
+        figure(chart, caption);
+    };
+    const bool have_power = !rows.empty() && std::all_of(rows.begin(), rows.end(), [](const Row& r) {
+        return r.power_w > 0;
+    });
+    if (have_power) {
+        pareto("Throughput vs power (Pareto front)", "average power (W)", "power", &Row::power_w,
+               "Pareto front of throughput against average power (power.average_w). Lines: the front per workload "
+               "(no point above-left of it).");
     }
+    pareto("Throughput vs area proxy (Pareto front)", "area proxy: tiles x rows x cols (MAC units)", "area",
+           &Row::area,
+           std::string(have_power ? "" : "These runs did not simulate power (no power section in their config), so "
+                                         "the only cost here is ") +
+               "a chip-area proxy: the number of MAC units (tiles x rows x cols). Lines: the front per workload "
+               "(no point above-left of it).");
 
     // One chart per swept parameter: the metric against the parameter's values.
     for (const auto& key_json : manifest["parameters"]) {
