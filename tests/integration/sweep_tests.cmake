@@ -48,3 +48,8 @@ add_test(NAME "sweep: the report loads in headless chromium, draws every point o
           ${PROJECT_SOURCE_DIR}/configs/sweeps/cooling_process.yaml)
 set_tests_properties("sweep: the report loads in headless chromium, draws every point of every chart and renders to PNG"
   PROPERTIES TIMEOUT 300)
+add_test(NAME "sweep: a real single-node Slurm cluster runs the sbatch array and the merged results equal a local run"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_sweep_slurm.sh ${SWEEP_WORK}/slurm ${NPUEMU}
+          ${CMAKE_CURRENT_SOURCE_DIR}/data/sweep_slurm.yaml)
+set_tests_properties("sweep: a real single-node Slurm cluster runs the sbatch array and the merged results equal a local run"
+  PROPERTIES TIMEOUT 400 RUN_SERIAL TRUE)
