@@ -18,29 +18,15 @@
 #include <vector>
 
 #include "firmware/conv2d/conv2d_job.h"
+#include "tests/harness/harness_util.h"
 
 namespace {
 
-float bf16_to_float(uint16_t bits) {
-    const uint32_t word = uint32_t(bits) << 16;
-    float value;
-    std::memcpy(&value, &word, 4);
-    return value;
-}
+using harness::align_64k;
+using harness::bf16_to_float;
+using harness::hex;
+using harness::write_file;
 
-void write_file(const std::string& path, const std::vector<uint8_t>& data) {
-    std::ofstream out(path, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
-    if (!out) throw std::runtime_error("cannot write " + path);
-}
-
-std::string hex(uint32_t value) {
-    char text[16];
-    std::snprintf(text, sizeof text, "0x%08x", value);
-    return text;
-}
-
-uint32_t align_up(uint32_t value) { return (value + 0xFFFFu) & ~0xFFFFu; }
 
 }  // namespace
 
@@ -92,10 +78,10 @@ int main(int argc, char** argv) {
     conv2d_job job{};
     job.magic = CONV2D_JOB_MAGIC;
     job.input = 0x82000000u;
-    job.filters = align_up(job.input + uint32_t(input.size()));
-    job.output = align_up(job.filters + uint32_t(filters.size()));
-    job.im2col = align_up(job.output + oh * ow * cout * 4);
-    job.zeros = align_up(job.im2col + oh * ow * k * e);
+    job.filters = align_64k(job.input + uint32_t(input.size()));
+    job.output = align_64k(job.filters + uint32_t(filters.size()));
+    job.im2col = align_64k(job.output + oh * ow * cout * 4);
+    job.zeros = align_64k(job.im2col + oh * ow * k * e);
     job.h = h; job.w = w; job.cin = cin; job.cout = cout; job.kh = kh; job.kw = kw; job.stride = stride; job.pad = pad;
     job.dtype = bf16 ? 1 : 0;
     const std::string dir = workdir + "/";

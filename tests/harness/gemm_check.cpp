@@ -20,8 +20,15 @@
 #include <nlohmann/json.hpp>
 
 #include "firmware/gemm/gemm_job.h"
+#include "tests/harness/harness_util.h"
 
 namespace {
+
+using harness::align_64k;
+using harness::bf16_to_float;
+using harness::hex;
+using harness::read_file;
+using harness::write_file;
 
 struct Options {
     std::string npuemu, image, config = "test", workdir = ".", dtype = "int8";
@@ -30,32 +37,6 @@ struct Options {
     std::vector<std::string> sets;
 };
 
-float bf16_to_float(uint16_t bits) {
-    uint32_t word = uint32_t(bits) << 16;
-    float value;
-    std::memcpy(&value, &word, 4);
-    return value;
-}
-
-void write_file(const std::string& path, const void* data, size_t bytes) {
-    std::ofstream out(path, std::ios::binary);
-    out.write(static_cast<const char*>(data), static_cast<std::streamsize>(bytes));
-    if (!out) throw std::runtime_error("cannot write " + path);
-}
-
-std::vector<uint8_t> read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read " + path);
-    return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-std::string hex(uint32_t value) {
-    char text[16];
-    std::snprintf(text, sizeof text, "0x%08x", value);
-    return text;
-}
-
-uint32_t align_up(uint32_t value) { return (value + 0xFFFFu) & ~0xFFFFu; }
 
 }  // namespace
 
@@ -107,8 +88,8 @@ int main(int argc, char** argv) {
     fill(b);
 
     gemm_job job{GEMM_JOB_MAGIC, o.m, o.n, o.k, bf16 ? 1u : 0u, 0x82000000u, 0, 0, o.repeat};
-    job.b = align_up(job.a + uint32_t(a.size()));
-    job.c = align_up(job.b + uint32_t(b.size()));
+    job.b = align_64k(job.a + uint32_t(a.size()));
+    job.c = align_64k(job.b + uint32_t(b.size()));
     const uint32_t c_bytes = o.m * o.n * 4;
     const std::string dir = o.workdir + "/";
     write_file(dir + "job.bin", &job, sizeof job);

@@ -20,23 +20,15 @@
 #include <vector>
 
 #include "firmware/transformer_block/transformer_job.h"
+#include "tests/harness/harness_util.h"
 
 namespace {
 
 using Bf16 = uint16_t;
-
-float to_float(Bf16 bits) {
-    const uint32_t word = uint32_t(bits) << 16;
-    float value;
-    std::memcpy(&value, &word, 4);
-    return value;
-}
-
-Bf16 to_bf16(float value) {  // round to nearest even (no NaNs arise here)
-    uint32_t word;
-    std::memcpy(&word, &value, 4);
-    return static_cast<Bf16>((word + 0x7FFFu + ((word >> 16) & 1u)) >> 16);
-}
+using harness::hex;
+using harness::write_file;
+constexpr auto to_float = harness::bf16_to_float;
+constexpr auto to_bf16 = harness::float_to_bf16;
 
 // C (m x n, FP32) = A (m x k, BF16) x B (k x n, or its transpose n x k), chunked as the array does.
 std::vector<float> gemm(const Bf16* a, size_t lda, const Bf16* b, size_t ldb, bool b_transposed, uint32_t m,
@@ -89,19 +81,6 @@ void layernorm_row(float* x, uint32_t cols, const float* gamma, const float* bet
     for (uint32_t c = 0; c < cols; ++c) x[c] = x[c] * rstd;
     for (uint32_t c = 0; c < cols; ++c) x[c] = x[c] * gamma[c];
     for (uint32_t c = 0; c < cols; ++c) x[c] = x[c] + beta[c];
-}
-
-template <typename T>
-void write_file(const std::string& path, const std::vector<T>& data) {
-    std::ofstream out(path, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size() * sizeof(T)));
-    if (!out) throw std::runtime_error("cannot write " + path);
-}
-
-std::string hex(uint32_t value) {
-    char text[16];
-    std::snprintf(text, sizeof text, "0x%08x", value);
-    return text;
 }
 
 }  // namespace
