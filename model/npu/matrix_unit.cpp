@@ -87,7 +87,7 @@ void MatrixUnit::load_weights(const NpuInstruction& instruction) {
     }
     // The weight path loads in the background, after the previous load; the scratchpad banks may hold it back.
     const uint64_t now = now_cycles();
-    const sc_core::sc_time earliest = cycles(std::max(now, timing_.weights_ready()));
+    const sc_core::sc_time earliest = cycles(std::max(now, timing_.load_earliest()));
     const uint64_t span = uint64_t(stored_rows - 1) * args.stride + stored_row_bytes;
     const auto banks = scratchpad_.reserve(args.weights, span, uint64_t(args.k) * args.n * elem, earliest, clock_.period());
     const auto load = timing_.load_weights(to_cycles(banks.begin), std::max<uint32_t>(args.k, banks.busy_cycles));
@@ -136,7 +136,7 @@ void MatrixUnit::matmul(const NpuInstruction& instruction, sc_core::sc_time& com
         active_ = shadow_;
         shadow_pending_ = false;
     }
-    const uint64_t earliest = std::max({now_cycles(), timing_.stream_free(), timing_.weights_ready()});
+    const uint64_t earliest = std::max(now_cycles(), timing_.matmul_earliest(active_.k));
     // Activations stream out of the scratchpad during the stream; results go into the accumulator as they drain.
     const auto act_banks = scratchpad_.reserve(args.act, uint64_t(args.m - 1) * act_stride + act_row_bytes,
                                                args.m * act_row_bytes, cycles(earliest), clock_.period());
