@@ -1,0 +1,105 @@
+// An HBM memory system's description after loading: geometry, JEDEC timing in HBM clock cycles, the controller's
+// policies and the address mapping. Presets (configs/memory/hbm2e.yaml, hbm3.yaml) fill it; a chip config may
+// override any key. Times inside the model are picoseconds; timing parameters are clock cycles (tCK), as in the
+// JEDEC tables.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace npuemu::mem {
+
+struct HbmGeometry {
+    uint32_t stacks = 1;
+    uint32_t channels_per_stack = 8;
+    uint32_t pseudo_channels_per_channel = 2;
+    uint32_t bank_groups = 4;        // per pseudo channel
+    uint32_t banks_per_group = 4;
+    uint32_t rows = 16384;           // per bank
+    uint32_t row_bytes = 1024;       // page size of one pseudo channel
+    uint32_t bus_width_bits = 64;    // data pins of one pseudo channel
+    uint32_t burst_length = 4;       // data beats per column command
+
+    uint32_t access_bytes() const { return bus_width_bits / 8 * burst_length; }  // bytes per column command
+    uint32_t columns() const { return row_bytes / access_bytes(); }             // column commands per row
+    uint32_t banks() const { return bank_groups * banks_per_group; }
+    uint32_t pseudo_channels() const { return stacks * channels_per_stack * pseudo_channels_per_channel; }
+    uint64_t capacity_bytes() const { return uint64_t(pseudo_channels()) * banks() * rows * row_bytes; }
+};
+
+// JEDEC timing parameters, in HBM clock cycles (tCK).
+struct HbmTiming {
+    uint32_t tRCD_cycles = 14;   // ACT to RD/WR, same bank
+    uint32_t tRP_cycles = 14;    // PRE to ACT, same bank
+    uint32_t tRAS_cycles = 34;   // ACT to PRE, same bank
+    uint32_t tRC_cycles = 48;    // ACT to ACT, same bank
+    uint32_t tCL_cycles = 14;    // RD to first data beat (read latency, RL)
+    uint32_t tWL_cycles = 4;     // WR to first data beat (write latency)
+    uint32_t tCCD_S_cycles = 2;  // column to column, different bank groups
+    uint32_t tCCD_L_cycles = 4;  // column to column, same bank group
+    uint32_t tRRD_S_cycles = 4;  // ACT to ACT, different bank groups
+    uint32_t tRRD_L_cycles = 6;  // ACT to ACT, same bank group
+    uint32_t tFAW_cycles = 16;   // window holding at most four ACTs
+    uint32_t tWR_cycles = 16;    // end of write data to PRE, same bank
+    uint32_t tWTR_S_cycles = 4;  // end of write data to RD, different bank groups
+    uint32_t tWTR_L_cycles = 8;  // end of write data to RD, same bank group
+    uint32_t tRTP_cycles = 4;    // RD to PRE, same bank
+    uint32_t tRTW_cycles = 18;   // RD to WR (bus turnaround)
+    uint32_t tRFC_cycles = 560;  // all-bank refresh: every bank busy this long
+    uint32_t tRFCpb_cycles = 256;  // per-bank refresh: one bank busy this long
+    uint32_t tREFI_cycles = 6240;  // average interval between refreshes (of all banks, or of each bank once)
+};
+
+enum class PagePolicy { Open, Closed };     // closed: auto-precharge when no queued request hits the open row
+enum class RefreshMode { AllBank, PerBank };
+
+struct HbmControllerConfig {
+    PagePolicy page_policy = PagePolicy::Open;
+    RefreshMode refresh = RefreshMode::PerBank;
+    uint32_t queue_depth = 32;               // requests the scheduler sees, per read and per write queue
+    uint32_t write_high_watermark = 24;      // start draining writes at this many queued writes
+    uint32_t write_low_watermark = 8;        // stop draining at this many
+    uint32_t frontend_latency_cycles = 8;    // port to scheduler (the controller's pipeline)
+};
+
+// What the address bits select, as lists of bit positions of the offset into global memory (LSB first in each
+// list: the first listed bit is the field's bit 0). Bits below log2(access_bytes) select the byte inside one access
+// and are not listed.
+enum class HbmField : unsigned { Stack, Channel, PseudoChannel, BankGroup, Bank, Row, Column, Count };
+struct HbmAddressMapping {
+    std::array<std::vector<uint8_t>, static_cast<size_t>(HbmField::Count)> bits;
+    std::vector<uint8_t>& of(HbmField field) { return bits[static_cast<size_t>(field)]; }
+    const std::vector<uint8_t>& of(HbmField field) const { return bits[static_cast<size_t>(field)]; }
+};
+
+struct HbmConfig {
+    std::string preset;              // "hbm2e", "hbm3" or a file's name, for reports
+    uint32_t clock_mhz = 1600;       // command clock (CK)
+    uint32_t data_rate_mtps = 3200;  // per data pin: 2 x clock for DDR (HBM2e), 4 x for HBM3
+    HbmGeometry geometry;
+    HbmTiming timing;
+    HbmControllerConfig controller;
+    HbmAddressMapping mapping;
+
+    uint64_t clock_period_ps() const { return 1'000'000ull / clock_mhz; }
+    uint32_t beats_per_clock() const { return data_rate_mtps / clock_mhz; }
+    // Data bus cycles one column command occupies.
+    uint32_t burst_cycles() const { return geometry.burst_length / beats_per_clock(); }
+    double peak_bytes_per_second() const {
+        return double(geometry.pseudo_channels()) * geometry.bus_width_bits / 8.0 * data_rate_mtps * 1e6;
+    }
+};
+
+// A problem with an HbmConfig: the key (as in the YAML, e.g. "timing.tRAS_cycles" or "address_mapping.bank") and
+// what is wrong, for the loader to report with the file and line the key came from.
+struct HbmConfigProblem {
+    std::string key;
+    std::string message;
+};
+// Every inconsistency: impossible timing (tRAS > tRC, ...), a geometry that is not a power of two where the mapping
+// needs one, a mapping whose bits overlap, leave gaps or do not match the geometry. Empty when the config is usable.
+std::vector<HbmConfigProblem> check_hbm_config(const HbmConfig& config);
+
+}  // namespace npuemu::mem

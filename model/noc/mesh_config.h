@@ -1,0 +1,20 @@
+// The mesh's description after loading (the `mesh:` section of a chip config).
+#pragma once
+
+#include <cstdint>
+
+namespace npuemu::noc {
+
+enum class DimensionOrder { XY, YX };  // XY: along the row (x) first, then the column
+
+struct MeshConfig {
+    uint32_t cols = 2;                             // routers per row; tile t sits at x = t % cols, y = t / cols
+    uint32_t rows = 2;
+    uint32_t link_bandwidth_bytes_per_cycle = 64;  // every link, each direction (router links, tile and port links)
+    uint32_t router_latency_cycles = 2;            // a packet's head through one router and onto its next link
+    uint32_t header_bytes = 16;                    // carried by every packet on every link
+    DimensionOrder order = DimensionOrder::XY;
+    uint64_t clock_period_ps = 1000;               // the mesh's own clock: the chip clock, not scaled by DVFS
+};
+
+}  // namespace npuemu::noc
