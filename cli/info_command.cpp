@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 
 #include "cli/commands.h"
@@ -25,9 +26,8 @@ int info_command(const InfoArguments& args) {
     std::printf("  local SRAM:         %llu KiB per tile, %llu KiB in all\n",
                 static_cast<unsigned long long>(chip.local_sram.size_bytes / 1024),
                 static_cast<unsigned long long>(chip.local_sram.size_bytes / 1024 * chip.tile_count));
-    std::printf("  global memory:      %llu MiB, +%u cycles per core access\n",
-                static_cast<unsigned long long>(chip.global_memory.size_bytes >> 20),
-                chip.global_memory.access_latency_cycles);
+    std::printf("  global memory:      %llu MiB window onto the HBM\n",
+                static_cast<unsigned long long>(chip.global_memory.size_bytes >> 20));
     std::printf("  timer (mtime):      %.3f MHz\n", chip.timer.frequency_hz / 1e6);
     std::printf("  peak core issue:    %.2f GIPS (all harts at 1 IPC)\n", chip.tile_count * clock_hz / 1e9);
     const auto& npu = chip.npu;
@@ -46,12 +46,38 @@ int info_command(const InfoArguments& args) {
                 npu.accumulator.port_width_bytes);
     std::printf("  DMA:                %u B/cycle, %u cycles latency, %u-byte bursts\n", npu.dma.bandwidth_bytes_per_cycle,
                 npu.dma.latency_cycles, npu.dma.burst_bytes);
+    const auto& hbm = chip.hbm;
+    const auto& g = hbm.geometry;
+    std::printf("HBM (preset %s):\n", hbm.preset.c_str());
+    std::printf("  stacks:             %u x %u channels x %u pseudo channels (%u in all), %u-bit each\n", g.stacks,
+                g.channels_per_stack, g.pseudo_channels_per_channel, g.pseudo_channels(), g.bus_width_bits);
+    std::printf("  data rate:          %u MT/s per pin, clock %u MHz, BL%u (%u B per column command)\n",
+                hbm.data_rate_mtps, hbm.clock_mhz, g.burst_length, g.access_bytes());
+    std::printf("  banks:              %u bank groups x %u banks, %u rows of %u B per pseudo channel\n",
+                g.bank_groups, g.banks_per_group, g.rows, g.row_bytes);
+    std::printf("  capacity:           %.1f GiB\n", static_cast<double>(g.capacity_bytes()) / (1ull << 30));
+    std::printf("  peak bandwidth:     %.1f GB/s\n", hbm.peak_bytes_per_second() / 1e9);
+    std::printf("  controller:         %s page, %s refresh, %u-entry queues, tRCD %u tCL %u tRP %u cycles\n",
+                hbm.controller.page_policy == mem::PagePolicy::Open ? "open" : "closed",
+                hbm.controller.refresh == mem::RefreshMode::PerBank ? "per-bank" : "all-bank",
+                hbm.controller.queue_depth, hbm.timing.tRCD_cycles, hbm.timing.tCL_cycles, hbm.timing.tRP_cycles);
+    const auto& mesh = chip.mesh;
+    const double link_bytes_per_s = double(mesh.link_bandwidth_bytes_per_cycle) * clock_hz;
+    std::printf("mesh:\n");
+    std::printf("  routers:            %u x %u, %s routing, %u cycles per router, %u-byte headers\n", mesh.cols,
+                mesh.rows, mesh.order == noc::DimensionOrder::XY ? "XY" : "YX", mesh.router_latency_cycles,
+                mesh.header_bytes);
+    std::printf("  links:              %u B/cycle = %.1f GB/s each way; bisection %.1f GB/s each way\n",
+                mesh.link_bandwidth_bytes_per_cycle, link_bytes_per_s / 1e9,
+                link_bytes_per_s * std::min(mesh.cols, mesh.rows) / 1e9);
     std::printf("chip:\n");
     std::printf("  peak compute:       %.1f TOPS INT8, %.1f TFLOPS BF16 (2 ops per MAC)\n", peak_ops / 1e12,
                 peak_ops / 1e12);
-    std::printf("  memory bandwidth:   %.1f GB/s (all tiles' DMA)\n", dma_bytes_per_s / 1e9);
+    const double memory_bytes_per_s = std::min(dma_bytes_per_s, hbm.peak_bytes_per_second());
+    std::printf("  memory bandwidth:   %.1f GB/s (all tiles' DMA %.1f, HBM peak %.1f: the smaller)\n",
+                memory_bytes_per_s / 1e9, dma_bytes_per_s / 1e9, hbm.peak_bytes_per_second() / 1e9);
     std::printf("  roofline ridge:     %.1f ops/byte (below: memory-bound; above: compute-bound)\n",
-                peak_ops / dma_bytes_per_s);
+                peak_ops / memory_bytes_per_s);
     std::printf("memory map:\n");
     std::printf("  0x%08x  CLINT\n  0x%08x  tile-local SRAM (own tile)\n  0x%08x  UART\n  0x%08x  sim control\n"
                 "  0x%08x  chip info\n  0x%08x  tile SRAMs (tile t at +t*0x%x)\n  0x%08x  global memory\n",

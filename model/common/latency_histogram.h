@@ -30,6 +30,7 @@ public:
     }
 
     uint64_t count() const { return count_; }
+    const uint64_t* count_counter() const { return &count_; }
     uint64_t sum() const { return sum_; }
     uint64_t min() const { return count_ ? min_ : 0; }
     uint64_t max() const { return max_; }

@@ -7,6 +7,8 @@
 #include <map>
 #include <string>
 
+#include "model/common/latency_histogram.h"
+
 namespace npuemu {
 
 class StatsRegistry {
@@ -21,6 +23,12 @@ public:
         std::function<double()> derived;
         std::string description;
     };
+    // Registers a latency histogram recorded in picoseconds: summary figures (count, mean, p50, p90, p99, max, in
+    // ns) join the counters as name.count, name.mean_ns, ...; the buckets are kept for the stats file.
+    void add_latency_histogram(const std::string& name, const LatencyHistogram* histogram,
+                               const std::string& description);
+    const std::map<std::string, const LatencyHistogram*>& histograms() const { return histograms_; }
+
     // Ordered by name, so every dump is in the same order.
     const std::map<std::string, Entry>& entries() const { return entries_; }
 
@@ -31,6 +39,7 @@ public:
 private:
     void check_new_name(const std::string& name) const;
     std::map<std::string, Entry> entries_;
+    std::map<std::string, const LatencyHistogram*> histograms_;
 };
 
 }  // namespace npuemu

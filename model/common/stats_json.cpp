@@ -21,6 +21,22 @@ nlohmann::ordered_json stats_to_json(const StatsRegistry& stats) {
     return counters;
 }
 
+nlohmann::ordered_json histograms_to_json(const StatsRegistry& stats) {
+    nlohmann::ordered_json all = nlohmann::ordered_json::object();
+    for (const auto& [name, histogram] : stats.histograms()) {
+        nlohmann::ordered_json buckets = nlohmann::ordered_json::array();
+        for (unsigned i = 0; i < LatencyHistogram::kBuckets; ++i) {
+            const uint64_t count = histogram->bucket_count(i);
+            if (count == 0) continue;
+            // Recorded in ps, written in ns.
+            buckets.push_back({LatencyHistogram::bucket_low(i) / 1000.0, LatencyHistogram::bucket_high(i) / 1000.0,
+                               count});
+        }
+        all[name] = {{"unit", "ns"}, {"buckets", buckets}};
+    }
+    return all;
+}
+
 void write_json_file(const std::string& path, const nlohmann::ordered_json& document) {
     const std::string temporary = path + ".tmp";
     {

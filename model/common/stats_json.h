@@ -15,6 +15,9 @@ constexpr int kStatsSchemaVersion = 1;
 
 // counters: {"tile0.core.instructions": 123, ...}; whole-number values are written as integers.
 nlohmann::ordered_json stats_to_json(const StatsRegistry& stats);
+// histograms: {"hbm.read_latency": {"unit": "ns", "buckets": [[low, high, count], ...]}} with the non-empty
+// buckets (high exclusive).
+nlohmann::ordered_json histograms_to_json(const StatsRegistry& stats);
 // Writes atomically (a temporary file, then rename): a reader never sees half a file.
 void write_json_file(const std::string& path, const nlohmann::ordered_json& document);
 

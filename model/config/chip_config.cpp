@@ -2,6 +2,7 @@
 
 #include "model/common/error.h"
 #include "model/config/config_node.h"
+#include "model/config/memory_config.h"
 #include "sdk/include/npuemu/memory_map.h"
 
 namespace npuemu::config {
@@ -69,6 +70,8 @@ NpuConfig read_npu(ConfigNode node) {
         static_cast<uint32_t>(dma.get_uint("bandwidth_bytes_per_cycle", npu.dma.bandwidth_bytes_per_cycle, 1, 65536));
     npu.dma.latency_cycles = static_cast<uint32_t>(dma.get_uint("latency_cycles", npu.dma.latency_cycles, 0, 100000));
     npu.dma.burst_bytes = static_cast<uint32_t>(dma.get_uint("burst_bytes", npu.dma.burst_bytes, 4, 65536));
+    npu.dma.max_outstanding_bursts =
+        static_cast<uint32_t>(dma.get_uint("max_outstanding_bursts", npu.dma.max_outstanding_bursts, 1, 65536));
     dma.finish();
     npu.scratchpad = read_banked_memory(node.child("scratchpad"), 256, NPUEMU_TILE_SCRATCHPAD_MAX_BYTES);
     npu.accumulator = read_banked_memory(node.child("accumulator"), 64, NPUEMU_TILE_ACCUMULATOR_MAX_BYTES);
@@ -102,7 +105,7 @@ double positive(ConfigNode& node, const char* key, double fallback) {
     return value;
 }
 
-PowerConfig read_power(ConfigNode& top, uint32_t tiles, uint64_t clock_hz) {
+PowerConfig read_power(ConfigNode& top, const noc::MeshConfig& grid, uint64_t clock_hz) {
     PowerConfig p;
     if (!top.has("power")) {
         for (const char* key : {"thermal", "pmu"}) {
@@ -133,13 +136,9 @@ PowerConfig read_power(ConfigNode& top, uint32_t tiles, uint64_t clock_hz) {
     p.cooling = thermal.get_choice("cooling", "air", {"air", "liquid"});
     power::ThermalConfig& t = p.thermal;
     apply_cooling(p.cooling, t);
-    // The tiles are laid out as the squarest full grid: cols the smallest divisor of the tile count that is at
-    // least its square root (32 tiles: 8 x 4; a prime count: one row).
-    uint32_t cols = 1;
-    while (cols * cols < tiles) ++cols;
-    while (tiles % cols) ++cols;
-    t.mesh_cols = cols;
-    t.mesh_rows = tiles / cols;
+    // The die nodes sit where the tiles sit on the mesh.
+    t.mesh_cols = grid.cols;
+    t.mesh_rows = grid.rows;
     t.die_capacitance_j_per_k = positive(thermal, "die_capacitance_j_per_k", t.die_capacitance_j_per_k);
     t.lateral_resistance_k_per_w = positive(thermal, "lateral_resistance_k_per_w", t.lateral_resistance_k_per_w);
     t.die_to_spreader_k_per_w = positive(thermal, "die_to_spreader_k_per_w", t.die_to_spreader_k_per_w);
@@ -213,11 +212,24 @@ ChipConfig load_chip_config(const std::string& file, const std::vector<std::stri
 
     chip.local_sram = read_memory(top.child("local_sram"), 256, NPUEMU_TILE_CORE_SRAM_MAX_BYTES, 0);
     chip.npu = read_npu(top.child("npu"));
-    chip.global_memory = read_memory(top.child("global_memory"), 64 * 1024, NPUEMU_GLOBAL_MEM_MAX_BYTES, 10);
+    ConfigNode global_node = top.child("global_memory");
+    chip.global_memory.size_bytes =
+        global_node.get_uint("size_kib", 64 * 1024, 4, NPUEMU_GLOBAL_MEM_MAX_BYTES / 1024) * 1024;
     if (chip.global_memory.size_bytes < NPUEMU_FIRMWARE_IMAGE_BYTES) {
-        top.child("global_memory").fail("size_kib", "must be at least " +
-                                                        std::to_string(NPUEMU_FIRMWARE_IMAGE_BYTES / 1024) +
-                                                        " KiB: the SDK links firmware images into that much");
+        global_node.fail("size_kib", "must be at least " + std::to_string(NPUEMU_FIRMWARE_IMAGE_BYTES / 1024) +
+                                         " KiB: the SDK links firmware images into that much");
+    }
+    if (global_node.has("access_latency_cycles")) {
+        global_node.fail("access_latency_cycles", "is no longer a setting: global memory is HBM behind the mesh, "
+                                                  "and its latency comes from their models (hbm:, mesh:)");
+    }
+    global_node.finish();
+    chip.mesh = read_mesh(top.child("mesh"), chip.tile_count, chip.clock_frequency_hz);
+    chip.hbm = read_hbm(top.child("hbm"), file);
+    if (chip.global_memory.size_bytes > chip.hbm.geometry.capacity_bytes()) {
+        global_node.fail("size_kib", std::to_string(chip.global_memory.size_bytes >> 10) + " KiB is more than the " +
+                                         std::to_string(chip.hbm.geometry.stacks) + " HBM stack(s) hold (" +
+                                         std::to_string(chip.hbm.geometry.capacity_bytes() >> 10) + " KiB)");
     }
 
     ConfigNode timer_node = top.child("timer");
@@ -237,7 +249,7 @@ ChipConfig load_chip_config(const std::string& file, const std::vector<std::stri
     chip.console.hart_prefix = console_node.get_choice("hart_prefix", "auto", {"auto", "always", "never"});
     console_node.finish();
 
-    chip.power = read_power(top, chip.tile_count, chip.clock_frequency_hz);
+    chip.power = read_power(top, chip.mesh, chip.clock_frequency_hz);
     top.finish();
     return chip;
 }

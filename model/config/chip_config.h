@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "model/core/cpi_table.h"
+#include "model/mem/hbm_config.h"
+#include "model/noc/mesh_config.h"
 #include "model/power/energy_model.h"
 #include "model/power/thermal_network.h"
 
@@ -20,6 +22,12 @@ struct CoreConfig {
 struct MemoryConfig {
     uint64_t size_bytes = 0;
     uint32_t access_latency_cycles = 0;  // extra cycles per control-core load/store, beyond the CPI table
+};
+
+// Global memory as firmware sees it: a window of size_bytes at NPUEMU_GLOBAL_MEM_BASE, backed by the HBM stacks
+// (its timing comes from the mesh and the HBM model, not from a latency figure).
+struct GlobalMemoryConfig {
+    uint64_t size_bytes = 0;
 };
 
 struct TimerConfig {
@@ -50,9 +58,10 @@ struct VectorUnitConfig {
 };
 
 struct DmaConfig {
-    uint32_t bandwidth_bytes_per_cycle = 32;
-    uint32_t latency_cycles = 100;  // from issue to first byte (global memory), until the mesh and HBM model it
+    uint32_t bandwidth_bytes_per_cycle = 32;  // the engine's own datapath: one burst slot per bytes / bandwidth
+    uint32_t latency_cycles = 8;              // the engine's pipeline: from a burst's slot to leaving the tile
     uint32_t burst_bytes = 256;
+    uint32_t max_outstanding_bursts = 64;     // bursts in flight before the engine waits for the oldest to land
 };
 
 struct NpuConfig {
@@ -94,7 +103,9 @@ struct ChipConfig {
     uint64_t clock_frequency_hz = 1'000'000'000;
     CoreConfig core;
     MemoryConfig local_sram;
-    MemoryConfig global_memory;
+    GlobalMemoryConfig global_memory;
+    mem::HbmConfig hbm;
+    noc::MeshConfig mesh;
     TimerConfig timer;
     ConsoleConfig console;
     uint32_t device_access_latency_cycles = 10;  // UART, CLINT, sim control, chip info

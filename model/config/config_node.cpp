@@ -138,6 +138,12 @@ ConfigNode ConfigNode::child(const std::string& key) {
     return ConfigNode(value, file_, key_path(key), overrides_);
 }
 
+std::optional<YAML::Node> ConfigNode::raw(const std::string& key) {
+    used_.insert(key);
+    if (!has(key)) return std::nullopt;
+    return lookup(key);
+}
+
 std::vector<ConfigNode> ConfigNode::list(const std::string& key) {
     used_.insert(key);
     std::vector<ConfigNode> items;

@@ -33,11 +33,17 @@ public:
     ConfigNode child(const std::string& key);
     // A list of maps ("key: [{...}, {...}]"), each a ConfigNode with path key[i]; absent key: empty.
     std::vector<ConfigNode> list(const std::string& key);
+    // The YAML value of a key as it is (for values with their own syntax, such as an address mapping), marked as
+    // read; nullopt when absent.
+    std::optional<YAML::Node> raw(const std::string& key);
     // Throws for every key of this map that no getter asked for.
     void finish() const;
 
     bool has(const std::string& key) const;
     const std::string& path() const { return path_; }
+    const std::string& file() const { return file_; }
+    const YAML::Node& yaml() const { return node_; }
+    const std::shared_ptr<const OverrideOrigins>& overrides() const { return overrides_; }
     // "file:line:col: key.path" or "--set key.path=value": the prefix of every error about that key.
     std::string where(const std::string& key) const;
     std::string where(const std::string& key, const YAML::Mark& mark) const;

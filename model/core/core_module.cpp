@@ -184,10 +184,22 @@ bool CoreModule::request_dmi(uint32_t addr, DmiWindow& window) {
     window.host = dmi.get_dmi_ptr();
     window.readable = dmi.is_read_allowed();
     window.writable = dmi.is_write_allowed();
+    window.fetch_only = is_timed_memory(window.base) || is_timed_memory(window.last);
     const uint64_t period = clock_.period().value();
     window.read_latency_cycles = static_cast<uint32_t>((dmi.get_read_latency().value() + period - 1) / period);
     window.write_latency_cycles = static_cast<uint32_t>((dmi.get_write_latency().value() + period - 1) / period);
     return true;
+}
+
+void CoreModule::prepare_payload(tlm::tlm_command command, uint32_t addr, unsigned size_bytes, uint32_t& value) {
+    payload_.set_command(command);
+    payload_.set_address(addr);
+    payload_.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
+    payload_.set_data_length(size_bytes);
+    payload_.set_streaming_width(size_bytes);
+    payload_.set_byte_enable_ptr(nullptr);
+    payload_.set_dmi_allowed(false);
+    payload_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
 }
 
 BusStatus CoreModule::device_access(tlm::tlm_command command, uint32_t addr, unsigned size_bytes, uint32_t& value,
@@ -199,18 +211,30 @@ BusStatus CoreModule::device_access(tlm::tlm_command command, uint32_t addr, uns
     // A debugger halted the chip while this hart waited mid-instruction: end the block after this instruction, so
     // the hart parks (or picks up new breakpoints) at the block boundary.
     if (debug_ && debug_->epoch() != debug_epoch) hart_.request_yield();
-    ++device_accesses_;
+    const bool timed = is_timed_memory(addr);
+    if (timed) ++remote_loads_; else ++device_accesses_;
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-    payload_.set_command(command);
-    payload_.set_address(addr);
-    payload_.set_data_ptr(reinterpret_cast<unsigned char*>(&value));
-    payload_.set_data_length(size_bytes);
-    payload_.set_streaming_width(size_bytes);
-    payload_.set_byte_enable_ptr(nullptr);
-    payload_.set_dmi_allowed(false);
-    payload_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    prepare_payload(command, addr, size_bytes, value);
+    const sc_core::sc_time before = sc_core::sc_time_stamp();
     socket->b_transport(payload_, delay);
-    *extra_cycles = (delay.value() + clock_.period().value() - 1) / clock_.period().value();
+    // A target may wait (a load across the mesh waits for its data): that time has passed already, so it counts
+    // as accounted; what it annotates in delay is the hart's to add.
+    const uint64_t period = clock_.period().value();
+    const uint64_t waited_cycles = (sc_core::sc_time_stamp() - before).value() / period;
+    const uint64_t total_ps = (sc_core::sc_time_stamp() - before).value() + delay.value();
+    *extra_cycles = (total_ps + period - 1) / period;
+    accounted_cycles_ += waited_cycles;
+    if (timed) remote_load_cycles_ += *extra_cycles;
+    return payload_.is_response_ok() ? BusStatus::Ok : BusStatus::AccessFault;
+}
+
+BusStatus CoreModule::posted_store(uint32_t addr, unsigned size_bytes, uint32_t value) {
+    // No sync: the store leaves at this hart's local time (the TLM delay) and the hart goes on.
+    account_cycles();
+    ++remote_stores_;
+    sc_core::sc_time delay = quantum_keeper_.get_local_time();
+    prepare_payload(tlm::TLM_WRITE_COMMAND, addr, size_bytes, value);
+    socket->b_transport(payload_, delay);
     return payload_.is_response_ok() ? BusStatus::Ok : BusStatus::AccessFault;
 }
 
@@ -220,6 +244,10 @@ BusStatus CoreModule::read(uint32_t addr, unsigned size_bytes, uint32_t& value, 
 }
 
 BusStatus CoreModule::write(uint32_t addr, unsigned size_bytes, uint32_t value, uint64_t, uint64_t* extra_cycles) {
+    if (is_timed_memory(addr)) {
+        *extra_cycles = 0;
+        return posted_store(addr, size_bytes, value);
+    }
     const BusStatus status = device_access(tlm::TLM_WRITE_COMMAND, addr, size_bytes, value, extra_cycles);
     // A device write may have stopped this hart or raised an interrupt: end the block to look at both.
     hart_.request_yield();

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "model/common/reference_clock.h"
 #include "model/common/tile_clock.h"
@@ -35,6 +37,10 @@ public:
                soc::RunControl& run_control, const sc_core::sc_event& boot);
 
     void set_start_pc(uint32_t pc) { hart_.reset(pc); }
+    // Memory whose data accesses are timed by the memory system (global memory, other tiles behind the mesh):
+    // instructions are still fetched through DMI there (an instruction cache), loads go through the bus and wait
+    // for their data, stores are posted at the core's local time. Call before the run.
+    void add_timed_memory(uint64_t base, uint64_t size) { timed_memory_.push_back({base, base + size}); }
     // The tile's NPU, which executes the custom instructions (none: they are illegal).
     using Coprocessor = std::function<CoprocessorStatus(uint32_t instruction, uint32_t rs1, uint32_t rs2, uint32_t rs3,
                                                         uint32_t& rd, uint32_t pc)>;
@@ -60,6 +66,9 @@ public:
     const uint64_t* sleep_cycles_counter() const { return &sleep_cycles_; }
     const uint64_t* device_accesses_counter() const { return &device_accesses_; }
     const uint64_t* coprocessor_stall_cycles_counter() const { return &coprocessor_stall_cycles_; }
+    const uint64_t* remote_loads_counter() const { return &remote_loads_; }
+    const uint64_t* remote_stores_counter() const { return &remote_stores_; }
+    const uint64_t* remote_load_cycles_counter() const { return &remote_load_cycles_; }
 
 private:
     // The quantum keeper, plus how far it is to the next sync point (to size a block).
@@ -90,6 +99,14 @@ private:
                                   uint32_t& rd_value) override;
     BusStatus device_access(tlm::tlm_command command, uint32_t addr, unsigned size_bytes, uint32_t& value,
                             uint64_t* extra_cycles);
+    BusStatus posted_store(uint32_t addr, unsigned size_bytes, uint32_t value);
+    bool is_timed_memory(uint64_t addr) const {
+        for (const auto& range : timed_memory_) {
+            if (addr >= range.first && addr < range.second) return true;
+        }
+        return false;
+    }
+    void prepare_payload(tlm::tlm_command command, uint32_t addr, unsigned size_bytes, uint32_t& value);
     void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
 
     config::CoreConfig config_;
@@ -111,6 +128,10 @@ private:
     uint64_t sleep_cycles_ = 0;
     uint64_t device_accesses_ = 0;
     uint64_t coprocessor_stall_cycles_ = 0;
+    uint64_t remote_loads_ = 0;
+    uint64_t remote_stores_ = 0;
+    uint64_t remote_load_cycles_ = 0;
+    std::vector<std::pair<uint64_t, uint64_t>> timed_memory_;  // [begin, end)
     Coprocessor coprocessor_;
     trace::Tracer* tracer_ = nullptr;
     uint32_t sleeping_signal_ = trace::kNoSignal;

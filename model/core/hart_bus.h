@@ -13,6 +13,9 @@ struct DmiWindow {
     uint8_t* host = nullptr;
     bool readable = false;
     bool writable = false;
+    // Instructions may be fetched through it (an instruction cache's view), but loads and stores take the slow path
+    // (memory whose data accesses are timed: global memory and other tiles behind the mesh).
+    bool fetch_only = false;
     uint32_t read_latency_cycles = 0;   // extra cycles a load from this memory costs beyond the CPI table
     uint32_t write_latency_cycles = 0;
 };

@@ -86,12 +86,15 @@ void Rv32Hart::set_interrupt_pending(uint32_t mip_bit, bool level) {
 // ---------------------------------------------------------------------------------------------------------------
 // Memory access: DMI windows first, the bus's slow path otherwise.
 
-const DmiWindow* Rv32Hart::find_window(uint32_t addr, unsigned size, bool for_write) {
+const DmiWindow* Rv32Hart::find_window(uint32_t addr, unsigned size, Use use) {
     for (int attempt = 0; attempt < 2; ++attempt) {
         for (unsigned i = 0; i < window_count_; ++i) {
             const DmiWindow& w = windows_[i];
             if (addr >= w.base && addr <= w.last && w.last - addr >= size - 1) {
-                if (for_write ? w.writable : w.readable) return &w;
+                if (use == Use::Fetch ? w.readable : w.fetch_only ? false : use == Use::Store ? w.writable : w.readable) {
+                    return &w;
+                }
+                if (w.fetch_only) return nullptr;  // timed data: the slow path, without asking for DMI again
             }
         }
         if (attempt) break;
@@ -107,7 +110,7 @@ const DmiWindow* Rv32Hart::find_window(uint32_t addr, unsigned size, bool for_wr
 bool Rv32Hart::fetch(uint32_t addr, uint32_t& instruction) {
     const DmiWindow* w = fetch_window_;
     if (!w || addr < w->base || addr > w->last - 3) {
-        w = find_window(addr, 4, false);
+        w = find_window(addr, 4, Use::Fetch);
         fetch_window_ = w;
     }
     if (w) {
@@ -126,7 +129,7 @@ bool Rv32Hart::load(uint32_t addr, T& value) {
         raise_exception(ExceptionCause::LoadAddressMisaligned, addr);
         return false;
     }
-    if (const DmiWindow* w = find_window(addr, sizeof(T), false)) {
+    if (const DmiWindow* w = find_window(addr, sizeof(T), Use::Load)) {
         std::memcpy(&value, w->host + (addr - w->base), sizeof(T));
         cycles_ += w->read_latency_cycles;
         if constexpr (Debug) check_watchpoints(addr, sizeof(T), false);
@@ -150,7 +153,7 @@ bool Rv32Hart::store(uint32_t addr, T value) {
         raise_exception(ExceptionCause::StoreAddressMisaligned, addr);
         return false;
     }
-    if (const DmiWindow* w = find_window(addr, sizeof(T), true)) {
+    if (const DmiWindow* w = find_window(addr, sizeof(T), Use::Store)) {
         std::memcpy(w->host + (addr - w->base), &value, sizeof(T));
         cycles_ += w->write_latency_cycles;
         if constexpr (Debug) check_watchpoints(addr, sizeof(T), true);
@@ -168,7 +171,7 @@ bool Rv32Hart::store(uint32_t addr, T value) {
 }
 
 bool Rv32Hart::is_executable(uint32_t addr) {
-    if (find_window(addr, 4, false)) return true;
+    if (find_window(addr, 4, Use::Fetch)) return true;
     uint32_t ignored = 0;
     uint64_t extra = 0;
     return bus_.read(addr, 4, ignored, cycles_since_block_start(), &extra) == BusStatus::Ok;
@@ -184,7 +187,7 @@ void Rv32Hart::fail(uint32_t cause, uint32_t tval) {
     f.cause = cause;
     f.tval = tval;
     uint32_t raw = 0;
-    if (const DmiWindow* w = find_window(pc_, 4, false)) std::memcpy(&raw, w->host + (pc_ - w->base), 4);
+    if (const DmiWindow* w = find_window(pc_, 4, Use::Fetch)) std::memcpy(&raw, w->host + (pc_ - w->base), 4);
     f.instruction = raw;
     fault_ = f;
     stop_reason_ = StopReason::Fault;

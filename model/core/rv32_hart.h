@@ -100,7 +100,8 @@ private:
     bool fetch(uint32_t addr, uint32_t& instruction);
     template <bool Debug, typename T> bool load(uint32_t addr, T& value);
     template <bool Debug, typename T> bool store(uint32_t addr, T value);
-    const DmiWindow* find_window(uint32_t addr, unsigned size, bool for_write);
+    enum class Use { Fetch, Load, Store };
+    const DmiWindow* find_window(uint32_t addr, unsigned size, Use use);
 
     void execute_csr(uint32_t instruction);
     void jump_to(uint32_t target, uint32_t link_rd, uint32_t link_value);

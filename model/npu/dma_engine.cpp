@@ -16,11 +16,13 @@ std::string hex(uint64_t value) {
 
 DmaEngine::DmaEngine(sc_core::sc_module_name name, uint32_t tile_id, const config::DmaConfig& config,
                      const TileClock& clock, InstructionQueue& queue, Semaphores& semaphores,
-                     FaultSink fault_sink, std::vector<BankedMemory*> local_memories)
+                     FaultSink fault_sink, std::vector<BankedMemory*> local_memories, mem::TimedMemoryPort* port)
     : QueueUnit(name, tile_id, clock, queue, semaphores, std::move(fault_sink)),
       socket("socket"),
       config_(config),
-      local_memories_(std::move(local_memories)) {}
+      local_memories_(std::move(local_memories)),
+      port_(port),
+      ring_(std::max<uint32_t>(config.max_outstanding_bursts, 1)) {}
 
 uint8_t* DmaEngine::host_pointer(uint32_t addr, uint64_t bytes) {
     const uint64_t last = uint64_t(addr) + bytes - 1;
@@ -81,7 +83,14 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
     const uint64_t dst_row_stride = dst_row_stride_ ? dst_row_stride_ : row_bytes_;
     const uint64_t src_plane_stride = src_plane_stride_ ? src_plane_stride_ : src_row_stride * rows_;
     const uint64_t dst_plane_stride = dst_plane_stride_ ? dst_plane_stride_ : dst_row_stride * rows_;
-    uint64_t transfer_cycles = 0;
+    // The data moves now; what follows is when it lands.
+    struct RowPlan {
+        uint64_t src, dst;
+        bool src_remote, dst_remote;
+    };
+    std::vector<RowPlan> plan;
+    plan.reserve(uint64_t(rows_) * planes_);
+    bool any_remote = false;
     for (uint32_t p = 0; p < planes_; ++p) {
         for (uint32_t r = 0; r < rows_; ++r) {
             const uint64_t src = args.src + p * src_plane_stride + r * src_row_stride;
@@ -96,17 +105,15 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
                 return;
             }
             std::memmove(to, from, row_bytes_);
-            for (uint64_t done = 0; done < row_bytes_; done += config_.burst_bytes) {
-                const uint64_t burst = std::min<uint64_t>(config_.burst_bytes, row_bytes_ - done);
-                transfer_cycles += (burst + config_.bandwidth_bytes_per_cycle - 1) / config_.bandwidth_bytes_per_cycle;
-                ++bursts_;
-            }
+            const bool src_remote = port_ && port_->is_remote(src, row_bytes_);
+            const bool dst_remote = port_ && port_->is_remote(dst, row_bytes_);
+            any_remote = any_remote || src_remote || dst_remote;
+            plan.push_back(RowPlan{src, dst, src_remote, dst_remote});
         }
     }
     const uint64_t total_bytes = row_bytes_ * rows_ * planes_;
-    // The local side's banks: wait for them, and they may be slower than the DMA.
-    // The channel takes a copy once the previous one has left it; requests stay in flight, so the latency of one
-    // copy overlaps the transfer of the next and back-to-back copies run at the bandwidth.
+    // The local side's banks: wait for them, and they may be slower than the engine. The channel takes a copy once
+    // the previous one has left it; bursts stay in flight, so copies stream back to back.
     const sc_core::sc_time now = std::max(sc_core::sc_time_stamp(), channel_free_);
     sc_core::sc_time begin = now;
     uint64_t bank_cycles = 0;
@@ -123,21 +130,136 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
     reserve_local(args.dst, dst_plane_stride, dst_row_stride);
     if (now > sc_core::sc_time_stamp()) wait(now - sc_core::sc_time_stamp());
     wait_for_banks(begin);
-    const uint64_t busy = std::max(transfer_cycles, bank_cycles);
-    if (tracer_) {
-        const uint64_t start = sc_core::sc_time_stamp().value(), end = start + cycles(busy).value();
-        trace_busy(start, end);
-        trace_span("dma.copy", start, end,
-                   "{\"bytes\":" + std::to_string(total_bytes) + ",\"src\":\"" + hex(args.src) + "\",\"dst\":\"" +
-                       hex(args.dst) + "\",\"rows\":" + std::to_string(rows_) + ",\"planes\":" +
-                       std::to_string(planes_) + ",\"landed_ps\":" +
-                       std::to_string(end + cycles(config_.latency_cycles).value()) + "}");
+
+    const uint64_t period_ps = clock_.period().value();
+    const uint64_t begin_ps = sc_core::sc_time_stamp().value();
+    const uint64_t latency_ps = period_ps * config_.latency_cycles;
+    if (tracer_) trace_busy_edge(begin_ps, true);
+    CopyInFlight* in_flight = nullptr;
+    if (any_remote) {
+        copies_in_flight_.push_back(CopyInFlight{});
+        in_flight = &copies_in_flight_.back();
+        in_flight->ticket = begin_async();
     }
-    channel_free_ = sc_core::sc_time_stamp() + cycles(busy);
-    completion = channel_free_ + cycles(config_.latency_cycles);
-    busy_cycles_ += busy;
+    const uint64_t ticket = in_flight ? in_flight->ticket : 0;
+    uint64_t slot_ps = begin_ps;
+    uint64_t latest_local_ps = begin_ps;
+    for (const RowPlan& row : plan) {
+        for (uint64_t done = 0; done < row_bytes_; done += config_.burst_bytes) {
+            const uint32_t bytes = static_cast<uint32_t>(std::min<uint64_t>(config_.burst_bytes, row_bytes_ - done));
+            const uint64_t slot_cycles = (bytes + config_.bandwidth_bytes_per_cycle - 1) / config_.bandwidth_bytes_per_cycle;
+            const uint64_t sequence = next_burst_++;
+            Burst& burst = ring_[sequence % ring_.size()];
+            if (burst.sequence != kUnknown) {
+                // The slot's previous burst must have landed: at most ring_.size() bursts in flight.
+                const uint64_t credit_ps = wait_for_landing(burst.sequence);
+                if (credit_ps > slot_ps) {
+                    credit_stall_cycles_ += (credit_ps - slot_ps) / period_ps;
+                    slot_ps = credit_ps;
+                }
+            }
+            slot_ps = std::max<uint64_t>(slot_ps, sc_core::sc_time_stamp().value());
+            const uint64_t issue_ps = slot_ps + latency_ps;
+            burst = Burst{};
+            burst.sequence = sequence;
+            burst.copy = ticket;
+            ++bursts_;
+            if (!row.src_remote && !row.dst_remote) {
+                burst.landed_ps = issue_ps + slot_cycles * period_ps;
+                latest_local_ps = std::max(latest_local_ps, burst.landed_ps);
+            } else {
+                ++in_flight->outstanding;
+                remote_bytes_ += bytes;
+                if (row.src_remote) {
+                    burst.write_leg_pending = row.dst_remote;
+                    burst.write_address = row.dst + done;
+                    burst.bytes = bytes;
+                    port_->start(mem::TimedAccess{row.src + done, bytes, false, issue_ps, mem::Requester::Dma}, *this,
+                                 sequence);
+                } else {
+                    port_->start(mem::TimedAccess{row.dst + done, bytes, true, issue_ps, mem::Requester::Dma}, *this,
+                                 sequence);
+                }
+            }
+            slot_ps += slot_cycles * period_ps;
+        }
+    }
+    channel_free_ = sc_core::sc_time::from_value(slot_ps);
+    busy_cycles_ += (slot_ps - begin_ps) / period_ps;
+    if (tracer_) trace_busy_edge(slot_ps, false);
     bytes_ += total_bytes;
     ++copies_;
+    // Data that leaves or enters the local banks cannot be done before they have moved it.
+    const uint64_t floor_ps = std::max(latest_local_ps, begin_ps + (bank_cycles + config_.latency_cycles) * period_ps);
+    CopyInFlight local;
+    CopyInFlight& copy = in_flight ? *in_flight : local;
+    copy.begin_ps = begin_ps;
+    copy.channel_end_ps = slot_ps;
+    copy.total_bytes = total_bytes;
+    copy.src = args.src;
+    copy.dst = args.dst;
+    copy.rows = rows_;
+    copy.planes = planes_;
+    copy.latest_ps = std::max(copy.latest_ps, floor_ps);
+    if (in_flight) {
+        in_flight->all_issued = true;
+        maybe_resolve(*in_flight);  // may release and drop it
+        completion = sc_core::sc_time_stamp();
+    } else {
+        if (tracer_) trace_copy(copy);
+        completion = sc_core::sc_time::from_value(copy.latest_ps);
+    }
+}
+
+uint64_t DmaEngine::wait_for_landing(uint64_t sequence) {
+    const Burst& burst = ring_[sequence % ring_.size()];
+    while (burst.landed_ps == kUnknown) {
+        waiting_for_ = sequence;
+        wait(landing_known_);
+    }
+    waiting_for_ = kUnknown;
+    return burst.landed_ps;
+}
+
+void DmaEngine::access_done(uint64_t cookie, uint64_t landed_ps) {
+    Burst& burst = ring_[cookie % ring_.size()];
+    if (burst.write_leg_pending) {
+        // The read leg has brought the data into the engine; now it goes out to its destination.
+        burst.write_leg_pending = false;
+        port_->start(mem::TimedAccess{burst.write_address, burst.bytes, true, landed_ps, mem::Requester::Dma}, *this,
+                     cookie);
+        return;
+    }
+    burst_landed(burst, landed_ps);
+}
+
+void DmaEngine::burst_landed(Burst& burst, uint64_t landed_ps) {
+    burst.landed_ps = landed_ps;
+    CopyInFlight& copy = copy_in_flight(burst.copy);
+    --copy.outstanding;
+    copy.latest_ps = std::max(copy.latest_ps, landed_ps);
+    const uint64_t sequence = burst.sequence;
+    maybe_resolve(copy);
+    if (waiting_for_ == sequence) landing_known_.notify(sc_core::SC_ZERO_TIME);
+}
+
+DmaEngine::CopyInFlight& DmaEngine::copy_in_flight(uint64_t ticket) {
+    return copies_in_flight_.at(ticket - copies_in_flight_.front().ticket);
+}
+
+void DmaEngine::maybe_resolve(CopyInFlight& copy) {
+    if (copy.resolved || !copy.all_issued || copy.outstanding > 0) return;
+    copy.resolved = true;
+    if (tracer_) trace_copy(copy);
+    finish_async(copy.ticket, sc_core::sc_time::from_value(copy.latest_ps));
+    while (!copies_in_flight_.empty() && copies_in_flight_.front().resolved) copies_in_flight_.pop_front();
+}
+
+void DmaEngine::trace_copy(const CopyInFlight& copy) {
+    trace_span("dma.copy", copy.begin_ps, copy.channel_end_ps,
+               "{\"bytes\":" + std::to_string(copy.total_bytes) + ",\"src\":\"" + hex(copy.src) + "\",\"dst\":\"" +
+                   hex(copy.dst) + "\",\"rows\":" + std::to_string(copy.rows) + ",\"planes\":" +
+                   std::to_string(copy.planes) + ",\"landed_ps\":" + std::to_string(copy.latest_ps) + "}");
 }
 
 }  // namespace npuemu::npu

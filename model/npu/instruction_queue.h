@@ -21,9 +21,10 @@ public:
     bool full() const { return entries_.size() >= depth_; }
     bool empty() const { return entries_.empty(); }
     unsigned size() const { return static_cast<unsigned>(entries_.size()); }
-    // Holds instructions or still executes one (including a matmul draining out of the array).
+    // Holds instructions or still executes one (including a matmul draining out of the array, or DMA bursts whose
+    // landing the memory system has not yet decided).
     bool busy() const { return holds_work() || sc_core::sc_time_stamp() < completion_time_; }
-    bool holds_work() const { return !entries_.empty() || executing_; }
+    bool holds_work() const { return !entries_.empty() || executing_ || in_flight_ > 0; }
     sc_core::sc_time completion_time() const { return completion_time_; }
 
     void trace_depth_to(trace::Tracer* tracer, uint32_t signal) { tracer_ = tracer; depth_signal_ = signal; }
@@ -43,16 +44,27 @@ public:
     }
     void finish_execution(sc_core::sc_time completion) {
         executing_ = false;
-        completion_time_ = std::max(completion_time_, completion);
-        notify(sc_core::SC_ZERO_TIME);
-        if (completion > sc_core::sc_time_stamp()) notify(completion - sc_core::sc_time_stamp());
+        complete_at(completion);
     }
+    // Work whose completion time is not yet known when its instruction leaves execution (a DMA copy in the memory
+    // system): the queue holds work until each one is resolved with its completion time.
+    void begin_in_flight() { ++in_flight_; }
+    void end_in_flight(sc_core::sc_time completion) {
+        --in_flight_;
+        complete_at(completion);
+    }
+    unsigned in_flight() const { return in_flight_; }
     const sc_core::sc_event& changed() const { return changed_; }
 
     // What the queue's unit is blocked on, for deadlock reports (-1: nothing).
     int waiting_on_flag = -1;
 
 private:
+    void complete_at(sc_core::sc_time completion) {
+        completion_time_ = std::max(completion_time_, completion);
+        notify(sc_core::SC_ZERO_TIME);
+        if (completion > sc_core::sc_time_stamp()) notify(completion - sc_core::sc_time_stamp());
+    }
     void notify(const sc_core::sc_time& delay) {
         changed_.notify(delay);
         if (any_change_) any_change_->notify(delay);
@@ -68,6 +80,7 @@ private:
     unsigned depth_;
     std::deque<NpuInstruction> entries_;
     bool executing_ = false;
+    unsigned in_flight_ = 0;
     sc_core::sc_time completion_time_;
     sc_core::sc_event changed_;
 };

@@ -14,7 +14,7 @@ constexpr unsigned kVector = static_cast<unsigned>(isa::Queue::VECTOR);
 
 Npu::Npu(sc_core::sc_module_name name, uint32_t tile_id, const config::ChipConfig& chip, const TileClock& clock,
          uint8_t* scratchpad_host,
-         uint8_t* accumulator_host, TileBarrier& barrier, FaultSink fault_sink)
+         uint8_t* accumulator_host, TileBarrier& barrier, FaultSink fault_sink, mem::TimedMemoryPort* memory_port)
     : sc_module(name),
       tile_id_(tile_id),
       chip_(chip),
@@ -26,7 +26,7 @@ Npu::Npu(sc_core::sc_module_name name, uint32_t tile_id, const config::ChipConfi
       scratchpad_("scratchpad", chip.npu.scratchpad, scratchpad_host, NPUEMU_SCRATCHPAD_BASE),
       accumulator_("accumulator", chip.npu.accumulator, accumulator_host, NPUEMU_ACCUMULATOR_BASE),
       dma_("dma", tile_id, chip.npu.dma, clock, queues_[kDma],
-           semaphores_, fault_sink, {&scratchpad_, &accumulator_}),
+           semaphores_, fault_sink, {&scratchpad_, &accumulator_}, memory_port),
       matrix_("matrix", tile_id, chip.npu.matrix, clock,
               queues_[kMatrix], semaphores_, fault_sink, scratchpad_, accumulator_),
       vector_("vector", tile_id, chip.npu.vector, clock,
@@ -205,6 +205,10 @@ void Npu::register_stats(StatsRegistry& stats, const std::string& prefix, const 
     stats.add_counter(prefix + "dma.bytes", dma_.bytes_counter(), "bytes copied");
     stats.add_counter(prefix + "dma.copies", dma_.copies_counter(), "dma.copy instructions");
     stats.add_counter(prefix + "dma.bursts", dma_.bursts_counter(), "bursts");
+    stats.add_counter(prefix + "dma.remote_bytes", dma_.remote_bytes_counter(),
+                      "bytes of bursts that crossed the mesh (global memory, other tiles)");
+    stats.add_counter(prefix + "dma.credit_stall_cycles", dma_.credit_stall_cycles_counter(),
+                      "cycles the engine waited because max_outstanding_bursts were in flight");
 }
 
 }  // namespace npuemu::npu

@@ -29,7 +29,7 @@ class Npu : public sc_core::sc_module {
 public:
     Npu(sc_core::sc_module_name name, uint32_t tile_id, const config::ChipConfig& chip, const TileClock& clock,
         uint8_t* scratchpad_host,
-        uint8_t* accumulator_host, TileBarrier& barrier, FaultSink fault_sink);
+        uint8_t* accumulator_host, TileBarrier& barrier, FaultSink fault_sink, mem::TimedMemoryPort* memory_port);
 
     // From the core's thread. Unknown encodings answer Illegal; everything else is accepted (errors in operands
     // surface when the queue executes the instruction).

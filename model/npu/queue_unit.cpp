@@ -1,5 +1,8 @@
 #include "model/npu/queue_unit.h"
 
+#include <algorithm>
+#include <iterator>
+
 namespace npuemu::npu {
 
 QueueUnit::QueueUnit(sc_core::sc_module_name name, uint32_t tile_id, const TileClock& clock,
@@ -44,6 +47,36 @@ void QueueUnit::deliver_due_signals() {
     if (!pending_signals_.empty()) signal_due_.notify(pending_signals_.front().first - now);
 }
 
+void QueueUnit::schedule_signal(sc_core::sc_time due, unsigned flag) {
+    // Keep due times non-decreasing (a released parked signal may be due before one already scheduled).
+    auto at = pending_signals_.end();
+    while (at != pending_signals_.begin() && std::prev(at)->first > due) --at;
+    pending_signals_.insert(at, {due, flag});
+    signal_due_.notify(pending_signals_.front().first - std::min(pending_signals_.front().first,
+                                                                  sc_core::sc_time_stamp()));
+}
+
+uint64_t QueueUnit::begin_async() {
+    queue_.begin_in_flight();
+    ticket_completion_.push_back(sc_core::sc_max_time());
+    return next_ticket_++;
+}
+
+void QueueUnit::finish_async(uint64_t ticket, sc_core::sc_time completion) {
+    ticket_completion_.at(ticket - resolved_prefix_) = completion;
+    while (!ticket_completion_.empty() && ticket_completion_.front() != sc_core::sc_max_time()) {
+        prefix_completion_ = std::max(prefix_completion_, ticket_completion_.front());
+        ticket_completion_.pop_front();
+        ++resolved_prefix_;
+        while (!parked_signals_.empty() && parked_signals_.front().after_tickets <= resolved_prefix_) {
+            const ParkedSignal parked = parked_signals_.front();
+            parked_signals_.pop_front();
+            schedule_signal(std::max({parked.floor, prefix_completion_, sc_core::sc_time_stamp()}), parked.flag);
+        }
+    }
+    queue_.end_in_flight(completion);
+}
+
 uint64_t QueueUnit::cycles_between(sc_core::sc_time from, sc_core::sc_time to) const {
     return to > from ? (to - from).value() / clock_.period().value() : 0;
 }
@@ -71,11 +104,15 @@ void QueueUnit::run() {
                 // Reaches the semaphore once everything before it in this queue has completed.
                 const unsigned flag = isa::unpack_signal(instruction.rs1, instruction.rs2, instruction.rs3).flag;
                 const sc_core::sc_time due = std::max(queue_.completion_time(), sc_core::sc_time_stamp());
+                if (resolved_prefix_ < next_ticket_ || !parked_signals_.empty()) {
+                    // Async work before it has not landed yet: the token waits for it, the queue goes on.
+                    parked_signals_.push_back(ParkedSignal{next_ticket_, flag, due});
+                    break;
+                }
                 if (due == sc_core::sc_time_stamp() && pending_signals_.empty()) {
                     semaphores_.signal(flag);
                 } else {
-                    pending_signals_.emplace_back(due, flag);
-                    signal_due_.notify(due - sc_core::sc_time_stamp());
+                    schedule_signal(due, flag);
                 }
                 completion = due;
                 break;

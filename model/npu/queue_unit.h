@@ -41,11 +41,20 @@ protected:
     void wait_for_banks(sc_core::sc_time when);
     // Busy from begin to end (picoseconds), and a slice for the instruction on the queue's track.
     void trace_busy(uint64_t begin_ps, uint64_t end_ps);
+    // One edge of the busy line, for a unit that learns its busy interval's end later (the DMA).
+    void trace_busy_edge(uint64_t time_ps, bool busy) {
+        if (tracer_) tracer_->change(busy_signal_, time_ps, busy ? 1 : 0);
+    }
     void trace_span(const std::string& name, uint64_t begin_ps, uint64_t end_ps, const std::string& args);
     trace::Tracer* tracer_ = nullptr;
     sc_core::sc_time cycles(uint64_t count) const { return sc_core::sc_time::from_value(clock_.period().value() * count); }
     uint64_t to_cycles(sc_core::sc_time t) const { return t.value() / clock_.period().value(); }
     uint64_t now_cycles() const { return to_cycles(sc_core::sc_time_stamp()); }
+    // Work that completes after execute() returns, at a time learned later (a DMA copy's bursts land when the
+    // memory system decides): begin_async() during execute() hands out a ticket, finish_async() resolves it from
+    // any process. Until then the queue holds work (a fence waits), and an npu.signal behind it stays parked.
+    uint64_t begin_async();
+    void finish_async(uint64_t ticket, sc_core::sc_time completion);
 
     uint32_t tile_id_;
     const TileClock& clock_;
@@ -62,7 +71,20 @@ private:
 
     uint32_t busy_signal_ = trace::kNoSignal;
     uint32_t track_ = trace::kNoSignal;
+    void schedule_signal(sc_core::sc_time due, unsigned flag);
     std::deque<std::pair<sc_core::sc_time, unsigned>> pending_signals_;  // (due, flag), due times non-decreasing
+    // Async tickets: every ticket below resolved_prefix_ is resolved; ticket_completion_[i] belongs to ticket
+    // resolved_prefix_ + i (sc_max_time while unresolved).
+    uint64_t next_ticket_ = 0;
+    uint64_t resolved_prefix_ = 0;
+    std::deque<sc_core::sc_time> ticket_completion_;
+    sc_core::sc_time prefix_completion_;
+    struct ParkedSignal {
+        uint64_t after_tickets;   // released once every ticket below this is resolved
+        unsigned flag;
+        sc_core::sc_time floor;   // and not before this (the queue's completion when the signal was reached)
+    };
+    std::deque<ParkedSignal> parked_signals_;
     sc_core::sc_event signal_due_;
     InstructionQueue& queue_;
     Semaphores& semaphores_;

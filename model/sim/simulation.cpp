@@ -162,6 +162,7 @@ RunResult Simulation::run(RunDriver* driver) {
         sc_core::sc_start(sc_core::sc_time::from_value(limit_ps), sc_core::SC_EXIT_ON_STARVATION);
     }
     chip_->flush_console();
+    chip_->settle(sc_core::sc_time_stamp().value());
     if (tracer_) tracer_->finish(sc_core::sc_time_stamp().value());
 
     RunResult result;

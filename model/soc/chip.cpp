@@ -31,9 +31,10 @@ Chip::Chip(sc_core::sc_module_name name, const config::ChipConfig& config, std::
       run_control_(config.tile_count),
       timer_clock_(config.timer.frequency_hz),
       barrier_(config.tile_count),
+      memory_("memory", config),
       router_("router"),
-      global_memory_("global_memory", config.global_memory.size_bytes,
-                     sc_core::sc_time::from_value(config.clock_period_ps() * config.global_memory.access_latency_cycles)),
+      global_memory_("global_memory", config.global_memory.size_bytes, sc_core::SC_ZERO_TIME),
+      global_front_("global_front", memory_, NPUEMU_GLOBAL_MEM_BASE, config.tile_count),
       uart_("uart", console,
             config.console.hart_prefix == "always" || (config.console.hart_prefix == "auto" && config.tile_count > 1),
             sc_core::sc_time::from_value(config.clock_period_ps() * config.device_access_latency_cycles)),
@@ -49,7 +50,7 @@ Chip::Chip(sc_core::sc_module_name name, const config::ChipConfig& config, std::
         sc_core::sc_time::from_value(config.clock_period_ps() * config.device_access_latency_cycles);
     for (uint32_t t = 0; t < config.tile_count; ++t) {
         tiles_.push_back(std::make_unique<Tile>(("tile" + std::to_string(t)).c_str(), t, config_, timer_clock_,
-                                                run_control_, boot_event_, barrier_));
+                                                run_control_, boot_event_, barrier_, memory_.port(t)));
     }
     clint_ = std::make_unique<Clint>("clint", timer_clock_, interrupt_lines_of(tiles_), device_latency);
 
@@ -57,18 +58,27 @@ Chip::Chip(sc_core::sc_module_name name, const config::ChipConfig& config, std::
     for (auto& tile : tiles_) {
         tile->router().attach(router_.target_socket, 0, 0x100000000ull, "chip", Router::Holds::Registers, -1);
     }
+    // Every tile's memories, seen from the chip, sit behind the mesh: a core's load from another tile crosses it.
     for (auto& tile : tiles_) {
         const uint64_t window = NPUEMU_TILE_SRAM_GLOBAL_BASE + uint64_t(tile->id()) * NPUEMU_TILE_LOCAL_WINDOW_BYTES;
         const std::string name = tile->name();
-        router_.attach(tile->local_sram().socket, window + NPUEMU_TILE_CORE_SRAM_OFFSET, config.local_sram.size_bytes,
-                       name + " core SRAM", Router::Holds::Memory);
-        router_.attach(tile->scratchpad().socket, window + NPUEMU_TILE_SCRATCHPAD_OFFSET,
-                       config.npu.scratchpad.size_bytes, name + " scratchpad", Router::Holds::Memory);
-        router_.attach(tile->accumulator().socket, window + NPUEMU_TILE_ACCUMULATOR_OFFSET,
-                       config.npu.accumulator.size_bytes, name + " accumulator", Router::Holds::Memory);
+        auto attach_timed = [&](mem::Ram& memory, uint64_t base, uint64_t size, const std::string& id,
+                                const std::string& label) {
+            const std::string module = "tile" + std::to_string(tile->id()) + "_" + id + "_front";
+            tile_fronts_.push_back(std::make_unique<TimedMemoryFront>(module.c_str(), memory_, base, config.tile_count));
+            tile_fronts_.back()->initiator_socket.bind(memory.socket);
+            router_.attach(tile_fronts_.back()->target_socket, base, size, name + " " + label, Router::Holds::Memory);
+        };
+        attach_timed(tile->local_sram(), window + NPUEMU_TILE_CORE_SRAM_OFFSET, config.local_sram.size_bytes,
+                     "core_sram", "core SRAM");
+        attach_timed(tile->scratchpad(), window + NPUEMU_TILE_SCRATCHPAD_OFFSET, config.npu.scratchpad.size_bytes,
+                     "scratchpad", "scratchpad");
+        attach_timed(tile->accumulator(), window + NPUEMU_TILE_ACCUMULATOR_OFFSET, config.npu.accumulator.size_bytes,
+                     "accumulator", "accumulator");
     }
-    router_.attach(global_memory_.socket, NPUEMU_GLOBAL_MEM_BASE, config.global_memory.size_bytes, "global memory",
-                   Router::Holds::Memory);
+    global_front_.initiator_socket.bind(global_memory_.socket);
+    router_.attach(global_front_.target_socket, NPUEMU_GLOBAL_MEM_BASE, config.global_memory.size_bytes,
+                   "global memory (HBM)", Router::Holds::Memory);
     router_.attach(clint_->socket, NPUEMU_CLINT_BASE, NPUEMU_CLINT_SIZE, "CLINT", Router::Holds::Registers);
     router_.attach(uart_.socket, NPUEMU_UART_BASE, NPUEMU_UART_SIZE, "UART", Router::Holds::Registers);
     router_.attach(sim_control_.socket, NPUEMU_SIMCTRL_BASE, NPUEMU_SIMCTRL_SIZE, "sim control",
@@ -183,6 +193,7 @@ std::string Chip::describe_waits() {
 void Chip::register_stats(StatsRegistry& stats) {
     for (const auto& tile : tiles_) tile->register_stats(stats);
     stats.add_counter("uart.bytes", uart_.bytes_counter(), "bytes written to the console");
+    memory_.register_stats(stats);
     if (power_) power_->register_stats(stats);
     // Chip-level NPU figures: achieved against peak.
     std::vector<const uint64_t*> macs;

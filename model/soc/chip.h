@@ -17,6 +17,8 @@
 #include "model/soc/chip_info.h"
 #include "model/soc/clint.h"
 #include "model/soc/htif.h"
+#include "model/soc/memory_system.h"
+#include "model/soc/timed_memory_front.h"
 #include "model/soc/router.h"
 #include "model/soc/run_control.h"
 #include "model/soc/sim_control.h"
@@ -55,6 +57,9 @@ public:
         for (auto& tile : tiles_) tile->attach_tracer(tracer);
         if (power_) power_->attach_tracer(tracer);
     }
+    // End of the run: the memory system's statistics are brought up to end_ps.
+    void settle(uint64_t end_ps) { memory_.settle(end_ps); }
+    const MemorySystem& memory_system() const { return memory_; }
     // What the harts and NPU queues still running wait on (for a deadlock report).
     std::string describe_waits();
     void flush_console() { uart_.flush_partial_lines(); }
@@ -73,9 +78,12 @@ private:
     ReferenceClock timer_clock_;
     sc_core::sc_event boot_event_;
     npu::TileBarrier barrier_;
+    MemorySystem memory_;  // before the tiles: they hold its ports
     std::vector<std::unique_ptr<Tile>> tiles_;
     Router router_;
     mem::Ram global_memory_;
+    TimedMemoryFront global_front_;
+    std::vector<std::unique_ptr<TimedMemoryFront>> tile_fronts_;
     Uart uart_;
     SimControl sim_control_;
     ChipInfo chip_info_;

@@ -17,6 +17,23 @@ bool ChipInfo::read_register(uint64_t offset, unsigned size, uint64_t& value, in
             return true;
         case NPUEMU_CHIPINFO_CLOCK_KHZ_OFFSET: value = chip_.clock_frequency_hz / 1000; return true;
         case NPUEMU_CHIPINFO_TIMER_HZ_OFFSET: value = chip_.timer.frequency_hz; return true;
+        case NPUEMU_CHIPINFO_HBM_PEAK_MBPS_OFFSET:
+            value = static_cast<uint64_t>(chip_.hbm.peak_bytes_per_second() / 1e6);
+            return true;
+        case NPUEMU_CHIPINFO_HBM_PSEUDO_CHANNELS_OFFSET: value = chip_.hbm.geometry.pseudo_channels(); return true;
+        case NPUEMU_CHIPINFO_HBM_ACCESS_BYTES_OFFSET: value = chip_.hbm.geometry.access_bytes(); return true;
+        case NPUEMU_CHIPINFO_HBM_ROW_STRIDE_OFFSET: {
+            // The lowest row bit, if the row bits above it are consecutive address bits (no other field between).
+            const auto& rows = chip_.hbm.mapping.of(mem::HbmField::Row);
+            value = 0;
+            if (!rows.empty()) {
+                const uint64_t stride = uint64_t(1) << rows.front();
+                if (stride < chip_.global_memory.size_bytes) value = stride;
+            }
+            return true;
+        }
+        case NPUEMU_CHIPINFO_MESH_COLS_OFFSET: value = chip_.mesh.cols; return true;
+        case NPUEMU_CHIPINFO_MESH_ROWS_OFFSET: value = chip_.mesh.rows; return true;
         default: return false;
     }
 }

@@ -6,7 +6,7 @@ namespace npuemu::soc {
 
 Tile::Tile(sc_core::sc_module_name name, uint32_t tile_id, const config::ChipConfig& chip,
            const ReferenceClock& timer_clock, RunControl& run_control, const sc_core::sc_event& boot,
-           npu::TileBarrier& barrier)
+           npu::TileBarrier& barrier, mem::TimedMemoryPort& memory_port)
     : sc_module(name),
       tile_id_(tile_id),
       clock_(sc_core::sc_time::from_value(chip.clock_period_ps())),
@@ -17,9 +17,13 @@ Tile::Tile(sc_core::sc_module_name name, uint32_t tile_id, const config::ChipCon
       scratchpad_("scratchpad", chip.npu.scratchpad.size_bytes, sc_core::SC_ZERO_TIME),
       accumulator_("accumulator", chip.npu.accumulator.size_bytes, sc_core::SC_ZERO_TIME),
       npu_("npu", tile_id, chip, clock_, scratchpad_.data(), accumulator_.data(), barrier,
-           [&run_control, tile_id](const std::string& message) { run_control.fault(tile_id, message); }),
+           [&run_control, tile_id](const std::string& message) { run_control.fault(tile_id, message); },
+           &memory_port),
       router_("router") {
     core_.socket.bind(router_.target_socket);
+    // Global memory and every tile's window (this one's too, through the chip) are behind the mesh.
+    core_.add_timed_memory(NPUEMU_GLOBAL_MEM_BASE, chip.global_memory.size_bytes);
+    core_.add_timed_memory(NPUEMU_TILE_SRAM_GLOBAL_BASE, uint64_t(chip.tile_count) * NPUEMU_TILE_LOCAL_WINDOW_BYTES);
     npu_.dma().socket.bind(router_.target_socket);
     core_.attach_coprocessor([this](uint32_t instruction, uint32_t rs1, uint32_t rs2, uint32_t rs3, uint32_t& rd,
                                     uint32_t pc) { return npu_.issue(instruction, rs1, rs2, rs3, rd, pc); });
@@ -42,6 +46,12 @@ void Tile::register_stats(StatsRegistry& stats) {
                       "cycles stalled issuing NPU instructions (full queue, fence, barrier)");
     stats.add_counter(prefix + "device_accesses", core_.device_accesses_counter(),
                       "loads and stores that went to a device (not through DMI)");
+    stats.add_counter(prefix + "remote_loads", core_.remote_loads_counter(),
+                      "loads that crossed the mesh (global memory, another tile's SRAM)");
+    stats.add_counter(prefix + "remote_load_cycles", core_.remote_load_cycles_counter(),
+                      "cycles the core waited for those loads' data");
+    stats.add_counter(prefix + "remote_stores", core_.remote_stores_counter(),
+                      "stores posted across the mesh (global memory, another tile's SRAM)");
     stats.add_counter(prefix + "traps", core_.hart().traps_taken_counter(), "traps taken (exceptions and interrupts)");
     stats.add_counter(prefix + "interrupts", core_.hart().interrupts_taken_counter(), "interrupts taken");
     stats.add_counter(prefix + "wfi_sleeps", core_.hart().wfi_counter(), "times the hart slept in wfi");

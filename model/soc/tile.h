@@ -11,6 +11,7 @@
 #include "model/config/chip_config.h"
 #include "model/core/core_module.h"
 #include "model/core/interrupt_lines.h"
+#include "model/mem/memory_port.h"
 #include "model/mem/ram.h"
 #include "model/npu/npu.h"
 #include "model/soc/router.h"
@@ -22,7 +23,7 @@ class Tile : public sc_core::sc_module {
 public:
     Tile(sc_core::sc_module_name name, uint32_t tile_id, const config::ChipConfig& chip,
          const ReferenceClock& timer_clock, RunControl& run_control, const sc_core::sc_event& boot,
-         npu::TileBarrier& barrier);
+         npu::TileBarrier& barrier, mem::TimedMemoryPort& memory_port);
 
     uint32_t id() const { return tile_id_; }
     core::InterruptLines& interrupt_lines() { return lines_; }

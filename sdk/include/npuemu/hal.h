@@ -50,6 +50,25 @@ static inline uint32_t npu_local_sram_bytes(void) {
 static inline uint32_t npu_clock_khz(void) {
     return npu_mmio_read32(NPUEMU_CHIPINFO_BASE + NPUEMU_CHIPINFO_CLOCK_KHZ_OFFSET);
 }
+/* The memory system: HBM peak (MB/s), pseudo channels, bytes per column command, the one-bank row stride (an
+ * address plus this lands in the same bank, another row), the mesh's size. */
+static inline uint32_t npu_hbm_peak_mbps(void) {
+    return npu_mmio_read32(NPUEMU_CHIPINFO_BASE + NPUEMU_CHIPINFO_HBM_PEAK_MBPS_OFFSET);
+}
+static inline uint32_t npu_hbm_pseudo_channels(void) {
+    return npu_mmio_read32(NPUEMU_CHIPINFO_BASE + NPUEMU_CHIPINFO_HBM_PSEUDO_CHANNELS_OFFSET);
+}
+static inline uint32_t npu_hbm_access_bytes(void) {
+    return npu_mmio_read32(NPUEMU_CHIPINFO_BASE + NPUEMU_CHIPINFO_HBM_ACCESS_BYTES_OFFSET);
+}
+static inline uint32_t npu_hbm_row_stride(void) {
+    return npu_mmio_read32(NPUEMU_CHIPINFO_BASE + NPUEMU_CHIPINFO_HBM_ROW_STRIDE_OFFSET);
+}
+static inline uint32_t npu_mesh_cols(void) { return npu_mmio_read32(NPUEMU_CHIPINFO_BASE + NPUEMU_CHIPINFO_MESH_COLS_OFFSET); }
+static inline uint32_t npu_mesh_rows(void) { return npu_mmio_read32(NPUEMU_CHIPINFO_BASE + NPUEMU_CHIPINFO_MESH_ROWS_OFFSET); }
+static inline uint32_t npu_global_memory_bytes(void) {
+    return npu_mmio_read32(NPUEMU_CHIPINFO_BASE + NPUEMU_CHIPINFO_GLOBAL_MEM_BYTES_OFFSET);
+}
 static inline uint32_t npu_timer_frequency_hz(void) {
     return npu_mmio_read32(NPUEMU_CHIPINFO_BASE + NPUEMU_CHIPINFO_TIMER_HZ_OFFSET);
 }

@@ -55,11 +55,20 @@
 #define NPUEMU_CHIPINFO_GLOBAL_MEM_BYTES_OFFSET NPUEMU_U(0x08)
 #define NPUEMU_CHIPINFO_CLOCK_KHZ_OFFSET NPUEMU_U(0x0C)
 #define NPUEMU_CHIPINFO_TIMER_HZ_OFFSET NPUEMU_U(0x10)
+/* The memory system, for benchmarks and firmware that adapts to it. */
+#define NPUEMU_CHIPINFO_HBM_PEAK_MBPS_OFFSET NPUEMU_U(0x14)      /* theoretical peak, all stacks, MB/s */
+#define NPUEMU_CHIPINFO_HBM_PSEUDO_CHANNELS_OFFSET NPUEMU_U(0x18)
+#define NPUEMU_CHIPINFO_HBM_ACCESS_BYTES_OFFSET NPUEMU_U(0x1C)   /* bytes one column command moves */
+/* Adding this to an address changes only its row: same pseudo channel, bank and column (0: the mapping has no
+ * such stride inside the global memory window). */
+#define NPUEMU_CHIPINFO_HBM_ROW_STRIDE_OFFSET NPUEMU_U(0x20)
+#define NPUEMU_CHIPINFO_MESH_COLS_OFFSET NPUEMU_U(0x24)
+#define NPUEMU_CHIPINFO_MESH_ROWS_OFFSET NPUEMU_U(0x28)
 
 /* Every tile's SRAM as seen from anywhere: tile t at BASE + t * WINDOW. */
 #define NPUEMU_TILE_SRAM_GLOBAL_BASE NPUEMU_U(0x40000000)
 
-/* Global memory (plain RAM now, HBM later). Firmware images are linked into its first 16 MiB: 4 MiB of code and
+/* Global memory: a window onto the HBM stacks. Firmware images are linked into its first 16 MiB: 4 MiB of code and
  * read-only data, then 12 MiB of data, bss and heap; the rest is free for tensors. */
 #define NPUEMU_GLOBAL_MEM_BASE NPUEMU_U(0x80000000)
 #define NPUEMU_GLOBAL_MEM_MAX_BYTES NPUEMU_U(0x80000000)

@@ -1,0 +1,187 @@
+/* membench: what the memory system delivers, measured from firmware.
+ *   read / write / copy  every tile streams its own region of global memory through its DMA engine (HBM ->
+ *                        scratchpad, scratchpad -> HBM, HBM -> HBM), 64 KiB per copy, all tiles at once;
+ *                        achieved bandwidth against the HBM's theoretical peak.
+ *   latency              hart 0 chases pointers with dependent loads: within one open row (row hits), across
+ *                        random rows (mostly row misses), and between two rows of one bank (row conflicts).
+ *   stride               hart 0's DMA reads one access per row of a single bank (stride = the row stride: every
+ *                        access opens a row) against the same number of sequential accesses (spread over every
+ *                        channel and bank).
+ * Every figure is printed as one line "membench <name>: ..." that tests and scripts read. The optional argument
+ * block at MEMBENCH_ARGS (put there with --load) selects what runs and how much. */
+#include <stdio.h>
+
+#include "npuemu/hal.h"
+#include "npuemu/npu_isa.h"
+
+#define MEMBENCH_ARGS 0x81000000u
+#define MEMBENCH_MAGIC 0x4D454D42u /* "MEMB" */
+#define MEMBENCH_READ (1u << 0)
+#define MEMBENCH_WRITE (1u << 1)
+#define MEMBENCH_COPY (1u << 2)
+#define MEMBENCH_LATENCY (1u << 3)
+#define MEMBENCH_STRIDE (1u << 4)
+#define MEMBENCH_ALL 0x1Fu
+
+struct membench_args {
+    uint32_t magic;
+    uint32_t tests;          /* MEMBENCH_* bits */
+    uint32_t bytes_per_tile; /* streaming: bytes each tile moves (0: the default) */
+    uint32_t chase_loads;    /* latency: dependent loads per chase (0: the default) */
+};
+
+#define CHUNK_BYTES 65536u
+#define REGION_BASE 0x81100000u /* after the argument block */
+
+static uint64_t barrier_then_mcycle(void) {
+    npu_barrier();
+    return npu_read_mcycle();
+}
+
+/* x 10, rounded down: one decimal without floating point. */
+static void print_rate(const char *name, uint64_t bytes, uint64_t cycles, uint32_t peak_mbps) {
+    const uint64_t khz = npu_clock_khz();
+    /* bytes / (cycles / (khz * 1000)) in MB/s = bytes * khz / cycles / 1000 */
+    const uint64_t mbps = cycles ? bytes * khz / cycles : 0;
+    const uint64_t permille = peak_mbps ? mbps * 1000 / peak_mbps : 0;
+    printf("membench %s: %llu bytes in %llu cycles = %llu.%llu GB/s, %llu.%llu%% of the HBM peak %u.%u GB/s\n", name,
+           (unsigned long long)bytes, (unsigned long long)cycles, (unsigned long long)(mbps / 1000),
+           (unsigned long long)(mbps / 100 % 10), (unsigned long long)(permille / 10),
+           (unsigned long long)(permille % 10), (unsigned)(peak_mbps / 1000), (unsigned)(peak_mbps / 100 % 10));
+}
+
+/* Every tile moves `bytes` between its region and its scratchpad (or to a second region), CHUNK_BYTES per copy. */
+enum stream_kind { STREAM_READ, STREAM_WRITE, STREAM_COPY };
+static uint64_t stream(enum stream_kind kind, uint32_t hart, uint32_t harts, uint32_t bytes) {
+    const uint32_t region = REGION_BASE + hart * bytes;
+    const uint32_t second = REGION_BASE + harts * bytes + hart * bytes;
+    const uint64_t start = barrier_then_mcycle();
+    npu_dma_src_stride(0, 0);
+    npu_dma_dst_stride(0, 0);
+    npu_dma_shape(CHUNK_BYTES, 1, 1);
+    for (uint32_t done = 0, i = 0; done < bytes; done += CHUNK_BYTES, ++i) {
+        const uint32_t buffer = NPUEMU_SCRATCHPAD_BASE + (i & 1) * CHUNK_BYTES;
+        switch (kind) {
+            case STREAM_READ: npu_dma_copy(region + done, buffer); break;
+            case STREAM_WRITE: npu_dma_copy(buffer, region + done); break;
+            case STREAM_COPY: npu_dma_copy(region + done, second + done); break;
+        }
+    }
+    npu_fence(1u << NPU_QUEUE_DMA);
+    return barrier_then_mcycle() - start;
+}
+
+/* Builds a cycle of `nodes` pointers, node k at base + order(k) * spacing, then follows it for `loads` loads. */
+static uint64_t chase(uint32_t base, uint32_t nodes, uint32_t spacing, uint32_t loads, int random) {
+    uint32_t x = 0;
+    for (uint32_t k = 0; k < nodes; ++k) {
+        /* A full-period LCG modulo a power of two visits every node once: a random-looking single cycle. */
+        const uint32_t next = random ? (x * 1664525u + 1013904223u) & (nodes - 1) : (x + 1) & (nodes - 1);
+        *(volatile uint32_t *)(uintptr_t)(base + x * spacing) = base + next * spacing;
+        x = next;
+    }
+    uint32_t p = base;
+    const uint64_t start = npu_read_mcycle();
+    for (uint32_t i = 0; i < loads; ++i) p = *(volatile uint32_t *)(uintptr_t)p;
+    const uint64_t cycles = npu_read_mcycle() - start;
+    if (p == 1) printf("unreachable\n"); /* keeps the chain live */
+    return cycles;
+}
+
+static void print_latency(const char *name, uint64_t cycles, uint32_t loads) {
+    const uint64_t khz = npu_clock_khz();
+    const uint64_t per_load_x10 = cycles * 10 / loads;
+    const uint64_t ps = cycles * 1000000000ull / khz / loads; /* cycles / loads / (khz * 1e3) s, in ps */
+    printf("membench latency %s: %llu.%llu cycles = %llu.%llu ns per dependent load (%u loads)\n", name,
+           (unsigned long long)(per_load_x10 / 10), (unsigned long long)(per_load_x10 % 10),
+           (unsigned long long)(ps / 1000), (unsigned long long)(ps / 100 % 10), (unsigned)loads);
+}
+
+static void latency(uint32_t loads, uint32_t row_stride, uint32_t region_bytes) {
+    /* Row hits: consecutive words of one row. */
+    print_latency("row hits (sequential words)", chase(REGION_BASE, 64, 4, loads, 0), loads);
+    /* Random rows: 4096 nodes 4 KiB apart (16 MiB), in LCG order; each load most likely opens a row. */
+    uint32_t nodes = 4096, spacing = 4096;
+    while (nodes > 64 && nodes * spacing > region_bytes) nodes /= 2;
+    print_latency("random rows", chase(REGION_BASE, nodes, spacing, loads, 1), loads);
+    /* Row conflicts: ping-pong between two rows of one bank. */
+    if (row_stride) {
+        const uint32_t a = REGION_BASE, b = REGION_BASE + row_stride;
+        for (uint32_t i = 0; i < 64; ++i) {
+            *(volatile uint32_t *)(uintptr_t)(a + 4 * i) = b + 4 * i;
+            *(volatile uint32_t *)(uintptr_t)(b + 4 * i) = a + 4 * ((i + 1) & 63);
+        }
+        uint32_t p = a;
+        const uint64_t start = npu_read_mcycle();
+        for (uint32_t i = 0; i < loads; ++i) p = *(volatile uint32_t *)(uintptr_t)p;
+        const uint64_t cycles = npu_read_mcycle() - start;
+        if (p == 1) printf("unreachable\n");
+        print_latency("row conflicts (two rows of one bank)", cycles, loads);
+    }
+}
+
+static uint64_t strided_read(uint32_t accesses, uint32_t access_bytes, uint32_t stride) {
+    npu_dma_shape(access_bytes, accesses, 1);
+    npu_dma_src_stride(stride, 0);
+    npu_dma_dst_stride(access_bytes, 0);
+    const uint64_t start = npu_read_mcycle();
+    npu_dma_copy(REGION_BASE, NPUEMU_SCRATCHPAD_BASE);
+    npu_fence(1u << NPU_QUEUE_DMA);
+    return npu_read_mcycle() - start;
+}
+
+static void stride(uint32_t row_stride, uint32_t region_bytes) {
+    const uint32_t access = npu_hbm_access_bytes();
+    if (!row_stride) {
+        printf("membench stride: skipped (the address mapping has no one-bank row stride)\n");
+        return;
+    }
+    uint32_t accesses = region_bytes / row_stride;
+    if (accesses > 1024) accesses = 1024;
+    const uint64_t one_bank = strided_read(accesses, access, row_stride);
+    const uint64_t all_banks = strided_read(accesses, access, access);
+    const uint64_t khz = npu_clock_khz();
+    const uint64_t bytes = (uint64_t)accesses * access;
+    printf("membench stride: %u reads of %u B: one bank (stride %u B) %llu cycles = %llu MB/s; all banks (stride %u B) "
+           "%llu cycles = %llu MB/s; one bank is %llu.%llux slower\n",
+           (unsigned)accesses, (unsigned)access, (unsigned)row_stride, (unsigned long long)one_bank,
+           (unsigned long long)(bytes * khz / one_bank), (unsigned)access, (unsigned long long)all_banks,
+           (unsigned long long)(bytes * khz / all_banks), (unsigned long long)(one_bank / all_banks),
+           (unsigned long long)(one_bank * 10 / all_banks % 10));
+}
+
+int main(void) {
+    const uint32_t hart = npu_hart_id(), harts = npu_hart_count();
+    const struct membench_args *given = (const struct membench_args *)(uintptr_t)MEMBENCH_ARGS;
+    struct membench_args args = {MEMBENCH_MAGIC, MEMBENCH_ALL, 0, 0};
+    if (given->magic == MEMBENCH_MAGIC) args = *given;
+    const uint32_t global_end = NPUEMU_GLOBAL_MEM_BASE + npu_global_memory_bytes();
+    const uint32_t region_bytes = global_end - REGION_BASE;
+    /* Two regions per tile (copy's source and destination), whole chunks. */
+    uint32_t bytes = args.bytes_per_tile ? args.bytes_per_tile : 1u << 20;
+    const uint32_t fit = region_bytes / (2 * harts) / CHUNK_BYTES * CHUNK_BYTES;
+    if (bytes > fit) bytes = fit;
+    bytes = bytes / CHUNK_BYTES * CHUNK_BYTES;
+    const uint32_t peak = npu_hbm_peak_mbps();
+    const uint32_t loads = args.chase_loads ? args.chase_loads : 2000;
+    if (hart == 0) {
+        printf("membench: %u tiles, %u HBM pseudo channels, peak %u MB/s, %u bytes per tile per stream\n",
+               (unsigned)harts, (unsigned)npu_hbm_pseudo_channels(), (unsigned)peak, (unsigned)bytes);
+    }
+    if (args.tests & MEMBENCH_READ) {
+        const uint64_t cycles = stream(STREAM_READ, hart, harts, bytes);
+        if (hart == 0) print_rate("read", (uint64_t)bytes * harts, cycles, peak);
+    }
+    if (args.tests & MEMBENCH_WRITE) {
+        const uint64_t cycles = stream(STREAM_WRITE, hart, harts, bytes);
+        if (hart == 0) print_rate("write", (uint64_t)bytes * harts, cycles, peak);
+    }
+    if (args.tests & MEMBENCH_COPY) {
+        const uint64_t cycles = stream(STREAM_COPY, hart, harts, bytes);
+        if (hart == 0) print_rate("copy (read + write)", 2ull * bytes * harts, cycles, peak);
+    }
+    npu_barrier();
+    if (hart == 0 && (args.tests & MEMBENCH_LATENCY)) latency(loads, npu_hbm_row_stride(), region_bytes);
+    if (hart == 0 && (args.tests & MEMBENCH_STRIDE)) stride(npu_hbm_row_stride(), region_bytes);
+    return 0;
+}

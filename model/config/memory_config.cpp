@@ -1,0 +1,341 @@
+#include "model/config/memory_config.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <optional>
+#include <sstream>
+
+#include "model/common/error.h"
+
+namespace npuemu::config {
+
+namespace {
+
+const char* const kFieldNames[] = {"stack", "channel", "pseudo_channel", "bank_group", "bank", "row", "column"};
+constexpr size_t kFieldCount = static_cast<size_t>(mem::HbmField::Count);
+
+uint32_t log2_exact(uint64_t value) {
+    uint32_t bits = 0;
+    while ((uint64_t(1) << bits) < value) ++bits;
+    return bits;
+}
+
+uint64_t field_count(const mem::HbmGeometry& g, mem::HbmField field) {
+    switch (field) {
+        case mem::HbmField::Stack: return g.stacks;
+        case mem::HbmField::Channel: return g.channels_per_stack;
+        case mem::HbmField::PseudoChannel: return g.pseudo_channels_per_channel;
+        case mem::HbmField::BankGroup: return g.bank_groups;
+        case mem::HbmField::Bank: return g.banks_per_group;
+        case mem::HbmField::Row: return g.rows;
+        case mem::HbmField::Column: return g.access_bytes() ? g.columns() : 1;
+        case mem::HbmField::Count: break;
+    }
+    return 1;
+}
+
+int field_index(const std::string& name) {
+    for (size_t i = 0; i < kFieldCount; ++i) {
+        if (name == kFieldNames[i]) return static_cast<int>(i);
+    }
+    return -1;
+}
+
+std::string field_list() {
+    std::string text;
+    for (const char* name : kFieldNames) text += std::string(text.empty() ? "" : ", ") + name;
+    return text;
+}
+
+// The address mapping as written: either a map (field -> list of bit positions, "a-b" for a range) or a list of
+// fields from the lowest address bit up ("column:3", "channel", ...), expanded once the geometry is known.
+struct MappingSource {
+    YAML::Node node;
+    std::string file;
+    std::string path;  // key path of the mapping, for messages
+    std::shared_ptr<const OverrideOrigins> overrides;
+
+    std::string where(const YAML::Mark& mark) const {
+        return ConfigNode(YAML::Node(), file, path, overrides).where("", mark);
+    }
+};
+
+uint8_t parse_bit(const std::string& text, const MappingSource& source, const YAML::Mark& mark) {
+    char* end = nullptr;
+    const unsigned long value = std::strtoul(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || value > 63) {
+        throw Error(source.where(mark) + ": expected a bit position from 0 to 63 (or a range 'a-b'), got '" + text +
+                    "'");
+    }
+    return static_cast<uint8_t>(value);
+}
+
+mem::HbmAddressMapping expand_mapping(const MappingSource& source, const mem::HbmGeometry& geometry) {
+    mem::HbmAddressMapping mapping;
+    const YAML::Node& node = source.node;
+    if (node.IsMap()) {
+        for (const auto& entry : node) {
+            const std::string name = entry.first.Scalar();
+            const int field = field_index(name);
+            if (field < 0) {
+                throw Error(source.where(entry.first.Mark()) + "." + name + ": unknown field (fields: " +
+                            field_list() + ")");
+            }
+            const YAML::Node bits = entry.second;
+            if (!bits.IsSequence()) throw Error(source.where(bits.Mark()) + "." + name + ": expected a list of bits");
+            for (const YAML::Node& bit : bits) {
+                if (!bit.IsScalar()) throw Error(source.where(bit.Mark()) + "." + name + ": expected a bit position");
+                const std::string text = bit.Scalar();
+                const auto dash = text.find('-');
+                if (dash == std::string::npos) {
+                    mapping.bits[field].push_back(parse_bit(text, source, bit.Mark()));
+                } else {
+                    const uint8_t low = parse_bit(text.substr(0, dash), source, bit.Mark());
+                    const uint8_t high = parse_bit(text.substr(dash + 1), source, bit.Mark());
+                    if (high < low) throw Error(source.where(bit.Mark()) + "." + name + ": range '" + text + "' runs backwards");
+                    for (unsigned b = low; b <= high; ++b) mapping.bits[field].push_back(static_cast<uint8_t>(b));
+                }
+            }
+        }
+        return mapping;
+    }
+    if (!node.IsSequence()) {
+        throw Error(source.where(node.Mark()) + ": expected a map (field: [bits]) or a list of fields from the lowest "
+                                                "address bit up (e.g. [column:3, channel, pseudo_channel, stack, ...])");
+    }
+    // Order form: bits are handed out from the first bit above the byte-in-access offset upward.
+    uint32_t next_bit = log2_exact(geometry.access_bytes());
+    std::array<uint32_t, kFieldCount> remaining{};
+    for (size_t f = 0; f < kFieldCount; ++f) {
+        remaining[f] = log2_exact(field_count(geometry, static_cast<mem::HbmField>(f)));
+    }
+    for (const YAML::Node& item : node) {
+        if (!item.IsScalar()) throw Error(source.where(item.Mark()) + ": expected 'field' or 'field:bits'");
+        const std::string text = item.Scalar();
+        const auto colon = text.find(':');
+        const std::string name = text.substr(0, colon);
+        const int field = field_index(name);
+        if (field < 0) {
+            throw Error(source.where(item.Mark()) + ": unknown field '" + name + "' (fields: " + field_list() + ")");
+        }
+        uint32_t width = remaining[field];
+        if (colon != std::string::npos) {
+            char* end = nullptr;
+            const std::string count = text.substr(colon + 1);
+            width = static_cast<uint32_t>(std::strtoul(count.c_str(), &end, 10));
+            if (count.empty() || *end != '\0') {
+                throw Error(source.where(item.Mark()) + ": '" + text + "': expected field:bits with a number of bits");
+            }
+            if (width > remaining[field]) {
+                throw Error(source.where(item.Mark()) + ": '" + text + "': " + name + " has only " +
+                            std::to_string(remaining[field]) + " bit(s) left (the geometry gives it " +
+                            std::to_string(log2_exact(field_count(geometry, static_cast<mem::HbmField>(field)))) +
+                            ")");
+            }
+        }
+        for (uint32_t i = 0; i < width; ++i) {
+            if (next_bit > 63) throw Error(source.where(item.Mark()) + ": the mapping runs past address bit 63");
+            mapping.bits[field].push_back(static_cast<uint8_t>(next_bit++));
+        }
+        remaining[field] -= width;
+    }
+    for (size_t f = 0; f < kFieldCount; ++f) {
+        if (remaining[f] > 0) {
+            throw Error(source.where(node.Mark()) + ": " + kFieldNames[f] + " still needs " +
+                        std::to_string(remaining[f]) + " bit(s) for the geometry: list it (or give it more)");
+        }
+    }
+    return mapping;
+}
+
+// Reads every HBM key present in `node` on top of `hbm` (the preset's values are the defaults of the chip's).
+void read_hbm_fields(ConfigNode& node, mem::HbmConfig& hbm, std::optional<MappingSource>& mapping) {
+    hbm.clock_mhz = static_cast<uint32_t>(node.get_uint("clock_mhz", hbm.clock_mhz, 100, 10000));
+    hbm.data_rate_mtps = static_cast<uint32_t>(node.get_uint("data_rate_mtps", hbm.data_rate_mtps, 100, 100000));
+    hbm.geometry.stacks = static_cast<uint32_t>(node.get_uint("stacks", hbm.geometry.stacks, 1, 64));
+    mem::HbmGeometry& g = hbm.geometry;
+    ConfigNode geometry = node.child("geometry");
+    auto count = [&geometry](const char* key, uint32_t fallback, uint64_t max) {
+        return static_cast<uint32_t>(geometry.get_uint(key, fallback, 1, max));
+    };
+    g.channels_per_stack = count("channels_per_stack", g.channels_per_stack, 256);
+    g.pseudo_channels_per_channel = count("pseudo_channels_per_channel", g.pseudo_channels_per_channel, 16);
+    g.bank_groups = count("bank_groups", g.bank_groups, 64);
+    g.banks_per_group = count("banks_per_group", g.banks_per_group, 64);
+    g.rows = count("rows", g.rows, 1u << 24);
+    g.row_bytes = count("row_bytes", g.row_bytes, 1u << 20);
+    g.bus_width_bits = count("bus_width_bits", g.bus_width_bits, 4096);
+    g.burst_length = count("burst_length", g.burst_length, 256);
+    if (g.bus_width_bits % 8) geometry.fail("bus_width_bits", "must be a whole number of bytes (a multiple of 8)");
+    geometry.finish();
+
+    mem::HbmTiming& t = hbm.timing;
+    ConfigNode timing = node.child("timing");
+    auto cycles = [&timing](const char* key, uint32_t& field) {
+        field = static_cast<uint32_t>(timing.get_uint(key, field, 0, 10'000'000));
+    };
+    cycles("tRCD_cycles", t.tRCD_cycles);
+    cycles("tRP_cycles", t.tRP_cycles);
+    cycles("tRAS_cycles", t.tRAS_cycles);
+    cycles("tRC_cycles", t.tRC_cycles);
+    cycles("tCL_cycles", t.tCL_cycles);
+    cycles("tWL_cycles", t.tWL_cycles);
+    cycles("tCCD_S_cycles", t.tCCD_S_cycles);
+    cycles("tCCD_L_cycles", t.tCCD_L_cycles);
+    cycles("tRRD_S_cycles", t.tRRD_S_cycles);
+    cycles("tRRD_L_cycles", t.tRRD_L_cycles);
+    cycles("tFAW_cycles", t.tFAW_cycles);
+    cycles("tWR_cycles", t.tWR_cycles);
+    cycles("tWTR_S_cycles", t.tWTR_S_cycles);
+    cycles("tWTR_L_cycles", t.tWTR_L_cycles);
+    cycles("tRTP_cycles", t.tRTP_cycles);
+    cycles("tRTW_cycles", t.tRTW_cycles);
+    cycles("tRFC_cycles", t.tRFC_cycles);
+    cycles("tRFCpb_cycles", t.tRFCpb_cycles);
+    cycles("tREFI_cycles", t.tREFI_cycles);
+    timing.finish();
+
+    mem::HbmControllerConfig& c = hbm.controller;
+    ConfigNode controller = node.child("controller");
+    const std::string page = controller.get_choice("page_policy", c.page_policy == mem::PagePolicy::Open ? "open" : "closed",
+                                                   {"open", "closed"});
+    c.page_policy = page == "open" ? mem::PagePolicy::Open : mem::PagePolicy::Closed;
+    const std::string refresh = controller.get_choice(
+        "refresh", c.refresh == mem::RefreshMode::AllBank ? "all_bank" : "per_bank", {"all_bank", "per_bank"});
+    c.refresh = refresh == "all_bank" ? mem::RefreshMode::AllBank : mem::RefreshMode::PerBank;
+    c.queue_depth = static_cast<uint32_t>(controller.get_uint("queue_depth", c.queue_depth, 1, 4096));
+    c.write_high_watermark =
+        static_cast<uint32_t>(controller.get_uint("write_high_watermark", c.write_high_watermark, 1, 4096));
+    c.write_low_watermark =
+        static_cast<uint32_t>(controller.get_uint("write_low_watermark", c.write_low_watermark, 0, 4096));
+    c.frontend_latency_cycles =
+        static_cast<uint32_t>(controller.get_uint("frontend_latency_cycles", c.frontend_latency_cycles, 0, 100000));
+    controller.finish();
+
+    if (std::optional<YAML::Node> raw = node.raw("address_mapping")) {
+        mapping = MappingSource{*raw, node.file(),
+                                node.path().empty() ? "address_mapping" : node.path() + ".address_mapping",
+                                node.overrides()};
+    }
+}
+
+std::string find_preset(const std::string& preset, const std::string& chip_file, const ConfigNode& node) {
+    namespace fs = std::filesystem;
+    const fs::path chip_dir = fs::path(chip_file).parent_path();
+    const bool is_path = preset.find('/') != std::string::npos || fs::path(preset).extension() == ".yaml";
+    std::vector<fs::path> candidates;
+    if (is_path) {
+        candidates.push_back(fs::path(preset).is_absolute() ? fs::path(preset) : chip_dir / preset);
+    } else {
+        candidates.push_back(chip_dir / "memory" / (preset + ".yaml"));
+        candidates.push_back(fs::path(NPUEMU_CONFIG_DIR) / "memory" / (preset + ".yaml"));
+    }
+    for (const auto& candidate : candidates) {
+        if (fs::is_regular_file(candidate)) return candidate.string();
+    }
+    std::string known;
+    const fs::path builtin = fs::path(NPUEMU_CONFIG_DIR) / "memory";
+    if (fs::is_directory(builtin)) {
+        std::vector<std::string> names;
+        for (const auto& entry : fs::directory_iterator(builtin)) {
+            if (entry.path().extension() == ".yaml") names.push_back(entry.path().stem().string());
+        }
+        std::sort(names.begin(), names.end());
+        for (const auto& name : names) known += " " + name;
+    }
+    node.fail("preset", "no HBM preset '" + preset + "' (looked for " + candidates.front().string() +
+                            (candidates.size() > 1 ? " and " + candidates.back().string() : "") +
+                            "; presets:" + known + ")");
+}
+
+// Where a key of the HBM config was set: the chip's hbm section if it sets it, else the preset.
+[[noreturn]] void fail_at(const std::string& key, const std::string& message, const ConfigNode& chip_node,
+                          const ConfigNode& preset_node) {
+    std::vector<std::string> parts;
+    std::stringstream stream(key);
+    for (std::string part; std::getline(stream, part, '.');) parts.push_back(part);
+    for (const ConfigNode* node : {&chip_node, &preset_node}) {
+        // yaml-cpp's Node assignment rebinds shared data, so walk down by keeping every level in a list.
+        std::vector<YAML::Node> levels{node->yaml()};
+        std::string path = node->path();
+        bool found = levels.back() && levels.back().IsMap();
+        for (size_t i = 0; found && i + 1 < parts.size(); ++i) {
+            const YAML::Node& current = levels.back();
+            const YAML::Node next = current[parts[i]];
+            found = next && next.IsMap();
+            if (found) {
+                levels.push_back(next);
+                path = path.empty() ? parts[i] : path + "." + parts[i];
+            }
+        }
+        const YAML::Node& parent = levels.back();
+        if (found && parent[parts.back()]) {
+            ConfigNode(levels.back(), node->file(), path, node->overrides()).fail(parts.back(), message);
+        }
+    }
+    // Set by neither (a built-in default): name the chip's section.
+    ConfigNode(chip_node.yaml(), chip_node.file(), chip_node.path(), chip_node.overrides()).fail(key, message);
+}
+
+}  // namespace
+
+void default_tile_grid(uint32_t tiles, uint32_t& cols, uint32_t& rows) {
+    cols = 1;
+    while (cols * cols < tiles) ++cols;
+    while (tiles % cols) ++cols;
+    rows = tiles / cols;
+}
+
+mem::HbmConfig read_hbm(ConfigNode node, const std::string& chip_file) {
+    mem::HbmConfig hbm;
+    hbm.preset = node.get_string("preset", "hbm2e");
+    const std::string preset_file = find_preset(hbm.preset, chip_file, node);
+    const YAML::Node preset_root = load_yaml_file(preset_file);
+    ConfigNode preset(preset_root, preset_file, "", nullptr);
+    std::optional<MappingSource> mapping;
+    read_hbm_fields(preset, hbm, mapping);
+    preset.finish();
+    read_hbm_fields(node, hbm, mapping);
+    node.finish();
+    if (!mapping) fail_at("address_mapping", "no address mapping: the preset or the chip must give one", node, preset);
+    hbm.mapping = expand_mapping(*mapping, hbm.geometry);
+    const std::vector<mem::HbmConfigProblem> problems = mem::check_hbm_config(hbm);
+    if (!problems.empty()) fail_at(problems.front().key, problems.front().message, node, preset);
+    return hbm;
+}
+
+noc::MeshConfig read_mesh(ConfigNode node, uint32_t tiles, uint64_t clock_frequency_hz) {
+    noc::MeshConfig mesh;
+    uint32_t cols = 0, rows = 0;
+    default_tile_grid(tiles, cols, rows);
+    if (node.has("cols") && !node.has("rows")) {
+        cols = static_cast<uint32_t>(node.get_uint("cols", cols, 1, tiles));
+        if (tiles % cols) node.fail("cols", "must divide chip.tiles (" + std::to_string(tiles) + ")");
+        rows = tiles / cols;
+    } else if (node.has("rows") && !node.has("cols")) {
+        rows = static_cast<uint32_t>(node.get_uint("rows", rows, 1, tiles));
+        if (tiles % rows) node.fail("rows", "must divide chip.tiles (" + std::to_string(tiles) + ")");
+        cols = tiles / rows;
+    } else {
+        cols = static_cast<uint32_t>(node.get_uint("cols", cols, 1, tiles));
+        rows = static_cast<uint32_t>(node.get_uint("rows", rows, 1, tiles));
+        if (uint64_t(cols) * rows != tiles) {
+            node.fail("cols", "cols x rows (" + std::to_string(cols) + " x " + std::to_string(rows) +
+                                  ") must equal chip.tiles (" + std::to_string(tiles) + ")");
+        }
+    }
+    mesh.cols = cols;
+    mesh.rows = rows;
+    mesh.link_bandwidth_bytes_per_cycle = static_cast<uint32_t>(
+        node.get_uint("link_bandwidth_bytes_per_cycle", mesh.link_bandwidth_bytes_per_cycle, 1, 1u << 20));
+    mesh.router_latency_cycles =
+        static_cast<uint32_t>(node.get_uint("router_latency_cycles", mesh.router_latency_cycles, 0, 10000));
+    mesh.header_bytes = static_cast<uint32_t>(node.get_uint("header_bytes", mesh.header_bytes, 0, 4096));
+    const std::string order = node.get_choice("routing", "xy", {"xy", "yx"});
+    mesh.order = order == "xy" ? noc::DimensionOrder::XY : noc::DimensionOrder::YX;
+    mesh.clock_period_ps = 1'000'000'000'000ull / clock_frequency_hz;
+    node.finish();
+    return mesh;
+}
+
+}  // namespace npuemu::config

@@ -1,0 +1,68 @@
+#include "model/mem/hbm_memory.h"
+
+#include <algorithm>
+
+namespace npuemu::mem {
+
+HbmMemory::HbmMemory(sc_core::sc_module_name name, const HbmConfig& config)
+    : sc_module(name),
+      config_(config),
+      address_map_(config),
+      frontend_ps_(config.clock_period_ps() * config.controller.frontend_latency_cycles),
+      lookahead_ps_(frontend_ps_) {
+    controllers_.reserve(config.geometry.pseudo_channels());
+    for (uint32_t pc = 0; pc < config.geometry.pseudo_channels(); ++pc) controllers_.emplace_back(config);
+    SC_HAS_PROCESS(HbmMemory);
+    SC_METHOD(service);
+    sensitive << wake_;
+    dont_initialize();
+}
+
+void HbmMemory::submit(uint32_t pseudo_channel, const HbmRequest& request) {
+    HbmChannelController& controller = controllers_[pseudo_channel];
+    controller.submit(request);
+    wake_for(controller.next_decision_ps());
+}
+
+void HbmMemory::wake_for(uint64_t decision_ps) {
+    if (decision_ps == UINT64_MAX) return;
+    // A decision at time d may be made once simulated time is past d - lookahead: everything arriving by d is
+    // known then.
+    const uint64_t now = sc_core::sc_time_stamp().value();
+    const uint64_t wake = std::max(decision_ps + 1 > lookahead_ps_ ? decision_ps + 1 - lookahead_ps_ : 0, now + 1);
+    if (wake >= wake_at_ps_) return;
+    wake_at_ps_ = wake;
+    wake_.notify(sc_core::sc_time::from_value(wake - now));
+}
+
+void HbmMemory::advance_all(uint64_t until_ps) {
+    for (HbmChannelController& controller : controllers_) {
+        if (controller.next_decision_ps() < until_ps) {
+            controller.advance(until_ps, [this](uint64_t tag, uint64_t done_ps) { done_.emplace_back(tag, done_ps); });
+        }
+    }
+    // Completions may submit new requests (a response's next leg): only after every controller has advanced.
+    std::vector<std::pair<uint64_t, uint64_t>> batch;
+    batch.swap(done_);
+    for (const auto& [tag, done_ps] : batch) sink_(tag, done_ps);
+}
+
+void HbmMemory::service() {
+    const uint64_t now = sc_core::sc_time_stamp().value();
+    wake_at_ps_ = UINT64_MAX;
+    advance_all(now + lookahead_ps_);
+    uint64_t next = UINT64_MAX;
+    for (const HbmChannelController& controller : controllers_) next = std::min(next, controller.next_decision_ps());
+    wake_for(next);
+}
+
+void HbmMemory::settle(uint64_t until_ps) {
+    for (HbmChannelController& controller : controllers_) {
+        controller.advance(until_ps, [this](uint64_t tag, uint64_t done_ps) { done_.emplace_back(tag, done_ps); });
+    }
+    std::vector<std::pair<uint64_t, uint64_t>> batch;
+    batch.swap(done_);
+    for (const auto& [tag, done_ps] : batch) sink_(tag, done_ps);
+}
+
+}  // namespace npuemu::mem

@@ -1,0 +1,41 @@
+// How a tile reaches memory outside itself in time: global memory (HBM behind the mesh) and other tiles' SRAMs
+// (across the mesh). Timing only: data moves through DMI at once, as everywhere in the model; this says when it has
+// landed. The memory system implements one port per tile; the DMA engine and the core's memory front end use it.
+#pragma once
+
+#include <cstdint>
+
+namespace npuemu::mem {
+
+// Told once per access when it has landed: a read's data is back at the tile, a write is acknowledged. Called from
+// whatever SystemC process learns it (possibly from inside start(), when nothing on the way needs a decision
+// later), never from inside a wait(); landed_ps is never before the access's issue time.
+class AccessListener {
+public:
+    virtual void access_done(uint64_t cookie, uint64_t landed_ps) = 0;
+
+protected:
+    ~AccessListener() = default;
+};
+
+enum class Requester { Dma, Core };  // DMA bursts or a core's loads and stores (control packets)
+
+struct TimedAccess {
+    uint64_t address = 0;   // a chip address
+    uint32_t bytes = 0;
+    bool write = false;
+    uint64_t issue_ps = 0;  // when it leaves the tile: at or after the current simulated time
+    Requester requester = Requester::Dma;
+};
+
+class TimedMemoryPort {
+public:
+    virtual ~TimedMemoryPort() = default;
+    // Whether [address, address + bytes) lies behind the mesh (global memory, another tile) rather than in this
+    // tile. Accesses to this tile's own memories have no fabric timing.
+    virtual bool is_remote(uint64_t address, uint64_t bytes) const = 0;
+    // Starts a remote access; listener->access_done(cookie, landed_ps) follows exactly once.
+    virtual void start(const TimedAccess& access, AccessListener& listener, uint64_t cookie) = 0;
+};
+
+}  // namespace npuemu::mem
