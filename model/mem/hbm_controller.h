@@ -83,7 +83,148 @@ public:
     const HbmChannelStats& stats() const;
 
 private:
-    // (the implementation's queues, bank states and bus state)
+    // Everything below is the implementation: plain arrays and ring buffers sized at construction, so that a
+    // decision allocates nothing. Cycles are HBM clock cycles; cycle c is at c x tCK picoseconds.
+    static constexpr int32_t kNone = -1;
+    static constexpr uint64_t kNever = UINT64_MAX;
+    enum Dir : unsigned { kRead = 0, kWrite = 1 };
+    enum class FirstColumn : uint8_t { Hit, Miss, Conflict };  // what the next column command of an opened row counts as
+
+    // A FIFO that grows by doubling and never shrinks (no allocation once warm).
+    template <class T>
+    class Ring {
+    public:
+        bool empty() const { return size_ == 0; }
+        size_t size() const { return size_; }
+        T& front() { return items_[head_]; }
+        const T& front() const { return items_[head_]; }
+        T& at(size_t i) { return items_[(head_ + i) & (items_.size() - 1)]; }
+        const T& at(size_t i) const { return items_[(head_ + i) & (items_.size() - 1)]; }
+        void pop_front() { head_ = (head_ + 1) & (items_.size() - 1); --size_; }
+        void push_back(const T& v) {
+            grow_if_full();
+            items_[(head_ + size_) & (items_.size() - 1)] = v;
+            ++size_;
+        }
+        // Keeps the ring sorted by `less` when v belongs at or near the back (the usual case is a plain append).
+        template <class Less>
+        void insert_sorted(const T& v, Less less) {
+            grow_if_full();
+            size_t i = size_;
+            while (i > 0 && less(v, at(i - 1))) {
+                at(i) = at(i - 1);
+                --i;
+            }
+            at(i) = v;
+            ++size_;
+        }
+
+    private:
+        void grow_if_full() {
+            if (size_ < items_.size()) return;
+            std::vector<T> bigger(items_.empty() ? 16 : items_.size() * 2);
+            for (size_t i = 0; i < size_; ++i) bigger[i] = at(i);
+            items_.swap(bigger);
+            head_ = 0;
+        }
+        std::vector<T> items_;
+        size_t head_ = 0, size_ = 0;
+    };
+
+    struct Waiting {  // a request before it enters the scheduler's window
+        HbmRequest request;
+        uint64_t ready_cycle = 0;  // the clock edge at or after arrival_ps
+        uint64_t seq = 0;          // submission order (pending) or arrival order (overflow)
+    };
+    struct Slot {  // a request in the scheduler's window (the first queue_depth of its queue)
+        uint64_t tag = 0, arrival_ps = 0, seq = 0;
+        uint32_t bank = 0;  // bank_group * banks_per_group + bank
+        uint32_t row = 0, next_column = 0, columns_left = 0, columns = 0;
+        int32_t prev = kNone, next = kNone;  // the bank's list for this direction, oldest first
+    };
+    struct Bank {
+        bool open = false;
+        uint32_t row = 0;
+        uint64_t act_ready = 0;  // earliest ACT: tRC after ACT, tRP after PRE, tRFC / tRFCpb after REF
+        uint64_t pre_ready = 0;  // earliest PRE: tRAS after ACT, tRTP after RD, tWR after write data
+        uint64_t col_ready = 0;  // earliest RD/WR: tRCD after ACT
+        uint32_t hits = 0;       // window requests (either queue) to the open row
+        uint32_t dir_hits[2] = {0, 0};
+        uint32_t queued[2] = {0, 0};
+        int32_t head[2] = {kNone, kNone}, tail[2] = {kNone, kNone};
+        bool closed_for_conflict = false;  // the last PRE made way for another row
+        FirstColumn first_column = FirstColumn::Hit;
+    };
+    struct Group {
+        uint64_t next_act = 0;           // tRRD_L
+        uint64_t next_col[2] = {0, 0};   // tCCD_L, tWTR_L
+    };
+    struct Choice {
+        uint64_t col_cycle = kNever, row_cycle = kNever;
+        int32_t col_slot = kNone;   // index into slots_
+        uint32_t col_bank = 0;
+        uint64_t col_seq = 0, row_seq = 0;
+        enum class Row : uint8_t { None, Activate, Precharge, RefreshPrecharge, Refresh } row = Row::None;
+        uint32_t row_bank = 0;
+        int32_t row_slot = kNone;
+    };
+
+    uint64_t cycle_of_ps_ceil(uint64_t ps) const { return ps / tck_ps_ + (ps % tck_ps_ != 0); }
+    uint64_t refresh_due(uint64_t index) const;
+    uint32_t refresh_bank(uint64_t index) const;
+    unsigned active_dir(bool draining) const;
+    bool next_draining() const;
+    Choice choose(uint64_t now, unsigned dir) const;
+    int32_t oldest_hit(uint32_t bank, unsigned dir) const;
+    void admit_arrivals();
+    void enter_window(const Waiting& w, unsigned dir);
+    void leave_window(int32_t slot, unsigned dir);
+    void issue_column(uint64_t t, int32_t slot, unsigned dir, const DoneCallback& done);
+    void issue_activate(uint64_t t, uint32_t bank, uint32_t row);
+    void issue_precharge(uint64_t t, uint32_t bank, bool for_conflict);
+    void issue_refresh(uint64_t t);
+    void close_bank(uint64_t t, uint32_t bank, bool for_conflict);
+    bool skip_idle_refreshes(uint64_t limit_cycle);
+    void log(uint64_t cycle, HbmCommandKind kind, uint32_t bank, uint32_t row, uint32_t column);
+
+    // Configuration, in cycles.
+    HbmTiming t_;
+    HbmControllerConfig ctl_;
+    uint64_t tck_ps_;
+    uint32_t burst_, access_bytes_, banks_per_group_, bank_groups_, banks_, rows_, columns_;
+
+    // Time.
+    uint64_t decided_until_ps_ = 0;
+    uint64_t now_ = 0;  // first undecided cycle: ceil(decided_until_ps_ / tCK)
+
+    // Requests.
+    Ring<Waiting> pending_;     // submitted, not yet arrived; sorted by (arrival_ps, submission)
+    Ring<Waiting> overflow_[2]; // arrived while the window was full, oldest first
+    std::vector<Slot> slots_;   // 2 x queue_depth: reads in [0, depth), writes in [depth, 2 depth)
+    std::vector<int32_t> free_slots_[2];
+    uint32_t window_count_[2] = {0, 0};
+    uint64_t queued_mask_[2] = {0, 0};  // banks with window requests of this direction (bit = bank)
+    uint64_t next_submit_seq_ = 0, next_arrival_seq_ = 0;
+    bool draining_ = false;
+    std::vector<uint64_t> done_heap_;  // completion times not yet passed by an arrival (for max_occupancy)
+
+    // Banks and buses.
+    std::vector<Bank> bank_;
+    std::vector<Group> group_;
+    uint64_t next_col_[2] = {0, 0};  // tCCD_S, tRTW, tWTR_S, the data bus, one column command per cycle
+    uint64_t next_act_ = 0;          // tRRD_S
+    uint64_t row_bus_free_ = 0;      // one row command per cycle
+    uint64_t faw_[4] = {0, 0, 0, 0};
+    unsigned faw_count_ = 0, faw_next_ = 0;
+    int last_col_dir_ = -1;
+
+    // Refresh.
+    uint64_t refresh_index_ = 0;  // the next refresh to do (all-bank: the k-th; per-bank: one bank each)
+    bool refresh_pending_ = false;
+
+    bool advancing_ = false;  // inside advance(): the completion callback must not re-enter
+    std::vector<HbmCommand>* log_ = nullptr;
+    HbmChannelStats stats_;
 };
 
 }  // namespace npuemu::mem

@@ -9,11 +9,13 @@
 // submitted ahead) still share a link as they would in time order. Plain C++, times in picoseconds.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "model/common/latency_histogram.h"
+#include "model/noc/link_calendar.h"
 #include "model/noc/mesh_config.h"
 
 namespace npuemu::noc {
@@ -50,6 +52,9 @@ public:
 
     // Routers a packet passes from `from` to `to`: |dx| + |dy| + 1.
     uint32_t routers_on_path(NodeId from, NodeId to) const;
+    // Cycles a packet of header_bytes + payload_bytes holds each link: ceil(bytes / bandwidth), at least 1 (even
+    // an empty packet is one flit on the wire).
+    uint64_t serialization_cycles(uint32_t payload_bytes) const;
     uint64_t zero_load_latency_ps(NodeId from, NodeId to, uint32_t payload_bytes) const;
     // Sends a packet of header_bytes + payload_bytes injected at inject_ps (>= the last retire_before()) and
     // reserves every link on its path; returns the time its tail reaches `to`.
@@ -57,6 +62,10 @@ public:
     // Forgets reservations that end at or before ps. The caller promises not to inject earlier than ps again.
     void retire_before(uint64_t ps);
 
+    // Links are named after their sender: "x3y0.east" is router (3, 0)'s output going east (also .west, .north
+    // towards y = 0, .south); "tile5.inject" tile -> router, "tile5.eject" router -> tile; for a port,
+    // "<name>.in" carries port -> mesh (into the mesh) and "<name>.out" mesh -> port. Order: router links (router
+    // by router, y then x; east, west, north, south), then each tile's inject and eject, then ports as attached.
     struct LinkStats {
         std::string name;      // "x3y0.east", "tile5.inject", "tile5.eject", "hbm0.ch3.in", "hbm0.ch3.out"
         uint64_t packets = 0;
@@ -72,10 +81,37 @@ public:
         uint64_t contention_ps = 0;      // latency beyond the zero-load latency, summed
     };
     const ClassStats& class_stats(TrafficClass cls) const;
+    // Busy intervals held by all link calendars together (what retire_before() keeps bounded).
+    size_t calendar_interval_count() const;
+    // Forgets all reservations and statistics (ports stay attached): the mesh as just built.
+    void reset();
 
 private:
+    static constexpr uint32_t kNoLink = ~0u;
+    enum Direction : uint32_t { East, West, North, South, DirectionCount };
+    struct Node {
+        std::string name;
+        uint32_t x, y;
+        uint32_t into_mesh_link;    // tile inject / port in
+        uint32_t out_of_mesh_link;  // tile eject / port out
+    };
+
+    uint32_t add_link(std::string name);
+    const Node& node(NodeId id, const char* what) const;
+    uint32_t router_link(uint32_t x, uint32_t y, Direction dir) const {
+        return router_links_[(size_t(y) * config_.cols + x) * DirectionCount + dir];
+    }
+    uint64_t edge_cycle(uint64_t ps) const;  // the first mesh clock edge at or after ps
+
     MeshConfig config_;
-    // (the implementation's routers, links with their calendars, and nodes)
+    uint32_t tiles_ = 0;
+    std::vector<Node> nodes_;                 // tiles 0..tiles_-1, then ports
+    std::vector<uint32_t> router_links_;      // [(y * cols + x) * 4 + direction] -> link id, kNoLink off the edge
+    std::vector<LinkCalendar> calendars_;     // by link id
+    std::vector<LinkStats> link_stats_;       // by link id
+    std::array<ClassStats, size_t(TrafficClass::Count)> class_stats_{};
+    uint64_t retired_before_ps_ = 0;
+    bool sent_ = false;
 };
 
 }  // namespace npuemu::noc

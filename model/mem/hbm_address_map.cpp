@@ -1,0 +1,112 @@
+// HbmAddressMap: offset -> location by precomputed bit pieces; byte ranges -> runs of consecutive columns.
+#include "model/mem/hbm_address_map.h"
+
+#include <algorithm>
+#include <string>
+
+#include "model/common/error.h"
+
+namespace npuemu::mem {
+
+HbmAddressMap::HbmAddressMap(const HbmConfig& config) {
+    const auto problems = check_hbm_config(config);
+    if (!problems.empty()) {
+        std::string message = "HBM configuration";
+        if (!config.preset.empty()) message += " '" + config.preset + "'";
+        message += " is not usable:";
+        for (const auto& p : problems) message += "\n  " + p.key + ": " + p.message;
+        throw Error(message);
+    }
+    const HbmGeometry& g = config.geometry;
+    capacity_bytes_ = g.capacity_bytes();
+    access_bytes_ = g.access_bytes();
+    access_shift_ = static_cast<unsigned>(__builtin_ctz(access_bytes_));
+    channels_per_stack_ = g.channels_per_stack;
+    pseudo_channels_per_channel_ = g.pseudo_channels_per_channel;
+    pseudo_channels_ = g.pseudo_channels();
+
+    for (size_t f = 0; f < kFields; ++f) {
+        const auto& bits = config.mapping.bits[f];
+        size_t i = 0;
+        while (i < bits.size()) {
+            size_t width = 1;
+            while (i + width < bits.size() && bits[i + width] == bits[i] + width) ++width;
+            pieces_.push_back({static_cast<uint8_t>(f), bits[i], static_cast<uint8_t>(i),
+                               width >= 64 ? ~uint64_t(0) : (uint64_t(1) << width) - 1});
+            i += width;
+        }
+    }
+
+    // Column bits 0..k-1 sitting on offset bits access_shift..access_shift+k-1, in order: then every aligned block of
+    // 2^k accesses is one run of consecutive columns (all the other fields come from higher bits).
+    const auto& column = config.mapping.of(HbmField::Column);
+    unsigned k = 0;
+    while (k < column.size() && column[k] == access_shift_ + k) ++k;
+    run_block_shift_ = k;
+}
+
+std::array<uint32_t, HbmAddressMap::kFields> HbmAddressMap::decode_fields(uint64_t offset) const {
+    std::array<uint32_t, kFields> v{};
+    for (const Piece& p : pieces_) v[p.field] |= static_cast<uint32_t>(((offset >> p.from) & p.mask) << p.to);
+    return v;
+}
+
+HbmLocation HbmAddressMap::decode(uint64_t offset) const {
+    if (offset >= capacity_bytes_)
+        throw Error("HBM offset " + std::to_string(offset) + " is beyond the " + std::to_string(capacity_bytes_) +
+                    "-byte memory");
+    const auto v = decode_fields(offset);
+    HbmLocation loc;
+    loc.stack = v[static_cast<size_t>(HbmField::Stack)];
+    loc.channel = v[static_cast<size_t>(HbmField::Channel)];
+    loc.pseudo_channel = v[static_cast<size_t>(HbmField::PseudoChannel)];
+    loc.bank_group = v[static_cast<size_t>(HbmField::BankGroup)];
+    loc.bank = v[static_cast<size_t>(HbmField::Bank)];
+    loc.row = v[static_cast<size_t>(HbmField::Row)];
+    loc.column = v[static_cast<size_t>(HbmField::Column)];
+    loc.global_pseudo_channel =
+        (loc.stack * channels_per_stack_ + loc.channel) * pseudo_channels_per_channel_ + loc.pseudo_channel;
+    return loc;
+}
+
+void HbmAddressMap::split(uint64_t offset, uint64_t bytes, std::vector<HbmRun>& out) const {
+    out.clear();
+    if (bytes == 0) return;
+    if (offset >= capacity_bytes_ || bytes > capacity_bytes_ - offset)
+        throw Error("HBM range of " + std::to_string(bytes) + " bytes at offset " + std::to_string(offset) +
+                    " leaves the " + std::to_string(capacity_bytes_) + "-byte memory");
+    const uint64_t end = offset + bytes;
+    const uint64_t block_bytes = uint64_t(access_bytes_) << run_block_shift_;
+    uint64_t at = offset;
+    while (at < end) {
+        // One aligned block (or the part of it in the range): consecutive columns, one row of one bank.
+        const uint64_t block_end = std::min(end, (at & ~(block_bytes - 1)) + block_bytes);
+        const HbmLocation loc = decode(at);
+        const uint64_t first_access = at >> access_shift_;
+        const uint64_t last_access = (block_end - 1) >> access_shift_;
+        const auto columns = static_cast<uint32_t>(last_access - first_access + 1);
+        if (!out.empty()) {
+            HbmRun& r = out.back();
+            if (r.global_pseudo_channel == loc.global_pseudo_channel && r.bank_group == loc.bank_group &&
+                r.bank == loc.bank && r.row == loc.row && r.column + r.columns == loc.column) {
+                r.columns += columns;
+                r.bytes += block_end - at;
+                at = block_end;
+                continue;
+            }
+        }
+        HbmRun run;
+        run.offset = at;
+        run.global_pseudo_channel = loc.global_pseudo_channel;
+        run.bank_group = loc.bank_group;
+        run.bank = loc.bank;
+        run.row = loc.row;
+        run.column = loc.column;
+        run.columns = columns;
+        run.bytes = block_end - at;
+        out.push_back(run);
+        at = block_end;
+    }
+}
+
+}  // namespace npuemu::mem

@@ -1,0 +1,68 @@
+// The address map of an HBM memory system: which stack, channel, pseudo channel, bank group, bank, row and column an
+// offset into global memory selects (HbmAddressMapping lists the bits), and how a byte range cuts into runs of
+// consecutive columns that one pseudo channel's controller can take as one request.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "model/mem/hbm_config.h"
+
+namespace npuemu::mem {
+
+struct HbmLocation {
+    // (stack * channels_per_stack + channel) * pseudo_channels_per_channel + pseudo_channel
+    uint32_t global_pseudo_channel = 0;
+    uint32_t stack = 0, channel = 0, pseudo_channel = 0;
+    uint32_t bank_group = 0, bank = 0, row = 0;
+    uint32_t column = 0;  // in column-command units (access_bytes each)
+};
+
+// Consecutive columns of one row of one bank of one pseudo channel, in address order. A column only partly covered
+// by the range still counts whole (the device moves access_bytes per column command); `bytes` counts the range's own.
+struct HbmRun {
+    uint64_t offset = 0;  // the run's first byte in global memory
+    uint32_t global_pseudo_channel = 0;
+    uint32_t bank_group = 0, bank = 0, row = 0;
+    uint32_t column = 0;   // first column
+    uint32_t columns = 0;  // column commands
+    uint64_t bytes = 0;
+};
+
+class HbmAddressMap {
+public:
+    // Throws npuemu::Error naming every problem check_hbm_config() finds.
+    explicit HbmAddressMap(const HbmConfig& config);
+
+    // Throws npuemu::Error if offset is beyond capacity_bytes().
+    HbmLocation decode(uint64_t offset) const;
+    // Replaces the contents of `out` (keeping its capacity) with the runs of [offset, offset + bytes), in address
+    // order. Throws npuemu::Error if the range leaves the memory.
+    void split(uint64_t offset, uint64_t bytes, std::vector<HbmRun>& out) const;
+
+    uint64_t capacity_bytes() const { return capacity_bytes_; }
+    uint32_t access_bytes() const { return access_bytes_; }
+    uint32_t pseudo_channels() const { return pseudo_channels_; }
+
+private:
+    // A stretch of consecutive offset bits that lands on consecutive bits of one field.
+    struct Piece {
+        uint8_t field;     // HbmField
+        uint8_t from;      // lowest offset bit
+        uint8_t to;        // lowest field bit
+        uint64_t mask;     // (1 << width) - 1
+    };
+    static constexpr size_t kFields = static_cast<size_t>(HbmField::Count);
+
+    std::array<uint32_t, kFields> decode_fields(uint64_t offset) const;
+
+    std::vector<Piece> pieces_;
+    uint64_t capacity_bytes_ = 0;
+    uint32_t access_bytes_ = 0;
+    unsigned access_shift_ = 0;
+    unsigned run_block_shift_ = 0;  // aligned blocks of 2^this accesses have consecutive columns, all else equal
+    uint32_t channels_per_stack_ = 0, pseudo_channels_per_channel_ = 0, pseudo_channels_ = 0;
+};
+
+}  // namespace npuemu::mem

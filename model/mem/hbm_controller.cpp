@@ -1,0 +1,543 @@
+// HbmChannelController: one pseudo channel's scheduler and banks. Decisions are made by arithmetic on "earliest
+// cycle" registers (per bank, per bank group, per channel), jumping from one decision to the next instead of ticking
+// every clock: each step finds the earliest command any window request (or refresh) could issue, and the earliest
+// event (an arrival, a refresh falling due) that could change that choice, and takes whichever comes first.
+#include "model/mem/hbm_controller.h"
+
+#include <algorithm>
+#include <functional>
+#include <string>
+
+#include "model/common/error.h"
+
+namespace npuemu::mem {
+namespace {
+
+uint64_t max2(uint64_t a, uint64_t b) { return a > b ? a : b; }
+uint64_t min2(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
+bool arrives_before(const HbmRequest& a, uint64_t a_seq, const HbmRequest& b, uint64_t b_seq) {
+    return a.arrival_ps != b.arrival_ps ? a.arrival_ps < b.arrival_ps : a_seq < b_seq;
+}
+
+}  // namespace
+
+HbmChannelController::HbmChannelController(const HbmConfig& config)
+    : t_(config.timing), ctl_(config.controller) {
+    // The address mapping and the stack count concern the whole memory, not one pseudo channel.
+    std::string message;
+    for (const auto& p : check_hbm_config(config)) {
+        if (p.key.rfind("address_mapping", 0) == 0 || p.key == "geometry.stacks") continue;
+        message += "\n  " + p.key + ": " + p.message;
+    }
+    if (!message.empty())
+        throw Error("HBM configuration" + (config.preset.empty() ? std::string() : " '" + config.preset + "'") +
+                    " is not usable for a pseudo channel:" + message);
+    const HbmGeometry& g = config.geometry;
+    if (g.banks() > 64)
+        throw Error("HBM pseudo channel with " + std::to_string(g.banks()) +
+                    " banks: the controller model supports at most 64");
+    tck_ps_ = config.clock_period_ps();
+    burst_ = config.burst_cycles();
+    access_bytes_ = g.access_bytes();
+    banks_per_group_ = g.banks_per_group;
+    bank_groups_ = g.bank_groups;
+    banks_ = g.banks();
+    rows_ = g.rows;
+    columns_ = g.columns();
+
+    const uint32_t depth = ctl_.queue_depth;
+    slots_.resize(size_t(depth) * 2);
+    for (unsigned dir = 0; dir < 2; ++dir) {
+        free_slots_[dir].reserve(depth);
+        for (uint32_t i = depth; i-- > 0;) free_slots_[dir].push_back(static_cast<int32_t>(dir * depth + i));
+    }
+    bank_.resize(banks_);
+    group_.resize(bank_groups_);
+    done_heap_.reserve(size_t(depth) * 2 + 16);
+    next_arrival_seq_ = 1;  // 0 is the refresh's: it wins ties on the row bus
+}
+
+void HbmChannelController::set_command_log(std::vector<HbmCommand>* log) { log_ = log; }
+const HbmChannelStats& HbmChannelController::stats() const { return stats_; }
+uint64_t HbmChannelController::decided_until_ps() const { return decided_until_ps_; }
+
+size_t HbmChannelController::queued_requests() const {
+    return pending_.size() + overflow_[0].size() + overflow_[1].size() + window_count_[0] + window_count_[1];
+}
+
+void HbmChannelController::log(uint64_t cycle, HbmCommandKind kind, uint32_t bank, uint32_t row, uint32_t column) {
+    if (!log_) return;
+    HbmCommand c;
+    c.cycle = cycle;
+    c.kind = kind;
+    c.bank_group = bank / banks_per_group_;
+    c.bank = bank % banks_per_group_;
+    c.row = row;
+    c.column = column;
+    log_->push_back(c);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Requests: pending (not yet arrived) -> window (the first queue_depth of each queue) or overflow -> completion.
+
+void HbmChannelController::submit(const HbmRequest& r) {
+    if (advancing_)
+        throw Error("HBM controller: submit() called from a completion callback; submit after advance() returns");
+    if (r.arrival_ps < decided_until_ps_)
+        throw Error("HBM request (tag " + std::to_string(r.tag) + ") arrives at " + std::to_string(r.arrival_ps) +
+                    " ps, before " + std::to_string(decided_until_ps_) +
+                    " ps, up to which the controller has already decided");
+    if (r.bank_group >= bank_groups_ || r.bank >= banks_per_group_ || r.row >= rows_ || r.columns == 0 ||
+        r.column >= columns_ || r.columns > columns_ - r.column)
+        throw Error("HBM request (tag " + std::to_string(r.tag) + ") to bank group " + std::to_string(r.bank_group) +
+                    ", bank " + std::to_string(r.bank) + ", row " + std::to_string(r.row) + ", columns " +
+                    std::to_string(r.column) + "+" + std::to_string(r.columns) + " does not fit a pseudo channel of " +
+                    std::to_string(bank_groups_) + " bank groups x " + std::to_string(banks_per_group_) +
+                    " banks x " + std::to_string(rows_) + " rows x " + std::to_string(columns_) + " columns");
+    Waiting w;
+    w.request = r;
+    w.ready_cycle = cycle_of_ps_ceil(r.arrival_ps);
+    w.seq = next_submit_seq_++;
+    pending_.insert_sorted(w, [](const Waiting& a, const Waiting& b) {
+        return arrives_before(a.request, a.seq, b.request, b.seq);
+    });
+}
+
+void HbmChannelController::admit_arrivals() {
+    while (!pending_.empty() && pending_.front().ready_cycle <= now_) {
+        Waiting w = pending_.front();
+        pending_.pop_front();
+        // Occupancy at this arrival: everything queued, everything done later than now, and this one.
+        const auto later = std::greater<uint64_t>();
+        while (!done_heap_.empty() && done_heap_.front() <= w.request.arrival_ps) {
+            std::pop_heap(done_heap_.begin(), done_heap_.end(), later);
+            done_heap_.pop_back();
+        }
+        const uint64_t occupancy = window_count_[0] + window_count_[1] + overflow_[0].size() + overflow_[1].size() +
+                                   done_heap_.size() + 1;
+        stats_.max_occupancy = max2(stats_.max_occupancy, occupancy);
+
+        w.seq = next_arrival_seq_++;
+        const unsigned dir = w.request.write ? kWrite : kRead;
+        if (window_count_[dir] < ctl_.queue_depth)
+            enter_window(w, dir);
+        else
+            overflow_[dir].push_back(w);
+    }
+}
+
+void HbmChannelController::enter_window(const Waiting& w, unsigned dir) {
+    const int32_t index = free_slots_[dir].back();
+    free_slots_[dir].pop_back();
+    Slot& s = slots_[index];
+    s.tag = w.request.tag;
+    s.arrival_ps = w.request.arrival_ps;
+    s.seq = w.seq;
+    s.bank = w.request.bank_group * banks_per_group_ + w.request.bank;
+    s.row = w.request.row;
+    s.next_column = w.request.column;
+    s.columns_left = s.columns = w.request.columns;
+    Bank& b = bank_[s.bank];
+    s.prev = b.tail[dir];
+    s.next = kNone;
+    if (b.tail[dir] != kNone)
+        slots_[b.tail[dir]].next = index;
+    else
+        b.head[dir] = index;
+    b.tail[dir] = index;
+    ++b.queued[dir];
+    queued_mask_[dir] |= uint64_t(1) << s.bank;
+    if (b.open && b.row == s.row) {
+        ++b.hits;
+        ++b.dir_hits[dir];
+    }
+    ++window_count_[dir];
+}
+
+void HbmChannelController::leave_window(int32_t index, unsigned dir) {
+    Slot& s = slots_[index];
+    Bank& b = bank_[s.bank];
+    if (s.prev != kNone)
+        slots_[s.prev].next = s.next;
+    else
+        b.head[dir] = s.next;
+    if (s.next != kNone)
+        slots_[s.next].prev = s.prev;
+    else
+        b.tail[dir] = s.prev;
+    if (--b.queued[dir] == 0) queued_mask_[dir] &= ~(uint64_t(1) << s.bank);
+    if (b.open && b.row == s.row) {
+        --b.hits;
+        --b.dir_hits[dir];
+    }
+    free_slots_[dir].push_back(index);
+    --window_count_[dir];
+    if (!overflow_[dir].empty()) {
+        const Waiting w = overflow_[dir].front();
+        overflow_[dir].pop_front();
+        enter_window(w, dir);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Policy.
+
+bool HbmChannelController::next_draining() const {
+    if (!draining_) return window_count_[kWrite] >= ctl_.write_high_watermark;
+    return window_count_[kWrite] > ctl_.write_low_watermark;
+}
+
+unsigned HbmChannelController::active_dir(bool draining) const {
+    return (draining || window_count_[kRead] == 0) ? kWrite : kRead;
+}
+
+uint64_t HbmChannelController::refresh_due(uint64_t index) const {
+    const uint64_t refi = t_.tREFI_cycles;
+    if (ctl_.refresh == RefreshMode::AllBank) return (index + 1) * refi;
+    // Per bank: bank i is due at i x tREFI / banks into each interval, the first interval starting at tREFI.
+    return (index / banks_ + 1) * refi + (index % banks_) * refi / banks_;
+}
+
+uint32_t HbmChannelController::refresh_bank(uint64_t index) const {
+    return static_cast<uint32_t>(index % banks_);
+}
+
+int32_t HbmChannelController::oldest_hit(uint32_t bank, unsigned dir) const {
+    const Bank& b = bank_[bank];
+    for (int32_t i = b.head[dir]; i != kNone; i = slots_[i].next)
+        if (slots_[i].row == b.row) return i;
+    return kNone;
+}
+
+HbmChannelController::Choice HbmChannelController::choose(uint64_t now, unsigned dir) const {
+    Choice c;
+    int64_t refresh_bank_index = -1;
+    if (refresh_pending_) {
+        if (ctl_.refresh == RefreshMode::AllBank) {
+            // Nothing but the refresh: precharge the open banks, then REF once all are closed.
+            bool any_open = false;
+            uint64_t ref_at = max2(now, row_bus_free_);
+            for (uint32_t b = 0; b < banks_; ++b) {
+                const Bank& k = bank_[b];
+                if (k.open) {
+                    any_open = true;
+                    const uint64_t t = max2(max2(now, k.pre_ready), row_bus_free_);
+                    if (t < c.row_cycle) {
+                        c.row_cycle = t;
+                        c.row = Choice::Row::RefreshPrecharge;
+                        c.row_bank = b;
+                    }
+                } else {
+                    ref_at = max2(ref_at, k.act_ready);
+                }
+            }
+            if (!any_open) {
+                c.row_cycle = ref_at;
+                c.row = Choice::Row::Refresh;
+            }
+            return c;
+        }
+        const uint32_t rb = refresh_bank(refresh_index_);
+        refresh_bank_index = rb;
+        const Bank& k = bank_[rb];
+        c.row_cycle = max2(max2(now, k.open ? k.pre_ready : k.act_ready), row_bus_free_);
+        c.row = k.open ? Choice::Row::RefreshPrecharge : Choice::Row::Refresh;
+        c.row_bank = rb;
+        c.row_seq = 0;
+    }
+
+    const uint64_t col_floor = max2(now, next_col_[dir]);
+    uint64_t act_floor = max2(max2(now, next_act_), row_bus_free_);
+    if (faw_count_ == 4) act_floor = max2(act_floor, faw_[faw_next_] + t_.tFAW_cycles);
+    const uint64_t pre_floor = max2(now, row_bus_free_);
+    for (uint64_t mask = queued_mask_[dir]; mask != 0; mask &= mask - 1) {
+        const auto b = static_cast<uint32_t>(__builtin_ctzll(mask));
+        if (static_cast<int64_t>(b) == refresh_bank_index) continue;
+        const Bank& k = bank_[b];
+        const Group& g = group_[b / banks_per_group_];
+        if (k.open && k.dir_hits[dir] > 0) {
+            // A column command for the oldest request of this bank that hits the open row.
+            const uint64_t t = max2(max2(col_floor, k.col_ready), g.next_col[dir]);
+            if (t > c.col_cycle) continue;
+            const int32_t s = oldest_hit(b, dir);
+            if (t < c.col_cycle || slots_[s].seq < c.col_seq) {
+                c.col_cycle = t;
+                c.col_slot = s;
+                c.col_bank = b;
+                c.col_seq = slots_[s].seq;
+            }
+        } else if (k.open) {
+            // The oldest request of this bank wants another row and nothing queued in this direction hits the
+            // open one: precharge.
+            const uint64_t t = max2(pre_floor, k.pre_ready);
+            const uint64_t seq = slots_[k.head[dir]].seq;
+            if (t < c.row_cycle || (t == c.row_cycle && seq < c.row_seq)) {
+                c.row_cycle = t;
+                c.row = Choice::Row::Precharge;
+                c.row_bank = b;
+                c.row_slot = k.head[dir];
+                c.row_seq = seq;
+            }
+        } else {
+            // Closed: activate the row of the bank's oldest request.
+            const uint64_t t = max2(max2(act_floor, k.act_ready), g.next_act);
+            const uint64_t seq = slots_[k.head[dir]].seq;
+            if (t < c.row_cycle || (t == c.row_cycle && seq < c.row_seq)) {
+                c.row_cycle = t;
+                c.row = Choice::Row::Activate;
+                c.row_bank = b;
+                c.row_slot = k.head[dir];
+                c.row_seq = seq;
+            }
+        }
+    }
+    return c;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Commands.
+
+void HbmChannelController::issue_activate(uint64_t t, uint32_t bank, uint32_t row) {
+    Bank& k = bank_[bank];
+    Group& g = group_[bank / banks_per_group_];
+    k.open = true;
+    k.row = row;
+    k.col_ready = t + t_.tRCD_cycles;
+    k.pre_ready = t + t_.tRAS_cycles;
+    k.act_ready = t + t_.tRC_cycles;
+    k.first_column = k.closed_for_conflict ? FirstColumn::Conflict : FirstColumn::Miss;
+    g.next_act = max2(g.next_act, t + t_.tRRD_L_cycles);
+    next_act_ = max2(next_act_, t + t_.tRRD_S_cycles);
+    row_bus_free_ = t + 1;
+    faw_[faw_next_] = t;
+    faw_next_ = (faw_next_ + 1) & 3;
+    if (faw_count_ < 4) ++faw_count_;
+    k.hits = k.dir_hits[0] = k.dir_hits[1] = 0;
+    for (unsigned dir = 0; dir < 2; ++dir)
+        for (int32_t i = k.head[dir]; i != kNone; i = slots_[i].next)
+            if (slots_[i].row == row) {
+                ++k.hits;
+                ++k.dir_hits[dir];
+            }
+    ++stats_.activates;
+    log(t, HbmCommandKind::Activate, bank, row, 0);
+}
+
+void HbmChannelController::close_bank(uint64_t t, uint32_t bank, bool for_conflict) {
+    Bank& k = bank_[bank];
+    k.open = false;
+    k.act_ready = max2(k.act_ready, t + t_.tRP_cycles);
+    k.hits = k.dir_hits[0] = k.dir_hits[1] = 0;
+    k.closed_for_conflict = for_conflict;
+    k.first_column = FirstColumn::Hit;
+    ++stats_.precharges;
+    log(t, HbmCommandKind::Precharge, bank, k.row, 0);
+}
+
+void HbmChannelController::issue_precharge(uint64_t t, uint32_t bank, bool for_conflict) {
+    close_bank(t, bank, for_conflict);
+    row_bus_free_ = t + 1;
+}
+
+void HbmChannelController::issue_refresh(uint64_t t) {
+    if (ctl_.refresh == RefreshMode::AllBank) {
+        for (Bank& k : bank_) k.act_ready = max2(k.act_ready, t + t_.tRFC_cycles);
+        stats_.refresh_cycles += t_.tRFC_cycles;
+        log(t, HbmCommandKind::RefreshAllBanks, 0, 0, 0);
+    } else {
+        const uint32_t b = refresh_bank(refresh_index_);
+        bank_[b].act_ready = max2(bank_[b].act_ready, t + t_.tRFCpb_cycles);
+        stats_.refresh_cycles += t_.tRFCpb_cycles;
+        log(t, HbmCommandKind::RefreshBank, b, 0, 0);
+    }
+    ++stats_.refreshes;
+    row_bus_free_ = t + 1;
+    refresh_pending_ = false;
+    ++refresh_index_;
+}
+
+void HbmChannelController::issue_column(uint64_t t, int32_t index, unsigned dir, const DoneCallback& done) {
+    Slot& s = slots_[index];
+    const uint32_t bank = s.bank;
+    Bank& k = bank_[bank];
+    Group& g = group_[bank / banks_per_group_];
+
+    switch (k.first_column) {
+        case FirstColumn::Hit: ++stats_.row_hits; break;
+        case FirstColumn::Miss: ++stats_.row_misses; break;
+        case FirstColumn::Conflict: ++stats_.row_conflicts; break;
+    }
+    k.first_column = FirstColumn::Hit;
+    if (last_col_dir_ >= 0 && static_cast<unsigned>(last_col_dir_) != dir) {
+        if (dir == kWrite)
+            ++stats_.read_to_write_turnarounds;
+        else
+            ++stats_.write_to_read_turnarounds;
+    }
+    last_col_dir_ = static_cast<int>(dir);
+    log(t, dir == kRead ? HbmCommandKind::Read : HbmCommandKind::Write, bank, s.row, s.next_column);
+
+    const uint64_t latency = dir == kRead ? t_.tCL_cycles : t_.tWL_cycles;
+    const uint64_t data_end = t + latency + burst_;
+    stats_.data_bus_busy_cycles += burst_;
+    (dir == kRead ? stats_.read_bytes : stats_.write_bytes) += access_bytes_;
+
+    next_col_[dir] = max2(next_col_[dir], t + t_.tCCD_S_cycles);
+    g.next_col[dir] = max2(g.next_col[dir], t + t_.tCCD_L_cycles);
+    if (dir == kRead) {
+        next_col_[kWrite] = max2(next_col_[kWrite], t + t_.tRTW_cycles);
+        k.pre_ready = max2(k.pre_ready, t + t_.tRTP_cycles);
+    } else {
+        next_col_[kRead] = max2(next_col_[kRead], data_end + t_.tWTR_S_cycles);
+        g.next_col[kRead] = max2(g.next_col[kRead], data_end + t_.tWTR_L_cycles);
+        k.pre_ready = max2(k.pre_ready, data_end + t_.tWR_cycles);
+    }
+    // The data bus: the next burst, read or write, starts when this one ends. One column command per cycle.
+    if (data_end > t_.tCL_cycles) next_col_[kRead] = max2(next_col_[kRead], data_end - t_.tCL_cycles);
+    if (data_end > t_.tWL_cycles) next_col_[kWrite] = max2(next_col_[kWrite], data_end - t_.tWL_cycles);
+    next_col_[kRead] = max2(next_col_[kRead], t + 1);
+    next_col_[kWrite] = max2(next_col_[kWrite], t + 1);
+
+    ++s.next_column;
+    if (--s.columns_left != 0) return;
+
+    // The request's last column: it completes when its last data beat is through.
+    const uint64_t done_ps = data_end * tck_ps_;
+    const uint64_t tag = s.tag;
+    const uint64_t latency_ps = done_ps - s.arrival_ps;
+    if (dir == kRead) {
+        ++stats_.read_requests;
+        stats_.read_latency_ps.record(latency_ps);
+    } else {
+        ++stats_.write_requests;
+        stats_.write_latency_ps.record(latency_ps);
+    }
+    stats_.occupancy_integral_ps += latency_ps;
+    done_heap_.push_back(done_ps);
+    std::push_heap(done_heap_.begin(), done_heap_.end(), std::greater<uint64_t>());
+    leave_window(index, dir);
+    if (ctl_.page_policy == PagePolicy::Closed && k.open && k.hits == 0) {
+        // Auto-precharge (RDA/WRA): the bank closes as soon as tRAS, tRTP or tWR allow, without a row-bus slot.
+        close_bank(max2(k.pre_ready, t), bank, false);
+    }
+    if (done) done(tag, done_ps);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Time.
+
+bool HbmChannelController::skip_idle_refreshes(uint64_t limit) {
+    // An idle channel with every bank closed refreshes exactly when each refresh falls due: count them instead of
+    // stepping through them. Same results as the step-by-step path, which handles everything else.
+    const uint64_t first = refresh_index_;
+    const uint64_t first_due = refresh_due(first);
+    if (first_due >= limit || row_bus_free_ > first_due) return false;
+    for (const Bank& k : bank_)
+        if (k.open) return false;
+
+    uint64_t last = first;
+    if (ctl_.refresh == RefreshMode::AllBank) {
+        for (const Bank& k : bank_)
+            if (k.act_ready > first_due) return false;
+        last = (limit - 1) / t_.tREFI_cycles - 1;  // the last k with (k + 1) x tREFI < limit
+        const uint64_t last_due = refresh_due(last);
+        for (Bank& k : bank_) k.act_ready = last_due + t_.tRFC_cycles;
+        stats_.refresh_cycles += (last - first + 1) * t_.tRFC_cycles;
+        if (log_)
+            for (uint64_t i = first; i <= last; ++i) log(refresh_due(i), HbmCommandKind::RefreshAllBanks, 0, 0, 0);
+    } else {
+        const uint64_t n_banks = banks_;
+        // Each bank's first refresh in the batch must find it ready (later ones do: tRFCpb < tREFI).
+        for (uint32_t b = 0; b < banks_; ++b) {
+            const uint64_t j = first + (b + n_banks - first % n_banks) % n_banks;
+            const uint64_t due = refresh_due(j);
+            if (due < limit && bank_[b].act_ready > due) return false;
+        }
+        // The last j with refresh_due(j) < limit (refresh_due increases strictly: tREFI >= banks).
+        uint64_t lo = first, hi = (limit / t_.tREFI_cycles + 1) * n_banks;
+        while (lo < hi) {
+            const uint64_t mid = lo + (hi - lo + 1) / 2;
+            if (refresh_due(mid) < limit)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        last = lo;
+        for (uint32_t b = 0; b < banks_; ++b) {
+            const uint64_t back = (last % n_banks + n_banks - b) % n_banks;
+            if (back > last || last - back < first) continue;  // not refreshed in this batch
+            bank_[b].act_ready = refresh_due(last - back) + t_.tRFCpb_cycles;
+        }
+        stats_.refresh_cycles += (last - first + 1) * t_.tRFCpb_cycles;
+        if (log_)
+            for (uint64_t i = first; i <= last; ++i)
+                log(refresh_due(i), HbmCommandKind::RefreshBank, refresh_bank(i), 0, 0);
+    }
+    stats_.refreshes += last - first + 1;
+    const uint64_t last_due = refresh_due(last);
+    row_bus_free_ = last_due + 1;
+    refresh_index_ = last + 1;
+    now_ = max2(now_, last_due);
+    return true;
+}
+
+void HbmChannelController::advance(uint64_t until_ps, const DoneCallback& done) {
+    if (advancing_) throw Error("HBM controller: advance() called from a completion callback");
+    if (until_ps <= decided_until_ps_) return;
+    struct Guard {
+        bool& flag;
+        ~Guard() { flag = false; }
+    } guard{advancing_};
+    advancing_ = true;
+
+    const uint64_t until = cycle_of_ps_ceil(until_ps);  // decide cycles < until, i.e. at times < until_ps
+    for (;;) {
+        admit_arrivals();
+        if (!refresh_pending_ && refresh_due(refresh_index_) <= now_) refresh_pending_ = true;
+        const bool draining = next_draining();
+        if (draining && !draining_) ++stats_.write_drains;
+        draining_ = draining;
+        const uint64_t next_arrival = pending_.empty() ? kNever : pending_.front().ready_cycle;
+        if (window_count_[kRead] + window_count_[kWrite] == 0 && !refresh_pending_ &&
+            skip_idle_refreshes(min2(until, next_arrival)))
+            continue;
+
+        const Choice c = choose(now_, active_dir(draining_));
+        const uint64_t event = min2(next_arrival, refresh_pending_ ? kNever : refresh_due(refresh_index_));
+        const uint64_t t = min2(c.col_cycle, c.row_cycle);
+        if (event <= t) {  // something may change the choice first: take it in, then choose again
+            if (event >= until) break;
+            now_ = event;
+            continue;
+        }
+        if (t >= until) break;
+        now_ = t;
+        if (c.row_cycle == t) {
+            switch (c.row) {
+                case Choice::Row::Activate: issue_activate(t, c.row_bank, slots_[c.row_slot].row); break;
+                case Choice::Row::Precharge: issue_precharge(t, c.row_bank, true); break;
+                case Choice::Row::RefreshPrecharge: issue_precharge(t, c.row_bank, false); break;
+                case Choice::Row::Refresh: issue_refresh(t); break;
+                case Choice::Row::None: break;
+            }
+        }
+        if (c.col_cycle == t) issue_column(t, c.col_slot, active_dir(draining_), done);
+    }
+    now_ = max2(now_, until);
+    decided_until_ps_ = until_ps;
+}
+
+uint64_t HbmChannelController::next_decision_ps() const {
+    if (queued_requests() == 0) return UINT64_MAX;
+    uint64_t best = pending_.empty() ? kNever : pending_.front().ready_cycle;
+    if (window_count_[kRead] + window_count_[kWrite] != 0) {
+        const Choice c = choose(now_, active_dir(next_draining()));
+        best = min2(best, min2(c.col_cycle, c.row_cycle));
+        if (!refresh_pending_) best = min2(best, max2(now_, refresh_due(refresh_index_)));
+    }
+    if (best == kNever) return UINT64_MAX;
+    return best * tck_ps_;
+}
+
+}  // namespace npuemu::mem

@@ -1,0 +1,58 @@
+#include "model/noc/link_calendar.h"
+
+#include <algorithm>
+
+namespace npuemu::noc {
+
+uint64_t LinkCalendar::reserve(uint64_t earliest_cycle, uint64_t length_cycles) {
+    // The common case first: the request lies at or after every reservation (streaming, or traffic submitted in
+    // time order). Append, or extend the last interval when it ends exactly where this one starts.
+    if (first_ == intervals_.size() || earliest_cycle >= intervals_.back().end_cycle) {
+        if (first_ != intervals_.size() && intervals_.back().end_cycle == earliest_cycle) {
+            intervals_.back().end_cycle += length_cycles;
+        } else {
+            intervals_.push_back({earliest_cycle, earliest_cycle + length_cycles});
+        }
+        return earliest_cycle;
+    }
+
+    // The first interval that ends after earliest_cycle (ends are sorted as the intervals are disjoint); walk the
+    // gaps from there until one is long enough.
+    auto it = std::upper_bound(intervals_.begin() + long(first_), intervals_.end(), earliest_cycle,
+                               [](uint64_t cycle, const Interval& iv) { return cycle < iv.end_cycle; });
+    uint64_t start = earliest_cycle;
+    while (it != intervals_.end() && it->start_cycle < start + length_cycles) {
+        start = std::max(start, it->end_cycle);
+        ++it;
+    }
+    const uint64_t end = start + length_cycles;
+
+    // Insert before `it`, merging with the neighbours it touches.
+    const bool joins_previous = it != intervals_.begin() + long(first_) && std::prev(it)->end_cycle == start;
+    const bool joins_next = it != intervals_.end() && it->start_cycle == end;
+    if (joins_previous && joins_next) {
+        std::prev(it)->end_cycle = it->end_cycle;
+        intervals_.erase(it);
+    } else if (joins_previous) {
+        std::prev(it)->end_cycle = end;
+    } else if (joins_next) {
+        it->start_cycle = start;
+    } else {
+        intervals_.insert(it, Interval{start, end});
+    }
+    return start;
+}
+
+void LinkCalendar::retire_through(uint64_t cycle) {
+    while (first_ < intervals_.size() && intervals_[first_].end_cycle <= cycle) ++first_;
+    // Compact once the dead prefix is as large as the live part: amortized O(1) per interval.
+    if (first_ == intervals_.size()) {
+        intervals_.clear();
+        first_ = 0;
+    } else if (first_ >= 16 && first_ * 2 >= intervals_.size()) {
+        intervals_.erase(intervals_.begin(), intervals_.begin() + long(first_));
+        first_ = 0;
+    }
+}
+
+}  // namespace npuemu::noc

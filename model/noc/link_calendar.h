@@ -1,0 +1,38 @@
+// The reservations of one link (one direction): a sorted list of disjoint busy intervals [start, end) in mesh
+// cycles. A reservation takes the earliest free interval long enough at or after a given cycle, so it may fill a
+// gap before a later reservation (packets submitted out of time order share the link as they would in time
+// order). Intervals that touch are merged, so a link streaming back-to-back packets holds one interval.
+// retire_through() forgets what can no longer matter, which keeps the list short.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace npuemu::noc {
+
+class LinkCalendar {
+public:
+    struct Interval {
+        uint64_t start_cycle;
+        uint64_t end_cycle;  // exclusive
+    };
+
+    // Reserves [s, s + length_cycles) for the smallest s >= earliest_cycle that overlaps no reservation, and
+    // returns s. length_cycles must be at least 1.
+    uint64_t reserve(uint64_t earliest_cycle, uint64_t length_cycles);
+    // Forgets the intervals that end at or before `cycle`: no reservation starting at or after it can collide
+    // with them. Intervals that end later are kept whole.
+    void retire_through(uint64_t cycle);
+
+    size_t interval_count() const { return intervals_.size() - first_; }
+    // The live intervals, sorted; for tests and diagnostics.
+    std::vector<Interval> intervals() const { return {intervals_.begin() + long(first_), intervals_.end()}; }
+
+private:
+    // intervals_[first_..] are live; the retired prefix is dropped lazily, so retiring is cheap when called often.
+    std::vector<Interval> intervals_;
+    size_t first_ = 0;
+};
+
+}  // namespace npuemu::noc
