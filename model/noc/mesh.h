@@ -7,6 +7,13 @@
 // each link of its path in turn, the earliest free interval long enough for it at or after its head reaches that
 // link (routers buffer without limit). Calendars fill gaps, so packets submitted out of time order (a DMA window
 // submitted ahead) still share a link as they would in time order. Plain C++, times in picoseconds.
+//
+// Exactly (in mesh cycles of clock_period_ps; ser = serialization_cycles(payload)): the path from A to B is A's
+// injection (tile) or ".in" (port) link, the router-to-router links, B's ejection or ".out" link. The packet
+// starts at t0 = the first clock edge at or after inject_ps. On each link i in turn it reserves [s_i, s_i + ser)
+// with s_i the earliest start >= h_i that overlaps no reservation, where h_0 = t0 and h_(i+1) = s_i +
+// router_latency_cycles. send() returns (s_last + ser) x clock_period_ps. Alone on the mesh: s_i = t0 + i x
+// router_latency, so arrival = t0 + routers x router_latency + ser, routers = |dx| + |dy| + 1.
 #pragma once
 
 #include <array>
@@ -59,7 +66,8 @@ public:
     // Sends a packet of header_bytes + payload_bytes injected at inject_ps (>= the last retire_before()) and
     // reserves every link on its path; returns the time its tail reaches `to`.
     uint64_t send(NodeId from, NodeId to, uint32_t payload_bytes, uint64_t inject_ps, TrafficClass cls);
-    // Forgets reservations that end at or before ps. The caller promises not to inject earlier than ps again.
+    // Forgets reservations that end at or before ps. The caller promises not to inject earlier than ps again
+    // (send() then throws); a ps below an earlier one changes nothing.
     void retire_before(uint64_t ps);
 
     // Links are named after their sender: "x3y0.east" is router (3, 0)'s output going east (also .west, .north
@@ -77,8 +85,9 @@ public:
         uint64_t packets = 0;
         uint64_t payload_bytes = 0;
         uint64_t hops = 0;               // routers traversed, summed over packets
-        LatencyHistogram latency_ps;     // injection to tail arrival
-        uint64_t contention_ps = 0;      // latency beyond the zero-load latency, summed
+        LatencyHistogram latency_ps;     // injection (inject_ps as given) to tail arrival
+        uint64_t contention_ps = 0;      // latency beyond the zero-load latency, summed; the wait for the first
+                                         // clock edge after inject_ps is not counted as contention
     };
     const ClassStats& class_stats(TrafficClass cls) const;
     // Busy intervals held by all link calendars together (what retire_before() keeps bounded).

@@ -138,7 +138,7 @@ TEST_CASE("mesh: zero-load latency = routers x router latency + ceil((header + p
     }
 }
 
-TEST_CASE("mesh: a packet injected between clock edges starts at the next edge; its latency is counted from injection") {
+TEST_CASE("mesh: a packet injected between clock edges starts at the next edge, its latency is counted from injection") {
     Mesh mesh(config(2, 2));
     const uint64_t zero_load = mesh.zero_load_latency_ps(0, 3, 240);  // 3 routers x 2 + 4 = 10 cycles
     CHECK(zero_load == 10000);
@@ -543,7 +543,7 @@ TEST_CASE("mesh: unusable configs and bad calls raise npuemu::Error with a clear
     CHECK_THROWS_AS(mesh.send(0, 1, 64, 9999, TrafficClass::WriteData), Error);
 }
 
-TEST_CASE("mesh: reset() forgets reservations and statistics; the same traffic gives the same results again") {
+TEST_CASE("mesh: reset() forgets reservations and statistics, and the same traffic gives the same results again") {
     Mesh mesh(config(3, 2));
     const NodeId port = mesh.attach_port(Edge::West, 1, "hbm0");
     auto traffic = [&] {
