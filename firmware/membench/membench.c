@@ -41,8 +41,8 @@ static uint64_t barrier_then_mcycle(void) {
 /* x 10, rounded down: one decimal without floating point. */
 static void print_rate(const char *name, uint64_t bytes, uint64_t cycles, uint32_t peak_mbps) {
     const uint64_t khz = npu_clock_khz();
-    /* bytes / (cycles / (khz * 1000)) in MB/s = bytes * khz / cycles / 1000 */
-    const uint64_t mbps = cycles ? bytes * khz / cycles : 0;
+    /* bytes / (cycles / (khz * 1000)) B/s, in MB/s: bytes * khz / cycles / 1000 */
+    const uint64_t mbps = cycles ? bytes * khz / cycles / 1000 : 0;
     const uint64_t permille = peak_mbps ? mbps * 1000 / peak_mbps : 0;
     printf("membench %s: %llu bytes in %llu cycles = %llu.%llu GB/s, %llu.%llu%% of the HBM peak %u.%u GB/s\n", name,
            (unsigned long long)bytes, (unsigned long long)cycles, (unsigned long long)(mbps / 1000),
@@ -145,8 +145,8 @@ static void stride(uint32_t row_stride, uint32_t region_bytes) {
     printf("membench stride: %u reads of %u B: one bank (stride %u B) %llu cycles = %llu MB/s; all banks (stride %u B) "
            "%llu cycles = %llu MB/s; one bank is %llu.%llux slower\n",
            (unsigned)accesses, (unsigned)access, (unsigned)row_stride, (unsigned long long)one_bank,
-           (unsigned long long)(bytes * khz / one_bank), (unsigned)access, (unsigned long long)all_banks,
-           (unsigned long long)(bytes * khz / all_banks), (unsigned long long)(one_bank / all_banks),
+           (unsigned long long)(bytes * khz / one_bank / 1000), (unsigned)access, (unsigned long long)all_banks,
+           (unsigned long long)(bytes * khz / all_banks / 1000), (unsigned long long)(one_bank / all_banks),
            (unsigned long long)(one_bank * 10 / all_banks % 10));
 }
 

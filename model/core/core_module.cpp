@@ -208,24 +208,34 @@ BusStatus CoreModule::device_access(tlm::tlm_command command, uint32_t addr, uns
     const uint64_t debug_epoch = debug_ ? debug_->epoch() : 0;
     account_cycles();
     quantum_keeper_.sync();
-    // A debugger halted the chip while this hart waited mid-instruction: end the block after this instruction, so
-    // the hart parks (or picks up new breakpoints) at the block boundary.
-    if (debug_ && debug_->epoch() != debug_epoch) hart_.request_yield();
+    // A debugger halted the chip while this hart waited mid-instruction: the hart stays inside the instruction
+    // (not yet executed) while the debugger holds it, and ends its block after it, so it parks (or picks up new
+    // breakpoints) at the block boundary.
+    park_while_held(debug_epoch);
     const bool timed = is_timed_memory(addr);
     if (timed) ++remote_loads_; else ++device_accesses_;
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
     prepare_payload(command, addr, size_bytes, value);
     const sc_core::sc_time before = sc_core::sc_time_stamp();
+    const uint64_t epoch_before_access = debug_ ? debug_->epoch() : 0;
     socket->b_transport(payload_, delay);
     // A target may wait (a load across the mesh waits for its data): that time has passed already, so it counts
     // as accounted; what it annotates in delay is the hart's to add.
+    const sc_core::sc_time after = sc_core::sc_time_stamp();
+    park_while_held(epoch_before_access);  // a halt while the load was in flight: it retires once resumed
     const uint64_t period = clock_.period().value();
-    const uint64_t waited_cycles = (sc_core::sc_time_stamp() - before).value() / period;
-    const uint64_t total_ps = (sc_core::sc_time_stamp() - before).value() + delay.value();
+    const uint64_t waited_cycles = (after - before).value() / period;
+    const uint64_t total_ps = (after - before).value() + delay.value();
     *extra_cycles = (total_ps + period - 1) / period;
     accounted_cycles_ += waited_cycles;
     if (timed) remote_load_cycles_ += *extra_cycles;
     return payload_.is_response_ok() ? BusStatus::Ok : BusStatus::AccessFault;
+}
+
+void CoreModule::park_while_held(uint64_t epoch_before) {
+    if (!debug_ || debug_->epoch() == epoch_before) return;
+    while (!debug_->may_run(hart_.hart_id()) && !run_control_.hart_done(hart_.hart_id())) wait(debug_->resume_event());
+    hart_.request_yield();
 }
 
 BusStatus CoreModule::posted_store(uint32_t addr, unsigned size_bytes, uint32_t value) {

@@ -100,6 +100,9 @@ private:
     BusStatus device_access(tlm::tlm_command command, uint32_t addr, unsigned size_bytes, uint32_t& value,
                             uint64_t* extra_cycles);
     BusStatus posted_store(uint32_t addr, unsigned size_bytes, uint32_t value);
+    // A debugger halted the chip since epoch_before, while this hart was inside an instruction: wait there while
+    // it holds this hart, and end the block after the instruction.
+    void park_while_held(uint64_t epoch_before);
     bool is_timed_memory(uint64_t addr) const {
         for (const auto& range : timed_memory_) {
             if (addr >= range.first && addr < range.second) return true;

@@ -132,10 +132,10 @@ bool GdbServer::run_until(const sc_core::sc_time& limit) {
         }
         // sc_start() with SC_EXIT_ON_STARVATION stops at the last event before its end time, so run at least to the
         // next event (else a slice with no event in it would not move time), and stop where one sc_start(limit)
-        // would: when the next event lies beyond the limit.
+        // would: when the next event lies at or beyond the limit (sc_start(limit) leaves events at the limit alone).
         const sc_core::sc_time now = sc_core::sc_time_stamp();
         const sc_core::sc_time next = now + sc_core::sc_time_to_pending_activity();
-        if (next > limit) return true;
+        if (next >= limit) return true;
         sc_core::sc_start(std::min(std::max(slice_, next - now), limit - now), sc_core::SC_EXIT_ON_STARVATION);
         if (sc_core::sc_get_status() == sc_core::SC_STOPPED || chip_.run_control().finished()) return true;
         if (auto stop = target_.control().take_stop()) {

@@ -59,6 +59,8 @@ MemorySystem::MemorySystem(sc_core::sc_module_name name, const config::ChipConfi
 
 MemorySystem::~MemorySystem() = default;
 
+mem::TimedMemoryPort& MemorySystem::port(uint32_t tile) { return *ports_[tile]; }
+
 std::string MemorySystem::describe_placement() const {
     std::string text;
     for (noc::NodeId node = 0; node < mesh_.node_count(); ++node) {

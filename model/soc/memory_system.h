@@ -27,7 +27,7 @@ public:
     ~MemorySystem() override;
 
     // Tile t's way out.
-    mem::TimedMemoryPort& port(uint32_t tile) { return *ports_[tile]; }
+    mem::TimedMemoryPort& port(uint32_t tile);
     const noc::Mesh& mesh() const { return mesh_; }
     const mem::HbmMemory& hbm() const { return hbm_; }
     // Where each HBM channel joins the mesh (for `info` and the docs).
