@@ -219,9 +219,13 @@ ChipConfig load_chip_config(const std::string& file, const std::vector<std::stri
         global_node.fail("size_kib", "must be at least " + std::to_string(NPUEMU_FIRMWARE_IMAGE_BYTES / 1024) +
                                          " KiB: the SDK links firmware images into that much");
     }
+    chip.global_memory.image_access_latency_cycles = static_cast<uint32_t>(global_node.get_uint(
+        "image_access_latency_cycles", chip.global_memory.image_access_latency_cycles, 0, 10000));
     if (global_node.has("access_latency_cycles")) {
-        global_node.fail("access_latency_cycles", "is no longer a setting: global memory is HBM behind the mesh, "
-                                                  "and its latency comes from their models (hbm:, mesh:)");
+        global_node.fail("access_latency_cycles",
+                         "is no longer a setting: global memory is HBM behind the mesh and its latency comes from "
+                         "their models (hbm:, mesh:); image_access_latency_cycles sets the cost of core accesses to "
+                         "the firmware image, which the cores' caches hold");
     }
     global_node.finish();
     chip.mesh = read_mesh(top.child("mesh"), chip.tile_count, chip.clock_frequency_hz);

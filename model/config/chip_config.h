@@ -24,10 +24,13 @@ struct MemoryConfig {
     uint32_t access_latency_cycles = 0;  // extra cycles per control-core load/store, beyond the CPI table
 };
 
-// Global memory as firmware sees it: a window of size_bytes at NPUEMU_GLOBAL_MEM_BASE, backed by the HBM stacks
-// (its timing comes from the mesh and the HBM model, not from a latency figure).
+// Global memory as firmware sees it: a window of size_bytes at NPUEMU_GLOBAL_MEM_BASE, backed by the HBM stacks.
+// DMA traffic, and the control cores' loads and stores above the firmware image, cross the mesh to the HBM model.
+// The firmware image itself (its first NPUEMU_FIRMWARE_IMAGE_BYTES: code, read-only data, data, bss, heap) is what
+// the control cores' caches hold: their accesses there cost image_access_latency_cycles (no cache model).
 struct GlobalMemoryConfig {
     uint64_t size_bytes = 0;
+    uint32_t image_access_latency_cycles = 2;
 };
 
 struct TimerConfig {

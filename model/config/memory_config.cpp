@@ -212,6 +212,20 @@ void read_hbm_fields(ConfigNode& node, mem::HbmConfig& hbm, std::optional<Mappin
         static_cast<uint32_t>(controller.get_uint("frontend_latency_cycles", c.frontend_latency_cycles, 0, 100000));
     controller.finish();
 
+    if (std::optional<YAML::Node> hashed = node.raw("address_xor")) {
+        // Replaces the preset's list, like address_mapping.
+        hbm.mapping.xor_with_row.fill(false);
+        const std::string path = node.path().empty() ? "address_xor" : node.path() + ".address_xor";
+        const MappingSource source{*hashed, node.file(), path, node.overrides()};
+        if (!hashed->IsSequence()) throw Error(source.where(hashed->Mark()) + ": expected a list of fields");
+        for (const YAML::Node& item : *hashed) {
+            const int field = item.IsScalar() ? field_index(item.Scalar()) : -1;
+            if (field < 0) {
+                throw Error(source.where(item.Mark()) + ": expected a field (" + field_list() + ")");
+            }
+            hbm.mapping.xor_with_row[field] = true;
+        }
+    }
     if (std::optional<YAML::Node> raw = node.raw("address_mapping")) {
         mapping = MappingSource{*raw, node.file(),
                                 node.path().empty() ? "address_mapping" : node.path() + ".address_mapping",
@@ -298,7 +312,9 @@ mem::HbmConfig read_hbm(ConfigNode node, const std::string& chip_file) {
     read_hbm_fields(node, hbm, mapping);
     node.finish();
     if (!mapping) fail_at("address_mapping", "no address mapping: the preset or the chip must give one", node, preset);
+    const auto hashed = hbm.mapping.xor_with_row;
     hbm.mapping = expand_mapping(*mapping, hbm.geometry);
+    hbm.mapping.xor_with_row = hashed;
     const std::vector<mem::HbmConfigProblem> problems = mem::check_hbm_config(hbm);
     if (!problems.empty()) fail_at(problems.front().key, problems.front().message, node, preset);
     return hbm;
@@ -331,6 +347,7 @@ noc::MeshConfig read_mesh(ConfigNode node, uint32_t tiles, uint64_t clock_freque
     mesh.router_latency_cycles =
         static_cast<uint32_t>(node.get_uint("router_latency_cycles", mesh.router_latency_cycles, 0, 10000));
     mesh.header_bytes = static_cast<uint32_t>(node.get_uint("header_bytes", mesh.header_bytes, 0, 4096));
+    mesh.networks = static_cast<uint32_t>(node.get_uint("networks", mesh.networks, 1, 2));
     const std::string order = node.get_choice("routing", "xy", {"xy", "yx"});
     mesh.order = order == "xy" ? noc::DimensionOrder::XY : noc::DimensionOrder::YX;
     mesh.clock_period_ps = 1'000'000'000'000ull / clock_frequency_hz;

@@ -179,12 +179,27 @@ bool CoreModule::request_dmi(uint32_t addr, DmiWindow& window) {
     payload_.set_command(tlm::TLM_READ_COMMAND);
     if (!socket->get_direct_mem_ptr(payload_, dmi)) return false;
     if (dmi.get_start_address() > addr || dmi.get_end_address() < addr) return false;
-    window.base = static_cast<uint32_t>(dmi.get_start_address());
-    window.last = static_cast<uint32_t>(std::min<uint64_t>(dmi.get_end_address(), 0xFFFFFFFFull));
-    window.host = dmi.get_dmi_ptr();
+    uint64_t first = dmi.get_start_address(), last = std::min<uint64_t>(dmi.get_end_address(), 0xFFFFFFFFull);
+    // A window never straddles a timed range's edge: inside one it is for fetching only, outside it is plain.
+    bool timed = false;
+    for (const auto& [begin, end] : timed_memory_) {
+        if (addr >= begin && addr < end) {
+            timed = true;
+            first = std::max<uint64_t>(first, begin);
+            last = std::min<uint64_t>(last, end - 1);
+        } else if (begin > addr) {
+            last = std::min<uint64_t>(last, begin - 1);
+        } else if (end <= addr) {
+            first = std::max<uint64_t>(first, end);
+        }
+    }
+    const uint64_t skip = first - dmi.get_start_address();
+    window.base = static_cast<uint32_t>(first);
+    window.last = static_cast<uint32_t>(last);
+    window.host = dmi.get_dmi_ptr() + skip;
     window.readable = dmi.is_read_allowed();
     window.writable = dmi.is_write_allowed();
-    window.fetch_only = is_timed_memory(window.base) || is_timed_memory(window.last);
+    window.fetch_only = timed;
     const uint64_t period = clock_.period().value();
     window.read_latency_cycles = static_cast<uint32_t>((dmi.get_read_latency().value() + period - 1) / period);
     window.write_latency_cycles = static_cast<uint32_t>((dmi.get_write_latency().value() + period - 1) / period);

@@ -37,6 +37,16 @@ HbmAddressMap::HbmAddressMap(const HbmConfig& config) {
         }
     }
 
+    // XOR hashing: each hashed field takes the next low bits of the row, in a fixed order.
+    unsigned row_shift = 0;
+    for (HbmField f : {HbmField::BankGroup, HbmField::Bank, HbmField::PseudoChannel, HbmField::Channel, HbmField::Stack}) {
+        const size_t i = static_cast<size_t>(f);
+        if (!config.mapping.xor_with_row[i] || config.mapping.bits[i].empty()) continue;
+        const auto width = static_cast<unsigned>(config.mapping.bits[i].size());
+        hashes_.push_back({static_cast<uint8_t>(i), static_cast<uint8_t>(row_shift), (1u << width) - 1});
+        row_shift += width;
+    }
+
     // Column bits 0..k-1 sitting on offset bits access_shift..access_shift+k-1, in order: then every aligned block of
     // 2^k accesses is one run of consecutive columns (all the other fields come from higher bits).
     const auto& column = config.mapping.of(HbmField::Column);
@@ -48,6 +58,8 @@ HbmAddressMap::HbmAddressMap(const HbmConfig& config) {
 std::array<uint32_t, HbmAddressMap::kFields> HbmAddressMap::decode_fields(uint64_t offset) const {
     std::array<uint32_t, kFields> v{};
     for (const Piece& p : pieces_) v[p.field] |= static_cast<uint32_t>(((offset >> p.from) & p.mask) << p.to);
+    const uint32_t row = v[static_cast<size_t>(HbmField::Row)];
+    for (const Hash& h : hashes_) v[h.field] ^= (row >> h.row_shift) & h.mask;
     return v;
 }
 

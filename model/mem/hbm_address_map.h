@@ -58,6 +58,12 @@ private:
     std::array<uint32_t, kFields> decode_fields(uint64_t offset) const;
 
     std::vector<Piece> pieces_;
+    struct Hash {
+        uint8_t field;
+        uint8_t row_shift;  // the row bits it takes start here
+        uint32_t mask;      // field count - 1
+    };
+    std::vector<Hash> hashes_;
     uint64_t capacity_bytes_ = 0;
     uint32_t access_bytes_ = 0;
     unsigned access_shift_ = 0;

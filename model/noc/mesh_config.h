@@ -15,6 +15,10 @@ struct MeshConfig {
     uint32_t header_bytes = 16;                    // carried by every packet on every link
     DimensionOrder order = DimensionOrder::XY;
     uint64_t clock_period_ps = 1000;               // the mesh's own clock: the chip clock, not scaled by DVFS
+    // 1: every packet on one mesh. 2: requests and write data on one mesh, read data and acknowledgements on a
+    // second, identical one (as AXI keeps read data on its own channel): a header-only request never takes a
+    // link cycle from a data packet. (Used by the memory system, which builds one Mesh per network.)
+    uint32_t networks = 1;
 };
 
 }  // namespace npuemu::noc

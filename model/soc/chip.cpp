@@ -33,7 +33,10 @@ Chip::Chip(sc_core::sc_module_name name, const config::ChipConfig& config, std::
       barrier_(config.tile_count),
       memory_("memory", config),
       router_("router"),
-      global_memory_("global_memory", config.global_memory.size_bytes, sc_core::SC_ZERO_TIME),
+      // Its DMI latency is what the cores pay in the firmware image; the timed fronts ignore it.
+      global_memory_("global_memory", config.global_memory.size_bytes,
+                     sc_core::sc_time::from_value(config.clock_period_ps() *
+                                                  config.global_memory.image_access_latency_cycles)),
       global_front_("global_front", memory_, NPUEMU_GLOBAL_MEM_BASE, config.tile_count),
       uart_("uart", console,
             config.console.hart_prefix == "always" || (config.console.hart_prefix == "auto" && config.tile_count > 1),

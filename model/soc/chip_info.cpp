@@ -23,11 +23,16 @@ bool ChipInfo::read_register(uint64_t offset, unsigned size, uint64_t& value, in
         case NPUEMU_CHIPINFO_HBM_PSEUDO_CHANNELS_OFFSET: value = chip_.hbm.geometry.pseudo_channels(); return true;
         case NPUEMU_CHIPINFO_HBM_ACCESS_BYTES_OFFSET: value = chip_.hbm.geometry.access_bytes(); return true;
         case NPUEMU_CHIPINFO_HBM_ROW_STRIDE_OFFSET: {
-            // The lowest row bit, if the row bits above it are consecutive address bits (no other field between).
-            const auto& rows = chip_.hbm.mapping.of(mem::HbmField::Row);
+            // The lowest row bit that no XOR hashing reads: stepping it keeps bank and channel.
+            const auto& mapping = chip_.hbm.mapping;
+            size_t hashed = 0;
+            for (size_t f = 0; f < mapping.bits.size(); ++f) {
+                if (mapping.xor_with_row[f]) hashed += mapping.bits[f].size();
+            }
+            const auto& rows = mapping.of(mem::HbmField::Row);
             value = 0;
-            if (!rows.empty()) {
-                const uint64_t stride = uint64_t(1) << rows.front();
+            if (hashed < rows.size()) {
+                const uint64_t stride = uint64_t(1) << rows[hashed];
                 if (stride < chip_.global_memory.size_bytes) value = stride;
             }
             return true;

@@ -42,12 +42,17 @@ noc::NodeId attach_channel(noc::Mesh& mesh, const mem::HbmGeometry& geometry, ui
 }  // namespace
 
 MemorySystem::MemorySystem(sc_core::sc_module_name name, const config::ChipConfig& config)
-    : sc_module(name), config_(config), mesh_(config.mesh), hbm_("hbm", config.hbm) {
+    : sc_module(name), config_(config), hbm_("hbm", config.hbm) {
     const mem::HbmGeometry& g = config.hbm.geometry;
     std::vector<noc::NodeId> channel_nodes;
-    for (uint32_t stack = 0; stack < g.stacks; ++stack) {
-        for (uint32_t channel = 0; channel < g.channels_per_stack; ++channel) {
-            channel_nodes.push_back(attach_channel(mesh_, g, stack, channel));
+    for (uint32_t n = 0; n < config.mesh.networks; ++n) {
+        networks_.push_back(std::make_unique<noc::Mesh>(config.mesh));
+        channel_nodes.clear();
+        // Identical attachment order: a node has the same id on every network.
+        for (uint32_t stack = 0; stack < g.stacks; ++stack) {
+            for (uint32_t channel = 0; channel < g.channels_per_stack; ++channel) {
+                channel_nodes.push_back(attach_channel(*networks_.back(), g, stack, channel));
+            }
         }
     }
     for (uint32_t pc = 0; pc < g.pseudo_channels(); ++pc) {
@@ -61,13 +66,20 @@ MemorySystem::~MemorySystem() = default;
 
 mem::TimedMemoryPort& MemorySystem::port(uint32_t tile) { return *ports_[tile]; }
 
+uint64_t MemorySystem::send(noc::NodeId from, noc::NodeId to, uint32_t payload_bytes, uint64_t inject_ps,
+                            noc::TrafficClass cls) {
+    const bool response = cls == noc::TrafficClass::ReadResponse || cls == noc::TrafficClass::WriteAck;
+    return networks_[response && networks_.size() > 1 ? 1 : 0]->send(from, to, payload_bytes, inject_ps, cls);
+}
+
 std::string MemorySystem::describe_placement() const {
     std::string text;
-    for (noc::NodeId node = 0; node < mesh_.node_count(); ++node) {
-        const std::string& label = mesh_.node_name(node);
+    const noc::Mesh& mesh = *networks_.front();
+    for (noc::NodeId node = 0; node < mesh.node_count(); ++node) {
+        const std::string& label = mesh.node_name(node);
         if (label.rfind("hbm", 0) != 0) continue;
-        text += (text.empty() ? "" : ", ") + label + "@(" + std::to_string(mesh_.router_x(node)) + "," +
-                std::to_string(mesh_.router_y(node)) + ")";
+        text += (text.empty() ? "" : ", ") + label + "@(" + std::to_string(mesh.router_x(node)) + "," +
+                std::to_string(mesh.router_y(node)) + ")";
     }
     return text;
 }
@@ -106,7 +118,7 @@ void MemorySystem::start(uint32_t tile, const mem::TimedAccess& request, mem::Ac
     // Reservations behind the current time can no longer matter to anyone: keep the calendars short.
     if (++sends_since_retire_ >= 256) {
         sends_since_retire_ = 0;
-        mesh_.retire_before(now);
+        for (auto& network : networks_) network->retire_before(now);
     }
     uint32_t other_tile = 0;
     const Region region = classify(tile, request.address, request.bytes, other_tile);
@@ -125,12 +137,12 @@ void MemorySystem::start(uint32_t tile, const mem::TimedAccess& request, mem::Ac
     if (region == Region::OtherTile) {
         // The other tile's SRAM answers as soon as the request is in (its banks are not modelled from outside).
         ++remote_tile_accesses_;
-        const noc::NodeId from = mesh_.tile_node(tile), to = mesh_.tile_node(other_tile);
-        const uint64_t there = request.write
-                                   ? mesh_.send(from, to, request.bytes, issue_ps, noc::TrafficClass::WriteData)
-                                   : mesh_.send(from, to, 0, issue_ps, noc::TrafficClass::ReadRequest);
-        const uint64_t back = request.write ? mesh_.send(to, from, 0, there, noc::TrafficClass::WriteAck)
-                                            : mesh_.send(to, from, request.bytes, there, noc::TrafficClass::ReadResponse);
+        const noc::Mesh& mesh = *networks_.front();
+        const noc::NodeId from = mesh.tile_node(tile), to = mesh.tile_node(other_tile);
+        const uint64_t there = request.write ? send(from, to, request.bytes, issue_ps, noc::TrafficClass::WriteData)
+                                             : send(from, to, 0, issue_ps, noc::TrafficClass::ReadRequest);
+        const uint64_t back = request.write ? send(to, from, 0, there, noc::TrafficClass::WriteAck)
+                                            : send(to, from, request.bytes, there, noc::TrafficClass::ReadResponse);
         access.parts_left = 1;
         part_landed(index, back);
         return;
@@ -142,7 +154,7 @@ void MemorySystem::start_global(uint32_t tile, const mem::TimedAccess& request, 
     runs_.clear();
     hbm_.address_map().split(request.address - NPUEMU_GLOBAL_MEM_BASE, request.bytes, runs_);
     accesses_[access_index].parts_left = static_cast<uint32_t>(runs_.size());
-    const noc::NodeId from = mesh_.tile_node(tile);
+    const noc::NodeId from = networks_.front()->tile_node(tile);
     for (const mem::HbmRun& run : runs_) {
         uint32_t part_index;
         if (!free_parts_.empty()) {
@@ -155,8 +167,9 @@ void MemorySystem::start_global(uint32_t tile, const mem::TimedAccess& request, 
         parts_[part_index] = Part{access_index, run.global_pseudo_channel, static_cast<uint32_t>(run.bytes)};
         const noc::NodeId port = channel_node_[run.global_pseudo_channel];
         const uint64_t at_port = request.write
-                                     ? mesh_.send(from, port, static_cast<uint32_t>(run.bytes), request.issue_ps, noc::TrafficClass::WriteData)
-                                     : mesh_.send(from, port, 0, request.issue_ps, noc::TrafficClass::ReadRequest);
+                                     ? send(from, port, static_cast<uint32_t>(run.bytes), request.issue_ps,
+                                            noc::TrafficClass::WriteData)
+                                     : send(from, port, 0, request.issue_ps, noc::TrafficClass::ReadRequest);
         mem::HbmRequest hbm_request;
         hbm_request.tag = part_index;
         hbm_request.write = request.write;
@@ -174,9 +187,9 @@ void MemorySystem::hbm_done(uint64_t tag, uint64_t done_ps) {
     const Part part = parts_[tag];
     free_parts_.push_back(static_cast<uint32_t>(tag));
     const Access& access = accesses_[part.access];
-    const noc::NodeId port = channel_node_[part.pseudo_channel], to = mesh_.tile_node(access.tile);
-    const uint64_t back = access.write ? mesh_.send(port, to, 0, done_ps, noc::TrafficClass::WriteAck)
-                                       : mesh_.send(port, to, part.bytes, done_ps, noc::TrafficClass::ReadResponse);
+    const noc::NodeId port = channel_node_[part.pseudo_channel], to = networks_.front()->tile_node(access.tile);
+    const uint64_t back = access.write ? send(port, to, 0, done_ps, noc::TrafficClass::WriteAck)
+                                       : send(port, to, part.bytes, done_ps, noc::TrafficClass::ReadResponse);
     part_landed(part.access, back);
 }
 
@@ -275,27 +288,34 @@ void MemorySystem::register_stats(StatsRegistry& stats) {
     stats.add_latency_histogram("hbm.read_latency", &read_latency_all_, "HBM read, arrival at the scheduler to last data");
     stats.add_latency_histogram("hbm.write_latency", &write_latency_all_, "HBM write, arrival at the scheduler to data written");
 
-    // Mesh: every link's utilization, and per traffic class counts and latencies.
-    const auto& links = mesh_.link_stats();
-    for (size_t i = 0; i < links.size(); ++i) {
-        const noc::Mesh::LinkStats* link = &links[i];
-        const std::string prefix = "mesh.link." + link->name + ".";
-        stats.add_counter(prefix + "bytes", &link->bytes, "bytes carried (headers included)");
-        stats.add_derived(prefix + "utilization", [link, elapsed_ps] {
-            const double ps = elapsed_ps();
-            return ps > 0 ? static_cast<double>(link->busy_ps) / ps : 0.0;
-        }, "time reserved / elapsed");
+    // Mesh: every link's utilization, and per traffic class counts and latencies (each class uses one network).
+    std::vector<const noc::Mesh*> meshes;
+    for (unsigned n = 0; n < networks_.size(); ++n) {
+        const noc::Mesh* mesh = networks_[n].get();
+        meshes.push_back(mesh);
+        const std::string network = networks_.size() == 1 ? "mesh." : n == 0 ? "mesh.request." : "mesh.response.";
+        for (const noc::Mesh::LinkStats& link_stats : mesh->link_stats()) {
+            const noc::Mesh::LinkStats* link = &link_stats;
+            const std::string prefix = network + "link." + link->name + ".";
+            stats.add_counter(prefix + "bytes", &link->bytes, "bytes carried (headers included)");
+            stats.add_derived(prefix + "utilization", [link, elapsed_ps] {
+                const double ps = elapsed_ps();
+                return ps > 0 ? static_cast<double>(link->busy_ps) / ps : 0.0;
+            }, "time reserved / elapsed");
+        }
     }
-    const noc::Mesh* mesh = &mesh_;
-    stats.add_derived("mesh.max_link_utilization", [mesh, elapsed_ps] {
+    stats.add_derived("mesh.max_link_utilization", [meshes, elapsed_ps] {
         const double ps = elapsed_ps();
         double most = 0;
-        for (const auto& link : mesh->link_stats()) most = std::max(most, static_cast<double>(link.busy_ps));
+        for (const noc::Mesh* mesh : meshes) {
+            for (const auto& link : mesh->link_stats()) most = std::max(most, static_cast<double>(link.busy_ps));
+        }
         return ps > 0 ? most / ps : 0.0;
-    }, "the busiest link's utilization");
+    }, "the busiest link's utilization (any network)");
     for (unsigned c = 0; c < static_cast<unsigned>(noc::TrafficClass::Count); ++c) {
         const auto cls = static_cast<noc::TrafficClass>(c);
-        const noc::Mesh::ClassStats* s = &mesh_.class_stats(cls);
+        const bool response = cls == noc::TrafficClass::ReadResponse || cls == noc::TrafficClass::WriteAck;
+        const noc::Mesh::ClassStats* s = &networks_[response && networks_.size() > 1 ? 1 : 0]->class_stats(cls);
         const std::string prefix = std::string("mesh.") + noc::traffic_class_name(cls);
         stats.add_counter(prefix + ".packets", &s->packets, "packets");
         stats.add_counter(prefix + ".payload_bytes", &s->payload_bytes, "payload bytes");

@@ -28,7 +28,9 @@ public:
 
     // Tile t's way out.
     mem::TimedMemoryPort& port(uint32_t tile);
-    const noc::Mesh& mesh() const { return mesh_; }
+    // The mesh (network 0: requests and write data; network 1, if configured: read data and acknowledgements).
+    const noc::Mesh& network(unsigned index) const { return *networks_[index]; }
+    unsigned networks() const { return static_cast<unsigned>(networks_.size()); }
     const mem::HbmMemory& hbm() const { return hbm_; }
     // Where each HBM channel joins the mesh (for `info` and the docs).
     std::string describe_placement() const;
@@ -63,7 +65,8 @@ private:
     };
 
     const config::ChipConfig& config_;
-    noc::Mesh mesh_;
+    uint64_t send(noc::NodeId from, noc::NodeId to, uint32_t payload_bytes, uint64_t inject_ps, noc::TrafficClass cls);
+    std::vector<std::unique_ptr<noc::Mesh>> networks_;
     mem::HbmMemory hbm_;
     std::vector<std::unique_ptr<TilePort>> ports_;
     std::vector<noc::NodeId> channel_node_;  // per pseudo channel: its channel's mesh port

@@ -21,8 +21,9 @@ Tile::Tile(sc_core::sc_module_name name, uint32_t tile_id, const config::ChipCon
            &memory_port),
       router_("router") {
     core_.socket.bind(router_.target_socket);
-    // Global memory and every tile's window (this one's too, through the chip) are behind the mesh.
-    core_.add_timed_memory(NPUEMU_GLOBAL_MEM_BASE, chip.global_memory.size_bytes);
+    // Global memory above the firmware image and every tile's window (this one's too, through the chip) are behind
+    // the mesh; the image is what the core's caches hold.
+    core_.add_timed_memory(NPUEMU_FREE_GLOBAL_MEM_BASE, chip.global_memory.size_bytes - NPUEMU_FIRMWARE_IMAGE_BYTES);
     core_.add_timed_memory(NPUEMU_TILE_SRAM_GLOBAL_BASE, uint64_t(chip.tile_count) * NPUEMU_TILE_LOCAL_WINDOW_BYTES);
     npu_.dma().socket.bind(router_.target_socket);
     core_.attach_coprocessor([this](uint32_t instruction, uint32_t rs1, uint32_t rs2, uint32_t rs3, uint32_t& rd,
