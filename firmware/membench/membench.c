@@ -4,9 +4,11 @@
  *                        achieved bandwidth against the HBM's theoretical peak.
  *   latency              hart 0 chases pointers with dependent loads: within one open row (row hits), across
  *                        random rows (mostly row misses), and between two rows of one bank (row conflicts).
- *   stride               hart 0's DMA reads one access per row of a single bank (stride = the row stride: every
- *                        access opens a row) against the same number of sequential accesses (spread over every
- *                        channel and bank).
+ *   stride               hart 0's DMA reads one 32-byte access from each of many rows of a single bank (every
+ *                        access opens a row: the bank's row cycle is the limit; one DMA per read, as the rows of
+ *                        a bank are not equally spaced once the mapping hashes), against the same number of reads
+ *                        256 bytes apart in one strided DMA (spread over every channel). The chip info's address
+ *                        probe names one bank's rows whatever the address mapping.
  * Every figure is printed as one line "membench <name>: ..." that tests and scripts read. The optional argument
  * block at MEMBENCH_ARGS (put there with --load) selects what runs and how much. */
 #include <stdio.h>
@@ -97,7 +99,18 @@ static void print_latency(const char *name, uint64_t cycles, uint32_t loads) {
            (unsigned long long)(ps / 1000), (unsigned long long)(ps / 100 % 10), (unsigned)loads);
 }
 
-static void latency(uint32_t loads, uint32_t row_stride, uint32_t region_bytes) {
+/* Up to `count` rows of bank 0 of pseudo channel 0 that lie in [REGION_BASE, end): their addresses. */
+static uint32_t one_bank_rows(uint32_t *addresses, uint32_t count, uint32_t end) {
+    uint32_t found = 0;
+    for (uint32_t row = 0; found < count && row < (1u << 24); ++row) {
+        const uint32_t address = npu_hbm_row_address(row);
+        if (address == 0 && row > 0) break; /* past the global memory window */
+        if (address >= REGION_BASE && address < end) addresses[found++] = address;
+    }
+    return found;
+}
+
+static void latency(uint32_t loads, uint32_t region_bytes, uint32_t end) {
     /* Row hits: consecutive words of one row. */
     print_latency("row hits (sequential words)", chase(REGION_BASE, 64, 4, loads, 0), loads);
     /* Random rows: 4096 nodes 4 KiB apart (16 MiB), in LCG order; each load most likely opens a row. */
@@ -105,11 +118,12 @@ static void latency(uint32_t loads, uint32_t row_stride, uint32_t region_bytes) 
     while (nodes > 64 && nodes * spacing > region_bytes) nodes /= 2;
     print_latency("random rows", chase(REGION_BASE, nodes, spacing, loads, 1), loads);
     /* Row conflicts: ping-pong between two rows of one bank. */
-    if (row_stride) {
-        const uint32_t a = REGION_BASE, b = REGION_BASE + row_stride;
-        for (uint32_t i = 0; i < 64; ++i) {
+    uint32_t rows[2];
+    if (one_bank_rows(rows, 2, end) == 2) {
+        const uint32_t a = rows[0], b = rows[1];
+        for (uint32_t i = 0; i < 8; ++i) { /* 8 words: all in column 0's 32 bytes */
             *(volatile uint32_t *)(uintptr_t)(a + 4 * i) = b + 4 * i;
-            *(volatile uint32_t *)(uintptr_t)(b + 4 * i) = a + 4 * ((i + 1) & 63);
+            *(volatile uint32_t *)(uintptr_t)(b + 4 * i) = a + 4 * ((i + 1) & 7);
         }
         uint32_t p = a;
         const uint64_t start = npu_read_mcycle();
@@ -120,34 +134,44 @@ static void latency(uint32_t loads, uint32_t row_stride, uint32_t region_bytes) 
     }
 }
 
-static uint64_t strided_read(uint32_t accesses, uint32_t access_bytes, uint32_t stride) {
-    npu_dma_shape(access_bytes, accesses, 1);
-    npu_dma_src_stride(stride, 0);
-    npu_dma_dst_stride(access_bytes, 0);
+/* One 32-byte DMA per address, all in flight together. */
+static uint64_t scattered_reads(const uint32_t *addresses, uint32_t count, uint32_t access) {
+    npu_dma_src_stride(0, 0);
+    npu_dma_dst_stride(0, 0);
+    npu_dma_shape(access, 1, 1);
     const uint64_t start = npu_read_mcycle();
-    npu_dma_copy(REGION_BASE, NPUEMU_SCRATCHPAD_BASE);
+    for (uint32_t i = 0; i < count; ++i) npu_dma_copy(addresses[i], NPUEMU_SCRATCHPAD_BASE + i * access);
     npu_fence(1u << NPU_QUEUE_DMA);
     return npu_read_mcycle() - start;
 }
 
-static void stride(uint32_t row_stride, uint32_t region_bytes) {
+#define STRIDE_READS 256u
+static uint32_t stride_addresses[STRIDE_READS];
+
+static void stride(uint32_t end) {
     const uint32_t access = npu_hbm_access_bytes();
-    if (!row_stride) {
-        printf("membench stride: skipped (the address mapping has no one-bank row stride)\n");
+    const uint32_t count = one_bank_rows(stride_addresses, STRIDE_READS, end);
+    if (count < 2) {
+        printf("membench stride: skipped (fewer than 2 rows of one bank in the free global memory)\n");
         return;
     }
-    uint32_t accesses = region_bytes / row_stride;
-    if (accesses > 1024) accesses = 1024;
-    const uint64_t one_bank = strided_read(accesses, access, row_stride);
-    const uint64_t all_banks = strided_read(accesses, access, access);
+    const uint64_t one_bank = scattered_reads(stride_addresses, count, access);
+    /* The same number of reads spread over the channels: one strided DMA, a read every 256 bytes. */
+    npu_dma_shape(access, count, 1);
+    npu_dma_src_stride(256, 0);
+    npu_dma_dst_stride(access, 0);
+    uint64_t start = npu_read_mcycle();
+    npu_dma_copy(REGION_BASE, NPUEMU_SCRATCHPAD_BASE);
+    npu_fence(1u << NPU_QUEUE_DMA);
+    const uint64_t spread = npu_read_mcycle() - start;
     const uint64_t khz = npu_clock_khz();
-    const uint64_t bytes = (uint64_t)accesses * access;
-    printf("membench stride: %u reads of %u B: one bank (stride %u B) %llu cycles = %llu MB/s; all banks (stride %u B) "
-           "%llu cycles = %llu MB/s; one bank is %llu.%llux slower\n",
-           (unsigned)accesses, (unsigned)access, (unsigned)row_stride, (unsigned long long)one_bank,
-           (unsigned long long)(bytes * khz / one_bank / 1000), (unsigned)access, (unsigned long long)all_banks,
-           (unsigned long long)(bytes * khz / all_banks / 1000), (unsigned long long)(one_bank / all_banks),
-           (unsigned long long)(one_bank * 10 / all_banks % 10));
+    const uint64_t bytes = (uint64_t)count * access;
+    printf("membench stride: %u reads of %u B: one bank, a new row each: %llu cycles = %llu MB/s (%llu.%llu cycles per "
+           "read); spread over the channels (stride 256 B): %llu cycles = %llu MB/s; one bank is %llux slower\n",
+           (unsigned)count, (unsigned)access, (unsigned long long)one_bank,
+           (unsigned long long)(bytes * khz / one_bank / 1000), (unsigned long long)(one_bank / count),
+           (unsigned long long)(one_bank * 10 / count % 10), (unsigned long long)spread,
+           (unsigned long long)(bytes * khz / spread / 1000), (unsigned long long)(one_bank / spread));
 }
 
 int main(void) {
@@ -181,7 +205,7 @@ int main(void) {
         if (hart == 0) print_rate("copy (read + write)", 2ull * bytes * harts, cycles, peak);
     }
     npu_barrier();
-    if (hart == 0 && (args.tests & MEMBENCH_LATENCY)) latency(loads, npu_hbm_row_stride(), region_bytes);
-    if (hart == 0 && (args.tests & MEMBENCH_STRIDE)) stride(npu_hbm_row_stride(), region_bytes);
+    if (hart == 0 && (args.tests & MEMBENCH_LATENCY)) latency(loads, region_bytes, global_end);
+    if (hart == 0 && (args.tests & MEMBENCH_STRIDE)) stride(global_end);
     return 0;
 }

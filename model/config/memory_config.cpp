@@ -212,18 +212,17 @@ void read_hbm_fields(ConfigNode& node, mem::HbmConfig& hbm, std::optional<Mappin
         static_cast<uint32_t>(controller.get_uint("frontend_latency_cycles", c.frontend_latency_cycles, 0, 100000));
     controller.finish();
 
-    if (std::optional<YAML::Node> hashed = node.raw("address_xor")) {
+    if (std::optional<YAML::Node> hashed = node.raw("address_hash")) {
         // Replaces the preset's list, like address_mapping.
-        hbm.mapping.xor_with_row.fill(false);
-        const std::string path = node.path().empty() ? "address_xor" : node.path() + ".address_xor";
+        const std::string path = node.path().empty() ? "address_hash" : node.path() + ".address_hash";
         const MappingSource source{*hashed, node.file(), path, node.overrides()};
-        if (!hashed->IsSequence()) throw Error(source.where(hashed->Mark()) + ": expected a list of fields");
+        if (!hashed->IsSequence()) throw Error(source.where(hashed->Mark()) + ": expected a list: [channels, banks], [] for none");
+        hbm.mapping.hash_channels = hbm.mapping.hash_banks = false;
         for (const YAML::Node& item : *hashed) {
-            const int field = item.IsScalar() ? field_index(item.Scalar()) : -1;
-            if (field < 0) {
-                throw Error(source.where(item.Mark()) + ": expected a field (" + field_list() + ")");
-            }
-            hbm.mapping.xor_with_row[field] = true;
+            const std::string name = item.IsScalar() ? item.Scalar() : "";
+            if (name == "channels") hbm.mapping.hash_channels = true;
+            else if (name == "banks") hbm.mapping.hash_banks = true;
+            else throw Error(source.where(item.Mark()) + ": expected channels or banks, got '" + name + "'");
         }
     }
     if (std::optional<YAML::Node> raw = node.raw("address_mapping")) {
@@ -312,9 +311,10 @@ mem::HbmConfig read_hbm(ConfigNode node, const std::string& chip_file) {
     read_hbm_fields(node, hbm, mapping);
     node.finish();
     if (!mapping) fail_at("address_mapping", "no address mapping: the preset or the chip must give one", node, preset);
-    const auto hashed = hbm.mapping.xor_with_row;
+    const bool hash_channels = hbm.mapping.hash_channels, hash_banks = hbm.mapping.hash_banks;
     hbm.mapping = expand_mapping(*mapping, hbm.geometry);
-    hbm.mapping.xor_with_row = hashed;
+    hbm.mapping.hash_channels = hash_channels;
+    hbm.mapping.hash_banks = hash_banks;
     const std::vector<mem::HbmConfigProblem> problems = mem::check_hbm_config(hbm);
     if (!problems.empty()) fail_at(problems.front().key, problems.front().message, node, preset);
     return hbm;
@@ -350,6 +350,11 @@ noc::MeshConfig read_mesh(ConfigNode node, uint32_t tiles, uint64_t clock_freque
     mesh.networks = static_cast<uint32_t>(node.get_uint("networks", mesh.networks, 1, 2));
     const std::string order = node.get_choice("routing", "xy", {"xy", "yx"});
     mesh.order = order == "xy" ? noc::DimensionOrder::XY : noc::DimensionOrder::YX;
+    const std::string response_order = node.get_choice("response_routing", order == "xy" ? "yx" : "xy", {"xy", "yx"});
+    mesh.response_order = response_order == "xy" ? noc::DimensionOrder::XY : noc::DimensionOrder::YX;
+    if (mesh.networks == 1 && node.has("response_routing")) {
+        node.fail("response_routing", "needs networks: 2 (with one network, every packet follows `routing`)");
+    }
     mesh.clock_period_ps = 1'000'000'000'000ull / clock_frequency_hz;
     node.finish();
     return mesh;

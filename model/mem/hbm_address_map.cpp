@@ -37,15 +37,16 @@ HbmAddressMap::HbmAddressMap(const HbmConfig& config) {
         }
     }
 
-    // XOR hashing: each hashed field takes the next low bits of the row, in a fixed order.
-    unsigned row_shift = 0;
-    for (HbmField f : {HbmField::BankGroup, HbmField::Bank, HbmField::PseudoChannel, HbmField::Channel, HbmField::Stack}) {
-        const size_t i = static_cast<size_t>(f);
-        if (!config.mapping.xor_with_row[i] || config.mapping.bits[i].empty()) continue;
-        const auto width = static_cast<unsigned>(config.mapping.bits[i].size());
-        hashes_.push_back({static_cast<uint8_t>(i), static_cast<uint8_t>(row_shift), (1u << width) - 1});
-        row_shift += width;
+    for (size_t f = 0; f < kFields; ++f) field_counts_[f] = static_cast<uint32_t>(1u << config.mapping.bits[f].size());
+    hash_channels_ = config.mapping.hash_channels;
+    hash_banks_ = config.mapping.hash_banks;
+    pc_bits_ = static_cast<unsigned>(config.mapping.of(HbmField::Stack).size() + config.mapping.of(HbmField::Channel).size() +
+                                     config.mapping.of(HbmField::PseudoChannel).size());
+    for (HbmField f : {HbmField::Stack, HbmField::Channel, HbmField::PseudoChannel}) {
+        for (uint8_t bit : config.mapping.of(f)) channel_fold_shift_ = std::max<unsigned>(channel_fold_shift_, bit + 1u);
     }
+    bank_group_bits_ = static_cast<unsigned>(config.mapping.of(HbmField::BankGroup).size());
+    bank_bits_ = bank_group_bits_ + static_cast<unsigned>(config.mapping.of(HbmField::Bank).size());
 
     // Column bits 0..k-1 sitting on offset bits access_shift..access_shift+k-1, in order: then every aligned block of
     // 2^k accesses is one run of consecutive columns (all the other fields come from higher bits).
@@ -58,9 +59,64 @@ HbmAddressMap::HbmAddressMap(const HbmConfig& config) {
 std::array<uint32_t, HbmAddressMap::kFields> HbmAddressMap::decode_fields(uint64_t offset) const {
     std::array<uint32_t, kFields> v{};
     for (const Piece& p : pieces_) v[p.field] |= static_cast<uint32_t>(((offset >> p.from) & p.mask) << p.to);
-    const uint32_t row = v[static_cast<size_t>(HbmField::Row)];
-    for (const Hash& h : hashes_) v[h.field] ^= (row >> h.row_shift) & h.mask;
+    constexpr size_t kStack = static_cast<size_t>(HbmField::Stack), kChannel = static_cast<size_t>(HbmField::Channel),
+                     kPc = static_cast<size_t>(HbmField::PseudoChannel), kGroup = static_cast<size_t>(HbmField::BankGroup),
+                     kBank = static_cast<size_t>(HbmField::Bank), kRow = static_cast<size_t>(HbmField::Row);
+    if (hash_banks_ && bank_bits_ > 0) {
+        const uint32_t index = ((v[kBank] << bank_group_bits_) | v[kGroup]) ^ (v[kRow] & ((1u << bank_bits_) - 1));
+        v[kGroup] = index & (field_counts_[kGroup] - 1);
+        v[kBank] = index >> bank_group_bits_;
+    }
+    if (hash_channels_ && pc_bits_ > 0) {
+        const uint32_t pc = (v[kStack] * field_counts_[kChannel] + v[kChannel]) * field_counts_[kPc] + v[kPc];
+        const uint32_t hashed = pc ^ static_cast<uint32_t>(fold(offset >> channel_fold_shift_));
+        v[kPc] = hashed % field_counts_[kPc];
+        v[kChannel] = hashed / field_counts_[kPc] % field_counts_[kChannel];
+        v[kStack] = hashed / field_counts_[kPc] / field_counts_[kChannel];
+    }
     return v;
+}
+
+uint64_t HbmAddressMap::fold(uint64_t bits) const {
+    const uint64_t mask = (uint64_t(1) << pc_bits_) - 1;
+    uint64_t folded = 0;
+    for (; bits != 0; bits >>= pc_bits_) folded ^= bits & mask;
+    return folded;
+}
+
+uint64_t HbmAddressMap::encode(const HbmLocation& location) const {
+    constexpr size_t kStack = static_cast<size_t>(HbmField::Stack), kChannel = static_cast<size_t>(HbmField::Channel),
+                     kPc = static_cast<size_t>(HbmField::PseudoChannel), kGroup = static_cast<size_t>(HbmField::BankGroup),
+                     kBank = static_cast<size_t>(HbmField::Bank), kRow = static_cast<size_t>(HbmField::Row),
+                     kColumn = static_cast<size_t>(HbmField::Column);
+    std::array<uint32_t, kFields> v{};
+    v[kGroup] = location.bank_group;
+    v[kBank] = location.bank;
+    v[kRow] = location.row;
+    v[kColumn] = location.column;
+    if (location.global_pseudo_channel >= pseudo_channels_ || v[kGroup] >= field_counts_[kGroup] ||
+        v[kBank] >= field_counts_[kBank] || v[kRow] >= field_counts_[kRow] || v[kColumn] >= field_counts_[kColumn]) {
+        throw Error("HBM location outside the geometry");
+    }
+    if (hash_banks_ && bank_bits_ > 0) {
+        const uint32_t index = ((v[kBank] << bank_group_bits_) | v[kGroup]) ^ (v[kRow] & ((1u << bank_bits_) - 1));
+        v[kGroup] = index & (field_counts_[kGroup] - 1);
+        v[kBank] = index >> bank_group_bits_;
+    }
+    auto place = [&](size_t field, uint64_t& offset) {
+        for (const Piece& p : pieces_) {
+            if (p.field == field) offset |= ((uint64_t(v[field]) >> p.to) & p.mask) << p.from;
+        }
+    };
+    uint64_t offset = 0;
+    for (size_t f : {kGroup, kBank, kRow, kColumn}) place(f, offset);
+    uint32_t pc = location.global_pseudo_channel;
+    if (hash_channels_ && pc_bits_ > 0) pc ^= static_cast<uint32_t>(fold(offset >> channel_fold_shift_));
+    v[kPc] = pc % field_counts_[kPc];
+    v[kChannel] = pc / field_counts_[kPc] % field_counts_[kChannel];
+    v[kStack] = pc / field_counts_[kPc] / field_counts_[kChannel];
+    for (size_t f : {kStack, kChannel, kPc}) place(f, offset);
+    return offset;
 }
 
 HbmLocation HbmAddressMap::decode(uint64_t offset) const {

@@ -37,6 +37,9 @@ public:
 
     // Throws npuemu::Error if offset is beyond capacity_bytes().
     HbmLocation decode(uint64_t offset) const;
+    // The inverse: the offset of a location (global_pseudo_channel, bank_group, bank, row, column; the
+    // stack/channel/pseudo_channel members are ignored). Throws npuemu::Error for a location outside the geometry.
+    uint64_t encode(const HbmLocation& location) const;
     // Replaces the contents of `out` (keeping its capacity) with the runs of [offset, offset + bytes), in address
     // order. Throws npuemu::Error if the range leaves the memory.
     void split(uint64_t offset, uint64_t bytes, std::vector<HbmRun>& out) const;
@@ -58,12 +61,12 @@ private:
     std::array<uint32_t, kFields> decode_fields(uint64_t offset) const;
 
     std::vector<Piece> pieces_;
-    struct Hash {
-        uint8_t field;
-        uint8_t row_shift;  // the row bits it takes start here
-        uint32_t mask;      // field count - 1
-    };
-    std::vector<Hash> hashes_;
+    // Hashing (see HbmAddressMapping): the channel hash folds the offset's bits from channel_fold_shift_ up into
+    // pc_bits_ bits; the bank hash XORs the bank index (bank group in the low bits) with the row's low bank_bits_.
+    uint64_t fold(uint64_t bits) const;
+    bool hash_channels_ = false, hash_banks_ = false;
+    unsigned channel_fold_shift_ = 0, pc_bits_ = 0, bank_group_bits_ = 0, bank_bits_ = 0;
+    std::array<uint32_t, kFields> field_counts_{};
     uint64_t capacity_bytes_ = 0;
     uint32_t access_bytes_ = 0;
     unsigned access_shift_ = 0;

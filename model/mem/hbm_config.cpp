@@ -205,20 +205,6 @@ void check_mapping(const HbmConfig& c, Problems& p) {
             if (bit + 1u > top) top = bit + 1u;
         }
     }
-    // XOR hashing takes the row's low bits: there must be enough of them, and row and column are not hashed.
-    unsigned hashed_bits = 0;
-    for (const auto& info : kFields) {
-        if (!c.mapping.xor_with_row[static_cast<size_t>(info.field)]) continue;
-        if (info.field == HbmField::Row || info.field == HbmField::Column) {
-            p.add("address_xor", std::string(info.name) + " cannot be hashed with the row (only stack, channel, "
-                                                          "pseudo_channel, bank_group and bank)");
-            continue;
-        }
-        hashed_bits += static_cast<unsigned>(c.mapping.of(info.field).size());
-    }
-    if (hashed_bits > c.mapping.of(HbmField::Row).size())
-        p.add("address_xor", "the hashed fields need " + num(hashed_bits) + " row bits but the row has only " +
-                                 num(c.mapping.of(HbmField::Row).size()));
     if (!access_ok || used == 0) return;
     for (unsigned bit = low; bit < top; ++bit)
         if (owner[bit] == kUnused)

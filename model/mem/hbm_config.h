@@ -70,11 +70,13 @@ struct HbmControllerConfig {
 enum class HbmField : unsigned { Stack, Channel, PseudoChannel, BankGroup, Bank, Row, Column, Count };
 struct HbmAddressMapping {
     std::array<std::vector<uint8_t>, static_cast<size_t>(HbmField::Count)> bits;
-    // Permutation-based interleaving (Zhang, Zhu and Zhang, MICRO 2000): these fields' indices are XORed with the
-    // row's low bits, taken in the order bank_group, bank, pseudo_channel, channel, stack (each as wide as the
-    // field). Rows that would fight over one bank (streams at the same offset of row-aligned regions) land in
-    // different banks. Row and column cannot be hashed.
-    std::array<bool, static_cast<size_t>(HbmField::Count)> xor_with_row{};
+    // Address hashing, as memory controllers do against power-of-two strides; both keep the map one to one.
+    // channels: the pseudo-channel index (stack, channel, pseudo channel) is XORed with the XOR-fold of every
+    //   address bit above those fields, so a stride that would visit a few channels visits them all.
+    // banks: the bank index (bank group, bank) is XORed with the row's low bits (permutation-based interleaving,
+    //   Zhang, Zhu and Zhang, MICRO 2000), so rows that would fight over one bank spread over all of them.
+    bool hash_channels = false;
+    bool hash_banks = false;
     std::vector<uint8_t>& of(HbmField field) { return bits[static_cast<size_t>(field)]; }
     const std::vector<uint8_t>& of(HbmField field) const { return bits[static_cast<size_t>(field)]; }
 };

@@ -19,6 +19,10 @@ struct MeshConfig {
     // second, identical one (as AXI keeps read data on its own channel): a header-only request never takes a
     // link cycle from a data packet. (Used by the memory system, which builds one Mesh per network.)
     uint32_t networks = 1;
+    // The second network's dimension order; by default the reverse of `order`, so a response retraces its request's
+    // path (and read data from the HBM ports on the north and south edges spreads down the columns instead of
+    // crowding the edge rows).
+    DimensionOrder response_order = DimensionOrder::YX;
 };
 
 }  // namespace npuemu::noc

@@ -5,9 +5,18 @@
 namespace npuemu::soc {
 
 ChipInfo::ChipInfo(sc_core::sc_module_name name, const config::ChipConfig& chip, sc_core::sc_time access_latency)
-    : RegisterDevice(name, access_latency), chip_(chip) {}
+    : RegisterDevice(name, access_latency), chip_(chip), address_map_(chip.hbm), probe_row_(chip.tile_count, 0) {}
 
-bool ChipInfo::read_register(uint64_t offset, unsigned size, uint64_t& value, int64_t) {
+bool ChipInfo::write_register(uint64_t offset, unsigned size, uint64_t value, int64_t hart) {
+    if (size != 4 || offset != NPUEMU_CHIPINFO_HBM_PROBE_ROW_OFFSET || hart < 0 ||
+        static_cast<size_t>(hart) >= probe_row_.size()) {
+        return false;
+    }
+    probe_row_[static_cast<size_t>(hart)] = static_cast<uint32_t>(value);
+    return true;
+}
+
+bool ChipInfo::read_register(uint64_t offset, unsigned size, uint64_t& value, int64_t hart) {
     if (size != 4) return false;
     switch (offset) {
         case NPUEMU_CHIPINFO_TILE_COUNT_OFFSET: value = chip_.tile_count; return true;
@@ -22,19 +31,17 @@ bool ChipInfo::read_register(uint64_t offset, unsigned size, uint64_t& value, in
             return true;
         case NPUEMU_CHIPINFO_HBM_PSEUDO_CHANNELS_OFFSET: value = chip_.hbm.geometry.pseudo_channels(); return true;
         case NPUEMU_CHIPINFO_HBM_ACCESS_BYTES_OFFSET: value = chip_.hbm.geometry.access_bytes(); return true;
-        case NPUEMU_CHIPINFO_HBM_ROW_STRIDE_OFFSET: {
-            // The lowest row bit that no XOR hashing reads: stepping it keeps bank and channel.
-            const auto& mapping = chip_.hbm.mapping;
-            size_t hashed = 0;
-            for (size_t f = 0; f < mapping.bits.size(); ++f) {
-                if (mapping.xor_with_row[f]) hashed += mapping.bits[f].size();
-            }
-            const auto& rows = mapping.of(mem::HbmField::Row);
+        case NPUEMU_CHIPINFO_HBM_PROBE_ROW_OFFSET:
+            value = hart >= 0 && static_cast<size_t>(hart) < probe_row_.size() ? probe_row_[hart] : 0;
+            return true;
+        case NPUEMU_CHIPINFO_HBM_PROBE_ADDRESS_OFFSET: {
             value = 0;
-            if (hashed < rows.size()) {
-                const uint64_t stride = uint64_t(1) << rows[hashed];
-                if (stride < chip_.global_memory.size_bytes) value = stride;
-            }
+            const uint32_t row = hart >= 0 && static_cast<size_t>(hart) < probe_row_.size() ? probe_row_[hart] : 0;
+            if (row >= chip_.hbm.geometry.rows) return true;
+            mem::HbmLocation location;
+            location.row = row;
+            const uint64_t offset = address_map_.encode(location);
+            if (offset < chip_.global_memory.size_bytes) value = NPUEMU_GLOBAL_MEM_BASE + offset;
             return true;
         }
         case NPUEMU_CHIPINFO_MESH_COLS_OFFSET: value = chip_.mesh.cols; return true;

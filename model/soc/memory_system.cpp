@@ -46,7 +46,9 @@ MemorySystem::MemorySystem(sc_core::sc_module_name name, const config::ChipConfi
     const mem::HbmGeometry& g = config.hbm.geometry;
     std::vector<noc::NodeId> channel_nodes;
     for (uint32_t n = 0; n < config.mesh.networks; ++n) {
-        networks_.push_back(std::make_unique<noc::Mesh>(config.mesh));
+        noc::MeshConfig network = config.mesh;
+        if (n == 1) network.order = config.mesh.response_order;
+        networks_.push_back(std::make_unique<noc::Mesh>(network));
         channel_nodes.clear();
         // Identical attachment order: a node has the same id on every network.
         for (uint32_t stack = 0; stack < g.stacks; ++stack) {

@@ -50,8 +50,8 @@ static inline uint32_t npu_local_sram_bytes(void) {
 static inline uint32_t npu_clock_khz(void) {
     return npu_mmio_read32(NPUEMU_CHIPINFO_BASE + NPUEMU_CHIPINFO_CLOCK_KHZ_OFFSET);
 }
-/* The memory system: HBM peak (MB/s), pseudo channels, bytes per column command, the one-bank row stride (an
- * address plus this lands in the same bank, another row), the mesh's size. */
+/* The memory system: HBM peak (MB/s), pseudo channels, bytes per column command, the mesh's size, and the address
+ * of a row of one bank (bank 0 of pseudo channel 0; 0 if outside global memory), whatever the mapping's hashing. */
 static inline uint32_t npu_hbm_peak_mbps(void) {
     return npu_mmio_read32(NPUEMU_CHIPINFO_BASE + NPUEMU_CHIPINFO_HBM_PEAK_MBPS_OFFSET);
 }
@@ -61,8 +61,9 @@ static inline uint32_t npu_hbm_pseudo_channels(void) {
 static inline uint32_t npu_hbm_access_bytes(void) {
     return npu_mmio_read32(NPUEMU_CHIPINFO_BASE + NPUEMU_CHIPINFO_HBM_ACCESS_BYTES_OFFSET);
 }
-static inline uint32_t npu_hbm_row_stride(void) {
-    return npu_mmio_read32(NPUEMU_CHIPINFO_BASE + NPUEMU_CHIPINFO_HBM_ROW_STRIDE_OFFSET);
+static inline uint32_t npu_hbm_row_address(uint32_t row) {
+    npu_mmio_write32(NPUEMU_CHIPINFO_BASE + NPUEMU_CHIPINFO_HBM_PROBE_ROW_OFFSET, row);
+    return npu_mmio_read32(NPUEMU_CHIPINFO_BASE + NPUEMU_CHIPINFO_HBM_PROBE_ADDRESS_OFFSET);
 }
 static inline uint32_t npu_mesh_cols(void) { return npu_mmio_read32(NPUEMU_CHIPINFO_BASE + NPUEMU_CHIPINFO_MESH_COLS_OFFSET); }
 static inline uint32_t npu_mesh_rows(void) { return npu_mmio_read32(NPUEMU_CHIPINFO_BASE + NPUEMU_CHIPINFO_MESH_ROWS_OFFSET); }

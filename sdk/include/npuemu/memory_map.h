@@ -59,11 +59,13 @@
 #define NPUEMU_CHIPINFO_HBM_PEAK_MBPS_OFFSET NPUEMU_U(0x14)      /* theoretical peak, all stacks, MB/s */
 #define NPUEMU_CHIPINFO_HBM_PSEUDO_CHANNELS_OFFSET NPUEMU_U(0x18)
 #define NPUEMU_CHIPINFO_HBM_ACCESS_BYTES_OFFSET NPUEMU_U(0x1C)   /* bytes one column command moves */
-/* Adding this to an address changes only its row: same pseudo channel, bank and column (0: the mapping has no
- * such stride inside the global memory window). */
-#define NPUEMU_CHIPINFO_HBM_ROW_STRIDE_OFFSET NPUEMU_U(0x20)
+/* The address probe, per hart: write a row number to PROBE_ROW, read PROBE_ADDRESS: the global-memory address of
+ * column 0 of that row in bank 0 of bank group 0 of pseudo channel 0 (0 if it lies outside the global memory
+ * window). Addresses of one bank's rows, whatever the address mapping and its hashing. */
+#define NPUEMU_CHIPINFO_HBM_PROBE_ROW_OFFSET NPUEMU_U(0x20)
 #define NPUEMU_CHIPINFO_MESH_COLS_OFFSET NPUEMU_U(0x24)
 #define NPUEMU_CHIPINFO_MESH_ROWS_OFFSET NPUEMU_U(0x28)
+#define NPUEMU_CHIPINFO_HBM_PROBE_ADDRESS_OFFSET NPUEMU_U(0x2C)
 
 /* Every tile's SRAM as seen from anywhere: tile t at BASE + t * WINDOW. */
 #define NPUEMU_TILE_SRAM_GLOBAL_BASE NPUEMU_U(0x40000000)
