@@ -499,3 +499,536 @@ TEST_CASE("hbm: open page keeps the row open; closed page auto-precharges when n
     CHECK(r.cycles(K::Write) == Cycles{2010, 2015, 2020, 2025});
     CHECK(r.cycles(K::Precharge) == Cycles{2025 + 3 + 2 + 9});  // tWR after the data, later than tRAS (2025)
 }
+
+// ------------------------------------------------------------------------------------------------------------------
+// The presets. The project's loader lives elsewhere; this reads the two files' simple subset of YAML (nested maps,
+// scalars, [a, b] lists, comments) so that the presets themselves are checked and used here.
+
+namespace {
+
+std::string preset_path(const std::string& name) {
+#ifdef NPUEMU_SOURCE_DIR
+    return std::string(NPUEMU_SOURCE_DIR) + "/configs/memory/" + name + ".yaml";
+#else
+    return "configs/memory/" + name + ".yaml";
+#endif
+}
+
+std::string trim(const std::string& s) {
+    const size_t a = s.find_first_not_of(" \t"), b = s.find_last_not_of(" \t\r");
+    return a == std::string::npos ? "" : s.substr(a, b - a + 1);
+}
+
+HbmConfig load_preset(const std::string& name, uint32_t stacks) {
+    std::ifstream in(preset_path(name));
+    REQUIRE_MESSAGE(in.good(), "cannot open " << preset_path(name) << " (run from the source tree)");
+    std::map<std::string, std::string> kv;
+    std::string line, section;
+    while (std::getline(in, line)) {
+        line = line.substr(0, line.find('#'));
+        if (trim(line).empty()) continue;
+        const bool nested = line[0] == ' ';
+        const size_t colon = line.find(':');
+        REQUIRE(colon != std::string::npos);
+        const std::string key = trim(line.substr(0, colon)), value = trim(line.substr(colon + 1));
+        if (!nested) section = value.empty() ? key : "";
+        if (!value.empty()) kv[(nested ? section + "." : "") + key] = value;
+    }
+    HbmConfig c;
+    c.preset = name;
+    c.geometry.stacks = stacks;
+    auto take = [&](const std::string& key) {
+        auto it = kv.find(key);
+        REQUIRE_MESSAGE(it != kv.end(), name << ".yaml has no " << key);
+        std::string v = it->second;
+        kv.erase(it);
+        return v;
+    };
+    auto u32 = [&](const std::string& key) { return static_cast<uint32_t>(std::stoul(take(key))); };
+    c.clock_mhz = u32("clock_mhz");
+    c.data_rate_mtps = u32("data_rate_mtps");
+    HbmGeometry& g = c.geometry;
+    g.channels_per_stack = u32("geometry.channels_per_stack");
+    g.pseudo_channels_per_channel = u32("geometry.pseudo_channels_per_channel");
+    g.bank_groups = u32("geometry.bank_groups");
+    g.banks_per_group = u32("geometry.banks_per_group");
+    g.rows = u32("geometry.rows");
+    g.row_bytes = u32("geometry.row_bytes");
+    g.bus_width_bits = u32("geometry.bus_width_bits");
+    g.burst_length = u32("geometry.burst_length");
+    HbmTiming& t = c.timing;
+    for (auto [key, field] : std::initializer_list<std::pair<const char*, uint32_t*>>{
+             {"tRCD", &t.tRCD_cycles},     {"tRP", &t.tRP_cycles},       {"tRAS", &t.tRAS_cycles},
+             {"tRC", &t.tRC_cycles},       {"tCL", &t.tCL_cycles},       {"tWL", &t.tWL_cycles},
+             {"tCCD_S", &t.tCCD_S_cycles}, {"tCCD_L", &t.tCCD_L_cycles}, {"tRRD_S", &t.tRRD_S_cycles},
+             {"tRRD_L", &t.tRRD_L_cycles}, {"tFAW", &t.tFAW_cycles},     {"tWR", &t.tWR_cycles},
+             {"tWTR_S", &t.tWTR_S_cycles}, {"tWTR_L", &t.tWTR_L_cycles}, {"tRTP", &t.tRTP_cycles},
+             {"tRTW", &t.tRTW_cycles},     {"tRFC", &t.tRFC_cycles},     {"tRFCpb", &t.tRFCpb_cycles},
+             {"tREFI", &t.tREFI_cycles}})
+        *field = u32(std::string("timing.") + key + "_cycles");
+    const std::string page = take("controller.page_policy"), refresh = take("controller.refresh");
+    REQUIRE((page == "open" || page == "closed"));
+    REQUIRE((refresh == "all_bank" || refresh == "per_bank"));
+    c.controller.page_policy = page == "open" ? PagePolicy::Open : PagePolicy::Closed;
+    c.controller.refresh = refresh == "per_bank" ? RefreshMode::PerBank : RefreshMode::AllBank;
+    c.controller.queue_depth = u32("controller.queue_depth");
+    c.controller.write_high_watermark = u32("controller.write_high_watermark");
+    c.controller.write_low_watermark = u32("controller.write_low_watermark");
+    c.controller.frontend_latency_cycles = u32("controller.frontend_latency_cycles");
+    for (auto [key, field] : std::initializer_list<std::pair<const char*, HbmField>>{
+             {"stack", HbmField::Stack},         {"channel", HbmField::Channel}, {"pseudo_channel", HbmField::PseudoChannel},
+             {"bank_group", HbmField::BankGroup}, {"bank", HbmField::Bank},       {"row", HbmField::Row},
+             {"column", HbmField::Column}}) {
+        std::string list = take(std::string("address_mapping.") + key);
+        REQUIRE((list.front() == '[' && list.back() == ']'));
+        std::replace(list.begin(), list.end(), ',', ' ');
+        std::istringstream bits(list.substr(1, list.size() - 2));
+        int bit;
+        while (bits >> bit) c.mapping.of(field).push_back(static_cast<uint8_t>(bit));
+    }
+    CHECK_MESSAGE(kv.empty(), name << ".yaml has keys this reader does not know, first: " << kv.begin()->first);
+    return c;
+}
+
+std::string describe(const std::vector<HbmConfigProblem>& problems) {
+    std::string s;
+    for (const auto& p : problems) s += "\n  " + p.key + ": " + p.message;
+    return s;
+}
+
+// Reads (or writes) a byte range of global memory through the address map, keeping the runs of one pseudo
+// channel as requests arriving at `arrival_ps`.
+std::vector<HbmRequest> requests_of_pc(const HbmAddressMap& map, uint64_t offset, uint64_t bytes, uint32_t pc,
+                                       bool is_write = false) {
+    std::vector<HbmRun> runs;
+    map.split(offset, bytes, runs);
+    std::vector<HbmRequest> out;
+    for (const auto& r : runs)
+        if (r.global_pseudo_channel == pc) {
+            HbmRequest q = read(out.size(), r.bank_group, r.bank, r.row, r.column, r.columns, 0);
+            q.write = is_write;
+            out.push_back(q);
+        }
+    return out;
+}
+
+struct StreamResult {
+    double bus_utilisation;  // data-bus busy cycles / cycles from the first arrival to the last data beat
+    uint64_t last_done_ps;
+    HbmChannelStats stats;
+};
+
+// All requests queued at time 0 (a saturated controller), run to completion.
+StreamResult run_saturated(const HbmConfig& c, const std::vector<HbmRequest>& requests) {
+    HbmChannelController ctl(c);
+    for (const auto& r : requests) ctl.submit(r);
+    uint64_t last = 0, n = 0;
+    while (n < requests.size()) {
+        REQUIRE(ctl.next_decision_ps() != UINT64_MAX);
+        ctl.advance(ctl.decided_until_ps() + 1'000'000, [&](uint64_t, uint64_t done) {
+            last = std::max(last, done);
+            ++n;
+        });
+    }
+    const double cycles = double(last) / double(c.clock_period_ps());
+    return {double(ctl.stats().data_bus_busy_cycles) / cycles, last, ctl.stats()};
+}
+
+}  // namespace
+
+TEST_CASE("hbm: the HBM2E and HBM3 presets are consistent, and their figures are the documented ones") {
+    const HbmConfig e = load_preset("hbm2e", 4), h = load_preset("hbm3", 4);
+    CHECK_MESSAGE(check_hbm_config(e).empty(), describe(check_hbm_config(e)));
+    CHECK_MESSAGE(check_hbm_config(h).empty(), describe(check_hbm_config(h)));
+    // HBM2E: 3.2 Gb/s x 1024 pins = 409.6 GB/s per stack, 16 GiB per stack, BL4 of 64 bits = 32 bytes in 2 clocks.
+    CHECK(e.clock_period_ps() == 625);
+    CHECK(e.burst_cycles() == 2);
+    CHECK(e.geometry.access_bytes() == 32);
+    CHECK(e.peak_bytes_per_second() == doctest::Approx(4 * 409.6e9).scale(0));
+    CHECK(e.geometry.capacity_bytes() == 4 * (uint64_t(16) << 30));
+    // HBM3: 6.4 Gb/s x 1024 pins = 819.2 GB/s per stack, 32 pseudo channels of 32 bits, BL8 = 32 bytes in 2 clocks.
+    CHECK(h.beats_per_clock() == 4);
+    CHECK(h.burst_cycles() == 2);
+    CHECK(h.geometry.access_bytes() == 32);
+    CHECK(h.geometry.pseudo_channels() == 4 * 32);
+    CHECK(h.peak_bytes_per_second() == doctest::Approx(4 * 819.2e9).scale(0));
+    CHECK(h.geometry.capacity_bytes() == 4 * (uint64_t(16) << 30));
+    // The mapping: consecutive 256-byte blocks go to consecutive pseudo channels, and a pseudo channel's next
+    // 256 bytes (one round later) continue the same row.
+    for (const HbmConfig* c : {&e, &h}) {
+        const HbmAddressMap map(*c);
+        const uint32_t pcs = c->geometry.pseudo_channels();
+        std::vector<bool> seen(pcs, false);
+        for (uint32_t i = 0; i < pcs; ++i) seen[map.decode(uint64_t(i) * 256).global_pseudo_channel] = true;
+        CHECK(std::count(seen.begin(), seen.end(), true) == pcs);
+        const HbmLocation a = map.decode(0), b = map.decode(uint64_t(pcs) * 256);
+        CHECK(b.global_pseudo_channel == a.global_pseudo_channel);
+        CHECK(b.row == a.row);
+        CHECK(b.bank == a.bank);
+        CHECK(b.bank_group == a.bank_group);
+        CHECK(b.column == a.column + 8);
+        // After a whole row (1 KiB per PC), the next bank group.
+        CHECK(map.decode(uint64_t(pcs) * 1024).bank_group == a.bank_group + 1);
+    }
+}
+
+TEST_CASE("hbm: streaming reads across bank groups keep one pseudo channel's data bus >= 90% busy (per-bank refresh)") {
+    for (const std::string name : {"hbm2e", "hbm3"}) {
+        CAPTURE(name);
+        const HbmConfig c = load_preset(name, 4);
+        REQUIRE(c.controller.refresh == RefreshMode::PerBank);
+        const HbmAddressMap map(c);
+        // 64 MiB of consecutive addresses: pseudo channel 0's share, 8 columns (256 B) per request.
+        const auto requests = requests_of_pc(map, 0, 64ull << 20, 0);
+        REQUIRE(!requests.empty());
+        const StreamResult s = run_saturated(c, requests);
+        MESSAGE(name << " streaming read: data bus " << s.bus_utilisation * 100 << "% busy, row hits "
+                     << s.stats.row_hits << ", misses " << s.stats.row_misses << ", conflicts "
+                     << s.stats.row_conflicts << ", refreshes " << s.stats.refreshes);
+        CHECK(s.bus_utilisation >= 0.90);
+        CHECK(s.bus_utilisation <= 1.0);
+        CHECK(s.stats.refreshes > 0);  // the run is long enough for refresh to cost something
+        // Streaming writes likewise.
+        const StreamResult w = run_saturated(c, requests_of_pc(map, 0, 64ull << 20, 0, true));
+        MESSAGE(name << " streaming write: data bus " << w.bus_utilisation * 100 << "% busy");
+        CHECK(w.bus_utilisation >= 0.90);
+    }
+}
+
+TEST_CASE("hbm: a stride that hits one bank collapses the bandwidth") {
+    for (const std::string name : {"hbm2e", "hbm3"}) {
+        CAPTURE(name);
+        const HbmConfig c = load_preset(name, 4);
+        const HbmAddressMap map(c);
+        const auto stream = requests_of_pc(map, 0, 16ull << 20, 0);
+        // A stride of one row of every bank of every pseudo channel: 256 bytes each time, always bank group 0
+        // bank 0 of pseudo channel 0, a new row each time.
+        const uint64_t stride = uint64_t(c.geometry.pseudo_channels()) * c.geometry.banks() * c.geometry.row_bytes;
+        std::vector<HbmRequest> strided;
+        std::vector<HbmRun> runs;
+        for (uint64_t i = 0; i < stream.size(); ++i) {
+            map.split(i * stride, 256, runs);
+            REQUIRE(runs.size() == 1);
+            REQUIRE(runs[0].global_pseudo_channel == 0);
+            REQUIRE(runs[0].bank_group == 0);
+            REQUIRE(runs[0].bank == 0);
+            strided.push_back(read(i, 0, 0, runs[0].row, runs[0].column, runs[0].columns, 0));
+        }
+        const StreamResult a = run_saturated(c, stream), b = run_saturated(c, strided);
+        const double ratio = b.bus_utilisation / a.bus_utilisation;
+        MESSAGE(name << ": one-bank stride " << b.bus_utilisation * 100 << "% vs streaming " << a.bus_utilisation * 100
+                     << "%: ratio " << ratio);
+        // Every request opens a row (a conflict, or a miss after the bank's refresh closed it), reads 8 columns in
+        // one bank group (tCCD_L apart), precharges tRTP after the last and activates again tRP later or tRC after
+        // the last ACT, whichever is later; per-bank refresh takes that bank away tRFCpb of every tREFI.
+        const HbmTiming& t = c.timing;
+        // (A refresh falling due in the middle of a request closes its row, before or after some of its columns:
+        // that request activates twice.)
+        CHECK(b.stats.row_conflicts + b.stats.row_misses >= strided.size());
+        CHECK(b.stats.row_conflicts + b.stats.row_misses <= b.stats.activates);
+        CHECK(b.stats.activates <= strided.size() + b.stats.refreshes);
+        CHECK(b.stats.row_hits + b.stats.row_misses + b.stats.row_conflicts == 8 * strided.size());
+        const double period = std::max<double>(t.tRC_cycles, t.tRCD_cycles + 7.0 * t.tCCD_L_cycles + t.tRTP_cycles + t.tRP_cycles);
+        const double expected = 16.0 / period * (1.0 - double(t.tRFCpb_cycles) / t.tREFI_cycles);
+        CHECK(b.bus_utilisation == doctest::Approx(expected).epsilon(0.02).scale(0));
+        CHECK(ratio < 0.25);
+    }
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// Determinism: many small advance() steps interleaved with submissions equal one big advance().
+
+namespace {
+
+struct Run {
+    std::vector<Done> done;
+    std::vector<HbmCommand> log;
+    HbmChannelStats stats;
+};
+
+bool same_commands(const std::vector<HbmCommand>& a, const std::vector<HbmCommand>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (a[i].cycle != b[i].cycle || a[i].kind != b[i].kind || a[i].bank_group != b[i].bank_group ||
+            a[i].bank != b[i].bank || a[i].row != b[i].row || a[i].column != b[i].column)
+            return false;
+    return true;
+}
+
+// A random mix: reads and writes, bursts of locality and random rows, arrivals spread over time, some of them
+// between clock edges.
+std::vector<HbmRequest> random_workload(const HbmConfig& c, uint64_t seed, size_t n) {
+    std::mt19937_64 rng(seed);
+    std::vector<HbmRequest> out;
+    uint64_t t = 0;
+    for (size_t i = 0; i < n; ++i) {
+        t += rng() % 7000;  // ps
+        HbmRequest r;
+        r.tag = i;
+        r.write = rng() % 3 == 0;
+        r.bank_group = rng() % c.geometry.bank_groups;
+        r.bank = rng() % c.geometry.banks_per_group;
+        r.row = rng() % 4;  // few rows: hits, misses and conflicts
+        r.columns = 1 + rng() % 8;
+        r.column = rng() % (c.geometry.columns() - r.columns + 1);
+        r.arrival_ps = t;
+        out.push_back(r);
+    }
+    return out;
+}
+
+Run run_one_step(const HbmConfig& c, const std::vector<HbmRequest>& work, uint64_t end_ps) {
+    Run out;
+    HbmChannelController ctl(c);
+    ctl.set_command_log(&out.log);
+    for (const auto& r : work) ctl.submit(r);
+    ctl.advance(end_ps, [&](uint64_t tag, uint64_t d) { out.done.push_back({tag, d}); });
+    out.stats = ctl.stats();
+    return out;
+}
+
+Run run_small_steps(const HbmConfig& c, const std::vector<HbmRequest>& work, uint64_t end_ps, uint64_t seed) {
+    Run out;
+    HbmChannelController ctl(c);
+    ctl.set_command_log(&out.log);
+    std::mt19937_64 rng(seed);
+    size_t next = 0;
+    uint64_t t = 0;
+    while (t < end_ps) {
+        const uint64_t step = 10'000 + rng() % 10'001;  // 10-20 ns
+        t = std::min(end_ps, t + step);
+        // Submit what arrives before the step's end (all of it at or after decided_until_ps()).
+        while (next < work.size() && work[next].arrival_ps < t) {
+            REQUIRE(work[next].arrival_ps >= ctl.decided_until_ps());
+            ctl.submit(work[next++]);
+        }
+        ctl.advance(t, [&](uint64_t tag, uint64_t d) { out.done.push_back({tag, d}); });
+    }
+    out.stats = ctl.stats();
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("hbm: many small advance() steps with submissions in between equal one big advance()") {
+    for (const PagePolicy page : {PagePolicy::Open, PagePolicy::Closed})
+        for (const RefreshMode refresh : {RefreshMode::AllBank, RefreshMode::PerBank})
+            for (const uint64_t seed : {1u, 2u, 3u}) {
+                CAPTURE(int(page));
+                CAPTURE(int(refresh));
+                CAPTURE(seed);
+                HbmConfig c = load_preset("hbm2e", 4);
+                c.controller.page_policy = page;
+                c.controller.refresh = refresh;
+                c.timing.tREFI_cycles = 1560;  // refresh often, so it interleaves with traffic
+                c.timing.tRFC_cycles = 300;
+                c.timing.tRFCpb_cycles = 90;
+                const auto work = random_workload(c, seed, 3000);
+                const uint64_t end = work.back().arrival_ps + 2'000'000'000;
+                const Run big = run_one_step(c, work, end), small = run_small_steps(c, work, end, seed * 7);
+                REQUIRE(big.done.size() == work.size());
+                CHECK(small.done == big.done);
+                CHECK(same_commands(small.log, big.log));
+                CHECK(small.stats.row_hits == big.stats.row_hits);
+                CHECK(small.stats.refreshes == big.stats.refreshes);
+                CHECK(small.stats.occupancy_integral_ps == big.stats.occupancy_integral_ps);
+                CHECK(small.stats.max_occupancy == big.stats.max_occupancy);
+                CHECK(small.stats.write_drains == big.stats.write_drains);
+                // The same run twice gives the same result (no hidden state, no wall clock).
+                const Run again = run_one_step(c, work, end);
+                CHECK(again.done == big.done);
+            }
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// Statistics, and the command log against the timing rules it must obey.
+
+TEST_CASE("hbm: statistics are consistent with the command log and the completions") {
+    HbmConfig c = load_preset("hbm3", 4);
+    c.timing.tREFI_cycles = 2000;
+    for (const RefreshMode refresh : {RefreshMode::AllBank, RefreshMode::PerBank}) {
+        CAPTURE(int(refresh));
+        c.controller.refresh = refresh;
+        const auto work = random_workload(c, 11, 4000);
+        const Run r = run_one_step(c, work, work.back().arrival_ps + 2'000'000'000);
+        REQUIRE(r.done.size() == work.size());
+        const HbmChannelStats& s = r.stats;
+        uint64_t reads = 0, writes = 0, acts = 0, pres = 0, refs = 0, r2w = 0, w2r = 0;
+        int last = -1;
+        for (const auto& cmd : r.log) {
+            switch (cmd.kind) {
+                case K::Read:
+                case K::Write: {
+                    const int dir = cmd.kind == K::Write;
+                    (dir ? writes : reads)++;
+                    if (last >= 0 && last != dir) (dir ? r2w : w2r)++;
+                    last = dir;
+                    break;
+                }
+                case K::Activate: ++acts; break;
+                case K::Precharge: ++pres; break;
+                case K::RefreshAllBanks:
+                case K::RefreshBank: ++refs; break;
+            }
+        }
+        uint64_t read_columns = 0, write_columns = 0, n_reads = 0;
+        for (const auto& w : work) {
+            (w.write ? write_columns : read_columns) += w.columns;
+            n_reads += !w.write;
+        }
+        CHECK(reads == read_columns);
+        CHECK(writes == write_columns);
+        CHECK(s.row_hits + s.row_misses + s.row_conflicts == reads + writes);
+        // An ACT's first column is its miss or conflict; but a row can close before its first column (a refresh
+        // falls due, or the other direction's request needs the bank), so some ACTs have none.
+        uint64_t acts_with_a_column = 0;
+        {
+            std::vector<int> opened(c.geometry.banks(), 0);  // 1: ACT seen, no column yet
+            for (const auto& cmd : r.log) {
+                const uint32_t b = cmd.bank_group * c.geometry.banks_per_group + cmd.bank;
+                if (cmd.kind == K::Activate) opened[b] = 1;
+                if ((cmd.kind == K::Read || cmd.kind == K::Write) && opened[b] == 1) {
+                    ++acts_with_a_column;
+                    opened[b] = 0;
+                }
+            }
+        }
+        CHECK(s.row_misses + s.row_conflicts == acts_with_a_column);
+        CHECK(acts_with_a_column <= s.activates);
+        CHECK(s.read_bytes == reads * 32);
+        CHECK(s.write_bytes == writes * 32);
+        CHECK(s.data_bus_busy_cycles == (reads + writes) * 2);
+        CHECK(s.activates == acts);
+        CHECK(s.precharges == pres);
+        CHECK(s.refreshes == refs);
+        CHECK(s.refresh_cycles == refs * (refresh == RefreshMode::AllBank ? c.timing.tRFC_cycles : c.timing.tRFCpb_cycles));
+        CHECK(s.read_to_write_turnarounds == r2w);
+        CHECK(s.write_to_read_turnarounds == w2r);
+        CHECK(s.read_requests == n_reads);
+        CHECK(s.write_requests == work.size() - n_reads);
+        CHECK(s.read_latency_ps.count() == s.read_requests);
+        CHECK(s.write_latency_ps.count() == s.write_requests);
+        uint64_t integral = 0;
+        for (const auto& d : r.done) integral += d.done_ps - work[d.tag].arrival_ps;
+        CHECK(s.occupancy_integral_ps == integral);
+        CHECK(s.read_latency_ps.sum() + s.write_latency_ps.sum() == integral);
+        // The peak, recomputed from arrivals and completions.
+        std::vector<std::pair<uint64_t, int>> events;
+        for (const auto& d : r.done) {
+            events.push_back({work[d.tag].arrival_ps, +1});
+            events.push_back({d.done_ps, -1});
+        }
+        std::sort(events.begin(), events.end());  // a completion at the instant of an arrival has left
+        int64_t now = 0, peak = 0;
+        for (const auto& e : events) peak = std::max(peak, now += e.second);
+        CHECK(s.max_occupancy == uint64_t(peak));
+    }
+}
+
+TEST_CASE("hbm: every command in a random run's log obeys the timing rules") {
+    // An independent check of the log (not of the scheduler's registers): replay it and test each pair rule.
+    HbmConfig c = load_preset("hbm2e", 4);
+    c.timing.tREFI_cycles = 1560;
+    c.timing.tRFC_cycles = 300;
+    for (const RefreshMode refresh : {RefreshMode::AllBank, RefreshMode::PerBank})
+        for (const PagePolicy page : {PagePolicy::Open, PagePolicy::Closed}) {
+            CAPTURE(int(refresh));
+            CAPTURE(int(page));
+            c.controller.refresh = refresh;
+            c.controller.page_policy = page;
+            const auto work = random_workload(c, 5, 3000);
+            const Run r = run_one_step(c, work, work.back().arrival_ps + 2'000'000'000);
+            const HbmTiming& t = c.timing;
+            const int64_t burst = c.burst_cycles(), banks = c.geometry.banks(), bpg = c.geometry.banks_per_group;
+            const int64_t never = -1'000'000'000;
+            std::vector<int64_t> act(banks, never), pre(banks, never), ref(banks, never), rd(banks, never),
+                wr_end(banks, never);
+            std::vector<bool> open(banks, false);
+            std::vector<int64_t> group_act(c.geometry.bank_groups, never), group_rd(c.geometry.bank_groups, never),
+                group_wr(c.geometry.bank_groups, never), group_wr_end(c.geometry.bank_groups, never);
+            int64_t last_act = never, last_rd = never, last_wr = never, last_wr_end = never, bus_end = never;
+            std::vector<int64_t> acts;
+            int64_t last_row_cmd = never, last_col_cmd = never;
+            int violations = 0;
+            auto rule = [&](bool ok, const char* what, const HbmCommand& cmd) {
+                if (!ok && ++violations <= 5) FAIL_CHECK(what << " violated at cycle " << cmd.cycle);
+            };
+            // Auto-precharges are logged right after their column command with a later cycle: replay in cycle order.
+            std::vector<HbmCommand> log = r.log;
+            std::stable_sort(log.begin(), log.end(),
+                             [](const HbmCommand& a, const HbmCommand& b) { return a.cycle < b.cycle; });
+            for (const auto& cmd : log) {
+                const int64_t now = cmd.cycle, b = cmd.bank_group * bpg + cmd.bank, g = cmd.bank_group;
+                switch (cmd.kind) {
+                    case K::Activate:
+                        rule(!open[b], "ACT to a closed bank", cmd);
+                        rule(now >= act[b] + t.tRC_cycles, "tRC", cmd);
+                        rule(now >= pre[b] + t.tRP_cycles, "tRP", cmd);
+                        rule(now >= ref[b], "tRFC/tRFCpb", cmd);
+                        rule(now >= last_act + t.tRRD_S_cycles, "tRRD_S", cmd);
+                        rule(now >= group_act[g] + t.tRRD_L_cycles, "tRRD_L", cmd);
+                        if (acts.size() >= 4) rule(now >= acts[acts.size() - 4] + t.tFAW_cycles, "tFAW", cmd);
+                        rule(now > last_row_cmd, "one row command per cycle", cmd);
+                        acts.push_back(now);
+                        act[b] = last_act = group_act[g] = last_row_cmd = now;
+                        open[b] = true;
+                        break;
+                    case K::Precharge:
+                        rule(open[b], "PRE to an open bank", cmd);
+                        rule(now >= act[b] + t.tRAS_cycles, "tRAS", cmd);
+                        rule(now >= rd[b] + t.tRTP_cycles, "tRTP", cmd);
+                        rule(now >= wr_end[b] + t.tWR_cycles, "tWR", cmd);
+                        pre[b] = now;
+                        open[b] = false;
+                        break;
+                    case K::Read:
+                    case K::Write: {
+                        const bool w = cmd.kind == K::Write;
+                        rule(open[b], "column command to an open row", cmd);
+                        rule(now >= act[b] + t.tRCD_cycles, "tRCD", cmd);
+                        rule(now > last_col_cmd, "one column command per cycle", cmd);
+                        const int64_t last_same = w ? last_wr : last_rd;
+                        const int64_t group_same = w ? group_wr[g] : group_rd[g];
+                        rule(now >= last_same + t.tCCD_S_cycles, "tCCD_S", cmd);
+                        rule(now >= group_same + t.tCCD_L_cycles, "tCCD_L", cmd);
+                        if (w) {
+                            rule(now >= last_rd + t.tRTW_cycles, "tRTW", cmd);
+                        } else {
+                            rule(now >= last_wr_end + t.tWTR_S_cycles, "tWTR_S", cmd);
+                            rule(now >= group_wr_end[g] + t.tWTR_L_cycles, "tWTR_L", cmd);
+                        }
+                        const int64_t data = now + (w ? t.tWL_cycles : t.tCL_cycles);
+                        rule(data >= bus_end, "data bursts do not overlap", cmd);
+                        bus_end = data + burst;
+                        last_col_cmd = now;
+                        if (w) {
+                            last_wr = group_wr[g] = now;
+                            last_wr_end = group_wr_end[g] = wr_end[b] = data + burst;
+                        } else {
+                            last_rd = group_rd[g] = rd[b] = now;
+                        }
+                        break;
+                    }
+                    case K::RefreshAllBanks:
+                        for (int64_t i = 0; i < banks; ++i) {
+                            rule(!open[i], "REF with every bank closed", cmd);
+                            rule(now >= pre[i] + t.tRP_cycles, "tRP before REF", cmd);
+                            rule(now >= act[i] + t.tRC_cycles, "tRC before REF", cmd);
+                            ref[i] = now + t.tRFC_cycles;
+                        }
+                        rule(now > last_row_cmd, "one row command per cycle", cmd);
+                        last_row_cmd = now;
+                        break;
+                    case K::RefreshBank:
+                        rule(!open[b], "REFsb to a closed bank", cmd);
+                        rule(now >= pre[b] + t.tRP_cycles, "tRP before REFsb", cmd);
+                        ref[b] = now + t.tRFCpb_cycles;
+                        rule(now > last_row_cmd, "one row command per cycle", cmd);
+                        last_row_cmd = now;
+                        break;
+                }
+            }
+            CHECK(violations == 0);
+            CHECK(r.done.size() == work.size());
+        }
+}
