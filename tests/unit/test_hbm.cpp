@@ -232,6 +232,18 @@ TEST_CASE("hbm: a write after a read waits tRTW") {
     CHECK(r.ctl.stats().read_to_write_turnarounds == 1);
 }
 
+TEST_CASE("hbm: the data bus: a write waits for a read's burst to leave the bus even when tRTW is shorter") {
+    HbmConfig c = test_config();
+    c.timing.tRTW_cycles = 1;
+    Rig r(c);
+    open_two_groups(r);
+    r.ctl.submit(read(1, 0, 0, 0, 0, 1, 1000 * kNs));
+    r.ctl.submit(write(2, 1, 0, 0, 0, 1, 1000 * kNs + 1));
+    r.run(2000 * kNs);
+    // Read data on the bus over [1012, 1014): the write's data (tWL = 3 after it) starts at 1014 at the earliest.
+    CHECK(r.cycles(K::Write) == Cycles{1014 - 3});
+}
+
 TEST_CASE("hbm: write recovery: PRE waits tWR after the end of write data") {
     Rig r(test_config());
     open_two_groups(r);
@@ -252,6 +264,14 @@ TEST_CASE("hbm: all-bank refresh every tREFI precharges the open banks and block
     // Idle: REF exactly at 1000, 2000, 3000 (every bank closed, nothing to wait for).
     r.run(3500 * kNs);
     CHECK(r.cycles(K::RefreshAllBanks) == Cycles{1000, 2000, 3000});
+    // A request just after an idle refresh (counted, not stepped) still waits for REF + tRFC.
+    {
+        Rig q(c);
+        q.ctl.submit(read(9, 1, 1, 0, 0, 1, 3050 * kNs));
+        q.run(3500 * kNs);
+        CHECK(q.cycles(K::RefreshAllBanks) == Cycles{1000, 2000, 3000});
+        CHECK(q.cycles(K::Activate) == Cycles{3000 + 200});
+    }
     // A row open when the refresh falls due: PRE at once (nothing holds it), REF tRP later; a request arriving at the
     // refresh waits until REF + tRFC for its ACT.
     r.log.clear();
@@ -287,6 +307,16 @@ TEST_CASE("hbm: per-bank refresh: bank i at i x tREFI / banks into each interval
     CHECK(r.cycles(K::RefreshBank) == expected);
     CHECK(r.cycles(K::RefreshBank, 0, 3) == Cycles{1900});  // flat bank 3 = group 0, bank 3
     CHECK(r.cycles(K::RefreshBank, 1, 0) == Cycles{2000});  // flat bank 4
+    // Requests just after idle refreshes (counted, not stepped): the bank refreshed at 3200 waits for tRFCpb, the
+    // one refreshed at 3100 (tRFCpb before 3190) does not.
+    {
+        Rig q(c);
+        q.ctl.submit(read(8, 0, 0, 0, 0, 1, 3220 * kNs));  // flat bank 0: due 1600, 3200
+        q.ctl.submit(read(9, 3, 3, 0, 0, 1, 3220 * kNs));  // flat bank 15: due 3100
+        q.run(3500 * kNs);
+        CHECK(q.cycles(K::Activate, 3, 3) == Cycles{3220});
+        CHECK(q.cycles(K::Activate, 0, 0) == Cycles{3200 + 90});
+    }
     // Bank 1 (group 0, bank 1) refreshes at 3300: a request to it waits tRFCpb; one to bank 2 only for the row bus.
     r.log.clear();
     r.ctl.submit(read(1, 0, 1, 0, 0, 1, 3300 * kNs));
@@ -625,6 +655,7 @@ StreamResult run_saturated(const HbmConfig& c, const std::vector<HbmRequest>& re
     uint64_t last = 0, n = 0;
     while (n < requests.size()) {
         REQUIRE(ctl.next_decision_ps() != UINT64_MAX);
+        REQUIRE_MESSAGE(ctl.decided_until_ps() < 1'000'000'000'000ull, "no progress: " << n << " of " << requests.size());
         ctl.advance(ctl.decided_until_ps() + 1'000'000, [&](uint64_t, uint64_t done) {
             last = std::max(last, done);
             ++n;
@@ -1031,4 +1062,303 @@ TEST_CASE("hbm: every command in a random run's log obeys the timing rules") {
             CHECK(violations == 0);
             CHECK(r.done.size() == work.size());
         }
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// check_hbm_config().
+
+namespace {
+bool has_problem(const std::vector<HbmConfigProblem>& problems, const std::string& key, const std::string& text) {
+    for (const auto& p : problems)
+        if (p.key == key && p.message.find(text) != std::string::npos) return true;
+    return false;
+}
+}  // namespace
+
+TEST_CASE("hbm config: a good config has no problems") {
+    CHECK_MESSAGE(check_hbm_config(test_config()).empty(), describe(check_hbm_config(test_config())));
+}
+
+TEST_CASE("hbm config: impossible timing is reported with its key") {
+    HbmConfig c = test_config();
+    c.timing.tRAS_cycles = 40;
+    c.timing.tRC_cycles = 38;
+    auto p = check_hbm_config(c);
+    CHECK_MESSAGE(has_problem(p, "timing.tRAS_cycles",
+                              "tRAS (40) must be less than tRC (38): a row must close before the bank can activate again"),
+                  describe(p));
+    CHECK(has_problem(p, "timing.tRC_cycles", "at least tRAS + tRP (40 + 11)"));
+
+    c = test_config();
+    c.timing.tCCD_L_cycles = 1;
+    c.timing.tRRD_L_cycles = 2;
+    c.timing.tWTR_L_cycles = 3;
+    c.timing.tRFC_cycles = 1'000'000;
+    c.timing.tRFCpb_cycles = 2'000'000;
+    c.timing.tRCD_cycles = 0;
+    p = check_hbm_config(c);
+    CHECK(has_problem(p, "timing.tCCD_L_cycles", "tCCD_L (1) must be at least tCCD_S (2)"));
+    CHECK(has_problem(p, "timing.tRRD_L_cycles", "tRRD_L (2) must be at least tRRD_S (3)"));
+    CHECK(has_problem(p, "timing.tWTR_L_cycles", "tWTR_L (3) must be at least tWTR_S (4)"));
+    CHECK(has_problem(p, "timing.tRFC_cycles", "must be less than tREFI"));
+    CHECK(has_problem(p, "timing.tRFCpb_cycles", "must be less than tREFI"));
+    CHECK(has_problem(p, "timing.tRCD_cycles", "at least 1 cycle"));
+    CHECK(p.size() == 6);
+
+    c = test_config();
+    c.timing.tCCD_S_cycles = 1;  // a burst is 2 clocks
+    c.timing.tCCD_L_cycles = 1;
+    p = check_hbm_config(c);
+    CHECK_MESSAGE(has_problem(p, "timing.tCCD_S_cycles", "data bursts would overlap"), describe(p));
+}
+
+TEST_CASE("hbm config: clock, burst, geometry and watermarks") {
+    HbmConfig c = test_config();
+    c.data_rate_mtps = 2500;
+    auto p = check_hbm_config(c);
+    CHECK(has_problem(p, "data_rate_mtps", "multiple of clock_mhz"));
+    c = test_config();
+    c.data_rate_mtps = 8000;  // 8 beats per clock, burst of 4
+    p = check_hbm_config(c);
+    CHECK(has_problem(p, "geometry.burst_length", "multiple of the 8 data beats per clock"));
+    c = test_config();
+    c.geometry.banks_per_group = 3;
+    c.geometry.row_bytes = 16;
+    p = check_hbm_config(c);
+    CHECK(has_problem(p, "geometry.banks_per_group", "power of two"));
+    CHECK(has_problem(p, "geometry.row_bytes", "multiple of the 32 bytes"));
+    c = test_config();
+    c.controller.write_low_watermark = 24;
+    c.controller.write_high_watermark = 40;
+    p = check_hbm_config(c);
+    CHECK(has_problem(p, "controller.write_high_watermark", "at most queue_depth (32)"));
+    c.controller.write_low_watermark = 40;
+    p = check_hbm_config(c);
+    CHECK(has_problem(p, "controller.write_low_watermark", "less than write_high_watermark"));
+}
+
+TEST_CASE("hbm config: the address mapping: overlaps, gaps, wrong widths, bits out of range") {
+    HbmConfig c = test_config();
+    c.mapping.of(HbmField::Bank) = {16, 9};  // bit 9 is the channel's
+    auto p = check_hbm_config(c);
+    CHECK_MESSAGE(has_problem(p, "address_mapping.bank", "bit 9 is used by both channel and bank"), describe(p));
+    CHECK(has_problem(p, "address_mapping", "bit 17 is not used by any field"));  // bank's bit 17 went away
+
+    c = test_config();
+    c.mapping.of(HbmField::Row).pop_back();  // 9 bits for 1024 rows
+    p = check_hbm_config(c);
+    CHECK(has_problem(p, "address_mapping.row", "row has 9 bits but must have 10 = log2(1024)"));
+    CHECK(p.size() == 1);  // the top bit just ends lower: no gap
+
+    c = test_config();
+    c.mapping.of(HbmField::Column) = {5, 6, 7, 12, 3};  // bit 3 is inside an access
+    p = check_hbm_config(c);
+    CHECK(has_problem(p, "address_mapping.column", "bit 3 of column is below bit 5"));
+    CHECK(has_problem(p, "address_mapping", "bit 13 is not used by any field"));
+
+    c = test_config();
+    c.mapping.of(HbmField::Row).back() = 70;
+    p = check_hbm_config(c);
+    CHECK(has_problem(p, "address_mapping.row", "bit 70 of row is beyond bit 63"));
+
+    c = test_config();
+    c.geometry.stacks = 4;  // two stack bits needed, none given
+    p = check_hbm_config(c);
+    CHECK(has_problem(p, "address_mapping.stack", "stack has 0 bits but must have 2"));
+
+    c = test_config();
+    c.mapping.of(HbmField::Channel) = {8, 8, 10};
+    p = check_hbm_config(c);
+    CHECK(has_problem(p, "address_mapping.channel", "bit 8 is listed twice in channel"));
+    CHECK(has_problem(p, "address_mapping", "bit 9 is not used by any field"));
+}
+
+TEST_CASE("hbm config: the map and the controller refuse an unusable config, naming every problem") {
+    HbmConfig c = test_config();
+    c.timing.tRAS_cycles = 40;
+    c.mapping.of(HbmField::Bank) = {16, 9};
+    try {
+        HbmAddressMap map(c);
+        FAIL("no error");
+    } catch (const npuemu::Error& e) {
+        const std::string m = e.what();
+        CHECK(m.find("timing.tRAS_cycles") != std::string::npos);
+        CHECK(m.find("address_mapping.bank") != std::string::npos);
+    }
+    // The controller ignores the mapping (it concerns the whole memory), not the timing.
+    try {
+        HbmChannelController ctl(c);
+        FAIL("no error");
+    } catch (const npuemu::Error& e) {
+        const std::string m = e.what();
+        CHECK(m.find("timing.tRAS_cycles") != std::string::npos);
+        CHECK(m.find("address_mapping") == std::string::npos);
+    }
+    c.timing.tRAS_cycles = 25;
+    CHECK_NOTHROW(HbmChannelController{c});
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// The address map.
+
+TEST_CASE("hbm address map: decode selects every field from its bits") {
+    const HbmConfig c = test_config();
+    const HbmAddressMap map(c);
+    CHECK(map.capacity_bytes() == (uint64_t(1) << 28));
+    CHECK(map.access_bytes() == 32);
+    // column = bits 5,6,7 then 12,13; channel 8-10; pc 11; bank group 14-15; bank 16-17; row 18-27.
+    const uint64_t offset = (uint64_t(0x2A5) << 18)  // row 0x2A5
+                            | (uint64_t(2) << 16)    // bank 2
+                            | (uint64_t(3) << 14)    // bank group 3
+                            | (uint64_t(1) << 12)    // column bit 3
+                            | (uint64_t(1) << 11)    // pseudo channel 1
+                            | (uint64_t(5) << 8)     // channel 5
+                            | (uint64_t(6) << 5)     // column bits 0-2 = 6
+                            | 17;                    // byte in the access
+    const HbmLocation loc = map.decode(offset);
+    CHECK(loc.row == 0x2A5);
+    CHECK(loc.bank == 2);
+    CHECK(loc.bank_group == 3);
+    CHECK(loc.column == 8 + 6);
+    CHECK(loc.pseudo_channel == 1);
+    CHECK(loc.channel == 5);
+    CHECK(loc.stack == 0);
+    CHECK(loc.global_pseudo_channel == 5 * 2 + 1);
+    CHECK_THROWS_AS(map.decode(map.capacity_bytes()), npuemu::Error);
+
+    // Stacks: global index = (stack * channels + channel) * pseudo channels + pseudo channel.
+    HbmConfig s = test_config();
+    s.geometry.stacks = 2;
+    s.mapping.of(HbmField::Stack) = {28};
+    const HbmAddressMap two(s);
+    const HbmLocation l2 = two.decode((uint64_t(1) << 28) | (uint64_t(3) << 8));
+    CHECK(l2.stack == 1);
+    CHECK(l2.global_pseudo_channel == (1 * 8 + 3) * 2 + 0);
+}
+
+TEST_CASE("hbm address map: split cuts a range into runs of consecutive columns, in address order") {
+    const HbmAddressMap map(test_config());
+    std::vector<HbmRun> runs;
+    // 256 bytes at 0: columns 0-7 of pseudo channel 0; the next 256 bytes go to channel 1.
+    map.split(0, 512, runs);
+    REQUIRE(runs.size() == 2);
+    CHECK(runs[0].global_pseudo_channel == 0);
+    CHECK(runs[0].column == 0);
+    CHECK(runs[0].columns == 8);
+    CHECK(runs[0].bytes == 256);
+    CHECK(runs[1].global_pseudo_channel == 2);  // channel 1, pseudo channel 0
+    CHECK(runs[1].offset == 256);
+
+    // Partial accesses count as whole columns; bytes count the range.
+    map.split(40, 100, runs);  // bytes 40..139: accesses 1..4
+    REQUIRE(runs.size() == 1);
+    CHECK(runs[0].column == 1);
+    CHECK(runs[0].columns == 4);
+    CHECK(runs[0].bytes == 100);
+    CHECK(runs[0].offset == 40);
+
+    // A run continues across blocks when the next block of the same pseudo channel is the next columns of the row:
+    // here column bits 3-4 sit at 12-13, so offsets 0 and 4096 are columns 0-7 and 8-15 of the same row, and a
+    // range covering both in order gives separate runs (channels in between), never a merged one out of order.
+    map.split(0, 8192, runs);
+    CHECK(runs.size() == 32);
+    uint64_t total = 0;
+    for (size_t i = 0; i < runs.size(); ++i) {
+        total += runs[i].bytes;
+        if (i) CHECK(runs[i].offset == runs[i - 1].offset + runs[i - 1].bytes);
+    }
+    CHECK(total == 8192);
+    CHECK(runs[16].global_pseudo_channel == 0);
+    CHECK(runs[16].column == 8);
+
+    // With every column bit at the bottom, a whole row is one run.
+    HbmConfig c = test_config();
+    c.mapping.of(HbmField::Column) = {5, 6, 7, 8, 9};
+    c.mapping.of(HbmField::Channel) = {10, 11, 12};
+    c.mapping.of(HbmField::PseudoChannel) = {13};
+    const HbmAddressMap rowwise(c);
+    rowwise.split(1024 * 3 + 64, 2048, runs);  // from column 2 of one row into the next pseudo channel
+    REQUIRE(runs.size() == 3);
+    CHECK(runs[0].column == 2);
+    CHECK(runs[0].columns == 30);
+    CHECK(runs[0].bytes == 1024 - 64);
+    CHECK(runs[1].columns == 32);
+    CHECK(runs[2].columns == 2);
+    CHECK(runs[2].bytes == 64);
+
+    map.split(0, 0, runs);
+    CHECK(runs.empty());
+    CHECK_THROWS_AS(map.split(map.capacity_bytes() - 32, 64, runs), npuemu::Error);
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// The controller's interface contract.
+
+TEST_CASE("hbm: submit refuses requests in the decided past or outside the geometry") {
+    HbmChannelController ctl(test_config());
+    ctl.advance(100 * kNs, nullptr);
+    CHECK(ctl.decided_until_ps() == 100 * kNs);
+    CHECK_THROWS_AS(ctl.submit(read(1, 0, 0, 0, 0, 1, 99 * kNs)), npuemu::Error);
+    CHECK_NOTHROW(ctl.submit(read(1, 0, 0, 0, 0, 1, 100 * kNs)));
+    CHECK_THROWS_AS(ctl.submit(read(2, 4, 0, 0, 0, 1, 200 * kNs)), npuemu::Error);   // bank group
+    CHECK_THROWS_AS(ctl.submit(read(2, 0, 4, 0, 0, 1, 200 * kNs)), npuemu::Error);   // bank
+    CHECK_THROWS_AS(ctl.submit(read(2, 0, 0, 1024, 0, 1, 200 * kNs)), npuemu::Error);  // row
+    CHECK_THROWS_AS(ctl.submit(read(2, 0, 0, 0, 30, 3, 200 * kNs)), npuemu::Error);  // past the row's 32 columns
+    CHECK_THROWS_AS(ctl.submit(read(2, 0, 0, 0, 0, 0, 200 * kNs)), npuemu::Error);   // no column
+    // advance() backwards is a no-op.
+    ctl.advance(50 * kNs, nullptr);
+    CHECK(ctl.decided_until_ps() == 100 * kNs);
+}
+
+TEST_CASE("hbm: the completion callback may not re-enter the controller") {
+    HbmChannelController ctl(test_config());
+    ctl.submit(read(1, 0, 0, 0, 0, 1, 0));
+    CHECK_THROWS_AS(ctl.advance(1000 * kNs, [&](uint64_t, uint64_t) { ctl.submit(read(2, 0, 0, 0, 0, 1, 2000 * kNs)); }),
+                    npuemu::Error);
+    // And the controller is usable afterwards.
+    ctl.submit(read(3, 0, 0, 0, 1, 1, 2000 * kNs));
+    uint64_t n = 0;
+    ctl.advance(3000 * kNs, [&](uint64_t, uint64_t) { ++n; });
+    CHECK(n == 1);
+}
+
+TEST_CASE("hbm: next_decision_ps() tells when the next command can issue; nothing queued is UINT64_MAX") {
+    Rig r(test_config());
+    CHECK(r.ctl.next_decision_ps() == UINT64_MAX);
+    CHECK(r.ctl.queued_requests() == 0);
+    r.ctl.submit(read(1, 0, 0, 0, 0, 2, 500 * kNs + 10));
+    CHECK(r.ctl.queued_requests() == 1);
+    CHECK(r.ctl.next_decision_ps() == 501 * kNs);  // the arrival's clock edge
+    r.run(501 * kNs);                              // decides nothing at 501 yet
+    CHECK(r.log.empty());
+    CHECK(r.ctl.next_decision_ps() == 501 * kNs);
+    r.run(502 * kNs);
+    CHECK(r.cycles(K::Activate) == Cycles{501});
+    CHECK(r.ctl.next_decision_ps() == 511 * kNs);  // the first read: tRCD after the ACT
+    r.run(512 * kNs);
+    CHECK(r.ctl.next_decision_ps() == 516 * kNs);  // the second: tCCD_L after the first
+    r.run(517 * kNs);
+    CHECK(r.done.size() == 1);
+    CHECK(r.ctl.next_decision_ps() == UINT64_MAX);
+    CHECK(r.ctl.queued_requests() == 0);
+    // Sleeping until next_decision_ps() and advancing just past it gives the same as one big step.
+    Rig s(test_config()), t(test_config());
+    const auto work = random_workload(test_config(), 9, 500);
+    for (const auto& q : work) {
+        s.ctl.submit(q);
+        t.ctl.submit(q);
+    }
+    t.run(work.back().arrival_ps + 1'000'000'000);
+    int steps = 0;
+    while (s.ctl.next_decision_ps() != UINT64_MAX) {
+        REQUIRE(steps < 1'000'000);
+        const uint64_t next = s.ctl.next_decision_ps();
+        REQUIRE(next >= s.ctl.decided_until_ps());
+        s.run(next + 1);
+        ++steps;
+    }
+    s.run(work.back().arrival_ps + 1'000'000'000);
+    CHECK(s.done == t.done);
+    CHECK(same_commands(s.log, t.log));
+    CHECK(steps > 1000);
 }
