@@ -140,7 +140,8 @@ private:
         uint64_t tag = 0, arrival_ps = 0, seq = 0;
         uint32_t bank = 0;  // bank_group * banks_per_group + bank
         uint32_t row = 0, next_column = 0, columns_left = 0, columns = 0;
-        int32_t prev = kNone, next = kNone;  // the bank's list for this direction, oldest first
+        int32_t prev = kNone, next = kNone;          // the bank's list for this direction, oldest first
+        int32_t age_prev = kNone, age_next = kNone;  // the whole window of this direction, oldest first
     };
     struct Bank {
         bool open = false;
@@ -175,7 +176,9 @@ private:
     unsigned active_dir(bool draining) const;
     bool next_draining() const;
     Choice choose(uint64_t now, unsigned dir) const;
-    int32_t oldest_hit(uint32_t bank, unsigned dir) const;
+    void choose_row(uint64_t now, unsigned dir, Choice& c) const;
+    void invalidate_row_choice() { row_cache_valid_ = false; }
+    void update_hit_mask(uint32_t bank);
     void admit_arrivals();
     void enter_window(const Waiting& w, unsigned dir);
     void leave_window(int32_t slot, unsigned dir);
@@ -192,6 +195,7 @@ private:
     HbmControllerConfig ctl_;
     uint64_t tck_ps_;
     uint32_t burst_, access_bytes_, banks_per_group_, bank_groups_, banks_, rows_, columns_;
+    unsigned group_shift_;  // bank >> group_shift_ = bank group (banks_per_group is a power of two)
 
     // Time.
     uint64_t decided_until_ps_ = 0;
@@ -203,7 +207,9 @@ private:
     std::vector<Slot> slots_;   // 2 x queue_depth: reads in [0, depth), writes in [depth, 2 depth)
     std::vector<int32_t> free_slots_[2];
     uint32_t window_count_[2] = {0, 0};
+    int32_t age_head_[2] = {kNone, kNone}, age_tail_[2] = {kNone, kNone};
     uint64_t queued_mask_[2] = {0, 0};  // banks with window requests of this direction (bit = bank)
+    uint64_t hit_mask_[2] = {0, 0};     // ... of which some hit the bank's open row
     uint64_t next_submit_seq_ = 0, next_arrival_seq_ = 0;
     bool draining_ = false;
     std::vector<uint64_t> done_heap_;  // completion times not yet passed by an arrival (for max_occupancy)
@@ -220,7 +226,15 @@ private:
 
     // Refresh.
     uint64_t refresh_index_ = 0;  // the next refresh to do (all-bank: the k-th; per-bank: one bank each)
+    uint64_t refresh_due_cycle_ = 0;  // refresh_due(refresh_index_)
+    uint32_t refresh_bank_ = 0;       // refresh_bank(refresh_index_)
     bool refresh_pending_ = false;
+
+    // The row-bus choice changes only with row commands, the window's contents, the direction and refresh; it is
+    // kept between steps and dropped on any of those (exact: its cycle is never behind now_).
+    mutable Choice row_cache_;
+    mutable bool row_cache_valid_ = false;
+    mutable unsigned row_cache_dir_ = 0;
 
     bool advancing_ = false;  // inside advance(): the completion callback must not re-enter
     std::vector<HbmCommand>* log_ = nullptr;
