@@ -69,8 +69,8 @@ size_t HbmChannelController::queued_requests() const {
     return pending_.size() + overflow_[0].size() + overflow_[1].size() + window_count_[0] + window_count_[1];
 }
 
-void HbmChannelController::log(uint64_t cycle, HbmCommandKind kind, uint32_t bank, uint32_t row, uint32_t column) {
-    if (!log_) return;
+void HbmChannelController::append_log(uint64_t cycle, HbmCommandKind kind, uint32_t bank, uint32_t row,
+                                      uint32_t column) {
     HbmCommand c;
     c.cycle = cycle;
     c.kind = kind;
@@ -565,7 +565,8 @@ void HbmChannelController::advance(uint64_t until_ps, const DoneCallback& done) 
             skip_idle_refreshes(min2(until, next_arrival)))
             continue;
 
-        const Choice c = choose(now_, active_dir(draining_));
+        const unsigned dir = active_dir(draining_);
+        const Choice c = choose(now_, dir);
         const uint64_t event = min2(next_arrival, refresh_pending_ ? kNever : refresh_due_cycle_);
         const uint64_t t = min2(c.col_cycle, c.row_cycle);
         if (event <= t) {  // something may change the choice first: take it in, then choose again
@@ -584,7 +585,7 @@ void HbmChannelController::advance(uint64_t until_ps, const DoneCallback& done) 
                 case Choice::Row::None: break;
             }
         }
-        if (c.col_cycle == t) issue_column(t, c.col_slot, active_dir(draining_), done);
+        if (c.col_cycle == t) issue_column(t, c.col_slot, dir, done);
     }
     now_ = max2(now_, until);
     decided_until_ps_ = until_ps;

@@ -188,7 +188,10 @@ private:
     void issue_refresh(uint64_t t);
     void close_bank(uint64_t t, uint32_t bank, bool for_conflict);
     bool skip_idle_refreshes(uint64_t limit_cycle);
-    void log(uint64_t cycle, HbmCommandKind kind, uint32_t bank, uint32_t row, uint32_t column);
+    void log(uint64_t cycle, HbmCommandKind kind, uint32_t bank, uint32_t row, uint32_t column) {
+        if (log_) append_log(cycle, kind, bank, row, column);
+    }
+    void append_log(uint64_t cycle, HbmCommandKind kind, uint32_t bank, uint32_t row, uint32_t column);
 
     // Configuration, in cycles.
     HbmTiming t_;
