@@ -7,6 +7,17 @@
 // time as long as it arrives at or after decided_until_ps(), so what is decided never changes. A request is a
 // transaction of consecutive column accesses within one row of one bank; its columns are still scheduled one
 // column command at a time, so requests to different bank groups interleave on the bus as they would on silicon.
+//
+// Policies, in the order they apply at each clock cycle: arrivals and a refresh falling due at a cycle are taken in
+// before that cycle's decisions. While an all-bank refresh is due nothing else issues (the open banks are
+// precharged as tRAS/tRTP/tWR allow, then REF); while a per-bank refresh is due only that bank stops (no ACT, no
+// column command; precharged, then REFsb). Reads have priority; writes are served while draining (from
+// write_high_watermark down to write_low_watermark writes in the window) or when no read is queued. Within the
+// served direction the column bus takes the request that hits an open row and can issue earliest (oldest on a tie),
+// the row bus the bank command that can issue earliest (oldest request on a tie): PRE when the bank's oldest request
+// wants another row and no queued request of the served direction hits the open one, ACT when the bank is closed.
+// Closed page adds an auto-precharge after a request's last column when no queued request (either direction) hits
+// the row.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +37,7 @@ struct HbmRequest {
     uint32_t row = 0;
     uint32_t column = 0;      // first column, in column-command units (access_bytes each)
     uint32_t columns = 1;     // consecutive columns; column + columns <= geometry.columns()
-    uint64_t arrival_ps = 0;  // when it reaches the scheduler (after the controller's front end)
+    uint64_t arrival_ps = 0;  // when it reaches the scheduler: the caller adds controller.frontend_latency_cycles
 };
 
 enum class HbmCommandKind { Activate, Precharge, Read, Write, RefreshAllBanks, RefreshBank };
@@ -37,19 +48,24 @@ struct HbmCommand {
 };
 
 struct HbmChannelStats {
-    uint64_t read_requests = 0, write_requests = 0;
-    uint64_t read_bytes = 0, write_bytes = 0;
+    uint64_t read_requests = 0, write_requests = 0;  // completed (last column command issued)
+    uint64_t read_bytes = 0, write_bytes = 0;        // access_bytes per column command (a partial access is whole)
     uint64_t activates = 0, precharges = 0;
     // Per column command: a hit found its row open; a miss found the bank closed (precharged); a conflict found
-    // another row open.
+    // another row open. The first column after an ACT is the miss or the conflict (a conflict when the PRE before
+    // that ACT made way for another row; a miss after a refresh or an auto-precharge closed it); later columns to
+    // the open row are hits. An ACT whose row closes again before any column (a refresh falls due, or the other
+    // direction needs the bank) counts in activates only.
     uint64_t row_hits = 0, row_misses = 0, row_conflicts = 0;
     uint64_t read_to_write_turnarounds = 0, write_to_read_turnarounds = 0;
     uint64_t refreshes = 0;
     uint64_t refresh_cycles = 0;     // tRFC per all-bank refresh, tRFCpb per per-bank refresh
     uint64_t data_bus_busy_cycles = 0;
-    uint64_t write_drains = 0;       // times the controller switched to draining writes
+    uint64_t write_drains = 0;       // times the write queue reached write_high_watermark and draining started
+                                     // (serving writes because no read is queued does not count)
     // Requests inside the controller (queued or in service), from arrival to completion: the time integral (its
-    // average over a run is integral / elapsed) and the peak.
+    // average over a run is integral / elapsed) and the peak. Both count a request once it has completed (the
+    // integral adds done_ps - arrival_ps then; the peak is taken at each arrival).
     uint64_t occupancy_integral_ps = 0;
     uint64_t max_occupancy = 0;
     LatencyHistogram read_latency_ps;   // arrival to completion
@@ -59,6 +75,7 @@ struct HbmChannelStats {
 class HbmChannelController {
 public:
     // One pseudo channel of `config` (geometry.stacks etc. do not matter here, only the per-channel figures).
+    // Throws npuemu::Error naming every problem check_hbm_config() finds outside the address mapping.
     explicit HbmChannelController(const HbmConfig& config);
 
     // Queues a request. Throws npuemu::Error if arrival_ps < decided_until_ps() or the request does not fit the
@@ -69,16 +86,22 @@ public:
     // last data beat is in (last WR + tWL + burst). done_ps may lie beyond `until`.
     using DoneCallback = std::function<void(uint64_t tag, uint64_t done_ps)>;
     // Makes every decision (command issue) at times < until_ps, refreshes included, and reports each request whose
-    // last column command has issued. Afterwards decided_until_ps() == max(previous, until_ps).
+    // last column command has issued. Afterwards decided_until_ps() == max(previous, until_ps). Any split of a time
+    // span into advance() calls, with submit()s in between, makes the same decisions. `done` may be empty; it must
+    // not call submit() or advance() (npuemu::Error): submit after advance() returns.
     void advance(uint64_t until_ps, const DoneCallback& done);
 
     uint64_t decided_until_ps() const;
     // The earliest time a queued request could have a command issued (UINT64_MAX with nothing queued). Refreshes
-    // of an idle channel do not count: advance() catches up on them whenever it is called.
+    // of an idle channel do not count: advance() catches up on them whenever it is called. A lower bound: a refresh
+    // or an arrival may be all that happens then; call it again after advance().
     uint64_t next_decision_ps() const;
+    // Submitted and not completed, whether arrived or not.
     size_t queued_requests() const;
 
-    // Every command issued from now on is appended to *log (nullptr: none). For tests and traces.
+    // Every command issued from now on is appended to *log (nullptr: none), in issue order. For tests and traces.
+    // A closed-page auto-precharge (RDA/WRA) is a Precharge entry right after the column command that carried it,
+    // with the cycle the bank closes at (later than that command's; it takes no row-bus slot).
     void set_command_log(std::vector<HbmCommand>* log);
     const HbmChannelStats& stats() const;
 
