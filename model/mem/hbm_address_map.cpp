@@ -37,6 +37,23 @@ HbmAddressMap::HbmAddressMap(const HbmConfig& config) {
         }
     }
 
+    size_t per_field[kFields] = {};
+    for (const Piece& p : pieces_) {
+        TwoPieces& t = two_[p.field];
+        if (per_field[p.field] == 0) {
+            t.from0 = p.from;
+            t.to0 = p.to;
+            t.mask0 = p.mask;
+        } else if (per_field[p.field] == 1) {
+            t.from1 = p.from;
+            t.to1 = p.to;
+            t.mask1 = p.mask;
+        } else {
+            two_pieces_ = false;
+        }
+        ++per_field[p.field];
+    }
+
     // Column bits 0..k-1 sitting on offset bits access_shift..access_shift+k-1, in order: then every aligned block of
     // 2^k accesses is one run of consecutive columns (all the other fields come from higher bits).
     const auto& column = config.mapping.of(HbmField::Column);
@@ -55,15 +72,30 @@ HbmLocation HbmAddressMap::decode(uint64_t offset) const {
     if (offset >= capacity_bytes_)
         throw Error("HBM offset " + std::to_string(offset) + " is beyond the " + std::to_string(capacity_bytes_) +
                     "-byte memory");
-    const auto v = decode_fields(offset);
     HbmLocation loc;
-    loc.stack = v[static_cast<size_t>(HbmField::Stack)];
-    loc.channel = v[static_cast<size_t>(HbmField::Channel)];
-    loc.pseudo_channel = v[static_cast<size_t>(HbmField::PseudoChannel)];
-    loc.bank_group = v[static_cast<size_t>(HbmField::BankGroup)];
-    loc.bank = v[static_cast<size_t>(HbmField::Bank)];
-    loc.row = v[static_cast<size_t>(HbmField::Row)];
-    loc.column = v[static_cast<size_t>(HbmField::Column)];
+    if (two_pieces_) {  // straight-line: two shift-and-mask stretches per field
+        auto field = [&](HbmField f) {
+            const TwoPieces& t = two_[static_cast<size_t>(f)];
+            return static_cast<uint32_t>((((offset >> t.from0) & t.mask0) << t.to0) |
+                                         (((offset >> t.from1) & t.mask1) << t.to1));
+        };
+        loc.stack = field(HbmField::Stack);
+        loc.channel = field(HbmField::Channel);
+        loc.pseudo_channel = field(HbmField::PseudoChannel);
+        loc.bank_group = field(HbmField::BankGroup);
+        loc.bank = field(HbmField::Bank);
+        loc.row = field(HbmField::Row);
+        loc.column = field(HbmField::Column);
+    } else {
+        const auto v = decode_fields(offset);
+        loc.stack = v[static_cast<size_t>(HbmField::Stack)];
+        loc.channel = v[static_cast<size_t>(HbmField::Channel)];
+        loc.pseudo_channel = v[static_cast<size_t>(HbmField::PseudoChannel)];
+        loc.bank_group = v[static_cast<size_t>(HbmField::BankGroup)];
+        loc.bank = v[static_cast<size_t>(HbmField::Bank)];
+        loc.row = v[static_cast<size_t>(HbmField::Row)];
+        loc.column = v[static_cast<size_t>(HbmField::Column)];
+    }
     loc.global_pseudo_channel =
         (loc.stack * channels_per_stack_ + loc.channel) * pseudo_channels_per_channel_ + loc.pseudo_channel;
     return loc;
