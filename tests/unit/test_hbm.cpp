@@ -1362,3 +1362,51 @@ TEST_CASE("hbm: next_decision_ps() tells when the next command can issue; nothin
     CHECK(same_commands(s.log, t.log));
     CHECK(steps > 1000);
 }
+
+TEST_CASE("hbm address map: decode equals a bit-by-bit reference, for compact and fragmented mappings") {
+    HbmConfig fragmented = test_config();
+    // Column and bank group spread over non-adjacent bits (three stretches or more).
+    fragmented.mapping.of(HbmField::Column) = {5, 7, 9, 12, 14};
+    fragmented.mapping.of(HbmField::Channel) = {6, 8, 10};
+    fragmented.mapping.of(HbmField::PseudoChannel) = {11};
+    fragmented.mapping.of(HbmField::BankGroup) = {13, 15};
+    const HbmConfig configs[] = {test_config(), fragmented, load_preset("hbm2e", 4), load_preset("hbm3", 4)};
+    std::mt19937_64 rng(3);
+    for (const HbmConfig& c : configs) {
+        REQUIRE_MESSAGE(check_hbm_config(c).empty(), describe(check_hbm_config(c)));
+        const HbmAddressMap map(c);
+        for (int i = 0; i < 20000; ++i) {
+            const uint64_t offset = rng() & (map.capacity_bytes() - 1);
+            uint32_t v[static_cast<size_t>(HbmField::Count)] = {};
+            for (size_t f = 0; f < static_cast<size_t>(HbmField::Count); ++f)
+                for (size_t k = 0; k < c.mapping.bits[f].size(); ++k)
+                    v[f] |= static_cast<uint32_t>((offset >> c.mapping.bits[f][k]) & 1) << k;
+            const HbmLocation loc = map.decode(offset);
+            CHECK(loc.stack == v[static_cast<size_t>(HbmField::Stack)]);
+            CHECK(loc.channel == v[static_cast<size_t>(HbmField::Channel)]);
+            CHECK(loc.pseudo_channel == v[static_cast<size_t>(HbmField::PseudoChannel)]);
+            CHECK(loc.bank_group == v[static_cast<size_t>(HbmField::BankGroup)]);
+            CHECK(loc.bank == v[static_cast<size_t>(HbmField::Bank)]);
+            CHECK(loc.row == v[static_cast<size_t>(HbmField::Row)]);
+            CHECK(loc.column == v[static_cast<size_t>(HbmField::Column)]);
+        }
+        // split() agrees with decode() access by access.
+        std::vector<HbmRun> runs;
+        const uint64_t start = (rng() & (map.capacity_bytes() - 1)) & ~uint64_t(4095), bytes = 64 * 1024 + 17;
+        map.split(start + 5, bytes, runs);
+        uint64_t at = start + 5;
+        for (const HbmRun& r : runs) {
+            CHECK(r.offset == at);
+            for (uint32_t k = 0; k < r.columns; ++k) {
+                const HbmLocation loc = map.decode(k == 0 ? r.offset : ((r.offset >> 5) + k) << 5);
+                CHECK(loc.global_pseudo_channel == r.global_pseudo_channel);
+                CHECK(loc.row == r.row);
+                CHECK(loc.bank == r.bank);
+                CHECK(loc.bank_group == r.bank_group);
+                CHECK(loc.column == r.column + k);
+            }
+            at += r.bytes;
+        }
+        CHECK(at == start + 5 + bytes);
+    }
+}
