@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <ostream>
 #include <random>
 #include <sstream>
 #include <string>
@@ -19,18 +20,17 @@
 
 using namespace npuemu::mem;
 
-namespace doctest {
-template <>
-struct StringMaker<std::vector<uint64_t>> {
-    static String convert(const std::vector<uint64_t>& v) {
-        std::string s = "{";
-        for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
-        return (s + "}").c_str();
-    }
-};
-}  // namespace doctest
-
 namespace {
+
+// Command cycles, printed in full when a check fails.
+struct Cycles : std::vector<uint64_t> {
+    using std::vector<uint64_t>::vector;
+};
+std::ostream& operator<<(std::ostream& os, const Cycles& v) {
+    os << "{";
+    for (size_t i = 0; i < v.size(); ++i) os << (i ? ", " : "") << v[i];
+    return os << "}";
+}
 
 // A small, easily read configuration: tCK = 1 ns, so cycle c is at c ns; every timing distinct, so a command that
 // waits for the wrong rule lands on the wrong cycle. tRC (37) > tRAS + tRP (36) so tRC is visible on its own.
@@ -120,8 +120,8 @@ struct Rig {
         ctl.advance(until_ps, [this](uint64_t tag, uint64_t done_ps) { done.push_back({tag, done_ps}); });
     }
     // Cycles of the logged commands of one kind, optionally only for one bank.
-    std::vector<uint64_t> cycles(HbmCommandKind kind, int bg = -1, int bank = -1) const {
-        std::vector<uint64_t> out;
+    Cycles cycles(HbmCommandKind kind, int bg = -1, int bank = -1) const {
+        Cycles out;
         for (const auto& c : log)
             if (c.kind == kind && (bg < 0 || int(c.bank_group) == bg) && (bank < 0 || int(c.bank) == bank))
                 out.push_back(c.cycle);
@@ -140,7 +140,6 @@ struct Rig {
 };
 
 using K = HbmCommandKind;
-using Cycles = std::vector<uint64_t>;
 
 }  // namespace
 
