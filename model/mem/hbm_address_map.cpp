@@ -47,6 +47,22 @@ HbmAddressMap::HbmAddressMap(const HbmConfig& config) {
     }
     bank_group_bits_ = static_cast<unsigned>(config.mapping.of(HbmField::BankGroup).size());
     bank_bits_ = bank_group_bits_ + static_cast<unsigned>(config.mapping.of(HbmField::Bank).size());
+    size_t per_field[kFields] = {};
+    for (const Piece& p : pieces_) {
+        TwoPieces& t = two_[p.field];
+        if (per_field[p.field] == 0) {
+            t.from0 = p.from;
+            t.to0 = p.to;
+            t.mask0 = p.mask;
+        } else if (per_field[p.field] == 1) {
+            t.from1 = p.from;
+            t.to1 = p.to;
+            t.mask1 = p.mask;
+        } else {
+            two_pieces_ = false;
+        }
+        ++per_field[p.field];
+    }
 
     // Column bits 0..k-1 sitting on offset bits access_shift..access_shift+k-1, in order: then every aligned block of
     // 2^k accesses is one run of consecutive columns (all the other fields come from higher bits).
@@ -58,7 +74,15 @@ HbmAddressMap::HbmAddressMap(const HbmConfig& config) {
 
 std::array<uint32_t, HbmAddressMap::kFields> HbmAddressMap::decode_fields(uint64_t offset) const {
     std::array<uint32_t, kFields> v{};
-    for (const Piece& p : pieces_) v[p.field] |= static_cast<uint32_t>(((offset >> p.from) & p.mask) << p.to);
+    if (two_pieces_) {  // straight-line: two shift-and-mask stretches per field
+        for (size_t f = 0; f < kFields; ++f) {
+            const TwoPieces& t = two_[f];
+            v[f] = static_cast<uint32_t>((((offset >> t.from0) & t.mask0) << t.to0) |
+                                         (((offset >> t.from1) & t.mask1) << t.to1));
+        }
+    } else {
+        for (const Piece& p : pieces_) v[p.field] |= static_cast<uint32_t>(((offset >> p.from) & p.mask) << p.to);
+    }
     constexpr size_t kStack = static_cast<size_t>(HbmField::Stack), kChannel = static_cast<size_t>(HbmField::Channel),
                      kPc = static_cast<size_t>(HbmField::PseudoChannel), kGroup = static_cast<size_t>(HbmField::BankGroup),
                      kBank = static_cast<size_t>(HbmField::Bank), kRow = static_cast<size_t>(HbmField::Row);
@@ -123,8 +147,8 @@ HbmLocation HbmAddressMap::decode(uint64_t offset) const {
     if (offset >= capacity_bytes_)
         throw Error("HBM offset " + std::to_string(offset) + " is beyond the " + std::to_string(capacity_bytes_) +
                     "-byte memory");
-    const auto v = decode_fields(offset);
     HbmLocation loc;
+    const auto v = decode_fields(offset);
     loc.stack = v[static_cast<size_t>(HbmField::Stack)];
     loc.channel = v[static_cast<size_t>(HbmField::Channel)];
     loc.pseudo_channel = v[static_cast<size_t>(HbmField::PseudoChannel)];

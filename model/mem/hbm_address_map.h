@@ -56,6 +56,11 @@ private:
         uint8_t to;        // lowest field bit
         uint64_t mask;     // (1 << width) - 1
     };
+    // The usual case: every field is at most two stretches, decoded branch-free (an absent stretch has mask 0).
+    struct TwoPieces {
+        uint8_t from0 = 0, to0 = 0, from1 = 0, to1 = 0;
+        uint64_t mask0 = 0, mask1 = 0;
+    };
     static constexpr size_t kFields = static_cast<size_t>(HbmField::Count);
 
     std::array<uint32_t, kFields> decode_fields(uint64_t offset) const;
@@ -67,6 +72,9 @@ private:
     bool hash_channels_ = false, hash_banks_ = false;
     unsigned channel_fold_shift_ = 0, pc_bits_ = 0, bank_group_bits_ = 0, bank_bits_ = 0;
     std::array<uint32_t, kFields> field_counts_{};
+    std::vector<Piece> pieces_;  // all stretches of all fields (the general path)
+    std::array<TwoPieces, kFields> two_{};
+    bool two_pieces_ = true;     // every field fits TwoPieces
     uint64_t capacity_bytes_ = 0;
     uint32_t access_bytes_ = 0;
     unsigned access_shift_ = 0;

@@ -53,6 +53,8 @@ struct HbmTiming {
 };
 
 enum class PagePolicy { Open, Closed };     // closed: auto-precharge when no queued request hits the open row
+// AllBank: a REF every tREFI (the k-th due at k x tREFI). PerBank: every bank once per tREFI, staggered: bank i is
+// due at k x tREFI + i x tREFI / banks.
 enum class RefreshMode { AllBank, PerBank };
 
 struct HbmControllerConfig {
@@ -61,7 +63,8 @@ struct HbmControllerConfig {
     uint32_t queue_depth = 32;               // requests the scheduler sees, per read and per write queue
     uint32_t write_high_watermark = 24;      // start draining writes at this many queued writes
     uint32_t write_low_watermark = 8;        // stop draining at this many
-    uint32_t frontend_latency_cycles = 8;    // port to scheduler (the controller's pipeline)
+    uint32_t frontend_latency_cycles = 8;    // port to scheduler (the controller's pipeline): added by the caller
+                                             // to HbmRequest::arrival_ps; HbmChannelController does not use it
 };
 
 // What the address bits select, as lists of bit positions of the offset into global memory (LSB first in each

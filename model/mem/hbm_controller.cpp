@@ -41,6 +41,7 @@ HbmChannelController::HbmChannelController(const HbmConfig& config)
     burst_ = config.burst_cycles();
     access_bytes_ = g.access_bytes();
     banks_per_group_ = g.banks_per_group;
+    group_shift_ = static_cast<unsigned>(__builtin_ctz(g.banks_per_group));  // a power of two (checked)
     bank_groups_ = g.bank_groups;
     banks_ = g.banks();
     rows_ = g.rows;
@@ -56,6 +57,8 @@ HbmChannelController::HbmChannelController(const HbmConfig& config)
     group_.resize(bank_groups_);
     done_heap_.reserve(size_t(depth) * 2 + 16);
     next_arrival_seq_ = 1;  // 0 is the refresh's: it wins ties on the row bus
+    refresh_due_cycle_ = refresh_due(0);
+    refresh_bank_ = refresh_bank(0);
 }
 
 void HbmChannelController::set_command_log(std::vector<HbmCommand>* log) { log_ = log; }
@@ -66,13 +69,13 @@ size_t HbmChannelController::queued_requests() const {
     return pending_.size() + overflow_[0].size() + overflow_[1].size() + window_count_[0] + window_count_[1];
 }
 
-void HbmChannelController::log(uint64_t cycle, HbmCommandKind kind, uint32_t bank, uint32_t row, uint32_t column) {
-    if (!log_) return;
+void HbmChannelController::append_log(uint64_t cycle, HbmCommandKind kind, uint32_t bank, uint32_t row,
+                                      uint32_t column) {
     HbmCommand c;
     c.cycle = cycle;
     c.kind = kind;
-    c.bank_group = bank / banks_per_group_;
-    c.bank = bank % banks_per_group_;
+    c.bank_group = bank >> group_shift_;
+    c.bank = bank & (banks_per_group_ - 1);
     c.row = row;
     c.column = column;
     log_->push_back(c);
@@ -134,7 +137,7 @@ void HbmChannelController::enter_window(const Waiting& w, unsigned dir) {
     s.tag = w.request.tag;
     s.arrival_ps = w.request.arrival_ps;
     s.seq = w.seq;
-    s.bank = w.request.bank_group * banks_per_group_ + w.request.bank;
+    s.bank = (w.request.bank_group << group_shift_) + w.request.bank;
     s.row = w.request.row;
     s.next_column = w.request.column;
     s.columns_left = s.columns = w.request.columns;
@@ -146,13 +149,22 @@ void HbmChannelController::enter_window(const Waiting& w, unsigned dir) {
     else
         b.head[dir] = index;
     b.tail[dir] = index;
+    s.age_prev = age_tail_[dir];
+    s.age_next = kNone;
+    if (age_tail_[dir] != kNone)
+        slots_[age_tail_[dir]].age_next = index;
+    else
+        age_head_[dir] = index;
+    age_tail_[dir] = index;
     ++b.queued[dir];
     queued_mask_[dir] |= uint64_t(1) << s.bank;
     if (b.open && b.row == s.row) {
         ++b.hits;
         ++b.dir_hits[dir];
+        hit_mask_[dir] |= uint64_t(1) << s.bank;
     }
     ++window_count_[dir];
+    invalidate_row_choice();
 }
 
 void HbmChannelController::leave_window(int32_t index, unsigned dir) {
@@ -166,12 +178,21 @@ void HbmChannelController::leave_window(int32_t index, unsigned dir) {
         slots_[s.next].prev = s.prev;
     else
         b.tail[dir] = s.prev;
+    if (s.age_prev != kNone)
+        slots_[s.age_prev].age_next = s.age_next;
+    else
+        age_head_[dir] = s.age_next;
+    if (s.age_next != kNone)
+        slots_[s.age_next].age_prev = s.age_prev;
+    else
+        age_tail_[dir] = s.age_prev;
     if (--b.queued[dir] == 0) queued_mask_[dir] &= ~(uint64_t(1) << s.bank);
     if (b.open && b.row == s.row) {
         --b.hits;
-        --b.dir_hits[dir];
+        if (--b.dir_hits[dir] == 0) hit_mask_[dir] &= ~(uint64_t(1) << s.bank);
     }
     free_slots_[dir].push_back(index);
+    invalidate_row_choice();
     --window_count_[dir];
     if (!overflow_[dir].empty()) {
         const Waiting w = overflow_[dir].front();
@@ -203,42 +224,86 @@ uint32_t HbmChannelController::refresh_bank(uint64_t index) const {
     return static_cast<uint32_t>(index % banks_);
 }
 
-int32_t HbmChannelController::oldest_hit(uint32_t bank, unsigned dir) const {
-    const Bank& b = bank_[bank];
-    for (int32_t i = b.head[dir]; i != kNone; i = slots_[i].next)
-        if (slots_[i].row == b.row) return i;
-    return kNone;
-}
-
 HbmChannelController::Choice HbmChannelController::choose(uint64_t now, unsigned dir) const {
     Choice c;
-    int64_t refresh_bank_index = -1;
-    if (refresh_pending_) {
-        if (ctl_.refresh == RefreshMode::AllBank) {
-            // Nothing but the refresh: precharge the open banks, then REF once all are closed.
-            bool any_open = false;
-            uint64_t ref_at = max2(now, row_bus_free_);
-            for (uint32_t b = 0; b < banks_; ++b) {
-                const Bank& k = bank_[b];
-                if (k.open) {
-                    any_open = true;
-                    const uint64_t t = max2(max2(now, k.pre_ready), row_bus_free_);
-                    if (t < c.row_cycle) {
-                        c.row_cycle = t;
-                        c.row = Choice::Row::RefreshPrecharge;
-                        c.row_bank = b;
-                    }
-                } else {
-                    ref_at = max2(ref_at, k.act_ready);
+    if (refresh_pending_ && ctl_.refresh == RefreshMode::AllBank) {
+        // Nothing but the refresh: precharge the open banks, then REF once all are closed.
+        bool any_open = false;
+        uint64_t ref_at = max2(now, row_bus_free_);
+        for (uint32_t b = 0; b < banks_; ++b) {
+            const Bank& k = bank_[b];
+            if (k.open) {
+                any_open = true;
+                const uint64_t t = max2(max2(now, k.pre_ready), row_bus_free_);
+                if (t < c.row_cycle) {
+                    c.row_cycle = t;
+                    c.row = Choice::Row::RefreshPrecharge;
+                    c.row_bank = b;
                 }
+            } else {
+                ref_at = max2(ref_at, k.act_ready);
             }
-            if (!any_open) {
-                c.row_cycle = ref_at;
-                c.row = Choice::Row::Refresh;
-            }
-            return c;
         }
-        const uint32_t rb = refresh_bank(refresh_index_);
+        if (!any_open) {
+            c.row_cycle = ref_at;
+            c.row = Choice::Row::Refresh;
+        }
+        return c;
+    }
+
+    // The row bus: from the cache when nothing it depends on has changed.
+    if (!row_cache_valid_ || row_cache_dir_ != dir || row_cache_.row_cycle < now) {
+        choose_row(now, dir, row_cache_);
+        row_cache_valid_ = true;
+        row_cache_dir_ = dir;
+    }
+#ifdef NPUEMU_HBM_VERIFY_ROW_CACHE
+    {
+        Choice fresh;
+        choose_row(now, dir, fresh);
+        if (fresh.row_cycle != row_cache_.row_cycle || fresh.row != row_cache_.row ||
+            (fresh.row != Choice::Row::None && fresh.row_bank != row_cache_.row_bank))
+            throw Error("HBM controller: stale row-command cache at cycle " + std::to_string(now));
+    }
+#endif
+    c.row_cycle = row_cache_.row_cycle;
+    c.row = row_cache_.row;
+    c.row_bank = row_cache_.row_bank;
+    c.row_slot = row_cache_.row_slot;
+    c.row_seq = row_cache_.row_seq;
+
+    // The column bus: among the requests that hit an open row, the one that can issue earliest, the oldest on a tie.
+    // Walk the window oldest first: stop at a hit that can issue at the floor (nothing beats it), or once every bank
+    // with hits has shown its oldest hit (a younger hit of the same bank can issue no earlier).
+    uint64_t hits = hit_mask_[dir];
+    if (refresh_pending_) hits &= ~(uint64_t(1) << refresh_bank_);
+    const uint64_t col_floor = max2(now, next_col_[dir]);
+    uint64_t unseen = hits;
+    for (int32_t i = hits ? age_head_[dir] : kNone; i != kNone; i = slots_[i].age_next) {
+        const Slot& s = slots_[i];
+        const uint64_t bit = uint64_t(1) << s.bank;
+        if (!(unseen & bit)) continue;
+        const Bank& k = bank_[s.bank];
+        if (s.row != k.row) continue;
+        unseen &= ~bit;
+        const uint64_t t = max2(max2(col_floor, k.col_ready), group_[s.bank >> group_shift_].next_col[dir]);
+        if (t < c.col_cycle) {
+            c.col_cycle = t;
+            c.col_slot = i;
+            c.col_bank = s.bank;
+            c.col_seq = s.seq;
+            if (t == col_floor) break;
+        }
+        if (unseen == 0) break;
+    }
+    return c;
+}
+
+void HbmChannelController::choose_row(uint64_t now, unsigned dir, Choice& c) const {
+    c = Choice();
+    int64_t refresh_bank_index = -1;
+    if (refresh_pending_) {  // per bank (all-bank refresh is handled by choose())
+        const uint32_t rb = refresh_bank_;
         refresh_bank_index = rb;
         const Bank& k = bank_[rb];
         c.row_cycle = max2(max2(now, k.open ? k.pre_ready : k.act_ready), row_bus_free_);
@@ -246,53 +311,26 @@ HbmChannelController::Choice HbmChannelController::choose(uint64_t now, unsigned
         c.row_bank = rb;
         c.row_seq = 0;
     }
-
-    const uint64_t col_floor = max2(now, next_col_[dir]);
     uint64_t act_floor = max2(max2(now, next_act_), row_bus_free_);
     if (faw_count_ == 4) act_floor = max2(act_floor, faw_[faw_next_] + t_.tFAW_cycles);
     const uint64_t pre_floor = max2(now, row_bus_free_);
-    for (uint64_t mask = queued_mask_[dir]; mask != 0; mask &= mask - 1) {
+    for (uint64_t mask = queued_mask_[dir] & ~hit_mask_[dir]; mask != 0; mask &= mask - 1) {
         const auto b = static_cast<uint32_t>(__builtin_ctzll(mask));
         if (static_cast<int64_t>(b) == refresh_bank_index) continue;
         const Bank& k = bank_[b];
-        const Group& g = group_[b / banks_per_group_];
-        if (k.open && k.dir_hits[dir] > 0) {
-            // A column command for the oldest request of this bank that hits the open row.
-            const uint64_t t = max2(max2(col_floor, k.col_ready), g.next_col[dir]);
-            if (t > c.col_cycle) continue;
-            const int32_t s = oldest_hit(b, dir);
-            if (t < c.col_cycle || slots_[s].seq < c.col_seq) {
-                c.col_cycle = t;
-                c.col_slot = s;
-                c.col_bank = b;
-                c.col_seq = slots_[s].seq;
-            }
-        } else if (k.open) {
-            // The oldest request of this bank wants another row and nothing queued in this direction hits the
-            // open one: precharge.
-            const uint64_t t = max2(pre_floor, k.pre_ready);
-            const uint64_t seq = slots_[k.head[dir]].seq;
-            if (t < c.row_cycle || (t == c.row_cycle && seq < c.row_seq)) {
-                c.row_cycle = t;
-                c.row = Choice::Row::Precharge;
-                c.row_bank = b;
-                c.row_slot = k.head[dir];
-                c.row_seq = seq;
-            }
-        } else {
-            // Closed: activate the row of the bank's oldest request.
-            const uint64_t t = max2(max2(act_floor, k.act_ready), g.next_act);
-            const uint64_t seq = slots_[k.head[dir]].seq;
-            if (t < c.row_cycle || (t == c.row_cycle && seq < c.row_seq)) {
-                c.row_cycle = t;
-                c.row = Choice::Row::Activate;
-                c.row_bank = b;
-                c.row_slot = k.head[dir];
-                c.row_seq = seq;
-            }
+        // Open: the oldest request of this bank wants another row and nothing queued in this direction hits the
+        // open one: precharge. Closed: activate the row of the bank's oldest request.
+        const uint64_t t = k.open ? max2(pre_floor, k.pre_ready)
+                                  : max2(max2(act_floor, k.act_ready), group_[b >> group_shift_].next_act);
+        const uint64_t seq = slots_[k.head[dir]].seq;
+        if (t < c.row_cycle || (t == c.row_cycle && seq < c.row_seq)) {
+            c.row_cycle = t;
+            c.row = k.open ? Choice::Row::Precharge : Choice::Row::Activate;
+            c.row_bank = b;
+            c.row_slot = k.head[dir];
+            c.row_seq = seq;
         }
     }
-    return c;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -300,7 +338,7 @@ HbmChannelController::Choice HbmChannelController::choose(uint64_t now, unsigned
 
 void HbmChannelController::issue_activate(uint64_t t, uint32_t bank, uint32_t row) {
     Bank& k = bank_[bank];
-    Group& g = group_[bank / banks_per_group_];
+    Group& g = group_[bank >> group_shift_];
     k.open = true;
     k.row = row;
     k.col_ready = t + t_.tRCD_cycles;
@@ -320,6 +358,8 @@ void HbmChannelController::issue_activate(uint64_t t, uint32_t bank, uint32_t ro
                 ++k.hits;
                 ++k.dir_hits[dir];
             }
+    update_hit_mask(bank);
+    invalidate_row_choice();
     ++stats_.activates;
     log(t, HbmCommandKind::Activate, bank, row, 0);
 }
@@ -331,8 +371,21 @@ void HbmChannelController::close_bank(uint64_t t, uint32_t bank, bool for_confli
     k.hits = k.dir_hits[0] = k.dir_hits[1] = 0;
     k.closed_for_conflict = for_conflict;
     k.first_column = FirstColumn::Hit;
+    update_hit_mask(bank);
+    invalidate_row_choice();
     ++stats_.precharges;
     log(t, HbmCommandKind::Precharge, bank, k.row, 0);
+}
+
+void HbmChannelController::update_hit_mask(uint32_t bank) {
+    const Bank& k = bank_[bank];
+    const uint64_t bit = uint64_t(1) << bank;
+    for (unsigned dir = 0; dir < 2; ++dir) {
+        if (k.open && k.dir_hits[dir] > 0)
+            hit_mask_[dir] |= bit;
+        else
+            hit_mask_[dir] &= ~bit;
+    }
 }
 
 void HbmChannelController::issue_precharge(uint64_t t, uint32_t bank, bool for_conflict) {
@@ -346,7 +399,7 @@ void HbmChannelController::issue_refresh(uint64_t t) {
         stats_.refresh_cycles += t_.tRFC_cycles;
         log(t, HbmCommandKind::RefreshAllBanks, 0, 0, 0);
     } else {
-        const uint32_t b = refresh_bank(refresh_index_);
+        const uint32_t b = refresh_bank_;
         bank_[b].act_ready = max2(bank_[b].act_ready, t + t_.tRFCpb_cycles);
         stats_.refresh_cycles += t_.tRFCpb_cycles;
         log(t, HbmCommandKind::RefreshBank, b, 0, 0);
@@ -355,13 +408,16 @@ void HbmChannelController::issue_refresh(uint64_t t) {
     row_bus_free_ = t + 1;
     refresh_pending_ = false;
     ++refresh_index_;
+    refresh_due_cycle_ = refresh_due(refresh_index_);
+    refresh_bank_ = refresh_bank(refresh_index_);
+    invalidate_row_choice();
 }
 
 void HbmChannelController::issue_column(uint64_t t, int32_t index, unsigned dir, const DoneCallback& done) {
     Slot& s = slots_[index];
     const uint32_t bank = s.bank;
     Bank& k = bank_[bank];
-    Group& g = group_[bank / banks_per_group_];
+    Group& g = group_[bank >> group_shift_];
 
     switch (k.first_column) {
         case FirstColumn::Hit: ++stats_.row_hits; break;
@@ -478,6 +534,9 @@ bool HbmChannelController::skip_idle_refreshes(uint64_t limit) {
     const uint64_t last_due = refresh_due(last);
     row_bus_free_ = last_due + 1;
     refresh_index_ = last + 1;
+    refresh_due_cycle_ = refresh_due(refresh_index_);
+    refresh_bank_ = refresh_bank(refresh_index_);
+    invalidate_row_choice();
     now_ = max2(now_, last_due);
     return true;
 }
@@ -494,7 +553,10 @@ void HbmChannelController::advance(uint64_t until_ps, const DoneCallback& done) 
     const uint64_t until = cycle_of_ps_ceil(until_ps);  // decide cycles < until, i.e. at times < until_ps
     for (;;) {
         admit_arrivals();
-        if (!refresh_pending_ && refresh_due(refresh_index_) <= now_) refresh_pending_ = true;
+        if (!refresh_pending_ && refresh_due_cycle_ <= now_) {
+            refresh_pending_ = true;
+            invalidate_row_choice();
+        }
         const bool draining = next_draining();
         if (draining && !draining_) ++stats_.write_drains;
         draining_ = draining;
@@ -503,8 +565,9 @@ void HbmChannelController::advance(uint64_t until_ps, const DoneCallback& done) 
             skip_idle_refreshes(min2(until, next_arrival)))
             continue;
 
-        const Choice c = choose(now_, active_dir(draining_));
-        const uint64_t event = min2(next_arrival, refresh_pending_ ? kNever : refresh_due(refresh_index_));
+        const unsigned dir = active_dir(draining_);
+        const Choice c = choose(now_, dir);
+        const uint64_t event = min2(next_arrival, refresh_pending_ ? kNever : refresh_due_cycle_);
         const uint64_t t = min2(c.col_cycle, c.row_cycle);
         if (event <= t) {  // something may change the choice first: take it in, then choose again
             if (event >= until) break;
@@ -522,7 +585,7 @@ void HbmChannelController::advance(uint64_t until_ps, const DoneCallback& done) 
                 case Choice::Row::None: break;
             }
         }
-        if (c.col_cycle == t) issue_column(t, c.col_slot, active_dir(draining_), done);
+        if (c.col_cycle == t) issue_column(t, c.col_slot, dir, done);
     }
     now_ = max2(now_, until);
     decided_until_ps_ = until_ps;
@@ -534,7 +597,7 @@ uint64_t HbmChannelController::next_decision_ps() const {
     if (window_count_[kRead] + window_count_[kWrite] != 0) {
         const Choice c = choose(now_, active_dir(next_draining()));
         best = min2(best, min2(c.col_cycle, c.row_cycle));
-        if (!refresh_pending_) best = min2(best, max2(now_, refresh_due(refresh_index_)));
+        if (!refresh_pending_) best = min2(best, max2(now_, refresh_due_cycle_));
     }
     if (best == kNever) return UINT64_MAX;
     return best * tck_ps_;

@@ -7,6 +7,17 @@
 // time as long as it arrives at or after decided_until_ps(), so what is decided never changes. A request is a
 // transaction of consecutive column accesses within one row of one bank; its columns are still scheduled one
 // column command at a time, so requests to different bank groups interleave on the bus as they would on silicon.
+//
+// Policies, in the order they apply at each clock cycle: arrivals and a refresh falling due at a cycle are taken in
+// before that cycle's decisions. While an all-bank refresh is due nothing else issues (the open banks are
+// precharged as tRAS/tRTP/tWR allow, then REF); while a per-bank refresh is due only that bank stops (no ACT, no
+// column command; precharged, then REFsb). Reads have priority; writes are served while draining (from
+// write_high_watermark down to write_low_watermark writes in the window) or when no read is queued. Within the
+// served direction the column bus takes the request that hits an open row and can issue earliest (oldest on a tie),
+// the row bus the bank command that can issue earliest (oldest request on a tie): PRE when the bank's oldest request
+// wants another row and no queued request of the served direction hits the open one, ACT when the bank is closed.
+// Closed page adds an auto-precharge after a request's last column when no queued request (either direction) hits
+// the row.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +37,7 @@ struct HbmRequest {
     uint32_t row = 0;
     uint32_t column = 0;      // first column, in column-command units (access_bytes each)
     uint32_t columns = 1;     // consecutive columns; column + columns <= geometry.columns()
-    uint64_t arrival_ps = 0;  // when it reaches the scheduler (after the controller's front end)
+    uint64_t arrival_ps = 0;  // when it reaches the scheduler: the caller adds controller.frontend_latency_cycles
 };
 
 enum class HbmCommandKind { Activate, Precharge, Read, Write, RefreshAllBanks, RefreshBank };
@@ -37,19 +48,24 @@ struct HbmCommand {
 };
 
 struct HbmChannelStats {
-    uint64_t read_requests = 0, write_requests = 0;
-    uint64_t read_bytes = 0, write_bytes = 0;
+    uint64_t read_requests = 0, write_requests = 0;  // completed (last column command issued)
+    uint64_t read_bytes = 0, write_bytes = 0;        // access_bytes per column command (a partial access is whole)
     uint64_t activates = 0, precharges = 0;
     // Per column command: a hit found its row open; a miss found the bank closed (precharged); a conflict found
-    // another row open.
+    // another row open. The first column after an ACT is the miss or the conflict (a conflict when the PRE before
+    // that ACT made way for another row; a miss after a refresh or an auto-precharge closed it); later columns to
+    // the open row are hits. An ACT whose row closes again before any column (a refresh falls due, or the other
+    // direction needs the bank) counts in activates only.
     uint64_t row_hits = 0, row_misses = 0, row_conflicts = 0;
     uint64_t read_to_write_turnarounds = 0, write_to_read_turnarounds = 0;
     uint64_t refreshes = 0;
     uint64_t refresh_cycles = 0;     // tRFC per all-bank refresh, tRFCpb per per-bank refresh
     uint64_t data_bus_busy_cycles = 0;
-    uint64_t write_drains = 0;       // times the controller switched to draining writes
+    uint64_t write_drains = 0;       // times the write queue reached write_high_watermark and draining started
+                                     // (serving writes because no read is queued does not count)
     // Requests inside the controller (queued or in service), from arrival to completion: the time integral (its
-    // average over a run is integral / elapsed) and the peak.
+    // average over a run is integral / elapsed) and the peak. Both count a request once it has completed (the
+    // integral adds done_ps - arrival_ps then; the peak is taken at each arrival).
     uint64_t occupancy_integral_ps = 0;
     uint64_t max_occupancy = 0;
     LatencyHistogram read_latency_ps;   // arrival to completion
@@ -59,6 +75,7 @@ struct HbmChannelStats {
 class HbmChannelController {
 public:
     // One pseudo channel of `config` (geometry.stacks etc. do not matter here, only the per-channel figures).
+    // Throws npuemu::Error naming every problem check_hbm_config() finds outside the address mapping.
     explicit HbmChannelController(const HbmConfig& config);
 
     // Queues a request. Throws npuemu::Error if arrival_ps < decided_until_ps() or the request does not fit the
@@ -69,16 +86,22 @@ public:
     // last data beat is in (last WR + tWL + burst). done_ps may lie beyond `until`.
     using DoneCallback = std::function<void(uint64_t tag, uint64_t done_ps)>;
     // Makes every decision (command issue) at times < until_ps, refreshes included, and reports each request whose
-    // last column command has issued. Afterwards decided_until_ps() == max(previous, until_ps).
+    // last column command has issued. Afterwards decided_until_ps() == max(previous, until_ps). Any split of a time
+    // span into advance() calls, with submit()s in between, makes the same decisions. `done` may be empty; it must
+    // not call submit() or advance() (npuemu::Error): submit after advance() returns.
     void advance(uint64_t until_ps, const DoneCallback& done);
 
     uint64_t decided_until_ps() const;
     // The earliest time a queued request could have a command issued (UINT64_MAX with nothing queued). Refreshes
-    // of an idle channel do not count: advance() catches up on them whenever it is called.
+    // of an idle channel do not count: advance() catches up on them whenever it is called. A lower bound: a refresh
+    // or an arrival may be all that happens then; call it again after advance().
     uint64_t next_decision_ps() const;
+    // Submitted and not completed, whether arrived or not.
     size_t queued_requests() const;
 
-    // Every command issued from now on is appended to *log (nullptr: none). For tests and traces.
+    // Every command issued from now on is appended to *log (nullptr: none), in issue order. For tests and traces.
+    // A closed-page auto-precharge (RDA/WRA) is a Precharge entry right after the column command that carried it,
+    // with the cycle the bank closes at (later than that command's; it takes no row-bus slot).
     void set_command_log(std::vector<HbmCommand>* log);
     const HbmChannelStats& stats() const;
 
@@ -140,7 +163,8 @@ private:
         uint64_t tag = 0, arrival_ps = 0, seq = 0;
         uint32_t bank = 0;  // bank_group * banks_per_group + bank
         uint32_t row = 0, next_column = 0, columns_left = 0, columns = 0;
-        int32_t prev = kNone, next = kNone;  // the bank's list for this direction, oldest first
+        int32_t prev = kNone, next = kNone;          // the bank's list for this direction, oldest first
+        int32_t age_prev = kNone, age_next = kNone;  // the whole window of this direction, oldest first
     };
     struct Bank {
         bool open = false;
@@ -175,7 +199,9 @@ private:
     unsigned active_dir(bool draining) const;
     bool next_draining() const;
     Choice choose(uint64_t now, unsigned dir) const;
-    int32_t oldest_hit(uint32_t bank, unsigned dir) const;
+    void choose_row(uint64_t now, unsigned dir, Choice& c) const;
+    void invalidate_row_choice() { row_cache_valid_ = false; }
+    void update_hit_mask(uint32_t bank);
     void admit_arrivals();
     void enter_window(const Waiting& w, unsigned dir);
     void leave_window(int32_t slot, unsigned dir);
@@ -185,13 +211,17 @@ private:
     void issue_refresh(uint64_t t);
     void close_bank(uint64_t t, uint32_t bank, bool for_conflict);
     bool skip_idle_refreshes(uint64_t limit_cycle);
-    void log(uint64_t cycle, HbmCommandKind kind, uint32_t bank, uint32_t row, uint32_t column);
+    void log(uint64_t cycle, HbmCommandKind kind, uint32_t bank, uint32_t row, uint32_t column) {
+        if (log_) append_log(cycle, kind, bank, row, column);
+    }
+    void append_log(uint64_t cycle, HbmCommandKind kind, uint32_t bank, uint32_t row, uint32_t column);
 
     // Configuration, in cycles.
     HbmTiming t_;
     HbmControllerConfig ctl_;
     uint64_t tck_ps_;
     uint32_t burst_, access_bytes_, banks_per_group_, bank_groups_, banks_, rows_, columns_;
+    unsigned group_shift_;  // bank >> group_shift_ = bank group (banks_per_group is a power of two)
 
     // Time.
     uint64_t decided_until_ps_ = 0;
@@ -203,7 +233,9 @@ private:
     std::vector<Slot> slots_;   // 2 x queue_depth: reads in [0, depth), writes in [depth, 2 depth)
     std::vector<int32_t> free_slots_[2];
     uint32_t window_count_[2] = {0, 0};
+    int32_t age_head_[2] = {kNone, kNone}, age_tail_[2] = {kNone, kNone};
     uint64_t queued_mask_[2] = {0, 0};  // banks with window requests of this direction (bit = bank)
+    uint64_t hit_mask_[2] = {0, 0};     // ... of which some hit the bank's open row
     uint64_t next_submit_seq_ = 0, next_arrival_seq_ = 0;
     bool draining_ = false;
     std::vector<uint64_t> done_heap_;  // completion times not yet passed by an arrival (for max_occupancy)
@@ -220,7 +252,15 @@ private:
 
     // Refresh.
     uint64_t refresh_index_ = 0;  // the next refresh to do (all-bank: the k-th; per-bank: one bank each)
+    uint64_t refresh_due_cycle_ = 0;  // refresh_due(refresh_index_)
+    uint32_t refresh_bank_ = 0;       // refresh_bank(refresh_index_)
     bool refresh_pending_ = false;
+
+    // The row-bus choice changes only with row commands, the window's contents, the direction and refresh; it is
+    // kept between steps and dropped on any of those (exact: its cycle is never behind now_).
+    mutable Choice row_cache_;
+    mutable bool row_cache_valid_ = false;
+    mutable unsigned row_cache_dir_ = 0;
 
     bool advancing_ = false;  // inside advance(): the completion callback must not re-enter
     std::vector<HbmCommand>* log_ = nullptr;
