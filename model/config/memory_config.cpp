@@ -210,6 +210,7 @@ void read_hbm_fields(ConfigNode& node, mem::HbmConfig& hbm, std::optional<Mappin
         static_cast<uint32_t>(controller.get_uint("write_low_watermark", c.write_low_watermark, 0, 4096));
     c.frontend_latency_cycles =
         static_cast<uint32_t>(controller.get_uint("frontend_latency_cycles", c.frontend_latency_cycles, 0, 100000));
+    c.early_write_ack = controller.get_bool("early_write_ack", c.early_write_ack);
     controller.finish();
 
     if (std::optional<YAML::Node> hashed = node.raw("address_hash")) {

@@ -42,9 +42,6 @@ HbmAddressMap::HbmAddressMap(const HbmConfig& config) {
     hash_banks_ = config.mapping.hash_banks;
     pc_bits_ = static_cast<unsigned>(config.mapping.of(HbmField::Stack).size() + config.mapping.of(HbmField::Channel).size() +
                                      config.mapping.of(HbmField::PseudoChannel).size());
-    for (HbmField f : {HbmField::Stack, HbmField::Channel, HbmField::PseudoChannel}) {
-        for (uint8_t bit : config.mapping.of(f)) channel_fold_shift_ = std::max<unsigned>(channel_fold_shift_, bit + 1u);
-    }
     bank_group_bits_ = static_cast<unsigned>(config.mapping.of(HbmField::BankGroup).size());
     bank_bits_ = bank_group_bits_ + static_cast<unsigned>(config.mapping.of(HbmField::Bank).size());
     size_t per_field[kFields] = {};
@@ -86,6 +83,7 @@ std::array<uint32_t, HbmAddressMap::kFields> HbmAddressMap::decode_fields(uint64
     constexpr size_t kStack = static_cast<size_t>(HbmField::Stack), kChannel = static_cast<size_t>(HbmField::Channel),
                      kPc = static_cast<size_t>(HbmField::PseudoChannel), kGroup = static_cast<size_t>(HbmField::BankGroup),
                      kBank = static_cast<size_t>(HbmField::Bank), kRow = static_cast<size_t>(HbmField::Row);
+    const uint32_t raw_group = v[kGroup], raw_bank = v[kBank];
     if (hash_banks_ && bank_bits_ > 0) {
         const uint32_t index = ((v[kBank] << bank_group_bits_) | v[kGroup]) ^ (v[kRow] & ((1u << bank_bits_) - 1));
         v[kGroup] = index & (field_counts_[kGroup] - 1);
@@ -93,12 +91,16 @@ std::array<uint32_t, HbmAddressMap::kFields> HbmAddressMap::decode_fields(uint64
     }
     if (hash_channels_ && pc_bits_ > 0) {
         const uint32_t pc = (v[kStack] * field_counts_[kChannel] + v[kChannel]) * field_counts_[kPc] + v[kPc];
-        const uint32_t hashed = pc ^ static_cast<uint32_t>(fold(offset >> channel_fold_shift_));
+        const uint32_t hashed = pc ^ static_cast<uint32_t>(fold(bank_and_row(raw_group, raw_bank, v[kRow])));
         v[kPc] = hashed % field_counts_[kPc];
         v[kChannel] = hashed / field_counts_[kPc] % field_counts_[kChannel];
         v[kStack] = hashed / field_counts_[kPc] / field_counts_[kChannel];
     }
     return v;
+}
+
+uint64_t HbmAddressMap::bank_and_row(uint32_t bank_group, uint32_t bank, uint32_t row) const {
+    return (((uint64_t(row) << (bank_bits_ - bank_group_bits_)) | bank) << bank_group_bits_) | bank_group;
 }
 
 uint64_t HbmAddressMap::fold(uint64_t bits) const {
@@ -127,6 +129,7 @@ uint64_t HbmAddressMap::encode(const HbmLocation& location) const {
         v[kGroup] = index & (field_counts_[kGroup] - 1);
         v[kBank] = index >> bank_group_bits_;
     }
+    // (v now holds the raw bank group and bank, as the address carries them.)
     auto place = [&](size_t field, uint64_t& offset) {
         for (const Piece& p : pieces_) {
             if (p.field == field) offset |= ((uint64_t(v[field]) >> p.to) & p.mask) << p.from;
@@ -135,7 +138,7 @@ uint64_t HbmAddressMap::encode(const HbmLocation& location) const {
     uint64_t offset = 0;
     for (size_t f : {kGroup, kBank, kRow, kColumn}) place(f, offset);
     uint32_t pc = location.global_pseudo_channel;
-    if (hash_channels_ && pc_bits_ > 0) pc ^= static_cast<uint32_t>(fold(offset >> channel_fold_shift_));
+    if (hash_channels_ && pc_bits_ > 0) pc ^= static_cast<uint32_t>(fold(bank_and_row(v[kGroup], v[kBank], v[kRow])));
     v[kPc] = pc % field_counts_[kPc];
     v[kChannel] = pc / field_counts_[kPc] % field_counts_[kChannel];
     v[kStack] = pc / field_counts_[kPc] / field_counts_[kChannel];

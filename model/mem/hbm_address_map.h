@@ -65,12 +65,13 @@ private:
 
     std::array<uint32_t, kFields> decode_fields(uint64_t offset) const;
 
-    std::vector<Piece> pieces_;
-    // Hashing (see HbmAddressMapping): the channel hash folds the offset's bits from channel_fold_shift_ up into
-    // pc_bits_ bits; the bank hash XORs the bank index (bank group in the low bits) with the row's low bank_bits_.
+    // Hashing (see HbmAddressMapping): the channel hash folds the raw bank group, bank and row (not the column: a
+    // pseudo channel keeps its whole row) into pc_bits_ bits; the bank hash XORs the bank index (bank group in the
+    // low bits, bank_bits_ in all) with the row's low bits.
+    uint64_t bank_and_row(uint32_t bank_group, uint32_t bank, uint32_t row) const;
     uint64_t fold(uint64_t bits) const;
     bool hash_channels_ = false, hash_banks_ = false;
-    unsigned channel_fold_shift_ = 0, pc_bits_ = 0, bank_group_bits_ = 0, bank_bits_ = 0;
+    unsigned pc_bits_ = 0, bank_group_bits_ = 0, bank_bits_ = 0;
     std::array<uint32_t, kFields> field_counts_{};
     std::vector<Piece> pieces_;  // all stretches of all fields (the general path)
     std::array<TwoPieces, kFields> two_{};

@@ -65,6 +65,10 @@ struct HbmControllerConfig {
     uint32_t write_low_watermark = 8;        // stop draining at this many
     uint32_t frontend_latency_cycles = 8;    // port to scheduler (the controller's pipeline): added by the caller
                                              // to HbmRequest::arrival_ps; HbmChannelController does not use it
+    // Writes are acknowledged when they enter the write queue (the controller holds them; a later read of the same
+    // data is served from there), not when the DRAM has them: the requester's write completes early, and a full
+    // write queue (queue_depth) still holds it back.
+    bool early_write_ack = false;
 };
 
 // What the address bits select, as lists of bit positions of the offset into global memory (LSB first in each
@@ -74,8 +78,9 @@ enum class HbmField : unsigned { Stack, Channel, PseudoChannel, BankGroup, Bank,
 struct HbmAddressMapping {
     std::array<std::vector<uint8_t>, static_cast<size_t>(HbmField::Count)> bits;
     // Address hashing, as memory controllers do against power-of-two strides; both keep the map one to one.
-    // channels: the pseudo-channel index (stack, channel, pseudo channel) is XORed with the XOR-fold of every
-    //   address bit above those fields, so a stride that would visit a few channels visits them all.
+    // channels: the pseudo-channel index (stack, channel, pseudo channel) is XORed with the XOR-fold of the bank
+    //   group, bank and row bits (not the column's: a pseudo channel keeps its whole row), so a stride that would
+    //   visit a few channels visits them all.
     // banks: the bank index (bank group, bank) is XORed with the row's low bits (permutation-based interleaving,
     //   Zhang, Zhu and Zhang, MICRO 2000), so rows that would fight over one bank spread over all of them.
     bool hash_channels = false;

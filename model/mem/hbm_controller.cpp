@@ -158,6 +158,8 @@ void HbmChannelController::enter_window(const Waiting& w, unsigned dir) {
     age_tail_[dir] = index;
     ++b.queued[dir];
     queued_mask_[dir] |= uint64_t(1) << s.bank;
+    // Early write acknowledgement: the write is the controller's now (at its arrival, or when a slot freed).
+    if (dir == kWrite && ctl_.early_write_ack && done_ && *done_) (*done_)(s.tag, max2(s.arrival_ps, now_ * tck_ps_));
     if (b.open && b.row == s.row) {
         ++b.hits;
         ++b.dir_hits[dir];
@@ -477,7 +479,7 @@ void HbmChannelController::issue_column(uint64_t t, int32_t index, unsigned dir,
         // Auto-precharge (RDA/WRA): the bank closes as soon as tRAS, tRTP or tWR allow, without a row-bus slot.
         close_bank(max2(k.pre_ready, t), bank, false);
     }
-    if (done) done(tag, done_ps);
+    if (done && !(dir == kWrite && ctl_.early_write_ack)) done(tag, done_ps);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -546,9 +548,14 @@ void HbmChannelController::advance(uint64_t until_ps, const DoneCallback& done) 
     if (until_ps <= decided_until_ps_) return;
     struct Guard {
         bool& flag;
-        ~Guard() { flag = false; }
-    } guard{advancing_};
+        const DoneCallback*& callback;
+        ~Guard() {
+            flag = false;
+            callback = nullptr;
+        }
+    } guard{advancing_, done_};
     advancing_ = true;
+    done_ = &done;
 
     const uint64_t until = cycle_of_ps_ceil(until_ps);  // decide cycles < until, i.e. at times < until_ps
     for (;;) {

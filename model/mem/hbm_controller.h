@@ -83,7 +83,8 @@ public:
     void submit(const HbmRequest& request);
 
     // Completion: reads when their last data beat has left the device (last RD + tCL + burst), writes when their
-    // last data beat is in (last WR + tWL + burst). done_ps may lie beyond `until`.
+    // last data beat is in (last WR + tWL + burst), or with controller.early_write_ack when they enter the write
+    // queue. done_ps may lie beyond `until`. Statistics (latencies, occupancy) always count to the data.
     using DoneCallback = std::function<void(uint64_t tag, uint64_t done_ps)>;
     // Makes every decision (command issue) at times < until_ps, refreshes included, and reports each request whose
     // last column command has issued. Afterwards decided_until_ps() == max(previous, until_ps). Any split of a time
@@ -263,6 +264,7 @@ private:
     mutable unsigned row_cache_dir_ = 0;
 
     bool advancing_ = false;  // inside advance(): the completion callback must not re-enter
+    const DoneCallback* done_ = nullptr;  // advance()'s callback, for early write acknowledgements
     std::vector<HbmCommand>* log_ = nullptr;
     HbmChannelStats stats_;
 };

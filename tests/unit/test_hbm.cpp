@@ -9,7 +9,9 @@
 #include <map>
 #include <ostream>
 #include <random>
+#include <set>
 #include <sstream>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -535,7 +537,9 @@ TEST_CASE("hbm: open page keeps the row open; closed page auto-precharges when n
 
 namespace {
 
-HbmConfig load_preset(const std::string& name, uint32_t stacks) {
+// hashed = false: the preset's mapping without its address hashing, and writes complete when written (for tests of
+// the controller that place requests by the plain bit fields and time writes to their data).
+HbmConfig load_preset(const std::string& name, uint32_t stacks, bool hashed = true) {
     const std::string path = "/tmp/npuemu_test_hbm_preset_" + name + "_" + std::to_string(stacks) + ".yaml";
     {
         std::ofstream out(path);
@@ -543,7 +547,12 @@ HbmConfig load_preset(const std::string& name, uint32_t stacks) {
     }
     const npuemu::config::ChipConfig chip = npuemu::config::load_chip_config(path);
     std::remove(path.c_str());
-    return chip.hbm;
+    HbmConfig config = chip.hbm;
+    if (!hashed) {
+        config.mapping.hash_channels = config.mapping.hash_banks = false;
+        config.controller.early_write_ack = false;
+    }
+    return config;
 }
 
 std::string describe(const std::vector<HbmConfigProblem>& problems) {
@@ -632,7 +641,7 @@ TEST_CASE("hbm: the HBM2E and HBM3 presets are consistent, and their figures are
 TEST_CASE("hbm: streaming reads across bank groups keep one pseudo channel's data bus >= 90% busy (per-bank refresh)") {
     for (const std::string name : {"hbm2e", "hbm3"}) {
         CAPTURE(name);
-        const HbmConfig c = load_preset(name, 4);
+        const HbmConfig c = load_preset(name, 4, false);
         REQUIRE(c.controller.refresh == RefreshMode::PerBank);
         const HbmAddressMap map(c);
         // 64 MiB of consecutive addresses: pseudo channel 0's share, 8 columns (256 B) per request.
@@ -655,7 +664,7 @@ TEST_CASE("hbm: streaming reads across bank groups keep one pseudo channel's dat
 TEST_CASE("hbm: a stride that hits one bank collapses the bandwidth") {
     for (const std::string name : {"hbm2e", "hbm3"}) {
         CAPTURE(name);
-        const HbmConfig c = load_preset(name, 4);
+        const HbmConfig c = load_preset(name, 4, false);
         const HbmAddressMap map(c);
         const auto stream = requests_of_pc(map, 0, 16ull << 20, 0);
         // A stride of one row of every bank of every pseudo channel: 256 bytes each time, always bank group 0
@@ -804,6 +813,7 @@ TEST_CASE("hbm: many small advance() steps with submissions in between equal one
 
 TEST_CASE("hbm: statistics are consistent with the command log and the completions") {
     HbmConfig c = load_preset("hbm3", 4);
+    c.controller.early_write_ack = false;  // completions at the data, as the statistics count
     c.timing.tREFI_cycles = 2000;
     for (const RefreshMode refresh : {RefreshMode::AllBank, RefreshMode::PerBank}) {
         CAPTURE(int(refresh));
@@ -1298,7 +1308,7 @@ TEST_CASE("hbm address map: decode equals a bit-by-bit reference, for compact an
     fragmented.mapping.of(HbmField::Channel) = {6, 8, 10};
     fragmented.mapping.of(HbmField::PseudoChannel) = {11};
     fragmented.mapping.of(HbmField::BankGroup) = {13, 15};
-    const HbmConfig configs[] = {test_config(), fragmented, load_preset("hbm2e", 4), load_preset("hbm3", 4)};
+    const HbmConfig configs[] = {test_config(), fragmented, load_preset("hbm2e", 4, false), load_preset("hbm3", 4, false)};
     std::mt19937_64 rng(3);
     for (const HbmConfig& c : configs) {
         REQUIRE_MESSAGE(check_hbm_config(c).empty(), describe(check_hbm_config(c)));
@@ -1337,4 +1347,103 @@ TEST_CASE("hbm address map: decode equals a bit-by-bit reference, for compact an
         }
         CHECK(at == start + 5 + bytes);
     }
+}
+
+TEST_CASE("hbm address map: hashing keeps the map one to one, and encode() inverts decode()") {
+    for (const std::string name : {"hbm2e", "hbm3"}) {
+        for (uint32_t stacks : {1u, 4u}) {
+            CAPTURE(name);
+            CAPTURE(stacks);
+            const HbmConfig c = load_preset(name, stacks);
+            REQUIRE(c.mapping.hash_channels);
+            REQUIRE(c.mapping.hash_banks);
+            const HbmAddressMap map(c);
+            std::mt19937_64 rng(11);
+            for (int i = 0; i < 20000; ++i) {
+                const uint64_t offset = (rng() & (map.capacity_bytes() - 1)) & ~uint64_t(31);
+                const HbmLocation loc = map.decode(offset);
+                CHECK(map.encode(loc) == offset);
+            }
+            // Distinct locations of a small exhaustive range stay distinct (a bijection on whole accesses).
+            std::map<std::tuple<uint32_t, uint32_t, uint32_t, uint32_t, uint32_t>, uint64_t> seen;
+            for (uint64_t offset = 0; offset < (uint64_t(8) << 20); offset += 32) {
+                const HbmLocation l = map.decode(offset);
+                CHECK(seen.emplace(std::make_tuple(l.global_pseudo_channel, l.bank_group, l.bank, l.row, l.column), offset)
+                          .second);
+            }
+        }
+    }
+}
+
+TEST_CASE("hbm address map: hashing spreads a power-of-two stride over every channel and aligned regions over banks") {
+    const HbmConfig plain = load_preset("hbm2e", 4, false), hashed = load_preset("hbm2e", 4);
+    const HbmAddressMap plain_map(plain), hashed_map(hashed);
+    // A matrix's rows 2 KiB apart (a 2048-wide int8 matrix): 512 rows.
+    std::set<uint32_t> plain_pcs, hashed_pcs;
+    for (uint64_t r = 0; r < 512; ++r) {
+        plain_pcs.insert(plain_map.decode(r * 2048).global_pseudo_channel);
+        hashed_pcs.insert(hashed_map.decode(r * 2048).global_pseudo_channel);
+    }
+    MESSAGE("2 KiB stride over 512 rows: " << plain_pcs.size() << " pseudo channels plain, " << hashed_pcs.size()
+                                           << " hashed (of 64)");
+    CHECK(plain_pcs.size() == 8);
+    CHECK(hashed_pcs.size() == 64);
+    // 32 regions 1 MiB apart (every tile streaming its own block), at the same offset: the same bank of one pseudo
+    // channel without hashing; spread over the banks with it.
+    std::set<std::pair<uint32_t, uint32_t>> plain_banks, hashed_banks;
+    for (uint64_t t = 0; t < 32; ++t) {
+        const HbmLocation p = plain_map.decode(t << 20), h = hashed_map.decode(t << 20);
+        plain_banks.insert({p.global_pseudo_channel, p.bank_group * 4 + p.bank});
+        hashed_banks.insert({h.global_pseudo_channel, h.bank_group * 4 + h.bank});
+    }
+    CHECK(plain_banks.size() == 1);
+    CHECK(hashed_banks.size() >= 16);
+    // A pseudo channel still keeps a whole row: its 4 blocks of 256 bytes, one round of the channels apart.
+    const HbmLocation a = hashed_map.decode(5 * 256), b = hashed_map.decode(5 * 256 + 64 * 256);
+    CHECK(a.global_pseudo_channel == b.global_pseudo_channel);
+    CHECK(a.row == b.row);
+    CHECK(a.bank == b.bank);
+    CHECK(b.column == a.column + 8);
+}
+
+TEST_CASE("hbm: with early write acknowledgement a write completes when the write queue takes it") {
+    HbmConfig c = test_config();
+    c.controller.early_write_ack = true;
+    c.controller.queue_depth = 4;
+    c.controller.write_high_watermark = 4;
+    c.controller.write_low_watermark = 1;
+    HbmChannelController ctl(c);
+    const uint64_t tck = c.clock_period_ps();
+    // Six writes to six rows of one bank, all arriving at once: four fit the write queue and are acknowledged on
+    // arrival; the fifth and sixth wait for a slot, which frees when the first writes' last column has issued.
+    std::vector<std::pair<uint64_t, uint64_t>> done;
+    for (uint32_t i = 0; i < 6; ++i) {
+        HbmRequest w;
+        w.tag = i;
+        w.write = true;
+        w.row = i;
+        w.columns = 4;
+        w.arrival_ps = 10 * tck;
+        ctl.submit(w);
+    }
+    std::vector<HbmCommand> log;
+    ctl.set_command_log(&log);
+    ctl.advance(100'000 * tck, [&](uint64_t tag, uint64_t at) { done.emplace_back(tag, at); });
+    REQUIRE(done.size() == 6);
+    for (uint32_t i = 0; i < 4; ++i) {
+        CHECK(done[i].first == i);
+        CHECK(done[i].second == 10 * tck);
+    }
+    // The fifth is taken in when the first write has issued its last column (and left the queue).
+    uint64_t first_done_cycle = 0;
+    unsigned writes = 0;
+    for (const auto& cmd : log) {
+        if (cmd.kind == HbmCommandKind::Write && ++writes == 4) first_done_cycle = cmd.cycle;
+    }
+    CHECK(done[4].first == 4);
+    CHECK(done[4].second == first_done_cycle * tck);
+    CHECK(done[5].second > done[4].second);
+    // The statistics still count to the data.
+    CHECK(ctl.stats().write_requests == 6);
+    CHECK(ctl.stats().write_latency_ps.min() > 0);
 }
