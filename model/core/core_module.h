@@ -61,6 +61,9 @@ public:
     // debug transport: no simulated time, no side effects. Returns how many bytes from addr were accessed.
     size_t debug_access(bool write, uint32_t addr, uint8_t* data, size_t length);
 
+    // Copies the hart's instruction and cycle counts into the published counters (done at every block boundary;
+    // a debugger showing stats at a halt calls it to show the halt's own figures).
+    void publish_counters();
     const uint64_t* instructions_counter() const { return &instructions_; }
     const uint64_t* cycles_counter() const { return &cycles_; }
     const uint64_t* sleep_cycles_counter() const { return &sleep_cycles_; }
@@ -86,7 +89,6 @@ private:
     void update_interrupt_pending();
     void sleep_until_interrupt();
     uint64_t cycles_until(const sc_core::sc_time& when) const;
-    void publish_counters();
 
     // HartBus
     bool request_dmi(uint32_t addr, DmiWindow& window) override;

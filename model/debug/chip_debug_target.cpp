@@ -236,6 +236,7 @@ bool ChipDebugTarget::monitor(const std::string& command_line, std::string& outp
             output = "no statistics in this run\n";
             return false;
         }
+        for (auto& tile : chip_.tiles()) tile->core().publish_counters();  // the halt's own figures
         unsigned shown = 0;
         for (const auto& [name, entry] : stats_->entries()) {
             if (name.compare(0, argument.size(), argument) != 0) continue;
