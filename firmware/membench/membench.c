@@ -2,8 +2,9 @@
  *   read / write / copy  every tile streams its own region of global memory through its DMA engine (HBM ->
  *                        scratchpad, scratchpad -> HBM, HBM -> HBM), 64 KiB per copy, all tiles at once;
  *                        achieved bandwidth against the HBM's theoretical peak.
- *   latency              hart 0 chases pointers with dependent loads: within one open row (row hits), across
- *                        random rows (mostly row misses), and between two rows of one bank (row conflicts).
+ *   latency              hart 0 chases pointers with dependent loads: within one open row (row hits), between
+ *                        two rows of the same bank (row conflicts: each load closes the other row), and across
+ *                        random rows of every channel (mostly row misses).
  *   stride               hart 0's DMA reads one 32-byte access from each of many rows of a single bank (every
  *                        access opens a row: the bank's row cycle is the limit; one DMA per read, as the rows of
  *                        a bank are not equally spaced once the mapping hashes), against the same number of reads
@@ -110,28 +111,33 @@ static uint32_t one_bank_rows(uint32_t *addresses, uint32_t count, uint32_t end)
     return found;
 }
 
+/* Follows a ring of `count` pointers at the given addresses (word i points to word i + 1), `loads` times. */
+static uint64_t chase_ring(const uint32_t *words, uint32_t count, uint32_t loads) {
+    for (uint32_t i = 0; i < count; ++i) *(volatile uint32_t *)(uintptr_t)words[i] = words[(i + 1) % count];
+    uint32_t p = words[0];
+    const uint64_t start = npu_read_mcycle();
+    for (uint32_t i = 0; i < loads; ++i) p = *(volatile uint32_t *)(uintptr_t)p;
+    const uint64_t cycles = npu_read_mcycle() - start;
+    if (p == 1) printf("unreachable\n"); /* keeps the chain live */
+    return cycles;
+}
+
 static void latency(uint32_t loads, uint32_t region_bytes, uint32_t end) {
-    /* Row hits: consecutive words of one row. */
-    print_latency("row hits (sequential words)", chase(REGION_BASE, 64, 4, loads, 0), loads);
-    /* Random rows: 4096 nodes 4 KiB apart (16 MiB), in LCG order; each load most likely opens a row. */
+    /* Two rows of one bank (bank 0 of pseudo channel 0): hits and conflicts then differ only in the DRAM. */
+    uint32_t rows[2];
+    if (one_bank_rows(rows, 2, end) == 2) {
+        uint32_t words[8];
+        /* Row hits: the 8 words of one 32-byte column of one row, in turn. */
+        for (uint32_t i = 0; i < 8; ++i) words[i] = rows[0] + 4 * i;
+        print_latency("row hits (one open row)", chase_ring(words, 8, loads), loads);
+        /* Row conflicts: ping-pong between the two rows: each load closes the other's row. */
+        for (uint32_t i = 0; i < 8; ++i) words[i] = (i & 1 ? rows[1] : rows[0]) + 4 * (i / 2);
+        print_latency("row conflicts (two rows of one bank)", chase_ring(words, 8, loads), loads);
+    }
+    /* Random rows: 4096 nodes 4 KiB apart (16 MiB), in LCG order, over every channel: most loads open a row. */
     uint32_t nodes = 4096, spacing = 4096;
     while (nodes > 64 && nodes * spacing > region_bytes) nodes /= 2;
     print_latency("random rows", chase(REGION_BASE, nodes, spacing, loads, 1), loads);
-    /* Row conflicts: ping-pong between two rows of one bank. */
-    uint32_t rows[2];
-    if (one_bank_rows(rows, 2, end) == 2) {
-        const uint32_t a = rows[0], b = rows[1];
-        for (uint32_t i = 0; i < 8; ++i) { /* 8 words: all in column 0's 32 bytes */
-            *(volatile uint32_t *)(uintptr_t)(a + 4 * i) = b + 4 * i;
-            *(volatile uint32_t *)(uintptr_t)(b + 4 * i) = a + 4 * ((i + 1) & 7);
-        }
-        uint32_t p = a;
-        const uint64_t start = npu_read_mcycle();
-        for (uint32_t i = 0; i < loads; ++i) p = *(volatile uint32_t *)(uintptr_t)p;
-        const uint64_t cycles = npu_read_mcycle() - start;
-        if (p == 1) printf("unreachable\n");
-        print_latency("row conflicts (two rows of one bank)", cycles, loads);
-    }
 }
 
 /* One 32-byte DMA per address, all in flight together. */

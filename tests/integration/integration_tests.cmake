@@ -379,3 +379,4 @@ add_test(NAME "trace: with the power model, temperature, power and frequency are
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_traces.sh ${CMAKE_CURRENT_BINARY_DIR}/traces_power
           $<TARGET_FILE:trace_check> ${NPUEMU} -c default --set chip.tiles=2 --set thermal.time_scale=100000
           ${FW}/burn.elf)
+include(${CMAKE_CURRENT_SOURCE_DIR}/integration/memory_tests.cmake)
