@@ -105,6 +105,7 @@ void HbmChannelController::submit(const HbmRequest& r) {
     pending_.insert_sorted(w, [](const Waiting& a, const Waiting& b) {
         return arrives_before(a.request, a.seq, b.request, b.seq);
     });
+    next_cache_valid_ = false;
 }
 
 void HbmChannelController::admit_arrivals() {
@@ -577,11 +578,21 @@ void HbmChannelController::advance(uint64_t until_ps, const DoneCallback& done) 
         const uint64_t event = min2(next_arrival, refresh_pending_ ? kNever : refresh_due_cycle_);
         const uint64_t t = min2(c.col_cycle, c.row_cycle);
         if (event <= t) {  // something may change the choice first: take it in, then choose again
-            if (event >= until) break;
+            if (event >= until) {
+                // What next_decision_ps() would compute now (an idle channel's refreshes do not count).
+                next_cache_cycle_ = window_count_[kRead] + window_count_[kWrite] == 0 ? next_arrival : event;
+                next_cache_valid_ = true;
+                break;
+            }
             now_ = event;
             continue;
         }
-        if (t >= until) break;
+        if (t >= until) {
+            next_cache_cycle_ = window_count_[kRead] + window_count_[kWrite] == 0 ? next_arrival : t;
+            next_cache_valid_ = true;
+            break;
+        }
+        next_cache_valid_ = false;
         now_ = t;
         if (c.row_cycle == t) {
             switch (c.row) {
@@ -600,12 +611,29 @@ void HbmChannelController::advance(uint64_t until_ps, const DoneCallback& done) 
 
 uint64_t HbmChannelController::next_decision_ps() const {
     if (queued_requests() == 0) return UINT64_MAX;
+#ifndef NPUEMU_HBM_VERIFY_ROW_CACHE
+    // The caller asks after every advance() and submit(); advance() has just computed it.
+    if (next_cache_valid_) return next_cache_cycle_ == kNever ? UINT64_MAX : next_cache_cycle_ * tck_ps_;
+#endif
     uint64_t best = pending_.empty() ? kNever : pending_.front().ready_cycle;
     if (window_count_[kRead] + window_count_[kWrite] != 0) {
         const Choice c = choose(now_, active_dir(next_draining()));
         best = min2(best, min2(c.col_cycle, c.row_cycle));
         if (!refresh_pending_) best = min2(best, max2(now_, refresh_due_cycle_));
     }
+#ifdef NPUEMU_HBM_VERIFY_ROW_CACHE
+    if (next_cache_valid_ && next_cache_cycle_ != best) {
+        const Choice c = window_count_[kRead] + window_count_[kWrite] != 0 ? choose(now_, active_dir(next_draining())) : Choice{};
+        throw Error("HBM controller: stale next-decision cache: " + std::to_string(next_cache_cycle_) + " vs " +
+                    std::to_string(best) + " now " + std::to_string(now_) + " pending " +
+                    std::to_string(pending_.empty() ? kNever : pending_.front().ready_cycle) + " col " +
+                    std::to_string(c.col_cycle) + " row " + std::to_string(c.row_cycle) + " refresh_pending " +
+                    std::to_string(refresh_pending_) + " due " + std::to_string(refresh_due_cycle_) + " draining " +
+                    std::to_string(draining_) + "/" + std::to_string(next_draining()));
+    }
+#endif
+    next_cache_cycle_ = best;
+    next_cache_valid_ = true;
     if (best == kNever) return UINT64_MAX;
     return best * tck_ps_;
 }

@@ -265,6 +265,9 @@ private:
 
     bool advancing_ = false;  // inside advance(): the completion callback must not re-enter
     const DoneCallback* done_ = nullptr;  // advance()'s callback, for early write acknowledgements
+    // next_decision_ps() in cycles, as advance() left it (and submit() brought forward); invalid inside advance().
+    mutable uint64_t next_cache_cycle_ = 0;
+    mutable bool next_cache_valid_ = false;
     std::vector<HbmCommand>* log_ = nullptr;
     HbmChannelStats stats_;
 };

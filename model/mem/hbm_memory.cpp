@@ -19,17 +19,18 @@ HbmMemory::HbmMemory(sc_core::sc_module_name name, const HbmConfig& config)
 }
 
 void HbmMemory::submit(uint32_t pseudo_channel, const HbmRequest& request) {
-    HbmChannelController& controller = controllers_[pseudo_channel];
-    controller.submit(request);
-    wake_for(controller.next_decision_ps());
+    controllers_[pseudo_channel].submit(request);
+    // No decision about it can come before it arrives (an earlier wake only advances the controller sooner).
+    wake_for(request.arrival_ps);
 }
 
 void HbmMemory::wake_for(uint64_t decision_ps) {
     if (decision_ps == UINT64_MAX) return;
-    // A decision at time d may be made once simulated time is past d - lookahead: everything arriving by d is
-    // known then.
+    // A decision at time d may be made once simulated time is past d - lookahead (everything arriving by d is known
+    // then), and must be made before d + the read latency (its requester acts at its completion). Waking at d
+    // itself and deciding a lookahead's worth ahead batches the most decisions per wake-up.
     const uint64_t now = sc_core::sc_time_stamp().value();
-    const uint64_t wake = std::max(decision_ps + 1 > lookahead_ps_ ? decision_ps + 1 - lookahead_ps_ : 0, now + 1);
+    const uint64_t wake = std::max(decision_ps + (lookahead_ps_ == 0 ? 1 : 0), now + 1);
     if (wake >= wake_at_ps_) return;
     wake_at_ps_ = wake;
     wake_.notify(sc_core::sc_time::from_value(wake - now));
