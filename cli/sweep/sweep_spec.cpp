@@ -132,7 +132,11 @@ void read_workloads(const SpecReader& r, const YAML::Node& root, SweepSpec& spec
             const YAML::Node args = item["args"];
             if (!args.IsSequence()) r.fail(args, path + ".args", "expected a list of `npuemu run` options");
             for (size_t j = 0; j < args.size(); ++j) {
-                const std::string arg = r.scalar(args[j], path + ".args[" + std::to_string(j) + "]");
+                std::string arg = r.scalar(args[j], path + ".args[" + std::to_string(j) + "]");
+                // {sweep_dir}: this file's directory, for inputs kept beside it (--load job.bin@ADDR).
+                for (auto at = arg.find("{sweep_dir}"); at != std::string::npos; at = arg.find("{sweep_dir}")) {
+                    arg.replace(at, 11, spec_dir.empty() ? "." : spec_dir);
+                }
                 for (const char* owned : {"-c", "--config", "-s", "--set", "--stats", "-q", "--quiet"}) {
                     if (arg == owned || arg.rfind(std::string(owned) + "=", 0) == 0) {
                         r.fail(args[j], path + ".args[" + std::to_string(j) + "]",

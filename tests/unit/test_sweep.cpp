@@ -152,3 +152,17 @@ TEST_CASE("sweep: shards split the points round-robin and cover each exactly onc
     CHECK(seen.size() == 7);
     CHECK(std::set<size_t>(seen.begin(), seen.end()).size() == 7);
 }
+
+TEST_CASE("sweep: {sweep_dir} in a workload's args is the sweep file's directory") {
+    const std::string path = "/tmp/npuemu_unit_sweep_dir.yaml";
+    {
+        std::ofstream out(path);
+        out << "sweep: {base: test}\nworkloads:\n  - {name: hello, image: " << NPUEMU_FIRMWARE_DIR
+            << "/hello.elf, args: ['--load', '{sweep_dir}/job.bin@0x81000000']}\n"
+            << "parameters:\n  - grid:\n      chip.tiles: [1]\n";
+    }
+    const SweepSpec spec = load_sweep_spec(path, "");
+    REQUIRE(spec.workloads.size() == 1);
+    REQUIRE(spec.workloads[0].args.size() == 2);
+    CHECK(spec.workloads[0].args[1] == "/tmp/job.bin@0x81000000");
+}
