@@ -83,12 +83,13 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
     const uint64_t dst_row_stride = dst_row_stride_ ? dst_row_stride_ : row_bytes_;
     const uint64_t src_plane_stride = src_plane_stride_ ? src_plane_stride_ : src_row_stride * rows_;
     const uint64_t dst_plane_stride = dst_plane_stride_ ? dst_plane_stride_ : dst_row_stride * rows_;
-    // The data moves now; what follows is when it lands.
-    struct RowPlan {
-        uint64_t src, dst;
+    // The data moves now; what follows is when it lands. Rows that continue each other on the remote side (a dense
+    // block) form one segment, cut into bursts as one stream, as an engine walking the addresses would.
+    struct Segment {
+        uint64_t src, dst, bytes;
         bool src_remote, dst_remote;
     };
-    std::vector<RowPlan> plan;
+    std::vector<Segment> plan;
     plan.reserve(uint64_t(rows_) * planes_);
     bool any_remote = false;
     for (uint32_t p = 0; p < planes_; ++p) {
@@ -108,7 +109,17 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
             const bool src_remote = port_ && port_->is_remote(src, row_bytes_);
             const bool dst_remote = port_ && port_->is_remote(dst, row_bytes_);
             any_remote = any_remote || src_remote || dst_remote;
-            plan.push_back(RowPlan{src, dst, src_remote, dst_remote});
+            if (!plan.empty()) {
+                Segment& last = plan.back();
+                const bool src_continues = !src_remote || last.src + last.bytes == src;
+                const bool dst_continues = !dst_remote || last.dst + last.bytes == dst;
+                if (last.src_remote == src_remote && last.dst_remote == dst_remote && (src_remote || dst_remote) &&
+                    src_continues && dst_continues) {
+                    last.bytes += row_bytes_;
+                    continue;
+                }
+            }
+            plan.push_back(Segment{src, dst, row_bytes_, src_remote, dst_remote});
         }
     }
     const uint64_t total_bytes = row_bytes_ * rows_ * planes_;
@@ -144,9 +155,13 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
     const uint64_t ticket = in_flight ? in_flight->ticket : 0;
     uint64_t slot_ps = begin_ps;
     uint64_t latest_local_ps = begin_ps;
-    for (const RowPlan& row : plan) {
-        for (uint64_t done = 0; done < row_bytes_; done += config_.burst_bytes) {
-            const uint32_t bytes = static_cast<uint32_t>(std::min<uint64_t>(config_.burst_bytes, row_bytes_ - done));
+    for (const Segment& row : plan) {
+        // Bursts end at burst_bytes boundaries of the remote address (bursts do not straddle them, as AXI's do not
+        // cross 4 KiB), a local copy's at the row's.
+        const uint64_t remote = row.src_remote ? row.src : row.dst_remote ? row.dst : 0;
+        for (uint64_t done = 0, bytes = 0; done < row.bytes; done += bytes) {
+            const uint64_t to_boundary = config_.burst_bytes - (remote + done) % config_.burst_bytes;
+            bytes = std::min<uint64_t>(to_boundary, row.bytes - done);
             const uint64_t slot_cycles = (bytes + config_.bandwidth_bytes_per_cycle - 1) / config_.bandwidth_bytes_per_cycle;
             const uint64_t sequence = next_burst_++;
             Burst& burst = ring_[sequence % ring_.size()];
@@ -173,12 +188,14 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
                 if (row.src_remote) {
                     burst.write_leg_pending = row.dst_remote;
                     burst.write_address = row.dst + done;
-                    burst.bytes = bytes;
-                    port_->start(mem::TimedAccess{row.src + done, bytes, false, issue_ps, mem::Requester::Dma}, *this,
-                                 sequence);
+                    burst.bytes = static_cast<uint32_t>(bytes);
+                    port_->start(mem::TimedAccess{row.src + done, static_cast<uint32_t>(bytes), false, issue_ps,
+                                                  mem::Requester::Dma},
+                                 *this, sequence);
                 } else {
-                    port_->start(mem::TimedAccess{row.dst + done, bytes, true, issue_ps, mem::Requester::Dma}, *this,
-                                 sequence);
+                    port_->start(mem::TimedAccess{row.dst + done, static_cast<uint32_t>(bytes), true, issue_ps,
+                                                  mem::Requester::Dma},
+                                 *this, sequence);
                 }
             }
             slot_ps += slot_cycles * period_ps;

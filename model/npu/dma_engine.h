@@ -1,6 +1,7 @@
 // The tile's DMA engine: 1-D/2-D/3-D strided copies between any memories the tile can address (global memory, its
-// own SRAMs, other tiles' SRAMs), split into bursts of burst_bytes. Data moves at once through DMI; timing is the
-// memory system's:
+// own SRAMs, other tiles' SRAMs), split into bursts of at most burst_bytes that end at burst_bytes boundaries of
+// the remote address (rows that continue each other there are one stream). Data moves at once through DMI; timing
+// is the memory system's:
 //   - the engine gives each burst a slot of ceil(bytes / bandwidth_bytes_per_cycle) cycles, back to back, and the
 //     burst leaves the tile latency_cycles (the engine's pipeline) after its slot starts;
 //   - a burst whose source or destination lies outside the tile crosses the mesh to global memory (HBM) or to the
