@@ -150,22 +150,12 @@ void HbmChannelController::enter_window(const Waiting& w, unsigned dir) {
     else
         b.head[dir] = index;
     b.tail[dir] = index;
-    s.age_prev = age_tail_[dir];
-    s.age_next = kNone;
-    if (age_tail_[dir] != kNone)
-        slots_[age_tail_[dir]].age_next = index;
-    else
-        age_head_[dir] = index;
-    age_tail_[dir] = index;
     ++b.queued[dir];
     queued_mask_[dir] |= uint64_t(1) << s.bank;
     // Early write acknowledgement: the write is the controller's now (at its arrival, or when a slot freed).
     if (dir == kWrite && ctl_.early_write_ack && done_ && *done_) (*done_)(s.tag, max2(s.arrival_ps, now_ * tck_ps_));
-    if (b.open && b.row == s.row) {
-        ++b.hits;
-        ++b.dir_hits[dir];
-        hit_mask_[dir] |= uint64_t(1) << s.bank;
-    }
+    // The newest request is the youngest: it is the bank's first hit only if it has none.
+    if (b.open && b.row == s.row && b.first_hit[dir] == kNone) set_first_hit(s.bank, dir, index);
     ++window_count_[dir];
     invalidate_row_choice();
 }
@@ -173,6 +163,8 @@ void HbmChannelController::enter_window(const Waiting& w, unsigned dir) {
 void HbmChannelController::leave_window(int32_t index, unsigned dir) {
     Slot& s = slots_[index];
     Bank& b = bank_[s.bank];
+    // The bank's next hit of this direction, if any, becomes its first.
+    if (b.first_hit[dir] == index) set_first_hit(s.bank, dir, first_hit_from(s.next, b.row));
     if (s.prev != kNone)
         slots_[s.prev].next = s.next;
     else
@@ -181,19 +173,7 @@ void HbmChannelController::leave_window(int32_t index, unsigned dir) {
         slots_[s.next].prev = s.prev;
     else
         b.tail[dir] = s.prev;
-    if (s.age_prev != kNone)
-        slots_[s.age_prev].age_next = s.age_next;
-    else
-        age_head_[dir] = s.age_next;
-    if (s.age_next != kNone)
-        slots_[s.age_next].age_prev = s.age_prev;
-    else
-        age_tail_[dir] = s.age_prev;
     if (--b.queued[dir] == 0) queued_mask_[dir] &= ~(uint64_t(1) << s.bank);
-    if (b.open && b.row == s.row) {
-        --b.hits;
-        if (--b.dir_hits[dir] == 0) hit_mask_[dir] &= ~(uint64_t(1) << s.bank);
-    }
     free_slots_[dir].push_back(index);
     invalidate_row_choice();
     --window_count_[dir];
@@ -202,6 +182,40 @@ void HbmChannelController::leave_window(int32_t index, unsigned dir) {
         overflow_[dir].pop_front();
         enter_window(w, dir);
     }
+}
+
+// The first request at or after `slot` in its bank's list (one direction) that wants `row`; kNone if none.
+int32_t HbmChannelController::first_hit_from(int32_t slot, uint32_t row) const {
+    while (slot != kNone && slots_[slot].row != row) slot = slots_[slot].next;
+    return slot;
+}
+
+// Sets a bank's first hit of one direction (kNone: no hit) and keeps hit_mask_ and hit_order_ in step.
+void HbmChannelController::set_first_hit(uint32_t bank, unsigned dir, int32_t slot) {
+    Bank& k = bank_[bank];
+    uint8_t* order = hit_order_[dir];
+    uint32_t& n = hit_order_size_[dir];
+    if (k.first_hit[dir] != kNone) {  // out of the order
+        uint32_t i = 0;
+        while (order[i] != bank) ++i;
+        for (--n; i < n; ++i) order[i] = order[i + 1];
+    }
+    k.first_hit[dir] = slot;
+    const uint64_t bit = uint64_t(1) << bank;
+    if (slot == kNone) {
+        hit_mask_[dir] &= ~bit;
+        return;
+    }
+    hit_mask_[dir] |= bit;
+    // Into the order by age (seq): usually near the back, as the bank's new first hit tends to be young.
+    const uint64_t seq = slots_[slot].seq;
+    k.first_hit_seq[dir] = seq;
+    uint32_t i = n++;
+    while (i > 0 && bank_[order[i - 1]].first_hit_seq[dir] > seq) {
+        order[i] = order[i - 1];
+        --i;
+    }
+    order[i] = static_cast<uint8_t>(bank);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -276,28 +290,26 @@ HbmChannelController::Choice HbmChannelController::choose(uint64_t now, unsigned
     c.row_seq = row_cache_.row_seq;
 
     // The column bus: among the requests that hit an open row, the one that can issue earliest, the oldest on a tie.
-    // Walk the window oldest first: stop at a hit that can issue at the floor (nothing beats it), or once every bank
-    // with hits has shown its oldest hit (a younger hit of the same bank can issue no earlier).
-    uint64_t hits = hit_mask_[dir];
-    if (refresh_pending_) hits &= ~(uint64_t(1) << refresh_bank_);
+    // A column command's earliest cycle depends on its bank (tRCD), its bank group (tCCD_L, tWTR_L) and the channel
+    // (col_floor), not on the request, so of each bank only its first (oldest) hit can win. Walk the banks with hits
+    // in the age order of their first hits: stop at one that can issue at the floor (nothing beats it, and it is the
+    // oldest of any that tie), else take the earliest, the first seen on a tie. The bank being refreshed is left out.
+    const uint32_t skip = refresh_pending_ ? refresh_bank_ : kMaxBanks;
     const uint64_t col_floor = max2(now, next_col_[dir]);
-    uint64_t unseen = hits;
-    for (int32_t i = hits ? age_head_[dir] : kNone; i != kNone; i = slots_[i].age_next) {
-        const Slot& s = slots_[i];
-        const uint64_t bit = uint64_t(1) << s.bank;
-        if (!(unseen & bit)) continue;
-        const Bank& k = bank_[s.bank];
-        if (s.row != k.row) continue;
-        unseen &= ~bit;
-        const uint64_t t = max2(max2(col_floor, k.col_ready), group_[s.bank >> group_shift_].next_col[dir]);
+    const uint8_t* order = hit_order_[dir];
+    for (uint32_t i = 0, n = hit_order_size_[dir]; i < n; ++i) {
+        const uint32_t b = order[i];
+        if (b == skip) continue;
+        const uint64_t t = max2(max2(col_floor, bank_[b].col_ready), group_[b >> group_shift_].next_col[dir]);
         if (t < c.col_cycle) {
             c.col_cycle = t;
-            c.col_slot = i;
-            c.col_bank = s.bank;
-            c.col_seq = s.seq;
+            c.col_bank = b;
             if (t == col_floor) break;
         }
-        if (unseen == 0) break;
+    }
+    if (c.col_cycle != kNever) {
+        c.col_slot = bank_[c.col_bank].first_hit[dir];
+        c.col_seq = bank_[c.col_bank].first_hit_seq[dir];
     }
     return c;
 }
@@ -354,14 +366,7 @@ void HbmChannelController::issue_activate(uint64_t t, uint32_t bank, uint32_t ro
     faw_[faw_next_] = t;
     faw_next_ = (faw_next_ + 1) & 3;
     if (faw_count_ < 4) ++faw_count_;
-    k.hits = k.dir_hits[0] = k.dir_hits[1] = 0;
-    for (unsigned dir = 0; dir < 2; ++dir)
-        for (int32_t i = k.head[dir]; i != kNone; i = slots_[i].next)
-            if (slots_[i].row == row) {
-                ++k.hits;
-                ++k.dir_hits[dir];
-            }
-    update_hit_mask(bank);
+    for (unsigned dir = 0; dir < 2; ++dir) set_first_hit(bank, dir, first_hit_from(k.head[dir], row));
     invalidate_row_choice();
     ++stats_.activates;
     log(t, HbmCommandKind::Activate, bank, row, 0);
@@ -371,24 +376,12 @@ void HbmChannelController::close_bank(uint64_t t, uint32_t bank, bool for_confli
     Bank& k = bank_[bank];
     k.open = false;
     k.act_ready = max2(k.act_ready, t + t_.tRP_cycles);
-    k.hits = k.dir_hits[0] = k.dir_hits[1] = 0;
+    for (unsigned dir = 0; dir < 2; ++dir) set_first_hit(bank, dir, kNone);
     k.closed_for_conflict = for_conflict;
     k.first_column = FirstColumn::Hit;
-    update_hit_mask(bank);
     invalidate_row_choice();
     ++stats_.precharges;
     log(t, HbmCommandKind::Precharge, bank, k.row, 0);
-}
-
-void HbmChannelController::update_hit_mask(uint32_t bank) {
-    const Bank& k = bank_[bank];
-    const uint64_t bit = uint64_t(1) << bank;
-    for (unsigned dir = 0; dir < 2; ++dir) {
-        if (k.open && k.dir_hits[dir] > 0)
-            hit_mask_[dir] |= bit;
-        else
-            hit_mask_[dir] &= ~bit;
-    }
 }
 
 void HbmChannelController::issue_precharge(uint64_t t, uint32_t bank, bool for_conflict) {
@@ -476,7 +469,8 @@ void HbmChannelController::issue_column(uint64_t t, int32_t index, unsigned dir,
     done_heap_.push_back(done_ps);
     std::push_heap(done_heap_.begin(), done_heap_.end(), std::greater<uint64_t>());
     leave_window(index, dir);
-    if (ctl_.page_policy == PagePolicy::Closed && k.open && k.hits == 0) {
+    if (ctl_.page_policy == PagePolicy::Closed && k.open && k.first_hit[kRead] == kNone &&
+        k.first_hit[kWrite] == kNone) {
         // Auto-precharge (RDA/WRA): the bank closes as soon as tRAS, tRTP or tWR allow, without a row-bus slot.
         close_bank(max2(k.pre_ready, t), bank, false);
     }

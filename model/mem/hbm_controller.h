@@ -164,8 +164,7 @@ private:
         uint64_t tag = 0, arrival_ps = 0, seq = 0;
         uint32_t bank = 0;  // bank_group * banks_per_group + bank
         uint32_t row = 0, next_column = 0, columns_left = 0, columns = 0;
-        int32_t prev = kNone, next = kNone;          // the bank's list for this direction, oldest first
-        int32_t age_prev = kNone, age_next = kNone;  // the whole window of this direction, oldest first
+        int32_t prev = kNone, next = kNone;  // the bank's list for this direction, oldest first
     };
     struct Bank {
         bool open = false;
@@ -173,8 +172,11 @@ private:
         uint64_t act_ready = 0;  // earliest ACT: tRC after ACT, tRP after PRE, tRFC / tRFCpb after REF
         uint64_t pre_ready = 0;  // earliest PRE: tRAS after ACT, tRTP after RD, tWR after write data
         uint64_t col_ready = 0;  // earliest RD/WR: tRCD after ACT
-        uint32_t hits = 0;       // window requests (either queue) to the open row
-        uint32_t dir_hits[2] = {0, 0};
+        // The oldest window request of each direction that hits the open row (kNone: none, or the bank is closed),
+        // and its seq. Of a bank's hits only this one can be the column choice: a column command's earliest cycle
+        // depends on its bank, bank group and direction, not on the request, and ties go to the oldest.
+        int32_t first_hit[2] = {kNone, kNone};
+        uint64_t first_hit_seq[2] = {0, 0};
         uint32_t queued[2] = {0, 0};
         int32_t head[2] = {kNone, kNone}, tail[2] = {kNone, kNone};
         bool closed_for_conflict = false;  // the last PRE made way for another row
@@ -202,7 +204,8 @@ private:
     Choice choose(uint64_t now, unsigned dir) const;
     void choose_row(uint64_t now, unsigned dir, Choice& c) const;
     void invalidate_row_choice() { row_cache_valid_ = false; }
-    void update_hit_mask(uint32_t bank);
+    void set_first_hit(uint32_t bank, unsigned dir, int32_t slot);
+    int32_t first_hit_from(int32_t slot, uint32_t row) const;
     void admit_arrivals();
     void enter_window(const Waiting& w, unsigned dir);
     void leave_window(int32_t slot, unsigned dir);
@@ -234,9 +237,13 @@ private:
     std::vector<Slot> slots_;   // 2 x queue_depth: reads in [0, depth), writes in [depth, 2 depth)
     std::vector<int32_t> free_slots_[2];
     uint32_t window_count_[2] = {0, 0};
-    int32_t age_head_[2] = {kNone, kNone}, age_tail_[2] = {kNone, kNone};
     uint64_t queued_mask_[2] = {0, 0};  // banks with window requests of this direction (bit = bank)
-    uint64_t hit_mask_[2] = {0, 0};     // ... of which some hit the bank's open row
+    uint64_t hit_mask_[2] = {0, 0};     // ... of which some hit the bank's open row (Bank::first_hit set)
+    // The banks of hit_mask_, ordered by the age of their first hit (oldest first): the column choice walks this,
+    // which is the walk of the window in age order with every request but the banks' first hits left out.
+    static constexpr uint32_t kMaxBanks = 64;
+    uint8_t hit_order_[2][kMaxBanks] = {};
+    uint32_t hit_order_size_[2] = {0, 0};
     uint64_t next_submit_seq_ = 0, next_arrival_seq_ = 0;
     bool draining_ = false;
     std::vector<uint64_t> done_heap_;  // completion times not yet passed by an arrival (for max_occupancy)
