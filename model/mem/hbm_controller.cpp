@@ -105,7 +105,8 @@ void HbmChannelController::submit(const HbmRequest& r) {
     pending_.insert_sorted(w, [](const Waiting& a, const Waiting& b) {
         return arrives_before(a.request, a.seq, b.request, b.seq);
     });
-    next_cache_valid_ = false;
+    // A new arrival changes next_decision_ps() only by being earlier: the window and the choices are as they were.
+    if (next_cache_valid_) next_cache_cycle_ = min2(next_cache_cycle_, w.ready_cycle);
 }
 
 void HbmChannelController::admit_arrivals() {
@@ -193,6 +194,8 @@ int32_t HbmChannelController::first_hit_from(int32_t slot, uint32_t row) const {
 // Sets a bank's first hit of one direction (kNone: no hit) and keeps hit_mask_ and hit_order_ in step.
 void HbmChannelController::set_first_hit(uint32_t bank, unsigned dir, int32_t slot) {
     Bank& k = bank_[bank];
+    if (k.first_hit[dir] == kNone && slot == kNone) return;  // nothing changes
+    invalidate_col_choice();
     uint8_t* order = hit_order_[dir];
     uint32_t& n = hit_order_size_[dir];
     if (k.first_hit[dir] != kNone) {  // out of the order
@@ -241,90 +244,102 @@ uint32_t HbmChannelController::refresh_bank(uint64_t index) const {
     return static_cast<uint32_t>(index % banks_);
 }
 
-HbmChannelController::Choice HbmChannelController::choose(uint64_t now, unsigned dir) const {
-    Choice c;
+void HbmChannelController::choose(uint64_t now, unsigned dir) const {
     if (refresh_pending_ && ctl_.refresh == RefreshMode::AllBank) {
-        // Nothing but the refresh: precharge the open banks, then REF once all are closed.
-        bool any_open = false;
-        uint64_t ref_at = max2(now, row_bus_free_);
-        for (uint32_t b = 0; b < banks_; ++b) {
-            const Bank& k = bank_[b];
-            if (k.open) {
-                any_open = true;
-                const uint64_t t = max2(max2(now, k.pre_ready), row_bus_free_);
-                if (t < c.row_cycle) {
-                    c.row_cycle = t;
-                    c.row = Choice::Row::RefreshPrecharge;
-                    c.row_bank = b;
-                }
-            } else {
-                ref_at = max2(ref_at, k.act_ready);
-            }
-        }
-        if (!any_open) {
-            c.row_cycle = ref_at;
-            c.row = Choice::Row::Refresh;
-        }
-        return c;
+        // Nothing but the refresh (not cached: it is not a direction's choice, and rare).
+        choose_all_bank_refresh(now, row_choice_);
+        row_choice_valid_ = false;
+        col_choice_ = ColChoice();
+        col_choice_valid_ = false;
+        return;
     }
-
-    // The row bus: from the cache when nothing it depends on has changed.
-    if (!row_cache_valid_ || row_cache_dir_ != dir || row_cache_.row_cycle < now) {
-        choose_row(now, dir, row_cache_);
-        row_cache_valid_ = true;
-        row_cache_dir_ = dir;
+    // Each bus from its cache when nothing it depends on has changed.
+    if (!row_choice_valid_ || row_choice_dir_ != dir || row_choice_.cycle < now) {
+        choose_row(now, dir, row_choice_);
+        row_choice_valid_ = true;
+        row_choice_dir_ = dir;
+    }
+    if (!col_choice_valid_ || col_choice_dir_ != dir || col_choice_.cycle < now) {
+        choose_column(now, dir, col_choice_);
+        col_choice_valid_ = true;
+        col_choice_dir_ = dir;
     }
 #ifdef NPUEMU_HBM_VERIFY_ROW_CACHE
-    {
-        Choice fresh;
-        choose_row(now, dir, fresh);
-        if (fresh.row_cycle != row_cache_.row_cycle || fresh.row != row_cache_.row ||
-            (fresh.row != Choice::Row::None && fresh.row_bank != row_cache_.row_bank))
-            throw Error("HBM controller: stale row-command cache at cycle " + std::to_string(now));
-    }
+    RowChoice row;
+    choose_row(now, dir, row);
+    if (row.cycle != row_choice_.cycle || row.kind != row_choice_.kind ||
+        (row.kind != RowChoice::Kind::None && row.bank != row_choice_.bank))
+        throw Error("HBM controller: stale row-command cache at cycle " + std::to_string(now));
+    ColChoice col;
+    choose_column(now, dir, col);
+    if (col.cycle != col_choice_.cycle || col.slot != col_choice_.slot)
+        throw Error("HBM controller: stale column-command cache at cycle " + std::to_string(now));
 #endif
-    c.row_cycle = row_cache_.row_cycle;
-    c.row = row_cache_.row;
-    c.row_bank = row_cache_.row_bank;
-    c.row_slot = row_cache_.row_slot;
-    c.row_seq = row_cache_.row_seq;
+}
 
-    // The column bus: among the requests that hit an open row, the one that can issue earliest, the oldest on a tie.
-    // A column command's earliest cycle depends on its bank (tRCD), its bank group (tCCD_L, tWTR_L) and the channel
+void HbmChannelController::choose_all_bank_refresh(uint64_t now, RowChoice& c) const {
+    // Precharge the open banks, then REF once all are closed.
+    c = RowChoice();
+    bool any_open = false;
+    uint64_t ref_at = max2(now, row_bus_free_);
+    for (uint32_t b = 0; b < banks_; ++b) {
+        const Bank& k = bank_[b];
+        if (k.open) {
+            any_open = true;
+            const uint64_t t = max2(max2(now, k.pre_ready), row_bus_free_);
+            if (t < c.cycle) {
+                c.cycle = t;
+                c.kind = RowChoice::Kind::RefreshPrecharge;
+                c.bank = b;
+            }
+        } else {
+            ref_at = max2(ref_at, k.act_ready);
+        }
+    }
+    if (!any_open) {
+        c.cycle = ref_at;
+        c.kind = RowChoice::Kind::Refresh;
+    }
+}
+
+void HbmChannelController::choose_column(uint64_t now, unsigned dir, ColChoice& c) const {
+    // Among the requests that hit an open row, the one that can issue earliest, the oldest on a tie. A column
+    // command's earliest cycle depends on its bank (tRCD), its bank group (tCCD_L, tWTR_L) and the channel
     // (col_floor), not on the request, so of each bank only its first (oldest) hit can win. Walk the banks with hits
     // in the age order of their first hits: stop at one that can issue at the floor (nothing beats it, and it is the
     // oldest of any that tie), else take the earliest, the first seen on a tie. The bank being refreshed is left out.
     const uint32_t skip = refresh_pending_ ? refresh_bank_ : kMaxBanks;
     const uint64_t col_floor = max2(now, next_col_[dir]);
     const uint8_t* order = hit_order_[dir];
+    const Bank* banks = bank_.data();
+    const Group* groups = group_.data();
+    uint64_t best = kNever;
+    uint32_t best_bank = 0;
     for (uint32_t i = 0, n = hit_order_size_[dir]; i < n; ++i) {
         const uint32_t b = order[i];
         if (b == skip) continue;
-        const uint64_t t = max2(max2(col_floor, bank_[b].col_ready), group_[b >> group_shift_].next_col[dir]);
-        if (t < c.col_cycle) {
-            c.col_cycle = t;
-            c.col_bank = b;
+        const uint64_t t = max2(max2(col_floor, banks[b].col_ready), groups[b >> group_shift_].next_col[dir]);
+        if (t < best) {
+            best = t;
+            best_bank = b;
             if (t == col_floor) break;
         }
     }
-    if (c.col_cycle != kNever) {
-        c.col_slot = bank_[c.col_bank].first_hit[dir];
-        c.col_seq = bank_[c.col_bank].first_hit_seq[dir];
-    }
-    return c;
+    c.cycle = best;
+    c.slot = best == kNever ? kNone : banks[best_bank].first_hit[dir];
 }
 
-void HbmChannelController::choose_row(uint64_t now, unsigned dir, Choice& c) const {
-    c = Choice();
+void HbmChannelController::choose_row(uint64_t now, unsigned dir, RowChoice& c) const {
+    c = RowChoice();
     int64_t refresh_bank_index = -1;
-    if (refresh_pending_) {  // per bank (all-bank refresh is handled by choose())
+    if (refresh_pending_) {  // per bank (all-bank refresh is handled by choose_all_bank_refresh())
         const uint32_t rb = refresh_bank_;
         refresh_bank_index = rb;
         const Bank& k = bank_[rb];
-        c.row_cycle = max2(max2(now, k.open ? k.pre_ready : k.act_ready), row_bus_free_);
-        c.row = k.open ? Choice::Row::RefreshPrecharge : Choice::Row::Refresh;
-        c.row_bank = rb;
-        c.row_seq = 0;
+        c.cycle = max2(max2(now, k.open ? k.pre_ready : k.act_ready), row_bus_free_);
+        c.kind = k.open ? RowChoice::Kind::RefreshPrecharge : RowChoice::Kind::Refresh;
+        c.bank = rb;
+        c.seq = 0;
     }
     uint64_t act_floor = max2(max2(now, next_act_), row_bus_free_);
     if (faw_count_ == 4) act_floor = max2(act_floor, faw_[faw_next_] + t_.tFAW_cycles);
@@ -338,12 +353,12 @@ void HbmChannelController::choose_row(uint64_t now, unsigned dir, Choice& c) con
         const uint64_t t = k.open ? max2(pre_floor, k.pre_ready)
                                   : max2(max2(act_floor, k.act_ready), group_[b >> group_shift_].next_act);
         const uint64_t seq = slots_[k.head[dir]].seq;
-        if (t < c.row_cycle || (t == c.row_cycle && seq < c.row_seq)) {
-            c.row_cycle = t;
-            c.row = k.open ? Choice::Row::Precharge : Choice::Row::Activate;
-            c.row_bank = b;
-            c.row_slot = k.head[dir];
-            c.row_seq = seq;
+        if (t < c.cycle || (t == c.cycle && seq < c.seq)) {
+            c.cycle = t;
+            c.kind = k.open ? RowChoice::Kind::Precharge : RowChoice::Kind::Activate;
+            c.bank = b;
+            c.slot = k.head[dir];
+            c.seq = seq;
         }
     }
 }
@@ -407,6 +422,7 @@ void HbmChannelController::issue_refresh(uint64_t t) {
     refresh_due_cycle_ = refresh_due(refresh_index_);
     refresh_bank_ = refresh_bank(refresh_index_);
     invalidate_row_choice();
+    invalidate_col_choice();  // the refreshed bank was left out
 }
 
 void HbmChannelController::issue_column(uint64_t t, int32_t index, unsigned dir, const DoneCallback& done) {
@@ -432,6 +448,7 @@ void HbmChannelController::issue_column(uint64_t t, int32_t index, unsigned dir,
 
     const uint64_t latency = dir == kRead ? t_.tCL_cycles : t_.tWL_cycles;
     const uint64_t data_end = t + latency + burst_;
+    invalidate_col_choice();  // the bus and bank-group registers below
     stats_.data_bus_busy_cycles += burst_;
     (dir == kRead ? stats_.read_bytes : stats_.write_bytes) += access_bytes_;
 
@@ -534,6 +551,7 @@ bool HbmChannelController::skip_idle_refreshes(uint64_t limit) {
     refresh_due_cycle_ = refresh_due(refresh_index_);
     refresh_bank_ = refresh_bank(refresh_index_);
     invalidate_row_choice();
+    invalidate_col_choice();
     now_ = max2(now_, last_due);
     return true;
 }
@@ -554,10 +572,11 @@ void HbmChannelController::advance(uint64_t until_ps, const DoneCallback& done) 
 
     const uint64_t until = cycle_of_ps_ceil(until_ps);  // decide cycles < until, i.e. at times < until_ps
     for (;;) {
-        admit_arrivals();
+        if (!pending_.empty() && pending_.front().ready_cycle <= now_) admit_arrivals();
         if (!refresh_pending_ && refresh_due_cycle_ <= now_) {
             refresh_pending_ = true;
             invalidate_row_choice();
+            invalidate_col_choice();
         }
         const bool draining = next_draining();
         if (draining && !draining_) ++stats_.write_drains;
@@ -568,9 +587,9 @@ void HbmChannelController::advance(uint64_t until_ps, const DoneCallback& done) 
             continue;
 
         const unsigned dir = active_dir(draining_);
-        const Choice c = choose(now_, dir);
+        choose(now_, dir);
         const uint64_t event = min2(next_arrival, refresh_pending_ ? kNever : refresh_due_cycle_);
-        const uint64_t t = min2(c.col_cycle, c.row_cycle);
+        const uint64_t t = min2(col_choice_.cycle, row_choice_.cycle);
         if (event <= t) {  // something may change the choice first: take it in, then choose again
             if (event >= until) {
                 // What next_decision_ps() would compute now (an idle channel's refreshes do not count).
@@ -588,16 +607,18 @@ void HbmChannelController::advance(uint64_t until_ps, const DoneCallback& done) 
         }
         next_cache_valid_ = false;
         now_ = t;
-        if (c.row_cycle == t) {
-            switch (c.row) {
-                case Choice::Row::Activate: issue_activate(t, c.row_bank, slots_[c.row_slot].row); break;
-                case Choice::Row::Precharge: issue_precharge(t, c.row_bank, true); break;
-                case Choice::Row::RefreshPrecharge: issue_precharge(t, c.row_bank, false); break;
-                case Choice::Row::Refresh: issue_refresh(t); break;
-                case Choice::Row::None: break;
+        const RowChoice row = row_choice_;  // issuing drops the cached choices
+        const ColChoice col = col_choice_;
+        if (row.cycle == t) {
+            switch (row.kind) {
+                case RowChoice::Kind::Activate: issue_activate(t, row.bank, slots_[row.slot].row); break;
+                case RowChoice::Kind::Precharge: issue_precharge(t, row.bank, true); break;
+                case RowChoice::Kind::RefreshPrecharge: issue_precharge(t, row.bank, false); break;
+                case RowChoice::Kind::Refresh: issue_refresh(t); break;
+                case RowChoice::Kind::None: break;
             }
         }
-        if (c.col_cycle == t) issue_column(t, c.col_slot, dir, done);
+        if (col.cycle == t) issue_column(t, col.slot, dir, done);
     }
     now_ = max2(now_, until);
     decided_until_ps_ = until_ps;
@@ -611,17 +632,16 @@ uint64_t HbmChannelController::next_decision_ps() const {
 #endif
     uint64_t best = pending_.empty() ? kNever : pending_.front().ready_cycle;
     if (window_count_[kRead] + window_count_[kWrite] != 0) {
-        const Choice c = choose(now_, active_dir(next_draining()));
-        best = min2(best, min2(c.col_cycle, c.row_cycle));
+        choose(now_, active_dir(next_draining()));
+        best = min2(best, min2(col_choice_.cycle, row_choice_.cycle));
         if (!refresh_pending_) best = min2(best, max2(now_, refresh_due_cycle_));
     }
 #ifdef NPUEMU_HBM_VERIFY_ROW_CACHE
     if (next_cache_valid_ && next_cache_cycle_ != best) {
-        const Choice c = window_count_[kRead] + window_count_[kWrite] != 0 ? choose(now_, active_dir(next_draining())) : Choice{};
         throw Error("HBM controller: stale next-decision cache: " + std::to_string(next_cache_cycle_) + " vs " +
                     std::to_string(best) + " now " + std::to_string(now_) + " pending " +
                     std::to_string(pending_.empty() ? kNever : pending_.front().ready_cycle) + " col " +
-                    std::to_string(c.col_cycle) + " row " + std::to_string(c.row_cycle) + " refresh_pending " +
+                    std::to_string(col_choice_.cycle) + " row " + std::to_string(row_choice_.cycle) + " refresh_pending " +
                     std::to_string(refresh_pending_) + " due " + std::to_string(refresh_due_cycle_) + " draining " +
                     std::to_string(draining_) + "/" + std::to_string(next_draining()));
     }

@@ -186,14 +186,16 @@ private:
         uint64_t next_act = 0;           // tRRD_L
         uint64_t next_col[2] = {0, 0};   // tCCD_L, tWTR_L
     };
-    struct Choice {
-        uint64_t col_cycle = kNever, row_cycle = kNever;
-        int32_t col_slot = kNone;   // index into slots_
-        uint32_t col_bank = 0;
-        uint64_t col_seq = 0, row_seq = 0;
-        enum class Row : uint8_t { None, Activate, Precharge, RefreshPrecharge, Refresh } row = Row::None;
-        uint32_t row_bank = 0;
-        int32_t row_slot = kNone;
+    struct RowChoice {  // the next row-bus command
+        uint64_t cycle = kNever;
+        enum class Kind : uint8_t { None, Activate, Precharge, RefreshPrecharge, Refresh } kind = Kind::None;
+        uint32_t bank = 0;
+        int32_t slot = kNone;  // Activate: the request whose row it opens (index into slots_)
+        uint64_t seq = 0;      // that request's seq, for ties while choosing (0: the refresh's, which wins)
+    };
+    struct ColChoice {  // the next column-bus command
+        uint64_t cycle = kNever;
+        int32_t slot = kNone;  // the request it serves
     };
 
     uint64_t cycle_of_ps_ceil(uint64_t ps) const { return ps / tck_ps_ + (ps % tck_ps_ != 0); }
@@ -201,9 +203,14 @@ private:
     uint32_t refresh_bank(uint64_t index) const;
     unsigned active_dir(bool draining) const;
     bool next_draining() const;
-    Choice choose(uint64_t now, unsigned dir) const;
-    void choose_row(uint64_t now, unsigned dir, Choice& c) const;
-    void invalidate_row_choice() { row_cache_valid_ = false; }
+    // Brings row_choice_ and col_choice_ up to date: the commands the buses would issue next, serving `dir`, at or
+    // after cycle `now` (cycle kNever: none). Issuing either command invalidates them.
+    void choose(uint64_t now, unsigned dir) const;
+    void choose_all_bank_refresh(uint64_t now, RowChoice& c) const;
+    void choose_row(uint64_t now, unsigned dir, RowChoice& c) const;
+    void choose_column(uint64_t now, unsigned dir, ColChoice& c) const;
+    void invalidate_row_choice() { row_choice_valid_ = false; }
+    void invalidate_col_choice() { col_choice_valid_ = false; }
     void set_first_hit(uint32_t bank, unsigned dir, int32_t slot);
     int32_t first_hit_from(int32_t slot, uint32_t row) const;
     void admit_arrivals();
@@ -266,9 +273,16 @@ private:
 
     // The row-bus choice changes only with row commands, the window's contents, the direction and refresh; it is
     // kept between steps and dropped on any of those (exact: its cycle is never behind now_).
-    mutable Choice row_cache_;
-    mutable bool row_cache_valid_ = false;
-    mutable unsigned row_cache_dir_ = 0;
+    mutable RowChoice row_choice_;
+    mutable bool row_choice_valid_ = false;
+    mutable unsigned row_choice_dir_ = 0;
+    // The column-bus choice likewise: it reads the banks' first hits (set_first_hit), tRCD (only of banks with hits:
+    // an ACT counts through set_first_hit), the bus and bank-group registers (issue_column) and the refresh bank.
+    // Time alone does not change either choice: while now_ has not passed a choice's cycle, the cycle of every
+    // candidate (max of now_ and its registers) is either that of now_ or unchanged, and no candidate overtakes it.
+    mutable ColChoice col_choice_;
+    mutable bool col_choice_valid_ = false;
+    mutable unsigned col_choice_dir_ = 0;
 
     bool advancing_ = false;  // inside advance(): the completion callback must not re-enter
     const DoneCallback* done_ = nullptr;  // advance()'s callback, for early write acknowledgements
