@@ -55,7 +55,20 @@ HbmChannelController::HbmChannelController(const HbmConfig& config)
     }
     bank_.resize(banks_);
     group_.resize(bank_groups_);
-    done_heap_.reserve(size_t(depth) * 2 + 16);
+
+    // After a column command of direction d at cycle t, the next of direction e waits until t + col_gap_[d][e]
+    // (the channel's registers; issue_column() applies them). Each is the largest of the rules that apply, every
+    // one a constant offset from t (data_end = t + tCL or tWL + burst):
+    //   RD -> RD, WR -> WR: tCCD_S; the data bus (the next burst starts when this one ends: data_end - tCL or - tWL
+    //                       = t + burst); one column command per cycle (t + 1).
+    //   RD -> WR: tRTW; the data bus (data_end - tWL = t + tCL + burst - tWL); t + 1.
+    //   WR -> RD: tWTR_S after the write data (data_end + tWTR_S), which is beyond the data bus (data_end - tCL)
+    //             and t + 1.
+    const auto at_least_1 = [](int64_t v) { return static_cast<uint64_t>(v < 1 ? 1 : v); };
+    const int64_t burst = burst_, tCL = t_.tCL_cycles, tWL = t_.tWL_cycles;
+    col_gap_[kRead][kRead] = col_gap_[kWrite][kWrite] = at_least_1(std::max<int64_t>(t_.tCCD_S_cycles, burst));
+    col_gap_[kRead][kWrite] = at_least_1(std::max<int64_t>(t_.tRTW_cycles, tCL + burst - tWL));
+    col_gap_[kWrite][kRead] = at_least_1(tWL + burst + t_.tWTR_S_cycles);
     next_arrival_seq_ = 1;  // 0 is the refresh's: it wins ties on the row bus
     refresh_due_cycle_ = refresh_due(0);
     refresh_bank_ = refresh_bank(0);
@@ -114,13 +127,10 @@ void HbmChannelController::admit_arrivals() {
         Waiting w = pending_.front();
         pending_.pop_front();
         // Occupancy at this arrival: everything queued, everything done later than now, and this one.
-        const auto later = std::greater<uint64_t>();
-        while (!done_heap_.empty() && done_heap_.front() <= w.request.arrival_ps) {
-            std::pop_heap(done_heap_.begin(), done_heap_.end(), later);
-            done_heap_.pop_back();
-        }
+        for (Ring<uint64_t>& d : done_later_)
+            while (!d.empty() && d.front() <= w.request.arrival_ps) d.pop_front();
         const uint64_t occupancy = window_count_[0] + window_count_[1] + overflow_[0].size() + overflow_[1].size() +
-                                   done_heap_.size() + 1;
+                                   done_later_[0].size() + done_later_[1].size() + 1;
         stats_.max_occupancy = max2(stats_.max_occupancy, occupancy);
 
         w.seq = next_arrival_seq_++;
@@ -452,21 +462,16 @@ void HbmChannelController::issue_column(uint64_t t, int32_t index, unsigned dir,
     stats_.data_bus_busy_cycles += burst_;
     (dir == kRead ? stats_.read_bytes : stats_.write_bytes) += access_bytes_;
 
-    next_col_[dir] = max2(next_col_[dir], t + t_.tCCD_S_cycles);
+    // The channel: tCCD_S, tRTW, tWTR_S, the data bus, one command per cycle (see col_gap_ in the constructor).
+    next_col_[kRead] = max2(next_col_[kRead], t + col_gap_[dir][kRead]);
+    next_col_[kWrite] = max2(next_col_[kWrite], t + col_gap_[dir][kWrite]);
     g.next_col[dir] = max2(g.next_col[dir], t + t_.tCCD_L_cycles);
     if (dir == kRead) {
-        next_col_[kWrite] = max2(next_col_[kWrite], t + t_.tRTW_cycles);
         k.pre_ready = max2(k.pre_ready, t + t_.tRTP_cycles);
     } else {
-        next_col_[kRead] = max2(next_col_[kRead], data_end + t_.tWTR_S_cycles);
         g.next_col[kRead] = max2(g.next_col[kRead], data_end + t_.tWTR_L_cycles);
         k.pre_ready = max2(k.pre_ready, data_end + t_.tWR_cycles);
     }
-    // The data bus: the next burst, read or write, starts when this one ends. One column command per cycle.
-    if (data_end > t_.tCL_cycles) next_col_[kRead] = max2(next_col_[kRead], data_end - t_.tCL_cycles);
-    if (data_end > t_.tWL_cycles) next_col_[kWrite] = max2(next_col_[kWrite], data_end - t_.tWL_cycles);
-    next_col_[kRead] = max2(next_col_[kRead], t + 1);
-    next_col_[kWrite] = max2(next_col_[kWrite], t + 1);
 
     ++s.next_column;
     if (--s.columns_left != 0) return;
@@ -483,8 +488,7 @@ void HbmChannelController::issue_column(uint64_t t, int32_t index, unsigned dir,
         stats_.write_latency_ps.record(latency_ps);
     }
     stats_.occupancy_integral_ps += latency_ps;
-    done_heap_.push_back(done_ps);
-    std::push_heap(done_heap_.begin(), done_heap_.end(), std::greater<uint64_t>());
+    done_later_[dir].push_back(done_ps);
     leave_window(index, dir);
     if (ctl_.page_policy == PagePolicy::Closed && k.open && k.first_hit[kRead] == kNone &&
         k.first_hit[kWrite] == kNone) {

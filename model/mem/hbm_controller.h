@@ -253,12 +253,15 @@ private:
     uint32_t hit_order_size_[2] = {0, 0};
     uint64_t next_submit_seq_ = 0, next_arrival_seq_ = 0;
     bool draining_ = false;
-    std::vector<uint64_t> done_heap_;  // completion times not yet passed by an arrival (for max_occupancy)
+    // Completion times (to the data) not yet passed by an arrival, per direction, for max_occupancy. Each is in
+    // order: a direction's completions are its column commands' cycles plus a constant.
+    Ring<uint64_t> done_later_[2];
 
     // Banks and buses.
     std::vector<Bank> bank_;
     std::vector<Group> group_;
     uint64_t next_col_[2] = {0, 0};  // tCCD_S, tRTW, tWTR_S, the data bus, one column command per cycle
+    uint64_t col_gap_[2][2];         // [from][to]: what a column command adds to next_col_ (from its cycle)
     uint64_t next_act_ = 0;          // tRRD_S
     uint64_t row_bus_free_ = 0;      // one row command per cycle
     uint64_t faw_[4] = {0, 0, 0, 0};
