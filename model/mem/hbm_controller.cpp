@@ -152,16 +152,17 @@ void HbmChannelController::enter_window(const Waiting& w, unsigned dir) {
     s.bank = (w.request.bank_group << group_shift_) + w.request.bank;
     s.row = w.request.row;
     s.next_column = w.request.column;
-    s.columns_left = s.columns = w.request.columns;
+    s.columns_left = w.request.columns;
     Bank& b = bank_[s.bank];
     s.prev = b.tail[dir];
     s.next = kNone;
-    if (b.tail[dir] != kNone)
+    if (b.tail[dir] != kNone) {
         slots_[b.tail[dir]].next = index;
-    else
+    } else {
         b.head[dir] = index;
+        b.head_seq[dir] = s.seq;
+    }
     b.tail[dir] = index;
-    ++b.queued[dir];
     queued_mask_[dir] |= uint64_t(1) << s.bank;
     // Early write acknowledgement: the write is the controller's now (at its arrival, or when a slot freed).
     if (dir == kWrite && ctl_.early_write_ack && done_ && *done_) (*done_)(s.tag, max2(s.arrival_ps, now_ * tck_ps_));
@@ -180,11 +181,14 @@ void HbmChannelController::leave_window(int32_t index, unsigned dir) {
         slots_[s.prev].next = s.next;
     else
         b.head[dir] = s.next;
-    if (s.next != kNone)
-        slots_[s.next].prev = s.prev;
-    else
+    if (s.next != kNone) {
+        Slot& n = slots_[s.next];
+        n.prev = s.prev;
+        if (n.prev == kNone) b.head_seq[dir] = n.seq;
+    } else {
         b.tail[dir] = s.prev;
-    if (--b.queued[dir] == 0) queued_mask_[dir] &= ~(uint64_t(1) << s.bank);
+    }
+    if (b.head[dir] == kNone) queued_mask_[dir] &= ~(uint64_t(1) << s.bank);
     free_slots_[dir].push_back(index);
     invalidate_row_choice();
     --window_count_[dir];
@@ -254,7 +258,7 @@ uint32_t HbmChannelController::refresh_bank(uint64_t index) const {
     return static_cast<uint32_t>(index % banks_);
 }
 
-void HbmChannelController::choose(uint64_t now, unsigned dir) const {
+inline void HbmChannelController::choose(uint64_t now, unsigned dir) const {
     if (refresh_pending_ && ctl_.refresh == RefreshMode::AllBank) {
         // Nothing but the refresh (not cached: it is not a direction's choice, and rare).
         choose_all_bank_refresh(now, row_choice_);
@@ -312,7 +316,7 @@ void HbmChannelController::choose_all_bank_refresh(uint64_t now, RowChoice& c) c
     }
 }
 
-void HbmChannelController::choose_column(uint64_t now, unsigned dir, ColChoice& c) const {
+inline void HbmChannelController::choose_column(uint64_t now, unsigned dir, ColChoice& c) const {
     // Among the requests that hit an open row, the one that can issue earliest, the oldest on a tie. A column
     // command's earliest cycle depends on its bank (tRCD), its bank group (tCCD_L, tWTR_L) and the channel
     // (col_floor), not on the request, so of each bank only its first (oldest) hit can win. Walk the banks with hits
@@ -362,7 +366,7 @@ void HbmChannelController::choose_row(uint64_t now, unsigned dir, RowChoice& c) 
         // open one: precharge. Closed: activate the row of the bank's oldest request.
         const uint64_t t = k.open ? max2(pre_floor, k.pre_ready)
                                   : max2(max2(act_floor, k.act_ready), group_[b >> group_shift_].next_act);
-        const uint64_t seq = slots_[k.head[dir]].seq;
+        const uint64_t seq = k.head_seq[dir];
         if (t < c.cycle || (t == c.cycle && seq < c.seq)) {
             c.cycle = t;
             c.kind = k.open ? RowChoice::Kind::Precharge : RowChoice::Kind::Activate;
@@ -435,7 +439,7 @@ void HbmChannelController::issue_refresh(uint64_t t) {
     invalidate_col_choice();  // the refreshed bank was left out
 }
 
-void HbmChannelController::issue_column(uint64_t t, int32_t index, unsigned dir, const DoneCallback& done) {
+inline void HbmChannelController::issue_column(uint64_t t, int32_t index, unsigned dir, const DoneCallback& done) {
     Slot& s = slots_[index];
     const uint32_t bank = s.bank;
     Bank& k = bank_[bank];
@@ -474,9 +478,15 @@ void HbmChannelController::issue_column(uint64_t t, int32_t index, unsigned dir,
     }
 
     ++s.next_column;
-    if (--s.columns_left != 0) return;
+    if (--s.columns_left == 0) complete(t, index, dir, data_end, done);
+}
 
-    // The request's last column: it completes when its last data beat is through.
+// A request's last column command has issued at cycle t: it completes when its last data beat is through.
+void HbmChannelController::complete(uint64_t t, int32_t index, unsigned dir, uint64_t data_end,
+                                    const DoneCallback& done) {
+    const Slot& s = slots_[index];
+    const uint32_t bank = s.bank;
+    const Bank& k = bank_[bank];
     const uint64_t done_ps = data_end * tck_ps_;
     const uint64_t tag = s.tag;
     const uint64_t latency_ps = done_ps - s.arrival_ps;
@@ -629,11 +639,12 @@ void HbmChannelController::advance(uint64_t until_ps, const DoneCallback& done) 
 }
 
 uint64_t HbmChannelController::next_decision_ps() const {
-    if (queued_requests() == 0) return UINT64_MAX;
 #ifndef NPUEMU_HBM_VERIFY_ROW_CACHE
-    // The caller asks after every advance() and submit(); advance() has just computed it.
+    // The caller asks after every advance() and submit(); advance() has just computed it (kNever when nothing is
+    // queued: the cache is dropped whenever a request completes, and advance() recomputes it before returning).
     if (next_cache_valid_) return next_cache_cycle_ == kNever ? UINT64_MAX : next_cache_cycle_ * tck_ps_;
 #endif
+    if (queued_requests() == 0) return UINT64_MAX;
     uint64_t best = pending_.empty() ? kNever : pending_.front().ready_cycle;
     if (window_count_[kRead] + window_count_[kWrite] != 0) {
         choose(now_, active_dir(next_draining()));

@@ -163,7 +163,7 @@ private:
     struct Slot {  // a request in the scheduler's window (the first queue_depth of its queue)
         uint64_t tag = 0, arrival_ps = 0, seq = 0;
         uint32_t bank = 0;  // bank_group * banks_per_group + bank
-        uint32_t row = 0, next_column = 0, columns_left = 0, columns = 0;
+        uint32_t row = 0, next_column = 0, columns_left = 0;
         int32_t prev = kNone, next = kNone;  // the bank's list for this direction, oldest first
     };
     struct Bank {
@@ -177,8 +177,8 @@ private:
         // depends on its bank, bank group and direction, not on the request, and ties go to the oldest.
         int32_t first_hit[2] = {kNone, kNone};
         uint64_t first_hit_seq[2] = {0, 0};
-        uint32_t queued[2] = {0, 0};
-        int32_t head[2] = {kNone, kNone}, tail[2] = {kNone, kNone};
+        int32_t head[2] = {kNone, kNone}, tail[2] = {kNone, kNone};  // the bank's requests of each direction
+        uint64_t head_seq[2] = {0, 0};                               // seq of head[] (meaningless when kNone)
         bool closed_for_conflict = false;  // the last PRE made way for another row
         FirstColumn first_column = FirstColumn::Hit;
     };
@@ -217,6 +217,7 @@ private:
     void enter_window(const Waiting& w, unsigned dir);
     void leave_window(int32_t slot, unsigned dir);
     void issue_column(uint64_t t, int32_t slot, unsigned dir, const DoneCallback& done);
+    void complete(uint64_t t, int32_t slot, unsigned dir, uint64_t data_end, const DoneCallback& done);
     void issue_activate(uint64_t t, uint32_t bank, uint32_t row);
     void issue_precharge(uint64_t t, uint32_t bank, bool for_conflict);
     void issue_refresh(uint64_t t);
