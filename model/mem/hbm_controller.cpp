@@ -54,6 +54,10 @@ HbmChannelController::HbmChannelController(const HbmConfig& config)
         for (uint32_t i = depth; i-- > 0;) free_slots_[dir].push_back(static_cast<int32_t>(dir * depth + i));
     }
     bank_.resize(banks_);
+    for (unsigned dir = 0; dir < 2; ++dir) {
+        bank_tail_[dir].assign(banks_, kNone);
+        first_hit_seq_[dir].assign(banks_, 0);
+    }
     group_.resize(bank_groups_);
 
     // After a column command of direction d at cycle t, the next of direction e waits until t + col_gap_[d][e]
@@ -118,6 +122,7 @@ void HbmChannelController::submit(const HbmRequest& r) {
     pending_.insert_sorted(w, [](const Waiting& a, const Waiting& b) {
         return arrives_before(a.request, a.seq, b.request, b.seq);
     });
+    next_arrival_ = pending_.front().ready_cycle;
     // A new arrival changes next_decision_ps() only by being earlier: the window and the choices are as they were.
     if (next_cache_valid_) next_cache_cycle_ = min2(next_cache_cycle_, w.ready_cycle);
 }
@@ -126,6 +131,7 @@ void HbmChannelController::admit_arrivals() {
     while (!pending_.empty() && pending_.front().ready_cycle <= now_) {
         Waiting w = pending_.front();
         pending_.pop_front();
+        next_arrival_ = pending_.empty() ? kNever : pending_.front().ready_cycle;
         // Occupancy at this arrival: everything queued, everything done later than now, and this one.
         for (Ring<uint64_t>& d : done_later_)
             while (!d.empty() && d.front() <= w.request.arrival_ps) d.pop_front();
@@ -154,15 +160,16 @@ void HbmChannelController::enter_window(const Waiting& w, unsigned dir) {
     s.next_column = w.request.column;
     s.columns_left = w.request.columns;
     Bank& b = bank_[s.bank];
-    s.prev = b.tail[dir];
+    int32_t& tail = bank_tail_[dir][s.bank];
+    s.prev = tail;
     s.next = kNone;
-    if (b.tail[dir] != kNone) {
-        slots_[b.tail[dir]].next = index;
+    if (tail != kNone) {
+        slots_[tail].next = index;
     } else {
         b.head[dir] = index;
         b.head_seq[dir] = s.seq;
     }
-    b.tail[dir] = index;
+    tail = index;
     queued_mask_[dir] |= uint64_t(1) << s.bank;
     // Early write acknowledgement: the write is the controller's now (at its arrival, or when a slot freed).
     if (dir == kWrite && ctl_.early_write_ack && done_ && *done_) (*done_)(s.tag, max2(s.arrival_ps, now_ * tck_ps_));
@@ -186,7 +193,7 @@ void HbmChannelController::leave_window(int32_t index, unsigned dir) {
         n.prev = s.prev;
         if (n.prev == kNone) b.head_seq[dir] = n.seq;
     } else {
-        b.tail[dir] = s.prev;
+        bank_tail_[dir][s.bank] = s.prev;
     }
     if (b.head[dir] == kNone) queued_mask_[dir] &= ~(uint64_t(1) << s.bank);
     free_slots_[dir].push_back(index);
@@ -226,9 +233,10 @@ void HbmChannelController::set_first_hit(uint32_t bank, unsigned dir, int32_t sl
     hit_mask_[dir] |= bit;
     // Into the order by age (seq): usually near the back, as the bank's new first hit tends to be young.
     const uint64_t seq = slots_[slot].seq;
-    k.first_hit_seq[dir] = seq;
+    uint64_t* hit_seq = first_hit_seq_[dir].data();
+    hit_seq[bank] = seq;
     uint32_t i = n++;
-    while (i > 0 && bank_[order[i - 1]].first_hit_seq[dir] > seq) {
+    while (i > 0 && hit_seq[order[i - 1]] > seq) {
         order[i] = order[i - 1];
         --i;
     }
@@ -586,7 +594,7 @@ void HbmChannelController::advance(uint64_t until_ps, const DoneCallback& done) 
 
     const uint64_t until = cycle_of_ps_ceil(until_ps);  // decide cycles < until, i.e. at times < until_ps
     for (;;) {
-        if (!pending_.empty() && pending_.front().ready_cycle <= now_) admit_arrivals();
+        if (next_arrival_ <= now_) admit_arrivals();
         if (!refresh_pending_ && refresh_due_cycle_ <= now_) {
             refresh_pending_ = true;
             invalidate_row_choice();
@@ -595,7 +603,7 @@ void HbmChannelController::advance(uint64_t until_ps, const DoneCallback& done) 
         const bool draining = next_draining();
         if (draining && !draining_) ++stats_.write_drains;
         draining_ = draining;
-        const uint64_t next_arrival = pending_.empty() ? kNever : pending_.front().ready_cycle;
+        const uint64_t next_arrival = next_arrival_;
         if (window_count_[kRead] + window_count_[kWrite] == 0 && !refresh_pending_ &&
             skip_idle_refreshes(min2(until, next_arrival)))
             continue;
@@ -645,7 +653,7 @@ uint64_t HbmChannelController::next_decision_ps() const {
     if (next_cache_valid_) return next_cache_cycle_ == kNever ? UINT64_MAX : next_cache_cycle_ * tck_ps_;
 #endif
     if (queued_requests() == 0) return UINT64_MAX;
-    uint64_t best = pending_.empty() ? kNever : pending_.front().ready_cycle;
+    uint64_t best = next_arrival_;
     if (window_count_[kRead] + window_count_[kWrite] != 0) {
         choose(now_, active_dir(next_draining()));
         best = min2(best, min2(col_choice_.cycle, row_choice_.cycle));

@@ -160,28 +160,30 @@ private:
         uint64_t ready_cycle = 0;  // the clock edge at or after arrival_ps
         uint64_t seq = 0;          // submission order (pending) or arrival order (overflow)
     };
-    struct Slot {  // a request in the scheduler's window (the first queue_depth of its queue)
-        uint64_t tag = 0, arrival_ps = 0, seq = 0;
+    struct alignas(64) Slot {  // a request in the scheduler's window (the first queue_depth of its queue); one
+                               // cache line, what a column command reads first
         uint32_t bank = 0;  // bank_group * banks_per_group + bank
         uint32_t row = 0, next_column = 0, columns_left = 0;
         int32_t prev = kNone, next = kNone;  // the bank's list for this direction, oldest first
+        uint64_t seq = 0, tag = 0, arrival_ps = 0;
     };
-    struct Bank {
-        bool open = false;
-        uint32_t row = 0;
+    struct alignas(64) Bank {  // what the choices and the commands read of a bank: one cache line
         uint64_t act_ready = 0;  // earliest ACT: tRC after ACT, tRP after PRE, tRFC / tRFCpb after REF
         uint64_t pre_ready = 0;  // earliest PRE: tRAS after ACT, tRTP after RD, tWR after write data
         uint64_t col_ready = 0;  // earliest RD/WR: tRCD after ACT
-        // The oldest window request of each direction that hits the open row (kNone: none, or the bank is closed),
-        // and its seq. Of a bank's hits only this one can be the column choice: a column command's earliest cycle
-        // depends on its bank, bank group and direction, not on the request, and ties go to the oldest.
+        uint64_t head_seq[2] = {0, 0};          // seq of head[] (meaningless when kNone)
+        int32_t head[2] = {kNone, kNone};       // the bank's oldest request of each direction (list: Slot::next)
+        // The oldest window request of each direction that hits the open row (kNone: none, or the bank is closed).
+        // Of a bank's hits only this one can be the column choice: a column command's earliest cycle depends on its
+        // bank, bank group and direction, not on the request, and ties go to the oldest.
         int32_t first_hit[2] = {kNone, kNone};
-        uint64_t first_hit_seq[2] = {0, 0};
-        int32_t head[2] = {kNone, kNone}, tail[2] = {kNone, kNone};  // the bank's requests of each direction
-        uint64_t head_seq[2] = {0, 0};                               // seq of head[] (meaningless when kNone)
+        uint32_t row = 0;
+        bool open = false;
         bool closed_for_conflict = false;  // the last PRE made way for another row
         FirstColumn first_column = FirstColumn::Hit;
     };
+    static_assert(sizeof(Bank) == 64, "a bank's state is one cache line");
+    static_assert(sizeof(Slot) == 64, "a request's state is one cache line");
     struct Group {
         uint64_t next_act = 0;           // tRRD_L
         uint64_t next_col[2] = {0, 0};   // tCCD_L, tWTR_L
@@ -241,6 +243,7 @@ private:
 
     // Requests.
     Ring<Waiting> pending_;     // submitted, not yet arrived; sorted by (arrival_ps, submission)
+    uint64_t next_arrival_ = kNever;  // pending_.front().ready_cycle (kNever: none pending)
     Ring<Waiting> overflow_[2]; // arrived while the window was full, oldest first
     std::vector<Slot> slots_;   // 2 x queue_depth: reads in [0, depth), writes in [depth, 2 depth)
     std::vector<int32_t> free_slots_[2];
@@ -260,6 +263,8 @@ private:
 
     // Banks and buses.
     std::vector<Bank> bank_;
+    std::vector<int32_t> bank_tail_[2];       // the bank's newest request of each direction (kNone: none)
+    std::vector<uint64_t> first_hit_seq_[2];  // seq of Bank::first_hit (meaningless when kNone), by bank
     std::vector<Group> group_;
     uint64_t next_col_[2] = {0, 0};  // tCCD_S, tRTW, tWTR_S, the data bus, one column command per cycle
     uint64_t col_gap_[2][2];         // [from][to]: what a column command adds to next_col_ (from its cycle)
