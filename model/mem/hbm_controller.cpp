@@ -54,8 +54,25 @@ HbmChannelController::HbmChannelController(const HbmConfig& config)
         for (uint32_t i = depth; i-- > 0;) free_slots_[dir].push_back(static_cast<int32_t>(dir * depth + i));
     }
     bank_.resize(banks_);
+    for (unsigned dir = 0; dir < 2; ++dir) {
+        bank_tail_[dir].assign(banks_, kNone);
+        first_hit_seq_[dir].assign(banks_, 0);
+    }
     group_.resize(bank_groups_);
-    done_heap_.reserve(size_t(depth) * 2 + 16);
+
+    // After a column command of direction d at cycle t, the next of direction e waits until t + col_gap_[d][e]
+    // (the channel's registers; issue_column() applies them). Each is the largest of the rules that apply, every
+    // one a constant offset from t (data_end = t + tCL or tWL + burst):
+    //   RD -> RD, WR -> WR: tCCD_S; the data bus (the next burst starts when this one ends: data_end - tCL or - tWL
+    //                       = t + burst); one column command per cycle (t + 1).
+    //   RD -> WR: tRTW; the data bus (data_end - tWL = t + tCL + burst - tWL); t + 1.
+    //   WR -> RD: tWTR_S after the write data (data_end + tWTR_S), which is beyond the data bus (data_end - tCL)
+    //             and t + 1.
+    const auto at_least_1 = [](int64_t v) { return static_cast<uint64_t>(v < 1 ? 1 : v); };
+    const int64_t burst = burst_, tCL = t_.tCL_cycles, tWL = t_.tWL_cycles;
+    col_gap_[kRead][kRead] = col_gap_[kWrite][kWrite] = at_least_1(std::max<int64_t>(t_.tCCD_S_cycles, burst));
+    col_gap_[kRead][kWrite] = at_least_1(std::max<int64_t>(t_.tRTW_cycles, tCL + burst - tWL));
+    col_gap_[kWrite][kRead] = at_least_1(tWL + burst + t_.tWTR_S_cycles);
     next_arrival_seq_ = 1;  // 0 is the refresh's: it wins ties on the row bus
     refresh_due_cycle_ = refresh_due(0);
     refresh_bank_ = refresh_bank(0);
@@ -105,21 +122,21 @@ void HbmChannelController::submit(const HbmRequest& r) {
     pending_.insert_sorted(w, [](const Waiting& a, const Waiting& b) {
         return arrives_before(a.request, a.seq, b.request, b.seq);
     });
-    next_cache_valid_ = false;
+    next_arrival_ = pending_.front().ready_cycle;
+    // A new arrival changes next_decision_ps() only by being earlier: the window and the choices are as they were.
+    if (next_cache_valid_) next_cache_cycle_ = min2(next_cache_cycle_, w.ready_cycle);
 }
 
 void HbmChannelController::admit_arrivals() {
     while (!pending_.empty() && pending_.front().ready_cycle <= now_) {
         Waiting w = pending_.front();
         pending_.pop_front();
+        next_arrival_ = pending_.empty() ? kNever : pending_.front().ready_cycle;
         // Occupancy at this arrival: everything queued, everything done later than now, and this one.
-        const auto later = std::greater<uint64_t>();
-        while (!done_heap_.empty() && done_heap_.front() <= w.request.arrival_ps) {
-            std::pop_heap(done_heap_.begin(), done_heap_.end(), later);
-            done_heap_.pop_back();
-        }
+        for (Ring<uint64_t>& d : done_later_)
+            while (!d.empty() && d.front() <= w.request.arrival_ps) d.pop_front();
         const uint64_t occupancy = window_count_[0] + window_count_[1] + overflow_[0].size() + overflow_[1].size() +
-                                   done_heap_.size() + 1;
+                                   done_later_[0].size() + done_later_[1].size() + 1;
         stats_.max_occupancy = max2(stats_.max_occupancy, occupancy);
 
         w.seq = next_arrival_seq_++;
@@ -141,31 +158,23 @@ void HbmChannelController::enter_window(const Waiting& w, unsigned dir) {
     s.bank = (w.request.bank_group << group_shift_) + w.request.bank;
     s.row = w.request.row;
     s.next_column = w.request.column;
-    s.columns_left = s.columns = w.request.columns;
+    s.columns_left = w.request.columns;
     Bank& b = bank_[s.bank];
-    s.prev = b.tail[dir];
+    int32_t& tail = bank_tail_[dir][s.bank];
+    s.prev = tail;
     s.next = kNone;
-    if (b.tail[dir] != kNone)
-        slots_[b.tail[dir]].next = index;
-    else
+    if (tail != kNone) {
+        slots_[tail].next = index;
+    } else {
         b.head[dir] = index;
-    b.tail[dir] = index;
-    s.age_prev = age_tail_[dir];
-    s.age_next = kNone;
-    if (age_tail_[dir] != kNone)
-        slots_[age_tail_[dir]].age_next = index;
-    else
-        age_head_[dir] = index;
-    age_tail_[dir] = index;
-    ++b.queued[dir];
+        b.head_seq[dir] = s.seq;
+    }
+    tail = index;
     queued_mask_[dir] |= uint64_t(1) << s.bank;
     // Early write acknowledgement: the write is the controller's now (at its arrival, or when a slot freed).
     if (dir == kWrite && ctl_.early_write_ack && done_ && *done_) (*done_)(s.tag, max2(s.arrival_ps, now_ * tck_ps_));
-    if (b.open && b.row == s.row) {
-        ++b.hits;
-        ++b.dir_hits[dir];
-        hit_mask_[dir] |= uint64_t(1) << s.bank;
-    }
+    // The newest request is the youngest: it is the bank's first hit only if it has none.
+    if (b.open && b.row == s.row && b.first_hit[dir] == kNone) set_first_hit(s.bank, dir, index);
     ++window_count_[dir];
     invalidate_row_choice();
 }
@@ -173,27 +182,20 @@ void HbmChannelController::enter_window(const Waiting& w, unsigned dir) {
 void HbmChannelController::leave_window(int32_t index, unsigned dir) {
     Slot& s = slots_[index];
     Bank& b = bank_[s.bank];
+    // The bank's next hit of this direction, if any, becomes its first.
+    if (b.first_hit[dir] == index) set_first_hit(s.bank, dir, first_hit_from(s.next, b.row));
     if (s.prev != kNone)
         slots_[s.prev].next = s.next;
     else
         b.head[dir] = s.next;
-    if (s.next != kNone)
-        slots_[s.next].prev = s.prev;
-    else
-        b.tail[dir] = s.prev;
-    if (s.age_prev != kNone)
-        slots_[s.age_prev].age_next = s.age_next;
-    else
-        age_head_[dir] = s.age_next;
-    if (s.age_next != kNone)
-        slots_[s.age_next].age_prev = s.age_prev;
-    else
-        age_tail_[dir] = s.age_prev;
-    if (--b.queued[dir] == 0) queued_mask_[dir] &= ~(uint64_t(1) << s.bank);
-    if (b.open && b.row == s.row) {
-        --b.hits;
-        if (--b.dir_hits[dir] == 0) hit_mask_[dir] &= ~(uint64_t(1) << s.bank);
+    if (s.next != kNone) {
+        Slot& n = slots_[s.next];
+        n.prev = s.prev;
+        if (n.prev == kNone) b.head_seq[dir] = n.seq;
+    } else {
+        bank_tail_[dir][s.bank] = s.prev;
     }
+    if (b.head[dir] == kNone) queued_mask_[dir] &= ~(uint64_t(1) << s.bank);
     free_slots_[dir].push_back(index);
     invalidate_row_choice();
     --window_count_[dir];
@@ -202,6 +204,43 @@ void HbmChannelController::leave_window(int32_t index, unsigned dir) {
         overflow_[dir].pop_front();
         enter_window(w, dir);
     }
+}
+
+// The first request at or after `slot` in its bank's list (one direction) that wants `row`; kNone if none.
+int32_t HbmChannelController::first_hit_from(int32_t slot, uint32_t row) const {
+    while (slot != kNone && slots_[slot].row != row) slot = slots_[slot].next;
+    return slot;
+}
+
+// Sets a bank's first hit of one direction (kNone: no hit) and keeps hit_mask_ and hit_order_ in step.
+void HbmChannelController::set_first_hit(uint32_t bank, unsigned dir, int32_t slot) {
+    Bank& k = bank_[bank];
+    if (k.first_hit[dir] == kNone && slot == kNone) return;  // nothing changes
+    invalidate_col_choice();
+    uint8_t* order = hit_order_[dir];
+    uint32_t& n = hit_order_size_[dir];
+    if (k.first_hit[dir] != kNone) {  // out of the order
+        uint32_t i = 0;
+        while (order[i] != bank) ++i;
+        for (--n; i < n; ++i) order[i] = order[i + 1];
+    }
+    k.first_hit[dir] = slot;
+    const uint64_t bit = uint64_t(1) << bank;
+    if (slot == kNone) {
+        hit_mask_[dir] &= ~bit;
+        return;
+    }
+    hit_mask_[dir] |= bit;
+    // Into the order by age (seq): usually near the back, as the bank's new first hit tends to be young.
+    const uint64_t seq = slots_[slot].seq;
+    uint64_t* hit_seq = first_hit_seq_[dir].data();
+    hit_seq[bank] = seq;
+    uint32_t i = n++;
+    while (i > 0 && hit_seq[order[i - 1]] > seq) {
+        order[i] = order[i - 1];
+        --i;
+    }
+    order[i] = static_cast<uint8_t>(bank);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -227,92 +266,102 @@ uint32_t HbmChannelController::refresh_bank(uint64_t index) const {
     return static_cast<uint32_t>(index % banks_);
 }
 
-HbmChannelController::Choice HbmChannelController::choose(uint64_t now, unsigned dir) const {
-    Choice c;
+inline void HbmChannelController::choose(uint64_t now, unsigned dir) const {
     if (refresh_pending_ && ctl_.refresh == RefreshMode::AllBank) {
-        // Nothing but the refresh: precharge the open banks, then REF once all are closed.
-        bool any_open = false;
-        uint64_t ref_at = max2(now, row_bus_free_);
-        for (uint32_t b = 0; b < banks_; ++b) {
-            const Bank& k = bank_[b];
-            if (k.open) {
-                any_open = true;
-                const uint64_t t = max2(max2(now, k.pre_ready), row_bus_free_);
-                if (t < c.row_cycle) {
-                    c.row_cycle = t;
-                    c.row = Choice::Row::RefreshPrecharge;
-                    c.row_bank = b;
-                }
-            } else {
-                ref_at = max2(ref_at, k.act_ready);
-            }
-        }
-        if (!any_open) {
-            c.row_cycle = ref_at;
-            c.row = Choice::Row::Refresh;
-        }
-        return c;
+        // Nothing but the refresh (not cached: it is not a direction's choice, and rare).
+        choose_all_bank_refresh(now, row_choice_);
+        row_choice_valid_ = false;
+        col_choice_ = ColChoice();
+        col_choice_valid_ = false;
+        return;
     }
-
-    // The row bus: from the cache when nothing it depends on has changed.
-    if (!row_cache_valid_ || row_cache_dir_ != dir || row_cache_.row_cycle < now) {
-        choose_row(now, dir, row_cache_);
-        row_cache_valid_ = true;
-        row_cache_dir_ = dir;
+    // Each bus from its cache when nothing it depends on has changed.
+    if (!row_choice_valid_ || row_choice_dir_ != dir || row_choice_.cycle < now) {
+        choose_row(now, dir, row_choice_);
+        row_choice_valid_ = true;
+        row_choice_dir_ = dir;
+    }
+    if (!col_choice_valid_ || col_choice_dir_ != dir || col_choice_.cycle < now) {
+        choose_column(now, dir, col_choice_);
+        col_choice_valid_ = true;
+        col_choice_dir_ = dir;
     }
 #ifdef NPUEMU_HBM_VERIFY_ROW_CACHE
-    {
-        Choice fresh;
-        choose_row(now, dir, fresh);
-        if (fresh.row_cycle != row_cache_.row_cycle || fresh.row != row_cache_.row ||
-            (fresh.row != Choice::Row::None && fresh.row_bank != row_cache_.row_bank))
-            throw Error("HBM controller: stale row-command cache at cycle " + std::to_string(now));
-    }
+    RowChoice row;
+    choose_row(now, dir, row);
+    if (row.cycle != row_choice_.cycle || row.kind != row_choice_.kind ||
+        (row.kind != RowChoice::Kind::None && row.bank != row_choice_.bank))
+        throw Error("HBM controller: stale row-command cache at cycle " + std::to_string(now));
+    ColChoice col;
+    choose_column(now, dir, col);
+    if (col.cycle != col_choice_.cycle || col.slot != col_choice_.slot)
+        throw Error("HBM controller: stale column-command cache at cycle " + std::to_string(now));
 #endif
-    c.row_cycle = row_cache_.row_cycle;
-    c.row = row_cache_.row;
-    c.row_bank = row_cache_.row_bank;
-    c.row_slot = row_cache_.row_slot;
-    c.row_seq = row_cache_.row_seq;
-
-    // The column bus: among the requests that hit an open row, the one that can issue earliest, the oldest on a tie.
-    // Walk the window oldest first: stop at a hit that can issue at the floor (nothing beats it), or once every bank
-    // with hits has shown its oldest hit (a younger hit of the same bank can issue no earlier).
-    uint64_t hits = hit_mask_[dir];
-    if (refresh_pending_) hits &= ~(uint64_t(1) << refresh_bank_);
-    const uint64_t col_floor = max2(now, next_col_[dir]);
-    uint64_t unseen = hits;
-    for (int32_t i = hits ? age_head_[dir] : kNone; i != kNone; i = slots_[i].age_next) {
-        const Slot& s = slots_[i];
-        const uint64_t bit = uint64_t(1) << s.bank;
-        if (!(unseen & bit)) continue;
-        const Bank& k = bank_[s.bank];
-        if (s.row != k.row) continue;
-        unseen &= ~bit;
-        const uint64_t t = max2(max2(col_floor, k.col_ready), group_[s.bank >> group_shift_].next_col[dir]);
-        if (t < c.col_cycle) {
-            c.col_cycle = t;
-            c.col_slot = i;
-            c.col_bank = s.bank;
-            c.col_seq = s.seq;
-            if (t == col_floor) break;
-        }
-        if (unseen == 0) break;
-    }
-    return c;
 }
 
-void HbmChannelController::choose_row(uint64_t now, unsigned dir, Choice& c) const {
-    c = Choice();
+void HbmChannelController::choose_all_bank_refresh(uint64_t now, RowChoice& c) const {
+    // Precharge the open banks, then REF once all are closed.
+    c = RowChoice();
+    bool any_open = false;
+    uint64_t ref_at = max2(now, row_bus_free_);
+    for (uint32_t b = 0; b < banks_; ++b) {
+        const Bank& k = bank_[b];
+        if (k.open) {
+            any_open = true;
+            const uint64_t t = max2(max2(now, k.pre_ready), row_bus_free_);
+            if (t < c.cycle) {
+                c.cycle = t;
+                c.kind = RowChoice::Kind::RefreshPrecharge;
+                c.bank = b;
+            }
+        } else {
+            ref_at = max2(ref_at, k.act_ready);
+        }
+    }
+    if (!any_open) {
+        c.cycle = ref_at;
+        c.kind = RowChoice::Kind::Refresh;
+    }
+}
+
+inline void HbmChannelController::choose_column(uint64_t now, unsigned dir, ColChoice& c) const {
+    // Among the requests that hit an open row, the one that can issue earliest, the oldest on a tie. A column
+    // command's earliest cycle depends on its bank (tRCD), its bank group (tCCD_L, tWTR_L) and the channel
+    // (col_floor), not on the request, so of each bank only its first (oldest) hit can win. Walk the banks with hits
+    // in the age order of their first hits: stop at one that can issue at the floor (nothing beats it, and it is the
+    // oldest of any that tie), else take the earliest, the first seen on a tie. The bank being refreshed is left out.
+    const uint32_t skip = refresh_pending_ ? refresh_bank_ : kMaxBanks;
+    const uint64_t col_floor = max2(now, next_col_[dir]);
+    const uint8_t* order = hit_order_[dir];
+    const Bank* banks = bank_.data();
+    const Group* groups = group_.data();
+    uint64_t best = kNever;
+    uint32_t best_bank = 0;
+    for (uint32_t i = 0, n = hit_order_size_[dir]; i < n; ++i) {
+        const uint32_t b = order[i];
+        if (b == skip) continue;
+        const uint64_t t = max2(max2(col_floor, banks[b].col_ready), groups[b >> group_shift_].next_col[dir]);
+        if (t < best) {
+            best = t;
+            best_bank = b;
+            if (t == col_floor) break;
+        }
+    }
+    c.cycle = best;
+    c.slot = best == kNever ? kNone : banks[best_bank].first_hit[dir];
+}
+
+void HbmChannelController::choose_row(uint64_t now, unsigned dir, RowChoice& c) const {
+    c = RowChoice();
     int64_t refresh_bank_index = -1;
-    if (refresh_pending_) {  // per bank (all-bank refresh is handled by choose())
+    if (refresh_pending_) {  // per bank (all-bank refresh is handled by choose_all_bank_refresh())
         const uint32_t rb = refresh_bank_;
         refresh_bank_index = rb;
         const Bank& k = bank_[rb];
-        c.row_cycle = max2(max2(now, k.open ? k.pre_ready : k.act_ready), row_bus_free_);
-        c.row = k.open ? Choice::Row::RefreshPrecharge : Choice::Row::Refresh;
-        c.row_bank = rb;
-        c.row_seq = 0;
+        c.cycle = max2(max2(now, k.open ? k.pre_ready : k.act_ready), row_bus_free_);
+        c.kind = k.open ? RowChoice::Kind::RefreshPrecharge : RowChoice::Kind::Refresh;
+        c.bank = rb;
+        c.seq = 0;
     }
     uint64_t act_floor = max2(max2(now, next_act_), row_bus_free_);
     if (faw_count_ == 4) act_floor = max2(act_floor, faw_[faw_next_] + t_.tFAW_cycles);
@@ -325,13 +374,13 @@ void HbmChannelController::choose_row(uint64_t now, unsigned dir, Choice& c) con
         // open one: precharge. Closed: activate the row of the bank's oldest request.
         const uint64_t t = k.open ? max2(pre_floor, k.pre_ready)
                                   : max2(max2(act_floor, k.act_ready), group_[b >> group_shift_].next_act);
-        const uint64_t seq = slots_[k.head[dir]].seq;
-        if (t < c.row_cycle || (t == c.row_cycle && seq < c.row_seq)) {
-            c.row_cycle = t;
-            c.row = k.open ? Choice::Row::Precharge : Choice::Row::Activate;
-            c.row_bank = b;
-            c.row_slot = k.head[dir];
-            c.row_seq = seq;
+        const uint64_t seq = k.head_seq[dir];
+        if (t < c.cycle || (t == c.cycle && seq < c.seq)) {
+            c.cycle = t;
+            c.kind = k.open ? RowChoice::Kind::Precharge : RowChoice::Kind::Activate;
+            c.bank = b;
+            c.slot = k.head[dir];
+            c.seq = seq;
         }
     }
 }
@@ -354,14 +403,7 @@ void HbmChannelController::issue_activate(uint64_t t, uint32_t bank, uint32_t ro
     faw_[faw_next_] = t;
     faw_next_ = (faw_next_ + 1) & 3;
     if (faw_count_ < 4) ++faw_count_;
-    k.hits = k.dir_hits[0] = k.dir_hits[1] = 0;
-    for (unsigned dir = 0; dir < 2; ++dir)
-        for (int32_t i = k.head[dir]; i != kNone; i = slots_[i].next)
-            if (slots_[i].row == row) {
-                ++k.hits;
-                ++k.dir_hits[dir];
-            }
-    update_hit_mask(bank);
+    for (unsigned dir = 0; dir < 2; ++dir) set_first_hit(bank, dir, first_hit_from(k.head[dir], row));
     invalidate_row_choice();
     ++stats_.activates;
     log(t, HbmCommandKind::Activate, bank, row, 0);
@@ -371,24 +413,12 @@ void HbmChannelController::close_bank(uint64_t t, uint32_t bank, bool for_confli
     Bank& k = bank_[bank];
     k.open = false;
     k.act_ready = max2(k.act_ready, t + t_.tRP_cycles);
-    k.hits = k.dir_hits[0] = k.dir_hits[1] = 0;
+    for (unsigned dir = 0; dir < 2; ++dir) set_first_hit(bank, dir, kNone);
     k.closed_for_conflict = for_conflict;
     k.first_column = FirstColumn::Hit;
-    update_hit_mask(bank);
     invalidate_row_choice();
     ++stats_.precharges;
     log(t, HbmCommandKind::Precharge, bank, k.row, 0);
-}
-
-void HbmChannelController::update_hit_mask(uint32_t bank) {
-    const Bank& k = bank_[bank];
-    const uint64_t bit = uint64_t(1) << bank;
-    for (unsigned dir = 0; dir < 2; ++dir) {
-        if (k.open && k.dir_hits[dir] > 0)
-            hit_mask_[dir] |= bit;
-        else
-            hit_mask_[dir] &= ~bit;
-    }
 }
 
 void HbmChannelController::issue_precharge(uint64_t t, uint32_t bank, bool for_conflict) {
@@ -414,9 +444,10 @@ void HbmChannelController::issue_refresh(uint64_t t) {
     refresh_due_cycle_ = refresh_due(refresh_index_);
     refresh_bank_ = refresh_bank(refresh_index_);
     invalidate_row_choice();
+    invalidate_col_choice();  // the refreshed bank was left out
 }
 
-void HbmChannelController::issue_column(uint64_t t, int32_t index, unsigned dir, const DoneCallback& done) {
+inline void HbmChannelController::issue_column(uint64_t t, int32_t index, unsigned dir, const DoneCallback& done) {
     Slot& s = slots_[index];
     const uint32_t bank = s.bank;
     Bank& k = bank_[bank];
@@ -439,29 +470,31 @@ void HbmChannelController::issue_column(uint64_t t, int32_t index, unsigned dir,
 
     const uint64_t latency = dir == kRead ? t_.tCL_cycles : t_.tWL_cycles;
     const uint64_t data_end = t + latency + burst_;
+    invalidate_col_choice();  // the bus and bank-group registers below
     stats_.data_bus_busy_cycles += burst_;
     (dir == kRead ? stats_.read_bytes : stats_.write_bytes) += access_bytes_;
 
-    next_col_[dir] = max2(next_col_[dir], t + t_.tCCD_S_cycles);
+    // The channel: tCCD_S, tRTW, tWTR_S, the data bus, one command per cycle (see col_gap_ in the constructor).
+    next_col_[kRead] = max2(next_col_[kRead], t + col_gap_[dir][kRead]);
+    next_col_[kWrite] = max2(next_col_[kWrite], t + col_gap_[dir][kWrite]);
     g.next_col[dir] = max2(g.next_col[dir], t + t_.tCCD_L_cycles);
     if (dir == kRead) {
-        next_col_[kWrite] = max2(next_col_[kWrite], t + t_.tRTW_cycles);
         k.pre_ready = max2(k.pre_ready, t + t_.tRTP_cycles);
     } else {
-        next_col_[kRead] = max2(next_col_[kRead], data_end + t_.tWTR_S_cycles);
         g.next_col[kRead] = max2(g.next_col[kRead], data_end + t_.tWTR_L_cycles);
         k.pre_ready = max2(k.pre_ready, data_end + t_.tWR_cycles);
     }
-    // The data bus: the next burst, read or write, starts when this one ends. One column command per cycle.
-    if (data_end > t_.tCL_cycles) next_col_[kRead] = max2(next_col_[kRead], data_end - t_.tCL_cycles);
-    if (data_end > t_.tWL_cycles) next_col_[kWrite] = max2(next_col_[kWrite], data_end - t_.tWL_cycles);
-    next_col_[kRead] = max2(next_col_[kRead], t + 1);
-    next_col_[kWrite] = max2(next_col_[kWrite], t + 1);
 
     ++s.next_column;
-    if (--s.columns_left != 0) return;
+    if (--s.columns_left == 0) complete(t, index, dir, data_end, done);
+}
 
-    // The request's last column: it completes when its last data beat is through.
+// A request's last column command has issued at cycle t: it completes when its last data beat is through.
+void HbmChannelController::complete(uint64_t t, int32_t index, unsigned dir, uint64_t data_end,
+                                    const DoneCallback& done) {
+    const Slot& s = slots_[index];
+    const uint32_t bank = s.bank;
+    const Bank& k = bank_[bank];
     const uint64_t done_ps = data_end * tck_ps_;
     const uint64_t tag = s.tag;
     const uint64_t latency_ps = done_ps - s.arrival_ps;
@@ -473,10 +506,10 @@ void HbmChannelController::issue_column(uint64_t t, int32_t index, unsigned dir,
         stats_.write_latency_ps.record(latency_ps);
     }
     stats_.occupancy_integral_ps += latency_ps;
-    done_heap_.push_back(done_ps);
-    std::push_heap(done_heap_.begin(), done_heap_.end(), std::greater<uint64_t>());
+    done_later_[dir].push_back(done_ps);
     leave_window(index, dir);
-    if (ctl_.page_policy == PagePolicy::Closed && k.open && k.hits == 0) {
+    if (ctl_.page_policy == PagePolicy::Closed && k.open && k.first_hit[kRead] == kNone &&
+        k.first_hit[kWrite] == kNone) {
         // Auto-precharge (RDA/WRA): the bank closes as soon as tRAS, tRTP or tWR allow, without a row-bus slot.
         close_bank(max2(k.pre_ready, t), bank, false);
     }
@@ -540,6 +573,7 @@ bool HbmChannelController::skip_idle_refreshes(uint64_t limit) {
     refresh_due_cycle_ = refresh_due(refresh_index_);
     refresh_bank_ = refresh_bank(refresh_index_);
     invalidate_row_choice();
+    invalidate_col_choice();
     now_ = max2(now_, last_due);
     return true;
 }
@@ -560,23 +594,24 @@ void HbmChannelController::advance(uint64_t until_ps, const DoneCallback& done) 
 
     const uint64_t until = cycle_of_ps_ceil(until_ps);  // decide cycles < until, i.e. at times < until_ps
     for (;;) {
-        admit_arrivals();
+        if (next_arrival_ <= now_) admit_arrivals();
         if (!refresh_pending_ && refresh_due_cycle_ <= now_) {
             refresh_pending_ = true;
             invalidate_row_choice();
+            invalidate_col_choice();
         }
         const bool draining = next_draining();
         if (draining && !draining_) ++stats_.write_drains;
         draining_ = draining;
-        const uint64_t next_arrival = pending_.empty() ? kNever : pending_.front().ready_cycle;
+        const uint64_t next_arrival = next_arrival_;
         if (window_count_[kRead] + window_count_[kWrite] == 0 && !refresh_pending_ &&
             skip_idle_refreshes(min2(until, next_arrival)))
             continue;
 
         const unsigned dir = active_dir(draining_);
-        const Choice c = choose(now_, dir);
+        choose(now_, dir);
         const uint64_t event = min2(next_arrival, refresh_pending_ ? kNever : refresh_due_cycle_);
-        const uint64_t t = min2(c.col_cycle, c.row_cycle);
+        const uint64_t t = min2(col_choice_.cycle, row_choice_.cycle);
         if (event <= t) {  // something may change the choice first: take it in, then choose again
             if (event >= until) {
                 // What next_decision_ps() would compute now (an idle channel's refreshes do not count).
@@ -594,40 +629,42 @@ void HbmChannelController::advance(uint64_t until_ps, const DoneCallback& done) 
         }
         next_cache_valid_ = false;
         now_ = t;
-        if (c.row_cycle == t) {
-            switch (c.row) {
-                case Choice::Row::Activate: issue_activate(t, c.row_bank, slots_[c.row_slot].row); break;
-                case Choice::Row::Precharge: issue_precharge(t, c.row_bank, true); break;
-                case Choice::Row::RefreshPrecharge: issue_precharge(t, c.row_bank, false); break;
-                case Choice::Row::Refresh: issue_refresh(t); break;
-                case Choice::Row::None: break;
+        const RowChoice row = row_choice_;  // issuing drops the cached choices
+        const ColChoice col = col_choice_;
+        if (row.cycle == t) {
+            switch (row.kind) {
+                case RowChoice::Kind::Activate: issue_activate(t, row.bank, slots_[row.slot].row); break;
+                case RowChoice::Kind::Precharge: issue_precharge(t, row.bank, true); break;
+                case RowChoice::Kind::RefreshPrecharge: issue_precharge(t, row.bank, false); break;
+                case RowChoice::Kind::Refresh: issue_refresh(t); break;
+                case RowChoice::Kind::None: break;
             }
         }
-        if (c.col_cycle == t) issue_column(t, c.col_slot, dir, done);
+        if (col.cycle == t) issue_column(t, col.slot, dir, done);
     }
     now_ = max2(now_, until);
     decided_until_ps_ = until_ps;
 }
 
 uint64_t HbmChannelController::next_decision_ps() const {
-    if (queued_requests() == 0) return UINT64_MAX;
 #ifndef NPUEMU_HBM_VERIFY_ROW_CACHE
-    // The caller asks after every advance() and submit(); advance() has just computed it.
+    // The caller asks after every advance() and submit(); advance() has just computed it (kNever when nothing is
+    // queued: the cache is dropped whenever a request completes, and advance() recomputes it before returning).
     if (next_cache_valid_) return next_cache_cycle_ == kNever ? UINT64_MAX : next_cache_cycle_ * tck_ps_;
 #endif
-    uint64_t best = pending_.empty() ? kNever : pending_.front().ready_cycle;
+    if (queued_requests() == 0) return UINT64_MAX;
+    uint64_t best = next_arrival_;
     if (window_count_[kRead] + window_count_[kWrite] != 0) {
-        const Choice c = choose(now_, active_dir(next_draining()));
-        best = min2(best, min2(c.col_cycle, c.row_cycle));
+        choose(now_, active_dir(next_draining()));
+        best = min2(best, min2(col_choice_.cycle, row_choice_.cycle));
         if (!refresh_pending_) best = min2(best, max2(now_, refresh_due_cycle_));
     }
 #ifdef NPUEMU_HBM_VERIFY_ROW_CACHE
     if (next_cache_valid_ && next_cache_cycle_ != best) {
-        const Choice c = window_count_[kRead] + window_count_[kWrite] != 0 ? choose(now_, active_dir(next_draining())) : Choice{};
         throw Error("HBM controller: stale next-decision cache: " + std::to_string(next_cache_cycle_) + " vs " +
                     std::to_string(best) + " now " + std::to_string(now_) + " pending " +
                     std::to_string(pending_.empty() ? kNever : pending_.front().ready_cycle) + " col " +
-                    std::to_string(c.col_cycle) + " row " + std::to_string(c.row_cycle) + " refresh_pending " +
+                    std::to_string(col_choice_.cycle) + " row " + std::to_string(row_choice_.cycle) + " refresh_pending " +
                     std::to_string(refresh_pending_) + " due " + std::to_string(refresh_due_cycle_) + " draining " +
                     std::to_string(draining_) + "/" + std::to_string(next_draining()));
     }

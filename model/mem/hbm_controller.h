@@ -160,38 +160,44 @@ private:
         uint64_t ready_cycle = 0;  // the clock edge at or after arrival_ps
         uint64_t seq = 0;          // submission order (pending) or arrival order (overflow)
     };
-    struct Slot {  // a request in the scheduler's window (the first queue_depth of its queue)
-        uint64_t tag = 0, arrival_ps = 0, seq = 0;
+    struct alignas(64) Slot {  // a request in the scheduler's window (the first queue_depth of its queue); one
+                               // cache line, what a column command reads first
         uint32_t bank = 0;  // bank_group * banks_per_group + bank
-        uint32_t row = 0, next_column = 0, columns_left = 0, columns = 0;
-        int32_t prev = kNone, next = kNone;          // the bank's list for this direction, oldest first
-        int32_t age_prev = kNone, age_next = kNone;  // the whole window of this direction, oldest first
+        uint32_t row = 0, next_column = 0, columns_left = 0;
+        int32_t prev = kNone, next = kNone;  // the bank's list for this direction, oldest first
+        uint64_t seq = 0, tag = 0, arrival_ps = 0;
     };
-    struct Bank {
-        bool open = false;
-        uint32_t row = 0;
+    struct alignas(64) Bank {  // what the choices and the commands read of a bank: one cache line
         uint64_t act_ready = 0;  // earliest ACT: tRC after ACT, tRP after PRE, tRFC / tRFCpb after REF
         uint64_t pre_ready = 0;  // earliest PRE: tRAS after ACT, tRTP after RD, tWR after write data
         uint64_t col_ready = 0;  // earliest RD/WR: tRCD after ACT
-        uint32_t hits = 0;       // window requests (either queue) to the open row
-        uint32_t dir_hits[2] = {0, 0};
-        uint32_t queued[2] = {0, 0};
-        int32_t head[2] = {kNone, kNone}, tail[2] = {kNone, kNone};
+        uint64_t head_seq[2] = {0, 0};          // seq of head[] (meaningless when kNone)
+        int32_t head[2] = {kNone, kNone};       // the bank's oldest request of each direction (list: Slot::next)
+        // The oldest window request of each direction that hits the open row (kNone: none, or the bank is closed).
+        // Of a bank's hits only this one can be the column choice: a column command's earliest cycle depends on its
+        // bank, bank group and direction, not on the request, and ties go to the oldest.
+        int32_t first_hit[2] = {kNone, kNone};
+        uint32_t row = 0;
+        bool open = false;
         bool closed_for_conflict = false;  // the last PRE made way for another row
         FirstColumn first_column = FirstColumn::Hit;
     };
+    static_assert(sizeof(Bank) == 64, "a bank's state is one cache line");
+    static_assert(sizeof(Slot) == 64, "a request's state is one cache line");
     struct Group {
         uint64_t next_act = 0;           // tRRD_L
         uint64_t next_col[2] = {0, 0};   // tCCD_L, tWTR_L
     };
-    struct Choice {
-        uint64_t col_cycle = kNever, row_cycle = kNever;
-        int32_t col_slot = kNone;   // index into slots_
-        uint32_t col_bank = 0;
-        uint64_t col_seq = 0, row_seq = 0;
-        enum class Row : uint8_t { None, Activate, Precharge, RefreshPrecharge, Refresh } row = Row::None;
-        uint32_t row_bank = 0;
-        int32_t row_slot = kNone;
+    struct RowChoice {  // the next row-bus command
+        uint64_t cycle = kNever;
+        enum class Kind : uint8_t { None, Activate, Precharge, RefreshPrecharge, Refresh } kind = Kind::None;
+        uint32_t bank = 0;
+        int32_t slot = kNone;  // Activate: the request whose row it opens (index into slots_)
+        uint64_t seq = 0;      // that request's seq, for ties while choosing (0: the refresh's, which wins)
+    };
+    struct ColChoice {  // the next column-bus command
+        uint64_t cycle = kNever;
+        int32_t slot = kNone;  // the request it serves
     };
 
     uint64_t cycle_of_ps_ceil(uint64_t ps) const { return ps / tck_ps_ + (ps % tck_ps_ != 0); }
@@ -199,14 +205,21 @@ private:
     uint32_t refresh_bank(uint64_t index) const;
     unsigned active_dir(bool draining) const;
     bool next_draining() const;
-    Choice choose(uint64_t now, unsigned dir) const;
-    void choose_row(uint64_t now, unsigned dir, Choice& c) const;
-    void invalidate_row_choice() { row_cache_valid_ = false; }
-    void update_hit_mask(uint32_t bank);
+    // Brings row_choice_ and col_choice_ up to date: the commands the buses would issue next, serving `dir`, at or
+    // after cycle `now` (cycle kNever: none). Issuing either command invalidates them.
+    void choose(uint64_t now, unsigned dir) const;
+    void choose_all_bank_refresh(uint64_t now, RowChoice& c) const;
+    void choose_row(uint64_t now, unsigned dir, RowChoice& c) const;
+    void choose_column(uint64_t now, unsigned dir, ColChoice& c) const;
+    void invalidate_row_choice() { row_choice_valid_ = false; }
+    void invalidate_col_choice() { col_choice_valid_ = false; }
+    void set_first_hit(uint32_t bank, unsigned dir, int32_t slot);
+    int32_t first_hit_from(int32_t slot, uint32_t row) const;
     void admit_arrivals();
     void enter_window(const Waiting& w, unsigned dir);
     void leave_window(int32_t slot, unsigned dir);
     void issue_column(uint64_t t, int32_t slot, unsigned dir, const DoneCallback& done);
+    void complete(uint64_t t, int32_t slot, unsigned dir, uint64_t data_end, const DoneCallback& done);
     void issue_activate(uint64_t t, uint32_t bank, uint32_t row);
     void issue_precharge(uint64_t t, uint32_t bank, bool for_conflict);
     void issue_refresh(uint64_t t);
@@ -230,21 +243,31 @@ private:
 
     // Requests.
     Ring<Waiting> pending_;     // submitted, not yet arrived; sorted by (arrival_ps, submission)
+    uint64_t next_arrival_ = kNever;  // pending_.front().ready_cycle (kNever: none pending)
     Ring<Waiting> overflow_[2]; // arrived while the window was full, oldest first
     std::vector<Slot> slots_;   // 2 x queue_depth: reads in [0, depth), writes in [depth, 2 depth)
     std::vector<int32_t> free_slots_[2];
     uint32_t window_count_[2] = {0, 0};
-    int32_t age_head_[2] = {kNone, kNone}, age_tail_[2] = {kNone, kNone};
     uint64_t queued_mask_[2] = {0, 0};  // banks with window requests of this direction (bit = bank)
-    uint64_t hit_mask_[2] = {0, 0};     // ... of which some hit the bank's open row
+    uint64_t hit_mask_[2] = {0, 0};     // ... of which some hit the bank's open row (Bank::first_hit set)
+    // The banks of hit_mask_, ordered by the age of their first hit (oldest first): the column choice walks this,
+    // which is the walk of the window in age order with every request but the banks' first hits left out.
+    static constexpr uint32_t kMaxBanks = 64;
+    uint8_t hit_order_[2][kMaxBanks] = {};
+    uint32_t hit_order_size_[2] = {0, 0};
     uint64_t next_submit_seq_ = 0, next_arrival_seq_ = 0;
     bool draining_ = false;
-    std::vector<uint64_t> done_heap_;  // completion times not yet passed by an arrival (for max_occupancy)
+    // Completion times (to the data) not yet passed by an arrival, per direction, for max_occupancy. Each is in
+    // order: a direction's completions are its column commands' cycles plus a constant.
+    Ring<uint64_t> done_later_[2];
 
     // Banks and buses.
     std::vector<Bank> bank_;
+    std::vector<int32_t> bank_tail_[2];       // the bank's newest request of each direction (kNone: none)
+    std::vector<uint64_t> first_hit_seq_[2];  // seq of Bank::first_hit (meaningless when kNone), by bank
     std::vector<Group> group_;
     uint64_t next_col_[2] = {0, 0};  // tCCD_S, tRTW, tWTR_S, the data bus, one column command per cycle
+    uint64_t col_gap_[2][2];         // [from][to]: what a column command adds to next_col_ (from its cycle)
     uint64_t next_act_ = 0;          // tRRD_S
     uint64_t row_bus_free_ = 0;      // one row command per cycle
     uint64_t faw_[4] = {0, 0, 0, 0};
@@ -259,9 +282,16 @@ private:
 
     // The row-bus choice changes only with row commands, the window's contents, the direction and refresh; it is
     // kept between steps and dropped on any of those (exact: its cycle is never behind now_).
-    mutable Choice row_cache_;
-    mutable bool row_cache_valid_ = false;
-    mutable unsigned row_cache_dir_ = 0;
+    mutable RowChoice row_choice_;
+    mutable bool row_choice_valid_ = false;
+    mutable unsigned row_choice_dir_ = 0;
+    // The column-bus choice likewise: it reads the banks' first hits (set_first_hit), tRCD (only of banks with hits:
+    // an ACT counts through set_first_hit), the bus and bank-group registers (issue_column) and the refresh bank.
+    // Time alone does not change either choice: while now_ has not passed a choice's cycle, the cycle of every
+    // candidate (max of now_ and its registers) is either that of now_ or unchanged, and no candidate overtakes it.
+    mutable ColChoice col_choice_;
+    mutable bool col_choice_valid_ = false;
+    mutable unsigned col_choice_dir_ = 0;
 
     bool advancing_ = false;  // inside advance(): the completion callback must not re-enter
     const DoneCallback* done_ = nullptr;  // advance()'s callback, for early write acknowledgements
