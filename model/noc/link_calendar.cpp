@@ -17,9 +17,15 @@ uint64_t LinkCalendar::reserve(uint64_t earliest_cycle, uint64_t length_cycles) 
     }
 
     // The first interval that ends after earliest_cycle (ends are sorted as the intervals are disjoint); walk the
-    // gaps from there until one is long enough.
-    auto it = std::upper_bound(intervals_.begin() + long(first_), intervals_.end(), earliest_cycle,
-                               [](uint64_t cycle, const Interval& iv) { return cycle < iv.end_cycle; });
+    // gaps from there until one is long enough. Requests mostly land near the end: look back a few intervals
+    // before searching the whole list.
+    const auto live = intervals_.begin() + long(first_);
+    auto it = intervals_.end();
+    for (int steps = 0; it != live && steps < 4 && std::prev(it)->end_cycle > earliest_cycle; ++steps) --it;
+    if (it != live && std::prev(it)->end_cycle > earliest_cycle) {
+        it = std::upper_bound(live, it, earliest_cycle,
+                              [](uint64_t cycle, const Interval& iv) { return cycle < iv.end_cycle; });
+    }
     uint64_t start = earliest_cycle;
     while (it != intervals_.end() && it->start_cycle < start + length_cycles) {
         start = std::max(start, it->end_cycle);
