@@ -134,3 +134,49 @@ TEST_CASE("config: bad --set options name the option") {
           "--set chip.tiles: expected KEY.PATH=VALUE, e.g. chip.tiles=4");
     CHECK(load_error("chip:\n  tiles: 2\n", {"chip..tiles=1"}) == "--set chip..tiles=1: empty key in 'chip..tiles'");
 }
+
+TEST_CASE("config: the memory system: HBM from its preset with overrides, the mesh laid out like the thermal grid") {
+    const ChipConfig chip = load_chip_config(std::string(NPUEMU_SOURCE_DIR) + "/configs/default.yaml");
+    CHECK(chip.hbm.preset == "hbm2e");
+    CHECK(chip.hbm.geometry.stacks == 4);
+    CHECK(chip.hbm.geometry.pseudo_channels() == 64);
+    CHECK(chip.hbm.peak_bytes_per_second() == doctest::Approx(1638.4e9));
+    CHECK(chip.hbm.mapping.hash_channels);
+    CHECK(chip.mesh.cols == 8);
+    CHECK(chip.mesh.rows == 4);
+    CHECK(chip.mesh.networks == 2);
+    CHECK(chip.power.thermal.mesh_cols == 8);
+    // A preset's key overridden by --set; the preset's other keys stay.
+    const ChipConfig changed = load_chip_config(std::string(NPUEMU_SOURCE_DIR) + "/configs/test.yaml",
+                                                {"hbm.timing.tRCD_cycles=30", "hbm.preset=hbm3", "mesh.cols=4"});
+    CHECK(changed.hbm.timing.tRCD_cycles == 30);
+    CHECK(changed.hbm.timing.tRP_cycles == 23);
+    CHECK(changed.hbm.geometry.channels_per_stack == 16);
+    CHECK(changed.mesh.cols == 4);
+    CHECK(changed.mesh.rows == 1);
+    // The list form of the mapping follows the geometry: with one stack, stack takes no bits.
+    const ChipConfig one = load_chip_config(std::string(NPUEMU_SOURCE_DIR) + "/configs/test.yaml");
+    CHECK(one.hbm.mapping.of(npuemu::mem::HbmField::Stack).empty());
+    CHECK(one.hbm.mapping.of(npuemu::mem::HbmField::Column) == std::vector<uint8_t>{5, 6, 7, 12, 13});
+    // The explicit form, with ranges, and hashing turned off.
+    TempYaml explicit_map(
+        "chip:\n  tiles: 4\nhbm:\n  preset: hbm2e\n  stacks: 1\n  address_hash: []\n  address_mapping:\n"
+        "    column: [5-7, 12, 13]\n    channel: [8-10]\n    pseudo_channel: [11]\n    bank_group: [14, 15]\n"
+        "    bank: [16, 17]\n    row: [18-33]\n");
+    const ChipConfig e = load_chip_config(explicit_map.path());
+    CHECK(!e.hbm.mapping.hash_channels);
+    CHECK(!e.hbm.mapping.hash_banks);
+    CHECK(e.hbm.mapping.of(npuemu::mem::HbmField::Row).size() == 16);
+    CHECK(e.hbm.mapping.of(npuemu::mem::HbmField::Row).front() == 18);
+}
+
+TEST_CASE("config: memory-system errors name the key") {
+    CHECK(load_error("hbm:\n  preset: hbm2e\n  address_hash: [rows]\n").find("hbm.address_hash") != std::string::npos);
+    CHECK(load_error("hbm:\n  geometry:\n    bus_width_bits: 60\n").find("hbm.geometry.bus_width_bits: must be a whole number of bytes") !=
+          std::string::npos);
+    CHECK(load_error("mesh:\n  networks: 3\n").find("FILE:2:13: mesh.networks: expected an integer from 1 to 2") == 0);
+    CHECK(load_error("mesh:\n  response_routing: xy\n").find("mesh.response_routing: needs networks: 2") !=
+          std::string::npos);
+    CHECK(load_error("hbm:\n  address_mapping: [column:9, channel]\n").find("column:9': column has only 5 bit(s) left") !=
+          std::string::npos);
+}

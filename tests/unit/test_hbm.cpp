@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "model/common/error.h"
 #include "model/mem/hbm_address_map.h"
 #include "model/config/chip_config.h"
@@ -540,7 +542,9 @@ namespace {
 // hashed = false: the preset's mapping without its address hashing, and writes complete when written (for tests of
 // the controller that place requests by the plain bit fields and time writes to their data).
 HbmConfig load_preset(const std::string& name, uint32_t stacks, bool hashed = true) {
-    const std::string path = "/tmp/npuemu_test_hbm_preset_" + name + "_" + std::to_string(stacks) + ".yaml";
+    // One file per process: ctest runs the test cases in parallel processes.
+    const std::string path = "/tmp/npuemu_test_hbm_preset_" + std::to_string(::getpid()) + "_" + name + "_" +
+                             std::to_string(stacks) + ".yaml";
     {
         std::ofstream out(path);
         out << "chip:\n  tiles: 1\nhbm:\n  preset: " << name << "\n  stacks: " << stacks << "\n";
