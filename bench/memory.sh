@@ -20,7 +20,7 @@ for preset in hbm2e hbm3; do
 done
 
 # Simulation speed: the read and write streams only (argument block: magic, tests = read|write).
-printf 'MEMB\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00' > "$work/args.bin"
+printf '\x42\x4d\x45\x4d\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00' > "$work/args.bin"  # magic 0x4D454D42, tests 3
 echo "== simulation speed (read + write streams, 64 MiB, default chip, hbm2e)"
 walls=()
 for _ in $(seq "$repeats"); do

@@ -42,15 +42,15 @@ static uint64_t barrier_then_mcycle(void) {
 }
 
 /* x 10, rounded down: one decimal without floating point. */
-static void print_rate(const char *name, uint64_t bytes, uint64_t cycles, uint32_t peak_mbps) {
+static void print_rate(const char *name, uint64_t bytes, uint64_t cycles, uint32_t peak_mbps, const char *note) {
     const uint64_t khz = npu_clock_khz();
     /* bytes / (cycles / (khz * 1000)) B/s, in MB/s: bytes * khz / cycles / 1000 */
     const uint64_t mbps = cycles ? bytes * khz / cycles / 1000 : 0;
     const uint64_t permille = peak_mbps ? mbps * 1000 / peak_mbps : 0;
-    printf("membench %s: %llu bytes in %llu cycles = %llu.%llu GB/s, %llu.%llu%% of the HBM peak %u.%u GB/s\n", name,
+    printf("membench %s: %llu bytes in %llu cycles = %llu.%llu GB/s, %llu.%llu%% of the HBM peak %u.%u GB/s%s\n", name,
            (unsigned long long)bytes, (unsigned long long)cycles, (unsigned long long)(mbps / 1000),
            (unsigned long long)(mbps / 100 % 10), (unsigned long long)(permille / 10),
-           (unsigned long long)(permille % 10), (unsigned)(peak_mbps / 1000), (unsigned)(peak_mbps / 100 % 10));
+           (unsigned long long)(permille % 10), (unsigned)(peak_mbps / 1000), (unsigned)(peak_mbps / 100 % 10), note);
 }
 
 /* Every tile moves `bytes` between its region and its scratchpad (or to a second region), CHUNK_BYTES per copy. */
@@ -200,15 +200,17 @@ int main(void) {
     }
     if (args.tests & MEMBENCH_READ) {
         const uint64_t cycles = stream(STREAM_READ, hart, harts, bytes);
-        if (hart == 0) print_rate("read", (uint64_t)bytes * harts, cycles, peak);
+        if (hart == 0) print_rate("read", (uint64_t)bytes * harts, cycles, peak, "");
     }
     if (args.tests & MEMBENCH_WRITE) {
         const uint64_t cycles = stream(STREAM_WRITE, hart, harts, bytes);
-        if (hart == 0) print_rate("write", (uint64_t)bytes * harts, cycles, peak);
+        /* Writes are done for the DMA once a controller's write queue takes them: the last few hundred KiB are
+         * still going into the DRAM when the fence returns, so this can edge past the peak. */
+        if (hart == 0) print_rate("write", (uint64_t)bytes * harts, cycles, peak, " (as acknowledged: queued writes count)");
     }
     if (args.tests & MEMBENCH_COPY) {
         const uint64_t cycles = stream(STREAM_COPY, hart, harts, bytes);
-        if (hart == 0) print_rate("copy (read + write)", 2ull * bytes * harts, cycles, peak);
+        if (hart == 0) print_rate("copy (read + write)", 2ull * bytes * harts, cycles, peak, "");
     }
     npu_barrier();
     if (hart == 0 && (args.tests & MEMBENCH_LATENCY)) latency(loads, region_bytes, global_end);
