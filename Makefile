@@ -35,6 +35,8 @@ test: check test-sanitize
 bench: build
 	bash bench/iss_speed.sh
 	bash bench/gdb_overhead.sh
+	bash bench/memory.sh
+	bash bench/mesh.sh
 
 clean:
 	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)
