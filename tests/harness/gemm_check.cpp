@@ -98,7 +98,12 @@ int main(int argc, char** argv) {
 
     std::ostringstream command;
     command << o.npuemu << " run -q -c " << o.config << " --max-cycles 2000000000";
-    for (const auto& set : o.sets) command << " --set " << set;
+    // A value may hold spaces or brackets (hbm.address_hash=[channels, banks]): single-quote it for the shell.
+    for (const auto& set : o.sets) {
+        command << " --set '";
+        for (char c : set) command << (c == '\'' ? std::string("'\\''") : std::string(1, c));
+        command << "'";
+    }
     command << " --load " << dir << "job.bin@" << hex(GEMM_JOB_ADDRESS) << " --load " << dir << "a.bin@" << hex(job.a)
             << " --load " << dir << "b.bin@" << hex(job.b) << " --dump " << hex(job.c) << ":" << c_bytes << ":" << dir
             << "c.bin --stats " << dir << "stats.json " << o.image << " > " << dir << "console.txt";
