@@ -83,19 +83,13 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
     const uint64_t dst_row_stride = dst_row_stride_ ? dst_row_stride_ : row_bytes_;
     const uint64_t src_plane_stride = src_plane_stride_ ? src_plane_stride_ : src_row_stride * rows_;
     const uint64_t dst_plane_stride = dst_plane_stride_ ? dst_plane_stride_ : dst_row_stride * rows_;
-    // The data moves now; what follows is when it lands. Rows that continue each other on the remote side (a dense
-    // block) form one segment, cut into bursts as one stream, as an engine walking the addresses would.
-    struct Segment {
-        uint64_t src, dst, bytes;
-        bool src_remote, dst_remote;
-    };
-    std::vector<Segment> plan;
-    plan.reserve(uint64_t(rows_) * planes_);
+    auto src_of = [&](uint32_t p, uint32_t r) { return args.src + p * src_plane_stride + r * src_row_stride; };
+    auto dst_of = [&](uint32_t p, uint32_t r) { return args.dst + p * dst_plane_stride + r * dst_row_stride; };
+    // The data moves now; what follows is when it lands.
     bool any_remote = false;
     for (uint32_t p = 0; p < planes_; ++p) {
         for (uint32_t r = 0; r < rows_; ++r) {
-            const uint64_t src = args.src + p * src_plane_stride + r * src_row_stride;
-            const uint64_t dst = args.dst + p * dst_plane_stride + r * dst_row_stride;
+            const uint64_t src = src_of(p, r), dst = dst_of(p, r);
             uint8_t* from = src + row_bytes_ <= 0x100000000ull ? host_pointer(static_cast<uint32_t>(src), row_bytes_) : nullptr;
             uint8_t* to = dst + row_bytes_ <= 0x100000000ull ? host_pointer(static_cast<uint32_t>(dst), row_bytes_) : nullptr;
             if (!from || !to) {
@@ -106,20 +100,7 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
                 return;
             }
             std::memmove(to, from, row_bytes_);
-            const bool src_remote = port_ && port_->is_remote(src, row_bytes_);
-            const bool dst_remote = port_ && port_->is_remote(dst, row_bytes_);
-            any_remote = any_remote || src_remote || dst_remote;
-            if (!plan.empty()) {
-                Segment& last = plan.back();
-                const bool src_continues = !src_remote || last.src + last.bytes == src;
-                const bool dst_continues = !dst_remote || last.dst + last.bytes == dst;
-                if (last.src_remote == src_remote && last.dst_remote == dst_remote && (src_remote || dst_remote) &&
-                    src_continues && dst_continues) {
-                    last.bytes += row_bytes_;
-                    continue;
-                }
-            }
-            plan.push_back(Segment{src, dst, row_bytes_, src_remote, dst_remote});
+            any_remote = any_remote || (port_ && (port_->is_remote(src, row_bytes_) || port_->is_remote(dst, row_bytes_)));
         }
     }
     const uint64_t total_bytes = row_bytes_ * rows_ * planes_;
@@ -155,7 +136,14 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
     const uint64_t ticket = in_flight ? in_flight->ticket : 0;
     uint64_t slot_ps = begin_ps;
     uint64_t latest_local_ps = begin_ps;
-    for (const Segment& row : plan) {
+    // Rows that continue each other on the remote side (a dense block) form one segment, cut into bursts as one
+    // stream, as an engine walking the addresses would. Segments are made as they are issued: a shape of up to
+    // 65535 x 65535 rows must not need a plan in host memory.
+    struct Segment {
+        uint64_t src, dst, bytes;
+        bool src_remote, dst_remote;
+    };
+    auto issue = [&](const Segment& row) {
         // Bursts end at burst_bytes boundaries of the remote address (bursts do not straddle them, as AXI's do not
         // cross 4 KiB), a local copy's at the row's.
         const uint64_t remote = row.src_remote ? row.src : row.dst_remote ? row.dst : 0;
@@ -200,7 +188,26 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
             }
             slot_ps += slot_cycles * period_ps;
         }
+    };
+    Segment segment{};
+    bool have_segment = false;
+    for (uint32_t p = 0; p < planes_; ++p) {
+        for (uint32_t r = 0; r < rows_; ++r) {
+            const uint64_t src = src_of(p, r), dst = dst_of(p, r);
+            const bool src_remote = port_ && port_->is_remote(src, row_bytes_);
+            const bool dst_remote = port_ && port_->is_remote(dst, row_bytes_);
+            if (have_segment && segment.src_remote == src_remote && segment.dst_remote == dst_remote &&
+                (src_remote || dst_remote) && (!src_remote || segment.src + segment.bytes == src) &&
+                (!dst_remote || segment.dst + segment.bytes == dst)) {
+                segment.bytes += row_bytes_;
+                continue;
+            }
+            if (have_segment) issue(segment);
+            segment = Segment{src, dst, row_bytes_, src_remote, dst_remote};
+            have_segment = true;
+        }
     }
+    if (have_segment) issue(segment);
     channel_free_ = sc_core::sc_time::from_value(slot_ps);
     busy_cycles_ += (slot_ps - begin_ps) / period_ps;
     if (tracer_) trace_busy_edge(slot_ps, false);
