@@ -36,10 +36,15 @@ void HbmMemory::wake_for(uint64_t decision_ps) {
     wake_.notify(sc_core::sc_time::from_value(wake - now));
 }
 
-void HbmMemory::advance_all(uint64_t until_ps) {
+void HbmMemory::advance_all(uint64_t until_ps, bool every_controller) {
+    // A completion is not reported before the time it is decided at: with no front-end lookahead, an early write
+    // acknowledgement decided at d is made a picosecond later, and its requester must not see it in its past.
+    const uint64_t now = sc_core::sc_time_stamp().value();
     for (HbmChannelController& controller : controllers_) {
-        if (controller.next_decision_ps() < until_ps) {
-            controller.advance(until_ps, [this](uint64_t tag, uint64_t done_ps) { done_.emplace_back(tag, done_ps); });
+        if (every_controller || controller.next_decision_ps() < until_ps) {
+            controller.advance(until_ps, [this, now](uint64_t tag, uint64_t done_ps) {
+                done_.emplace_back(tag, std::max(done_ps, now));
+            });
         }
     }
     // Completions may submit new requests (a response's next leg): only after every controller has advanced.
@@ -51,19 +56,12 @@ void HbmMemory::advance_all(uint64_t until_ps) {
 void HbmMemory::service() {
     const uint64_t now = sc_core::sc_time_stamp().value();
     wake_at_ps_ = UINT64_MAX;
-    advance_all(now + lookahead_ps_);
+    advance_all(now + lookahead_ps_, false);
     uint64_t next = UINT64_MAX;
     for (const HbmChannelController& controller : controllers_) next = std::min(next, controller.next_decision_ps());
     wake_for(next);
 }
 
-void HbmMemory::settle(uint64_t until_ps) {
-    for (HbmChannelController& controller : controllers_) {
-        controller.advance(until_ps, [this](uint64_t tag, uint64_t done_ps) { done_.emplace_back(tag, done_ps); });
-    }
-    std::vector<std::pair<uint64_t, uint64_t>> batch;
-    batch.swap(done_);
-    for (const auto& [tag, done_ps] : batch) sink_(tag, done_ps);
-}
+void HbmMemory::settle(uint64_t until_ps) { advance_all(until_ps, true); }
 
 }  // namespace npuemu::mem

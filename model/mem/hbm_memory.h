@@ -38,7 +38,9 @@ public:
 
 private:
     void service();
-    void advance_all(uint64_t until_ps);
+    // Advances the controllers with a decision before until_ps (every_controller: all of them) and delivers the
+    // completions.
+    void advance_all(uint64_t until_ps, bool every_controller);
     void wake_for(uint64_t decision_ps);
 
     HbmConfig config_;
