@@ -134,8 +134,10 @@ void read_workloads(const SpecReader& r, const YAML::Node& root, SweepSpec& spec
             for (size_t j = 0; j < args.size(); ++j) {
                 std::string arg = r.scalar(args[j], path + ".args[" + std::to_string(j) + "]");
                 // {sweep_dir}: this file's directory, for inputs kept beside it (--load job.bin@ADDR).
-                for (auto at = arg.find("{sweep_dir}"); at != std::string::npos; at = arg.find("{sweep_dir}")) {
-                    arg.replace(at, 11, spec_dir.empty() ? "." : spec_dir);
+                // Search on after each replacement: the directory's own name may contain "{sweep_dir}".
+                const std::string dir = spec_dir.empty() ? "." : spec_dir;
+                for (auto at = arg.find("{sweep_dir}"); at != std::string::npos; at = arg.find("{sweep_dir}", at + dir.size())) {
+                    arg.replace(at, 11, dir);
                 }
                 for (const char* owned : {"-c", "--config", "-s", "--set", "--stats", "-q", "--quiet"}) {
                     if (arg == owned || arg.rfind(std::string(owned) + "=", 0) == 0) {

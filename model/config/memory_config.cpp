@@ -122,8 +122,9 @@ mem::HbmAddressMapping expand_mapping(const MappingSource& source, const mem::Hb
         if (colon != std::string::npos) {
             char* end = nullptr;
             const std::string count = text.substr(colon + 1);
-            width = static_cast<uint32_t>(std::strtoul(count.c_str(), &end, 10));
-            if (count.empty() || *end != '\0') {
+            const unsigned long parsed = std::strtoul(count.c_str(), &end, 10);
+            width = static_cast<uint32_t>(std::min<unsigned long>(parsed, 64));  // more than 64 is refused below
+            if (count.empty() || *end != '\0' || count[0] == '-') {
                 throw Error(source.where(item.Mark()) + ": '" + text + "': expected field:bits with a number of bits");
             }
             if (width > remaining[field]) {
@@ -312,6 +313,10 @@ mem::HbmConfig read_hbm(ConfigNode node, const std::string& chip_file) {
     read_hbm_fields(node, hbm, mapping);
     node.finish();
     if (!mapping) fail_at("address_mapping", "no address mapping: the preset or the chip must give one", node, preset);
+    // The geometry first: the mapping is read against it, so its problems would otherwise surface as the mapping's.
+    for (const mem::HbmConfigProblem& problem : mem::check_hbm_config(hbm)) {
+        if (problem.key.rfind("address_mapping", 0) != 0) fail_at(problem.key, problem.message, node, preset);
+    }
     const bool hash_channels = hbm.mapping.hash_channels, hash_banks = hbm.mapping.hash_banks;
     hbm.mapping = expand_mapping(*mapping, hbm.geometry);
     hbm.mapping.hash_channels = hash_channels;

@@ -115,10 +115,31 @@ void check_clock_and_geometry(const HbmConfig& c, Problems& p) {
         {"row_bytes", g.row_bytes},
         {"burst_length", g.burst_length},
     };
-    for (const auto& f : counts)
+    for (const auto& f : counts) {
+        // The number of stacks is a chip setting (hbm.stacks), the rest the preset's geometry.
+        const std::string key = std::string(f.key) == "stacks" ? "stacks" : std::string("geometry.") + f.key;
         if (!is_power_of_two(f.value))
-            p.add(std::string("geometry.") + f.key, std::string(f.key) + " (" + num(f.value) +
-                                                        ") must be a power of two: it is selected by address bits");
+            p.add(key, std::string(f.key) + " (" + num(f.value) + ") must be a power of two: it is selected by address bits");
+    }
+    if (g.banks() > kMaxBanksPerPseudoChannel)
+        p.add("geometry.banks_per_group", "bank_groups x banks_per_group (" + num(g.banks()) + ") must be at most " +
+                                              num(kMaxBanksPerPseudoChannel) +
+                                              ": the controller keeps a pseudo channel's banks in one 64-bit mask");
+    if (g.pseudo_channels() > kMaxPseudoChannels)
+        p.add("stacks", "stacks x channels_per_stack x pseudo_channels_per_channel (" + num(g.pseudo_channels()) +
+                            ") must be at most " + num(kMaxPseudoChannels) +
+                            ": the model keeps a controller, its queues and histograms per pseudo channel");
+    // The capacity must be addressable: every field's bits together below address bit 64.
+    uint32_t address_bits = 0;
+    for (uint64_t count : {uint64_t(g.pseudo_channels()), uint64_t(g.banks()), uint64_t(g.rows), uint64_t(g.row_bytes)}) {
+        while (count > 1) {
+            count >>= 1;
+            ++address_bits;
+        }
+    }
+    if (address_bits >= 64)
+        p.add("geometry.rows", "the geometry holds 2^" + num(address_bits) +
+                                   " bytes: more than 64-bit addresses reach (pseudo channels x banks x rows x row_bytes)");
     if (g.bus_width_bits == 0 || g.bus_width_bits % 8 != 0 || !is_power_of_two(g.bus_width_bits))
         p.add("geometry.bus_width_bits", "bus_width_bits (" + num(g.bus_width_bits) +
                                              ") must be a power of two of at least 8 (whole bytes per beat)");

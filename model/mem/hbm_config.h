@@ -11,6 +11,11 @@
 
 namespace npuemu::mem {
 
+// Model limits: a pseudo channel's banks are one 64-bit mask in its controller; every pseudo channel has its own
+// controller, queues and histograms in host memory.
+constexpr uint32_t kMaxBanksPerPseudoChannel = 64;
+constexpr uint32_t kMaxPseudoChannels = 1024;
+
 struct HbmGeometry {
     uint32_t stacks = 1;
     uint32_t channels_per_stack = 8;

@@ -27,16 +27,13 @@ HbmChannelController::HbmChannelController(const HbmConfig& config)
     // The address mapping and the stack count concern the whole memory, not one pseudo channel.
     std::string message;
     for (const auto& p : check_hbm_config(config)) {
-        if (p.key.rfind("address_mapping", 0) == 0 || p.key == "geometry.stacks") continue;
+        if (p.key.rfind("address_mapping", 0) == 0 || p.key == "stacks") continue;
         message += "\n  " + p.key + ": " + p.message;
     }
     if (!message.empty())
         throw Error("HBM configuration" + (config.preset.empty() ? std::string() : " '" + config.preset + "'") +
                     " is not usable for a pseudo channel:" + message);
     const HbmGeometry& g = config.geometry;
-    if (g.banks() > 64)
-        throw Error("HBM pseudo channel with " + std::to_string(g.banks()) +
-                    " banks: the controller model supports at most 64");
     tck_ps_ = config.clock_period_ps();
     burst_ = config.burst_cycles();
     access_bytes_ = g.access_bytes();

@@ -124,7 +124,8 @@ void MemorySystem::start(uint32_t tile, const mem::TimedAccess& request, mem::Ac
     }
     uint32_t other_tile = 0;
     const Region region = classify(tile, request.address, request.bytes, other_tile);
-    if (region == Region::Local || region == Region::None) {
+    // Nothing to move (a zero-byte access would wait for parts that never land): done at once.
+    if (region == Region::Local || region == Region::None || request.bytes == 0) {
         listener.access_done(cookie, issue_ps);
         return;
     }

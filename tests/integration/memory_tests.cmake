@@ -49,6 +49,23 @@ npuemu_run_test("config: a mesh that does not hold the tiles is refused" --exit 
 npuemu_run_test("config: a mapping list that leaves a field short is refused" --exit 125
   --stderr-has "hbm.address_mapping: row still needs"
   -- ${NPUEMU} run -c test "--set=hbm.address_mapping=[column, channel, pseudo_channel, bank_group, bank]" ${FW}/hello.elf)
+npuemu_run_test("config: a stack count that is not a power of two names hbm.stacks and the --set" --exit 125
+  --stderr-has "--set hbm.stacks=3: hbm.stacks: stacks (3) must be a power of two"
+  -- ${NPUEMU} run -c test --set hbm.stacks=3 ${FW}/hello.elf)
+npuemu_run_test("config: a row smaller than one column command is a geometry error, not the mapping's" --exit 125
+  --stderr-has "hbm.geometry.row_bytes: row_bytes (16) must be a multiple of the 32 bytes"
+  -- ${NPUEMU} run -c test --set hbm.geometry.row_bytes=16 ${FW}/hello.elf)
+npuemu_run_test("config: more banks than the controller models is refused with its key" --exit 125
+  --stderr-has "hbm.geometry.banks_per_group: bank_groups x banks_per_group (128) must be at most 64"
+  -- ${NPUEMU} run -c test --set hbm.geometry.banks_per_group=32 ${FW}/hello.elf)
+npuemu_run_test("config: a mapping field count past 32 bits is refused, not truncated" --exit 125
+  --stderr-has "'column:4294967299': column has only"
+  -- ${NPUEMU} run -c test "--set=hbm.address_mapping=[column:4294967299, column, channel, pseudo_channel, stack, bank_group, bank, row]" ${FW}/hello.elf)
+# No front-end lookahead: decisions are made a picosecond after their time, early write acks must not land in the
+# mesh's past.
+npuemu_run_test("memory: no front-end latency with early write acknowledgement runs conv2d to its self-check" --exit 0
+  --stdout-has "conv2d self-check: passed"
+  -- ${NPUEMU} run -c test --set hbm.controller.frontend_latency_cycles=0 ${FW}/conv2d.elf)
 npuemu_run_test("config: global_memory.access_latency_cycles is gone, and says why" --exit 125
   --stderr-has "global_memory.access_latency_cycles: is no longer a setting"
   -- ${NPUEMU} run -c test --set global_memory.access_latency_cycles=20 ${FW}/hello.elf)

@@ -1079,6 +1079,28 @@ TEST_CASE("hbm config: clock, burst, geometry and watermarks") {
     CHECK(has_problem(p, "controller.write_low_watermark", "less than write_high_watermark"));
 }
 
+TEST_CASE("hbm config: the model's limits: banks per pseudo channel, pseudo channels, addressable capacity") {
+    HbmConfig c = test_config();
+    c.geometry.bank_groups = 16;
+    c.geometry.banks_per_group = 8;  // 128 banks: more than the controller's 64-bit bank mask
+    auto p = check_hbm_config(c);
+    CHECK_MESSAGE(has_problem(p, "geometry.banks_per_group", "(128) must be at most 64"), describe(p));
+    CHECK_THROWS_WITH_AS(HbmChannelController{c}, doctest::Contains("geometry.banks_per_group"), npuemu::Error);
+    c = test_config();
+    c.geometry.stacks = 64;
+    c.geometry.channels_per_stack = 32;  // 64 x 32 x 2 = 4096 controllers
+    p = check_hbm_config(c);
+    CHECK_MESSAGE(has_problem(p, "stacks", "(4096) must be at most 1024"), describe(p));
+    c.geometry.stacks = 3;
+    p = check_hbm_config(c);
+    CHECK_MESSAGE(has_problem(p, "stacks", "stacks (3) must be a power of two"), describe(p));  // the chip's key
+    c = test_config();
+    c.geometry.rows = 1u << 31;
+    c.geometry.row_bytes = 1u << 30;  // with the pseudo channels and banks: past 2^64 bytes
+    p = check_hbm_config(c);
+    CHECK_MESSAGE(has_problem(p, "geometry.rows", "more than 64-bit addresses reach"), describe(p));
+}
+
 TEST_CASE("hbm config: the address mapping: overlaps, gaps, wrong widths, bits out of range") {
     HbmConfig c = test_config();
     c.mapping.of(HbmField::Bank) = {16, 9};  // bit 9 is the channel's

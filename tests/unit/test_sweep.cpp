@@ -1,7 +1,10 @@
 // Sweep descriptions: expressions, spec validation, planning (grid, zip, random, constraints), point ids, shards.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <string>
@@ -165,4 +168,21 @@ TEST_CASE("sweep: {sweep_dir} in a workload's args is the sweep file's directory
     REQUIRE(spec.workloads.size() == 1);
     REQUIRE(spec.workloads[0].args.size() == 2);
     CHECK(spec.workloads[0].args[1] == "/tmp/job.bin@0x81000000");
+}
+
+TEST_CASE("sweep: {sweep_dir} is replaced once even when the directory's own name contains it") {
+    const std::string dir = "/tmp/npuemu_unit_{sweep_dir}_" + std::to_string(::getpid());
+    std::filesystem::create_directories(dir);
+    const std::string path = dir + "/s.yaml";
+    {
+        std::ofstream out(path);
+        out << "sweep: {base: test}\nworkloads:\n  - {name: hello, image: " << NPUEMU_FIRMWARE_DIR
+            << "/hello.elf, args: ['--load', '{sweep_dir}/a.bin@0x81000000']}\n"
+            << "parameters:\n  - grid:\n      chip.tiles: [1]\n";
+    }
+    const SweepSpec spec = load_sweep_spec(path, "");
+    std::filesystem::remove_all(dir);
+    REQUIRE(spec.workloads.size() == 1);
+    REQUIRE(spec.workloads[0].args.size() == 2);
+    CHECK(spec.workloads[0].args[1] == dir + "/a.bin@0x81000000");
 }
