@@ -1,6 +1,7 @@
 // Host speed of one HBM pseudo channel's controller: column commands decided per host second, driven the way the
 // SystemC side drives it (submit, then advance in small steps of simulated time), on a streaming read workload, a
-// streaming read/write mix and random traffic. Also prints each workload's data-bus utilisation.
+// streaming read/write mix, random traffic and the chip's traffic (many streams spread over every bank by the
+// address hash, the window always full, 5 ns steps). Also prints each workload's data-bus utilisation.
 //
 // Build and run from the source tree (no CMake needed; it reads the preset with yaml-cpp), on one line:
 //   g++ -std=c++17 -O2 -I. bench/hbm_controller_speed.cpp model/mem/hbm_config.cpp model/mem/hbm_controller.cpp
@@ -60,7 +61,7 @@ HbmConfig load(const std::string& path) {
     return c;
 }
 
-enum class Workload { StreamRead, StreamMix, Random };
+enum class Workload { StreamRead, StreamMix, Random, ManyStreams };
 
 struct Result {
     uint64_t columns = 0;
@@ -76,12 +77,24 @@ Result run(const HbmConfig& c, Workload w, uint64_t target_columns, uint64_t ste
     const uint32_t per_row = cols / per_request;
     std::mt19937_64 rng(42);
     uint64_t next = 0, done = 0, submitted_columns = 0;
+    // ManyStreams: 32 tiles' streams, each through a row (1 KiB, 4 requests), then on to a random bank and row.
+    struct Stream {
+        uint32_t bank, row, request;
+    };
+    std::vector<Stream> streams(32, Stream{0, 0, per_row});
     auto make = [&](uint64_t i, uint64_t arrival) {
         HbmRequest r;
         r.tag = i;
         r.arrival_ps = arrival;
         r.columns = per_request;
-        if (w == Workload::Random) {
+        if (w == Workload::ManyStreams) {
+            Stream& s = streams[rng() % streams.size()];
+            if (s.request == per_row) s = {uint32_t(rng() % g.banks()), uint32_t(rng() % g.rows), 0};
+            r.bank_group = s.bank / g.banks_per_group;
+            r.bank = s.bank % g.banks_per_group;
+            r.row = s.row;
+            r.column = s.request++ * per_request;
+        } else if (w == Workload::Random) {
             r.bank_group = rng() % g.bank_groups;
             r.bank = rng() % g.banks_per_group;
             r.row = rng() % g.rows;
@@ -132,7 +145,7 @@ int main(int argc, char** argv) {
                     "(a backlog of 8-column requests)\n",
                     path.c_str(), millions);
         const int repeats = argc > 3 ? std::atoi(argv[3]) : 5;
-        std::printf("%-34s %8s %16s %14s %9s\n", "workload", "host s", "M cols/s median", "best", "bus busy %");
+        std::printf("%-38s %8s %16s %14s %9s\n", "workload", "host s", "M cols/s median", "best", "bus busy %");
         // The backlog covers more than a step's worth of data-bus time, so the controller never runs dry.
         const struct {
             const char* name;
@@ -144,9 +157,11 @@ int main(int argc, char** argv) {
             {"streaming read, 1 us steps", Workload::StreamRead, 1'000'000, 256},
             {"streaming read+write, 20 ns steps", Workload::StreamMix, 20'000, 64},
             {"random rows, 20 ns steps", Workload::Random, 20'000, 64},
+            {"32 streams over all banks, 5 ns steps", Workload::ManyStreams, 5'000, 64},
         };
         for (const auto& k : cases) {
-            const uint64_t n = k.w == Workload::Random ? target / 4 : target;  // random is bandwidth-poor
+            // Random rows are bandwidth-poor; 32 streams leave a row every 4 requests.
+            const uint64_t n = k.w == Workload::Random || k.w == Workload::ManyStreams ? target / 4 : target;
             std::vector<double> rates;
             Result r;
             for (int i = 0; i < repeats; ++i) {
@@ -154,7 +169,7 @@ int main(int argc, char** argv) {
                 rates.push_back(r.columns / r.host_seconds / 1e6);
             }
             std::sort(rates.begin(), rates.end());
-            std::printf("%-34s %8.3f %16.1f %14.1f %9.1f\n", k.name, r.host_seconds, rates[rates.size() / 2],
+            std::printf("%-38s %8.3f %16.1f %14.1f %9.1f\n", k.name, r.host_seconds, rates[rates.size() / 2],
                         rates.back(), 100 * r.bus_utilisation);
         }
         return 0;
