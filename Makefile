@@ -25,8 +25,10 @@ run: build
 check: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
+# Line tables only (-g1): enough for file:line in sanitizer reports, and a faster build than full debug info.
 test-sanitize: setup
-	@cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNPUEMU_SANITIZE=ON > /dev/null
+	@cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNPUEMU_SANITIZE=ON \
+	  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" > /dev/null
 	@cmake --build $(SANITIZE_DIR) -j $(JOBS)
 	cd $(SANITIZE_DIR) && ctest --output-on-failure -j $(JOBS)
 

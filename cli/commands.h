@@ -1,11 +1,10 @@
-// The CLI's subcommands. main() parses; each command loads, builds, runs and reports.
+// The CLI's subcommands. main() parses (cli/main.cpp holds every option: CLI11 is compiled in that one file); each
+// command loads, builds, runs and reports.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 namespace npuemu::cli {
 
@@ -27,7 +26,6 @@ struct RunArguments {
     std::string gdb_host = "127.0.0.1";
 };
 
-void add_run_command(CLI::App& app, RunArguments& args);
 int run_command(const RunArguments& args);
 
 struct InfoArguments {
@@ -35,7 +33,6 @@ struct InfoArguments {
     std::vector<std::string> overrides;
 };
 
-void add_info_command(CLI::App& app, InfoArguments& args);
 int info_command(const InfoArguments& args);
 
 struct SweepArguments {
@@ -55,11 +52,10 @@ struct SweepArguments {
     std::string report_dir;
     std::string report_out;
     std::string report_metric;
-    CLI::App* merge = nullptr;
-    CLI::App* report = nullptr;
+    bool merge = false;   // `sweep merge` was given
+    bool report = false;  // `sweep report` was given
 };
 
-void add_sweep_command(CLI::App& app, SweepArguments& args);
 int sweep_command(const SweepArguments& args);
 
 }  // namespace npuemu::cli

@@ -8,11 +8,6 @@
 
 namespace npuemu::cli {
 
-void add_info_command(CLI::App& app, InfoArguments& args) {
-    CLI::App* info = app.add_subcommand("info", "Print a chip config's derived figures and memory map");
-    info->add_option("-c,--config", args.config, "Chip config: a YAML file or a preset name (default, test)");
-    info->add_option("-s,--set", args.overrides, "Override a config key: KEY.PATH=VALUE (repeatable)");
-}
 
 int info_command(const InfoArguments& args) {
     const std::string file = resolve_config(args.config);

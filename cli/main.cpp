@@ -1,12 +1,83 @@
-// npuemu: parse the command line, hand over to a subcommand, turn every npuemu::Error into one line and an exit code.
+// npuemu: the command line (every subcommand's options), parsing, hand-over to a subcommand, and every
+// npuemu::Error turned into one line and an exit code. The options live here, not beside each command: CLI11 is
+// header-only and costs most of a minute per file that includes it in the sanitizer build.
 #include <cstdlib>
 #include <iostream>
 
+#include <CLI/CLI.hpp>
 #include <systemc>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "model/common/error.h"
+
+namespace npuemu::cli {
+namespace {
+
+void add_run_command(CLI::App& app, RunArguments& args) {
+    CLI::App* run = app.add_subcommand("run", "Boot a firmware image on every tile of a chip and run it");
+    run->add_option("image", args.image, "Firmware image (RV32 ELF), e.g. build/firmware/hello.elf")->required();
+    run->add_option("-c,--config", args.config, "Chip config: a YAML file or a preset name (default, test)");
+    run->add_option("-s,--set", args.overrides, "Override a config key: KEY.PATH=VALUE (repeatable)");
+    run->add_option("--max-cycles", args.max_cycles, "Stop the run after this many chip clock cycles")
+        ->capture_default_str();
+    run->add_flag("--htif", args.htif, "Map the image's tohost/fromhost symbols (RISC-V test binaries)");
+    run->add_option("--stats", args.stats_path, "Write the run's counters to this JSON file");
+    run->add_flag("-q,--quiet", args.quiet, "Print no summary (only the firmware's console)");
+    run->add_option("--load", args.loads, "Load a file into memory before boot: FILE@ADDRESS (repeatable)");
+    run->add_option("--trace", args.trace_path,
+                    "Record a trace: .vcd or .fst (GTKWave, Surfer) or .json (Perfetto, chrome://tracing)");
+    run->add_option("--trace-filter", args.trace_filter,
+                    "Trace only signals/tracks matching this glob, e.g. 'chip.tile0.*' or '*.matrix.*'");
+    run->add_option("--trace-window", args.trace_window, "Trace only this time window: T0:T1, e.g. 10us:50us");
+    run->add_option("--dump", args.dumps, "Write memory to a file after the run: ADDRESS:LENGTH:FILE (repeatable)");
+    CLI::Option* gdb = run->add_option("--gdb", args.gdb_port,
+                                       "Serve GDB's remote protocol on this TCP port (0: a free port, printed on "
+                                       "stderr); see docs/gdb.md")
+                           ->check(CLI::Range(0, 65535));
+    run->add_flag("--gdb-wait", args.gdb_wait, "With --gdb: wait for GDB, halted before the first instruction")
+        ->needs(gdb);
+    run->add_option("--gdb-host", args.gdb_host,
+                    "With --gdb: the address to listen on (default 127.0.0.1; any other exposes the simulator to the "
+                    "network)")
+        ->needs(gdb);
+}
+
+void add_info_command(CLI::App& app, InfoArguments& args) {
+    CLI::App* info = app.add_subcommand("info", "Print a chip config's derived figures and memory map");
+    info->add_option("-c,--config", args.config, "Chip config: a YAML file or a preset name (default, test)");
+    info->add_option("-s,--set", args.overrides, "Override a config key: KEY.PATH=VALUE (repeatable)");
+}
+
+void add_sweep_command(CLI::App& app, SweepArguments& args) {
+    CLI::App* sweep = app.add_subcommand("sweep", "Run a design-space sweep (see docs/sweeps.md)");
+    sweep->add_option("spec", args.spec, "Sweep description (YAML), e.g. configs/sweeps/gemm_array_tiles.yaml");
+    sweep->add_option("-o,--out", args.out_dir, "Output directory (created; re-running resumes into it)");
+    sweep->add_option("-j,--jobs", args.jobs, "Points run at once (default: the number of cores)");
+    sweep->add_option("--shard", args.shard, "Run only shard I of N (0 <= I < N): every N-th point from I");
+    sweep->add_flag("--slurm", args.slurm, "Write DIR/sweep.sbatch (an sbatch --array script of shards), run nothing");
+    sweep->add_option("--partition", args.partition, "Slurm partition (with --slurm)");
+    sweep->add_option("--time", args.time, "Slurm time limit per array task (with --slurm)")->capture_default_str();
+    sweep->add_option("--cpus-per-task", args.cpus_per_task, "Slurm CPUs per array task = its --jobs (with --slurm)")
+        ->capture_default_str();
+    sweep->add_option("--shards", args.shards, "Slurm array tasks (with --slurm; default: points / cpus-per-task)");
+    sweep->add_flag("--dry-run", args.dry_run, "Validate and list the points, run nothing");
+
+    CLI::App* merge = sweep->add_subcommand("merge", "Combine the shards of a sweep into DIR/results.csv");
+    merge->callback([&args] { args.merge = true; });
+    merge->add_option("dirs", args.merge_dirs, "DIR [SRC...]: the sweep directory, and shard directories to copy "
+                                                     "finished points from")->required();
+    CLI::App* report = sweep->add_subcommand("report", "Render DIR/report.html: rooflines, Pareto front, one chart per "
+                                                        "parameter (self-contained, inline SVG)");
+    report->callback([&args] { args.report = true; });
+    report->add_option("dir", args.report_dir, "The sweep directory")->required();
+    report->add_option("-o,--out", args.report_out, "The HTML file (default DIR/report.html)");
+    report->add_option("--metric", args.report_metric,
+                       "The metric of the per-parameter charts (default: the sweep's first metric)");
+}
+
+}  // namespace
+}  // namespace npuemu::cli
 
 // SystemC's way in: main() hands over to sc_elab_and_sim(), which sets up the kernel and calls sc_main().
 int main(int argc, char** argv) {

@@ -15,34 +15,6 @@
 
 namespace npuemu::cli {
 
-void add_run_command(CLI::App& app, RunArguments& args) {
-    CLI::App* run = app.add_subcommand("run", "Boot a firmware image on every tile of a chip and run it");
-    run->add_option("image", args.image, "Firmware image (RV32 ELF), e.g. build/firmware/hello.elf")->required();
-    run->add_option("-c,--config", args.config, "Chip config: a YAML file or a preset name (default, test)");
-    run->add_option("-s,--set", args.overrides, "Override a config key: KEY.PATH=VALUE (repeatable)");
-    run->add_option("--max-cycles", args.max_cycles, "Stop the run after this many chip clock cycles")
-        ->capture_default_str();
-    run->add_flag("--htif", args.htif, "Map the image's tohost/fromhost symbols (RISC-V test binaries)");
-    run->add_option("--stats", args.stats_path, "Write the run's counters to this JSON file");
-    run->add_flag("-q,--quiet", args.quiet, "Print no summary (only the firmware's console)");
-    run->add_option("--load", args.loads, "Load a file into memory before boot: FILE@ADDRESS (repeatable)");
-    run->add_option("--trace", args.trace_path,
-                    "Record a trace: .vcd or .fst (GTKWave, Surfer) or .json (Perfetto, chrome://tracing)");
-    run->add_option("--trace-filter", args.trace_filter,
-                    "Trace only signals/tracks matching this glob, e.g. 'chip.tile0.*' or '*.matrix.*'");
-    run->add_option("--trace-window", args.trace_window, "Trace only this time window: T0:T1, e.g. 10us:50us");
-    run->add_option("--dump", args.dumps, "Write memory to a file after the run: ADDRESS:LENGTH:FILE (repeatable)");
-    CLI::Option* gdb = run->add_option("--gdb", args.gdb_port,
-                                       "Serve GDB's remote protocol on this TCP port (0: a free port, printed on "
-                                       "stderr); see docs/gdb.md")
-                           ->check(CLI::Range(0, 65535));
-    run->add_flag("--gdb-wait", args.gdb_wait, "With --gdb: wait for GDB, halted before the first instruction")
-        ->needs(gdb);
-    run->add_option("--gdb-host", args.gdb_host,
-                    "With --gdb: the address to listen on (default 127.0.0.1; any other exposes the simulator to the "
-                    "network)")
-        ->needs(gdb);
-}
 
 namespace {
 

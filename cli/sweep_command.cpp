@@ -22,30 +22,6 @@ namespace npuemu::cli {
 
 namespace fs = std::filesystem;
 
-void add_sweep_command(CLI::App& app, SweepArguments& args) {
-    CLI::App* sweep = app.add_subcommand("sweep", "Run a design-space sweep (see docs/sweeps.md)");
-    sweep->add_option("spec", args.spec, "Sweep description (YAML), e.g. configs/sweeps/gemm_array_tiles.yaml");
-    sweep->add_option("-o,--out", args.out_dir, "Output directory (created; re-running resumes into it)");
-    sweep->add_option("-j,--jobs", args.jobs, "Points run at once (default: the number of cores)");
-    sweep->add_option("--shard", args.shard, "Run only shard I of N (0 <= I < N): every N-th point from I");
-    sweep->add_flag("--slurm", args.slurm, "Write DIR/sweep.sbatch (an sbatch --array script of shards), run nothing");
-    sweep->add_option("--partition", args.partition, "Slurm partition (with --slurm)");
-    sweep->add_option("--time", args.time, "Slurm time limit per array task (with --slurm)")->capture_default_str();
-    sweep->add_option("--cpus-per-task", args.cpus_per_task, "Slurm CPUs per array task = its --jobs (with --slurm)")
-        ->capture_default_str();
-    sweep->add_option("--shards", args.shards, "Slurm array tasks (with --slurm; default: points / cpus-per-task)");
-    sweep->add_flag("--dry-run", args.dry_run, "Validate and list the points, run nothing");
-
-    args.merge = sweep->add_subcommand("merge", "Combine the shards of a sweep into DIR/results.csv");
-    args.merge->add_option("dirs", args.merge_dirs, "DIR [SRC...]: the sweep directory, and shard directories to copy "
-                                                     "finished points from")->required();
-    args.report = sweep->add_subcommand("report", "Render DIR/report.html: rooflines, Pareto front, one chart per "
-                                                   "parameter (self-contained, inline SVG)");
-    args.report->add_option("dir", args.report_dir, "The sweep directory")->required();
-    args.report->add_option("-o,--out", args.report_out, "The HTML file (default DIR/report.html)");
-    args.report->add_option("--metric", args.report_metric,
-                            "The metric of the per-parameter charts (default: the sweep's first metric)");
-}
 
 namespace {
 
@@ -150,8 +126,8 @@ int run_sweep(const SweepArguments& args) {
 }  // namespace
 
 int sweep_command(const SweepArguments& args) {
-    if (args.merge && args.merge->parsed()) return merge_command(args);
-    if (args.report && args.report->parsed()) {
+    if (args.merge) return merge_command(args);
+    if (args.report) {
         const std::string out = args.report_out.empty() ? args.report_dir + "/report.html" : args.report_out;
         const size_t shown = sweep::write_report(args.report_dir, out, args.report_metric);
         std::fprintf(stderr, "sweep report: %zu finished points; wrote %s\n", shown, out.c_str());
