@@ -131,12 +131,8 @@ void check_clock_and_geometry(const HbmConfig& c, Problems& p) {
                             ": the model keeps a controller, its queues and histograms per pseudo channel");
     // The capacity must be addressable: every field's bits together below address bit 64.
     uint32_t address_bits = 0;
-    for (uint64_t count : {uint64_t(g.pseudo_channels()), uint64_t(g.banks()), uint64_t(g.rows), uint64_t(g.row_bytes)}) {
-        while (count > 1) {
-            count >>= 1;
-            ++address_bits;
-        }
-    }
+    for (uint64_t count : {uint64_t(g.pseudo_channels()), uint64_t(g.banks()), uint64_t(g.rows), uint64_t(g.row_bytes)})
+        if (count != 0) address_bits += log2_exact(count);  // a zero count is reported above
     if (address_bits >= 64)
         p.add("geometry.rows", "the geometry holds 2^" + num(address_bits) +
                                    " bytes: more than 64-bit addresses reach (pseudo channels x banks x rows x row_bytes)");
