@@ -380,3 +380,10 @@ add_test(NAME "trace: with the power model, temperature, power and frequency are
           $<TARGET_FILE:trace_check> ${NPUEMU} -c default --set chip.tiles=2 --set thermal.time_scale=100000
           ${FW}/burn.elf)
 include(${CMAKE_CURRENT_SOURCE_DIR}/integration/memory_tests.cmake)
+
+# --- simulated results pinned: refactoring and speed work leave every digest as it is --------------------------
+add_test(NAME "golden: every firmware image's console, stats and traces equal their recorded digests"
+  COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_golden.py --npuemu ${NPUEMU} --firmware ${FW}
+          --golden ${DATA}/golden_digests.txt)
+set_tests_properties("golden: every firmware image's console, stats and traces equal their recorded digests"
+  PROPERTIES TIMEOUT 600)
