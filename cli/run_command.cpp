@@ -146,6 +146,7 @@ int run_command(const RunArguments& args) {
         document["message"] = result.message;
         document["counters"] = stats_to_json(simulation.stats());
         document["histograms"] = histograms_to_json(simulation.stats());
+        document["units"] = units_to_json(simulation.stats());
         write_json_file(args.stats_path, document);
     }
     if (!args.quiet) print_summary(simulation, result);

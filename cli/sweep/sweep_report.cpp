@@ -256,7 +256,7 @@ size_t write_report(const std::string& dir, const std::string& out_file, const s
         figure(chart, configs.empty() ? "No point ran the NPU (no MACs or DMA bytes in the stats): no roofline."
                                       : "Roofline of each configuration: compute roof = npu.peak_tops, memory roof = "
                                         "DMA bytes/cycle x tiles x clock. Dots: achieved TOPS (npu.achieved_tops) at "
-                                        "2 x npu.macs / sum of tile*.dma.bytes.");
+                                        "2 x npu.macs / sum of tile*.npu.dma.bytes.");
     }
 
     // Pareto fronts: throughput against a cost — average power when the runs simulated it, and the area proxy

@@ -11,14 +11,22 @@ namespace npuemu {
 nlohmann::ordered_json stats_to_json(const StatsRegistry& stats) {
     nlohmann::ordered_json counters = nlohmann::ordered_json::object();
     for (const auto& [name, entry] : stats.entries()) {
-        if (entry.counter) {
-            counters[name] = *entry.counter;
+        if (entry->counter) {
+            counters[name] = *entry->counter;
         } else {
-            const double value = entry.derived();
+            const double value = entry->derived();
             counters[name] = std::isfinite(value) ? value : 0.0;
         }
     }
     return counters;
+}
+
+nlohmann::ordered_json units_to_json(const StatsRegistry& stats) {
+    nlohmann::ordered_json units = nlohmann::ordered_json::object();
+    for (const auto& [name, entry] : stats.entries()) {
+        units[name] = {{"unit", stat_unit_name(entry->unit)}, {"description", entry->description}};
+    }
+    return units;
 }
 
 nlohmann::ordered_json histograms_to_json(const StatsRegistry& stats) {

@@ -11,10 +11,13 @@
 namespace npuemu {
 
 constexpr const char* kStatsSchema = "npuemu-stats";
-constexpr int kStatsSchemaVersion = 1;
+// Version 2: units and descriptions ("units"); per-unit statistics under their blocks' names (docs/stats.md).
+constexpr int kStatsSchemaVersion = 2;
 
 // counters: {"tile0.core.instructions": 123, ...}; whole-number values are written as integers.
 nlohmann::ordered_json stats_to_json(const StatsRegistry& stats);
+// units: {"tile0.core.instructions": {"unit": "count", "description": "instructions retired"}, ...}.
+nlohmann::ordered_json units_to_json(const StatsRegistry& stats);
 // histograms: {"hbm.read_latency": {"unit": "ns", "buckets": [[low, high, count], ...]}} with the non-empty
 // buckets (high exclusive).
 nlohmann::ordered_json histograms_to_json(const StatsRegistry& stats);

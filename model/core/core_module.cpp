@@ -18,8 +18,31 @@ CoreModule::CoreModule(sc_core::sc_module_name name, uint32_t hart_id, const con
       hart_(hart_id, config.cpi, *this) {
     socket.register_invalidate_direct_mem_ptr(this, &CoreModule::invalidate_direct_mem_ptr);
     payload_.set_extension(new soc::HartIdExtension(hart_id));  // the payload owns and frees its extensions
+    register_stats();
     SC_HAS_PROCESS(CoreModule);
     SC_THREAD(run_thread);
+}
+
+void CoreModule::register_stats() {
+    stats_.counter("instructions", instructions_, StatUnit::Count, "instructions retired");
+    stats_.counter("cycles", cycles_, StatUnit::Cycles, "core clock cycles, including sleep in wfi");
+    stats_.counter("sleep_cycles", sleep_cycles_, StatUnit::Cycles, "cycles asleep in wfi");
+    stats_.counter("npu_stall_cycles", coprocessor_stall_cycles_, StatUnit::Cycles,
+                   "cycles stalled issuing NPU instructions (full queue, fence, barrier)");
+    stats_.counter("device_accesses", device_accesses_, StatUnit::Count,
+                   "loads and stores that went to a device (not through DMI)");
+    stats_.counter("remote_loads", remote_loads_, StatUnit::Count,
+                   "loads that crossed the mesh (global memory, another tile's SRAM)");
+    stats_.counter("remote_load_cycles", remote_load_cycles_, StatUnit::Cycles,
+                   "cycles the core waited for those loads' data");
+    stats_.counter("remote_stores", remote_stores_, StatUnit::Count,
+                   "stores posted across the mesh (global memory, another tile's SRAM)");
+    hart_.register_stats(stats_);
+    stats_.derived("cpi", [this] {
+        const double instructions = static_cast<double>(instructions_);
+        const double busy = static_cast<double>(cycles_ - sleep_cycles_);
+        return instructions > 0 ? busy / instructions : 0.0;
+    }, StatUnit::Cycles, "average cycles per instruction while awake");
 }
 
 void CoreModule::account_cycles() {

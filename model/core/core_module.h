@@ -15,7 +15,9 @@
 #include <utility>
 #include <vector>
 
+#include "model/common/hierarchy_names.h"
 #include "model/common/reference_clock.h"
+#include "model/common/stats.h"
 #include "model/common/tile_clock.h"
 #include "model/config/chip_config.h"
 #include "model/core/debug_control.h"
@@ -49,8 +51,9 @@ public:
     const Rv32Hart& hart() const { return hart_; }
     bool sleeping() const { return sleeping_; }
     // chip.tileN.core.sleeping (in wfi) and .npu_stall (waiting on a full queue, a fence or a barrier).
-    void attach_tracer(trace::Tracer& tracer, const std::string& scope) {
+    void attach_tracer(trace::Tracer& tracer) {
         tracer_ = &tracer;
+        const std::string scope = trace_scope(*this);
         sleeping_signal_ = tracer.declare(scope + ".sleeping", 1);
         npu_stall_signal_ = tracer.declare(scope + ".npu_stall", 1);
     }
@@ -64,14 +67,6 @@ public:
     // Copies the hart's instruction and cycle counts into the published counters (done at every block boundary;
     // a debugger showing stats at a halt calls it to show the halt's own figures).
     void publish_counters();
-    const uint64_t* instructions_counter() const { return &instructions_; }
-    const uint64_t* cycles_counter() const { return &cycles_; }
-    const uint64_t* sleep_cycles_counter() const { return &sleep_cycles_; }
-    const uint64_t* device_accesses_counter() const { return &device_accesses_; }
-    const uint64_t* coprocessor_stall_cycles_counter() const { return &coprocessor_stall_cycles_; }
-    const uint64_t* remote_loads_counter() const { return &remote_loads_; }
-    const uint64_t* remote_stores_counter() const { return &remote_stores_; }
-    const uint64_t* remote_load_cycles_counter() const { return &remote_load_cycles_; }
 
 private:
     // The quantum keeper, plus how far it is to the next sync point (to size a block).
@@ -83,6 +78,7 @@ private:
         }
     };
 
+    void register_stats();
     void run_thread();
     bool debug_gate();  // waits while the debugger holds this hart; false if the hart must stop for good
     void account_cycles();  // moves cycles the hart ran into the quantum keeper's local time
@@ -128,6 +124,7 @@ private:
     DebugControl* debug_ = nullptr;
     bool stopped_at_ebreak_ = false;  // the last debugger stop was an ebreak (a signal then hands it to firmware)
 
+    StatsGroup stats_{*this};
     uint64_t instructions_ = 0;
     uint64_t cycles_ = 0;
     uint64_t sleep_cycles_ = 0;

@@ -621,4 +621,10 @@ void Rv32Hart::execute() {
     ++instret_;
 }
 
+void Rv32Hart::register_stats(StatsGroup& group) const {
+    group.counter("traps", traps_taken_, StatUnit::Count, "traps taken (exceptions and interrupts)");
+    group.counter("interrupts", interrupts_taken_, StatUnit::Count, "interrupts taken");
+    group.counter("wfi_sleeps", wfi_count_, StatUnit::Count, "times the hart slept in wfi");
+}
+
 }  // namespace npuemu::core

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "model/common/stats.h"
 #include "model/core/cpi_table.h"
 #include "model/core/csr_numbers.h"
 #include "model/core/debug_triggers.h"
@@ -79,10 +80,11 @@ public:
     bool read_csr(uint16_t number, uint32_t& value);
     bool write_csr(uint16_t number, uint32_t value);
 
-    // Statistics, read by the registry.
-    const uint64_t* traps_taken_counter() const { return &traps_taken_; }
-    const uint64_t* interrupts_taken_counter() const { return &interrupts_taken_; }
-    const uint64_t* wfi_counter() const { return &wfi_count_; }
+    uint64_t traps_taken() const { return traps_taken_; }
+    uint64_t interrupts_taken() const { return interrupts_taken_; }
+    uint64_t wfi_count() const { return wfi_count_; }
+    // The hart's own statistics, into the group of the core that runs it.
+    void register_stats(StatsGroup& group) const;
 
 private:
     // Kept out of line, so the plain loop and its execute() compile exactly as before the debug path existed (GCC

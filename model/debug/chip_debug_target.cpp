@@ -241,10 +241,10 @@ bool ChipDebugTarget::monitor(const std::string& command_line, std::string& outp
         for (const auto& [name, entry] : stats_->entries()) {
             if (name.compare(0, argument.size(), argument) != 0) continue;
             out << "  " << name << " = ";
-            if (entry.counter) {
-                out << *entry.counter;  // counters are integers: all their digits
+            if (entry->counter) {
+                out << *entry->counter;  // counters are integers: all their digits
             } else {
-                out << stats_->value(name);
+                out << stat_value(*entry);
             }
             out << "\n";
             ++shown;

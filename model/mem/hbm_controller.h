@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "model/common/latency_histogram.h"
+#include "model/common/stats.h"
 #include "model/mem/hbm_config.h"
 
 namespace npuemu::mem {
@@ -70,6 +71,9 @@ struct HbmChannelStats {
     uint64_t max_occupancy = 0;
     LatencyHistogram read_latency_ps;   // arrival to completion
     LatencyHistogram write_latency_ps;
+
+    // These statistics into the channel's group (tck_ps: the HBM clock period, for times counted in its cycles).
+    void register_in(StatsGroup& group, uint64_t tck_ps) const;
 };
 
 class HbmChannelController {

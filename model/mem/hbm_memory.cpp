@@ -12,6 +12,7 @@ HbmMemory::HbmMemory(sc_core::sc_module_name name, const HbmConfig& config)
       lookahead_ps_(frontend_ps_) {
     controllers_.reserve(config.geometry.pseudo_channels());
     for (uint32_t pc = 0; pc < config.geometry.pseudo_channels(); ++pc) controllers_.emplace_back(config);
+    register_stats();
     SC_HAS_PROCESS(HbmMemory);
     SC_METHOD(service);
     sensitive << wake_;
@@ -62,6 +63,63 @@ void HbmMemory::service() {
     wake_for(next);
 }
 
-void HbmMemory::settle(uint64_t until_ps) { advance_all(until_ps, true); }
+void HbmMemory::settle(uint64_t until_ps) {
+    advance_all(until_ps, true);
+    read_latency_all_ = LatencyHistogram();
+    write_latency_all_ = LatencyHistogram();
+    for (const auto& controller : controllers_) {
+        read_latency_all_.merge(controller.stats().read_latency_ps);
+        write_latency_all_.merge(controller.stats().write_latency_ps);
+    }
+}
+
+void HbmMemory::register_stats() {
+    const HbmGeometry& g = config_.geometry;
+    const uint32_t per_stack = g.channels_per_stack * g.pseudo_channels_per_channel;
+    std::vector<const HbmChannelStats*> all;
+    for (uint32_t pc = 0; pc < pseudo_channels(); ++pc) {
+        const std::string name = "s" + std::to_string(pc / per_stack) + ".ch" +
+                                 std::to_string(pc % per_stack / g.pseudo_channels_per_channel) + ".pc" +
+                                 std::to_string(pc % g.pseudo_channels_per_channel);
+        channel_stats_.push_back(std::make_unique<StatsGroup>(stats_, name));
+        controllers_[pc].stats().register_in(*channel_stats_.back(), config_.clock_period_ps());
+        all.push_back(&controllers_[pc].stats());
+    }
+    auto sum = [all](uint64_t HbmChannelStats::*field) {
+        double total = 0;
+        for (const auto* s : all) total += static_cast<double>(s->*field);
+        return total;
+    };
+    auto elapsed_ps = [] { return static_cast<double>(sc_core::sc_time_stamp().value()); };
+    stats_.derived("read_bytes", [sum] { return sum(&HbmChannelStats::read_bytes); }, StatUnit::Bytes,
+                   "bytes read, all channels");
+    stats_.derived("write_bytes", [sum] { return sum(&HbmChannelStats::write_bytes); }, StatUnit::Bytes,
+                   "bytes written, all channels");
+    const double peak_bytes_per_ps = config_.peak_bytes_per_second() / 1e12;
+    stats_.derived("peak_gbps", [peak_bytes_per_ps] { return peak_bytes_per_ps * 1000.0; }, StatUnit::GigabytesPerSecond,
+                   "theoretical peak: pins x data rate, all stacks");
+    stats_.derived("bandwidth_gbps", [sum, elapsed_ps] {
+        const double ps = elapsed_ps();
+        return ps > 0 ? (sum(&HbmChannelStats::read_bytes) + sum(&HbmChannelStats::write_bytes)) / ps * 1000.0 : 0.0;
+    }, StatUnit::GigabytesPerSecond, "bytes read and written per second over the whole run");
+    stats_.derived("row_hit_rate", [sum] {
+        const double columns = sum(&HbmChannelStats::row_hits) + sum(&HbmChannelStats::row_misses) +
+                               sum(&HbmChannelStats::row_conflicts);
+        return columns > 0 ? sum(&HbmChannelStats::row_hits) / columns : 0.0;
+    }, StatUnit::Ratio, "row hits / column commands, all channels");
+    stats_.derived("activates", [sum] { return sum(&HbmChannelStats::activates); }, StatUnit::Count,
+                   "ACT commands, all channels");
+    stats_.derived("refreshes", [sum] { return sum(&HbmChannelStats::refreshes); }, StatUnit::Count,
+                   "refresh commands, all channels");
+    stats_.derived("turnarounds", [sum] {
+        return sum(&HbmChannelStats::read_to_write_turnarounds) + sum(&HbmChannelStats::write_to_read_turnarounds);
+    }, StatUnit::Count, "data bus direction changes, all channels");
+    stats_.derived("average_queue_occupancy", [sum, elapsed_ps] {
+        const double ps = elapsed_ps();
+        return ps > 0 ? sum(&HbmChannelStats::occupancy_integral_ps) / ps : 0.0;
+    }, StatUnit::Count, "requests in all controllers, averaged over the run");
+    stats_.histogram("read_latency", read_latency_all_, "HBM read, arrival at the scheduler to last data");
+    stats_.histogram("write_latency", write_latency_all_, "HBM write, arrival at the scheduler to data written");
+}
 
 }  // namespace npuemu::mem

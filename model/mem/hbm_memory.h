@@ -9,9 +9,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <utility>
 #include <vector>
 
+#include "model/common/stats.h"
 #include "model/mem/hbm_address_map.h"
 #include "model/mem/hbm_config.h"
 #include "model/mem/hbm_controller.h"
@@ -33,16 +35,21 @@ public:
     void set_done_sink(DoneSink sink) { sink_ = std::move(sink); }
     // request.arrival_ps must be at least the current time plus frontend_latency_ps().
     void submit(uint32_t pseudo_channel, const HbmRequest& request);
-    // End of the run: every controller decided up to until_ps (refreshes of idle channels counted).
+    // End of the run: every controller decided up to until_ps (refreshes of idle channels counted), and the
+    // channels' latency histograms merged into the stacks'.
     void settle(uint64_t until_ps);
 
 private:
+    void register_stats();
     void service();
     // Advances the controllers with a decision before until_ps (every_controller: all of them) and delivers the
     // completions.
     void advance_all(uint64_t until_ps, bool every_controller);
     void wake_for(uint64_t decision_ps);
 
+    StatsGroup stats_{*this};
+    std::vector<std::unique_ptr<StatsGroup>> channel_stats_;  // "s0.ch1.pc0", per pseudo channel
+    LatencyHistogram read_latency_all_, write_latency_all_;   // every channel's, merged by settle()
     HbmConfig config_;
     HbmAddressMap address_map_;
     std::vector<HbmChannelController> controllers_;

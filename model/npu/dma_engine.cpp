@@ -22,7 +22,15 @@ DmaEngine::DmaEngine(sc_core::sc_module_name name, uint32_t tile_id, const confi
       config_(config),
       local_memories_(std::move(local_memories)),
       port_(port),
-      ring_(std::max<uint32_t>(config.max_outstanding_bursts, 1)) {}
+      ring_(std::max<uint32_t>(config.max_outstanding_bursts, 1)) {
+    stats_.counter("bytes", bytes_, StatUnit::Bytes, "bytes copied");
+    stats_.counter("copies", copies_, StatUnit::Count, "dma.copy instructions");
+    stats_.counter("bursts", bursts_, StatUnit::Count, "bursts");
+    stats_.counter("remote_bytes", remote_bytes_, StatUnit::Bytes,
+                   "bytes of bursts that crossed the mesh (global memory, other tiles)");
+    stats_.counter("credit_stall_cycles", credit_stall_cycles_, StatUnit::Cycles,
+                   "cycles the engine waited because max_outstanding_bursts were in flight");
+}
 
 uint8_t* DmaEngine::host_pointer(uint32_t addr, uint64_t bytes) {
     const uint64_t last = uint64_t(addr) + bytes - 1;

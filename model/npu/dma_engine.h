@@ -38,11 +38,7 @@ public:
               const TileClock& clock, InstructionQueue& queue, Semaphores& semaphores, FaultSink fault_sink,
               std::vector<BankedMemory*> local_memories, mem::TimedMemoryPort* port);
 
-    const uint64_t* bytes_counter() const { return &bytes_; }
-    const uint64_t* remote_bytes_counter() const { return &remote_bytes_; }
-    const uint64_t* copies_counter() const { return &copies_; }
-    const uint64_t* bursts_counter() const { return &bursts_; }
-    const uint64_t* credit_stall_cycles_counter() const { return &credit_stall_cycles_; }
+    uint64_t bytes() const { return bytes_; }
 
 protected:
     void execute(const NpuInstruction& instruction, sc_core::sc_time& completion) override;

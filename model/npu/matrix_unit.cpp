@@ -19,15 +19,27 @@ MatrixUnit::MatrixUnit(sc_core::sc_module_name name, uint32_t tile_id, const con
       config_(config),
       scratchpad_(scratchpad),
       accumulator_(accumulator) {
+    stats_.counter("macs", macs_, StatUnit::Count, "multiply-accumulates");
+    stats_.counter("matmuls", matmuls_, StatUnit::Count, "mx.matmul instructions");
+    stats_.counter("latency_cycles", latency_cycles_, StatUnit::Cycles,
+                   "sum over matmuls of fill + stream + drain cycles");
+    stats_.counter("weight_load_cycles", weight_load_cycles_, StatUnit::Cycles,
+                   "cycles of weight preloads (in the background)");
+    const uint64_t array_pes = uint64_t(config.rows) * config.cols;
+    const uint64_t period_ps = clock.period().value();
+    stats_.derived("mac_utilization", [this, array_pes, period_ps] {
+        const double elapsed = static_cast<double>(sc_core::sc_time_stamp().value() / period_ps);
+        return elapsed > 0 ? static_cast<double>(macs_) / (elapsed * array_pes) : 0.0;
+    }, StatUnit::Ratio, "MACs / (array PEs x elapsed cycles)");
     // SystolicTiming keeps absolute cycle stamps: re-express them when DVFS changes the period.
     clock.on_change([this](sc_core::sc_time old_period, sc_core::sc_time new_period) {
         timing_.rescale(old_period.value(), new_period.value());
     });
 }
 
-void MatrixUnit::attach_tracer(trace::Tracer& tracer, const std::string& scope, const std::string& process,
-                               unsigned process_id, const std::string& thread, unsigned thread_id) {
-    QueueUnit::attach_tracer(tracer, scope, process, process_id, thread, thread_id);
+void MatrixUnit::attach_tracer(trace::Tracer& tracer, const std::string& process, unsigned process_id,
+                               const std::string& thread, unsigned thread_id) {
+    QueueUnit::attach_tracer(tracer, process, process_id, thread, thread_id);
     weights_track_ = tracer.declare_track(process, process_id, thread + " weights", thread_id + 100);
 }
 

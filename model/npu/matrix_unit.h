@@ -19,17 +19,14 @@ public:
                const TileClock& clock, InstructionQueue& queue, Semaphores& semaphores, FaultSink fault_sink,
                BankedMemory& scratchpad, BankedMemory& accumulator);
 
-    const uint64_t* macs_counter() const { return &macs_; }
+    uint64_t macs() const { return macs_; }
     uint64_t int8_macs() const { return int8_macs_; }
     uint64_t bf16_macs() const { return macs_ - int8_macs_; }
     uint64_t sram_bytes() const { return sram_bytes_; }  // activations and weights read, results written
-    const uint64_t* matmuls_counter() const { return &matmuls_; }
-    const uint64_t* latency_cycles_counter() const { return &latency_cycles_; }
-    const uint64_t* weight_load_cycles_counter() const { return &weight_load_cycles_; }
     const config::MatrixUnitConfig& config() const { return config_; }
 
-    void attach_tracer(trace::Tracer& tracer, const std::string& scope, const std::string& process,
-                       unsigned process_id, const std::string& thread, unsigned thread_id) override;
+    void attach_tracer(trace::Tracer& tracer, const std::string& process, unsigned process_id,
+                       const std::string& thread, unsigned thread_id) override;
 
 protected:
     void execute(const NpuInstruction& instruction, sc_core::sc_time& completion) override;

@@ -51,22 +51,28 @@ Npu::Npu(sc_core::sc_module_name name, uint32_t tile_id, const config::ChipConfi
                   }
               }) {
     for (auto& queue : queues_) queue.also_notify(any_queue_changed_);
+    stats_.counter("issued", issued_, StatUnit::Count, "NPU instructions the core issued");
+    stats_.counter("queue_full_stall_cycles", queue_full_stall_cycles_, StatUnit::Cycles,
+                   "core cycles stalled on a full NPU queue");
+    stats_.counter("fence_stall_cycles", fence_stall_cycles_, StatUnit::Cycles, "core cycles waiting in npu.fence");
+    stats_.counter("barrier_stall_cycles", barrier_stall_cycles_, StatUnit::Cycles,
+                   "core cycles waiting in npu.barrier");
 }
 
 void Npu::attach_tracer(trace::Tracer& tracer) {
     const std::string tile = "tile" + std::to_string(tile_id_);
     const unsigned pid = tile_id_ + 1;
-    dma_.attach_tracer(tracer, "chip." + tile + ".dma", tile, pid, "DMA", 1);
-    matrix_.attach_tracer(tracer, "chip." + tile + ".matrix", tile, pid, "MATRIX", 2);
-    vector_.attach_tracer(tracer, "chip." + tile + ".vector", tile, pid, "VECTOR", 3);
+    dma_.attach_tracer(tracer, tile, pid, "DMA", 1);
+    matrix_.attach_tracer(tracer, tile, pid, "MATRIX", 2);
+    vector_.attach_tracer(tracer, tile, pid, "VECTOR", 3);
 }
 
 power::Activity Npu::activity() const {
     power::Activity a;
     a.int8_macs = matrix_.int8_macs();
     a.bf16_macs = matrix_.bf16_macs();
-    a.vector_elements = *vector_.elements_counter();
-    a.dma_bytes = *dma_.bytes_counter();
+    a.vector_elements = vector_.elements();
+    a.dma_bytes = dma_.bytes();
     // The vector unit reads and writes about three FP32 words per element; the DMA writes what it moves locally.
     a.sram_bytes = matrix_.sram_bytes() + 12 * a.vector_elements + a.dma_bytes;
     return a;
@@ -157,58 +163,6 @@ std::string Npu::describe_waits() const {
                 core_waits_on_;
     }
     return text;
-}
-
-void Npu::register_stats(StatsRegistry& stats, const std::string& prefix, const sc_core::sc_time& period) const {
-    stats.add_counter(prefix + "npu.issued", &issued_, "NPU instructions the core issued");
-    stats.add_counter(prefix + "npu.queue_full_stall_cycles", &queue_full_stall_cycles_,
-                      "core cycles stalled on a full NPU queue");
-    stats.add_counter(prefix + "npu.fence_stall_cycles", &fence_stall_cycles_, "core cycles waiting in npu.fence");
-    stats.add_counter(prefix + "npu.barrier_stall_cycles", &barrier_stall_cycles_, "core cycles waiting in npu.barrier");
-    const QueueUnit* units[] = {&dma_, &matrix_, &vector_};
-    const char* names[] = {"dma", "matrix", "vector"};
-    for (int i = 0; i < 3; ++i) {
-        const std::string unit = prefix + names[i] + ".";
-        stats.add_counter(unit + "instructions", units[i]->instructions_counter(), "instructions executed");
-        stats.add_counter(unit + "busy_cycles", units[i]->busy_cycles_counter(), "cycles doing work");
-        stats.add_counter(unit + "sync_stall_cycles", units[i]->sync_stall_cycles_counter(),
-                          "cycles blocked in npu.wait");
-        stats.add_counter(unit + "bank_stall_cycles", units[i]->bank_stall_cycles_counter(),
-                          "cycles waiting for scratchpad/accumulator banks");
-        const QueueUnit* u = units[i];
-        const uint64_t period_ps = period.value();
-        stats.add_derived(unit + "idle_cycles", [u, period_ps] {
-            const double elapsed = static_cast<double>(sc_core::sc_time_stamp().value() / period_ps);
-            const double accounted = static_cast<double>(*u->busy_cycles_counter() + *u->sync_stall_cycles_counter() +
-                                                         *u->bank_stall_cycles_counter());
-            return elapsed > accounted ? elapsed - accounted : 0.0;
-        }, "cycles neither busy nor stalled (nothing to do)");
-        stats.add_derived(unit + "utilization", [u, period_ps] {
-            const double elapsed = static_cast<double>(sc_core::sc_time_stamp().value() / period_ps);
-            return elapsed > 0 ? static_cast<double>(*u->busy_cycles_counter()) / elapsed : 0.0;
-        }, "busy cycles / elapsed cycles");
-    }
-    stats.add_counter(prefix + "matrix.macs", matrix_.macs_counter(), "multiply-accumulates");
-    stats.add_counter(prefix + "matrix.matmuls", matrix_.matmuls_counter(), "mx.matmul instructions");
-    stats.add_counter(prefix + "matrix.latency_cycles", matrix_.latency_cycles_counter(),
-                      "sum over matmuls of fill + stream + drain cycles");
-    stats.add_counter(prefix + "matrix.weight_load_cycles", matrix_.weight_load_cycles_counter(),
-                      "cycles of weight preloads (in the background)");
-    const MatrixUnit* matrix = &matrix_;
-    const uint64_t array_pes = uint64_t(chip_.npu.matrix.rows) * chip_.npu.matrix.cols;
-    const uint64_t period_ps = period.value();
-    stats.add_derived(prefix + "matrix.mac_utilization", [matrix, array_pes, period_ps] {
-        const double elapsed = static_cast<double>(sc_core::sc_time_stamp().value() / period_ps);
-        return elapsed > 0 ? static_cast<double>(*matrix->macs_counter()) / (elapsed * array_pes) : 0.0;
-    }, "MACs / (array PEs x elapsed cycles)");
-    stats.add_counter(prefix + "vector.elements", vector_.elements_counter(), "elements processed");
-    stats.add_counter(prefix + "dma.bytes", dma_.bytes_counter(), "bytes copied");
-    stats.add_counter(prefix + "dma.copies", dma_.copies_counter(), "dma.copy instructions");
-    stats.add_counter(prefix + "dma.bursts", dma_.bursts_counter(), "bursts");
-    stats.add_counter(prefix + "dma.remote_bytes", dma_.remote_bytes_counter(),
-                      "bytes of bursts that crossed the mesh (global memory, other tiles)");
-    stats.add_counter(prefix + "dma.credit_stall_cycles", dma_.credit_stall_cycles_counter(),
-                      "cycles the engine waited because max_outstanding_bursts were in flight");
 }
 
 }  // namespace npuemu::npu

@@ -37,7 +37,7 @@ public:
                                   uint32_t pc);
 
     DmaEngine& dma() { return dma_; }
-    const uint64_t* macs_counter() const { return matrix_.macs_counter(); }
+    uint64_t macs() const { return matrix_.macs(); }
     // What the NPU has done so far, for the power model (core instructions are the tile's to add).
     power::Activity activity() const;
     NpuStatusRegisters& status_registers() { return status_; }
@@ -45,7 +45,6 @@ public:
     // What this tile's queues and core wait on, for a deadlock report; empty if nothing.
     std::string describe_waits() const;
     void attach_tracer(trace::Tracer& tracer);
-    void register_stats(StatsRegistry& stats, const std::string& prefix, const sc_core::sc_time& clock_period) const;
 
 private:
     void fence(uint32_t queue_mask);
@@ -55,6 +54,7 @@ private:
     const TileClock& clock_;
     TileBarrier& barrier_;
     FaultSink fault_sink_;
+    StatsGroup stats_{*this};  // before the units: their groups go below it
     std::array<InstructionQueue, isa::kQueueCount> queues_;
     // Any queue changed: what npu.fence waits on. A single event, not an or-list: a core that never leaves a fence
     // (a deadlock) must not hold heap memory on its thread's stack.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <iterator>
 
+#include "model/common/hierarchy_names.h"
+
 namespace npuemu::npu {
 
 QueueUnit::QueueUnit(sc_core::sc_module_name name, uint32_t tile_id, const TileClock& clock,
@@ -13,6 +15,19 @@ QueueUnit::QueueUnit(sc_core::sc_module_name name, uint32_t tile_id, const TileC
       queue_(queue),
       semaphores_(semaphores),
       fault_sink_(std::move(fault_sink)) {
+    stats_.counter("instructions", instructions_, StatUnit::Count, "instructions executed");
+    stats_.counter("busy_cycles", busy_cycles_, StatUnit::Cycles, "cycles doing work");
+    stats_.counter("sync_stall_cycles", sync_stall_cycles_, StatUnit::Cycles, "cycles blocked in npu.wait");
+    stats_.counter("bank_stall_cycles", bank_stall_cycles_, StatUnit::Cycles,
+                   "cycles waiting for scratchpad/accumulator banks");
+    // At the tile's nominal clock: elapsed cycles are counted at the period the tile starts with.
+    const uint64_t period_ps = clock.period().value();
+    stats_.derived("idle_cycles", [this, period_ps] {
+        const double elapsed = static_cast<double>(sc_core::sc_time_stamp().value() / period_ps);
+        const double accounted = static_cast<double>(busy_cycles_ + sync_stall_cycles_ + bank_stall_cycles_);
+        return elapsed > accounted ? elapsed - accounted : 0.0;
+    }, StatUnit::Cycles, "cycles neither busy nor stalled (nothing to do)");
+    stats_.fraction_of_elapsed("utilization", busy_cycles_, period_ps, "busy cycles / elapsed cycles");
     SC_HAS_PROCESS(QueueUnit);
     SC_THREAD(run);
     SC_METHOD(deliver_due_signals);
@@ -20,9 +35,10 @@ QueueUnit::QueueUnit(sc_core::sc_module_name name, uint32_t tile_id, const TileC
     dont_initialize();
 }
 
-void QueueUnit::attach_tracer(trace::Tracer& tracer, const std::string& scope, const std::string& process,
-                              unsigned process_id, const std::string& thread, unsigned thread_id) {
+void QueueUnit::attach_tracer(trace::Tracer& tracer, const std::string& process, unsigned process_id,
+                              const std::string& thread, unsigned thread_id) {
     tracer_ = &tracer;
+    const std::string scope = trace_scope(*this);
     busy_signal_ = tracer.declare(scope + ".busy", 1);
     queue_.trace_depth_to(&tracer, tracer.declare(scope + ".queue_depth", 16));
     track_ = tracer.declare_track(process, process_id, thread, thread_id);

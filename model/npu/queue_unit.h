@@ -10,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "model/common/stats.h"
 #include "model/common/tile_clock.h"
 #include "model/npu/instruction_queue.h"
 #include "model/npu/semaphores.h"
@@ -24,13 +25,10 @@ public:
     QueueUnit(sc_core::sc_module_name name, uint32_t tile_id, const TileClock& clock, InstructionQueue& queue,
               Semaphores& semaphores, FaultSink fault_sink);
 
-    const uint64_t* instructions_counter() const { return &instructions_; }
-    const uint64_t* busy_cycles_counter() const { return &busy_cycles_; }
-    const uint64_t* sync_stall_cycles_counter() const { return &sync_stall_cycles_; }
-    const uint64_t* bank_stall_cycles_counter() const { return &bank_stall_cycles_; }
-    // scope: "chip.tile3.matrix"; the queue's slices go to track (process, thread).
-    virtual void attach_tracer(trace::Tracer& tracer, const std::string& scope, const std::string& process,
-                               unsigned process_id, const std::string& thread, unsigned thread_id);
+    uint64_t busy_cycles() const { return busy_cycles_; }
+    // Signals under the unit's scope (chip.tile3.npu.matrix.busy); its slices go to track (process, thread).
+    virtual void attach_tracer(trace::Tracer& tracer, const std::string& process, unsigned process_id,
+                               const std::string& thread, unsigned thread_id);
 
 protected:
     // Executes one instruction of the unit's own kind. May wait(). Sets completion (when its results are visible).
@@ -58,6 +56,7 @@ protected:
 
     uint32_t tile_id_;
     const TileClock& clock_;
+    StatsGroup stats_{*this};  // the unit's statistics; units add their own to it
     uint64_t instructions_ = 0;
     uint64_t busy_cycles_ = 0;
     uint64_t sync_stall_cycles_ = 0;

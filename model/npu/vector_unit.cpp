@@ -9,7 +9,9 @@ VectorUnit::VectorUnit(sc_core::sc_module_name name, uint32_t tile_id, const con
                        FaultSink fault_sink, std::vector<BankedMemory*> memories)
     : QueueUnit(name, tile_id, clock, queue, semaphores, std::move(fault_sink)),
       config_(config),
-      memories_(std::move(memories)) {}
+      memories_(std::move(memories)) {
+    stats_.counter("elements", elements_, StatUnit::Count, "elements processed");
+}
 
 BankedMemory* VectorUnit::memory_for(uint32_t addr, const OperandExtent& extent, uint64_t stride) const {
     for (BankedMemory* memory : memories_) {

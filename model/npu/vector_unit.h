@@ -18,7 +18,7 @@ public:
                const TileClock& clock, InstructionQueue& queue, Semaphores& semaphores, FaultSink fault_sink,
                std::vector<BankedMemory*> memories);
 
-    const uint64_t* elements_counter() const { return &elements_; }
+    uint64_t elements() const { return elements_; }
 
 protected:
     void execute(const NpuInstruction& instruction, sc_core::sc_time& completion) override;

@@ -22,6 +22,7 @@ PowerMonitor::PowerMonitor(sc_core::sc_module_name name, const config::PowerConf
         state_[t].peak_mC = network_.tile_temperature_mC(t);
         sensors_mC_[t] = static_cast<uint32_t>(network_.tile_temperature_mC(t));
     }
+    register_stats();
     SC_HAS_PROCESS(PowerMonitor);
     SC_THREAD(run);
 }
@@ -100,7 +101,7 @@ void PowerMonitor::attach_tracer(trace::Tracer& tracer) {
     tracer_ = &tracer;
     trace_signals_.resize(tiles_.size());
     for (size_t t = 0; t < tiles_.size(); ++t) {
-        const std::string scope = "chip.tile" + std::to_string(t) + ".power.";
+        const std::string scope = tiles_[t].tile_trace_scope + ".power.";
         trace_signals_[t].temperature = tracer.declare_real(scope + "temperature_C");
         trace_signals_[t].power = tracer.declare_real(scope + "power_W");
         trace_signals_[t].frequency = tracer.declare_real(scope + "frequency_MHz");
@@ -168,49 +169,50 @@ bool PowerMonitor::write_register(size_t tile, uint64_t offset, uint64_t value) 
     }
 }
 
-void PowerMonitor::register_stats(StatsRegistry& stats) {
+void PowerMonitor::register_stats() {
+    const double* elapsed = &elapsed_s_;
     for (size_t t = 0; t < tiles_.size(); ++t) {
-        const std::string prefix = "tile" + std::to_string(t) + ".power.";
+        tile_stats_.push_back(std::make_unique<StatsGroup>(*tiles_[t].tile_stats, "power"));
+        StatsGroup& group = *tile_stats_.back();
         const TileState* s = &state_[t];
-        const double* elapsed = &elapsed_s_;
-        stats.add_derived(prefix + "energy_j", [s] { return s->energy_j; }, "energy (dynamic + leakage), joules");
-        stats.add_derived(prefix + "dynamic_energy_j", [s] { return s->dynamic_j; }, "switching energy, joules");
-        stats.add_derived(prefix + "leakage_energy_j", [s] { return s->leakage_j; }, "leakage energy, joules");
+        group.derived("energy_j", [s] { return s->energy_j; }, StatUnit::Joules, "energy (dynamic + leakage)");
+        group.derived("dynamic_energy_j", [s] { return s->dynamic_j; }, StatUnit::Joules, "switching energy");
+        group.derived("leakage_energy_j", [s] { return s->leakage_j; }, StatUnit::Joules, "leakage energy");
         // The activity the energy was computed from (up to the last sample).
-        stats.add_counter(prefix + "activity.int8_macs", &s->last.int8_macs, "INT8 MACs");
-        stats.add_counter(prefix + "activity.bf16_macs", &s->last.bf16_macs, "BF16 MACs");
-        stats.add_counter(prefix + "activity.vector_elements", &s->last.vector_elements, "vector elements");
-        stats.add_counter(prefix + "activity.sram_bytes", &s->last.sram_bytes, "scratchpad/accumulator bytes");
-        stats.add_counter(prefix + "activity.dma_bytes", &s->last.dma_bytes, "DMA bytes");
-        stats.add_counter(prefix + "activity.core_instructions", &s->last.core_instructions, "core instructions");
-        stats.add_derived(prefix + "average_w", [s, elapsed] { return *elapsed > 0 ? s->energy_j / *elapsed : 0.0; },
-                          "average power over the sampled time, watts");
-        stats.add_derived(prefix + "peak_temperature_mC", [s] { return s->peak_mC; }, "hottest die temperature");
-        stats.add_derived(prefix + "average_temperature_mC", [s, elapsed] {
+        group.counter("activity.int8_macs", s->last.int8_macs, StatUnit::Count, "INT8 MACs");
+        group.counter("activity.bf16_macs", s->last.bf16_macs, StatUnit::Count, "BF16 MACs");
+        group.counter("activity.vector_elements", s->last.vector_elements, StatUnit::Count, "vector elements");
+        group.counter("activity.sram_bytes", s->last.sram_bytes, StatUnit::Bytes, "scratchpad/accumulator bytes");
+        group.counter("activity.dma_bytes", s->last.dma_bytes, StatUnit::Bytes, "DMA bytes");
+        group.counter("activity.core_instructions", s->last.core_instructions, StatUnit::Count, "core instructions");
+        group.derived("average_w", [s, elapsed] { return *elapsed > 0 ? s->energy_j / *elapsed : 0.0; },
+                      StatUnit::Watts, "average power over the sampled time");
+        group.derived("peak_temperature_mC", [s] { return s->peak_mC; }, StatUnit::MilliCelsius,
+                      "hottest die temperature");
+        group.derived("average_temperature_mC", [s, elapsed] {
             return *elapsed > 0 ? s->temperature_time_integral / *elapsed : 0.0;
-        }, "time-averaged die temperature");
-        stats.add_counter(prefix + "throttled_ps", &s->throttled_ps, "time below the fastest operating point");
-        stats.add_counter(prefix + "throttle_steps", &s->throttle_steps, "times the throttle stepped down");
-        stats.add_counter(prefix + "firmware_requests", &s->requests, "operating points firmware requested");
+        }, StatUnit::MilliCelsius, "time-averaged die temperature");
+        group.counter("throttled_ps", s->throttled_ps, StatUnit::Picoseconds, "time below the fastest operating point");
+        group.counter("throttle_steps", s->throttle_steps, StatUnit::Count, "times the throttle stepped down");
+        group.counter("firmware_requests", s->requests, StatUnit::Count, "operating points firmware requested");
     }
     const std::vector<TileState>* states = &state_;
-    const double* elapsed = &elapsed_s_;
-    stats.add_derived("power.energy_j", [states] {
+    stats_.derived("energy_j", [states] {
         double sum = 0;
         for (const auto& s : *states) sum += s.energy_j;
         return sum;
-    }, "chip energy, joules");
-    stats.add_derived("power.average_w", [states, elapsed] {
+    }, StatUnit::Joules, "chip energy");
+    stats_.derived("average_w", [states, elapsed] {
         double sum = 0;
         for (const auto& s : *states) sum += s.energy_j;
         return *elapsed > 0 ? sum / *elapsed : 0.0;
-    }, "chip average power over the sampled time, watts");
-    stats.add_derived("power.peak_temperature_mC", [states] {
+    }, StatUnit::Watts, "chip average power over the sampled time");
+    stats_.derived("peak_temperature_mC", [states] {
         double peak = 0;
         for (const auto& s : *states) peak = std::max(peak, s.peak_mC);
         return peak;
-    }, "hottest die temperature of any tile");
-    stats.add_counter("power.samples", &samples_, "power/thermal samples taken");
+    }, StatUnit::MilliCelsius, "hottest die temperature of any tile");
+    stats_.counter("samples", samples_, StatUnit::Count, "power/thermal samples taken");
 }
 
 }  // namespace npuemu::power

@@ -8,6 +8,7 @@
 #include <systemc>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,16 +22,19 @@ namespace npuemu::power {
 
 class PowerMonitor : public sc_core::sc_module {
 public:
-    // What the monitor needs from one tile: its clock and a reading of its activity counters.
+    // What the monitor needs from one tile: its clock and a reading of its activity counters, and where the tile's
+    // power state is named (its statistics in a group "power" below the tile's, its trace signals in the tile's
+    // scope).
     struct TileProbe {
         TileClock* clock;
         std::function<Activity()> activity;
         std::function<void(bool)> alarm_line;  // drives the tile core's machine external interrupt
+        StatsGroup* tile_stats;
+        std::string tile_trace_scope;          // "chip.tile3"
     };
 
     PowerMonitor(sc_core::sc_module_name name, const config::PowerConfig& config, std::vector<TileProbe> tiles);
 
-    void register_stats(StatsRegistry& stats);
     // chip.tileN.power.{temperature_C, power_W, frequency_MHz}, one value per sample.
     void attach_tracer(trace::Tracer& tracer);
     double tile_temperature_mC(size_t tile) const { return network_.tile_temperature_mC(tile); }
@@ -60,6 +64,7 @@ private:
         bool error = false;
         uint64_t requests = 0;
     };
+    void register_stats();
     void update_point(size_t tile);
     void update_alarm(size_t tile);
 
@@ -79,6 +84,8 @@ private:
     };
     std::vector<TraceSignals> trace_signals_;
     uint64_t samples_ = 0;
+    StatsGroup stats_{*this};
+    std::vector<std::unique_ptr<StatsGroup>> tile_stats_;  // tileN.power
 };
 
 }  // namespace npuemu::power

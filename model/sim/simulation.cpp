@@ -104,9 +104,10 @@ Simulation::Simulation(const RunOptions& options, std::ostream& console)
     chip_->load(image_);
     load_host_data();
     chip_->boot();
-    chip_->register_stats(stats_);
-    stats_.add_counter("sim.time_ps", &simulated_time_ps_, "simulated time at the end of the run, in ps");
-    stats_.add_counter("sim.cycles", &simulated_cycles_, "simulated time in chip clock cycles");
+    sim_stats_ = std::make_unique<StatsGroup>(chip_->stats(), "sim");
+    sim_stats_->counter("time_ps", simulated_time_ps_, StatUnit::Picoseconds, "simulated time at the end of the run");
+    sim_stats_->counter("cycles", simulated_cycles_, StatUnit::Cycles, "simulated time in chip clock cycles");
+    stats_ = std::make_unique<StatsRegistry>(chip_->stats());
 }
 
 void Simulation::check_host_data() {

@@ -91,7 +91,7 @@ public:
     const config::ChipConfig& config() const { return config_; }
     const loader::ElfImage& image() const { return image_; }
     soc::Chip& chip() { return *chip_; }
-    const StatsRegistry& stats() const { return stats_; }
+    const StatsRegistry& stats() const { return *stats_; }
 
 private:
     void check_host_data();
@@ -103,7 +103,8 @@ private:
     std::vector<std::vector<uint8_t>> load_contents_;
     std::unique_ptr<trace::Tracer> tracer_;
     std::unique_ptr<soc::Chip> chip_;
-    StatsRegistry stats_;
+    std::unique_ptr<StatsGroup> sim_stats_;  // "sim", below the chip's group
+    std::unique_ptr<StatsRegistry> stats_;
     uint64_t simulated_time_ps_ = 0;
     uint64_t simulated_cycles_ = 0;
 };

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "model/common/error.h"
+#include "model/common/hierarchy_names.h"
 #include "sdk/include/npuemu/memory_map.h"
 
 namespace npuemu::soc {
@@ -31,7 +32,9 @@ Chip::Chip(sc_core::sc_module_name name, const config::ChipConfig& config, std::
       run_control_(config.tile_count),
       timer_clock_(config.timer.frequency_hz),
       barrier_(config.tile_count),
-      memory_("memory", config),
+      network_(stats_, config.mesh),
+      hbm_("hbm", config.hbm),
+      memory_("memory", config, network_, hbm_),
       router_("router"),
       // Its DMI latency is what the cores pay in the firmware image; the timed fronts ignore it.
       global_memory_("global_memory", config.global_memory.size_bytes,
@@ -100,6 +103,7 @@ Chip::Chip(sc_core::sc_module_name name, const config::ChipConfig& config, std::
         router_.attach(htif_->socket, htif->tohost, size, "HTIF tohost/fromhost", Router::Holds::Memory, 1);
     }
     debug_socket_.bind(router_.target_socket);
+    register_npu_totals();
     if (config.power.enabled) {
         std::vector<power::PowerMonitor::TileProbe> probes;
         for (auto& tile : tiles_) {
@@ -115,7 +119,8 @@ Chip::Chip(sc_core::sc_module_name name, const config::ChipConfig& config, std::
                                   if (lines.external == level) return;
                                   lines.external = level;
                                   lines.notify();
-                              }});
+                              },
+                              &t->stats(), trace_scope(*t)});
         }
         power_ = std::make_unique<power::PowerMonitor>("power", config.power, std::move(probes));
         for (auto& tile : tiles_) {
@@ -193,32 +198,26 @@ std::string Chip::describe_waits() {
     return text;
 }
 
-void Chip::register_stats(StatsRegistry& stats) {
-    for (const auto& tile : tiles_) tile->register_stats(stats);
-    stats.add_counter("uart.bytes", uart_.bytes_counter(), "bytes written to the console");
-    memory_.register_stats(stats);
-    if (power_) power_->register_stats(stats);
-    // Chip-level NPU figures: achieved against peak.
-    std::vector<const uint64_t*> macs;
-    for (auto& tile : tiles_) macs.push_back(tile->npu().macs_counter());
+// Chip-level NPU figures: achieved against peak, over all tiles.
+void Chip::register_npu_totals() {
     const double peak_macs_per_cycle = double(config_.npu.matrix.rows) * config_.npu.matrix.cols * config_.tile_count;
     const double period_ps = static_cast<double>(config_.clock_period_ps());
-    auto total_macs = [macs] {
+    auto total_macs = [this] {
         double sum = 0;
-        for (const uint64_t* m : macs) sum += static_cast<double>(*m);
+        for (const auto& tile : tiles_) sum += static_cast<double>(tile->npu().macs());
         return sum;
     };
-    stats.add_derived("npu.macs", total_macs, "multiply-accumulates on all tiles");
-    stats.add_derived("npu.peak_tops", [peak_macs_per_cycle, period_ps] { return 2 * peak_macs_per_cycle / period_ps; },
-                      "peak tera-operations per second (2 per MAC) of all arrays");
-    stats.add_derived("npu.achieved_tops", [total_macs, period_ps] {
+    stats_.derived("npu.macs", total_macs, StatUnit::Count, "multiply-accumulates on all tiles");
+    stats_.derived("npu.peak_tops", [peak_macs_per_cycle, period_ps] { return 2 * peak_macs_per_cycle / period_ps; },
+                   StatUnit::Tops, "peak tera-operations per second (2 per MAC) of all arrays");
+    stats_.derived("npu.achieved_tops", [total_macs] {
         const double ps = static_cast<double>(sc_core::sc_time_stamp().value());
         return ps > 0 ? 2 * total_macs() / ps : 0.0;
-    }, "operations per second achieved over the whole run (2 per MAC), in TOPS");
-    stats.add_derived("npu.mac_utilization", [total_macs, peak_macs_per_cycle, period_ps] {
+    }, StatUnit::Tops, "operations per second achieved over the whole run (2 per MAC)");
+    stats_.derived("npu.mac_utilization", [total_macs, peak_macs_per_cycle, period_ps] {
         const double elapsed = static_cast<double>(sc_core::sc_time_stamp().value()) / period_ps;
         return elapsed > 0 ? total_macs() / (elapsed * peak_macs_per_cycle) : 0.0;
-    }, "MACs / (peak MACs per cycle x elapsed cycles), over the whole run");
+    }, StatUnit::Ratio, "MACs / (peak MACs per cycle x elapsed cycles), over the whole run");
 }
 
 }  // namespace npuemu::soc

@@ -52,14 +52,15 @@ public:
     bool write_memory(uint64_t addr, const uint8_t* data, uint64_t length);
     bool read_memory(uint64_t addr, uint8_t* data, uint64_t length);
 
-    void register_stats(StatsRegistry& stats);
+    // The chip's statistics: every block's group is below this one.
+    StatsGroup& stats() { return stats_; }
+    const StatsGroup& stats() const { return stats_; }
     void attach_tracer(trace::Tracer& tracer) {
         for (auto& tile : tiles_) tile->attach_tracer(tracer);
         if (power_) power_->attach_tracer(tracer);
     }
     // End of the run: the memory system's statistics are brought up to end_ps.
-    void settle(uint64_t end_ps) { memory_.settle(end_ps); }
-    const MemorySystem& memory_system() const { return memory_; }
+    void settle(uint64_t end_ps) { hbm_.settle(end_ps); }
     // What the harts and NPU queues still running wait on (for a deadlock report).
     std::string describe_waits();
     void flush_console() { uart_.flush_partial_lines(); }
@@ -72,12 +73,16 @@ public:
 
 private:
     bool debug_transfer(tlm::tlm_command command, uint64_t addr, uint8_t* data, uint64_t length);
+    void register_npu_totals();
 
     const config::ChipConfig& config_;
+    StatsGroup stats_{*this};  // before every block: their groups go below it
     RunControl run_control_;
     ReferenceClock timer_clock_;
     sc_core::sc_event boot_event_;
     npu::TileBarrier barrier_;
+    noc::OnChipNetwork network_;
+    mem::HbmMemory hbm_;
     MemorySystem memory_;  // before the tiles: they hold its ports
     std::vector<std::unique_ptr<Tile>> tiles_;
     Router router_;

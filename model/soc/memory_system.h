@@ -17,26 +17,19 @@
 #include "model/config/chip_config.h"
 #include "model/mem/hbm_memory.h"
 #include "model/mem/memory_port.h"
-#include "model/noc/mesh.h"
+#include "model/noc/on_chip_network.h"
 
 namespace npuemu::soc {
 
 class MemorySystem : public sc_core::sc_module {
 public:
-    MemorySystem(sc_core::sc_module_name name, const config::ChipConfig& config);
+    // Attaches the HBM channels to the network's north and south edges.
+    MemorySystem(sc_core::sc_module_name name, const config::ChipConfig& config, noc::OnChipNetwork& network,
+                 mem::HbmMemory& hbm);
     ~MemorySystem() override;
 
     // Tile t's way out.
     mem::TimedMemoryPort& port(uint32_t tile);
-    // The mesh (network 0: requests and write data; network 1, if configured: read data and acknowledgements).
-    const noc::Mesh& network(unsigned index) const { return *networks_[index]; }
-    unsigned networks() const { return static_cast<unsigned>(networks_.size()); }
-    const mem::HbmMemory& hbm() const { return hbm_; }
-    // Where each HBM channel joins the mesh (for `info` and the docs).
-    std::string describe_placement() const;
-    // End of the run: the controllers catch up to end_ps, so refresh counts and occupancies cover the whole run.
-    void settle(uint64_t end_ps);
-    void register_stats(StatsRegistry& stats);
 
 private:
     class TilePort;
@@ -65,9 +58,9 @@ private:
     };
 
     const config::ChipConfig& config_;
-    uint64_t send(noc::NodeId from, noc::NodeId to, uint32_t payload_bytes, uint64_t inject_ps, noc::TrafficClass cls);
-    std::vector<std::unique_ptr<noc::Mesh>> networks_;
-    mem::HbmMemory hbm_;
+    void register_stats();
+    noc::OnChipNetwork& network_;
+    mem::HbmMemory& hbm_;
     std::vector<std::unique_ptr<TilePort>> ports_;
     std::vector<noc::NodeId> channel_node_;  // per pseudo channel: its channel's mesh port
     std::vector<Access> accesses_;
@@ -84,7 +77,7 @@ private:
     };
     RequesterStats requester_stats_[2];
     uint64_t remote_tile_accesses_ = 0;
-    LatencyHistogram read_latency_all_, write_latency_all_;  // every channel's, merged by settle()
+    StatsGroup stats_{*this};
 };
 
 }  // namespace npuemu::soc

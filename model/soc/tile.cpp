@@ -38,31 +38,4 @@ Tile::Tile(sc_core::sc_module_name name, uint32_t tile_id, const config::ChipCon
                    Router::Holds::Registers);
 }
 
-void Tile::register_stats(StatsRegistry& stats) {
-    const std::string prefix = "tile" + std::to_string(tile_id_) + ".core.";
-    stats.add_counter(prefix + "instructions", core_.instructions_counter(), "instructions retired");
-    stats.add_counter(prefix + "cycles", core_.cycles_counter(), "core clock cycles, including sleep in wfi");
-    stats.add_counter(prefix + "sleep_cycles", core_.sleep_cycles_counter(), "cycles asleep in wfi");
-    stats.add_counter(prefix + "npu_stall_cycles", core_.coprocessor_stall_cycles_counter(),
-                      "cycles stalled issuing NPU instructions (full queue, fence, barrier)");
-    stats.add_counter(prefix + "device_accesses", core_.device_accesses_counter(),
-                      "loads and stores that went to a device (not through DMI)");
-    stats.add_counter(prefix + "remote_loads", core_.remote_loads_counter(),
-                      "loads that crossed the mesh (global memory, another tile's SRAM)");
-    stats.add_counter(prefix + "remote_load_cycles", core_.remote_load_cycles_counter(),
-                      "cycles the core waited for those loads' data");
-    stats.add_counter(prefix + "remote_stores", core_.remote_stores_counter(),
-                      "stores posted across the mesh (global memory, another tile's SRAM)");
-    stats.add_counter(prefix + "traps", core_.hart().traps_taken_counter(), "traps taken (exceptions and interrupts)");
-    stats.add_counter(prefix + "interrupts", core_.hart().interrupts_taken_counter(), "interrupts taken");
-    stats.add_counter(prefix + "wfi_sleeps", core_.hart().wfi_counter(), "times the hart slept in wfi");
-    const core::CoreModule* core = &core_;
-    stats.add_derived(prefix + "cpi", [core] {
-        const double instructions = static_cast<double>(*core->instructions_counter());
-        const double busy = static_cast<double>(*core->cycles_counter() - *core->sleep_cycles_counter());
-        return instructions > 0 ? busy / instructions : 0.0;
-    }, "average cycles per instruction while awake");
-    npu_.register_stats(stats, "tile" + std::to_string(tile_id_) + ".", core_.clock_period());
-}
-
 }  // namespace npuemu::soc

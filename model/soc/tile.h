@@ -35,14 +35,17 @@ public:
     npu::Npu& npu() { return npu_; }
     Router& router() { return router_; }
 
-    void register_stats(StatsRegistry& stats);
+    // The tile's statistics group: its core's and NPU's groups are below it, and the chip's power monitor adds
+    // the tile's power state to it.
+    StatsGroup& stats() { return stats_; }
     void attach_tracer(trace::Tracer& tracer) {
-        core_.attach_tracer(tracer, "chip.tile" + std::to_string(tile_id_) + ".core");
+        core_.attach_tracer(tracer);
         npu_.attach_tracer(tracer);
     }
 
 private:
     uint32_t tile_id_;
+    StatsGroup stats_{*this};  // before the core and the NPU, whose groups go below it
     TileClock clock_;  // before the core and the NPU, which hold references to it
     core::InterruptLines lines_;
     core::CoreModule core_;

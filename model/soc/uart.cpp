@@ -5,7 +5,9 @@
 namespace npuemu::soc {
 
 Uart::Uart(sc_core::sc_module_name name, std::ostream& out, bool prefix_lines, sc_core::sc_time access_latency)
-    : RegisterDevice(name, access_latency), out_(out), prefix_lines_(prefix_lines) {}
+    : RegisterDevice(name, access_latency), out_(out), prefix_lines_(prefix_lines) {
+    stats_.counter("bytes", bytes_sent_, StatUnit::Bytes, "bytes written to the console");
+}
 
 Uart::~Uart() { flush_partial_lines(); }
 

@@ -6,6 +6,7 @@
 #include <ostream>
 #include <string>
 
+#include "model/common/stats.h"
 #include "model/soc/register_device.h"
 
 namespace npuemu::soc {
@@ -16,7 +17,6 @@ public:
     ~Uart() override;
 
     void flush_partial_lines();
-    const uint64_t* bytes_counter() const { return &bytes_sent_; }
 
 protected:
     bool read_register(uint64_t offset, unsigned size_bytes, uint64_t& value, int64_t hart) override;
@@ -29,6 +29,7 @@ private:
     std::ostream& out_;
     bool prefix_lines_;
     std::map<int64_t, std::string> pending_;  // per hart, the line being written
+    StatsGroup stats_{*this};
     uint64_t bytes_sent_ = 0;
 };
 

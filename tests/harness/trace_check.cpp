@@ -1,6 +1,6 @@
 // trace_check: checks the three trace formats of one run against each other and against the run's stats.
 //   trace_check RUN.vcd RUN.fst RUN.json STATS.json
-// - VCD: parsed back; every tileN.<unit>.busy signal is 1 for exactly the unit's busy_cycles (stats) x clock period;
+// - VCD: parsed back; every chip.tileN.npu.<unit>.busy signal is 1 for exactly the unit's busy_cycles (stats) x clock period;
 //   scopes chip/tileN/<unit> exist with the declared widths.
 // - FST: read back with fstapi's reader; every signal's value changes equal the VCD's.
 // - Perfetto JSON: valid JSON; a process per tile, threads DMA/MATRIX/VECTOR; per tile, the number of mx.matmul
@@ -193,8 +193,8 @@ int main(int argc, char** argv) {
             if (!thread_names.count({pid, tid})) fail(name + ": thread " + std::to_string(tid) + " has no name");
         }
         const std::string tile = name;
-        const uint64_t matmuls = counters[tile + ".matrix.matmuls"].get<uint64_t>();
-        const uint64_t copies = counters[tile + ".dma.copies"].get<uint64_t>();
+        const uint64_t matmuls = counters[tile + ".npu.matrix.matmuls"].get<uint64_t>();
+        const uint64_t copies = counters[tile + ".npu.dma.copies"].get<uint64_t>();
         if (slices[{pid, "mx.matmul"}] != matmuls) {
             fail(tile + ": " + std::to_string(slices[{pid, "mx.matmul"}]) + " mx.matmul slices, stats say " + std::to_string(matmuls));
         }
