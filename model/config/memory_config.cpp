@@ -5,45 +5,29 @@
 #include <optional>
 #include <sstream>
 
+#include "model/common/bits.h"
 #include "model/common/error.h"
+#include "model/config/key_reader.h"
+#include "model/mem/hbm_config_keys.h"
 
 namespace npuemu::config {
 
 namespace {
 
-const char* const kFieldNames[] = {"stack", "channel", "pseudo_channel", "bank_group", "bank", "row", "column"};
 constexpr size_t kFieldCount = static_cast<size_t>(mem::HbmField::Count);
-
-uint32_t log2_exact(uint64_t value) {
-    uint32_t bits = 0;
-    while ((uint64_t(1) << bits) < value) ++bits;
-    return bits;
-}
-
-uint64_t field_count(const mem::HbmGeometry& g, mem::HbmField field) {
-    switch (field) {
-        case mem::HbmField::Stack: return g.stacks;
-        case mem::HbmField::Channel: return g.channels_per_stack;
-        case mem::HbmField::PseudoChannel: return g.pseudo_channels_per_channel;
-        case mem::HbmField::BankGroup: return g.bank_groups;
-        case mem::HbmField::Bank: return g.banks_per_group;
-        case mem::HbmField::Row: return g.rows;
-        case mem::HbmField::Column: return g.access_bytes() ? g.columns() : 1;
-        case mem::HbmField::Count: break;
-    }
-    return 1;
-}
 
 int field_index(const std::string& name) {
     for (size_t i = 0; i < kFieldCount; ++i) {
-        if (name == kFieldNames[i]) return static_cast<int>(i);
+        if (name == mem::field_name(static_cast<mem::HbmField>(i))) return static_cast<int>(i);
     }
     return -1;
 }
 
 std::string field_list() {
     std::string text;
-    for (const char* name : kFieldNames) text += std::string(text.empty() ? "" : ", ") + name;
+    for (size_t i = 0; i < kFieldCount; ++i) {
+        text += std::string(text.empty() ? "" : ", ") + mem::field_name(static_cast<mem::HbmField>(i));
+    }
     return text;
 }
 
@@ -104,10 +88,10 @@ mem::HbmAddressMapping expand_mapping(const MappingSource& source, const mem::Hb
                                                 "address bit up (e.g. [column:3, channel, pseudo_channel, stack, ...])");
     }
     // Order form: bits are handed out from the first bit above the byte-in-access offset upward.
-    uint32_t next_bit = log2_exact(geometry.access_bytes());
+    uint32_t next_bit = log2_ceil(geometry.access_bytes());
     std::array<uint32_t, kFieldCount> remaining{};
     for (size_t f = 0; f < kFieldCount; ++f) {
-        remaining[f] = log2_exact(field_count(geometry, static_cast<mem::HbmField>(f)));
+        remaining[f] = log2_ceil(mem::field_count(geometry, static_cast<mem::HbmField>(f)));
     }
     for (const YAML::Node& item : node) {
         if (!item.IsScalar()) throw Error(source.where(item.Mark()) + ": expected 'field' or 'field:bits'");
@@ -130,7 +114,7 @@ mem::HbmAddressMapping expand_mapping(const MappingSource& source, const mem::Hb
             if (width > remaining[field]) {
                 throw Error(source.where(item.Mark()) + ": '" + text + "': " + name + " has only " +
                             std::to_string(remaining[field]) + " bit(s) left (the geometry gives it " +
-                            std::to_string(log2_exact(field_count(geometry, static_cast<mem::HbmField>(field)))) +
+                            std::to_string(log2_ceil(mem::field_count(geometry, static_cast<mem::HbmField>(field)))) +
                             ")");
             }
         }
@@ -142,7 +126,7 @@ mem::HbmAddressMapping expand_mapping(const MappingSource& source, const mem::Hb
     }
     for (size_t f = 0; f < kFieldCount; ++f) {
         if (remaining[f] > 0) {
-            throw Error(source.where(node.Mark()) + ": " + kFieldNames[f] + " still needs " +
+            throw Error(source.where(node.Mark()) + ": " + mem::field_name(static_cast<mem::HbmField>(f)) + " still needs " +
                         std::to_string(remaining[f]) + " bit(s) for the geometry: list it (or give it more)");
         }
     }
@@ -151,67 +135,19 @@ mem::HbmAddressMapping expand_mapping(const MappingSource& source, const mem::Hb
 
 // Reads every HBM key present in `node` on top of `hbm` (the preset's values are the defaults of the chip's).
 void read_hbm_fields(ConfigNode& node, mem::HbmConfig& hbm, std::optional<MappingSource>& mapping) {
-    hbm.clock_mhz = static_cast<uint32_t>(node.get_uint("clock_mhz", hbm.clock_mhz, 100, 10000));
-    hbm.data_rate_mtps = static_cast<uint32_t>(node.get_uint("data_rate_mtps", hbm.data_rate_mtps, 100, 100000));
-    hbm.geometry.stacks = static_cast<uint32_t>(node.get_uint("stacks", hbm.geometry.stacks, 1, 64));
-    mem::HbmGeometry& g = hbm.geometry;
+    read_keys(node, mem::hbm_clock_keys(), hbm);
+    read_keys(node, mem::hbm_stack_keys(), hbm.geometry);
     ConfigNode geometry = node.child("geometry");
-    auto count = [&geometry](const char* key, uint32_t fallback, uint64_t max) {
-        return static_cast<uint32_t>(geometry.get_uint(key, fallback, 1, max));
-    };
-    g.channels_per_stack = count("channels_per_stack", g.channels_per_stack, 256);
-    g.pseudo_channels_per_channel = count("pseudo_channels_per_channel", g.pseudo_channels_per_channel, 16);
-    g.bank_groups = count("bank_groups", g.bank_groups, 64);
-    g.banks_per_group = count("banks_per_group", g.banks_per_group, 64);
-    g.rows = count("rows", g.rows, 1u << 24);
-    g.row_bytes = count("row_bytes", g.row_bytes, 1u << 20);
-    g.bus_width_bits = count("bus_width_bits", g.bus_width_bits, 4096);
-    g.burst_length = count("burst_length", g.burst_length, 256);
-    if (g.bus_width_bits % 8) geometry.fail("bus_width_bits", "must be a whole number of bytes (a multiple of 8)");
+    read_keys(geometry, mem::hbm_geometry_keys(), hbm.geometry);
+    if (hbm.geometry.bus_width_bits % 8) {
+        geometry.fail("bus_width_bits", "must be a whole number of bytes (a multiple of 8)");
+    }
     geometry.finish();
-
-    mem::HbmTiming& t = hbm.timing;
     ConfigNode timing = node.child("timing");
-    auto cycles = [&timing](const char* key, uint32_t& field) {
-        field = static_cast<uint32_t>(timing.get_uint(key, field, 0, 10'000'000));
-    };
-    cycles("tRCD_cycles", t.tRCD_cycles);
-    cycles("tRP_cycles", t.tRP_cycles);
-    cycles("tRAS_cycles", t.tRAS_cycles);
-    cycles("tRC_cycles", t.tRC_cycles);
-    cycles("tCL_cycles", t.tCL_cycles);
-    cycles("tWL_cycles", t.tWL_cycles);
-    cycles("tCCD_S_cycles", t.tCCD_S_cycles);
-    cycles("tCCD_L_cycles", t.tCCD_L_cycles);
-    cycles("tRRD_S_cycles", t.tRRD_S_cycles);
-    cycles("tRRD_L_cycles", t.tRRD_L_cycles);
-    cycles("tFAW_cycles", t.tFAW_cycles);
-    cycles("tWR_cycles", t.tWR_cycles);
-    cycles("tWTR_S_cycles", t.tWTR_S_cycles);
-    cycles("tWTR_L_cycles", t.tWTR_L_cycles);
-    cycles("tRTP_cycles", t.tRTP_cycles);
-    cycles("tRTW_cycles", t.tRTW_cycles);
-    cycles("tRFC_cycles", t.tRFC_cycles);
-    cycles("tRFCpb_cycles", t.tRFCpb_cycles);
-    cycles("tREFI_cycles", t.tREFI_cycles);
+    read_keys(timing, mem::hbm_timing_keys(), hbm.timing);
     timing.finish();
-
-    mem::HbmControllerConfig& c = hbm.controller;
     ConfigNode controller = node.child("controller");
-    const std::string page = controller.get_choice("page_policy", c.page_policy == mem::PagePolicy::Open ? "open" : "closed",
-                                                   {"open", "closed"});
-    c.page_policy = page == "open" ? mem::PagePolicy::Open : mem::PagePolicy::Closed;
-    const std::string refresh = controller.get_choice(
-        "refresh", c.refresh == mem::RefreshMode::AllBank ? "all_bank" : "per_bank", {"all_bank", "per_bank"});
-    c.refresh = refresh == "all_bank" ? mem::RefreshMode::AllBank : mem::RefreshMode::PerBank;
-    c.queue_depth = static_cast<uint32_t>(controller.get_uint("queue_depth", c.queue_depth, 1, 4096));
-    c.write_high_watermark =
-        static_cast<uint32_t>(controller.get_uint("write_high_watermark", c.write_high_watermark, 1, 4096));
-    c.write_low_watermark =
-        static_cast<uint32_t>(controller.get_uint("write_low_watermark", c.write_low_watermark, 0, 4096));
-    c.frontend_latency_cycles =
-        static_cast<uint32_t>(controller.get_uint("frontend_latency_cycles", c.frontend_latency_cycles, 0, 100000));
-    c.early_write_ack = controller.get_bool("early_write_ack", c.early_write_ack);
+    read_keys(controller, mem::hbm_controller_keys(), hbm.controller);
     controller.finish();
 
     if (std::optional<YAML::Node> hashed = node.raw("address_hash")) {
@@ -348,16 +284,9 @@ noc::MeshConfig read_mesh(ConfigNode node, uint32_t tiles, uint64_t clock_freque
     }
     mesh.cols = cols;
     mesh.rows = rows;
-    mesh.link_bandwidth_bytes_per_cycle = static_cast<uint32_t>(
-        node.get_uint("link_bandwidth_bytes_per_cycle", mesh.link_bandwidth_bytes_per_cycle, 1, 1u << 20));
-    mesh.router_latency_cycles =
-        static_cast<uint32_t>(node.get_uint("router_latency_cycles", mesh.router_latency_cycles, 0, 10000));
-    mesh.header_bytes = static_cast<uint32_t>(node.get_uint("header_bytes", mesh.header_bytes, 0, 4096));
-    mesh.networks = static_cast<uint32_t>(node.get_uint("networks", mesh.networks, 1, 2));
-    const std::string order = node.get_choice("routing", "xy", {"xy", "yx"});
-    mesh.order = order == "xy" ? noc::DimensionOrder::XY : noc::DimensionOrder::YX;
-    const std::string response_order = node.get_choice("response_routing", order == "xy" ? "yx" : "xy", {"xy", "yx"});
-    mesh.response_order = response_order == "xy" ? noc::DimensionOrder::XY : noc::DimensionOrder::YX;
+    read_keys(node, noc::mesh_keys(), mesh);
+    mesh.response_order = mesh.order == noc::DimensionOrder::XY ? noc::DimensionOrder::YX : noc::DimensionOrder::XY;
+    read_keys(node, noc::mesh_response_keys(), mesh);
     if (mesh.networks == 1 && node.has("response_routing")) {
         node.fail("response_routing", "needs networks: 2 (with one network, every packet follows `routing`)");
     }

@@ -4,9 +4,9 @@
 
 namespace npuemu::core {
 
-CoreModule::CoreModule(sc_core::sc_module_name name, uint32_t hart_id, const config::CoreConfig& config,
+CoreModule::CoreModule(sc_core::sc_module_name name, uint32_t hart_id, const CoreConfig& config,
                        const TileClock& clock, const ReferenceClock& timer_clock, InterruptLines& lines,
-                       soc::RunControl& run_control, const sc_core::sc_event& boot)
+                       RunControl& run_control, const sc_core::sc_event& boot)
     : sc_module(name),
       socket("socket"),
       config_(config),
@@ -17,7 +17,7 @@ CoreModule::CoreModule(sc_core::sc_module_name name, uint32_t hart_id, const con
       boot_(boot),
       hart_(hart_id, config.cpi, *this) {
     socket.register_invalidate_direct_mem_ptr(this, &CoreModule::invalidate_direct_mem_ptr);
-    payload_.set_extension(new soc::HartIdExtension(hart_id));  // the payload owns and frees its extensions
+    payload_.set_extension(new HartIdExtension(hart_id));  // the payload owns and frees its extensions
     register_stats();
     SC_HAS_PROCESS(CoreModule);
     SC_THREAD(run_thread);

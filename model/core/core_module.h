@@ -19,13 +19,13 @@
 #include "model/common/reference_clock.h"
 #include "model/common/stats.h"
 #include "model/common/tile_clock.h"
-#include "model/config/chip_config.h"
+#include "model/core/core_config.h"
 #include "model/core/debug_control.h"
 #include "model/core/hart_bus.h"
 #include "model/core/interrupt_lines.h"
 #include "model/core/rv32_hart.h"
-#include "model/soc/hart_id_extension.h"
-#include "model/soc/run_control.h"
+#include "model/common/hart_id_extension.h"
+#include "model/common/run_control.h"
 #include "model/trace/tracer.h"
 
 namespace npuemu::core {
@@ -34,9 +34,9 @@ class CoreModule : public sc_core::sc_module, private HartBus {
 public:
     tlm_utils::simple_initiator_socket<CoreModule> socket;
 
-    CoreModule(sc_core::sc_module_name name, uint32_t hart_id, const config::CoreConfig& config,
+    CoreModule(sc_core::sc_module_name name, uint32_t hart_id, const CoreConfig& config,
                const TileClock& clock, const ReferenceClock& timer_clock, InterruptLines& lines,
-               soc::RunControl& run_control, const sc_core::sc_event& boot);
+               RunControl& run_control, const sc_core::sc_event& boot);
 
     void set_start_pc(uint32_t pc) { hart_.reset(pc); }
     // Memory whose data accesses are timed by the memory system (global memory, other tiles behind the mesh):
@@ -110,11 +110,11 @@ private:
     void prepare_payload(tlm::tlm_command command, uint32_t addr, unsigned size_bytes, uint32_t& value);
     void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
 
-    config::CoreConfig config_;
+    CoreConfig config_;
     const TileClock& clock_;
     const ReferenceClock& timer_clock_;
     InterruptLines& lines_;
-    soc::RunControl& run_control_;
+    RunControl& run_control_;
     const sc_core::sc_event& boot_;  // the hart starts when the image is loaded
     Rv32Hart hart_;
     QuantumKeeper quantum_keeper_;

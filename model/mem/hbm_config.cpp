@@ -3,12 +3,10 @@
 
 #include <string>
 
+#include "model/common/bits.h"
+
 namespace npuemu::mem {
 namespace {
-
-bool is_power_of_two(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
-
-unsigned log2_exact(uint64_t v) { return static_cast<unsigned>(63 - __builtin_clzll(v)); }
 
 struct FieldInfo {
     HbmField field;
@@ -132,7 +130,7 @@ void check_clock_and_geometry(const HbmConfig& c, Problems& p) {
     // The capacity must be addressable: every field's bits together below address bit 64.
     uint32_t address_bits = 0;
     for (uint64_t count : {uint64_t(g.pseudo_channels()), uint64_t(g.banks()), uint64_t(g.rows), uint64_t(g.row_bytes)})
-        if (count != 0) address_bits += log2_exact(count);  // a zero count is reported above
+        if (count != 0) address_bits += log2_floor(count);  // a zero count is reported above
     if (address_bits >= 64)
         p.add("geometry.rows", "the geometry holds 2^" + num(address_bits) +
                                    " bytes: more than 64-bit addresses reach (pseudo channels x banks x rows x row_bytes)");
@@ -158,33 +156,12 @@ void check_controller(const HbmConfig& c, Problems& p) {
                                                      "): the write queue never holds more");
 }
 
-// The count a mapping field selects, or 0 when the geometry does not give a usable one (reported elsewhere).
-uint64_t field_count(const HbmGeometry& g, HbmField f) {
-    switch (f) {
-        case HbmField::Stack: return g.stacks;
-        case HbmField::Channel: return g.channels_per_stack;
-        case HbmField::PseudoChannel: return g.pseudo_channels_per_channel;
-        case HbmField::BankGroup: return g.bank_groups;
-        case HbmField::Bank: return g.banks_per_group;
-        case HbmField::Row: return g.rows;
-        case HbmField::Column:
-            return g.access_bytes() != 0 && g.row_bytes % g.access_bytes() == 0 ? g.columns() : 0;
-        case HbmField::Count: break;
-    }
-    return 0;
-}
-
-const char* field_name(HbmField f) {
-    for (const auto& info : kFields)
-        if (info.field == f) return info.name;
-    return "?";
-}
 
 void check_mapping(const HbmConfig& c, Problems& p) {
     const HbmGeometry& g = c.geometry;
     const uint32_t access = g.access_bytes();
     const bool access_ok = is_power_of_two(access);
-    const unsigned low = access_ok ? log2_exact(access) : 0;
+    const unsigned low = access_ok ? log2_floor(access) : 0;
 
     constexpr int kUnused = -1;
     int owner[64];
@@ -195,9 +172,9 @@ void check_mapping(const HbmConfig& c, Problems& p) {
         const std::string key = std::string("address_mapping.") + info.name;
         const auto& bits = c.mapping.of(info.field);
         const uint64_t count = field_count(g, info.field);
-        if (is_power_of_two(count) && bits.size() != log2_exact(count))
+        if (is_power_of_two(count) && bits.size() != log2_floor(count))
             p.add(key, std::string(info.name) + " has " + num(bits.size()) + " bits but must have " +
-                           num(log2_exact(count)) + " = log2(" + num(count) + ")");
+                           num(log2_floor(count)) + " = log2(" + num(count) + ")");
         for (uint8_t bit : bits) {
             if (bit >= 64) {
                 p.add(key, "bit " + num(bit) + " of " + info.name + " is beyond bit 63 of a 64-bit offset");
@@ -231,6 +208,30 @@ void check_mapping(const HbmConfig& c, Problems& p) {
 }
 
 }  // namespace
+
+// The count a mapping field selects, or 0 when the geometry does not give a usable one (reported elsewhere).
+uint64_t field_count(const HbmGeometry& g, HbmField f) {
+    switch (f) {
+        case HbmField::Stack: return g.stacks;
+        case HbmField::Channel: return g.channels_per_stack;
+        case HbmField::PseudoChannel: return g.pseudo_channels_per_channel;
+        case HbmField::BankGroup: return g.bank_groups;
+        case HbmField::Bank: return g.banks_per_group;
+        case HbmField::Row: return g.rows;
+        case HbmField::Column:
+            return g.access_bytes() != 0 && g.row_bytes % g.access_bytes() == 0 ? g.columns() : 0;
+        case HbmField::Count: break;
+    }
+    return 0;
+}
+
+const char* field_name(HbmField field) {
+    for (const auto& info : kFields) {
+        if (info.field == field) return info.name;
+    }
+    return "?";
+}
+
 
 std::vector<HbmConfigProblem> check_hbm_config(const HbmConfig& config) {
     Problems problems;

@@ -114,6 +114,11 @@ struct HbmConfig {
 
 // A problem with an HbmConfig: the key (as in the YAML, e.g. "timing.tRAS_cycles" or "address_mapping.bank") and
 // what is wrong, for the loader to report with the file and line the key came from.
+// The count an address-mapping field selects in this geometry (0 when the geometry gives no usable one), and the
+// field's name as the YAML writes it (address_mapping.<name>).
+uint64_t field_count(const HbmGeometry& geometry, HbmField field);
+const char* field_name(HbmField field);
+
 struct HbmConfigProblem {
     std::string key;
     std::string message;

@@ -3,6 +3,8 @@
 
 #include <cstdint>
 
+#include "model/common/config_keys.h"
+
 namespace npuemu::noc {
 
 enum class DimensionOrder { XY, YX };  // XY: along the row (x) first, then the column
@@ -24,5 +26,9 @@ struct MeshConfig {
     // crowding the edge rows).
     DimensionOrder response_order = DimensionOrder::YX;
 };
+
+// mesh.* but cols, rows (their defaults come from chip.tiles) and response_routing (its default from routing).
+const KeyTable<MeshConfig>& mesh_keys();
+const KeyTable<MeshConfig>& mesh_response_keys();  // mesh.response_routing
 
 }  // namespace npuemu::noc

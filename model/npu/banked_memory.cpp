@@ -4,7 +4,7 @@
 
 namespace npuemu::npu {
 
-BankedMemory::BankedMemory(std::string name, const config::BankedMemoryConfig& config, uint8_t* host,
+BankedMemory::BankedMemory(std::string name, const BankedMemoryConfig& config, uint8_t* host,
                            uint32_t local_base)
     : name_(std::move(name)), config_(config), host_(host), local_base_(local_base), bank_free_(config.banks) {}
 

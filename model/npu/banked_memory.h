@@ -10,13 +10,13 @@
 #include <string>
 #include <vector>
 
-#include "model/config/chip_config.h"
+#include "model/npu/npu_config.h"
 
 namespace npuemu::npu {
 
 class BankedMemory {
 public:
-    BankedMemory(std::string name, const config::BankedMemoryConfig& config, uint8_t* host, uint32_t local_base);
+    BankedMemory(std::string name, const BankedMemoryConfig& config, uint8_t* host, uint32_t local_base);
 
     const std::string& name() const { return name_; }
     uint32_t local_base() const { return local_base_; }
@@ -35,7 +35,7 @@ public:
 
 private:
     std::string name_;
-    config::BankedMemoryConfig config_;
+    BankedMemoryConfig config_;
     uint8_t* host_;
     uint32_t local_base_;
     std::vector<sc_core::sc_time> bank_free_;

@@ -14,7 +14,7 @@ std::string hex(uint64_t value) {
 }
 }  // namespace
 
-DmaEngine::DmaEngine(sc_core::sc_module_name name, uint32_t tile_id, const config::DmaConfig& config,
+DmaEngine::DmaEngine(sc_core::sc_module_name name, uint32_t tile_id, const DmaConfig& config,
                      const TileClock& clock, InstructionQueue& queue, Semaphores& semaphores,
                      FaultSink fault_sink, std::vector<BankedMemory*> local_memories, mem::TimedMemoryPort* port)
     : QueueUnit(name, tile_id, clock, queue, semaphores, std::move(fault_sink)),

@@ -22,7 +22,7 @@
 #include <deque>
 #include <vector>
 
-#include "model/config/chip_config.h"
+#include "model/npu/npu_config.h"
 #include "model/mem/memory_port.h"
 #include "model/npu/banked_memory.h"
 #include "model/npu/queue_unit.h"
@@ -34,7 +34,7 @@ public:
     tlm_utils::simple_initiator_socket<DmaEngine> socket;
 
     // port: the tile's way to the mesh and global memory (nullptr: every memory counts as local, no fabric timing).
-    DmaEngine(sc_core::sc_module_name name, uint32_t tile_id, const config::DmaConfig& config,
+    DmaEngine(sc_core::sc_module_name name, uint32_t tile_id, const DmaConfig& config,
               const TileClock& clock, InstructionQueue& queue, Semaphores& semaphores, FaultSink fault_sink,
               std::vector<BankedMemory*> local_memories, mem::TimedMemoryPort* port);
 
@@ -81,7 +81,7 @@ private:
     void maybe_resolve(CopyInFlight& copy);
     void trace_copy(const CopyInFlight& copy);
 
-    config::DmaConfig config_;
+    DmaConfig config_;
     std::vector<BankedMemory*> local_memories_;
     mem::TimedMemoryPort* port_;
     std::vector<Window> windows_;

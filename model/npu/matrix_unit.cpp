@@ -12,7 +12,7 @@ constexpr unsigned kInt8 = static_cast<unsigned>(isa::Dtype::INT8);
 constexpr unsigned kBf16 = static_cast<unsigned>(isa::Dtype::BF16);
 }  // namespace
 
-MatrixUnit::MatrixUnit(sc_core::sc_module_name name, uint32_t tile_id, const config::MatrixUnitConfig& config,
+MatrixUnit::MatrixUnit(sc_core::sc_module_name name, uint32_t tile_id, const MatrixUnitConfig& config,
                        const TileClock& clock, InstructionQueue& queue, Semaphores& semaphores,
                        FaultSink fault_sink, BankedMemory& scratchpad, BankedMemory& accumulator)
     : QueueUnit(name, tile_id, clock, queue, semaphores, std::move(fault_sink)),

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "model/config/chip_config.h"
+#include "model/npu/npu_config.h"
 #include "model/npu/banked_memory.h"
 #include "model/npu/queue_unit.h"
 #include "model/npu/systolic_timing.h"
@@ -15,7 +15,7 @@ namespace npuemu::npu {
 
 class MatrixUnit : public QueueUnit {
 public:
-    MatrixUnit(sc_core::sc_module_name name, uint32_t tile_id, const config::MatrixUnitConfig& config,
+    MatrixUnit(sc_core::sc_module_name name, uint32_t tile_id, const MatrixUnitConfig& config,
                const TileClock& clock, InstructionQueue& queue, Semaphores& semaphores, FaultSink fault_sink,
                BankedMemory& scratchpad, BankedMemory& accumulator);
 
@@ -23,7 +23,7 @@ public:
     uint64_t int8_macs() const { return int8_macs_; }
     uint64_t bf16_macs() const { return macs_ - int8_macs_; }
     uint64_t sram_bytes() const { return sram_bytes_; }  // activations and weights read, results written
-    const config::MatrixUnitConfig& config() const { return config_; }
+    const MatrixUnitConfig& config() const { return config_; }
 
     void attach_tracer(trace::Tracer& tracer, const std::string& process, unsigned process_id,
                        const std::string& thread, unsigned thread_id) override;
@@ -36,7 +36,7 @@ private:
     void load_weights(const NpuInstruction& instruction);
     void matmul(const NpuInstruction& instruction, sc_core::sc_time& completion);
 
-    config::MatrixUnitConfig config_;
+    MatrixUnitConfig config_;
     BankedMemory& scratchpad_;
     BankedMemory& accumulator_;
 

@@ -12,26 +12,26 @@ constexpr unsigned kVector = static_cast<unsigned>(isa::Queue::VECTOR);
 
 }  // namespace
 
-Npu::Npu(sc_core::sc_module_name name, uint32_t tile_id, const config::ChipConfig& chip, const TileClock& clock,
-         uint8_t* scratchpad_host,
+Npu::Npu(sc_core::sc_module_name name, uint32_t tile_id, const NpuConfig& config, const TileClock& clock,
+         sc_core::sc_time register_latency, uint8_t* scratchpad_host,
          uint8_t* accumulator_host, TileBarrier& barrier, FaultSink fault_sink, mem::TimedMemoryPort* memory_port)
     : sc_module(name),
       tile_id_(tile_id),
-      chip_(chip),
+      config_(config),
       clock_(clock),
       barrier_(barrier),
       fault_sink_(fault_sink),
-      queues_{InstructionQueue(kDma, chip.npu.queue_depth), InstructionQueue(kMatrix, chip.npu.queue_depth),
-              InstructionQueue(kVector, chip.npu.queue_depth)},
-      scratchpad_("scratchpad", chip.npu.scratchpad, scratchpad_host, NPUEMU_SCRATCHPAD_BASE),
-      accumulator_("accumulator", chip.npu.accumulator, accumulator_host, NPUEMU_ACCUMULATOR_BASE),
-      dma_("dma", tile_id, chip.npu.dma, clock, queues_[kDma],
+      queues_{InstructionQueue(kDma, config.queue_depth), InstructionQueue(kMatrix, config.queue_depth),
+              InstructionQueue(kVector, config.queue_depth)},
+      scratchpad_("scratchpad", config.scratchpad, scratchpad_host, NPUEMU_SCRATCHPAD_BASE),
+      accumulator_("accumulator", config.accumulator, accumulator_host, NPUEMU_ACCUMULATOR_BASE),
+      dma_("dma", tile_id, config.dma, clock, queues_[kDma],
            semaphores_, fault_sink, {&scratchpad_, &accumulator_}, memory_port),
-      matrix_("matrix", tile_id, chip.npu.matrix, clock,
+      matrix_("matrix", tile_id, config.matrix, clock,
               queues_[kMatrix], semaphores_, fault_sink, scratchpad_, accumulator_),
-      vector_("vector", tile_id, chip.npu.vector, clock,
+      vector_("vector", tile_id, config.vector, clock,
               queues_[kVector], semaphores_, fault_sink, {&scratchpad_, &accumulator_}),
-      status_("status", sc_core::sc_time::from_value(chip.clock_period_ps() * chip.device_access_latency_cycles),
+      status_("status", register_latency,
               [this](uint64_t offset, uint64_t& value) {
                   namespace regs = isa::npu_status;
                   if (offset >= regs::kFLAG_BASE && offset < regs::kFLAG_BASE + 4 * regs::kFLAG_BASE_COUNT) {
@@ -43,10 +43,10 @@ Npu::Npu(sc_core::sc_module_name name, uint32_t tile_id, const config::ChipConfi
                       case regs::kDMA_DEPTH: value = queues_[kDma].size(); return true;
                       case regs::kMATRIX_DEPTH: value = queues_[kMatrix].size(); return true;
                       case regs::kVECTOR_DEPTH: value = queues_[kVector].size(); return true;
-                      case regs::kARRAY_ROWS: value = chip_.npu.matrix.rows; return true;
-                      case regs::kARRAY_COLS: value = chip_.npu.matrix.cols; return true;
-                      case regs::kSCRATCHPAD_BYTES: value = chip_.npu.scratchpad.size_bytes; return true;
-                      case regs::kACCUMULATOR_BYTES: value = chip_.npu.accumulator.size_bytes; return true;
+                      case regs::kARRAY_ROWS: value = config_.matrix.rows; return true;
+                      case regs::kARRAY_COLS: value = config_.matrix.cols; return true;
+                      case regs::kSCRATCHPAD_BYTES: value = config_.scratchpad.size_bytes; return true;
+                      case regs::kACCUMULATOR_BYTES: value = config_.accumulator.size_bytes; return true;
                       default: return false;
                   }
               }) {

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "model/common/stats.h"
-#include "model/config/chip_config.h"
+#include "model/npu/npu_config.h"
 #include "model/core/hart_bus.h"
 #include "model/npu/banked_memory.h"
 #include "model/npu/dma_engine.h"
@@ -27,8 +27,9 @@ namespace npuemu::npu {
 
 class Npu : public sc_core::sc_module {
 public:
-    Npu(sc_core::sc_module_name name, uint32_t tile_id, const config::ChipConfig& chip, const TileClock& clock,
-        uint8_t* scratchpad_host,
+    // register_latency: an access to the status registers.
+    Npu(sc_core::sc_module_name name, uint32_t tile_id, const NpuConfig& config, const TileClock& clock,
+        sc_core::sc_time register_latency, uint8_t* scratchpad_host,
         uint8_t* accumulator_host, TileBarrier& barrier, FaultSink fault_sink, mem::TimedMemoryPort* memory_port);
 
     // From the core's thread. Unknown encodings answer Illegal; everything else is accepted (errors in operands
@@ -50,7 +51,7 @@ private:
     void fence(uint32_t queue_mask);
 
     uint32_t tile_id_;
-    const config::ChipConfig& chip_;
+    NpuConfig config_;
     const TileClock& clock_;
     TileBarrier& barrier_;
     FaultSink fault_sink_;

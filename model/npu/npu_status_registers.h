@@ -4,11 +4,11 @@
 
 #include <functional>
 
-#include "model/soc/register_device.h"
+#include "model/common/register_device.h"
 
 namespace npuemu::npu {
 
-class NpuStatusRegisters : public soc::RegisterDevice {
+class NpuStatusRegisters : public RegisterDevice {
 public:
     using Reader = std::function<bool(uint64_t offset, uint64_t& value)>;
     NpuStatusRegisters(sc_core::sc_module_name name, sc_core::sc_time access_latency, Reader reader)

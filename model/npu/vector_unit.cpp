@@ -4,7 +4,7 @@
 
 namespace npuemu::npu {
 
-VectorUnit::VectorUnit(sc_core::sc_module_name name, uint32_t tile_id, const config::VectorUnitConfig& config,
+VectorUnit::VectorUnit(sc_core::sc_module_name name, uint32_t tile_id, const VectorUnitConfig& config,
                        const TileClock& clock, InstructionQueue& queue, Semaphores& semaphores,
                        FaultSink fault_sink, std::vector<BankedMemory*> memories)
     : QueueUnit(name, tile_id, clock, queue, semaphores, std::move(fault_sink)),

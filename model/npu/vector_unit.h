@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "model/config/chip_config.h"
+#include "model/npu/npu_config.h"
 #include "model/npu/banked_memory.h"
 #include "model/npu/queue_unit.h"
 #include "model/npu/vector_ops.h"
@@ -14,7 +14,7 @@ namespace npuemu::npu {
 
 class VectorUnit : public QueueUnit {
 public:
-    VectorUnit(sc_core::sc_module_name name, uint32_t tile_id, const config::VectorUnitConfig& config,
+    VectorUnit(sc_core::sc_module_name name, uint32_t tile_id, const VectorUnitConfig& config,
                const TileClock& clock, InstructionQueue& queue, Semaphores& semaphores, FaultSink fault_sink,
                std::vector<BankedMemory*> memories);
 
@@ -26,7 +26,7 @@ protected:
 private:
     BankedMemory* memory_for(uint32_t addr, const OperandExtent& extent, uint64_t stride) const;
 
-    config::VectorUnitConfig config_;
+    VectorUnitConfig config_;
     std::vector<BankedMemory*> memories_;
     VectorShape shape_;
     uint64_t elements_ = 0;

@@ -2,11 +2,11 @@
 #pragma once
 
 #include "model/power/power_monitor.h"
-#include "model/soc/register_device.h"
+#include "model/common/register_device.h"
 
 namespace npuemu::power {
 
-class PmuRegisters : public soc::RegisterDevice {
+class PmuRegisters : public RegisterDevice {
 public:
     PmuRegisters(sc_core::sc_module_name name, PowerMonitor& monitor, size_t tile, sc_core::sc_time access_latency)
         : RegisterDevice(name, access_latency), monitor_(monitor), tile_(tile) {}

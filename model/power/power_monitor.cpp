@@ -7,7 +7,7 @@
 
 namespace npuemu::power {
 
-PowerMonitor::PowerMonitor(sc_core::sc_module_name name, const config::PowerConfig& config,
+PowerMonitor::PowerMonitor(sc_core::sc_module_name name, const PowerConfig& config,
                            std::vector<TileProbe> tiles)
     : sc_module(name),
       config_(config),
@@ -15,7 +15,7 @@ PowerMonitor::PowerMonitor(sc_core::sc_module_name name, const config::PowerConf
       network_(config.thermal),
       state_(tiles_.size()),
       sensors_mC_(tiles_.size(), 0) {
-    if (config_.initial == "steady") {
+    if (config_.initial == InitialTemperature::Steady) {
         network_.set_steady_state(std::vector<double>(tiles_.size(), config_.initial_power_w));
     }
     for (size_t t = 0; t < tiles_.size(); ++t) {

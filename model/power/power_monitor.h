@@ -14,7 +14,7 @@
 
 #include "model/common/stats.h"
 #include "model/common/tile_clock.h"
-#include "model/config/chip_config.h"
+#include "model/power/power_config.h"
 #include "model/power/thermal_network.h"
 #include "model/trace/tracer.h"
 
@@ -33,7 +33,7 @@ public:
         std::string tile_trace_scope;          // "chip.tile3"
     };
 
-    PowerMonitor(sc_core::sc_module_name name, const config::PowerConfig& config, std::vector<TileProbe> tiles);
+    PowerMonitor(sc_core::sc_module_name name, const PowerConfig& config, std::vector<TileProbe> tiles);
 
     // chip.tileN.power.{temperature_C, power_W, frequency_MHz}, one value per sample.
     void attach_tracer(trace::Tracer& tracer);
@@ -72,7 +72,7 @@ private:
     void sample(double interval_s);
     void apply_point(size_t tile);
 
-    config::PowerConfig config_;
+    PowerConfig config_;
     std::vector<TileProbe> tiles_;
     ThermalNetwork network_;
     std::vector<TileState> state_;

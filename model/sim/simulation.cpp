@@ -167,7 +167,7 @@ RunResult Simulation::run(RunDriver* driver) {
     if (tracer_) tracer_->finish(sc_core::sc_time_stamp().value());
 
     RunResult result;
-    soc::RunControl& control = chip_->run_control();
+    RunControl& control = chip_->run_control();
     const sc_core::sc_time end = control.finished() ? control.end_time() : sc_core::sc_time_stamp();
     result.simulated_time_ps = end.value();
     result.simulated_cycles = end.value() / period_ps;

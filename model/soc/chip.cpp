@@ -42,7 +42,8 @@ Chip::Chip(sc_core::sc_module_name name, const config::ChipConfig& config, std::
                                                   config.global_memory.image_access_latency_cycles)),
       global_front_("global_front", memory_, NPUEMU_GLOBAL_MEM_BASE, config.tile_count),
       uart_("uart", console,
-            config.console.hart_prefix == "always" || (config.console.hart_prefix == "auto" && config.tile_count > 1),
+            config.console.hart_prefix == config::HartPrefix::Always ||
+                (config.console.hart_prefix == config::HartPrefix::Auto && config.tile_count > 1),
             sc_core::sc_time::from_value(config.clock_period_ps() * config.device_access_latency_cycles)),
       sim_control_("sim_control", run_control_,
                    sc_core::sc_time::from_value(config.clock_period_ps() * config.device_access_latency_cycles)),

@@ -20,7 +20,7 @@
 #include "model/soc/memory_system.h"
 #include "model/soc/timed_memory_front.h"
 #include "model/soc/router.h"
-#include "model/soc/run_control.h"
+#include "model/common/run_control.h"
 #include "model/soc/sim_control.h"
 #include "model/soc/tile.h"
 #include "model/soc/uart.h"

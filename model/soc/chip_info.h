@@ -6,7 +6,7 @@
 
 #include "model/config/chip_config.h"
 #include "model/mem/hbm_address_map.h"
-#include "model/soc/register_device.h"
+#include "model/common/register_device.h"
 
 namespace npuemu::soc {
 

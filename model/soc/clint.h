@@ -5,7 +5,7 @@
 
 #include "model/common/reference_clock.h"
 #include "model/core/interrupt_lines.h"
-#include "model/soc/register_device.h"
+#include "model/common/register_device.h"
 
 namespace npuemu::soc {
 

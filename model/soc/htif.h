@@ -5,8 +5,8 @@
 
 #include <ostream>
 
-#include "model/soc/register_device.h"
-#include "model/soc/run_control.h"
+#include "model/common/register_device.h"
+#include "model/common/run_control.h"
 
 namespace npuemu::soc {
 

@@ -1,8 +1,8 @@
 // Simulation control device: a hart exits with a code, or ends the whole run.
 #pragma once
 
-#include "model/soc/register_device.h"
-#include "model/soc/run_control.h"
+#include "model/common/register_device.h"
+#include "model/common/run_control.h"
 
 namespace npuemu::soc {
 

@@ -16,7 +16,8 @@ Tile::Tile(sc_core::sc_module_name name, uint32_t tile_id, const config::ChipCon
                   sc_core::sc_time::from_value(chip.clock_period_ps() * chip.local_sram.access_latency_cycles)),
       scratchpad_("scratchpad", chip.npu.scratchpad.size_bytes, sc_core::SC_ZERO_TIME),
       accumulator_("accumulator", chip.npu.accumulator.size_bytes, sc_core::SC_ZERO_TIME),
-      npu_("npu", tile_id, chip, clock_, scratchpad_.data(), accumulator_.data(), barrier,
+      npu_("npu", tile_id, chip.npu, clock_,
+           sc_core::sc_time::from_value(chip.clock_period_ps() * chip.device_access_latency_cycles), scratchpad_.data(), accumulator_.data(), barrier,
            [&run_control, tile_id](const std::string& message) { run_control.fault(tile_id, message); },
            &memory_port),
       router_("router") {

@@ -15,7 +15,7 @@
 #include "model/mem/ram.h"
 #include "model/npu/npu.h"
 #include "model/soc/router.h"
-#include "model/soc/run_control.h"
+#include "model/common/run_control.h"
 
 namespace npuemu::soc {
 

@@ -1,6 +1,6 @@
 #include "model/soc/timed_memory_front.h"
 
-#include "model/soc/hart_id_extension.h"
+#include "model/common/hart_id_extension.h"
 #include "model/soc/memory_system.h"
 
 namespace npuemu::soc {

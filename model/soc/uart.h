@@ -7,7 +7,7 @@
 #include <string>
 
 #include "model/common/stats.h"
-#include "model/soc/register_device.h"
+#include "model/common/register_device.h"
 
 namespace npuemu::soc {
 

@@ -71,7 +71,7 @@ TEST_CASE("config: omitted keys take their documented defaults") {
     CHECK(chip.core.quantum_cycles == 2000);
     CHECK(chip.core.cpi.alu_cycles == 1);
     CHECK(chip.local_sram.size_bytes == 256 * 1024);
-    CHECK(chip.console.hart_prefix == "auto");
+    CHECK(chip.console.hart_prefix == npuemu::config::HartPrefix::Auto);
 }
 
 TEST_CASE("config: values are read with their units") {

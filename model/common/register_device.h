@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-namespace npuemu::soc {
+namespace npuemu {
 
 class RegisterDevice : public sc_core::sc_module {
 public:
@@ -33,4 +33,4 @@ private:
     sc_core::sc_time access_latency_;
 };
 
-}  // namespace npuemu::soc
+}  // namespace npuemu

@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-namespace npuemu::soc {
+namespace npuemu {
 
 struct HartIdExtension : tlm::tlm_extension<HartIdExtension> {
     uint32_t hart_id = 0;
@@ -25,4 +25,4 @@ inline int64_t hart_of(const tlm::tlm_generic_payload& trans) {
     return ext ? static_cast<int64_t>(ext->hart_id) : -1;
 }
 
-}  // namespace npuemu::soc
+}  // namespace npuemu

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace npuemu::soc {
+namespace npuemu {
 
 class RunControl {
 public:
@@ -41,4 +41,4 @@ private:
     sc_core::sc_time end_time_;
 };
 
-}  // namespace npuemu::soc
+}  // namespace npuemu

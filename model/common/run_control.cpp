@@ -1,8 +1,8 @@
-#include "model/soc/run_control.h"
+#include "model/common/run_control.h"
 
 #include <algorithm>
 
-namespace npuemu::soc {
+namespace npuemu {
 
 RunControl::RunControl(unsigned hart_count) : exited_(hart_count, false), exit_codes_(hart_count, 0) {}
 
@@ -48,4 +48,4 @@ int RunControl::exit_code() const {
     return 0;
 }
 
-}  // namespace npuemu::soc
+}  // namespace npuemu

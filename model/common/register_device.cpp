@@ -1,10 +1,10 @@
-#include "model/soc/register_device.h"
+#include "model/common/register_device.h"
 
 #include <cstring>
 
-#include "model/soc/hart_id_extension.h"
+#include "model/common/hart_id_extension.h"
 
-namespace npuemu::soc {
+namespace npuemu {
 
 RegisterDevice::RegisterDevice(sc_core::sc_module_name name, sc_core::sc_time access_latency)
     : sc_module(name), socket("socket"), access_latency_(access_latency) {
@@ -44,4 +44,4 @@ unsigned RegisterDevice::transport_dbg(tlm::tlm_generic_payload& trans) {
     return access(trans) ? trans.get_data_length() : 0;
 }
 
-}  // namespace npuemu::soc
+}  // namespace npuemu
