@@ -35,6 +35,14 @@ struct InfoArguments {
 
 int info_command(const InfoArguments& args);
 
+struct ConfigArguments {
+    bool list = false;
+    bool markdown = false;
+};
+
+// `npuemu config --list`: every chip config key with its type, default, range, unit and meaning.
+int config_command(const ConfigArguments& args);
+
 struct SweepArguments {
     std::string spec;
     std::string out_dir;

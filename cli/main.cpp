@@ -49,6 +49,12 @@ void add_info_command(CLI::App& app, InfoArguments& args) {
     info->add_option("-s,--set", args.overrides, "Override a config key: KEY.PATH=VALUE (repeatable)");
 }
 
+void add_config_command(CLI::App& app, ConfigArguments& args) {
+    CLI::App* config = app.add_subcommand("config", "Describe the chip configuration's keys");
+    config->add_flag("--list", args.list, "List every key: type, default, range, unit and meaning")->required();
+    config->add_flag("--markdown", args.markdown, "As a Markdown table (docs/config.md)");
+}
+
 void add_sweep_command(CLI::App& app, SweepArguments& args) {
     CLI::App* sweep = app.add_subcommand("sweep", "Run a design-space sweep (see docs/sweeps.md)");
     sweep->add_option("spec", args.spec, "Sweep description (YAML), e.g. configs/sweeps/gemm_array_tiles.yaml");
@@ -95,6 +101,8 @@ int sc_main(int argc, char** argv) {
     npuemu::cli::InfoArguments info_args;
     npuemu::cli::add_run_command(app, run_args);
     npuemu::cli::add_info_command(app, info_args);
+    npuemu::cli::ConfigArguments config_args;
+    npuemu::cli::add_config_command(app, config_args);
     npuemu::cli::SweepArguments sweep_args;
     npuemu::cli::add_sweep_command(app, sweep_args);
 
@@ -107,6 +115,7 @@ int sc_main(int argc, char** argv) {
     try {
         if (app.got_subcommand("run")) return npuemu::cli::run_command(run_args);
         if (app.got_subcommand("info")) return npuemu::cli::info_command(info_args);
+        if (app.got_subcommand("config")) return npuemu::cli::config_command(config_args);
         if (app.got_subcommand("sweep")) return npuemu::cli::sweep_command(sweep_args);
     } catch (const npuemu::Error& e) {
         std::cerr << "npuemu: error: " << e.what() << std::endl;

@@ -113,7 +113,10 @@ void read_section(ConfigNode node, const KeyTable<Config>& table, Config& config
 }  // namespace
 
 ChipConfig load_chip_config(const std::string& file, const std::vector<std::string>& overrides) {
-    YAML::Node root = load_yaml_file(file);
+    return load_chip_config(load_yaml_file(file), file, overrides);
+}
+
+ChipConfig load_chip_config(YAML::Node root, const std::string& file, const std::vector<std::string>& overrides) {
     auto origins = std::make_shared<OverrideOrigins>();
     for (const auto& assignment : overrides) apply_override(root, assignment, *origins);
 

@@ -2,6 +2,8 @@
 // YAML or strings; blocks take the struct they need.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -70,5 +72,7 @@ const KeyTable<ConsoleConfig>& console_keys();              // console.*
 // Loads a chip description; overrides are "key.path=value" strings applied on top (as `npuemu run --set`).
 // Throws npuemu::Error naming file, line, column and key path for any bad value or unknown key.
 ChipConfig load_chip_config(const std::string& file, const std::vector<std::string>& overrides = {});
+// The same from a YAML tree already loaded; file names it in messages (and is where HBM presets are looked for).
+ChipConfig load_chip_config(YAML::Node root, const std::string& file, const std::vector<std::string>& overrides = {});
 
 }  // namespace npuemu::config

@@ -91,7 +91,8 @@ void list_keys(const std::string& prefix, const KeyTable<Config>& table, std::ve
             } else {
                 row.type = "integer";
                 row.default_value = std::to_string(static_cast<uint64_t>(defaults.*field) / k.scale);
-                row.range = detail::format_number(k.min) + " .. " + detail::format_number(k.max);
+                row.range = std::to_string(static_cast<uint64_t>(k.min)) + " .. " +
+                            std::to_string(static_cast<uint64_t>(k.max));
             }
         }, k.field);
         rows.push_back(row);
