@@ -2,9 +2,7 @@
 // 16 HBM channel ports (4 stacks x 4 channels, two stacks on the north edge, two on the south), for three kinds of
 // traffic. The traffic is generated before the clock starts, so only Mesh::send() and retire_before() are timed.
 //
-//   g++ -std=c++17 -O2 -I. bench/mesh_speed.cpp model/noc/*.cpp -o /tmp/mesh_speed && /tmp/mesh_speed [repeats]
-//
-// (from the repository root; prints the median of `repeats` runs, 5 by default.)
+//   build/bin/mesh_speed [repeats]      (built with the project; prints the median of `repeats` runs, 5 by default)
 //
 // Recorded (2-core shared build machine, g++ 12 -O2, noisy: repeated runs vary by up to 1.5x):
 //   uniform random 50% / 80% of bisection bound   ~30-43 / ~26-35 M reservations/s
