@@ -31,25 +31,8 @@ Npu::Npu(sc_core::sc_module_name name, uint32_t tile_id, const NpuConfig& config
               queues_[kMatrix], semaphores_, fault_sink, scratchpad_, accumulator_),
       vector_("vector", tile_id, config.vector, clock,
               queues_[kVector], semaphores_, fault_sink, {&scratchpad_, &accumulator_}),
-      status_("status", register_latency,
-              [this](uint64_t offset, uint64_t& value) {
-                  namespace regs = isa::npu_status;
-                  if (offset >= regs::kFLAG_BASE && offset < regs::kFLAG_BASE + 4 * regs::kFLAG_BASE_COUNT) {
-                      value = semaphores_.value(static_cast<unsigned>((offset - regs::kFLAG_BASE) / 4));
-                      return true;
-                  }
-                  switch (offset) {
-                      case regs::kQUEUE_BUSY: value = busy_mask(); return true;
-                      case regs::kDMA_DEPTH: value = queues_[kDma].size(); return true;
-                      case regs::kMATRIX_DEPTH: value = queues_[kMatrix].size(); return true;
-                      case regs::kVECTOR_DEPTH: value = queues_[kVector].size(); return true;
-                      case regs::kARRAY_ROWS: value = config_.matrix.rows; return true;
-                      case regs::kARRAY_COLS: value = config_.matrix.cols; return true;
-                      case regs::kSCRATCHPAD_BYTES: value = config_.scratchpad.size_bytes; return true;
-                      case regs::kACCUMULATOR_BYTES: value = config_.accumulator.size_bytes; return true;
-                      default: return false;
-                  }
-              }) {
+      status_("status", register_latency) {
+    bind_status_registers();
     for (auto& queue : queues_) queue.also_notify(any_queue_changed_);
     stats_.counter("issued", issued_, StatUnit::Count, "NPU instructions the core issued");
     stats_.counter("queue_full_stall_cycles", queue_full_stall_cycles_, StatUnit::Cycles,
@@ -57,6 +40,24 @@ Npu::Npu(sc_core::sc_module_name name, uint32_t tile_id, const NpuConfig& config
     stats_.counter("fence_stall_cycles", fence_stall_cycles_, StatUnit::Cycles, "core cycles waiting in npu.fence");
     stats_.counter("barrier_stall_cycles", barrier_stall_cycles_, StatUnit::Cycles,
                    "core cycles waiting in npu.barrier");
+}
+
+void Npu::bind_status_registers() {
+    using Reg = isa::npu_status::Reg;
+    RegisterBank& bank = status_.bank();
+    auto value = [&bank](Reg reg, std::function<uint64_t()> read) {
+        bank.on_read(reg, [read](unsigned, int64_t) { return read(); });
+    };
+    value(Reg::QUEUE_BUSY, [this] { return busy_mask(); });
+    value(Reg::DMA_DEPTH, [this] { return queues_[kDma].size(); });
+    value(Reg::MATRIX_DEPTH, [this] { return queues_[kMatrix].size(); });
+    value(Reg::VECTOR_DEPTH, [this] { return queues_[kVector].size(); });
+    value(Reg::ARRAY_ROWS, [this] { return config_.matrix.rows; });
+    value(Reg::ARRAY_COLS, [this] { return config_.matrix.cols; });
+    value(Reg::SCRATCHPAD_BYTES, [this] { return config_.scratchpad.size_bytes; });
+    value(Reg::ACCUMULATOR_BYTES, [this] { return config_.accumulator.size_bytes; });
+    bank.on_read(Reg::FLAG_BASE, [this](unsigned flag, int64_t) -> uint64_t { return semaphores_.value(flag); });
+    bank.check_complete();
 }
 
 void Npu::attach_tracer(trace::Tracer& tracer) {

@@ -49,6 +49,7 @@ public:
 
 private:
     void fence(uint32_t queue_mask);
+    void bind_status_registers();
 
     uint32_t tile_id_;
     NpuConfig config_;

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "npu_isa_table.h"
 
 namespace npuemu::power {
 
@@ -122,51 +121,29 @@ void PowerMonitor::update_alarm(size_t tile) {
     if (tiles_[tile].alarm_line) tiles_[tile].alarm_line(s.alarm);
 }
 
-bool PowerMonitor::read_register(size_t tile, uint64_t offset, uint64_t& value) const {
-    namespace regs = npu::isa::pmu;
-    const TileState& s = state_[tile];
-    switch (offset) {
-        case regs::kTEMPERATURE: value = sensors_mC_[tile]; return true;
-        case regs::kPOWER: value = static_cast<uint64_t>(s.power_w * 1000.0 + 0.5); return true;
-        case regs::kPOINT_COUNT: value = config_.operating_points.size(); return true;
-        case regs::kPOINT: value = s.point; return true;
-        case regs::kPOINT_REQUEST: value = s.requested; return true;
-        case regs::kTHROTTLE: value = s.throttle; return true;
-        case regs::kALARM_THRESHOLD: value = s.alarm_threshold_mC; return true;
-        case regs::kALARM_STATUS: value = s.alarm ? 1 : 0; return true;
-        case regs::kERROR: value = s.error ? 1 : 0; return true;
-        case regs::kFREQUENCY_MHZ: value = config_.operating_points[s.point].frequency_mhz; return true;
-        default: return false;
-    }
+uint32_t PowerMonitor::power_mw(size_t tile) const {
+    return static_cast<uint32_t>(state_[tile].power_w * 1000.0 + 0.5);
 }
 
-bool PowerMonitor::write_register(size_t tile, uint64_t offset, uint64_t value) {
-    namespace regs = npu::isa::pmu;
+void PowerMonitor::request_point(size_t tile, uint64_t point) {
     TileState& s = state_[tile];
-    switch (offset) {
-        case regs::kPOINT_REQUEST:
-            if (value >= config_.operating_points.size()) {
-                s.error = true;  // a defined register error; the request stays as it was
-                return true;
-            }
-            s.requested = value;
-            ++s.requests;
-            update_point(tile);
-            return true;
-        case regs::kALARM_THRESHOLD:
-            s.alarm_threshold_mC = static_cast<uint32_t>(value);
-            update_alarm(tile);
-            return true;
-        case regs::kALARM_STATUS:
-            if (value & 1) s.alarm = false;
-            update_alarm(tile);
-            return true;
-        case regs::kERROR:
-            if (value & 1) s.error = false;
-            return true;
-        default:
-            return false;  // read-only registers and holes
+    if (point >= config_.operating_points.size()) {
+        s.error = true;  // a defined register error; the request stays as it was
+        return;
     }
+    s.requested = point;
+    ++s.requests;
+    update_point(tile);
+}
+
+void PowerMonitor::set_alarm_threshold(size_t tile, uint32_t threshold_mC) {
+    state_[tile].alarm_threshold_mC = threshold_mC;
+    update_alarm(tile);
+}
+
+void PowerMonitor::write_alarm_status(size_t tile, bool clear) {
+    if (clear) state_[tile].alarm = false;
+    update_alarm(tile);  // still at or above the threshold: set again at once
 }
 
 void PowerMonitor::register_stats() {

@@ -41,9 +41,20 @@ public:
     uint32_t sensor_mC(size_t tile) const { return sensors_mC_[tile]; }
     size_t operating_point(size_t tile) const { return state_[tile].point; }
 
-    // The PMU registers' view (register map `pmu` in isa/npu_isa.yaml).
-    bool read_register(size_t tile, uint64_t offset, uint64_t& value) const;
-    bool write_register(size_t tile, uint64_t offset, uint64_t value);
+    // What the PMU registers show and do (register map `pmu` in isa/npu_isa.yaml; power/pmu_registers.h).
+    uint32_t power_mw(size_t tile) const;  // over the last sample interval
+    size_t point_count() const { return config_.operating_points.size(); }
+    size_t requested_point(size_t tile) const { return state_[tile].requested; }
+    size_t throttle_point(size_t tile) const { return state_[tile].throttle; }
+    uint32_t alarm_threshold_mC(size_t tile) const { return state_[tile].alarm_threshold_mC; }
+    bool alarm(size_t tile) const { return state_[tile].alarm; }
+    bool error(size_t tile) const { return state_[tile].error; }
+    uint32_t frequency_mhz(size_t tile) const { return config_.operating_points[state_[tile].point].frequency_mhz; }
+    // A point that does not exist leaves the request as it was and sets the error flag.
+    void request_point(size_t tile, uint64_t point);
+    void set_alarm_threshold(size_t tile, uint32_t threshold_mC);
+    void write_alarm_status(size_t tile, bool clear);
+    void clear_error(size_t tile) { state_[tile].error = false; }
 
 private:
     struct TileState {

@@ -1,53 +1,53 @@
 #include "model/soc/chip_info.h"
 
+#include "npu_isa_table.h"
 #include "sdk/include/npuemu/memory_map.h"
 
 namespace npuemu::soc {
 
-ChipInfo::ChipInfo(sc_core::sc_module_name name, const config::ChipConfig& chip, sc_core::sc_time access_latency)
-    : RegisterDevice(name, access_latency), chip_(chip), address_map_(chip.hbm), probe_row_(chip.tile_count, 0) {}
+static_assert(npu::isa::chipinfo::kBase == NPUEMU_CHIPINFO_BASE, "isa/npu_isa.yaml and the memory map disagree");
 
-bool ChipInfo::write_register(uint64_t offset, unsigned size, uint64_t value, int64_t hart) {
-    if (size != 4 || offset != NPUEMU_CHIPINFO_HBM_PROBE_ROW_OFFSET || hart < 0 ||
-        static_cast<size_t>(hart) >= probe_row_.size()) {
-        return false;
-    }
-    probe_row_[static_cast<size_t>(hart)] = static_cast<uint32_t>(value);
-    return true;
+ChipInfo::ChipInfo(sc_core::sc_module_name name, const config::ChipConfig& chip, sc_core::sc_time access_latency)
+    : RegisterDevice(name, access_latency),
+      chip_(chip),
+      address_map_(chip.hbm),
+      probe_row_(chip.tile_count, 0),
+      bank_("chipinfo", npu::isa::chipinfo::kRegisters) {
+    using Reg = npu::isa::chipinfo::Reg;
+    auto constant = [this](Reg reg, uint64_t value) {
+        bank_.on_read(reg, [value](unsigned, int64_t) { return value; });
+    };
+    constant(Reg::TILE_COUNT, chip.tile_count);
+    constant(Reg::LOCAL_SRAM_BYTES, chip.local_sram.size_bytes);
+    constant(Reg::GLOBAL_MEM_BYTES, std::min<uint64_t>(chip.global_memory.size_bytes, 0xFFFFFFFFull));
+    constant(Reg::CLOCK_KHZ, chip.clock_frequency_hz / 1000);
+    constant(Reg::TIMER_HZ, chip.timer.frequency_hz);
+    constant(Reg::HBM_PEAK_MBPS, static_cast<uint64_t>(chip.hbm.peak_bytes_per_second() / 1e6));
+    constant(Reg::HBM_PSEUDO_CHANNELS, chip.hbm.geometry.pseudo_channels());
+    constant(Reg::HBM_ACCESS_BYTES, chip.hbm.geometry.access_bytes());
+    constant(Reg::MESH_COLS, chip.mesh.cols);
+    constant(Reg::MESH_ROWS, chip.mesh.rows);
+    bank_.on_read(Reg::HBM_PROBE_ROW, [this](unsigned, int64_t hart) -> uint64_t { return probe_row(hart); });
+    bank_.on_write(Reg::HBM_PROBE_ROW, [this](unsigned, uint64_t value, int64_t hart) {
+        if (hart < 0 || static_cast<size_t>(hart) >= probe_row_.size()) return false;  // per hart: a hart must write
+        probe_row_[static_cast<size_t>(hart)] = static_cast<uint32_t>(value);
+        return true;
+    });
+    bank_.on_read(Reg::HBM_PROBE_ADDRESS, [this](unsigned, int64_t hart) { return probe_address(hart); });
+    bank_.check_complete();
 }
 
-bool ChipInfo::read_register(uint64_t offset, unsigned size, uint64_t& value, int64_t hart) {
-    if (size != 4) return false;
-    switch (offset) {
-        case NPUEMU_CHIPINFO_TILE_COUNT_OFFSET: value = chip_.tile_count; return true;
-        case NPUEMU_CHIPINFO_LOCAL_SRAM_BYTES_OFFSET: value = chip_.local_sram.size_bytes; return true;
-        case NPUEMU_CHIPINFO_GLOBAL_MEM_BYTES_OFFSET:
-            value = std::min<uint64_t>(chip_.global_memory.size_bytes, 0xFFFFFFFFull);
-            return true;
-        case NPUEMU_CHIPINFO_CLOCK_KHZ_OFFSET: value = chip_.clock_frequency_hz / 1000; return true;
-        case NPUEMU_CHIPINFO_TIMER_HZ_OFFSET: value = chip_.timer.frequency_hz; return true;
-        case NPUEMU_CHIPINFO_HBM_PEAK_MBPS_OFFSET:
-            value = static_cast<uint64_t>(chip_.hbm.peak_bytes_per_second() / 1e6);
-            return true;
-        case NPUEMU_CHIPINFO_HBM_PSEUDO_CHANNELS_OFFSET: value = chip_.hbm.geometry.pseudo_channels(); return true;
-        case NPUEMU_CHIPINFO_HBM_ACCESS_BYTES_OFFSET: value = chip_.hbm.geometry.access_bytes(); return true;
-        case NPUEMU_CHIPINFO_HBM_PROBE_ROW_OFFSET:
-            value = hart >= 0 && static_cast<size_t>(hart) < probe_row_.size() ? probe_row_[hart] : 0;
-            return true;
-        case NPUEMU_CHIPINFO_HBM_PROBE_ADDRESS_OFFSET: {
-            value = 0;
-            const uint32_t row = hart >= 0 && static_cast<size_t>(hart) < probe_row_.size() ? probe_row_[hart] : 0;
-            if (row >= chip_.hbm.geometry.rows) return true;
-            mem::HbmLocation location;
-            location.row = row;
-            const uint64_t offset = address_map_.encode(location);
-            if (offset < chip_.global_memory.size_bytes) value = NPUEMU_GLOBAL_MEM_BASE + offset;
-            return true;
-        }
-        case NPUEMU_CHIPINFO_MESH_COLS_OFFSET: value = chip_.mesh.cols; return true;
-        case NPUEMU_CHIPINFO_MESH_ROWS_OFFSET: value = chip_.mesh.rows; return true;
-        default: return false;
-    }
+uint32_t ChipInfo::probe_row(int64_t hart) const {
+    return hart >= 0 && static_cast<size_t>(hart) < probe_row_.size() ? probe_row_[static_cast<size_t>(hart)] : 0;
+}
+
+uint64_t ChipInfo::probe_address(int64_t hart) const {
+    const uint32_t row = probe_row(hart);
+    if (row >= chip_.hbm.geometry.rows) return 0;
+    mem::HbmLocation location;
+    location.row = row;
+    const uint64_t offset = address_map_.encode(location);
+    return offset < chip_.global_memory.size_bytes ? NPUEMU_GLOBAL_MEM_BASE + offset : 0;
 }
 
 }  // namespace npuemu::soc

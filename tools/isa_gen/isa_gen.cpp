@@ -1,8 +1,10 @@
 // isa_gen: turns isa/npu_isa.yaml into the SDK header, the model's decode table, the encoding-probe firmware source
 // and docs/isa.md. Run by the build; any inconsistency in the YAML (duplicate encodings, overlapping fields, a field
 // outside 32 bits, an unknown queue or opcode) is an error naming the instruction.
-//   isa_gen ISA.yaml SDK_HEADER MODEL_HEADER PROBE_C DOCS_MD
+//   isa_gen ISA.yaml SDK_HEADER REGISTERS_HEADER MODEL_HEADER PROBE_C DOCS_MD
 #include <yaml-cpp/yaml.h>
+
+#include "tools/isa_gen/register_maps.h"
 
 #include <cstdint>
 #include <fstream>
@@ -61,15 +63,13 @@ struct Instruction {
 
 struct Queue { std::string name; unsigned id; std::string doc; };
 struct Dtype { std::string name; unsigned code; unsigned bytes; };
-struct Register { std::string name; unsigned offset; unsigned count; unsigned stride; std::string doc; };
-struct RegisterMap { std::string name; uint32_t base; std::string doc; std::vector<Register> registers; };
 
 struct Isa {
     unsigned version = 0;
     std::vector<Queue> queues;
     std::vector<Dtype> dtypes;
     std::vector<Instruction> instructions;
-    std::vector<RegisterMap> register_maps;
+    std::vector<isa_gen::RegisterMap> register_maps;
 };
 
 [[noreturn]] void fail(const std::string& where, const std::string& what) {
@@ -149,15 +149,7 @@ Isa load(const std::string& path) {
         }
         isa.instructions.push_back(in);
     }
-    for (const auto& m : root["register_maps"]) {
-        RegisterMap map{m["name"].as<std::string>(), m["base"].as<uint32_t>(), m["doc"].as<std::string>(), {}};
-        for (const auto& r : m["registers"]) {
-            map.registers.push_back({r["name"].as<std::string>(), r["offset"].as<unsigned>(),
-                                     r["count"] ? r["count"].as<unsigned>() : 1, r["stride"] ? r["stride"].as<unsigned>() : 4,
-                                     r["doc"].as<std::string>()});
-        }
-        isa.register_maps.push_back(map);
-    }
+    isa.register_maps = isa_gen::load_register_maps(root["register_maps"]);
     return isa;
 }
 
@@ -197,14 +189,7 @@ std::string sdk_header(const Isa& isa) {
     o << "\n";
     for (const auto& d : isa.dtypes) o << "#define NPU_DTYPE_" << d.name << " " << d.code << "u /* " << d.bytes << (d.bytes == 1 ? " byte" : " bytes") << " per element */\n";
     o << "\n";
-    for (const auto& m : isa.register_maps) {
-        o << "/* " << m.doc << " */\n#define " << upper(m.name) << "_BASE " << hex(m.base) << "u\n";
-        for (const auto& r : m.registers) {
-            o << "#define " << upper(m.name) << "_" << r.name << "_OFFSET " << hex(r.offset) << "u /* " << r.doc << " */\n";
-            if (r.count > 1) o << "#define " << upper(m.name) << "_" << r.name << "_COUNT " << r.count << "u\n";
-        }
-        o << "\n";
-    }
+    o << isa_gen::sdk_isa_defines(isa.register_maps);
     o << "/* Operand packing: plain C, also compiled by the host's tests to check it against the model's decoder. */\n";
     for (const auto& in : isa.instructions) {
         for (const auto& [reg, fields] : in.operands) {
@@ -251,7 +236,7 @@ std::string sdk_header(const Isa& isa) {
 
 std::string model_header(const Isa& isa) {
     std::ostringstream o;
-    o << "// npuemu NPU instruction set: the model's decode table. " << kBanner << "\n#pragma once\n\n#include <cstdint>\n\n"
+    o << "// npuemu NPU instruction set: the model's decode table. " << kBanner << "\n#pragma once\n\n#include <cstdint>\n\n#include \"model/common/register_bank.h\"\n\n"
       << "namespace npuemu::npu::isa {\n\nconstexpr unsigned kVersion = " << isa.version << ";\n\n"
       << "enum class Queue : uint8_t {";
     for (const auto& q : isa.queues) o << " " << q.name.substr(0, 1) << std::string(q.name.substr(1)) << " = " << q.id << ",";
@@ -267,14 +252,7 @@ std::string model_header(const Isa& isa) {
     o << "        default: return 0;\n    }\n}\ninline const char* dtype_name(unsigned code) {\n    switch (code) {\n";
     for (const auto& d : isa.dtypes) o << "        case " << d.code << ": return \"" << d.name << "\";\n";
     o << "        default: return \"?\";\n    }\n}\n\n";
-    for (const auto& m : isa.register_maps) {
-        o << "// " << m.doc << "\nnamespace " << m.name << " {\nconstexpr uint32_t kBase = " << hex(m.base) << "u;\n";
-        for (const auto& r : m.registers) {
-            o << "constexpr uint32_t k" << r.name << " = " << hex(r.offset) << "u;  // " << r.doc << "\n";
-            if (r.count > 1) o << "constexpr uint32_t k" << r.name << "_COUNT = " << r.count << "u;\n";
-        }
-        o << "}  // namespace " << m.name << "\n\n";
-    }
+    o << isa_gen::model_register_tables(isa.register_maps);
     o << "enum class Op : uint8_t {\n";
     for (const auto& in : isa.instructions) o << "    " << in.camel() << ",\n";
     o << "};\n\n";
@@ -361,30 +339,24 @@ std::string docs(const Isa& isa) {
         if (!in.result.empty()) o << (first ? "" : "; ") << "rd = `" << in.result << "`";
         o << " | " << in.semantics << " |\n";
     }
-    for (const auto& m : isa.register_maps) {
-        o << "\n## Register map `" << m.name << "` at " << hex(m.base) << "\n\n" << m.doc
-          << "\n\n| register | offset | doc |\n|---|---|---|\n";
-        for (const auto& r : m.registers) {
-            o << "| " << r.name << (r.count > 1 ? "[" + std::to_string(r.count) + "]" : "") << " | " << hex(r.offset)
-              << " | " << r.doc << " |\n";
-        }
-    }
+    o << isa_gen::register_docs(isa.register_maps);
     return o.str();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 6) {
-        std::cerr << "usage: isa_gen ISA.yaml SDK_HEADER MODEL_HEADER PROBE_C DOCS_MD\n";
+    if (argc != 7) {
+        std::cerr << "usage: isa_gen ISA.yaml SDK_HEADER REGISTERS_HEADER MODEL_HEADER PROBE_C DOCS_MD\n";
         return 2;
     }
     try {
         const Isa isa = load(argv[1]);
         write_if_changed(argv[2], sdk_header(isa));
-        write_if_changed(argv[3], model_header(isa));
-        write_if_changed(argv[4], probe_source(isa));
-        write_if_changed(argv[5], docs(isa));
+        write_if_changed(argv[3], isa_gen::sdk_registers_header(isa.register_maps, kBanner));
+        write_if_changed(argv[4], model_header(isa));
+        write_if_changed(argv[5], probe_source(isa));
+        write_if_changed(argv[6], docs(isa));
     } catch (const std::exception& e) {
         std::cerr << "isa_gen: " << e.what() << "\n";
         return 1;

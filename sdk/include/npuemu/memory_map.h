@@ -13,12 +13,9 @@
 
 #define NPUEMU_MAX_TILES NPUEMU_U(64)
 
-/* CLINT, SiFive layout: msip[h] at +4h, mtimecmp[h] at +0x4000+8h, mtime at +0xBFF8. */
+/* CLINT, SiFive layout (registers: npuemu/registers.h, from isa/npu_isa.yaml). */
 #define NPUEMU_CLINT_BASE NPUEMU_U(0x02000000)
 #define NPUEMU_CLINT_SIZE NPUEMU_U(0x00010000)
-#define NPUEMU_CLINT_MSIP_OFFSET NPUEMU_U(0x0000)
-#define NPUEMU_CLINT_MTIMECMP_OFFSET NPUEMU_U(0x4000)
-#define NPUEMU_CLINT_MTIME_OFFSET NPUEMU_U(0xBFF8)
 
 /* The hart's own tile, at the same address on every tile: a 16 MiB window holding the core's local SRAM (stack,
  * thread-local data), the NPU scratchpad and the NPU accumulator. Every tile's window is also visible to all at
@@ -47,25 +44,10 @@
 #define NPUEMU_SIMCTRL_EXIT_OFFSET NPUEMU_U(0x0)
 #define NPUEMU_SIMCTRL_ABORT_OFFSET NPUEMU_U(0x4)
 
-/* Read-only chip description, so one firmware image runs on every chip config. */
+/* Read-only chip description, so one firmware image runs on every chip config, and the HBM address probe. */
 #define NPUEMU_CHIPINFO_BASE NPUEMU_U(0x10002000)
 #define NPUEMU_CHIPINFO_SIZE NPUEMU_U(0x00001000)
-#define NPUEMU_CHIPINFO_TILE_COUNT_OFFSET NPUEMU_U(0x00)
-#define NPUEMU_CHIPINFO_LOCAL_SRAM_BYTES_OFFSET NPUEMU_U(0x04)
-#define NPUEMU_CHIPINFO_GLOBAL_MEM_BYTES_OFFSET NPUEMU_U(0x08)
-#define NPUEMU_CHIPINFO_CLOCK_KHZ_OFFSET NPUEMU_U(0x0C)
-#define NPUEMU_CHIPINFO_TIMER_HZ_OFFSET NPUEMU_U(0x10)
-/* The memory system, for benchmarks and firmware that adapts to it. */
-#define NPUEMU_CHIPINFO_HBM_PEAK_MBPS_OFFSET NPUEMU_U(0x14)      /* theoretical peak, all stacks, MB/s */
-#define NPUEMU_CHIPINFO_HBM_PSEUDO_CHANNELS_OFFSET NPUEMU_U(0x18)
-#define NPUEMU_CHIPINFO_HBM_ACCESS_BYTES_OFFSET NPUEMU_U(0x1C)   /* bytes one column command moves */
-/* The address probe, per hart: write a row number to PROBE_ROW, read PROBE_ADDRESS: the global-memory address of
- * column 0 of that row in bank 0 of bank group 0 of pseudo channel 0 (0 if it lies outside the global memory
- * window). Addresses of one bank's rows, whatever the address mapping and its hashing. */
-#define NPUEMU_CHIPINFO_HBM_PROBE_ROW_OFFSET NPUEMU_U(0x20)
-#define NPUEMU_CHIPINFO_MESH_COLS_OFFSET NPUEMU_U(0x24)
-#define NPUEMU_CHIPINFO_MESH_ROWS_OFFSET NPUEMU_U(0x28)
-#define NPUEMU_CHIPINFO_HBM_PROBE_ADDRESS_OFFSET NPUEMU_U(0x2C)
+/* Its registers: npuemu/registers.h (generated from isa/npu_isa.yaml). */
 
 /* Every tile's SRAM as seen from anywhere: tile t at BASE + t * WINDOW. */
 #define NPUEMU_TILE_SRAM_GLOBAL_BASE NPUEMU_U(0x40000000)
@@ -80,5 +62,8 @@
 #define NPUEMU_FIRMWARE_DATA_BYTES NPUEMU_U(0x00C00000)
 #define NPUEMU_FIRMWARE_IMAGE_BYTES NPUEMU_U(0x01000000)
 #define NPUEMU_FREE_GLOBAL_MEM_BASE NPUEMU_U(0x81000000)
+
+/* The devices' registers (generated from isa/npu_isa.yaml into the build: the SDK and the model both see it). */
+#include "npuemu/registers.h"
 
 #endif
