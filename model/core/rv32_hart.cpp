@@ -34,30 +34,6 @@ constexpr uint32_t kOpLoad = 0x03, kOpMiscMem = 0x0F, kOpImm = 0x13, kOpAuipc = 
 
 }  // namespace
 
-const char* exception_name(uint32_t code) {
-    switch (code) {
-        case 0: return "instruction address misaligned";
-        case 1: return "instruction access fault";
-        case 2: return "illegal instruction";
-        case 3: return "breakpoint";
-        case 4: return "load address misaligned";
-        case 5: return "load access fault";
-        case 6: return "store address misaligned";
-        case 7: return "store access fault";
-        case 11: return "environment call from M-mode";
-        default: return "unknown exception";
-    }
-}
-
-const char* interrupt_name(uint32_t code) {
-    switch (code) {
-        case 3: return "machine software interrupt";
-        case 7: return "machine timer interrupt";
-        case 11: return "machine external interrupt";
-        default: return "unknown interrupt";
-    }
-}
-
 std::string HartFault::describe() const {
     char text[256];
     std::snprintf(text, sizeof text,

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "npuemu/memory_map.h"
+#include "npuemu/riscv.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -20,20 +21,7 @@ extern "C" {
 #define npu_csr_set(csr, bits) __asm__ volatile("csrs " NPU_STRINGIFY(csr) ", %0" : : "r"((uint32_t)(bits)))
 #define npu_csr_clear(csr, bits) __asm__ volatile("csrc " NPU_STRINGIFY(csr) ", %0" : : "r"((uint32_t)(bits)))
 
-#define NPU_MSTATUS_MIE (1u << 3)
-#define NPU_MIE_MSIE (1u << 3)
-#define NPU_MIE_MTIE (1u << 7)
-#define NPU_MIE_MEIE (1u << 11)
-#define NPU_MCAUSE_INTERRUPT (1u << 31)
-#define NPU_CAUSE_MACHINE_SOFTWARE 3u
-#define NPU_CAUSE_MACHINE_TIMER 7u
-#define NPU_CAUSE_ILLEGAL_INSTRUCTION 2u
-#define NPU_CAUSE_BREAKPOINT 3u
-#define NPU_CAUSE_LOAD_MISALIGNED 4u
-#define NPU_CAUSE_LOAD_ACCESS_FAULT 5u
-#define NPU_CAUSE_STORE_MISALIGNED 6u
-#define NPU_CAUSE_STORE_ACCESS_FAULT 7u
-#define NPU_CAUSE_ECALL_M 11u
+/* CSR numbers, bits and trap causes: npuemu/riscv.h (generated from isa/riscv.yaml, shared with the model). */
 
 /* ---- Memory-mapped I/O --------------------------------------------------------------------------------------- */
 static inline void npu_mmio_write32(uint32_t addr, uint32_t value) { *(volatile uint32_t *)(uintptr_t)addr = value; }
