@@ -208,102 +208,7 @@ bool Rv32Hart::take_pending_interrupt() {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// CSRs
-
-bool Rv32Hart::read_csr(uint16_t number, uint32_t& value) {
-    const uint64_t mcycle = cycles_ + mcycle_offset_;
-    const uint64_t minstret = instret_ + minstret_offset_;
-    switch (number) {
-        case csr::kMstatus: value = mstatus_; return true;
-        case csr::kMisa: value = csr::kMisaValue; return true;
-        case csr::kMie: value = mie_; return true;
-        case csr::kMtvec: value = mtvec_; return true;
-        case csr::kMscratch: value = mscratch_; return true;
-        case csr::kMepc: value = mepc_; return true;
-        case csr::kMcause: value = mcause_; return true;
-        case csr::kMtval: value = mtval_; return true;
-        case csr::kMip: value = mip_; return true;
-        case csr::kMcycle: case csr::kCycle: value = static_cast<uint32_t>(mcycle); return true;
-        case csr::kMcycleh: case csr::kCycleh: value = static_cast<uint32_t>(mcycle >> 32); return true;
-        case csr::kMinstret: case csr::kInstret: value = static_cast<uint32_t>(minstret); return true;
-        case csr::kMinstreth: case csr::kInstreth: value = static_cast<uint32_t>(minstret >> 32); return true;
-        case csr::kTime: value = static_cast<uint32_t>(bus_.mtime(cycles_since_block_start())); return true;
-        case csr::kTimeh: value = static_cast<uint32_t>(bus_.mtime(cycles_since_block_start()) >> 32); return true;
-        case csr::kMvendorid: case csr::kMarchid: case csr::kMconfigptr: value = 0; return true;
-        case csr::kMimpid: value = 1; return true;
-        case csr::kMhartid: value = hart_id_; return true;
-        default: return false;
-    }
-}
-
-bool Rv32Hart::write_csr(uint16_t number, uint32_t value) {
-    switch (number) {
-        case csr::kMstatus:
-            mstatus_ = (value & (csr::kMstatusMie | csr::kMstatusMpie)) | csr::kMstatusMpp;
-            return true;
-        case csr::kMisa: return true;  // WARL, not writable here
-        case csr::kMie: mie_ = value & csr::kInterruptBits; return true;
-        case csr::kMtvec: mtvec_ = (value & 3u) <= 1 ? value : (value & ~3u); return true;  // modes 0 and 1 only
-        case csr::kMscratch: mscratch_ = value; return true;
-        case csr::kMepc: mepc_ = value & ~3u; return true;  // IALIGN=32
-        case csr::kMcause: mcause_ = value; return true;
-        case csr::kMtval: mtval_ = value; return true;
-        case csr::kMip: return true;  // MSIP/MTIP/MEIP are driven by the CLINT and external lines: read-only here
-        case csr::kMcycle: {
-            const uint64_t now = cycles_ + mcycle_offset_;
-            mcycle_offset_ = static_cast<int64_t>(((now & ~0xFFFFFFFFull) | value) - cycles_);
-            return true;
-        }
-        case csr::kMcycleh: {
-            const uint64_t now = cycles_ + mcycle_offset_;
-            mcycle_offset_ = static_cast<int64_t>(((uint64_t(value) << 32) | (now & 0xFFFFFFFFull)) - cycles_);
-            return true;
-        }
-        case csr::kMinstret: {
-            const uint64_t now = instret_ + minstret_offset_;
-            minstret_offset_ = static_cast<int64_t>(((now & ~0xFFFFFFFFull) | value) - instret_);
-            return true;
-        }
-        case csr::kMinstreth: {
-            const uint64_t now = instret_ + minstret_offset_;
-            minstret_offset_ = static_cast<int64_t>(((uint64_t(value) << 32) | (now & 0xFFFFFFFFull)) - instret_);
-            return true;
-        }
-        default: return false;
-    }
-}
-
-void Rv32Hart::execute_csr(uint32_t in) {
-    const uint32_t funct3 = bits(in, 14, 12);
-    const uint32_t rd = bits(in, 11, 7);
-    const uint32_t rs1 = bits(in, 19, 15);
-    const uint16_t number = static_cast<uint16_t>(in >> 20);
-    const bool immediate = funct3 & 4;
-    const uint32_t operand = immediate ? rs1 : x_[rs1];
-    const uint32_t op = funct3 & 3;  // 1 = write, 2 = set, 3 = clear
-    const bool writes = op == 1 || rs1 != 0;
-    const bool reads = op != 1 || rd != 0;
-    const bool read_only = (number >> 10) == 3;
-    uint32_t old_value = 0;
-    if (writes && read_only) { raise_exception(ExceptionCause::IllegalInstruction, in); return; }
-    if (reads || op != 1) {
-        if (!read_csr(number, old_value)) { raise_exception(ExceptionCause::IllegalInstruction, in); return; }
-    }
-    if (writes) {
-        const uint32_t new_value = op == 1 ? operand : op == 2 ? (old_value | operand) : (old_value & ~operand);
-        if (!write_csr(number, new_value)) { raise_exception(ExceptionCause::IllegalInstruction, in); return; }
-        // Zicsr: a CSR instruction that writes instret does so "instead of the increment", so the next instruction
-        // reads the written value: cancel the increment this instruction gets when it retires.
-        if (number == csr::kMinstret || number == csr::kMinstreth) --minstret_offset_;
-        // A write to mstatus or mie may unmask a pending interrupt: leave the block so it is taken at once.
-        if (number == csr::kMstatus || number == csr::kMie) request_yield();
-    }
-    if (rd) x_[rd] = old_value;
-    cycles_ += cpi_.csr_cycles;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Execution
+// Execution (the CSRs and their instructions: rv32_csr.cpp)
 
 void Rv32Hart::jump_to(uint32_t target, uint32_t link_rd, uint32_t link_value) {
     if (target & 3u) {
@@ -384,6 +289,172 @@ Rv32Hart::StopReason Rv32Hart::step() {
     return stop_ ? stop_reason_ : StopReason::CycleLimit;
 }
 
+// The opcode groups of execute(): each does its instructions' work and cycles and returns false for an encoding that
+// is not an instruction (execute() raises the illegal-instruction exception). Forced inline: execute() must compile
+// to the one switch it was before it was split (bench/iss_speed.sh).
+#define NPUEMU_HOT [[gnu::always_inline]] inline
+
+NPUEMU_HOT bool Rv32Hart::execute_branch(uint32_t in, uint32_t funct3, uint32_t a, uint32_t b) {
+    bool taken;
+    switch (funct3) {
+        case 0: taken = a == b; break;
+        case 1: taken = a != b; break;
+        case 4: taken = static_cast<int32_t>(a) < static_cast<int32_t>(b); break;
+        case 5: taken = static_cast<int32_t>(a) >= static_cast<int32_t>(b); break;
+        case 6: taken = a < b; break;
+        case 7: taken = a >= b; break;
+        default: return false;
+    }
+    if (taken) {
+        jump_to(pc_ + imm_b(in), 0, 0);
+        cycles_ += cpi_.branch_taken_cycles;
+    } else {
+        cycles_ += cpi_.branch_not_taken_cycles;
+    }
+    return true;
+}
+
+template <bool Debug>
+NPUEMU_HOT bool Rv32Hart::execute_load(uint32_t in, uint32_t funct3, uint32_t rd, uint32_t a) {
+    const uint32_t addr = a + imm_i(in);
+    uint32_t value = 0;
+    bool ok;
+    switch (funct3) {
+        case 0: { int8_t v; ok = load<Debug>(addr, v); value = static_cast<uint32_t>(static_cast<int32_t>(v)); break; }
+        case 1: { int16_t v; ok = load<Debug>(addr, v); value = static_cast<uint32_t>(static_cast<int32_t>(v)); break; }
+        case 2: { uint32_t v; ok = load<Debug>(addr, v); value = v; break; }
+        case 4: { uint8_t v; ok = load<Debug>(addr, v); value = v; break; }
+        case 5: { uint16_t v; ok = load<Debug>(addr, v); value = v; break; }
+        default: return false;
+    }
+    if (ok && rd) x_[rd] = value;
+    cycles_ += cpi_.load_cycles;
+    return true;
+}
+
+template <bool Debug>
+NPUEMU_HOT bool Rv32Hart::execute_store(uint32_t in, uint32_t funct3, uint32_t a, uint32_t b) {
+    const uint32_t addr = a + imm_s(in);
+    switch (funct3) {
+        case 0: store<Debug>(addr, static_cast<uint8_t>(b)); break;
+        case 1: store<Debug>(addr, static_cast<uint16_t>(b)); break;
+        case 2: store<Debug>(addr, b); break;
+        default: return false;
+    }
+    cycles_ += cpi_.store_cycles;
+    return true;
+}
+
+NPUEMU_HOT bool Rv32Hart::execute_op_imm(uint32_t in, uint32_t funct3, uint32_t funct7, uint32_t rd, uint32_t shamt,
+                                         uint32_t a) {
+    const uint32_t imm = imm_i(in);
+    uint32_t value;
+    switch (funct3) {
+        case 0: value = a + imm; break;
+        case 2: value = static_cast<int32_t>(a) < static_cast<int32_t>(imm); break;
+        case 3: value = a < imm; break;
+        case 4: value = a ^ imm; break;
+        case 6: value = a | imm; break;
+        case 7: value = a & imm; break;
+        case 1:
+            if (funct7 != 0) return false;
+            value = a << shamt;
+            break;
+        case 5:
+            if (funct7 == 0) value = a >> shamt;
+            else if (funct7 == 0x20) value = static_cast<uint32_t>(static_cast<int32_t>(a) >> shamt);
+            else return false;
+            break;
+        default: return false;
+    }
+    if (rd) x_[rd] = value;
+    cycles_ += cpi_.alu_cycles;
+    return true;
+}
+
+// The M extension's multiply and divide (funct7 = 1), RISC-V's defined results for division by zero and overflow.
+NPUEMU_HOT uint32_t Rv32Hart::multiply_divide(uint32_t funct3, uint32_t a, uint32_t b) {
+    const int32_t sa = static_cast<int32_t>(a), sb = static_cast<int32_t>(b);
+    cycles_ += funct3 < 4 ? cpi_.mul_cycles : cpi_.div_cycles;
+    switch (funct3) {
+        case 0: return a * b;
+        case 1: return static_cast<uint32_t>((int64_t(sa) * int64_t(sb)) >> 32);
+        case 2: return static_cast<uint32_t>((int64_t(sa) * int64_t(uint64_t(b))) >> 32);
+        case 3: return static_cast<uint32_t>((uint64_t(a) * uint64_t(b)) >> 32);
+        case 4: return b == 0 ? 0xFFFFFFFFu : (sa == INT32_MIN && sb == -1) ? a : static_cast<uint32_t>(sa / sb);
+        case 5: return b == 0 ? 0xFFFFFFFFu : a / b;
+        case 6: return b == 0 ? a : (sa == INT32_MIN && sb == -1) ? 0 : static_cast<uint32_t>(sa % sb);
+        default: return b == 0 ? a : a % b;
+    }
+}
+
+NPUEMU_HOT bool Rv32Hart::execute_op(uint32_t funct3, uint32_t funct7, uint32_t rd, uint32_t a, uint32_t b) {
+    uint32_t value;
+    if (funct7 == 0x01) {
+        value = multiply_divide(funct3, a, b);
+    } else if (funct7 == 0x00 || funct7 == 0x20) {
+        const bool alt = funct7 == 0x20;
+        switch (funct3) {
+            case 0: value = alt ? a - b : a + b; break;
+            case 1: if (alt) return false; value = a << (b & 31); break;
+            case 2: if (alt) return false; value = static_cast<int32_t>(a) < static_cast<int32_t>(b); break;
+            case 3: if (alt) return false; value = a < b; break;
+            case 4: if (alt) return false; value = a ^ b; break;
+            case 5: value = alt ? static_cast<uint32_t>(static_cast<int32_t>(a) >> (b & 31)) : a >> (b & 31); break;
+            case 6: if (alt) return false; value = a | b; break;
+            default: if (alt) return false; value = a & b; break;
+        }
+        cycles_ += cpi_.alu_cycles;
+    } else {
+        return false;
+    }
+    if (rd) x_[rd] = value;
+    return true;
+}
+
+// ecall, ebreak, mret, wfi (funct3 = 0) and the CSR instructions.
+NPUEMU_HOT bool Rv32Hart::execute_system(uint32_t in, uint32_t funct3, uint32_t rd, uint32_t rs1) {
+    if (funct3 == 4) return false;
+    if (funct3 != 0) {
+        execute_csr(in);
+        return true;
+    }
+    if (rd != 0 || rs1 != 0) return false;
+    switch (in >> 20) {
+        case 0x000: raise_exception(ExceptionCause::EcallFromM, 0); return true;
+        case 0x001:  // ebreak
+            if (ebreak_stops_) {
+                // Under a debugger: stop in place, the ebreak not retired (the increment in execute() is cancelled),
+                // like a core entering debug mode with dpc = the ebreak.
+                debug_stop_ = DebugStop{};
+                stop_for_debugger(DebugStop::Kind::Ebreak);
+                next_pc_ = pc_;
+                --instret_;
+            } else {
+                raise_exception(ExceptionCause::Breakpoint, pc_);
+            }
+            return true;
+        case 0x302: {  // mret
+            const bool mpie = mstatus_ & csr::kMstatusMpie;
+            mstatus_ = (mstatus_ & ~csr::kMstatusMie) | (mpie ? csr::kMstatusMie : 0) | csr::kMstatusMpie |
+                       csr::kMstatusMpp;
+            next_pc_ = mepc_;
+            cycles_ += cpi_.system_cycles;
+            request_yield();  // MIE may be set again: check interrupts before going on
+            return true;
+        }
+        case 0x105:  // wfi
+            cycles_ += cpi_.system_cycles;
+            if (!interrupt_wakes_wfi()) {
+                ++wfi_count_;
+                stop_reason_ = StopReason::Wfi;
+                stop_ = true;
+            }
+            return true;
+        default: return false;
+    }
+}
+
 template <bool Debug>
 void Rv32Hart::execute() {
     uint32_t in = 0;
@@ -401,6 +472,7 @@ void Rv32Hart::execute() {
     const uint32_t b = x_[rs2];
     const uint64_t traps_before = traps_taken_;
 
+    bool legal = true;
     switch (in & 0x7F) {
         case kOpLui:
             if (rd) x_[rd] = in & 0xFFFFF000u;
@@ -415,183 +487,36 @@ void Rv32Hart::execute() {
             cycles_ += cpi_.jump_cycles;
             break;
         case kOpJalr:
-            if (funct3 != 0) goto illegal;
-            jump_to((a + imm_i(in)) & ~1u, rd, pc_ + 4);
-            cycles_ += cpi_.jump_cycles;
-            break;
-        case kOpBranch: {
-            bool taken;
-            switch (funct3) {
-                case 0: taken = a == b; break;
-                case 1: taken = a != b; break;
-                case 4: taken = static_cast<int32_t>(a) < static_cast<int32_t>(b); break;
-                case 5: taken = static_cast<int32_t>(a) >= static_cast<int32_t>(b); break;
-                case 6: taken = a < b; break;
-                case 7: taken = a >= b; break;
-                default: goto illegal;
-            }
-            if (taken) {
-                jump_to(pc_ + imm_b(in), 0, 0);
-                cycles_ += cpi_.branch_taken_cycles;
-            } else {
-                cycles_ += cpi_.branch_not_taken_cycles;
+            legal = funct3 == 0;
+            if (legal) {
+                jump_to((a + imm_i(in)) & ~1u, rd, pc_ + 4);
+                cycles_ += cpi_.jump_cycles;
             }
             break;
-        }
-        case kOpLoad: {
-            const uint32_t addr = a + imm_i(in);
-            uint32_t value = 0;
-            bool ok;
-            switch (funct3) {
-                case 0: { int8_t v; ok = load<Debug>(addr, v); value = static_cast<uint32_t>(static_cast<int32_t>(v)); break; }
-                case 1: { int16_t v; ok = load<Debug>(addr, v); value = static_cast<uint32_t>(static_cast<int32_t>(v)); break; }
-                case 2: { uint32_t v; ok = load<Debug>(addr, v); value = v; break; }
-                case 4: { uint8_t v; ok = load<Debug>(addr, v); value = v; break; }
-                case 5: { uint16_t v; ok = load<Debug>(addr, v); value = v; break; }
-                default: goto illegal;
-            }
-            if (ok && rd) x_[rd] = value;
-            cycles_ += cpi_.load_cycles;
-            break;
-        }
-        case kOpStore: {
-            const uint32_t addr = a + imm_s(in);
-            switch (funct3) {
-                case 0: store<Debug>(addr, static_cast<uint8_t>(b)); break;
-                case 1: store<Debug>(addr, static_cast<uint16_t>(b)); break;
-                case 2: store<Debug>(addr, b); break;
-                default: goto illegal;
-            }
-            cycles_ += cpi_.store_cycles;
-            break;
-        }
-        case kOpImm: {
-            const uint32_t imm = imm_i(in);
-            uint32_t value;
-            switch (funct3) {
-                case 0: value = a + imm; break;
-                case 2: value = static_cast<int32_t>(a) < static_cast<int32_t>(imm); break;
-                case 3: value = a < imm; break;
-                case 4: value = a ^ imm; break;
-                case 6: value = a | imm; break;
-                case 7: value = a & imm; break;
-                case 1:
-                    if (funct7 != 0) goto illegal;
-                    value = a << rs2;
-                    break;
-                case 5:
-                    if (funct7 == 0) value = a >> rs2;
-                    else if (funct7 == 0x20) value = static_cast<uint32_t>(static_cast<int32_t>(a) >> rs2);
-                    else goto illegal;
-                    break;
-                default: goto illegal;
-            }
-            if (rd) x_[rd] = value;
-            cycles_ += cpi_.alu_cycles;
-            break;
-        }
-        case kOpReg: {
-            uint32_t value;
-            if (funct7 == 0x01) {  // M extension
-                const int32_t sa = static_cast<int32_t>(a), sb = static_cast<int32_t>(b);
-                switch (funct3) {
-                    case 0: value = a * b; break;
-                    case 1: value = static_cast<uint32_t>((int64_t(sa) * int64_t(sb)) >> 32); break;
-                    case 2: value = static_cast<uint32_t>((int64_t(sa) * int64_t(uint64_t(b))) >> 32); break;
-                    case 3: value = static_cast<uint32_t>((uint64_t(a) * uint64_t(b)) >> 32); break;
-                    case 4:
-                        value = b == 0 ? 0xFFFFFFFFu
-                                : (sa == INT32_MIN && sb == -1) ? a
-                                                                 : static_cast<uint32_t>(sa / sb);
-                        break;
-                    case 5: value = b == 0 ? 0xFFFFFFFFu : a / b; break;
-                    case 6:
-                        value = b == 0 ? a : (sa == INT32_MIN && sb == -1) ? 0 : static_cast<uint32_t>(sa % sb);
-                        break;
-                    default: value = b == 0 ? a : a % b; break;
-                }
-                cycles_ += funct3 < 4 ? cpi_.mul_cycles : cpi_.div_cycles;
-            } else if (funct7 == 0x00 || funct7 == 0x20) {
-                const bool alt = funct7 == 0x20;
-                switch (funct3) {
-                    case 0: value = alt ? a - b : a + b; break;
-                    case 1: if (alt) goto illegal; value = a << (b & 31); break;
-                    case 2: if (alt) goto illegal; value = static_cast<int32_t>(a) < static_cast<int32_t>(b); break;
-                    case 3: if (alt) goto illegal; value = a < b; break;
-                    case 4: if (alt) goto illegal; value = a ^ b; break;
-                    case 5:
-                        value = alt ? static_cast<uint32_t>(static_cast<int32_t>(a) >> (b & 31)) : a >> (b & 31);
-                        break;
-                    case 6: if (alt) goto illegal; value = a | b; break;
-                    default: if (alt) goto illegal; value = a & b; break;
-                }
-                cycles_ += cpi_.alu_cycles;
-            } else {
-                goto illegal;
-            }
-            if (rd) x_[rd] = value;
-            break;
-        }
+        case kOpBranch: legal = execute_branch(in, funct3, a, b); break;
+        case kOpLoad: legal = execute_load<Debug>(in, funct3, rd, a); break;
+        case kOpStore: legal = execute_store<Debug>(in, funct3, a, b); break;
+        case kOpImm: legal = execute_op_imm(in, funct3, funct7, rd, rs2, a); break;
+        case kOpReg: legal = execute_op(funct3, funct7, rd, a, b); break;
         case kOpCustom0:
         case kOpCustom1:
         case kOpCustom2: {
             uint32_t value = 0;
-            if (bus_.coprocessor(in, a, b, x_[in >> 27], value) != CoprocessorStatus::Ok) goto illegal;
-            if (rd) x_[rd] = value;
-            cycles_ += cpi_.npu_issue_cycles;
+            legal = bus_.coprocessor(in, a, b, x_[in >> 27], value) == CoprocessorStatus::Ok;
+            if (legal) {
+                if (rd) x_[rd] = value;
+                cycles_ += cpi_.npu_issue_cycles;
+            }
             break;
         }
         case kOpMiscMem:
-            if (funct3 > 1) goto illegal;  // fence and fence.i: memory is coherent in this model
-            cycles_ += cpi_.fence_cycles;
+            legal = funct3 <= 1;  // fence and fence.i: memory is coherent in this model
+            if (legal) cycles_ += cpi_.fence_cycles;
             break;
-        case kOpSystem:
-            if (funct3 == 0) {
-                if (rd != 0 || rs1 != 0) goto illegal;
-                switch (in >> 20) {
-                    case 0x000: raise_exception(ExceptionCause::EcallFromM, 0); break;
-                    case 0x001:  // ebreak
-                        if (ebreak_stops_) {
-                            // Under a debugger: stop in place, the ebreak not retired (the increment below is
-                            // cancelled), like a core entering debug mode with dpc = the ebreak.
-                            debug_stop_ = DebugStop{};
-                            stop_for_debugger(DebugStop::Kind::Ebreak);
-                            next_pc_ = pc_;
-                            --instret_;
-                        } else {
-                            raise_exception(ExceptionCause::Breakpoint, pc_);
-                        }
-                        break;
-                    case 0x302: {  // mret
-                        const bool mpie = mstatus_ & csr::kMstatusMpie;
-                        mstatus_ = (mstatus_ & ~csr::kMstatusMie) | (mpie ? csr::kMstatusMie : 0) |
-                                   csr::kMstatusMpie | csr::kMstatusMpp;
-                        next_pc_ = mepc_;
-                        cycles_ += cpi_.system_cycles;
-                        request_yield();  // MIE may be set again: check interrupts before going on
-                        break;
-                    }
-                    case 0x105:  // wfi
-                        cycles_ += cpi_.system_cycles;
-                        if (!interrupt_wakes_wfi()) {
-                            ++wfi_count_;
-                            stop_reason_ = StopReason::Wfi;
-                            stop_ = true;
-                        }
-                        break;
-                    default: goto illegal;
-                }
-            } else if (funct3 != 4) {
-                execute_csr(in);
-            } else {
-                goto illegal;
-            }
-            break;
-        default:
-        illegal:
-            raise_exception(ExceptionCause::IllegalInstruction, in);
-            break;
+        case kOpSystem: legal = execute_system(in, funct3, rd, rs1); break;
+        default: legal = false; break;
     }
+    if (!legal) raise_exception(ExceptionCause::IllegalInstruction, in);
     if (traps_taken_ != traps_before || fault_) return;  // trap entry already set pc_ (or the hart is dead)
     pc_ = next_pc_;
     ++instret_;

@@ -105,6 +105,14 @@ private:
     enum class Use { Fetch, Load, Store };
     const DmiWindow* find_window(uint32_t addr, unsigned size, Use use);
 
+    // execute()'s opcode groups (false: not an instruction).
+    bool execute_branch(uint32_t in, uint32_t funct3, uint32_t a, uint32_t b);
+    template <bool Debug> bool execute_load(uint32_t in, uint32_t funct3, uint32_t rd, uint32_t a);
+    template <bool Debug> bool execute_store(uint32_t in, uint32_t funct3, uint32_t a, uint32_t b);
+    bool execute_op_imm(uint32_t in, uint32_t funct3, uint32_t funct7, uint32_t rd, uint32_t shamt, uint32_t a);
+    bool execute_op(uint32_t funct3, uint32_t funct7, uint32_t rd, uint32_t a, uint32_t b);
+    uint32_t multiply_divide(uint32_t funct3, uint32_t a, uint32_t b);
+    bool execute_system(uint32_t in, uint32_t funct3, uint32_t rd, uint32_t rs1);
     void execute_csr(uint32_t instruction);
     void jump_to(uint32_t target, uint32_t link_rd, uint32_t link_value);
 
