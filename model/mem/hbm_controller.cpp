@@ -3,6 +3,7 @@
 // every clock: each step finds the earliest command any window request (or refresh) could issue, and the earliest
 // event (an arrival, a refresh falling due) that could change that choice, and takes whichever comes first.
 #include "model/mem/hbm_controller.h"
+#include "model/mem/hbm_controller_detail.h"
 
 #include <algorithm>
 #include <functional>
@@ -11,16 +12,10 @@
 #include "model/common/error.h"
 
 namespace npuemu::mem {
-namespace {
 
-uint64_t max2(uint64_t a, uint64_t b) { return a > b ? a : b; }
-uint64_t min2(uint64_t a, uint64_t b) { return a < b ? a : b; }
-
-bool arrives_before(const HbmRequest& a, uint64_t a_seq, const HbmRequest& b, uint64_t b_seq) {
-    return a.arrival_ps != b.arrival_ps ? a.arrival_ps < b.arrival_ps : a_seq < b_seq;
-}
-
-}  // namespace
+using detail::arrives_before;
+using detail::max2;
+using detail::min2;
 
 HbmChannelController::HbmChannelController(const HbmConfig& config)
     : t_(config.timing), ctl_(config.controller) {
@@ -93,151 +88,6 @@ void HbmChannelController::append_log(uint64_t cycle, HbmCommandKind kind, uint3
     c.row = row;
     c.column = column;
     log_->push_back(c);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Requests: pending (not yet arrived) -> window (the first queue_depth of each queue) or overflow -> completion.
-
-void HbmChannelController::submit(const HbmRequest& r) {
-    if (advancing_)
-        throw Error("HBM controller: submit() called from a completion callback; submit after advance() returns");
-    if (r.arrival_ps < decided_until_ps_)
-        throw Error("HBM request (tag " + std::to_string(r.tag) + ") arrives at " + std::to_string(r.arrival_ps) +
-                    " ps, before " + std::to_string(decided_until_ps_) +
-                    " ps, up to which the controller has already decided");
-    if (r.bank_group >= bank_groups_ || r.bank >= banks_per_group_ || r.row >= rows_ || r.columns == 0 ||
-        r.column >= columns_ || r.columns > columns_ - r.column)
-        throw Error("HBM request (tag " + std::to_string(r.tag) + ") to bank group " + std::to_string(r.bank_group) +
-                    ", bank " + std::to_string(r.bank) + ", row " + std::to_string(r.row) + ", columns " +
-                    std::to_string(r.column) + "+" + std::to_string(r.columns) + " does not fit a pseudo channel of " +
-                    std::to_string(bank_groups_) + " bank groups x " + std::to_string(banks_per_group_) +
-                    " banks x " + std::to_string(rows_) + " rows x " + std::to_string(columns_) + " columns");
-    Waiting w;
-    w.request = r;
-    w.ready_cycle = cycle_of_ps_ceil(r.arrival_ps);
-    w.seq = next_submit_seq_++;
-    pending_.insert_sorted(w, [](const Waiting& a, const Waiting& b) {
-        return arrives_before(a.request, a.seq, b.request, b.seq);
-    });
-    next_arrival_ = pending_.front().ready_cycle;
-    // A new arrival changes next_decision_ps() only by being earlier: the window and the choices are as they were.
-    if (next_cache_valid_) next_cache_cycle_ = min2(next_cache_cycle_, w.ready_cycle);
-}
-
-void HbmChannelController::admit_arrivals() {
-    while (!pending_.empty() && pending_.front().ready_cycle <= now_) {
-        Waiting w = pending_.front();
-        pending_.pop_front();
-        next_arrival_ = pending_.empty() ? kNever : pending_.front().ready_cycle;
-        // Occupancy at this arrival: everything queued, everything done later than now, and this one.
-        for (Ring<uint64_t>& d : done_later_)
-            while (!d.empty() && d.front() <= w.request.arrival_ps) d.pop_front();
-        const uint64_t occupancy = window_count_[0] + window_count_[1] + overflow_[0].size() + overflow_[1].size() +
-                                   done_later_[0].size() + done_later_[1].size() + 1;
-        stats_.max_occupancy = max2(stats_.max_occupancy, occupancy);
-
-        w.seq = next_arrival_seq_++;
-        const unsigned dir = w.request.write ? kWrite : kRead;
-        if (window_count_[dir] < ctl_.queue_depth)
-            enter_window(w, dir);
-        else
-            overflow_[dir].push_back(w);
-    }
-}
-
-void HbmChannelController::enter_window(const Waiting& w, unsigned dir) {
-    const int32_t index = free_slots_[dir].back();
-    free_slots_[dir].pop_back();
-    Slot& s = slots_[index];
-    s.tag = w.request.tag;
-    s.arrival_ps = w.request.arrival_ps;
-    s.seq = w.seq;
-    s.bank = (w.request.bank_group << group_shift_) + w.request.bank;
-    s.row = w.request.row;
-    s.next_column = w.request.column;
-    s.columns_left = w.request.columns;
-    Bank& b = bank_[s.bank];
-    int32_t& tail = bank_tail_[dir][s.bank];
-    s.prev = tail;
-    s.next = kNone;
-    if (tail != kNone) {
-        slots_[tail].next = index;
-    } else {
-        b.head[dir] = index;
-        b.head_seq[dir] = s.seq;
-    }
-    tail = index;
-    queued_mask_[dir] |= uint64_t(1) << s.bank;
-    // Early write acknowledgement: the write is the controller's now (at its arrival, or when a slot freed).
-    if (dir == kWrite && ctl_.early_write_ack && done_ && *done_) (*done_)(s.tag, max2(s.arrival_ps, now_ * tck_ps_));
-    // The newest request is the youngest: it is the bank's first hit only if it has none.
-    if (b.open && b.row == s.row && b.first_hit[dir] == kNone) set_first_hit(s.bank, dir, index);
-    ++window_count_[dir];
-    invalidate_row_choice();
-}
-
-void HbmChannelController::leave_window(int32_t index, unsigned dir) {
-    Slot& s = slots_[index];
-    Bank& b = bank_[s.bank];
-    // The bank's next hit of this direction, if any, becomes its first.
-    if (b.first_hit[dir] == index) set_first_hit(s.bank, dir, first_hit_from(s.next, b.row));
-    if (s.prev != kNone)
-        slots_[s.prev].next = s.next;
-    else
-        b.head[dir] = s.next;
-    if (s.next != kNone) {
-        Slot& n = slots_[s.next];
-        n.prev = s.prev;
-        if (n.prev == kNone) b.head_seq[dir] = n.seq;
-    } else {
-        bank_tail_[dir][s.bank] = s.prev;
-    }
-    if (b.head[dir] == kNone) queued_mask_[dir] &= ~(uint64_t(1) << s.bank);
-    free_slots_[dir].push_back(index);
-    invalidate_row_choice();
-    --window_count_[dir];
-    if (!overflow_[dir].empty()) {
-        const Waiting w = overflow_[dir].front();
-        overflow_[dir].pop_front();
-        enter_window(w, dir);
-    }
-}
-
-// The first request at or after `slot` in its bank's list (one direction) that wants `row`; kNone if none.
-int32_t HbmChannelController::first_hit_from(int32_t slot, uint32_t row) const {
-    while (slot != kNone && slots_[slot].row != row) slot = slots_[slot].next;
-    return slot;
-}
-
-// Sets a bank's first hit of one direction (kNone: no hit) and keeps hit_mask_ and hit_order_ in step.
-void HbmChannelController::set_first_hit(uint32_t bank, unsigned dir, int32_t slot) {
-    Bank& k = bank_[bank];
-    if (k.first_hit[dir] == kNone && slot == kNone) return;  // nothing changes
-    invalidate_col_choice();
-    uint8_t* order = hit_order_[dir];
-    uint32_t& n = hit_order_size_[dir];
-    if (k.first_hit[dir] != kNone) {  // out of the order
-        uint32_t i = 0;
-        while (order[i] != bank) ++i;
-        for (--n; i < n; ++i) order[i] = order[i + 1];
-    }
-    k.first_hit[dir] = slot;
-    const uint64_t bit = uint64_t(1) << bank;
-    if (slot == kNone) {
-        hit_mask_[dir] &= ~bit;
-        return;
-    }
-    hit_mask_[dir] |= bit;
-    // Into the order by age (seq): usually near the back, as the bank's new first hit tends to be young.
-    const uint64_t seq = slots_[slot].seq;
-    uint64_t* hit_seq = first_hit_seq_[dir].data();
-    hit_seq[bank] = seq;
-    uint32_t i = n++;
-    while (i > 0 && hit_seq[order[i - 1]] > seq) {
-        order[i] = order[i - 1];
-        --i;
-    }
-    order[i] = static_cast<uint8_t>(bank);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -383,66 +233,7 @@ void HbmChannelController::choose_row(uint64_t now, unsigned dir, RowChoice& c) 
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Commands.
-
-void HbmChannelController::issue_activate(uint64_t t, uint32_t bank, uint32_t row) {
-    Bank& k = bank_[bank];
-    Group& g = group_[bank >> group_shift_];
-    k.open = true;
-    k.row = row;
-    k.col_ready = t + t_.tRCD_cycles;
-    k.pre_ready = t + t_.tRAS_cycles;
-    k.act_ready = t + t_.tRC_cycles;
-    k.first_column = k.closed_for_conflict ? FirstColumn::Conflict : FirstColumn::Miss;
-    g.next_act = max2(g.next_act, t + t_.tRRD_L_cycles);
-    next_act_ = max2(next_act_, t + t_.tRRD_S_cycles);
-    row_bus_free_ = t + 1;
-    faw_[faw_next_] = t;
-    faw_next_ = (faw_next_ + 1) & 3;
-    if (faw_count_ < 4) ++faw_count_;
-    for (unsigned dir = 0; dir < 2; ++dir) set_first_hit(bank, dir, first_hit_from(k.head[dir], row));
-    invalidate_row_choice();
-    ++stats_.activates;
-    log(t, HbmCommandKind::Activate, bank, row, 0);
-}
-
-void HbmChannelController::close_bank(uint64_t t, uint32_t bank, bool for_conflict) {
-    Bank& k = bank_[bank];
-    k.open = false;
-    k.act_ready = max2(k.act_ready, t + t_.tRP_cycles);
-    for (unsigned dir = 0; dir < 2; ++dir) set_first_hit(bank, dir, kNone);
-    k.closed_for_conflict = for_conflict;
-    k.first_column = FirstColumn::Hit;
-    invalidate_row_choice();
-    ++stats_.precharges;
-    log(t, HbmCommandKind::Precharge, bank, k.row, 0);
-}
-
-void HbmChannelController::issue_precharge(uint64_t t, uint32_t bank, bool for_conflict) {
-    close_bank(t, bank, for_conflict);
-    row_bus_free_ = t + 1;
-}
-
-void HbmChannelController::issue_refresh(uint64_t t) {
-    if (ctl_.refresh == RefreshMode::AllBank) {
-        for (Bank& k : bank_) k.act_ready = max2(k.act_ready, t + t_.tRFC_cycles);
-        stats_.refresh_cycles += t_.tRFC_cycles;
-        log(t, HbmCommandKind::RefreshAllBanks, 0, 0, 0);
-    } else {
-        const uint32_t b = refresh_bank_;
-        bank_[b].act_ready = max2(bank_[b].act_ready, t + t_.tRFCpb_cycles);
-        stats_.refresh_cycles += t_.tRFCpb_cycles;
-        log(t, HbmCommandKind::RefreshBank, b, 0, 0);
-    }
-    ++stats_.refreshes;
-    row_bus_free_ = t + 1;
-    refresh_pending_ = false;
-    ++refresh_index_;
-    refresh_due_cycle_ = refresh_due(refresh_index_);
-    refresh_bank_ = refresh_bank(refresh_index_);
-    invalidate_row_choice();
-    invalidate_col_choice();  // the refreshed bank was left out
-}
+// The column command (ACT, PRE, REF and completions: hbm_commands.cpp; the request window: hbm_request_window.cpp).
 
 inline void HbmChannelController::issue_column(uint64_t t, int32_t index, unsigned dir, const DoneCallback& done) {
     Slot& s = slots_[index];
@@ -484,33 +275,6 @@ inline void HbmChannelController::issue_column(uint64_t t, int32_t index, unsign
 
     ++s.next_column;
     if (--s.columns_left == 0) complete(t, index, dir, data_end, done);
-}
-
-// A request's last column command has issued at cycle t: it completes when its last data beat is through.
-void HbmChannelController::complete(uint64_t t, int32_t index, unsigned dir, uint64_t data_end,
-                                    const DoneCallback& done) {
-    const Slot& s = slots_[index];
-    const uint32_t bank = s.bank;
-    const Bank& k = bank_[bank];
-    const uint64_t done_ps = data_end * tck_ps_;
-    const uint64_t tag = s.tag;
-    const uint64_t latency_ps = done_ps - s.arrival_ps;
-    if (dir == kRead) {
-        ++stats_.read_requests;
-        stats_.read_latency_ps.record(latency_ps);
-    } else {
-        ++stats_.write_requests;
-        stats_.write_latency_ps.record(latency_ps);
-    }
-    stats_.occupancy_integral_ps += latency_ps;
-    done_later_[dir].push_back(done_ps);
-    leave_window(index, dir);
-    if (ctl_.page_policy == PagePolicy::Closed && k.open && k.first_hit[kRead] == kNone &&
-        k.first_hit[kWrite] == kNone) {
-        // Auto-precharge (RDA/WRA): the bank closes as soon as tRAS, tRTP or tWR allow, without a row-bus slot.
-        close_bank(max2(k.pre_ready, t), bank, false);
-    }
-    if (done && !(dir == kWrite && ctl_.early_write_ack)) done(tag, done_ps);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
