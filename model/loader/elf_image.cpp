@@ -8,16 +8,12 @@
 #include <sstream>
 
 #include "model/common/error.h"
+#include "model/common/format.h"
 
 namespace npuemu::loader {
 
 namespace {
 
-std::string hex(uint64_t value) {
-    std::ostringstream text;
-    text << "0x" << std::hex << value;
-    return text.str();
-}
 
 class Reader {
 public:
@@ -28,7 +24,7 @@ public:
     template <typename T>
     T at(uint64_t offset, const char* what) const {
         if (offset > bytes_.size() || sizeof(T) > bytes_.size() - offset) {
-            fail(std::string(what) + " at offset " + hex(offset) + " lies past the end of the file (" +
+            fail(std::string(what) + " at offset " + hex(offset, 1) + " lies past the end of the file (" +
                  std::to_string(bytes_.size()) + " bytes)");
         }
         T value;
@@ -37,7 +33,7 @@ public:
     }
     void check_range(uint64_t offset, uint64_t size, const std::string& what) const {
         if (offset > bytes_.size() || size > bytes_.size() - offset) {
-            fail(what + " (offset " + hex(offset) + ", " + std::to_string(size) + " bytes) lies past the end of the file (" +
+            fail(what + " (offset " + hex(offset, 1) + ", " + std::to_string(size) + " bytes) lies past the end of the file (" +
                  std::to_string(bytes_.size()) + " bytes)");
         }
     }
@@ -111,7 +107,7 @@ ElfImage parse_elf(const std::vector<uint8_t>& bytes, const std::string& path) {
         const std::string name = "loadable segment " + std::to_string(i);
         if (ph.p_filesz > ph.p_memsz) reader.fail(name + " has more file bytes than memory bytes");
         if (uint64_t(ph.p_paddr) + ph.p_memsz > 0x100000000ull) {
-            reader.fail(name + " at " + hex(ph.p_paddr) + " runs past the end of the 32-bit address space");
+            reader.fail(name + " at " + hex(ph.p_paddr, 1) + " runs past the end of the 32-bit address space");
         }
         reader.check_range(ph.p_offset, ph.p_filesz, name);
         ElfSegment segment;
@@ -128,7 +124,7 @@ ElfImage parse_elf(const std::vector<uint8_t>& bytes, const std::string& path) {
             entry_loaded = true;
         }
     }
-    if (!entry_loaded) reader.fail("its entry point " + hex(image.entry) + " is not inside any loadable segment");
+    if (!entry_loaded) reader.fail("its entry point " + hex(image.entry, 1) + " is not inside any loadable segment");
     read_symbols(reader, header, image);
     return image;
 }

@@ -1,18 +1,12 @@
 #include "model/npu/dma_engine.h"
 
+#include "model/common/format.h"
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 
 namespace npuemu::npu {
 
-namespace {
-std::string hex(uint64_t value) {
-    char text[24];
-    std::snprintf(text, sizeof text, "0x%08llx", static_cast<unsigned long long>(value));
-    return text;
-}
-}  // namespace
 
 DmaEngine::DmaEngine(sc_core::sc_module_name name, uint32_t tile_id, const DmaConfig& config,
                      const TileClock& clock, InstructionQueue& queue, Semaphores& semaphores,

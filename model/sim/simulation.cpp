@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "model/common/error.h"
+#include "model/common/format.h"
 #include "model/trace/trace_file.h"
 
 namespace npuemu::sim {
@@ -34,11 +35,6 @@ uint64_t parse_number(const std::string& text, const std::string& option, const 
     return value;
 }
 
-std::string hex(uint64_t value) {
-    char text[24];
-    std::snprintf(text, sizeof text, "0x%08llx", static_cast<unsigned long long>(value));
-    return text;
-}
 
 }  // namespace
 

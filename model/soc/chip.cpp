@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "model/common/error.h"
+#include "model/common/format.h"
 #include "model/common/hierarchy_names.h"
 #include "sdk/include/npuemu/memory_map.h"
 
@@ -17,11 +18,6 @@ std::vector<core::InterruptLines*> interrupt_lines_of(std::vector<std::unique_pt
     return lines;
 }
 
-std::string hex(uint64_t value) {
-    std::ostringstream text;
-    text << "0x" << std::hex << std::setw(8) << std::setfill('0') << value;
-    return text.str();
-}
 
 }  // namespace
 

@@ -8,6 +8,7 @@
 
 #include "tools/isa_gen/register_maps.h"
 #include "tools/isa_gen/riscv_defs.h"
+#include "tools/isa_gen/text.h"
 
 #include <cstdint>
 #include <fstream>
@@ -20,6 +21,9 @@
 #include <vector>
 
 namespace {
+
+using isa_gen::hex;
+using isa_gen::upper;
 
 struct Field {
     std::string name;
@@ -79,10 +83,6 @@ struct Isa {
     throw std::runtime_error(where + ": " + what);
 }
 
-std::string upper(std::string text) {
-    for (char& c : text) c = (c == '.' || c == '-') ? '_' : static_cast<char>(std::toupper(c));
-    return text;
-}
 
 Field parse_field(const YAML::Node& node, const std::string& where) {
     Field field;
@@ -156,11 +156,6 @@ Isa load(const std::string& path) {
     return isa;
 }
 
-std::string hex(uint32_t value) {
-    std::ostringstream text;
-    text << "0x" << std::hex << std::uppercase << value;
-    return text.str();
-}
 
 std::string pack_expression(const std::vector<Field>& fields) {
     std::string expr;

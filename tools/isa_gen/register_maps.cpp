@@ -1,5 +1,7 @@
 #include "tools/isa_gen/register_maps.h"
 
+#include "tools/isa_gen/text.h"
+
 #include <cctype>
 #include <sstream>
 #include <stdexcept>
@@ -7,17 +9,6 @@
 namespace isa_gen {
 
 namespace {
-
-std::string hex(uint32_t value) {
-    std::ostringstream text;
-    text << "0x" << std::hex << std::uppercase << value;
-    return text.str();
-}
-
-std::string upper(std::string text) {
-    for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return text;
-}
 
 const char* access_enum(const std::string& access) {
     if (access == "ro") return "ReadOnly";

@@ -1,5 +1,7 @@
 #include "tools/isa_gen/riscv_defs.h"
 
+#include "tools/isa_gen/text.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
@@ -10,12 +12,6 @@
 namespace isa_gen {
 
 namespace {
-
-std::string hex(unsigned long long value) {
-    std::ostringstream text;
-    text << "0x" << std::hex << std::uppercase << value;
-    return text.str();
-}
 
 std::string field(const YAML::Node& node, const char* key, const std::string& where) {
     if (!node[key]) throw std::runtime_error(where + ": missing '" + key + "'");
