@@ -8,14 +8,7 @@
 #include "conv2d_job.h"
 #include "npuemu/hal.h"
 #include "npuemu/kernels.h"
-
-static uint32_t xorshift(uint32_t *state) {
-    uint32_t x = *state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *state = x;
-}
+#include "npuemu/rand.h"
 
 static struct npu_conv2d_args demo(void) {
     struct npu_conv2d_args c;
@@ -29,8 +22,8 @@ static struct npu_conv2d_args demo(void) {
     c.zeros = 0x82800000u; /* never written: global memory starts zeroed */
     uint32_t seed = 99;
     int8_t *in = (int8_t *)(uintptr_t)c.input, *f = (int8_t *)(uintptr_t)c.filters;
-    for (uint32_t i = 0; i < c.h * c.w * c.cin; ++i) in[i] = (int8_t)xorshift(&seed);
-    for (uint32_t i = 0; i < c.kh * c.kw * c.cin * c.cout; ++i) f[i] = (int8_t)xorshift(&seed);
+    for (uint32_t i = 0; i < c.h * c.w * c.cin; ++i) in[i] = (int8_t)npu_xorshift32(&seed);
+    for (uint32_t i = 0; i < c.kh * c.kw * c.cin * c.cout; ++i) f[i] = (int8_t)npu_xorshift32(&seed);
     return c;
 }
 
@@ -41,7 +34,7 @@ static int check_demo(const struct npu_conv2d_args *c) {
     uint32_t seed = 5;
     int errors = 0;
     for (int sample = 0; sample < 64; ++sample) {
-        const uint32_t oy = xorshift(&seed) % oh, ox = xorshift(&seed) % ow, co = xorshift(&seed) % c->cout;
+        const uint32_t oy = npu_xorshift32(&seed) % oh, ox = npu_xorshift32(&seed) % ow, co = npu_xorshift32(&seed) % c->cout;
         int32_t expected = 0;
         for (uint32_t ky = 0; ky < c->kh; ++ky)
             for (uint32_t kx = 0; kx < c->kw; ++kx) {

@@ -2,13 +2,7 @@
 
 #include <string.h>
 
-static uint32_t xorshift(uint32_t *state) {
-    uint32_t x = *state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *state = x;
-}
+#include "npuemu/rand.h"
 
 static uint32_t crc32(const uint8_t *data, uint32_t length) {
     uint32_t crc = 0xFFFFFFFFu;
@@ -31,7 +25,7 @@ static uint32_t count_primes(uint8_t *sieve) {
 }
 
 static uint32_t sort_checksum(int32_t *values, uint32_t *seed) {
-    for (int i = 0; i < CPUBENCH_SORT_COUNT; ++i) values[i] = (int32_t)(xorshift(seed) % 100000) - 50000;
+    for (int i = 0; i < CPUBENCH_SORT_COUNT; ++i) values[i] = (int32_t)(npu_xorshift32(seed) % 100000) - 50000;
     for (int i = 1; i < CPUBENCH_SORT_COUNT; ++i) {
         const int32_t v = values[i];
         int j = i - 1;
@@ -49,8 +43,8 @@ static uint32_t sort_checksum(int32_t *values, uint32_t *seed) {
 static uint32_t matmul_checksum(struct cpubench_workspace *w, uint32_t *seed) {
     for (int i = 0; i < CPUBENCH_MATRIX_N; ++i)
         for (int j = 0; j < CPUBENCH_MATRIX_N; ++j) {
-            w->a[i][j] = (int32_t)(xorshift(seed) & 0xFF) - 128;
-            w->b[i][j] = (int32_t)(xorshift(seed) & 0xFF) - 128;
+            w->a[i][j] = (int32_t)(npu_xorshift32(seed) & 0xFF) - 128;
+            w->b[i][j] = (int32_t)(npu_xorshift32(seed) & 0xFF) - 128;
         }
     uint32_t sum = 0;
     for (int i = 0; i < CPUBENCH_MATRIX_N; ++i)
@@ -67,7 +61,7 @@ uint32_t cpubench_run(struct cpubench_workspace *w, int rounds) {
     uint32_t seed = 12345;
     uint32_t checksum = 0;
     for (int round = 0; round < rounds; ++round) {
-        for (int i = 0; i < CPUBENCH_BUFFER_BYTES; ++i) w->buffer[i] = (uint8_t)xorshift(&seed);
+        for (int i = 0; i < CPUBENCH_BUFFER_BYTES; ++i) w->buffer[i] = (uint8_t)npu_xorshift32(&seed);
         checksum ^= crc32(w->buffer, CPUBENCH_BUFFER_BYTES);
         checksum += count_primes(w->sieve);
         checksum ^= sort_checksum(w->sort, &seed);

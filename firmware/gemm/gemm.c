@@ -8,6 +8,7 @@
 #include "gemm_job.h"
 #include "npuemu/hal.h"
 #include "npuemu/kernels.h"
+#include "npuemu/rand.h"
 
 #define DEMO_M 256
 #define DEMO_N 256
@@ -15,14 +16,6 @@
 #define DEMO_A 0x82000000u
 #define DEMO_B 0x82100000u
 #define DEMO_C 0x82200000u
-
-static uint32_t xorshift(uint32_t *state) {
-    uint32_t x = *state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *state = x;
-}
 
 static void make_demo_job(struct gemm_job *job) {
     job->magic = GEMM_JOB_MAGIC;
@@ -35,8 +28,8 @@ static void make_demo_job(struct gemm_job *job) {
     job->c = DEMO_C;
     uint32_t seed = 2024;
     int8_t *a = (int8_t *)(uintptr_t)DEMO_A, *b = (int8_t *)(uintptr_t)DEMO_B;
-    for (uint32_t i = 0; i < DEMO_M * DEMO_K; ++i) a[i] = (int8_t)xorshift(&seed);
-    for (uint32_t i = 0; i < DEMO_K * DEMO_N; ++i) b[i] = (int8_t)xorshift(&seed);
+    for (uint32_t i = 0; i < DEMO_M * DEMO_K; ++i) a[i] = (int8_t)npu_xorshift32(&seed);
+    for (uint32_t i = 0; i < DEMO_K * DEMO_N; ++i) b[i] = (int8_t)npu_xorshift32(&seed);
 }
 
 static int check_demo(const struct gemm_job *job) {
@@ -45,7 +38,7 @@ static int check_demo(const struct gemm_job *job) {
     uint32_t seed = 7;
     int errors = 0;
     for (int sample = 0; sample < 64; ++sample) {
-        const uint32_t i = xorshift(&seed) % job->m, j = xorshift(&seed) % job->n;
+        const uint32_t i = npu_xorshift32(&seed) % job->m, j = npu_xorshift32(&seed) % job->n;
         int32_t expected = 0;
         for (uint32_t kk = 0; kk < job->k; ++kk) expected += a[i * job->k + kk] * b[kk * job->n + j];
         if (c[i * job->n + j] != expected) {

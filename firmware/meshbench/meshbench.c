@@ -12,6 +12,7 @@
 
 #include "npuemu/hal.h"
 #include "npuemu/npu_isa.h"
+#include "npuemu/rand.h"
 
 #define MESHBENCH_ARGS 0x81000000u
 #define MESHBENCH_MAGIC 0x4D534842u /* "MSHB" */
@@ -38,14 +39,6 @@ static void print_throughput(const char *name, uint64_t bytes, uint64_t cycles, 
            (unsigned long long)bytes, (unsigned long long)cycles, (unsigned long long)(per_cycle_x10 / 10),
            (unsigned long long)(per_cycle_x10 % 10), (unsigned long long)(per_tile_x10 / 10),
            (unsigned long long)(per_tile_x10 % 10));
-}
-
-static uint32_t xorshift(uint32_t *state) {
-    uint32_t x = *state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *state = x;
 }
 
 int main(void) {
@@ -102,7 +95,7 @@ int main(void) {
     start = barrier_then_mcycle();
     if (harts > 1) {
         for (uint32_t k = 0; k < args.random_blocks; ++k) {
-            uint32_t to = xorshift(&seed) % (harts - 1);
+            uint32_t to = npu_xorshift32(&seed) % (harts - 1);
             if (to >= hart) ++to;
             npu_dma_copy(NPUEMU_SCRATCHPAD_BASE, remote_scratchpad(to, hart * block));
         }

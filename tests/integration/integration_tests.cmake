@@ -27,7 +27,7 @@ npuemu_run_test("interrupts on the default chip" --exit 0
   --stdout-count "all interrupt checks passed" 32 --stdout-lacks "FAILED"
   -- ${NPUEMU} run ${FW}/interrupts.elf)
 add_executable(cpubench_reference integration/cpubench_reference.c ${PROJECT_SOURCE_DIR}/firmware/cpubench/cpubench_kernel.c)
-target_include_directories(cpubench_reference PRIVATE ${PROJECT_SOURCE_DIR}/firmware/cpubench)
+target_include_directories(cpubench_reference PRIVATE ${PROJECT_SOURCE_DIR}/firmware/cpubench ${PROJECT_SOURCE_DIR}/sdk/include)
 add_test(NAME "boot: cpubench checksum on every hart equals the host's"
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_cpubench.sh $<TARGET_FILE:cpubench_reference> 4
           ${NPUEMU} run -c test ${FW}/cpubench.elf)
