@@ -2,7 +2,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
-#include "cli/config_lookup.h"
+#include "model/config/config_lookup.h"
 #include "model/config/chip_config.h"
 #include "sdk/include/npuemu/memory_map.h"
 
@@ -10,7 +10,7 @@ namespace npuemu::cli {
 
 
 int info_command(const InfoArguments& args) {
-    const std::string file = resolve_config(args.config);
+    const std::string file = config::resolve_config(args.config);
     const config::ChipConfig chip = config::load_chip_config(file, args.overrides);
     const double clock_hz = static_cast<double>(chip.clock_frequency_hz);
     std::printf("chip '%s' (%s)\n", chip.name.c_str(), file.c_str());

@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "cli/config_lookup.h"
+#include "model/config/config_lookup.h"
 #include "cli/exit_codes.h"
 #include "model/common/error.h"
 #include "model/common/stats_json.h"
@@ -88,7 +88,7 @@ void print_summary(sim::Simulation& simulation, const sim::RunResult& result) {
 
 int run_command(const RunArguments& args) {
     sim::RunOptions options;
-    options.config_file = resolve_config(args.config);
+    options.config_file = config::resolve_config(args.config);
     options.overrides = args.overrides;
     options.image_path = args.image;
     options.max_cycles = args.max_cycles;

@@ -7,7 +7,7 @@
 #include <set>
 #include <sstream>
 
-#include "cli/config_lookup.h"
+#include "model/config/config_lookup.h"
 #include "model/common/error.h"
 
 namespace npuemu::sweep {
@@ -301,7 +301,7 @@ SweepSpec load_sweep_spec(const std::string& file, const std::string& firmware_d
     }
     const bool is_preset = base.find('/') == std::string::npos && base.find('.') == std::string::npos;
     try {
-        spec.base_config = cli::resolve_config(is_preset ? base : resolve_relative(base, spec_dir));
+        spec.base_config = config::resolve_config(is_preset ? base : resolve_relative(base, spec_dir));
     } catch (const Error& e) {
         r.fail(sweep ? sweep["base"] : root, "sweep.base", e.what());
     }

@@ -1,10 +1,10 @@
-#include "cli/config_lookup.h"
+#include "model/config/config_lookup.h"
 
 #include <filesystem>
 
 #include "model/common/error.h"
 
-namespace npuemu::cli {
+namespace npuemu::config {
 
 std::string default_config() { return std::string(NPUEMU_CONFIG_DIR) + "/default.yaml"; }
 
@@ -29,4 +29,4 @@ std::string resolve_config(const std::string& name_or_path) {
     throw Error(name_or_path + ": cannot open the chip config (no such file)");
 }
 
-}  // namespace npuemu::cli
+}  // namespace npuemu::config

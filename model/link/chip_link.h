@@ -1,0 +1,64 @@
+// One direction of a chip-to-chip link, in time (plain C++: the SystemC side calls it with the times it knows).
+// A transfer is cut into packets of at most max_payload_bytes, each with header_bytes on the wire. Packets leave in
+// the order they are sent (first sent, first served); a packet holds the wire for its wire bytes / data rate and its
+// head reaches the far end latency_ns later. Credit-based flow control: the receiver's buffer holds buffer_bytes;
+// a packet may leave only when it fits into what the buffer has free by then, and its space is freed when the
+// receiver has drained it into its chip (arrival + drain time). A sender that runs out of credits waits: the wait is
+// counted (credit stalls), and it delays the transfer's arrival, which is what holds back the sender's DMA.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+
+#include "model/common/latency_histogram.h"
+#include "model/common/stats.h"
+#include "model/link/link_config.h"
+
+namespace npuemu::link {
+
+class ChipLinkDirection {
+public:
+    // Statistics in a group `name` below parent ("c0p1-c1p0": chip 0 port 1 to chip 1 port 0).
+    ChipLinkDirection(const ChipLinkConfig& config, StatsGroup& parent, const std::string& name);
+
+    struct Transfer {
+        uint64_t first_departure_ps = 0;  // the first packet's head leaves
+        uint64_t arrival_ps = 0;          // the last packet's tail has arrived at the far end
+    };
+    // Sends payload_bytes (0: one header-only packet, a request or an acknowledgement) ready at ready_ps; the
+    // receiver drains a packet drain_ps after it arrives.
+    Transfer send(uint64_t payload_bytes, uint64_t ready_ps, uint64_t drain_ps);
+
+    // Picoseconds the wire is busy with a packet of payload_bytes (at least 1 ps).
+    uint64_t serialization_ps(uint64_t payload_bytes) const;
+    uint64_t latency_ps() const { return config_.latency_ns * 1000; }
+    const ChipLinkConfig& config() const { return config_; }
+    const std::string& name() const { return name_; }
+
+    uint64_t wire_bytes() const { return wire_bytes_; }
+    uint64_t busy_ps() const { return busy_ps_; }
+    uint64_t credit_stall_ps() const { return credit_stall_ps_; }
+    uint64_t packets() const { return packets_; }
+    uint64_t payload_bytes() const { return payload_bytes_; }
+
+private:
+    uint64_t send_packet(uint64_t payload_bytes, uint64_t ready_ps, uint64_t drain_ps, uint64_t& departure_ps);
+
+    ChipLinkConfig config_;
+    std::string name_;
+    uint64_t wire_free_ps_ = 0;
+    struct Held {
+        uint64_t release_ps;
+        uint64_t bytes;
+    };
+    std::deque<Held> buffer_;  // packets in the receiver's buffer, by release time (FIFO order keeps it sorted)
+    uint64_t buffered_bytes_ = 0;
+
+    uint64_t packets_ = 0, payload_bytes_ = 0, wire_bytes_ = 0, busy_ps_ = 0, credit_stall_ps_ = 0;
+    uint64_t transfers_ = 0;
+    LatencyHistogram latency_ps_;  // ready to the last tail's arrival, per transfer
+    StatsGroup stats_;
+};
+
+}  // namespace npuemu::link

@@ -1,0 +1,86 @@
+// Chip-to-chip links: serialization and latency equal the formula, packets queue first-sent first-served, and credits
+// stop the sender when the receiver's buffer is full.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "model/common/error.h"
+#include "model/link/chip_link.h"
+
+using namespace npuemu;
+using namespace npuemu::link;
+
+namespace {
+
+ChipLinkConfig simple_link() {
+    ChipLinkConfig c;
+    c.lanes = 4;
+    c.lane_gbps = 50;             // 25 GB/s = 0.025 bytes/ps: 40 ps per byte
+    c.encoding_efficiency = 1.0;
+    c.latency_ns = 100;
+    c.max_payload_bytes = 256;
+    c.header_bytes = 16;
+    c.buffer_bytes = 1 << 20;
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("link: one packet takes (payload + header) / rate on the wire, then the latency") {
+    StatsGroup root;
+    ChipLinkDirection link(simple_link(), root, "a-b");
+    CHECK(link.config().gigabytes_per_second() == doctest::Approx(25.0));
+    CHECK(link.serialization_ps(240) == 256 * 40);
+    const auto t = link.send(240, 1000, 0);
+    CHECK(t.first_departure_ps == 1000);
+    CHECK(t.arrival_ps == 1000 + 256 * 40 + 100'000);
+    CHECK(link.packets() == 1);
+    CHECK(link.wire_bytes() == 256);
+    CHECK(link.payload_bytes() == 240);
+}
+
+TEST_CASE("link: a transfer is cut into packets that stream back to back") {
+    StatsGroup root;
+    ChipLinkDirection link(simple_link(), root, "a-b");
+    const uint64_t bytes = 10 * 256 + 100;  // 10 full packets and one of 100 bytes
+    const auto t = link.send(bytes, 0, 0);
+    CHECK(link.packets() == 11);
+    const uint64_t wire = 10 * (256 + 16) + (100 + 16);
+    CHECK(link.wire_bytes() == wire);
+    CHECK(t.arrival_ps == wire * 40 + 100'000);
+    // A header-only packet (a read request, an acknowledgement).
+    const auto ack = link.send(0, 0, 0);
+    CHECK(ack.arrival_ps == (wire + 16) * 40 + 100'000);  // queued behind the transfer
+    CHECK(link.busy_ps() == (wire + 16) * 40);
+}
+
+TEST_CASE("link: the sender waits for credits once the receiver's buffer is full") {
+    StatsGroup root;
+    ChipLinkConfig c = simple_link();
+    c.buffer_bytes = 2 * (256 + 16);  // room for two packets
+    ChipLinkDirection link(c, root, "a-b");
+    const uint64_t packet_ps = 272 * 40;
+    const uint64_t drain_ps = 1'000'000;  // the receiver takes 1 us to drain each packet
+    link.send(256, 0, drain_ps);
+    link.send(256, 0, drain_ps);
+    CHECK(link.credit_stall_ps() == 0);
+    // The third must wait until the first has been drained: it arrived at packet_ps + latency.
+    const auto third = link.send(256, 0, drain_ps);
+    const uint64_t first_release = packet_ps + 100'000 + drain_ps;
+    CHECK(third.first_departure_ps == first_release);
+    CHECK(link.credit_stall_ps() == first_release - 2 * packet_ps);
+    CHECK(third.arrival_ps == first_release + packet_ps + 100'000);
+}
+
+TEST_CASE("link: a buffer that cannot hold one packet is refused") {
+    StatsGroup root;
+    ChipLinkConfig c = simple_link();
+    c.buffer_bytes = 100;
+    CHECK_THROWS_WITH_AS(ChipLinkDirection(c, root, "a-b"), doctest::Contains("cannot hold one largest packet"),
+                         Error);
+}
+
+TEST_CASE("link: presets carry the published rates") {
+    CHECK(link_preset(LinkPreset::NvLink3).gigabytes_per_second() == doctest::Approx(25.0));
+    CHECK(link_preset(LinkPreset::Ethernet400G).gigabytes_per_second() == doctest::Approx(50.0));
+}
