@@ -1,14 +1,11 @@
 // The control core's CSRs: reads and writes as firmware sees them, and the CSR instructions (csrrw/s/c and their
 // immediate forms).
 #include "model/core/rv32_hart.h"
+#include "model/core/rv32_fields.h"
 
 namespace npuemu::core {
 
-namespace {
-
-inline uint32_t bits(uint32_t value, unsigned hi, unsigned lo) { return (value >> lo) & ((1u << (hi - lo + 1)) - 1); }
-
-}  // namespace
+using rv32::bits;
 
 
 bool Rv32Hart::read_csr(uint16_t number, uint32_t& value) {
