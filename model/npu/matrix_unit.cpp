@@ -3,14 +3,10 @@
 #include <algorithm>
 #include <cstring>
 
+#include "model/npu/dtype_codes.h"
 #include "model/npu/matmul_kernels.h"
 
 namespace npuemu::npu {
-
-namespace {
-constexpr unsigned kInt8 = static_cast<unsigned>(isa::Dtype::INT8);
-constexpr unsigned kBf16 = static_cast<unsigned>(isa::Dtype::BF16);
-}  // namespace
 
 MatrixUnit::MatrixUnit(sc_core::sc_module_name name, uint32_t tile_id, const MatrixUnitConfig& config,
                        const TileClock& clock, InstructionQueue& queue, Semaphores& semaphores,

@@ -5,17 +5,13 @@
 #include <cstring>
 
 #include "model/npu/bf16.h"
+#include "model/npu/dtype_codes.h"
 
 namespace npuemu::npu {
 
 using isa::Op;
 
 namespace {
-
-constexpr unsigned kInt8 = static_cast<unsigned>(isa::Dtype::INT8);
-constexpr unsigned kBf16 = static_cast<unsigned>(isa::Dtype::BF16);
-constexpr unsigned kInt32 = static_cast<unsigned>(isa::Dtype::INT32);
-constexpr unsigned kFp32 = static_cast<unsigned>(isa::Dtype::FP32);
 
 enum class Kind { Elementwise, RowBroadcast, ColBroadcast, Unary, Scalar, Reduce, Requant, Convert, Other };
 
