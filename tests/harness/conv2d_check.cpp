@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "firmware/conv2d/conv2d_job.h"
+#include "tests/harness/harness_options.h"
 #include "tests/harness/harness_util.h"
 
 namespace {
@@ -33,24 +34,15 @@ using harness::write_file;
 int main(int argc, char** argv) {
     std::string npuemu, image, config = "test", workdir = ".", dtype = "int8";
     uint32_t h = 8, w = 8, cin = 4, cout = 8, kh = 3, kw = 3, stride = 1, pad = 1, seed = 1, chunk = 16;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string key = argv[i], value = argv[i + 1];
-        if (key == "--npuemu") npuemu = value;
-        else if (key == "--image") image = value;
-        else if (key == "--config") config = value;
-        else if (key == "--workdir") workdir = value;
-        else if (key == "--dtype") dtype = value;
-        else if (key == "--h") h = std::stoul(value);
-        else if (key == "--w") w = std::stoul(value);
-        else if (key == "--cin") cin = std::stoul(value);
-        else if (key == "--cout") cout = std::stoul(value);
-        else if (key == "--kh") kh = std::stoul(value);
-        else if (key == "--kw") kw = std::stoul(value);
-        else if (key == "--stride") stride = std::stoul(value);
-        else if (key == "--pad") pad = std::stoul(value);
-        else if (key == "--seed") seed = std::stoul(value);
-        else if (key == "--array-rows") chunk = std::stoul(value);
-        else { std::cerr << "conv2d_check: unknown option " << key << "\n"; return 2; }
+    try {
+        harness::Options options("conv2d_check");
+        options.add("--npuemu", npuemu).add("--image", image).add("--config", config).add("--workdir", workdir)
+            .add("--dtype", dtype).add("--h", h).add("--w", w).add("--cin", cin).add("--cout", cout).add("--kh", kh)
+            .add("--kw", kw).add("--stride", stride).add("--pad", pad).add("--seed", seed).add("--array-rows", chunk);
+        options.parse(argc, argv);
+    } catch (const std::invalid_argument& error) {
+        std::cerr << error.what() << "\n";
+        return 2;
     }
     if (npuemu.empty() || image.empty() || (dtype != "int8" && dtype != "bf16") || h + 2 * pad < kh || w + 2 * pad < kw) {
         std::cerr << "usage: conv2d_check --npuemu BIN --image conv2d.elf [--dtype int8|bf16] [shape options]\n";

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "firmware/gemm/gemm_job.h"
+#include "tests/harness/harness_options.h"
 #include "tests/harness/harness_util.h"
 
 namespace {
@@ -42,24 +43,18 @@ struct Options {
 
 int main(int argc, char** argv) {
     Options o;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string key = argv[i], value = argv[i + 1];
-        if (key == "--npuemu") o.npuemu = value;
-        else if (key == "--image") o.image = value;
-        else if (key == "--config") o.config = value;
-        else if (key == "--workdir") o.workdir = value;
-        else if (key == "--dtype") o.dtype = value;
-        else if (key == "--m") o.m = std::stoul(value);
-        else if (key == "--n") o.n = std::stoul(value);
-        else if (key == "--k") o.k = std::stoul(value);
-        else if (key == "--seed") o.seed = std::stoul(value);
-        else if (key == "--array-rows") o.array_rows = std::stoul(value);
-        else if (key == "--min-utilization") o.min_utilization = std::stod(value);
-        else if (key == "--max-utilization") o.max_utilization = std::stod(value);
-        else if (key == "--min-dma-bytes-per-cycle-per-tile") o.min_dma_bytes_per_cycle_per_tile = std::stod(value);
-        else if (key == "--set") o.sets.push_back(value);
-        else if (key == "--repeat") o.repeat = std::stoul(value);
-        else { std::cerr << "gemm_check: unknown option " << key << "\n"; return 2; }
+    try {
+        harness::Options options("gemm_check");
+        options.add("--npuemu", o.npuemu).add("--image", o.image).add("--config", o.config)
+            .add("--workdir", o.workdir).add("--dtype", o.dtype).add("--m", o.m).add("--n", o.n).add("--k", o.k)
+            .add("--seed", o.seed).add("--array-rows", o.array_rows).add("--min-utilization", o.min_utilization)
+            .add("--max-utilization", o.max_utilization)
+            .add("--min-dma-bytes-per-cycle-per-tile", o.min_dma_bytes_per_cycle_per_tile).add("--set", o.sets)
+            .add("--repeat", o.repeat);
+        options.parse(argc, argv);
+    } catch (const std::invalid_argument& error) {
+        std::cerr << error.what() << "\n";
+        return 2;
     }
     if (o.npuemu.empty() || o.image.empty() || (o.dtype != "int8" && o.dtype != "bf16")) {
         std::cerr << "usage: gemm_check --npuemu BIN --image gemm.elf [--dtype int8|bf16] [--m M --n N --k K] ...\n";

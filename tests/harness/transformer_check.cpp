@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "firmware/transformer_block/transformer_job.h"
+#include "tests/harness/harness_options.h"
 #include "tests/harness/harness_util.h"
 
 namespace {
@@ -88,19 +89,15 @@ void layernorm_row(float* x, uint32_t cols, const float* gamma, const float* bet
 int main(int argc, char** argv) {
     std::string npuemu, image, config = "test", workdir = ".";
     uint32_t L = 16, D = 64, H = 4, F = 128, seed = 1, chunk = 16;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string key = argv[i], value = argv[i + 1];
-        if (key == "--npuemu") npuemu = value;
-        else if (key == "--image") image = value;
-        else if (key == "--config") config = value;
-        else if (key == "--workdir") workdir = value;
-        else if (key == "--seq") L = std::stoul(value);
-        else if (key == "--d-model") D = std::stoul(value);
-        else if (key == "--heads") H = std::stoul(value);
-        else if (key == "--d-ff") F = std::stoul(value);
-        else if (key == "--seed") seed = std::stoul(value);
-        else if (key == "--array-rows") chunk = std::stoul(value);
-        else { std::cerr << "transformer_check: unknown option " << key << "\n"; return 2; }
+    try {
+        harness::Options options("transformer_check");
+        options.add("--npuemu", npuemu).add("--image", image).add("--config", config).add("--workdir", workdir)
+            .add("--seq", L).add("--d-model", D).add("--heads", H).add("--d-ff", F).add("--seed", seed)
+            .add("--array-rows", chunk);
+        options.parse(argc, argv);
+    } catch (const std::invalid_argument& error) {
+        std::cerr << error.what() << "\n";
+        return 2;
     }
     if (npuemu.empty() || image.empty() || D % H) {
         std::cerr << "usage: transformer_check --npuemu BIN --image transformer_block.elf [...] (d_model % heads == 0)\n";
