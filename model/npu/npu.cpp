@@ -1,5 +1,6 @@
 #include "model/npu/npu.h"
 
+#include "model/common/hierarchy_names.h"
 #include "sdk/include/npuemu/memory_map.h"
 
 namespace npuemu::npu {
@@ -61,8 +62,13 @@ void Npu::bind_status_registers() {
 }
 
 void Npu::attach_tracer(trace::Tracer& tracer) {
-    const std::string tile = "tile" + std::to_string(tile_id_);
-    const unsigned pid = tile_id_ + 1;
+    // The tile's process is named by its place below the top module: "tile3" on a chip that runs alone, "chip2.tile3"
+    // in a system of chips.
+    const sc_core::sc_object* top = this;
+    while (top->get_parent_object()) top = top->get_parent_object();
+    const sc_core::sc_object* owner = get_parent_object() ? get_parent_object() : this;
+    const std::string tile = owner == top ? std::string(owner->basename()) : name_below(*top, *owner);
+    const unsigned pid = tracer.process_id(tile);
     dma_.attach_tracer(tracer, tile, pid, "DMA", 1);
     matrix_.attach_tracer(tracer, tile, pid, "MATRIX", 2);
     vector_.attach_tracer(tracer, tile, pid, "VECTOR", 3);

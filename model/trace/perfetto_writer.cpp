@@ -55,13 +55,9 @@ void PerfettoWriter::begin(const std::vector<SignalInfo>& signals, const std::ve
         std::fprintf(file_, "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%u,\"tid\":%u,\"args\":{\"name\":%s}}",
                      track.process_id, track.thread_id, quoted(track.thread).c_str());
     }
-    // Counters go to the process of their tile ("chip.tile3.dma.queue_depth" -> tile 3's pid), others to pid 0.
+    // Counters go to the process of their tile (the Tracer found it), others to pid 0.
     signal_process_.assign(signals_.size(), 0);
-    for (size_t i = 0; i < signals_.size(); ++i) {
-        const std::string& path = signals_[i].path;
-        const auto at = path.find(".tile");
-        if (at != std::string::npos) signal_process_[i] = 1 + static_cast<unsigned>(std::stoul(path.substr(at + 5)));
-    }
+    for (size_t i = 0; i < signals_.size(); ++i) signal_process_[i] = signals_[i].process_id;
 }
 
 void PerfettoWriter::counter(uint64_t time_ps, uint32_t signal, double value) {

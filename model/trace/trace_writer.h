@@ -12,6 +12,7 @@ struct SignalInfo {
     std::string path;  // "chip.tile3.matrix.busy": scopes separated by dots
     bool is_real = false;
     unsigned width = 1;
+    unsigned process_id = 0;  // the timeline process the signal belongs to (its tile's), 0 for none
 };
 
 struct TrackInfo {

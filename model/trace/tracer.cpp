@@ -35,10 +35,25 @@ uint32_t Tracer::declare_track(const std::string& process, unsigned process_id, 
     return static_cast<uint32_t>(tracks_.size() - 1);
 }
 
+unsigned Tracer::process_id(const std::string& process) {
+    return process_ids_.emplace(process, static_cast<unsigned>(process_ids_.size() + 1)).first->second;
+}
+
 void Tracer::start() {
     if (signals_.empty() && tracks_.empty()) {
         throw Error("--trace-filter '" + filter_ + "' matches none of the " + std::to_string(filtered_out_) +
                     " signals and tracks of this chip (they are named like chip.tile0.matrix.busy and tile0.MATRIX)");
+    }
+    // A signal belongs to the process named in its path: "chip.tile3.core.sleeping" to "tile3",
+    // "system.chip2.tile3.core.sleeping" to "chip2.tile3" (the longest such name).
+    for (SignalInfo& signal : signals_) {
+        size_t longest = 0;
+        for (const auto& [process, id] : process_ids_) {
+            if (process.size() > longest && signal.path.find("." + process + ".") != std::string::npos) {
+                longest = process.size();
+                signal.process_id = id;
+            }
+        }
     }
     last_bits_.assign(signals_.size(), 0);
     last_real_.assign(signals_.size(), 0.0);

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <queue>
 #include <string>
@@ -29,6 +30,9 @@ public:
     uint32_t declare_real(const std::string& path);
     uint32_t declare_track(const std::string& process, unsigned process_id, const std::string& thread,
                            unsigned thread_id);
+    // The timeline process id of a process name ("tile3", "chip2.tile3"): 1, 2, ... in the order names are first
+    // asked for (0 holds what belongs to no process).
+    unsigned process_id(const std::string& process);
     // Throws npuemu::Error if the filter matched nothing; then the writer gets the declarations.
     void start();
 
@@ -66,6 +70,7 @@ private:
     uint64_t window_start_, window_end_;
     std::vector<SignalInfo> signals_;
     std::vector<TrackInfo> tracks_;
+    std::map<std::string, unsigned> process_ids_;
     std::vector<uint32_t> track_ids_;  // declared track index -> writer track index
     bool started_ = false;
     uint64_t sequence_ = 0;
