@@ -10,6 +10,7 @@ namespace npuemu::cli {
 
 struct RunArguments {
     std::string config;
+    std::string system;  // a system of chips instead of one chip
     std::vector<std::string> overrides;
     std::string image;
     uint64_t max_cycles = 10'000'000'000ull;

@@ -17,8 +17,13 @@ namespace {
 void add_run_command(CLI::App& app, RunArguments& args) {
     CLI::App* run = app.add_subcommand("run", "Boot a firmware image on every tile of a chip and run it");
     run->add_option("image", args.image, "Firmware image (RV32 ELF), e.g. build/firmware/hello.elf")->required();
-    run->add_option("-c,--config", args.config, "Chip config: a YAML file or a preset name (default, test)");
-    run->add_option("-s,--set", args.overrides, "Override a config key: KEY.PATH=VALUE (repeatable)");
+    CLI::Option* config =
+        run->add_option("-c,--config", args.config, "Chip config: a YAML file or a preset name (default, test)");
+    run->add_option("--system", args.system,
+                    "Run on every chip of a system: a YAML file or a preset name in configs/systems (node4, pod8)")
+        ->excludes(config);
+    run->add_option("-s,--set", args.overrides,
+                    "Override a config key (of the chip, or of the system with --system): KEY.PATH=VALUE (repeatable)");
     run->add_option("--max-cycles", args.max_cycles, "Stop the run after this many chip clock cycles")
         ->capture_default_str();
     run->add_flag("--htif", args.htif, "Map the image's tohost/fromhost symbols (RISC-V test binaries)");

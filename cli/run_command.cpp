@@ -45,39 +45,70 @@ int exit_status(const sim::RunResult& result) {
     return kExitFault;
 }
 
+// The NPU and power lines of one chip; prefix names the chip's statistics ("" alone, "chip2." in a system).
+void print_chip_figures(std::FILE* out, const StatsRegistry& stats, const std::string& prefix,
+                        const config::ChipConfig& config, const char* indent) {
+    if (stats.contains(prefix + "npu.macs") && stats.value(prefix + "npu.macs") > 0) {
+        std::fprintf(out, "%snpu:          %.3g MACs, %.2f TOPS achieved of %.1f peak (%.1f%% over the run)\n", indent,
+                     stats.value(prefix + "npu.macs"), stats.value(prefix + "npu.achieved_tops"),
+                     stats.value(prefix + "npu.peak_tops"), 100 * stats.value(prefix + "npu.mac_utilization"));
+    }
+    if (stats.contains(prefix + "power.energy_j")) {
+        double throttled_tiles = 0;
+        for (uint32_t t = 0; t < config.tile_count; ++t) {
+            if (stats.value(prefix + "tile" + std::to_string(t) + ".power.throttled_ps") > 0) ++throttled_tiles;
+        }
+        std::fprintf(out, "%spower:        %.2f W average, %.3g J, peak %.1f degC (Tj,max %.1f), %.0f of %u tiles throttled\n",
+                     indent, stats.value(prefix + "power.average_w"), stats.value(prefix + "power.energy_j"),
+                     stats.value(prefix + "power.peak_temperature_mC") / 1000.0, config.power.tj_max_mC / 1000.0,
+                     throttled_tiles, config.tile_count);
+    }
+}
+
+uint64_t instructions_of(soc::Chip& chip) {
+    uint64_t sum = 0;
+    for (auto& tile : chip.tiles()) sum += tile->core().hart().instructions();
+    return sum;
+}
+
 void print_summary(sim::Simulation& simulation, const sim::RunResult& result) {
     const auto& config = simulation.config();
     std::FILE* out = stderr;
-    std::fprintf(out, "\nnpuemu: %s on chip '%s' (%u tiles, %.0f MHz)\n", simulation.image().path.c_str(),
-                 config.name.c_str(), config.tile_count, config.clock_frequency_hz / 1e6);
+    if (simulation.is_system()) {
+        std::fprintf(out, "\nnpuemu: %s on system '%s' (%zu chips in %u node(s), %zu links)\n",
+                     simulation.image().path.c_str(), simulation.system_config().name.c_str(),
+                     simulation.chips().size(), simulation.system_config().node_count(),
+                     simulation.system_config().links.size());
+    } else {
+        std::fprintf(out, "\nnpuemu: %s on chip '%s' (%u tiles, %.0f MHz)\n", simulation.image().path.c_str(),
+                     config.name.c_str(), config.tile_count, config.clock_frequency_hz / 1e6);
+    }
     // A run that did not exit normally has had its one-line reason printed already.
     std::fprintf(out, "  ended:        %s; exit status %d\n",
                  result.outcome == sim::Outcome::Exited ? result.message.c_str() : sim::outcome_name(result.outcome),
                  exit_status(result));
     std::fprintf(out, "  simulated:    %s cycles = %.3f us\n", with_commas(result.simulated_cycles).c_str(),
                  static_cast<double>(result.simulated_time_ps) / 1e6);
-    std::fprintf(out, "  instructions: %s in all; per hart:", with_commas(result.instructions).c_str());
-    auto& tiles = simulation.chip().tiles();
-    for (size_t i = 0; i < tiles.size(); ++i) {
-        if (i % 8 == 0) std::fprintf(out, "\n               ");
-        std::fprintf(out, " h%zu=%s", i, with_commas(tiles[i]->core().hart().instructions()).c_str());
-    }
-    std::fprintf(out, "\n");
     const auto& stats = simulation.stats();
-    if (stats.contains("npu.macs") && stats.value("npu.macs") > 0) {
-        std::fprintf(out, "  npu:          %.3g MACs, %.2f TOPS achieved of %.1f peak (%.1f%% over the run)\n",
-                     stats.value("npu.macs"), stats.value("npu.achieved_tops"), stats.value("npu.peak_tops"),
-                     100 * stats.value("npu.mac_utilization"));
-    }
-    if (stats.contains("power.energy_j")) {
-        double throttled_tiles = 0;
-        for (uint32_t t = 0; t < config.tile_count; ++t) {
-            if (stats.value("tile" + std::to_string(t) + ".power.throttled_ps") > 0) ++throttled_tiles;
+    if (simulation.is_system()) {
+        std::fprintf(out, "  instructions: %s in all\n", with_commas(result.instructions).c_str());
+        const auto& chips = simulation.chips();
+        for (size_t c = 0; c < chips.size(); ++c) {
+            const auto& chip_config = chips[c]->config();
+            std::fprintf(out, "  chip %zu:       '%s', %u tiles, %.0f MHz, node %u; %s instructions\n", c,
+                         chip_config.name.c_str(), chip_config.tile_count, chip_config.clock_frequency_hz / 1e6,
+                         chips[c]->placement().node_id, with_commas(instructions_of(*chips[c])).c_str());
+            print_chip_figures(out, stats, "chip" + std::to_string(c) + ".", chip_config, "    ");
         }
-        std::fprintf(out, "  power:        %.2f W average, %.3g J, peak %.1f degC (Tj,max %.1f), %.0f of %u tiles throttled\n",
-                     stats.value("power.average_w"), stats.value("power.energy_j"),
-                     stats.value("power.peak_temperature_mC") / 1000.0, config.power.tj_max_mC / 1000.0,
-                     throttled_tiles, config.tile_count);
+    } else {
+        std::fprintf(out, "  instructions: %s in all; per hart:", with_commas(result.instructions).c_str());
+        auto& tiles = simulation.chip().tiles();
+        for (size_t i = 0; i < tiles.size(); ++i) {
+            if (i % 8 == 0) std::fprintf(out, "\n               ");
+            std::fprintf(out, " h%zu=%s", i, with_commas(tiles[i]->core().hart().instructions()).c_str());
+        }
+        std::fprintf(out, "\n");
+        print_chip_figures(out, stats, "", config, "  ");
     }
     const double mips = result.wall_seconds > 0 ? static_cast<double>(result.instructions) / result.wall_seconds / 1e6
                                                 : 0.0;
@@ -88,7 +119,12 @@ void print_summary(sim::Simulation& simulation, const sim::RunResult& result) {
 
 int run_command(const RunArguments& args) {
     sim::RunOptions options;
-    options.config_file = config::resolve_config(args.config);
+    if (!args.system.empty()) {
+        options.system_file = config::resolve_system_config(args.system);
+        if (args.gdb_port >= 0) throw Error("--gdb debugs one chip; it cannot be used with --system");
+    } else {
+        options.config_file = config::resolve_config(args.config);
+    }
     options.overrides = args.overrides;
     options.image_path = args.image;
     options.max_cycles = args.max_cycles;
@@ -140,6 +176,10 @@ int run_command(const RunArguments& args) {
         document["schema_version"] = kStatsSchemaVersion;
         document["npuemu_version"] = NPUEMU_VERSION;
         document["chip"] = simulation.config().name;
+        if (simulation.is_system()) {
+            document["system"] = simulation.system_config().name;
+            document["chips"] = simulation.chips().size();
+        }
         document["image"] = args.image;
         document["outcome"] = sim::outcome_name(result.outcome);
         document["exit_code"] = exit_status(result);

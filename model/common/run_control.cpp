@@ -10,7 +10,7 @@ void RunControl::finish() {
     if (finished_) return;
     finished_ = true;
     end_time_ = sc_core::sc_time_stamp();
-    sc_core::sc_stop();
+    on_finish_();
 }
 
 void RunControl::hart_exited(unsigned hart, uint32_t code) {

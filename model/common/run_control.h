@@ -5,6 +5,7 @@
 #include <systemc>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +15,12 @@ namespace npuemu {
 class RunControl {
 public:
     explicit RunControl(unsigned hart_count);
+
+    // What happens when the run is over: by default the simulation stops. A system of chips, whose run is over only
+    // when every chip's is (or one faulted), replaces it.
+    void set_on_finish(std::function<void()> on_finish) { on_finish_ = std::move(on_finish); }
+    // An exit forced by end_run() or a fault (not every hart exiting on its own).
+    bool ended_early() const { return forced_code_.has_value(); }
 
     void hart_exited(unsigned hart, uint32_t code);
     // Ends the whole run at once (an abort request, an HTIF exit, a fatal fault).
@@ -39,6 +46,7 @@ private:
     std::optional<std::string> fault_;
     std::string end_reason_;
     sc_core::sc_time end_time_;
+    std::function<void()> on_finish_ = [] { sc_core::sc_stop(); };
 };
 
 }  // namespace npuemu

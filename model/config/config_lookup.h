@@ -7,6 +7,8 @@
 namespace npuemu::config {
 
 std::string resolve_config(const std::string& name_or_path);
+// A system config: a YAML file or a preset name in configs/systems/ (node4, pod8, ...).
+std::string resolve_system_config(const std::string& name_or_path);
 std::string default_config();
 
 }  // namespace npuemu::config

@@ -75,35 +75,69 @@ std::optional<soc::HtifAddresses> htif_addresses(const RunOptions& options, cons
 
 }  // namespace
 
+namespace {
+
+system::SystemConfig load_run_config(const RunOptions& options) {
+    if (!options.system_file.empty()) return system::load_system_config(options.system_file, options.overrides);
+    return system::single_chip_system(config::load_chip_config(options.config_file, options.overrides));
+}
+
+}  // namespace
+
 Simulation::Simulation(const RunOptions& options, std::ostream& console)
-    : options_(options),
-      config_(config::load_chip_config(options.config_file, options.overrides)),
-      image_(loader::read_elf_file(options.image_path)) {
+    : options_(options), system_config_(load_run_config(options)), image_(loader::read_elf_file(options.image_path)) {
     if (options_.max_cycles == 0) throw Error("--max-cycles must be at least 1");
+    if (system_config_.chips.size() > 1 && (options_.htif || !options_.loads.empty() || !options_.dumps.empty())) {
+        throw Error(options_.system_file + ": --htif, --load and --dump work on a single chip; this system has " +
+                    std::to_string(system_config_.chips.size()) +
+                    " chips (firmware on a system makes and checks its own data)");
+    }
     // SystemC prints an info line when sc_stop() is called; the run's own summary says how it ended.
     sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
-    tlm::tlm_global_quantum::instance().set(
-        sc_core::sc_time::from_value(config_.clock_period_ps() * config_.core.quantum_cycles));
-    chip_ = std::make_unique<soc::Chip>("chip", config_, console, htif_addresses(options_, image_));
+    build(console);
     // Every check of user input happens before the first sc_start(): after it, SystemC runs processes on its own
     // stacks, and input errors should never surface from inside a simulation.
-    chip_->check_image_fits(image_);
+    for (soc::Chip* chip : chips_) chip->check_image_fits(image_);
     check_host_data();
     if (!options_.trace_path.empty()) {
         tracer_ = std::make_unique<trace::Tracer>(trace::open_trace_file(options_.trace_path), options_.trace_filter,
                                                   options_.trace_window_start_ps, options_.trace_window_end_ps);
         tracer_->set_clock([] { return static_cast<uint64_t>(sc_core::sc_time_stamp().value()); });
-        chip_->attach_tracer(*tracer_);
+        for (soc::Chip* chip : chips_) chip->attach_tracer(*tracer_);
         tracer_->start();
     }
     sc_core::sc_start(sc_core::SC_ZERO_TIME);  // elaborate: multi-sockets complete their bindings here
-    chip_->load(image_);
+    for (soc::Chip* chip : chips_) chip->load(image_);
     load_host_data();
-    chip_->boot();
-    sim_stats_ = std::make_unique<StatsGroup>(chip_->stats(), "sim");
+    for (soc::Chip* chip : chips_) chip->boot();
+    StatsGroup& top = system_ ? system_->stats() : chip_->stats();
+    sim_stats_ = std::make_unique<StatsGroup>(top, "sim");
     sim_stats_->counter("time_ps", simulated_time_ps_, StatUnit::Picoseconds, "simulated time at the end of the run");
-    sim_stats_->counter("cycles", simulated_cycles_, StatUnit::Cycles, "simulated time in chip clock cycles");
-    stats_ = std::make_unique<StatsRegistry>(chip_->stats());
+    sim_stats_->counter("cycles", simulated_cycles_, StatUnit::Cycles,
+                        is_system() ? "simulated time in chip 0's clock cycles" : "simulated time in chip clock cycles");
+    stats_ = std::make_unique<StatsRegistry>(top);
+}
+
+// A chip that runs alone (also a system of one chip) is the top module "chip", as it always was; the chips of a
+// larger system are "chip0", "chip1", ... below the top module "system".
+void Simulation::build(std::ostream& console) {
+    uint64_t quantum_ps = UINT64_MAX;
+    for (const auto& chip : system_config_.chips) {
+        quantum_ps = std::min(quantum_ps, chip.clock_period_ps() * chip.core.quantum_cycles);
+    }
+    tlm::tlm_global_quantum::instance().set(sc_core::sc_time::from_value(quantum_ps));
+    if (system_config_.chips.size() == 1) {
+        chip_ = std::make_unique<soc::Chip>("chip", system_config_.chips.front(), console,
+                                            htif_addresses(options_, image_));
+        chips_.push_back(chip_.get());
+        return;
+    }
+    system_ = std::make_unique<system::System>("system", system_config_, console);
+    for (auto& chip : system_->chips()) chips_.push_back(chip.get());
+}
+
+std::string Simulation::chip_label(size_t chip) const {
+    return is_system() ? "chip " + std::to_string(chip) + ": " : std::string();
 }
 
 void Simulation::check_host_data() {
@@ -111,17 +145,17 @@ void Simulation::check_host_data() {
         std::ifstream file(load.path, std::ios::binary);
         if (!file) throw Error("--load " + load.path + "@" + hex(load.address) + ": cannot open the file");
         std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-        if (!bytes.empty() && !chip_->is_memory(load.address, bytes.size())) {
+        if (!bytes.empty() && !chip().is_memory(load.address, bytes.size())) {
             throw Error("--load " + load.path + "@" + hex(load.address) + ": " + std::to_string(bytes.size()) +
                         " bytes from " + hex(load.address) + " do not lie in the chip's memory. Memory map:\n" +
-                        chip_->describe_memory_map());
+                        chip().describe_memory_map());
         }
         load_contents_.push_back(std::move(bytes));
     }
     for (const auto& dump : options_.dumps) {
-        if (!chip_->is_memory(dump.address, dump.length)) {
+        if (!chip().is_memory(dump.address, dump.length)) {
             throw Error("--dump " + hex(dump.address) + ":" + std::to_string(dump.length) + ":" + dump.path +
-                        ": the region does not lie in the chip's memory. Memory map:\n" + chip_->describe_memory_map());
+                        ": the region does not lie in the chip's memory. Memory map:\n" + chip().describe_memory_map());
         }
         std::ofstream probe(dump.path, std::ios::binary | std::ios::app);
         if (!probe) throw Error("--dump ...:" + dump.path + ": cannot write the file");
@@ -131,7 +165,7 @@ void Simulation::check_host_data() {
 void Simulation::load_host_data() {
     for (size_t i = 0; i < options_.loads.size(); ++i) {
         const auto& bytes = load_contents_[i];
-        if (!bytes.empty()) chip_->write_memory(options_.loads[i].address, bytes.data(), bytes.size());
+        if (!bytes.empty()) chip().write_memory(options_.loads[i].address, bytes.data(), bytes.size());
     }
     load_contents_.clear();
 }
@@ -139,7 +173,7 @@ void Simulation::load_host_data() {
 void Simulation::write_dumps() {
     for (const auto& dump : options_.dumps) {
         std::vector<uint8_t> bytes(dump.length);
-        chip_->read_memory(dump.address, bytes.data(), bytes.size());
+        chip().read_memory(dump.address, bytes.data(), bytes.size());
         std::ofstream file(dump.path, std::ios::binary | std::ios::trunc);
         file.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
         if (!file) throw Error("--dump " + dump.path + ": error while writing");
@@ -148,7 +182,7 @@ void Simulation::write_dumps() {
 
 RunResult Simulation::run(RunDriver* driver) {
     const auto wall_start = std::chrono::steady_clock::now();
-    const uint64_t period_ps = config_.clock_period_ps();
+    const uint64_t period_ps = config().clock_period_ps();
     const uint64_t limit_ps = options_.max_cycles > UINT64_MAX / 2 / period_ps ? UINT64_MAX / 2
                                                                                 : options_.max_cycles * period_ps;
     // Exit on starvation: with nothing left to happen, time must not jump to the limit (that is a deadlock).
@@ -158,56 +192,98 @@ RunResult Simulation::run(RunDriver* driver) {
     } else {
         sc_core::sc_start(sc_core::sc_time::from_value(limit_ps), sc_core::SC_EXIT_ON_STARVATION);
     }
-    chip_->flush_console();
-    chip_->settle(sc_core::sc_time_stamp().value());
-    if (tracer_) tracer_->finish(sc_core::sc_time_stamp().value());
+    const uint64_t now_ps = sc_core::sc_time_stamp().value();
+    for (soc::Chip* chip : chips_) {
+        chip->flush_console();
+        chip->settle(now_ps);
+    }
+    if (tracer_) tracer_->finish(now_ps);
 
     RunResult result;
-    RunControl& control = chip_->run_control();
-    const sc_core::sc_time end = control.finished() ? control.end_time() : sc_core::sc_time_stamp();
-    result.simulated_time_ps = end.value();
-    result.simulated_cycles = end.value() / period_ps;
+    // The run ends when the last chip's harts have exited, or when the run was stopped early (a fault, an abort).
+    bool all_finished = true;
+    uint64_t end_ps = 0;
+    for (soc::Chip* chip : chips_) {
+        const RunControl& control = chip->run_control();
+        all_finished = all_finished && control.finished();
+        if (control.finished()) end_ps = std::max<uint64_t>(end_ps, control.end_time().value());
+        for (auto& tile : chip->tiles()) result.instructions += tile->core().hart().instructions();
+    }
+    if (!all_finished) end_ps = now_ps;
+    for (soc::Chip* chip : chips_) {
+        if (chip->run_control().ended_early()) end_ps = chip->run_control().end_time().value();
+    }
+    result.simulated_time_ps = end_ps;
+    result.simulated_cycles = end_ps / period_ps;
     simulated_time_ps_ = result.simulated_time_ps;
     simulated_cycles_ = result.simulated_cycles;
-    for (auto& tile : chip_->tiles()) result.instructions += tile->core().hart().instructions();
-
     if (killed) {
         result.outcome = Outcome::Killed;
         result.message = "the debugger killed the run";
-    } else if (control.fault_description()) {
-        result.outcome = Outcome::Fault;
-        result.exit_code = control.exit_code();
-        result.message = *control.fault_description();
-    } else if (control.finished()) {
-        result.outcome = Outcome::Exited;
-        result.exit_code = control.exit_code();
-        result.message = control.end_reason();
-    } else if (sc_core::sc_pending_activity()) {
-        result.outcome = Outcome::CycleLimit;
-        result.message = "the run reached --max-cycles " + std::to_string(options_.max_cycles) + " with " +
-                         std::to_string(control.harts_running()) + " hart(s) still running";
     } else {
-        result.outcome = Outcome::Deadlock;
-        std::string asleep;
-        for (auto& tile : chip_->tiles()) {
-            if (control.hart_done(tile->id())) continue;
-            asleep += (asleep.empty() ? "" : ", ") + std::to_string(tile->id()) + " (pc 0x";
-            char pc[16];
-            std::snprintf(pc, sizeof pc, "%08x", tile->core().hart().pc());
-            asleep += std::string(pc) + ")";
-        }
-        const std::string npu_waits = chip_->describe_waits();
-        if (!npu_waits.empty()) {
-            result.message = "deadlock: " + npu_waits;
-        } else {
-            result.message = "deadlock: hart(s) " + asleep +
-                             " wait in wfi and nothing is left that could wake them (no timer armed, no other hart "
-                             "running)";
-        }
+        judge(result);
     }
     result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     if (driver) result.wall_seconds = std::max(0.0, result.wall_seconds - driver->halted_wall_seconds());
     return result;
+}
+
+// How the run ended: a fault on any chip (the first in chip order), an abort, every hart of every chip exited, the
+// cycle limit, or a deadlock.
+void Simulation::judge(RunResult& result) const {
+    for (size_t c = 0; c < chips_.size(); ++c) {
+        const RunControl& control = chips_[c]->run_control();
+        if (control.fault_description()) {
+            result.outcome = Outcome::Fault;
+            result.exit_code = control.exit_code();
+            result.message = chip_label(c) + *control.fault_description();
+            return;
+        }
+    }
+    for (size_t c = 0; c < chips_.size(); ++c) {
+        const RunControl& control = chips_[c]->run_control();
+        if (control.ended_early()) {
+            result.outcome = Outcome::Exited;
+            result.exit_code = control.exit_code();
+            result.message = chip_label(c) + control.end_reason();
+            return;
+        }
+    }
+    unsigned harts_running = 0;
+    for (soc::Chip* chip : chips_) harts_running += chip->run_control().harts_running();
+    if (harts_running == 0) {
+        result.outcome = Outcome::Exited;
+        for (soc::Chip* chip : chips_) {
+            if (chip->run_control().exit_code() != 0) {
+                result.exit_code = chip->run_control().exit_code();
+                break;
+            }
+        }
+        result.message = is_system() ? "every hart of every chip exited" : chips_.front()->run_control().end_reason();
+    } else if (sc_core::sc_pending_activity()) {
+        result.outcome = Outcome::CycleLimit;
+        result.message = "the run reached --max-cycles " + std::to_string(options_.max_cycles) + " with " +
+                         std::to_string(harts_running) + " hart(s) still running";
+    } else {
+        result.outcome = Outcome::Deadlock;
+        result.message = describe_deadlock();
+    }
+}
+
+std::string Simulation::describe_deadlock() const {
+    std::string npu_waits, asleep;
+    for (size_t c = 0; c < chips_.size(); ++c) {
+        const std::string waits = chips_[c]->describe_waits();
+        if (!waits.empty()) npu_waits += (npu_waits.empty() ? "" : "; ") + chip_label(c) + waits;
+        for (auto& tile : chips_[c]->tiles()) {
+            if (chips_[c]->run_control().hart_done(tile->id())) continue;
+            asleep += (asleep.empty() ? "" : ", ") + chip_label(c) + std::to_string(tile->id()) + " (pc " +
+                      hex(tile->core().hart().pc()) + ")";
+        }
+    }
+    if (!npu_waits.empty()) return "deadlock: " + npu_waits;
+    return "deadlock: hart(s) " + asleep +
+           " wait in wfi and nothing is left that could wake them (no timer armed, no other hart running)";
 }
 
 }  // namespace npuemu::sim

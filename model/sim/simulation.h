@@ -1,5 +1,6 @@
-// One run of a firmware image on a chip: load the config and the image, build the chip, simulate up to the cycle
-// limit, and say how it ended. SystemC elaborates once per process, so a process makes at most one Simulation.
+// One run of a firmware image on a chip, or on every chip of a system: load the config and the image, build the
+// chip(s), simulate up to the cycle limit, and say how it ended. SystemC elaborates once per process, so a process
+// makes at most one Simulation.
 #pragma once
 
 #include <chrono>
@@ -15,6 +16,8 @@
 #include "model/config/chip_config.h"
 #include "model/loader/elf_image.h"
 #include "model/soc/chip.h"
+#include "model/system/system.h"
+#include "model/system/system_config.h"
 #include "model/trace/tracer.h"
 
 namespace npuemu::sim {
@@ -35,9 +38,10 @@ DumpSpec parse_dump_spec(const std::string& text);
 
 struct RunOptions {
     std::string config_file;
-    std::vector<std::string> overrides;  // "key.path=value"
+    std::string system_file;             // a system of chips (configs/systems/); when set, config_file is not used
+    std::vector<std::string> overrides;  // "key.path=value", of the chip config or of the system config
     std::string image_path;
-    uint64_t max_cycles = 10'000'000'000ull;  // in chip clock cycles; every run has a limit
+    uint64_t max_cycles = 10'000'000'000ull;  // in (chip 0's) clock cycles; every run has a limit
     bool htif = false;                        // map the image's tohost/fromhost symbols to an HTIF device
     std::vector<LoadSpec> loads;
     std::vector<DumpSpec> dumps;
@@ -88,22 +92,34 @@ public:
     // Writes the --dump regions (after run()). Throws npuemu::Error for a file that cannot be written.
     void write_dumps();
 
-    const config::ChipConfig& config() const { return config_; }
+    // The first chip's config (the only one's, when a chip runs alone).
+    const config::ChipConfig& config() const { return system_config_.chips.front(); }
+    const system::SystemConfig& system_config() const { return system_config_; }
     const loader::ElfImage& image() const { return image_; }
-    soc::Chip& chip() { return *chip_; }
+    // The first chip (the only one, when a chip runs alone).
+    soc::Chip& chip() { return *chips_.front(); }
+    const std::vector<soc::Chip*>& chips() const { return chips_; }
+    bool is_system() const { return chips_.size() > 1; }
     const StatsRegistry& stats() const { return *stats_; }
 
 private:
+    void build(std::ostream& console);
     void check_host_data();
     void load_host_data();
+    void judge(RunResult& result) const;
+    std::string describe_deadlock() const;
+    // "chip 2: " in a system, nothing when a chip runs alone.
+    std::string chip_label(size_t chip) const;
 
     RunOptions options_;
-    config::ChipConfig config_;
+    system::SystemConfig system_config_;
     loader::ElfImage image_;
     std::vector<std::vector<uint8_t>> load_contents_;
     std::unique_ptr<trace::Tracer> tracer_;
-    std::unique_ptr<soc::Chip> chip_;
-    std::unique_ptr<StatsGroup> sim_stats_;  // "sim", below the chip's group
+    std::unique_ptr<soc::Chip> chip_;         // a chip that runs alone is the top module, or
+    std::unique_ptr<system::System> system_;  // the system holds the chips
+    std::vector<soc::Chip*> chips_;
+    std::unique_ptr<StatsGroup> sim_stats_;  // "sim", below the top module's group
     std::unique_ptr<StatsRegistry> stats_;
     uint64_t simulated_time_ps_ = 0;
     uint64_t simulated_cycles_ = 0;

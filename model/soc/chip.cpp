@@ -22,9 +22,10 @@ std::vector<core::InterruptLines*> interrupt_lines_of(std::vector<std::unique_pt
 }  // namespace
 
 Chip::Chip(sc_core::sc_module_name name, const config::ChipConfig& config, std::ostream& console,
-           std::optional<HtifAddresses> htif)
+           std::optional<HtifAddresses> htif, const ChipPlacement& placement)
     : sc_module(name),
       config_(config),
+      placement_(placement),
       run_control_(config.tile_count),
       timer_clock_(config.timer.frequency_hz),
       barrier_(config.tile_count),
@@ -40,10 +41,11 @@ Chip::Chip(sc_core::sc_module_name name, const config::ChipConfig& config, std::
       uart_("uart", console,
             config.console.hart_prefix == config::HartPrefix::Always ||
                 (config.console.hart_prefix == config::HartPrefix::Auto && config.tile_count > 1),
+            placement.in_system() ? "chip " + std::to_string(placement.chip_id) : std::string(),
             sc_core::sc_time::from_value(config.clock_period_ps() * config.device_access_latency_cycles)),
       sim_control_("sim_control", run_control_,
                    sc_core::sc_time::from_value(config.clock_period_ps() * config.device_access_latency_cycles)),
-      chip_info_("chip_info", config_,
+      chip_info_("chip_info", config_, placement_,
                  sc_core::sc_time::from_value(config.clock_period_ps() * config.device_access_latency_cycles)),
       debug_socket_("debug_socket") {
     if (sc_core::sc_get_time_resolution() != sc_core::sc_time(1, sc_core::SC_PS)) {

@@ -15,6 +15,7 @@
 #include "model/loader/elf_image.h"
 #include "model/mem/ram.h"
 #include "model/soc/chip_info.h"
+#include "model/soc/chip_placement.h"
 #include "model/soc/clint.h"
 #include "model/soc/htif.h"
 #include "model/soc/memory_system.h"
@@ -36,8 +37,9 @@ struct HtifAddresses {
 
 class Chip : public sc_core::sc_module {
 public:
+    // placement: where the chip sits in a system of chips (a chip that runs alone: the default).
     Chip(sc_core::sc_module_name name, const config::ChipConfig& config, std::ostream& console,
-         std::optional<HtifAddresses> htif = std::nullopt);
+         std::optional<HtifAddresses> htif = std::nullopt, const ChipPlacement& placement = {});
 
     // Throws npuemu::Error, naming the segment and showing the memory map, if a segment does not lie in memory.
     // Works before elaboration, so bad images are refused before any simulation starts.
@@ -66,6 +68,7 @@ public:
     void flush_console() { uart_.flush_partial_lines(); }
 
     const config::ChipConfig& config() const { return config_; }
+    const ChipPlacement& placement() const { return placement_; }
     RunControl& run_control() { return run_control_; }
     std::vector<std::unique_ptr<Tile>>& tiles() { return tiles_; }
     std::string describe_memory_map() const;
@@ -76,6 +79,7 @@ private:
     void register_npu_totals();
 
     const config::ChipConfig& config_;
+    ChipPlacement placement_;
     StatsGroup stats_{*this};  // before every block: their groups go below it
     RunControl run_control_;
     ReferenceClock timer_clock_;

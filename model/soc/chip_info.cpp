@@ -7,7 +7,8 @@ namespace npuemu::soc {
 
 static_assert(npu::isa::chipinfo::kBase == NPUEMU_CHIPINFO_BASE, "isa/npu_isa.yaml and the memory map disagree");
 
-ChipInfo::ChipInfo(sc_core::sc_module_name name, const config::ChipConfig& chip, sc_core::sc_time access_latency)
+ChipInfo::ChipInfo(sc_core::sc_module_name name, const config::ChipConfig& chip, const ChipPlacement& placement,
+                   sc_core::sc_time access_latency)
     : RegisterDevice(name, access_latency),
       chip_(chip),
       address_map_(chip.hbm),
@@ -27,6 +28,14 @@ ChipInfo::ChipInfo(sc_core::sc_module_name name, const config::ChipConfig& chip,
     constant(Reg::HBM_ACCESS_BYTES, chip.hbm.geometry.access_bytes());
     constant(Reg::MESH_COLS, chip.mesh.cols);
     constant(Reg::MESH_ROWS, chip.mesh.rows);
+    constant(Reg::CHIP_ID, placement.chip_id);
+    constant(Reg::CHIP_COUNT, placement.chip_count);
+    constant(Reg::NODE_ID, placement.node_id);
+    constant(Reg::NODE_COUNT, placement.node_count);
+    constant(Reg::LINK_PORTS, placement.link_peers.size());
+    bank_.on_read(Reg::LINK_PEER, [peers = placement.link_peers](unsigned port, int64_t) -> uint64_t {
+        return port < peers.size() ? peers[port] : ChipPlacement::kPortUnconnected;
+    });
     bank_.on_read(Reg::HBM_PROBE_ROW, [this](unsigned, int64_t hart) -> uint64_t { return probe_row(hart); });
     bank_.on_write(Reg::HBM_PROBE_ROW, [this](unsigned, uint64_t value, int64_t hart) {
         if (hart < 0 || static_cast<size_t>(hart) >= probe_row_.size()) return false;  // per hart: a hart must write

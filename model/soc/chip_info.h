@@ -8,12 +8,14 @@
 #include "model/mem/hbm_address_map.h"
 #include "model/common/register_bank.h"
 #include "model/common/register_device.h"
+#include "model/soc/chip_placement.h"
 
 namespace npuemu::soc {
 
 class ChipInfo : public RegisterDevice {
 public:
-    ChipInfo(sc_core::sc_module_name name, const config::ChipConfig& chip, sc_core::sc_time access_latency);
+    ChipInfo(sc_core::sc_module_name name, const config::ChipConfig& chip, const ChipPlacement& placement,
+             sc_core::sc_time access_latency);
 
 protected:
     bool read_register(uint64_t offset, unsigned size_bytes, uint64_t& value, int64_t hart) override {

@@ -4,8 +4,9 @@
 
 namespace npuemu::soc {
 
-Uart::Uart(sc_core::sc_module_name name, std::ostream& out, bool prefix_lines, sc_core::sc_time access_latency)
-    : RegisterDevice(name, access_latency), out_(out), prefix_lines_(prefix_lines) {
+Uart::Uart(sc_core::sc_module_name name, std::ostream& out, bool prefix_lines, std::string chip_label,
+           sc_core::sc_time access_latency)
+    : RegisterDevice(name, access_latency), out_(out), prefix_lines_(prefix_lines), chip_label_(std::move(chip_label)) {
     stats_.counter("bytes", bytes_sent_, StatUnit::Bytes, "bytes written to the console");
 }
 
@@ -32,7 +33,13 @@ bool Uart::write_register(uint64_t offset, unsigned, uint64_t value, int64_t har
 }
 
 void Uart::emit(int64_t hart, const std::string& line) {
-    if (prefix_lines_ && hart >= 0) out_ << "[hart " << hart << "] ";
+    if (!chip_label_.empty()) {
+        out_ << "[" << chip_label_;
+        if (hart >= 0) out_ << " hart " << hart;
+        out_ << "] ";
+    } else if (prefix_lines_ && hart >= 0) {
+        out_ << "[hart " << hart << "] ";
+    }
     out_ << line << '\n';
     out_.flush();
 }

@@ -13,7 +13,9 @@ namespace npuemu::soc {
 
 class Uart : public RegisterDevice {
 public:
-    Uart(sc_core::sc_module_name name, std::ostream& out, bool prefix_lines, sc_core::sc_time access_latency);
+    // chip_label: empty for a chip that runs alone; "chip 2" in a system, where every line names chip and hart.
+    Uart(sc_core::sc_module_name name, std::ostream& out, bool prefix_lines, std::string chip_label,
+         sc_core::sc_time access_latency);
     ~Uart() override;
 
     void flush_partial_lines();
@@ -28,6 +30,7 @@ private:
 
     std::ostream& out_;
     bool prefix_lines_;
+    std::string chip_label_;
     std::map<int64_t, std::string> pending_;  // per hart, the line being written
     StatsGroup stats_{*this};
     uint64_t bytes_sent_ = 0;

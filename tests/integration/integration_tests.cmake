@@ -387,3 +387,29 @@ add_test(NAME "golden: every firmware image's console, stats and traces equal th
           --golden ${DATA}/golden_digests.txt)
 set_tests_properties("golden: every firmware image's console, stats and traces equal their recorded digests"
   PROPERTIES TIMEOUT 600)
+
+# --- systems of chips (npuemu run --system; 4-tile test chips keep these quick) ------------------------------------
+add_test(NAME "system: a one-chip system equals a plain run; a 4-chip run is deterministic and counted per chip"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_system_run.sh ${CMAKE_CURRENT_BINARY_DIR}/system_run ${NPUEMU} ${FW})
+npuemu_run_test("system_info on pod8: every chip knows its id, node and link peers" --exit 0
+  --stdout-has "[chip 4 hart 0] chip 4 of 8, node 1 of 2, 4 link port(s): 0->chip5 1->chip6 2->chip7 3->switch"
+  --stdout-has "[chip 0 hart 0] chip 0 of 8, node 0 of 2, 4 link port(s): 0->chip1 1->chip2 2->chip3 3->switch"
+  --stdout-count "link port(s):" 8 --stderr-has "on system 'pod8' (8 chips in 2 node(s), 20 links)"
+  -- ${NPUEMU} run --system pod8 --set chips.config=test ${FW}/system_info.elf)
+npuemu_run_test("system_info alone: chip 0 of 1 without link ports" --exit 0
+  --stdout-has "chip 0 of 1, node 0 of 1, 0 link port(s):"
+  -- ${NPUEMU} run -c test ${FW}/system_info.elf)
+npuemu_run_test("system: a fault on one chip ends the run and names chip and hart" --exit 126
+  --stderr-has "firmware fault: chip 7: hart 1: unhandled illegal instruction"
+  -- ${NPUEMU} run --system pod8 --set chips.config=test ${FW}/fault_last_chip.elf)
+npuemu_run_test("system: the exit status is the first non-zero exit code in chip order" --exit 40
+  --stdout-count "exits with" 16
+  -- ${NPUEMU} run --system node4 --set chips.config=test ${FW}/exit_code.elf)
+npuemu_run_test("system: --gdb is refused with --system" --exit 125 --stderr-has "--gdb debugs one chip"
+  -- ${NPUEMU} run --system node4 --gdb 0 ${FW}/hello.elf)
+npuemu_run_test("system: --load is refused on a system of several chips" --exit 125
+  --stderr-has "--htif, --load and --dump work on a single chip" --stderr-has "this system has 4 chips"
+  -- ${NPUEMU} run --system node4 --load ${FW}/hello.elf@0x90000000 ${FW}/hello.elf)
+npuemu_run_test("system: an unknown system preset lists the presets" --exit 125
+  --stderr-has "no system config named 'nodeX' (presets: node4 pod8 single)"
+  -- ${NPUEMU} run --system nodeX ${FW}/hello.elf)

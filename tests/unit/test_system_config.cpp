@@ -4,12 +4,14 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <set>
 #include <string>
 
 #include "model/common/error.h"
+#include "model/system/system.h"
 #include "model/system/system_config.h"
 
 using namespace npuemu;
@@ -150,4 +152,38 @@ TEST_CASE("system config: bad systems name file, line and key") {
           std::string::npos);
     CHECK(load_error("chips: {config: test, count: 2}\n", {"topology.kind=mesh"})
               .find("--set topology.kind=mesh: topology.kind: expected one of") != std::string::npos);
+}
+
+TEST_CASE("system: each chip's placement names its node and, per port, the chip at the far end (both ways)") {
+    const SystemConfig pod8 = load_system_config(kSystems + "pod8.yaml", {"chips.config=test"});
+    for (uint32_t chip = 0; chip < pod8.chips.size(); ++chip) {
+        const npuemu::soc::ChipPlacement placement = npuemu::system::chip_placement(pod8, chip);
+        CHECK(placement.chip_id == chip);
+        CHECK(placement.chip_count == 8);
+        CHECK(placement.node_id == chip / 4);
+        CHECK(placement.node_count == 2);
+        REQUIRE(placement.link_peers.size() == pod8.ports_per_chip);
+        std::set<uint32_t> peers;
+        size_t switch_ports = 0;
+        for (uint32_t peer : placement.link_peers) {
+            if (peer == npuemu::soc::ChipPlacement::kPortToSwitch) {
+                ++switch_ports;
+                continue;
+            }
+            REQUIRE(peer < 8);
+            CHECK(peer != chip);
+            CHECK(pod8.node_of(peer) == pod8.node_of(chip));
+            peers.insert(peer);
+            // The far end lists this chip among its own peers.
+            const auto far = npuemu::system::chip_placement(pod8, peer).link_peers;
+            CHECK(std::count(far.begin(), far.end(), chip) == 1);
+        }
+        CHECK(peers.size() == 3);  // fully connected inside the node of 4
+        CHECK(switch_ports == 1);
+    }
+    const npuemu::soc::ChipPlacement alone =
+        npuemu::system::chip_placement(load_system_config(kSystems + "single.yaml"), 0);
+    CHECK(alone.chip_count == 1);
+    CHECK_FALSE(alone.in_system());
+    for (uint32_t peer : alone.link_peers) CHECK(peer == npuemu::soc::ChipPlacement::kPortUnconnected);
 }

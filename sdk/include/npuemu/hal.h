@@ -58,6 +58,25 @@ static inline uint32_t npu_mesh_rows(void) { return npu_mmio_read32(NPUEMU_CHIPI
 static inline uint32_t npu_global_memory_bytes(void) {
     return npu_mmio_read32(NPUEMU_CHIPINFO_BASE + NPUEMU_CHIPINFO_GLOBAL_MEM_BYTES_OFFSET);
 }
+/* Where this chip sits in a system of chips (`npuemu run --system`): chip 0 of 1, node 0 of 1 and no link ports when
+ * it runs alone. A link port leads to a peer chip, to the node switch (NPU_LINK_TO_SWITCH) or nowhere
+ * (NPU_LINK_UNCONNECTED). */
+#define NPU_LINK_TO_SWITCH 0xFFFFFFFEu
+#define NPU_LINK_UNCONNECTED 0xFFFFFFFFu
+static inline uint32_t npu_chip_id(void) { return npu_mmio_read32(NPUEMU_CHIPINFO_BASE + NPUEMU_CHIPINFO_CHIP_ID_OFFSET); }
+static inline uint32_t npu_chip_count(void) {
+    return npu_mmio_read32(NPUEMU_CHIPINFO_BASE + NPUEMU_CHIPINFO_CHIP_COUNT_OFFSET);
+}
+static inline uint32_t npu_node_id(void) { return npu_mmio_read32(NPUEMU_CHIPINFO_BASE + NPUEMU_CHIPINFO_NODE_ID_OFFSET); }
+static inline uint32_t npu_node_count(void) {
+    return npu_mmio_read32(NPUEMU_CHIPINFO_BASE + NPUEMU_CHIPINFO_NODE_COUNT_OFFSET);
+}
+static inline uint32_t npu_link_ports(void) {
+    return npu_mmio_read32(NPUEMU_CHIPINFO_BASE + NPUEMU_CHIPINFO_LINK_PORTS_OFFSET);
+}
+static inline uint32_t npu_link_peer(uint32_t port) {
+    return npu_mmio_read32(NPUEMU_CHIPINFO_BASE + NPUEMU_CHIPINFO_LINK_PEER_OFFSET + 4u * port);
+}
 static inline uint32_t npu_timer_frequency_hz(void) {
     return npu_mmio_read32(NPUEMU_CHIPINFO_BASE + NPUEMU_CHIPINFO_TIMER_HZ_OFFSET);
 }
