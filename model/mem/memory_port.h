@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace npuemu::mem {
 
@@ -36,6 +37,17 @@ public:
     virtual bool is_remote(uint64_t address, uint64_t bytes) const = 0;
     // Starts a remote access; listener->access_done(cookie, landed_ps) follows exactly once.
     virtual void start(const TimedAccess& access, AccessListener& listener, uint64_t cookie) = 0;
+
+    // In a system of chips (a chip that runs alone is chip 0 of 1): an address on chip c is (c + 1) * 2^32 + its
+    // address on that chip.
+    static constexpr uint64_t kChipWindowBytes = 1ull << 32;
+    virtual uint32_t chip_id() const { return 0; }
+    virtual uint32_t chip_count() const { return 1; }
+    // Why tile `tile` of chip `chip` cannot take a doorbell (no such chip or tile), or empty if it can.
+    virtual std::string doorbell_problem(uint32_t chip, uint32_t tile) const = 0;
+    // Sends a doorbell that leaves the tile at ready_ps: when it arrives, tile `tile` of chip `chip` adds 1 to its
+    // semaphore `flag`.
+    virtual void send_doorbell(uint64_t ready_ps, uint32_t chip, uint32_t tile, unsigned flag) = 0;
 };
 
 }  // namespace npuemu::mem

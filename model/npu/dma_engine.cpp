@@ -26,8 +26,8 @@ DmaEngine::DmaEngine(sc_core::sc_module_name name, uint32_t tile_id, const DmaCo
                    "cycles the engine waited because max_outstanding_bursts were in flight");
 }
 
-uint8_t* DmaEngine::host_pointer(uint32_t addr, uint64_t bytes) {
-    const uint64_t last = uint64_t(addr) + bytes - 1;
+uint8_t* DmaEngine::host_pointer(uint64_t addr, uint64_t bytes) {
+    const uint64_t last = addr + bytes - 1;
     for (const Window& w : windows_) {
         if (addr >= w.base && last <= w.last) return w.host + (addr - w.base);
     }
@@ -42,7 +42,8 @@ uint8_t* DmaEngine::host_pointer(uint32_t addr, uint64_t bytes) {
     return w.host + (addr - w.base);
 }
 
-BankedMemory* DmaEngine::local_memory(uint32_t addr) const {
+BankedMemory* DmaEngine::local_memory(uint64_t addr) const {
+    if (addr >= mem::TimedMemoryPort::kChipWindowBytes) return nullptr;  // on another chip
     for (BankedMemory* memory : local_memories_) {
         if (memory->contains(addr, 1, 1, 0)) return memory;
     }
@@ -70,9 +71,39 @@ void DmaEngine::execute(const NpuInstruction& instruction, sc_core::sc_time& com
             dst_plane_stride_ = args.plane_stride;
             return;
         }
+        case isa::Op::DmaChips: {
+            const auto args = isa::unpack_dma_chips(instruction.rs1, instruction.rs2, instruction.rs3);
+            src_chip_ = args.src_chip;
+            dst_chip_ = args.dst_chip;
+            return;
+        }
         case isa::Op::DmaCopy: copy(instruction, completion); return;
         default: fail(instruction, "not a DMA instruction");
     }
+}
+
+bool DmaEngine::chip_base(const NpuInstruction& instruction, uint32_t chip, uint64_t& base) {
+    base = 0;
+    const uint32_t count = port_ ? port_->chip_count() : 1;
+    const uint32_t self = port_ ? port_->chip_id() : 0;
+    if (chip == kThisChip || chip == self) return true;
+    if (chip >= count) {
+        fail(instruction, "chip " + std::to_string(chip) + " (set by dma.chips) does not exist: the system has " +
+                              std::to_string(count) + " chip(s)");
+        return false;
+    }
+    base = (uint64_t(chip) + 1) * mem::TimedMemoryPort::kChipWindowBytes;
+    return true;
+}
+
+std::string DmaEngine::doorbell_problem(const SignalToken& token) const {
+    if (!port_) return "a doorbell needs the chip's memory system (this DMA engine has none)";
+    return port_->doorbell_problem(token.chip == kThisChip ? port_->chip_id() : token.chip, token.tile);
+}
+
+void DmaEngine::ring_doorbell(sc_core::sc_time due, const SignalToken& token) {
+    port_->send_doorbell(due.value() + clock_.period().value() * config_.latency_cycles,
+                         token.chip == kThisChip ? port_->chip_id() : token.chip, token.tile, token.flag);
 }
 
 void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& completion) {
@@ -81,19 +112,26 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
         fail(instruction, "the row size is 0 (dma.shape must come first)");
         return;
     }
+    uint64_t src_base = 0, dst_base = 0;
+    if (!chip_base(instruction, src_chip_, src_base) || !chip_base(instruction, dst_chip_, dst_base)) return;
     const uint64_t src_row_stride = src_row_stride_ ? src_row_stride_ : row_bytes_;
     const uint64_t dst_row_stride = dst_row_stride_ ? dst_row_stride_ : row_bytes_;
     const uint64_t src_plane_stride = src_plane_stride_ ? src_plane_stride_ : src_row_stride * rows_;
     const uint64_t dst_plane_stride = dst_plane_stride_ ? dst_plane_stride_ : dst_row_stride * rows_;
-    auto src_of = [&](uint32_t p, uint32_t r) { return args.src + p * src_plane_stride + r * src_row_stride; };
-    auto dst_of = [&](uint32_t p, uint32_t r) { return args.dst + p * dst_plane_stride + r * dst_row_stride; };
+    // Addresses on their chip, then as the engine reaches them (another chip's in its window).
+    auto local_src_of = [&](uint32_t p, uint32_t r) { return args.src + p * src_plane_stride + r * src_row_stride; };
+    auto local_dst_of = [&](uint32_t p, uint32_t r) { return args.dst + p * dst_plane_stride + r * dst_row_stride; };
+    auto src_of = [&](uint32_t p, uint32_t r) { return src_base + local_src_of(p, r); };
+    auto dst_of = [&](uint32_t p, uint32_t r) { return dst_base + local_dst_of(p, r); };
     // The data moves now; what follows is when it lands.
     bool any_remote = false;
     for (uint32_t p = 0; p < planes_; ++p) {
         for (uint32_t r = 0; r < rows_; ++r) {
             const uint64_t src = src_of(p, r), dst = dst_of(p, r);
-            uint8_t* from = src + row_bytes_ <= 0x100000000ull ? host_pointer(static_cast<uint32_t>(src), row_bytes_) : nullptr;
-            uint8_t* to = dst + row_bytes_ <= 0x100000000ull ? host_pointer(static_cast<uint32_t>(dst), row_bytes_) : nullptr;
+            uint8_t* from = local_src_of(p, r) + row_bytes_ <= mem::TimedMemoryPort::kChipWindowBytes
+                                ? host_pointer(src, row_bytes_) : nullptr;
+            uint8_t* to = local_dst_of(p, r) + row_bytes_ <= mem::TimedMemoryPort::kChipWindowBytes
+                              ? host_pointer(dst, row_bytes_) : nullptr;
             if (!from || !to) {
                 fail(instruction, "row " + std::to_string(r) + " of plane " + std::to_string(p) + " (" +
                                       std::to_string(row_bytes_) + " bytes from " + hex(src) + " to " + hex(dst) +
@@ -111,7 +149,7 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
     const sc_core::sc_time now = std::max(sc_core::sc_time_stamp(), channel_free_);
     sc_core::sc_time begin = now;
     uint64_t bank_cycles = 0;
-    auto reserve_local = [&](uint32_t addr, uint64_t plane_stride, uint64_t row_stride) {
+    auto reserve_local = [&](uint64_t addr, uint64_t plane_stride, uint64_t row_stride) {
         if (BankedMemory* memory = local_memory(addr)) {
             const uint64_t span = std::min<uint64_t>((planes_ - 1) * plane_stride + (rows_ - 1) * row_stride + row_bytes_,
                                                      memory->size_bytes() - (addr - memory->local_base()));
@@ -120,8 +158,8 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
             bank_cycles = std::max(bank_cycles, res.busy_cycles);
         }
     };
-    reserve_local(args.src, src_plane_stride, src_row_stride);
-    reserve_local(args.dst, dst_plane_stride, dst_row_stride);
+    reserve_local(src_base + args.src, src_plane_stride, src_row_stride);
+    reserve_local(dst_base + args.dst, dst_plane_stride, dst_row_stride);
     if (now > sc_core::sc_time_stamp()) wait(now - sc_core::sc_time_stamp());
     wait_for_banks(begin);
 
@@ -222,8 +260,8 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
     copy.begin_ps = begin_ps;
     copy.channel_end_ps = slot_ps;
     copy.total_bytes = total_bytes;
-    copy.src = args.src;
-    copy.dst = args.dst;
+    copy.src = src_base + args.src;
+    copy.dst = dst_base + args.dst;
     copy.rows = rows_;
     copy.planes = planes_;
     copy.latest_ps = std::max(copy.latest_ps, floor_ps);

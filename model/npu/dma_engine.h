@@ -69,10 +69,15 @@ private:
         uint32_t rows = 0, planes = 0;
     };
 
-    // Host pointer to [addr, addr + bytes), or null if no single memory holds it.
-    uint8_t* host_pointer(uint32_t addr, uint64_t bytes);
+    // Host pointer to [addr, addr + bytes), or null if no single memory holds it (addr may be on another chip).
+    uint8_t* host_pointer(uint64_t addr, uint64_t bytes);
+    // The base of chip field `chip`'s addresses as this engine reaches them: 0 for this chip, (chip + 1) * 2^32
+    // for another; false (and a fault) for a chip the system does not have.
+    bool chip_base(const NpuInstruction& instruction, uint32_t chip, uint64_t& base);
+    std::string doorbell_problem(const SignalToken& token) const override;
+    void ring_doorbell(sc_core::sc_time due, const SignalToken& token) override;
     void copy(const NpuInstruction& instruction, sc_core::sc_time& completion);
-    BankedMemory* local_memory(uint32_t addr) const;
+    BankedMemory* local_memory(uint64_t addr) const;
     // Waits until the burst `sequence` has a known landing (its slot is needed); returns that landing.
     uint64_t wait_for_landing(uint64_t sequence);
     void access_done(uint64_t cookie, uint64_t landed_ps) override;
@@ -97,6 +102,9 @@ private:
     uint64_t row_bytes_ = 0;
     uint32_t rows_ = 1, planes_ = 1;
     uint64_t src_row_stride_ = 0, src_plane_stride_ = 0, dst_row_stride_ = 0, dst_plane_stride_ = 0;
+    // Chips from dma.chips (kThisChip: this one).
+    static constexpr uint32_t kThisChip = 0xFFFF;
+    uint32_t src_chip_ = kThisChip, dst_chip_ = kThisChip;
 
     uint64_t bytes_ = 0;
     uint64_t remote_bytes_ = 0;

@@ -24,6 +24,7 @@ Npu::Npu(sc_core::sc_module_name name, uint32_t tile_id, const NpuConfig& config
       fault_sink_(fault_sink),
       queues_{InstructionQueue(kDma, config.queue_depth), InstructionQueue(kMatrix, config.queue_depth),
               InstructionQueue(kVector, config.queue_depth)},
+      doorbells_("doorbells", semaphores_),
       scratchpad_("scratchpad", config.scratchpad, scratchpad_host, NPUEMU_SCRATCHPAD_BASE),
       accumulator_("accumulator", config.accumulator, accumulator_host, NPUEMU_ACCUMULATOR_BASE),
       dma_("dma", tile_id, config.dma, clock, queues_[kDma],

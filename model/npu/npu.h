@@ -15,6 +15,7 @@
 #include "model/core/hart_bus.h"
 #include "model/npu/banked_memory.h"
 #include "model/npu/dma_engine.h"
+#include "model/npu/doorbell_receiver.h"
 #include "model/npu/instruction_queue.h"
 #include "model/npu/matrix_unit.h"
 #include "model/npu/npu_status_registers.h"
@@ -38,6 +39,8 @@ public:
                                   uint32_t pc);
 
     DmaEngine& dma() { return dma_; }
+    // Where doorbells for this tile arrive (from any tile of any chip).
+    DoorbellReceiver& doorbells() { return doorbells_; }
     uint64_t macs() const { return matrix_.macs(); }
     // What the NPU has done so far, for the power model (core instructions are the tile's to add).
     power::Activity activity() const;
@@ -62,6 +65,7 @@ private:
     // (a deadlock) must not hold heap memory on its thread's stack.
     sc_core::sc_event any_queue_changed_;
     Semaphores semaphores_;
+    DoorbellReceiver doorbells_;
     BankedMemory scratchpad_;
     BankedMemory accumulator_;
     DmaEngine dma_;

@@ -87,10 +87,32 @@ void QueueUnit::finish_async(uint64_t ticket, sc_core::sc_time completion) {
         while (!parked_signals_.empty() && parked_signals_.front().after_tickets <= resolved_prefix_) {
             const ParkedSignal parked = parked_signals_.front();
             parked_signals_.pop_front();
-            schedule_signal(std::max({parked.floor, prefix_completion_, sc_core::sc_time_stamp()}), parked.flag);
+            deliver(std::max({parked.floor, prefix_completion_, sc_core::sc_time_stamp()}), parked.token);
         }
     }
     queue_.end_in_flight(completion);
+}
+
+sc_core::sc_time QueueUnit::pass_token(const SignalToken& token) {
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    const sc_core::sc_time due = std::max(queue_.completion_time(), now);
+    if (resolved_prefix_ < next_ticket_ || !parked_signals_.empty()) {
+        // Async work before it has not landed yet: the token waits for it, the queue goes on.
+        parked_signals_.push_back(ParkedSignal{next_ticket_, token, due});
+        return now;
+    }
+    deliver(due, token);
+    return due;
+}
+
+void QueueUnit::deliver(sc_core::sc_time due, const SignalToken& token) {
+    if (token.doorbell) {
+        ring_doorbell(due, token);
+    } else if (due == sc_core::sc_time_stamp() && pending_signals_.empty()) {
+        semaphores_.signal(token.flag);
+    } else {
+        schedule_signal(due, token.flag);
+    }
 }
 
 uint64_t QueueUnit::cycles_between(sc_core::sc_time from, sc_core::sc_time to) const {
@@ -117,20 +139,25 @@ void QueueUnit::run() {
         sc_core::sc_time completion = sc_core::sc_time_stamp();
         switch (instruction.info->op) {
             case isa::Op::NpuSignal: {
-                // Reaches the semaphore once everything before it in this queue has completed.
-                const unsigned flag = isa::unpack_signal(instruction.rs1, instruction.rs2, instruction.rs3).flag;
-                const sc_core::sc_time due = std::max(queue_.completion_time(), sc_core::sc_time_stamp());
-                if (resolved_prefix_ < next_ticket_ || !parked_signals_.empty()) {
-                    // Async work before it has not landed yet: the token waits for it, the queue goes on.
-                    parked_signals_.push_back(ParkedSignal{next_ticket_, flag, due});
+                SignalToken token;
+                token.flag = isa::unpack_signal(instruction.rs1, instruction.rs2, instruction.rs3).flag;
+                completion = pass_token(token);
+                break;
+            }
+            case isa::Op::DmaDoorbell: {
+                const auto args = isa::unpack_dma_doorbell(instruction.rs1, instruction.rs2, instruction.rs3);
+                SignalToken token;
+                token.flag = args.flag;
+                token.doorbell = true;
+                token.chip = args.chip;
+                token.tile = args.tile;
+                const std::string problem = doorbell_problem(token);
+                if (!problem.empty()) {
+                    fail(instruction, problem);
                     break;
                 }
-                if (due == sc_core::sc_time_stamp() && pending_signals_.empty()) {
-                    semaphores_.signal(flag);
-                } else {
-                    schedule_signal(due, flag);
-                }
-                completion = due;
+                ++instructions_;
+                completion = pass_token(token);
                 break;
             }
             case isa::Op::NpuWait: {

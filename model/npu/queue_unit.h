@@ -8,6 +8,7 @@
 #include <deque>
 #include <functional>
 #include <string>
+#include <string>
 #include <utility>
 
 #include "model/common/stats.h"
@@ -54,6 +55,18 @@ protected:
     uint64_t begin_async();
     void finish_async(uint64_t ticket, sc_core::sc_time completion);
 
+    // A token that reaches a semaphore once everything before it in the queue has completed: this tile's (npu.signal)
+    // or, through the chip's fabric, another tile's (dma.doorbell).
+    struct SignalToken {
+        unsigned flag = 0;
+        bool doorbell = false;
+        uint32_t chip = 0, tile = 0;  // a doorbell's receiver
+    };
+    // Why a doorbell cannot be sent to token's receiver (empty: it can). Units without a fabric refuse.
+    virtual std::string doorbell_problem(const SignalToken&) const { return "this unit sends no doorbells"; }
+    // Sends a doorbell that is due (leaves the tile) at `due`.
+    virtual void ring_doorbell(sc_core::sc_time, const SignalToken&) {}
+
     uint32_t tile_id_;
     const TileClock& clock_;
     StatsGroup stats_{*this};  // the unit's statistics; units add their own to it
@@ -80,9 +93,12 @@ private:
     sc_core::sc_time prefix_completion_;
     struct ParkedSignal {
         uint64_t after_tickets;   // released once every ticket below this is resolved
-        unsigned flag;
+        SignalToken token;
         sc_core::sc_time floor;   // and not before this (the queue's completion when the signal was reached)
     };
+    // Passes a token on (at once, when due, or parked behind async work); returns the instruction's completion.
+    sc_core::sc_time pass_token(const SignalToken& token);
+    void deliver(sc_core::sc_time due, const SignalToken& token);
     std::deque<ParkedSignal> parked_signals_;
     sc_core::sc_event signal_due_;
     InstructionQueue& queue_;

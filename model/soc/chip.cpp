@@ -31,7 +31,7 @@ Chip::Chip(sc_core::sc_module_name name, const config::ChipConfig& config, std::
       barrier_(config.tile_count),
       network_(stats_, config.mesh),
       hbm_("hbm", config.hbm),
-      memory_("memory", config, network_, hbm_),
+      memory_("memory", config, network_, hbm_, static_cast<uint32_t>(placement.link_peers.size())),
       router_("router"),
       // Its DMI latency is what the cores pay in the firmware image; the timed fronts ignore it.
       global_memory_("global_memory", config.global_memory.size_bytes,
@@ -58,10 +58,14 @@ Chip::Chip(sc_core::sc_module_name name, const config::ChipConfig& config, std::
                                                 run_control_, boot_event_, barrier_, memory_.port(t)));
     }
     clint_ = std::make_unique<Clint>("clint", timer_clock_, interrupt_lines_of(tiles_), device_latency);
+    memory_.set_doorbell_sink([this](uint32_t tile, uint64_t arrival_ps, unsigned flag) {
+        tiles_[tile]->npu().doorbells().ring(arrival_ps, flag);
+    });
 
     // Every tile's outside port goes to the chip router; the lowest priority makes it the tile's default route.
+    // (Addresses above 2^32 are other chips' in a system: through the chip router too.)
     for (auto& tile : tiles_) {
-        tile->router().attach(router_.target_socket, 0, 0x100000000ull, "chip", Router::Holds::Registers, -1);
+        tile->router().attach(router_.target_socket, 0, kAddressSpaceBytes, "chip", Router::Holds::Registers, -1);
     }
     // Every tile's memories, seen from the chip, sit behind the mesh: a core's load from another tile crosses it.
     for (auto& tile : tiles_) {

@@ -67,6 +67,20 @@ public:
     std::string describe_waits();
     void flush_console() { uart_.flush_partial_lines(); }
 
+    // In a system: [2^32, (chips + 1) * 2^32) of the chip router leads to `other_chips` (the system's gateway,
+    // which sees chip c at c * 2^32 + address). Call during elaboration.
+    template <typename Socket>
+    void attach_other_chips(Socket& other_chips, uint32_t chip_count) {
+        router_.attach(other_chips, mem::TimedMemoryPort::kChipWindowBytes,
+                       uint64_t(chip_count) * mem::TimedMemoryPort::kChipWindowBytes, "other chips of the system",
+                       Router::Holds::Memory);
+    }
+    // Binds an initiator (another chip's gateway) to this chip's router: it reaches the chip's map as is.
+    template <typename Initiator>
+    void accept_from_other_chips(Initiator& initiator) {
+        initiator.bind(router_.target_socket);
+    }
+    MemorySystem& memory_system() { return memory_; }
     const config::ChipConfig& config() const { return config_; }
     const ChipPlacement& placement() const { return placement_; }
     RunControl& run_control() { return run_control_; }
@@ -75,6 +89,7 @@ public:
     bool is_memory(uint64_t addr, uint64_t length) const { return router_.is_memory(addr, length); }
 
 private:
+    static constexpr uint64_t kAddressSpaceBytes = 1ull << 48;  // what a tile's DMA may address, all chips included
     bool debug_transfer(tlm::tlm_command command, uint64_t addr, uint8_t* data, uint64_t length);
     void register_npu_totals();
 

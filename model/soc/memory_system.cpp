@@ -11,12 +11,21 @@ class MemorySystem::TilePort : public mem::TimedMemoryPort {
 public:
     TilePort(MemorySystem& system, uint32_t tile) : system_(system), tile_(tile) {}
     bool is_remote(uint64_t address, uint64_t bytes) const override {
-        uint32_t other = 0;
-        const Region region = system_.classify(tile_, address, bytes, other);
-        return region == Region::Global || region == Region::OtherTile;
+        uint32_t other = 0, chip = 0;
+        uint64_t chip_address = 0;
+        const Region region = system_.classify(tile_, address, bytes, other, chip, chip_address);
+        return region == Region::Global || region == Region::OtherTile || region == Region::OtherChip;
     }
     void start(const mem::TimedAccess& access, mem::AccessListener& listener, uint64_t cookie) override {
         system_.start(tile_, access, listener, cookie);
+    }
+    uint32_t chip_id() const override { return system_.chip_id_; }
+    uint32_t chip_count() const override { return system_.fabric_ ? system_.fabric_->chip_count() : 1; }
+    std::string doorbell_problem(uint32_t chip, uint32_t tile) const override {
+        return system_.doorbell_problem(chip, tile);
+    }
+    void send_doorbell(uint64_t ready_ps, uint32_t chip, uint32_t tile, unsigned flag) override {
+        system_.send_doorbell(tile_, ready_ps, chip, tile, flag);
     }
 
 private:
@@ -40,10 +49,19 @@ noc::NodeId attach_channel(noc::OnChipNetwork& network, const mem::HbmGeometry& 
                             "hbm" + std::to_string(stack) + ".ch" + std::to_string(channel));
 }
 
+// Link port i sits on the west edge (i even) or the east edge (i odd), the ports of an edge spread evenly along it.
+noc::NodeId attach_link_port(noc::OnChipNetwork& network, uint32_t port, uint32_t ports) {
+    const bool west = port % 2 == 0;
+    const uint32_t on_edge = west ? (ports + 1) / 2 : ports / 2;
+    const uint32_t rows = network.network(0).config().rows;
+    const uint32_t position = static_cast<uint32_t>((uint64_t(2 * (port / 2) + 1) * rows) / (2 * uint64_t(on_edge)));
+    return network.attach_port(west ? noc::Edge::West : noc::Edge::East, position, "link" + std::to_string(port));
+}
+
 }  // namespace
 
 MemorySystem::MemorySystem(sc_core::sc_module_name name, const config::ChipConfig& config,
-                           noc::OnChipNetwork& network, mem::HbmMemory& hbm)
+                           noc::OnChipNetwork& network, mem::HbmMemory& hbm, uint32_t link_ports)
     : sc_module(name), config_(config), network_(network), hbm_(hbm) {
     const mem::HbmGeometry& g = config.hbm.geometry;
     std::vector<noc::NodeId> channel_nodes;
@@ -51,6 +69,9 @@ MemorySystem::MemorySystem(sc_core::sc_module_name name, const config::ChipConfi
         for (uint32_t channel = 0; channel < g.channels_per_stack; ++channel) {
             channel_nodes.push_back(attach_channel(network, g, stack, channel));
         }
+    }
+    for (uint32_t port = 0; port < link_ports; ++port) {
+        link_port_nodes_.push_back(attach_link_port(network, port, link_ports));
     }
     network.register_stats();
     for (uint32_t pc = 0; pc < g.pseudo_channels(); ++pc) {
@@ -65,8 +86,15 @@ MemorySystem::~MemorySystem() = default;
 
 mem::TimedMemoryPort& MemorySystem::port(uint32_t tile) { return *ports_[tile]; }
 
-MemorySystem::Region MemorySystem::classify(uint32_t tile, uint64_t address, uint64_t bytes,
-                                            uint32_t& other_tile) const {
+MemorySystem::Region MemorySystem::classify(uint32_t tile, uint64_t address, uint64_t bytes, uint32_t& other_tile,
+                                            uint32_t& chip, uint64_t& chip_address) const {
+    if (address >= mem::TimedMemoryPort::kChipWindowBytes) {
+        // (chip + 1) * 2^32 + its address: this chip's own window is this chip.
+        chip = static_cast<uint32_t>(address / mem::TimedMemoryPort::kChipWindowBytes - 1);
+        chip_address = address % mem::TimedMemoryPort::kChipWindowBytes;
+        if (chip != chip_id_) return fabric_ ? Region::OtherChip : Region::None;
+        address = chip_address;
+    }
     const uint64_t end = address + bytes;
     if (address >= NPUEMU_GLOBAL_MEM_BASE && end <= NPUEMU_GLOBAL_MEM_BASE + config_.global_memory.size_bytes) {
         return Region::Global;
@@ -94,6 +122,16 @@ uint32_t MemorySystem::allocate_access() {
 
 void MemorySystem::start(uint32_t tile, const mem::TimedAccess& request, mem::AccessListener& listener,
                          uint64_t cookie) {
+    start_from(network_.tile_node(tile), tile, request, listener, cookie);
+}
+
+void MemorySystem::start_inbound(noc::NodeId from, const mem::TimedAccess& access, mem::AccessListener& listener,
+                                 uint64_t cookie) {
+    start_from(from, kNoTile, access, listener, cookie);
+}
+
+void MemorySystem::start_from(noc::NodeId from, uint32_t tile, const mem::TimedAccess& request,
+                              mem::AccessListener& listener, uint64_t cookie) {
     const uint64_t now = sc_core::sc_time_stamp().value();
     const uint64_t issue_ps = std::max(request.issue_ps, now);
     // Reservations behind the current time can no longer matter to anyone: keep the calendars short.
@@ -101,25 +139,37 @@ void MemorySystem::start(uint32_t tile, const mem::TimedAccess& request, mem::Ac
         sends_since_retire_ = 0;
         network_.retire_before(now);
     }
-    uint32_t other_tile = 0;
-    const Region region = classify(tile, request.address, request.bytes, other_tile);
+    uint32_t other_tile = 0, chip = 0;
+    uint64_t chip_address = 0;
+    const Region region = classify(tile, request.address, request.bytes, other_tile, chip, chip_address);
     // Nothing to move (a zero-byte access would wait for parts that never land): done at once.
     if (region == Region::Local || region == Region::None || request.bytes == 0) {
         listener.access_done(cookie, issue_ps);
         return;
     }
-    RequesterStats& stats = requester_stats_[request.requester == mem::Requester::Dma ? 0 : 1];
-    (request.write ? stats.writes : stats.reads) += 1;
-    (request.write ? stats.write_bytes : stats.read_bytes) += request.bytes;
+    // Accesses from other chips are counted where they were issued (and by the fabric), not again here.
+    const bool inbound = tile == kNoTile;
+    if (!inbound) {
+        RequesterStats& stats = requester_stats_[request.requester == mem::Requester::Dma ? 0 : 1];
+        (request.write ? stats.writes : stats.reads) += 1;
+        (request.write ? stats.write_bytes : stats.read_bytes) += request.bytes;
+    }
     const uint32_t index = allocate_access();
     Access& access = accesses_[index];
-    access = Access{&listener, cookie, tile, request.write, request.requester, issue_ps, 0, issue_ps};
+    access = Access{&listener, cookie, from, request.write, request.requester, issue_ps, 0, issue_ps, inbound};
     mem::TimedAccess timed = request;
     timed.issue_ps = issue_ps;
+    if (region == Region::OtherChip) {
+        // Across the links to the other chip and back: one part, landing when the fabric says.
+        access.parts_left = 1;
+        timed.address = chip_address;
+        fabric_->start(chip_id_, from, chip, timed, *this, index);
+        return;
+    }
     if (region == Region::OtherTile) {
         // The other tile's SRAM answers as soon as the request is in (its banks are not modelled from outside).
-        ++remote_tile_accesses_;
-        const noc::NodeId from = network_.tile_node(tile), to = network_.tile_node(other_tile);
+        if (!inbound) ++remote_tile_accesses_;
+        const noc::NodeId to = network_.tile_node(other_tile);
         const uint64_t there = request.write ? network_.send(from, to, request.bytes, issue_ps, noc::TrafficClass::WriteData)
                                              : network_.send(from, to, 0, issue_ps, noc::TrafficClass::ReadRequest);
         const uint64_t back = request.write ? network_.send(to, from, 0, there, noc::TrafficClass::WriteAck)
@@ -128,14 +178,13 @@ void MemorySystem::start(uint32_t tile, const mem::TimedAccess& request, mem::Ac
         part_landed(index, back);
         return;
     }
-    start_global(tile, timed, index);
+    start_global(from, timed, index);
 }
 
-void MemorySystem::start_global(uint32_t tile, const mem::TimedAccess& request, uint32_t access_index) {
+void MemorySystem::start_global(noc::NodeId from, const mem::TimedAccess& request, uint32_t access_index) {
     runs_.clear();
     hbm_.address_map().split(request.address - NPUEMU_GLOBAL_MEM_BASE, request.bytes, runs_);
     accesses_[access_index].parts_left = static_cast<uint32_t>(runs_.size());
-    const noc::NodeId from = network_.tile_node(tile);
     for (const mem::HbmRun& run : runs_) {
         uint32_t part_index;
         if (!free_parts_.empty()) {
@@ -168,7 +217,7 @@ void MemorySystem::hbm_done(uint64_t tag, uint64_t done_ps) {
     const Part part = parts_[tag];
     free_parts_.push_back(static_cast<uint32_t>(tag));
     const Access& access = accesses_[part.access];
-    const noc::NodeId port = channel_node_[part.pseudo_channel], to = network_.tile_node(access.tile);
+    const noc::NodeId port = channel_node_[part.pseudo_channel], to = access.origin;
     const uint64_t back = access.write ? network_.send(port, to, 0, done_ps, noc::TrafficClass::WriteAck)
                                        : network_.send(port, to, part.bytes, done_ps, noc::TrafficClass::ReadResponse);
     part_landed(part.access, back);
@@ -178,12 +227,44 @@ void MemorySystem::part_landed(uint32_t access_index, uint64_t landed_ps) {
     Access& access = accesses_[access_index];
     access.landed_ps = std::max(access.landed_ps, landed_ps);
     if (--access.parts_left > 0) return;
-    RequesterStats& stats = requester_stats_[access.requester == mem::Requester::Dma ? 0 : 1];
-    (access.write ? stats.write_latency_ps : stats.read_latency_ps).record(access.landed_ps - access.issue_ps);
+    if (!access.inbound) {
+        RequesterStats& stats = requester_stats_[access.requester == mem::Requester::Dma ? 0 : 1];
+        (access.write ? stats.write_latency_ps : stats.read_latency_ps).record(access.landed_ps - access.issue_ps);
+    }
     mem::AccessListener* listener = access.listener;
     const uint64_t cookie = access.cookie, landed = access.landed_ps;
     free_accesses_.push_back(access_index);
     listener->access_done(cookie, landed);  // may start new accesses (and reuse this slot)
+}
+
+std::string MemorySystem::doorbell_problem(uint32_t chip, uint32_t tile) const {
+    const uint32_t chips = fabric_ ? fabric_->chip_count() : 1;
+    if (chip >= chips) {
+        return "doorbell to chip " + std::to_string(chip) + ", which does not exist: the system has " +
+               std::to_string(chips) + " chip(s)";
+    }
+    const uint32_t tiles = chip == chip_id_ ? config_.tile_count : fabric_->tile_count(chip);
+    if (tile >= tiles) {
+        return "doorbell to tile " + std::to_string(tile) + " of chip " + std::to_string(chip) + ", which has " +
+               std::to_string(tiles) + " tile(s)";
+    }
+    return {};
+}
+
+void MemorySystem::send_doorbell(uint32_t tile, uint64_t ready_ps, uint32_t chip, uint32_t target_tile,
+                                 unsigned flag) {
+    const noc::NodeId from = network_.tile_node(tile);
+    if (chip != chip_id_) {
+        fabric_->ring(chip_id_, from, ready_ps, chip, target_tile, flag);
+        return;
+    }
+    deliver_doorbell(from, ready_ps, target_tile, flag);
+}
+
+void MemorySystem::deliver_doorbell(noc::NodeId from, uint64_t arrival_ps, uint32_t tile, unsigned flag) {
+    // A header-only packet across the mesh to the tile.
+    const uint64_t at_tile = network_.send(from, network_.tile_node(tile), 0, arrival_ps, noc::TrafficClass::WriteData);
+    if (doorbell_sink_) doorbell_sink_(tile, at_tile, flag);
 }
 
 void MemorySystem::register_stats() {

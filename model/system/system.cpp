@@ -27,17 +27,27 @@ System::System(sc_core::sc_module_name name, const SystemConfig& config, std::os
                                                      std::nullopt, chip_placement(config, c)));
         chips_.back()->run_control().set_on_finish([this, c] { chip_finished(c); });
     }
+    const uint32_t count = static_cast<uint32_t>(chips_.size());
+    std::vector<soc::Chip*> chips;
+    for (auto& chip : chips_) chips.push_back(chip.get());
+    fabric_ = std::make_unique<SystemFabric>(config, chips, stats_);
+    for (uint32_t c = 0; c < count; ++c) {
+        gateways_.push_back(std::make_unique<ChipGateway>(("gateway" + std::to_string(c)).c_str(), count));
+        chips_[c]->attach_other_chips(gateways_.back()->target_socket, count);
+        for (auto& other : chips_) other->accept_from_other_chips(gateways_.back()->initiator_socket);
+        chips_[c]->memory_system().join_system(*fabric_, c);
+    }
 }
 
 void System::chip_finished(size_t chip) {
     // A fault or an abort on one chip ends the system's run; exits end it when the last chip's harts have exited.
-    if (chips_[chip]->run_control().ended_early()) {
-        sc_core::sc_stop();
-        return;
+    if (stopped_) return;
+    if (!chips_[chip]->run_control().ended_early()) {
+        for (const auto& other : chips_) {
+            if (!other->run_control().finished()) return;
+        }
     }
-    for (const auto& other : chips_) {
-        if (!other->run_control().finished()) return;
-    }
+    stopped_ = true;
     sc_core::sc_stop();
 }
 

@@ -24,6 +24,13 @@ done
 grep -q '"system": "node4"' "$work/node4_1.json" || { echo "FAIL: the stats file does not name the system"; exit 1; }
 grep -q '"chips": 4' "$work/node4_1.json" || { echo "FAIL: the stats file does not count the chips"; exit 1; }
 ! grep -q '"tile0.core.instructions"' "$work/node4_1.json" || { echo "FAIL: a counter without its chip"; exit 1; }
+# Traffic between chips (puts, gets, doorbells over links and the switch) is deterministic too.
+for i in 1 2; do
+  "$npuemu" run --quiet --stats "$work/ring_$i.json" --system pod8 --set chips.config=test "$fw/chip_ring.elf" >"$work/ring_$i.txt"
+done
+cmp "$work/ring_1.txt" "$work/ring_2.txt" || { echo "FAIL: chip_ring's console differs between two runs of pod8"; exit 1; }
+cmp "$work/ring_1.json" "$work/ring_2.json" || { echo "FAIL: chip_ring's stats differ between two runs of pod8"; diff "$work/ring_1.json" "$work/ring_2.json" | head; exit 1; }
+
 # Timelines: one Perfetto process per tile of every chip, named by chip and tile.
 "$npuemu" run --quiet --system node4 --set chips.config=test --trace "$work/node4.json" "$fw/hello.elf" >/dev/null
 [ "$(grep -o '"name":"process_name"' "$work/node4.json" | wc -l)" -eq 16 ] || { echo "FAIL: expected 16 timeline processes (4 chips x 4 tiles)"; exit 1; }

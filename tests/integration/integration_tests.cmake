@@ -413,3 +413,26 @@ npuemu_run_test("system: --load is refused on a system of several chips" --exit 
 npuemu_run_test("system: an unknown system preset lists the presets" --exit 125
   --stderr-has "no system config named 'nodeX' (presets: node4 pod8 single)"
   -- ${NPUEMU} run --system nodeX ${FW}/hello.elf)
+npuemu_run_test("chip_ring on node4: puts into another chip's scratchpad and HBM, doorbells, gets" --exit 0
+  --stdout-count "as expected" 12 --stdout-lacks "FAILED"
+  --stdout-has "[chip 0 hart 0] put into global memory: 7000 bytes from chip 3 as expected"
+  -- ${NPUEMU} run --system node4 --set chips.config=test ${FW}/chip_ring.elf)
+npuemu_run_test("chip_ring on pod8: the same across the node switch" --exit 0
+  --stdout-count "as expected" 24 --stdout-lacks "FAILED"
+  --stdout-has "[chip 4 hart 0] put into tile 1's scratchpad: 7000 bytes from chip 3 as expected"
+  -- ${NPUEMU} run --system pod8 --set chips.config=test ${FW}/chip_ring.elf)
+npuemu_run_test("chip_ring alone: the ring closes on the chip itself" --exit 0
+  --stdout-count "as expected" 3 -- ${NPUEMU} run -c test ${FW}/chip_ring.elf)
+add_test(NAME "system: on a line of three mixed chips every link byte is accounted for by the routes (transit through chip 1)"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_link_routes.py ${NPUEMU} ${FW}
+          ${CMAKE_CURRENT_SOURCE_DIR}/data/systems/line3.yaml ${CMAKE_CURRENT_BINARY_DIR}/link_routes)
+npuemu_run_test("system: dma.chips naming a chip the system does not have is a fault naming it" --exit 126
+  --stderr-has "chip 0: tile 0 DMA queue: dma.copy (issued at pc"
+  --stderr-has "chip 4 (set by dma.chips) does not exist: the system has 4 chip(s)"
+  -- ${NPUEMU} run -q --system node4 --set chips.config=test ${FW}/remote_bad_chip.elf)
+npuemu_run_test("system: a doorbell to a tile the chip does not have is a fault naming it" --exit 126
+  --stderr-has "doorbell to tile 200 of chip 1, which has 4 tile(s)"
+  -- ${NPUEMU} run -q --system node4 --set chips.config=test ${FW}/remote_bad_tile.elf)
+npuemu_run_test("chip alone: dma.chips naming chip 1 is a fault" --exit 126
+  --stderr-has "chip 1 (set by dma.chips) does not exist: the system has 1 chip(s)"
+  -- ${NPUEMU} run -q -c test ${FW}/remote_bad_chip.elf)

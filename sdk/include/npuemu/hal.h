@@ -61,6 +61,8 @@ static inline uint32_t npu_global_memory_bytes(void) {
 /* Where this chip sits in a system of chips (`npuemu run --system`): chip 0 of 1, node 0 of 1 and no link ports when
  * it runs alone. A link port leads to a peer chip, to the node switch (NPU_LINK_TO_SWITCH) or nowhere
  * (NPU_LINK_UNCONNECTED). */
+/* dma.chips / dma.doorbell: this chip, whatever its id. */
+#define NPU_CHIP_SELF 0xFFFFu
 #define NPU_LINK_TO_SWITCH 0xFFFFFFFEu
 #define NPU_LINK_UNCONNECTED 0xFFFFFFFFu
 static inline uint32_t npu_chip_id(void) { return npu_mmio_read32(NPUEMU_CHIPINFO_BASE + NPUEMU_CHIPINFO_CHIP_ID_OFFSET); }
