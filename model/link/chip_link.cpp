@@ -45,30 +45,40 @@ uint64_t ChipLinkDirection::serialization_ps(uint64_t payload_bytes) const {
 uint64_t ChipLinkDirection::send_packet(uint64_t payload_bytes, uint64_t ready_ps, uint64_t drain_ps,
                                         uint64_t& departure_ps) {
     const uint64_t bytes = payload_bytes + config_.header_bytes;
-    uint64_t start = std::max(ready_ps, wire_free_ps_);
-    // Credits: wait until the receiver's buffer has room for this packet.
-    while (!buffer_.empty() && buffer_.front().release_ps <= start) {
-        buffered_bytes_ -= buffer_.front().bytes;
-        buffer_.pop_front();
-    }
-    const uint64_t wanted = start;
-    while (buffered_bytes_ + bytes > config_.buffer_bytes) {
-        start = std::max(start, buffer_.front().release_ps);
-        buffered_bytes_ -= buffer_.front().bytes;
-        buffer_.pop_front();
+    const uint64_t wire_ps = serialization_ps(payload_bytes);
+    // The earliest free wire time from which the receiver's buffer has room: where credits are short, wait for the
+    // first packet holding them to be drained, and look again.
+    const uint64_t wanted = wire_.find(ready_ps, wire_ps);
+    uint64_t start = wanted;
+    for (;;) {
+        uint64_t held = 0, first_release = UINT64_MAX;
+        const uint64_t from = start > longest_hold_ps_ ? start - longest_hold_ps_ : 0;
+        for (auto it = credits_held_.lower_bound(from); it != credits_held_.end() && it->first <= start; ++it) {
+            if (it->second.release_ps <= start) continue;
+            held += it->second.bytes;
+            first_release = std::min(first_release, it->second.release_ps);
+        }
+        if (held + bytes <= config_.buffer_bytes) break;
+        start = wire_.find(first_release, wire_ps);
     }
     credit_stall_ps_ += start - wanted;
-    const uint64_t wire_ps = serialization_ps(payload_bytes);
-    wire_free_ps_ = start + wire_ps;
+    wire_.reserve(start, wire_ps);
     busy_ps_ += wire_ps;
     const uint64_t arrival = start + wire_ps + latency_ps();
-    buffer_.push_back({arrival + drain_ps, bytes});
-    buffered_bytes_ += bytes;
+    credits_held_.emplace(start, Held{arrival + drain_ps, bytes});
+    longest_hold_ps_ = std::max(longest_hold_ps_, arrival + drain_ps - start);
     ++packets_;
     payload_bytes_ += payload_bytes;
     wire_bytes_ += bytes;
     departure_ps = start;
     return arrival;
+}
+
+void ChipLinkDirection::retire_before(uint64_t now_ps) {
+    wire_.retire_through(now_ps);
+    // A packet ready at or after now_ps leaves at or after it: credits released by then no longer matter.
+    const uint64_t horizon = now_ps > longest_hold_ps_ ? now_ps - longest_hold_ps_ : 0;
+    credits_held_.erase(credits_held_.begin(), credits_held_.lower_bound(horizon));
 }
 
 ChipLinkDirection::Transfer ChipLinkDirection::send(uint64_t payload_bytes, uint64_t ready_ps, uint64_t drain_ps) {

@@ -1,19 +1,22 @@
 // One direction of a chip-to-chip link, in time (plain C++: the SystemC side calls it with the times it knows).
-// A transfer is cut into packets of at most max_payload_bytes, each with header_bytes on the wire. Packets leave in
-// the order they are sent (first sent, first served); a packet holds the wire for its wire bytes / data rate and its
-// head reaches the far end latency_ns later. Credit-based flow control: the receiver's buffer holds buffer_bytes;
-// a packet may leave only when it fits into what the buffer has free by then, and its space is freed when the
-// receiver has drained it into its chip (arrival + drain time). A sender that runs out of credits waits: the wait is
-// counted (credit stalls), and it delays the transfer's arrival, which is what holds back the sender's DMA.
+// A transfer is cut into packets of at most max_payload_bytes, each with header_bytes on the wire. A packet holds
+// the wire for its wire bytes / data rate, in the earliest free interval of the wire's calendar at or after it is
+// ready (packets computed out of time order fill the gaps they would have found in time order, as on the mesh), and
+// its head reaches the far end latency_ns later. Credit-based flow control: the receiver's buffer holds
+// buffer_bytes; a packet takes its credits when it leaves and may leave only when the packets holding credits then
+// leave it room; its credits come back when the receiver has drained it into its chip (arrival + drain time). A
+// sender that runs out of credits waits: the wait is counted (credit stalls), and it delays the transfer's arrival,
+// which is what holds back the sender's DMA.
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include <map>
 #include <string>
 
 #include "model/common/latency_histogram.h"
 #include "model/common/stats.h"
 #include "model/link/link_config.h"
+#include "model/noc/link_calendar.h"
 
 namespace npuemu::link {
 
@@ -33,6 +36,8 @@ public:
     // Picoseconds the wire is busy with a packet of payload_bytes (at least 1 ps).
     uint64_t serialization_ps(uint64_t payload_bytes) const;
     uint64_t latency_ps() const { return config_.latency_ns * 1000; }
+    // Forgets what can no longer matter to a packet ready at or after now_ps (keeps the bookkeeping short).
+    void retire_before(uint64_t now_ps);
     const ChipLinkConfig& config() const { return config_; }
     const std::string& name() const { return name_; }
 
@@ -47,13 +52,13 @@ private:
 
     ChipLinkConfig config_;
     std::string name_;
-    uint64_t wire_free_ps_ = 0;
+    noc::LinkCalendar wire_;  // in picoseconds
     struct Held {
         uint64_t release_ps;
         uint64_t bytes;
     };
-    std::deque<Held> buffer_;  // packets in the receiver's buffer, by release time (FIFO order keeps it sorted)
-    uint64_t buffered_bytes_ = 0;
+    std::multimap<uint64_t, Held> credits_held_;  // by departure: packets holding receiver-buffer credits
+    uint64_t longest_hold_ps_ = 0;                // the longest departure-to-release so far
 
     uint64_t packets_ = 0, payload_bytes_ = 0, wire_bytes_ = 0, busy_ps_ = 0, credit_stall_ps_ = 0;
     uint64_t transfers_ = 0;

@@ -16,16 +16,8 @@ uint64_t LinkCalendar::reserve(uint64_t earliest_cycle, uint64_t length_cycles) 
         return earliest_cycle;
     }
 
-    // The first interval that ends after earliest_cycle (ends are sorted as the intervals are disjoint); walk the
-    // gaps from there until one is long enough. Requests mostly land near the end: look back a few intervals
-    // before searching the whole list.
-    const auto live = intervals_.begin() + long(first_);
-    auto it = intervals_.end();
-    for (int steps = 0; it != live && steps < 4 && std::prev(it)->end_cycle > earliest_cycle; ++steps) --it;
-    if (it != live && std::prev(it)->end_cycle > earliest_cycle) {
-        it = std::upper_bound(live, it, earliest_cycle,
-                              [](uint64_t cycle, const Interval& iv) { return cycle < iv.end_cycle; });
-    }
+    // Walk the gaps from the first interval that ends after earliest_cycle until one is long enough.
+    auto it = intervals_.begin() + (first_ending_after(earliest_cycle) - intervals_.cbegin());
     uint64_t start = earliest_cycle;
     while (it != intervals_.end() && it->start_cycle < start + length_cycles) {
         start = std::max(start, it->end_cycle);
@@ -45,6 +37,28 @@ uint64_t LinkCalendar::reserve(uint64_t earliest_cycle, uint64_t length_cycles) 
         it->start_cycle = start;
     } else {
         intervals_.insert(it, Interval{start, end});
+    }
+    return start;
+}
+
+std::vector<LinkCalendar::Interval>::const_iterator LinkCalendar::first_ending_after(uint64_t earliest_cycle) const {
+    // Ends are sorted, as the intervals are disjoint. Requests mostly land near the end: look back a few intervals
+    // before searching the whole list.
+    const auto live = intervals_.cbegin() + long(first_);
+    auto it = intervals_.cend();
+    for (int steps = 0; it != live && steps < 4 && std::prev(it)->end_cycle > earliest_cycle; ++steps) --it;
+    if (it != live && std::prev(it)->end_cycle > earliest_cycle) {
+        it = std::upper_bound(live, it, earliest_cycle,
+                              [](uint64_t cycle, const Interval& iv) { return cycle < iv.end_cycle; });
+    }
+    return it;
+}
+
+uint64_t LinkCalendar::find(uint64_t earliest_cycle, uint64_t length_cycles) const {
+    uint64_t start = earliest_cycle;
+    for (auto it = first_ending_after(earliest_cycle); it != intervals_.cend() && it->start_cycle < start + length_cycles;
+         ++it) {
+        start = std::max(start, it->end_cycle);
     }
     return start;
 }

@@ -21,6 +21,8 @@ public:
     // Reserves [s, s + length_cycles) for the smallest s >= earliest_cycle that overlaps no reservation, and
     // returns s. length_cycles must be at least 1.
     uint64_t reserve(uint64_t earliest_cycle, uint64_t length_cycles);
+    // Where reserve() would place it, without reserving.
+    uint64_t find(uint64_t earliest_cycle, uint64_t length_cycles) const;
     // Forgets the intervals that end at or before `cycle`: no reservation starting at or after it can collide
     // with them. Intervals that end later are kept whole.
     void retire_through(uint64_t cycle);
@@ -30,6 +32,8 @@ public:
     std::vector<Interval> intervals() const { return {intervals_.begin() + long(first_), intervals_.end()}; }
 
 private:
+    // The first live interval ending after earliest_cycle (a few steps back from the end, else a binary search).
+    std::vector<Interval>::const_iterator first_ending_after(uint64_t earliest_cycle) const;
     // intervals_[first_..] are live; the retired prefix is dropped lazily, so retiring is cheap when called often.
     std::vector<Interval> intervals_;
     size_t first_ = 0;

@@ -95,6 +95,12 @@ uint64_t SystemFabric::drain_ps(uint32_t chip, uint32_t payload_bytes, const lin
 SystemFabric::Arrival SystemFabric::travel(const Route& route, noc::NodeId from, uint64_t ready_ps,
                                            uint32_t payload_bytes, noc::TrafficClass mesh_class) {
     const uint32_t switch_vertex = chip_count();
+    // What lies behind the current time can no longer matter to anyone: keep the links' bookkeeping short.
+    if (++sends_since_retire_ >= 1024) {
+        sends_since_retire_ = 0;
+        const uint64_t now = sc_core::sc_time_stamp().value();
+        for (auto& direction : directions_) direction->retire_before(now);
+    }
     uint64_t time_ps = ready_ps;
     noc::NodeId node = from;
     for (const Step& step : route) {

@@ -74,6 +74,7 @@ private:
     std::vector<std::unique_ptr<link::ChipLinkDirection>> directions_;
     std::vector<std::vector<Route>> routes_;  // [from chip][to chip]
     std::vector<Transaction> transactions_;
+    uint64_t sends_since_retire_ = 0;
     std::vector<uint32_t> free_transactions_;
 
     uint64_t reads_ = 0, writes_ = 0, read_bytes_ = 0, write_bytes_ = 0, doorbells_ = 0;
