@@ -34,7 +34,8 @@ if(NOT TARGET npuemu_sdk)
     ${NPUEMU_SDK_DIR}/src/kernels/gemm.c
     ${NPUEMU_SDK_DIR}/src/kernels/rows.c
     ${NPUEMU_SDK_DIR}/src/kernels/transformer.c
-    ${NPUEMU_SDK_DIR}/src/kernels/conv2d.c)
+    ${NPUEMU_SDK_DIR}/src/kernels/conv2d.c
+    ${NPUEMU_SDK_DIR}/src/collectives/ring.c)
   # The generated NPU intrinsics (npuemu/npu_isa.h) come from the npuemu build (isa/npu_isa.yaml).
   if(NOT NPUEMU_GENERATED_DIR)
     message(FATAL_ERROR "npuemu SDK: set NPUEMU_GENERATED_DIR to <npuemu build>/generated (it holds npuemu/npu_isa.h)")

@@ -436,3 +436,18 @@ npuemu_run_test("system: a doorbell to a tile the chip does not have is a fault 
 npuemu_run_test("chip alone: dma.chips naming chip 1 is a fault" --exit 126
   --stderr-has "chip 1 (set by dma.chips) does not exist: the system has 1 chip(s)"
   -- ${NPUEMU} run -q -c test ${FW}/remote_bad_chip.elf)
+
+# --- collectives in the SDK, across chips (every tile a ring; ragged sizes; every element against the documented sums)
+npuemu_run_test("collectives: ring all-reduce, reduce-scatter, all-gather bit-exact on 2 chips" --exit 0
+  --stdout-count "every element as expected" 24 --stdout-lacks "FAILED"
+  -- ${NPUEMU} run -q --system node4 --set chips.config=test --set chips.count=2 --set nodes.chips_per_node=2
+     ${FW}/collcheck.elf)
+npuemu_run_test("collectives: ring all-reduce, reduce-scatter, all-gather bit-exact on 4 chips (node4)" --exit 0
+  --stdout-count "every element as expected" 24 --stdout-lacks "FAILED"
+  --stdout-has "[chip 0 hart 0] all_reduce fp32 4097 elements: every element as expected"
+  -- ${NPUEMU} run -q --system node4 --set chips.config=test ${FW}/collcheck.elf)
+npuemu_run_test("collectives: ring all-reduce, reduce-scatter, all-gather bit-exact on 8 chips (pod8, across the switch)" --exit 0
+  --stdout-count "every element as expected" 24 --stdout-lacks "FAILED"
+  -- ${NPUEMU} run -q --system pod8 --set chips.config=test ${FW}/collcheck.elf)
+set_tests_properties("boot: collectives: ring all-reduce, reduce-scatter, all-gather bit-exact on 8 chips (pod8, across the switch)"
+  PROPERTIES TIMEOUT 300)
