@@ -221,7 +221,11 @@ ClusterConfig load_cluster_config(const std::string& file, const std::vector<std
     if (c.model.ffn_hidden == 0) c.model.ffn_hidden = 4 * c.model.hidden;
     check_plan(c, top);
     top.finish();
-    check_cluster(c);
+    try {
+        check_cluster(c);
+    } catch (const Error& e) {
+        throw Error(file + ": " + e.what());
+    }
     return c;
 }
 

@@ -1,12 +1,19 @@
 #include "model/cluster/topology.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "model/common/error.h"
 
 namespace npuemu::cluster {
 
 namespace {
+
+std::string format_ratio(double value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g:1", value);
+    return text;
+}
 
 double nic_bytes_per_s(const NetworkSpec& n) { return n.nics_per_chip * n.nic_gbit_per_s * 1e9 / 8; }
 
@@ -39,7 +46,7 @@ void check_topology(uint32_t chip_count, const NodeSpec& node, const NetworkSpec
     if (chip_count > node.chips_per_node && chip_count > shape.max_chips) {
         throw Error("network: the topology cannot hold the chips: a " + tree + " (" +
                     std::to_string(network.nics_per_chip) + " NIC(s) per chip, leaf oversubscription " +
-                    std::to_string(network.leaf_oversubscription) + ") holds at most " +
+                    format_ratio(network.leaf_oversubscription) + ") holds at most " +
                     std::to_string(shape.max_chips) + " chips; the cluster has " + std::to_string(chip_count) +
                     " (add a tier or use larger switches)");
     }

@@ -14,6 +14,7 @@
 #include "model/cluster/flow_network.h"
 #include "model/cluster/pipeline_schedule.h"
 #include "model/cluster/step_model.h"
+#include "model/cluster/step_report.h"
 #include "model/cluster/topology.h"
 #include "model/common/error.h"
 #include "tests/unit/temp_yaml.h"
@@ -101,7 +102,33 @@ TEST_CASE("cluster: ring all-reduce on an uncontended ring takes 2(P-1)/P S/B + 
     }
 }
 
-TEST_CASE("cluster: rings that share an oversubscribed leaf uplink slow down; on a full fat tree they do not") {
+TEST_CASE("cluster: hierarchical all-reduce = ring reduce-scatter in the node, ring all-reduce of S/k across, "
+          "all-gather in the node, a tree of two pays the whole message up and down") {
+    NodeSpec node;
+    node.chips_per_node = 4;
+    node.link_bandwidth_gbyte_per_s = 100;
+    node.link_latency_us = 2;
+    NetworkSpec network;
+    network.nic_gbit_per_s = 400;  // 50 GB/s
+    network.nic_latency_us = 1.5;
+    const ClusterTopology topology(8, node, network);
+    CollectiveSpec spec;
+    spec.step_overhead_us = 3;
+    spec.tree_below_kib = 0;  // auto: never the tree
+    const Collectives collectives(topology, spec);
+    const double bytes = 64e6, k = 4, n = 2, node_alpha = 2e-6 + 3e-6, nic_alpha = 1.5e-6 + 3e-6;
+    const CollectiveTime t = collectives.all_reduce({{0, 1, 2, 3, 4, 5, 6, 7}}, bytes);
+    CHECK(t.algorithm == "hierarchical");
+    const double inside = (k - 1) * (bytes / k / 100e9 + node_alpha);
+    const double across = 2 * (n - 1) * (bytes / k / n / 50e9 + nic_alpha);
+    CHECK(t.time_s == doctest::Approx(2 * inside + across).epsilon(1e-9));
+    // Cheaper than a flat ring, whose steps each wait for the slow NIC hop.
+    CHECK(t.time_s < collectives.ring_all_reduce_s({{0, 1, 2, 3, 4, 5, 6, 7}}, bytes));
+    // Two chips on one node: reduce (1 -> 0), broadcast (0 -> 1), the whole message each way.
+    CHECK(collectives.tree_all_reduce_s({{0, 1}}, bytes) == doctest::Approx(2 * (bytes / 100e9 + node_alpha)));
+}
+
+TEST_CASE("cluster: rings that share an oversubscribed leaf uplink slow down, on a full fat tree they do not") {
     NodeSpec node;
     node.chips_per_node = 1;
     NetworkSpec network;
@@ -121,7 +148,7 @@ TEST_CASE("cluster: rings that share an oversubscribed leaf uplink slow down; on
     CHECK(over == doctest::Approx(3 * full).epsilon(0.01));
 }
 
-TEST_CASE("cluster: the 1F1B pipeline idles (p-1)/m of the ideal time; interleaving v chunks divides it by v") {
+TEST_CASE("cluster: the 1F1B pipeline idles (p-1)/m of the ideal time, interleaving v chunks divides it by v") {
     const uint32_t p = 4, m = 8;
     const double f = 1, b = 2;
     PipelineInput in;
@@ -140,7 +167,10 @@ TEST_CASE("cluster: the 1F1B pipeline idles (p-1)/m of the ideal time; interleav
     CHECK(interleaved.makespan_s == doctest::Approx(ideal * (1 + double(p - 1) / (v * m))));
 }
 
-TEST_CASE("cluster: GEMM efficiency depends on the GEMM's size (never one flat roofline)") {
+TEST_CASE("cluster: GEMM efficiency depends on the GEMM's size (never one flat roofline), both presets load") {
+    const ClusterConfig h100 = load_cluster_config(kSelene, {"chips.preset=h100-sxm"});
+    CHECK(h100.chip.peak_bf16_tflops == doctest::Approx(989.5));
+    CHECK(h100.chip.gemm_efficiency_at(1e12) < h100.chip.gemm_efficiency_at(1e13));
     const ClusterConfig c = load_cluster_config(kSelene);
     const double small = c.chip.gemm_efficiency_at(1e9), mid = c.chip.gemm_efficiency_at(3e10),
                  large = c.chip.gemm_efficiency_at(1e12);
@@ -164,6 +194,13 @@ TEST_CASE("cluster: a step's losses add up to its time, and the JSON-facing figu
     CHECK(l.pipeline_bubble_s > 0);
     CHECK(l.dp_communication_s > 0);
     CHECK(r.data_parallel == 32);
+    const nlohmann::ordered_json j = step_json(c, r);
+    CHECK(j["schema"] == "npuemu.cluster.step/1");
+    CHECK(j["step_s"].get<double>() == r.step_s);
+    double shares = 0;
+    for (const auto& [name, loss] : j["losses"].items()) shares += loss["share"].get<double>();
+    CHECK(shares == doctest::Approx(1).epsilon(1e-6));
+    CHECK(step_summary(c, r).find("pipeline_bubble") != std::string::npos);
 }
 
 TEST_CASE("cluster: bad clusters are refused with a message that names the problem") {
