@@ -141,6 +141,8 @@ TEST_CASE("cluster: rings that share an oversubscribed leaf uplink slow down, on
     // Six rings of two, chip i with chip i + 6: on the full tree no leaf sends more than its 4 uplinks carry.
     const std::vector<ChipGroup> rings{{0, 6}, {1, 7}, {2, 8}, {3, 9}, {4, 10}, {5, 11}};
     const double full = Collectives(ClusterTopology(12, node, network), spec).all_reduce(rings, 1e9).time_s;
+    // A ring of two: one step each way of S/2 at the NIC's 25 GB/s, plus the path's 1.5 us (NIC, leaf up, down).
+    CHECK(full == doctest::Approx(2 * (0.5e9 / 25e9 + 1.5e-6)));
     // Oversubscribed 3:1, 6 ports down and 2 up: leaf 0 holds chips 0-5, whose 6 flows share 2 chips' worth of
     // uplink: a third of the line rate each.
     network.leaf_oversubscription = 3;
