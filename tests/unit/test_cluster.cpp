@@ -205,6 +205,36 @@ TEST_CASE("cluster: a step's losses add up to its time, and the JSON-facing figu
     CHECK(step_summary(c, r).find("pipeline_bubble") != std::string::npos);
 }
 
+TEST_CASE("cluster: the plan's switches move the losses they should") {
+    const std::vector<std::string> base{"chips.count=512", "model.layers=48", "model.hidden=8192", "model.heads=64",
+                                        "model.global_batch=1536", "plan.pipeline_parallel=2"};
+    auto with = [&](std::vector<std::string> extra) {
+        std::vector<std::string> all = base;
+        all.insert(all.end(), extra.begin(), extra.end());
+        return simulate_step(load_cluster_config(kSelene, all));
+    };
+    const StepResult plain = with({});
+    SUBCASE("overlapping the gradient all-reduce hides some of it") {
+        const StepResult overlap = with({"plan.dp_overlap=true"});
+        CHECK(overlap.losses.dp_communication_s < plain.losses.dp_communication_s);
+        CHECK(overlap.step_s < plain.step_s);
+    }
+    SUBCASE("without recomputation: no recompute time, a shorter step, more activation memory") {
+        const StepResult keep = with({"plan.recompute=false"});
+        CHECK(keep.losses.recompute_s == 0);
+        CHECK(keep.step_s < plain.step_s);
+        CHECK(keep.memory.activation_bytes > 4 * plain.memory.activation_bytes);
+    }
+    SUBCASE("ZeRO-1 divides the optimizer state by the DP size") {
+        const StepResult zero = with({"plan.dp_sharding=zero1"});
+        CHECK(zero.memory.optimizer_bytes == doctest::Approx(plain.memory.optimizer_bytes / 32));
+    }
+    SUBCASE("more micro-batches in the same pipeline shrink the bubble's share") {
+        const StepResult big = with({"model.global_batch=3072"});
+        CHECK(big.losses.pipeline_bubble_s / big.step_s < plain.losses.pipeline_bubble_s / plain.step_s);
+    }
+}
+
 TEST_CASE("cluster: bad clusters are refused with a message that names the problem") {
     SUBCASE("a plan that does not divide the chips") {
         CHECK(error_of(kSelene, {"chips.count=1000"}).find("does not divide the 1000 chips") != std::string::npos);
