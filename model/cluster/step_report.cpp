@@ -51,10 +51,11 @@ nlohmann::ordered_json step_json(const ClusterConfig& c, const StepResult& r) {
 std::string step_summary(const ClusterConfig& c, const StepResult& r) {
     std::string out;
     char line[256];
-    std::snprintf(line, sizeof line, "%s: %u x %s, TP %u x PP %u (x%u interleaved) x DP %u, %u micro-batches of %u\n",
+    const std::string chunks =
+        c.plan.virtual_stages > 1 ? " (" + std::to_string(c.plan.virtual_stages) + " chunks each)" : "";
+    std::snprintf(line, sizeof line, "%s: %u x %s, TP %u x PP %u%s x DP %u, %u micro-batches of %u\n",
                   c.name.c_str(), c.chip_count, c.chip.name.c_str(), c.plan.tensor_parallel,
-                  c.plan.pipeline_parallel, c.plan.virtual_stages, r.data_parallel, r.micro_batches,
-                  c.plan.micro_batch);
+                  c.plan.pipeline_parallel, chunks.c_str(), r.data_parallel, r.micro_batches, c.plan.micro_batch);
     out += line;
     std::snprintf(line, sizeof line,
                   "step %.3f s, %.0f tokens/s, %.1f TFLOP/s per chip (Megatron F), MFU %.1f%%, HBM %.1f of %.0f GB\n",
