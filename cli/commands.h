@@ -67,4 +67,14 @@ struct SweepArguments {
 
 int sweep_command(const SweepArguments& args);
 
+struct ClusterArguments {
+    std::string config;
+    std::vector<std::string> overrides;
+    std::string out_path;
+    bool quiet = false;
+};
+
+// `npuemu cluster FILE.yaml`: one training step of a cluster of chips (docs/cluster.md).
+int cluster_command(const ClusterArguments& args);
+
 }  // namespace npuemu::cli

@@ -87,6 +87,15 @@ void add_sweep_command(CLI::App& app, SweepArguments& args) {
                        "The metric of the per-parameter charts (default: the sweep's first metric)");
 }
 
+void add_cluster_command(CLI::App& app, ClusterArguments& args) {
+    CLI::App* cluster = app.add_subcommand("cluster", "Simulate one training step of a cluster (see docs/cluster.md)");
+    cluster->add_option("config", args.config, "Cluster description (YAML), e.g. "
+                                               "configs/clusters/megatron_selene/selene.yaml")->required();
+    cluster->add_option("-s,--set", args.overrides, "Override a cluster key: KEY.PATH=VALUE (repeatable)");
+    cluster->add_option("-o,--out", args.out_path, "Write the step's result as JSON to this file");
+    cluster->add_flag("-q,--quiet", args.quiet, "Print no summary");
+}
+
 }  // namespace
 }  // namespace npuemu::cli
 
@@ -110,6 +119,8 @@ int sc_main(int argc, char** argv) {
     npuemu::cli::add_config_command(app, config_args);
     npuemu::cli::SweepArguments sweep_args;
     npuemu::cli::add_sweep_command(app, sweep_args);
+    npuemu::cli::ClusterArguments cluster_args;
+    npuemu::cli::add_cluster_command(app, cluster_args);
 
     try {
         app.parse(argc, argv);
@@ -122,6 +133,7 @@ int sc_main(int argc, char** argv) {
         if (app.got_subcommand("info")) return npuemu::cli::info_command(info_args);
         if (app.got_subcommand("config")) return npuemu::cli::config_command(config_args);
         if (app.got_subcommand("sweep")) return npuemu::cli::sweep_command(sweep_args);
+        if (app.got_subcommand("cluster")) return npuemu::cli::cluster_command(cluster_args);
     } catch (const npuemu::Error& e) {
         std::cerr << "npuemu: error: " << e.what() << std::endl;
         return npuemu::cli::kExitBadInput;

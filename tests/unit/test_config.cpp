@@ -9,6 +9,7 @@
 #include <string>
 
 #include "model/common/error.h"
+#include "tests/unit/temp_yaml.h"
 #include "model/config/chip_config.h"
 
 using npuemu::config::ChipConfig;
@@ -16,27 +17,8 @@ using npuemu::config::load_chip_config;
 
 namespace {
 
-// A YAML file in the temporary directory, removed at the end of the test.
-class TempYaml {
-public:
-    explicit TempYaml(const std::string& text) {
-        // A unique name: ctest runs test cases of this binary in parallel processes.
-        char name[] = "/tmp/npuemu_test_config_XXXXXX.yaml";
-        const int fd = mkstemps(name, 5);
-        REQUIRE(fd >= 0);
-        close(fd);
-        path_ = name;
-        std::ofstream(path_) << text;
-    }
-    ~TempYaml() { std::remove(path_.c_str()); }
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
-
 std::string load_error(const std::string& text, const std::vector<std::string>& overrides = {}) {
-    TempYaml file(text);
+    npuemu::test::TempYaml file(text);
     try {
         load_chip_config(file.path(), overrides);
     } catch (const npuemu::Error& e) {
@@ -64,7 +46,7 @@ TEST_CASE("config: the shipped presets load") {
 }
 
 TEST_CASE("config: omitted keys take their documented defaults") {
-    TempYaml file("chip:\n  tiles: 2\n");
+    npuemu::test::TempYaml file("chip:\n  tiles: 2\n");
     const ChipConfig chip = load_chip_config(file.path());
     CHECK(chip.tile_count == 2);
     CHECK(chip.clock_frequency_hz == 1'000'000'000);
@@ -75,7 +57,7 @@ TEST_CASE("config: omitted keys take their documented defaults") {
 }
 
 TEST_CASE("config: values are read with their units") {
-    TempYaml file("chip:\n  clock_mhz: 1500\nlocal_sram:\n  size_kib: 128\n  access_latency_cycles: 3\n"
+    npuemu::test::TempYaml file("chip:\n  clock_mhz: 1500\nlocal_sram:\n  size_kib: 128\n  access_latency_cycles: 3\n"
                   "core:\n  cpi:\n    mul: 5\n");
     const ChipConfig chip = load_chip_config(file.path());
     CHECK(chip.clock_frequency_hz == 1'500'000'000);
@@ -116,7 +98,7 @@ TEST_CASE("config: malformed or empty files") {
 }
 
 TEST_CASE("config: --set overrides compose with the file") {
-    TempYaml file("chip:\n  tiles: 2\n");
+    npuemu::test::TempYaml file("chip:\n  tiles: 2\n");
     const ChipConfig chip = load_chip_config(file.path(), {"chip.tiles=8", "core.cpi.div=20", "local_sram.size_kib=32"});
     CHECK(chip.tile_count == 8);
     CHECK(chip.core.cpi.div_cycles == 20);
@@ -159,7 +141,7 @@ TEST_CASE("config: the memory system: HBM from its preset with overrides, the me
     CHECK(one.hbm.mapping.of(npuemu::mem::HbmField::Stack).empty());
     CHECK(one.hbm.mapping.of(npuemu::mem::HbmField::Column) == std::vector<uint8_t>{5, 6, 7, 12, 13});
     // The explicit form, with ranges, and hashing turned off.
-    TempYaml explicit_map(
+    npuemu::test::TempYaml explicit_map(
         "chip:\n  tiles: 4\nhbm:\n  preset: hbm2e\n  stacks: 1\n  address_hash: []\n  address_mapping:\n"
         "    column: [5-7, 12, 13]\n    channel: [8-10]\n    pseudo_channel: [11]\n    bank_group: [14, 15]\n"
         "    bank: [16, 17]\n    row: [18-33]\n");

@@ -12,6 +12,7 @@
 
 #include "model/common/error.h"
 #include "model/system/system.h"
+#include "tests/unit/temp_yaml.h"
 #include "model/system/system_config.h"
 
 using namespace npuemu;
@@ -21,26 +22,8 @@ namespace {
 
 const std::string kSystems = std::string(NPUEMU_SOURCE_DIR) + "/configs/systems/";
 
-// A system file in the temporary directory, removed at the end of the test.
-class TempSystem {
-public:
-    explicit TempSystem(const std::string& text) {
-        char name[] = "/tmp/npuemu_test_system_XXXXXX.yaml";
-        const int fd = mkstemps(name, 5);
-        REQUIRE(fd >= 0);
-        close(fd);
-        path_ = name;
-        std::ofstream(path_) << text;
-    }
-    ~TempSystem() { std::remove(path_.c_str()); }
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
-
 std::string load_error(const std::string& text, const std::vector<std::string>& overrides = {}) {
-    TempSystem file(text);
+    test::TempYaml file(text);
     try {
         load_system_config(file.path(), overrides);
     } catch (const Error& error) {
@@ -95,7 +78,7 @@ TEST_CASE("system config: ring and 2-D torus generators give each chip its neigh
     CHECK(pairs(ring) == std::set<std::pair<uint32_t, uint32_t>>{{0, 1}, {1, 2}, {2, 3}, {0, 3}});
     CHECK(ring.ports_per_chip == 2);
 
-    TempSystem torus(
+    test::TempYaml torus(
         "chips: {config: test, count: 8}\n"
         "topology: {kind: torus2d, torus: {x: 4, y: 2}}\n");
     const SystemConfig t = load_system_config(torus.path());
@@ -105,7 +88,7 @@ TEST_CASE("system config: ring and 2-D torus generators give each chip its neigh
 }
 
 TEST_CASE("system config: mixed chips and explicit links") {
-    TempSystem file(
+    test::TempYaml file(
         "chips:\n"
         "  config: test\n"
         "  count: 3\n"

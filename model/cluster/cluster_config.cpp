@@ -1,0 +1,232 @@
+#include "model/cluster/cluster_config.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <memory>
+
+#include "model/common/config_keys.h"
+#include "model/common/error.h"
+#include "model/config/config_node.h"
+#include "model/config/key_reader.h"
+
+namespace npuemu::cluster {
+
+double ChipSpec::gemm_efficiency_at(double flops) const {
+    if (gemm_efficiency.empty()) return 1.0;
+    if (flops <= gemm_efficiency.front().gemm_flops) return gemm_efficiency.front().efficiency;
+    if (flops >= gemm_efficiency.back().gemm_flops) return gemm_efficiency.back().efficiency;
+    for (size_t i = 1; i < gemm_efficiency.size(); ++i) {
+        const EfficiencyPoint& hi = gemm_efficiency[i];
+        if (flops > hi.gemm_flops) continue;
+        const EfficiencyPoint& lo = gemm_efficiency[i - 1];
+        const double x = std::log(flops / lo.gemm_flops) / std::log(hi.gemm_flops / lo.gemm_flops);
+        return lo.efficiency + x * (hi.efficiency - lo.efficiency);
+    }
+    return gemm_efficiency.back().efficiency;
+}
+
+namespace {
+
+KeyTable<ChipSpec> chip_keys() {
+    return {
+        positive_key("peak_bf16_tflops", &ChipSpec::peak_bf16_tflops, 1e5, "TFLOP/s", "dense BF16/FP16 peak"),
+        double_key("peak_fp8_tflops", &ChipSpec::peak_fp8_tflops, 0, 1e5, "TFLOP/s", "dense FP8 peak (0: none)"),
+        double_key("peak_fp32_tflops", &ChipSpec::peak_fp32_tflops, 0, 1e5, "TFLOP/s", "FP32 (non-tensor) peak"),
+        positive_key("hbm_bandwidth_gbyte_per_s", &ChipSpec::hbm_bandwidth_gbyte_per_s, 1e5, "GB/s",
+                     "HBM bandwidth"),
+        positive_key("hbm_capacity_gbyte", &ChipSpec::hbm_capacity_gbyte, 1e4, "GB", "HBM capacity"),
+        positive_key("memory_efficiency", &ChipSpec::memory_efficiency, 1, "",
+                     "share of HBM bandwidth element-wise kernels reach"),
+        double_key("kernel_overhead_us", &ChipSpec::kernel_overhead_us, 0, 1e4, "us",
+                   "fixed cost of each kernel (launch, tail)"),
+        double_key("power_w", &ChipSpec::power_w, 0, 1e5, "W", "board power at full load"),
+    };
+}
+
+KeyTable<NodeSpec> node_keys() {
+    return {
+        uint_key("chips_per_node", &NodeSpec::chips_per_node, 1, 1024, "", "chips joined by the node's switch"),
+        positive_key("link_bandwidth_gbyte_per_s", &NodeSpec::link_bandwidth_gbyte_per_s, 1e5, "GB/s",
+                     "each chip to the node switch, each direction"),
+        double_key("link_latency_us", &NodeSpec::link_latency_us, 0, 1e4, "us", "chip to chip inside the node"),
+    };
+}
+
+KeyTable<NetworkSpec> network_keys() {
+    return {
+        uint_key("nics_per_chip", &NetworkSpec::nics_per_chip, 1, 64, "", "scale-out NICs per chip"),
+        positive_key("nic_gbit_per_s", &NetworkSpec::nic_gbit_per_s, 1e5, "Gbit/s", "each NIC, each direction"),
+        uint_key("tiers", &NetworkSpec::tiers, 2, 3, "", "fat-tree tiers: 2 leaf-spine, 3 leaf-spine-core"),
+        uint_key("switch_radix", &NetworkSpec::switch_radix, 4, 4096, "", "ports per switch"),
+        double_key("leaf_oversubscription", &NetworkSpec::leaf_oversubscription, 1, 64, "",
+                   "leaf down / up capacity"),
+        double_key("spine_oversubscription", &NetworkSpec::spine_oversubscription, 1, 64, "",
+                   "pod down / up capacity (3 tiers)"),
+        double_key("nic_latency_us", &NetworkSpec::nic_latency_us, 0, 1e4, "us", "NIC, cable and leaf, one way"),
+        double_key("leaf_latency_us", &NetworkSpec::leaf_latency_us, 0, 1e4, "us", "leaf -> spine -> leaf"),
+        double_key("spine_latency_us", &NetworkSpec::spine_latency_us, 0, 1e4, "us", "spine -> core -> spine"),
+        bool_key("rail_optimised", &NetworkSpec::rail_optimised, "chip i of every node on rail (leaf) i"),
+    };
+}
+
+KeyTable<ModelSpec> model_keys() {
+    return {
+        uint_key("layers", &ModelSpec::layers, 1, 100000, "", "transformer layers"),
+        uint_key("hidden", &ModelSpec::hidden, 1, 1u << 20, "", "hidden size h"),
+        uint_key("heads", &ModelSpec::heads, 1, 1u << 16, "", "attention heads"),
+        uint_key("kv_heads", &ModelSpec::kv_heads, 0, 1u << 16, "", "key/value heads (0: = heads)"),
+        uint_key("ffn_hidden", &ModelSpec::ffn_hidden, 0, 1u << 24, "", "MLP hidden size (0: 4h)"),
+        uint_key("seq_length", &ModelSpec::seq_length, 1, 1u << 24, "", "tokens per sequence"),
+        uint_key("vocab", &ModelSpec::vocab, 1, 1u << 24, "", "vocabulary size"),
+        uint_key("global_batch", &ModelSpec::global_batch, 1, 1u << 30, "", "sequences per step"),
+    };
+}
+
+KeyTable<PlanSpec> plan_keys() {
+    return {
+        uint_key("tensor_parallel", &PlanSpec::tensor_parallel, 1, 1024, "", "TP size (inside a node)"),
+        uint_key("pipeline_parallel", &PlanSpec::pipeline_parallel, 1, 4096, "", "PP stages"),
+        uint_key("virtual_stages", &PlanSpec::virtual_stages, 1, 1024, "", "model chunks per stage (interleaving)"),
+        uint_key("micro_batch", &PlanSpec::micro_batch, 1, 1u << 20, "", "sequences per micro-batch"),
+        bool_key("recompute", &PlanSpec::recompute, "full activation recomputation"),
+        choice_key<PlanSpec, DpSharding, &PlanSpec::dp_sharding>("dp_sharding", {"none", "zero1"},
+                                                                 "optimizer state sharded over DP"),
+        bool_key("dp_overlap", &PlanSpec::dp_overlap, "gradient all-reduce overlapped with the last backward"),
+        bool_key("scatter_gather", &PlanSpec::scatter_gather, "PP sends split over the TP ranks"),
+    };
+}
+
+KeyTable<CollectiveSpec> collective_keys() {
+    return {
+        choice_key<CollectiveSpec, CollectiveAlgorithm, &CollectiveSpec::algorithm>(
+            "algorithm", {"auto", "ring", "tree", "hierarchical"}, "all-reduce algorithm"),
+        double_key("tree_below_kib", &CollectiveSpec::tree_below_kib, 0, 1e9, "KiB", "auto: tree below this size"),
+        double_key("step_overhead_us", &CollectiveSpec::step_overhead_us, 0, 1e6, "us", "per algorithm step"),
+        positive_key("bus_efficiency", &CollectiveSpec::bus_efficiency, 1, "", "share of link rate reached"),
+    };
+}
+
+void read_chip(config::ConfigNode node, ChipSpec& chip) {
+    config::read_keys(node, chip_keys(), chip);
+    chip.name = node.get_string("name", chip.name);
+    std::vector<config::ConfigNode> points = node.list("gemm_efficiency");
+    if (!points.empty()) chip.gemm_efficiency.clear();
+    for (config::ConfigNode& p : points) {
+        EfficiencyPoint point;
+        point.gemm_flops = p.get_double("gemm_flops", 0, 1, 1e30);
+        point.efficiency = p.get_double("efficiency", 0, 0, 1);
+        if (!(point.efficiency > 0)) p.fail("efficiency", "must be greater than 0");
+        if (!chip.gemm_efficiency.empty() && point.gemm_flops <= chip.gemm_efficiency.back().gemm_flops) {
+            p.fail("gemm_flops", "points must be in ascending gemm_flops");
+        }
+        chip.gemm_efficiency.push_back(point);
+        p.finish();
+    }
+    node.finish();
+}
+
+std::string chip_preset_path(const std::string& name) {
+    const std::string dir = std::string(NPUEMU_CONFIG_DIR) + "/clusters/chips/";
+    const std::string path = dir + name + ".yaml";
+    if (std::filesystem::exists(path)) return path;
+    std::vector<std::string> known;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) known.push_back(entry.path().stem().string());
+    std::sort(known.begin(), known.end());
+    std::string list;
+    for (const auto& k : known) list += " " + k;
+    throw Error("no chip preset '" + name + "' (presets:" + list + ")");
+}
+
+void read_chips(config::ConfigNode chips, ClusterConfig& cluster) {
+    cluster.chip_count = static_cast<uint32_t>(chips.get_uint("count", cluster.chip_count, 1, 1u << 24));
+    if (chips.has("preset")) {
+        const std::string preset = chips.get_string("preset", "");
+        std::string path;
+        try {
+            path = chip_preset_path(preset);
+        } catch (const Error& e) {
+            chips.fail("preset", e.what());
+        }
+        YAML::Node root = config::load_yaml_file(path);
+        read_chip(config::ConfigNode(root, path, "", std::make_shared<config::OverrideOrigins>()), cluster.chip);
+    }
+    if (chips.has("chip")) read_chip(chips.child("chip"), cluster.chip);
+    if (cluster.chip.gemm_efficiency.empty()) {
+        chips.fail("chip", "the chip has no gemm_efficiency table (give a preset or chip.gemm_efficiency)");
+    }
+    chips.finish();
+}
+
+// The plan must divide the chips and the model; each failure names the key to change.
+void check_plan(const ClusterConfig& c, config::ConfigNode& top) {
+    const PlanSpec& p = c.plan;
+    const ModelSpec& m = c.model;
+    const uint64_t model_parallel = uint64_t(p.tensor_parallel) * p.pipeline_parallel;
+    if (c.chip_count % model_parallel != 0) {
+        top.fail("plan", "tensor_parallel x pipeline_parallel = " + std::to_string(model_parallel) +
+                             " does not divide the " + std::to_string(c.chip_count) + " chips");
+    }
+    if (c.node.chips_per_node % p.tensor_parallel != 0 && p.tensor_parallel % c.node.chips_per_node != 0) {
+        top.fail("plan", "tensor_parallel " + std::to_string(p.tensor_parallel) + " and chips_per_node " +
+                             std::to_string(c.node.chips_per_node) + ": one must divide the other");
+    }
+    if (m.heads % p.tensor_parallel != 0) {
+        top.fail("plan", "tensor_parallel " + std::to_string(p.tensor_parallel) + " does not divide the " +
+                             std::to_string(m.heads) + " attention heads");
+    }
+    if (m.hidden % m.heads != 0) top.fail("model", "heads must divide hidden");
+    if (m.kv_heads != 0 && m.heads % m.kv_heads != 0) top.fail("model", "kv_heads must divide heads");
+    const uint64_t chunks = uint64_t(p.pipeline_parallel) * p.virtual_stages;
+    if (m.layers % chunks != 0) {
+        top.fail("plan", "pipeline_parallel x virtual_stages = " + std::to_string(chunks) + " does not divide the " +
+                             std::to_string(m.layers) + " layers");
+    }
+    const uint64_t per_step = uint64_t(p.micro_batch) * c.data_parallel();
+    if (m.global_batch % per_step != 0) {
+        top.fail("plan", "micro_batch x data_parallel = " + std::to_string(p.micro_batch) + " x " +
+                             std::to_string(c.data_parallel()) + " does not divide global_batch " +
+                             std::to_string(m.global_batch));
+    }
+    const uint64_t micro_batches = m.global_batch / per_step;
+    if (p.virtual_stages > 1 && micro_batches % p.pipeline_parallel != 0) {
+        top.fail("plan", "the interleaved schedule needs micro-batches (" + std::to_string(micro_batches) +
+                             ") to be a multiple of pipeline_parallel (" + std::to_string(p.pipeline_parallel) + ")");
+    }
+}
+
+}  // namespace
+
+ClusterConfig load_cluster_config(const std::string& file, const std::vector<std::string>& overrides) {
+    YAML::Node root = config::load_yaml_file(file);
+    auto origins = std::make_shared<config::OverrideOrigins>();
+    for (const auto& assignment : overrides) config::apply_override(root, assignment, *origins);
+    config::ConfigNode top(root, file, "", origins);
+
+    ClusterConfig c;
+    c.source_file = file;
+    c.name = top.get_string("name", c.name);
+    read_chips(top.child("chips"), c);
+    auto section = [&](const char* key, const auto& table, auto& spec) {
+        config::ConfigNode node = top.child(key);
+        config::read_keys(node, table, spec);
+        node.finish();
+    };
+    section("node", node_keys(), c.node);
+    section("network", network_keys(), c.network);
+    section("model", model_keys(), c.model);
+    section("plan", plan_keys(), c.plan);
+    section("collectives", collective_keys(), c.collectives);
+    if (c.model.kv_heads == 0) c.model.kv_heads = c.model.heads;
+    if (c.model.ffn_hidden == 0) c.model.ffn_hidden = 4 * c.model.hidden;
+    check_plan(c, top);
+    top.finish();
+    try {
+        check_cluster(c);
+    } catch (const Error& e) {
+        throw Error(file + ": " + e.what());
+    }
+    return c;
+}
+
+}  // namespace npuemu::cluster

@@ -1,0 +1,114 @@
+// A cluster (configs/clusters/*.yaml): the chips (a comparator chip preset or an inline parametric chip), the node
+// (chips per node and their intra-node links), the scale-out network (NICs and a fat tree), the model's dimensions and
+// the parallel plan. Plain structs with units in the names; loaded through key tables like the chip configs.
+//
+// Not yet here (the later steps; the structs leave room for them): an npuemu chip-config profile as the
+// compute source, facility and heat, manufacturing variation, failures, torus networks, CP/EP, FSDP, inference.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace npuemu::cluster {
+
+// One point of a chip's GEMM efficiency curve: a GEMM of this many FLOPs reaches this fraction of dense peak.
+struct EfficiencyPoint {
+    double gemm_flops = 0;
+    double efficiency = 0;
+};
+
+// A comparator chip, described parametrically (the measured side: A100, H100).
+struct ChipSpec {
+    std::string name = "unnamed";
+    double peak_bf16_tflops = 312;       // dense, per chip
+    double peak_fp8_tflops = 0;          // 0: the chip has none
+    double peak_fp32_tflops = 19.5;
+    double hbm_bandwidth_gbyte_per_s = 2039;
+    double hbm_capacity_gbyte = 80;
+    double memory_efficiency = 0.8;      // share of HBM bandwidth element-wise kernels reach
+    double kernel_overhead_us = 0;       // per kernel launched (launch and tail), added to every op
+    double power_w = 400;
+    std::vector<EfficiencyPoint> gemm_efficiency;  // ascending FLOPs; log-linear between points, flat outside
+
+    double gemm_efficiency_at(double flops) const;
+};
+
+struct NodeSpec {
+    uint32_t chips_per_node = 8;
+    double link_bandwidth_gbyte_per_s = 300;  // each chip to the node switch, each direction (NVLink3: 12 x 25 GB/s)
+    double link_latency_us = 1;               // one hop chip -> switch -> chip
+};
+
+enum class NetworkTiers { Two, Three };
+
+struct NetworkSpec {
+    uint32_t nics_per_chip = 1;
+    double nic_gbit_per_s = 200;
+    uint32_t tiers = 3;                 // 2: leaf-spine; 3: leaf-spine-core (fat tree / folded Clos)
+    uint32_t switch_radix = 40;         // ports per switch; half face down, half up
+    double leaf_oversubscription = 1;   // leaf down capacity / up capacity
+    double spine_oversubscription = 1;  // (3 tiers) pod down capacity / up capacity
+    double nic_latency_us = 1;          // NIC, cable and leaf, one way
+    double leaf_latency_us = 0.5;       // leaf up to spine and down again
+    double spine_latency_us = 0.5;      // spine up to core and down again
+    bool rail_optimised = true;         // chip i of every node on leaf (rail) i
+};
+
+struct ModelSpec {
+    uint32_t layers = 24;
+    uint32_t hidden = 2304;
+    uint32_t heads = 24;
+    uint32_t kv_heads = 0;       // 0: as many as heads (multi-head attention)
+    uint32_t ffn_hidden = 0;     // 0: 4 x hidden
+    uint32_t seq_length = 2048;
+    uint32_t vocab = 51200;
+    uint32_t global_batch = 512;  // sequences per step
+};
+
+enum class DpSharding { None, Zero1 };
+enum class CollectiveAlgorithm { Auto, Ring, Tree, Hierarchical };
+
+struct PlanSpec {
+    uint32_t tensor_parallel = 1;
+    uint32_t pipeline_parallel = 1;
+    uint32_t virtual_stages = 1;       // interleaved 1F1B: model chunks per pipeline stage
+    uint32_t micro_batch = 1;          // sequences per micro-batch
+    bool recompute = true;             // full activation recomputation: the forward runs again before backward
+    DpSharding dp_sharding = DpSharding::None;
+    bool dp_overlap = false;           // gradient all-reduce overlapped with the last micro-batch's backward
+    bool scatter_gather = true;        // PP sends split across the TP ranks (Megatron's scatter/gather)
+};
+
+struct CollectiveSpec {
+    CollectiveAlgorithm algorithm = CollectiveAlgorithm::Auto;
+    double tree_below_kib = 256;       // auto: tree below this message size, ring (or hierarchical) above
+    double step_overhead_us = 5;       // software cost of each algorithm step (launch, sync, kernel)
+    double bus_efficiency = 1.0;       // share of link bandwidth a collective's transfers reach
+};
+
+struct ClusterConfig {
+    std::string name = "unnamed";
+    std::string source_file;
+    uint32_t chip_count = 1;
+    ChipSpec chip;
+    NodeSpec node;
+    NetworkSpec network;
+    ModelSpec model;
+    PlanSpec plan;
+    CollectiveSpec collectives;
+
+    uint32_t data_parallel() const {
+        return chip_count / (plan.tensor_parallel * plan.pipeline_parallel);
+    }
+    uint32_t node_count() const { return (chip_count + node.chips_per_node - 1) / node.chips_per_node; }
+};
+
+// Loads and validates a cluster; overrides are "key.path=value" (as `npuemu cluster FILE --set ...`). A chip preset
+// (chips.preset: a100-80gb) is configs/clusters/chips/NAME.yaml; chips.chip.* keys override it.
+ClusterConfig load_cluster_config(const std::string& file, const std::vector<std::string>& overrides = {});
+
+// Checks a loaded cluster's plan against its chips and its network: every error names what does not fit.
+void check_cluster(const ClusterConfig& config);
+
+}  // namespace npuemu::cluster

@@ -1,0 +1,113 @@
+#include "model/cluster/collectives.h"
+
+#include <algorithm>
+#include <map>
+
+namespace npuemu::cluster {
+
+double Collectives::send_s(const std::vector<std::pair<uint32_t, uint32_t>>& pairs, double bytes) const {
+    std::vector<Flow> flows;
+    for (const auto& [from, to] : pairs) flows.push_back({topology_.path(from, to), bytes / spec_.bus_efficiency, 0});
+    double last_s = 0;
+    for (double t : topology_.network().simulate(flows)) last_s = std::max(last_s, t);
+    return last_s;
+}
+
+double Collectives::ring_step_s(const std::vector<ChipGroup>& groups, double bytes) const {
+    std::vector<std::pair<uint32_t, uint32_t>> pairs;
+    for (const ChipGroup& g : groups) {
+        for (size_t i = 0; i < g.size(); ++i) pairs.push_back({g[i], g[(i + 1) % g.size()]});
+    }
+    return send_s(pairs, bytes) + spec_.step_overhead_us * 1e-6;
+}
+
+double Collectives::ring_half_s(const std::vector<ChipGroup>& groups, double bytes) const {
+    const size_t p = groups.empty() ? 1 : groups.front().size();
+    if (p < 2) return 0;
+    return double(p - 1) * ring_step_s(groups, bytes / double(p));
+}
+
+double Collectives::ring_all_reduce_s(const std::vector<ChipGroup>& groups, double bytes) const {
+    return 2 * ring_half_s(groups, bytes);
+}
+
+double Collectives::tree_all_reduce_s(const std::vector<ChipGroup>& groups, double bytes) const {
+    const size_t p = groups.empty() ? 1 : groups.front().size();
+    if (p < 2) return 0;
+    // Binary tree over member indices (children of i: 2i+1, 2i+2); level by level, reduce up then broadcast down,
+    // each level's sends at once.
+    double total_s = 0;
+    std::map<size_t, std::vector<std::pair<uint32_t, uint32_t>>> by_depth;  // depth of the child -> (child, parent)
+    for (const ChipGroup& g : groups) {
+        for (size_t i = 1; i < g.size(); ++i) {
+            size_t depth = 0;
+            for (size_t j = i; j > 0; j = (j - 1) / 2) ++depth;
+            by_depth[depth].push_back({g[i], g[(i - 1) / 2]});
+        }
+    }
+    for (const auto& [depth, pairs] : by_depth) {
+        std::vector<std::pair<uint32_t, uint32_t>> down;
+        for (const auto& [child, parent] : pairs) down.push_back({parent, child});
+        total_s += send_s(pairs, bytes) + send_s(down, bytes) + 2 * spec_.step_overhead_us * 1e-6;
+    }
+    return total_s;
+}
+
+uint32_t Collectives::members_per_node(const ChipGroup& group) const {
+    std::map<uint32_t, uint32_t> count;
+    for (uint32_t c : group) ++count[topology_.node_of(c)];
+    uint32_t most = 0;
+    for (const auto& [node, n] : count) most = std::max(most, n);
+    return most;
+}
+
+double Collectives::hierarchical_all_reduce_s(const std::vector<ChipGroup>& groups, double bytes) const {
+    // Split each group by node (members in node order) and by local index across nodes.
+    std::vector<ChipGroup> inside, across;
+    for (const ChipGroup& g : groups) {
+        std::map<uint32_t, ChipGroup> by_node;
+        for (uint32_t c : g) by_node[topology_.node_of(c)].push_back(c);
+        const size_t k = by_node.begin()->second.size();
+        std::vector<ChipGroup> rails(k);
+        for (const auto& [node, members] : by_node) {
+            if (members.size() != k) return ring_all_reduce_s(groups, bytes);  // uneven: no hierarchy
+            inside.push_back(members);
+            for (size_t i = 0; i < k; ++i) rails[i].push_back(members[i]);
+        }
+        for (ChipGroup& r : rails) across.push_back(std::move(r));
+    }
+    const size_t k = inside.front().size();
+    return 2 * ring_half_s(inside, bytes) + ring_all_reduce_s(across, bytes / double(k));
+}
+
+CollectiveTime Collectives::all_reduce(const std::vector<ChipGroup>& groups, double bytes) const {
+    if (groups.empty() || groups.front().size() < 2 || bytes <= 0) return {0, "none"};
+    CollectiveAlgorithm algorithm = spec_.algorithm;
+    if (algorithm == CollectiveAlgorithm::Auto) {
+        const ChipGroup& g = groups.front();
+        const uint32_t per_node = members_per_node(g);
+        if (bytes < spec_.tree_below_kib * 1024) {
+            algorithm = CollectiveAlgorithm::Tree;
+        } else if (per_node > 1 && per_node < g.size()) {
+            algorithm = CollectiveAlgorithm::Hierarchical;
+        } else {
+            algorithm = CollectiveAlgorithm::Ring;
+        }
+    }
+    switch (algorithm) {
+        case CollectiveAlgorithm::Tree: return {tree_all_reduce_s(groups, bytes), "tree"};
+        case CollectiveAlgorithm::Hierarchical: return {hierarchical_all_reduce_s(groups, bytes), "hierarchical"};
+        default: return {ring_all_reduce_s(groups, bytes), "ring"};
+    }
+}
+
+CollectiveTime Collectives::reduce_scatter(const std::vector<ChipGroup>& groups, double bytes) const {
+    if (groups.empty() || groups.front().size() < 2 || bytes <= 0) return {0, "none"};
+    return {ring_half_s(groups, bytes), "ring"};
+}
+
+CollectiveTime Collectives::all_gather(const std::vector<ChipGroup>& groups, double bytes) const {
+    return reduce_scatter(groups, bytes);
+}
+
+}  // namespace npuemu::cluster

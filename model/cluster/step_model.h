@@ -1,0 +1,46 @@
+// One training step of a cluster: compute times per op from the chip's peak and efficiency table, TP/PP/DP
+// communication from the collectives on the network, the pipeline simulated task by task, the gradient all-reduce at
+// the end; the step time split into the losses that make it up.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "model/cluster/cluster_config.h"
+#include "model/cluster/workload.h"
+
+namespace npuemu::cluster {
+
+// Where the step's time goes, on the stage that finishes last; the parts sum to the step time.
+struct StepLosses {
+    double useful_compute_s = 0;        // the model's GEMM FLOPs at dense peak
+    double recompute_s = 0;             // the recomputed forward's GEMM FLOPs at dense peak
+    double compute_inefficiency_s = 0;  // GEMMs below peak, memory-bound ops, kernel overheads
+    double tp_communication_s = 0;      // tensor-parallel all-reduces (not overlapped, as in Megatron)
+    double pipeline_bubble_s = 0;       // idle waiting on the schedule itself
+    double pp_communication_s = 0;      // idle waiting for activations and gradients between stages
+    double dp_communication_s = 0;      // gradient all-reduce not hidden behind the backward
+    double optimizer_s = 0;             // the Adam update (memory-bound)
+};
+
+struct StepResult {
+    double step_s = 0;
+    double tokens_per_s = 0;
+    double megatron_tflops_per_chip = 0;  // Megatron's F over step time and chips
+    double model_tflops_per_chip = 0;     // without recomputation
+    double mfu = 0;
+    StepLosses losses;
+    uint32_t data_parallel = 0;
+    uint32_t micro_batches = 0;
+    uint32_t critical_stage = 0;
+    double tp_all_reduce_s = 0;  // one, of one micro-batch's activations
+    double pp_send_s = 0;
+    double pp_gather_s = 0;      // scatter/gather: re-assembling a received activation inside the node
+    double dp_gradient_s = 0;    // the whole gradient all-reduce (or reduce-scatter + all-gather)
+    std::string tp_algorithm, dp_algorithm;
+    MemoryNeed memory;
+};
+
+StepResult simulate_step(const ClusterConfig& config);
+
+}  // namespace npuemu::cluster

@@ -1,0 +1,79 @@
+#include "model/cluster/step_report.h"
+
+#include <cstdio>
+#include <utility>
+#include <vector>
+
+namespace npuemu::cluster {
+
+namespace {
+
+std::vector<std::pair<const char*, double>> loss_rows(const StepLosses& l) {
+    return {{"useful_compute", l.useful_compute_s},         {"recompute", l.recompute_s},
+            {"compute_inefficiency", l.compute_inefficiency_s}, {"tp_communication", l.tp_communication_s},
+            {"pipeline_bubble", l.pipeline_bubble_s},       {"pp_communication", l.pp_communication_s},
+            {"dp_communication", l.dp_communication_s},     {"optimizer", l.optimizer_s}};
+}
+
+}  // namespace
+
+nlohmann::ordered_json step_json(const ClusterConfig& c, const StepResult& r) {
+    nlohmann::ordered_json j;
+    j["schema"] = "npuemu.cluster.step/1";
+    j["cluster"] = c.name;
+    j["chip"] = c.chip.name;
+    j["chips"] = c.chip_count;
+    j["plan"] = {{"tensor_parallel", c.plan.tensor_parallel}, {"pipeline_parallel", c.plan.pipeline_parallel},
+                 {"virtual_stages", c.plan.virtual_stages},   {"data_parallel", r.data_parallel},
+                 {"micro_batch", c.plan.micro_batch},         {"micro_batches", r.micro_batches}};
+    j["step_s"] = r.step_s;
+    j["tokens_per_s"] = r.tokens_per_s;
+    j["megatron_tflops_per_chip"] = r.megatron_tflops_per_chip;
+    j["model_tflops_per_chip"] = r.model_tflops_per_chip;
+    j["mfu"] = r.mfu;
+    nlohmann::ordered_json losses;
+    for (const auto& [name, seconds] : loss_rows(r.losses)) {
+        losses[name] = {{"s", seconds}, {"share", seconds / r.step_s}};
+    }
+    j["losses"] = losses;
+    j["critical_stage"] = r.critical_stage;
+    j["communication"] = {{"tp_all_reduce_s", r.tp_all_reduce_s}, {"tp_algorithm", r.tp_algorithm},
+                          {"pp_send_s", r.pp_send_s}, {"pp_gather_s", r.pp_gather_s},             {"dp_gradient_s", r.dp_gradient_s},
+                          {"dp_algorithm", r.dp_algorithm}};
+    j["memory_gbyte"] = {{"weights_and_gradients", r.memory.weights_bytes / 1e9},
+                         {"optimizer", r.memory.optimizer_bytes / 1e9},
+                         {"activations", r.memory.activation_bytes / 1e9},
+                         {"total", r.memory.total_bytes() / 1e9},
+                         {"capacity", c.chip.hbm_capacity_gbyte}};
+    return j;
+}
+
+std::string step_summary(const ClusterConfig& c, const StepResult& r) {
+    std::string out;
+    char line[256];
+    const std::string chunks =
+        c.plan.virtual_stages > 1 ? " (" + std::to_string(c.plan.virtual_stages) + " chunks each)" : "";
+    std::snprintf(line, sizeof line, "%s: %u x %s, TP %u x PP %u%s x DP %u, %u micro-batches of %u\n",
+                  c.name.c_str(), c.chip_count, c.chip.name.c_str(), c.plan.tensor_parallel,
+                  c.plan.pipeline_parallel, chunks.c_str(), r.data_parallel, r.micro_batches, c.plan.micro_batch);
+    out += line;
+    std::snprintf(line, sizeof line,
+                  "step %.3f s, %.0f tokens/s, %.1f TFLOP/s per chip (Megatron F), MFU %.1f%%, HBM %.1f of %.0f GB\n",
+                  r.step_s, r.tokens_per_s, r.megatron_tflops_per_chip, 100 * r.mfu, r.memory.total_bytes() / 1e9,
+                  c.chip.hbm_capacity_gbyte);
+    out += line;
+    std::snprintf(line, sizeof line, "where the step goes (stage %u):\n", r.critical_stage);
+    out += line;
+    for (const auto& [name, seconds] : loss_rows(r.losses)) {
+        std::snprintf(line, sizeof line, "  %-22s %10.4f s  %5.1f%%\n", name, seconds, 100 * seconds / r.step_s);
+        out += line;
+    }
+    std::snprintf(line, sizeof line,
+                  "collectives: TP all-reduce %.3f ms (%s), PP send %.3f ms, DP gradients %.3f ms (%s)\n",
+                  1e3 * r.tp_all_reduce_s, r.tp_algorithm.c_str(), 1e3 * r.pp_send_s, 1e3 * r.dp_gradient_s,
+                  r.dp_algorithm.c_str());
+    out += line;
+    return out;
+}
+
+}  // namespace npuemu::cluster
