@@ -170,4 +170,4 @@ int main(int argc, char** argv) {
 
 // The noc block links SystemC (through the stats of the common block), whose library wants an sc_main; the benchmark
 // is plain main(). (The sanitizer build's linker insists on it.)
-int sc_main(int, char**) { return 0; }
+extern "C" int sc_main(int, char**) { return 0; }  // as SystemC declares it (sc_externs.h)
