@@ -40,7 +40,7 @@ Figure utilisation_figure(const nlohmann::ordered_json& counters, size_t tiles) 
     c.x = Axis{"tile", Scale::category, "", {}, false};
     c.y = Axis{"unit", Scale::category, "", {"dma", "matrix", "vector", "MACs"}, false};
     c.series_title = "share of the run busy";
-    c.value_format = ".0%";
+    c.value_format = ".2~%";
     c.width = std::max<int>(300, static_cast<int>(tiles) * 40);
     c.height = 140;
     for (size_t t = 0; t < tiles; ++t) {
@@ -71,7 +71,7 @@ Figure breakdown_figure(const nlohmann::ordered_json& counters, size_t tiles) {
     c.x = Axis{"tile and unit", Scale::category, "", {}, false};
     c.y = Axis{"cycles (tile clock)", Scale::linear, "", {}, true};
     c.series_title = "cycles spent";
-    c.width = std::max<int>(460, static_cast<int>(tiles) * 3 * 16);
+    c.width = std::max<int>(460, static_cast<int>(tiles) * 3 * 11);
     const std::pair<const char*, const char*> kinds[] = {{"busy_cycles", "busy"},
                                                          {"sync_stall_cycles", "waiting in npu.wait"},
                                                          {"bank_stall_cycles", "scratchpad bank conflicts"},
@@ -103,7 +103,7 @@ Figure hbm_figure(const nlohmann::ordered_json& counters) {
     c.x = Axis{"stack and channel", Scale::category, "", {}, false};
     c.y = Axis{"pseudo-channel", Scale::category, "", {}, false};
     c.series_title = "data bus busy (share of the run)";
-    c.value_format = ".1%";
+    c.value_format = ".2~%";
     c.height = 100;
     const std::regex name(R"(hbm\.(s\d+\.ch\d+)\.(pc\d+)\.data_bus_utilization)");
     for (const auto& [key, value] : counters.items()) {
@@ -133,7 +133,7 @@ Figure link_figure(const nlohmann::ordered_json& counters, bool routers) {
     c.title = routers ? "Mesh links between routers: utilisation" : "Mesh links to tiles and HBM: utilisation";
     c.x = Axis{routers ? "router (xXyY)" : "endpoint", Scale::category, "", {}, false};
     c.series_title = "link busy (share of the run)";
-    c.value_format = ".0%";
+    c.value_format = ".2~%";
     const std::regex name(routers ? R"(mesh\.(?:(\w+)\.)?link\.(x\d+y\d+)\.(north|east|south|west)\.utilization)"
                                   : R"(mesh\.(?:(\w+)\.)?link\.(tile\d+|hbm\d+\.ch\d+)\.(inject|eject|in|out)\.utilization)");
     const std::vector<std::string> directions =

@@ -36,7 +36,7 @@ LogTicks log_ticks(double lo, double hi) {
     LogTicks out{step125(lo, false), step125(hi, true), {}};
     const int first = static_cast<int>(std::floor(std::log10(out.lo) + 1e-9));
     const int last = static_cast<int>(std::ceil(std::log10(out.hi) - 1e-9));
-    const bool fine = last - first <= 2;
+    const bool fine = std::log10(out.hi / out.lo) <= 2 + 1e-9;
     if (!fine) { out.lo = std::pow(10.0, first); out.hi = std::pow(10.0, last); }
     for (int k = first; k <= last; ++k) {
         const double decade = k < 0 ? 1.0 / std::pow(10.0, -k) : std::pow(10.0, k);
@@ -147,7 +147,13 @@ Spec make_axis(const std::string& scale, const Axis& axis, const std::vector<dou
         }
         const LogTicks t = log_ticks(lo, hi);
         out["values"] = t.ticks;
-        out["format"] = !axis.format.empty() ? axis.format : (t.lo >= 1 ? "~s" : "~g");
+        if (!axis.format.empty()) {
+            out["format"] = axis.format;
+        } else {
+            // 0.1, 0.5, 1, 10, 100, 1k, 10k: plain below a thousand, SI prefixes above.
+            out["encode"] = {{"labels", {{"update", {{"text", {{"signal",
+                "datum.value >= 1000 ? format(datum.value, '~s') : format(datum.value, '~g')"}}}}}}}};
+        }
         return out;
     }
     double most = 0;

@@ -68,11 +68,13 @@ Spec color_scale(const std::vector<std::string>& series) {
     return s;
 }
 
+// Wide charts (many bars) carry their legend on top, where it stays in view.
 Spec color_legend(const Chart& chart) {
     Spec l;
     l["fill"] = "color";
     l["title"] = chart.series_title;
-    l["orient"] = "right";
+    l["orient"] = chart.width > 700 ? "top" : "right";
+    if (chart.width > 700) l["direction"] = "horizontal";
     l["labelLimit"] = 220;
     l["titleLimit"] = 300;
     return l;
@@ -209,9 +211,21 @@ Spec bar_chart(const Chart& chart) {
     y.zero = true;
     placed.y = y;
     Spec spec = base_spec(placed);
-    const auto ys = axis_values(placed, "y");
+    std::vector<double> ys;  // where the bars start and end (a waterfall's y is a step, not a position)
+    for (const auto& p : placed.points) {
+        ys.push_back(p["y0"].get<double>());
+        ys.push_back(p["y1"].get<double>());
+    }
     spec["scales"] = {make_scale("x", chart.x, {}, xs, true, "width"), make_scale("y", y, ys, {}, false, "height"),
                       color_scale(series_of(placed))};
+    if (chart.kind == ChartKind::waterfall) {
+        // Gains green, losses red, totals blue, whatever order they come in.
+        Spec range = Spec::array();
+        for (const auto& s : spec["scales"][2]["domain"]) {
+            range.push_back(s == "gain" ? "#2ca02c" : s == "loss" ? "#d62728" : s == "total" ? "#1f77b4" : "#7f7f7f");
+        }
+        spec["scales"][2]["range"] = range;
+    }
     spec["axes"] = {make_axis("x", chart.x, {}, "bottom", xs.size()), make_axis("y", y, ys, "left", 0)};
     spec["legends"] = {color_legend(chart)};
     Spec enter;
@@ -244,8 +258,17 @@ Spec heatmap_chart(const Chart& chart) {
     color["range"] = {{"scheme", "viridis"}};
     color["zero"] = false;
     spec["scales"].push_back(color);
-    spec["legends"] = {{{"fill", "color"}, {"type", "gradient"}, {"title", chart.series_title},
-                        {"orient", "right"}, {"format", chart.value_format}, {"titleLimit", 300}, {"gradientLength", {{"signal", "height"}}}}};
+    Spec legend{{"fill", "color"}, {"type", "gradient"}, {"title", chart.series_title}, {"format", chart.value_format},
+                {"titleLimit", 300}};
+    if (chart.width > 700) {
+        legend["orient"] = "top";
+        legend["direction"] = "horizontal";
+        legend["gradientLength"] = 240;
+    } else {
+        legend["orient"] = "right";
+        legend["gradientLength"] = {{"signal", "max(height, 60)"}};
+    }
+    spec["legends"] = {legend};
     Spec enter;
     enter["x"] = field("x", "x");
     enter["width"] = {{"scale", "x"}, {"band", 1}};
