@@ -126,6 +126,13 @@ const char* const kPageScript = R"JS(
     });
     section.tables.forEach(function (t) { table(t, main); });
   });
+  // page.html#chart3: that chart alone (to link to one chart, or to screenshot it).
+  var only = location.hash ? document.getElementById(location.hash.slice(1)) : null;
+  if (only && only.tagName === 'FIGURE') {
+    document.body.insertBefore(only, main);
+    main.style.display = 'none';
+    only.style.display = 'inline-block';
+  }
   settled();
 })();
 )JS";

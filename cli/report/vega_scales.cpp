@@ -133,7 +133,7 @@ Spec make_axis(const std::string& scale, const Axis& axis, const std::vector<dou
         out["labelLimit"] = 120;
         if (std::string(orient) == "bottom") {
             // Many categories: labels turned so they fit under their column.
-            const bool many = categories > 12;
+            const bool many = categories > 8;
             out["labelAngle"] = many ? -50 : 0;
             if (many) { out["labelAlign"] = "right"; out["labelBaseline"] = "middle"; }
         }
@@ -162,7 +162,8 @@ Spec make_axis(const std::string& scale, const Axis& axis, const std::vector<dou
     if (!axis.format.empty()) {
         out["format"] = axis.format;
     } else if (most >= 1e4) {
-        out["format"] = "~s";
+        // Each label on its own (Vega's "~s" axis format would give 0 the ticks' prefix: "0k").
+        out["encode"] = {{"labels", {{"update", {{"text", {{"signal", "format(datum.value, '~s')"}}}}}}}};
     }
     out["tickCount"] = 6;
     return out;
