@@ -2,7 +2,7 @@
 # npuemu run --report: gemm on the default chip (it models power) gives a page with per-tile utilisation, busy and
 # stall cycles, HBM and mesh heat maps and temperature, frequency and power over time, each drawing one mark per
 # point in headless chromium; on the test chip (no power model) the page says why there is nothing over time; a
-# report that cannot be written fails before the run.
+# report that cannot be written fails before the run; the same run gives the same bytes.
 #   check_run_report.sh WORKDIR NPUEMU FIRMWARE_DIR
 set -euo pipefail
 work="$1"; npuemu="$2"; fw="$3"
@@ -15,6 +15,8 @@ python3 "$here/check_report_page.py" "$work/run.html" --figures 8 --has "Tempera
 source "$here/report_browser.sh"
 render "$work/run.html" "$work/dom.html" "$work/run.png"
 python3 "$here/check_report_dom.py" "$work/dom.html" --figures 8 || fail "the rendered report"
+"$npuemu" run -q "$fw/gemm.elf" --report "$work/again.html" > /dev/null
+cmp "$work/run.html" "$work/again.html" || fail "the same run gave a different report"
 "$npuemu" run -q -c test "$fw/gemm.elf" --report "$work/test_chip.html" > /dev/null
 python3 "$here/check_report_page.py" "$work/test_chip.html" --has "has no power section" || fail "no power model"
 status=0

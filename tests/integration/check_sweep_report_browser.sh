@@ -11,9 +11,15 @@ fail() { echo "FAIL: $*"; exit 1; }
 "$npuemu" sweep "$spec" --out "$work/out" --jobs 2 > /dev/null 2>&1
 "$npuemu" sweep report "$work/out" > /dev/null 2>&1
 points=$(($(wc -l < "$work/out/results.csv") - 1))
+# On the roofline: the points with MACs (hello has none: a note says so, it is not drawn).
+with_macs=$(grep -vc ",hello," "$work/out/results.csv")
+with_macs=$((with_macs - 1))
+python3 "$here/check_report_page.py" "$work/out/report.html" --has "intensity is unbounded" \
+  --has "did no MACs (npu.macs = 0)" || fail "the page"
 source "$here/report_browser.sh"
 render "$work/out/report.html" "$work/dom.html" "$work/report.png"
-python3 "$here/check_report_dom.py" "$work/dom.html" --points "$points" || fail "the rendered report"
+python3 "$here/check_report_dom.py" "$work/dom.html" --points "$points" --title-points "Roofline=$with_macs" \
+  || fail "the rendered report"
 
 # Bad input: point 1 failed (its result says so), point 4 never ran (no result.json).
 cp -r "$work/out" "$work/bad"
@@ -28,7 +34,8 @@ PY
 rm "$work/bad/points/$missing/result.json"
 "$npuemu" sweep report "$work/bad" > /dev/null 2>&1
 render "$work/bad/report.html" "$work/bad_dom.html" "$work/bad.png"
-python3 "$here/check_report_dom.py" "$work/bad_dom.html" --points $((points - 2)) || fail "the report of a bad sweep"
+python3 "$here/check_report_dom.py" "$work/bad_dom.html" --points $((points - 2)) \
+  --title-points "Roofline=$((with_macs - 2))" || fail "the report of a bad sweep"
 grep -q "<td class=\"failed\">failed</td>" "$work/bad_dom.html" || fail "the failed point is not shown as failed"
 grep -q "<td class=\"failed\">not run</td>" "$work/bad_dom.html" || fail "the missing point is not shown as not run"
 grep -q "$failed ([^)]*): failed: exit status 3: injected by the test" "$work/bad_dom.html" || fail "no error for $failed"
