@@ -99,6 +99,10 @@ void xy_axes(Spec& spec, const Chart& chart, bool band) {
     const auto xc = axis_categories(chart.x, chart.points, "x"), yc = axis_categories(chart.y, chart.points, "y");
     spec["scales"] = {make_scale("x", chart.x, xs, xc, band, "width"), make_scale("y", chart.y, ys, yc, band, "height")};
     spec["axes"] = {make_axis("x", chart.x, xs, "bottom", xc.size()), make_axis("y", chart.y, ys, "left", yc.size())};
+    // Points on the edge of a linear domain would be cut in half: a few pixels of room around them.
+    for (auto& scale : spec["scales"]) {
+        if (scale["type"] == "linear") scale["padding"] = 8;
+    }
 }
 
 // The symbol of each point; a point without a placeable x (y) sits on the right (top) edge as a triangle.
