@@ -20,6 +20,13 @@ source "$here/report_browser.sh"
 render "$work/out/report.html" "$work/dom.html" "$work/report.png"
 python3 "$here/check_report_dom.py" "$work/dom.html" --points "$points" --title-points "Roofline=$with_macs" \
   || fail "the rendered report"
+python3 - "$work/dom.html" "$work/out" "$points" <<'PY' || fail "the table's links to the points' stats"
+import os, re, sys
+links = re.findall(r'<td><a href="([^"]+)">', open(sys.argv[1]).read())
+assert len(links) == int(sys.argv[3]), "%d links for %s points" % (len(links), sys.argv[3])
+for href in links:
+    assert os.path.isfile(os.path.join(sys.argv[2], href)) and href.endswith("stats.json"), href
+PY
 
 # Bad input: point 1 failed (its result says so), point 4 never ran (no result.json).
 cp -r "$work/out" "$work/bad"
