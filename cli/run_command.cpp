@@ -123,6 +123,9 @@ int run_command(const RunArguments& args) {
     if (!args.system.empty()) {
         options.system_file = config::resolve_system_config(args.system);
         if (args.gdb_port >= 0) throw Error("--gdb debugs one chip; it cannot be used with --system");
+        if (!args.report_path.empty()) {
+            throw Error("--report draws one chip's run; with --system it is not supported yet (use --stats)");
+        }
     } else {
         options.config_file = config::resolve_config(args.config);
     }
