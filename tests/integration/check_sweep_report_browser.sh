@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The sweep report in a real browser (Debian's chromium, headless, no network): the page's scripts run without an
-# error, every chart draws one mark per point (counted in the SVG Vega drew), it renders to a PNG; and a sweep
-# directory with a failed and a missing point shows them as failed, with their error, and charts the rest.
+# error, every chart draws one mark per point (counted in the SVG Vega drew), it renders to a PNG, tooltips name
+# their point and the table sorts; and a sweep directory with a failed and a missing point shows them as failed,
+# with their error, and charts the rest.
 #   check_sweep_report_browser.sh WORKDIR NPUEMU SPEC
 set -euo pipefail
 work="$1"; npuemu="$2"; spec="$3"
@@ -20,6 +21,10 @@ source "$here/report_browser.sh"
 render "$work/out/report.html" "$work/dom.html" "$work/report.png"
 python3 "$here/check_report_dom.py" "$work/dom.html" --points "$points" --title-points "Roofline=$with_macs" \
   || fail "the rendered report"
+# Hovering a point names it (id, parameters); a click on a column header sorts the table by it.
+first=$(sed -n 2p "$work/out/results.csv" | cut -d, -f2)
+timeout 120 python3 "$here/check_report_interaction.py" "$work/out/report.html" "$first" thermal.cooling sim.cycles \
+  || fail "tooltips or sorting"
 python3 - "$work/dom.html" "$work/out" "$points" <<'PY' || fail "the table's links to the points' stats"
 import os, re, sys
 links = re.findall(r'<td><a href="([^"]+)">', open(sys.argv[1]).read())
