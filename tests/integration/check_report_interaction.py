@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Drives a report in headless chromium through the DevTools protocol (--remote-debugging-pipe: no network port):
-hovering a chart's point shows a tooltip that names the point's id and a parameter, and clicking a table's column
-header sorts the rows by it (ascending, then descending).
+hovering a chart's point shows a tooltip that names the point's id and a parameter, the PNG and SVG buttons export
+the chart, and clicking a table's column header sorts the rows by it (ascending, then descending).
 
   check_report_interaction.py PAGE ID PARAMETER COLUMN
     ID         a point id the first chart's tooltips must name (hovering each point in turn until one does)
@@ -32,7 +32,7 @@ class Browser:
              '--disable-background-networking', '--disable-component-update', '--remote-debugging-pipe',
              '--user-data-dir=' + profile, 'about:blank'],
             preexec_fn=child, close_fds=False,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         os.close(self.to_chrome_r)
         os.close(self.from_chrome_w)
         self.next_id = 0
@@ -58,13 +58,21 @@ class Browser:
                 return reply['result']
 
     def close(self):
-        self.proc.kill()
-        self.proc.wait()
+        # Browser.close ends chromium and its helper processes; the kill is for a browser that does not answer.
+        try:
+            self.send('Browser.close')
+        except (RuntimeError, OSError):
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, 9)
+            self.proc.wait()
 
 
 def main():
     page, point_id, parameter, column = sys.argv[1:5]
-    with tempfile.TemporaryDirectory() as profile:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         browser = Browser(profile)
         try:
             target = browser.send('Target.createTarget', {'url': 'file://' + os.path.abspath(page)})['targetId']
@@ -101,6 +109,21 @@ def main():
             if not any(point_id in t for t in tips):
                 fail.append('no tooltip names %s: %r' % (point_id, tips))
             print('tooltips: %d, e.g. %r' % (len(tips), tips[0] if tips else None))
+            # The export buttons: Vega renders the chart to a PNG (data URL) or an SVG (blob URL) and the page hands
+            # it to a download link; the link's click is caught here.
+            for index, kind, prefix in ((0, 'png', 'data:image/png;base64,'), (1, 'svg', 'blob:')):
+                url = evaluate('''new Promise(function (resolve) {
+                    var click = HTMLAnchorElement.prototype.click;
+                    HTMLAnchorElement.prototype.click = function () {
+                      HTMLAnchorElement.prototype.click = click;
+                      resolve([this.href, this.download]);
+                    };
+                    document.querySelectorAll('figure')[0].querySelectorAll('button')[%d].click();
+                  })''' % index)
+                if not url[0].startswith(prefix) or not url[1].endswith('.' + kind) or \
+                        (kind == 'png' and len(url[0]) < 5000):
+                    fail.append('the %s export gave %r (%d characters)' % (kind, url[1], len(url[0])))
+                print('export %s: %s, %d characters' % (kind, url[1], len(url[0])))
             sort = '''(function () {
                 var ths = Array.from(document.querySelectorAll('table.points th'));
                 var i = ths.findIndex(function (th) { return th.textContent === %s; });
