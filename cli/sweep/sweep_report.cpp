@@ -37,18 +37,25 @@ size_t write_report(const std::string& dir, const std::string& out_file, const s
         }
         page.sections.push_back(std::move(trouble));
     }
-    report::Section charts;
-    charts.heading = "Throughput";
-    charts.figures.push_back(roofline_figure(data));
-    for (auto& f : pareto_figures(data)) charts.figures.push_back(std::move(f));
-    page.sections.push_back(std::move(charts));
+    if (data.finished == 0) {
+        report::Section none;
+        none.heading = "Charts";
+        none.paragraphs.push_back("No point finished: there is nothing to chart yet.");
+        page.sections.push_back(std::move(none));
+    } else {
+        report::Section charts;
+        charts.heading = "Throughput";
+        charts.figures.push_back(roofline_figure(data));
+        for (auto& f : pareto_figures(data)) charts.figures.push_back(std::move(f));
+        page.sections.push_back(std::move(charts));
 
-    report::Section parameters;
-    parameters.heading = "By parameter";
-    parameters.figures = parameter_figures(data, metric);
-    const std::string fixed = fixed_parameters(data);
-    if (!fixed.empty()) parameters.paragraphs.push_back("Held at one value in every point (no chart): " + fixed + ".");
-    page.sections.push_back(std::move(parameters));
+        report::Section parameters;
+        parameters.heading = "By parameter";
+        parameters.figures = parameter_figures(data, metric);
+        const std::string fixed = fixed_parameters(data);
+        if (!fixed.empty()) parameters.paragraphs.push_back("Held at one value in every point (no chart): " + fixed + ".");
+        page.sections.push_back(std::move(parameters));
+    }
 
     report::Section all;
     all.heading = "All points";

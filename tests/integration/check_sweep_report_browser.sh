@@ -52,4 +52,13 @@ grep -q "<td class=\"failed\">failed</td>" "$work/bad_dom.html" || fail "the fai
 grep -q "<td class=\"failed\">not run</td>" "$work/bad_dom.html" || fail "the missing point is not shown as not run"
 grep -q "$failed ([^)]*): failed: exit status 3: injected by the test" "$work/bad_dom.html" || fail "no error for $failed"
 grep -q "$missing ([^)]*): not run: no result.json" "$work/bad_dom.html" || fail "no reason for $missing"
+# Nothing finished: no empty charts, a sentence, and every point in the table as not run.
+cp -r "$work/out" "$work/none"
+rm "$work/none"/points/*/result.json
+"$npuemu" sweep report "$work/none" > /dev/null 2>&1
+render "$work/none/report.html" "$work/none_dom.html" "$work/none.png"
+python3 "$here/check_report_dom.py" "$work/none_dom.html" --figures 0 || fail "the report of a sweep with no result"
+grep -q "No point finished: there is nothing to chart yet." "$work/none_dom.html" || fail "no word on the empty sweep"
+[ "$(grep -o "<td class=\"failed\">not run</td>" "$work/none_dom.html" | wc -l)" -eq "$points" ] \
+  || fail "not every point of the empty sweep is shown as not run"
 echo "ok: chromium drew every point of every chart; failed ($failed) and missing ($missing) points shown as such"
