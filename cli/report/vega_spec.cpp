@@ -50,10 +50,12 @@ Spec points_data(const Chart& chart) {
         for (const auto& d : out) {
             if (d["x"].is_string()) ++seen[d["x"].get<std::string>()].first;
         }
+        // At most 9 pixels apart, and all of a category's points within 60% of the room between categories.
+        const double room = 0.6 * chart.width / static_cast<double>(std::max<size_t>(seen.size(), 1));
         for (auto& d : out) {
             if (!d["x"].is_string()) continue;
             auto& [count, next] = seen[d["x"].get<std::string>()];
-            d["dx"] = (next++ - (count - 1) / 2.0) * 9;
+            d["dx"] = (next++ - (count - 1) / 2.0) * std::min(9.0, room / count);
         }
     }
     return out;
