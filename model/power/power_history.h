@@ -20,6 +20,8 @@ class PowerHistory {
 public:
     explicit PowerHistory(size_t capacity = 64) : capacity_(capacity < 2 ? 2 : capacity) {}
 
+    // Whether the next record() keeps its sample (the caller need not fill one that is dropped).
+    bool takes_next() const { return seen_ % stride_ == 0; }
     void record(PowerSample sample) {
         if (seen_++ % stride_ != 0) return;
         if (samples_.size() == capacity_) {
