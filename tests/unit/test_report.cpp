@@ -11,7 +11,7 @@
 namespace npuemu {
 namespace {
 
-report::Chart scatter(report::Scale x_scale, report::Spec points) {
+report::Chart report_scatter(report::Scale x_scale, report::Spec points) {
     report::Chart c;
     c.title = "t";
     c.x = report::Axis{"x (unit)", x_scale, "", {}, false};
@@ -22,12 +22,12 @@ report::Chart scatter(report::Scale x_scale, report::Spec points) {
 }
 
 // A 1-2-5 value times a power of ten.
-bool round_tick(double v) {
+bool round_report_tick(double v) {
     const double m = v / std::pow(10.0, std::floor(std::log10(v) + 1e-9));
     return std::fabs(m - 1) < 1e-9 || std::fabs(m - 2) < 1e-9 || std::fabs(m - 5) < 1e-9;
 }
 
-const report::Spec* axis(const report::Spec& spec, const char* scale) {
+const report::Spec* report_axis(const report::Spec& spec, const char* scale) {
     for (const auto& a : spec["axes"]) {
         if (a["scale"] == scale) return &a;
     }
@@ -37,17 +37,17 @@ const report::Spec* axis(const report::Spec& spec, const char* scale) {
 }  // namespace
 
 TEST_CASE("report: log axes get round ticks (1-2-5 within two decades, decades beyond) and a domain on ticks") {
-    const auto spec = report::to_vega(scatter(report::Scale::log, {{{"x", 0.871}, {"y", 1.66}, {"series", "a"}},
+    const auto spec = report::to_vega(report_scatter(report::Scale::log, {{{"x", 0.871}, {"y", 1.66}, {"series", "a"}},
                                                                    {{"x", 11.48}, {"y", 3.162}, {"series", "a"}}}));
-    const auto* x = axis(spec, "x");
+    const auto* x = report_axis(spec, "x");
     REQUIRE(x != nullptr);
     REQUIRE((*x)["values"].size() >= 3);
-    for (const auto& v : (*x)["values"]) CHECK(round_tick(v.get<double>()));
+    for (const auto& v : (*x)["values"]) CHECK(round_report_tick(v.get<double>()));
     CHECK((*x)["values"].front().get<double>() == doctest::Approx(0.5));
     CHECK((*x)["values"].back().get<double>() == doctest::Approx(20));
     CHECK((*x)["title"] == "x (unit)");
-    const auto wide = report::to_vega(scatter(report::Scale::log, {{{"x", 3}, {"y", 1}}, {{"x", 4.2e6}, {"y", 2}}}));
-    const auto* w = axis(wide, "x");
+    const auto wide = report::to_vega(report_scatter(report::Scale::log, {{{"x", 3}, {"y", 1}}, {{"x", 4.2e6}, {"y", 2}}}));
+    const auto* w = report_axis(wide, "x");
     REQUIRE(w != nullptr);
     CHECK((*w)["values"].size() == 8);  // 1, 10, ..., 1M, 10M: decades only
     // Labels 1, 10, 100, 1k, 10k: plain below a thousand, SI prefixes above.
@@ -57,7 +57,7 @@ TEST_CASE("report: log axes get round ticks (1-2-5 within two decades, decades b
 }
 
 TEST_CASE("report: category axes list their values; points without x sit at the edge with why in the tooltip") {
-    auto c = scatter(report::Scale::category, {{{"x", "air"}, {"y", 2}, {"id", "p0"}, {"tip", {{"k", "v"}}}},
+    auto c = report_scatter(report::Scale::category, {{{"x", "air"}, {"y", 2}, {"id", "p0"}, {"tip", {{"k", "v"}}}},
                                                {{"x", "liquid"}, {"y", 3}, {"id", "p1"}},
                                                {{"x", nullptr}, {"y", 4}, {"id", "p2"}, {"why", "unbounded"}}});
     const auto spec = report::to_vega(c);
@@ -74,12 +74,12 @@ TEST_CASE("report: category axes list their values; points without x sit at the 
 }
 
 TEST_CASE("report: a chart that cannot be drawn is an error that says why") {
-    CHECK_THROWS_WITH_AS(report::to_vega(scatter(report::Scale::log, {{{"x", 0}, {"y", 1}}})),
+    CHECK_THROWS_WITH_AS(report::to_vega(report_scatter(report::Scale::log, {{{"x", 0}, {"y", 1}}})),
                          doctest::Contains("log axes need values > 0"), Error);
-    auto c = scatter(report::Scale::category, {{{"x", "water"}, {"y", 1}}});
+    auto c = report_scatter(report::Scale::category, {{{"x", "water"}, {"y", 1}}});
     c.x.categories = {"air", "liquid"};
     CHECK_THROWS_WITH_AS(report::to_vega(c), doctest::Contains("'water' is not one of its categories"), Error);
-    CHECK_THROWS_AS(report::to_vega(scatter(report::Scale::linear, {{{"y", 1}}})), Error);
+    CHECK_THROWS_AS(report::to_vega(report_scatter(report::Scale::linear, {{{"y", 1}}})), Error);
 }
 
 TEST_CASE("report: waterfall bars start where the previous total ended; stacked bars stack") {
