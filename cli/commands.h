@@ -16,6 +16,7 @@ struct RunArguments {
     uint64_t max_cycles = 10'000'000'000ull;
     bool htif = false;
     std::string stats_path;
+    std::string report_path;  // --report: the run's HTML report (cli/run_report.h)
     bool quiet = false;
     std::vector<std::string> loads;  // FILE@ADDR
     std::vector<std::string> dumps;  // ADDR:LEN:FILE

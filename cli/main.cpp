@@ -28,6 +28,9 @@ void add_run_command(CLI::App& app, RunArguments& args) {
         ->capture_default_str();
     run->add_flag("--htif", args.htif, "Map the image's tohost/fromhost symbols (RISC-V test binaries)");
     run->add_option("--stats", args.stats_path, "Write the run's counters to this JSON file");
+    run->add_option("--report", args.report_path,
+                    "Write an HTML report of the run (utilisation, stalls, HBM and mesh heat maps, temperature and "
+                    "frequency over time) to this file")->type_name("FILE.html");
     run->add_flag("-q,--quiet", args.quiet, "Print no summary (only the firmware's console)");
     run->add_option("--load", args.loads, "Load a file into memory before boot: FILE@ADDRESS (repeatable)");
     run->add_option("--trace", args.trace_path,

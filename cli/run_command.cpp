@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "model/config/config_lookup.h"
 #include "cli/exit_codes.h"
+#include "cli/run_report.h"
 #include "model/common/error.h"
 #include "model/common/stats_json.h"
 #include "model/debug/gdb_server.h"
@@ -122,6 +123,9 @@ int run_command(const RunArguments& args) {
     if (!args.system.empty()) {
         options.system_file = config::resolve_system_config(args.system);
         if (args.gdb_port >= 0) throw Error("--gdb debugs one chip; it cannot be used with --system");
+        if (!args.report_path.empty()) {
+            throw Error("--report draws one chip's run; with --system it is not supported yet (use --stats)");
+        }
     } else {
         options.config_file = config::resolve_config(args.config);
     }
@@ -132,6 +136,7 @@ int run_command(const RunArguments& args) {
     for (const auto& text : args.loads) options.loads.push_back(sim::parse_load_spec(text));
     for (const auto& text : args.dumps) options.dumps.push_back(sim::parse_dump_spec(text));
     check_writable(args.stats_path);
+    if (!args.report_path.empty()) check_run_report_possible(args.report_path);
     options.trace_path = args.trace_path;
     options.trace_filter = args.trace_filter;
     if (!args.trace_window.empty()) {
@@ -188,6 +193,16 @@ int run_command(const RunArguments& args) {
         document["histograms"] = histograms_to_json(simulation.stats());
         document["units"] = units_to_json(simulation.stats());
         write_json_file(args.stats_path, document);
+    }
+    if (!args.report_path.empty()) {
+        RunReportInput report;
+        report.chip = simulation.config().name;
+        report.image = args.image;
+        report.outcome = sim::outcome_name(result.outcome);
+        report.message = result.message;
+        report.counters = stats_to_json(simulation.stats());
+        if (const auto* monitor = simulation.chip().power_monitor()) report.history = &monitor->history();
+        write_run_report(report, args.report_path);
     }
     if (!args.quiet) print_summary(simulation, result);
     return exit_status(result);

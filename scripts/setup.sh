@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config zlib1g-dev
   libsystemc-dev verilator libyaml-cpp-dev libcli11-dev doctest-dev nlohmann-json3-dev
   gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf
-  gdb-multiarch python3 jq chromium slurm-wlm munge
+  gdb-multiarch python3 jq chromium slurm-wlm munge libjs-vega
 )
 
 missing=()

@@ -1,6 +1,7 @@
-// `npuemu sweep report DIR`: one self-contained HTML page (inline SVG, no network) with the roofline of each
-// configuration, the Pareto front of throughput against a chip-area proxy (the model has no power yet), and one chart
-// per swept parameter; each chart has a PNG export button for slides.
+// `npuemu sweep report DIR`: one self-contained HTML page (Vega charts inlined, no network, see cli/report/) with the
+// roofline of each configuration and its ridge, Pareto fronts of throughput against power and against a chip-area
+// proxy, one chart per swept parameter, and a sortable table of every point (failed and missing points with their
+// error, finished ones linked to their stats). Each chart exports PNG and SVG.
 #pragma once
 
 #include <string>

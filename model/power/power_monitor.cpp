@@ -69,6 +69,12 @@ void PowerMonitor::sample(double interval_s) {
     network_.step(interval_s, power_w);
     elapsed_s_ += interval_s;
     ++samples_;
+    const bool keep = history_.takes_next();  // most samples are not kept once the run is long
+    PowerSample record;
+    if (keep) {
+        record.time_ps = sc_core::sc_time_stamp().value();
+        record.power_w = power_w;
+    }
     for (size_t t = 0; t < tiles_.size(); ++t) {
         TileState& s = state_[t];
         const double temperature = network_.tile_temperature_mC(t);
@@ -86,6 +92,10 @@ void PowerMonitor::sample(double interval_s) {
         }
         update_point(t);
         update_alarm(t);
+        if (keep) {
+            record.temperature_mC.push_back(temperature);
+            record.frequency_mhz.push_back(config_.operating_points[s.point].frequency_mhz);
+        }
         if (tracer_) {
             const uint64_t now = sc_core::sc_time_stamp().value();
             tracer_->change_real(trace_signals_[t].temperature, now, temperature / 1000.0);
@@ -94,6 +104,7 @@ void PowerMonitor::sample(double interval_s) {
                                  config_.operating_points[s.point].frequency_mhz);
         }
     }
+    history_.record(std::move(record));
 }
 
 void PowerMonitor::attach_tracer(trace::Tracer& tracer) {

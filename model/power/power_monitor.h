@@ -15,6 +15,7 @@
 #include "model/common/stats.h"
 #include "model/common/tile_clock.h"
 #include "model/power/power_config.h"
+#include "model/power/power_history.h"
 #include "model/power/thermal_network.h"
 #include "model/trace/tracer.h"
 
@@ -37,6 +38,8 @@ public:
 
     // chip.tileN.power.{temperature_C, power_W, frequency_MHz}, one value per sample.
     void attach_tracer(trace::Tracer& tracer);
+    // Temperature, frequency and power of every tile over the run, bounded (power/power_history.h).
+    const PowerHistory& history() const { return history_; }
     double tile_temperature_mC(size_t tile) const { return network_.tile_temperature_mC(tile); }
     uint32_t sensor_mC(size_t tile) const { return sensors_mC_[tile]; }
     size_t operating_point(size_t tile) const { return state_[tile].point; }
@@ -95,6 +98,7 @@ private:
     };
     std::vector<TraceSignals> trace_signals_;
     uint64_t samples_ = 0;
+    PowerHistory history_;
     StatsGroup stats_{*this};
     std::vector<std::unique_ptr<StatsGroup>> tile_stats_;  // tileN.power
 };

@@ -83,6 +83,8 @@ public:
     MemorySystem& memory_system() { return memory_; }
     const config::ChipConfig& config() const { return config_; }
     const ChipPlacement& placement() const { return placement_; }
+    // The power and thermal model, or nullptr when the config has no power section.
+    const power::PowerMonitor* power_monitor() const { return power_.get(); }
     RunControl& run_control() { return run_control_; }
     std::vector<std::unique_ptr<Tile>>& tiles() { return tiles_; }
     std::string describe_memory_map() const;
