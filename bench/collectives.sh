@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Collectives across chips, measured from firmware (firmware/collbench, SDK npuemu/collectives.h):
-#   1) the 64 MiB FP32 ring all-reduce on node4 (4 default chips, fully connected) and pod8 (2 nodes x 4 through a
-#      switch): time on chip 0, algorithm and bus bandwidth (nccl-tests' definitions) against one link's payload
+# Chip-to-chip links and collectives across chips, measured from firmware:
+#   0) firmware/linkbench on two default chips joined by one NVLink-3-class link: ping-pong latency (a doorbell, a
+#      64-byte put + doorbell) and a 32 MiB stream from 32 DMA engines against the link's payload peak;
+#   1) (firmware/collbench, SDK npuemu/collectives.h) the 64 MiB FP32 ring all-reduce on node4 (4 default chips,
+#      fully connected) and pod8 (2 nodes x 4 through a switch): time on chip 0, algorithm and bus bandwidth (nccl-tests' definitions) against one link's payload
 #      rate (the ring uses one link out of each chip), the busiest link's utilization and the host cost (wall time,
 #      simulated link GB per host second);
 #   2) with FULL=1, the whole collbench sweep on node4 (all-reduce, reduce-scatter, all-gather, 4 KiB .. 256 MiB).
@@ -11,6 +13,10 @@ build="${1:-build}"
 npuemu="$build/bin/npuemu"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+echo "== two default chips, one link: linkbench"
+"$npuemu" run -q --system node4 --set chips.count=2 --set nodes.chips_per_node=2 --stats "$work/link.json" \
+  "$build/firmware/linkbench.elf" | sed -n 's/^\[chip [01] hart 0\] //p'
+jq -r '.counters | "  link c0p0-c1p0 payload peak \(.["links.c0p0-c1p0.peak_gbps"]) GB/s"' "$work/link.json"
 for system in node4 pod8; do
   echo "== $system, default chips, 64 MiB all-reduce"
   start=$(date +%s.%N)

@@ -82,6 +82,17 @@ void DmaEngine::execute(const NpuInstruction& instruction, sc_core::sc_time& com
     }
 }
 
+namespace {
+
+// An address as the user wrote it: on this chip, or "0x... on chip c" for another chip's window.
+std::string describe_address(uint64_t address) {
+    if (address < mem::TimedMemoryPort::kChipWindowBytes) return hex(address);
+    return hex(address % mem::TimedMemoryPort::kChipWindowBytes) + " on chip " +
+           std::to_string(address / mem::TimedMemoryPort::kChipWindowBytes - 1);
+}
+
+}  // namespace
+
 bool DmaEngine::chip_base(const NpuInstruction& instruction, uint32_t chip, uint64_t& base) {
     base = 0;
     const uint32_t count = port_ ? port_->chip_count() : 1;
@@ -134,9 +145,11 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
                               ? host_pointer(dst, row_bytes_) : nullptr;
             if (!from || !to) {
                 fail(instruction, "row " + std::to_string(r) + " of plane " + std::to_string(p) + " (" +
-                                      std::to_string(row_bytes_) + " bytes from " + hex(src) + " to " + hex(dst) +
-                                      ") is not inside one memory: " + (from ? "destination" : "source") +
-                                      " unmapped or a device");
+                                      std::to_string(row_bytes_) + " bytes from " + describe_address(src) + " to " +
+                                      describe_address(dst) + ") is not inside one memory: " +
+                                      (from ? "destination" : "source") + " unmapped or a device" +
+                                      (src_base || dst_base ? " (another chip's tiles are reached through its tile "
+                                                              "windows, not the local window)" : ""));
                 return;
             }
             std::memmove(to, from, row_bytes_);

@@ -452,3 +452,10 @@ npuemu_run_test("collectives: ring all-reduce, reduce-scatter, all-gather bit-ex
   -- ${NPUEMU} run -q --system pod8 --set chips.config=test ${FW}/collcheck.elf)
 set_tests_properties("boot: collectives: ring all-reduce, reduce-scatter, all-gather bit-exact on 8 chips (pod8, across the switch)"
   PROPERTIES TIMEOUT 300)
+npuemu_run_test("linkbench on two chips: ping-pong latency and a streamed put that arrives intact" --exit 0
+  --stdout-has "ping-pong doorbell: 64 rounds, one way" --stdout-has "streaming: 16777216 bytes from 4 harts"
+  --stdout-has "[chip 1 hart 0] streamed data arrived intact"
+  -- ${NPUEMU} run -q --system node4 --set chips.config=test --set chips.count=2 --set nodes.chips_per_node=2
+     ${FW}/linkbench.elf)
+npuemu_run_test("linkbench alone says it needs two chips" --exit 2
+  --stdout-has "linkbench needs a system of at least two chips" -- ${NPUEMU} run -q -c test ${FW}/linkbench.elf)
