@@ -21,6 +21,7 @@ struct RunArguments {
     std::vector<std::string> loads;  // FILE@ADDR
     std::vector<std::string> dumps;  // ADDR:LEN:FILE
     std::string trace_path;
+    std::string flows_path;
     std::string trace_filter;
     std::string trace_window;
     int gdb_port = -1;  // -1: no GDB stub

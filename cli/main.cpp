@@ -38,6 +38,8 @@ void add_run_command(CLI::App& app, RunArguments& args) {
     run->add_option("--trace-filter", args.trace_filter,
                     "Trace only signals/tracks matching this glob, e.g. 'chip.tile0.*' or '*.matrix.*'");
     run->add_option("--trace-window", args.trace_window, "Trace only this time window: T0:T1, e.g. 10us:50us");
+    run->add_option("--flows", args.flows_path,
+                    "With --system: write every transfer between chips (copies, doorbells) as JSON lines");
     run->add_option("--dump", args.dumps, "Write memory to a file after the run: ADDRESS:LENGTH:FILE (repeatable)");
     CLI::Option* gdb = run->add_option("--gdb", args.gdb_port,
                                        "Serve GDB's remote protocol on this TCP port (0: a free port, printed on "

@@ -138,6 +138,7 @@ int run_command(const RunArguments& args) {
     check_writable(args.stats_path);
     if (!args.report_path.empty()) check_run_report_possible(args.report_path);
     options.trace_path = args.trace_path;
+    options.flows_path = args.flows_path;
     options.trace_filter = args.trace_filter;
     if (!args.trace_window.empty()) {
         if (args.trace_path.empty()) throw Error("--trace-window needs --trace FILE");
@@ -169,6 +170,7 @@ int run_command(const RunArguments& args) {
     const sim::RunResult result = simulation.run(gdb_server.get());
     std::cout.flush();
     simulation.write_dumps();
+    simulation.finish_flows();
     if (gdb_server) gdb_server->finish(result, exit_status(result));
 
     if (result.outcome != sim::Outcome::Exited) {

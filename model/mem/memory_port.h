@@ -19,7 +19,18 @@ protected:
     ~AccessListener() = default;
 };
 
-enum class Requester { Dma, Core };  // DMA bursts or a core's loads and stores (control packets)
+enum class Requester { Dma, Core };
+
+// A transfer between chips as the flow export (npuemu run --flows) records it: a DMA copy that read or wrote
+// another chip's memory, or a doorbell to another chip.
+struct FlowRecord {
+    bool doorbell = false;
+    uint32_t src_chip = 0, dst_chip = 0;  // where the data came from and went to
+    uint32_t tile = 0;                    // the issuing tile (on the issuing chip)
+    uint64_t bytes = 0;
+    uint64_t issue_ps = 0, done_ps = 0;   // the copy's first burst leaving, its last landing (doorbell: arrival)
+    uint32_t collective = 0, step = 0;    // from dma.tag
+};  // DMA bursts or a core's loads and stores (control packets)
 
 struct TimedAccess {
     uint64_t address = 0;   // a chip address
@@ -47,7 +58,11 @@ public:
     virtual std::string doorbell_problem(uint32_t chip, uint32_t tile) const = 0;
     // Sends a doorbell that leaves the tile at ready_ps: when it arrives, tile `tile` of chip `chip` adds 1 to its
     // semaphore `flag`.
-    virtual void send_doorbell(uint64_t ready_ps, uint32_t chip, uint32_t tile, unsigned flag) = 0;
+    // collective/step: the sender's dma.tag, for the flow export.
+    virtual void send_doorbell(uint64_t ready_ps, uint32_t chip, uint32_t tile, unsigned flag, uint32_t collective,
+                               uint32_t step) = 0;
+    // A copy between chips has landed: recorded if the run exports its flows.
+    virtual void record_flow(const FlowRecord&) {}
 };
 
 }  // namespace npuemu::mem

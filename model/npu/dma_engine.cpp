@@ -77,6 +77,12 @@ void DmaEngine::execute(const NpuInstruction& instruction, sc_core::sc_time& com
             dst_chip_ = args.dst_chip;
             return;
         }
+        case isa::Op::DmaTag: {
+            const auto args = isa::unpack_dma_tag(instruction.rs1, instruction.rs2, instruction.rs3);
+            tag_collective_ = args.collective;
+            tag_step_ = args.step;
+            return;
+        }
         case isa::Op::DmaCopy: copy(instruction, completion); return;
         default: fail(instruction, "not a DMA instruction");
     }
@@ -114,7 +120,8 @@ std::string DmaEngine::doorbell_problem(const SignalToken& token) const {
 
 void DmaEngine::ring_doorbell(sc_core::sc_time due, const SignalToken& token) {
     port_->send_doorbell(due.value() + clock_.period().value() * config_.latency_cycles,
-                         token.chip == kThisChip ? port_->chip_id() : token.chip, token.tile, token.flag);
+                         token.chip == kThisChip ? port_->chip_id() : token.chip, token.tile, token.flag,
+                         token.collective, token.step);
 }
 
 void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& completion) {
@@ -275,6 +282,14 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
     copy.total_bytes = total_bytes;
     copy.src = src_base + args.src;
     copy.dst = dst_base + args.dst;
+    if (src_base || dst_base) {
+        const uint32_t self = port_ ? port_->chip_id() : 0;
+        copy.between_chips = true;
+        copy.src_chip = src_base ? static_cast<uint32_t>(src_base / mem::TimedMemoryPort::kChipWindowBytes - 1) : self;
+        copy.dst_chip = dst_base ? static_cast<uint32_t>(dst_base / mem::TimedMemoryPort::kChipWindowBytes - 1) : self;
+        copy.collective = tag_collective_;
+        copy.step = tag_step_;
+    }
     copy.rows = rows_;
     copy.planes = planes_;
     copy.latest_ps = std::max(copy.latest_ps, floor_ps);
@@ -328,6 +343,18 @@ void DmaEngine::maybe_resolve(CopyInFlight& copy) {
     if (copy.resolved || !copy.all_issued || copy.outstanding > 0) return;
     copy.resolved = true;
     if (tracer_) trace_copy(copy);
+    if (copy.between_chips) {
+        mem::FlowRecord flow;
+        flow.src_chip = copy.src_chip;
+        flow.dst_chip = copy.dst_chip;
+        flow.tile = tile_id_;
+        flow.bytes = copy.total_bytes;
+        flow.issue_ps = copy.begin_ps;
+        flow.done_ps = copy.latest_ps;
+        flow.collective = copy.collective;
+        flow.step = copy.step;
+        port_->record_flow(flow);
+    }
     finish_async(copy.ticket, sc_core::sc_time::from_value(copy.latest_ps));
     while (!copies_in_flight_.empty() && copies_in_flight_.front().resolved) copies_in_flight_.pop_front();
 }

@@ -67,6 +67,9 @@ private:
         // For the trace slice, written once the copy has landed.
         uint64_t begin_ps = 0, channel_end_ps = 0, total_bytes = 0, src = 0, dst = 0;
         uint32_t rows = 0, planes = 0;
+        // For the flow export: a copy that involves another chip.
+        bool between_chips = false;
+        uint32_t src_chip = 0, dst_chip = 0, collective = 0, step = 0;
     };
 
     // Host pointer to [addr, addr + bytes), or null if no single memory holds it (addr may be on another chip).
@@ -76,6 +79,10 @@ private:
     bool chip_base(const NpuInstruction& instruction, uint32_t chip, uint64_t& base);
     std::string doorbell_problem(const SignalToken& token) const override;
     void ring_doorbell(sc_core::sc_time due, const SignalToken& token) override;
+    void label_doorbell(SignalToken& token) const override {
+        token.collective = tag_collective_;
+        token.step = tag_step_;
+    }
     void copy(const NpuInstruction& instruction, sc_core::sc_time& completion);
     BankedMemory* local_memory(uint64_t addr) const;
     // Waits until the burst `sequence` has a known landing (its slot is needed); returns that landing.
@@ -105,6 +112,7 @@ private:
     // Chips from dma.chips (kThisChip: this one).
     static constexpr uint32_t kThisChip = 0xFFFF;
     uint32_t src_chip_ = kThisChip, dst_chip_ = kThisChip;
+    uint32_t tag_collective_ = 0, tag_step_ = 0;  // dma.tag
 
     uint64_t bytes_ = 0;
     uint64_t remote_bytes_ = 0;

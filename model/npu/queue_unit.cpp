@@ -157,6 +157,7 @@ void QueueUnit::run() {
                     break;
                 }
                 ++instructions_;
+                label_doorbell(token);
                 completion = pass_token(token);
                 break;
             }

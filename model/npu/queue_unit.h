@@ -61,11 +61,14 @@ protected:
         unsigned flag = 0;
         bool doorbell = false;
         uint32_t chip = 0, tile = 0;  // a doorbell's receiver
+        uint32_t collective = 0, step = 0;  // its label in the flow export, as the instruction was reached
     };
     // Why a doorbell cannot be sent to token's receiver (empty: it can). Units without a fabric refuse.
     virtual std::string doorbell_problem(const SignalToken&) const { return "this unit sends no doorbells"; }
     // Sends a doorbell that is due (leaves the tile) at `due`.
     virtual void ring_doorbell(sc_core::sc_time, const SignalToken&) {}
+    // Labels a doorbell as its instruction is reached (the unit's current dma.tag).
+    virtual void label_doorbell(SignalToken&) const {}
 
     uint32_t tile_id_;
     const TileClock& clock_;

@@ -87,6 +87,9 @@ system::SystemConfig load_run_config(const RunOptions& options) {
 Simulation::Simulation(const RunOptions& options, std::ostream& console)
     : options_(options), system_config_(load_run_config(options)), image_(loader::read_elf_file(options.image_path)) {
     if (options_.max_cycles == 0) throw Error("--max-cycles must be at least 1");
+    if (!options_.flows_path.empty() && system_config_.chips.size() < 2) {
+        throw Error("--flows records the transfers between chips: it needs --system with at least two chips");
+    }
     if (system_config_.chips.size() > 1 && (options_.htif || !options_.loads.empty() || !options_.dumps.empty())) {
         throw Error(options_.system_file + ": --htif, --load and --dump work on a single chip; this system has " +
                     std::to_string(system_config_.chips.size()) +
@@ -95,6 +98,7 @@ Simulation::Simulation(const RunOptions& options, std::ostream& console)
     // SystemC prints an info line when sc_stop() is called; the run's own summary says how it ended.
     sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
     build(console);
+    if (!options_.flows_path.empty()) system_->fabric().export_flows(options_.flows_path);
     // Every check of user input happens before the first sc_start(): after it, SystemC runs processes on its own
     // stacks, and input errors should never surface from inside a simulation.
     for (soc::Chip* chip : chips_) chip->check_image_fits(image_);
@@ -178,6 +182,10 @@ void Simulation::write_dumps() {
         file.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
         if (!file) throw Error("--dump " + dump.path + ": error while writing");
     }
+}
+
+void Simulation::finish_flows() {
+    if (system_) system_->fabric().finish_flows();
 }
 
 RunResult Simulation::run(RunDriver* driver) {

@@ -46,6 +46,7 @@ struct RunOptions {
     std::vector<LoadSpec> loads;
     std::vector<DumpSpec> dumps;
     std::string trace_path;    // .vcd, .fst or .json; empty: no trace
+    std::string flows_path;    // a system's transfers between chips, JSON lines; empty: none
     std::string trace_filter;  // glob over signal paths / tracks
     uint64_t trace_window_start_ps = 0, trace_window_end_ps = 0;  // end 0: to the end of the run
 };
@@ -91,6 +92,8 @@ public:
     RunResult run(RunDriver* driver = nullptr);
     // Writes the --dump regions (after run()). Throws npuemu::Error for a file that cannot be written.
     void write_dumps();
+    // Completes the --flows file (after run()). Throws npuemu::Error if it could not be written.
+    void finish_flows();
 
     // The first chip's config (the only one's, when a chip runs alone).
     const config::ChipConfig& config() const { return system_config_.chips.front(); }

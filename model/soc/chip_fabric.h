@@ -17,9 +17,12 @@ public:
     // data or the write acknowledgement is back at `from`.
     virtual void start(uint32_t chip, noc::NodeId from, uint32_t target, const mem::TimedAccess& access,
                        mem::AccessListener& listener, uint64_t cookie) = 0;
-    // A doorbell leaving node `from` of chip `chip` at ready_ps for tile `tile` of chip `target`.
+    // A doorbell leaving node `from` of chip `chip` at ready_ps for tile `tile` of chip `target`; `flow` describes
+    // it for the flow export (its times are the fabric's to fill in).
     virtual void ring(uint32_t chip, noc::NodeId from, uint64_t ready_ps, uint32_t target, uint32_t tile,
-                      unsigned flag) = 0;
+                      unsigned flag, mem::FlowRecord flow) = 0;
+    // A copy between chips issued on chip `chip` has landed.
+    virtual void record_flow(uint32_t chip, const mem::FlowRecord& flow) = 0;
     virtual uint32_t chip_count() const = 0;
     virtual uint32_t tile_count(uint32_t chip) const = 0;
 };

@@ -24,8 +24,12 @@ public:
     std::string doorbell_problem(uint32_t chip, uint32_t tile) const override {
         return system_.doorbell_problem(chip, tile);
     }
-    void send_doorbell(uint64_t ready_ps, uint32_t chip, uint32_t tile, unsigned flag) override {
-        system_.send_doorbell(tile_, ready_ps, chip, tile, flag);
+    void send_doorbell(uint64_t ready_ps, uint32_t chip, uint32_t tile, unsigned flag, uint32_t collective,
+                       uint32_t step) override {
+        system_.send_doorbell(tile_, ready_ps, chip, tile, flag, collective, step);
+    }
+    void record_flow(const mem::FlowRecord& record) override {
+        if (system_.fabric_) system_.fabric_->record_flow(system_.chip_id_, record);
     }
 
 private:
@@ -252,10 +256,17 @@ std::string MemorySystem::doorbell_problem(uint32_t chip, uint32_t tile) const {
 }
 
 void MemorySystem::send_doorbell(uint32_t tile, uint64_t ready_ps, uint32_t chip, uint32_t target_tile,
-                                 unsigned flag) {
+                                 unsigned flag, uint32_t collective, uint32_t step) {
     const noc::NodeId from = network_.tile_node(tile);
     if (chip != chip_id_) {
-        fabric_->ring(chip_id_, from, ready_ps, chip, target_tile, flag);
+        mem::FlowRecord record;
+        record.doorbell = true;
+        record.src_chip = chip_id_;
+        record.dst_chip = chip;
+        record.tile = tile;
+        record.collective = collective;
+        record.step = step;
+        fabric_->ring(chip_id_, from, ready_ps, chip, target_tile, flag, record);
         return;
     }
     deliver_doorbell(from, ready_ps, target_tile, flag);

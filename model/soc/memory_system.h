@@ -70,7 +70,8 @@ private:
     void start_global(noc::NodeId from, const mem::TimedAccess& access, uint32_t access_index);
     void access_done(uint64_t cookie, uint64_t landed_ps) override { part_landed(static_cast<uint32_t>(cookie), landed_ps); }
     std::string doorbell_problem(uint32_t chip, uint32_t tile) const;
-    void send_doorbell(uint32_t tile, uint64_t ready_ps, uint32_t chip, uint32_t target_tile, unsigned flag);
+    void send_doorbell(uint32_t tile, uint64_t ready_ps, uint32_t chip, uint32_t target_tile, unsigned flag,
+                       uint32_t collective, uint32_t step);
     void hbm_done(uint64_t tag, uint64_t done_ps);
     void part_landed(uint32_t access_index, uint64_t landed_ps);
     uint32_t allocate_access();

@@ -30,7 +30,7 @@ public:
     StatsGroup& stats() { return stats_; }
     const SystemConfig& config() const { return config_; }
     std::vector<std::unique_ptr<soc::Chip>>& chips() { return chips_; }
-    const SystemFabric& fabric() const { return *fabric_; }
+    SystemFabric& fabric() { return *fabric_; }
 
 private:
     void chip_finished(size_t chip);

@@ -158,10 +158,42 @@ void SystemFabric::access_done(uint64_t cookie, uint64_t landed_ps) {
 }
 
 void SystemFabric::ring(uint32_t chip, noc::NodeId from, uint64_t ready_ps, uint32_t target, uint32_t tile,
-                        unsigned flag) {
+                        unsigned flag, mem::FlowRecord flow) {
     ++doorbells_;
     const Arrival arrival = travel(routes_.at(chip).at(target), from, ready_ps, 0, noc::TrafficClass::WriteData);
     chips_[target]->memory_system().deliver_doorbell(arrival.node, arrival.time_ps, tile, flag);
+    flow.issue_ps = ready_ps;
+    flow.done_ps = arrival.time_ps;
+    record_flow(chip, flow);
+}
+
+void SystemFabric::export_flows(const std::string& path) {
+    flows_ = std::make_unique<std::ofstream>(path, std::ios::trunc);
+    if (!*flows_) throw Error(path + ": cannot write the flow export (does the directory exist, is it writable?)");
+    flows_path_ = path;
+}
+
+void SystemFabric::record_flow(uint32_t chip, const mem::FlowRecord& flow) {
+    if (!flows_) return;
+    std::string route;
+    if (flow.src_chip != flow.dst_chip) {
+        for (const std::string& name : route_names(flow.src_chip, flow.dst_chip)) {
+            route += (route.empty() ? "\"" : ",\"") + name + "\"";
+        }
+    }
+    *flows_ << "{\"kind\":\"" << (flow.doorbell ? "doorbell" : "copy") << "\",\"chip\":" << chip
+            << ",\"tile\":" << flow.tile << ",\"src_chip\":" << flow.src_chip << ",\"dst_chip\":" << flow.dst_chip
+            << ",\"bytes\":" << flow.bytes << ",\"issue_ps\":" << flow.issue_ps << ",\"done_ps\":" << flow.done_ps
+            << ",\"collective\":" << flow.collective << ",\"step\":" << flow.step << ",\"route\":[" << route
+            << "]}\n";
+}
+
+void SystemFabric::finish_flows() {
+    if (!flows_) return;
+    flows_->flush();
+    flows_->close();
+    if (flows_->fail()) throw Error(flows_path_ + ": error while writing the flow export");
+    flows_.reset();
 }
 
 void SystemFabric::register_stats() {

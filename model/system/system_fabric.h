@@ -8,6 +8,8 @@
 #pragma once
 
 #include <cstdint>
+#include <fstream>
+#include <string>
 #include <memory>
 #include <vector>
 
@@ -29,7 +31,12 @@ public:
     void start(uint32_t chip, noc::NodeId from, uint32_t target, const mem::TimedAccess& access,
                mem::AccessListener& listener, uint64_t cookie) override;
     void ring(uint32_t chip, noc::NodeId from, uint64_t ready_ps, uint32_t target, uint32_t tile,
-              unsigned flag) override;
+              unsigned flag, mem::FlowRecord flow) override;
+    void record_flow(uint32_t chip, const mem::FlowRecord& flow) override;
+    // The flow export: every copy between chips and every doorbell, one JSON object a line (docs/systems.md), as
+    // each lands. Throws npuemu::Error if the file cannot be written.
+    void export_flows(const std::string& path);
+    void finish_flows();
     uint32_t chip_count() const override { return static_cast<uint32_t>(chips_.size()); }
     uint32_t tile_count(uint32_t chip) const override { return chips_.at(chip)->config().tile_count; }
 
@@ -75,6 +82,8 @@ private:
     std::vector<std::vector<Route>> routes_;  // [from chip][to chip]
     std::vector<Transaction> transactions_;
     uint64_t sends_since_retire_ = 0;
+    std::unique_ptr<std::ofstream> flows_;
+    std::string flows_path_;
     std::vector<uint32_t> free_transactions_;
 
     uint64_t reads_ = 0, writes_ = 0, read_bytes_ = 0, write_bytes_ = 0, doorbells_ = 0;

@@ -16,7 +16,10 @@
  * where x[c] is chip c's segment s. Segment s of a slice of n elements holds its elements [s*n/chips,
  * (s+1)*n/chips) (integer division).
  *
- * Semaphore flags 8..23 of the participating tiles are the collectives'; firmware must not use them meanwhile. */
+ * Semaphore flags 8..23 of the participating tiles are the collectives'; firmware must not use them meanwhile.
+ * Their copies and doorbells carry a dma.tag for the flow export (npuemu run --flows): collective = kind << 24 |
+ * the hart's call count (kind 1 reduce-scatter, 2 all-gather, 3 barrier; an all-reduce is a reduce-scatter and an
+ * all-gather), step = the ring step (the barrier's round). The tag is 0, 0 again when a collective returns. */
 #ifndef NPUEMU_COLLECTIVES_H
 #define NPUEMU_COLLECTIVES_H
 

@@ -15,6 +15,11 @@ enum {
     FLAG_BARRIER = 16,   /* +round: the barrier's doorbells, rounds 0..7 */
 };
 
+/* The flow export's label of a collective call (dma.tag): its kind in the top byte, this hart's call count below. */
+enum { KIND_REDUCE_SCATTER = 1, KIND_ALLGATHER = 2, KIND_BARRIER = 3 };
+static _Thread_local uint32_t calls;
+static uint32_t next_label(uint32_t kind) { return (kind << 24) | (++calls & 0xFFFFFFu); }
+
 struct ring {
     const struct npu_coll *coll;
     uint32_t tile;  /* this hart's tile, the same on every chip */
@@ -109,7 +114,9 @@ void npu_reduce_scatter_ring(const struct npu_coll *coll, uint32_t buffer, uint3
     npu_signal(NPU_QUEUE_DMA, FLAG_CREDIT + 1);
     /* Step k: send segment chip - k - 1 on, receive segment chip - k - 2 and add our own to it. After chips - 1
      * steps our segment `chip` holds the sum of every chip's. */
+    const uint32_t label = next_label(KIND_REDUCE_SCATTER);
     for (uint32_t k = 0; k + 1 < r.chips; ++k) {
+        npu_dma_tag(label, k);
         const uint32_t send = r.chip + 2u * r.chips - k - 1u, receive = r.chip + 2u * r.chips - k - 2u;
         const uint32_t send_count = segment_count(&r, count, send), receive_count = segment_count(&r, count, receive);
         const uint32_t send_chunks = chunks_of(&r, send_count), receive_chunks = chunks_of(&r, receive_count);
@@ -127,6 +134,7 @@ void npu_reduce_scatter_ring(const struct npu_coll *coll, uint32_t buffer, uint3
     }
     npu_wait(NPU_QUEUE_DMA, FLAG_CREDIT + 0);
     npu_wait(NPU_QUEUE_DMA, FLAG_CREDIT + 1);
+    npu_dma_tag(0, 0);
     npu_fence((1u << NPU_QUEUE_DMA) | (1u << NPU_QUEUE_VECTOR));
 }
 
@@ -137,7 +145,9 @@ void npu_allgather_ring(const struct npu_coll *coll, uint32_t buffer, uint32_t c
     slice(&buffer, &count, hart, harts);
     /* Step k: send segment chip - k on into the same place in the next chip's buffer; receive segment
      * chip - k - 1, which we send on at step k + 1. */
+    const uint32_t label = next_label(KIND_ALLGATHER);
     for (uint32_t k = 0; k + 1 < r.chips; ++k) {
+        npu_dma_tag(label, k);
         const uint32_t send = r.chip + r.chips - k, receive = r.chip + 2u * r.chips - k - 1u;
         const uint32_t send_count = segment_count(&r, count, send), receive_count = segment_count(&r, count, receive);
         const uint32_t send_chunks = chunks_of(&r, send_count), receive_chunks = chunks_of(&r, receive_count);
@@ -151,6 +161,7 @@ void npu_allgather_ring(const struct npu_coll *coll, uint32_t buffer, uint32_t c
             if (j < receive_chunks) npu_wait(NPU_QUEUE_DMA, FLAG_GATHERED);
         }
     }
+    npu_dma_tag(0, 0);
     npu_fence(1u << NPU_QUEUE_DMA);
 }
 
@@ -163,9 +174,12 @@ void npu_allreduce_ring(const struct npu_coll *coll, uint32_t buffer, uint32_t c
 void npu_coll_barrier(const struct npu_coll *coll, uint32_t hart) {
     (void)coll;
     const uint32_t chip = npu_chip_id(), chips = npu_chip_count();
+    const uint32_t label = next_label(KIND_BARRIER);
     for (uint32_t round = 0, distance = 1; distance < chips; ++round, distance *= 2u) {
+        npu_dma_tag(label, round);
         npu_dma_doorbell((chip + distance) % chips, hart, FLAG_BARRIER + round);
         npu_wait(NPU_QUEUE_DMA, FLAG_BARRIER + round);
     }
+    npu_dma_tag(0, 0);
     npu_fence(1u << NPU_QUEUE_DMA);
 }
