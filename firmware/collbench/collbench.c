@@ -48,7 +48,7 @@ static uint32_t generate(uint32_t chip, uint32_t i, uint32_t dtype) {
 
 /* Every chip's pattern block of the current dtype, in the scratchpad (the control core has no FPU: generating an
  * FP32 input costs a soft-float conversion and multiply, which the checks would pay chips times per element). */
-#define TABLE (NPUEMU_SCRATCHPAD_BASE + 0x20000u)
+#define TABLE (NPUEMU_SCRATCHPAD_BASE + 0x30000u)
 #define TABLE_CHIPS 16u
 static uint32_t table_dtype = 0xFFFFFFFFu;
 

@@ -7,7 +7,7 @@
  *
  * Ring algorithms (as NCCL's): reduce-scatter and all-gather each take chips - 1 steps around the ring chip ->
  * chip + 1; an all-reduce is a reduce-scatter followed by an all-gather. The data of a step moves in chunks of
- * `chunk_bytes`: a chunk for a reduction lands in one of two slots in the next chip's scratchpad (credits, returned
+ * `chunk_bytes`: a chunk for a reduction lands in one of NPU_COLL_SLOTS slots in the next chip's scratchpad (credits, returned
  * by doorbell, keep the sender from overwriting a slot still in use), is added to the receiver's own chunk on its
  * vector unit and written back; an all-gather chunk goes straight to its place in the next chip's buffer.
  *
@@ -16,7 +16,7 @@
  * where x[c] is chip c's segment s. Segment s of a slice of n elements holds its elements [s*n/chips,
  * (s+1)*n/chips) (integer division).
  *
- * Semaphore flags 8..23 of the participating tiles are the collectives'; firmware must not use them meanwhile.
+ * Semaphore flags 8..27 of the participating tiles are the collectives'; firmware must not use them meanwhile.
  * Their copies and doorbells carry a dma.tag for the flow export (npuemu run --flows): collective = kind << 24 |
  * the hart's call count (kind 1 reduce-scatter, 2 all-gather, 3 barrier; an all-reduce is a reduce-scatter and an
  * all-gather), step = the ring step (the barrier's round). The tag is 0, 0 again when a collective returns. */
@@ -30,10 +30,12 @@ extern "C" {
 #endif
 
 #define NPU_COLL_FLAG_FIRST 8u
-#define NPU_COLL_FLAG_LAST 23u
+#define NPU_COLL_FLAG_LAST 27u
+#define NPU_COLL_SLOTS 4u
 
 struct npu_coll {
-    uint32_t scratch;      /* in each taking part tile's scratchpad: 3 x chunk_bytes (two receive slots, a work area) */
+    uint32_t scratch;      /* in each taking part tile's scratchpad: (NPU_COLL_SLOTS + 1) x chunk_bytes (receive
+                              slots and a work area) */
     uint32_t chunk_bytes;  /* a multiple of 4, at most 4 x 65535 */
 };
 

@@ -6,13 +6,14 @@
 #include "npuemu/hal.h"
 #include "npuemu/npu_isa.h"
 
+#define SLOTS NPU_COLL_SLOTS
 enum {
     FLAG_DATA = 8,       /* +slot: a chunk landed in our slot (doorbell from the previous chip) */
-    FLAG_CREDIT = 10,    /* +slot: the next chip freed its slot (doorbell from the next chip) */
-    FLAG_LOADED = 12,    /* our own chunk is in the work area (DMA -> VECTOR) */
-    FLAG_ADDED = 13,     /* the sum is in the work area (VECTOR -> DMA) */
-    FLAG_GATHERED = 14,  /* an all-gather chunk landed in our buffer (doorbell from the previous chip) */
-    FLAG_BARRIER = 16,   /* +round: the barrier's doorbells, rounds 0..7 */
+    FLAG_CREDIT = 12,    /* +slot: the next chip freed its slot (doorbell from the next chip) */
+    FLAG_LOADED = 16,    /* our own chunk is in the work area (DMA -> VECTOR) */
+    FLAG_ADDED = 17,     /* the sum is in the work area (VECTOR -> DMA) */
+    FLAG_GATHERED = 18,  /* an all-gather chunk landed in our buffer (doorbell from the previous chip) */
+    FLAG_BARRIER = 20,   /* +round: the barrier's doorbells, rounds 0..7 */
 };
 
 /* The flow export's label of a collective call (dma.tag): its kind in the top byte, this hart's call count below. */
@@ -70,11 +71,11 @@ static uint32_t slot_remote(const struct ring *r, uint32_t slot) {
     return NPUEMU_TILE_SRAM_GLOBAL_BASE + r->tile * NPUEMU_TILE_LOCAL_WINDOW_BYTES +
            NPUEMU_TILE_SCRATCHPAD_OFFSET + (slot_here(r, slot) - NPUEMU_SCRATCHPAD_BASE);
 }
-static uint32_t work_area(const struct ring *r) { return r->coll->scratch + 2u * r->coll->chunk_bytes; }
+static uint32_t work_area(const struct ring *r) { return r->coll->scratch + SLOTS * r->coll->chunk_bytes; }
 
 /* Sends a partial sum chunk into the next chip's free slot and tells it so. */
 static void send_partial(struct ring *r, uint32_t src, uint32_t elements) {
-    const uint32_t slot = r->sent++ % 2u;
+    const uint32_t slot = r->sent++ % SLOTS;
     npu_wait(NPU_QUEUE_DMA, FLAG_CREDIT + slot);
     copy(src, slot_remote(r, slot), 4u * elements, r->next);
     npu_dma_doorbell(r->next, r->tile, FLAG_DATA + slot);
@@ -82,7 +83,7 @@ static void send_partial(struct ring *r, uint32_t src, uint32_t elements) {
 
 /* Adds the chunk in our next slot to our own chunk at `own` (written back in place), then frees the slot. */
 static void reduce_received(struct ring *r, uint32_t own, uint32_t elements, uint32_t dtype) {
-    const uint32_t slot = r->received++ % 2u;
+    const uint32_t slot = r->received++ % SLOTS;
     const uint32_t bytes = 4u * elements;
     npu_wait(NPU_QUEUE_DMA, FLAG_DATA + slot);
     copy(own, work_area(r), bytes, NPU_CHIP_SELF);
@@ -110,8 +111,7 @@ void npu_reduce_scatter_ring(const struct npu_coll *coll, uint32_t buffer, uint3
     if (r.chips < 2) return;
     slice(&buffer, &count, hart, harts);
     /* One credit per slot of the next chip to begin with; the last ones come back at the end. */
-    npu_signal(NPU_QUEUE_DMA, FLAG_CREDIT + 0);
-    npu_signal(NPU_QUEUE_DMA, FLAG_CREDIT + 1);
+    for (uint32_t slot = 0; slot < SLOTS; ++slot) npu_signal(NPU_QUEUE_DMA, FLAG_CREDIT + slot);
     /* Step k: send segment chip - k - 1 on, receive segment chip - k - 2 and add our own to it. After chips - 1
      * steps our segment `chip` holds the sum of every chip's. */
     const uint32_t label = next_label(KIND_REDUCE_SCATTER);
@@ -122,18 +122,21 @@ void npu_reduce_scatter_ring(const struct npu_coll *coll, uint32_t buffer, uint3
         const uint32_t send_chunks = chunks_of(&r, send_count), receive_chunks = chunks_of(&r, receive_count);
         const uint32_t send_at = segment_address(&r, buffer, count, send);
         const uint32_t receive_at = segment_address(&r, buffer, count, receive);
-        for (uint32_t j = 0; j < send_chunks || j < receive_chunks; ++j) {
+        /* Sends run LEAD chunks ahead of the reductions, so the link has this tile's next chunks while it adds
+         * (the chunks of one step are independent; a step's reductions all come before the next step's sends). */
+        const uint32_t lead = SLOTS - 1u;
+        for (uint32_t j = 0; j < send_chunks || j < receive_chunks + lead; ++j) {
             if (j < send_chunks) {
                 send_partial(&r, send_at + 4u * j * r.elements_per_chunk, chunk_elements(&r, send_count, j));
             }
-            if (j < receive_chunks) {
-                reduce_received(&r, receive_at + 4u * j * r.elements_per_chunk, chunk_elements(&r, receive_count, j),
+            if (j >= lead && j - lead < receive_chunks) {
+                const uint32_t i = j - lead;
+                reduce_received(&r, receive_at + 4u * i * r.elements_per_chunk, chunk_elements(&r, receive_count, i),
                                 dtype);
             }
         }
     }
-    npu_wait(NPU_QUEUE_DMA, FLAG_CREDIT + 0);
-    npu_wait(NPU_QUEUE_DMA, FLAG_CREDIT + 1);
+    for (uint32_t slot = 0; slot < SLOTS; ++slot) npu_wait(NPU_QUEUE_DMA, FLAG_CREDIT + slot);
     npu_dma_tag(0, 0);
     npu_fence((1u << NPU_QUEUE_DMA) | (1u << NPU_QUEUE_VECTOR));
 }
