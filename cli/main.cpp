@@ -24,6 +24,14 @@ void add_run_command(CLI::App& app, RunArguments& args) {
         ->excludes(config);
     run->add_option("-s,--set", args.overrides,
                     "Override a config key (of the chip, or of the system with --system): KEY.PATH=VALUE (repeatable)");
+    // After --set (CLI11 runs option callbacks in the order options are declared): it wins over --set
+    // npu.arithmetic=... on the same command line.
+    run->add_option_function<std::string>(
+           "--arithmetic",
+           [&args](const std::string& mode) { args.overrides.push_back("npu.arithmetic=" + mode); },
+           "full (default) or skip: timing-only mode, the same cycles without computing NPU values (the same as "
+           "--set npu.arithmetic=skip; see docs/npu.md)")
+        ->check(CLI::IsMember({"full", "skip"}));
     run->add_option("--max-cycles", args.max_cycles, "Stop the run after this many chip clock cycles")
         ->capture_default_str();
     run->add_flag("--htif", args.htif, "Map the image's tohost/fromhost symbols (RISC-V test binaries)");
