@@ -19,11 +19,22 @@ void add_run_command(CLI::App& app, RunArguments& args) {
     run->add_option("image", args.image, "Firmware image (RV32 ELF), e.g. build/firmware/hello.elf")->required();
     CLI::Option* config =
         run->add_option("-c,--config", args.config, "Chip config: a YAML file or a preset name (default, test)");
-    run->add_option("--system", args.system,
-                    "Run on every chip of a system: a YAML file or a preset name in configs/systems (node4, pod8)")
-        ->excludes(config);
+    CLI::Option* system =
+        run->add_option("--system", args.system,
+                        "Run on every chip of a system: a YAML file or a preset name in configs/systems (node4, pod8)")
+            ->excludes(config);
     run->add_option("-s,--set", args.overrides,
                     "Override a config key (of the chip, or of the system with --system): KEY.PATH=VALUE (repeatable)");
+    // After --set (CLI11 runs option callbacks in the order options are declared): it wins over --set
+    // npu.arithmetic=... on the same command line.
+    run->add_option_function<std::string>(
+           "--arithmetic",
+           [&args](const std::string& mode) { args.overrides.push_back("npu.arithmetic=" + mode); },
+           "full (default) or skip: timing-only mode, the same cycles without computing NPU values (the same as "
+           "--set npu.arithmetic=skip; see docs/npu.md). Not with --system: set npu.arithmetic in the system "
+           "file's chips.set")
+        ->check(CLI::IsMember({"full", "skip"}))
+        ->excludes(system);
     run->add_option("--max-cycles", args.max_cycles, "Stop the run after this many chip clock cycles")
         ->capture_default_str();
     run->add_flag("--htif", args.htif, "Map the image's tohost/fromhost symbols (RISC-V test binaries)");

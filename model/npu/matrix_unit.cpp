@@ -84,14 +84,17 @@ void MatrixUnit::load_weights(const NpuInstruction& instruction) {
     shadow_.k = args.k;
     shadow_.n = args.n;
     shadow_.dtype = dtype_;
-    shadow_.values.assign(uint64_t(args.k) * args.n * elem, 0);
+    // Timing-only mode keeps no weight values (the block's shape and dtype are all the timing needs).
+    shadow_.values.assign(compute_values_ ? uint64_t(args.k) * args.n * elem : 0, 0);
     const uint8_t* base = scratchpad_.host(args.weights);
-    for (uint32_t kk = 0; kk < args.k; ++kk) {
-        for (uint32_t j = 0; j < args.n; ++j) {
-            const uint8_t* src = args.transpose ? base + j * args.stride + uint64_t(kk) * elem
-                                                : base + kk * args.stride + uint64_t(j) * elem;
-            std::memcpy(&shadow_.values[(uint64_t(kk) * args.n + j) * elem], src, elem);
+    for (uint32_t kk = 0; compute_values_ && kk < args.k; ++kk) {
+        uint8_t* row = &shadow_.values[uint64_t(kk) * args.n * elem];
+        if (!args.transpose) {
+            std::memcpy(row, base + kk * args.stride, stored_row_bytes);  // a stored row is a row of the block
+            continue;
         }
+        for (uint32_t j = 0; j < args.n; ++j)
+            std::memcpy(row + uint64_t(j) * elem, base + j * args.stride + uint64_t(kk) * elem, elem);
     }
     // The weight path loads in the background, after the previous load; the scratchpad banks may hold it back.
     const uint64_t now = now_cycles();
@@ -163,7 +166,9 @@ void MatrixUnit::matmul(const NpuInstruction& instruction, sc_core::sc_time& com
     shape.act_stride_bytes = act_stride;
     shape.acc_stride_bytes = acc_stride;
     shape.accumulate = args.accumulate;
-    if (dtype_ == kInt8) {
+    if (!compute_values_) {
+        // Timing-only mode: the accumulator keeps what it held.
+    } else if (dtype_ == kInt8) {
         matmul_int8(scratchpad_.host(args.act), reinterpret_cast<const int8_t*>(active_.values.data()),
                     accumulator_.host(args.acc), shape);
     } else {

@@ -35,6 +35,9 @@ Npu::Npu(sc_core::sc_module_name name, uint32_t tile_id, const NpuConfig& config
               queues_[kVector], semaphores_, fault_sink, {&scratchpad_, &accumulator_}),
       status_("status", register_latency) {
     bind_status_registers();
+    dma_.set_arithmetic(config.arithmetic);
+    matrix_.set_arithmetic(config.arithmetic);
+    vector_.set_arithmetic(config.arithmetic);
     for (auto& queue : queues_) queue.also_notify(any_queue_changed_);
     stats_.counter("issued", issued_, StatUnit::Count, "NPU instructions the core issued");
     stats_.counter("queue_full_stall_cycles", queue_full_stall_cycles_, StatUnit::Cycles,

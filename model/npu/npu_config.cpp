@@ -6,6 +6,11 @@ const KeyTable<NpuConfig>& npu_config_keys() {
     static const KeyTable<NpuConfig> keys = {
         uint_key("queue_depth", &NpuConfig::queue_depth, 1, 4096, "instructions",
                  "instructions each NPU queue holds; a full queue stalls the core"),
+        choice_key<NpuConfig, Arithmetic, &NpuConfig::arithmetic>(
+            "arithmetic", {"full", "skip"},
+            "skip: timing-only mode, the same cycles but no values computed (the DMA moves no bytes, the matrix and "
+            "vector units write nothing); not for firmware whose control flow depends on NPU results "
+            "(docs/npu.md)"),
     };
     return keys;
 }

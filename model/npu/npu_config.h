@@ -33,8 +33,14 @@ struct DmaConfig {
     uint32_t max_outstanding_bursts = 64;     // bursts in flight before the engine waits for the oldest to land
 };
 
+// Full: the units compute values. Skip (timing-only mode, docs/npu.md): they take exactly the same time, raise the
+// same faults and count the same statistics, but compute nothing: the DMA moves no bytes, the matrix and vector
+// units write nothing. Firmware whose control flow depends on values the NPU computes is not supported there.
+enum class Arithmetic { Full, Skip };
+
 struct NpuConfig {
     uint32_t queue_depth = 16;  // instructions per queue; a full queue stalls the core
+    Arithmetic arithmetic = Arithmetic::Full;
     MatrixUnitConfig matrix;
     VectorUnitConfig vector;
     DmaConfig dma;

@@ -14,6 +14,7 @@
 #include "model/common/stats.h"
 #include "model/common/tile_clock.h"
 #include "model/npu/instruction_queue.h"
+#include "model/npu/npu_config.h"
 #include "model/npu/semaphores.h"
 #include "model/trace/tracer.h"
 
@@ -27,6 +28,8 @@ public:
               Semaphores& semaphores, FaultSink fault_sink);
 
     uint64_t busy_cycles() const { return busy_cycles_; }
+    // Skip: timing-only mode (npu.arithmetic), the same time and checks but no values computed or moved.
+    void set_arithmetic(Arithmetic arithmetic) { compute_values_ = arithmetic == Arithmetic::Full; }
     // Signals under the unit's scope (chip.tile3.npu.matrix.busy); its slices go to track (process, thread).
     virtual void attach_tracer(trace::Tracer& tracer, const std::string& process, unsigned process_id,
                                const std::string& thread, unsigned thread_id);
@@ -46,6 +49,7 @@ protected:
     }
     void trace_span(const std::string& name, uint64_t begin_ps, uint64_t end_ps, const std::string& args);
     trace::Tracer* tracer_ = nullptr;
+    bool compute_values_ = true;  // false in timing-only mode
     sc_core::sc_time cycles(uint64_t count) const { return sc_core::sc_time::from_value(clock_.period().value() * count); }
     uint64_t to_cycles(sc_core::sc_time t) const { return t.value() / clock_.period().value(); }
     uint64_t now_cycles() const { return to_cycles(sc_core::sc_time_stamp()); }

@@ -88,7 +88,9 @@ void VectorUnit::execute(const NpuInstruction& instruction, sc_core::sc_time& co
     bank_cycles = std::max(bank_cycles, d_res.busy_cycles);
     wait_for_banks(begin);
 
-    run_vector_op(op, shape, dst_memory->host(dst), a_memory->host(a), b_memory ? b_memory->host(b) : nullptr, b);
+    if (compute_values_) {
+        run_vector_op(op, shape, dst_memory->host(dst), a_memory->host(a), b_memory ? b_memory->host(b) : nullptr, b);
+    }
 
     const uint64_t busy = std::max(compute_cycles, bank_cycles);
     if (tracer_) {

@@ -7,6 +7,9 @@ signal's value changes (by signal path). Refactoring and speed work must leave e
 means to change results updates tests/data/golden_digests.txt with --update and says why in its commit.
 
   check_golden.py --npuemu BIN --firmware DIR --golden FILE [--update] [--old-names] [--case NAME] [--verbose]
+                 [--timing-only]
+
+--timing-only also runs every case with --arithmetic skip and checks it against the full run (timing_only.py).
 
 --old-names maps the names of an older build's statistics and trace scopes to today's (the mapping of docs/stats.md),
 so digests taken with a build from before a rename compare with today's.
@@ -108,13 +111,14 @@ def number(value):
     return json.dumps(value)
 
 
-def digest_case(npuemu, firmware, args, trace, old_names, verbose):
+def case_parts(npuemu, firmware, args, trace, old_names, extra_args=()):
+    """What one run simulated, as a list of lines ("name=value" for each counter, histogram and trace signal)."""
     with tempfile.TemporaryDirectory() as work:
         stats_path = os.path.join(work, "stats.json")
         command = [npuemu, "run", "--stats", stats_path]
         if trace:
             command += ["--trace", os.path.join(work, "run.vcd")]
-        command += args[:-1] + [os.path.join(firmware, args[-1])]
+        command += list(extra_args) + args[:-1] + [os.path.join(firmware, args[-1])]
         run = subprocess.run(command, capture_output=True, text=True, timeout=600)
         parts = ["exit %d" % run.returncode, "stdout", run.stdout, "stderr"]
         # The summary names the image by path and ends with host time: neither is simulated.
@@ -134,9 +138,11 @@ def digest_case(npuemu, firmware, args, trace, old_names, verbose):
         if trace:
             for name, changes in sorted(vcd_signals(os.path.join(work, "run.vcd"), old_names).items()):
                 parts.append("%s=%s" % (name, hashlib.sha256(repr(changes).encode()).hexdigest()))
-        if verbose:
-            print("\n".join(parts))
-        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+        return parts
+
+
+def digest(parts):
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def main():
@@ -148,13 +154,34 @@ def main():
     parser.add_argument("--old-names", action="store_true")
     parser.add_argument("--case")
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--timing-only", action="store_true")
     options = parser.parse_args()
 
     cases = [c for c in CASES if options.case in (None, c[0])]
     if not cases:
         sys.exit("no case named '%s'" % options.case)
-    digests = {name: digest_case(options.npuemu, options.firmware, args, trace, options.old_names, options.verbose)
-               for name, args, trace in cases}
+    parts = {name: case_parts(options.npuemu, options.firmware, args, trace, options.old_names)
+             for name, args, trace in cases}
+    if options.verbose:
+        for name in parts:
+            print("\n".join(parts[name]))
+    digests = {name: digest(p) for name, p in parts.items()}
+    timing_only_failed = []
+    if options.timing_only:
+        import timing_only
+        for name, args, trace in cases:
+            if "--system" in args:  # --arithmetic does not combine with --system (the system file's chips.set does)
+                print("note: %s: not compared in timing-only mode (a --system run)" % name)
+                continue
+            skip = case_parts(options.npuemu, options.firmware, args, trace, options.old_names,
+                              ["--arithmetic", "skip"])
+            problem = timing_only.compare(name, parts[name], skip)
+            if problem:
+                print("FAIL: %s: %s" % (name, problem))
+                timing_only_failed.append(name)
+        if not timing_only_failed:
+            print("ok: %d cases give the same cycles, statistics and traces in timing-only mode (%d of them up to "
+                  "their self-check)" % (len(cases), sum(1 for c in cases if c[0] in timing_only.SELF_CHECKING)))
     if options.update:
         with open(options.golden, "w") as f:
             f.write("# Digests of simulated results (tests/integration/check_golden.py). Update only on purpose.\n")
@@ -174,8 +201,10 @@ def main():
               (name, "" if name in golden else " (no golden digest recorded)"))
     if failed:
         print("rerun one case with --case NAME --verbose to see what it digests")
+    else:
+        print("ok: %d cases give their golden digests" % len(digests))
+    if failed or timing_only_failed:
         sys.exit(1)
-    print("ok: %d cases give their golden digests" % len(digests))
 
 
 if __name__ == "__main__":

@@ -383,10 +383,12 @@ add_test(NAME "trace: with the power model, temperature, power and frequency are
 include(${CMAKE_CURRENT_SOURCE_DIR}/integration/memory_tests.cmake)
 
 # --- simulated results pinned: refactoring and speed work leave every digest as it is --------------------------
-add_test(NAME "golden: every firmware image's console, stats and traces equal their recorded digests"
+# --timing-only: each case runs again with --arithmetic skip, which must give the same cycles, stats and traces
+# (tests/integration/timing_only.py says what is compared for firmware that checks the NPU's results itself).
+add_test(NAME "golden: every firmware image's console, stats and traces equal their recorded digests, and timing-only mode gives the same cycles, stats and traces"
   COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_golden.py --npuemu ${NPUEMU} --firmware ${FW}
-          --golden ${DATA}/golden_digests.txt)
-set_tests_properties("golden: every firmware image's console, stats and traces equal their recorded digests"
+          --golden ${DATA}/golden_digests.txt --timing-only)
+set_tests_properties("golden: every firmware image's console, stats and traces equal their recorded digests, and timing-only mode gives the same cycles, stats and traces"
   PROPERTIES TIMEOUT 600)
 
 # --- systems of chips (npuemu run --system; 4-tile test chips keep these quick) ------------------------------------
