@@ -73,6 +73,7 @@ struct ClusterArguments {
     std::string config;
     std::vector<std::string> overrides;
     std::string out_path;
+    std::string report_path;
     bool quiet = false;
 };
 

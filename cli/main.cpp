@@ -109,6 +109,8 @@ void add_cluster_command(CLI::App& app, ClusterArguments& args) {
                                                "configs/clusters/megatron_selene/selene.yaml")->required();
     cluster->add_option("-s,--set", args.overrides, "Override a cluster key: KEY.PATH=VALUE (repeatable)");
     cluster->add_option("-o,--out", args.out_path, "Write the step's result as JSON to this file");
+    cluster->add_option("--report", args.report_path,
+                        "Write an HTML report of the step (its time and per-chip throughput, part by part)");
     cluster->add_flag("-q,--quiet", args.quiet, "Print no summary");
 }
 

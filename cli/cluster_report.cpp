@@ -1,0 +1,115 @@
+#include "cli/cluster_report.h"
+
+#include <cstdio>
+#include <utility>
+#include <vector>
+
+#include "cli/report/html_page.h"
+
+namespace npuemu::cli {
+
+namespace {
+
+using report::Axis;
+using report::Chart;
+using report::ChartKind;
+using report::Figure;
+using report::Scale;
+
+// The step's parts in the order of the loss budget, with what each means.
+std::vector<std::pair<const char*, double>> parts_of(const cluster::StepLosses& l) {
+    return {{"useful compute", l.useful_compute_s},
+            {"recomputation", l.recompute_s},
+            {"compute inefficiency", l.compute_inefficiency_s},
+            {"TP communication", l.tp_communication_s},
+            {"pipeline bubble", l.pipeline_bubble_s},
+            {"PP communication", l.pp_communication_s},
+            {"DP communication", l.dp_communication_s},
+            {"optimizer", l.optimizer_s}};
+}
+
+std::string fixed(double value, int decimals) {
+    char text[64];
+    std::snprintf(text, sizeof text, "%.*f", decimals, value);
+    return text;
+}
+
+// The step time built up from its parts (each a step up), the total at the end.
+Figure step_time_figure(const cluster::StepResult& r) {
+    Figure f;
+    Chart& c = f.chart;
+    c.kind = ChartKind::waterfall;
+    c.title = "Where one training step's time goes";
+    c.x = Axis{"part of the step", Scale::category, "", {}, false};
+    c.y = Axis{"time (ms)", Scale::linear, "", {}, true};
+    c.series_title = "part";
+    c.width = 900;
+    for (const auto& [name, seconds] : parts_of(r.losses)) {
+        c.points.push_back({{"id", name}, {"x", name}, {"y", seconds * 1e3}, {"series", "part of the step"},
+                            {"tip", {{"ms", fixed(seconds * 1e3, 3)}, {"share of the step", fixed(100 * seconds / r.step_s, 1) + "%"}}}});
+    }
+    c.points.push_back({{"id", "step"}, {"x", "step"}, {"y", r.step_s * 1e3}, {"total", true},
+                        {"tip", {{"ms", fixed(r.step_s * 1e3, 3)}}}});
+    f.caption = "The stage that finishes last, part by part (docs/cluster.md defines each); the parts sum to the step.";
+    return f;
+}
+
+// Dense peak per chip down to what the step achieves: each part that is not useful compute takes its share.
+Figure throughput_figure(const cluster::ClusterConfig& config, const cluster::StepResult& r) {
+    Figure f;
+    Chart& c = f.chart;
+    c.kind = ChartKind::waterfall;
+    c.title = "Per chip: from dense peak to the model's achieved TFLOP/s";
+    c.x = Axis{"from peak, part by part, to what the step achieves", Scale::category, "", {}, false};
+    c.y = Axis{"TFLOP/s per chip (BF16)", Scale::linear, "", {}, true};
+    c.series_title = "step";
+    c.width = 900;
+    const double peak = config.chip.peak_bf16_tflops;
+    c.points.push_back({{"id", "peak"}, {"x", "dense peak"}, {"y", peak}, {"series", "gain"},
+                        {"tip", {{"TFLOP/s", fixed(peak, 1)}, {"chip", config.chip.name}}}});
+    for (const auto& [name, seconds] : parts_of(r.losses)) {
+        if (std::string(name) == "useful compute") continue;
+        const double lost = peak * seconds / r.step_s;
+        c.points.push_back({{"id", name}, {"x", name}, {"y", -lost},
+                            {"tip", {{"TFLOP/s lost", fixed(lost, 1)}, {"share of the step", fixed(100 * seconds / r.step_s, 1) + "%"}}}});
+    }
+    c.points.push_back({{"id", "achieved"}, {"x", "achieved (model)"}, {"y", 0}, {"total", true},
+                        {"tip", {{"model TFLOP/s per chip", fixed(r.model_tflops_per_chip, 1)}, {"MFU", fixed(100 * r.mfu, 1) + "%"}}}});
+    f.caption = "Dense BF16 peak times each part's share of the step; what is left is useful compute: the model's "
+                "FLOPs per chip and second (MFU x peak).";
+    return f;
+}
+
+}  // namespace
+
+std::string cluster_report_html(const cluster::ClusterConfig& config, const cluster::StepResult& r) {
+    report::Page page;
+    page.title = "npuemu cluster: " + config.name;
+    page.paragraphs.push_back(std::to_string(config.chip_count) + " x " + config.chip.name + " in " +
+                              std::to_string(config.node_count()) + " nodes; plan TP " +
+                              std::to_string(config.plan.tensor_parallel) + ", PP " +
+                              std::to_string(config.plan.pipeline_parallel) + ", DP " +
+                              std::to_string(config.data_parallel()) + ", " + std::to_string(r.micro_batches) +
+                              " micro-batches. Source: " + config.source_file + ".");
+    report::Section budget;
+    budget.heading = "The step";
+    budget.figures.push_back(step_time_figure(r));
+    budget.figures.push_back(throughput_figure(config, r));
+    report::Table figures;
+    figures.columns = {"figure", "value"};
+    auto row = [&figures](const std::string& name, double value, int decimals) {
+        figures.rows.push_back({name, {{"text", fixed(value, decimals)}, {"sort", value}}});
+    };
+    row("step time (s)", r.step_s, 3);
+    row("tokens per second", r.tokens_per_s, 0);
+    row("Megatron TFLOP/s per chip (recomputation counted)", r.megatron_tflops_per_chip, 1);
+    row("model TFLOP/s per chip", r.model_tflops_per_chip, 1);
+    row("MFU (%)", 100 * r.mfu, 1);
+    row("TP all-reduce, one (ms), " + r.tp_algorithm, r.tp_all_reduce_s * 1e3, 3);
+    row("DP gradient collective (ms), " + r.dp_algorithm, r.dp_gradient_s * 1e3, 1);
+    budget.tables.push_back(figures);
+    page.sections.push_back(budget);
+    return report::render_html(page);
+}
+
+}  // namespace npuemu::cli
