@@ -241,6 +241,7 @@ mem::HbmConfig read_hbm(ConfigNode node, const std::string& chip_file) {
     mem::HbmConfig hbm;
     hbm.preset = node.get_string("preset", "hbm2e");
     const std::string preset_file = find_preset(hbm.preset, chip_file, node);
+    hbm.preset_file = preset_file;
     const YAML::Node preset_root = load_yaml_file(preset_file);
     ConfigNode preset(preset_root, preset_file, "", nullptr);
     std::optional<MappingSource> mapping;

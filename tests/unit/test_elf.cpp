@@ -190,6 +190,6 @@ TEST_CASE("elf: segment problems") {
 
 TEST_CASE("elf: a missing file") {
     CHECK_THROWS_WITH_AS(npuemu::loader::read_elf_file("/nonexistent/fw.elf"),
-                         "/nonexistent/fw.elf: cannot open the firmware image (no such file, or not readable)",
+                         "/nonexistent/fw.elf: cannot open the firmware image (No such file or directory)",
                          npuemu::Error);
 }
