@@ -4,6 +4,10 @@
 # config, fingerprint the inputs, list the points). Also shows the refusal of a 10^6-point grid (the default limit
 # is 100,000 points; sweep: {max_points: N} raises it).
 # Run after `make build`:  bash bench/sweep_scale.sh [BUILD_DIR]
+# Recorded (2026-12-06, Release, 2 shared cores, hello on the test chip, base config parsed once, HBM preset cached):
+#     10000 points: planned and validated in   5.79 s, peak   16 MiB
+#    100000 points: planned and validated in  52.37 s, peak   84 MiB   (linear: ~0.5 ms per distinct setting set)
+#   1000000 points: refused at once (before: 1.39 GB and rising after 60 s; validation ~25 min, one file load per point)
 set -euo pipefail
 build="$(realpath "${1:-build}")"
 npuemu="$build/bin/npuemu"

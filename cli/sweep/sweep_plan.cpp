@@ -282,6 +282,7 @@ void validate_plan(const SweepSpec& spec, Plan& plan) {
     const uint64_t base_hash = hashes.of(spec.base_config, spec.base_config, "the chip config");
     // The base config is read and parsed once; each distinct setting set is applied to a copy of it.
     const YAML::Node base = config::load_yaml_file(spec.base_config);
+    config::YamlFileCache presets;
     std::map<std::string, std::string> config_inputs;  // by setting set: the content of every config file it reads
     for (auto& point : plan.points) {
         std::string key;
@@ -290,7 +291,7 @@ void validate_plan(const SweepSpec& spec, Plan& plan) {
         if (it == config_inputs.end()) {
             try {
                 const config::ChipConfig chip =
-                    config::load_chip_config(YAML::Clone(base), spec.base_config, point.overrides());
+                    config::load_chip_config(YAML::Clone(base), spec.base_config, point.overrides(), &presets);
                 const std::string preset = chip.hbm.preset_file;
                 it = config_inputs.emplace(key, "config=" + std::to_string(base_hash) + '\0' + "preset=" +
                                                     std::to_string(hashes.of(preset, preset, "the HBM preset")) + '\0')

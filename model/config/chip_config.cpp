@@ -138,7 +138,8 @@ ChipConfig load_chip_config(const std::string& file, const std::vector<std::stri
     return load_chip_config(load_yaml_file(file), file, overrides);
 }
 
-ChipConfig load_chip_config(YAML::Node root, const std::string& file, const std::vector<std::string>& overrides) {
+ChipConfig load_chip_config(YAML::Node root, const std::string& file, const std::vector<std::string>& overrides,
+                            YamlFileCache* preset_cache) {
     auto origins = std::make_shared<OverrideOrigins>();
     for (const auto& assignment : overrides) apply_override(root, assignment, *origins);
 
@@ -172,7 +173,7 @@ ChipConfig load_chip_config(YAML::Node root, const std::string& file, const std:
     }
     global_node.finish();
     chip.mesh = read_mesh(top.child("mesh"), chip.tile_count, chip.clock_frequency_hz);
-    chip.hbm = read_hbm(top.child("hbm"), file);
+    chip.hbm = read_hbm(top.child("hbm"), file, preset_cache);
     if (chip.global_memory.size_bytes > chip.hbm.geometry.capacity_bytes()) {
         global_node.fail("size_kib", std::to_string(chip.global_memory.size_bytes >> 10) + " KiB is more than the " +
                                          std::to_string(chip.hbm.geometry.stacks) + " HBM stack(s) hold (" +

@@ -178,6 +178,13 @@ void ConfigNode::finish() const {
     }
 }
 
+YAML::Node load_yaml_file(const std::string& file, YamlFileCache* cache) {
+    if (!cache) return load_yaml_file(file);
+    auto it = cache->find(file);
+    if (it == cache->end()) it = cache->emplace(file, load_yaml_file(file)).first;
+    return it->second;
+}
+
 YAML::Node load_yaml_file(const std::string& file) {
     if (!std::ifstream(file)) throw Error(file + ": cannot open the file");
     const std::vector<uint8_t> bytes = read_input_file(file, kMaxYamlFileBytes, file, "the YAML file");
