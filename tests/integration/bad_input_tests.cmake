@@ -22,3 +22,49 @@ npuemu_run_test("bad input: /dev/zero as the chip config" --exit 125 --stderr-ha
 string(REPEAT "x" 300 long_name)
 npuemu_run_test("bad input: a path component over 255 bytes in -c" --exit 125 --stderr-has "File name too long"
   -- ${NPUEMU} run -c ${CMAKE_BINARY_DIR}/${long_name}/chip.yaml ${FW}/hello.elf)
+file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/bad_input)
+file(CREATE_LINK loop_b ${CMAKE_CURRENT_BINARY_DIR}/bad_input/loop_a SYMBOLIC)
+file(CREATE_LINK loop_a ${CMAKE_CURRENT_BINARY_DIR}/bad_input/loop_b SYMBOLIC)
+npuemu_run_test("bad input: a symlink loop as the chip config" --exit 125
+  --stderr-has "loop_a: Too many levels of symbolic links"
+  -- ${NPUEMU} run -c ${CMAKE_CURRENT_BINARY_DIR}/bad_input/loop_a ${FW}/hello.elf)
+npuemu_run_test("bad input: a symlink loop as the HBM preset" --exit 125
+  --stderr-has "loop_a: Too many levels of symbolic links"
+  -- ${NPUEMU} run -c test --set hbm.preset=${CMAKE_CURRENT_BINARY_DIR}/bad_input/loop_a ${FW}/hello.elf)
+
+# --- numbers that would wrap -------------------------------------------------------------------------------------
+npuemu_run_test("bad input: --max-cycles -1 is refused, not read as 2^64-1" --exit 125
+  --stderr-has "--max-cycles: expected a whole number (decimal digits), got '-1'"
+  -- ${NPUEMU} run -c test --max-cycles -1 ${FW}/hello.elf)
+npuemu_run_test("bad input: --max-cycles beyond 64 bits" --exit 125 --stderr-has "does not fit 64 bits"
+  -- ${NPUEMU} run -c test --max-cycles 99999999999999999999 ${FW}/hello.elf)
+npuemu_run_test("bad input: --trace-window nan:inf" --exit 125 --stderr-has "'nan' is not a time"
+  -- ${NPUEMU} run -c test --trace ${CMAKE_CURRENT_BINARY_DIR}/bad_input/w.vcd --trace-window nan:inf ${FW}/hello.elf)
+
+# --- memory loaded twice -----------------------------------------------------------------------------------------
+npuemu_run_test("bad input: --load regions that overlap each other" --exit 125
+  --stderr-has "not_an_elf.bin@0x81000004: overlaps --load"
+  -- ${NPUEMU} run -c test --load ${DATA}/not_an_elf.bin@0x81000000 --load ${DATA}/not_an_elf.bin@0x81000004 ${FW}/hello.elf)
+npuemu_run_test("bad input: a --load region over the image" --exit 125
+  --stderr-has "overlaps the firmware image's loadable segment at 0x80000000-"
+  -- ${NPUEMU} run -c test --load ${DATA}/not_an_elf.bin@0x80000010 ${FW}/hello.elf)
+
+# --- sweeps: workloads checked before any point runs -------------------------------------------------------------
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/bad_input/bad_arg.yaml
+  "sweep: {base: test}\nworkloads:\n  - {name: hello, image: ${FW}/hello.elf, args: ['--bogus']}\n"
+  "parameters:\n  - grid: {chip.tiles: [1, 2]}\n")
+npuemu_run_test("sweep: --dry-run refuses a workload option npuemu run does not take" --exit 125
+  --stderr-has "workload 'hello': its points cannot run (exit status 125): The following argument was not expected: --bogus"
+  -- ${NPUEMU} sweep --dry-run ${CMAKE_CURRENT_BINARY_DIR}/bad_input/bad_arg.yaml)
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/bad_input/bad_metric.yaml
+  "sweep: {base: test}\nworkloads:\n  - {name: hello, image: ${FW}/hello.elf}\n"
+  "parameters:\n  - grid: {chip.tiles: [1, 2]}\nmetrics:\n  - sim.cycles\n  - {name: a, expr: b + 1}\n  - {name: b, expr: a + 1}\n")
+npuemu_run_test("sweep: --dry-run refuses metrics naming no counter (or each other)" --exit 125
+  --stderr-has "bad_metric.yaml:8:5: metrics[1]: no counter 'b' in the stats of workload 'hello'"
+  -- ${NPUEMU} sweep --dry-run ${CMAKE_CURRENT_BINARY_DIR}/bad_input/bad_metric.yaml)
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/bad_input/dup_key.yaml
+  "sweep: {base: test}\nworkloads:\n  - {name: hello, image: ${FW}/hello.elf}\n"
+  "parameters:\n  - grid: {chip.tiles: [1, 2]}\nparameters:\n  - grid: {chip.tiles: [4]}\n")
+npuemu_run_test("sweep: a second parameters: section is an error, not ignored" --exit 125
+  --stderr-has "dup_key.yaml:6:1: parameters: the key is given twice"
+  -- ${NPUEMU} sweep --dry-run ${CMAKE_CURRENT_BINARY_DIR}/bad_input/dup_key.yaml)
