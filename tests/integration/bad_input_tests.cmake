@@ -50,21 +50,20 @@ npuemu_run_test("bad input: a --load region over the image" --exit 125
   -- ${NPUEMU} run -c test --load ${DATA}/not_an_elf.bin@0x80000010 ${FW}/hello.elf)
 
 # --- sweeps: workloads checked before any point runs -------------------------------------------------------------
-file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/bad_input/bad_arg.yaml
-  "sweep: {base: test}\nworkloads:\n  - {name: hello, image: ${FW}/hello.elf, args: ['--bogus']}\n"
-  "parameters:\n  - grid: {chip.tiles: [1, 2]}\n")
-npuemu_run_test("sweep: --dry-run refuses a workload option npuemu run does not take" --exit 125
-  --stderr-has "workload 'hello': its points cannot run (exit status 125): The following argument was not expected: --bogus"
-  -- ${NPUEMU} sweep --dry-run ${CMAKE_CURRENT_BINARY_DIR}/bad_input/bad_arg.yaml)
-file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/bad_input/bad_metric.yaml
-  "sweep: {base: test}\nworkloads:\n  - {name: hello, image: ${FW}/hello.elf}\n"
-  "parameters:\n  - grid: {chip.tiles: [1, 2]}\nmetrics:\n  - sim.cycles\n  - {name: a, expr: b + 1}\n  - {name: b, expr: a + 1}\n")
-npuemu_run_test("sweep: --dry-run refuses metrics naming no counter (or each other)" --exit 125
-  --stderr-has "bad_metric.yaml:8:5: metrics[1]: no counter 'b' in the stats of workload 'hello'"
-  -- ${NPUEMU} sweep --dry-run ${CMAKE_CURRENT_BINARY_DIR}/bad_input/bad_metric.yaml)
-file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/bad_input/dup_key.yaml
-  "sweep: {base: test}\nworkloads:\n  - {name: hello, image: ${FW}/hello.elf}\n"
-  "parameters:\n  - grid: {chip.tiles: [1, 2]}\nparameters:\n  - grid: {chip.tiles: [4]}\n")
-npuemu_run_test("sweep: a second parameters: section is an error, not ignored" --exit 125
-  --stderr-has "dup_key.yaml:6:1: parameters: the key is given twice"
-  -- ${NPUEMU} sweep --dry-run ${CMAKE_CURRENT_BINARY_DIR}/bad_input/dup_key.yaml)
+# A sweep description of one hello workload; BODY follows its workloads: (ARGS: its args list).
+function(npuemu_bad_sweep_test name file args body stderr_has)
+  file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/bad_input/${file}
+    "sweep: {base: test}\nworkloads:\n  - {name: hello, image: ${FW}/hello.elf, args: [${args}]}\n${body}")
+  npuemu_run_test("sweep: ${name}" --exit 125 --stderr-has "${stderr_has}"
+    -- ${NPUEMU} sweep --dry-run ${CMAKE_CURRENT_BINARY_DIR}/bad_input/${file})
+endfunction()
+set(tiles_grid "parameters:\n  - grid: {chip.tiles: [1, 2]}\n")
+npuemu_bad_sweep_test("--dry-run refuses a workload option npuemu run does not take" bad_arg.yaml "'--bogus'"
+  "${tiles_grid}"
+  "workload 'hello': its points cannot run (exit status 125): The following argument was not expected: --bogus")
+npuemu_bad_sweep_test("--dry-run refuses metrics naming no counter (or each other)" bad_metric.yaml ""
+  "${tiles_grid}metrics:\n  - sim.cycles\n  - {name: a, expr: b + 1}\n  - {name: b, expr: a + 1}\n"
+  "bad_metric.yaml:8:5: metrics[1]: no counter 'b' in the stats of workload 'hello'")
+npuemu_bad_sweep_test("a second parameters: section is an error, not ignored" dup_key.yaml ""
+  "${tiles_grid}parameters:\n  - grid: {chip.tiles: [4]}\n"
+  "dup_key.yaml:6:1: parameters: the key is given twice")
