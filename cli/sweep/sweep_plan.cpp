@@ -300,7 +300,9 @@ void validate_plan(const SweepSpec& spec, Plan& plan) {
                 // Name the spec line of the offending key when the message names one.
                 const std::string message = e.what();
                 for (const auto& [name, location] : where) {
-                    if (message.find("--set " + name + "=") != std::string::npos) throw Error(location + ": " + message);
+                    if (message.find("--set " + name + "=") != std::string::npos) {
+                        throw Error(location + ": " + message);
+                    }
                 }
                 throw Error(spec.spec_file + ": point " + std::to_string(point.index) + ": " + message);
             }

@@ -69,7 +69,8 @@ public:
         errno = 0;
         const unsigned long long value = std::strtoull(text.c_str(), &end, 0);
         // Decimal, or hex with 0x: a leading zero (octal to strtoull) is refused.
-        const bool leading_zero = text.size() > 1 && text[0] == '0' && std::isdigit(static_cast<unsigned char>(text[1]));
+        const bool leading_zero =
+            text.size() > 1 && text[0] == '0' && std::isdigit(static_cast<unsigned char>(text[1]));
         if (text.empty() || text[0] == '-' || *end != '\0' || errno || leading_zero || value < min || value > max) {
             fail(node, path, "expected an integer from " + std::to_string(min) + " to " + std::to_string(max) +
                                  ", got '" + text + "'");
