@@ -143,7 +143,7 @@ std::string point_id(const std::string& workload, const std::vector<std::string>
 // single row is built (a 10^6-point grid would take gigabytes).
 void check_point_count(const SweepSpec& spec) {
     const uint64_t cap = UINT64_MAX / 2;
-    const auto times = [cap](uint64_t a, uint64_t b) { return b != 0 && a > cap / b ? cap : a * b; };
+    const auto times = [](uint64_t a, uint64_t b) { return b != 0 && a > cap / b ? cap : a * b; };
     uint64_t total = spec.workloads.size();
     std::string product = std::to_string(spec.workloads.size()) + " workload(s)";
     for (size_t g = 0; g < spec.groups.size(); ++g) {
