@@ -18,13 +18,13 @@ using npuemu::Error;
 
 namespace {
 
-std::string write_temp(const std::string& name, const std::string& text) {
+std::string write_bad_input_file(const std::string& name, const std::string& text) {
     const std::string path = std::string("/tmp/npuemu_unit_bad_input_") + name;
     std::ofstream(path, std::ios::binary) << text;
     return path;
 }
 
-std::string error_of(const std::function<void()>& action) {
+std::string thrown_by(const std::function<void()>& action) {
     try {
         action();
     } catch (const Error& e) {
@@ -33,7 +33,7 @@ std::string error_of(const std::function<void()>& action) {
     return "(no error)";
 }
 
-std::string repeat(const std::string& text, size_t times) {
+std::string repeated(const std::string& text, size_t times) {
     std::string out;
     for (size_t i = 0; i < times; ++i) out += text;
     return out;
@@ -43,45 +43,45 @@ std::string repeat(const std::string& text, size_t times) {
 
 TEST_CASE("bad input: expressions nested too deep are an error, not a stack overflow") {
     using npuemu::sweep::Expression;
-    const std::string parens = repeat("(", 10000) + "1" + repeat(")", 10000);
-    CHECK(error_of([&] { Expression::parse(parens); }).find("nested more than 256 levels deep") != std::string::npos);
-    CHECK(error_of([&] { Expression::parse(repeat("-", 50000) + "1"); }).find("nested more than") !=
+    const std::string parens = repeated("(", 10000) + "1" + repeated(")", 10000);
+    CHECK(thrown_by([&] { Expression::parse(parens); }).find("nested more than 256 levels deep") != std::string::npos);
+    CHECK(thrown_by([&] { Expression::parse(repeated("-", 50000) + "1"); }).find("nested more than") !=
           std::string::npos);
-    CHECK(error_of([&] { Expression::parse(repeat("!", 50000) + "1"); }).find("nested more than") !=
+    CHECK(thrown_by([&] { Expression::parse(repeated("!", 50000) + "1"); }).find("nested more than") !=
           std::string::npos);
-    CHECK(error_of([&] { Expression::parse("1" + repeat(" + 1", 50000)); }).find("nested more than") !=
+    CHECK(thrown_by([&] { Expression::parse("1" + repeated(" + 1", 50000)); }).find("nested more than") !=
           std::string::npos);
     // What a constraint or metric needs still parses.
-    CHECK(Expression::parse(repeat("(", 100) + "2" + repeat(")", 100) + repeat(" + 1", 200))
+    CHECK(Expression::parse(repeated("(", 100) + "2" + repeated(")", 100) + repeated(" + 1", 200))
               .evaluate([](const std::string&) { return std::nullopt; }) == 202);
 }
 
 TEST_CASE("bad input: division by zero in an expression is an error") {
     using npuemu::sweep::Expression;
     const auto none = [](const std::string&) -> std::optional<double> { return std::nullopt; };
-    CHECK(error_of([&] { Expression::parse("1 / 0").evaluate(none); }).find("division by zero") != std::string::npos);
-    CHECK(error_of([&] { Expression::parse("5 % (2 - 2)").evaluate(none); }).find("division by zero") !=
+    CHECK(thrown_by([&] { Expression::parse("1 / 0").evaluate(none); }).find("division by zero") != std::string::npos);
+    CHECK(thrown_by([&] { Expression::parse("5 % (2 - 2)").evaluate(none); }).find("division by zero") !=
           std::string::npos);
     CHECK(Expression::parse("6 / 3").evaluate(none) == 2);
 }
 
 TEST_CASE("bad input: a key given twice in a YAML map is an error naming file, line and key") {
-    const std::string chip = write_temp("dup.yaml", "chip:\n  tiles: 4\n  tiles: 8\n");
-    const std::string message = error_of([&] { npuemu::config::load_chip_config(chip); });
+    const std::string chip = write_bad_input_file("dup.yaml", "chip:\n  tiles: 4\n  tiles: 8\n");
+    const std::string message = thrown_by([&] { npuemu::config::load_chip_config(chip); });
     CHECK(message.find(chip + ":3:3: chip.tiles: the key is given twice") != std::string::npos);
-    const std::string section = write_temp("dup_section.yaml", "chip:\n  tiles: 4\nchip:\n  tiles: 8\n");
-    CHECK(error_of([&] { npuemu::config::load_chip_config(section); }).find(section + ":3:1: chip: the key is given twice") !=
+    const std::string section = write_bad_input_file("dup_section.yaml", "chip:\n  tiles: 4\nchip:\n  tiles: 8\n");
+    CHECK(thrown_by([&] { npuemu::config::load_chip_config(section); }).find(section + ":3:1: chip: the key is given twice") !=
           std::string::npos);
     // Aliases are not expanded and keys in different maps are different keys.
-    const std::string fine = write_temp("no_dup.yaml", "chip:\n  tiles: 4\ncore:\n  cpi: {div: 20}\n");
+    const std::string fine = write_bad_input_file("no_dup.yaml", "chip:\n  tiles: 4\ncore:\n  cpi: {div: 20}\n");
     CHECK(npuemu::config::load_chip_config(fine).tile_count == 4);
 }
 
 TEST_CASE("bad input: integers are decimal or 0x hex, a leading zero is refused (not read as octal)") {
-    const std::string chip = write_temp("octal.yaml", "chip:\n  tiles: 010\n");
-    CHECK(error_of([&] { npuemu::config::load_chip_config(chip); }).find("a leading zero is not allowed") !=
+    const std::string chip = write_bad_input_file("octal.yaml", "chip:\n  tiles: 010\n");
+    CHECK(thrown_by([&] { npuemu::config::load_chip_config(chip); }).find("a leading zero is not allowed") !=
           std::string::npos);
-    CHECK(error_of([&] { npuemu::config::load_chip_config(chip, {"chip.tiles=08"}); }).find("leading zero") !=
+    CHECK(thrown_by([&] { npuemu::config::load_chip_config(chip, {"chip.tiles=08"}); }).find("leading zero") !=
           std::string::npos);
     CHECK(npuemu::config::load_chip_config(chip, {"chip.tiles=0x8"}).tile_count == 8);
 }
@@ -97,10 +97,10 @@ TEST_CASE("bad input: --trace-window times must be finite and within 64-bit pico
 
 TEST_CASE("bad input: thermal settings must be physical") {
     const std::string chip = NPUEMU_SOURCE_DIR "/configs/default.yaml";
-    CHECK(error_of([&] {
+    CHECK(thrown_by([&] {
               npuemu::config::load_chip_config(chip, {"thermal.initial=steady", "thermal.initial_power_w=10000"});
           }).find("beyond what any die survives") != std::string::npos);
-    CHECK(error_of([&] {
+    CHECK(thrown_by([&] {
               npuemu::config::load_chip_config(chip, {"pmu.tj_max_mC=20000", "pmu.hysteresis_mC=30000"});
           }).find("is not below tj_max_mC") != std::string::npos);
     CHECK_NOTHROW(npuemu::config::load_chip_config(chip, {"thermal.initial=steady", "thermal.initial_power_w=2"}));
@@ -108,9 +108,9 @@ TEST_CASE("bad input: thermal settings must be physical") {
 
 namespace {
 
-std::string sweep_spec(const std::string& name, const std::string& image, const std::string& parameters,
+std::string bad_input_sweep(const std::string& name, const std::string& image, const std::string& parameters,
                        const std::string& sweep_extra = "") {
-    return write_temp(name, "sweep: {base: test" + sweep_extra + "}\nworkloads:\n  - {name: hello, image: " + image +
+    return write_bad_input_file(name, "sweep: {base: test" + sweep_extra + "}\nworkloads:\n  - {name: hello, image: " + image +
                                 "}\nparameters:\n" + parameters);
 }
 
@@ -124,13 +124,13 @@ TEST_CASE("bad input: a sweep making more points than its limit is refused befor
     values += "]";
     const std::string grid = "  - grid:\n      core.cpi.div: " + values + "\n      core.cpi.mul: " + values +
                              "\n      core.cpi.load: " + values + "\n";
-    const SweepSpec big = load_sweep_spec(sweep_spec("big.yaml", image, grid), "");
-    CHECK(error_of([&] { make_plan(big); })
+    const SweepSpec big = load_sweep_spec(bad_input_sweep("big.yaml", image, grid), "");
+    CHECK(thrown_by([&] { make_plan(big); })
               .find("the sweep makes 1000000000 points (1 workload(s) x 1000000000), more than the limit of 100000") !=
           std::string::npos);
     const std::string small_grid = "  - grid:\n      core.cpi.div: " + values + "\n";
-    const SweepSpec capped = load_sweep_spec(sweep_spec("capped.yaml", image, small_grid, ", max_points: 999"), "");
-    CHECK(error_of([&] { make_plan(capped); }).find("raise the limit with sweep: {max_points: N}") != std::string::npos);
+    const SweepSpec capped = load_sweep_spec(bad_input_sweep("capped.yaml", image, small_grid, ", max_points: 999"), "");
+    CHECK(thrown_by([&] { make_plan(capped); }).find("raise the limit with sweep: {max_points: N}") != std::string::npos);
 }
 
 TEST_CASE("bad input: a point's id changes with the content of its image, so a resume after a rebuild reruns it") {
@@ -138,7 +138,7 @@ TEST_CASE("bad input: a point's id changes with the content of its image, so a r
     namespace fs = std::filesystem;
     const std::string image = "/tmp/npuemu_unit_bad_input_image.elf";
     fs::copy_file(NPUEMU_FIRMWARE_DIR "/hello.elf", image, fs::copy_options::overwrite_existing);
-    const std::string spec_file = sweep_spec("ids.yaml", image, "  - grid:\n      chip.tiles: [1, 2]\n");
+    const std::string spec_file = bad_input_sweep("ids.yaml", image, "  - grid:\n      chip.tiles: [1, 2]\n");
     const auto ids = [&] {
         const SweepSpec spec = load_sweep_spec(spec_file, "");
         Plan plan = make_plan(spec);
@@ -153,7 +153,7 @@ TEST_CASE("bad input: a point's id changes with the content of its image, so a r
     CHECK(after.second != before.second);
     // An image that is not an ELF fails the sweep's validation (and --dry-run), not every point.
     std::ofstream(image, std::ios::trunc) << "not an elf";
-    CHECK(error_of(ids).find("workload 'hello'") != std::string::npos);
+    CHECK(thrown_by(ids).find("workload 'hello'") != std::string::npos);
 }
 
 TEST_CASE("bad input: a manifest with fields of the wrong type is an error naming the field") {
@@ -164,8 +164,8 @@ TEST_CASE("bad input: a manifest with fields of the wrong type is an error namin
         << R"({"schema": "npuemu-sweep-manifest", "schema_version": 1, "npuemu_version": "x", "name": "s",)"
         << R"( "spec_file": "s.yaml", "spec_hash": "0", "base_config": "b.yaml", "parameters": ["chip.tiles"],)"
         << R"( "metrics": [{"name": "sim.cycles"}], "points": [{"index": 0, "id": 7, "workload": "w", "settings": {}}]})";
-    CHECK(error_of([&] { npuemu::sweep::read_manifest(dir); }).find("manifest.json: points[0].id: expected a string") !=
+    CHECK(thrown_by([&] { npuemu::sweep::read_manifest(dir); }).find("manifest.json: points[0].id: expected a string") !=
           std::string::npos);
     std::ofstream(dir + "/manifest.json", std::ios::trunc) << R"({"schema": 5})";
-    CHECK(error_of([&] { npuemu::sweep::read_manifest(dir); }).find("not an npuemu sweep manifest") != std::string::npos);
+    CHECK(thrown_by([&] { npuemu::sweep::read_manifest(dir); }).find("not an npuemu sweep manifest") != std::string::npos);
 }
