@@ -459,4 +459,3 @@ npuemu_run_test("linkbench on two chips: ping-pong latency and a streamed put th
      ${FW}/linkbench.elf)
 npuemu_run_test("linkbench alone says it needs two chips" --exit 2
   --stdout-has "linkbench needs a system of at least two chips" -- ${NPUEMU} run -q -c test ${FW}/linkbench.elf)
-include(${CMAKE_CURRENT_SOURCE_DIR}/integration/bad_input_tests.cmake)
