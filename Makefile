@@ -7,7 +7,7 @@ JOBS ?= $(shell nproc)
 IMAGE ?= $(BUILD_DIR)/firmware/hello.elf
 CONFIG ?= default
 
-.PHONY: all setup build run test check test-sanitize bench clean
+.PHONY: all setup build run test check test-sanitize fuzz bench clean
 
 all: build
 
@@ -35,6 +35,24 @@ test-sanitize: setup
 	cd $(SANITIZE_DIR) && ctest --output-on-failure -j $(JOBS)
 
 test: check test-sanitize
+
+# libFuzzer on the five parsers (tests/fuzz/README.md): a clang build of its own with coverage, ASan and UBSan; the
+# short smoke runs and kept crash inputs first, then FUZZ_SECONDS (default 300) per target. Needs clang (Debian's
+# clang package; not installed by scripts/setup.sh) and, for the ELF corpus, a release build's firmware images.
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 300
+fuzz:
+	@command -v clang++ > /dev/null || { echo "make fuzz needs clang: apt-get install clang" >&2; exit 1; }
+	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNPUEMU_FUZZ=ON \
+	  -DNPUEMU_BUILD_TESTS=OFF -DNPUEMU_BUILD_FIRMWARE=OFF -DNPUEMU_BUILD_RTL=OFF \
+	  -DNPUEMU_FUZZ_FIRMWARE_DIR=$(abspath $(BUILD_DIR))/firmware > /dev/null
+	@cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_elf fuzz_chip_config fuzz_sweep_spec fuzz_expression fuzz_rsp_session
+	cd $(FUZZ_DIR) && ctest --output-on-failure -R '^fuzz:'
+	@for t in elf chip_config sweep_spec expression rsp_session; do \
+	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_DIR)/bin/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    -artifact_prefix=$(FUZZ_DIR)/crash-$$t- $(FUZZ_DIR)/tests/fuzz/corpus/$$t || exit 1; \
+	done
 
 bench: build
 	bash bench/iss_speed.sh

@@ -27,6 +27,7 @@ struct RunArguments {
     int gdb_port = -1;  // -1: no GDB stub
     bool gdb_wait = false;
     std::string gdb_host = "127.0.0.1";
+    bool check_only = false;  // --check: load and elaborate, list the counters, run nothing (a sweep's validation)
 };
 
 int run_command(const RunArguments& args);

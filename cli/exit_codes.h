@@ -4,6 +4,8 @@
 
 namespace npuemu::cli {
 
+constexpr int kExitOutputFailed = 123;  // an output file (--stats, --dump, --trace, a sweep's files) could not be
+                                        // written, after the run or sweep had been done
 constexpr int kExitCycleLimit = 124;  // like timeout(1)
 constexpr int kExitBadInput = 125;    // a bad option, config or image: nothing was simulated
 constexpr int kExitFault = 126;       // firmware fault with no handler

@@ -1,7 +1,9 @@
 // npuemu: the command line (every subcommand's options), parsing, hand-over to a subcommand, and every
 // npuemu::Error turned into one line and an exit code. The options live here, not beside each command: CLI11 is
 // header-only and costs most of a minute per file that includes it in the sanitizer build.
+#include <cerrno>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -10,9 +12,25 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "model/common/error.h"
+#include "model/common/output_file.h"
 
 namespace npuemu::cli {
 namespace {
+
+// A count: decimal digits that fit 64 bits. CLI11 would turn -1 into 2^64-1 and wrap values that overflow.
+CLI::Validator decimal_count() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) {
+                return "expected a whole number (decimal digits), got '" + text + "'";
+            }
+            errno = 0;
+            std::strtoull(text.c_str(), nullptr, 10);
+            if (errno == ERANGE) return "'" + text + "' does not fit 64 bits";
+            return "";
+        },
+        "COUNT");
+}
 
 void add_run_command(CLI::App& app, RunArguments& args) {
     CLI::App* run = app.add_subcommand("run", "Boot a firmware image on every tile of a chip and run it");
@@ -36,7 +54,10 @@ void add_run_command(CLI::App& app, RunArguments& args) {
         ->check(CLI::IsMember({"full", "skip"}))
         ->excludes(system);
     run->add_option("--max-cycles", args.max_cycles, "Stop the run after this many chip clock cycles")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(decimal_count());
+    run->add_flag("--check", args.check_only,
+                  "Check the options, config, image and files, list the counters a run reports, run nothing");
     run->add_flag("--htif", args.htif, "Map the image's tohost/fromhost symbols (RISC-V test binaries)");
     run->add_option("--stats", args.stats_path, "Write the run's counters to this JSON file");
     run->add_option("--report", args.report_path,
@@ -152,7 +173,20 @@ int sc_main(int argc, char** argv) {
         if (app.got_subcommand("config")) return npuemu::cli::config_command(config_args);
         if (app.got_subcommand("sweep")) return npuemu::cli::sweep_command(sweep_args);
         if (app.got_subcommand("cluster")) return npuemu::cli::cluster_command(cluster_args);
+    } catch (const npuemu::OutputError& e) {
+        std::cerr << "npuemu: error: " << e.what() << std::endl;
+        return npuemu::cli::kExitOutputFailed;
     } catch (const npuemu::Error& e) {
+        std::cerr << "npuemu: error: " << e.what() << std::endl;
+        return npuemu::cli::kExitBadInput;
+    } catch (const std::bad_alloc&) {
+        // Not SystemC's "uncaught exception" report: a line on stderr and the bad-input status.
+        std::cerr << "npuemu: error: out of host memory (an input too large to process?)" << std::endl;
+        return npuemu::cli::kExitBadInput;
+    } catch (const std::filesystem::filesystem_error& e) {
+        std::cerr << "npuemu: error: " << e.path1().string() << ": " << e.code().message() << std::endl;
+        return npuemu::cli::kExitBadInput;
+    } catch (const std::exception& e) {
         std::cerr << "npuemu: error: " << e.what() << std::endl;
         return npuemu::cli::kExitBadInput;
     }

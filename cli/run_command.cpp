@@ -7,6 +7,7 @@
 #include "cli/exit_codes.h"
 #include "cli/run_report.h"
 #include "model/common/error.h"
+#include "model/common/output_file.h"
 #include "model/common/stats_json.h"
 #include "model/debug/gdb_server.h"
 #include "model/sim/simulation.h"
@@ -19,15 +20,6 @@ namespace npuemu::cli {
 
 namespace {
 
-// Fails before the run, not after it, when the stats file cannot be written.
-void check_writable(const std::string& path) {
-    if (path.empty()) return;
-    const std::string probe = path + ".tmp";
-    std::ofstream out(probe, std::ios::trunc);
-    if (!out) throw Error(path + ": cannot write the stats file (does the directory exist, is it writable?)");
-    out.close();
-    std::remove(probe.c_str());
-}
 
 std::string with_commas(uint64_t value) {
     std::string digits = std::to_string(value);
@@ -135,8 +127,9 @@ int run_command(const RunArguments& args) {
     options.htif = args.htif;
     for (const auto& text : args.loads) options.loads.push_back(sim::parse_load_spec(text));
     for (const auto& text : args.dumps) options.dumps.push_back(sim::parse_dump_spec(text));
-    check_writable(args.stats_path);
+    if (!args.stats_path.empty()) check_output_writable(args.stats_path, "the stats file");
     if (!args.report_path.empty()) check_run_report_possible(args.report_path);
+    if (!args.flows_path.empty()) check_output_writable(args.flows_path, "the flow export");
     options.trace_path = args.trace_path;
     options.flows_path = args.flows_path;
     options.trace_filter = args.trace_filter;
@@ -154,6 +147,11 @@ int run_command(const RunArguments& args) {
         listener = std::make_unique<debug::TcpListener>(args.gdb_host, static_cast<uint16_t>(args.gdb_port));
     }
     sim::Simulation simulation(options, std::cout);
+    if (args.check_only) {
+        // Names only: derived values are not meant to be computed before the run.
+        for (const auto& [name, entry] : simulation.stats().entries()) std::cout << name << "\n";
+        return 0;
+    }
     std::unique_ptr<debug::GdbServer> gdb_server;
     if (listener) {
         if (!listener->is_loopback()) {

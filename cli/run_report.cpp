@@ -8,6 +8,7 @@
 #include "cli/report/units.h"
 #include "cli/report/vega_library.h"
 #include "model/common/error.h"
+#include "model/common/output_file.h"
 
 namespace npuemu::cli {
 
@@ -255,23 +256,11 @@ report::Page run_report_page(const RunReportInput& input) {
 
 void check_run_report_possible(const std::string& path) {
     report::vega_script();
-    const std::string probe = path + ".tmp";
-    std::ofstream out(probe, std::ios::trunc);
-    if (!out) throw Error(path + ": cannot write the report (does the directory exist, is it writable?)");
-    out.close();
-    std::remove(probe.c_str());
+    check_output_writable(path, "the report");
 }
 
 void write_run_report(const RunReportInput& input, const std::string& path) {
-    const std::string html = report::render_html(run_report_page(input));
-    const std::string temporary = path + ".tmp";
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        if (!out) throw Error(path + ": cannot write the report (does the directory exist, is it writable?)");
-        out << html;
-        if (!out.flush()) throw Error(path + ": writing the report failed");
-    }
-    if (std::rename(temporary.c_str(), path.c_str()) != 0) throw Error(path + ": cannot rename " + temporary);
+    write_output_file(path, report::render_html(run_report_page(input)));
 }
 
 }  // namespace npuemu::cli

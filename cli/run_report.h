@@ -24,7 +24,7 @@ report::Page run_report_page(const RunReportInput& input);
 // file not writable), so a long run is not lost to a typo.
 void check_run_report_possible(const std::string& path);
 
-// Writes the page atomically. Throws npuemu::Error (Vega missing, cannot write).
+// Writes the page as write_output_file() does (atomically for a regular file). Throws npuemu::OutputError.
 void write_run_report(const RunReportInput& input, const std::string& path);
 
 }  // namespace npuemu::cli

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/sweep/slurm.h"
+#include "cli/sweep/sweep_check.h"
 #include "cli/sweep/sweep_merge.h"
 #include "cli/sweep/sweep_plan.h"
 #include "cli/sweep/sweep_report.h"
@@ -55,8 +56,9 @@ int run_sweep(const SweepArguments& args) {
     const std::string executable = self_executable();
 
     const sweep::SweepSpec spec = sweep::load_sweep_spec(args.spec, firmware_dir(executable));
-    const sweep::Plan plan = sweep::make_plan(spec);
+    sweep::Plan plan = sweep::make_plan(spec);
     sweep::validate_plan(spec, plan);
+    sweep::check_workloads(spec, plan, executable);
     const std::vector<sweep::Point> points = sweep::shard_points(plan.points, shard_index, shard_count);
 
     if (args.dry_run) {

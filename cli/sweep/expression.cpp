@@ -1,5 +1,6 @@
 #include "cli/sweep/expression.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -14,11 +15,16 @@ struct Expression::Node {
     double number = 0;
     std::string name;  // for Name; the operator for Unary and Binary
     std::shared_ptr<const Node> left, right;
+    size_t depth = 1;  // of the tree below and including this node
 };
 
 namespace {
 
 using NodePtr = std::shared_ptr<const Expression::Node>;
+
+// Parsing, evaluating and freeing a tree recurse once per level: bound the levels (far above what a constraint or
+// metric needs) so a hostile spec gets an error, not a stack overflow.
+constexpr size_t kMaxExpressionDepth = 256;
 
 class Parser {
 public:
@@ -58,6 +64,23 @@ private:
         return true;
     }
 
+    // A node over left (and right), refused when the tree gets too deep.
+    NodePtr make_node(Expression::Node::Kind kind, const std::string& op, NodePtr left, NodePtr right) {
+        auto node = std::make_shared<Expression::Node>();
+        node->kind = kind;
+        node->name = op;
+        node->depth = 1 + std::max(left->depth, right ? right->depth : 0);
+        node->left = std::move(left);
+        node->right = std::move(right);
+        if (node->depth > kMaxExpressionDepth) too_deep();
+        return node;
+    }
+
+    [[noreturn]] void too_deep() const {
+        fail("nested more than " + std::to_string(kMaxExpressionDepth) +
+             " levels deep (parentheses, unary operators and chained operations count); split it up");
+    }
+
     NodePtr binary(size_t level) {
         if (level == levels().size()) return unary();
         NodePtr left = binary(level + 1);
@@ -65,12 +88,8 @@ private:
             bool matched = false;
             for (const auto& op : levels()[level]) {
                 if (accept(op)) {
-                    auto node = std::make_shared<Expression::Node>();
-                    node->kind = Expression::Node::Kind::Binary;
-                    node->name = op;
-                    node->left = left;
-                    node->right = binary(level + 1);
-                    left = node;
+                    NodePtr right = binary(level + 1);
+                    left = make_node(Expression::Node::Kind::Binary, op, std::move(left), std::move(right));
                     matched = true;
                     break;
                 }
@@ -82,11 +101,10 @@ private:
     NodePtr unary() {
         for (const char* op : {"-", "!"}) {
             if (accept(op)) {
-                auto node = std::make_shared<Expression::Node>();
-                node->kind = Expression::Node::Kind::Unary;
-                node->name = op;
-                node->left = unary();
-                return node;
+                if (++nesting_ > kMaxExpressionDepth) too_deep();
+                NodePtr operand = unary();
+                --nesting_;
+                return make_node(Expression::Node::Kind::Unary, op, std::move(operand), nullptr);
             }
         }
         return primary();
@@ -98,7 +116,9 @@ private:
         const char c = text_[pos_];
         if (c == '(') {
             ++pos_;
+            if (++nesting_ > kMaxExpressionDepth) too_deep();
             NodePtr inner = binary(0);
+            --nesting_;
             if (!accept(")")) fail("expected ')'");
             return inner;
         }
@@ -126,6 +146,7 @@ private:
     const std::string& text_;
     std::set<std::string>& names_;
     size_t pos_ = 0;
+    size_t nesting_ = 0;  // open parentheses and unary operators around pos_
 };
 
 double eval(const Expression::Node& node, const Expression::Lookup& lookup, const std::string& text) {
@@ -151,6 +172,9 @@ double eval(const Expression::Node& node, const Expression::Lookup& lookup, cons
     if (op == "+") return a + b;
     if (op == "-") return a - b;
     if (op == "*") return a * b;
+    if ((op == "/" || op == "%") && b == 0) {
+        throw Error("expression '" + text + "': division by zero ('" + op + "' by a value that is 0)");
+    }
     if (op == "/") return a / b;
     if (op == "%") return std::fmod(a, b);
     if (op == "<") return a < b;

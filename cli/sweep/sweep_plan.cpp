@@ -8,7 +8,10 @@
 #include <optional>
 
 #include "model/common/error.h"
+#include "model/common/output_file.h"
 #include "model/config/chip_config.h"
+#include "model/config/config_node.h"
+#include "model/loader/elf_image.h"
 
 namespace npuemu::sweep {
 
@@ -100,6 +103,12 @@ std::optional<double> as_number(const std::string& text) {
     return value;
 }
 
+std::string describe_settings(const Settings& row) {
+    std::string text;
+    for (const auto& [key, value] : row) text += " " + key + "=" + value;
+    return text;
+}
+
 uint64_t fnv1a(const std::string& text) {
     uint64_t hash = 0xcbf29ce484222325ull;
     for (unsigned char c : text) {
@@ -117,18 +126,49 @@ std::vector<std::string> Point::overrides() const {
     return out;
 }
 
-std::string point_id(const std::string& workload, const std::vector<std::string>& args, const Settings& settings) {
+std::string point_id(const std::string& workload, const std::vector<std::string>& args, const Settings& settings,
+                     const std::string& inputs) {
     Settings sorted = settings;
     std::sort(sorted.begin(), sorted.end());
     std::string text = "workload=" + workload + '\0';
     for (const auto& arg : args) text += "arg=" + arg + '\0';
     for (const auto& [key, value] : sorted) text += key + "=" + value + '\0';
+    if (!inputs.empty()) text += "inputs=" + inputs;
     char id[17];
     std::snprintf(id, sizeof id, "%016" PRIx64, fnv1a(text));
     return id;
 }
 
+// How many points the groups and workloads make, before constraints; refused above spec.max_points, before a
+// single row is built (a 10^6-point grid would take gigabytes).
+void check_point_count(const SweepSpec& spec) {
+    const uint64_t cap = UINT64_MAX / 2;
+    const auto times = [](uint64_t a, uint64_t b) { return b != 0 && a > cap / b ? cap : a * b; };
+    uint64_t total = spec.workloads.size();
+    std::string product = std::to_string(spec.workloads.size()) + " workload(s)";
+    for (size_t g = 0; g < spec.groups.size(); ++g) {
+        const ParameterGroup& group = spec.groups[g];
+        uint64_t rows = 1;
+        switch (group.kind) {
+            case ParameterGroup::Kind::Grid:
+                for (const auto& axis : group.axes) rows = times(rows, axis.values.size());
+                break;
+            case ParameterGroup::Kind::Zip: rows = group.axes.front().values.size(); break;
+            case ParameterGroup::Kind::Random: rows = group.samples; break;
+        }
+        product += " x " + std::to_string(rows);
+        total = times(total, rows);
+    }
+    if (total > spec.max_points) {
+        const std::string count = total == cap ? "more than 10^18" : std::to_string(total);
+        throw Error(spec.spec_file + ": the sweep makes " + count +
+                    " points (" + product + "), more than the limit of " + std::to_string(spec.max_points) +
+                    ": narrow the parameters, or raise the limit with sweep: {max_points: N} in the spec");
+    }
+}
+
 Plan make_plan(const SweepSpec& spec) {
+    check_point_count(spec);
     std::vector<Settings> rows{{}};
     for (const auto& group : spec.groups) {
         const std::vector<Settings> group_values = group_rows(group);
@@ -157,10 +197,15 @@ Plan make_plan(const SweepSpec& spec) {
         for (const auto& row : rows) {
             bool keep = true;
             for (const auto& constraint : spec.constraints) {
-                const double verdict = constraint.expression.evaluate([&row](const std::string& name) {
-                    for (const auto& [key, value] : row) if (key == name) return as_number(value);
-                    return std::optional<double>();
-                });
+                double verdict = 0;
+                try {
+                    verdict = constraint.expression.evaluate([&row](const std::string& name) {
+                        for (const auto& [key, value] : row) if (key == name) return as_number(value);
+                        return std::optional<double>();
+                    });
+                } catch (const Error& e) {
+                    throw Error(constraint.where + ": " + e.what() + " (at settings" + describe_settings(row) + ")");
+                }
                 if (verdict == 0) {
                     keep = false;
                     break;
@@ -183,7 +228,45 @@ Plan make_plan(const SweepSpec& spec) {
     return plan;
 }
 
-void validate_plan(const SweepSpec& spec, const Plan& plan) {
+namespace {
+
+// The content hash of an input file (cached: each file is read once however many points use it).
+class InputHashes {
+public:
+    uint64_t of(const std::string& path, const std::string& label, const std::string& what) {
+        auto it = hashes_.find(path);
+        if (it != hashes_.end()) return it->second;
+        const std::vector<uint8_t> bytes = read_input_file(path, 1ull << 32, label, what);
+        return hashes_[path] = fnv1a(std::string(bytes.begin(), bytes.end()));
+    }
+
+private:
+    std::map<std::string, uint64_t> hashes_;
+};
+
+// What a workload's runs read besides the chip config: its image (checked to be a usable ELF here, so a bad image
+// fails the sweep before any point runs) and the files its --load options name.
+std::string workload_inputs(const SweepSpec& spec, const Workload& workload, InputHashes& hashes) {
+    const std::string where = spec.spec_file + ": workload '" + workload.name + "'";
+    const std::vector<uint8_t> image = read_input_file(workload.image, 1ull << 30, where + ": " + workload.image,
+                                                       "the firmware image");
+    loader::parse_elf(image, where + ": " + workload.image);
+    std::string text = "image=" + std::to_string(fnv1a(std::string(image.begin(), image.end()))) + '\0';
+    for (size_t i = 0; i < workload.args.size(); ++i) {
+        std::string load;
+        if (workload.args[i] == "--load" && i + 1 < workload.args.size()) load = workload.args[i + 1];
+        else if (workload.args[i].rfind("--load=", 0) == 0) load = workload.args[i].substr(7);
+        const auto at = load.rfind('@');
+        if (at == std::string::npos || at == 0) continue;
+        const std::string file = load.substr(0, at);
+        text += "load=" + std::to_string(hashes.of(file, where + ": --load " + load, "the file")) + '\0';
+    }
+    return text;
+}
+
+}  // namespace
+
+void validate_plan(const SweepSpec& spec, Plan& plan) {
     if (plan.points.empty()) {
         throw Error(spec.spec_file + ": the sweep has no points (" + std::to_string(plan.rejected_by_constraints) +
                     " rejected by the constraints)");
@@ -193,22 +276,41 @@ void validate_plan(const SweepSpec& spec, const Plan& plan) {
         for (const auto& axis : group.axes) where[axis.key] = axis.where;
         for (const auto& axis : group.random_axes) where[axis.key] = axis.where;
     }
-    std::map<std::string, bool> checked;  // one load per distinct setting set
-    for (const auto& point : plan.points) {
+    InputHashes hashes;
+    std::vector<std::string> inputs;
+    for (const auto& workload : spec.workloads) inputs.push_back(workload_inputs(spec, workload, hashes));
+    const uint64_t base_hash = hashes.of(spec.base_config, spec.base_config, "the chip config");
+    // The base config is read and parsed once; each distinct setting set is applied to a copy of it.
+    const YAML::Node base = config::load_yaml_file(spec.base_config);
+    config::YamlFileCache presets;
+    std::map<std::string, std::string> config_inputs;  // by setting set: the content of every config file it reads
+    for (auto& point : plan.points) {
         std::string key;
         for (const auto& o : point.overrides()) key += o + '\n';
-        if (checked.count(key)) continue;
-        checked[key] = true;
-        try {
-            config::load_chip_config(spec.base_config, point.overrides());
-        } catch (const Error& e) {
-            // Name the spec line of the offending key when the message names one.
-            const std::string message = e.what();
-            for (const auto& [name, location] : where) {
-                if (message.find("--set " + name + "=") != std::string::npos) throw Error(location + ": " + message);
+        auto it = config_inputs.find(key);
+        if (it == config_inputs.end()) {
+            try {
+                const config::ChipConfig chip =
+                    config::load_chip_config(YAML::Clone(base), spec.base_config, point.overrides(), &presets);
+                const std::string preset = chip.hbm.preset_file;
+                it = config_inputs.emplace(key, "config=" + std::to_string(base_hash) + '\0' + "preset=" +
+                                                    std::to_string(hashes.of(preset, preset, "the HBM preset")) + '\0')
+                         .first;
+            } catch (const Error& e) {
+                // Name the spec line of the offending key when the message names one.
+                const std::string message = e.what();
+                for (const auto& [name, location] : where) {
+                    if (message.find("--set " + name + "=") != std::string::npos) {
+                        throw Error(location + ": " + message);
+                    }
+                }
+                throw Error(spec.spec_file + ": point " + std::to_string(point.index) + ": " + message);
             }
-            throw Error(spec.spec_file + ": point " + std::to_string(point.index) + ": " + message);
         }
+        // The id covers what the point's result depends on: a rebuilt image or an edited config makes new points,
+        // so a resume never returns the numbers of the old inputs.
+        point.id = point_id(spec.workloads[point.workload].name, spec.workloads[point.workload].args, point.settings,
+                            inputs[point.workload] + it->second);
     }
 }
 

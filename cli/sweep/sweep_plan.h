@@ -28,16 +28,21 @@ struct Plan {
 
 Plan make_plan(const SweepSpec& spec);
 
-// Loads the base config with every point's settings (as `run --set` would), so a key that does not exist or a
-// value out of range is reported before anything runs. Throws npuemu::Error naming the spec location.
-void validate_plan(const SweepSpec& spec, const Plan& plan);
+// Loads the base config with every distinct setting set (as `run --set` would; the file is parsed once), so a key
+// that does not exist or a value out of range is reported before anything runs; checks that the workloads' images
+// are usable ELFs and their --load files readable. Then gives each point its final id: a hash of its workload,
+// settings and the content of every file it reads (image, --load files, chip config, HBM preset), so a resume after
+// a rebuild or an edit runs the point again. Throws npuemu::Error naming the spec location.
+void validate_plan(const SweepSpec& spec, Plan& plan);
 
 // "I/N" with 0 <= I < N; throws npuemu::Error otherwise.
 std::pair<size_t, size_t> parse_shard(const std::string& text);
 // The points of shard I of N: every N-th point, starting at I (so long and short points spread over the shards).
 std::vector<Point> shard_points(const std::vector<Point>& points, size_t index, size_t count);
 
+// inputs: what the point reads, as validate_plan() describes it (empty: ids from the settings alone, as make_plan()
+// gives them before validation).
 std::string point_id(const std::string& workload, const std::vector<std::string>& args,
-                     const std::vector<std::pair<std::string, std::string>>& settings);
+                     const std::vector<std::pair<std::string, std::string>>& settings, const std::string& inputs = "");
 
 }  // namespace npuemu::sweep

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -32,11 +33,15 @@ Json point_metrics(const SweepSpec& spec, const Json& stats) {
     Json metrics = Json::object();
     for (const auto& metric : spec.metrics) {
         if (metric.derived) {
+            double value = 0;
             try {
-                metrics[metric.name] = metric.expression.evaluate(counter);
+                value = metric.expression.evaluate(counter);
             } catch (const Error& e) {
                 throw Error("metric '" + metric.name + "': " + e.what() + " in the stats");
             }
+            // JSON has no infinity or NaN: a value that overflowed is an error, not an empty cell of a good point.
+            if (!std::isfinite(value)) throw Error("metric '" + metric.name + "' is not a finite number");
+            metrics[metric.name] = value;
         } else {
             if (!counters.contains(metric.name)) {
                 throw Error("metric '" + metric.name + "': the stats have no counter '" + metric.name +
@@ -86,9 +91,10 @@ public:
     RunnerSummary run(const std::vector<Point>& points) {
         summary_.points = points.size();
         std::deque<Point> queue;
+        for (const auto& point : manifest_["points"]) manifest_points_[point["index"].get<size_t>()] = &point;
         for (const auto& point : points) {
-            only_.insert(point.index);
             const auto result = read_result(options_.dir, point.id);
+            if (result) csv_rows_[point.index] = results_csv_row(manifest_, *manifest_points_.at(point.index), *result);
             if (result && result->value("status", "") == "ok") ++summary_.resumed;
             else queue.push_back(point);
         }
@@ -115,21 +121,34 @@ public:
             finish(it->second, status);
             running.erase(it);
             running_ = running.size();
-            write_results_csv(options_.dir, manifest_, options_.csv_name, &only_);
+            write_csv(false);
             progress();
         }
-        write_results_csv(options_.dir, manifest_, options_.csv_name, &only_);
+        write_csv(true);
         if (tty_) std::fprintf(stderr, "\n");
         return summary_;
     }
 
 private:
+    // results.csv from the rows kept in memory (each result.json is read once, at the start): rewritten at most
+    // once a second while points finish, and at the end. A crash loses nothing: a resume rebuilds it from the
+    // result files.
+    void write_csv(bool force) {
+        const auto now = Clock::now();
+        if (!force && now - last_csv_ < std::chrono::seconds(1)) return;
+        std::string csv = results_csv_header(manifest_);
+        for (const auto& [index, row] : csv_rows_) csv += row;
+        write_file_atomic(options_.dir + "/" + options_.csv_name, csv);
+        last_csv_ = now;
+    }
+
     pid_t launch(const Point& point) {
         const std::string dir = point_dir(options_.dir, point.id);
         fs::create_directories(dir);
         // A rerun starts clean: a result or stats left by an earlier attempt must not be mistaken for this one's.
         fs::remove(dir + "/result.json");
         fs::remove(dir + "/stats.json");
+        csv_rows_.erase(point.index);
         const Workload& workload = spec_.workloads[point.workload];
         std::vector<std::string> args = {options_.executable, "run", "-c", spec_.base_config};
         for (const auto& o : point.overrides()) {
@@ -210,6 +229,7 @@ private:
         result["metrics"] = metrics;
         result["wall_seconds"] = seconds;
         write_file_atomic(dir + "/result.json", result.dump(2) + "\n");
+        csv_rows_[point.index] = results_csv_row(manifest_, *manifest_points_.at(point.index), result);
         ++summary_.ran;
         if (!error.empty()) ++summary_.failed;
         if (!tty_ || !error.empty()) {
@@ -239,7 +259,9 @@ private:
     const Json& manifest_;
     const RunnerOptions& options_;
     const bool tty_;
-    std::set<size_t> only_;
+    std::map<size_t, const Json*> manifest_points_;  // by point index
+    std::map<size_t, std::string> csv_rows_;          // by point index: the points of this run that have a result
+    Clock::time_point last_csv_;
     RunnerSummary summary_;
     size_t running_ = 0;
     Clock::time_point start_;

@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -9,6 +11,8 @@
 
 #include "model/config/config_lookup.h"
 #include "model/common/error.h"
+#include "model/common/output_file.h"
+#include "model/config/config_node.h"
 
 namespace npuemu::sweep {
 
@@ -62,8 +66,12 @@ public:
     uint64_t uint(const YAML::Node& node, const std::string& path, uint64_t min, uint64_t max) const {
         const std::string text = scalar(node, path);
         char* end = nullptr;
+        errno = 0;
         const unsigned long long value = std::strtoull(text.c_str(), &end, 0);
-        if (text.empty() || text[0] == '-' || *end != '\0' || value < min || value > max) {
+        // Decimal, or hex with 0x: a leading zero (octal to strtoull) is refused.
+        const bool leading_zero =
+            text.size() > 1 && text[0] == '0' && std::isdigit(static_cast<unsigned char>(text[1]));
+        if (text.empty() || text[0] == '-' || *end != '\0' || errno || leading_zero || value < min || value > max) {
             fail(node, path, "expected an integer from " + std::to_string(min) + " to " + std::to_string(max) +
                                  ", got '" + text + "'");
         }
@@ -89,11 +97,9 @@ private:
 };
 
 std::string read_file(const std::string& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw Error(file + ": cannot open the sweep description");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
+    if (!std::ifstream(file)) throw Error(file + ": cannot open the sweep description");
+    const std::vector<uint8_t> bytes = read_input_file(file, config::kMaxYamlFileBytes, file, "the sweep description");
+    return std::string(bytes.begin(), bytes.end());
 }
 
 std::string resolve_relative(const std::string& path, const std::string& spec_dir) {
@@ -280,12 +286,7 @@ SweepSpec load_sweep_spec(const std::string& file, const std::string& firmware_d
     spec.spec_text = read_file(file);
     const SpecReader r(file);
     YAML::Node root;
-    try {
-        root = YAML::Load(spec.spec_text);
-    } catch (const YAML::Exception& e) {
-        throw Error(file + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                    ": malformed YAML: " + e.msg);
-    }
+    root = config::parse_yaml_text(spec.spec_text, file);
     if (!root || root.IsNull()) throw Error(file + ": the sweep description is empty");
     if (!root.IsMap()) throw Error(file + ": expected a map of keys at the top level");
     r.check_keys(root, "", {"sweep", "workloads", "parameters", "constraints", "metrics"});
@@ -295,8 +296,9 @@ SweepSpec load_sweep_spec(const std::string& file, const std::string& firmware_d
     std::string base = "default";
     spec.name = fs::path(file).stem().string();
     if (sweep) {
-        r.check_keys(sweep, "sweep", {"name", "base"});
+        r.check_keys(sweep, "sweep", {"name", "base", "max_points"});
         if (sweep["name"]) spec.name = r.scalar(sweep["name"], "sweep.name");
+        if (sweep["max_points"]) spec.max_points = r.uint(sweep["max_points"], "sweep.max_points", 1, 100'000'000);
         if (sweep["base"]) base = r.scalar(sweep["base"], "sweep.base");
     }
     const bool is_preset = base.find('/') == std::string::npos && base.find('.') == std::string::npos;

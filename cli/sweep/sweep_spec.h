@@ -55,6 +55,9 @@ struct Metric {
     std::string where;
 };
 
+// A sweep that makes more points than this is refused before anything is built (raise it with sweep.max_points).
+constexpr uint64_t kDefaultMaxPoints = 100'000;
+
 struct SweepSpec {
     std::string spec_file;
     std::string spec_text;  // the file's bytes, for the manifest's hash
@@ -65,6 +68,8 @@ struct SweepSpec {
     std::vector<Constraint> constraints;
     std::vector<Metric> metrics;
     std::vector<std::string> parameter_keys;  // every swept key, in spec order
+    uint64_t max_points = kDefaultMaxPoints;  // sweep.max_points: a spec that makes more is refused
+    std::string max_points_where;             // the spec location that set it (or the spec file)
 };
 
 // firmware_dir replaces "{firmware}" in image paths (the build's firmware directory); relative paths are taken

@@ -18,6 +18,8 @@ namespace npuemu::sweep {
 constexpr const char* kManifestSchema = "npuemu-sweep-manifest";
 constexpr const char* kResultSchema = "npuemu-sweep-point";
 constexpr int kSweepSchemaVersion = 1;
+// The sweep's own JSON files are read with a bound (a manifest of the largest sweep is a few hundred MB).
+constexpr uint64_t kMaxSweepJsonBytes = 1ull << 30;
 
 using Json = nlohmann::ordered_json;
 
@@ -34,6 +36,10 @@ std::string spec_hash(const std::string& spec_text);
 std::string point_dir(const std::string& dir, const std::string& id);
 // The point's result.json, or nothing when it has none (not run, interrupted) or it cannot be read.
 std::optional<Json> read_result(const std::string& dir, const std::string& id);
+
+// results.csv's first line, and the line of one point (an element of the manifest's "points") with its result.
+std::string results_csv_header(const Json& manifest);
+std::string results_csv_row(const Json& manifest, const Json& point, const Json& result);
 
 // Regenerates DIR/<name> from the result files of the manifest's points (all, or those whose index is in only),
 // sorted by point index. Returns how many points had a result.

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "model/common/error.h"
+#include "model/common/output_file.h"
 
 namespace npuemu {
 
@@ -46,17 +47,7 @@ nlohmann::ordered_json histograms_to_json(const StatsRegistry& stats) {
 }
 
 void write_json_file(const std::string& path, const nlohmann::ordered_json& document) {
-    const std::string temporary = path + ".tmp";
-    {
-        std::ofstream out(temporary, std::ios::trunc);
-        if (!out) throw Error(path + ": cannot write the file (does the directory exist, is it writable?)");
-        out << document.dump(2) << '\n';
-        if (!out) throw Error(path + ": error while writing");
-    }
-    if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-        std::remove(temporary.c_str());
-        throw Error(path + ": cannot move the finished file into place");
-    }
+    write_output_file(path, document.dump(2) + "\n");
 }
 
 }  // namespace npuemu

@@ -66,6 +66,9 @@ std::vector<power::OperatingPoint> read_operating_points(ConfigNode& pmu, uint64
     return points;
 }
 
+// A junction temperature no silicon reaches and keeps working: initial conditions above it are input errors.
+constexpr long kMaxPhysicalDie_mC = 250'000;
+
 power::PowerConfig read_power(ConfigNode& top, const noc::MeshConfig& grid, uint64_t clock_hz) {
     power::PowerConfig p;
     if (!top.has("power")) {
@@ -93,10 +96,29 @@ power::PowerConfig read_power(ConfigNode& top, const noc::MeshConfig& grid, uint
     p.thermal.mesh_cols = grid.cols;
     p.thermal.mesh_rows = grid.rows;
     read_keys(thermal, power::thermal_network_keys(), p.thermal);
+    if (p.initial == power::InitialTemperature::Steady) {
+        // With the same power in every tile no heat flows sideways: the die's steady temperature is exact here.
+        const auto& t = p.thermal;
+        const double tiles = static_cast<double>(grid.cols) * grid.rows;
+        const double die_mC = t.ambient_mC + 1000.0 * p.initial_power_w *
+                                                 (tiles * (t.spreader_to_sink_k_per_w + t.sink_to_ambient_k_per_w) +
+                                                  t.die_to_spreader_k_per_w);
+        if (die_mC > kMaxPhysicalDie_mC) {
+            thermal.fail("initial_power_w", std::to_string(p.initial_power_w) + " W per tile starts the dies at " +
+                                                std::to_string(static_cast<long long>(die_mC / 1000)) +
+                                                " degC in steady state, beyond what any die survives (" +
+                                                std::to_string(kMaxPhysicalDie_mC / 1000) + " degC): not a physical "
+                                                "starting point");
+        }
+    }
     thermal.finish();
 
     ConfigNode pmu = top.child("pmu");
     read_keys(pmu, power::pmu_keys(), p);
+    if (p.hysteresis_mC >= p.tj_max_mC) {
+        pmu.fail("hysteresis_mC", std::to_string(p.hysteresis_mC) + " mC is not below tj_max_mC (" +
+                                      std::to_string(p.tj_max_mC) + " mC): the throttle could never release");
+    }
     if (p.sample_interval_ns == 0) pmu.fail("sample_interval_ns", "must be at least 1 ns");
     p.operating_points = read_operating_points(pmu, clock_hz);
     pmu.finish();
@@ -116,7 +138,8 @@ ChipConfig load_chip_config(const std::string& file, const std::vector<std::stri
     return load_chip_config(load_yaml_file(file), file, overrides);
 }
 
-ChipConfig load_chip_config(YAML::Node root, const std::string& file, const std::vector<std::string>& overrides) {
+ChipConfig load_chip_config(YAML::Node root, const std::string& file, const std::vector<std::string>& overrides,
+                            YamlFileCache* preset_cache) {
     auto origins = std::make_shared<OverrideOrigins>();
     for (const auto& assignment : overrides) apply_override(root, assignment, *origins);
 
@@ -150,7 +173,7 @@ ChipConfig load_chip_config(YAML::Node root, const std::string& file, const std:
     }
     global_node.finish();
     chip.mesh = read_mesh(top.child("mesh"), chip.tile_count, chip.clock_frequency_hz);
-    chip.hbm = read_hbm(top.child("hbm"), file);
+    chip.hbm = read_hbm(top.child("hbm"), file, preset_cache);
     if (chip.global_memory.size_bytes > chip.hbm.geometry.capacity_bytes()) {
         global_node.fail("size_kib", std::to_string(chip.global_memory.size_bytes >> 10) + " KiB is more than the " +
                                          std::to_string(chip.hbm.geometry.stacks) + " HBM stack(s) hold (" +

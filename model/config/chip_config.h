@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/common/config_keys.h"
+#include "model/config/config_node.h"
 #include "model/core/core_config.h"
 #include "model/mem/hbm_config.h"
 #include "model/noc/mesh_config.h"
@@ -73,6 +74,7 @@ const KeyTable<ConsoleConfig>& console_keys();              // console.*
 // Throws npuemu::Error naming file, line, column and key path for any bad value or unknown key.
 ChipConfig load_chip_config(const std::string& file, const std::vector<std::string>& overrides = {});
 // The same from a YAML tree already loaded; file names it in messages (and is where HBM presets are looked for).
-ChipConfig load_chip_config(YAML::Node root, const std::string& file, const std::vector<std::string>& overrides = {});
+ChipConfig load_chip_config(YAML::Node root, const std::string& file, const std::vector<std::string>& overrides = {},
+                            YamlFileCache* preset_cache = nullptr);
 
 }  // namespace npuemu::config

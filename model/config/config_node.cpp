@@ -1,5 +1,6 @@
 #include "model/config/config_node.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -7,6 +8,7 @@
 #include <sstream>
 
 #include "model/common/error.h"
+#include "model/common/output_file.h"
 
 namespace npuemu::config {
 
@@ -88,6 +90,10 @@ uint64_t ConfigNode::get_uint(const std::string& key, uint64_t default_value, ui
     const std::string text = value->Scalar();
     const std::string range = "expected an integer from " + std::to_string(min) + " to " + std::to_string(max);
     if (text.empty() || text[0] == '-' || text[0] == '+') fail(key, range + ", got '" + text + "'");
+    // strtoull would read 010 as octal 8: integers are decimal, or hex with 0x.
+    if (text.size() > 1 && text[0] == '0' && std::isdigit(static_cast<unsigned char>(text[1]))) {
+        fail(key, range + ", got '" + text + "': a leading zero is not allowed (integers are decimal, or hex with 0x)");
+    }
     errno = 0;
     char* end = nullptr;
     const unsigned long long parsed = std::strtoull(text.c_str(), &end, 0);
@@ -172,18 +178,20 @@ void ConfigNode::finish() const {
     }
 }
 
+YAML::Node load_yaml_file(const std::string& file, YamlFileCache* cache) {
+    if (!cache) return load_yaml_file(file);
+    auto it = cache->find(file);
+    if (it == cache->end()) it = cache->emplace(file, load_yaml_file(file)).first;
+    return it->second;
+}
+
 YAML::Node load_yaml_file(const std::string& file) {
-    std::ifstream stream(file);
-    if (!stream) throw Error(file + ": cannot open the file");
-    try {
-        YAML::Node root = YAML::Load(stream);
-        if (!root || root.IsNull()) throw Error(file + ": the file is empty");
-        if (!root.IsMap()) throw Error(file + ": expected a map of keys at the top level");
-        return root;
-    } catch (const YAML::Exception& e) {
-        throw Error(file + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                    ": malformed YAML: " + e.msg);
-    }
+    if (!std::ifstream(file)) throw Error(file + ": cannot open the file");
+    const std::vector<uint8_t> bytes = read_input_file(file, kMaxYamlFileBytes, file, "the YAML file");
+    const YAML::Node root = parse_yaml_text(std::string(bytes.begin(), bytes.end()), file);
+    if (!root || root.IsNull()) throw Error(file + ": the file is empty");
+    if (!root.IsMap()) throw Error(file + ": expected a map of keys at the top level");
+    return root;
 }
 
 namespace {

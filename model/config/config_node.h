@@ -61,8 +61,16 @@ private:
     std::set<std::string> used_;
 };
 
-// Loads a YAML file (errors name the file and the parser's line and column).
+// Loads a YAML file (errors name the file and the parser's line and column). Files are bounded in size (a chip
+// config is a few KiB; /dev/zero or a directory is refused) and a key given twice in one map is an error.
 YAML::Node load_yaml_file(const std::string& file);
+// Parsed YAML files by path, for a caller that loads many configs from the same files (a sweep's validation):
+// load_yaml_file(file, &cache) parses each file once. The nodes are shared: read them, do not modify them.
+using YamlFileCache = std::map<std::string, YAML::Node>;
+YAML::Node load_yaml_file(const std::string& file, YamlFileCache* cache);
+// The same for text already read (sweep descriptions).
+YAML::Node parse_yaml_text(const std::string& text, const std::string& file);
+constexpr uint64_t kMaxYamlFileBytes = 16ull << 20;
 
 // Applies "a.b.c=value" to the tree (the value is parsed as YAML, so numbers stay numbers) and records its origin.
 void apply_override(YAML::Node root, const std::string& assignment, OverrideOrigins& origins);

@@ -237,11 +237,12 @@ void default_tile_grid(uint32_t tiles, uint32_t& cols, uint32_t& rows) {
     rows = tiles / cols;
 }
 
-mem::HbmConfig read_hbm(ConfigNode node, const std::string& chip_file) {
+mem::HbmConfig read_hbm(ConfigNode node, const std::string& chip_file, YamlFileCache* preset_cache) {
     mem::HbmConfig hbm;
     hbm.preset = node.get_string("preset", "hbm2e");
     const std::string preset_file = find_preset(hbm.preset, chip_file, node);
-    const YAML::Node preset_root = load_yaml_file(preset_file);
+    hbm.preset_file = preset_file;
+    const YAML::Node preset_root = load_yaml_file(preset_file, preset_cache);
     ConfigNode preset(preset_root, preset_file, "", nullptr);
     std::optional<MappingSource> mapping;
     read_hbm_fields(preset, hbm, mapping);

@@ -17,7 +17,7 @@ void default_tile_grid(uint32_t tiles, uint32_t& cols, uint32_t& rows);
 
 // node: the chip's `hbm:` map (maybe empty). The preset file is looked up as <preset>.yaml next to the chip config
 // in memory/, then in npuemu's configs/memory/; `preset` may also be a path to a YAML file.
-mem::HbmConfig read_hbm(ConfigNode node, const std::string& chip_file);
+mem::HbmConfig read_hbm(ConfigNode node, const std::string& chip_file, YamlFileCache* preset_cache = nullptr);
 
 noc::MeshConfig read_mesh(ConfigNode node, uint32_t tiles, uint64_t clock_frequency_hz);
 

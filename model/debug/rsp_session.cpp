@@ -361,6 +361,10 @@ bool RspSession::resume_vcont(std::string_view text, std::string& reply) {
         text = semi == std::string_view::npos ? std::string_view() : text.substr(semi + 1);
         const size_t colon = item.find(':');
         std::string_view verb = item.substr(0, colon);
+        if (verb.empty()) {  // "vCont;;c" or "vCont;:1": an action with no verb
+            reply = kErrorBadArgs;
+            return true;
+        }
         int hart = -1;
         if (colon != std::string_view::npos && !parse_thread(item.substr(colon + 1), hart)) {
             reply = kErrorBadArgs;

@@ -3,17 +3,22 @@
 #include <elf.h>
 
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <sstream>
 
 #include "model/common/error.h"
 #include "model/common/format.h"
+#include "model/common/output_file.h"
 
 namespace npuemu::loader {
 
 namespace {
 
+// Firmware images are linked into a few MiB; a larger "image" is not one (symbols and debug info included).
+constexpr uint64_t kMaxImageFileBytes = 1ull << 30;
+
+std::string describe_segment(const ElfSegment& segment) {
+    return hex(segment.load_address) + "-" + hex(uint64_t(segment.load_address) + segment.memory_bytes - 1);
+}
 
 class Reader {
 public:
@@ -118,6 +123,17 @@ ElfImage parse_elf(const std::vector<uint8_t>& bytes, const std::string& path) {
         image.segments.push_back(std::move(segment));
     }
     if (image.segments.empty()) reader.fail("it has no loadable (PT_LOAD) segment");
+    // Two segments loading the same bytes would leave the later one's silently; refuse the image instead.
+    for (size_t a = 0; a < image.segments.size(); ++a) {
+        for (size_t b = a + 1; b < image.segments.size(); ++b) {
+            const auto& x = image.segments[a];
+            const auto& y = image.segments[b];
+            if (uint64_t(x.load_address) < uint64_t(y.load_address) + y.memory_bytes &&
+                uint64_t(y.load_address) < uint64_t(x.load_address) + x.memory_bytes) {
+                reader.fail("loadable segments overlap: " + describe_segment(x) + " and " + describe_segment(y));
+            }
+        }
+    }
     bool entry_loaded = false;
     for (const auto& segment : image.segments) {
         if (image.entry >= segment.load_address && image.entry - segment.load_address < segment.memory_bytes) {
@@ -130,11 +146,8 @@ ElfImage parse_elf(const std::vector<uint8_t>& bytes, const std::string& path) {
 }
 
 ElfImage read_elf_file(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    if (!file) throw Error(path + ": cannot open the firmware image (no such file, or not readable)");
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-    if (file.bad()) throw Error(path + ": error while reading the firmware image");
-    return parse_elf(bytes, path);
+    // A bound before reading: a directory, /dev/zero or a huge file is refused, not read until memory runs out.
+    return parse_elf(read_input_file(path, kMaxImageFileBytes, path, "the firmware image"), path);
 }
 
 }  // namespace npuemu::loader

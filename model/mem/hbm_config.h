@@ -96,6 +96,7 @@ struct HbmAddressMapping {
 
 struct HbmConfig {
     std::string preset;              // "hbm2e", "hbm3" or a file's name, for reports
+    std::string preset_file;         // the file the preset was read from (a sweep fingerprints its content)
     uint32_t clock_mhz = 1600;       // command clock (CK)
     uint32_t data_rate_mtps = 3200;  // per data pin: 2 x clock for DDR (HBM2e), 4 x for HBM3
     HbmGeometry geometry;

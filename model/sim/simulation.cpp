@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "model/common/error.h"
+#include "model/common/output_file.h"
 #include "model/common/format.h"
 #include "model/trace/trace_file.h"
 
@@ -146,13 +147,31 @@ std::string Simulation::chip_label(size_t chip) const {
 
 void Simulation::check_host_data() {
     for (const auto& load : options_.loads) {
-        std::ifstream file(load.path, std::ios::binary);
-        if (!file) throw Error("--load " + load.path + "@" + hex(load.address) + ": cannot open the file");
-        std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+        // No file larger than the 32-bit address space can fit; a bound before reading (a directory or /dev/zero
+        // is refused, not read until memory runs out).
+        const std::string label = "--load " + load.path + "@" + hex(load.address);
+        std::vector<uint8_t> bytes = read_input_file(load.path, 1ull << 32, label);
         if (!bytes.empty() && !chip().is_memory(load.address, bytes.size())) {
             throw Error("--load " + load.path + "@" + hex(load.address) + ": " + std::to_string(bytes.size()) +
                         " bytes from " + hex(load.address) + " do not lie in the chip's memory. Memory map:\n" +
                         chip().describe_memory_map());
+        }
+        // A region loaded twice, or over the image, would leave one of them silently overwritten.
+        const uint64_t start = load.address, end = load.address + bytes.size();
+        for (size_t i = 0; i < load_contents_.size() && !bytes.empty(); ++i) {
+            const auto& other = options_.loads[i];
+            if (start < other.address + load_contents_[i].size() && other.address < end) {
+                throw Error(label + ": overlaps --load " + other.path + "@" + hex(other.address) + " (" +
+                            std::to_string(load_contents_[i].size()) + " bytes)");
+            }
+        }
+        for (const auto& segment : image_.segments) {
+            if (!bytes.empty() && start < uint64_t(segment.load_address) + segment.memory_bytes &&
+                segment.load_address < end) {
+                throw Error(label + ": overlaps the firmware image's loadable segment at " +
+                            hex(segment.load_address) + "-" +
+                            hex(uint64_t(segment.load_address) + segment.memory_bytes - 1));
+            }
         }
         load_contents_.push_back(std::move(bytes));
     }
@@ -161,8 +180,7 @@ void Simulation::check_host_data() {
             throw Error("--dump " + hex(dump.address) + ":" + std::to_string(dump.length) + ":" + dump.path +
                         ": the region does not lie in the chip's memory. Memory map:\n" + chip().describe_memory_map());
         }
-        std::ofstream probe(dump.path, std::ios::binary | std::ios::app);
-        if (!probe) throw Error("--dump ...:" + dump.path + ": cannot write the file");
+        check_output_writable(dump.path, "the --dump file");
     }
 }
 
@@ -178,9 +196,7 @@ void Simulation::write_dumps() {
     for (const auto& dump : options_.dumps) {
         std::vector<uint8_t> bytes(dump.length);
         chip().read_memory(dump.address, bytes.data(), bytes.size());
-        std::ofstream file(dump.path, std::ios::binary | std::ios::trunc);
-        file.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-        if (!file) throw Error("--dump " + dump.path + ": error while writing");
+        write_output_file(dump.path, bytes.data(), bytes.size());
     }
 }
 

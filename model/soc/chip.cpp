@@ -1,5 +1,6 @@
 #include "model/soc/chip.h"
 
+#include <algorithm>
 #include <iomanip>
 #include <sstream>
 
@@ -183,11 +184,19 @@ void Chip::check_image_fits(const loader::ElfImage& image) const {
 void Chip::load(const loader::ElfImage& image) {
     check_image_fits(image);
     for (const auto& segment : image.segments) {
-        std::vector<uint8_t> bytes(segment.data);
-        bytes.resize(segment.memory_bytes, 0);
-        if (!write_memory(segment.load_address, bytes.data(), bytes.size())) {
-            throw Error(image.path + ": internal: the memory refused an image that fits the memory map");
+        bool written = write_memory(segment.load_address, segment.data.data(), segment.data.size());
+        // The zero-filled rest (.bss) in bounded chunks, skipping chunks already zero: a segment of 1 GiB of
+        // p_memsz costs no host copy of itself.
+        constexpr uint64_t kChunk = 64 * 1024;
+        std::vector<uint8_t> chunk, zeros;
+        for (uint64_t offset = segment.data.size(); written && offset < segment.memory_bytes; offset += kChunk) {
+            const uint64_t length = std::min<uint64_t>(kChunk, segment.memory_bytes - offset);
+            chunk.resize(length);
+            zeros.assign(length, 0);
+            written = read_memory(segment.load_address + offset, chunk.data(), length);
+            if (written && chunk != zeros) written = write_memory(segment.load_address + offset, zeros.data(), length);
         }
+        if (!written) throw Error(image.path + ": internal: the memory refused an image that fits the memory map");
     }
     for (auto& tile : tiles_) tile->core().set_start_pc(image.entry);
 }

@@ -1,9 +1,11 @@
 #include "model/system/system_fabric.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <deque>
 
 #include "model/common/error.h"
+#include "model/common/output_file.h"
 
 namespace npuemu::system {
 
@@ -168,8 +170,11 @@ void SystemFabric::ring(uint32_t chip, noc::NodeId from, uint64_t ready_ps, uint
 }
 
 void SystemFabric::export_flows(const std::string& path) {
-    flows_ = std::make_unique<std::ofstream>(path, std::ios::trunc);
-    if (!*flows_) throw Error(path + ": cannot write the flow export (does the directory exist, is it writable?)");
+    // Written into a temporary beside the path and moved into place at the end, as every output file is
+    // (model/common/output_file.h): a failed run leaves what the user had at the path.
+    flows_temporary_ = reserve_output_temporary(path);
+    flows_ = std::make_unique<std::ofstream>(flows_temporary_, std::ios::trunc);
+    if (!*flows_) throw OutputError(path + ": cannot write the flow export");
     flows_path_ = path;
 }
 
@@ -192,8 +197,13 @@ void SystemFabric::finish_flows() {
     if (!flows_) return;
     flows_->flush();
     flows_->close();
-    if (flows_->fail()) throw Error(flows_path_ + ": error while writing the flow export");
+    const bool failed = flows_->fail();
     flows_.reset();
+    if (failed) {
+        std::remove(flows_temporary_.c_str());
+        throw OutputError(flows_path_ + ": error while writing the flow export");
+    }
+    install_output_file(flows_temporary_, flows_path_);
 }
 
 void SystemFabric::register_stats() {

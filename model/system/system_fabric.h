@@ -83,7 +83,7 @@ private:
     std::vector<Transaction> transactions_;
     uint64_t sends_since_retire_ = 0;
     std::unique_ptr<std::ofstream> flows_;
-    std::string flows_path_;
+    std::string flows_path_, flows_temporary_;
     std::vector<uint32_t> free_transactions_;
 
     uint64_t reads_ = 0, writes_ = 0, read_bytes_ = 0, write_bytes_ = 0, doorbells_ = 0;

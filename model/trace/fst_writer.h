@@ -23,6 +23,7 @@ private:
     void at(uint64_t time_ps);
 
     std::string path_;
+    std::string temporary_;  // what fstapi writes; moved to path_ when finished and checked
     void* context_ = nullptr;
     std::vector<uint32_t> handles_;
     std::vector<unsigned> widths_;

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "model/common/error.h"
+#include "model/common/output_file.h"
 
 namespace npuemu::trace {
 
@@ -86,7 +87,7 @@ void PerfettoWriter::span(uint32_t track, const std::string& name, uint64_t star
 
 void PerfettoWriter::finish(uint64_t) {
     std::fputs("\n]}\n", file_);
-    if (std::fflush(file_) != 0 || std::ferror(file_)) throw Error(path_ + ": error while writing the trace");
+    if (std::fflush(file_) != 0 || std::ferror(file_)) throw OutputError(path_ + ": error while writing the trace");
 }
 
 }  // namespace npuemu::trace

@@ -1,5 +1,6 @@
 #include "model/trace/trace_file.h"
 
+#include <cmath>
 #include <cstdlib>
 
 #include "model/common/error.h"
@@ -32,7 +33,14 @@ uint64_t parse_time_ps(const std::string& text, const std::string& whole) {
     else if (unit == "ms") scale = 1e9;
     else if (unit == "s") scale = 1e12;
     else throw Error("--trace-window " + whole + ": unknown time unit '" + unit + "' (ps, ns, us, ms, s)");
-    if (end == text.c_str() || value < 0) throw Error("--trace-window " + whole + ": '" + text + "' is not a time");
+    // strtod takes "nan", "inf" and 1e300; a time must be finite, and fit the simulator's 64-bit picoseconds.
+    if (end == text.c_str() || !std::isfinite(value) || value < 0) {
+        throw Error("--trace-window " + whole + ": '" + text + "' is not a time");
+    }
+    constexpr double kMaxTimePs = 1e19;  // below 2^64 ps (about 213 days)
+    if (value * scale >= kMaxTimePs) {
+        throw Error("--trace-window " + whole + ": '" + text + "' is beyond the longest simulated time (1e7 s)");
+    }
     return static_cast<uint64_t>(value * scale + 0.5);
 }
 

@@ -1,6 +1,7 @@
 #include "model/trace/vcd_writer.h"
 
 #include "model/common/error.h"
+#include "model/common/output_file.h"
 #include "model/trace/scope_tree.h"
 
 namespace npuemu::trace {
@@ -82,7 +83,7 @@ void VcdWriter::change_real(uint64_t time_ps, uint32_t signal, double value) {
 
 void VcdWriter::finish(uint64_t end_ps) {
     if (end_ps > current_time_) at(end_ps);
-    if (std::fflush(file_) != 0 || std::ferror(file_)) throw Error(path_ + ": error while writing the trace");
+    if (std::fflush(file_) != 0 || std::ferror(file_)) throw OutputError(path_ + ": error while writing the trace");
 }
 
 }  // namespace npuemu::trace

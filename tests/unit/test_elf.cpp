@@ -190,6 +190,24 @@ TEST_CASE("elf: segment problems") {
 
 TEST_CASE("elf: a missing file") {
     CHECK_THROWS_WITH_AS(npuemu::loader::read_elf_file("/nonexistent/fw.elf"),
-                         "/nonexistent/fw.elf: cannot open the firmware image (no such file, or not readable)",
+                         "/nonexistent/fw.elf: cannot open the firmware image (No such file or directory)",
                          npuemu::Error);
+}
+
+TEST_CASE("elf: overlapping loadable segments are refused") {
+    ElfBuilder builder;
+    builder.with_symbols = false;
+    builder.header.e_phnum = 2;
+    std::vector<uint8_t> bytes = builder.build();
+    // A second program header after the first: the same segment 0x20 bytes further on.
+    Elf32_Phdr second = builder.segment;
+    second.p_paddr = second.p_vaddr = 0x80000020;
+    const auto* raw = reinterpret_cast<const uint8_t*>(&second);
+    bytes.insert(bytes.begin() + sizeof(Elf32_Ehdr) + sizeof(Elf32_Phdr), raw, raw + sizeof second);
+    CHECK_THROWS_WITH_AS(parse_elf(bytes, "two.elf"),
+                         doctest::Contains("loadable segments overlap: 0x80000000-0x8000003f and 0x80000020-0x8000005f"),
+                         npuemu::Error);
+    second.p_paddr = 0x80000040;  // adjacent: fine
+    std::memcpy(bytes.data() + sizeof(Elf32_Ehdr) + sizeof(Elf32_Phdr), &second, sizeof second);
+    CHECK(parse_elf(bytes, "two.elf").segments.size() == 2);
 }

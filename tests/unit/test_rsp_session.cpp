@@ -222,6 +222,14 @@ TEST_CASE("rsp session: threads: one per live hart, named by tile") {
     CHECK(c.ask("qAttached") == "1");
 }
 
+TEST_CASE("rsp session: vCont with an empty action is refused, not read past its end") {
+    // The empty verb was indexed at [0] (an out-of-range read that libstdc++'s assertions abort on).
+    Client c;
+    CHECK(c.ask("vCont;;c") == "E01");
+    CHECK(c.ask("vCont;:1") == "E01");
+    CHECK(c.target.resumes.empty());
+}
+
 TEST_CASE("rsp session: vCont resumes each hart with the leftmost action naming it; others stay stopped") {
     Client c;
     CHECK(c.ask("vCont;s:2;c") == "<no reply>");

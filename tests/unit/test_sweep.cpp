@@ -29,7 +29,8 @@ std::string write_spec(const std::string& name, const std::string& parameters, c
 std::string error_of(const std::string& path) {
     try {
         const SweepSpec spec = load_sweep_spec(path, "");
-        validate_plan(spec, make_plan(spec));
+        Plan plan = make_plan(spec);
+        validate_plan(spec, plan);
     } catch (const npuemu::Error& e) {
         return e.what();
     }
@@ -62,7 +63,7 @@ TEST_CASE("sweep: a grid is the product of its axes, a zip walks in lockstep, gr
         write_spec("grid", "  - grid:\n      chip.tiles: [1, 2]\n      npu.matrix.rows: [8, 16, 32]\n"
                            "  - zip:\n      npu.matrix.cols: [8, 16]\n      npu.queue_depth: [4, 8]\n"),
         "");
-    const Plan plan = make_plan(spec);
+    Plan plan = make_plan(spec);
     REQUIRE(plan.points.size() == 12);
     CHECK(plan.points[0].overrides() ==
           std::vector<std::string>{"chip.tiles=1", "npu.matrix.rows=8", "npu.matrix.cols=8", "npu.queue_depth=4"});

@@ -1,0 +1,91 @@
+// YAML text to a node tree, refusing what yaml-cpp accepts silently: a key given twice in one map (yaml-cpp keeps
+// the first and ignores the second, so `tiles: 4` then `tiles: 8` would run with 4).
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+#include <sstream>
+#include <vector>
+
+#include "model/common/error.h"
+#include "model/config/config_node.h"
+
+namespace npuemu::config {
+
+namespace {
+
+// Follows the parser's events (aliases are not expanded, so an alias bomb costs nothing here) and remembers the keys
+// of every open map.
+class DuplicateKeyFinder : public YAML::EventHandler {
+public:
+    explicit DuplicateKeyFinder(const std::string& file) : file_(file) {}
+
+    void OnDocumentStart(const YAML::Mark&) override {}
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark, nullptr); }
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark, nullptr); }
+    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string& value) override {
+        node(mark, &value);
+    }
+    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {
+        node(mark, nullptr);
+        open_.push_back(Collection{false, true, {}, {}});
+    }
+    void OnSequenceEnd() override { open_.pop_back(); }
+    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+        node(mark, nullptr);
+        open_.push_back(Collection{true, true, {}, {}});
+    }
+    void OnMapEnd() override { open_.pop_back(); }
+
+private:
+    struct Collection {
+        bool is_map;
+        bool expecting_key;
+        std::set<std::string> keys;
+        std::string last_key;
+    };
+
+    // A node starts inside the innermost open collection: in a map, keys and values alternate.
+    void node(const YAML::Mark& mark, const std::string* scalar) {
+        if (open_.empty() || !open_.back().is_map) return;
+        Collection& map = open_.back();
+        if (map.expecting_key && scalar) {
+            if (!map.keys.insert(*scalar).second) {
+                std::string path;
+                for (const auto& c : open_) {
+                    if (&c != &map && c.is_map) path += c.last_key + ".";
+                }
+                throw Error(file_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + ": " +
+                            path + *scalar + ": the key is given twice in the same map (the second would be "
+                                             "ignored; remove one)");
+            }
+            map.last_key = *scalar;
+        }
+        map.expecting_key = !map.expecting_key;
+    }
+
+    const std::string& file_;
+    std::vector<Collection> open_;
+};
+
+}  // namespace
+
+YAML::Node parse_yaml_text(const std::string& text, const std::string& file) {
+    YAML::Node root;
+    try {
+        root = YAML::Load(text);
+        std::istringstream stream(text);
+        YAML::Parser parser(stream);
+        DuplicateKeyFinder finder(file);
+        while (parser.HandleNextDocument(finder)) {
+        }
+    } catch (const YAML::Exception& e) {
+        throw Error(file + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                    ": malformed YAML: " + e.msg);
+    }
+    return root;
+}
+
+}  // namespace npuemu::config
