@@ -7,6 +7,8 @@
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+
+#include "model/common/asan_suppressions.h"
 #include <systemc>
 
 #include "cli/commands.h"

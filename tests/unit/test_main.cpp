@@ -7,6 +7,8 @@
 
 #include <systemc>
 
+#include "model/common/asan_suppressions.h"
+
 int sc_main(int argc, char** argv) {
     doctest::Context context(argc, argv);
     return context.run();
