@@ -6,6 +6,7 @@
 #include "model/config/config_lookup.h"
 #include "cli/exit_codes.h"
 #include "cli/run_report.h"
+#include "cli/system_report.h"
 #include "model/common/error.h"
 #include "model/common/output_file.h"
 #include "model/common/stats_json.h"
@@ -115,9 +116,6 @@ int run_command(const RunArguments& args) {
     if (!args.system.empty()) {
         options.system_file = config::resolve_system_config(args.system);
         if (args.gdb_port >= 0) throw Error("--gdb debugs one chip; it cannot be used with --system");
-        if (!args.report_path.empty()) {
-            throw Error("--report draws one chip's run; with --system it is not supported yet (use --stats)");
-        }
     } else {
         options.config_file = config::resolve_config(args.config);
     }
@@ -194,7 +192,16 @@ int run_command(const RunArguments& args) {
         document["units"] = units_to_json(simulation.stats());
         write_json_file(args.stats_path, document);
     }
-    if (!args.report_path.empty()) {
+    if (!args.report_path.empty() && simulation.is_system()) {
+        SystemReportInput report;
+        report.system = simulation.system_config().name;
+        report.image = args.image;
+        report.outcome = sim::outcome_name(result.outcome);
+        report.message = result.message;
+        report.chips = simulation.chips().size();
+        report.counters = stats_to_json(simulation.stats());
+        write_system_report(report, args.report_path);
+    } else if (!args.report_path.empty()) {
         RunReportInput report;
         report.chip = simulation.config().name;
         report.image = args.image;
