@@ -77,7 +77,7 @@ Figure link_figure(const SystemReportInput& input, const std::vector<std::string
     c.kind = ChartKind::bar;
     c.title = "Links: each direction's wire busy";
     c.x = Axis{"link direction (chip c port p to chip c' port p', or the switch)", Scale::category, "", links, false};
-    c.y = Axis{"busy (share of the run)", Scale::linear, ".0%", {}, true};
+    c.y = Axis{"busy (share of the run)", Scale::linear, ".2~%", {}, true};
     c.series_title = "link";
     c.width = std::max<int>(300, static_cast<int>(links.size()) * 28);
     for (const auto& link : links) {

@@ -25,7 +25,7 @@ status=0
 [ "$status" -eq 125 ] && grep -q "cannot write the report" "$work/err" || fail "an unwritable report: $(cat "$work/err")"
 [ ! -s "$work/out.txt" ] || fail "the run went ahead although its report could not be written"
 # A system of chips: its own page (tiles of every chip, every link direction, traffic from chip to chip).
-"$npuemu" run -q --system pod8 --set chips.config=test "$fw/chip_ring.elf" --report "$work/system.html" > /dev/null
+"$npuemu" run -q --report "$work/system.html" --system pod8 --set chips.config=test "$fw/chip_ring.elf" > /dev/null
 python3 "$here/check_report_page.py" "$work/system.html" --figures 4 --has "Links: each direction" \
   --has "from chip to chip" --has "fabric.doorbells" || fail "the system page"
 render "$work/system.html" "$work/system_dom.html" "$work/system.png"
