@@ -46,7 +46,8 @@ Figure step_time_figure(const cluster::StepResult& r) {
     c.width = 900;
     for (const auto& [name, seconds] : parts_of(r.losses)) {
         c.points.push_back({{"id", name}, {"x", name}, {"y", seconds * 1e3}, {"series", "part of the step"},
-                            {"tip", {{"ms", fixed(seconds * 1e3, 3)}, {"share of the step", fixed(100 * seconds / r.step_s, 1) + "%"}}}});
+                            {"tip", {{"ms", fixed(seconds * 1e3, 3)},
+                                     {"share of the step", fixed(100 * seconds / r.step_s, 1) + "%"}}}});
     }
     c.points.push_back({{"id", "step"}, {"x", "step"}, {"y", r.step_s * 1e3}, {"total", true},
                         {"tip", {{"ms", fixed(r.step_s * 1e3, 3)}}}});
@@ -71,10 +72,12 @@ Figure throughput_figure(const cluster::ClusterConfig& config, const cluster::St
         if (std::string(name) == "useful compute") continue;
         const double lost = peak * seconds / r.step_s;
         c.points.push_back({{"id", name}, {"x", name}, {"y", -lost},
-                            {"tip", {{"TFLOP/s lost", fixed(lost, 1)}, {"share of the step", fixed(100 * seconds / r.step_s, 1) + "%"}}}});
+                            {"tip", {{"TFLOP/s lost", fixed(lost, 1)},
+                                     {"share of the step", fixed(100 * seconds / r.step_s, 1) + "%"}}}});
     }
     c.points.push_back({{"id", "achieved"}, {"x", "achieved (model)"}, {"y", 0}, {"total", true},
-                        {"tip", {{"model TFLOP/s per chip", fixed(r.model_tflops_per_chip, 1)}, {"MFU", fixed(100 * r.mfu, 1) + "%"}}}});
+                        {"tip", {{"model TFLOP/s per chip", fixed(r.model_tflops_per_chip, 1)},
+                                 {"MFU", fixed(100 * r.mfu, 1) + "%"}}}});
     f.caption = "Dense BF16 peak times each part's share of the step; what is left is useful compute: the model's "
                 "FLOPs per chip and second (MFU x peak).";
     return f;

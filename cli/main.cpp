@@ -43,8 +43,10 @@ void add_run_command(CLI::App& app, RunArguments& args) {
         run->add_option("--system", args.system,
                         "Run on every chip of a system: a YAML file or a preset name in configs/systems (node4, pod8)")
             ->excludes(config);
+    // One value per --set (not every word up to the next option): `--set a=1 image.elf --report x` keeps its image.
     run->add_option("-s,--set", args.overrides,
-                    "Override a config key (of the chip, or of the system with --system): KEY.PATH=VALUE (repeatable)");
+                    "Override a config key (of the chip, or of the system with --system): KEY.PATH=VALUE (repeatable)")
+        ->allow_extra_args(false);
     // After --set (CLI11 runs option callbacks in the order options are declared): it wins over --set
     // npu.arithmetic=... on the same command line.
     run->add_option_function<std::string>(
@@ -90,7 +92,8 @@ void add_run_command(CLI::App& app, RunArguments& args) {
 void add_info_command(CLI::App& app, InfoArguments& args) {
     CLI::App* info = app.add_subcommand("info", "Print a chip config's derived figures and memory map");
     info->add_option("-c,--config", args.config, "Chip config: a YAML file or a preset name (default, test)");
-    info->add_option("-s,--set", args.overrides, "Override a config key: KEY.PATH=VALUE (repeatable)");
+    info->add_option("-s,--set", args.overrides, "Override a config key: KEY.PATH=VALUE (repeatable)")
+        ->allow_extra_args(false);
 }
 
 void add_config_command(CLI::App& app, ConfigArguments& args) {
@@ -130,7 +133,8 @@ void add_cluster_command(CLI::App& app, ClusterArguments& args) {
     CLI::App* cluster = app.add_subcommand("cluster", "Simulate one training step of a cluster (see docs/cluster.md)");
     cluster->add_option("config", args.config, "Cluster description (YAML), e.g. "
                                                "configs/clusters/megatron_selene/selene.yaml")->required();
-    cluster->add_option("-s,--set", args.overrides, "Override a cluster key: KEY.PATH=VALUE (repeatable)");
+    cluster->add_option("-s,--set", args.overrides, "Override a cluster key: KEY.PATH=VALUE (repeatable)")
+        ->allow_extra_args(false);
     cluster->add_option("-o,--out", args.out_path, "Write the step's result as JSON to this file");
     cluster->add_option("--report", args.report_path,
                         "Write an HTML report of the step (its time and per-chip throughput, part by part)");

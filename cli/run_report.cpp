@@ -15,15 +15,12 @@ namespace npuemu::cli {
 namespace {
 
 using report::Axis;
+using report::counter_value;
 using report::Chart;
 using report::ChartKind;
 using report::Figure;
 using report::Scale;
 using report::Spec;
-
-double run_counter(const nlohmann::ordered_json& counters, const std::string& name) {
-    return counters.contains(name) && counters[name].is_number() ? counters[name].get<double>() : 0.0;
-}
 
 const char* const kUnits[] = {"dma", "matrix", "vector"};
 
@@ -48,16 +45,16 @@ Figure utilisation_figure(const nlohmann::ordered_json& counters, size_t tiles) 
         const std::string tile = "tile" + std::to_string(t);
         for (const char* unit : kUnits) {
             const std::string name = tile + ".npu." + unit + ".utilization";
-            const double v = run_counter(counters, name);
+            const double v = counter_value(counters, name);
             c.points.push_back({{"id", name}, {"x", tile}, {"y", unit}, {"value", v},
                                 {"tip", {{"busy", report::round4(v)},
-                                         {"busy cycles", report::round4(run_counter(counters, tile + ".npu." + unit + ".busy_cycles"))}}}});
+                                         {"busy cycles", report::round4(counter_value(counters, tile + ".npu." + unit + ".busy_cycles"))}}}});
         }
         const std::string macs = tile + ".npu.matrix.mac_utilization";
-        const double v = run_counter(counters, macs);
+        const double v = counter_value(counters, macs);
         c.points.push_back({{"id", macs}, {"x", tile}, {"y", "MACs"}, {"value", v},
                             {"tip", {{"MAC utilisation", report::round4(v)},
-                                     {"MACs", report::round4(run_counter(counters, tile + ".npu.matrix.macs"))}}}});
+                                     {"MACs", report::round4(counter_value(counters, tile + ".npu.matrix.macs"))}}}});
     }
     fig.caption = "tileN.npu.<unit>.utilization: the share of the run each queue was busy; MACs: "
                   "tileN.npu.matrix.mac_utilization, the share of the array's peak MACs done.";
@@ -83,11 +80,11 @@ Figure breakdown_figure(const nlohmann::ordered_json& counters, size_t tiles) {
             const std::string bar = "t" + std::to_string(t) + " " + unit;
             for (const auto& [counter, label] : kinds) {
                 if (!counters.contains(prefix + counter)) continue;
-                const double v = run_counter(counters, prefix + counter);
+                const double v = counter_value(counters, prefix + counter);
                 c.points.push_back({{"id", prefix + counter}, {"x", bar}, {"y", v}, {"series", label},
                                     {"tip", {{"cycles", report::round4(v)},
-                                             {"idle cycles", report::round4(run_counter(counters, prefix + "idle_cycles"))},
-                                             {"instructions", report::round4(run_counter(counters, prefix + "instructions"))}}}});
+                                             {"idle cycles", report::round4(counter_value(counters, prefix + "idle_cycles"))},
+                                             {"instructions", report::round4(counter_value(counters, prefix + "instructions"))}}}});
             }
         }
     }
@@ -114,10 +111,10 @@ Figure hbm_figure(const nlohmann::ordered_json& counters) {
         c.points.push_back({{"id", prefix.substr(0, prefix.size() - 1)}, {"x", m[1].str()}, {"y", m[2].str()},
                             {"value", value.get<double>()},
                             {"tip", {{"data bus", report::round4(value.get<double>())},
-                                     {"GB/s", report::round4(run_counter(counters, prefix + "bandwidth_gbps"))},
-                                     {"row hit rate", report::round4(run_counter(counters, prefix + "row_hit_rate"))},
-                                     {"read bytes", report::round4(run_counter(counters, prefix + "read_bytes"))},
-                                     {"write bytes", report::round4(run_counter(counters, prefix + "write_bytes"))}}}});
+                                     {"GB/s", report::round4(counter_value(counters, prefix + "bandwidth_gbps"))},
+                                     {"row hit rate", report::round4(counter_value(counters, prefix + "row_hit_rate"))},
+                                     {"read bytes", report::round4(counter_value(counters, prefix + "read_bytes"))},
+                                     {"write bytes", report::round4(counter_value(counters, prefix + "write_bytes"))}}}});
     }
     c.width = std::max<int>(300, static_cast<int>(c.points.size()) * 14);
     fig.caption = "hbm.sS.chC.pcP.data_bus_utilization: the share of the run the pseudo-channel's data bus carried "
@@ -150,7 +147,7 @@ Figure link_figure(const nlohmann::ordered_json& counters, bool routers) {
         const std::string id = key.substr(0, key.size() - std::string(".utilization").size());
         c.points.push_back({{"id", id}, {"x", m[2].str()}, {"y", row}, {"value", value.get<double>()},
                             {"tip", {{"busy", report::round4(value.get<double>())},
-                                     {"bytes", report::round4(run_counter(counters, id + ".bytes"))}}}});
+                                     {"bytes", report::round4(counter_value(counters, id + ".bytes"))}}}});
     }
     // Rows: each network's directions, in compass (or inject/eject) order, those that occur.
     std::vector<std::string> rows;
@@ -219,10 +216,10 @@ report::Page run_report_page(const RunReportInput& input) {
     report::Page page;
     page.title = "Run of " + input.image + " on chip " + input.chip;
     page.paragraphs.push_back("Outcome: " + input.outcome + (input.message.empty() ? "" : " (" + input.message + ")") +
-                              ". " + report::round4(run_counter(counters, "sim.cycles")) + " cycles, " +
-                              report::round4(run_counter(counters, "sim.time_ps") / 1e6) + " us simulated; " +
-                              report::round4(run_counter(counters, "npu.achieved_tops")) + " TOPS achieved of " +
-                              report::round4(run_counter(counters, "npu.peak_tops")) + " peak.");
+                              ". " + report::round4(counter_value(counters, "sim.cycles")) + " cycles, " +
+                              report::round4(counter_value(counters, "sim.time_ps") / 1e6) + " us simulated; " +
+                              report::round4(counter_value(counters, "npu.achieved_tops")) + " TOPS achieved of " +
+                              report::round4(counter_value(counters, "npu.peak_tops")) + " peak.");
     page.paragraphs.push_back("Hover a mark for the counter it shows; each chart saves as PNG or SVG.");
 
     report::Section units;

@@ -14,14 +14,11 @@ namespace npuemu::cli {
 namespace {
 
 using report::Axis;
+using report::counter_value;
 using report::Chart;
 using report::ChartKind;
 using report::Figure;
 using report::Scale;
-
-double counter_of(const nlohmann::ordered_json& counters, const std::string& name) {
-    return counters.contains(name) && counters[name].is_number() ? counters[name].get<double>() : 0.0;
-}
 
 size_t tiles_of(const nlohmann::ordered_json& counters, size_t chip) {
     size_t n = 0;
@@ -46,7 +43,7 @@ Figure tiles_figure(const SystemReportInput& input, const std::string& unit, con
         most_tiles = std::max(most_tiles, tiles);
         for (size_t t = 0; t < tiles; ++t) {
             const std::string name = chip_name + ".tile" + std::to_string(t) + ".npu." + unit + "." + counter;
-            const double v = counter_of(input.counters, name);
+            const double v = counter_value(input.counters, name);
             c.points.push_back({{"id", name}, {"x", "tile" + std::to_string(t)}, {"y", chip_name}, {"value", v},
                                 {"tip", {{counter, report::round4(v)}}}});
         }
@@ -82,12 +79,15 @@ Figure link_figure(const SystemReportInput& input, const std::vector<std::string
     c.width = std::max<int>(300, static_cast<int>(links.size()) * 28);
     for (const auto& link : links) {
         const std::string prefix = "links." + link + ".";
-        const double busy = counter_of(input.counters, prefix + "utilization");
+        const double busy = counter_value(input.counters, prefix + "utilization");
+        auto figure = [&](const char* counter) {
+            return report::round4(counter_value(input.counters, prefix + counter));
+        };
         c.points.push_back({{"id", prefix + "utilization"}, {"x", link}, {"y", busy}, {"series", "busy"},
                             {"tip", {{"busy", report::round4(busy)},
-                                     {"payload GB/s over the run", report::round4(counter_of(input.counters, prefix + "payload_gbps"))},
-                                     {"peak GB/s", report::round4(counter_of(input.counters, prefix + "peak_gbps"))},
-                                     {"credit stall ps", report::round4(counter_of(input.counters, prefix + "credit_stall_ps"))}}}});
+                                     {"payload GB/s over the run", figure("payload_gbps")},
+                                     {"peak GB/s", figure("peak_gbps")},
+                                     {"credit stall ps", figure("credit_stall_ps")}}}});
     }
     fig.caption = "links.<direction>.utilization: the share of the run each direction's wire was busy (headers "
                   "included); the tooltip has its payload rate against its peak and its credit stalls.";
@@ -103,12 +103,14 @@ Figure traffic_figure(const SystemReportInput& input, const std::vector<std::str
     static const std::regex ends(R"((c(\d+)p\d+|switch)-(c(\d+)p\d+|switch))");
     std::map<std::pair<std::string, std::string>, double> bytes;
     std::vector<std::string> names;
-    auto end_name = [](const std::ssub_match& chip) { return chip.matched ? "chip" + chip.str() : std::string("switch"); };
+    auto end_name = [](const std::ssub_match& chip) {
+        return chip.matched ? "chip" + chip.str() : std::string("switch");
+    };
     for (const auto& link : links) {
         std::smatch m;
         if (!std::regex_match(link, m, ends)) continue;
         const std::string from = end_name(m[2]), to = end_name(m[4]);
-        bytes[{from, to}] += counter_of(input.counters, "links." + link + ".payload_bytes");
+        bytes[{from, to}] += counter_value(input.counters, "links." + link + ".payload_bytes");
         for (const auto& n : {from, to}) {
             if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
         }
@@ -120,7 +122,8 @@ Figure traffic_figure(const SystemReportInput& input, const std::vector<std::str
     });
     for (const auto& [ends_pair, value] : bytes) {
         c.points.push_back({{"id", ends_pair.first + "->" + ends_pair.second}, {"x", ends_pair.second},
-                            {"y", ends_pair.first}, {"value", value}, {"tip", {{"payload bytes", report::round4(value)}}}});
+                            {"y", ends_pair.first}, {"value", value},
+                            {"tip", {{"payload bytes", report::round4(value)}}}});
     }
     c.x = Axis{"to", Scale::category, "", names, false};
     c.y = Axis{"from", Scale::category, "", names, false};
@@ -140,17 +143,19 @@ report::Page system_report_page(const SystemReportInput& input) {
     page.title = "Run of " + input.image + " on system " + input.system;
     page.paragraphs.push_back(
         "Outcome: " + input.outcome + (input.message.empty() ? "" : " (" + input.message + ")") + ". " +
-        std::to_string(input.chips) + " chips; " + report::round4(counter_of(counters, "sim.cycles")) +
-        " cycles (chip 0's clock), " + report::round4(counter_of(counters, "sim.time_ps") / 1e6) + " us simulated; " +
-        report::round4(counter_of(counters, "fabric.read_bytes") + counter_of(counters, "fabric.write_bytes")) +
-        " bytes read or written across chips, " + report::round4(counter_of(counters, "fabric.doorbells")) +
+        std::to_string(input.chips) + " chips; " + report::round4(counter_value(counters, "sim.cycles")) +
+        " cycles (chip 0's clock), " + report::round4(counter_value(counters, "sim.time_ps") / 1e6) +
+        " us simulated; " +
+        report::round4(counter_value(counters, "fabric.read_bytes") + counter_value(counters, "fabric.write_bytes")) +
+        " bytes read or written across chips, " + report::round4(counter_value(counters, "fabric.doorbells")) +
         " doorbells.");
     page.paragraphs.push_back("Hover a mark for the counter it shows; each chart saves as PNG or SVG.");
 
     report::Section chips;
     chips.heading = "Chips and their tiles";
     chips.figures.push_back(tiles_figure(input, "dma", "utilization", "DMA engines busy, per chip and tile"));
-    chips.figures.push_back(tiles_figure(input, "matrix", "mac_utilization", "Matrix units: MACs of peak, per chip and tile"));
+    chips.figures.push_back(
+        tiles_figure(input, "matrix", "mac_utilization", "Matrix units: MACs of peak, per chip and tile"));
     page.sections.push_back(std::move(chips));
 
     report::Section fabric;
@@ -167,7 +172,7 @@ report::Page system_report_page(const SystemReportInput& input) {
     for (const char* name : {"fabric.reads", "fabric.writes", "fabric.read_bytes", "fabric.write_bytes",
                              "fabric.doorbells", "fabric.read_latency.mean_ns", "fabric.read_latency.p99_ns",
                              "fabric.write_latency.mean_ns", "fabric.write_latency.p99_ns"}) {
-        const double v = counter_of(counters, name);
+        const double v = counter_value(counters, name);
         table.rows.push_back({name, {{"text", report::round4(v)}, {"sort", v}}});
     }
     fabric.tables.push_back(std::move(table));

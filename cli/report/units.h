@@ -2,6 +2,8 @@
 // (units in the names: power.average_w, power.peak_temperature_mC, sim.cycles, npu.achieved_tops).
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 
 namespace npuemu::report {
@@ -11,5 +13,10 @@ std::string with_unit(const std::string& name);
 
 // Four significant digits, for tooltips, notes and tables: 0.1235, 262.1, 1.024e+06.
 std::string round4(double value);
+
+// A counter of a run's stats (stats_to_json()), 0 when the run has no such counter or it is not a number.
+inline double counter_value(const nlohmann::ordered_json& counters, const std::string& name) {
+    return counters.contains(name) && counters[name].is_number() ? counters[name].get<double>() : 0.0;
+}
 
 }  // namespace npuemu::report

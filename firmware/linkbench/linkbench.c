@@ -21,27 +21,26 @@
 #define STREAM_SRC 0x82000000u  /* then the destination right after the source */
 #define STREAM_MAX_BYTES (32u << 20)
 
+/* `bytes` (0: nothing) from this tile's scratchpad into the peer's tile 0 scratchpad. */
+static void put_small(uint32_t peer, uint32_t bytes) {
+    if (!bytes) return;
+    npu_dma_chips(NPU_CHIP_SELF, peer);
+    npu_dma_shape(bytes, 1, 1);
+    npu_dma_copy(SMALL, PEER_SMALL);
+    npu_dma_chips(NPU_CHIP_SELF, NPU_CHIP_SELF);
+}
+
 static void ping_pong(uint32_t chip, uint32_t bytes, const char *what) {
     const uint32_t peer = chip ^ 1u;
     const uint64_t start = npu_read_mcycle();
     for (uint32_t round = 0; round < ROUNDS; ++round) {
         if (chip == 0) {
-            if (bytes) {
-                npu_dma_chips(NPU_CHIP_SELF, peer);
-                npu_dma_shape(bytes, 1, 1);
-                npu_dma_copy(SMALL, PEER_SMALL);
-                npu_dma_chips(NPU_CHIP_SELF, NPU_CHIP_SELF);
-            }
+            put_small(peer, bytes);
             npu_dma_doorbell(peer, 0, FLAG_PING);
             npu_wait(NPU_QUEUE_DMA, FLAG_PONG);
         } else {
             npu_wait(NPU_QUEUE_DMA, FLAG_PING);
-            if (bytes) {
-                npu_dma_chips(NPU_CHIP_SELF, peer);
-                npu_dma_shape(bytes, 1, 1);
-                npu_dma_copy(SMALL, PEER_SMALL);
-                npu_dma_chips(NPU_CHIP_SELF, NPU_CHIP_SELF);
-            }
+            put_small(peer, bytes);
             npu_dma_doorbell(peer, 0, FLAG_PONG);
         }
         npu_fence(1u << NPU_QUEUE_DMA);

@@ -466,3 +466,6 @@ add_test(NAME "system: --flows writes every copy and doorbell between chips, the
 npuemu_run_test("system: --flows on a chip alone is refused" --exit 125
   --stderr-has "--flows records the transfers between chips: it needs --system with at least two chips"
   -- ${NPUEMU} run -c test --flows flows.jsonl ${FW}/hello.elf)
+npuemu_run_test("--set takes one value: the image after it stays the image, an option may follow" --exit 0
+  --stdout-count "hello from hart" 2
+  -- ${NPUEMU} run -c test --set chip.tiles=2 ${FW}/hello.elf --max-cycles 1000000)
