@@ -7,7 +7,7 @@ JOBS ?= $(shell nproc)
 IMAGE ?= $(BUILD_DIR)/firmware/hello.elf
 CONFIG ?= default
 
-.PHONY: all setup build run test check test-sanitize fuzz bench clean
+.PHONY: all setup build run test check test-sanitize test-fuzz fuzz bench clean
 
 all: build
 
@@ -34,20 +34,24 @@ test-sanitize: setup
 	@cmake --build $(SANITIZE_DIR) -j $(JOBS)
 	cd $(SANITIZE_DIR) && ctest --output-on-failure -j $(JOBS)
 
-test: check test-sanitize
+test: check test-sanitize test-fuzz
 
 # libFuzzer on the five parsers (tests/fuzz/README.md): a clang build of its own with coverage, ASan and UBSan; the
 # short smoke runs and kept crash inputs first, then FUZZ_SECONDS (default 300) per target. Needs clang (Debian's
 # clang package; not installed by scripts/setup.sh) and, for the ELF corpus, a release build's firmware images.
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 300
-fuzz:
-	@command -v clang++ > /dev/null || { echo "make fuzz needs clang: apt-get install clang" >&2; exit 1; }
+# The fuzz build and its smoke runs (2,000 inputs per target from its seeds, and the kept crash inputs): part of
+# `make test`. Needs the release build's firmware images (the ELF seeds).
+test-fuzz: setup
+	@command -v clang++ > /dev/null || { echo "the fuzz build needs clang: apt-get install clang libclang-rt-14-dev" >&2; exit 1; }
 	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNPUEMU_FUZZ=ON \
 	  -DNPUEMU_BUILD_TESTS=OFF -DNPUEMU_BUILD_FIRMWARE=OFF -DNPUEMU_BUILD_RTL=OFF \
 	  -DNPUEMU_FUZZ_FIRMWARE_DIR=$(abspath $(BUILD_DIR))/firmware > /dev/null
 	@cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_elf fuzz_chip_config fuzz_sweep_spec fuzz_expression fuzz_rsp_session
 	cd $(FUZZ_DIR) && ctest --output-on-failure -R '^fuzz:'
+
+fuzz: build test-fuzz
 	@for t in elf chip_config sweep_spec expression rsp_session; do \
 	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
 	  $(FUZZ_DIR)/bin/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
@@ -61,4 +65,4 @@ bench: build
 	bash bench/mesh.sh
 
 clean:
-	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR) $(FUZZ_DIR)

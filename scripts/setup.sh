@@ -8,7 +8,10 @@ packages=(
   libsystemc-dev verilator libyaml-cpp-dev libcli11-dev doctest-dev nlohmann-json3-dev
   gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf
   gdb-multiarch python3 jq chromium slurm-wlm munge libjs-vega
+  clang libclang-rt-14-dev
 )
+# clang and libclang-rt-14-dev: the fuzz targets (tests/fuzz/, make test-fuzz): libFuzzer and clang's sanitizer
+# runtimes (libclang-rt is only a recommendation of clang, which --no-install-recommends leaves out).
 
 missing=()
 for pkg in "${packages[@]}"; do
