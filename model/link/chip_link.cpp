@@ -35,6 +35,8 @@ ChipLinkDirection::ChipLinkDirection(const ChipLinkConfig& config, StatsGroup& p
     stats_.derived("peak_gbps", [peak] { return peak; }, StatUnit::GigabytesPerSecond,
                    "lanes x rate x encoding efficiency");
     stats_.histogram("latency", latency_ps_, "a transfer's data ready to its last byte at the far end");
+    stats_.derived("energy_j", [this] { return energy_j(); }, StatUnit::Joules,
+                   "wire bytes x 8 x energy_pj_per_bit (headers included)");
 }
 
 uint64_t ChipLinkDirection::serialization_ps(uint64_t payload_bytes) const {

@@ -46,6 +46,8 @@ public:
     uint64_t credit_stall_ps() const { return credit_stall_ps_; }
     uint64_t packets() const { return packets_; }
     uint64_t payload_bytes() const { return payload_bytes_; }
+    // Energy on the wire so far: every bit sent (headers included) at energy_pj_per_bit.
+    double energy_j() const { return static_cast<double>(wire_bytes_) * 8.0 * config_.energy_pj_per_bit * 1e-12; }
 
 private:
     uint64_t send_packet(uint64_t payload_bytes, uint64_t ready_ps, uint64_t drain_ps, uint64_t& departure_ps);

@@ -212,6 +212,11 @@ void SystemFabric::register_stats() {
     stats_.counter("read_bytes", read_bytes_, StatUnit::Bytes, "bytes read from other chips");
     stats_.counter("write_bytes", write_bytes_, StatUnit::Bytes, "bytes written to other chips");
     stats_.counter("doorbells", doorbells_, StatUnit::Count, "doorbells sent to another chip");
+    stats_.derived("link_energy_j", [this] {
+        double joules = 0;
+        for (const auto& direction : directions_) joules += direction->energy_j();
+        return joules;
+    }, StatUnit::Joules, "energy on every link's wire (links.*.energy_j summed)");
     stats_.histogram("read_latency", read_latency_ps_, "a read of another chip leaving its tile to its data back");
     stats_.histogram("write_latency", write_latency_ps_,
                      "a write to another chip leaving its tile to its acknowledgement back");

@@ -1,5 +1,5 @@
-// Chip-to-chip links: serialization and latency equal the formula, packets queue first-sent first-served, and credits
-// stop the sender when the receiver's buffer is full.
+// Chip-to-chip links: serialization and latency equal the formula, packets sent out of time order fill the wire's
+// gaps, credits stop the sender when the receiver's buffer is full, and the wire's energy is bits x pJ per bit.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -83,4 +83,29 @@ TEST_CASE("link: a buffer that cannot hold one packet is refused") {
 TEST_CASE("link: presets carry the published rates") {
     CHECK(link_preset(LinkPreset::NvLink3).gigabytes_per_second() == doctest::Approx(25.0));
     CHECK(link_preset(LinkPreset::Ethernet400G).gigabytes_per_second() == doctest::Approx(50.0));
+}
+
+TEST_CASE("link: a packet computed after a later one still takes the free wire before it") {
+    StatsGroup root;
+    ChipLinkDirection link(simple_link(), root, "a-b");
+    const auto later = link.send(240, 1'000'000, 0);  // leaves at 1 us
+    const auto earlier = link.send(240, 0, 0);        // ready at 0: the wire is free until 1 us
+    CHECK(later.first_departure_ps == 1'000'000);
+    CHECK(earlier.first_departure_ps == 0);
+    CHECK(earlier.arrival_ps == 256 * 40 + 100'000);
+    // A third packet ready at 0 waits for the second's wire time only, then fits before the first.
+    const auto third = link.send(240, 0, 0);
+    CHECK(third.first_departure_ps == 256 * 40);
+}
+
+TEST_CASE("link: the wire's energy is every bit sent, headers included, at energy_pj_per_bit") {
+    StatsGroup root;
+    ChipLinkConfig config = simple_link();
+    config.energy_pj_per_bit = 2.5;
+    ChipLinkDirection link(config, root, "a-b");
+    link.send(1000, 0, 0);  // 256 + 256 + 256 + 232 payload in 4 packets of 16-byte headers
+    CHECK(link.wire_bytes() == 1000 + 4 * 16);
+    CHECK(link.energy_j() == doctest::Approx(1064 * 8 * 2.5e-12));
+    StatsRegistry stats(root);
+    CHECK(stats.value("a-b.energy_j") == doctest::Approx(1064 * 8 * 2.5e-12));
 }
