@@ -97,6 +97,12 @@ std::string describe_address(uint64_t address) {
            std::to_string(address / mem::TimedMemoryPort::kChipWindowBytes - 1);
 }
 
+// The first edge of a clock with this period and an edge at edge_ps that is not before time_ps.
+uint64_t align_to_clock(uint64_t time_ps, uint64_t edge_ps, uint64_t period_ps) {
+    if (time_ps <= edge_ps) return time_ps;
+    return edge_ps + (time_ps - edge_ps + period_ps - 1) / period_ps * period_ps;
+}
+
 }  // namespace
 
 bool DmaEngine::chip_base(const NpuInstruction& instruction, uint32_t chip, uint64_t& base) {
@@ -217,11 +223,13 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
                 // The slot's previous burst must have landed: at most ring_.size() bursts in flight.
                 const uint64_t credit_ps = wait_for_landing(burst.sequence);
                 if (credit_ps > slot_ps) {
-                    credit_stall_cycles_ += (credit_ps - slot_ps) / period_ps;
-                    slot_ps = credit_ps;
+                    // The engine sees the credit at its next clock edge (landings come on other clocks: HBM, mesh).
+                    const uint64_t aligned_ps = align_to_clock(credit_ps, begin_ps, period_ps);
+                    credit_stall_cycles_ += (aligned_ps - slot_ps) / period_ps;
+                    slot_ps = aligned_ps;
                 }
             }
-            slot_ps = std::max<uint64_t>(slot_ps, sc_core::sc_time_stamp().value());
+            slot_ps = std::max<uint64_t>(slot_ps, align_to_clock(sc_core::sc_time_stamp().value(), begin_ps, period_ps));
             const uint64_t issue_ps = slot_ps + latency_ps;
             burst = Burst{};
             burst.sequence = sequence;
