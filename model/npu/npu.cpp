@@ -61,6 +61,9 @@ void Npu::bind_status_registers() {
     value(Reg::ARRAY_COLS, [this] { return config_.matrix.cols; });
     value(Reg::SCRATCHPAD_BYTES, [this] { return config_.scratchpad.size_bytes; });
     value(Reg::ACCUMULATOR_BYTES, [this] { return config_.accumulator.size_bytes; });
+    value(Reg::SCRATCHPAD_BANKS, [this] { return config_.scratchpad.banks; });
+    value(Reg::ACCUMULATOR_BANKS, [this] { return config_.accumulator.banks; });
+    value(Reg::VECTOR_LANES, [this] { return config_.vector.lanes; });
     bank.on_read(Reg::FLAG_BASE, [this](unsigned flag, int64_t) -> uint64_t { return semaphores_.value(flag); });
     bank.check_complete();
 }

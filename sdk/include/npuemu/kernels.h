@@ -16,6 +16,8 @@ extern "C" {
 struct npu_geometry {
     uint32_t rows, cols;          /* systolic array */
     uint32_t scratchpad_bytes, accumulator_bytes;
+    uint32_t scratchpad_banks, accumulator_banks; /* contiguous slices that serve accesses in parallel */
+    uint32_t vector_lanes;
 };
 struct npu_geometry npu_read_geometry(void);
 
@@ -31,6 +33,22 @@ struct npu_gemm_args {
     uint32_t b_transposed; /* 0: B is k x n; 1: B is stored as its transpose, n x k (rows ldb apart) */
 };
 void npu_gemm(const struct npu_gemm_args *args, uint32_t hart, uint32_t harts);
+
+/* npu_gemm in two steps. The plan (block sizes, stage depth, where the buffers go) depends only on m, n, k, dtype,
+ * b_transposed and the hart count, and choosing it costs the control core a few thousand cycles (it weighs a few
+ * dozen block shapes: array time against DMA time, rounds over the harts): code that runs a shape many times, as a
+ * model's layers do, plans once and runs npu_gemm_planned with it (npu_gemm does both every call). */
+#define NPU_GEMM_STAGES 4u
+struct npu_gemm_plan {
+    uint32_t elem;                 /* bytes per input element */
+    uint32_t bm, bn, bk;           /* output block (bm x bn) and the k-depth of one stage (a multiple of the rows) */
+    uint32_t blocks_m, blocks_n, stages_k;
+    uint32_t acc_buffers;          /* 2: a block's results go out while the next accumulates; 1: one block per hart */
+    uint32_t stage_a[NPU_GEMM_STAGES], stage_b[NPU_GEMM_STAGES], acc[2];
+};
+void npu_gemm_plan(const struct npu_gemm_args *args, uint32_t harts, struct npu_gemm_plan *plan);
+void npu_gemm_planned(const struct npu_gemm_args *args, const struct npu_gemm_plan *plan, uint32_t hart,
+                      uint32_t harts);
 
 /* Row-wise passes over an FP32 matrix (rows x cols, rows src_ld bytes apart) on the vector unit, staged through
  * the tile's local memories a chunk of rows at a time; chunks are dealt round-robin to the harts. In order:
@@ -53,6 +71,21 @@ struct npu_rows_args {
 };
 void npu_rows(const struct npu_rows_args *args, uint32_t hart, uint32_t harts);
 
+/* Attention with the scores kept on chip, for every head: out_h = softmax(q_h k_h^T) v_h, BF16 in and out, FP32
+ * scores. q, k and v are seq x (heads * d_head) BF16 matrices with rows `ld` bytes apart (head h in columns
+ * h * d_head ...), e.g. the three parts of a fused QKV projection; q already scaled by 1/sqrt(d_head). out gets seq
+ * rows of heads * d_head BF16, out_ld bytes apart. Per element the arithmetic is exactly S = npu_gemm(q, k^T),
+ * npu_rows' softmax, P rounded to BF16, then npu_gemm(P, v) rounded to BF16. A hart keeps one head's K and V in its
+ * scratchpad: npu_attention_plan_rows() is the query rows per block it can take, 0 when they do not fit (then run
+ * the unfused steps). All harts call it; it returns when the hart's share is done (callers barrier after it). */
+struct npu_attention_args {
+    uint32_t q, k, v, ld;
+    uint32_t seq, heads, d_head;
+    uint32_t out, out_ld;
+};
+int npu_attention_plan_rows(const struct npu_attention_args *args);
+void npu_attention(const struct npu_attention_args *args, uint32_t hart, uint32_t harts);
+
 /* One transformer encoder layer (post-layernorm, as BERT): BF16 weights and activations, FP32 accumulation and
  *   qkv = x Wqkv + bqkv; q *= 1/sqrt(d_head); per head: p = softmax(q k^T), o_h = p v;
  *   y = layernorm1(o Wo + bo + x); out = layernorm2(gelu(y W1 + b1) W2 + b2 + y).
@@ -66,9 +99,31 @@ struct npu_transformer_args {
     uint32_t eps_bits;
     uint32_t out;                         /* FP32 seq x d_model */
     uint32_t scratch;
+    uint32_t phase_cycles;                /* 0, or NPU_TRANSFORMER_PHASES uint32 counters: hart 0 adds each phase's
+                                           * cycles (from one barrier to the next) to its counter */
+};
+/* The layer's phases, in order, for phase_cycles. */
+enum {
+    NPU_PHASE_QKV,       /* the QKV projection GEMM */
+    NPU_PHASE_QKV_ROWS,  /* + bias, q scaled, to BF16 */
+    NPU_PHASE_ATTENTION, /* softmax(q k^T) v per head, O to BF16 */
+    NPU_PHASE_WO,        /* the output projection GEMM */
+    NPU_PHASE_LN1,       /* + bias + residual, layernorm */
+    NPU_PHASE_FFN1,      /* the FFN's first GEMM */
+    NPU_PHASE_GELU,      /* + bias, GELU, to BF16 */
+    NPU_PHASE_FFN2,      /* the FFN's second GEMM */
+    NPU_PHASE_LN2,       /* + bias + residual, layernorm */
+    NPU_TRANSFORMER_PHASES
 };
 uint32_t npu_transformer_scratch_bytes(const struct npu_transformer_args *args);
-void npu_transformer_block(const struct npu_transformer_args *args, uint32_t hart, uint32_t harts);
+/* The layer's GEMM plans (npu_gemm_plan), made once for a layer shape and hart count by npu_transformer_prepare. */
+struct npu_transformer_plan {
+    struct npu_gemm_plan qkv, wo, ffn1, ffn2;
+};
+void npu_transformer_prepare(const struct npu_transformer_args *args, uint32_t harts, struct npu_transformer_plan *plan);
+/* plan: from npu_transformer_prepare for this shape and hart count, or 0 to plan on the way. */
+void npu_transformer_block(const struct npu_transformer_args *args, const struct npu_transformer_plan *plan,
+                           uint32_t hart, uint32_t harts);
 
 /* 2-D convolution, NHWC: input h x w x cin, filters kh x kw x cin x cout (HWIO, i.e. a (kh*kw*cin) x cout
  * matrix), stride and zero padding, output oh x ow x cout (INT32 for INT8 inputs, FP32 for BF16). Built as im2col

@@ -1,23 +1,19 @@
 /* Row-wise passes on the vector unit (see npuemu/kernels.h for the order of the steps).
  *
- * Local memory: the accumulator holds X (the rows being worked on) and T (a second FP32 block: the residual, or
- * squares for the variance); the scratchpad holds the bias, gamma and beta rows, two per-row vectors V1 and V2, the
- * BF16 residual staging and the BF16 output. One chunk at a time: the DMA brings the chunk in and signals IN; the
- * vector queue waits for IN, works, signals OUT; the DMA waits for OUT and writes the results out. The next chunk's
- * loads sit behind those stores in the DMA queue, so they never overwrite rows still being stored. */
+ * Each hart takes one contiguous share of the rows (ceil(rows / harts)) and works through it a chunk at a time,
+ * double-buffered: the accumulator holds X[b] (the rows being worked on) and T[b] (a second FP32 block: the
+ * residual, or squares for the variance) for b = 0, 1; the scratchpad holds the bias, gamma and beta rows and, per
+ * buffer, two per-row vectors V1 and V2, the BF16 residual staging and the BF16 output. X, T and the BF16 buffers
+ * get banks of their own where they fit, so an instruction's operands do not queue for one bank. The DMA brings chunk i + 1
+ * in while the vector unit works on chunk i: IN[b] (DMA -> VECTOR) says buffer b holds its chunk, OUT[b]
+ * (VECTOR -> DMA) that its results are ready. A buffer's next load sits behind its stores in the DMA queue, so it
+ * never overwrites rows still being stored. */
+#include "kernel_common.h"
 #include "npuemu/hal.h"
 #include "npuemu/kernels.h"
+#include "local_alloc.h"
 
-enum { FLAG_IN = 16, FLAG_OUT = 17 };
-
-static uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
-
-static void dma_rows(uint32_t src, uint32_t src_ld, uint32_t dst, uint32_t dst_ld, uint32_t rows, uint32_t row_bytes) {
-    npu_dma_shape(row_bytes, rows, 1);
-    npu_dma_src_stride(src_ld, 0);
-    npu_dma_dst_stride(dst_ld, 0);
-    npu_dma_copy(src, dst);
-}
+enum { FLAG_IN = 16, FLAG_OUT = 18 }; /* + buffer */
 
 static uint32_t float_bits(float value) {
     union { float f; uint32_t u; } v = {value};
@@ -30,94 +26,170 @@ static void shape(uint32_t cols, uint32_t rows, uint32_t in, uint32_t out, uint3
     npu_vx_strides(dst_ld, a_ld, b_ld);
 }
 
-void npu_rows(const struct npu_rows_args *r, uint32_t hart, uint32_t harts) {
-    const struct npu_geometry geo = npu_read_geometry();
+/* Where one buffer's pieces live. */
+struct rows_buffer {
+    uint32_t x, t;             /* accumulator: chunk x cols FP32 each */
+    uint32_t v1, v2;           /* scratchpad: one FP32 per row each */
+    uint32_t res16, out16;     /* scratchpad: chunk x cols BF16 each */
+};
+
+struct rows_plan {
+    uint32_t chunk;            /* rows per chunk */
+    uint32_t bias, gamma, beta; /* scratchpad: one FP32 row each */
+    struct rows_buffer buffer[2];
+};
+
+/* Lays out the buffers for chunks of `chunk` rows; with own_banks, every buffer that one vector instruction or the
+ * overlapping DMA touches beside another gets a bank of its own. 0 if they do not fit. */
+static int layout_rows(const struct npu_rows_args *r, const struct npu_geometry *geo, uint32_t chunk, int own_banks,
+                       struct rows_plan *p) {
     const uint32_t row32 = r->cols * 4, row16 = r->cols * 2;
-    /* Rows per chunk: X and T in the accumulator; vectors, rows and BF16 staging in the scratchpad. */
-    uint32_t chunk = min_u32(64, geo.accumulator_bytes / (2 * row32));
-    const uint32_t fixed = 3 * row32;
-    chunk = min_u32(chunk, (geo.scratchpad_bytes - fixed) / (2 * row16 + 8));
-    if (chunk == 0) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP); /* rows too wide for this chip's local memories */
-    const uint32_t x = NPUEMU_ACCUMULATOR_BASE, t = x + chunk * row32;
-    const uint32_t bias = NPUEMU_SCRATCHPAD_BASE, gamma = bias + row32, beta = gamma + row32;
-    const uint32_t v1 = beta + row32, v2 = v1 + chunk * 4, res16 = v2 + chunk * 4, out16 = res16 + chunk * row16;
+    struct local_alloc acc = local_alloc_make(NPUEMU_ACCUMULATOR_BASE, geo->accumulator_bytes, geo->accumulator_banks);
+    struct local_alloc sp = local_alloc_make(NPUEMU_SCRATCHPAD_BASE, geo->scratchpad_bytes, geo->scratchpad_banks);
+    p->chunk = chunk;
+    p->bias = local_take(&sp, row32, 0);
+    p->gamma = local_take(&sp, row32, 0);
+    p->beta = local_take(&sp, row32, 0);
+    for (uint32_t b = 0; b < 2; ++b) {
+        p->buffer[b].v1 = local_take(&sp, chunk * 4, 0);
+        p->buffer[b].v2 = local_take(&sp, chunk * 4, 0);
+    }
+    for (uint32_t b = 0; b < 2; ++b) {
+        struct rows_buffer *buf = &p->buffer[b];
+        buf->x = local_take(&acc, chunk * row32, own_banks);
+        buf->t = local_take(&acc, chunk * row32, own_banks);
+        buf->res16 = local_take(&sp, chunk * row16, own_banks);
+        buf->out16 = local_take(&sp, chunk * row16, own_banks);
+    }
+    return !acc.failed && !sp.failed;
+}
+
+static struct rows_plan plan_rows(const struct npu_rows_args *r, uint32_t harts) {
+    const struct npu_geometry geo = npu_read_geometry();
+    struct rows_plan p;
+    /* Rows per chunk: at most 64 and a third of a hart's share (so loads, work and stores overlap); fewer while the
+     * buffers do not fit in banks of their own, then packed. */
+    const uint32_t share = (r->rows + harts - 1) / harts;
+    const uint32_t first_try = min_u32(64, (share + 2) / 3);
+    for (int own_banks = 1; own_banks >= 0; --own_banks) {
+        for (uint32_t chunk = first_try; chunk > 0; chunk = chunk > 8 ? chunk - chunk / 4 : chunk - 1) {
+            if (layout_rows(r, &geo, chunk, own_banks, &p)) return p;
+        }
+    }
+    npu_abort_run(NPU_EXIT_UNHANDLED_TRAP); /* rows too wide for this chip's local memories */
+    return p;
+}
+
+static void load_chunk(const struct npu_rows_args *r, const struct rows_buffer *buf, uint32_t r0, uint32_t n) {
+    const uint32_t row32 = r->cols * 4, row16 = r->cols * 2;
+    dma_block(r->src + r0 * r->src_ld, r->src_ld, buf->x, row32, n, row32);
+    if (r->residual) {
+        const int bf16 = r->residual_dtype == NPU_DTYPE_BF16;
+        dma_block(r->residual + r0 * r->residual_ld, r->residual_ld, bf16 ? buf->res16 : buf->t, bf16 ? row16 : row32,
+                 n, bf16 ? row16 : row32);
+    }
+}
+
+static void store_chunk(const struct npu_rows_args *r, const struct rows_buffer *buf, uint32_t r0, uint32_t n) {
+    const uint32_t row32 = r->cols * 4, row16 = r->cols * 2;
+    if (r->dst_fp32) dma_block(buf->x, row32, r->dst_fp32 + r0 * r->dst_fp32_ld, r->dst_fp32_ld, n, row32);
+    if (r->dst_bf16) dma_block(buf->out16, row16, r->dst_bf16 + r0 * r->dst_bf16_ld, r->dst_bf16_ld, n, row16);
+}
+
+/* The vector unit's steps on one chunk of n rows, in the documented order. */
+static void compute_chunk(const struct npu_rows_args *r, const struct rows_plan *p, const struct rows_buffer *buf,
+                          uint32_t n) {
+    const uint32_t row32 = r->cols * 4, row16 = r->cols * 2;
+    const uint32_t x = buf->x, t = buf->t, v1 = buf->v1, v2 = buf->v2;
     const uint32_t inv_cols = float_bits(1.0f / (float)r->cols);
-
-    if (r->bias) dma_rows(r->bias, row32, bias, row32, 1, row32);
-    if (r->op == NPU_ROWS_LAYERNORM) {
-        dma_rows(r->gamma, row32, gamma, row32, 1, row32);
-        dma_rows(r->beta, row32, beta, row32, 1, row32);
-    }
-    for (uint32_t r0 = hart * chunk; r0 < r->rows; r0 += harts * chunk) {
-        const uint32_t n = min_u32(chunk, r->rows - r0);
-        dma_rows(r->src + r0 * r->src_ld, r->src_ld, x, row32, n, row32);
-        if (r->residual) {
-            const int bf16 = r->residual_dtype == NPU_DTYPE_BF16;
-            dma_rows(r->residual + r0 * r->residual_ld, r->residual_ld, bf16 ? res16 : t, bf16 ? row16 : row32, n,
-                     bf16 ? row16 : row32);
-        }
-        npu_signal(NPU_QUEUE_DMA, FLAG_IN);
-
-        npu_wait(NPU_QUEUE_VECTOR, FLAG_IN);
-        shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, 0);
-        if (r->bias) npu_vx_add_colb(x, x, bias);
-        if (r->residual) {
-            if (r->residual_dtype == NPU_DTYPE_BF16) {
-                shape(r->cols, n, NPU_DTYPE_BF16, NPU_DTYPE_FP32, row32, row16, 0);
-                npu_vx_convert(t, res16);
-                shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, row32);
-            }
-            npu_vx_add(x, x, t);
-        }
-        if (r->scale_cols) {
-            shape(r->scale_cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, 0);
-            npu_vx_mul_scalar(x, x, r->scale_bits);
-            shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, 0);
-        }
-        if (r->activation == NPU_ACT_GELU) npu_vx_gelu(x, x);
-        if (r->activation == NPU_ACT_RELU) npu_vx_relu(x, x);
-        if (r->op == NPU_ROWS_SOFTMAX) {
-            shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 4, row32, 0);
-            npu_vx_rowmax(v1, x);
-            shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, 4);
-            npu_vx_sub_rowb(x, x, v1);
-            npu_vx_exp(x, x);
-            shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 4, row32, 0);
-            npu_vx_rowsum(v2, x);
-            shape(1, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 4, 4, 0);
-            npu_vx_recip(v2, v2);
-            shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, 4);
-            npu_vx_mul_rowb(x, x, v2);
-        } else if (r->op == NPU_ROWS_LAYERNORM) {
-            shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 4, row32, 0);
-            npu_vx_rowsum(v1, x);
-            shape(1, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 4, 4, 0);
-            npu_vx_mul_scalar(v1, v1, inv_cols);                 /* mean */
-            shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, 4);
-            npu_vx_sub_rowb(x, x, v1);                           /* x - mean */
+    shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, 0);
+    if (r->bias) npu_vx_add_colb(x, x, p->bias);
+    if (r->residual) {
+        if (r->residual_dtype == NPU_DTYPE_BF16) {
+            shape(r->cols, n, NPU_DTYPE_BF16, NPU_DTYPE_FP32, row32, row16, 0);
+            npu_vx_convert(t, buf->res16);
             shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, row32);
-            npu_vx_mul(t, x, x);
-            shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 4, row32, 0);
-            npu_vx_rowsum(v2, t);
-            shape(1, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 4, 4, 0);
-            npu_vx_mul_scalar(v2, v2, inv_cols);                 /* variance */
-            npu_vx_add_scalar(v2, v2, r->eps_bits);
-            npu_vx_rsqrt(v2, v2);
-            shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, 4);
-            npu_vx_mul_rowb(x, x, v2);
-            shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, 0);
-            npu_vx_mul_colb(x, x, gamma);
-            npu_vx_add_colb(x, x, beta);
         }
-        if (r->dst_bf16) {
-            shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_BF16, row16, row32, 0);
-            npu_vx_convert(out16, x);
-        }
-        npu_signal(NPU_QUEUE_VECTOR, FLAG_OUT);
-
-        npu_wait(NPU_QUEUE_DMA, FLAG_OUT);
-        if (r->dst_fp32) dma_rows(x, row32, r->dst_fp32 + r0 * r->dst_fp32_ld, r->dst_fp32_ld, n, row32);
-        if (r->dst_bf16) dma_rows(out16, row16, r->dst_bf16 + r0 * r->dst_bf16_ld, r->dst_bf16_ld, n, row16);
+        npu_vx_add(x, x, t);
     }
+    if (r->scale_cols) {
+        shape(r->scale_cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, 0);
+        npu_vx_mul_scalar(x, x, r->scale_bits);
+        shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, 0);
+    }
+    if (r->activation == NPU_ACT_GELU) npu_vx_gelu(x, x);
+    if (r->activation == NPU_ACT_RELU) npu_vx_relu(x, x);
+    if (r->op == NPU_ROWS_SOFTMAX) {
+        shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 4, row32, 0);
+        npu_vx_rowmax(v1, x);
+        shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, 4);
+        npu_vx_sub_rowb(x, x, v1);
+        npu_vx_exp(x, x);
+        shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 4, row32, 0);
+        npu_vx_rowsum(v2, x);
+        shape(1, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 4, 4, 0);
+        npu_vx_recip(v2, v2);
+        shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, 4);
+        npu_vx_mul_rowb(x, x, v2);
+    } else if (r->op == NPU_ROWS_LAYERNORM) {
+        shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 4, row32, 0);
+        npu_vx_rowsum(v1, x);
+        shape(1, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 4, 4, 0);
+        npu_vx_mul_scalar(v1, v1, inv_cols);                 /* mean */
+        shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, 4);
+        npu_vx_sub_rowb(x, x, v1);                           /* x - mean */
+        shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, row32);
+        npu_vx_mul(t, x, x);
+        shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 4, row32, 0);
+        npu_vx_rowsum(v2, t);
+        shape(1, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 4, 4, 0);
+        npu_vx_mul_scalar(v2, v2, inv_cols);                 /* variance */
+        npu_vx_add_scalar(v2, v2, r->eps_bits);
+        npu_vx_rsqrt(v2, v2);
+        shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, 4);
+        npu_vx_mul_rowb(x, x, v2);
+        shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, 0);
+        npu_vx_mul_colb(x, x, p->gamma);
+        npu_vx_add_colb(x, x, p->beta);
+    }
+    if (r->dst_bf16) {
+        shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_BF16, row16, row32, 0);
+        npu_vx_convert(buf->out16, x);
+    }
+}
+
+void npu_rows(const struct npu_rows_args *r, uint32_t hart, uint32_t harts) {
+    const struct rows_plan p = plan_rows(r, harts);
+    const uint32_t row32 = r->cols * 4;
+    const uint32_t share = (r->rows + harts - 1) / harts;
+    const uint32_t first = min_u32(hart * share, r->rows), end = min_u32(first + share, r->rows);
+    const uint32_t chunks = (end - first + p.chunk - 1) / p.chunk;
+    if (chunks == 0) return;
+
+    if (r->bias) dma_block(r->bias, row32, p.bias, row32, 1, row32);
+    if (r->op == NPU_ROWS_LAYERNORM) {
+        dma_block(r->gamma, row32, p.gamma, row32, 1, row32);
+        dma_block(r->beta, row32, p.beta, row32, 1, row32);
+    }
+    load_chunk(r, &p.buffer[0], first, min_u32(p.chunk, end - first));
+    npu_signal(NPU_QUEUE_DMA, FLAG_IN + 0);
+    for (uint32_t i = 0; i < chunks; ++i) {
+        const uint32_t b = i & 1, r0 = first + i * p.chunk, n = min_u32(p.chunk, end - r0);
+        /* DMA: the previous chunk's results out, then the next chunk into its buffer. */
+        if (i > 0) {
+            npu_wait(NPU_QUEUE_DMA, FLAG_OUT + (b ^ 1));
+            store_chunk(r, &p.buffer[b ^ 1], r0 - p.chunk, p.chunk);
+        }
+        if (i + 1 < chunks) {
+            load_chunk(r, &p.buffer[b ^ 1], r0 + p.chunk, min_u32(p.chunk, end - r0 - p.chunk));
+            npu_signal(NPU_QUEUE_DMA, FLAG_IN + (b ^ 1));
+        }
+        npu_wait(NPU_QUEUE_VECTOR, FLAG_IN + b);
+        compute_chunk(r, &p, &p.buffer[b], n);
+        npu_signal(NPU_QUEUE_VECTOR, FLAG_OUT + b);
+    }
+    const uint32_t last = chunks - 1, r_last = first + last * p.chunk;
+    npu_wait(NPU_QUEUE_DMA, FLAG_OUT + (last & 1));
+    store_chunk(r, &p.buffer[last & 1], r_last, end - r_last);
     npu_fence((1u << NPU_QUEUE_DMA) | (1u << NPU_QUEUE_VECTOR));
 }

@@ -1,7 +1,7 @@
 /* One transformer encoder layer from GEMMs and row passes (see npuemu/kernels.h). The projections and the FFN run
- * on all harts and end with a barrier, so the next step sees complete inputs. Attention gives each head to one hart
- * (heads are independent; a head's GEMMs are too small to spread well): S = Q_h K_h^T uses the GEMM's transposed-B
- * mode (K_h is read as it lies in qkv), softmax rows, then O_h = P V_h into O's columns. */
+ * on all harts and end with a barrier, so the next step sees complete inputs. Attention runs on all harts too, with the scores kept on chip (npu_attention); when a head's K and V do not fit a tile, each
+ * head goes to one hart through global memory: S = Q_h K_h^T (the GEMM's transposed-B mode reads K_h as it lies in
+ * qkv), softmax rows, then O_h = P V_h into O's columns. The arithmetic is the same either way. */
 #include "npuemu/hal.h"
 #include "npuemu/kernels.h"
 
@@ -36,10 +36,39 @@ uint32_t npu_transformer_scratch_bytes(const struct npu_transformer_args *t) {
     return l.end - t->scratch;
 }
 
-static void gemm(uint32_t a, uint32_t lda, uint32_t b, uint32_t ldb, int b_transposed, uint32_t c, uint32_t ldc,
-                 uint32_t m, uint32_t n, uint32_t k, uint32_t hart, uint32_t harts) {
-    const struct npu_gemm_args g = {a, b, c, m, n, k, lda, ldb, ldc, NPU_DTYPE_BF16, (uint32_t)b_transposed};
-    npu_gemm(&g, hart, harts);
+static struct npu_gemm_args gemm_args(uint32_t a, uint32_t lda, uint32_t b, uint32_t ldb, uint32_t c, uint32_t ldc,
+                                      uint32_t m, uint32_t n, uint32_t k) {
+    const struct npu_gemm_args g = {a, b, c, m, n, k, lda, ldb, ldc, NPU_DTYPE_BF16, 0};
+    return g;
+}
+
+/* The layer's four projections, with any addresses (plans depend on the shapes only). */
+struct projections {
+    struct npu_gemm_args qkv, wo, ffn1, ffn2;
+};
+
+static struct projections projections_of(const struct npu_transformer_args *t, const struct layout *l) {
+    const uint32_t L = t->seq, D = t->d_model, F = t->d_ff;
+    struct projections p;
+    p.qkv = gemm_args(t->x, D * 2, t->wqkv, 3 * D * 2, l->qkv32, 3 * D * 4, L, 3 * D, D);
+    p.wo = gemm_args(l->o16, D * 2, t->wo, D * 2, l->a32, D * 4, L, D, D);
+    p.ffn1 = gemm_args(l->y16, D * 2, t->w1, F * 2, l->h32, F * 4, L, F, D);
+    p.ffn2 = gemm_args(l->h16, F * 2, t->w2, D * 2, l->f32, D * 4, L, D, F);
+    return p;
+}
+
+void npu_transformer_prepare(const struct npu_transformer_args *t, uint32_t harts, struct npu_transformer_plan *plan) {
+    const struct layout l = make_layout(t);
+    const struct projections p = projections_of(t, &l);
+    npu_gemm_plan(&p.qkv, harts, &plan->qkv);
+    npu_gemm_plan(&p.wo, harts, &plan->wo);
+    npu_gemm_plan(&p.ffn1, harts, &plan->ffn1);
+    npu_gemm_plan(&p.ffn2, harts, &plan->ffn2);
+}
+
+static void gemm(const struct npu_gemm_args *g, const struct npu_gemm_plan *plan, uint32_t hart, uint32_t harts) {
+    if (plan) npu_gemm_planned(g, plan, hart, harts);
+    else npu_gemm(g, hart, harts);
     npu_barrier();
 }
 
@@ -62,23 +91,15 @@ static uint32_t float_bits(float value) {
     return v.u;
 }
 
-void npu_transformer_block(const struct npu_transformer_args *t, uint32_t hart, uint32_t harts) {
-    const struct layout l = make_layout(t);
-    const uint32_t L = t->seq, D = t->d_model, F = t->d_ff, dh = D / t->heads;
-
-    /* qkv = x Wqkv + bqkv, q scaled by 1/sqrt(d_head); BF16 copy for the attention GEMMs. */
-    gemm(t->x, D * 2, t->wqkv, 3 * D * 2, 0, l.qkv32, 3 * D * 4, L, 3 * D, D, hart, harts);
-    struct npu_rows_args r = rows_of(l.qkv32, L, 3 * D);
-    r.bias = t->bqkv;
-    r.scale_bits = float_bits(1.0f / __builtin_sqrtf((float)dh));
-    r.scale_cols = D;
-    r.dst_bf16 = l.qkv16;
-    r.dst_bf16_ld = 3 * D * 2;
-    rows(&r, hart, harts);
-
+/* Attention through global memory, a head per hart (when one head's K and V do not fit a tile's scratchpad): S to
+ * global memory, softmax rows, P V into O's columns (FP32), then O in BF16. */
+static void attention_unfused(const struct npu_transformer_args *t, const struct layout *l, uint32_t hart,
+                              uint32_t harts) {
+    const uint32_t L = t->seq, D = t->d_model, dh = D / t->heads;
+    struct npu_rows_args r;
     for (uint32_t h = hart; h < t->heads; h += harts) {
-        const uint32_t q = l.qkv16 + h * dh * 2, k = l.qkv16 + (D + h * dh) * 2, v = l.qkv16 + (2 * D + h * dh) * 2;
-        const uint32_t s32 = l.s32 + h * L * L * 4, p16 = l.p16 + h * L * L * 2;
+        const uint32_t q = l->qkv16 + h * dh * 2, k = l->qkv16 + (D + h * dh) * 2, v = l->qkv16 + (2 * D + h * dh) * 2;
+        const uint32_t s32 = l->s32 + h * L * L * 4, p16 = l->p16 + h * L * L * 2;
         const struct npu_gemm_args scores = {q, k, s32, L, L, dh, 3 * D * 2, 3 * D * 2, L * 4, NPU_DTYPE_BF16, 1};
         npu_gemm(&scores, 0, 1);
         r = rows_of(s32, L, L);
@@ -86,18 +107,56 @@ void npu_transformer_block(const struct npu_transformer_args *t, uint32_t hart, 
         r.dst_bf16 = p16;
         r.dst_bf16_ld = L * 2;
         npu_rows(&r, 0, 1);
-        const struct npu_gemm_args context = {p16, v, l.o32 + h * dh * 4, L, dh, L, L * 2, 3 * D * 2, D * 4,
+        const struct npu_gemm_args context = {p16, v, l->o32 + h * dh * 4, L, dh, L, L * 2, 3 * D * 2, D * 4,
                                               NPU_DTYPE_BF16, 0};
         npu_gemm(&context, 0, 1);
     }
     npu_barrier();
-    r = rows_of(l.o32, L, D);
-    r.dst_bf16 = l.o16;
+    r = rows_of(l->o32, L, D);
+    r.dst_bf16 = l->o16;
     r.dst_bf16_ld = D * 2;
     rows(&r, hart, harts);
+}
 
+/* Hart 0 adds the cycles since the last mark to the phase's counter (after the phase's barrier: every hart is done). */
+static void mark(const struct npu_transformer_args *t, uint32_t phase, uint32_t hart, uint64_t *clock) {
+    if (hart != 0 || !t->phase_cycles) return;
+    const uint64_t now = npu_read_mcycle();
+    ((volatile uint32_t *)(uintptr_t)t->phase_cycles)[phase] += (uint32_t)(now - *clock);
+    *clock = now;
+}
+
+void npu_transformer_block(const struct npu_transformer_args *t, const struct npu_transformer_plan *plan,
+                           uint32_t hart, uint32_t harts) {
+    const struct layout l = make_layout(t);
+    const struct projections proj = projections_of(t, &l);
+    const uint32_t L = t->seq, D = t->d_model, F = t->d_ff, dh = D / t->heads;
+    uint64_t clock = hart == 0 && t->phase_cycles ? npu_read_mcycle() : 0;
+
+    /* qkv = x Wqkv + bqkv, q scaled by 1/sqrt(d_head); BF16 copy for the attention GEMMs. */
+    gemm(&proj.qkv, plan ? &plan->qkv : 0, hart, harts);
+    mark(t, NPU_PHASE_QKV, hart, &clock);
+    struct npu_rows_args r = rows_of(l.qkv32, L, 3 * D);
+    r.bias = t->bqkv;
+    r.scale_bits = float_bits(1.0f / __builtin_sqrtf((float)dh));
+    r.scale_cols = D;
+    r.dst_bf16 = l.qkv16;
+    r.dst_bf16_ld = 3 * D * 2;
+    rows(&r, hart, harts);
+    mark(t, NPU_PHASE_QKV_ROWS, hart, &clock);
+
+    const struct npu_attention_args att = {l.qkv16, l.qkv16 + D * 2, l.qkv16 + 2 * D * 2, 3 * D * 2, L, t->heads, dh,
+                                           l.o16, D * 2};
+    if (npu_attention_plan_rows(&att) > 0) {
+        npu_attention(&att, hart, harts);
+        npu_barrier();
+    } else {
+        attention_unfused(t, &l, hart, harts);
+    }
+    mark(t, NPU_PHASE_ATTENTION, hart, &clock);
     /* y = layernorm1(o Wo + bo + x) */
-    gemm(l.o16, D * 2, t->wo, D * 2, 0, l.a32, D * 4, L, D, D, hart, harts);
+    gemm(&proj.wo, plan ? &plan->wo : 0, hart, harts);
+    mark(t, NPU_PHASE_WO, hart, &clock);
     r = rows_of(l.a32, L, D);
     r.bias = t->bo;
     r.residual = t->x;
@@ -113,15 +172,19 @@ void npu_transformer_block(const struct npu_transformer_args *t, uint32_t hart, 
     r.dst_bf16_ld = D * 2;
     rows(&r, hart, harts);
 
+    mark(t, NPU_PHASE_LN1, hart, &clock);
     /* out = layernorm2(gelu(y W1 + b1) W2 + b2 + y) */
-    gemm(l.y16, D * 2, t->w1, F * 2, 0, l.h32, F * 4, L, F, D, hart, harts);
+    gemm(&proj.ffn1, plan ? &plan->ffn1 : 0, hart, harts);
+    mark(t, NPU_PHASE_FFN1, hart, &clock);
     r = rows_of(l.h32, L, F);
     r.bias = t->b1;
     r.activation = NPU_ACT_GELU;
     r.dst_bf16 = l.h16;
     r.dst_bf16_ld = F * 2;
     rows(&r, hart, harts);
-    gemm(l.h16, F * 2, t->w2, D * 2, 0, l.f32, D * 4, L, D, F, hart, harts);
+    mark(t, NPU_PHASE_GELU, hart, &clock);
+    gemm(&proj.ffn2, plan ? &plan->ffn2 : 0, hart, harts);
+    mark(t, NPU_PHASE_FFN2, hart, &clock);
     r = rows_of(l.f32, L, D);
     r.bias = t->b2;
     r.residual = l.y32;
@@ -134,4 +197,5 @@ void npu_transformer_block(const struct npu_transformer_args *t, uint32_t hart, 
     r.dst_fp32 = t->out;
     r.dst_fp32_ld = D * 4;
     rows(&r, hart, harts);
+    mark(t, NPU_PHASE_LN2, hart, &clock);
 }
