@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Wall time of one BERT-base transformer encoder layer (d_model 768, 12 heads, d_ff 3072) on the default chip, at
-# sequence lengths 128 and 384, with the simulated cycles and MAC utilisation the firmware reports. Median of
+# sequence lengths 128 and 384, with the simulated cycles, MAC utilisation and per-phase cycles the firmware reports
+# (its GEMM plans are made once per shape, before the timed layer). Median of
 # REPEATS runs (default 5). Run after `make build`.
 #   bash bench/transformer.sh [BUILD_DIR]
 set -euo pipefail
 build="${1:-build}"
 repeats="${REPEATS:-5}"
 npuemu="$build/bin/npuemu"
+phases=()
 [ -x "$npuemu" ] || { echo "build first: make build" >&2; exit 1; }
 printf '%-10s %14s %12s %14s %10s\n' "seq" "cycles" "sim time" "MAC util" "wall s"
 for variant in "128:transformer_block" "384:transformer_block_seq384"; do
@@ -22,5 +24,8 @@ for variant in "128:transformer_block" "384:transformer_block_seq384"; do
   util=$(echo "$line" | sed -n 's/.*utilisation \([0-9.]*%\).*/\1/p')
   wall=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
   printf '%-10s %14s %9.1f us %14s %10.3f\n' "$seq" "$cycles" "$(echo "$cycles / 1000" | bc -l)" "$util" "$wall"
+  phases+=("seq $seq: $(echo "$line" | sed -n 's/.*phases (cycles, share): //p')")
 done
+echo "where the cycles go (each phase from one barrier to the next):"
+printf '  %s\n' "${phases[@]}"
 echo "(default chip: 32 tiles, 64x64 arrays at 1 GHz; wall includes process start; median of $repeats)"
