@@ -70,6 +70,10 @@ int main(void) {
            (unsigned)t.seq, (unsigned)t.d_model, (unsigned)t.heads, (unsigned)t.d_ff, (unsigned)harts,
            (unsigned long long)cycles, (unsigned long long)macs, (unsigned)(macs * 100 / peak),
            (unsigned)(macs * 1000 / peak % 10));
+    const struct npu_attention_args attention = {0, 0, 0, 0, t.seq, t.heads, t.d_model / t.heads, 0, 0};
+    const int attention_rows = npu_attention_plan_rows(&attention);
+    if (attention_rows > 0) printf("attention on chip, %d query rows per block\n", attention_rows);
+    else printf("attention through global memory (a head's K and V do not fit a tile's scratchpad)\n");
     static const char *const names[NPU_TRANSFORMER_PHASES] = {
         "qkv gemm", "qkv bias+scale", "attention", "wo gemm", "ln1", "ffn1 gemm", "bias+gelu", "ffn2 gemm", "ln2"};
     const uint32_t *phases = (const uint32_t *)(uintptr_t)t.phase_cycles;

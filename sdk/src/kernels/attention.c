@@ -23,32 +23,41 @@ struct attention_plan {
     uint32_t s_acc, o_acc;               /* accumulator */
 };
 
-/* Lays out the buffers for blocks of `rows` query rows; 0 if they do not fit. */
-static int layout(const struct npu_attention_args *a, const struct npu_geometry *geo, uint32_t rows,
+/* Lays out the buffers for blocks of `rows` query rows, each in a bank of its own with own_banks; 0 if they do not
+ * fit. */
+static int layout(const struct npu_attention_args *a, const struct npu_geometry *geo, uint32_t rows, int own_banks,
                   struct attention_plan *p) {
     const uint32_t L = a->seq, dh = a->d_head;
     struct local_alloc sp = local_alloc_make(NPUEMU_SCRATCHPAD_BASE, geo->scratchpad_bytes, geo->scratchpad_banks);
     struct local_alloc acc = local_alloc_make(NPUEMU_ACCUMULATOR_BASE, geo->accumulator_bytes, geo->accumulator_banks);
     p->block_rows = rows;
-    p->k_s = local_take(&sp, L * dh * 2, 1);
-    p->v_s = local_take(&sp, L * dh * 2, 1);
-    p->q_s = local_take(&sp, rows * dh * 2, 1);
-    p->p_s = local_take(&sp, rows * L * 2, 1);
-    p->o16_s = local_take(&sp, rows * dh * 2, 1);
+    p->k_s = local_take(&sp, L * dh * 2, own_banks);
+    p->v_s = local_take(&sp, L * dh * 2, own_banks);
+    p->q_s = local_take(&sp, rows * dh * 2, own_banks);
+    p->p_s = local_take(&sp, rows * L * 2, own_banks);
+    p->o16_s = local_take(&sp, rows * dh * 2, own_banks);
     p->v1 = local_take(&sp, rows * 4, 0);
     p->v2 = local_take(&sp, rows * 4, 0);
-    p->s_acc = local_take(&acc, rows * L * 4, 1);
-    p->o_acc = local_take(&acc, rows * dh * 4, 1);
+    p->s_acc = local_take(&acc, rows * L * 4, own_banks);
+    p->o_acc = local_take(&acc, rows * dh * 4, own_banks);
     return !sp.failed && !acc.failed;
+}
+
+/* The most query rows per block (up to 256) whose buffers fit, in banks of their own if they can; 0 if none. */
+static uint32_t plan_attention(const struct npu_attention_args *a, const struct npu_geometry *geo,
+                               struct attention_plan *p) {
+    for (int own_banks = 1; own_banks >= 0; --own_banks) {
+        for (uint32_t rows = min_u32(a->seq, 256); rows > 0; rows = rows > 16 ? rows - rows / 4 : rows - 1) {
+            if (layout(a, geo, rows, own_banks, p)) return rows;
+        }
+    }
+    return 0;
 }
 
 int npu_attention_plan_rows(const struct npu_attention_args *a) {
     const struct npu_geometry geo = npu_read_geometry();
     struct attention_plan p;
-    for (uint32_t rows = min_u32(a->seq, 256); rows > 0; rows = rows > 16 ? rows - rows / 4 : rows - 1) {
-        if (layout(a, &geo, rows, &p)) return (int)rows;
-    }
-    return 0;
+    return (int)plan_attention(a, &geo, &p);
 }
 
 static void vx(uint32_t cols, uint32_t rows, uint32_t in, uint32_t out, uint32_t dst_ld, uint32_t a_ld, uint32_t b_ld) {
@@ -77,9 +86,7 @@ static void softmax_block(const struct attention_plan *p, uint32_t L, uint32_t n
 void npu_attention(const struct npu_attention_args *a, uint32_t hart, uint32_t harts) {
     const struct npu_geometry geo = npu_read_geometry();
     struct attention_plan p;
-    const int rows = npu_attention_plan_rows(a);
-    if (rows <= 0) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP); /* K and V of a head do not fit: use the unfused path */
-    layout(a, &geo, (uint32_t)rows, &p);
+    if (plan_attention(a, &geo, &p) == 0) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP); /* K and V do not fit: unfused */
     const uint32_t L = a->seq, dh = a->d_head, total = a->heads * L;
     const uint32_t share = (total + harts - 1) / harts;
     const uint32_t end = min_u32(total, (hart + 1) * share);
