@@ -59,8 +59,9 @@ int main(void) {
     npu_barrier();
     const struct gemm_job *job = demo ? &demo_job : loaded;
     const uint32_t elem = job->dtype == NPU_DTYPE_BF16 ? 2 : 1;
-    const struct npu_gemm_args args = {job->a, job->b, job->c, job->m, job->n, job->k,
-                                       job->k * elem, job->n * elem, job->n * 4, job->dtype, 0};
+    const struct npu_gemm_args args = {.a = job->a, .b = job->b, .c = job->c, .m = job->m, .n = job->n, .k = job->k,
+                                       .lda = job->k * elem, .ldb = job->n * elem, .ldc = job->n * 4,
+                                       .dtype = job->dtype};
     const uint32_t repeat = job->repeat > 1 ? job->repeat : 1;
     /* The plan is made once for the shape (as code that runs a shape many times does), outside the timed GEMM. */
     const uint64_t plan_start = npu_read_mcycle();

@@ -75,7 +75,7 @@ int main(void) {
     if (attention_rows > 0) printf("attention on chip, %d query rows per block\n", attention_rows);
     else printf("attention through global memory (a head's K and V do not fit a tile's scratchpad)\n");
     static const char *const names[NPU_TRANSFORMER_PHASES] = {
-        "qkv gemm", "qkv bias+scale", "attention", "wo gemm", "ln1", "ffn1 gemm", "bias+gelu", "ffn2 gemm", "ln2"};
+        "qkv gemm+bias+scale", "attention", "wo gemm", "ln1", "ffn1 gemm+bias+gelu", "ffn2 gemm", "ln2"};
     const uint32_t *phases = (const uint32_t *)(uintptr_t)t.phase_cycles;
     printf("phases (cycles, share):");
     for (int i = 0; i < NPU_TRANSFORMER_PHASES; ++i) {

@@ -31,6 +31,14 @@ struct npu_gemm_args {
     uint32_t lda, ldb, ldc;
     uint32_t dtype;        /* NPU_DTYPE_INT8 or NPU_DTYPE_BF16 */
     uint32_t b_transposed; /* 0: B is k x n; 1: B is stored as its transpose, n x k (rows ldb apart) */
+    /* Epilogue (BF16 inputs only; all 0: none): each finished output block, on the vector unit before it goes out,
+     * in npu_rows' order and arithmetic: + bias (an FP32 row of n; 0: none), columns [0, scale_cols) times the FP32
+     * scale_bits, then activation (NPU_ACT_*). With c_bf16 the block goes out rounded to BF16 (nearest even) to
+     * c_bf16, rows ldc_bf16 bytes apart, and not to c. */
+    uint32_t bias;
+    uint32_t scale_bits, scale_cols;
+    uint32_t activation;
+    uint32_t c_bf16, ldc_bf16;
 };
 void npu_gemm(const struct npu_gemm_args *args, uint32_t hart, uint32_t harts);
 
@@ -45,6 +53,7 @@ struct npu_gemm_plan {
     uint32_t blocks_m, blocks_n, stages_k;
     uint32_t acc_buffers;          /* 2: a block's results go out while the next accumulates; 1: one block per hart */
     uint32_t stage_a[NPU_GEMM_STAGES], stage_b[NPU_GEMM_STAGES], acc[2];
+    uint32_t bias[2], out_bf16[2]; /* the epilogue's scratchpad buffers, per accumulator buffer */
 };
 void npu_gemm_plan(const struct npu_gemm_args *args, uint32_t harts, struct npu_gemm_plan *plan);
 void npu_gemm_planned(const struct npu_gemm_args *args, const struct npu_gemm_plan *plan, uint32_t hart,
@@ -104,13 +113,11 @@ struct npu_transformer_args {
 };
 /* The layer's phases, in order, for phase_cycles. */
 enum {
-    NPU_PHASE_QKV,       /* the QKV projection GEMM */
-    NPU_PHASE_QKV_ROWS,  /* + bias, q scaled, to BF16 */
+    NPU_PHASE_QKV,       /* the QKV projection GEMM, with + bias, q scaled, to BF16 in its epilogue */
     NPU_PHASE_ATTENTION, /* softmax(q k^T) v per head, O to BF16 */
     NPU_PHASE_WO,        /* the output projection GEMM */
     NPU_PHASE_LN1,       /* + bias + residual, layernorm */
-    NPU_PHASE_FFN1,      /* the FFN's first GEMM */
-    NPU_PHASE_GELU,      /* + bias, GELU, to BF16 */
+    NPU_PHASE_FFN1,      /* the FFN's first GEMM, with + bias, GELU, to BF16 in its epilogue */
     NPU_PHASE_FFN2,      /* the FFN's second GEMM */
     NPU_PHASE_LN2,       /* + bias + residual, layernorm */
     NPU_TRANSFORMER_PHASES

@@ -6,7 +6,7 @@
 #include "npuemu/kernels.h"
 
 struct layout {
-    uint32_t qkv32, qkv16, s32, p16, o32, o16, a32, y32, y16, h32, h16, f32, end;
+    uint32_t qkv16, s32, p16, o32, o16, a32, y32, y16, h16, f32, end;
 };
 
 static struct layout make_layout(const struct npu_transformer_args *t) {
@@ -14,7 +14,6 @@ static struct layout make_layout(const struct npu_transformer_args *t) {
     const uint32_t L = t->seq, D = t->d_model, F = t->d_ff;
     uint32_t at = t->scratch;
 #define TAKE(field, bytes) do { l.field = at; at += ((bytes) + 255u) & ~255u; } while (0)
-    TAKE(qkv32, L * 3 * D * 4);
     TAKE(qkv16, L * 3 * D * 2);
     TAKE(s32, t->heads * L * L * 4);  /* one S and P per head: heads run in parallel */
     TAKE(p16, t->heads * L * L * 2);
@@ -23,7 +22,6 @@ static struct layout make_layout(const struct npu_transformer_args *t) {
     TAKE(a32, L * D * 4);
     TAKE(y32, L * D * 4);
     TAKE(y16, L * D * 2);
-    TAKE(h32, L * F * 4);
     TAKE(h16, L * F * 2);
     TAKE(f32, L * D * 4);
 #undef TAKE
@@ -36,9 +34,15 @@ uint32_t npu_transformer_scratch_bytes(const struct npu_transformer_args *t) {
     return l.end - t->scratch;
 }
 
+static uint32_t float_bits(float value) {
+    union { float f; uint32_t u; } v = {value};
+    return v.u;
+}
+
 static struct npu_gemm_args gemm_args(uint32_t a, uint32_t lda, uint32_t b, uint32_t ldb, uint32_t c, uint32_t ldc,
                                       uint32_t m, uint32_t n, uint32_t k) {
-    const struct npu_gemm_args g = {a, b, c, m, n, k, lda, ldb, ldc, NPU_DTYPE_BF16, 0};
+    const struct npu_gemm_args g = {.a = a, .b = b, .c = c, .m = m, .n = n, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc,
+                                    .dtype = NPU_DTYPE_BF16};
     return g;
 }
 
@@ -50,9 +54,20 @@ struct projections {
 static struct projections projections_of(const struct npu_transformer_args *t, const struct layout *l) {
     const uint32_t L = t->seq, D = t->d_model, F = t->d_ff;
     struct projections p;
-    p.qkv = gemm_args(t->x, D * 2, t->wqkv, 3 * D * 2, l->qkv32, 3 * D * 4, L, 3 * D, D);
+    /* qkv = x Wqkv + bqkv, q scaled by 1/sqrt(d_head), to BF16: the GEMM's epilogue. */
+    p.qkv = gemm_args(t->x, D * 2, t->wqkv, 3 * D * 2, 0, 0, L, 3 * D, D);
+    p.qkv.bias = t->bqkv;
+    p.qkv.scale_bits = float_bits(1.0f / __builtin_sqrtf((float)(D / t->heads)));
+    p.qkv.scale_cols = D;
+    p.qkv.c_bf16 = l->qkv16;
+    p.qkv.ldc_bf16 = 3 * D * 2;
     p.wo = gemm_args(l->o16, D * 2, t->wo, D * 2, l->a32, D * 4, L, D, D);
-    p.ffn1 = gemm_args(l->y16, D * 2, t->w1, F * 2, l->h32, F * 4, L, F, D);
+    /* h = gelu(y W1 + b1) in BF16: the GEMM's epilogue. */
+    p.ffn1 = gemm_args(l->y16, D * 2, t->w1, F * 2, 0, 0, L, F, D);
+    p.ffn1.bias = t->b1;
+    p.ffn1.activation = NPU_ACT_GELU;
+    p.ffn1.c_bf16 = l->h16;
+    p.ffn1.ldc_bf16 = F * 2;
     p.ffn2 = gemm_args(l->h16, F * 2, t->w2, D * 2, l->f32, D * 4, L, D, F);
     return p;
 }
@@ -86,11 +101,6 @@ static void rows(const struct npu_rows_args *r, uint32_t hart, uint32_t harts) {
     npu_barrier();
 }
 
-static uint32_t float_bits(float value) {
-    union { float f; uint32_t u; } v = {value};
-    return v.u;
-}
-
 /* Attention through global memory, a head per hart (when one head's K and V do not fit a tile's scratchpad): S to
  * global memory, softmax rows, P V into O's columns (FP32), then O in BF16. */
 static void attention_unfused(const struct npu_transformer_args *t, const struct layout *l, uint32_t hart,
@@ -100,15 +110,16 @@ static void attention_unfused(const struct npu_transformer_args *t, const struct
     for (uint32_t h = hart; h < t->heads; h += harts) {
         const uint32_t q = l->qkv16 + h * dh * 2, k = l->qkv16 + (D + h * dh) * 2, v = l->qkv16 + (2 * D + h * dh) * 2;
         const uint32_t s32 = l->s32 + h * L * L * 4, p16 = l->p16 + h * L * L * 2;
-        const struct npu_gemm_args scores = {q, k, s32, L, L, dh, 3 * D * 2, 3 * D * 2, L * 4, NPU_DTYPE_BF16, 1};
+        const struct npu_gemm_args scores = {.a = q, .b = k, .c = s32, .m = L, .n = L, .k = dh, .lda = 3 * D * 2,
+                                             .ldb = 3 * D * 2, .ldc = L * 4, .dtype = NPU_DTYPE_BF16, .b_transposed = 1};
         npu_gemm(&scores, 0, 1);
         r = rows_of(s32, L, L);
         r.op = NPU_ROWS_SOFTMAX;
         r.dst_bf16 = p16;
         r.dst_bf16_ld = L * 2;
         npu_rows(&r, 0, 1);
-        const struct npu_gemm_args context = {p16, v, l->o32 + h * dh * 4, L, dh, L, L * 2, 3 * D * 2, D * 4,
-                                              NPU_DTYPE_BF16, 0};
+        const struct npu_gemm_args context = {.a = p16, .b = v, .c = l->o32 + h * dh * 4, .m = L, .n = dh, .k = L,
+                                              .lda = L * 2, .ldb = 3 * D * 2, .ldc = D * 4, .dtype = NPU_DTYPE_BF16};
         npu_gemm(&context, 0, 1);
     }
     npu_barrier();
@@ -130,20 +141,13 @@ void npu_transformer_block(const struct npu_transformer_args *t, const struct np
                            uint32_t hart, uint32_t harts) {
     const struct layout l = make_layout(t);
     const struct projections proj = projections_of(t, &l);
-    const uint32_t L = t->seq, D = t->d_model, F = t->d_ff, dh = D / t->heads;
+    const uint32_t L = t->seq, D = t->d_model, dh = D / t->heads;
     uint64_t clock = hart == 0 && t->phase_cycles ? npu_read_mcycle() : 0;
 
-    /* qkv = x Wqkv + bqkv, q scaled by 1/sqrt(d_head); BF16 copy for the attention GEMMs. */
+    /* qkv = x Wqkv + bqkv, q scaled by 1/sqrt(d_head), in BF16 (the GEMM's epilogue). */
     gemm(&proj.qkv, plan ? &plan->qkv : 0, hart, harts);
     mark(t, NPU_PHASE_QKV, hart, &clock);
-    struct npu_rows_args r = rows_of(l.qkv32, L, 3 * D);
-    r.bias = t->bqkv;
-    r.scale_bits = float_bits(1.0f / __builtin_sqrtf((float)dh));
-    r.scale_cols = D;
-    r.dst_bf16 = l.qkv16;
-    r.dst_bf16_ld = 3 * D * 2;
-    rows(&r, hart, harts);
-    mark(t, NPU_PHASE_QKV_ROWS, hart, &clock);
+    struct npu_rows_args r;
 
     const struct npu_attention_args att = {l.qkv16, l.qkv16 + D * 2, l.qkv16 + 2 * D * 2, 3 * D * 2, L, t->heads, dh,
                                            l.o16, D * 2};
@@ -173,16 +177,9 @@ void npu_transformer_block(const struct npu_transformer_args *t, const struct np
     rows(&r, hart, harts);
 
     mark(t, NPU_PHASE_LN1, hart, &clock);
-    /* out = layernorm2(gelu(y W1 + b1) W2 + b2 + y) */
+    /* out = layernorm2(gelu(y W1 + b1) W2 + b2 + y); the GELU in the first GEMM's epilogue. */
     gemm(&proj.ffn1, plan ? &plan->ffn1 : 0, hart, harts);
     mark(t, NPU_PHASE_FFN1, hart, &clock);
-    r = rows_of(l.h32, L, F);
-    r.bias = t->b1;
-    r.activation = NPU_ACT_GELU;
-    r.dst_bf16 = l.h16;
-    r.dst_bf16_ld = F * 2;
-    rows(&r, hart, harts);
-    mark(t, NPU_PHASE_GELU, hart, &clock);
     gemm(&proj.ffn2, plan ? &plan->ffn2 : 0, hart, harts);
     mark(t, NPU_PHASE_FFN2, hart, &clock);
     r = rows_of(l.f32, L, D);
