@@ -5,6 +5,7 @@
 //   even; exp, tanh and sqrt from the host's libm (as the model uses).
 //   transformer_check --npuemu BIN --image transformer_block.elf [--config test] [--array-rows 16]
 //                     [--seq 16] [--d-model 64] [--heads 4] [--d-ff 128] [--seed 1] [--workdir DIR]
+//                     [--ffn2-splits 1]
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -88,12 +89,12 @@ void layernorm_row(float* x, uint32_t cols, const float* gamma, const float* bet
 
 int main(int argc, char** argv) {
     std::string npuemu, image, config = "test", workdir = ".";
-    uint32_t L = 16, D = 64, H = 4, F = 128, seed = 1, chunk = 16;
+    uint32_t L = 16, D = 64, H = 4, F = 128, seed = 1, chunk = 16, ffn2_splits = 1;
     try {
         harness::Options options("transformer_check");
         options.add("--npuemu", npuemu).add("--image", image).add("--config", config).add("--workdir", workdir)
             .add("--seq", L).add("--d-model", D).add("--heads", H).add("--d-ff", F).add("--seed", seed)
-            .add("--array-rows", chunk);
+            .add("--array-rows", chunk).add("--ffn2-splits", ffn2_splits);
         options.parse(argc, argv);
     } catch (const std::invalid_argument& error) {
         std::cerr << error.what() << "\n";
@@ -163,7 +164,17 @@ int main(int argc, char** argv) {
     for (uint32_t i = 0; i < L; ++i) {
         for (uint32_t c = 0; c < F; ++c) h16[size_t(i) * F + c] = to_bf16(gelu(hidden[size_t(i) * F + c] + b1[c]));
     }
-    std::vector<float> out = gemm(h16.data(), F, w2.data(), D, false, L, D, F, chunk);
+    // FFN2 as the kernel splits its k (npu_transformer_args.ffn2_k_splits): partial products over ranges of k, each
+    // a multiple of the array's rows, added in order.
+    const uint32_t chunks = (F + chunk - 1) / chunk, wanted = std::clamp(ffn2_splits, 1u, 4u);
+    const uint32_t part = (chunks + wanted - 1) / wanted * chunk;
+    std::vector<float> out;
+    for (uint32_t k0 = 0; k0 < F; k0 += part) {
+        const std::vector<float> partial =
+            gemm(h16.data() + k0, F, w2.data() + size_t(k0) * D, D, false, L, D, std::min(part, F - k0), chunk);
+        if (k0 == 0) out = partial;
+        else for (size_t i = 0; i < out.size(); ++i) out[i] = out[i] + partial[i];
+    }
     for (uint32_t i = 0; i < L; ++i) {
         float* row = &out[size_t(i) * D];
         for (uint32_t c = 0; c < D; ++c) row[c] = row[c] + b2[c];
@@ -178,6 +189,7 @@ int main(int argc, char** argv) {
     job.d_model = D;
     job.heads = H;
     job.d_ff = F;
+    job.ffn2_k_splits = ffn2_splits;
     std::memcpy(&job.eps_bits, &eps, 4);
     const std::string dir = workdir + "/";
     std::ostringstream loads;

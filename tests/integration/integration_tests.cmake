@@ -164,6 +164,22 @@ foreach(case "16 64 4 128 1" "37 96 3 200 5" "8 80 5 48 3")
     COMMAND $<TARGET_FILE:transformer_check> --npuemu ${NPUEMU} --image ${FW}/transformer_block.elf --config test
             --array-rows 16 --seq ${SEQ} --d-model ${DM} --heads ${HEADS} --d-ff ${DFF} --seed ${SEED} --workdir ${work})
 endforeach()
+# FFN2 with its k split over groups of tiles (2, 3 and 4 splits, ragged k ranges): partial products added in order.
+foreach(case "37 96 3 200 5 3" "16 64 4 128 1 4" "8 80 5 48 3 2")
+  separate_arguments(p UNIX_COMMAND "${case}")
+  list(GET p 0 SEQ)
+  list(GET p 1 DM)
+  list(GET p 2 HEADS)
+  list(GET p 3 DFF)
+  list(GET p 4 SEED)
+  list(GET p 5 SPLITS)
+  set(work ${CMAKE_CURRENT_BINARY_DIR}/transformer_${SEQ}_${DM}_${HEADS}_${DFF}_split${SPLITS})
+  file(MAKE_DIRECTORY ${work})
+  add_test(NAME "npu: transformer layer seq ${SEQ} d_ff ${DFF} with FFN2's k in ${SPLITS} splits equals the host reference"
+    COMMAND $<TARGET_FILE:transformer_check> --npuemu ${NPUEMU} --image ${FW}/transformer_block.elf --config test
+            --array-rows 16 --seq ${SEQ} --d-model ${DM} --heads ${HEADS} --d-ff ${DFF} --seed ${SEED}
+            --ffn2-splits ${SPLITS} --workdir ${work})
+endforeach()
 # A head whose K and V do not fit the test chip's scratchpad: attention through global memory, a head per hart.
 set(work ${CMAKE_CURRENT_BINARY_DIR}/transformer_unfused)
 file(MAKE_DIRECTORY ${work})

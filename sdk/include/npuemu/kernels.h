@@ -60,8 +60,9 @@ void npu_gemm_planned(const struct npu_gemm_args *args, const struct npu_gemm_pl
                       uint32_t harts);
 
 /* Row-wise passes over an FP32 matrix (rows x cols, rows src_ld bytes apart) on the vector unit, staged through
- * the tile's local memories a chunk of rows at a time; chunks are dealt round-robin to the harts. In order:
- *   x = src; x += bias (a row); x += residual (FP32 or BF16 rows); x[:, :scale_cols] *= scale;
+ * the tile's local memories a chunk of rows at a time; each hart takes an even share of the rows. In order:
+ *   x = src; x += each of the src_more_count matrices at src_more, src_more + src_more_stride, ... (src's shape and
+ *   row stride; partial sums, in order); x += bias (a row); x += residual (FP32 or BF16 rows); x[:, :scale_cols] *= scale;
  *   activation (GELU or ReLU); then the row op: softmax (x - rowmax, exp, divide by the row sum) or layernorm
  *   ((x - mean) * rsqrt(var + eps) * gamma + beta, mean and var as sum * (1/cols)); then x goes to dst_fp32 and/or,
  *   rounded to BF16, to dst_bf16. Address 0 leaves a step out. Every step is one vector instruction, so a host
@@ -77,7 +78,9 @@ struct npu_rows_args {
     uint32_t op;                                    /* NPU_ROWS_* */
     uint32_t gamma, beta, eps_bits;                 /* layernorm */
     uint32_t dst_fp32, dst_fp32_ld, dst_bf16, dst_bf16_ld;
+    uint32_t src_more, src_more_count, src_more_stride;  /* up to NPU_ROWS_MAX_MORE further FP32 matrices */
 };
+#define NPU_ROWS_MAX_MORE 7u
 void npu_rows(const struct npu_rows_args *args, uint32_t hart, uint32_t harts);
 
 /* Attention with the scores kept on chip, for every head: out_h = softmax(q_h k_h^T) v_h, BF16 in and out, FP32
@@ -99,7 +102,12 @@ void npu_attention(const struct npu_attention_args *args, uint32_t hart, uint32_
  *   qkv = x Wqkv + bqkv; q *= 1/sqrt(d_head); per head: p = softmax(q k^T), o_h = p v;
  *   y = layernorm1(o Wo + bo + x); out = layernorm2(gelu(y W1 + b1) W2 + b2 + y).
  * Wqkv is [Wq | Wk | Wv] (d_model x 3 d_model). The output is FP32 (seq x d_model). `scratch` is global memory of
- * npu_transformer_scratch_bytes() bytes. All harts call it; it returns when the layer is done on every hart. */
+ * npu_transformer_scratch_bytes() bytes. All harts call it; it returns when the layer is done on every hart.
+ * ffn2_k_splits (0 or 1: none; at most NPU_TRANSFORMER_MAX_SPLITS) splits the second FFN GEMM's k = d_ff over
+ * groups of harts, so a short sequence's few output blocks still keep every tile busy: split s covers k in
+ * [s Kp, (s + 1) Kp), Kp = ceil(ceil(d_ff / rows) / splits) x rows (rows: the array's), as many splits as that
+ * leaves non-empty; each split's partial product is summed as any GEMM's, and layernorm2's pass adds them in order,
+ * ((P0 + P1) + P2) + ..., before b2. */
 struct npu_transformer_args {
     uint32_t seq, d_model, heads, d_ff;
     uint32_t x;                           /* BF16 seq x d_model */
@@ -110,7 +118,9 @@ struct npu_transformer_args {
     uint32_t scratch;
     uint32_t phase_cycles;                /* 0, or NPU_TRANSFORMER_PHASES uint32 counters: hart 0 adds each phase's
                                            * cycles (from one barrier to the next) to its counter */
+    uint32_t ffn2_k_splits;
 };
+#define NPU_TRANSFORMER_MAX_SPLITS 4u
 /* The layer's phases, in order, for phase_cycles. */
 enum {
     NPU_PHASE_QKV,       /* the QKV projection GEMM, with + bias, q scaled, to BF16 in its epilogue */
@@ -125,7 +135,7 @@ enum {
 uint32_t npu_transformer_scratch_bytes(const struct npu_transformer_args *args);
 /* The layer's GEMM plans (npu_gemm_plan), made once for a layer shape and hart count by npu_transformer_prepare. */
 struct npu_transformer_plan {
-    struct npu_gemm_plan qkv, wo, ffn1, ffn2;
+    struct npu_gemm_plan qkv, wo, ffn1, ffn2[NPU_TRANSFORMER_MAX_SPLITS];
 };
 void npu_transformer_prepare(const struct npu_transformer_args *args, uint32_t harts, struct npu_transformer_plan *plan);
 /* plan: from npu_transformer_prepare for this shape and hart count, or 0 to plan on the way. */

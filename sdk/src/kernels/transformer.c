@@ -4,6 +4,7 @@
  * qkv), softmax rows, then O_h = P V_h into O's columns. The arithmetic is the same either way. */
 #include "npuemu/hal.h"
 #include "npuemu/kernels.h"
+#include "kernel_common.h"
 
 struct layout {
     uint32_t qkv16, s32, p16, o32, o16, a32, y32, y16, h16, f32, end;
@@ -23,7 +24,7 @@ static struct layout make_layout(const struct npu_transformer_args *t) {
     TAKE(y32, L * D * 4);
     TAKE(y16, L * D * 2);
     TAKE(h16, L * F * 2);
-    TAKE(f32, L * D * 4);
+    TAKE(f32, L * D * 4 * NPU_TRANSFORMER_MAX_SPLITS);  /* FFN2's partial products */
 #undef TAKE
     l.end = at;
     return l;
@@ -48,7 +49,8 @@ static struct npu_gemm_args gemm_args(uint32_t a, uint32_t lda, uint32_t b, uint
 
 /* The layer's four projections, with any addresses (plans depend on the shapes only). */
 struct projections {
-    struct npu_gemm_args qkv, wo, ffn1, ffn2;
+    struct npu_gemm_args qkv, wo, ffn1, ffn2[NPU_TRANSFORMER_MAX_SPLITS];
+    uint32_t splits;  /* FFN2's k splits that are not empty */
 };
 
 static struct projections projections_of(const struct npu_transformer_args *t, const struct layout *l) {
@@ -68,8 +70,38 @@ static struct projections projections_of(const struct npu_transformer_args *t, c
     p.ffn1.activation = NPU_ACT_GELU;
     p.ffn1.c_bf16 = l->h16;
     p.ffn1.ldc_bf16 = F * 2;
-    p.ffn2 = gemm_args(l->h16, F * 2, t->w2, D * 2, l->f32, D * 4, L, D, F);
+    /* FFN2 as `splits` partial products over ranges of k (npu_transformer_args.ffn2_k_splits). */
+    const uint32_t rows = npu_read_geometry().rows, chunks = (F + rows - 1) / rows;
+    const uint32_t wanted = t->ffn2_k_splits > 1 ? min_u32(t->ffn2_k_splits, NPU_TRANSFORMER_MAX_SPLITS) : 1;
+    const uint32_t part = (chunks + wanted - 1) / wanted * rows;
+    p.splits = (F + part - 1) / part;
+    for (uint32_t s = 0; s < p.splits; ++s) {
+        const uint32_t k0 = s * part;
+        p.ffn2[s] = gemm_args(l->h16 + k0 * 2, F * 2, t->w2 + k0 * D * 2, D * 2, l->f32 + s * L * D * 4, D * 4, L, D,
+                              min_u32(part, F - k0));
+    }
     return p;
+}
+
+/* Which harts compute FFN2's split s: with at least as many harts as splits, the harts h with h % splits == s (ids
+ * h / splits among them); with fewer, hart s % harts alone. `member` says whether `hart` is one of them. */
+struct split_group {
+    int member;
+    uint32_t id, harts;
+};
+
+static struct split_group split_group_of(uint32_t s, uint32_t splits, uint32_t hart, uint32_t harts) {
+    struct split_group g;
+    if (harts >= splits) {
+        g.member = hart % splits == s;
+        g.id = hart / splits;
+        g.harts = (harts - s + splits - 1) / splits;
+    } else {
+        g.member = hart == s % harts;
+        g.id = 0;
+        g.harts = 1;
+    }
+    return g;
 }
 
 void npu_transformer_prepare(const struct npu_transformer_args *t, uint32_t harts, struct npu_transformer_plan *plan) {
@@ -78,7 +110,10 @@ void npu_transformer_prepare(const struct npu_transformer_args *t, uint32_t hart
     npu_gemm_plan(&p.qkv, harts, &plan->qkv);
     npu_gemm_plan(&p.wo, harts, &plan->wo);
     npu_gemm_plan(&p.ffn1, harts, &plan->ffn1);
-    npu_gemm_plan(&p.ffn2, harts, &plan->ffn2);
+    for (uint32_t s = 0; s < p.splits; ++s) {
+        const struct split_group group = split_group_of(s, p.splits, 0, harts);
+        npu_gemm_plan(&p.ffn2[s], group.harts, &plan->ffn2[s]);
+    }
 }
 
 static void gemm(const struct npu_gemm_args *g, const struct npu_gemm_plan *plan, uint32_t hart, uint32_t harts) {
@@ -180,9 +215,18 @@ void npu_transformer_block(const struct npu_transformer_args *t, const struct np
     /* out = layernorm2(gelu(y W1 + b1) W2 + b2 + y); the GELU in the first GEMM's epilogue. */
     gemm(&proj.ffn1, plan ? &plan->ffn1 : 0, hart, harts);
     mark(t, NPU_PHASE_FFN1, hart, &clock);
-    gemm(&proj.ffn2, plan ? &plan->ffn2 : 0, hart, harts);
+    for (uint32_t s = 0; s < proj.splits; ++s) {
+        const struct split_group group = split_group_of(s, proj.splits, hart, harts);
+        if (!group.member) continue;
+        if (plan) npu_gemm_planned(&proj.ffn2[s], &plan->ffn2[s], group.id, group.harts);
+        else npu_gemm(&proj.ffn2[s], group.id, group.harts);
+    }
+    npu_barrier();
     mark(t, NPU_PHASE_FFN2, hart, &clock);
     r = rows_of(l.f32, L, D);
+    r.src_more = l.f32 + L * D * 4;
+    r.src_more_count = proj.splits - 1;
+    r.src_more_stride = L * D * 4;
     r.bias = t->b2;
     r.residual = l.y32;
     r.residual_ld = D * 4;
