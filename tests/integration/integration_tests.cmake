@@ -478,6 +478,11 @@ npuemu_run_test("collectives: ring all-reduce, reduce-scatter, all-gather bit-ex
   -- ${NPUEMU} run -q --system pod8 --set chips.config=test ${FW}/collcheck.elf)
 set_tests_properties("boot: collectives: ring all-reduce, reduce-scatter, all-gather bit-exact on 8 chips (pod8, across the switch)"
   PROPERTIES TIMEOUT 300)
+add_test(NAME "collectives: ring all-reduce on node4 with many chunks a step keeps >= 85% of the link (no bunching)"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_allreduce_busbw.py ${NPUEMU} ${FW}
+          ${CMAKE_CURRENT_BINARY_DIR}/allreduce_busbw)
+set_tests_properties("collectives: ring all-reduce on node4 with many chunks a step keeps >= 85% of the link (no bunching)"
+  PROPERTIES TIMEOUT 600)
 npuemu_run_test("linkbench on two chips: ping-pong latency and a streamed put that arrives intact" --exit 0
   --stdout-has "ping-pong doorbell: 64 rounds, one way" --stdout-has "streaming: 16777216 bytes from 4 harts"
   --stdout-has "[chip 1 hart 0] streamed data arrived intact"
