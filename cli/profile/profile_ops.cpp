@@ -51,7 +51,9 @@ std::vector<ProfileOp> read_ops(config::ConfigNode& top) {
 
 }  // namespace
 
-Workload load_workload(const WorkloadOptions& options) {
+namespace {
+
+Workload read_workload(const WorkloadOptions& options) {
     YAML::Node root = options.file.empty() ? YAML::Node(YAML::NodeType::Map) : config::load_yaml_file(options.file);
     auto origins = std::make_shared<config::OverrideOrigins>();
     if (!options.model.empty()) root["model"]["preset"] = options.model;
@@ -82,6 +84,19 @@ Workload load_workload(const WorkloadOptions& options) {
     workload.model = model;
     workload.plan = plan;
     return workload;
+}
+
+}  // namespace
+
+Workload load_workload(const WorkloadOptions& options) {
+    try {
+        return read_workload(options);
+    } catch (const Error& e) {
+        // The reader names an overridden key's origin as "--set KEY=VALUE"; here that came from --workload-set.
+        const std::string message = e.what();
+        if (message.rfind("--set ", 0) == 0) throw Error("--workload-set " + message.substr(6));
+        throw;
+    }
 }
 
 GemmLayout gemm_layout(const llm::GemmShape& shape) {

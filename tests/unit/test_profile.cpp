@@ -12,6 +12,7 @@
 #include "cli/profile/profile_ops.h"
 #include "cli/profile/profile_runner.h"
 #include "cli/profile/profile_table.h"
+#include "model/cluster/cluster_config.h"
 #include "model/common/error.h"
 #include "model/config/config_lookup.h"
 #include "tests/unit/temp_yaml.h"
@@ -100,7 +101,8 @@ TEST_CASE("profile: a workload file with a model preset, plan and overrides") {
 TEST_CASE("profile: bad workloads are refused naming the field") {
     SUBCASE("a TP size that does not divide the heads") {
         CHECK(workload_error("gpt3-175b", {"plan.tensor_parallel=5"})
-                  .find("plan.tensor_parallel=5: plan: tensor_parallel 5 does not divide the 96 attention heads") !=
+                  .find("--workload-set plan.tensor_parallel=5: plan: tensor_parallel 5 does not divide the 96 "
+                        "attention heads") !=
               std::string::npos);
     }
     SUBCASE("an unknown model key, with file and line") {
@@ -207,4 +209,17 @@ TEST_CASE("profile: pmu.start_point pins a run's operating point; one beyond the
         CHECK(std::string(e.what()).find("--set pmu.start_point=4: pmu.start_point: there are only 4 operating points "
                                          "(0 .. 3)") != std::string::npos);
     }
+}
+
+TEST_CASE("profile: the cluster files read the same model schema: a preset, with the file's own keys over it") {
+    const std::string selene = std::string(NPUEMU_SOURCE_DIR) + "/configs/clusters/megatron_selene/selene.yaml";
+    const cluster::ClusterConfig c = cluster::load_cluster_config(selene, {"model.preset=llama2-70b"});
+    CHECK(c.model.name == "llama2-70b");
+    CHECK(c.model.kv_heads == 8);                                // from the preset
+    CHECK(c.model.activation == llm::Activation::Swiglu);       // from the preset
+    CHECK(c.model.hidden == 12288);                              // the file's
+    CHECK(c.model.heads == 96);                                  // the file's
+    // The same plan as profile derives: the shards of the cluster's model on one of its TP ranks.
+    const auto gemms = llm::layer_gemms(c.model, c.plan, llm::GemmDtype::Bf16);
+    CHECK(gemms[0].n == (96 / 8 + 2 * 1) * 128);
 }
