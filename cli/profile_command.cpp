@@ -86,7 +86,12 @@ int profile_command(const ProfileArguments& args) {
                  requests.size(), workload.ops.size(), points.size() + 1, hits, requests.size() - hits - repeats,
                  repeats ? (", " + std::to_string(repeats) + " the same as another op's").c_str() : "",
                  cache.dir().c_str());
-    if (failed) throw Error("profile: " + std::to_string(failed) + " runs failed; the first: " + first_error);
+    if (failed) {
+        // Not bad input (that was checked before anything ran): a run that failed, kept in the cache's tmp/ for a look.
+        std::fprintf(stderr, "npuemu: error: profile: %zu runs failed, no table written; the first: %s\n", failed,
+                     first_error.c_str());
+        return 1;
+    }
 
     profile::ProfileTable table;
     table.chip = base.chip.name;

@@ -36,3 +36,8 @@ npuemu_profile_test("an unknown chip key" --exit 125
 npuemu_profile_test("an unknown model preset lists the presets" --exit 125
   --stderr-has "no model preset 'gpt5' (presets: bert-base gpt3-175b llama2-70b llama3-405b llama3-8b)"
   -- ${NPUEMU} profile --model gpt5 -c test --cache ${PROFILE_WORK}/never)
+npuemu_profile_test("a run that fails is named, the others cached, no table written" --exit 1
+  --stderr-has "runs failed, no table written" --stderr-has "the first: exit status 124"
+  --stderr-has "console.txt"
+  -- ${NPUEMU} profile --model bert-base -w model.seq_length=16 -w plan.tensor_parallel=4 -c test --max-cycles 1000
+     --cache ${PROFILE_WORK}/failing_cache --out ${PROFILE_WORK}/never_failing -j 2)
