@@ -81,13 +81,25 @@ std::vector<ConfigKeyRow> list_chip_config_keys() {
 
 std::vector<ConfigKeyRow> list_chip_config_values(const ChipConfig& chip) {
     std::vector<ConfigKeyRow> rows = chip_config_rows(chip, chip.power);
+    // The keys with syntax of their own, as resolved (from the chip config or its HBM preset).
     for (auto& row : rows) {
+        std::string value;
         if (row.path == "pmu.operating_points") {
-            row.default_value.clear();
             for (const auto& p : chip.power.operating_points) {
-                row.default_value += std::to_string(p.voltage_mv) + "mV@" + std::to_string(p.frequency_mhz) + "MHz ";
+                value += std::to_string(p.voltage_mv) + "mV@" + std::to_string(p.frequency_mhz) + "MHz ";
             }
+        } else if (row.path == "hbm.address_hash") {
+            value = std::string(chip.hbm.mapping.hash_channels ? "channels " : "") +
+                    (chip.hbm.mapping.hash_banks ? "banks" : "");
+        } else if (row.path == "hbm.address_mapping") {
+            for (const auto& field : chip.hbm.mapping.bits) {
+                for (uint8_t bit : field) value += std::to_string(bit) + " ";
+                value += "| ";
+            }
+        } else {
+            continue;
         }
+        row.default_value = value;
     }
     return rows;
 }

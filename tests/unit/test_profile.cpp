@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "cli/profile/profile_cache.h"
@@ -156,6 +158,18 @@ TEST_CASE("profile: the cache key covers every chip key, and entries are found o
     CHECK(base.hash != profile::resolve_chip_config(test, {"npu.dma.latency_cycles=9"}).hash);
     CHECK(base.hash != profile::resolve_chip_config(test, {"core.cpi.load=3"}).hash);
     CHECK(base.text.find("npu.matrix.rows=16\n") != std::string::npos);
+    // An edit inside the HBM preset file (its address mapping), the chip config's text the same: another hash.
+    std::ifstream preset(std::string(NPUEMU_SOURCE_DIR) + "/configs/memory/hbm2e.yaml");
+    const std::string preset_text((std::istreambuf_iterator<char>(preset)), std::istreambuf_iterator<char>());
+    TempYaml copy(preset_text);
+    const std::string with_copy = profile::resolve_chip_config(test, {"hbm.preset=" + copy.path()}).hash;
+    std::string swapped = preset_text;
+    const std::string mapping = "address_mapping: [column:3, channel, pseudo_channel, stack, column, bank_group,";
+    REQUIRE(swapped.find(mapping) != std::string::npos);
+    swapped.replace(swapped.find(mapping), mapping.size(),
+                    "address_mapping: [column:3, pseudo_channel, channel, stack, column, bank_group,");
+    std::ofstream(copy.path()) << swapped;
+    CHECK(with_copy != profile::resolve_chip_config(test, {"hbm.preset=" + copy.path()}).hash);
 
     char dir[] = "/tmp/npuemu_profile_cache_XXXXXX";
     REQUIRE(::mkdtemp(dir) != nullptr);
