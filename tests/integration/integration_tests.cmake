@@ -367,6 +367,7 @@ foreach(case IN LISTS CONV_CASES)
 endforeach()
 include(${CMAKE_CURRENT_SOURCE_DIR}/integration/sweep_tests.cmake)
 include(${CMAKE_CURRENT_SOURCE_DIR}/integration/report_tests.cmake)
+include(${CMAKE_CURRENT_SOURCE_DIR}/integration/profile_tests.cmake)
 
 # --- power, thermal, DVFS -----------------------------------------------------------------------------------------
 add_test(NAME "power: a sustained GEMM throttles with air, not with liquid, and delivers fewer TOPS"
