@@ -46,6 +46,7 @@ int profile_command(const ProfileArguments& args) {
     const std::string executable = sweep::self_executable();
     const std::string image = args.image.empty() ? sweep::firmware_dir(executable) + "/gemm.elf" : args.image;
     const std::string image_hash = profile::file_hash(image);
+    const std::string simulator_hash = profile::file_hash(executable, "the npuemu binary");
     const profile::ProfileCache cache(args.cache_dir.empty() ? profile::default_cache_dir() : args.cache_dir);
 
     // Per op: the run at the config as given, then one pinned at each operating point (none without a power model).
@@ -57,10 +58,10 @@ int profile_command(const ProfileArguments& args) {
     }
     std::vector<profile::RunRequest> requests;
     for (const auto& op : workload.ops) {
-        requests.push_back({op.shape, "as configured", overrides, {base.hash, image_hash, op.shape}});
+        requests.push_back({op.shape, "as configured", overrides, {base.hash, image_hash, op.shape, simulator_hash}});
         for (size_t i = 0; i < points.size(); ++i) {
             requests.push_back({op.shape, "at " + std::to_string(points[i].frequency_mhz) + " MHz",
-                                pinned(overrides, i), {point_hashes[i], image_hash, op.shape}});
+                                pinned(overrides, i), {point_hashes[i], image_hash, op.shape, simulator_hash}});
         }
     }
     profile::RunnerSettings settings;

@@ -38,16 +38,17 @@ ResolvedConfig resolve_chip_config(const std::string& file, const std::vector<st
     return resolved;
 }
 
-std::string file_hash(const std::string& path) {
+std::string file_hash(const std::string& path, const std::string& what) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(path + ": cannot read the firmware image");
+    if (!in) throw Error(path + ": cannot read " + what);
     std::ostringstream bytes;
     bytes << in.rdbuf();
     return content_hash(bytes.str());
 }
 
 Json RunKey::json() const {
-    return Json{{"config_hash", config_hash}, {"image_hash", image_hash}, {"m", shape.m}, {"n", shape.n},
+    return Json{{"config_hash", config_hash}, {"image_hash", image_hash}, {"simulator_hash", simulator_hash},
+                {"m", shape.m}, {"n", shape.n},
                 {"k", shape.k}, {"dtype", llm::dtype_name(shape.dtype)}};
 }
 

@@ -30,14 +30,16 @@ struct ResolvedConfig {
 };
 ResolvedConfig resolve_chip_config(const std::string& file, const std::vector<std::string>& overrides);
 
-// The hash of a file's bytes (the firmware image); throws npuemu::Error when it cannot be read.
-std::string file_hash(const std::string& path);
+// The hash of a file's bytes (the firmware image, the simulator); throws npuemu::Error naming `what` when it cannot
+// be read.
+std::string file_hash(const std::string& path, const std::string& what = "the firmware image");
 
 // The cache entry of one run: the key's parts are stored in it and checked on reading.
 struct RunKey {
     std::string config_hash;
     std::string image_hash;
     llm::GemmShape shape;
+    std::string simulator_hash;  // the npuemu binary that runs the op: a change of the model's timing is a new key
 
     Json json() const;
     std::string file_name() const;  // HASH.json

@@ -175,7 +175,11 @@ TEST_CASE("profile: the cache key covers every chip key, and entries are found o
     REQUIRE(::mkdtemp(dir) != nullptr);
     {
         const profile::ProfileCache cache(dir);
-        const profile::RunKey key{base.hash, "00112233", {"a", 64, 32, 16, llm::GemmDtype::Int8}};
+        profile::RunKey key;
+        key.config_hash = base.hash;
+        key.image_hash = "00112233";
+        key.shape = llm::GemmShape{"a", 64, 32, 16, llm::GemmDtype::Int8};
+        key.simulator_hash = "0a0b0c0d";
         CHECK_FALSE(cache.find(key));
         cache.store(key, profile::Json{{"gemm_cycles", 1234}});
         REQUIRE(cache.find(key));
@@ -183,6 +187,9 @@ TEST_CASE("profile: the cache key covers every chip key, and entries are found o
         profile::RunKey other_image = key;
         other_image.image_hash = "00112234";
         CHECK_FALSE(cache.find(other_image));
+        profile::RunKey other_simulator = key;
+        other_simulator.simulator_hash = "0a0b0c0e";
+        CHECK_FALSE(cache.find(other_simulator));
         profile::RunKey other_shape = key;
         other_shape.shape.dtype = llm::GemmDtype::Bf16;
         CHECK_FALSE(cache.find(other_shape));
