@@ -180,6 +180,24 @@ foreach(case "37 96 3 200 5 3" "16 64 4 128 1 4" "8 80 5 48 3 2")
             --array-rows 16 --seq ${SEQ} --d-model ${DM} --heads ${HEADS} --d-ff ${DFF} --seed ${SEED}
             --ffn2-splits ${SPLITS} --workdir ${work})
 endforeach()
+# Attention with an online softmax over key blocks (npu_flash_attention): causal and not, grouped-query heads, ragged
+# d_head and sequences of several key blocks, bit for bit against the host reference.
+foreach(case "40 4 2 16 1 test 16" "100 3 3 24 0 test 16" "150 2 1 40 1 test 16" "300 4 2 128 1 default 64")
+  separate_arguments(p UNIX_COMMAND "${case}")
+  list(GET p 0 SEQ)
+  list(GET p 1 HEADS)
+  list(GET p 2 KV)
+  list(GET p 3 DH)
+  list(GET p 4 CAUSAL)
+  list(GET p 5 CHIP)
+  list(GET p 6 ARRAY)
+  set(work ${CMAKE_CURRENT_BINARY_DIR}/attention_${SEQ}_${HEADS}_${KV}_${DH}_${CAUSAL}_${CHIP})
+  file(MAKE_DIRECTORY ${work})
+  add_test(NAME "npu: attention seq ${SEQ} heads ${HEADS} kv_heads ${KV} d_head ${DH} causal ${CAUSAL} on the ${CHIP} chip equals the host reference"
+    COMMAND $<TARGET_FILE:attention_check> --npuemu ${NPUEMU} --image ${FW}/attention.elf --config ${CHIP}
+            --array-rows ${ARRAY} --array-cols ${ARRAY} --seq ${SEQ} --heads ${HEADS} --kv-heads ${KV} --d-head ${DH}
+            --causal ${CAUSAL} --workdir ${work})
+endforeach()
 # A head whose K and V do not fit the test chip's scratchpad: attention through global memory, a head per hart.
 set(work ${CMAKE_CURRENT_BINARY_DIR}/transformer_unfused)
 file(MAKE_DIRECTORY ${work})

@@ -98,6 +98,31 @@ struct npu_attention_args {
 int npu_attention_plan_rows(const struct npu_attention_args *args);
 void npu_attention(const struct npu_attention_args *args, uint32_t hart, uint32_t harts);
 
+/* Attention over sequences of any length, optionally causal, with grouped-query heads, keys and values streamed in
+ * blocks of BK = npu_flash_attention_block_keys() (4 array widths) with an online softmax. q, k, v: seq rows, `ld`
+ * bytes apart, BF16; head h's query in q's columns h * d_head ..., its key and value in columns kvh * d_head ... of
+ * k and v, kvh = h / (heads / kv_heads) (kv_heads 0: heads). q already scaled. out: seq rows of heads * d_head BF16,
+ * out_ld bytes apart. With causal, key c is seen by query r only if c <= r, and `mask` is global memory of
+ * npu_flash_attention_mask_bytes() that npu_flash_attention_prepare() fills (once; all harts, then a barrier).
+ * Per query row, exactly (each step one FP32 operation, as the vector and matrix units do it):
+ *   for each key block j (up to the row's own on causal): s = q k^T (the GEMM's chunks of the array's rows over
+ *   d_head); on the block holding the row's diagonal (causal) s += 0 or -inf; mj = rowmax(s); m = j ? max(m, mj) : mj;
+ *   p = exp(s - m); lj = rowsum(p) (left to right); for j > 0: alpha = exp(m_old - m), l = l * alpha + lj (the
+ *   product rounded first), O = O * alpha; j = 0: l = lj; P = bf16(p); O += P v, the block's keys in chunks of the
+ *   array's rows, each chunk's sum added to O in order (for j = 0, O starts as the first chunk's sum);
+ *   then out = bf16(O * (1 / l)).
+ * All harts call it; it returns when the hart's share is done (callers barrier after it). */
+struct npu_flash_attention_args {
+    uint32_t q, k, v, ld;
+    uint32_t seq, heads, kv_heads, d_head;
+    uint32_t causal, mask;
+    uint32_t out, out_ld;
+};
+uint32_t npu_flash_attention_block_keys(void);
+uint32_t npu_flash_attention_mask_bytes(void);
+void npu_flash_attention_prepare(const struct npu_flash_attention_args *args, uint32_t hart, uint32_t harts);
+void npu_flash_attention(const struct npu_flash_attention_args *args, uint32_t hart, uint32_t harts);
+
 /* One transformer encoder layer (post-layernorm, as BERT): BF16 weights and activations, FP32 accumulation and
  *   qkv = x Wqkv + bqkv; q *= 1/sqrt(d_head); per head: p = softmax(q k^T), o_h = p v;
  *   y = layernorm1(o Wo + bo + x); out = layernorm2(gelu(y W1 + b1) W2 + b2 + y).
