@@ -2,7 +2,8 @@
  *
  * Work: units of (head, block of `rows` query rows) dealt round-robin to the harts, the costliest first (with a
  * causal mask, late query blocks see more keys). A unit walks the key/value blocks of BK = 4 array widths:
- *   DMA     Q once; per block K_j and V_j (and, on the diagonal of a causal unit, the mask's rows) into buffer b;
+ *   DMA     Q once (two buffers, alternating between units); per block K_j and V_j (and, on the diagonal of a causal
+ *           unit, the mask's rows) into buffer b; a unit's output is stored behind the next unit's first loads;
  *   MATRIX  S_j = Q K_j^T into score buffer j % 2 — issued one block ahead, so it overlaps the vector's softmax of
  *           block j - 1 — then, when P_j is ready, O += P_j V_j;
  *   VECTOR  the online softmax of S_j (running max m and sum l per row, O rescaled by exp(m_old - m_new)), P_j in
@@ -27,9 +28,13 @@ enum {
     FLAG_OUT_FREE = 31,
 };
 
+#ifndef QUERY_BLOCKS
+#define QUERY_BLOCKS 2u
+#endif
+
 struct flash_plan {
     uint32_t rows, bk;              /* query rows per unit, keys per block */
-    uint32_t q_s, k_s[2], v_s[2], mask_s[2], p_s, o16_s;  /* scratchpad */
+    uint32_t q_s[2], k_s[2], v_s[2], mask_s[2], p_s, o16_s;  /* scratchpad; Q alternates between units */
     uint32_t m[2], mj, l, lj, alpha;                      /* scratchpad: one FP32 per row each */
     uint32_t s_acc[2], o_acc;                             /* accumulator */
 };
@@ -60,7 +65,8 @@ static int layout(const struct npu_flash_attention_args *a, const struct npu_geo
         p->k_s[b] = local_take(&sp, bk * dh * 2, own_banks);
         p->v_s[b] = local_take(&sp, bk * dh * 2, own_banks);
     }
-    p->q_s = local_take(&sp, rows * dh * 2, own_banks);
+    p->q_s[0] = local_take(&sp, rows * dh * 2, own_banks);
+    p->q_s[1] = local_take(&sp, rows * dh * 2, own_banks);
     p->p_s = local_take(&sp, rows * bk * 2, own_banks);
     for (uint32_t b = 0; b < 2; ++b) p->mask_s[b] = a->causal ? local_take(&sp, rows * bk * 4, 0) : 0;
     p->o16_s = local_take(&sp, rows * dh * 2, 0);
@@ -82,8 +88,8 @@ static void vx(uint32_t cols, uint32_t rows, uint32_t in, uint32_t out, uint32_t
 }
 
 /* MATRIX: S_j = Q K_j^T into score buffer s (keys in groups of the array's width, d_head in chunks of its rows). */
-static void scores(const struct flash_plan *p, const struct npu_geometry *geo, uint32_t dh, uint32_t n, uint32_t b,
-                   uint32_t s, uint32_t kb) {
+static void scores(const struct flash_plan *p, const struct npu_geometry *geo, uint32_t q_s, uint32_t dh, uint32_t n,
+                   uint32_t b, uint32_t s, uint32_t kb) {
     npu_wait(NPU_QUEUE_MATRIX, FLAG_LOADED + b);
     npu_wait(NPU_QUEUE_MATRIX, FLAG_S_FREE + s);
     npu_mx_config(NPU_DTYPE_BF16, dh * 2, p->bk * 4);
@@ -91,7 +97,7 @@ static void scores(const struct flash_plan *p, const struct npu_geometry *geo, u
         for (uint32_t c = 0; c < dh; c += geo->rows) {
             npu_mx_load_weights(p->k_s[b] + (g * dh + c) * 2, min_u32(geo->rows, dh - c), min_u32(geo->cols, kb - g), 1,
                                 dh * 2);
-            npu_mx_matmul(p->q_s + c * 2, p->s_acc[s] + g * 4, n, c > 0);
+            npu_mx_matmul(q_s + c * 2, p->s_acc[s] + g * 4, n, c > 0);
         }
     }
     npu_signal(NPU_QUEUE_MATRIX, FLAG_S_READY + s);
@@ -148,13 +154,32 @@ static void softmax_step(const struct flash_plan *p, uint32_t dh, uint32_t n, ui
     npu_signal(NPU_QUEUE_VECTOR, FLAG_P_READY);
 }
 
+/* A unit's BF16 output, ready (or about to be) in o16_s, that the DMA has yet to store. */
+struct pending_output {
+    int pending;
+    uint32_t dst, dst_ld, rows;
+};
+
+static void store_output(const struct flash_plan *p, struct pending_output *st, uint32_t dh) {
+    npu_wait(NPU_QUEUE_DMA, FLAG_OUT);
+    dma_block(p->o16_s, dh * 2, st->dst, st->dst_ld, st->rows, dh * 2);
+    npu_signal(NPU_QUEUE_DMA, FLAG_OUT_FREE);
+    st->pending = 0;
+}
+
 void npu_flash_attention(const struct npu_flash_attention_args *a, uint32_t hart, uint32_t harts) {
     const struct npu_geometry geo = npu_read_geometry();
     struct flash_plan p;
+    /* Query blocks of up to QUERY_BLOCKS array heights (each key block loaded serves them all), dividing the key
+     * block (a query block then ends inside one key block: the causal mask's rows); fewer while they do not fit. */
     p.bk = 4 * geo.cols;
-    p.rows = geo.rows;
-    while (p.bk % p.rows) p.rows /= 2; /* a query block ends inside one key block (the causal mask's rows) */
-    if (!layout(a, &geo, 1, &p) && !layout(a, &geo, 0, &p)) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP); /* d_head too big */
+    uint32_t rows = min_u32(QUERY_BLOCKS * geo.rows, p.bk);
+    while (p.bk % rows) rows /= 2;
+    for (;; rows /= 2) {
+        p.rows = rows;
+        if (layout(a, &geo, 1, &p) || layout(a, &geo, 0, &p)) break;
+        if (rows == 1) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP); /* d_head too big for the scratchpad */
+    }
     const uint32_t kv_heads = a->kv_heads ? a->kv_heads : a->heads;
     if (kv_heads > a->heads || a->heads % kv_heads) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP); /* heads per KV head */
     const uint32_t L = a->seq, dh = a->d_head, group = a->heads / kv_heads;
@@ -164,16 +189,20 @@ void npu_flash_attention(const struct npu_flash_attention_args *a, uint32_t hart
     for (uint32_t s = 0; s < 2; ++s) npu_signal(NPU_QUEUE_VECTOR, FLAG_S_FREE + s);
     npu_signal(NPU_QUEUE_DMA, FLAG_OUT_FREE);
     uint32_t buffer = 0, score = 0;  /* next K/V buffer and score buffer */
+    struct pending_output store = {0, 0, 0, 0};
     for (uint32_t u = hart; u < units; u += harts) {
         /* The latest query blocks first: with a causal mask they see the most keys. */
         const uint32_t qb = q_blocks - 1 - u / a->heads, h = u % a->heads, kvh = h / group;
         const uint32_t r0 = qb * p.rows, n = min_u32(p.rows, L - r0);
         const uint32_t key_end = a->causal ? min_u32(L, r0 + n) : L, blocks = (key_end + p.bk - 1) / p.bk;
         const uint32_t q_col = h * dh * 2, kv_col = kvh * dh * 2;
-        dma_block(a->q + r0 * a->ld + q_col, a->ld, p.q_s, dh * 2, n, dh * 2);
+        const uint32_t q_s = p.q_s[(u / harts) & 1];
+        dma_block(a->q + r0 * a->ld + q_col, a->ld, q_s, dh * 2, n, dh * 2);
         /* DMA of block j into buffer bufs[j % 2]; the matrix's scores run one block ahead of its values. */
         uint32_t bufs[2], scores_of[2];
         for (uint32_t j = 0; j < blocks + 1; ++j) {
+            /* Issue order per step: the loads of block j, the softmax of block j - 1 (before the matrix's work, so
+             * the vector unit has it queued while the core waits on a full matrix queue), S_j, then P_{j-1} V. */
             if (j < blocks) {
                 const uint32_t b = buffer, k0 = j * p.bk, kb = min_u32(p.bk, L - k0);
                 buffer ^= 1;
@@ -185,14 +214,21 @@ void npu_flash_attention(const struct npu_flash_attention_args *a, uint32_t hart
                     dma_block(a->mask + (r0 - k0) * p.bk * 4, p.bk * 4, p.mask_s[b], p.bk * 4, n, p.bk * 4);
                 }
                 npu_signal(NPU_QUEUE_DMA, FLAG_LOADED + b);
+                /* The previous unit's output goes out behind this unit's first loads, which need not wait for it. */
+                if (j == 0 && store.pending) store_output(&p, &store, dh);
+            }
+            if (j > 0) {
+                const uint32_t i = j - 1, kb = min_u32(p.bk, L - i * p.bk);
+                softmax_step(&p, dh, n, scores_of[i & 1], bufs[i & 1], kb, i, a->causal && i == blocks - 1);
+            }
+            if (j < blocks) {
                 scores_of[j & 1] = score;
-                scores(&p, &geo, dh, n, b, score, kb);
+                scores(&p, &geo, q_s, dh, n, bufs[j & 1], score, min_u32(p.bk, L - j * p.bk));
                 score ^= 1;
             }
             if (j > 0) {
-                const uint32_t i = j - 1, k0 = i * p.bk, kb = min_u32(p.bk, L - k0);
-                softmax_step(&p, dh, n, scores_of[i & 1], bufs[i & 1], kb, i, a->causal && i == blocks - 1);
-                values(&p, &geo, dh, n, bufs[i & 1], kb, i == 0);
+                const uint32_t i = j - 1;
+                values(&p, &geo, dh, n, bufs[i & 1], min_u32(p.bk, L - i * p.bk), i == 0);
             }
         }
         /* VECTOR: O / l in BF16; DMA: out. */
@@ -205,10 +241,9 @@ void npu_flash_attention(const struct npu_flash_attention_args *a, uint32_t hart
         vx(dh, n, NPU_DTYPE_FP32, NPU_DTYPE_BF16, dh * 2, dh * 4, 0);
         npu_vx_convert(p.o16_s, p.o_acc);
         npu_signal(NPU_QUEUE_VECTOR, FLAG_OUT);
-        npu_wait(NPU_QUEUE_DMA, FLAG_OUT);
-        dma_block(p.o16_s, dh * 2, a->out + r0 * a->out_ld + h * dh * 2, a->out_ld, n, dh * 2);
-        npu_signal(NPU_QUEUE_DMA, FLAG_OUT_FREE);
+        store = (struct pending_output){1, a->out + r0 * a->out_ld + h * dh * 2, a->out_ld, n};
     }
+    if (store.pending) store_output(&p, &store, dh);
     for (uint32_t b = 0; b < 2; ++b) npu_wait(NPU_QUEUE_DMA, FLAG_FREE + b);
     for (uint32_t s = 0; s < 2; ++s) npu_wait(NPU_QUEUE_MATRIX, FLAG_S_FREE + s);
     npu_wait(NPU_QUEUE_VECTOR, FLAG_OUT_FREE);
