@@ -19,6 +19,7 @@
 #include "firmware/attention/attention_job.h"
 #include "tests/harness/harness_options.h"
 #include "tests/harness/harness_util.h"
+#include "tests/harness/reference_math.h"
 
 namespace {
 
@@ -26,75 +27,11 @@ using Bf16 = uint16_t;
 constexpr auto to_float = harness::bf16_to_float;
 constexpr auto to_bf16 = harness::float_to_bf16;
 
-struct Problem {
-    uint32_t seq, heads, kv_heads, d_head, causal, rows, cols;
-    uint32_t width() const { return (heads + 2 * kv_heads) * d_head; }  // a fused [q | k | v] row, in elements
-};
-
-// Sum of a[i] * b[i] over [0, n) as the array sums a column: chunks of `rows` from +0.0, chunk sums added in order.
-float chunked_dot(const Bf16* a, const Bf16* b, uint32_t n, uint32_t rows) {
-    float result = 0.0f;
-    for (uint32_t k0 = 0; k0 < n; k0 += rows) {
-        float chunk = 0.0f;
-        for (uint32_t k = k0; k < std::min(n, k0 + rows); ++k) chunk += to_float(a[k]) * to_float(b[k]);
-        result = k0 == 0 ? chunk : result + chunk;
-    }
-    return result;
-}
-
-// One query row of one head, exactly as the kernel computes it.
-void reference_row(const Problem& p, const std::vector<Bf16>& qkv, uint32_t r, uint32_t h, Bf16* out) {
-    const uint32_t W = p.width(), dh = p.d_head, kvh = h / (p.heads / p.kv_heads), block = 4 * p.cols;
-    const Bf16* q = &qkv[size_t(r) * W + h * dh];
-    const auto key = [&](uint32_t c) { return &qkv[size_t(c) * W + (p.heads + kvh) * dh]; };
-    const auto value = [&](uint32_t c, uint32_t d) { return qkv[size_t(c) * W + (p.heads + p.kv_heads + kvh) * dh + d]; };
-    const uint32_t key_end = p.causal ? r + 1 : p.seq;
-    float m = 0, l = 0;
-    std::vector<float> o(dh, 0.0f);
-    for (uint32_t j = 0, k0 = 0; k0 < key_end; ++j, k0 += block) {
-        // The kernel runs whole blocks (its query rows end on the same block): keys up to the block's end or seq.
-        const uint32_t kb = std::min(block, p.seq - k0);
-        std::vector<float> s(kb);
-        for (uint32_t c = 0; c < kb; ++c) {
-            s[c] = chunked_dot(q, key(k0 + c), dh, p.rows);
-            if (p.causal && k0 + kb > r) s[c] = s[c] + (k0 + c > r ? -INFINITY : 0.0f);  // the diagonal block
-        }
-        float mj = -INFINITY;
-        for (float v : s) mj = std::max(mj, v);
-        const float m_new = j == 0 ? mj : std::max(m, mj);
-        float lj = 0.0f;
-        std::vector<Bf16> pbf(kb);
-        for (uint32_t c = 0; c < kb; ++c) {
-            const float e = std::exp(s[c] - m_new);
-            lj = lj + e;
-            pbf[c] = to_bf16(e);
-        }
-        if (j == 0) {
-            l = lj;
-        } else {
-            const float alpha = std::exp(m - m_new);
-            l = l * alpha;
-            l = l + lj;
-            for (auto& x : o) x = x * alpha;
-        }
-        for (uint32_t d = 0; d < dh; ++d) {
-            for (uint32_t c0 = 0; c0 < kb; c0 += p.rows) {
-                float chunk = 0.0f;
-                for (uint32_t c = c0; c < std::min(kb, c0 + p.rows); ++c) chunk += to_float(pbf[c]) * to_float(value(k0 + c, d));
-                o[d] = (j == 0 && c0 == 0) ? chunk : o[d] + chunk;
-            }
-        }
-        m = m_new;
-    }
-    const float inv = 1.0f / l;
-    for (uint32_t d = 0; d < dh; ++d) out[d] = to_bf16(o[d] * inv);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
     std::string npuemu, image, config = "test", workdir = ".";
-    Problem p{40, 4, 2, 16, 1, 16, 16};
+    reference::AttentionProblem p{40, 4, 2, 16, 1, 16, 16};
     uint32_t seed = 1;
     try {
         harness::Options options("attention_check");
@@ -118,7 +55,7 @@ int main(int argc, char** argv) {
 
     std::vector<Bf16> expected(size_t(p.seq) * p.heads * p.d_head);
     for (uint32_t r = 0; r < p.seq; ++r) {
-        for (uint32_t h = 0; h < p.heads; ++h) reference_row(p, qkv, r, h, &expected[(size_t(r) * p.heads + h) * p.d_head]);
+        for (uint32_t h = 0; h < p.heads; ++h) reference::flash_attention_row(p, qkv, r, h, &expected[(size_t(r) * p.heads + h) * p.d_head]);
     }
 
     attention_job job{};

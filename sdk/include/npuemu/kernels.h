@@ -123,6 +123,46 @@ uint32_t npu_flash_attention_mask_bytes(void);
 void npu_flash_attention_prepare(const struct npu_flash_attention_args *args, uint32_t hart, uint32_t harts);
 void npu_flash_attention(const struct npu_flash_attention_args *args, uint32_t hart, uint32_t harts);
 
+/* One decoder layer of a GPT-style model (pre-layernorm, GELU MLP), or one tensor-parallel rank's shard of it
+ * (heads, kv_heads and d_ff the rank's; the Wo and MLP-down outputs are then partial sums whose all-reduce between
+ * chips is not part of this single-chip layer). FP32 residual stream, BF16 GEMM inputs, FP32 accumulation:
+ *   a = layernorm1(x); qkv = a Wqkv + bqkv, q *= 1/sqrt(d_head) (BF16); o = causal flash attention (q, k, v);
+ *   h = o Wo + bo + x; b = layernorm2(h); u = gelu(b W1 + b1) (BF16); out = u W2 + b2 + h.
+ * x and out: seq x d_model FP32; Wqkv: d_model x (heads + 2 kv_heads) d_head ([Wq | Wk | Wv]); Wo: heads d_head x
+ * d_model; W1: d_model x d_ff; W2: d_ff x d_model (BF16); biases, gammas and betas FP32. Each step is the kernel it
+ * names, with that kernel's exact arithmetic (row passes: npu_rows; attention: npu_flash_attention). `scratch`:
+ * npu_decoder_scratch_bytes() of global memory. npu_decoder_prepare (all harts, then a barrier) makes the GEMM
+ * plans and the attention mask once per shape. */
+struct npu_decoder_args {
+    uint32_t seq, d_model, heads, kv_heads, d_head, d_ff;
+    uint32_t x, out;
+    uint32_t ln1_gamma, ln1_beta, wqkv, bqkv, wo, bo;
+    uint32_t ln2_gamma, ln2_beta, w1, b1, w2, b2;
+    uint32_t eps_bits;
+    uint32_t scratch;
+    uint32_t phase_cycles;  /* 0, or NPU_DECODER_PHASES uint32 counters (as npu_transformer_args.phase_cycles) */
+};
+enum {
+    NPU_DECODER_LN1,
+    NPU_DECODER_QKV,
+    NPU_DECODER_ATTENTION,
+    NPU_DECODER_WO,
+    NPU_DECODER_RESIDUAL1,
+    NPU_DECODER_LN2,
+    NPU_DECODER_MLP_UP,
+    NPU_DECODER_MLP_DOWN,
+    NPU_DECODER_RESIDUAL2,
+    NPU_DECODER_PHASES
+};
+struct npu_decoder_plan {
+    struct npu_gemm_plan qkv, wo, up, down;
+};
+uint32_t npu_decoder_scratch_bytes(const struct npu_decoder_args *args);
+void npu_decoder_prepare(const struct npu_decoder_args *args, uint32_t hart, uint32_t harts,
+                         struct npu_decoder_plan *plan);
+void npu_decoder_layer(const struct npu_decoder_args *args, const struct npu_decoder_plan *plan, uint32_t hart,
+                       uint32_t harts);
+
 /* One transformer encoder layer (post-layernorm, as BERT): BF16 weights and activations, FP32 accumulation and
  *   qkv = x Wqkv + bqkv; q *= 1/sqrt(d_head); per head: p = softmax(q k^T), o_h = p v;
  *   y = layernorm1(o Wo + bo + x); out = layernorm2(gelu(y W1 + b1) W2 + b2 + y).

@@ -124,9 +124,12 @@ struct npu_gemm_plan gemm_make_plan(const struct npu_gemm_args *g, const struct 
     const uint32_t blocks = p.blocks_m * p.blocks_n;
     p.acc_buffers = blocks > harts ? 2 : 1;
     /* Deeper stages (up to four array heights) mean fewer DMA and semaphore instructions for the control core. */
+    /* Per depth, buffers in banks of their own if they fit, else packed; then shallower. */
     uint32_t depth = min_u32(4, k_chunks);
-    while (depth > 1 && !layout(&p, g, geo, depth * rows, 1)) --depth;
-    if (depth == 1 && !layout(&p, g, geo, rows, 1) && !layout(&p, g, geo, rows, 0)) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP);
+    while (!layout(&p, g, geo, depth * rows, 1) && !layout(&p, g, geo, depth * rows, 0)) {
+        if (depth == 1) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP);
+        --depth;
+    }
     p.stages_k = (k_chunks + depth - 1) / depth;
     return p;
 }

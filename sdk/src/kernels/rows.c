@@ -15,11 +15,6 @@
 
 enum { FLAG_IN = 16, FLAG_OUT = 18 }; /* + buffer */
 
-static uint32_t float_bits(float value) {
-    union { float f; uint32_t u; } v = {value};
-    return v.u;
-}
-
 /* Shape and strides for an op over `rows` rows of `cols` elements. */
 static void shape(uint32_t cols, uint32_t rows, uint32_t in, uint32_t out, uint32_t dst_ld, uint32_t a_ld, uint32_t b_ld) {
     npu_vx_shape(cols, rows, in, out, 0, 0);

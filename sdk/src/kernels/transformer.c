@@ -1,6 +1,7 @@
 /* One transformer encoder layer from GEMMs and row passes (see npuemu/kernels.h). The projections and the FFN run
- * on all harts and end with a barrier, so the next step sees complete inputs. Attention runs on all harts too, with the scores kept on chip (npu_attention); when a head's K and V do not fit a tile, each
- * head goes to one hart through global memory: S = Q_h K_h^T (the GEMM's transposed-B mode reads K_h as it lies in
+ * on all harts and end with a barrier, so the next step sees complete inputs. Attention runs on all harts too, with
+ * the scores kept on chip (npu_attention); when a head's K and V do not fit a tile, each head goes to one hart
+ * through global memory: S = Q_h K_h^T (the GEMM's transposed-B mode reads K_h as it lies in
  * qkv), softmax rows, then O_h = P V_h into O's columns. The arithmetic is the same either way. */
 #include "npuemu/hal.h"
 #include "npuemu/kernels.h"
@@ -33,18 +34,6 @@ static struct layout make_layout(const struct npu_transformer_args *t) {
 uint32_t npu_transformer_scratch_bytes(const struct npu_transformer_args *t) {
     const struct layout l = make_layout(t);
     return l.end - t->scratch;
-}
-
-static uint32_t float_bits(float value) {
-    union { float f; uint32_t u; } v = {value};
-    return v.u;
-}
-
-static struct npu_gemm_args gemm_args(uint32_t a, uint32_t lda, uint32_t b, uint32_t ldb, uint32_t c, uint32_t ldc,
-                                      uint32_t m, uint32_t n, uint32_t k) {
-    const struct npu_gemm_args g = {.a = a, .b = b, .c = c, .m = m, .n = n, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc,
-                                    .dtype = NPU_DTYPE_BF16};
-    return g;
 }
 
 /* The layer's four projections, with any addresses (plans depend on the shapes only). */
@@ -122,20 +111,6 @@ static void gemm(const struct npu_gemm_args *g, const struct npu_gemm_plan *plan
     npu_barrier();
 }
 
-static struct npu_rows_args rows_of(uint32_t src, uint32_t rows, uint32_t cols) {
-    struct npu_rows_args r = {0};
-    r.src = src;
-    r.src_ld = cols * 4;
-    r.rows = rows;
-    r.cols = cols;
-    return r;
-}
-
-static void rows(const struct npu_rows_args *r, uint32_t hart, uint32_t harts) {
-    npu_rows(r, hart, harts);
-    npu_barrier();
-}
-
 /* Attention through global memory, a head per hart (when one head's K and V do not fit a tile's scratchpad): S to
  * global memory, softmax rows, P V into O's columns (FP32), then O in BF16. */
 static void attention_unfused(const struct npu_transformer_args *t, const struct layout *l, uint32_t hart,
@@ -161,15 +136,7 @@ static void attention_unfused(const struct npu_transformer_args *t, const struct
     r = rows_of(l->o32, L, D);
     r.dst_bf16 = l->o16;
     r.dst_bf16_ld = D * 2;
-    rows(&r, hart, harts);
-}
-
-/* Hart 0 adds the cycles since the last mark to the phase's counter (after the phase's barrier: every hart is done). */
-static void mark(const struct npu_transformer_args *t, uint32_t phase, uint32_t hart, uint64_t *clock) {
-    if (hart != 0 || !t->phase_cycles) return;
-    const uint64_t now = npu_read_mcycle();
-    ((volatile uint32_t *)(uintptr_t)t->phase_cycles)[phase] += (uint32_t)(now - *clock);
-    *clock = now;
+    rows_all(&r, hart, harts);
 }
 
 void npu_transformer_block(const struct npu_transformer_args *t, const struct npu_transformer_plan *plan,
@@ -181,7 +148,7 @@ void npu_transformer_block(const struct npu_transformer_args *t, const struct np
 
     /* qkv = x Wqkv + bqkv, q scaled by 1/sqrt(d_head), in BF16 (the GEMM's epilogue). */
     gemm(&proj.qkv, plan ? &plan->qkv : 0, hart, harts);
-    mark(t, NPU_PHASE_QKV, hart, &clock);
+    mark_phase(t->phase_cycles, NPU_PHASE_QKV, hart, &clock);
     struct npu_rows_args r;
 
     const struct npu_attention_args att = {l.qkv16, l.qkv16 + D * 2, l.qkv16 + 2 * D * 2, 3 * D * 2, L, t->heads, dh,
@@ -192,10 +159,10 @@ void npu_transformer_block(const struct npu_transformer_args *t, const struct np
     } else {
         attention_unfused(t, &l, hart, harts);
     }
-    mark(t, NPU_PHASE_ATTENTION, hart, &clock);
+    mark_phase(t->phase_cycles, NPU_PHASE_ATTENTION, hart, &clock);
     /* y = layernorm1(o Wo + bo + x) */
     gemm(&proj.wo, plan ? &plan->wo : 0, hart, harts);
-    mark(t, NPU_PHASE_WO, hart, &clock);
+    mark_phase(t->phase_cycles, NPU_PHASE_WO, hart, &clock);
     r = rows_of(l.a32, L, D);
     r.bias = t->bo;
     r.residual = t->x;
@@ -209,12 +176,12 @@ void npu_transformer_block(const struct npu_transformer_args *t, const struct np
     r.dst_fp32_ld = D * 4;
     r.dst_bf16 = l.y16;
     r.dst_bf16_ld = D * 2;
-    rows(&r, hart, harts);
+    rows_all(&r, hart, harts);
 
-    mark(t, NPU_PHASE_LN1, hart, &clock);
+    mark_phase(t->phase_cycles, NPU_PHASE_LN1, hart, &clock);
     /* out = layernorm2(gelu(y W1 + b1) W2 + b2 + y); the GELU in the first GEMM's epilogue. */
     gemm(&proj.ffn1, plan ? &plan->ffn1 : 0, hart, harts);
-    mark(t, NPU_PHASE_FFN1, hart, &clock);
+    mark_phase(t->phase_cycles, NPU_PHASE_FFN1, hart, &clock);
     for (uint32_t s = 0; s < proj.splits; ++s) {
         const struct split_group group = split_group_of(s, proj.splits, hart, harts);
         if (!group.member) continue;
@@ -222,7 +189,7 @@ void npu_transformer_block(const struct npu_transformer_args *t, const struct np
         else npu_gemm(&proj.ffn2[s], group.id, group.harts);
     }
     npu_barrier();
-    mark(t, NPU_PHASE_FFN2, hart, &clock);
+    mark_phase(t->phase_cycles, NPU_PHASE_FFN2, hart, &clock);
     r = rows_of(l.f32, L, D);
     r.src_more = l.f32 + L * D * 4;
     r.src_more_count = proj.splits - 1;
@@ -237,6 +204,6 @@ void npu_transformer_block(const struct npu_transformer_args *t, const struct np
     r.eps_bits = t->eps_bits;
     r.dst_fp32 = t->out;
     r.dst_fp32_ld = D * 4;
-    rows(&r, hart, harts);
-    mark(t, NPU_PHASE_LN2, hart, &clock);
+    rows_all(&r, hart, harts);
+    mark_phase(t->phase_cycles, NPU_PHASE_LN2, hart, &clock);
 }
