@@ -1,5 +1,6 @@
 // `npuemu profile`: runs each op of a workload (a list of GEMM shapes, or the per-chip shards of a model's layer under
 // a parallel plan) on the chip model, cached on disk, and writes the table (docs/profile.md).
+#include <algorithm>
 #include <cstdio>
 #include <thread>
 
@@ -102,6 +103,10 @@ int profile_command(const ProfileArguments& args) {
     table.image_hash = image_hash;
     table.workload = workload.description;
     table.peak_macs_per_cycle = uint64_t(base.chip.npu.matrix.rows) * base.chip.npu.matrix.cols * base.chip.tile_count;
+    // The roofline's memory roof, as `npuemu info` gives it: the smaller of all tiles' DMA and the HBM's peak.
+    const double clock_hz = static_cast<double>(base.chip.clock_frequency_hz);
+    table.memory_bytes_per_cycle = std::min(double(base.chip.npu.dma.bandwidth_bytes_per_cycle) * base.chip.tile_count,
+                                            base.chip.hbm.peak_bytes_per_second() / clock_hz);
     table.points = points;
     size_t next = 0;
     for (const auto& op : workload.ops) {

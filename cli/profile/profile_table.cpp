@@ -1,5 +1,6 @@
 #include "cli/profile/profile_table.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -11,6 +12,19 @@ constexpr int kTableSchemaVersion = 1;
 double mac_utilization(const llm::GemmShape& shape, uint64_t peak_macs_per_cycle, uint64_t cycles) {
     if (peak_macs_per_cycle == 0 || cycles == 0) return 0;
     return double(shape.m) * shape.n * shape.k / (double(peak_macs_per_cycle) * double(cycles));
+}
+
+RooflinePosition roofline_position(const llm::GemmShape& shape, uint64_t hbm_bytes, uint64_t cycles,
+                                   uint64_t peak_macs_per_cycle, double memory_bytes_per_cycle) {
+    RooflinePosition r;
+    const double macs = double(shape.m) * shape.n * shape.k;
+    if (cycles == 0 || peak_macs_per_cycle == 0 || memory_bytes_per_cycle <= 0) return r;
+    const double compute_cycles = macs / double(peak_macs_per_cycle);
+    const double memory_cycles = double(hbm_bytes) / memory_bytes_per_cycle;
+    r.ops_per_byte = hbm_bytes ? 2 * macs / double(hbm_bytes) : 0;
+    r.memory_bound = memory_cycles > compute_cycles;
+    r.fraction_of_roof = std::max(compute_cycles, memory_cycles) / double(cycles);
+    return r;
 }
 
 namespace {
@@ -37,6 +51,8 @@ Json table_json(const ProfileTable& t) {
     Json ops = Json::array();
     for (const auto& row : t.rows) {
         const uint64_t cycles = row.run.at("gemm_cycles").get<uint64_t>();
+        const RooflinePosition roof =
+            roofline_position(row.shape, hbm_bytes(row.run), cycles, t.peak_macs_per_cycle, t.memory_bytes_per_cycle);
         Json op{{"name", row.shape.name},
                 {"m", row.shape.m},
                 {"n", row.shape.n},
@@ -48,6 +64,9 @@ Json table_json(const ProfileTable& t) {
                 {"hbm_read_bytes", row.run.at("hbm_read_bytes")},
                 {"hbm_write_bytes", row.run.at("hbm_write_bytes")},
                 {"energy_j", row.run.at("energy_j")},
+                {"ops_per_byte", roof.ops_per_byte},
+                {"bound", roof.memory_bound ? "memory" : "compute"},
+                {"fraction_of_roof", roof.fraction_of_roof},
                 {"run_sim_cycles", row.run.at("sim_cycles")},
                 {"run_time_ps", row.run.at("time_ps")}};
         Json at = Json::array();
@@ -69,13 +88,14 @@ Json table_json(const ProfileTable& t) {
                 {"image_hash", t.image_hash},
                 {"workload", t.workload},
                 {"peak_macs_per_cycle", t.peak_macs_per_cycle},
+                {"memory_bytes_per_cycle", t.memory_bytes_per_cycle},
                 {"operating_points", points},
                 {"ops", ops}};
 }
 
 std::string table_csv(const ProfileTable& t) {
     std::ostringstream csv;
-    csv << "op,m,n,k,dtype,cycles,mac_utilization,hbm_bytes,energy_j";
+    csv << "op,m,n,k,dtype,cycles,mac_utilization,hbm_bytes,energy_j,ops_per_byte,bound,fraction_of_roof";
     for (const auto& p : t.points) csv << ",cycles_at_" << point_label(p);
     csv << "\n";
     for (const auto& row : t.rows) {
@@ -85,6 +105,10 @@ std::string table_csv(const ProfileTable& t) {
             << number_text(mac_utilization(row.shape, t.peak_macs_per_cycle, cycles), "%.6f") << ','
             << hbm_bytes(row.run) << ',';
         if (!row.run.at("energy_j").is_null()) csv << number_text(row.run.at("energy_j").get<double>(), "%.9g");
+        const RooflinePosition roof =
+            roofline_position(row.shape, hbm_bytes(row.run), cycles, t.peak_macs_per_cycle, t.memory_bytes_per_cycle);
+        csv << ',' << number_text(roof.ops_per_byte, "%.3f") << ',' << (roof.memory_bound ? "memory" : "compute") << ','
+            << number_text(roof.fraction_of_roof, "%.6f");
         for (const auto& at : row.at_points) csv << ',' << at.at("gemm_cycles").get<uint64_t>();
         csv << "\n";
     }
@@ -94,8 +118,8 @@ std::string table_csv(const ProfileTable& t) {
 std::string table_text(const ProfileTable& t) {
     std::ostringstream out;
     char line[512];
-    std::snprintf(line, sizeof line, "%-14s %7s %7s %7s %5s %12s %6s %12s %11s", "op", "m", "n", "k", "dtype",
-                  "cycles", "MAC%", "HBM MiB", "energy mJ");
+    std::snprintf(line, sizeof line, "%-14s %7s %7s %7s %5s %12s %6s %12s %11s %8s %7s %-7s", "op", "m", "n", "k",
+                  "dtype", "cycles", "MAC%", "HBM MiB", "energy mJ", "ops/B", "of roof", "bound");
     out << line;
     for (const auto& p : t.points) {
         std::snprintf(line, sizeof line, " %12s", (std::to_string(p.frequency_mhz) + " MHz").c_str());
@@ -111,6 +135,11 @@ std::string table_text(const ProfileTable& t) {
                       100 * mac_utilization(row.shape, t.peak_macs_per_cycle, cycles),
                       double(hbm_bytes(row.run)) / (1 << 20),
                       energy.is_null() ? "-" : number_text(energy.get<double>() * 1e3, "%.3f").c_str());
+        out << line;
+        const RooflinePosition roof =
+            roofline_position(row.shape, hbm_bytes(row.run), cycles, t.peak_macs_per_cycle, t.memory_bytes_per_cycle);
+        std::snprintf(line, sizeof line, " %8.1f %6.1f%% %-7s", roof.ops_per_byte, 100 * roof.fraction_of_roof,
+                      roof.memory_bound ? "memory" : "compute");
         out << line;
         for (const auto& at : row.at_points) {
             std::snprintf(line, sizeof line, " %12llu",

@@ -19,7 +19,7 @@ profile() { "$npuemu" profile "$work/ops.yaml" "${chip[@]}" --cache "$work/cache
 
 profile --out "$work/first" > "$work/first.txt" 2> "$work/first.err" || { cat "$work/first.err"; fail "first run"; }
 grep -q "6 runs (2 ops x 3), 0 from the cache, 6 computed" "$work/first.err" || { cat "$work/first.err"; fail "first run computed"; }
-head -1 "$work/first.csv" | grep -q "^op,m,n,k,dtype,cycles,mac_utilization,hbm_bytes,energy_j,cycles_at_1000MHz_750mV,cycles_at_400MHz_600mV$" \
+head -1 "$work/first.csv" | grep -q "^op,m,n,k,dtype,cycles,mac_utilization,hbm_bytes,energy_j,ops_per_byte,bound,fraction_of_roof,cycles_at_1000MHz_750mV,cycles_at_400MHz_600mV$" \
   || fail "CSV header: $(head -1 "$work/first.csv")"
 [ "$(wc -l < "$work/first.csv")" -eq 3 ] || fail "CSV rows"
 grep -q "^square " "$work/first.txt" || fail "no table on stdout"

@@ -244,3 +244,16 @@ TEST_CASE("profile: the cluster files read the same model schema: a preset, with
     const auto gemms = llm::layer_gemms(c.model, c.plan, llm::GemmDtype::Bf16);
     CHECK(gemms[0].n == (96 / 8 + 2 * 1) * 128);
 }
+
+TEST_CASE("profile: an op's roofline position: intensity, the roof that bounds it, the share of it achieved") {
+    const llm::GemmShape shape{"g", 64, 64, 64, llm::GemmDtype::Bf16};  // 262,144 MACs
+    // 1024 MACs and 16 bytes per cycle: the compute roof is 256 cycles, the memory roof for 8 KiB is 512 cycles.
+    const profile::RooflinePosition memory = profile::roofline_position(shape, 8192, 1024, 1024, 16.0);
+    CHECK(memory.memory_bound);
+    CHECK(memory.ops_per_byte == doctest::Approx(64.0));
+    CHECK(memory.fraction_of_roof == doctest::Approx(0.5));
+    const profile::RooflinePosition compute = profile::roofline_position(shape, 1024, 512, 1024, 16.0);
+    CHECK_FALSE(compute.memory_bound);
+    CHECK(compute.fraction_of_roof == doctest::Approx(0.5));
+    CHECK(profile::roofline_position(shape, 1024, 0, 1024, 16.0).fraction_of_roof == 0);  // no cycles: nothing
+}
