@@ -61,8 +61,10 @@ int profile_command(const ProfileArguments& args) {
     for (const auto& op : workload.ops) {
         requests.push_back({op.shape, "as configured", overrides, {base.hash, image_hash, op.shape, simulator_hash}});
         for (size_t i = 0; i < points.size(); ++i) {
-            requests.push_back({op.shape, "at " + std::to_string(points[i].frequency_mhz) + " MHz",
-                                pinned(overrides, i), {point_hashes[i], image_hash, op.shape, simulator_hash}});
+            requests.push_back({op.shape,
+                                "at " + std::to_string(points[i].frequency_mhz) + " MHz",
+                                pinned(overrides, i),
+                                {point_hashes[i], image_hash, op.shape, simulator_hash}});
         }
     }
     profile::RunnerSettings settings;

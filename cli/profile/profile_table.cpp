@@ -129,12 +129,11 @@ std::string table_text(const ProfileTable& t) {
     for (const auto& row : t.rows) {
         const uint64_t cycles = row.run.at("gemm_cycles").get<uint64_t>();
         const Json& energy = row.run.at("energy_j");
-        std::snprintf(line, sizeof line, "%-14s %7u %7u %7u %5s %12llu %5.1f%% %12.2f %11s", row.shape.name.c_str(),
-                      row.shape.m, row.shape.n, row.shape.k, llm::dtype_name(row.shape.dtype),
-                      static_cast<unsigned long long>(cycles),
-                      100 * mac_utilization(row.shape, t.peak_macs_per_cycle, cycles),
-                      double(hbm_bytes(row.run)) / (1 << 20),
-                      energy.is_null() ? "-" : number_text(energy.get<double>() * 1e3, "%.3f").c_str());
+        std::snprintf(
+            line, sizeof line, "%-14s %7u %7u %7u %5s %12llu %5.1f%% %12.2f %11s", row.shape.name.c_str(), row.shape.m,
+            row.shape.n, row.shape.k, llm::dtype_name(row.shape.dtype), static_cast<unsigned long long>(cycles),
+            100 * mac_utilization(row.shape, t.peak_macs_per_cycle, cycles), double(hbm_bytes(row.run)) / (1 << 20),
+            energy.is_null() ? "-" : number_text(energy.get<double>() * 1e3, "%.3f").c_str());
         out << line;
         const RooflinePosition roof =
             roofline_position(row.shape, hbm_bytes(row.run), cycles, t.peak_macs_per_cycle, t.memory_bytes_per_cycle);

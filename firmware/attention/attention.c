@@ -31,10 +31,12 @@ static struct npu_flash_attention_args demo_args(void) {
 
 int main(void) {
     const uint32_t hart = npu_hart_id(), harts = npu_hart_count();
-    const struct attention_job *job = (const struct attention_job *)(uintptr_t)ATTENTION_JOB_ADDRESS;
+    const struct attention_job* job = (const struct attention_job*)(uintptr_t)ATTENTION_JOB_ADDRESS;
     struct npu_flash_attention_args a;
-    if (job->magic == ATTENTION_JOB_MAGIC) memcpy(&a, &job->q, sizeof a);
-    else a = demo_args();
+    if (job->magic == ATTENTION_JOB_MAGIC)
+        memcpy(&a, &job->q, sizeof a);
+    else
+        a = demo_args();
 
     npu_flash_attention_prepare(&a, hart, harts); /* the causal mask, once */
     npu_barrier();
@@ -48,10 +50,11 @@ int main(void) {
     const uint64_t L = a.seq, keys = a.causal ? L * (L + 1) / 2 : L * L;
     const uint64_t macs = 2 * keys * a.d_head * a.heads;
     const uint64_t peak = (uint64_t)geo.rows * geo.cols * harts * cycles;
-    printf("attention seq %u heads %u kv_heads %u d_head %u%s on %u tiles: %llu cycles, %llu MACs, "
-           "MAC utilisation %u.%u%%\n",
-           (unsigned)a.seq, (unsigned)a.heads, (unsigned)(a.kv_heads ? a.kv_heads : a.heads), (unsigned)a.d_head,
-           a.causal ? " causal" : "", (unsigned)harts, (unsigned long long)cycles, (unsigned long long)macs,
-           (unsigned)(macs * 100 / peak), (unsigned)(macs * 1000 / peak % 10));
+    printf(
+        "attention seq %u heads %u kv_heads %u d_head %u%s on %u tiles: %llu cycles, %llu MACs, "
+        "MAC utilisation %u.%u%%\n",
+        (unsigned)a.seq, (unsigned)a.heads, (unsigned)(a.kv_heads ? a.kv_heads : a.heads), (unsigned)a.d_head,
+        a.causal ? " causal" : "", (unsigned)harts, (unsigned long long)cycles, (unsigned long long)macs,
+        (unsigned)(macs * 100 / peak), (unsigned)(macs * 1000 / peak % 10));
     return 0;
 }

@@ -1,10 +1,11 @@
-/* One GPT-style decoder layer on every tile's NPU (npu_decoder_layer in the SDK).
+/* One GPT- or Llama-style decoder layer on every tile's NPU (npu_decoder_layer in the SDK).
  * With a job block at DECODER_JOB_ADDRESS it computes that layer (the host checks the output with --dump); a job of
  * another version stops the run with exit status 3. Without one it times the layer of one tensor-parallel rank of
- * GPT-3 175B (TP = 8: d_model 12288, 12 of the 96 heads, d_head 128, d_ff 6144 of 49152; sequence 2048) on zeroed
- * weights: the cycles do not depend on the values (run it with --arithmetic skip). Hart 0 prints the layer's cycles,
- * the MAC utilisation of the arrays (counting the MACs causal attention needs) and each phase's cycles. The GEMM
- * plans and the attention mask are made once, before the timed layer. */
+ * GPT-3 175B (TP = 8: d_model 12288, 12 of the 96 heads, d_head 128, d_ff 6144 of 49152; sequence 2048), or with
+ * LLAMA3_8B (decoder_layer_llama3_8b.elf) a whole Llama 3 8B layer at sequence 2048, on zeroed weights: the cycles
+ * do not depend on the values (run it with --arithmetic skip). Hart 0 prints the layer's cycles, the MAC utilisation
+ * of the arrays (counting the MACs causal attention needs) and each phase's cycles. The GEMM plans and the attention
+ * mask are made once, before the timed layer. */
 #include <stdio.h>
 #include <string.h>
 
@@ -16,15 +17,30 @@ static struct npu_decoder_args demo_args(void) {
     struct npu_decoder_args d;
     memset(&d, 0, sizeof d);
     d.seq = 2048;
+#ifdef LLAMA3_8B /* Llama 3 8B (Meta's model card): d_model 4096, 32 heads, 8 KV heads, d_ff 14336, RMS norm, SwiGLU */
+    d.d_model = 4096;
+    d.heads = 32;
+    d.kv_heads = 8;
+    d.d_head = 128;
+    d.d_ff = 14336;
+    d.norm = NPU_ROWS_RMSNORM;
+    d.swiglu = 1;
+#else
     d.d_model = 12288;
     d.heads = 12;
     d.kv_heads = 12;
     d.d_head = 128;
     d.d_ff = 6144;
+#endif
     d.eps_bits = 0x3727C5ACu; /* 1e-5f */
     const uint32_t D = d.d_model, W = (d.heads + 2 * d.kv_heads) * d.d_head, Q = d.heads * d.d_head;
+    const uint32_t F1 = d.swiglu ? 2 * d.d_ff : d.d_ff;
     uint32_t at = 0x82000000u;
-#define PLACE(field, bytes) do { d.field = at; at += ((bytes) + 0xFFFu) & ~0xFFFu; } while (0)
+#define PLACE(field, bytes)                 \
+    do {                                    \
+        d.field = at;                       \
+        at += ((bytes) + 0xFFFu) & ~0xFFFu; \
+    } while (0)
     PLACE(x, d.seq * D * 4);
     PLACE(out, d.seq * D * 4);
     PLACE(ln1_gamma, D * 4);
@@ -35,8 +51,8 @@ static struct npu_decoder_args demo_args(void) {
     PLACE(bo, D * 4);
     PLACE(ln2_gamma, D * 4);
     PLACE(ln2_beta, D * 4);
-    PLACE(w1, D * d.d_ff * 2);
-    PLACE(b1, d.d_ff * 4);
+    PLACE(w1, D * F1 * 2);
+    PLACE(b1, F1 * 4);
     PLACE(w2, d.d_ff * D * 2);
     PLACE(b2, D * 4);
 #undef PLACE
@@ -46,7 +62,7 @@ static struct npu_decoder_args demo_args(void) {
 
 int main(void) {
     const uint32_t hart = npu_hart_id(), harts = npu_hart_count();
-    const struct decoder_job *job = (const struct decoder_job *)(uintptr_t)DECODER_JOB_ADDRESS;
+    const struct decoder_job* job = (const struct decoder_job*)(uintptr_t)DECODER_JOB_ADDRESS;
     static uint32_t phase_cycles[NPU_DECODER_PHASES];
     struct npu_decoder_args d;
     if (job->magic == DECODER_JOB_MAGIC) {
@@ -73,16 +89,17 @@ int main(void) {
     const uint64_t L = d.seq, D = d.d_model, F = d.d_ff, Q = (uint64_t)d.heads * d.d_head;
     const uint64_t W = (uint64_t)(d.heads + 2 * d.kv_heads) * d.d_head;
     const uint64_t attention = 2 * (L * (L + 1) / 2) * d.d_head * d.heads; /* causal: keys up to each query */
-    const uint64_t macs = L * D * W + attention + L * Q * D + 2 * L * D * F;
+    const uint64_t macs = L * D * W + attention + L * Q * D + (d.swiglu ? 3 : 2) * L * D * F;
     const uint64_t peak = (uint64_t)geo.rows * geo.cols * harts * cycles;
-    printf("decoder layer seq %u d_model %u heads %u kv_heads %u d_head %u d_ff %u on %u tiles: %llu cycles, %llu MACs, "
-           "MAC utilisation %u.%u%%\n",
-           (unsigned)d.seq, (unsigned)d.d_model, (unsigned)d.heads, (unsigned)d.kv_heads, (unsigned)d.d_head,
-           (unsigned)d.d_ff, (unsigned)harts, (unsigned long long)cycles, (unsigned long long)macs,
-           (unsigned)(macs * 100 / peak), (unsigned)(macs * 1000 / peak % 10));
-    static const char *const names[NPU_DECODER_PHASES] = {"ln1", "qkv gemm", "attention", "wo gemm", "residual",
-                                                          "ln2", "mlp up gemm+gelu", "mlp down gemm", "residual"};
-    const uint32_t *phases = (const uint32_t *)(uintptr_t)d.phase_cycles;
+    printf(
+        "decoder layer seq %u d_model %u heads %u kv_heads %u d_head %u d_ff %u on %u tiles: %llu cycles, %llu MACs, "
+        "MAC utilisation %u.%u%%\n",
+        (unsigned)d.seq, (unsigned)d.d_model, (unsigned)d.heads, (unsigned)d.kv_heads, (unsigned)d.d_head,
+        (unsigned)d.d_ff, (unsigned)harts, (unsigned long long)cycles, (unsigned long long)macs,
+        (unsigned)(macs * 100 / peak), (unsigned)(macs * 1000 / peak % 10));
+    static const char* const names[NPU_DECODER_PHASES] = {
+        "ln1", "qkv gemm", "attention", "wo gemm", "residual", "ln2", "mlp up (+act)", "mlp down gemm", "residual"};
+    const uint32_t* phases = (const uint32_t*)(uintptr_t)d.phase_cycles;
     printf("phases (cycles, share):");
     for (int i = 0; i < NPU_DECODER_PHASES; ++i) {
         printf(" %s %u (%u%%)%s", names[i], (unsigned)phases[i], (unsigned)(phases[i] * 100ull / cycles),

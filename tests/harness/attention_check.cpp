@@ -35,9 +35,18 @@ int main(int argc, char** argv) {
     uint32_t seed = 1;
     try {
         harness::Options options("attention_check");
-        options.add("--npuemu", npuemu).add("--image", image).add("--config", config).add("--workdir", workdir)
-            .add("--seq", p.seq).add("--heads", p.heads).add("--kv-heads", p.kv_heads).add("--d-head", p.d_head)
-            .add("--causal", p.causal).add("--seed", seed).add("--array-rows", p.rows).add("--array-cols", p.cols);
+        options.add("--npuemu", npuemu)
+            .add("--image", image)
+            .add("--config", config)
+            .add("--workdir", workdir)
+            .add("--seq", p.seq)
+            .add("--heads", p.heads)
+            .add("--kv-heads", p.kv_heads)
+            .add("--d-head", p.d_head)
+            .add("--causal", p.causal)
+            .add("--seed", seed)
+            .add("--array-rows", p.rows)
+            .add("--array-cols", p.cols);
         options.parse(argc, argv);
     } catch (const std::invalid_argument& error) {
         std::cerr << error.what() << "\n";
@@ -55,7 +64,8 @@ int main(int argc, char** argv) {
 
     std::vector<Bf16> expected(size_t(p.seq) * p.heads * p.d_head);
     for (uint32_t r = 0; r < p.seq; ++r) {
-        for (uint32_t h = 0; h < p.heads; ++h) reference::flash_attention_row(p, qkv, r, h, &expected[(size_t(r) * p.heads + h) * p.d_head]);
+        for (uint32_t h = 0; h < p.heads; ++h)
+            reference::flash_attention_row(p, qkv, r, h, &expected[(size_t(r) * p.heads + h) * p.d_head]);
     }
 
     attention_job job{};

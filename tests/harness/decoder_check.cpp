@@ -3,7 +3,7 @@
 // kernels' arithmetic (tests/harness/reference_math.h).
 //   decoder_check --npuemu BIN --image decoder_layer.elf [--config test] [--array-rows 16] [--array-cols 16]
 //                 [--seq 40] [--d-model 48] [--heads 3] [--kv-heads 1] [--d-head 16] [--d-ff 72] [--seed 1]
-//                 [--workdir DIR] [--job-version N]
+//                 [--workdir DIR] [--job-version N] [--rmsnorm 0|1] [--swiglu 0|1]
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -36,10 +36,15 @@ std::vector<Bf16> to_bf16_all(const std::vector<float>& v) {
     return out;
 }
 
-// x: rows of `cols`, in place: x = layernorm(x) (npu_rows' layernorm steps).
-std::vector<Bf16> layernorm_bf16(std::vector<float> x, uint32_t cols, const std::vector<float>& gamma,
+// Rows of `cols` normalised as npu_rows does (layernorm, or RMS norm), in BF16.
+std::vector<Bf16> normalize_bf16(std::vector<float> x, uint32_t cols, bool rms, const std::vector<float>& gamma,
                                  const std::vector<float>& beta, float eps) {
-    for (size_t r = 0; r < x.size() / cols; ++r) reference::layernorm_row(&x[r * cols], cols, gamma.data(), beta.data(), eps);
+    for (size_t r = 0; r < x.size() / cols; ++r) {
+        if (rms)
+            reference::rmsnorm_row(&x[r * cols], cols, gamma.data(), eps);
+        else
+            reference::layernorm_row(&x[r * cols], cols, gamma.data(), beta.data(), eps);
+    }
     return to_bf16_all(x);
 }
 
@@ -48,13 +53,25 @@ std::vector<Bf16> layernorm_bf16(std::vector<float> x, uint32_t cols, const std:
 int main(int argc, char** argv) {
     std::string npuemu, image, config = "test", workdir = ".";
     Shape s;
-    uint32_t seed = 1, rows = 16, cols = 16, job_version = DECODER_JOB_VERSION;
+    uint32_t seed = 1, rows = 16, cols = 16, job_version = DECODER_JOB_VERSION, rmsnorm = 0, swiglu = 0;
     try {
         harness::Options options("decoder_check");
-        options.add("--npuemu", npuemu).add("--image", image).add("--config", config).add("--workdir", workdir)
-            .add("--seq", s.seq).add("--d-model", s.d_model).add("--heads", s.heads).add("--kv-heads", s.kv_heads)
-            .add("--d-head", s.d_head).add("--d-ff", s.d_ff).add("--seed", seed).add("--array-rows", rows)
-            .add("--array-cols", cols).add("--job-version", job_version);
+        options.add("--npuemu", npuemu)
+            .add("--image", image)
+            .add("--config", config)
+            .add("--workdir", workdir)
+            .add("--seq", s.seq)
+            .add("--d-model", s.d_model)
+            .add("--heads", s.heads)
+            .add("--kv-heads", s.kv_heads)
+            .add("--d-head", s.d_head)
+            .add("--d-ff", s.d_ff)
+            .add("--seed", seed)
+            .add("--array-rows", rows)
+            .add("--array-cols", cols)
+            .add("--job-version", job_version)
+            .add("--rmsnorm", rmsnorm)
+            .add("--swiglu", swiglu);
         options.parse(argc, argv);
     } catch (const std::invalid_argument& error) {
         std::cerr << error.what() << "\n";
@@ -75,14 +92,15 @@ int main(int argc, char** argv) {
     const std::vector<Bf16> wo = random_bf16(size_t(Q) * D, 1 / std::sqrt(float(Q)));
     const std::vector<float> bo = random_fp32(D, 0, 0.1f);
     const std::vector<float> ln2_gamma = random_fp32(D, 1, 0.1f), ln2_beta = random_fp32(D, 0, 0.1f);
-    const std::vector<Bf16> w1 = random_bf16(size_t(D) * F, 1 / std::sqrt(float(D)));
-    const std::vector<float> b1 = random_fp32(F, 0, 0.1f);
+    const uint32_t F1 = swiglu ? 2 * F : F;  // SwiGLU: W1 = [W_gate | W_up]
+    const std::vector<Bf16> w1 = random_bf16(size_t(D) * F1, 1 / std::sqrt(float(D)));
+    const std::vector<float> b1 = random_fp32(F1, 0, 0.1f);
     const std::vector<Bf16> w2 = random_bf16(size_t(F) * D, 1 / std::sqrt(float(F)));
     const std::vector<float> b2 = random_fp32(D, 0, 0.1f);
     const float eps = 1e-5f;
 
     // ---- the reference: the layer's steps, each with its kernel's arithmetic ------------------------------------
-    const std::vector<Bf16> a16 = layernorm_bf16(x, D, ln1_gamma, ln1_beta, eps);
+    const std::vector<Bf16> a16 = normalize_bf16(x, D, rmsnorm, ln1_gamma, ln1_beta, eps);
     std::vector<float> qkv = reference::gemm(a16.data(), D, wqkv.data(), W, false, L, W, D, rows);
     const float scale = 1.0f / std::sqrt(float(s.d_head));
     std::vector<Bf16> qkv16(qkv.size());
@@ -96,18 +114,26 @@ int main(int argc, char** argv) {
     const reference::AttentionProblem att{L, s.heads, s.kv_heads, s.d_head, 1, rows, cols};
     std::vector<Bf16> o16(size_t(L) * Q);
     for (uint32_t r = 0; r < L; ++r) {
-        for (uint32_t h = 0; h < s.heads; ++h) reference::flash_attention_row(att, qkv16, r, h, &o16[(size_t(r) * s.heads + h) * s.d_head]);
+        for (uint32_t h = 0; h < s.heads; ++h)
+            reference::flash_attention_row(att, qkv16, r, h, &o16[(size_t(r) * s.heads + h) * s.d_head]);
     }
     std::vector<float> h32 = reference::gemm(o16.data(), Q, wo.data(), D, false, L, D, Q, rows);
     for (uint32_t r = 0; r < L; ++r) {
         for (uint32_t c = 0; c < D; ++c) h32[size_t(r) * D + c] = h32[size_t(r) * D + c] + bo[c];
         for (uint32_t c = 0; c < D; ++c) h32[size_t(r) * D + c] = h32[size_t(r) * D + c] + x[size_t(r) * D + c];
     }
-    const std::vector<Bf16> b16 = layernorm_bf16(h32, D, ln2_gamma, ln2_beta, eps);
-    std::vector<float> u = reference::gemm(b16.data(), D, w1.data(), F, false, L, F, D, rows);
-    std::vector<Bf16> u16(u.size());
+    const std::vector<Bf16> b16 = normalize_bf16(h32, D, rmsnorm, ln2_gamma, ln2_beta, eps);
+    std::vector<float> u = reference::gemm(b16.data(), D, w1.data(), F1, false, L, F1, D, rows);
+    std::vector<Bf16> u16(size_t(L) * F);
     for (uint32_t r = 0; r < L; ++r) {
-        for (uint32_t c = 0; c < F; ++c) u16[size_t(r) * F + c] = to_bf16(reference::gelu(u[size_t(r) * F + c] + b1[c]));
+        for (uint32_t c = 0; c < F; ++c) {
+            if (swiglu) {
+                const float gate = u[size_t(r) * F1 + c] + b1[c], up = u[size_t(r) * F1 + F + c] + b1[F + c];
+                u16[size_t(r) * F + c] = to_bf16(reference::silu(gate) * up);
+            } else {
+                u16[size_t(r) * F + c] = to_bf16(reference::gelu(u[size_t(r) * F + c] + b1[c]));
+            }
+        }
     }
     std::vector<float> out = reference::gemm(u16.data(), F, w2.data(), D, false, L, D, F, rows);
     for (uint32_t r = 0; r < L; ++r) {
@@ -125,6 +151,8 @@ int main(int argc, char** argv) {
     job.kv_heads = s.kv_heads;
     job.d_head = s.d_head;
     job.d_ff = F;
+    job.norm = rmsnorm ? 3 : 0;  // NPU_ROWS_RMSNORM
+    job.swiglu = swiglu;
     std::memcpy(&job.eps_bits, &eps, 4);
     const std::string dir = workdir + "/";
     harness::InputPlacer placer(dir, 0x82000000u);
@@ -166,7 +194,8 @@ int main(int argc, char** argv) {
     size_t mismatches = 0;
     for (size_t i = 0; i < actual.size(); ++i) {
         if (std::memcmp(&actual[i], &out[i], 4) == 0) continue;
-        if (mismatches < 5) std::cerr << "out[" << i / D << "][" << i % D << "] = " << actual[i] << ", expected " << out[i] << "\n";
+        if (mismatches < 5)
+            std::cerr << "out[" << i / D << "][" << i % D << "] = " << actual[i] << ", expected " << out[i] << "\n";
         ++mismatches;
     }
     if (mismatches) {
@@ -174,7 +203,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     std::cout << "ok: decoder layer seq " << L << " d_model " << D << " heads " << s.heads << " kv_heads " << s.kv_heads
-              << " d_head " << s.d_head << " d_ff " << F << ": all " << actual.size()
-              << " outputs equal the host reference bit for bit\n";
+              << " d_head " << s.d_head << " d_ff " << F << (rmsnorm ? " rmsnorm" : "") << (swiglu ? " swiglu" : "")
+              << ": all " << actual.size() << " outputs equal the host reference bit for bit\n";
     return 0;
 }

@@ -19,7 +19,7 @@ constexpr auto to_bf16 = harness::float_to_bf16;
 
 // C (m x n, FP32) = A (m x k, BF16) x B (k x n, or its transpose n x k), chunked as the array does.
 inline std::vector<float> gemm(const Bf16* a, size_t lda, const Bf16* b, size_t ldb, bool b_transposed, uint32_t m,
-                        uint32_t n, uint32_t k, uint32_t chunk) {
+                               uint32_t n, uint32_t k, uint32_t chunk) {
     std::vector<float> c(size_t(m) * n);
     for (uint32_t i = 0; i < m; ++i) {
         for (uint32_t j = 0; j < n; ++j) {
@@ -88,11 +88,14 @@ inline float chunked_dot(const Bf16* a, const Bf16* b, uint32_t n, uint32_t rows
 }
 
 // One query row of one head, exactly as the kernel computes it.
-inline void flash_attention_row(const AttentionProblem& p, const std::vector<Bf16>& qkv, uint32_t r, uint32_t h, Bf16* out) {
+inline void flash_attention_row(const AttentionProblem& p, const std::vector<Bf16>& qkv, uint32_t r, uint32_t h,
+                                Bf16* out) {
     const uint32_t W = p.width(), dh = p.d_head, kvh = h / (p.heads / p.kv_heads), block = 4 * p.cols;
     const Bf16* q = &qkv[size_t(r) * W + h * dh];
     const auto key = [&](uint32_t c) { return &qkv[size_t(c) * W + (p.heads + kvh) * dh]; };
-    const auto value = [&](uint32_t c, uint32_t d) { return qkv[size_t(c) * W + (p.heads + p.kv_heads + kvh) * dh + d]; };
+    const auto value = [&](uint32_t c, uint32_t d) {
+        return qkv[size_t(c) * W + (p.heads + p.kv_heads + kvh) * dh + d];
+    };
     const uint32_t key_end = p.causal ? r + 1 : p.seq;
     float m = 0, l = 0;
     std::vector<float> o(dh, 0.0f);
@@ -125,7 +128,8 @@ inline void flash_attention_row(const AttentionProblem& p, const std::vector<Bf1
         for (uint32_t d = 0; d < dh; ++d) {
             for (uint32_t c0 = 0; c0 < kb; c0 += p.rows) {
                 float chunk = 0.0f;
-                for (uint32_t c = c0; c < std::min(kb, c0 + p.rows); ++c) chunk += to_float(pbf[c]) * to_float(value(k0 + c, d));
+                for (uint32_t c = c0; c < std::min(kb, c0 + p.rows); ++c)
+                    chunk += to_float(pbf[c]) * to_float(value(k0 + c, d));
                 o[d] = (j == 0 && c0 == 0) ? chunk : o[d] + chunk;
             }
         }
@@ -133,6 +137,27 @@ inline void flash_attention_row(const AttentionProblem& p, const std::vector<Bf1
     }
     const float inv = 1.0f / l;
     for (uint32_t d = 0; d < dh; ++d) out[d] = to_bf16(o[d] * inv);
+}
+
+// npu_rows' RMS norm of one row: x * rsqrt(sum(x * x) * (1/cols) + eps) * gamma, each step one FP32 operation.
+inline void rmsnorm_row(float* x, uint32_t cols, const float* gamma, float eps) {
+    const float inv_cols = 1.0f / static_cast<float>(cols);
+    float squares = 0.0f;
+    for (uint32_t c = 0; c < cols; ++c) squares = squares + x[c] * x[c];
+    float ms = squares * inv_cols;
+    ms = ms + eps;
+    const float rstd = 1.0f / std::sqrt(ms);
+    for (uint32_t c = 0; c < cols; ++c) x[c] = x[c] * rstd;
+    for (uint32_t c = 0; c < cols; ++c) x[c] = x[c] * gamma[c];
+}
+
+// npu_rows' SiLU: t = x * -1, t = exp(t), t = t + 1, t = 1 / t, x * t.
+inline float silu(float x) {
+    float t = x * -1.0f;
+    t = std::exp(t);
+    t = t + 1.0f;
+    t = 1.0f / t;
+    return x * t;
 }
 
 }  // namespace reference

@@ -27,8 +27,8 @@
 
 namespace {
 
-using reference::gemm;
 using reference::gelu;
+using reference::gemm;
 using reference::layernorm_row;
 using reference::softmax_row;
 using Bf16 = uint16_t;
@@ -44,16 +44,25 @@ int main(int argc, char** argv) {
     uint32_t L = 16, D = 64, H = 4, F = 128, seed = 1, chunk = 16, ffn2_splits = 1;
     try {
         harness::Options options("transformer_check");
-        options.add("--npuemu", npuemu).add("--image", image).add("--config", config).add("--workdir", workdir)
-            .add("--seq", L).add("--d-model", D).add("--heads", H).add("--d-ff", F).add("--seed", seed)
-            .add("--array-rows", chunk).add("--ffn2-splits", ffn2_splits);
+        options.add("--npuemu", npuemu)
+            .add("--image", image)
+            .add("--config", config)
+            .add("--workdir", workdir)
+            .add("--seq", L)
+            .add("--d-model", D)
+            .add("--heads", H)
+            .add("--d-ff", F)
+            .add("--seed", seed)
+            .add("--array-rows", chunk)
+            .add("--ffn2-splits", ffn2_splits);
         options.parse(argc, argv);
     } catch (const std::invalid_argument& error) {
         std::cerr << error.what() << "\n";
         return 2;
     }
     if (npuemu.empty() || image.empty() || D % H) {
-        std::cerr << "usage: transformer_check --npuemu BIN --image transformer_block.elf [...] (d_model % heads == 0)\n";
+        std::cerr
+            << "usage: transformer_check --npuemu BIN --image transformer_block.elf [...] (d_model % heads == 0)\n";
         return 2;
     }
     const uint32_t dh = D / H;
@@ -64,8 +73,9 @@ int main(int argc, char** argv) {
     const std::vector<Bf16> x = bf16_random(size_t(L) * D, 1.0f), wqkv = bf16_random(size_t(D) * 3 * D, w_scale),
                             wo = bf16_random(size_t(D) * D, w_scale), w1 = bf16_random(size_t(D) * F, w_scale),
                             w2 = bf16_random(size_t(F) * D, 1.0f / std::sqrt(static_cast<float>(F)));
-    const std::vector<float> bqkv = fp32_random(3 * D, 0, 0.1f), bo = fp32_random(D, 0, 0.1f), b1 = fp32_random(F, 0, 0.1f),
-                             b2 = fp32_random(D, 0, 0.1f), gamma1 = fp32_random(D, 1, 0.1f), beta1 = fp32_random(D, 0, 0.1f),
+    const std::vector<float> bqkv = fp32_random(3 * D, 0, 0.1f), bo = fp32_random(D, 0, 0.1f),
+                             b1 = fp32_random(F, 0, 0.1f), b2 = fp32_random(D, 0, 0.1f),
+                             gamma1 = fp32_random(D, 1, 0.1f), beta1 = fp32_random(D, 0, 0.1f),
                              gamma2 = fp32_random(D, 1, 0.1f), beta2 = fp32_random(D, 0, 0.1f);
     const float eps = 1e-12f;
 
@@ -89,7 +99,8 @@ int main(int argc, char** argv) {
             for (uint32_t c = 0; c < L; ++c) p[size_t(i) * L + c] = to_bf16(s[size_t(i) * L + c]);
         }
         const std::vector<float> oh = gemm(p.data(), L, &qkv16[2 * D + h * dh], 3 * D, false, L, dh, L, chunk);
-        for (uint32_t i = 0; i < L; ++i) for (uint32_t c = 0; c < dh; ++c) o[size_t(i) * D + h * dh + c] = oh[size_t(i) * dh + c];
+        for (uint32_t i = 0; i < L; ++i)
+            for (uint32_t c = 0; c < dh; ++c) o[size_t(i) * D + h * dh + c] = oh[size_t(i) * dh + c];
     }
     std::vector<Bf16> o16(o.size());
     for (size_t i = 0; i < o.size(); ++i) o16[i] = to_bf16(o[i]);
@@ -115,8 +126,10 @@ int main(int argc, char** argv) {
     for (uint32_t k0 = 0; k0 < F; k0 += part) {
         const std::vector<float> partial =
             gemm(h16.data() + k0, F, w2.data() + size_t(k0) * D, D, false, L, D, std::min(part, F - k0), chunk);
-        if (k0 == 0) out = partial;
-        else for (size_t i = 0; i < out.size(); ++i) out[i] = out[i] + partial[i];
+        if (k0 == 0)
+            out = partial;
+        else
+            for (size_t i = 0; i < out.size(); ++i) out[i] = out[i] + partial[i];
     }
     for (uint32_t i = 0; i < L; ++i) {
         float* row = &out[size_t(i) * D];
@@ -196,7 +209,7 @@ int main(int argc, char** argv) {
         std::cerr << "FAIL: the output is degenerate (max |out| = " << max_abs << ")\n";
         return 1;
     }
-    std::cout << "ok: transformer layer seq " << L << " d_model " << D << " heads " << H << " d_ff " << F
-              << ": all " << actual.size() << " outputs equal the host reference bit for bit\n";
+    std::cout << "ok: transformer layer seq " << L << " d_model " << D << " heads " << H << " d_ff " << F << ": all "
+              << actual.size() << " outputs equal the host reference bit for bit\n";
     return 0;
 }

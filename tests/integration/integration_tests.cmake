@@ -200,7 +200,8 @@ foreach(case "40 4 2 16 1 test 16" "100 3 3 24 0 test 16" "150 2 1 40 1 test 16"
 endforeach()
 # A GPT-style decoder layer (pre-layernorm, causal flash attention, GELU MLP): multi-head and grouped-query, a
 # sequence over several key blocks, ragged sizes; and a job block of another version is refused.
-foreach(case "40 48 3 1 16 72 1 test 16" "100 80 4 4 24 136 3 test 16" "300 256 4 2 64 512 4 default 64")
+foreach(case "40 48 3 1 16 72 1 test 16 0" "100 80 4 4 24 136 3 test 16 0" "300 256 4 2 64 512 4 default 64 0"
+             "70 64 4 2 16 88 5 test 16 1" "260 256 8 2 32 384 6 default 64 1")
   separate_arguments(p UNIX_COMMAND "${case}")
   list(GET p 0 SEQ)
   list(GET p 1 DM)
@@ -211,19 +212,24 @@ foreach(case "40 48 3 1 16 72 1 test 16" "100 80 4 4 24 136 3 test 16" "300 256 
   list(GET p 6 SEED)
   list(GET p 7 CHIP)
   list(GET p 8 ARRAY)
-  set(work ${CMAKE_CURRENT_BINARY_DIR}/decoder_${SEQ}_${DM}_${HEADS}_${KV}_${CHIP})
+  list(GET p 9 LLAMA)  # 1: RMS norm and SwiGLU (Llama), 0: layernorm and GELU (GPT)
+  set(style gpt)
+  if(LLAMA)
+    set(style llama)
+  endif()
+  set(work ${CMAKE_CURRENT_BINARY_DIR}/decoder_${SEQ}_${DM}_${HEADS}_${KV}_${CHIP}_${style})
   file(MAKE_DIRECTORY ${work})
-  add_test(NAME "npu: decoder layer seq ${SEQ} d_model ${DM} heads ${HEADS} kv_heads ${KV} d_ff ${DFF} on the ${CHIP} chip equals the host reference"
+  add_test(NAME "npu: ${style}-style decoder layer seq ${SEQ} d_model ${DM} heads ${HEADS} kv_heads ${KV} d_ff ${DFF} on the ${CHIP} chip equals the host reference"
     COMMAND $<TARGET_FILE:decoder_check> --npuemu ${NPUEMU} --image ${FW}/decoder_layer.elf --config ${CHIP}
             --array-rows ${ARRAY} --array-cols ${ARRAY} --seq ${SEQ} --d-model ${DM} --heads ${HEADS} --kv-heads ${KV}
-            --d-head ${DH} --d-ff ${DFF} --seed ${SEED} --workdir ${work})
+            --d-head ${DH} --d-ff ${DFF} --seed ${SEED} --rmsnorm ${LLAMA} --swiglu ${LLAMA} --workdir ${work})
 endforeach()
 file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/decoder_bad_version)
 add_test(NAME "npu: a decoder job block of another version is refused, naming both versions"
   COMMAND $<TARGET_FILE:decoder_check> --npuemu ${NPUEMU} --image ${FW}/decoder_layer.elf --job-version 7
           --workdir ${CMAKE_CURRENT_BINARY_DIR}/decoder_bad_version)
 set_tests_properties("npu: a decoder job block of another version is refused, naming both versions" PROPERTIES
-  PASS_REGULAR_EXPRESSION "decoder job version 7, this firmware reads version 1.*FAIL: npuemu failed \\(status")
+  PASS_REGULAR_EXPRESSION "decoder job version 7, this firmware reads version 2.*FAIL: npuemu failed \\(status")
 # A head whose K and V do not fit the test chip's scratchpad: attention through global memory, a head per hart.
 set(work ${CMAKE_CURRENT_BINARY_DIR}/transformer_unfused)
 file(MAKE_DIRECTORY ${work})

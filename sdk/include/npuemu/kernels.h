@@ -62,13 +62,15 @@ void npu_gemm_planned(const struct npu_gemm_args *args, const struct npu_gemm_pl
 /* Row-wise passes over an FP32 matrix (rows x cols, rows src_ld bytes apart) on the vector unit, staged through
  * the tile's local memories a chunk of rows at a time; each hart takes an even share of the rows. In order:
  *   x = src; x += each of the src_more_count matrices at src_more, src_more + src_more_stride, ... (src's shape and
- *   row stride; partial sums, in order); x += bias (a row); x += residual (FP32 or BF16 rows); x[:, :scale_cols] *= scale;
- *   activation (GELU or ReLU); then the row op: softmax (x - rowmax, exp, divide by the row sum) or layernorm
- *   ((x - mean) * rsqrt(var + eps) * gamma + beta, mean and var as sum * (1/cols)); then x goes to dst_fp32 and/or,
- *   rounded to BF16, to dst_bf16. Address 0 leaves a step out. Every step is one vector instruction, so a host
- *   reference can follow it exactly (docs/npu.md). */
-enum { NPU_ACT_NONE = 0, NPU_ACT_GELU = 1, NPU_ACT_RELU = 2 };
-enum { NPU_ROWS_PLAIN = 0, NPU_ROWS_SOFTMAX = 1, NPU_ROWS_LAYERNORM = 2 };
+ *   row stride; partial sums, in order); x += bias (a row); x += residual (FP32 or BF16 rows);
+ *   x[:, :scale_cols] *= scale; activation (GELU, ReLU, or SiLU as t = x * -1, t = exp(t), t = t + 1, t = 1 / t,
+ *   x = x * t); x *= mul_src (FP32 rows mul_ld bytes apart: a gated unit's other half); then the row op: softmax
+ *   (x - rowmax, exp, divide by the row sum), layernorm ((x - mean) * rsqrt(var + eps) * gamma + beta, mean and var
+ *   as sum * (1/cols)) or RMS norm (x * rsqrt(sum(x * x) * (1/cols) + eps) * gamma); then x goes to dst_fp32
+ *   and/or, rounded to BF16, to dst_bf16. Address 0 leaves a step out. Every step is one vector instruction, so a
+ *   host reference can follow it exactly (docs/npu.md). */
+enum { NPU_ACT_NONE = 0, NPU_ACT_GELU = 1, NPU_ACT_RELU = 2, NPU_ACT_SILU = 3 };
+enum { NPU_ROWS_PLAIN = 0, NPU_ROWS_SOFTMAX = 1, NPU_ROWS_LAYERNORM = 2, NPU_ROWS_RMSNORM = 3 };
 struct npu_rows_args {
     uint32_t src, src_ld, rows, cols;
     uint32_t bias;
@@ -79,6 +81,7 @@ struct npu_rows_args {
     uint32_t gamma, beta, eps_bits;                 /* layernorm */
     uint32_t dst_fp32, dst_fp32_ld, dst_bf16, dst_bf16_ld;
     uint32_t src_more, src_more_count, src_more_stride;  /* up to NPU_ROWS_MAX_MORE further FP32 matrices */
+    uint32_t mul_src, mul_ld;
 };
 #define NPU_ROWS_MAX_MORE 7u
 void npu_rows(const struct npu_rows_args *args, uint32_t hart, uint32_t harts);
@@ -141,6 +144,9 @@ struct npu_decoder_args {
     uint32_t eps_bits;
     uint32_t scratch;
     uint32_t phase_cycles;  /* 0, or NPU_DECODER_PHASES uint32 counters (as npu_transformer_args.phase_cycles) */
+    uint32_t norm;          /* 0: layernorm (gamma, beta); NPU_ROWS_RMSNORM: RMS norm (gamma only, Llama) */
+    uint32_t swiglu;        /* 0: u = gelu(b W1 + b1); 1: W1 is d_model x 2 d_ff = [W_gate | W_up] (b1: 2 d_ff or 0),
+                             * g = b W1 + b1 in FP32, u = bf16(silu(g_gate) * g_up) (npu_rows' SiLU, then mul_src) */
 };
 enum {
     NPU_DECODER_LN1,
@@ -202,7 +208,8 @@ uint32_t npu_transformer_scratch_bytes(const struct npu_transformer_args *args);
 struct npu_transformer_plan {
     struct npu_gemm_plan qkv, wo, ffn1, ffn2[NPU_TRANSFORMER_MAX_SPLITS];
 };
-void npu_transformer_prepare(const struct npu_transformer_args *args, uint32_t harts, struct npu_transformer_plan *plan);
+void npu_transformer_prepare(const struct npu_transformer_args *args, uint32_t harts,
+                             struct npu_transformer_plan *plan);
 /* plan: from npu_transformer_prepare for this shape and hart count, or 0 to plan on the way. */
 void npu_transformer_block(const struct npu_transformer_args *args, const struct npu_transformer_plan *plan,
                            uint32_t hart, uint32_t harts);

@@ -9,24 +9,24 @@
  * Semaphores: LOADED (DMA -> MATRIX: Q, and K and V when the head changes, are in), S (MATRIX -> VECTOR), P (VECTOR
  * -> MATRIX), O (MATRIX -> VECTOR), OUT (VECTOR -> DMA: O in BF16 is ready). One block at a time: each step waits
  * for the one before, and the DMA queue's next loads sit behind the block's store. */
-#include "local_alloc.h"
 #include "kernel_common.h"
+#include "local_alloc.h"
 #include "npuemu/hal.h"
 #include "npuemu/kernels.h"
 
 enum { FLAG_LOADED = 20, FLAG_S = 21, FLAG_P = 22, FLAG_O = 23, FLAG_OUT = 24 };
 
 struct attention_plan {
-    uint32_t block_rows;                 /* query rows per block */
-    uint32_t k_s, v_s, q_s, p_s, o16_s;  /* scratchpad */
-    uint32_t v1, v2;                     /* scratchpad: per-row max and sum */
-    uint32_t s_acc, o_acc;               /* accumulator */
+    uint32_t block_rows;                /* query rows per block */
+    uint32_t k_s, v_s, q_s, p_s, o16_s; /* scratchpad */
+    uint32_t v1, v2;                    /* scratchpad: per-row max and sum */
+    uint32_t s_acc, o_acc;              /* accumulator */
 };
 
 /* Lays out the buffers for blocks of `rows` query rows, each in a bank of its own with own_banks; 0 if they do not
  * fit. */
-static int layout(const struct npu_attention_args *a, const struct npu_geometry *geo, uint32_t rows, int own_banks,
-                  struct attention_plan *p) {
+static int layout(const struct npu_attention_args* a, const struct npu_geometry* geo, uint32_t rows, int own_banks,
+                  struct attention_plan* p) {
     const uint32_t L = a->seq, dh = a->d_head;
     struct local_alloc sp = local_alloc_make(NPUEMU_SCRATCHPAD_BASE, geo->scratchpad_bytes, geo->scratchpad_banks);
     struct local_alloc acc = local_alloc_make(NPUEMU_ACCUMULATOR_BASE, geo->accumulator_bytes, geo->accumulator_banks);
@@ -44,8 +44,8 @@ static int layout(const struct npu_attention_args *a, const struct npu_geometry 
 }
 
 /* The most query rows per block (up to 256) whose buffers fit, in banks of their own if they can; 0 if none. */
-static uint32_t plan_attention(const struct npu_attention_args *a, const struct npu_geometry *geo,
-                               struct attention_plan *p) {
+static uint32_t plan_attention(const struct npu_attention_args* a, const struct npu_geometry* geo,
+                               struct attention_plan* p) {
     for (int own_banks = 1; own_banks >= 0; --own_banks) {
         for (uint32_t rows = min_u32(a->seq, 256); rows > 0; rows = rows > 16 ? rows - rows / 4 : rows - 1) {
             if (layout(a, geo, rows, own_banks, p)) return rows;
@@ -54,7 +54,7 @@ static uint32_t plan_attention(const struct npu_attention_args *a, const struct 
     return 0;
 }
 
-int npu_attention_plan_rows(const struct npu_attention_args *a) {
+int npu_attention_plan_rows(const struct npu_attention_args* a) {
     const struct npu_geometry geo = npu_read_geometry();
     struct attention_plan p;
     return (int)plan_attention(a, &geo, &p);
@@ -66,7 +66,7 @@ static void vx(uint32_t cols, uint32_t rows, uint32_t in, uint32_t out, uint32_t
 }
 
 /* npu_rows' softmax on the block's scores (n rows of L in the accumulator), then P in BF16 into the scratchpad. */
-static void softmax_block(const struct attention_plan *p, uint32_t L, uint32_t n) {
+static void softmax_block(const struct attention_plan* p, uint32_t L, uint32_t n) {
     const uint32_t row32 = L * 4, x = p->s_acc;
     vx(L, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 4, row32, 0);
     npu_vx_rowmax(p->v1, x);
@@ -83,7 +83,7 @@ static void softmax_block(const struct attention_plan *p, uint32_t L, uint32_t n
     npu_vx_convert(p->p_s, x);
 }
 
-void npu_attention(const struct npu_attention_args *a, uint32_t hart, uint32_t harts) {
+void npu_attention(const struct npu_attention_args* a, uint32_t hart, uint32_t harts) {
     const struct npu_geometry geo = npu_read_geometry();
     struct attention_plan p;
     if (plan_attention(a, &geo, &p) == 0) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP); /* K and V do not fit: unfused */

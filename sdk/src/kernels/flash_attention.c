@@ -33,10 +33,10 @@ enum {
 #endif
 
 struct flash_plan {
-    uint32_t rows, bk;              /* query rows per unit, keys per block */
-    uint32_t q_s[2], k_s[2], v_s[2], mask_s[2], p_s, o16_s;  /* scratchpad; Q alternates between units */
-    uint32_t m[2], mj, l, lj, alpha;                      /* scratchpad: one FP32 per row each */
-    uint32_t s_acc[2], o_acc;                             /* accumulator */
+    uint32_t rows, bk;                                      /* query rows per unit, keys per block */
+    uint32_t q_s[2], k_s[2], v_s[2], mask_s[2], p_s, o16_s; /* scratchpad; Q alternates between units */
+    uint32_t m[2], mj, l, lj, alpha;                        /* scratchpad: one FP32 per row each */
+    uint32_t s_acc[2], o_acc;                               /* accumulator */
 };
 
 uint32_t npu_flash_attention_block_keys(void) { return 4 * npu_read_geometry().cols; }
@@ -46,18 +46,18 @@ uint32_t npu_flash_attention_mask_bytes(void) {
     return bk * bk * 4;
 }
 
-void npu_flash_attention_prepare(const struct npu_flash_attention_args *a, uint32_t hart, uint32_t harts) {
+void npu_flash_attention_prepare(const struct npu_flash_attention_args* a, uint32_t hart, uint32_t harts) {
     if (!a->causal) return;
     /* mask[r][c] = -inf where key c lies after query r, else 0: rows of it are added to the diagonal blocks' scores. */
     const uint32_t bk = npu_flash_attention_block_keys();
-    volatile uint32_t *mask = (volatile uint32_t *)(uintptr_t)a->mask;
+    volatile uint32_t* mask = (volatile uint32_t*)(uintptr_t)a->mask;
     for (uint32_t r = hart; r < bk; r += harts) {
         for (uint32_t c = 0; c < bk; ++c) mask[r * bk + c] = c > r ? 0xFF800000u : 0u;
     }
 }
 
-static int layout(const struct npu_flash_attention_args *a, const struct npu_geometry *geo, int own_banks,
-                  struct flash_plan *p) {
+static int layout(const struct npu_flash_attention_args* a, const struct npu_geometry* geo, int own_banks,
+                  struct flash_plan* p) {
     const uint32_t dh = a->d_head, rows = p->rows, bk = p->bk;
     struct local_alloc sp = local_alloc_make(NPUEMU_SCRATCHPAD_BASE, geo->scratchpad_bytes, geo->scratchpad_banks);
     struct local_alloc acc = local_alloc_make(NPUEMU_ACCUMULATOR_BASE, geo->accumulator_bytes, geo->accumulator_banks);
@@ -88,7 +88,7 @@ static void vx(uint32_t cols, uint32_t rows, uint32_t in, uint32_t out, uint32_t
 }
 
 /* MATRIX: S_j = Q K_j^T into score buffer s (keys in groups of the array's width, d_head in chunks of its rows). */
-static void scores(const struct flash_plan *p, const struct npu_geometry *geo, uint32_t q_s, uint32_t dh, uint32_t n,
+static void scores(const struct flash_plan* p, const struct npu_geometry* geo, uint32_t q_s, uint32_t dh, uint32_t n,
                    uint32_t b, uint32_t s, uint32_t kb) {
     npu_wait(NPU_QUEUE_MATRIX, FLAG_LOADED + b);
     npu_wait(NPU_QUEUE_MATRIX, FLAG_S_FREE + s);
@@ -104,7 +104,7 @@ static void scores(const struct flash_plan *p, const struct npu_geometry *geo, u
 }
 
 /* MATRIX: O (+)= P_j V_j, d_head in groups of the array's width, the block's keys in chunks of its rows. */
-static void values(const struct flash_plan *p, const struct npu_geometry *geo, uint32_t dh, uint32_t n, uint32_t b,
+static void values(const struct flash_plan* p, const struct npu_geometry* geo, uint32_t dh, uint32_t n, uint32_t b,
                    uint32_t kb, int first) {
     npu_wait(NPU_QUEUE_MATRIX, FLAG_P_READY);
     npu_mx_config(NPU_DTYPE_BF16, p->bk * 2, dh * 4);
@@ -120,7 +120,7 @@ static void values(const struct flash_plan *p, const struct npu_geometry *geo, u
 }
 
 /* VECTOR: the online softmax of block j in score buffer s; m_old / m_new: indices into p->m. */
-static void softmax_step(const struct flash_plan *p, uint32_t dh, uint32_t n, uint32_t s, uint32_t b, uint32_t kb,
+static void softmax_step(const struct flash_plan* p, uint32_t dh, uint32_t n, uint32_t s, uint32_t b, uint32_t kb,
                          uint32_t j, int masked) {
     const uint32_t x = p->s_acc[s], ld = p->bk * 4, m_old = p->m[(j + 1) & 1], m_new = p->m[j & 1];
     npu_wait(NPU_QUEUE_VECTOR, FLAG_S_READY + s);
@@ -160,14 +160,14 @@ struct pending_output {
     uint32_t dst, dst_ld, rows;
 };
 
-static void store_output(const struct flash_plan *p, struct pending_output *st, uint32_t dh) {
+static void store_output(const struct flash_plan* p, struct pending_output* st, uint32_t dh) {
     npu_wait(NPU_QUEUE_DMA, FLAG_OUT);
     dma_block(p->o16_s, dh * 2, st->dst, st->dst_ld, st->rows, dh * 2);
     npu_signal(NPU_QUEUE_DMA, FLAG_OUT_FREE);
     st->pending = 0;
 }
 
-void npu_flash_attention(const struct npu_flash_attention_args *a, uint32_t hart, uint32_t harts) {
+void npu_flash_attention(const struct npu_flash_attention_args* a, uint32_t hart, uint32_t harts) {
     const struct npu_geometry geo = npu_read_geometry();
     struct flash_plan p;
     /* Query blocks of up to QUERY_BLOCKS array heights (each key block loaded serves them all), dividing the key
@@ -188,7 +188,7 @@ void npu_flash_attention(const struct npu_flash_attention_args *a, uint32_t hart
     for (uint32_t b = 0; b < 2; ++b) npu_signal(NPU_QUEUE_MATRIX, FLAG_FREE + b);
     for (uint32_t s = 0; s < 2; ++s) npu_signal(NPU_QUEUE_VECTOR, FLAG_S_FREE + s);
     npu_signal(NPU_QUEUE_DMA, FLAG_OUT_FREE);
-    uint32_t buffer = 0, score = 0;  /* next K/V buffer and score buffer */
+    uint32_t buffer = 0, score = 0; /* next K/V buffer and score buffer */
     struct pending_output store = {0, 0, 0, 0};
     for (uint32_t u = hart; u < units; u += harts) {
         /* The latest query blocks first: with a causal mask they see the most keys. */

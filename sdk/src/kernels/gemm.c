@@ -36,7 +36,7 @@ struct output {
     uint32_t elem, base, ld;
 };
 
-static struct output output_of(const struct npu_gemm_args *g) {
+static struct output output_of(const struct npu_gemm_args* g) {
     struct output o;
     o.epilogue = g->bias || g->scale_cols || g->activation || g->c_bf16;
     o.elem = g->c_bf16 ? 2 : 4;
@@ -51,11 +51,12 @@ struct pending_store {
     uint32_t acc_index, ready_flag, src, src_ld, dst, dst_ld, rows, row_bytes;
 };
 
-static void store_slice(struct pending_store *st, uint32_t piece, uint32_t pieces) {
+static void store_slice(struct pending_store* st, uint32_t piece, uint32_t pieces) {
     const uint32_t rows_per_piece = (st->rows + pieces - 1) / pieces;
     const uint32_t r0 = min_u32(piece * rows_per_piece, st->rows), r1 = min_u32(r0 + rows_per_piece, st->rows);
     if (piece == 0) npu_wait(NPU_QUEUE_DMA, st->ready_flag);
-    if (r1 > r0) dma_block(st->src + r0 * st->src_ld, st->src_ld, st->dst + r0 * st->dst_ld, st->dst_ld, r1 - r0, st->row_bytes);
+    if (r1 > r0)
+        dma_block(st->src + r0 * st->src_ld, st->src_ld, st->dst + r0 * st->dst_ld, st->dst_ld, r1 - r0, st->row_bytes);
     if (piece == pieces - 1) {
         npu_signal(NPU_QUEUE_DMA, FLAG_DRAINED + st->acc_index);
         st->pending = 0;
@@ -63,7 +64,7 @@ static void store_slice(struct pending_store *st, uint32_t piece, uint32_t piece
 }
 
 /* One array height (kk) of a stage through one column group (j) of the block: its weights, then the stream of A. */
-static void matmul_step(const struct npu_gemm_plan *p, const struct npu_gemm_args *g, const struct npu_geometry *geo,
+static void matmul_step(const struct npu_gemm_plan* p, const struct npu_gemm_args* g, const struct npu_geometry* geo,
                         uint32_t stage, uint32_t acc, uint32_t bm, uint32_t bn, uint32_t k0, uint32_t kk, uint32_t kb,
                         uint32_t j) {
     const uint32_t e = p->elem, kr = min_u32(geo->rows, kb - kk), n = min_u32(geo->cols, bn - j);
@@ -77,7 +78,7 @@ static void matmul_step(const struct npu_gemm_plan *p, const struct npu_gemm_arg
 
 /* The epilogue on columns [j, j + width) of the block in accumulator buffer a (block columns n0...), in npu_rows'
  * order: + bias, scaling of the columns below scale_cols, activation, BF16 out. */
-static void epilogue(const struct npu_gemm_args *g, const struct npu_gemm_plan *p, uint32_t a, uint32_t rows,
+static void epilogue(const struct npu_gemm_args* g, const struct npu_gemm_plan* p, uint32_t a, uint32_t rows,
                      uint32_t n0, uint32_t j, uint32_t width) {
     const uint32_t x = p->acc[a] + j * 4, ld32 = p->bn * 4;
     npu_vx_shape(width, rows, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 0, 0);
@@ -97,18 +98,18 @@ static void epilogue(const struct npu_gemm_args *g, const struct npu_gemm_plan *
     }
 }
 
-void npu_gemm_plan(const struct npu_gemm_args *g, uint32_t harts, struct npu_gemm_plan *plan) {
+void npu_gemm_plan(const struct npu_gemm_args* g, uint32_t harts, struct npu_gemm_plan* plan) {
     const struct npu_geometry geo = npu_read_geometry();
     *plan = gemm_make_plan(g, &geo, harts);
 }
 
-void npu_gemm(const struct npu_gemm_args *g, uint32_t hart, uint32_t harts) {
+void npu_gemm(const struct npu_gemm_args* g, uint32_t hart, uint32_t harts) {
     struct npu_gemm_plan plan;
     npu_gemm_plan(g, harts, &plan);
     npu_gemm_planned(g, &plan, hart, harts);
 }
 
-void npu_gemm_planned(const struct npu_gemm_args *g, const struct npu_gemm_plan *plan, uint32_t hart, uint32_t harts) {
+void npu_gemm_planned(const struct npu_gemm_args* g, const struct npu_gemm_plan* plan, uint32_t hart, uint32_t harts) {
     const struct npu_geometry geo = npu_read_geometry();
     const struct npu_gemm_plan p = *plan;
     const uint32_t blocks = p.blocks_m * p.blocks_n, e = p.elem;
@@ -119,8 +120,8 @@ void npu_gemm_planned(const struct npu_gemm_args *g, const struct npu_gemm_plan 
     for (uint32_t s = 0; s < GEMM_STAGES; ++s) npu_signal(NPU_QUEUE_MATRIX, FLAG_FREE + s);
     for (uint32_t a = 0; a < p.acc_buffers; ++a) npu_signal(NPU_QUEUE_DMA, FLAG_DRAINED + a);
 
-    uint32_t stage = 0;      /* next scratchpad stage to fill */
-    uint32_t acc_index = 0;  /* accumulator buffer of the current block */
+    uint32_t stage = 0;     /* next scratchpad stage to fill */
+    uint32_t acc_index = 0; /* accumulator buffer of the current block */
     struct pending_store st = {0, 0, 0, 0, 0, 0, 0, 0, 0};
     /* The previous block's store is spread over this block's stage loads from the second on, so the loads keep the
      * array fed while the results go out. */
@@ -150,12 +151,14 @@ void npu_gemm_planned(const struct npu_gemm_args *g, const struct npu_gemm_plan 
             if (last_block && sk == p.stages_k - 1) {
                 /* The hart's last stage: column group by column group, each stored as soon as it is final. */
                 for (uint32_t j = 0; j < bn; j += geo.cols) {
-                    for (uint32_t kk = 0; kk < kb; kk += geo.rows) matmul_step(&p, g, &geo, stage, acc, bm, bn, k0, kk, kb, j);
+                    for (uint32_t kk = 0; kk < kb; kk += geo.rows)
+                        matmul_step(&p, g, &geo, stage, acc, bm, bn, k0, kk, kb, j);
                     npu_signal(NPU_QUEUE_MATRIX, FLAG_GROUP_DONE);
                 }
             } else {
                 for (uint32_t kk = 0; kk < kb; kk += geo.rows) {
-                    for (uint32_t j = 0; j < bn; j += geo.cols) matmul_step(&p, g, &geo, stage, acc, bm, bn, k0, kk, kb, j);
+                    for (uint32_t j = 0; j < bn; j += geo.cols)
+                        matmul_step(&p, g, &geo, stage, acc, bm, bn, k0, kk, kb, j);
                 }
             }
             npu_signal(NPU_QUEUE_MATRIX, FLAG_FREE + stage);
@@ -173,7 +176,8 @@ void npu_gemm_planned(const struct npu_gemm_args *g, const struct npu_gemm_plan 
             }
             for (uint32_t j = 0; j < bn; j += geo.cols) {
                 npu_wait(NPU_QUEUE_DMA, out.epilogue ? FLAG_GROUP_EPILOGUE : FLAG_GROUP_DONE);
-                dma_block(src + j * out.elem, src_ld, dst + j * out.elem, out.ld, bm, min_u32(geo.cols, bn - j) * out.elem);
+                dma_block(src + j * out.elem, src_ld, dst + j * out.elem, out.ld, bm,
+                          min_u32(geo.cols, bn - j) * out.elem);
             }
             npu_signal(NPU_QUEUE_DMA, FLAG_DRAINED + acc_index);
         } else {

@@ -3,15 +3,15 @@
  * A hart computes whole output blocks of bm x bn, each over all of k (so the arithmetic per element does not depend
  * on the plan: chunks of the array's rows, summed in k order). A block costs bm x (bn / cols) x (k / rows) cycles
  * on the array and (bm + bn) x k x elem bytes of loads plus bm x bn x 4 of stores on the tile's DMA; blocks are
- * dealt round-robin, so the GEMM takes ceil(blocks / harts) rounds of the slower of the two, then the last store. Big blocks
- * load less per MAC, small ones spread over more tiles: the planner tries the block sizes that fit the accumulator
- * (two blocks, or one when every hart has at most one) and the scratchpad (four stages of A and B) and keeps the
- * cheapest. The control core divides slowly (~34 cycles) and every core plans for itself before its first DMA, so
+ * dealt round-robin, so the GEMM takes ceil(blocks / harts) rounds of the slower of the two, then the last store.
+ * Big blocks load less per MAC, small ones spread over more tiles: the planner tries the block sizes that fit the
+ * accumulator (two blocks, or one when every hart has at most one) and the scratchpad (four stages of A and B) and
+ * keeps the cheapest. The control core divides slowly (~34 cycles) and every core plans for itself before its first DMA, so
  * the search is kept to a few dozen candidates in 32-bit arithmetic. */
 #include "gemm_plan.h"
 
-#include "local_alloc.h"
 #include "kernel_common.h"
+#include "local_alloc.h"
 #include "npuemu/hal.h"
 
 /* DMA cycles of a tile's loads and stores as the cost model sees them: ~51 bytes per cycle, the default chip's HBM
@@ -23,23 +23,23 @@ static const uint8_t kGroups[] = {1, 2, 3, 4, 6, 8};
 #define GROUP_CHOICES (sizeof kGroups / sizeof kGroups[0])
 
 struct candidate {
-    uint32_t i, j;          /* indices into kGroups of the block's height and width */
-    uint32_t cost, bytes;   /* estimated cycles / 16; all harts' DMA bytes / 256, which breaks ties (HBM is shared) */
+    uint32_t i, j;        /* indices into kGroups of the block's height and width */
+    uint32_t cost, bytes; /* estimated cycles / 16; all harts' DMA bytes / 256, which breaks ties (HBM is shared) */
 };
 
-static int has_epilogue(const struct npu_gemm_args *g) {
+static int has_epilogue(const struct npu_gemm_args* g) {
     return g->bias || g->scale_cols || g->activation || g->c_bf16;
 }
 
 /* Scratchpad bytes of the epilogue's buffers for one accumulator buffer: the bias slice and the BF16 block. */
-static uint32_t epilogue_bytes(const struct npu_gemm_args *g, uint32_t bm, uint32_t bn) {
+static uint32_t epilogue_bytes(const struct npu_gemm_args* g, uint32_t bm, uint32_t bn) {
     if (!has_epilogue(g)) return 0;
     return bn * 4 + (g->c_bf16 ? bm * bn * 2 : 0);
 }
 
 /* Lays out the stages and accumulator buffers for (bm, bn) with stages of bk, each buffer in a bank of its own with
  * own_banks; 0 if they do not fit. */
-static int layout(struct npu_gemm_plan *p, const struct npu_gemm_args *g, const struct npu_geometry *geo, uint32_t bk,
+static int layout(struct npu_gemm_plan* p, const struct npu_gemm_args* g, const struct npu_geometry* geo, uint32_t bk,
                   int own_banks) {
     struct local_alloc sp = local_alloc_make(NPUEMU_SCRATCHPAD_BASE, geo->scratchpad_bytes, geo->scratchpad_banks);
     struct local_alloc acc = local_alloc_make(NPUEMU_ACCUMULATOR_BASE, geo->accumulator_bytes, geo->accumulator_banks);
@@ -61,7 +61,7 @@ static int layout(struct npu_gemm_plan *p, const struct npu_gemm_args *g, const 
     return !sp.failed && !acc.failed;
 }
 
-struct npu_gemm_plan gemm_make_plan(const struct npu_gemm_args *g, const struct npu_geometry *geo, uint32_t harts) {
+struct npu_gemm_plan gemm_make_plan(const struct npu_gemm_args* g, const struct npu_geometry* geo, uint32_t harts) {
     struct npu_gemm_plan p;
     p.elem = g->dtype == NPU_DTYPE_BF16 ? 2 : 1;
     const uint32_t rows = geo->rows, cols = geo->cols;
@@ -88,11 +88,13 @@ struct npu_gemm_plan gemm_make_plan(const struct npu_gemm_args *g, const struct 
         for (uint32_t j = 0; j < widths; ++j) {
             const uint32_t bn = bn_of[j], block_bytes = bm * bn * 4;
             /* Wider blocks only need more room (a wider one can have fewer rounds, so one buffer: still over). */
-            if (block_bytes > acc_bytes || (bm + bn) * stage_bytes + epilogue_bytes(g, bm, bn) > geo->scratchpad_bytes) {
+            if (block_bytes > acc_bytes ||
+                (bm + bn) * stage_bytes + epilogue_bytes(g, bm, bn) > geo->scratchpad_bytes) {
                 break;
             }
             const uint32_t blocks = blocks_m * blocks_n_of[j];
-            const uint32_t rounds = harts > 1 ? (uint32_t)(((uint64_t)(blocks + harts - 1) * reciprocal) >> 32) : blocks;
+            const uint32_t rounds =
+                harts > 1 ? (uint32_t)(((uint64_t)(blocks + harts - 1) * reciprocal) >> 32) : blocks;
             /* Two buffers when a hart has two blocks. */
             if (rounds > 1 && (2 * block_bytes > acc_bytes ||
                                (bm + bn) * stage_bytes + 2 * epilogue_bytes(g, bm, bn) > geo->scratchpad_bytes)) {
@@ -106,7 +108,8 @@ struct npu_gemm_plan gemm_make_plan(const struct npu_gemm_args *g, const struct 
              * kernel stores the last block's column groups as they finish). In 16s of cycles, saturating. */
             const uint32_t round_cost = (array_cycles > dma_cycles ? array_cycles : dma_cycles) >> 4;
             const uint32_t cost = rounds < 0x10000u && round_cost < 0x10000u
-                                      ? rounds * round_cost + (dma_cycles_of(store_bytes) >> 5) : ~0u - 1;
+                                      ? rounds * round_cost + (dma_cycles_of(store_bytes) >> 5)
+                                      : ~0u - 1;
             const uint32_t bytes = blocks * (block_dma_bytes >> 8);
             if (cost < best.cost || (cost == best.cost && bytes < best.bytes)) {
                 best.i = i;

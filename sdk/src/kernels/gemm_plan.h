@@ -10,6 +10,6 @@
 
 /* The plan with the lowest estimated time on `harts` tiles (rounds of blocks x the slower of a block's array time
  * and its DMA time), among blocks that fit the local memories. */
-struct npu_gemm_plan gemm_make_plan(const struct npu_gemm_args *g, const struct npu_geometry *geo, uint32_t harts);
+struct npu_gemm_plan gemm_make_plan(const struct npu_gemm_args* g, const struct npu_geometry* geo, uint32_t harts);
 
 #endif

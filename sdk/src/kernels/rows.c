@@ -4,41 +4,43 @@
  * double-buffered: the accumulator holds X[b] (the rows being worked on) and T[b] (a second FP32 block: the
  * residual, or squares for the variance) for b = 0, 1; the scratchpad holds the bias, gamma and beta rows and, per
  * buffer, two per-row vectors V1 and V2, the BF16 residual staging and the BF16 output. X, T and the BF16 buffers
- * get banks of their own where they fit, so an instruction's operands do not queue for one bank. The DMA brings chunk i + 1
- * in while the vector unit works on chunk i: IN[b] (DMA -> VECTOR) says buffer b holds its chunk, OUT[b]
+ * get banks of their own where they fit, so an instruction's operands do not queue for one bank. The DMA brings
+ * chunk i + 1 in while the vector unit works on chunk i: IN[b] (DMA -> VECTOR) says buffer b holds its chunk, OUT[b]
  * (VECTOR -> DMA) that its results are ready. A buffer's next load sits behind its stores in the DMA queue, so it
  * never overwrites rows still being stored. */
 #include "kernel_common.h"
+#include "local_alloc.h"
 #include "npuemu/hal.h"
 #include "npuemu/kernels.h"
-#include "local_alloc.h"
 
 enum { FLAG_IN = 16, FLAG_OUT = 18 }; /* + buffer */
 
 /* Shape and strides for an op over `rows` rows of `cols` elements. */
-static void shape(uint32_t cols, uint32_t rows, uint32_t in, uint32_t out, uint32_t dst_ld, uint32_t a_ld, uint32_t b_ld) {
+static void shape(uint32_t cols, uint32_t rows, uint32_t in, uint32_t out, uint32_t dst_ld, uint32_t a_ld,
+                  uint32_t b_ld) {
     npu_vx_shape(cols, rows, in, out, 0, 0);
     npu_vx_strides(dst_ld, a_ld, b_ld);
 }
 
 /* Where one buffer's pieces live. */
 struct rows_buffer {
-    uint32_t x, t;             /* accumulator: chunk x cols FP32 each */
+    uint32_t x, t;                    /* accumulator: chunk x cols FP32 each */
     uint32_t more[NPU_ROWS_MAX_MORE]; /* accumulator: the further sources' chunks */
-    uint32_t v1, v2;           /* scratchpad: one FP32 per row each */
-    uint32_t res16, out16;     /* scratchpad: chunk x cols BF16 each */
+    uint32_t mul;                     /* accumulator: mul_src's chunk */
+    uint32_t v1, v2;                  /* scratchpad: one FP32 per row each */
+    uint32_t res16, out16;            /* scratchpad: chunk x cols BF16 each */
 };
 
 struct rows_plan {
-    uint32_t chunk;            /* rows per chunk */
+    uint32_t chunk;             /* rows per chunk */
     uint32_t bias, gamma, beta; /* scratchpad: one FP32 row each */
     struct rows_buffer buffer[2];
 };
 
 /* Lays out the buffers for chunks of `chunk` rows; with own_banks, every buffer that one vector instruction or the
  * overlapping DMA touches beside another gets a bank of its own. 0 if they do not fit. */
-static int layout_rows(const struct npu_rows_args *r, const struct npu_geometry *geo, uint32_t chunk, int own_banks,
-                       struct rows_plan *p) {
+static int layout_rows(const struct npu_rows_args* r, const struct npu_geometry* geo, uint32_t chunk, int own_banks,
+                       struct rows_plan* p) {
     const uint32_t row32 = r->cols * 4, row16 = r->cols * 2;
     struct local_alloc acc = local_alloc_make(NPUEMU_ACCUMULATOR_BASE, geo->accumulator_bytes, geo->accumulator_banks);
     struct local_alloc sp = local_alloc_make(NPUEMU_SCRATCHPAD_BASE, geo->scratchpad_bytes, geo->scratchpad_banks);
@@ -51,17 +53,18 @@ static int layout_rows(const struct npu_rows_args *r, const struct npu_geometry 
         p->buffer[b].v2 = local_take(&sp, chunk * 4, 0);
     }
     for (uint32_t b = 0; b < 2; ++b) {
-        struct rows_buffer *buf = &p->buffer[b];
+        struct rows_buffer* buf = &p->buffer[b];
         buf->x = local_take(&acc, chunk * row32, own_banks);
         buf->t = local_take(&acc, chunk * row32, own_banks);
         for (uint32_t i = 0; i < r->src_more_count; ++i) buf->more[i] = local_take(&acc, chunk * row32, own_banks);
+        buf->mul = r->mul_src ? local_take(&acc, chunk * row32, own_banks) : 0;
         buf->res16 = local_take(&sp, chunk * row16, own_banks);
         buf->out16 = local_take(&sp, chunk * row16, own_banks);
     }
     return !acc.failed && !sp.failed;
 }
 
-static struct rows_plan plan_rows(const struct npu_rows_args *r, uint32_t harts) {
+static struct rows_plan plan_rows(const struct npu_rows_args* r, uint32_t harts) {
     const struct npu_geometry geo = npu_read_geometry();
     struct rows_plan p;
     /* Rows per chunk: at most 64 and a third of a hart's share (so loads, work and stores overlap); fewer while the
@@ -77,27 +80,28 @@ static struct rows_plan plan_rows(const struct npu_rows_args *r, uint32_t harts)
     return p;
 }
 
-static void load_chunk(const struct npu_rows_args *r, const struct rows_buffer *buf, uint32_t r0, uint32_t n) {
+static void load_chunk(const struct npu_rows_args* r, const struct rows_buffer* buf, uint32_t r0, uint32_t n) {
     const uint32_t row32 = r->cols * 4, row16 = r->cols * 2;
     dma_block(r->src + r0 * r->src_ld, r->src_ld, buf->x, row32, n, row32);
     for (uint32_t i = 0; i < r->src_more_count; ++i) {
         dma_block(r->src_more + i * r->src_more_stride + r0 * r->src_ld, r->src_ld, buf->more[i], row32, n, row32);
     }
+    if (r->mul_src) dma_block(r->mul_src + r0 * r->mul_ld, r->mul_ld, buf->mul, row32, n, row32);
     if (r->residual) {
         const int bf16 = r->residual_dtype == NPU_DTYPE_BF16;
         dma_block(r->residual + r0 * r->residual_ld, r->residual_ld, bf16 ? buf->res16 : buf->t, bf16 ? row16 : row32,
-                 n, bf16 ? row16 : row32);
+                  n, bf16 ? row16 : row32);
     }
 }
 
-static void store_chunk(const struct npu_rows_args *r, const struct rows_buffer *buf, uint32_t r0, uint32_t n) {
+static void store_chunk(const struct npu_rows_args* r, const struct rows_buffer* buf, uint32_t r0, uint32_t n) {
     const uint32_t row32 = r->cols * 4, row16 = r->cols * 2;
     if (r->dst_fp32) dma_block(buf->x, row32, r->dst_fp32 + r0 * r->dst_fp32_ld, r->dst_fp32_ld, n, row32);
     if (r->dst_bf16) dma_block(buf->out16, row16, r->dst_bf16 + r0 * r->dst_bf16_ld, r->dst_bf16_ld, n, row16);
 }
 
 /* The vector unit's steps on one chunk of n rows, in the documented order. */
-static void compute_chunk(const struct npu_rows_args *r, const struct rows_plan *p, const struct rows_buffer *buf,
+static void compute_chunk(const struct npu_rows_args* r, const struct rows_plan* p, const struct rows_buffer* buf,
                           uint32_t n) {
     const uint32_t row32 = r->cols * 4, row16 = r->cols * 2;
     const uint32_t x = buf->x, t = buf->t, v1 = buf->v1, v2 = buf->v2;
@@ -123,6 +127,18 @@ static void compute_chunk(const struct npu_rows_args *r, const struct rows_plan 
     }
     if (r->activation == NPU_ACT_GELU) npu_vx_gelu(x, x);
     if (r->activation == NPU_ACT_RELU) npu_vx_relu(x, x);
+    if (r->activation == NPU_ACT_SILU) {
+        shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, row32);
+        npu_vx_mul_scalar(t, x, float_bits(-1.0f));
+        npu_vx_exp(t, t);
+        npu_vx_add_scalar(t, t, float_bits(1.0f));
+        npu_vx_recip(t, t);
+        npu_vx_mul(x, x, t);
+    }
+    if (r->mul_src) {
+        shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, row32);
+        npu_vx_mul(x, x, buf->mul);
+    }
     if (r->op == NPU_ROWS_SOFTMAX) {
         shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 4, row32, 0);
         npu_vx_rowmax(v1, x);
@@ -139,15 +155,15 @@ static void compute_chunk(const struct npu_rows_args *r, const struct rows_plan 
         shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 4, row32, 0);
         npu_vx_rowsum(v1, x);
         shape(1, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 4, 4, 0);
-        npu_vx_mul_scalar(v1, v1, inv_cols);                 /* mean */
+        npu_vx_mul_scalar(v1, v1, inv_cols); /* mean */
         shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, 4);
-        npu_vx_sub_rowb(x, x, v1);                           /* x - mean */
+        npu_vx_sub_rowb(x, x, v1); /* x - mean */
         shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, row32);
         npu_vx_mul(t, x, x);
         shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 4, row32, 0);
         npu_vx_rowsum(v2, t);
         shape(1, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 4, 4, 0);
-        npu_vx_mul_scalar(v2, v2, inv_cols);                 /* variance */
+        npu_vx_mul_scalar(v2, v2, inv_cols); /* variance */
         npu_vx_add_scalar(v2, v2, r->eps_bits);
         npu_vx_rsqrt(v2, v2);
         shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, 4);
@@ -155,6 +171,19 @@ static void compute_chunk(const struct npu_rows_args *r, const struct rows_plan 
         shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, 0);
         npu_vx_mul_colb(x, x, p->gamma);
         npu_vx_add_colb(x, x, p->beta);
+    } else if (r->op == NPU_ROWS_RMSNORM) {
+        shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, row32);
+        npu_vx_mul(t, x, x);
+        shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 4, row32, 0);
+        npu_vx_rowsum(v2, t);
+        shape(1, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 4, 4, 0);
+        npu_vx_mul_scalar(v2, v2, inv_cols); /* mean of squares */
+        npu_vx_add_scalar(v2, v2, r->eps_bits);
+        npu_vx_rsqrt(v2, v2);
+        shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, 4);
+        npu_vx_mul_rowb(x, x, v2);
+        shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, 0);
+        npu_vx_mul_colb(x, x, p->gamma);
     }
     if (r->dst_bf16) {
         shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_BF16, row16, row32, 0);
@@ -162,7 +191,7 @@ static void compute_chunk(const struct npu_rows_args *r, const struct rows_plan 
     }
 }
 
-void npu_rows(const struct npu_rows_args *r, uint32_t hart, uint32_t harts) {
+void npu_rows(const struct npu_rows_args* r, uint32_t hart, uint32_t harts) {
     if (r->src_more_count > NPU_ROWS_MAX_MORE) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP);
     const struct rows_plan p = plan_rows(r, harts);
     const uint32_t row32 = r->cols * 4;
@@ -172,10 +201,8 @@ void npu_rows(const struct npu_rows_args *r, uint32_t hart, uint32_t harts) {
     if (chunks == 0) return;
 
     if (r->bias) dma_block(r->bias, row32, p.bias, row32, 1, row32);
-    if (r->op == NPU_ROWS_LAYERNORM) {
-        dma_block(r->gamma, row32, p.gamma, row32, 1, row32);
-        dma_block(r->beta, row32, p.beta, row32, 1, row32);
-    }
+    if (r->op == NPU_ROWS_LAYERNORM || r->op == NPU_ROWS_RMSNORM) dma_block(r->gamma, row32, p.gamma, row32, 1, row32);
+    if (r->op == NPU_ROWS_LAYERNORM) dma_block(r->beta, row32, p.beta, row32, 1, row32);
     load_chunk(r, &p.buffer[0], first, min_u32(p.chunk, end - first));
     npu_signal(NPU_QUEUE_DMA, FLAG_IN + 0);
     for (uint32_t i = 0; i < chunks; ++i) {

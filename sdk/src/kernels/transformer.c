@@ -3,21 +3,25 @@
  * the scores kept on chip (npu_attention); when a head's K and V do not fit a tile, each head goes to one hart
  * through global memory: S = Q_h K_h^T (the GEMM's transposed-B mode reads K_h as it lies in
  * qkv), softmax rows, then O_h = P V_h into O's columns. The arithmetic is the same either way. */
+#include "kernel_common.h"
 #include "npuemu/hal.h"
 #include "npuemu/kernels.h"
-#include "kernel_common.h"
 
 struct layout {
     uint32_t qkv16, s32, p16, o32, o16, a32, y32, y16, h16, f32, end;
 };
 
-static struct layout make_layout(const struct npu_transformer_args *t) {
+static struct layout make_layout(const struct npu_transformer_args* t) {
     struct layout l;
     const uint32_t L = t->seq, D = t->d_model, F = t->d_ff;
     uint32_t at = t->scratch;
-#define TAKE(field, bytes) do { l.field = at; at += ((bytes) + 255u) & ~255u; } while (0)
+#define TAKE(field, bytes)              \
+    do {                                \
+        l.field = at;                   \
+        at += ((bytes) + 255u) & ~255u; \
+    } while (0)
     TAKE(qkv16, L * 3 * D * 2);
-    TAKE(s32, t->heads * L * L * 4);  /* one S and P per head: heads run in parallel */
+    TAKE(s32, t->heads * L * L * 4); /* one S and P per head: heads run in parallel */
     TAKE(p16, t->heads * L * L * 2);
     TAKE(o32, L * D * 4);
     TAKE(o16, L * D * 2);
@@ -25,13 +29,13 @@ static struct layout make_layout(const struct npu_transformer_args *t) {
     TAKE(y32, L * D * 4);
     TAKE(y16, L * D * 2);
     TAKE(h16, L * F * 2);
-    TAKE(f32, L * D * 4 * NPU_TRANSFORMER_MAX_SPLITS);  /* FFN2's partial products */
+    TAKE(f32, L * D * 4 * NPU_TRANSFORMER_MAX_SPLITS); /* FFN2's partial products */
 #undef TAKE
     l.end = at;
     return l;
 }
 
-uint32_t npu_transformer_scratch_bytes(const struct npu_transformer_args *t) {
+uint32_t npu_transformer_scratch_bytes(const struct npu_transformer_args* t) {
     const struct layout l = make_layout(t);
     return l.end - t->scratch;
 }
@@ -39,10 +43,10 @@ uint32_t npu_transformer_scratch_bytes(const struct npu_transformer_args *t) {
 /* The layer's four projections, with any addresses (plans depend on the shapes only). */
 struct projections {
     struct npu_gemm_args qkv, wo, ffn1, ffn2[NPU_TRANSFORMER_MAX_SPLITS];
-    uint32_t splits;  /* FFN2's k splits that are not empty */
+    uint32_t splits; /* FFN2's k splits that are not empty */
 };
 
-static struct projections projections_of(const struct npu_transformer_args *t, const struct layout *l) {
+static struct projections projections_of(const struct npu_transformer_args* t, const struct layout* l) {
     const uint32_t L = t->seq, D = t->d_model, F = t->d_ff;
     struct projections p;
     /* qkv = x Wqkv + bqkv, q scaled by 1/sqrt(d_head), to BF16: the GEMM's epilogue. */
@@ -93,7 +97,7 @@ static struct split_group split_group_of(uint32_t s, uint32_t splits, uint32_t h
     return g;
 }
 
-void npu_transformer_prepare(const struct npu_transformer_args *t, uint32_t harts, struct npu_transformer_plan *plan) {
+void npu_transformer_prepare(const struct npu_transformer_args* t, uint32_t harts, struct npu_transformer_plan* plan) {
     const struct layout l = make_layout(t);
     const struct projections p = projections_of(t, &l);
     npu_gemm_plan(&p.qkv, harts, &plan->qkv);
@@ -105,31 +109,50 @@ void npu_transformer_prepare(const struct npu_transformer_args *t, uint32_t hart
     }
 }
 
-static void gemm(const struct npu_gemm_args *g, const struct npu_gemm_plan *plan, uint32_t hart, uint32_t harts) {
-    if (plan) npu_gemm_planned(g, plan, hart, harts);
-    else npu_gemm(g, hart, harts);
+static void gemm(const struct npu_gemm_args* g, const struct npu_gemm_plan* plan, uint32_t hart, uint32_t harts) {
+    if (plan)
+        npu_gemm_planned(g, plan, hart, harts);
+    else
+        npu_gemm(g, hart, harts);
     npu_barrier();
 }
 
 /* Attention through global memory, a head per hart (when one head's K and V do not fit a tile's scratchpad): S to
  * global memory, softmax rows, P V into O's columns (FP32), then O in BF16. */
-static void attention_unfused(const struct npu_transformer_args *t, const struct layout *l, uint32_t hart,
+static void attention_unfused(const struct npu_transformer_args* t, const struct layout* l, uint32_t hart,
                               uint32_t harts) {
     const uint32_t L = t->seq, D = t->d_model, dh = D / t->heads;
     struct npu_rows_args r;
     for (uint32_t h = hart; h < t->heads; h += harts) {
         const uint32_t q = l->qkv16 + h * dh * 2, k = l->qkv16 + (D + h * dh) * 2, v = l->qkv16 + (2 * D + h * dh) * 2;
         const uint32_t s32 = l->s32 + h * L * L * 4, p16 = l->p16 + h * L * L * 2;
-        const struct npu_gemm_args scores = {.a = q, .b = k, .c = s32, .m = L, .n = L, .k = dh, .lda = 3 * D * 2,
-                                             .ldb = 3 * D * 2, .ldc = L * 4, .dtype = NPU_DTYPE_BF16, .b_transposed = 1};
+        const struct npu_gemm_args scores = {.a = q,
+                                             .b = k,
+                                             .c = s32,
+                                             .m = L,
+                                             .n = L,
+                                             .k = dh,
+                                             .lda = 3 * D * 2,
+                                             .ldb = 3 * D * 2,
+                                             .ldc = L * 4,
+                                             .dtype = NPU_DTYPE_BF16,
+                                             .b_transposed = 1};
         npu_gemm(&scores, 0, 1);
         r = rows_of(s32, L, L);
         r.op = NPU_ROWS_SOFTMAX;
         r.dst_bf16 = p16;
         r.dst_bf16_ld = L * 2;
         npu_rows(&r, 0, 1);
-        const struct npu_gemm_args context = {.a = p16, .b = v, .c = l->o32 + h * dh * 4, .m = L, .n = dh, .k = L,
-                                              .lda = L * 2, .ldb = 3 * D * 2, .ldc = D * 4, .dtype = NPU_DTYPE_BF16};
+        const struct npu_gemm_args context = {.a = p16,
+                                              .b = v,
+                                              .c = l->o32 + h * dh * 4,
+                                              .m = L,
+                                              .n = dh,
+                                              .k = L,
+                                              .lda = L * 2,
+                                              .ldb = 3 * D * 2,
+                                              .ldc = D * 4,
+                                              .dtype = NPU_DTYPE_BF16};
         npu_gemm(&context, 0, 1);
     }
     npu_barrier();
@@ -139,8 +162,8 @@ static void attention_unfused(const struct npu_transformer_args *t, const struct
     rows_all(&r, hart, harts);
 }
 
-void npu_transformer_block(const struct npu_transformer_args *t, const struct npu_transformer_plan *plan,
-                           uint32_t hart, uint32_t harts) {
+void npu_transformer_block(const struct npu_transformer_args* t, const struct npu_transformer_plan* plan, uint32_t hart,
+                           uint32_t harts) {
     const struct layout l = make_layout(t);
     const struct projections proj = projections_of(t, &l);
     const uint32_t L = t->seq, D = t->d_model, dh = D / t->heads;
@@ -151,8 +174,8 @@ void npu_transformer_block(const struct npu_transformer_args *t, const struct np
     mark_phase(t->phase_cycles, NPU_PHASE_QKV, hart, &clock);
     struct npu_rows_args r;
 
-    const struct npu_attention_args att = {l.qkv16, l.qkv16 + D * 2, l.qkv16 + 2 * D * 2, 3 * D * 2, L, t->heads, dh,
-                                           l.o16, D * 2};
+    const struct npu_attention_args att = {
+        l.qkv16, l.qkv16 + D * 2, l.qkv16 + 2 * D * 2, 3 * D * 2, L, t->heads, dh, l.o16, D * 2};
     if (npu_attention_plan_rows(&att) > 0) {
         npu_attention(&att, hart, harts);
         npu_barrier();
@@ -185,8 +208,10 @@ void npu_transformer_block(const struct npu_transformer_args *t, const struct np
     for (uint32_t s = 0; s < proj.splits; ++s) {
         const struct split_group group = split_group_of(s, proj.splits, hart, harts);
         if (!group.member) continue;
-        if (plan) npu_gemm_planned(&proj.ffn2[s], &plan->ffn2[s], group.id, group.harts);
-        else npu_gemm(&proj.ffn2[s], group.id, group.harts);
+        if (plan)
+            npu_gemm_planned(&proj.ffn2[s], &plan->ffn2[s], group.id, group.harts);
+        else
+            npu_gemm(&proj.ffn2[s], group.id, group.harts);
     }
     npu_barrier();
     mark_phase(t->phase_cycles, NPU_PHASE_FFN2, hart, &clock);
