@@ -17,7 +17,8 @@ static struct npu_decoder_args demo_args(void) {
     struct npu_decoder_args d;
     memset(&d, 0, sizeof d);
     d.seq = 2048;
-#ifdef LLAMA3_8B /* Llama 3 8B (Meta's model card): d_model 4096, 32 heads, 8 KV heads, d_ff 14336, RMS norm, SwiGLU */
+#ifdef LLAMA3_8B /* Llama 3 8B (Meta's model card): d_model 4096, 32 heads, 8 KV heads, d_ff 14336, RMS norm, SwiGLU,
+                  * rotary embeddings (placed below) */
     d.d_model = 4096;
     d.heads = 32;
     d.kv_heads = 8;
@@ -55,6 +56,10 @@ static struct npu_decoder_args demo_args(void) {
     PLACE(b1, F1 * 4);
     PLACE(w2, d.d_ff * D * 2);
     PLACE(b2, D * 4);
+#ifdef LLAMA3_8B
+    PLACE(rotary_cos, d.seq * d.d_head / 2 * 4);
+    PLACE(rotary_sin, d.seq * d.d_head / 2 * 4);
+#endif
 #undef PLACE
     d.scratch = at;
     return d;

@@ -3,7 +3,7 @@
 // kernels' arithmetic (tests/harness/reference_math.h).
 //   decoder_check --npuemu BIN --image decoder_layer.elf [--config test] [--array-rows 16] [--array-cols 16]
 //                 [--seq 40] [--d-model 48] [--heads 3] [--kv-heads 1] [--d-head 16] [--d-ff 72] [--seed 1]
-//                 [--workdir DIR] [--job-version N] [--rmsnorm 0|1] [--swiglu 0|1]
+//                 [--workdir DIR] [--job-version N] [--rmsnorm 0|1] [--swiglu 0|1] [--rotary 0|1]
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -53,7 +53,7 @@ std::vector<Bf16> normalize_bf16(std::vector<float> x, uint32_t cols, bool rms, 
 int main(int argc, char** argv) {
     std::string npuemu, image, config = "test", workdir = ".";
     Shape s;
-    uint32_t seed = 1, rows = 16, cols = 16, job_version = DECODER_JOB_VERSION, rmsnorm = 0, swiglu = 0;
+    uint32_t seed = 1, rows = 16, cols = 16, job_version = DECODER_JOB_VERSION, rmsnorm = 0, swiglu = 0, rotary = 0;
     try {
         harness::Options options("decoder_check");
         options.add("--npuemu", npuemu)
@@ -71,7 +71,8 @@ int main(int argc, char** argv) {
             .add("--array-cols", cols)
             .add("--job-version", job_version)
             .add("--rmsnorm", rmsnorm)
-            .add("--swiglu", swiglu);
+            .add("--swiglu", swiglu)
+            .add("--rotary", rotary);
         options.parse(argc, argv);
     } catch (const std::invalid_argument& error) {
         std::cerr << error.what() << "\n";
@@ -98,6 +99,16 @@ int main(int argc, char** argv) {
     const std::vector<Bf16> w2 = random_bf16(size_t(F) * D, 1 / std::sqrt(float(F)));
     const std::vector<float> b2 = random_fp32(D, 0, 0.1f);
     const float eps = 1e-5f;
+    // Rotary tables as Llama 3 makes them (theta 500000): position r, pair i: angle r * theta^(-2i / d_head).
+    const uint32_t half = s.d_head / 2;
+    std::vector<float> rotary_cos(size_t(L) * half), rotary_sin(size_t(L) * half);
+    for (uint32_t r = 0; r < L; ++r) {
+        for (uint32_t i = 0; i < half; ++i) {
+            const double angle = r * std::pow(500000.0, -2.0 * i / s.d_head);
+            rotary_cos[size_t(r) * half + i] = static_cast<float>(std::cos(angle));
+            rotary_sin[size_t(r) * half + i] = static_cast<float>(std::sin(angle));
+        }
+    }
 
     // ---- the reference: the layer's steps, each with its kernel's arithmetic ------------------------------------
     const std::vector<Bf16> a16 = normalize_bf16(x, D, rmsnorm, ln1_gamma, ln1_beta, eps);
@@ -105,11 +116,21 @@ int main(int argc, char** argv) {
     const float scale = 1.0f / std::sqrt(float(s.d_head));
     std::vector<Bf16> qkv16(qkv.size());
     for (uint32_t r = 0; r < L; ++r) {
-        for (uint32_t c = 0; c < W; ++c) {
-            float v = qkv[size_t(r) * W + c] + bqkv[c];
-            if (c < Q) v = v * scale;
-            qkv16[size_t(r) * W + c] = to_bf16(v);
+        float* row = &qkv[size_t(r) * W];
+        for (uint32_t c = 0; c < W; ++c) row[c] = row[c] + bqkv[c];
+        if (rotary) {  // q and k heads: x1' = x1 cos - x2 sin, x2' = x2 cos + x1 sin, each product rounded
+            for (uint32_t h = 0; h < s.heads + s.kv_heads; ++h) {
+                float* x1 = row + h * s.d_head;
+                float* x2 = x1 + half;
+                for (uint32_t i = 0; i < half; ++i) {
+                    const float c = rotary_cos[size_t(r) * half + i], sn = rotary_sin[size_t(r) * half + i];
+                    const float a = x1[i] * c, b = x2[i] * sn, e = x2[i] * c, f = x1[i] * sn;
+                    x1[i] = a - b;
+                    x2[i] = e + f;
+                }
+            }
         }
+        for (uint32_t c = 0; c < W; ++c) qkv16[size_t(r) * W + c] = to_bf16(c < Q ? row[c] * scale : row[c]);
     }
     const reference::AttentionProblem att{L, s.heads, s.kv_heads, s.d_head, 1, rows, cols};
     std::vector<Bf16> o16(size_t(L) * Q);
@@ -170,6 +191,10 @@ int main(int argc, char** argv) {
     place(job.b1, b1, "b1");
     place(job.w2, w2, "w2");
     place(job.b2, b2, "b2");
+    if (rotary) {
+        place(job.rotary_cos, rotary_cos, "rotary_cos");
+        place(job.rotary_sin, rotary_sin, "rotary_sin");
+    }
     job.out = placer.reserve(L * D * 4);
     job.scratch = placer.next();
     harness::write_file(dir + "job.bin", std::vector<decoder_job>{job});
@@ -204,6 +229,7 @@ int main(int argc, char** argv) {
     }
     std::cout << "ok: decoder layer seq " << L << " d_model " << D << " heads " << s.heads << " kv_heads " << s.kv_heads
               << " d_head " << s.d_head << " d_ff " << F << (rmsnorm ? " rmsnorm" : "") << (swiglu ? " swiglu" : "")
-              << ": all " << actual.size() << " outputs equal the host reference bit for bit\n";
+              << (rotary ? " rotary" : "") << ": all " << actual.size()
+              << " outputs equal the host reference bit for bit\n";
     return 0;
 }

@@ -212,7 +212,7 @@ foreach(case "40 48 3 1 16 72 1 test 16 0" "100 80 4 4 24 136 3 test 16 0" "300 
   list(GET p 6 SEED)
   list(GET p 7 CHIP)
   list(GET p 8 ARRAY)
-  list(GET p 9 LLAMA)  # 1: RMS norm and SwiGLU (Llama), 0: layernorm and GELU (GPT)
+  list(GET p 9 LLAMA)  # 1: RMS norm, SwiGLU and rotary embeddings (Llama), 0: layernorm and GELU (GPT)
   set(style gpt)
   if(LLAMA)
     set(style llama)
@@ -222,14 +222,15 @@ foreach(case "40 48 3 1 16 72 1 test 16 0" "100 80 4 4 24 136 3 test 16 0" "300 
   add_test(NAME "npu: ${style}-style decoder layer seq ${SEQ} d_model ${DM} heads ${HEADS} kv_heads ${KV} d_ff ${DFF} on the ${CHIP} chip equals the host reference"
     COMMAND $<TARGET_FILE:decoder_check> --npuemu ${NPUEMU} --image ${FW}/decoder_layer.elf --config ${CHIP}
             --array-rows ${ARRAY} --array-cols ${ARRAY} --seq ${SEQ} --d-model ${DM} --heads ${HEADS} --kv-heads ${KV}
-            --d-head ${DH} --d-ff ${DFF} --seed ${SEED} --rmsnorm ${LLAMA} --swiglu ${LLAMA} --workdir ${work})
+            --d-head ${DH} --d-ff ${DFF} --seed ${SEED} --rmsnorm ${LLAMA} --swiglu ${LLAMA} --rotary ${LLAMA}
+            --workdir ${work})
 endforeach()
 file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/decoder_bad_version)
 add_test(NAME "npu: a decoder job block of another version is refused, naming both versions"
   COMMAND $<TARGET_FILE:decoder_check> --npuemu ${NPUEMU} --image ${FW}/decoder_layer.elf --job-version 7
           --workdir ${CMAKE_CURRENT_BINARY_DIR}/decoder_bad_version)
 set_tests_properties("npu: a decoder job block of another version is refused, naming both versions" PROPERTIES
-  PASS_REGULAR_EXPRESSION "decoder job version 7, this firmware reads version 2.*FAIL: npuemu failed \\(status")
+  PASS_REGULAR_EXPRESSION "decoder job version 7, this firmware reads version 3.*FAIL: npuemu failed \\(status")
 # A head whose K and V do not fit the test chip's scratchpad: attention through global memory, a head per hart.
 set(work ${CMAKE_CURRENT_BINARY_DIR}/transformer_unfused)
 file(MAKE_DIRECTORY ${work})

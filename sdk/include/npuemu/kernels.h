@@ -62,9 +62,11 @@ void npu_gemm_planned(const struct npu_gemm_args *args, const struct npu_gemm_pl
 /* Row-wise passes over an FP32 matrix (rows x cols, rows src_ld bytes apart) on the vector unit, staged through
  * the tile's local memories a chunk of rows at a time; each hart takes an even share of the rows. In order:
  *   x = src; x += each of the src_more_count matrices at src_more, src_more + src_more_stride, ... (src's shape and
- *   row stride; partial sums, in order); x += bias (a row); x += residual (FP32 or BF16 rows);
- *   x[:, :scale_cols] *= scale; activation (GELU, ReLU, or SiLU as t = x * -1, t = exp(t), t = t + 1, t = 1 / t,
- *   x = x * t); x *= mul_src (FP32 rows mul_ld bytes apart: a gated unit's other half); then the row op: softmax
+ *   row stride; partial sums, in order); x += bias (a row); x += residual (FP32 or BF16 rows); rotary embedding of
+ *   the first rotary_heads heads of rotary_dim columns (row r at position r; cos and sin: FP32 tables of rows x
+ *   rotary_dim / 2; per head, halves x1 and x2: x1' = x1 * cos - x2 * sin, x2' = x2 * cos + x1 * sin, each product
+ *   rounded before the sum); x[:, :scale_cols] *= scale; activation (GELU, ReLU, or SiLU as t = x * -1,
+ *   t = exp(t), t = t + 1, t = 1 / t, x = x * t); x *= mul_src (FP32 rows mul_ld bytes apart: a gated unit's other half); then the row op: softmax
  *   (x - rowmax, exp, divide by the row sum), layernorm ((x - mean) * rsqrt(var + eps) * gamma + beta, mean and var
  *   as sum * (1/cols)) or RMS norm (x * rsqrt(sum(x * x) * (1/cols) + eps) * gamma); then x goes to dst_fp32
  *   and/or, rounded to BF16, to dst_bf16. Address 0 leaves a step out. Every step is one vector instruction, so a
@@ -82,6 +84,7 @@ struct npu_rows_args {
     uint32_t dst_fp32, dst_fp32_ld, dst_bf16, dst_bf16_ld;
     uint32_t src_more, src_more_count, src_more_stride;  /* up to NPU_ROWS_MAX_MORE further FP32 matrices */
     uint32_t mul_src, mul_ld;
+    uint32_t rotary_cos, rotary_sin, rotary_heads, rotary_dim;  /* rotary_cos 0: no rotary embedding */
 };
 #define NPU_ROWS_MAX_MORE 7u
 void npu_rows(const struct npu_rows_args *args, uint32_t hart, uint32_t harts);
@@ -147,6 +150,8 @@ struct npu_decoder_args {
     uint32_t norm;          /* 0: layernorm (gamma, beta); NPU_ROWS_RMSNORM: RMS norm (gamma only, Llama) */
     uint32_t swiglu;        /* 0: u = gelu(b W1 + b1); 1: W1 is d_model x 2 d_ff = [W_gate | W_up] (b1: 2 d_ff or 0),
                              * g = b W1 + b1 in FP32, u = bf16(silu(g_gate) * g_up) (npu_rows' SiLU, then mul_src) */
+    uint32_t rotary_cos, rotary_sin; /* 0: none; else seq x d_head / 2 FP32 tables: q and k get npu_rows' rotary
+                                      * embedding (qkv + bqkv in FP32, rotary, q scaled, BF16: a row pass) */
 };
 enum {
     NPU_DECODER_LN1,

@@ -9,7 +9,7 @@
 #include "npuemu/kernels.h"
 
 struct decoder_layout {
-    uint32_t ln16, qkv16, o16, a32, h32, u16, g32, mask, end;
+    uint32_t ln16, qkv16, o16, a32, h32, u16, g32, qkv32, mask, end;
 };
 
 static uint32_t qkv_width(const struct npu_decoder_args* d) { return (d->heads + 2 * d->kv_heads) * d->d_head; }
@@ -29,7 +29,8 @@ static struct decoder_layout decoder_layout_of(const struct npu_decoder_args* d)
     TAKE(a32, L * D * 4); /* the Wo GEMM's output, then the MLP down GEMM's */
     TAKE(h32, L * D * 4); /* the residual stream after attention */
     TAKE(u16, L * F * 2);
-    TAKE(g32, d->swiglu ? L * 2 * F * 4 : 0); /* SwiGLU: the gate and up projections in FP32 */
+    TAKE(g32, d->swiglu ? L * 2 * F * 4 : 0);              /* SwiGLU: the gate and up projections in FP32 */
+    TAKE(qkv32, d->rotary_cos ? L * qkv_width(d) * 4 : 0); /* rotary: q, k, v in FP32 before the row pass */
     TAKE(mask, npu_flash_attention_mask_bytes());
 #undef TAKE
     l.end = at;
@@ -49,12 +50,17 @@ struct decoder_gemms {
 static struct decoder_gemms decoder_gemms_of(const struct npu_decoder_args* d, const struct decoder_layout* l) {
     const uint32_t L = d->seq, D = d->d_model, F = d->d_ff, W = qkv_width(d), Q = d->heads * d->d_head;
     struct decoder_gemms g;
-    g.qkv = gemm_args(l->ln16, D * 2, d->wqkv, W * 2, 0, 0, L, W, D);
-    g.qkv.bias = d->bqkv;
-    g.qkv.scale_bits = float_bits(1.0f / __builtin_sqrtf((float)d->d_head));
-    g.qkv.scale_cols = Q;
-    g.qkv.c_bf16 = l->qkv16;
-    g.qkv.ldc_bf16 = W * 2;
+    if (d->rotary_cos) { /* + bqkv in FP32; the rotary embedding, the scale and BF16 in a row pass */
+        g.qkv = gemm_args(l->ln16, D * 2, d->wqkv, W * 2, l->qkv32, W * 4, L, W, D);
+        g.qkv.bias = d->bqkv;
+    } else {
+        g.qkv = gemm_args(l->ln16, D * 2, d->wqkv, W * 2, 0, 0, L, W, D);
+        g.qkv.bias = d->bqkv;
+        g.qkv.scale_bits = float_bits(1.0f / __builtin_sqrtf((float)d->d_head));
+        g.qkv.scale_cols = Q;
+        g.qkv.c_bf16 = l->qkv16;
+        g.qkv.ldc_bf16 = W * 2;
+    }
     g.wo = gemm_args(l->o16, Q * 2, d->wo, D * 2, l->a32, D * 4, L, D, Q);
     if (d->swiglu) {
         g.up = gemm_args(l->ln16, D * 2, d->w1, 2 * F * 2, l->g32, 2 * F * 4, L, 2 * F, D);
@@ -141,6 +147,18 @@ void npu_decoder_layer(const struct npu_decoder_args* d, const struct npu_decode
     normalize(d, d->x, d->ln1_gamma, d->ln1_beta, l.ln16, hart, harts);
     mark_phase(d->phase_cycles, NPU_DECODER_LN1, hart, &clock);
     gemm_all(&g.qkv, &plan->qkv, hart, harts);
+    if (d->rotary_cos) { /* q and k rotated, q scaled, all in BF16 */
+        struct npu_rows_args r = rows_of(l.qkv32, d->seq, qkv_width(d));
+        r.rotary_cos = d->rotary_cos;
+        r.rotary_sin = d->rotary_sin;
+        r.rotary_heads = d->heads + d->kv_heads;
+        r.rotary_dim = d->d_head;
+        r.scale_bits = float_bits(1.0f / __builtin_sqrtf((float)d->d_head));
+        r.scale_cols = d->heads * d->d_head;
+        r.dst_bf16 = l.qkv16;
+        r.dst_bf16_ld = qkv_width(d) * 2;
+        rows_all(&r, hart, harts);
+    }
     mark_phase(d->phase_cycles, NPU_DECODER_QKV, hart, &clock);
     npu_flash_attention(&a, hart, harts);
     npu_barrier();

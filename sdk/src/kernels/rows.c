@@ -27,6 +27,7 @@ struct rows_buffer {
     uint32_t x, t;                    /* accumulator: chunk x cols FP32 each */
     uint32_t more[NPU_ROWS_MAX_MORE]; /* accumulator: the further sources' chunks */
     uint32_t mul;                     /* accumulator: mul_src's chunk */
+    uint32_t cos, sin;                /* accumulator: the rotary tables' rows of the chunk */
     uint32_t v1, v2;                  /* scratchpad: one FP32 per row each */
     uint32_t res16, out16;            /* scratchpad: chunk x cols BF16 each */
 };
@@ -58,6 +59,8 @@ static int layout_rows(const struct npu_rows_args* r, const struct npu_geometry*
         buf->t = local_take(&acc, chunk * row32, own_banks);
         for (uint32_t i = 0; i < r->src_more_count; ++i) buf->more[i] = local_take(&acc, chunk * row32, own_banks);
         buf->mul = r->mul_src ? local_take(&acc, chunk * row32, own_banks) : 0;
+        buf->cos = r->rotary_cos ? local_take(&acc, chunk * r->rotary_dim * 2, 0) : 0;
+        buf->sin = r->rotary_cos ? local_take(&acc, chunk * r->rotary_dim * 2, 0) : 0;
         buf->res16 = local_take(&sp, chunk * row16, own_banks);
         buf->out16 = local_take(&sp, chunk * row16, own_banks);
     }
@@ -87,6 +90,11 @@ static void load_chunk(const struct npu_rows_args* r, const struct rows_buffer* 
         dma_block(r->src_more + i * r->src_more_stride + r0 * r->src_ld, r->src_ld, buf->more[i], row32, n, row32);
     }
     if (r->mul_src) dma_block(r->mul_src + r0 * r->mul_ld, r->mul_ld, buf->mul, row32, n, row32);
+    if (r->rotary_cos) {
+        const uint32_t half32 = r->rotary_dim * 2;
+        dma_block(r->rotary_cos + r0 * half32, half32, buf->cos, half32, n, half32);
+        dma_block(r->rotary_sin + r0 * half32, half32, buf->sin, half32, n, half32);
+    }
     if (r->residual) {
         const int bf16 = r->residual_dtype == NPU_DTYPE_BF16;
         dma_block(r->residual + r0 * r->residual_ld, r->residual_ld, bf16 ? buf->res16 : buf->t, bf16 ? row16 : row32,
@@ -98,6 +106,24 @@ static void store_chunk(const struct npu_rows_args* r, const struct rows_buffer*
     const uint32_t row32 = r->cols * 4, row16 = r->cols * 2;
     if (r->dst_fp32) dma_block(buf->x, row32, r->dst_fp32 + r0 * r->dst_fp32_ld, r->dst_fp32_ld, n, row32);
     if (r->dst_bf16) dma_block(buf->out16, row16, r->dst_bf16 + r0 * r->dst_bf16_ld, r->dst_bf16_ld, n, row16);
+}
+
+/* Rotary embedding of a chunk's first rotary_heads heads: per head, x1' = x1 cos - x2 sin, x2' = x2 cos + x1 sin
+ * (halves of rotary_dim columns), the four products in T, then the difference and the sum into x. */
+static void rotate(const struct npu_rows_args* r, const struct rows_buffer* buf, uint32_t n) {
+    const uint32_t row32 = r->cols * 4, half = r->rotary_dim / 2, half32 = half * 4, part = n * half32;
+    const uint32_t t1 = buf->t, t2 = t1 + part, t3 = t2 + part, t4 = t3 + part;
+    for (uint32_t h = 0; h < r->rotary_heads; ++h) {
+        const uint32_t x1 = buf->x + h * r->rotary_dim * 4, x2 = x1 + half32;
+        shape(half, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, half32, row32, half32);
+        npu_vx_mul(t1, x1, buf->cos);
+        npu_vx_mul(t2, x2, buf->sin);
+        npu_vx_mul(t3, x2, buf->cos);
+        npu_vx_mul(t4, x1, buf->sin);
+        shape(half, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, half32, half32);
+        npu_vx_sub(x1, t1, t2);
+        npu_vx_add(x2, t3, t4);
+    }
 }
 
 /* The vector unit's steps on one chunk of n rows, in the documented order. */
@@ -120,6 +146,7 @@ static void compute_chunk(const struct npu_rows_args* r, const struct rows_plan*
         }
         npu_vx_add(x, x, t);
     }
+    if (r->rotary_cos) rotate(r, buf, n);
     if (r->scale_cols) {
         shape(r->scale_cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, 0);
         npu_vx_mul_scalar(x, x, r->scale_bits);
@@ -193,6 +220,8 @@ static void compute_chunk(const struct npu_rows_args* r, const struct rows_plan*
 
 void npu_rows(const struct npu_rows_args* r, uint32_t hart, uint32_t harts) {
     if (r->src_more_count > NPU_ROWS_MAX_MORE) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP);
+    /* Rotary: its four products per head fit in T only if a row holds two heads. */
+    if (r->rotary_cos && (r->rotary_dim % 2 || 2 * r->rotary_dim > r->cols)) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP);
     const struct rows_plan p = plan_rows(r, harts);
     const uint32_t row32 = r->cols * 4;
     const uint32_t share = (r->rows + harts - 1) / harts;
