@@ -50,6 +50,28 @@ void npu_gemm_plan(const struct npu_gemm_args *args, uint32_t harts, struct npu_
 void npu_gemm_planned(const struct npu_gemm_args *args, const struct npu_gemm_plan *plan, uint32_t hart,
                       uint32_t harts);
 
+/* GEMV for decode steps: the same C = A x B as npu_gemm, for m <= the array's rows (a few token rows times a weight
+ * matrix), memory-bound: it streams B (the weights) through every tile's DMA at the HBM's rate. Each hart takes a
+ * contiguous run of B's array-width column groups (with b_transposed, a contiguous run of B^T's rows) and streams
+ * it in large 2-D copies through a ring of up to NPU_GEMV_MAX_STAGES scratchpad stages, issued a ring ahead; A stays
+ * in the scratchpad. Bit for bit npu_gemm's arithmetic (chunks of the array's rows in k order).
+ * npu_gemv_plan() returns 0 when m is larger than the array's rows or A does not fit the scratchpad beside two
+ * stages; npu_gemv then runs npu_gemm. The plan depends on the shape, the hart and the hart count: a decode loop
+ * plans once per weight matrix and runs npu_gemv_planned every step (planning costs the slow control core ~1-2
+ * thousand cycles, a tenth of a 4096 x 4096 GEMV). */
+#define NPU_GEMV_MAX_STAGES 32u
+struct npu_gemv_plan {
+    uint32_t elem;                 /* bytes per element */
+    uint32_t n0, bn;               /* this hart's columns (bn 0: nothing to do) */
+    uint32_t sub_bn, subs;         /* columns per sub-block (the accumulator holds m x sub_bn), sub-blocks */
+    uint32_t bk, stages_k;         /* k per stage (a multiple of the array's rows), stages per sub-block */
+    uint32_t stages, stage_bytes;  /* the ring: stages of stage_bytes from stage_base */
+    uint32_t x, acc, stage_base;
+};
+int npu_gemv_plan(const struct npu_gemm_args *args, uint32_t hart, uint32_t harts, struct npu_gemv_plan *plan);
+void npu_gemv_planned(const struct npu_gemm_args *args, const struct npu_gemv_plan *plan);
+void npu_gemv(const struct npu_gemm_args *args, uint32_t hart, uint32_t harts);
+
 /* Row-wise passes over an FP32 matrix (rows x cols, rows src_ld bytes apart) on the vector unit, staged through
  * the tile's local memories a chunk of rows at a time; chunks are dealt round-robin to the harts. In order:
  *   x = src; x += bias (a row); x += residual (FP32 or BF16 rows); x[:, :scale_cols] *= scale;
