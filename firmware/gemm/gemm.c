@@ -88,15 +88,18 @@ int main(void) {
            (unsigned)job->k, job->dtype == NPU_DTYPE_BF16 ? "bf16" : "int8", (unsigned)harts,
            (unsigned long long)cycles, (unsigned)(macs * 100 / peak), (unsigned)(macs * 1000 / peak % 10));
     if (gemv) {
-        /* What the shape has to read: W once, x once per tile (each keeps its copy); and the chip's peak. */
+        /* What the shape has to read: W once, x once per tile (each keeps its copy) or once in all (the tiles share
+         * it); and the chip's peak. */
         const uint64_t w_bytes = (uint64_t)job->k * job->n * elem * repeat;
-        const uint64_t read_bytes = w_bytes + (uint64_t)job->m * job->k * elem * harts * repeat;
+        const uint32_t x_reads = gemv_plan.x_piece ? 1 : harts;
+        const uint64_t read_bytes = w_bytes + (uint64_t)job->m * job->k * elem * x_reads * repeat;
         const uint64_t peak_milli = (uint64_t)npu_hbm_peak_mbps() * 1000000u / npu_clock_khz(); /* B/cycle x 1000 */
         const uint64_t rate_milli = read_bytes * 1000u / cycles, w_rate_milli = w_bytes * 1000u / cycles;
-        printf("gemv %s: HBM reads %llu bytes (W %llu, x %llu per tile): %llu.%u B/cycle, %llu.%u%% of the %llu.%u "
+        printf("gemv %s: HBM reads %llu bytes (W %llu, x %llu %s): %llu.%u B/cycle, %llu.%u%% of the %llu.%u "
                "B/cycle peak; W alone %llu.%u B/cycle (%llu.%u%%)%s\n", transposed ? "(W transposed)" : "(W row-major)",
                (unsigned long long)read_bytes, (unsigned long long)w_bytes,
-               (unsigned long long)((uint64_t)job->m * job->k * elem), (unsigned long long)(rate_milli / 1000),
+               (unsigned long long)((uint64_t)job->m * job->k * elem), x_reads > 1 ? "per tile" : "shared by the tiles",
+               (unsigned long long)(rate_milli / 1000),
                (unsigned)(rate_milli / 100 % 10), (unsigned long long)(rate_milli * 100 / peak_milli),
                (unsigned)(rate_milli * 1000 / peak_milli % 10), (unsigned long long)(peak_milli / 1000),
                (unsigned)(peak_milli / 100 % 10), (unsigned long long)(w_rate_milli / 1000),

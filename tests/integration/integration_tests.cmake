@@ -153,9 +153,11 @@ set_tests_properties("npu: large gemm on the default chip is compute-bound (>= 8
 # The decode GEMV (npu_gemv, through firmware/gemm's kernel field) bit for bit against the same host reference: ragged
 # shapes, W row-major and transposed; 16 x 4500 x 40 runs a hart's columns in three sub-blocks (the test chip's 64 KiB
 # accumulator), 2 x 40 x 5000 goes round the stage ring many times, 20 rows is more than the array's 16 and falls
-# back to npu_gemm.
+# back to npu_gemm. BF16 with x of 32 KiB or more shares x between the tiles (each reads a slice, copies the others'):
+# 16 x 40 x 2100 leaves one tile without columns (it still serves its slice), 16 x 4500 x 2100 adds sub-blocks.
 foreach(case "1 70 50 int8 0" "16 100 129 bf16 0" "2 40 5000 bf16 0" "5 37 200 int8 1" "16 4500 40 int8 0"
-             "3 300 1000 bf16 1" "16 1500 700 bf16 1" "7 33 17 int8 0" "20 40 30 bf16 0")
+             "3 300 1000 bf16 1" "16 1500 700 bf16 1" "7 33 17 int8 0" "20 40 30 bf16 0" "16 40 2100 bf16 0"
+             "9 200 3000 bf16 1" "16 4500 2100 bf16 0")
   separate_arguments(p UNIX_COMMAND "${case}")
   list(GET p 0 M)
   list(GET p 1 N)
@@ -169,12 +171,12 @@ foreach(case "1 70 50 int8 0" "16 100 129 bf16 0" "2 40 5000 bf16 0" "5 37 200 i
             --b-transposed ${TRANSPOSED} --seed ${N} --workdir ${work})
 endforeach()
 # Decode on the default chip streams the weights at the HBM's rate (hbm.read_bytes over the kernel's cycles; measured
-# 81.0% for INT8 batch 1, whose array takes 64 B/cycle against the 51 B/cycle per tile the HBM gives, and 88.5% for
-# BF16 batch 16).
+# 83.3% for INT8 batch 1, whose array takes 64 B/cycle against the 51 B/cycle per tile the HBM gives, and 89.9% for
+# BF16 batch 16, whose tiles share x).
 file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/decode_int8 ${CMAKE_CURRENT_BINARY_DIR}/decode_bf16)
-add_test(NAME "npu: decode gemv 1x4096x4096 int8 on the default chip reads HBM at >= 78% of its peak"
+add_test(NAME "npu: decode gemv 1x4096x4096 int8 on the default chip reads HBM at >= 80% of its peak"
   COMMAND ${GEMM_CHECK} --config default --array-rows 64 --kernel gemv --m 1 --n 4096 --k 4096 --dtype int8
-          --min-hbm-percent 78 --workdir ${CMAKE_CURRENT_BINARY_DIR}/decode_int8)
+          --min-hbm-percent 80 --workdir ${CMAKE_CURRENT_BINARY_DIR}/decode_int8)
 add_test(NAME "npu: decode gemv 16x4096x4096 bf16 on the default chip reads HBM at >= 85% of its peak"
   COMMAND ${GEMM_CHECK} --config default --array-rows 64 --kernel gemv --m 16 --n 4096 --k 4096 --dtype bf16
           --min-hbm-percent 85 --workdir ${CMAKE_CURRENT_BINARY_DIR}/decode_bf16)

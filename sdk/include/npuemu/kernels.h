@@ -58,15 +58,21 @@ void npu_gemm_planned(const struct npu_gemm_args *args, const struct npu_gemm_pl
  * npu_gemv_plan() returns 0 when m is larger than the array's rows or A does not fit the scratchpad beside two
  * stages; npu_gemv then runs npu_gemm. The plan depends on the shape, the hart and the hart count: a decode loop
  * plans once per weight matrix and runs npu_gemv_planned every step (planning costs the slow control core ~1-2
- * thousand cycles, a tenth of a 4096 x 4096 GEMV). */
+ * thousand cycles, a tenth of a 4096 x 4096 GEMV). When x is large (batch 16: m x k x elem >= 32 KiB), the harts
+ * share it instead of each reading all of it from memory: each reads a slice of k, rings a doorbell on every other
+ * tile, and copies the others' slices from their scratchpads over the mesh just before the stage of W that needs
+ * them; before returning a hart waits until every other has copied its slice. */
 #define NPU_GEMV_MAX_STAGES 32u
 struct npu_gemv_plan {
     uint32_t elem;                 /* bytes per element */
     uint32_t n0, bn;               /* this hart's columns (bn 0: nothing to do) */
     uint32_t sub_bn, subs;         /* columns per sub-block (the accumulator holds m x sub_bn), sub-blocks */
-    uint32_t bk, stages_k;         /* k per stage (a multiple of the array's rows), stages per sub-block */
+    uint32_t bk;                   /* k per stage (a multiple of the array's rows; less where the stream starts and ends) */
     uint32_t stages, stage_bytes;  /* the ring: stages of stage_bytes from stage_base */
     uint32_t x, acc, stage_base;
+    uint32_t hart, harts;
+    uint32_t x_piece;              /* 0: every hart reads all of x from memory; else x is shared: hart h reads columns
+                                    * [h x_piece, (h + 1) x_piece) of x and the others copy them from its scratchpad */
 };
 int npu_gemv_plan(const struct npu_gemm_args *args, uint32_t hart, uint32_t harts, struct npu_gemv_plan *plan);
 void npu_gemv_planned(const struct npu_gemm_args *args, const struct npu_gemv_plan *plan);
