@@ -3,6 +3,7 @@
 //              [--seed S] [--array-rows R] [--workdir DIR] [--set KEY=VALUE]... [--min-utilization PERCENT]
 //              [--max-utilization PERCENT] [--min-dma-bytes-per-cycle-per-tile B]
 //              [--kernel gemm|gemv] [--b-transposed 0|1] [--clock-mhz MHZ] [--min-hbm-percent PERCENT]
+//              [--legacy-job 1]
 // --kernel gemv runs npu_gemv (the decode kernel) through the job's kernel field; --b-transposed stores B as its
 // transpose (n x k) for the kernel (the reference is the same); --min-hbm-percent fails the check when the HBM's read
 // bytes over the kernel's cycles (hbm.read_bytes of the stats, the whole run's) are below that share of its peak.
@@ -10,6 +11,7 @@
 // rounding (each array-row chunk of k summed from +0.0 in k order in FP32, chunk results added to the accumulator
 // in FP32; the kernel chunks k by the array's rows, so --array-rows must match the chip).
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -37,7 +39,7 @@ using harness::write_file;
 
 struct Options {
     std::string npuemu, image, config = "test", workdir = ".", dtype = "int8", kernel = "gemm";
-    uint32_t b_transposed = 0;
+    uint32_t b_transposed = 0, legacy_job = 0;
     double min_hbm_percent = -1;
     uint32_t m = 64, n = 64, k = 64, seed = 1, array_rows = 16, repeat = 1;
     double clock_mhz = 1000;
@@ -58,7 +60,8 @@ int main(int argc, char** argv) {
             .add("--max-utilization", o.max_utilization)
             .add("--min-dma-bytes-per-cycle-per-tile", o.min_dma_bytes_per_cycle_per_tile).add("--set", o.sets)
             .add("--repeat", o.repeat).add("--kernel", o.kernel).add("--b-transposed", o.b_transposed)
-            .add("--min-hbm-percent", o.min_hbm_percent).add("--clock-mhz", o.clock_mhz);
+            .add("--min-hbm-percent", o.min_hbm_percent).add("--clock-mhz", o.clock_mhz)
+            .add("--legacy-job", o.legacy_job);
         options.parse(argc, argv);
     } catch (const std::invalid_argument& error) {
         std::cerr << error.what() << "\n";
@@ -97,7 +100,13 @@ int main(int argc, char** argv) {
     job.c = align_64k(job.b + uint32_t(b.size()));
     const uint32_t c_bytes = o.m * o.n * 4;
     const std::string dir = o.workdir + "/";
-    write_file(dir + "job.bin", &job, sizeof job);
+    // --legacy-job 1: the job block as it was before the kernel and b_transposed fields (36 bytes), which firmware
+    // must still run as an npu_gemm job.
+    if (o.legacy_job && (o.kernel != "gemm" || o.b_transposed)) {
+        std::cerr << "gemm_check: --legacy-job has no kernel or b_transposed fields\n";
+        return 2;
+    }
+    write_file(dir + "job.bin", &job, o.legacy_job ? offsetof(gemm_job, kernel) : sizeof job);
     write_file(dir + "a.bin", a.data(), a.size());
     if (o.b_transposed) {  // the kernel reads B^T (n x k); the reference below still reads b as k x n
         std::vector<uint8_t> bt(b.size());

@@ -139,6 +139,11 @@ foreach(shape "1 1 1" "16 16 16" "100 70 50" "37 90 129" "300 200 150" "17 300 3
               --workdir ${work})
   endforeach()
 endforeach()
+# A job file written before the kernel and b_transposed fields (36 bytes) still runs npu_gemm.
+file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/gemm_legacy_job)
+add_test(NAME "npu: a 36-byte gemm job file from before the kernel field still runs the GEMM"
+  COMMAND ${GEMM_CHECK} --config test --array-rows 16 --dtype bf16 --m 37 --n 90 --k 129 --legacy-job 1
+          --workdir ${CMAKE_CURRENT_BINARY_DIR}/gemm_legacy_job)
 file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/gemm_large ${CMAKE_CURRENT_BINARY_DIR}/gemv)
 # The roofline through the mesh and HBM: the large GEMM sits on the compute roof (the last block's results going
 # out after the last matmul cost ~6%, the pipeline's fill ~1%), the GEMV on the memory roof (HBM: 51 B/cycle per tile).
