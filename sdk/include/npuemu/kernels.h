@@ -114,6 +114,22 @@ struct npu_attention_args {
 int npu_attention_plan_rows(const struct npu_attention_args *args);
 void npu_attention(const struct npu_attention_args *args, uint32_t hart, uint32_t harts);
 
+/* Decode attention over a KV cache in global memory, BF16 in and out, FP32 scores: for each batch row b and query
+ * head h, out[b][h] = softmax(q[b][h] K[b][g]^T) V[b][g] with g = h / (heads / kv_heads) (grouped-query heads; q
+ * already scaled by 1/sqrt(d_head)). q and out are batch x heads x d_head; K and V are batch x kv_heads x ctx x
+ * d_head (each (b, g) cache contiguous, positions ctx). Per element exactly npu_gemm(q, K^T), npu_rows' softmax, P
+ * rounded to BF16, npu_gemm(P, V) rounded to BF16. The (b, g) units are split evenly over the harts, each streaming
+ * its units' K and V through the scratchpad (sdk/src/kernels/decode_attention.c); with fewer units than harts some
+ * harts idle (splitting a unit's positions over harts, with a combining step, is not done). All harts call it; it
+ * returns when the hart's share is done. npu_decode_attention_supported() is 0 when the heads do not divide into
+ * the KV heads, a group has more rows than the array, or the group's scores do not fit the accumulator. */
+struct npu_decode_attention_args {
+    uint32_t q, k, v, out;
+    uint32_t batch, heads, kv_heads, d_head, ctx;
+};
+int npu_decode_attention_supported(const struct npu_decode_attention_args *args);
+void npu_decode_attention(const struct npu_decode_attention_args *args, uint32_t hart, uint32_t harts);
+
 /* One transformer encoder layer (post-layernorm, as BERT): BF16 weights and activations, FP32 accumulation and
  *   qkv = x Wqkv + bqkv; q *= 1/sqrt(d_head); per head: p = softmax(q k^T), o_h = p v;
  *   y = layernorm1(o Wo + bo + x); out = layernorm2(gelu(y W1 + b1) W2 + b2 + y).
