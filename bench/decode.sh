@@ -26,8 +26,9 @@ for dtype in int8 bf16; do
     done
   done
 done
-# Decode attention over the KV cache (npu_decode_attention, firmware/decode): Llama-3 8B-like, 32 query heads on 8 KV
-# heads of 128, 4096 positions, BF16, batch 1 and 16; results checked bit for bit (tests/harness/decode_attention_check).
+# Decode attention over the KV cache (npu_decode_attention, firmware/decode; batch 1 splits each unit over 4 tiles):
+# Llama-3 8B-like, 32 query heads on 8 KV heads of 128, 4096 positions, BF16, batch 1 and 16; results checked bit for
+# bit (tests/harness/decode_attention_check).
 for batch in 1 16; do
   start=$(date +%s.%N)
   out=$("$build/bin/decode_attention_check" --npuemu "$build/bin/npuemu" --image "$build/firmware/decode.elf" \

@@ -16,7 +16,7 @@ int main(void) {
     }
     const struct npu_decode_attention_args args = {job->q,     job->k,        job->v,      job->out, job->batch,
                                                    job->heads, job->kv_heads, job->d_head, job->ctx};
-    if (!npu_decode_attention_supported(&args)) {
+    if (!npu_decode_attention_supported(&args, harts)) {
         if (hart == 0) printf("decode: the shape does not fit npu_decode_attention (heads, kv_heads, d_head, ctx)\n");
         return 3;
     }
@@ -32,6 +32,8 @@ int main(void) {
     printf("decode attention batch %u, %u heads (%u KV), d_head %u, ctx %u on %u tiles: %llu cycles\n",
            (unsigned)job->batch, (unsigned)job->heads, (unsigned)job->kv_heads, (unsigned)job->d_head,
            (unsigned)job->ctx, (unsigned)harts, (unsigned long long)cycles);
+    printf("decode attention: positions split over %u tiles per (batch, KV head)\n",
+           (unsigned)npu_decode_attention_splits(&args, harts));
     printf("decode attention: K and V caches %llu bytes: %llu.%u B/cycle, %llu.%u%% of the %llu.%u B/cycle HBM peak\n",
            (unsigned long long)cache_bytes, (unsigned long long)(rate_milli / 1000), (unsigned)(rate_milli / 100 % 10),
            (unsigned long long)(rate_milli * 100 / peak_milli), (unsigned)(rate_milli * 1000 / peak_milli % 10),

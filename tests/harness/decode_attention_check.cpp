@@ -71,6 +71,65 @@ void softmax_in_place(float* x, uint32_t cols) {
     for (float* e = x; e != x + cols; ++e) *e *= reciprocal;
 }
 
+// One (batch, KV head) unit on one tile: S = q K^T (K^T's element (d, p) is K[p][d]), the softmax, P in BF16, P V.
+std::vector<float> unit_attention(const std::vector<float>& qf, const std::vector<float>& kf,
+                                  const std::vector<float>& vf, uint32_t G, uint32_t dh, uint32_t L, uint32_t rows) {
+    std::vector<float> s = chunked_product(qf, G, dh, kf.data(), 1, dh, L, rows);
+    std::vector<float> p(s.size());
+    for (uint32_t i = 0; i < G; ++i) {
+        softmax_in_place(&s[size_t(i) * L], L);
+        for (uint32_t c = 0; c < L; ++c) p[size_t(i) * L + c] = harness::bf16_to_float(harness::float_to_bf16(s[size_t(i) * L + c]));
+    }
+    return chunked_product(p, G, L, vf.data(), dh, 1, dh, rows);
+}
+
+// A unit's positions split over `splits` tiles (whole array heights each), combined as npu_decode_attention_splits
+// documents: per split m_s = row max, E = exp(S - m_s), l_s = row sum, O_s = bf16(E) V; then M = max m_s,
+// w_s = exp(m_s - M), l = sum l_s w_s, O = sum O_s w_s (left to right), O x (1 / l).
+std::vector<float> split_attention(const std::vector<float>& qf, const std::vector<float>& kf,
+                                   const std::vector<float>& vf, uint32_t G, uint32_t dh, uint32_t L, uint32_t rows,
+                                   uint32_t splits) {
+    const uint32_t heights = (L + rows - 1) / rows;
+    std::vector<std::vector<float>> o(splits), m(splits, std::vector<float>(G)), l(splits, std::vector<float>(G));
+    for (uint32_t s = 0; s < splits; ++s) {
+        const uint32_t pos0 = heights * s / splits * rows, len = std::min(L, heights * (s + 1) / splits * rows) - pos0;
+        std::vector<float> sc = chunked_product(qf, G, dh, &kf[size_t(pos0) * dh], 1, dh, len, rows);
+        std::vector<float> p(sc.size());
+        for (uint32_t i = 0; i < G; ++i) {
+            float* row = &sc[size_t(i) * len];
+            m[s][i] = *std::max_element(row, row + len);
+            float sum = 0.0f;
+            for (uint32_t c = 0; c < len; ++c) {
+                const float shifted = row[c] - m[s][i];
+                row[c] = std::exp(shifted);
+            }
+            for (uint32_t c = 0; c < len; ++c) sum += row[c];
+            l[s][i] = sum;
+            for (uint32_t c = 0; c < len; ++c) p[size_t(i) * len + c] = harness::bf16_to_float(harness::float_to_bf16(row[c]));
+        }
+        o[s] = chunked_product(p, G, len, &vf[size_t(pos0) * dh], dh, 1, dh, rows);
+    }
+    std::vector<float> y(size_t(G) * dh);
+    for (uint32_t i = 0; i < G; ++i) {
+        float big = std::max(m[0][i], m[1][i]);
+        for (uint32_t s = 2; s < splits; ++s) big = std::max(big, m[s][i]);
+        std::vector<float> w(splits);
+        for (uint32_t s = 0; s < splits; ++s) {
+            const float shifted = m[s][i] - big;
+            w[s] = std::exp(shifted);
+        }
+        float total = l[0][i] * w[0];
+        for (uint32_t s = 1; s < splits; ++s) total = total + l[s][i] * w[s];
+        const float reciprocal = 1.0f / total;
+        for (uint32_t j = 0; j < dh; ++j) {
+            float acc = o[0][size_t(i) * dh + j] * w[0];
+            for (uint32_t s = 1; s < splits; ++s) acc = acc + o[s][size_t(i) * dh + j] * w[s];
+            y[size_t(i) * dh + j] = acc * reciprocal;
+        }
+    }
+    return y;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -124,10 +183,13 @@ int main(int argc, char** argv) {
     const int status = std::system(command.str().c_str());
     std::ifstream console(dir + "console.txt");
     std::string line, report;
+    uint32_t splits = 1;
     while (std::getline(console, line)) {
         if (line.find("decode") != std::string::npos) {
             std::cout << line << "\n";
             if (line.find(" cycles") != std::string::npos) report = line;
+            const auto at = line.find("split over ");
+            if (at != std::string::npos) splits = uint32_t(std::stoul(line.substr(at + 11)));
         }
     }
     if (status != 0) {
@@ -142,14 +204,8 @@ int main(int argc, char** argv) {
         for (size_t i = 0; i < qf.size(); ++i) qf[i] = harness::bf16_to_float(q[size_t(u) * G * dh + i]);
         for (size_t i = 0; i < kf.size(); ++i) kf[i] = harness::bf16_to_float(k[size_t(u) * L * dh + i]);
         for (size_t i = 0; i < vf.size(); ++i) vf[i] = harness::bf16_to_float(v[size_t(u) * L * dh + i]);
-        // S = q K^T: K^T's element (d, p) is K[p][d].
-        std::vector<float> s = chunked_product(qf, G, dh, kf.data(), 1, dh, L, o.array_rows);
-        std::vector<float> p(s.size());
-        for (uint32_t i = 0; i < G; ++i) {
-            softmax_in_place(&s[size_t(i) * L], L);
-            for (uint32_t c = 0; c < L; ++c) p[size_t(i) * L + c] = harness::bf16_to_float(harness::float_to_bf16(s[size_t(i) * L + c]));
-        }
-        const std::vector<float> y = chunked_product(p, G, L, vf.data(), dh, 1, dh, o.array_rows);
+        const std::vector<float> y = splits > 1 ? split_attention(qf, kf, vf, G, dh, L, o.array_rows, splits)
+                                                : unit_attention(qf, kf, vf, G, dh, L, o.array_rows);
         for (size_t i = 0; i < y.size(); ++i) {
             const uint16_t expected = harness::float_to_bf16(y[i]);
             uint16_t actual;

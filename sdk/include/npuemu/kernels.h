@@ -118,16 +118,21 @@ void npu_attention(const struct npu_attention_args *args, uint32_t hart, uint32_
  * head h, out[b][h] = softmax(q[b][h] K[b][g]^T) V[b][g] with g = h / (heads / kv_heads) (grouped-query heads; q
  * already scaled by 1/sqrt(d_head)). q and out are batch x heads x d_head; K and V are batch x kv_heads x ctx x
  * d_head (each (b, g) cache contiguous, positions ctx). Per element exactly npu_gemm(q, K^T), npu_rows' softmax, P
- * rounded to BF16, npu_gemm(P, V) rounded to BF16. The (b, g) units are split evenly over the harts, each streaming
- * its units' K and V through the scratchpad (sdk/src/kernels/decode_attention.c); with fewer units than harts some
- * harts idle (splitting a unit's positions over harts, with a combining step, is not done). All harts call it; it
+ * rounded to BF16, npu_gemm(P, V) rounded to BF16 (with fewer units than harts: see npu_decode_attention_splits).
+ * The (b, g) units are split evenly over the harts, each streaming its units' K and V through the scratchpad
+ * (sdk/src/kernels/decode_attention.c). All harts call it; it
  * returns when the hart's share is done. npu_decode_attention_supported() is 0 when the heads do not divide into
  * the KV heads, a group has more rows than the array, or the group's scores do not fit the accumulator. */
 struct npu_decode_attention_args {
     uint32_t q, k, v, out;
     uint32_t batch, heads, kv_heads, d_head, ctx;
 };
-int npu_decode_attention_supported(const struct npu_decode_attention_args *args);
+int npu_decode_attention_supported(const struct npu_decode_attention_args *args, uint32_t harts);
+/* With fewer (batch, KV head) units than harts, each unit's positions are split over this many harts (whole array
+ * heights each): each computes exp(S - its row max) in BF16 times its V rows and its row sums, and the unit's first
+ * hart combines them: M = max of the maxima in split order, w_s = exp(m_s - M), l = sum of l_s w_s and
+ * O = sum of O_s w_s left to right, O x (1 / l), rounded to BF16. 1: no split (the softmax normalises before P V). */
+uint32_t npu_decode_attention_splits(const struct npu_decode_attention_args *args, uint32_t harts);
 void npu_decode_attention(const struct npu_decode_attention_args *args, uint32_t hart, uint32_t harts);
 
 /* One transformer encoder layer (post-layernorm, as BERT): BF16 weights and activations, FP32 accumulation and
