@@ -173,16 +173,16 @@ foreach(case "2 4 2 32 100" "1 3 3 16 16" "3 8 2 40 300" "4 8 4 16 70" "8 4 4 16
     COMMAND ${DECODE_CHECK} --config test --array-rows 16 --batch ${B} --heads ${H} --kv-heads ${KV} --d-head ${DH}
             --ctx ${CTX} --seed ${CTX} --workdir ${work})
 endforeach()
-# Llama-3 8B-like, 4K context, batch 4 (one (batch, KV head) unit per tile): the caches stream at >= 87% of the HBM
-# peak (measured 90.2%); batch 1 (8 units, each split over 4 tiles): >= 76% (measured 79.5%).
+# Llama-3 8B-like, 4K context, batch 4 (one (batch, KV head) unit per tile): the caches stream at >= 90% of the HBM
+# peak (measured 94.2%); batch 1 (8 units, each split over 4 tiles): >= 78% (measured 81.3%).
 file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/decode_attention_default)
-add_test(NAME "npu: decode attention over a 4K KV cache on the default chip reads HBM at >= 87% of its peak"
+add_test(NAME "npu: decode attention over a 4K KV cache on the default chip reads HBM at >= 90% of its peak"
   COMMAND ${DECODE_CHECK} --config default --array-rows 64 --batch 4 --heads 32 --kv-heads 8 --d-head 128 --ctx 4096
-          --min-hbm-percent 87 --workdir ${CMAKE_CURRENT_BINARY_DIR}/decode_attention_default)
+          --min-hbm-percent 90 --workdir ${CMAKE_CURRENT_BINARY_DIR}/decode_attention_default)
 file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/decode_attention_batch1)
-add_test(NAME "npu: decode attention at batch 1 splits the 4K cache over the tiles and reads HBM at >= 76% of its peak"
+add_test(NAME "npu: decode attention at batch 1 splits the 4K cache over the tiles and reads HBM at >= 78% of its peak"
   COMMAND ${DECODE_CHECK} --config default --array-rows 64 --batch 1 --heads 32 --kv-heads 8 --d-head 128 --ctx 4096
-          --min-hbm-percent 76 --workdir ${CMAKE_CURRENT_BINARY_DIR}/decode_attention_batch1)
+          --min-hbm-percent 78 --workdir ${CMAKE_CURRENT_BINARY_DIR}/decode_attention_batch1)
 
 # The decode GEMV (npu_gemv, through firmware/gemm's kernel field) bit for bit against the same host reference: ragged
 # shapes, W row-major and transposed; 16 x 4500 x 40 runs a hart's columns in three sub-blocks (the test chip's 64 KiB

@@ -3,7 +3,7 @@
  * Work is cut into units of one (batch row, KV head): its group of query heads (G = heads / kv_heads rows of d_head)
  * against that head's K and V caches (ctx x d_head each, contiguous). Units are split evenly over the harts; a hart
  * streams K and then V of each of its units through a ring of scratchpad stages (a few array widths of positions
- * each, one copy per stage, issued ahead of the array's work as in npu_gemv) while
+ * each, one copy per stage, up to 8 issued ahead of the array's work as in npu_gemv) while
  *   MATRIX: S = Q K^T into the accumulator (G x ctx FP32; the positions of a stage in array-width groups, d_head in
  *           chunks of the array's rows), then, once the vector unit has made P, O = P V (positions in chunks of the
  *           array's rows, accumulated in position order);
@@ -22,7 +22,7 @@
 
 #define DA_STAGE_BYTES (32u * 1024u)
 #define DA_MAX_STAGES 16u
-#define DA_LOOKAHEAD 4u
+#define DA_LOOKAHEAD 8u
 
 enum { DA_LOADED = 8, DA_FREE, DA_Q_FREE, DA_S, DA_P, DA_O, DA_OUT, DA_STORED, DA_PARTIAL };
 
