@@ -275,7 +275,9 @@ void npu_gemv_planned(const struct npu_gemm_args *g, const struct npu_gemv_plan 
         npu_signal(NPU_QUEUE_DMA, GEMV_FLAG_X_LOADED);
         npu_wait(NPU_QUEUE_MATRIX, GEMV_FLAG_X_LOADED);
     }
-    uint32_t lookahead = (GEMV_LOOKAHEAD_BYTES + p->stage_bytes - 1) / p->stage_bytes;
+    /* While a tile's own copy of x lands the array waits: let the loads run that much further ahead. */
+    const uint32_t ahead_bytes = GEMV_LOOKAHEAD_BYTES + (p->x_piece ? 0 : g->m * g->k * e);
+    uint32_t lookahead = (ahead_bytes + p->stage_bytes - 1) / p->stage_bytes;
     if (lookahead < 2) lookahead = 2;
     if (lookahead > p->stages) lookahead = p->stages;
     struct gemv_cursor ahead, at;
