@@ -81,4 +81,23 @@ struct ClusterArguments {
 // `npuemu cluster FILE.yaml`: one training step of a cluster of chips (docs/cluster.md).
 int cluster_command(const ClusterArguments& args);
 
+struct ProfileArguments {
+    std::string workload;                         // a YAML file: ops: [...], or model: and plan:
+    std::string model;                            // --model NAME|FILE (configs/models/NAME.yaml)
+    std::vector<std::string> workload_overrides;  // --workload-set model.seq_length=128, plan.tensor_parallel=8
+    std::string dtype = "bf16";                   // of the GEMMs derived from a model
+    std::string config;                           // the chip config
+    std::vector<std::string> overrides;           // --set: the chip config's keys
+    std::string image;                            // default: build/firmware/gemm.elf beside this binary
+    std::string out = "profile";                  // OUT.json and OUT.csv
+    std::string cache_dir;                        // default: ~/.cache/npuemu/profile
+    unsigned jobs = 0;                            // 0: the number of cores
+    uint64_t max_cycles = 20'000'000'000ull;
+    bool quiet = false;
+};
+
+// `npuemu profile`: cycles, MAC utilisation, HBM bytes, energy and cycles per DVFS point of each op of a workload on
+// a chip config, cached on disk (docs/profile.md).
+int profile_command(const ProfileArguments& args);
+
 }  // namespace npuemu::cli

@@ -141,6 +141,32 @@ void add_cluster_command(CLI::App& app, ClusterArguments& args) {
     cluster->add_flag("-q,--quiet", args.quiet, "Print no summary");
 }
 
+void add_profile_command(CLI::App& app, ProfileArguments& args) {
+    CLI::App* profile = app.add_subcommand(
+        "profile", "Profile GEMM ops (a list, or a model's layer shards under a parallel plan) on a chip: cycles, "
+                   "MAC utilisation, HBM bytes, energy, cycles per DVFS point; cached (see docs/profile.md)");
+    profile->add_option("workload", args.workload,
+                        "Workload (YAML): ops: [{name, m, n, k, dtype}], or model: and plan: sections (the cluster "
+                        "schema; model: {preset: gpt3-175b} for a preset)");
+    profile->add_option("--model", args.model, "A model preset (configs/models: gpt3-175b, llama2-70b, llama3-8b, "
+                                               "llama3-405b, bert-base) or model file, instead of the file's model");
+    profile->add_option("-w,--workload-set", args.workload_overrides,
+                        "Override a workload key: model.seq_length=128, plan.tensor_parallel=8 (repeatable)")
+        ->allow_extra_args(false);
+    profile->add_option("--dtype", args.dtype, "The dtype of the GEMMs derived from a model")
+        ->check(CLI::IsMember({"int8", "bf16"}))->capture_default_str();
+    profile->add_option("-c,--config", args.config, "Chip config: a YAML file or a preset name (default, test)");
+    profile->add_option("-s,--set", args.overrides, "Override a chip config key: KEY.PATH=VALUE (repeatable)")
+        ->allow_extra_args(false);
+    profile->add_option("--image", args.image, "The GEMM firmware (default: build/firmware/gemm.elf)");
+    profile->add_option("-o,--out", args.out, "Write OUT.json and OUT.csv")->capture_default_str();
+    profile->add_option("--cache", args.cache_dir, "Cache directory (default: ~/.cache/npuemu/profile)");
+    profile->add_option("-j,--jobs", args.jobs, "Runs at once (default: the number of cores)");
+    profile->add_option("--max-cycles", args.max_cycles, "Stop each run after this many chip clock cycles")
+        ->check(decimal_count())->capture_default_str();
+    profile->add_flag("-q,--quiet", args.quiet, "Print no table and no progress");
+}
+
 }  // namespace
 }  // namespace npuemu::cli
 
@@ -166,6 +192,8 @@ int sc_main(int argc, char** argv) {
     npuemu::cli::add_sweep_command(app, sweep_args);
     npuemu::cli::ClusterArguments cluster_args;
     npuemu::cli::add_cluster_command(app, cluster_args);
+    npuemu::cli::ProfileArguments profile_args;
+    npuemu::cli::add_profile_command(app, profile_args);
 
     try {
         app.parse(argc, argv);
@@ -179,6 +207,7 @@ int sc_main(int argc, char** argv) {
         if (app.got_subcommand("config")) return npuemu::cli::config_command(config_args);
         if (app.got_subcommand("sweep")) return npuemu::cli::sweep_command(sweep_args);
         if (app.got_subcommand("cluster")) return npuemu::cli::cluster_command(cluster_args);
+        if (app.got_subcommand("profile")) return npuemu::cli::profile_command(profile_args);
     } catch (const npuemu::OutputError& e) {
         std::cerr << "npuemu: error: " << e.what() << std::endl;
         return npuemu::cli::kExitOutputFailed;

@@ -17,6 +17,7 @@
 #include "cli/sweep/sweep_runner.h"
 #include "cli/sweep/sweep_spec.h"
 #include "cli/sweep/sweep_store.h"
+#include "cli/sweep/child_process.h"
 #include "model/common/error.h"
 
 namespace npuemu::cli {
@@ -25,17 +26,6 @@ namespace fs = std::filesystem;
 
 
 namespace {
-
-std::string self_executable() {
-    std::error_code error;
-    const fs::path self = fs::read_symlink("/proc/self/exe", error);
-    if (error) throw Error("cannot find the npuemu binary (/proc/self/exe): " + error.message());
-    return self.string();
-}
-
-std::string firmware_dir(const std::string& executable) {
-    return (fs::path(executable).parent_path().parent_path() / "firmware").string();
-}
 
 int merge_command(const SweepArguments& args) {
     const std::string dir = args.merge_dirs.front();
@@ -53,9 +43,9 @@ int run_sweep(const SweepArguments& args) {
     if (!args.shard.empty()) std::tie(shard_index, shard_count) = sweep::parse_shard(args.shard);
     if (args.out_dir.empty() && !args.dry_run) throw Error("sweep: --out DIR is required");
     if (args.slurm && !args.shard.empty()) throw Error("sweep: --slurm writes a script of shards; it takes no --shard");
-    const std::string executable = self_executable();
+    const std::string executable = sweep::self_executable();
 
-    const sweep::SweepSpec spec = sweep::load_sweep_spec(args.spec, firmware_dir(executable));
+    const sweep::SweepSpec spec = sweep::load_sweep_spec(args.spec, sweep::firmware_dir(executable));
     sweep::Plan plan = sweep::make_plan(spec);
     sweep::validate_plan(spec, plan);
     sweep::check_workloads(spec, plan, executable);

@@ -1,14 +1,11 @@
 #include "cli/sweep/sweep_runner.h"
 
-#include <fcntl.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <deque>
@@ -17,6 +14,7 @@
 #include <map>
 #include <set>
 
+#include "cli/sweep/child_process.h"
 #include "model/common/error.h"
 
 namespace npuemu::sweep {
@@ -59,15 +57,6 @@ struct Running {
     Point point;
     Clock::time_point start;
 };
-
-std::string last_npuemu_line(const std::string& console) {
-    std::ifstream in(console);
-    std::string line, found;
-    while (std::getline(in, line)) {
-        if (line.rfind("npuemu: ", 0) == 0 && line.find(" on chip '") == std::string::npos) found = line.substr(8);
-    }
-    return found;
-}
 
 std::string format_duration(double seconds) {
     const long s = static_cast<long>(seconds + 0.5);
@@ -159,31 +148,7 @@ private:
         args.push_back("--stats");
         args.push_back(dir + "/stats.json");
         args.push_back(workload.image);
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        const std::string console = dir + "/console.txt";
-        const pid_t parent = ::getpid();
-
-        const pid_t pid = ::fork();
-        if (pid < 0) throw Error(std::string("cannot start a point: ") + std::strerror(errno));
-        if (pid == 0) {
-            // Only async-signal-safe calls from here to exec. A point dies with the sweep (SIGKILL included), so
-            // an interrupted sweep leaves no orphans writing into its directory.
-            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-            if (::getppid() != parent) ::_exit(127);
-            const int out = ::open(console.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            const int in = ::open("/dev/null", O_RDONLY);
-            if (out < 0 || in < 0) ::_exit(127);
-            ::dup2(in, 0);
-            ::dup2(out, 1);
-            ::dup2(out, 2);
-            ::execv(argv[0], argv.data());
-            const char message[] = "npuemu: error: cannot execute the npuemu binary for this point\n";
-            [[maybe_unused]] auto ignored = ::write(2, message, sizeof message - 1);
-            ::_exit(127);
-        }
-        return pid;
+        return spawn_child(args, dir + "/console.txt");
     }
 
     void finish(const Running& job, int status) {
@@ -200,17 +165,8 @@ private:
         for (const auto& [key, value] : point.settings) settings[key] = value;
         result["settings"] = settings;
         int exit_code = -1;
-        std::string error;
-        if (WIFEXITED(status)) {
-            exit_code = WEXITSTATUS(status);
-            if (exit_code != 0) {
-                const std::string reason = last_npuemu_line(dir + "/console.txt");
-                error = "exit status " + std::to_string(exit_code) + (reason.empty() ? "" : ": " + reason);
-            }
-        } else if (WIFSIGNALED(status)) {
-            error = std::string("killed by signal ") + std::to_string(WTERMSIG(status)) + " (" +
-                    ::strsignal(WTERMSIG(status)) + ")";
-        }
+        if (WIFEXITED(status)) exit_code = WEXITSTATUS(status);
+        std::string error = child_failure(status, dir + "/console.txt");
         Json metrics = Json::object();
         if (error.empty()) {
             try {

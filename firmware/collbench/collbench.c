@@ -35,6 +35,9 @@
 #ifndef COLL_LAST
 #define COLL_LAST 2
 #endif
+#ifndef COLL_CHUNK_BYTES
+#define COLL_CHUNK_BYTES 16384u
+#endif
 
 /* Chip c's element i. FP32: small multiples of 1/64 with varied signs and exponents, so sums round. */
 static uint32_t generate(uint32_t chip, uint32_t i, uint32_t dtype) {
@@ -190,7 +193,7 @@ static uint64_t run(const struct npu_coll *coll, int which, uint32_t count, uint
 int main(void) {
     const uint32_t hart = npu_hart_id(), harts = npu_hart_count();
     const uint32_t chip = npu_chip_id(), chips = npu_chip_count();
-    struct npu_coll coll = {SCRATCH, 16384u};
+    struct npu_coll coll = {SCRATCH, COLL_CHUNK_BYTES};
     unsigned failures = 0;
 #ifdef COLL_CHECK
     static const uint32_t counts[] = {1, 5, 1000, 4097};

@@ -61,8 +61,9 @@ int main(void) {
     const struct gemm_job *job = demo ? &demo_job : loaded;
     const uint32_t elem = job->dtype == NPU_DTYPE_BF16 ? 2 : 1;
     const uint32_t gemv = !demo && job->kernel == GEMM_KERNEL_GEMV, transposed = !demo && job->b_transposed;
-    const struct npu_gemm_args args = {job->a, job->b, job->c, job->m, job->n, job->k, job->k * elem,
-                                       (transposed ? job->k : job->n) * elem, job->n * 4, job->dtype, transposed};
+    const struct npu_gemm_args args = {.a = job->a, .b = job->b, .c = job->c, .m = job->m, .n = job->n, .k = job->k,
+                                       .lda = job->k * elem, .ldb = (transposed ? job->k : job->n) * elem,
+                                       .ldc = job->n * 4, .dtype = job->dtype, .b_transposed = transposed};
     const uint32_t repeat = job->repeat > 1 ? job->repeat : 1;
     /* The plan is made once for the shape (as code that runs a shape many times does), outside the timed GEMM. */
     const uint64_t plan_start = npu_read_mcycle();

@@ -52,8 +52,8 @@ int main(void) {
     const uint32_t hart = npu_hart_id(), harts = npu_hart_count();
     if (pmu_read(PMU_POINT_COUNT_OFFSET) == 0) return 2; /* no PMU: not reached on a chip without power (faults) */
     /* A GEMM on zero-filled global memory: the heat comes from the MACs, not the values. */
-    const struct npu_gemm_args g = {0x82000000u, 0x82100000u, 0x82200000u, SIZE, SIZE, SIZE, SIZE, SIZE, SIZE * 4,
-                                    NPU_DTYPE_INT8, 0};
+    const struct npu_gemm_args g = {.a = 0x82000000u, .b = 0x82100000u, .c = 0x82200000u, .m = SIZE, .n = SIZE,
+                                    .k = SIZE, .lda = SIZE, .ldb = SIZE, .ldc = SIZE * 4, .dtype = NPU_DTYPE_INT8};
     npu_install_trap_dispatcher();
     pmu_write(PMU_ALARM_THRESHOLD_OFFSET, ALARM_MC);
     npu_set_timer(npu_mtime() + GOVERNOR_PERIOD_TICKS);

@@ -19,6 +19,7 @@ struct transformer_job {
     uint32_t out;
     uint32_t scratch;
     uint32_t phase_cycles; /* 0: the host asks for no per-phase cycles */
+    uint32_t ffn2_k_splits;
 };
 
 #endif

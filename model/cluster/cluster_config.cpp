@@ -70,33 +70,6 @@ KeyTable<NetworkSpec> network_keys() {
     };
 }
 
-KeyTable<ModelSpec> model_keys() {
-    return {
-        uint_key("layers", &ModelSpec::layers, 1, 100000, "", "transformer layers"),
-        uint_key("hidden", &ModelSpec::hidden, 1, 1u << 20, "", "hidden size h"),
-        uint_key("heads", &ModelSpec::heads, 1, 1u << 16, "", "attention heads"),
-        uint_key("kv_heads", &ModelSpec::kv_heads, 0, 1u << 16, "", "key/value heads (0: = heads)"),
-        uint_key("ffn_hidden", &ModelSpec::ffn_hidden, 0, 1u << 24, "", "MLP hidden size (0: 4h)"),
-        uint_key("seq_length", &ModelSpec::seq_length, 1, 1u << 24, "", "tokens per sequence"),
-        uint_key("vocab", &ModelSpec::vocab, 1, 1u << 24, "", "vocabulary size"),
-        uint_key("global_batch", &ModelSpec::global_batch, 1, 1u << 30, "", "sequences per step"),
-    };
-}
-
-KeyTable<PlanSpec> plan_keys() {
-    return {
-        uint_key("tensor_parallel", &PlanSpec::tensor_parallel, 1, 1024, "", "TP size (inside a node)"),
-        uint_key("pipeline_parallel", &PlanSpec::pipeline_parallel, 1, 4096, "", "PP stages"),
-        uint_key("virtual_stages", &PlanSpec::virtual_stages, 1, 1024, "", "model chunks per stage (interleaving)"),
-        uint_key("micro_batch", &PlanSpec::micro_batch, 1, 1u << 20, "", "sequences per micro-batch"),
-        bool_key("recompute", &PlanSpec::recompute, "full activation recomputation"),
-        choice_key<PlanSpec, DpSharding, &PlanSpec::dp_sharding>("dp_sharding", {"none", "zero1"},
-                                                                 "optimizer state sharded over DP"),
-        bool_key("dp_overlap", &PlanSpec::dp_overlap, "gradient all-reduce overlapped with the last backward"),
-        bool_key("scatter_gather", &PlanSpec::scatter_gather, "PP sends split over the TP ranks"),
-    };
-}
-
 KeyTable<CollectiveSpec> collective_keys() {
     return {
         choice_key<CollectiveSpec, CollectiveAlgorithm, &CollectiveSpec::algorithm>(
@@ -171,12 +144,7 @@ void check_plan(const ClusterConfig& c, config::ConfigNode& top) {
         top.fail("plan", "tensor_parallel " + std::to_string(p.tensor_parallel) + " and chips_per_node " +
                              std::to_string(c.node.chips_per_node) + ": one must divide the other");
     }
-    if (m.heads % p.tensor_parallel != 0) {
-        top.fail("plan", "tensor_parallel " + std::to_string(p.tensor_parallel) + " does not divide the " +
-                             std::to_string(m.heads) + " attention heads");
-    }
-    if (m.hidden % m.heads != 0) top.fail("model", "heads must divide hidden");
-    if (m.kv_heads != 0 && m.heads % m.kv_heads != 0) top.fail("model", "kv_heads must divide heads");
+    llm::check_model_plan(m, p, top);
     const uint64_t chunks = uint64_t(p.pipeline_parallel) * p.virtual_stages;
     if (m.layers % chunks != 0) {
         top.fail("plan", "pipeline_parallel x virtual_stages = " + std::to_string(chunks) + " does not divide the " +
@@ -214,11 +182,9 @@ ClusterConfig load_cluster_config(const std::string& file, const std::vector<std
     };
     section("node", node_keys(), c.node);
     section("network", network_keys(), c.network);
-    section("model", model_keys(), c.model);
-    section("plan", plan_keys(), c.plan);
+    llm::read_model(top.child("model"), c.model);
+    llm::read_plan(top.child("plan"), c.plan);
     section("collectives", collective_keys(), c.collectives);
-    if (c.model.kv_heads == 0) c.model.kv_heads = c.model.heads;
-    if (c.model.ffn_hidden == 0) c.model.ffn_hidden = 4 * c.model.hidden;
     check_plan(c, top);
     top.finish();
     try {

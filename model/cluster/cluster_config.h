@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "model/llm/llm_model.h"
+
 namespace npuemu::cluster {
 
 // One point of a chip's GEMM efficiency curve: a GEMM of this many FLOPs reaches this fraction of dense peak.
@@ -55,30 +57,11 @@ struct NetworkSpec {
     bool rail_optimised = true;         // chip i of every node on leaf (rail) i
 };
 
-struct ModelSpec {
-    uint32_t layers = 24;
-    uint32_t hidden = 2304;
-    uint32_t heads = 24;
-    uint32_t kv_heads = 0;       // 0: as many as heads (multi-head attention)
-    uint32_t ffn_hidden = 0;     // 0: 4 x hidden
-    uint32_t seq_length = 2048;
-    uint32_t vocab = 51200;
-    uint32_t global_batch = 512;  // sequences per step
-};
-
-enum class DpSharding { None, Zero1 };
+// The model's dimensions and the parallel plan: the schema shared with `npuemu profile` (model/llm/llm_model.h).
+using ModelSpec = llm::ModelSpec;
+using PlanSpec = llm::PlanSpec;
+using DpSharding = llm::DpSharding;
 enum class CollectiveAlgorithm { Auto, Ring, Tree, Hierarchical };
-
-struct PlanSpec {
-    uint32_t tensor_parallel = 1;
-    uint32_t pipeline_parallel = 1;
-    uint32_t virtual_stages = 1;       // interleaved 1F1B: model chunks per pipeline stage
-    uint32_t micro_batch = 1;          // sequences per micro-batch
-    bool recompute = true;             // full activation recomputation: the forward runs again before backward
-    DpSharding dp_sharding = DpSharding::None;
-    bool dp_overlap = false;           // gradient all-reduce overlapped with the last micro-batch's backward
-    bool scatter_gather = true;        // PP sends split across the TP ranks (Megatron's scatter/gather)
-};
 
 struct CollectiveSpec {
     CollectiveAlgorithm algorithm = CollectiveAlgorithm::Auto;

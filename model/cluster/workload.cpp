@@ -28,6 +28,7 @@ Piece make_layer(const ClusterConfig& c) {
     const double heads_per_rank = m.heads / t;
     const double qkv_columns = (h + 2.0 * m.kv_heads * head_dim) / t;
     const double ffn_per_rank = m.ffn_hidden / t;
+    const double up_columns = ffn_per_rank * (m.activation == llm::Activation::Swiglu ? 2 : 1);  // gate and up
     const double scores = b * heads_per_rank * s * s;  // attention score elements on this rank
     Piece layer;
     layer.forward = {
@@ -40,7 +41,7 @@ Piece make_layer(const ClusterConfig& c) {
         gemm("proj", tokens, h, h / t),
         memory("bias_dropout_add1", tokens * h * (3 * kBf16Bytes + 1)),
         memory("layernorm2", 2 * tokens * h * kBf16Bytes),
-        gemm("mlp_up", tokens, ffn_per_rank, h),
+        gemm("mlp_up", tokens, up_columns, h),
         memory("bias_gelu", 2 * tokens * ffn_per_rank * kBf16Bytes),
         gemm("mlp_down", tokens, h, ffn_per_rank),
         memory("bias_dropout_add2", tokens * h * (3 * kBf16Bytes + 1)),

@@ -121,6 +121,10 @@ power::PowerConfig read_power(ConfigNode& top, const noc::MeshConfig& grid, uint
     }
     if (p.sample_interval_ns == 0) pmu.fail("sample_interval_ns", "must be at least 1 ns");
     p.operating_points = read_operating_points(pmu, clock_hz);
+    if (p.start_point >= p.operating_points.size()) {
+        pmu.fail("start_point", "there are only " + std::to_string(p.operating_points.size()) +
+                                    " operating points (0 .. " + std::to_string(p.operating_points.size() - 1) + ")");
+    }
     pmu.finish();
     return p;
 }

@@ -23,8 +23,10 @@ ConfigKeyRow special(std::string path, std::string type, std::string default_val
 
 }  // namespace
 
-std::vector<ConfigKeyRow> list_chip_config_keys() {
-    const ChipConfig d = load_chip_config(YAML::Load("power: {}"), "<defaults>");
+namespace {
+
+// The rows with d's values; power_row: the values of the power: section's own keys.
+std::vector<ConfigKeyRow> chip_config_rows(const ChipConfig& d, const power::PowerConfig& power_row) {
     std::vector<ConfigKeyRow> rows;
     rows.push_back(special("chip.name", "text", d.name, "the chip's name, for reports"));
     list_keys("chip", chip_section_keys(), rows, d);
@@ -58,7 +60,7 @@ std::vector<ConfigKeyRow> list_chip_config_keys() {
     list_keys("timer", timer_keys(), rows, d.timer);
     list_keys("devices", devices_keys(), rows, d);
     list_keys("console", console_keys(), rows, d.console);
-    list_keys("power", power::power_section_keys(), rows, power::PowerConfig{});  // off without a power: section
+    list_keys("power", power::power_section_keys(), rows, power_row);
     list_keys("power.energy_pj", power::energy_keys(), rows, d.power.energy);
     list_keys("power.leakage", power::leakage_keys(), rows, d.power.leakage);
     list_keys("thermal", power::thermal_section_keys(), rows, d.power);
@@ -67,6 +69,38 @@ std::vector<ConfigKeyRow> list_chip_config_keys() {
     rows.push_back(special("pmu.operating_points", "list of {voltage_mv, frequency_mhz}",
                            "4 points", "DVFS operating points, fastest first, the first at chip.clock_mhz (default: "
                            "100/80/60/40% of it at 750/700/650/600 mV)"));
+    return rows;
+}
+
+}  // namespace
+
+std::vector<ConfigKeyRow> list_chip_config_keys() {
+    const ChipConfig d = load_chip_config(YAML::Load("power: {}"), "<defaults>");
+    return chip_config_rows(d, power::PowerConfig{});  // power is off without a power: section
+}
+
+std::vector<ConfigKeyRow> list_chip_config_values(const ChipConfig& chip) {
+    std::vector<ConfigKeyRow> rows = chip_config_rows(chip, chip.power);
+    // The keys with syntax of their own, as resolved (from the chip config or its HBM preset).
+    for (auto& row : rows) {
+        std::string value;
+        if (row.path == "pmu.operating_points") {
+            for (const auto& p : chip.power.operating_points) {
+                value += std::to_string(p.voltage_mv) + "mV@" + std::to_string(p.frequency_mhz) + "MHz ";
+            }
+        } else if (row.path == "hbm.address_hash") {
+            value = std::string(chip.hbm.mapping.hash_channels ? "channels " : "") +
+                    (chip.hbm.mapping.hash_banks ? "banks" : "");
+        } else if (row.path == "hbm.address_mapping") {
+            for (const auto& field : chip.hbm.mapping.bits) {
+                for (uint8_t bit : field) value += std::to_string(bit) + " ";
+                value += "| ";
+            }
+        } else {
+            continue;
+        }
+        row.default_value = value;
+    }
     return rows;
 }
 

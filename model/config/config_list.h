@@ -11,6 +11,10 @@
 namespace npuemu::config {
 
 std::vector<ConfigKeyRow> list_chip_config_keys();
+// The same rows with a loaded chip's values in default_value (its operating points listed): every key of the chip as
+// it was resolved, defaults included (npuemu profile's cache key).
+struct ChipConfig;
+std::vector<ConfigKeyRow> list_chip_config_values(const ChipConfig& chip);
 
 // The rows as a text table (for a terminal) or as Markdown (docs/config.md).
 std::string format_config_keys_text(const std::vector<ConfigKeyRow>& rows);

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <queue>
+#include <utility>
+#include <vector>
 
 #include "model/common/error.h"
 
@@ -48,20 +52,14 @@ uint64_t ChipLinkDirection::send_packet(uint64_t payload_bytes, uint64_t ready_p
                                         uint64_t& departure_ps) {
     const uint64_t bytes = payload_bytes + config_.header_bytes;
     const uint64_t wire_ps = serialization_ps(payload_bytes);
-    // The earliest free wire time from which the receiver's buffer has room: where credits are short, wait for the
-    // first packet holding them to be drained, and look again.
-    const uint64_t wanted = wire_.find(ready_ps, wire_ps);
-    uint64_t start = wanted;
-    for (;;) {
-        uint64_t held = 0, first_release = UINT64_MAX;
-        const uint64_t from = start > longest_hold_ps_ ? start - longest_hold_ps_ : 0;
-        for (auto it = credits_held_.lower_bound(from); it != credits_held_.end() && it->first <= start; ++it) {
-            if (it->second.release_ps <= start) continue;
-            held += it->second.bytes;
-            first_release = std::min(first_release, it->second.release_ps);
-        }
-        if (held + bytes <= config_.buffer_bytes) break;
-        start = wire_.find(first_release, wire_ps);
+    // The earliest free wire time from which the receiver's buffer has room for the packet's whole stay: where
+    // credits are short, wait for the first packet holding them to be drained, and look again.
+    const uint64_t hold_ps = wire_ps + latency_ps() + drain_ps;  // departure to its credits back
+    uint64_t start = wire_.find(ready_ps, wire_ps);
+    const uint64_t wanted = start;
+    for (uint64_t short_until = credits_short_until(start, hold_ps, bytes); short_until != 0;
+         short_until = credits_short_until(start, hold_ps, bytes)) {
+        start = wire_.find(short_until, wire_ps);
     }
     credit_stall_ps_ += start - wanted;
     wire_.reserve(start, wire_ps);
@@ -74,6 +72,33 @@ uint64_t ChipLinkDirection::send_packet(uint64_t payload_bytes, uint64_t ready_p
     wire_bytes_ += bytes;
     departure_ps = start;
     return arrival;
+}
+
+uint64_t ChipLinkDirection::credits_short_until(uint64_t start, uint64_t hold_ps, uint64_t bytes) const {
+    // Packets holding credits at `start` (their releases in a min-heap), then, in departure order, those leaving
+    // later while this one would still hold its credits: packets computed earlier but later in time, whose gaps
+    // this one fills. The buffer must have room at `start` and at each of those departures.
+    std::priority_queue<std::pair<uint64_t, uint64_t>, std::vector<std::pair<uint64_t, uint64_t>>, std::greater<>>
+        holding;  // (release, bytes)
+    uint64_t held = 0;
+    const uint64_t from = start > longest_hold_ps_ ? start - longest_hold_ps_ : 0;
+    auto it = credits_held_.lower_bound(from);
+    for (; it != credits_held_.end() && it->first <= start; ++it) {
+        if (it->second.release_ps <= start) continue;
+        held += it->second.bytes;
+        holding.emplace(it->second.release_ps, it->second.bytes);
+    }
+    if (held + bytes > config_.buffer_bytes) return holding.top().first;
+    for (; it != credits_held_.end() && it->first < start + hold_ps; ++it) {
+        while (!holding.empty() && holding.top().first <= it->first) {
+            held -= holding.top().second;
+            holding.pop();
+        }
+        held += it->second.bytes;
+        holding.emplace(it->second.release_ps, it->second.bytes);
+        if (held + bytes > config_.buffer_bytes) return holding.top().first;
+    }
+    return 0;
 }
 
 void ChipLinkDirection::retire_before(uint64_t now_ps) {

@@ -3,8 +3,9 @@
 // the wire for its wire bytes / data rate, in the earliest free interval of the wire's calendar at or after it is
 // ready (packets computed out of time order fill the gaps they would have found in time order, as on the mesh), and
 // its head reaches the far end latency_ns later. Credit-based flow control: the receiver's buffer holds
-// buffer_bytes; a packet takes its credits when it leaves and may leave only when the packets holding credits then
-// leave it room; its credits come back when the receiver has drained it into its chip (arrival + drain time). A
+// buffer_bytes; a packet takes its credits when it leaves and may leave only when the packets holding credits then,
+// and those computed earlier that leave while it holds its own (a packet may fill a gap before them), leave it
+// room throughout; its credits come back when the receiver has drained it into its chip (arrival + drain time). A
 // sender that runs out of credits waits: the wait is counted (credit stalls), and it delays the transfer's arrival,
 // which is what holds back the sender's DMA.
 #pragma once
@@ -51,6 +52,9 @@ public:
 
 private:
     uint64_t send_packet(uint64_t payload_bytes, uint64_t ready_ps, uint64_t drain_ps, uint64_t& departure_ps);
+    // 0 if the receiver's buffer has room for `bytes` from `start` for hold_ps (with every packet holding credits
+    // then, including those that leave later), else the first time credits can come back where it is short.
+    uint64_t credits_short_until(uint64_t start, uint64_t hold_ps, uint64_t bytes) const;
 
     ChipLinkConfig config_;
     std::string name_;

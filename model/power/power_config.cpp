@@ -98,6 +98,9 @@ const KeyTable<PowerConfig>& pmu_keys() {
         uint_key("sample_interval_ns", &PowerConfig::sample_interval_ns, 0, 1'000'000'000, "ns",
                  "power/thermal sampling interval (at least 1)"),
         uint_key("sensor_step_mC", &PowerConfig::sensor_step_mC, 1, 10000, "mC", "thermal sensor quantisation"),
+        uint_key("start_point", &PowerConfig::start_point, 0, 1023, "",
+                 "the operating point (index into operating_points) every tile starts at, as if its firmware had "
+                 "requested it: npuemu profile pins each point this way"),
     };
     return keys;
 }

@@ -35,6 +35,7 @@ struct PowerConfig {
     uint32_t hysteresis_mC = 5000;
     uint64_t sample_interval_ns = 1000;
     uint32_t sensor_step_mC = 250;  // sensor quantisation
+    uint32_t start_point = 0;       // the operating point every tile starts at (as if firmware requested it)
 };
 
 // The process preset's energies and leakage, applied before the keys that override them.

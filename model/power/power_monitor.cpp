@@ -20,6 +20,10 @@ PowerMonitor::PowerMonitor(sc_core::sc_module_name name, const PowerConfig& conf
     for (size_t t = 0; t < tiles_.size(); ++t) {
         state_[t].peak_mC = network_.tile_temperature_mC(t);
         sensors_mC_[t] = static_cast<uint32_t>(network_.tile_temperature_mC(t));
+        if (config_.start_point > 0) {
+            state_[t].requested = state_[t].point = config_.start_point;
+            apply_point(t);
+        }
     }
     register_stats();
     SC_HAS_PROCESS(PowerMonitor);

@@ -37,6 +37,8 @@ if(NOT TARGET npuemu_sdk)
     ${NPUEMU_SDK_DIR}/src/kernels/decode_attention.c
     ${NPUEMU_SDK_DIR}/src/kernels/rows.c
     ${NPUEMU_SDK_DIR}/src/kernels/attention.c
+    ${NPUEMU_SDK_DIR}/src/kernels/flash_attention.c
+    ${NPUEMU_SDK_DIR}/src/kernels/decoder.c
     ${NPUEMU_SDK_DIR}/src/kernels/transformer.c
     ${NPUEMU_SDK_DIR}/src/kernels/conv2d.c
     ${NPUEMU_SDK_DIR}/src/collectives/ring.c)

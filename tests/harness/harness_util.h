@@ -1,4 +1,4 @@
-// What the host harnesses (gemm_check, conv2d_check, transformer_check) share: files in and out of npuemu, how
+// What the host harnesses (gemm_check, conv2d_check, transformer_check, attention_check, decoder_check) share: files in and out of npuemu, how
 // addresses are printed and aligned, and BF16 written independently of the model's own bf16.h.
 #pragma once
 
@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -51,5 +52,53 @@ inline std::string hex(uint32_t value) {
 
 // Places buffers on 64 KiB boundaries in global memory.
 inline uint32_t align_64k(uint32_t value) { return (value + 0xFFFFu) & ~0xFFFFu; }
+
+// Normally distributed test inputs from one seeded generator, as BF16 or FP32 vectors.
+class RandomInputs {
+public:
+    explicit RandomInputs(uint32_t seed) : rng_(seed) {}
+    std::vector<uint16_t> bf16(size_t count, float scale) {
+        std::vector<uint16_t> v(count);
+        for (auto& x : v) x = float_to_bf16(normal_(rng_) * scale);
+        return v;
+    }
+    std::vector<float> fp32(size_t count, float mean, float scale) {
+        std::vector<float> v(count);
+        for (auto& x : v) x = mean + normal_(rng_) * scale;
+        return v;
+    }
+
+private:
+    std::mt19937 rng_;
+    std::normal_distribution<float> normal_{0.0f, 1.0f};
+};
+
+// Inputs written to files in `dir` and placed one after another (4 KiB aligned) in global memory from `at`, with the
+// --load options that put them there.
+class InputPlacer {
+public:
+    InputPlacer(std::string dir, uint32_t at) : dir_(std::move(dir)), at_(at) {}
+    template <typename T>
+    uint32_t place(const std::vector<T>& data, const std::string& name) {
+        const uint32_t address = at_;
+        write_file(dir_ + name + ".bin", data);
+        loads_ += " --load " + dir_ + name + ".bin@" + hex(address);
+        at_ += (static_cast<uint32_t>(data.size() * sizeof(T)) + 0xFFFu) & ~0xFFFu;
+        return address;
+    }
+    // Room for `bytes` that nothing is loaded into (an output, scratch memory).
+    uint32_t reserve(uint32_t bytes) {
+        const uint32_t address = at_;
+        at_ += (bytes + 0xFFFu) & ~0xFFFu;
+        return address;
+    }
+    uint32_t next() const { return at_; }
+    const std::string& loads() const { return loads_; }
+
+private:
+    std::string dir_;
+    uint32_t at_;
+    std::string loads_;
+};
 
 }  // namespace harness

@@ -5,6 +5,7 @@
 //   even; exp, tanh and sqrt from the host's libm (as the model uses).
 //   transformer_check --npuemu BIN --image transformer_block.elf [--config test] [--array-rows 16]
 //                     [--seq 16] [--d-model 64] [--heads 4] [--d-ff 128] [--seed 1] [--workdir DIR]
+//                     [--ffn2-splits 1]
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -22,78 +23,30 @@
 #include "firmware/transformer_block/transformer_job.h"
 #include "tests/harness/harness_options.h"
 #include "tests/harness/harness_util.h"
+#include "tests/harness/reference_math.h"
 
 namespace {
 
+using reference::gemm;
+using reference::gelu;
+using reference::layernorm_row;
+using reference::softmax_row;
 using Bf16 = uint16_t;
 using harness::hex;
 using harness::write_file;
 constexpr auto to_float = harness::bf16_to_float;
 constexpr auto to_bf16 = harness::float_to_bf16;
 
-// C (m x n, FP32) = A (m x k, BF16) x B (k x n, or its transpose n x k), chunked as the array does.
-std::vector<float> gemm(const Bf16* a, size_t lda, const Bf16* b, size_t ldb, bool b_transposed, uint32_t m,
-                        uint32_t n, uint32_t k, uint32_t chunk) {
-    std::vector<float> c(size_t(m) * n);
-    for (uint32_t i = 0; i < m; ++i) {
-        for (uint32_t j = 0; j < n; ++j) {
-            float result = 0.0f;
-            for (uint32_t k0 = 0; k0 < k; k0 += chunk) {
-                float column = 0.0f;
-                for (uint32_t kk = k0; kk < std::min(k, k0 + chunk); ++kk) {
-                    const Bf16 w = b_transposed ? b[j * ldb + kk] : b[kk * ldb + j];
-                    column += to_float(a[i * lda + kk]) * to_float(w);
-                }
-                result = k0 == 0 ? column : result + column;
-            }
-            c[size_t(i) * n + j] = result;
-        }
-    }
-    return c;
-}
-
-float gelu(float x) {
-    const float inner = 0.7978845608f * (x + 0.044715f * x * x * x);
-    return 0.5f * x * (1.0f + std::tanh(inner));
-}
-
-void softmax_row(float* x, uint32_t cols) {
-    float m = -INFINITY;
-    for (uint32_t c = 0; c < cols; ++c) m = std::max(m, x[c]);
-    for (uint32_t c = 0; c < cols; ++c) x[c] = x[c] - m;
-    for (uint32_t c = 0; c < cols; ++c) x[c] = std::exp(x[c]);
-    float sum = 0.0f;
-    for (uint32_t c = 0; c < cols; ++c) sum = sum + x[c];
-    const float r = 1.0f / sum;
-    for (uint32_t c = 0; c < cols; ++c) x[c] = x[c] * r;
-}
-
-void layernorm_row(float* x, uint32_t cols, const float* gamma, const float* beta, float eps) {
-    const float inv_cols = 1.0f / static_cast<float>(cols);
-    float sum = 0.0f;
-    for (uint32_t c = 0; c < cols; ++c) sum = sum + x[c];
-    const float mean = sum * inv_cols;
-    for (uint32_t c = 0; c < cols; ++c) x[c] = x[c] - mean;
-    float squares = 0.0f;
-    for (uint32_t c = 0; c < cols; ++c) squares = squares + x[c] * x[c];
-    float var = squares * inv_cols;
-    var = var + eps;
-    const float rstd = 1.0f / std::sqrt(var);
-    for (uint32_t c = 0; c < cols; ++c) x[c] = x[c] * rstd;
-    for (uint32_t c = 0; c < cols; ++c) x[c] = x[c] * gamma[c];
-    for (uint32_t c = 0; c < cols; ++c) x[c] = x[c] + beta[c];
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
     std::string npuemu, image, config = "test", workdir = ".";
-    uint32_t L = 16, D = 64, H = 4, F = 128, seed = 1, chunk = 16;
+    uint32_t L = 16, D = 64, H = 4, F = 128, seed = 1, chunk = 16, ffn2_splits = 1;
     try {
         harness::Options options("transformer_check");
         options.add("--npuemu", npuemu).add("--image", image).add("--config", config).add("--workdir", workdir)
             .add("--seq", L).add("--d-model", D).add("--heads", H).add("--d-ff", F).add("--seed", seed)
-            .add("--array-rows", chunk);
+            .add("--array-rows", chunk).add("--ffn2-splits", ffn2_splits);
         options.parse(argc, argv);
     } catch (const std::invalid_argument& error) {
         std::cerr << error.what() << "\n";
@@ -104,18 +57,9 @@ int main(int argc, char** argv) {
         return 2;
     }
     const uint32_t dh = D / H;
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> normal(0.0f, 1.0f);
-    auto bf16_random = [&](size_t count, float scale) {
-        std::vector<Bf16> v(count);
-        for (auto& x : v) x = to_bf16(normal(rng) * scale);
-        return v;
-    };
-    auto fp32_random = [&](size_t count, float mean, float scale) {
-        std::vector<float> v(count);
-        for (auto& x : v) x = mean + normal(rng) * scale;
-        return v;
-    };
+    harness::RandomInputs random(seed);
+    auto bf16_random = [&](size_t count, float scale) { return random.bf16(count, scale); };
+    auto fp32_random = [&](size_t count, float mean, float scale) { return random.fp32(count, mean, scale); };
     const float w_scale = 1.0f / std::sqrt(static_cast<float>(D));
     const std::vector<Bf16> x = bf16_random(size_t(L) * D, 1.0f), wqkv = bf16_random(size_t(D) * 3 * D, w_scale),
                             wo = bf16_random(size_t(D) * D, w_scale), w1 = bf16_random(size_t(D) * F, w_scale),
@@ -163,7 +107,17 @@ int main(int argc, char** argv) {
     for (uint32_t i = 0; i < L; ++i) {
         for (uint32_t c = 0; c < F; ++c) h16[size_t(i) * F + c] = to_bf16(gelu(hidden[size_t(i) * F + c] + b1[c]));
     }
-    std::vector<float> out = gemm(h16.data(), F, w2.data(), D, false, L, D, F, chunk);
+    // FFN2 as the kernel splits its k (npu_transformer_args.ffn2_k_splits): partial products over ranges of k, each
+    // a multiple of the array's rows, added in order.
+    const uint32_t chunks = (F + chunk - 1) / chunk, wanted = std::clamp(ffn2_splits, 1u, 4u);
+    const uint32_t part = (chunks + wanted - 1) / wanted * chunk;
+    std::vector<float> out;
+    for (uint32_t k0 = 0; k0 < F; k0 += part) {
+        const std::vector<float> partial =
+            gemm(h16.data() + k0, F, w2.data() + size_t(k0) * D, D, false, L, D, std::min(part, F - k0), chunk);
+        if (k0 == 0) out = partial;
+        else for (size_t i = 0; i < out.size(); ++i) out[i] = out[i] + partial[i];
+    }
     for (uint32_t i = 0; i < L; ++i) {
         float* row = &out[size_t(i) * D];
         for (uint32_t c = 0; c < D; ++c) row[c] = row[c] + b2[c];
@@ -178,6 +132,7 @@ int main(int argc, char** argv) {
     job.d_model = D;
     job.heads = H;
     job.d_ff = F;
+    job.ffn2_k_splits = ffn2_splits;
     std::memcpy(&job.eps_bits, &eps, 4);
     const std::string dir = workdir + "/";
     std::ostringstream loads;

@@ -229,6 +229,66 @@ foreach(case "16 64 4 128 1" "37 96 3 200 5" "8 80 5 48 3")
     COMMAND $<TARGET_FILE:transformer_check> --npuemu ${NPUEMU} --image ${FW}/transformer_block.elf --config test
             --array-rows 16 --seq ${SEQ} --d-model ${DM} --heads ${HEADS} --d-ff ${DFF} --seed ${SEED} --workdir ${work})
 endforeach()
+# FFN2 with its k split over groups of tiles (2, 3 and 4 splits, ragged k ranges): partial products added in order.
+foreach(case "37 96 3 200 5 3" "16 64 4 128 1 4" "8 80 5 48 3 2")
+  separate_arguments(p UNIX_COMMAND "${case}")
+  list(GET p 0 SEQ)
+  list(GET p 1 DM)
+  list(GET p 2 HEADS)
+  list(GET p 3 DFF)
+  list(GET p 4 SEED)
+  list(GET p 5 SPLITS)
+  set(work ${CMAKE_CURRENT_BINARY_DIR}/transformer_${SEQ}_${DM}_${HEADS}_${DFF}_split${SPLITS})
+  file(MAKE_DIRECTORY ${work})
+  add_test(NAME "npu: transformer layer seq ${SEQ} d_ff ${DFF} with FFN2's k in ${SPLITS} splits equals the host reference"
+    COMMAND $<TARGET_FILE:transformer_check> --npuemu ${NPUEMU} --image ${FW}/transformer_block.elf --config test
+            --array-rows 16 --seq ${SEQ} --d-model ${DM} --heads ${HEADS} --d-ff ${DFF} --seed ${SEED}
+            --ffn2-splits ${SPLITS} --workdir ${work})
+endforeach()
+# Attention with an online softmax over key blocks (npu_flash_attention): causal and not, grouped-query heads, ragged
+# d_head and sequences of several key blocks, bit for bit against the host reference.
+foreach(case "40 4 2 16 1 test 16" "100 3 3 24 0 test 16" "150 2 1 40 1 test 16" "300 4 2 128 1 default 64")
+  separate_arguments(p UNIX_COMMAND "${case}")
+  list(GET p 0 SEQ)
+  list(GET p 1 HEADS)
+  list(GET p 2 KV)
+  list(GET p 3 DH)
+  list(GET p 4 CAUSAL)
+  list(GET p 5 CHIP)
+  list(GET p 6 ARRAY)
+  set(work ${CMAKE_CURRENT_BINARY_DIR}/attention_${SEQ}_${HEADS}_${KV}_${DH}_${CAUSAL}_${CHIP})
+  file(MAKE_DIRECTORY ${work})
+  add_test(NAME "npu: attention seq ${SEQ} heads ${HEADS} kv_heads ${KV} d_head ${DH} causal ${CAUSAL} on the ${CHIP} chip equals the host reference"
+    COMMAND $<TARGET_FILE:attention_check> --npuemu ${NPUEMU} --image ${FW}/attention.elf --config ${CHIP}
+            --array-rows ${ARRAY} --array-cols ${ARRAY} --seq ${SEQ} --heads ${HEADS} --kv-heads ${KV} --d-head ${DH}
+            --causal ${CAUSAL} --workdir ${work})
+endforeach()
+# A GPT-style decoder layer (pre-layernorm, causal flash attention, GELU MLP): multi-head and grouped-query, a
+# sequence over several key blocks, ragged sizes; and a job block of another version is refused.
+foreach(case "40 48 3 1 16 72 1 test 16" "100 80 4 4 24 136 3 test 16" "300 256 4 2 64 512 4 default 64")
+  separate_arguments(p UNIX_COMMAND "${case}")
+  list(GET p 0 SEQ)
+  list(GET p 1 DM)
+  list(GET p 2 HEADS)
+  list(GET p 3 KV)
+  list(GET p 4 DH)
+  list(GET p 5 DFF)
+  list(GET p 6 SEED)
+  list(GET p 7 CHIP)
+  list(GET p 8 ARRAY)
+  set(work ${CMAKE_CURRENT_BINARY_DIR}/decoder_${SEQ}_${DM}_${HEADS}_${KV}_${CHIP})
+  file(MAKE_DIRECTORY ${work})
+  add_test(NAME "npu: decoder layer seq ${SEQ} d_model ${DM} heads ${HEADS} kv_heads ${KV} d_ff ${DFF} on the ${CHIP} chip equals the host reference"
+    COMMAND $<TARGET_FILE:decoder_check> --npuemu ${NPUEMU} --image ${FW}/decoder_layer.elf --config ${CHIP}
+            --array-rows ${ARRAY} --array-cols ${ARRAY} --seq ${SEQ} --d-model ${DM} --heads ${HEADS} --kv-heads ${KV}
+            --d-head ${DH} --d-ff ${DFF} --seed ${SEED} --workdir ${work})
+endforeach()
+file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/decoder_bad_version)
+add_test(NAME "npu: a decoder job block of another version is refused, naming both versions"
+  COMMAND $<TARGET_FILE:decoder_check> --npuemu ${NPUEMU} --image ${FW}/decoder_layer.elf --job-version 7
+          --workdir ${CMAKE_CURRENT_BINARY_DIR}/decoder_bad_version)
+set_tests_properties("npu: a decoder job block of another version is refused, naming both versions" PROPERTIES
+  PASS_REGULAR_EXPRESSION "decoder job version 7, this firmware reads version 1.*FAIL: npuemu failed \\(status")
 # A head whose K and V do not fit the test chip's scratchpad: attention through global memory, a head per hart.
 set(work ${CMAKE_CURRENT_BINARY_DIR}/transformer_unfused)
 file(MAKE_DIRECTORY ${work})
@@ -416,6 +476,7 @@ foreach(case IN LISTS CONV_CASES)
 endforeach()
 include(${CMAKE_CURRENT_SOURCE_DIR}/integration/sweep_tests.cmake)
 include(${CMAKE_CURRENT_SOURCE_DIR}/integration/report_tests.cmake)
+include(${CMAKE_CURRENT_SOURCE_DIR}/integration/profile_tests.cmake)
 
 # --- power, thermal, DVFS -----------------------------------------------------------------------------------------
 add_test(NAME "power: a sustained GEMM throttles with air, not with liquid, and delivers fewer TOPS"
@@ -527,6 +588,11 @@ npuemu_run_test("collectives: ring all-reduce, reduce-scatter, all-gather bit-ex
   -- ${NPUEMU} run -q --system pod8 --set chips.config=test ${FW}/collcheck.elf)
 set_tests_properties("boot: collectives: ring all-reduce, reduce-scatter, all-gather bit-exact on 8 chips (pod8, across the switch)"
   PROPERTIES TIMEOUT 300)
+add_test(NAME "collectives: ring all-reduce on node4 with many chunks a step keeps >= 85% of the link (no bunching)"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_allreduce_busbw.py ${NPUEMU} ${FW}
+          ${CMAKE_CURRENT_BINARY_DIR}/allreduce_busbw)
+set_tests_properties("collectives: ring all-reduce on node4 with many chunks a step keeps >= 85% of the link (no bunching)"
+  PROPERTIES TIMEOUT 600)
 npuemu_run_test("linkbench on two chips: ping-pong latency and a streamed put that arrives intact" --exit 0
   --stdout-has "ping-pong doorbell: 64 rounds, one way" --stdout-has "streaming: 16777216 bytes from 4 harts"
   --stdout-has "[chip 1 hart 0] streamed data arrived intact"

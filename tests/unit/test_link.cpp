@@ -1,5 +1,6 @@
 // Chip-to-chip links: serialization and latency equal the formula, packets sent out of time order fill the wire's
-// gaps, credits stop the sender when the receiver's buffer is full, and the wire's energy is bits x pJ per bit.
+// gaps, credits stop the sender when the receiver's buffer is full (also for packets computed out of time order),
+// and the wire's energy is bits x pJ per bit.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -23,6 +24,16 @@ ChipLinkConfig simple_link() {
     c.buffer_bytes = 1 << 20;
     return c;
 }
+
+// simple_link() with a receive buffer of two largest packets, drained 1 us after each arrives.
+ChipLinkConfig two_packet_buffer() {
+    ChipLinkConfig c = simple_link();
+    c.buffer_bytes = 2 * (256 + 16);
+    return c;
+}
+constexpr uint64_t kPacketPs = 272 * 40;   // a largest packet on the wire
+constexpr uint64_t kDrainPs = 1'000'000;   // the receiver takes 1 us to drain each packet
+constexpr uint64_t kHoldPs = kPacketPs + 100'000 + kDrainPs;  // a packet's departure to its credits back
 
 }  // namespace
 
@@ -56,20 +67,30 @@ TEST_CASE("link: a transfer is cut into packets that stream back to back") {
 
 TEST_CASE("link: the sender waits for credits once the receiver's buffer is full") {
     StatsGroup root;
-    ChipLinkConfig c = simple_link();
-    c.buffer_bytes = 2 * (256 + 16);  // room for two packets
-    ChipLinkDirection link(c, root, "a-b");
-    const uint64_t packet_ps = 272 * 40;
-    const uint64_t drain_ps = 1'000'000;  // the receiver takes 1 us to drain each packet
-    link.send(256, 0, drain_ps);
-    link.send(256, 0, drain_ps);
+    ChipLinkDirection link(two_packet_buffer(), root, "a-b");
+    link.send(256, 0, kDrainPs);
+    link.send(256, 0, kDrainPs);
     CHECK(link.credit_stall_ps() == 0);
-    // The third must wait until the first has been drained: it arrived at packet_ps + latency.
-    const auto third = link.send(256, 0, drain_ps);
-    const uint64_t first_release = packet_ps + 100'000 + drain_ps;
-    CHECK(third.first_departure_ps == first_release);
-    CHECK(link.credit_stall_ps() == first_release - 2 * packet_ps);
-    CHECK(third.arrival_ps == first_release + packet_ps + 100'000);
+    // The third must wait until the first has been drained: it arrived at kPacketPs + latency.
+    const auto third = link.send(256, 0, kDrainPs);
+    CHECK(third.first_departure_ps == kHoldPs);
+    CHECK(link.credit_stall_ps() == kHoldPs - 2 * kPacketPs);
+    CHECK(third.arrival_ps == kHoldPs + kPacketPs + 100'000);
+}
+
+TEST_CASE("link: a packet that fills a gap before a later one takes credits only if the buffer holds both") {
+    StatsGroup root;
+    ChipLinkDirection link(two_packet_buffer(), root, "a-b");
+    const auto later = link.send(256, 500'000, kDrainPs);  // computed first, leaves at 0.5 us
+    const auto early = link.send(256, 0, kDrainPs);        // fills the gap before it: both fit in the buffer
+    CHECK(later.first_departure_ps == 500'000);
+    CHECK(early.first_departure_ps == 0);
+    // A third ready at 0 would find the wire free after the second, and room at that moment; but it would still
+    // hold its credits when the first leaves at 0.5 us: three packets in a buffer of two. It waits for the
+    // second's credits instead (the first's are held until 0.5 us + the hold).
+    const auto third = link.send(256, 0, kDrainPs);
+    CHECK(third.first_departure_ps == kHoldPs);
+    CHECK(link.credit_stall_ps() == kHoldPs - kPacketPs);
 }
 
 TEST_CASE("link: a buffer that cannot hold one packet is refused") {

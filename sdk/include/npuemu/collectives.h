@@ -9,7 +9,8 @@
  * chip + 1; an all-reduce is a reduce-scatter followed by an all-gather. The data of a step moves in chunks of
  * `chunk_bytes`: a chunk for a reduction lands in one of NPU_COLL_SLOTS slots in the next chip's scratchpad (credits, returned
  * by doorbell, keep the sender from overwriting a slot still in use), is added to the receiver's own chunk on its
- * vector unit and written back; an all-gather chunk goes straight to its place in the next chip's buffer.
+ * vector unit and written back; an all-gather chunk goes straight to its place in the next chip's buffer, and waits
+ * only for its own data (a step's chunk j for chunk j of the step before), so each link has a step's chunks queued.
  *
  * Summation order, exactly (what a host reference must do for FP32): segment s of a slice is
  *   x[s+1] + x[s+2] + ... + x[s+chips] (chip indices mod chips), added left to right in FP32 (or INT32, wrapping),

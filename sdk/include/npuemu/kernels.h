@@ -31,6 +31,14 @@ struct npu_gemm_args {
     uint32_t lda, ldb, ldc;
     uint32_t dtype;        /* NPU_DTYPE_INT8 or NPU_DTYPE_BF16 */
     uint32_t b_transposed; /* 0: B is k x n; 1: B is stored as its transpose, n x k (rows ldb apart) */
+    /* Epilogue (BF16 inputs only; all 0: none): each finished output block, on the vector unit before it goes out,
+     * in npu_rows' order and arithmetic: + bias (an FP32 row of n; 0: none), columns [0, scale_cols) times the FP32
+     * scale_bits, then activation (NPU_ACT_*). With c_bf16 the block goes out rounded to BF16 (nearest even) to
+     * c_bf16, rows ldc_bf16 bytes apart, and not to c. */
+    uint32_t bias;
+    uint32_t scale_bits, scale_cols;
+    uint32_t activation;
+    uint32_t c_bf16, ldc_bf16;
 };
 void npu_gemm(const struct npu_gemm_args *args, uint32_t hart, uint32_t harts);
 
@@ -45,6 +53,7 @@ struct npu_gemm_plan {
     uint32_t blocks_m, blocks_n, stages_k;
     uint32_t acc_buffers;          /* 2: a block's results go out while the next accumulates; 1: one block per hart */
     uint32_t stage_a[NPU_GEMM_STAGES], stage_b[NPU_GEMM_STAGES], acc[2];
+    uint32_t bias[2], out_bf16[2]; /* the epilogue's scratchpad buffers, per accumulator buffer */
 };
 void npu_gemm_plan(const struct npu_gemm_args *args, uint32_t harts, struct npu_gemm_plan *plan);
 void npu_gemm_planned(const struct npu_gemm_args *args, const struct npu_gemm_plan *plan, uint32_t hart,
@@ -55,8 +64,8 @@ void npu_gemm_planned(const struct npu_gemm_args *args, const struct npu_gemm_pl
  * contiguous run of B's array-width column groups (with b_transposed, a contiguous run of B^T's rows) and streams
  * it in large 2-D copies through a ring of up to NPU_GEMV_MAX_STAGES scratchpad stages, issued a ring ahead; A stays
  * in the scratchpad. Bit for bit npu_gemm's arithmetic (chunks of the array's rows in k order).
- * npu_gemv_plan() returns 0 when m is larger than the array's rows or A does not fit the scratchpad beside two
- * stages; npu_gemv then runs npu_gemm. The plan depends on the shape, the hart and the hart count: a decode loop
+ * npu_gemv_plan() returns 0 when m is larger than the array's rows, A does not fit the scratchpad beside two
+ * stages, or an epilogue is asked for (bias, scaling, activation, c_bf16); npu_gemv then runs npu_gemm. The plan depends on the shape, the hart and the hart count: a decode loop
  * plans once per weight matrix and runs npu_gemv_planned every step (planning costs the slow control core ~1-2
  * thousand cycles, a tenth of a 4096 x 4096 GEMV). When x is large (batch 16: m x k x elem >= 32 KiB), the harts
  * share it instead of each reading all of it from memory: each reads a slice of k, rings a doorbell on every other
@@ -79,8 +88,9 @@ void npu_gemv_planned(const struct npu_gemm_args *args, const struct npu_gemv_pl
 void npu_gemv(const struct npu_gemm_args *args, uint32_t hart, uint32_t harts);
 
 /* Row-wise passes over an FP32 matrix (rows x cols, rows src_ld bytes apart) on the vector unit, staged through
- * the tile's local memories a chunk of rows at a time; chunks are dealt round-robin to the harts. In order:
- *   x = src; x += bias (a row); x += residual (FP32 or BF16 rows); x[:, :scale_cols] *= scale;
+ * the tile's local memories a chunk of rows at a time; each hart takes an even share of the rows. In order:
+ *   x = src; x += each of the src_more_count matrices at src_more, src_more + src_more_stride, ... (src's shape and
+ *   row stride; partial sums, in order); x += bias (a row); x += residual (FP32 or BF16 rows); x[:, :scale_cols] *= scale;
  *   activation (GELU or ReLU); then the row op: softmax (x - rowmax, exp, divide by the row sum) or layernorm
  *   ((x - mean) * rsqrt(var + eps) * gamma + beta, mean and var as sum * (1/cols)); then x goes to dst_fp32 and/or,
  *   rounded to BF16, to dst_bf16. Address 0 leaves a step out. Every step is one vector instruction, so a host
@@ -96,7 +106,9 @@ struct npu_rows_args {
     uint32_t op;                                    /* NPU_ROWS_* */
     uint32_t gamma, beta, eps_bits;                 /* layernorm */
     uint32_t dst_fp32, dst_fp32_ld, dst_bf16, dst_bf16_ld;
+    uint32_t src_more, src_more_count, src_more_stride;  /* up to NPU_ROWS_MAX_MORE further FP32 matrices */
 };
+#define NPU_ROWS_MAX_MORE 7u
 void npu_rows(const struct npu_rows_args *args, uint32_t hart, uint32_t harts);
 
 /* Attention with the scores kept on chip, for every head: out_h = softmax(q_h k_h^T) v_h, BF16 in and out, FP32
@@ -135,11 +147,81 @@ int npu_decode_attention_supported(const struct npu_decode_attention_args *args,
 uint32_t npu_decode_attention_splits(const struct npu_decode_attention_args *args, uint32_t harts);
 void npu_decode_attention(const struct npu_decode_attention_args *args, uint32_t hart, uint32_t harts);
 
+/* Attention over sequences of any length, optionally causal, with grouped-query heads, keys and values streamed in
+ * blocks of BK = npu_flash_attention_block_keys() (4 array widths) with an online softmax. q, k, v: seq rows, `ld`
+ * bytes apart, BF16; head h's query in q's columns h * d_head ..., its key and value in columns kvh * d_head ... of
+ * k and v, kvh = h / (heads / kv_heads) (kv_heads 0: heads). q already scaled. out: seq rows of heads * d_head BF16,
+ * out_ld bytes apart. With causal, key c is seen by query r only if c <= r, and `mask` is global memory of
+ * npu_flash_attention_mask_bytes() that npu_flash_attention_prepare() fills (once; all harts, then a barrier).
+ * Per query row, exactly (each step one FP32 operation, as the vector and matrix units do it):
+ *   for each key block j (up to the row's own on causal): s = q k^T (the GEMM's chunks of the array's rows over
+ *   d_head); on the block holding the row's diagonal (causal) s += 0 or -inf; mj = rowmax(s); m = j ? max(m, mj) : mj;
+ *   p = exp(s - m); lj = rowsum(p) (left to right); for j > 0: alpha = exp(m_old - m), l = l * alpha + lj (the
+ *   product rounded first), O = O * alpha; j = 0: l = lj; P = bf16(p); O += P v, the block's keys in chunks of the
+ *   array's rows, each chunk's sum added to O in order (for j = 0, O starts as the first chunk's sum);
+ *   then out = bf16(O * (1 / l)).
+ * All harts call it; it returns when the hart's share is done (callers barrier after it). */
+struct npu_flash_attention_args {
+    uint32_t q, k, v, ld;
+    uint32_t seq, heads, kv_heads, d_head;
+    uint32_t causal, mask;
+    uint32_t out, out_ld;
+};
+uint32_t npu_flash_attention_block_keys(void);
+uint32_t npu_flash_attention_mask_bytes(void);
+void npu_flash_attention_prepare(const struct npu_flash_attention_args *args, uint32_t hart, uint32_t harts);
+void npu_flash_attention(const struct npu_flash_attention_args *args, uint32_t hart, uint32_t harts);
+
+/* One decoder layer of a GPT-style model (pre-layernorm, GELU MLP), or one tensor-parallel rank's shard of it
+ * (heads, kv_heads and d_ff the rank's; the Wo and MLP-down outputs are then partial sums whose all-reduce between
+ * chips is not part of this single-chip layer). FP32 residual stream, BF16 GEMM inputs, FP32 accumulation:
+ *   a = layernorm1(x); qkv = a Wqkv + bqkv, q *= 1/sqrt(d_head) (BF16); o = causal flash attention (q, k, v);
+ *   h = o Wo + bo + x; b = layernorm2(h); u = gelu(b W1 + b1) (BF16); out = u W2 + b2 + h.
+ * x and out: seq x d_model FP32; Wqkv: d_model x (heads + 2 kv_heads) d_head ([Wq | Wk | Wv]); Wo: heads d_head x
+ * d_model; W1: d_model x d_ff; W2: d_ff x d_model (BF16); biases, gammas and betas FP32. Each step is the kernel it
+ * names, with that kernel's exact arithmetic (row passes: npu_rows; attention: npu_flash_attention). `scratch`:
+ * npu_decoder_scratch_bytes() of global memory. npu_decoder_prepare (all harts, then a barrier) makes the GEMM
+ * plans and the attention mask once per shape. */
+struct npu_decoder_args {
+    uint32_t seq, d_model, heads, kv_heads, d_head, d_ff;
+    uint32_t x, out;
+    uint32_t ln1_gamma, ln1_beta, wqkv, bqkv, wo, bo;
+    uint32_t ln2_gamma, ln2_beta, w1, b1, w2, b2;
+    uint32_t eps_bits;
+    uint32_t scratch;
+    uint32_t phase_cycles;  /* 0, or NPU_DECODER_PHASES uint32 counters (as npu_transformer_args.phase_cycles) */
+};
+enum {
+    NPU_DECODER_LN1,
+    NPU_DECODER_QKV,
+    NPU_DECODER_ATTENTION,
+    NPU_DECODER_WO,
+    NPU_DECODER_RESIDUAL1,
+    NPU_DECODER_LN2,
+    NPU_DECODER_MLP_UP,
+    NPU_DECODER_MLP_DOWN,
+    NPU_DECODER_RESIDUAL2,
+    NPU_DECODER_PHASES
+};
+struct npu_decoder_plan {
+    struct npu_gemm_plan qkv, wo, up, down;
+};
+uint32_t npu_decoder_scratch_bytes(const struct npu_decoder_args *args);
+void npu_decoder_prepare(const struct npu_decoder_args *args, uint32_t hart, uint32_t harts,
+                         struct npu_decoder_plan *plan);
+void npu_decoder_layer(const struct npu_decoder_args *args, const struct npu_decoder_plan *plan, uint32_t hart,
+                       uint32_t harts);
+
 /* One transformer encoder layer (post-layernorm, as BERT): BF16 weights and activations, FP32 accumulation and
  *   qkv = x Wqkv + bqkv; q *= 1/sqrt(d_head); per head: p = softmax(q k^T), o_h = p v;
  *   y = layernorm1(o Wo + bo + x); out = layernorm2(gelu(y W1 + b1) W2 + b2 + y).
  * Wqkv is [Wq | Wk | Wv] (d_model x 3 d_model). The output is FP32 (seq x d_model). `scratch` is global memory of
- * npu_transformer_scratch_bytes() bytes. All harts call it; it returns when the layer is done on every hart. */
+ * npu_transformer_scratch_bytes() bytes. All harts call it; it returns when the layer is done on every hart.
+ * ffn2_k_splits (0 or 1: none; at most NPU_TRANSFORMER_MAX_SPLITS) splits the second FFN GEMM's k = d_ff over
+ * groups of harts, so a short sequence's few output blocks still keep every tile busy: split s covers k in
+ * [s Kp, (s + 1) Kp), Kp = ceil(ceil(d_ff / rows) / splits) x rows (rows: the array's), as many splits as that
+ * leaves non-empty; each split's partial product is summed as any GEMM's, and layernorm2's pass adds them in order,
+ * ((P0 + P1) + P2) + ..., before b2. */
 struct npu_transformer_args {
     uint32_t seq, d_model, heads, d_ff;
     uint32_t x;                           /* BF16 seq x d_model */
@@ -150,16 +232,16 @@ struct npu_transformer_args {
     uint32_t scratch;
     uint32_t phase_cycles;                /* 0, or NPU_TRANSFORMER_PHASES uint32 counters: hart 0 adds each phase's
                                            * cycles (from one barrier to the next) to its counter */
+    uint32_t ffn2_k_splits;
 };
+#define NPU_TRANSFORMER_MAX_SPLITS 4u
 /* The layer's phases, in order, for phase_cycles. */
 enum {
-    NPU_PHASE_QKV,       /* the QKV projection GEMM */
-    NPU_PHASE_QKV_ROWS,  /* + bias, q scaled, to BF16 */
+    NPU_PHASE_QKV,       /* the QKV projection GEMM, with + bias, q scaled, to BF16 in its epilogue */
     NPU_PHASE_ATTENTION, /* softmax(q k^T) v per head, O to BF16 */
     NPU_PHASE_WO,        /* the output projection GEMM */
     NPU_PHASE_LN1,       /* + bias + residual, layernorm */
-    NPU_PHASE_FFN1,      /* the FFN's first GEMM */
-    NPU_PHASE_GELU,      /* + bias, GELU, to BF16 */
+    NPU_PHASE_FFN1,      /* the FFN's first GEMM, with + bias, GELU, to BF16 in its epilogue */
     NPU_PHASE_FFN2,      /* the FFN's second GEMM */
     NPU_PHASE_LN2,       /* + bias + residual, layernorm */
     NPU_TRANSFORMER_PHASES
@@ -167,7 +249,7 @@ enum {
 uint32_t npu_transformer_scratch_bytes(const struct npu_transformer_args *args);
 /* The layer's GEMM plans (npu_gemm_plan), made once for a layer shape and hart count by npu_transformer_prepare. */
 struct npu_transformer_plan {
-    struct npu_gemm_plan qkv, wo, ffn1, ffn2;
+    struct npu_gemm_plan qkv, wo, ffn1, ffn2[NPU_TRANSFORMER_MAX_SPLITS];
 };
 void npu_transformer_prepare(const struct npu_transformer_args *args, uint32_t harts, struct npu_transformer_plan *plan);
 /* plan: from npu_transformer_prepare for this shape and hart count, or 0 to plan on the way. */

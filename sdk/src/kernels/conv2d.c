@@ -172,8 +172,9 @@ void npu_conv2d(const struct npu_conv2d_args *c, uint32_t hart, uint32_t harts) 
     }
     npu_fence(1u << NPU_QUEUE_DMA); /* this hart's rows have landed */
     npu_barrier();                  /* and every other hart's */
-    const struct npu_gemm_args gemm = {c->im2col, c->filters, c->output, pixels, c->cout, c->kh * c->kw * c->cin,
-                                       g.row, c->cout * e, c->cout * 4, c->dtype, 0};
+    const struct npu_gemm_args gemm = {.a = c->im2col, .b = c->filters, .c = c->output, .m = pixels, .n = c->cout,
+                                       .k = c->kh * c->kw * c->cin, .lda = g.row, .ldb = c->cout * e,
+                                       .ldc = c->cout * 4, .dtype = c->dtype};
     npu_gemm(&gemm, hart, harts);
     npu_barrier();
 }

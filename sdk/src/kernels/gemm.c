@@ -7,6 +7,9 @@
  * refilled), READY[a] (MATRIX -> DMA: acc a holds a finished block), DRAINED[a] (DMA -> MATRIX: acc a was stored).
  * A hart's last block has nothing to overlap its store with, so its last stage runs column group by column group
  * and GROUP_DONE (MATRIX -> DMA) lets each group's results out while the array works on the next.
+ * With an epilogue (bias, scaling, activation, BF16 out) the vector unit works on each finished block (or column
+ * group) between the array and the store: READY / GROUP_DONE go to the VECTOR queue, which signals EPILOGUE[a] /
+ * GROUP_EPILOGUE to the DMA. A block's bias slice is loaded before its first stage.
  * FREE and DRAINED start with one credit each; the kernel takes the leftover credits back at the end, so every
  * semaphore is zero again when it returns. Four stages keep the DMA streaming when the round trip (transfer,
  * landing latency, weight preload, drain) is longer than a stage's compute, as in GEMV. A stage is up to four array
@@ -21,21 +24,38 @@ enum {
     FLAG_FREE = GEMM_STAGES,
     FLAG_READY = 2 * GEMM_STAGES,
     FLAG_DRAINED = 2 * GEMM_STAGES + 2,
-    FLAG_GROUP_DONE = 2 * GEMM_STAGES + 4, /* MATRIX -> DMA: a column group of the hart's last block is final */
+    FLAG_GROUP_DONE = 2 * GEMM_STAGES + 4, /* MATRIX -> DMA (or VECTOR): a column group of the last block is final */
+    FLAG_EPILOGUE = 2 * GEMM_STAGES + 5,   /* + acc buffer, VECTOR -> DMA: the block's epilogue is done */
+    FLAG_GROUP_EPILOGUE = 2 * GEMM_STAGES + 7, /* VECTOR -> DMA: a column group's epilogue is done */
 };
+
+/* Where the results go out from and to: FP32/INT32 from the accumulator to c, or BF16 from the epilogue's buffer to
+ * c_bf16. */
+struct output {
+    int epilogue;
+    uint32_t elem, base, ld;
+};
+
+static struct output output_of(const struct npu_gemm_args *g) {
+    struct output o;
+    o.epilogue = g->bias || g->scale_cols || g->activation || g->c_bf16;
+    o.elem = g->c_bf16 ? 2 : 4;
+    o.base = g->c_bf16 ? g->c_bf16 : g->c;
+    o.ld = g->c_bf16 ? g->ldc_bf16 : g->ldc;
+    return o;
+}
 
 /* A finished block whose results still have to go out, a slice per stage load of the next block. */
 struct pending_store {
     int pending;
-    uint32_t acc_index, src, dst, rows, row_bytes;
+    uint32_t acc_index, ready_flag, src, src_ld, dst, dst_ld, rows, row_bytes;
 };
 
-static void store_slice(const struct npu_gemm_plan *p, const struct npu_gemm_args *g, struct pending_store *st,
-                        uint32_t piece, uint32_t pieces) {
+static void store_slice(struct pending_store *st, uint32_t piece, uint32_t pieces) {
     const uint32_t rows_per_piece = (st->rows + pieces - 1) / pieces;
     const uint32_t r0 = min_u32(piece * rows_per_piece, st->rows), r1 = min_u32(r0 + rows_per_piece, st->rows);
-    if (piece == 0) npu_wait(NPU_QUEUE_DMA, FLAG_READY + st->acc_index);
-    if (r1 > r0) dma_block(st->src + r0 * p->bn * 4, p->bn * 4, st->dst + r0 * g->ldc, g->ldc, r1 - r0, st->row_bytes);
+    if (piece == 0) npu_wait(NPU_QUEUE_DMA, st->ready_flag);
+    if (r1 > r0) dma_block(st->src + r0 * st->src_ld, st->src_ld, st->dst + r0 * st->dst_ld, st->dst_ld, r1 - r0, st->row_bytes);
     if (piece == pieces - 1) {
         npu_signal(NPU_QUEUE_DMA, FLAG_DRAINED + st->acc_index);
         st->pending = 0;
@@ -55,6 +75,28 @@ static void matmul_step(const struct npu_gemm_plan *p, const struct npu_gemm_arg
     npu_mx_matmul(p->stage_a[stage] + kk * e, acc + j * 4, bm, k0 + kk > 0);
 }
 
+/* The epilogue on columns [j, j + width) of the block in accumulator buffer a (block columns n0...), in npu_rows'
+ * order: + bias, scaling of the columns below scale_cols, activation, BF16 out. */
+static void epilogue(const struct npu_gemm_args *g, const struct npu_gemm_plan *p, uint32_t a, uint32_t rows,
+                     uint32_t n0, uint32_t j, uint32_t width) {
+    const uint32_t x = p->acc[a] + j * 4, ld32 = p->bn * 4;
+    npu_vx_shape(width, rows, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 0, 0);
+    npu_vx_strides(ld32, ld32, 0);
+    if (g->bias) npu_vx_add_colb(x, x, p->bias[a] + j * 4);
+    if (g->scale_cols > n0 + j) {
+        npu_vx_shape(min_u32(width, g->scale_cols - n0 - j), rows, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 0, 0);
+        npu_vx_mul_scalar(x, x, g->scale_bits);
+        npu_vx_shape(width, rows, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 0, 0);
+    }
+    if (g->activation == NPU_ACT_GELU) npu_vx_gelu(x, x);
+    if (g->activation == NPU_ACT_RELU) npu_vx_relu(x, x);
+    if (g->c_bf16) {
+        npu_vx_shape(width, rows, NPU_DTYPE_FP32, NPU_DTYPE_BF16, 0, 0);
+        npu_vx_strides(p->bn * 2, ld32, 0);
+        npu_vx_convert(p->out_bf16[a] + j * 2, x);
+    }
+}
+
 void npu_gemm_plan(const struct npu_gemm_args *g, uint32_t harts, struct npu_gemm_plan *plan) {
     const struct npu_geometry geo = npu_read_geometry();
     *plan = gemm_make_plan(g, &geo, harts);
@@ -70,6 +112,8 @@ void npu_gemm_planned(const struct npu_gemm_args *g, const struct npu_gemm_plan 
     const struct npu_geometry geo = npu_read_geometry();
     const struct npu_gemm_plan p = *plan;
     const uint32_t blocks = p.blocks_m * p.blocks_n, e = p.elem;
+    const struct output out = output_of(g);
+    if (out.epilogue && g->dtype != NPU_DTYPE_BF16) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP); /* FP32 epilogue only */
 
     npu_mx_config(g->dtype, p.bk * e, p.bn * 4);
     for (uint32_t s = 0; s < GEMM_STAGES; ++s) npu_signal(NPU_QUEUE_MATRIX, FLAG_FREE + s);
@@ -77,7 +121,7 @@ void npu_gemm_planned(const struct npu_gemm_args *g, const struct npu_gemm_plan 
 
     uint32_t stage = 0;      /* next scratchpad stage to fill */
     uint32_t acc_index = 0;  /* accumulator buffer of the current block */
-    struct pending_store st = {0, 0, 0, 0, 0, 0};
+    struct pending_store st = {0, 0, 0, 0, 0, 0, 0, 0, 0};
     /* The previous block's store is spread over this block's stage loads from the second on, so the loads keep the
      * array fed while the results go out. */
     const uint32_t pieces = p.stages_k > 1 ? p.stages_k - 1 : 1, first_piece_stage = p.stages_k > 1 ? 1 : 0;
@@ -88,6 +132,7 @@ void npu_gemm_planned(const struct npu_gemm_args *g, const struct npu_gemm_plan 
         const uint32_t acc = p.acc[acc_index];
         const int last_block = block + harts >= blocks;
         npu_wait(NPU_QUEUE_MATRIX, FLAG_DRAINED + acc_index);
+        if (g->bias) dma_block(g->bias + n0 * 4, 0, p.bias[acc_index], 0, 1, bn * 4);
         for (uint32_t sk = 0; sk < p.stages_k; ++sk) {
             const uint32_t k0 = sk * p.bk, kb = min_u32(p.bk, g->k - k0);
             /* DMA: refill a stage with this chunk of A and B. */
@@ -99,7 +144,7 @@ void npu_gemm_planned(const struct npu_gemm_args *g, const struct npu_gemm_plan 
                 dma_block(g->b + k0 * g->ldb + n0 * e, g->ldb, p.stage_b[stage], p.bn * e, kb, bn * e);
             }
             npu_signal(NPU_QUEUE_DMA, FLAG_LOADED + stage);
-            if (st.pending && sk >= first_piece_stage) store_slice(&p, g, &st, sk - first_piece_stage, pieces);
+            if (st.pending && sk >= first_piece_stage) store_slice(&st, sk - first_piece_stage, pieces);
             /* MATRIX: per array height of the stage, one matmul per array-width column group of the block. */
             npu_wait(NPU_QUEUE_MATRIX, FLAG_LOADED + stage);
             if (last_block && sk == p.stages_k - 1) {
@@ -116,20 +161,35 @@ void npu_gemm_planned(const struct npu_gemm_args *g, const struct npu_gemm_plan 
             npu_signal(NPU_QUEUE_MATRIX, FLAG_FREE + stage);
             stage = (stage + 1) % GEMM_STAGES;
         }
+        const uint32_t src = g->c_bf16 ? p.out_bf16[acc_index] : acc, src_ld = p.bn * out.elem;
+        const uint32_t dst = out.base + m0 * out.ld + n0 * out.elem;
         if (last_block) {
+            if (out.epilogue) {
+                for (uint32_t j = 0; j < bn; j += geo.cols) {
+                    npu_wait(NPU_QUEUE_VECTOR, FLAG_GROUP_DONE);
+                    epilogue(g, &p, acc_index, bm, n0, j, min_u32(geo.cols, bn - j));
+                    npu_signal(NPU_QUEUE_VECTOR, FLAG_GROUP_EPILOGUE);
+                }
+            }
             for (uint32_t j = 0; j < bn; j += geo.cols) {
-                npu_wait(NPU_QUEUE_DMA, FLAG_GROUP_DONE);
-                dma_block(acc + j * 4, p.bn * 4, g->c + m0 * g->ldc + (n0 + j) * 4, g->ldc, bm,
-                          min_u32(geo.cols, bn - j) * 4);
+                npu_wait(NPU_QUEUE_DMA, out.epilogue ? FLAG_GROUP_EPILOGUE : FLAG_GROUP_DONE);
+                dma_block(src + j * out.elem, src_ld, dst + j * out.elem, out.ld, bm, min_u32(geo.cols, bn - j) * out.elem);
             }
             npu_signal(NPU_QUEUE_DMA, FLAG_DRAINED + acc_index);
         } else {
             npu_signal(NPU_QUEUE_MATRIX, FLAG_READY + acc_index);
-            st = (struct pending_store){1, acc_index, acc, g->c + m0 * g->ldc + n0 * 4, bm, bn * 4};
+            uint32_t ready_flag = FLAG_READY + acc_index;
+            if (out.epilogue) {
+                npu_wait(NPU_QUEUE_VECTOR, FLAG_READY + acc_index);
+                epilogue(g, &p, acc_index, bm, n0, 0, bn);
+                npu_signal(NPU_QUEUE_VECTOR, FLAG_EPILOGUE + acc_index);
+                ready_flag = FLAG_EPILOGUE + acc_index;
+            }
+            st = (struct pending_store){1, acc_index, ready_flag, src, src_ld, dst, out.ld, bm, bn * out.elem};
         }
         acc_index = p.acc_buffers > 1 ? acc_index ^ 1 : 0;
     }
-    if (st.pending) store_slice(&p, g, &st, 0, 1);
+    if (st.pending) store_slice(&st, 0, 1);
     /* Take back the starting credits. */
     for (uint32_t s = 0; s < GEMM_STAGES; ++s) npu_wait(NPU_QUEUE_DMA, FLAG_FREE + s);
     for (uint32_t a = 0; a < p.acc_buffers; ++a) npu_wait(NPU_QUEUE_MATRIX, FLAG_DRAINED + a);

@@ -27,9 +27,20 @@ struct candidate {
     uint32_t cost, bytes;   /* estimated cycles / 16; all harts' DMA bytes / 256, which breaks ties (HBM is shared) */
 };
 
+static int has_epilogue(const struct npu_gemm_args *g) {
+    return g->bias || g->scale_cols || g->activation || g->c_bf16;
+}
+
+/* Scratchpad bytes of the epilogue's buffers for one accumulator buffer: the bias slice and the BF16 block. */
+static uint32_t epilogue_bytes(const struct npu_gemm_args *g, uint32_t bm, uint32_t bn) {
+    if (!has_epilogue(g)) return 0;
+    return bn * 4 + (g->c_bf16 ? bm * bn * 2 : 0);
+}
+
 /* Lays out the stages and accumulator buffers for (bm, bn) with stages of bk, each buffer in a bank of its own with
  * own_banks; 0 if they do not fit. */
-static int layout(struct npu_gemm_plan *p, const struct npu_geometry *geo, uint32_t bk, int own_banks) {
+static int layout(struct npu_gemm_plan *p, const struct npu_gemm_args *g, const struct npu_geometry *geo, uint32_t bk,
+                  int own_banks) {
     struct local_alloc sp = local_alloc_make(NPUEMU_SCRATCHPAD_BASE, geo->scratchpad_bytes, geo->scratchpad_banks);
     struct local_alloc acc = local_alloc_make(NPUEMU_ACCUMULATOR_BASE, geo->accumulator_bytes, geo->accumulator_banks);
     /* A and B of a stage in different banks (the DMA fills one stage while the array reads another). */
@@ -37,6 +48,15 @@ static int layout(struct npu_gemm_plan *p, const struct npu_geometry *geo, uint3
     for (uint32_t s = 0; s < GEMM_STAGES; ++s) p->stage_b[s] = local_take(&sp, bk * p->bn * p->elem, own_banks);
     for (uint32_t i = 0; i < p->acc_buffers; ++i) p->acc[i] = local_take(&acc, p->bm * p->bn * 4, own_banks);
     if (p->acc_buffers == 1) p->acc[1] = p->acc[0];
+    p->bias[0] = p->bias[1] = p->out_bf16[0] = p->out_bf16[1] = 0;
+    for (uint32_t i = 0; has_epilogue(g) && i < p->acc_buffers; ++i) {
+        p->bias[i] = local_take(&sp, p->bn * 4, 0);
+        if (g->c_bf16) p->out_bf16[i] = local_take(&sp, p->bm * p->bn * 2, own_banks);
+    }
+    if (p->acc_buffers == 1) {
+        p->bias[1] = p->bias[0];
+        p->out_bf16[1] = p->out_bf16[0];
+    }
     p->bk = bk;
     return !sp.failed && !acc.failed;
 }
@@ -57,7 +77,8 @@ struct npu_gemm_plan gemm_make_plan(const struct npu_gemm_args *g, const struct 
         bn_of[widths] = groups_of[widths] * cols;
         blocks_n_of[widths] = (col_groups + kGroups[widths] - 1) / kGroups[widths];
     }
-    const uint32_t acc_bytes = geo->accumulator_bytes, stage_limit = geo->scratchpad_bytes / (GEMM_STAGES * rows * p.elem);
+    const uint32_t acc_bytes = geo->accumulator_bytes, stage_bytes = GEMM_STAGES * rows * p.elem;
+    const uint32_t out_elem = g->c_bf16 ? 2 : 4;
     struct candidate best = {0, 0, ~0u, ~0u};
     for (uint32_t i = 0; i < GROUP_CHOICES; ++i) {
         if (i > 0 && kGroups[i - 1] >= row_groups) break; /* taller blocks than m are the same block */
@@ -67,18 +88,25 @@ struct npu_gemm_plan gemm_make_plan(const struct npu_gemm_args *g, const struct 
         for (uint32_t j = 0; j < widths; ++j) {
             const uint32_t bn = bn_of[j], block_bytes = bm * bn * 4;
             /* Wider blocks only need more room (a wider one can have fewer rounds, so one buffer: still over). */
-            if (block_bytes > acc_bytes || bm + bn > stage_limit) break;
+            if (block_bytes > acc_bytes || (bm + bn) * stage_bytes + epilogue_bytes(g, bm, bn) > geo->scratchpad_bytes) {
+                break;
+            }
             const uint32_t blocks = blocks_m * blocks_n_of[j];
             const uint32_t rounds = harts > 1 ? (uint32_t)(((uint64_t)(blocks + harts - 1) * reciprocal) >> 32) : blocks;
-            if (rounds > 1 && 2 * block_bytes > acc_bytes) continue; /* two buffers when a hart has two blocks */
+            /* Two buffers when a hart has two blocks. */
+            if (rounds > 1 && (2 * block_bytes > acc_bytes ||
+                               (bm + bn) * stage_bytes + 2 * epilogue_bytes(g, bm, bn) > geo->scratchpad_bytes)) {
+                continue;
+            }
+            const uint32_t store_bytes = bm * bn * out_elem;
             const uint32_t array_cycles = array_per_group * groups_of[j];
-            const uint32_t block_dma_bytes = a_bytes + min_u32(bn, g->n) * k_bytes + block_bytes;
+            const uint32_t block_dma_bytes = a_bytes + min_u32(bn, g->n) * k_bytes + store_bytes;
             const uint32_t dma_cycles = dma_cycles_of(block_dma_bytes);
             /* Every round costs the slower of array and DMA; the last block's store comes after it (half of it: the
              * kernel stores the last block's column groups as they finish). In 16s of cycles, saturating. */
             const uint32_t round_cost = (array_cycles > dma_cycles ? array_cycles : dma_cycles) >> 4;
             const uint32_t cost = rounds < 0x10000u && round_cost < 0x10000u
-                                      ? rounds * round_cost + (dma_cycles_of(block_bytes) >> 5) : ~0u - 1;
+                                      ? rounds * round_cost + (dma_cycles_of(store_bytes) >> 5) : ~0u - 1;
             const uint32_t bytes = blocks * (block_dma_bytes >> 8);
             if (cost < best.cost || (cost == best.cost && bytes < best.bytes)) {
                 best.i = i;
@@ -96,9 +124,12 @@ struct npu_gemm_plan gemm_make_plan(const struct npu_gemm_args *g, const struct 
     const uint32_t blocks = p.blocks_m * p.blocks_n;
     p.acc_buffers = blocks > harts ? 2 : 1;
     /* Deeper stages (up to four array heights) mean fewer DMA and semaphore instructions for the control core. */
+    /* Per depth, buffers in banks of their own if they fit, else packed; then shallower. */
     uint32_t depth = min_u32(4, k_chunks);
-    while (depth > 1 && !layout(&p, geo, depth * rows, 1)) --depth;
-    if (depth == 1 && !layout(&p, geo, rows, 1) && !layout(&p, geo, rows, 0)) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP);
+    while (!layout(&p, g, geo, depth * rows, 1) && !layout(&p, g, geo, depth * rows, 0)) {
+        if (depth == 1) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP);
+        --depth;
+    }
     p.stages_k = (k_chunks + depth - 1) / depth;
     return p;
 }

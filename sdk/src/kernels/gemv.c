@@ -83,7 +83,9 @@ int npu_gemv_plan(const struct npu_gemm_args *g, uint32_t hart, uint32_t harts, 
     p->x_piece = 0;
     p->sub_bn = geo.cols;
     /* The same answer on every hart (it depends on m, k and the geometry only). */
-    if (g->m == 0 || g->m > geo.rows || harts == 0 || !gemv_layout(p, g, &geo)) return 0;
+    /* An epilogue (bias, scaling, activation, BF16 output) is npu_gemm's: npu_gemv runs npu_gemm for it. */
+    const int epilogue = g->bias || g->scale_cols || g->activation || g->c_bf16;
+    if (epilogue || g->m == 0 || g->m > geo.rows || harts == 0 || !gemv_layout(p, g, &geo)) return 0;
     /* BF16 only: in INT8 the array is the narrow part (64 B/cycle against the HBM's 51 per tile) and the copies
      * between tiles cost more than the HBM bytes they save (16 x 4096 x 4096: 65.7% of the peak for W instead of
      * 71.4%; BF16: 89.9% instead of 78.6%). */

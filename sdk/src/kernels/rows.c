@@ -15,11 +15,6 @@
 
 enum { FLAG_IN = 16, FLAG_OUT = 18 }; /* + buffer */
 
-static uint32_t float_bits(float value) {
-    union { float f; uint32_t u; } v = {value};
-    return v.u;
-}
-
 /* Shape and strides for an op over `rows` rows of `cols` elements. */
 static void shape(uint32_t cols, uint32_t rows, uint32_t in, uint32_t out, uint32_t dst_ld, uint32_t a_ld, uint32_t b_ld) {
     npu_vx_shape(cols, rows, in, out, 0, 0);
@@ -29,6 +24,7 @@ static void shape(uint32_t cols, uint32_t rows, uint32_t in, uint32_t out, uint3
 /* Where one buffer's pieces live. */
 struct rows_buffer {
     uint32_t x, t;             /* accumulator: chunk x cols FP32 each */
+    uint32_t more[NPU_ROWS_MAX_MORE]; /* accumulator: the further sources' chunks */
     uint32_t v1, v2;           /* scratchpad: one FP32 per row each */
     uint32_t res16, out16;     /* scratchpad: chunk x cols BF16 each */
 };
@@ -58,6 +54,7 @@ static int layout_rows(const struct npu_rows_args *r, const struct npu_geometry 
         struct rows_buffer *buf = &p->buffer[b];
         buf->x = local_take(&acc, chunk * row32, own_banks);
         buf->t = local_take(&acc, chunk * row32, own_banks);
+        for (uint32_t i = 0; i < r->src_more_count; ++i) buf->more[i] = local_take(&acc, chunk * row32, own_banks);
         buf->res16 = local_take(&sp, chunk * row16, own_banks);
         buf->out16 = local_take(&sp, chunk * row16, own_banks);
     }
@@ -83,6 +80,9 @@ static struct rows_plan plan_rows(const struct npu_rows_args *r, uint32_t harts)
 static void load_chunk(const struct npu_rows_args *r, const struct rows_buffer *buf, uint32_t r0, uint32_t n) {
     const uint32_t row32 = r->cols * 4, row16 = r->cols * 2;
     dma_block(r->src + r0 * r->src_ld, r->src_ld, buf->x, row32, n, row32);
+    for (uint32_t i = 0; i < r->src_more_count; ++i) {
+        dma_block(r->src_more + i * r->src_more_stride + r0 * r->src_ld, r->src_ld, buf->more[i], row32, n, row32);
+    }
     if (r->residual) {
         const int bf16 = r->residual_dtype == NPU_DTYPE_BF16;
         dma_block(r->residual + r0 * r->residual_ld, r->residual_ld, bf16 ? buf->res16 : buf->t, bf16 ? row16 : row32,
@@ -102,6 +102,10 @@ static void compute_chunk(const struct npu_rows_args *r, const struct rows_plan 
     const uint32_t row32 = r->cols * 4, row16 = r->cols * 2;
     const uint32_t x = buf->x, t = buf->t, v1 = buf->v1, v2 = buf->v2;
     const uint32_t inv_cols = float_bits(1.0f / (float)r->cols);
+    if (r->src_more_count) {
+        shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, row32);
+        for (uint32_t i = 0; i < r->src_more_count; ++i) npu_vx_add(x, x, buf->more[i]);
+    }
     shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, row32, row32, 0);
     if (r->bias) npu_vx_add_colb(x, x, p->bias);
     if (r->residual) {
@@ -159,6 +163,7 @@ static void compute_chunk(const struct npu_rows_args *r, const struct rows_plan 
 }
 
 void npu_rows(const struct npu_rows_args *r, uint32_t hart, uint32_t harts) {
+    if (r->src_more_count > NPU_ROWS_MAX_MORE) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP);
     const struct rows_plan p = plan_rows(r, harts);
     const uint32_t row32 = r->cols * 4;
     const uint32_t share = (r->rows + harts - 1) / harts;

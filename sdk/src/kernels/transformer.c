@@ -1,12 +1,14 @@
 /* One transformer encoder layer from GEMMs and row passes (see npuemu/kernels.h). The projections and the FFN run
- * on all harts and end with a barrier, so the next step sees complete inputs. Attention runs on all harts too, with the scores kept on chip (npu_attention); when a head's K and V do not fit a tile, each
- * head goes to one hart through global memory: S = Q_h K_h^T (the GEMM's transposed-B mode reads K_h as it lies in
+ * on all harts and end with a barrier, so the next step sees complete inputs. Attention runs on all harts too, with
+ * the scores kept on chip (npu_attention); when a head's K and V do not fit a tile, each head goes to one hart
+ * through global memory: S = Q_h K_h^T (the GEMM's transposed-B mode reads K_h as it lies in
  * qkv), softmax rows, then O_h = P V_h into O's columns. The arithmetic is the same either way. */
 #include "npuemu/hal.h"
 #include "npuemu/kernels.h"
+#include "kernel_common.h"
 
 struct layout {
-    uint32_t qkv32, qkv16, s32, p16, o32, o16, a32, y32, y16, h32, h16, f32, end;
+    uint32_t qkv16, s32, p16, o32, o16, a32, y32, y16, h16, f32, end;
 };
 
 static struct layout make_layout(const struct npu_transformer_args *t) {
@@ -14,7 +16,6 @@ static struct layout make_layout(const struct npu_transformer_args *t) {
     const uint32_t L = t->seq, D = t->d_model, F = t->d_ff;
     uint32_t at = t->scratch;
 #define TAKE(field, bytes) do { l.field = at; at += ((bytes) + 255u) & ~255u; } while (0)
-    TAKE(qkv32, L * 3 * D * 4);
     TAKE(qkv16, L * 3 * D * 2);
     TAKE(s32, t->heads * L * L * 4);  /* one S and P per head: heads run in parallel */
     TAKE(p16, t->heads * L * L * 2);
@@ -23,9 +24,8 @@ static struct layout make_layout(const struct npu_transformer_args *t) {
     TAKE(a32, L * D * 4);
     TAKE(y32, L * D * 4);
     TAKE(y16, L * D * 2);
-    TAKE(h32, L * F * 4);
     TAKE(h16, L * F * 2);
-    TAKE(f32, L * D * 4);
+    TAKE(f32, L * D * 4 * NPU_TRANSFORMER_MAX_SPLITS);  /* FFN2's partial products */
 #undef TAKE
     l.end = at;
     return l;
@@ -36,25 +36,61 @@ uint32_t npu_transformer_scratch_bytes(const struct npu_transformer_args *t) {
     return l.end - t->scratch;
 }
 
-static struct npu_gemm_args gemm_args(uint32_t a, uint32_t lda, uint32_t b, uint32_t ldb, uint32_t c, uint32_t ldc,
-                                      uint32_t m, uint32_t n, uint32_t k) {
-    const struct npu_gemm_args g = {a, b, c, m, n, k, lda, ldb, ldc, NPU_DTYPE_BF16, 0};
-    return g;
-}
-
 /* The layer's four projections, with any addresses (plans depend on the shapes only). */
 struct projections {
-    struct npu_gemm_args qkv, wo, ffn1, ffn2;
+    struct npu_gemm_args qkv, wo, ffn1, ffn2[NPU_TRANSFORMER_MAX_SPLITS];
+    uint32_t splits;  /* FFN2's k splits that are not empty */
 };
 
 static struct projections projections_of(const struct npu_transformer_args *t, const struct layout *l) {
     const uint32_t L = t->seq, D = t->d_model, F = t->d_ff;
     struct projections p;
-    p.qkv = gemm_args(t->x, D * 2, t->wqkv, 3 * D * 2, l->qkv32, 3 * D * 4, L, 3 * D, D);
+    /* qkv = x Wqkv + bqkv, q scaled by 1/sqrt(d_head), to BF16: the GEMM's epilogue. */
+    p.qkv = gemm_args(t->x, D * 2, t->wqkv, 3 * D * 2, 0, 0, L, 3 * D, D);
+    p.qkv.bias = t->bqkv;
+    p.qkv.scale_bits = float_bits(1.0f / __builtin_sqrtf((float)(D / t->heads)));
+    p.qkv.scale_cols = D;
+    p.qkv.c_bf16 = l->qkv16;
+    p.qkv.ldc_bf16 = 3 * D * 2;
     p.wo = gemm_args(l->o16, D * 2, t->wo, D * 2, l->a32, D * 4, L, D, D);
-    p.ffn1 = gemm_args(l->y16, D * 2, t->w1, F * 2, l->h32, F * 4, L, F, D);
-    p.ffn2 = gemm_args(l->h16, F * 2, t->w2, D * 2, l->f32, D * 4, L, D, F);
+    /* h = gelu(y W1 + b1) in BF16: the GEMM's epilogue. */
+    p.ffn1 = gemm_args(l->y16, D * 2, t->w1, F * 2, 0, 0, L, F, D);
+    p.ffn1.bias = t->b1;
+    p.ffn1.activation = NPU_ACT_GELU;
+    p.ffn1.c_bf16 = l->h16;
+    p.ffn1.ldc_bf16 = F * 2;
+    /* FFN2 as `splits` partial products over ranges of k (npu_transformer_args.ffn2_k_splits). */
+    const uint32_t rows = npu_read_geometry().rows, chunks = (F + rows - 1) / rows;
+    const uint32_t wanted = t->ffn2_k_splits > 1 ? min_u32(t->ffn2_k_splits, NPU_TRANSFORMER_MAX_SPLITS) : 1;
+    const uint32_t part = (chunks + wanted - 1) / wanted * rows;
+    p.splits = (F + part - 1) / part;
+    for (uint32_t s = 0; s < p.splits; ++s) {
+        const uint32_t k0 = s * part;
+        p.ffn2[s] = gemm_args(l->h16 + k0 * 2, F * 2, t->w2 + k0 * D * 2, D * 2, l->f32 + s * L * D * 4, D * 4, L, D,
+                              min_u32(part, F - k0));
+    }
     return p;
+}
+
+/* Which harts compute FFN2's split s: with at least as many harts as splits, the harts h with h % splits == s (ids
+ * h / splits among them); with fewer, hart s % harts alone. `member` says whether `hart` is one of them. */
+struct split_group {
+    int member;
+    uint32_t id, harts;
+};
+
+static struct split_group split_group_of(uint32_t s, uint32_t splits, uint32_t hart, uint32_t harts) {
+    struct split_group g;
+    if (harts >= splits) {
+        g.member = hart % splits == s;
+        g.id = hart / splits;
+        g.harts = (harts - s + splits - 1) / splits;
+    } else {
+        g.member = hart == s % harts;
+        g.id = 0;
+        g.harts = 1;
+    }
+    return g;
 }
 
 void npu_transformer_prepare(const struct npu_transformer_args *t, uint32_t harts, struct npu_transformer_plan *plan) {
@@ -63,32 +99,16 @@ void npu_transformer_prepare(const struct npu_transformer_args *t, uint32_t hart
     npu_gemm_plan(&p.qkv, harts, &plan->qkv);
     npu_gemm_plan(&p.wo, harts, &plan->wo);
     npu_gemm_plan(&p.ffn1, harts, &plan->ffn1);
-    npu_gemm_plan(&p.ffn2, harts, &plan->ffn2);
+    for (uint32_t s = 0; s < p.splits; ++s) {
+        const struct split_group group = split_group_of(s, p.splits, 0, harts);
+        npu_gemm_plan(&p.ffn2[s], group.harts, &plan->ffn2[s]);
+    }
 }
 
 static void gemm(const struct npu_gemm_args *g, const struct npu_gemm_plan *plan, uint32_t hart, uint32_t harts) {
     if (plan) npu_gemm_planned(g, plan, hart, harts);
     else npu_gemm(g, hart, harts);
     npu_barrier();
-}
-
-static struct npu_rows_args rows_of(uint32_t src, uint32_t rows, uint32_t cols) {
-    struct npu_rows_args r = {0};
-    r.src = src;
-    r.src_ld = cols * 4;
-    r.rows = rows;
-    r.cols = cols;
-    return r;
-}
-
-static void rows(const struct npu_rows_args *r, uint32_t hart, uint32_t harts) {
-    npu_rows(r, hart, harts);
-    npu_barrier();
-}
-
-static uint32_t float_bits(float value) {
-    union { float f; uint32_t u; } v = {value};
-    return v.u;
 }
 
 /* Attention through global memory, a head per hart (when one head's K and V do not fit a tile's scratchpad): S to
@@ -100,50 +120,36 @@ static void attention_unfused(const struct npu_transformer_args *t, const struct
     for (uint32_t h = hart; h < t->heads; h += harts) {
         const uint32_t q = l->qkv16 + h * dh * 2, k = l->qkv16 + (D + h * dh) * 2, v = l->qkv16 + (2 * D + h * dh) * 2;
         const uint32_t s32 = l->s32 + h * L * L * 4, p16 = l->p16 + h * L * L * 2;
-        const struct npu_gemm_args scores = {q, k, s32, L, L, dh, 3 * D * 2, 3 * D * 2, L * 4, NPU_DTYPE_BF16, 1};
+        const struct npu_gemm_args scores = {.a = q, .b = k, .c = s32, .m = L, .n = L, .k = dh, .lda = 3 * D * 2,
+                                             .ldb = 3 * D * 2, .ldc = L * 4, .dtype = NPU_DTYPE_BF16, .b_transposed = 1};
         npu_gemm(&scores, 0, 1);
         r = rows_of(s32, L, L);
         r.op = NPU_ROWS_SOFTMAX;
         r.dst_bf16 = p16;
         r.dst_bf16_ld = L * 2;
         npu_rows(&r, 0, 1);
-        const struct npu_gemm_args context = {p16, v, l->o32 + h * dh * 4, L, dh, L, L * 2, 3 * D * 2, D * 4,
-                                              NPU_DTYPE_BF16, 0};
+        const struct npu_gemm_args context = {.a = p16, .b = v, .c = l->o32 + h * dh * 4, .m = L, .n = dh, .k = L,
+                                              .lda = L * 2, .ldb = 3 * D * 2, .ldc = D * 4, .dtype = NPU_DTYPE_BF16};
         npu_gemm(&context, 0, 1);
     }
     npu_barrier();
     r = rows_of(l->o32, L, D);
     r.dst_bf16 = l->o16;
     r.dst_bf16_ld = D * 2;
-    rows(&r, hart, harts);
-}
-
-/* Hart 0 adds the cycles since the last mark to the phase's counter (after the phase's barrier: every hart is done). */
-static void mark(const struct npu_transformer_args *t, uint32_t phase, uint32_t hart, uint64_t *clock) {
-    if (hart != 0 || !t->phase_cycles) return;
-    const uint64_t now = npu_read_mcycle();
-    ((volatile uint32_t *)(uintptr_t)t->phase_cycles)[phase] += (uint32_t)(now - *clock);
-    *clock = now;
+    rows_all(&r, hart, harts);
 }
 
 void npu_transformer_block(const struct npu_transformer_args *t, const struct npu_transformer_plan *plan,
                            uint32_t hart, uint32_t harts) {
     const struct layout l = make_layout(t);
     const struct projections proj = projections_of(t, &l);
-    const uint32_t L = t->seq, D = t->d_model, F = t->d_ff, dh = D / t->heads;
+    const uint32_t L = t->seq, D = t->d_model, dh = D / t->heads;
     uint64_t clock = hart == 0 && t->phase_cycles ? npu_read_mcycle() : 0;
 
-    /* qkv = x Wqkv + bqkv, q scaled by 1/sqrt(d_head); BF16 copy for the attention GEMMs. */
+    /* qkv = x Wqkv + bqkv, q scaled by 1/sqrt(d_head), in BF16 (the GEMM's epilogue). */
     gemm(&proj.qkv, plan ? &plan->qkv : 0, hart, harts);
-    mark(t, NPU_PHASE_QKV, hart, &clock);
-    struct npu_rows_args r = rows_of(l.qkv32, L, 3 * D);
-    r.bias = t->bqkv;
-    r.scale_bits = float_bits(1.0f / __builtin_sqrtf((float)dh));
-    r.scale_cols = D;
-    r.dst_bf16 = l.qkv16;
-    r.dst_bf16_ld = 3 * D * 2;
-    rows(&r, hart, harts);
-    mark(t, NPU_PHASE_QKV_ROWS, hart, &clock);
+    mark_phase(t->phase_cycles, NPU_PHASE_QKV, hart, &clock);
+    struct npu_rows_args r;
 
     const struct npu_attention_args att = {l.qkv16, l.qkv16 + D * 2, l.qkv16 + 2 * D * 2, 3 * D * 2, L, t->heads, dh,
                                            l.o16, D * 2};
@@ -153,10 +159,10 @@ void npu_transformer_block(const struct npu_transformer_args *t, const struct np
     } else {
         attention_unfused(t, &l, hart, harts);
     }
-    mark(t, NPU_PHASE_ATTENTION, hart, &clock);
+    mark_phase(t->phase_cycles, NPU_PHASE_ATTENTION, hart, &clock);
     /* y = layernorm1(o Wo + bo + x) */
     gemm(&proj.wo, plan ? &plan->wo : 0, hart, harts);
-    mark(t, NPU_PHASE_WO, hart, &clock);
+    mark_phase(t->phase_cycles, NPU_PHASE_WO, hart, &clock);
     r = rows_of(l.a32, L, D);
     r.bias = t->bo;
     r.residual = t->x;
@@ -170,22 +176,24 @@ void npu_transformer_block(const struct npu_transformer_args *t, const struct np
     r.dst_fp32_ld = D * 4;
     r.dst_bf16 = l.y16;
     r.dst_bf16_ld = D * 2;
-    rows(&r, hart, harts);
+    rows_all(&r, hart, harts);
 
-    mark(t, NPU_PHASE_LN1, hart, &clock);
-    /* out = layernorm2(gelu(y W1 + b1) W2 + b2 + y) */
+    mark_phase(t->phase_cycles, NPU_PHASE_LN1, hart, &clock);
+    /* out = layernorm2(gelu(y W1 + b1) W2 + b2 + y); the GELU in the first GEMM's epilogue. */
     gemm(&proj.ffn1, plan ? &plan->ffn1 : 0, hart, harts);
-    mark(t, NPU_PHASE_FFN1, hart, &clock);
-    r = rows_of(l.h32, L, F);
-    r.bias = t->b1;
-    r.activation = NPU_ACT_GELU;
-    r.dst_bf16 = l.h16;
-    r.dst_bf16_ld = F * 2;
-    rows(&r, hart, harts);
-    mark(t, NPU_PHASE_GELU, hart, &clock);
-    gemm(&proj.ffn2, plan ? &plan->ffn2 : 0, hart, harts);
-    mark(t, NPU_PHASE_FFN2, hart, &clock);
+    mark_phase(t->phase_cycles, NPU_PHASE_FFN1, hart, &clock);
+    for (uint32_t s = 0; s < proj.splits; ++s) {
+        const struct split_group group = split_group_of(s, proj.splits, hart, harts);
+        if (!group.member) continue;
+        if (plan) npu_gemm_planned(&proj.ffn2[s], &plan->ffn2[s], group.id, group.harts);
+        else npu_gemm(&proj.ffn2[s], group.id, group.harts);
+    }
+    npu_barrier();
+    mark_phase(t->phase_cycles, NPU_PHASE_FFN2, hart, &clock);
     r = rows_of(l.f32, L, D);
+    r.src_more = l.f32 + L * D * 4;
+    r.src_more_count = proj.splits - 1;
+    r.src_more_stride = L * D * 4;
     r.bias = t->b2;
     r.residual = l.y32;
     r.residual_ld = D * 4;
@@ -196,6 +204,6 @@ void npu_transformer_block(const struct npu_transformer_args *t, const struct np
     r.eps_bits = t->eps_bits;
     r.dst_fp32 = t->out;
     r.dst_fp32_ld = D * 4;
-    rows(&r, hart, harts);
-    mark(t, NPU_PHASE_LN2, hart, &clock);
+    rows_all(&r, hart, harts);
+    mark_phase(t->phase_cycles, NPU_PHASE_LN2, hart, &clock);
 }

@@ -1,0 +1,65 @@
+// npuemu profile's on-disk cache: one JSON file per simulated run, named by a hash of everything the run's result
+// depends on: the chip config as resolved (every key, defaults included, and the YAML after --set), the firmware
+// image's bytes and the op's shape. Changing any key, the kernel or the shape is a miss; nothing is ever overwritten
+// with a different result. Entries are written atomically: an interrupted profile loses only its running ops.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "model/config/chip_config.h"
+#include "model/llm/layer_gemms.h"
+
+namespace npuemu::profile {
+
+using Json = nlohmann::json;
+
+// 64-bit FNV-1a, as 16 hex digits.
+std::string content_hash(const std::string& text);
+
+// The chip config as loaded from file with overrides, as text: every key's resolved value and the YAML tree after
+// the overrides (for the keys with syntax of their own: HBM address mapping, operating points).
+struct ResolvedConfig {
+    config::ChipConfig chip;
+    std::string text;
+    std::string hash;
+};
+ResolvedConfig resolve_chip_config(const std::string& file, const std::vector<std::string>& overrides);
+
+// The hash of a file's bytes (the firmware image, the simulator); throws npuemu::Error naming `what` when it cannot
+// be read.
+std::string file_hash(const std::string& path, const std::string& what = "the firmware image");
+
+// The cache entry of one run: the key's parts are stored in it and checked on reading.
+struct RunKey {
+    std::string config_hash;
+    std::string image_hash;
+    llm::GemmShape shape;
+    std::string simulator_hash;  // the npuemu binary that runs the op: a change of the model's timing is a new key
+
+    Json json() const;
+    std::string file_name() const;  // HASH.json
+};
+
+class ProfileCache {
+public:
+    explicit ProfileCache(std::string dir);
+    const std::string& dir() const { return dir_; }
+    // The stored result of this run, if there is one with the same key.
+    std::optional<Json> find(const RunKey& key) const;
+    void store(const RunKey& key, const Json& result) const;
+    // A fresh scratch directory for a run (under DIR/tmp), removed by the caller.
+    std::string scratch_dir(const RunKey& key) const;
+
+private:
+    std::string dir_;
+};
+
+// ~/.cache/npuemu/profile ($XDG_CACHE_HOME/npuemu/profile when set).
+std::string default_cache_dir();
+
+}  // namespace npuemu::profile

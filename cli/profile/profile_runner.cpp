@@ -1,0 +1,168 @@
+#include "cli/profile/profile_runner.h"
+
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "cli/profile/profile_ops.h"
+#include "cli/sweep/child_process.h"
+#include "firmware/gemm/gemm_job.h"
+#include "model/common/error.h"
+
+namespace npuemu::profile {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::string address_text(uint32_t address) {
+    char text[16];
+    std::snprintf(text, sizeof text, "0x%08x", address);
+    return text;
+}
+
+void write_job(const std::string& path, const llm::GemmShape& shape) {
+    const GemmLayout layout = gemm_layout(shape);
+    const gemm_job job{GEMM_JOB_MAGIC, shape.m, shape.n, shape.k,
+                       shape.dtype == llm::GemmDtype::Bf16 ? 1u : 0u, layout.a, layout.b, layout.c, 1};
+    std::ofstream out(path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(&job), sizeof job);
+    if (!out) throw Error(path + ": cannot write the job block");
+}
+
+struct Launched {
+    size_t index;
+    std::string dir;
+};
+
+}  // namespace
+
+Json run_result(const std::string& console_text, const Json& stats) {
+    // firmware/gemm, hart 0: "gemm MxNxK dtype on T tiles: C cycles, MAC utilisation U%"
+    std::istringstream lines(console_text);
+    std::string line;
+    long long gemm_cycles = -1;
+    while (std::getline(lines, line)) {
+        const size_t at = line.find(" cycles, MAC utilisation");
+        const size_t colon = line.rfind(": ", at);
+        if (at == std::string::npos || colon == std::string::npos || line.find("gemm ") == std::string::npos) continue;
+        gemm_cycles = std::atoll(line.c_str() + colon + 2);
+    }
+    if (gemm_cycles <= 0) throw Error("firmware/gemm printed no 'N cycles, MAC utilisation' line");
+    const Json& counters = stats.at("counters");
+    auto counter = [&counters](const char* name) -> Json {
+        if (!counters.contains(name)) throw Error(std::string("the stats have no counter '") + name + "'");
+        return counters[name];
+    };
+    Json result{{"gemm_cycles", gemm_cycles},
+                {"sim_cycles", counter("sim.cycles")},
+                {"time_ps", counter("sim.time_ps")},
+                {"hbm_read_bytes", counter("hbm.read_bytes")},
+                {"hbm_write_bytes", counter("hbm.write_bytes")}};
+    // Without a power: section the chip has no power model, and no energy.
+    result["energy_j"] = counters.contains("power.energy_j") ? counters["power.energy_j"] : Json(nullptr);
+    return result;
+}
+
+std::vector<RunOutcome> run_requests(const std::vector<RunRequest>& requests, const ProfileCache& cache,
+                                     const RunnerSettings& settings) {
+    std::vector<RunOutcome> outcomes(requests.size());
+    std::deque<size_t> queue;
+    // The same run asked for twice (one shape under two names): computed once, its result given to both.
+    std::map<std::string, size_t> first_of;
+    std::vector<std::pair<size_t, size_t>> repeats;  // (index, the index of the same run)
+    for (size_t i = 0; i < requests.size(); ++i) {
+        const auto [first, inserted] = first_of.emplace(requests[i].key.file_name(), i);
+        if (!inserted) {
+            repeats.emplace_back(i, first->second);
+            continue;
+        }
+        if (auto hit = cache.find(requests[i].key)) {
+            outcomes[i].result = *hit;
+            outcomes[i].cached = true;
+        } else {
+            queue.push_back(i);
+        }
+    }
+    const size_t to_compute = queue.size();
+    size_t computed = 0;
+    std::map<pid_t, Launched> running;
+    while (!queue.empty() || !running.empty()) {
+        while (!queue.empty() && running.size() < std::max(1u, settings.jobs)) {
+            const size_t index = queue.front();
+            queue.pop_front();
+            const RunRequest& request = requests[index];
+            const std::string dir = cache.scratch_dir(request.key);
+            write_job(dir + "/job.bin", request.shape);
+            std::vector<std::string> args = {settings.executable, "run", "-q", "-c", settings.config_file};
+            for (const auto& o : request.overrides) {
+                args.push_back("--set");
+                args.push_back(o);
+            }
+            const std::vector<std::string> rest = {
+                "--max-cycles", std::to_string(settings.max_cycles),
+                "--load",       dir + "/job.bin@" + address_text(GEMM_JOB_ADDRESS),
+                "--stats",      dir + "/stats.json",
+                settings.image};
+            args.insert(args.end(), rest.begin(), rest.end());
+            running.emplace(sweep::spawn_child(args, dir + "/console.txt"), Launched{index, dir});
+        }
+        int status = 0;
+        const pid_t pid = ::waitpid(-1, &status, 0);
+        if (pid < 0) {
+            if (errno == EINTR) continue;
+            throw Error(std::string("waiting for a profile run: ") + std::strerror(errno));
+        }
+        auto it = running.find(pid);
+        if (it == running.end()) continue;
+        const Launched job = it->second;
+        running.erase(it);
+        RunOutcome& outcome = outcomes[job.index];
+        const RunRequest& request = requests[job.index];
+        outcome.error = sweep::child_failure(status, job.dir + "/console.txt");
+        if (outcome.error.empty()) {
+            try {
+                std::ifstream stats(job.dir + "/stats.json");
+                if (!stats) throw Error("the run wrote no stats.json");
+                outcome.result = run_result(read_text(job.dir + "/console.txt"), Json::parse(stats));
+                cache.store(request.key, outcome.result);
+            } catch (const Error& e) {
+                outcome.error = e.what();
+            } catch (const nlohmann::json::exception& e) {
+                outcome.error = std::string("stats.json: ") + e.what();
+            }
+        }
+        ++computed;
+        if (settings.progress || !outcome.error.empty()) {
+            std::fprintf(stderr, "profile: [%zu/%zu] %s %ux%ux%u %s %s%s%s\n", computed, to_compute,
+                         request.shape.name.c_str(), request.shape.m, request.shape.n, request.shape.k,
+                         llm::dtype_name(request.shape.dtype), request.label.c_str(),
+                         outcome.error.empty() ? "" : ": FAILED: ", outcome.error.c_str());
+        }
+        // A failed run keeps its directory (console.txt, stats.json) for a look; a good one leaves nothing behind.
+        std::error_code ignored;
+        if (outcome.error.empty()) fs::remove_all(job.dir, ignored);
+        else outcome.error += " (see " + job.dir + "/console.txt)";
+    }
+    for (const auto& [index, same] : repeats) {
+        outcomes[index] = outcomes[same];
+        outcomes[index].repeat = true;
+    }
+    return outcomes;
+}
+
+}  // namespace npuemu::profile

@@ -1,0 +1,24 @@
+/* The job block a host puts at DECODER_JOB_ADDRESS (npuemu run --load job.bin@0x81000000) to give
+ * firmware/decoder_layer its layer: npu_decoder_args. Shared by the firmware and the host harness. */
+#ifndef DECODER_JOB_H
+#define DECODER_JOB_H
+
+#include <stdint.h>
+
+#define DECODER_JOB_ADDRESS 0x81000000u
+#define DECODER_JOB_MAGIC 0x4C434544u /* "DECL" */
+#define DECODER_JOB_VERSION 1u
+
+/* After magic and version, field for field the same as struct npu_decoder_args (sdk/include/npuemu/kernels.h). */
+struct decoder_job {
+    uint32_t magic, version;
+    uint32_t seq, d_model, heads, kv_heads, d_head, d_ff;
+    uint32_t x, out;
+    uint32_t ln1_gamma, ln1_beta, wqkv, bqkv, wo, bo;
+    uint32_t ln2_gamma, ln2_beta, w1, b1, w2, b2;
+    uint32_t eps_bits;
+    uint32_t scratch;
+    uint32_t phase_cycles;
+};
+
+#endif

@@ -1,0 +1,92 @@
+/* One GPT-style decoder layer on every tile's NPU (npu_decoder_layer in the SDK).
+ * With a job block at DECODER_JOB_ADDRESS it computes that layer (the host checks the output with --dump); a job of
+ * another version stops the run with exit status 3. Without one it times the layer of one tensor-parallel rank of
+ * GPT-3 175B (TP = 8: d_model 12288, 12 of the 96 heads, d_head 128, d_ff 6144 of 49152; sequence 2048) on zeroed
+ * weights: the cycles do not depend on the values (run it with --arithmetic skip). Hart 0 prints the layer's cycles,
+ * the MAC utilisation of the arrays (counting the MACs causal attention needs) and each phase's cycles. The GEMM
+ * plans and the attention mask are made once, before the timed layer. */
+#include <stdio.h>
+#include <string.h>
+
+#include "decoder_job.h"
+#include "npuemu/hal.h"
+#include "npuemu/kernels.h"
+
+static struct npu_decoder_args demo_args(void) {
+    struct npu_decoder_args d;
+    memset(&d, 0, sizeof d);
+    d.seq = 2048;
+    d.d_model = 12288;
+    d.heads = 12;
+    d.kv_heads = 12;
+    d.d_head = 128;
+    d.d_ff = 6144;
+    d.eps_bits = 0x3727C5ACu; /* 1e-5f */
+    const uint32_t D = d.d_model, W = (d.heads + 2 * d.kv_heads) * d.d_head, Q = d.heads * d.d_head;
+    uint32_t at = 0x82000000u;
+#define PLACE(field, bytes) do { d.field = at; at += ((bytes) + 0xFFFu) & ~0xFFFu; } while (0)
+    PLACE(x, d.seq * D * 4);
+    PLACE(out, d.seq * D * 4);
+    PLACE(ln1_gamma, D * 4);
+    PLACE(ln1_beta, D * 4);
+    PLACE(wqkv, D * W * 2);
+    PLACE(bqkv, W * 4);
+    PLACE(wo, Q * D * 2);
+    PLACE(bo, D * 4);
+    PLACE(ln2_gamma, D * 4);
+    PLACE(ln2_beta, D * 4);
+    PLACE(w1, D * d.d_ff * 2);
+    PLACE(b1, d.d_ff * 4);
+    PLACE(w2, d.d_ff * D * 2);
+    PLACE(b2, D * 4);
+#undef PLACE
+    d.scratch = at;
+    return d;
+}
+
+int main(void) {
+    const uint32_t hart = npu_hart_id(), harts = npu_hart_count();
+    const struct decoder_job *job = (const struct decoder_job *)(uintptr_t)DECODER_JOB_ADDRESS;
+    static uint32_t phase_cycles[NPU_DECODER_PHASES];
+    struct npu_decoder_args d;
+    if (job->magic == DECODER_JOB_MAGIC) {
+        if (job->version != DECODER_JOB_VERSION) {
+            if (hart != 0) return 0; /* hart 0 says why and stops the run */
+            printf("decoder job version %u, this firmware reads version %u\n", (unsigned)job->version,
+                   (unsigned)DECODER_JOB_VERSION);
+            npu_abort_run(3);
+        }
+        memcpy(&d, &job->seq, sizeof d);
+    } else {
+        d = demo_args();
+    }
+    if (!d.phase_cycles) d.phase_cycles = (uint32_t)(uintptr_t)phase_cycles;
+
+    struct npu_decoder_plan plan;
+    npu_decoder_prepare(&d, hart, harts, &plan);
+    npu_barrier();
+    const uint64_t start = npu_read_mcycle();
+    npu_decoder_layer(&d, &plan, hart, harts);
+    const uint64_t cycles = npu_read_mcycle() - start;
+    if (hart != 0) return 0;
+    const struct npu_geometry geo = npu_read_geometry();
+    const uint64_t L = d.seq, D = d.d_model, F = d.d_ff, Q = (uint64_t)d.heads * d.d_head;
+    const uint64_t W = (uint64_t)(d.heads + 2 * d.kv_heads) * d.d_head;
+    const uint64_t attention = 2 * (L * (L + 1) / 2) * d.d_head * d.heads; /* causal: keys up to each query */
+    const uint64_t macs = L * D * W + attention + L * Q * D + 2 * L * D * F;
+    const uint64_t peak = (uint64_t)geo.rows * geo.cols * harts * cycles;
+    printf("decoder layer seq %u d_model %u heads %u kv_heads %u d_head %u d_ff %u on %u tiles: %llu cycles, %llu MACs, "
+           "MAC utilisation %u.%u%%\n",
+           (unsigned)d.seq, (unsigned)d.d_model, (unsigned)d.heads, (unsigned)d.kv_heads, (unsigned)d.d_head,
+           (unsigned)d.d_ff, (unsigned)harts, (unsigned long long)cycles, (unsigned long long)macs,
+           (unsigned)(macs * 100 / peak), (unsigned)(macs * 1000 / peak % 10));
+    static const char *const names[NPU_DECODER_PHASES] = {"ln1", "qkv gemm", "attention", "wo gemm", "residual",
+                                                          "ln2", "mlp up gemm+gelu", "mlp down gemm", "residual"};
+    const uint32_t *phases = (const uint32_t *)(uintptr_t)d.phase_cycles;
+    printf("phases (cycles, share):");
+    for (int i = 0; i < NPU_DECODER_PHASES; ++i) {
+        printf(" %s %u (%u%%)%s", names[i], (unsigned)phases[i], (unsigned)(phases[i] * 100ull / cycles),
+               i + 1 < NPU_DECODER_PHASES ? "," : "\n");
+    }
+    return 0;
+}

@@ -1,0 +1,148 @@
+/* One decoder layer of a GPT-style model, pre-layernorm, from the SDK's kernels (see npuemu/kernels.h). Every step
+ * runs on all harts and ends with a barrier, so the next sees complete inputs:
+ *   ln1 (row pass) -> QKV GEMM (epilogue: bias, q scaled, BF16) -> causal flash attention -> Wo GEMM ->
+ *   h = . + bo + x (row pass) -> ln2 (row pass) -> MLP up GEMM (epilogue: bias, GELU, BF16) -> MLP down GEMM ->
+ *   out = . + b2 + h (row pass). */
+#include "kernel_common.h"
+#include "npuemu/hal.h"
+#include "npuemu/kernels.h"
+
+struct decoder_layout {
+    uint32_t ln16, qkv16, o16, a32, h32, u16, mask, end;
+};
+
+static uint32_t qkv_width(const struct npu_decoder_args *d) { return (d->heads + 2 * d->kv_heads) * d->d_head; }
+
+static struct decoder_layout decoder_layout_of(const struct npu_decoder_args *d) {
+    struct decoder_layout l;
+    const uint32_t L = d->seq, D = d->d_model, F = d->d_ff;
+    uint32_t at = d->scratch;
+#define TAKE(field, bytes) do { l.field = at; at += ((bytes) + 4095u) & ~4095u; } while (0)
+    TAKE(ln16, L * D * 2);                    /* layernorm 1, then 2 */
+    TAKE(qkv16, L * qkv_width(d) * 2);
+    TAKE(o16, L * d->heads * d->d_head * 2);
+    TAKE(a32, L * D * 4);                     /* the Wo GEMM's output, then the MLP down GEMM's */
+    TAKE(h32, L * D * 4);                     /* the residual stream after attention */
+    TAKE(u16, L * F * 2);
+    TAKE(mask, npu_flash_attention_mask_bytes());
+#undef TAKE
+    l.end = at;
+    return l;
+}
+
+uint32_t npu_decoder_scratch_bytes(const struct npu_decoder_args *d) {
+    const struct decoder_layout l = decoder_layout_of(d);
+    return l.end - d->scratch;
+}
+
+/* The layer's four GEMMs (plans depend on the shapes only). */
+struct decoder_gemms {
+    struct npu_gemm_args qkv, wo, up, down;
+};
+
+static struct decoder_gemms decoder_gemms_of(const struct npu_decoder_args *d, const struct decoder_layout *l) {
+    const uint32_t L = d->seq, D = d->d_model, F = d->d_ff, W = qkv_width(d), Q = d->heads * d->d_head;
+    struct decoder_gemms g;
+    g.qkv = gemm_args(l->ln16, D * 2, d->wqkv, W * 2, 0, 0, L, W, D);
+    g.qkv.bias = d->bqkv;
+    g.qkv.scale_bits = float_bits(1.0f / __builtin_sqrtf((float)d->d_head));
+    g.qkv.scale_cols = Q;
+    g.qkv.c_bf16 = l->qkv16;
+    g.qkv.ldc_bf16 = W * 2;
+    g.wo = gemm_args(l->o16, Q * 2, d->wo, D * 2, l->a32, D * 4, L, D, Q);
+    g.up = gemm_args(l->ln16, D * 2, d->w1, F * 2, 0, 0, L, F, D);
+    g.up.bias = d->b1;
+    g.up.activation = NPU_ACT_GELU;
+    g.up.c_bf16 = l->u16;
+    g.up.ldc_bf16 = F * 2;
+    g.down = gemm_args(l->u16, F * 2, d->w2, D * 2, l->a32, D * 4, L, D, F);
+    return g;
+}
+
+static struct npu_flash_attention_args attention_of(const struct npu_decoder_args *d, const struct decoder_layout *l) {
+    const uint32_t dh = d->d_head;
+    struct npu_flash_attention_args a = {0};
+    a.q = l->qkv16;
+    a.k = l->qkv16 + d->heads * dh * 2;
+    a.v = a.k + d->kv_heads * dh * 2;
+    a.ld = qkv_width(d) * 2;
+    a.seq = d->seq;
+    a.heads = d->heads;
+    a.kv_heads = d->kv_heads;
+    a.d_head = dh;
+    a.causal = 1;
+    a.mask = l->mask;
+    a.out = l->o16;
+    a.out_ld = d->heads * dh * 2;
+    return a;
+}
+
+void npu_decoder_prepare(const struct npu_decoder_args *d, uint32_t hart, uint32_t harts,
+                         struct npu_decoder_plan *plan) {
+    const struct decoder_layout l = decoder_layout_of(d);
+    const struct decoder_gemms g = decoder_gemms_of(d, &l);
+    npu_gemm_plan(&g.qkv, harts, &plan->qkv);
+    npu_gemm_plan(&g.wo, harts, &plan->wo);
+    npu_gemm_plan(&g.up, harts, &plan->up);
+    npu_gemm_plan(&g.down, harts, &plan->down);
+    const struct npu_flash_attention_args a = attention_of(d, &l);
+    npu_flash_attention_prepare(&a, hart, harts);
+}
+
+static void layernorm(const struct npu_decoder_args *d, uint32_t src, uint32_t gamma, uint32_t beta, uint32_t dst16,
+                      uint32_t hart, uint32_t harts) {
+    struct npu_rows_args r = rows_of(src, d->seq, d->d_model);
+    r.op = NPU_ROWS_LAYERNORM;
+    r.gamma = gamma;
+    r.beta = beta;
+    r.eps_bits = d->eps_bits;
+    r.dst_bf16 = dst16;
+    r.dst_bf16_ld = d->d_model * 2;
+    rows_all(&r, hart, harts);
+}
+
+/* dst = src + bias + residual (FP32 rows of d_model). */
+static void residual(const struct npu_decoder_args *d, uint32_t src, uint32_t bias, uint32_t residual32, uint32_t dst,
+                     uint32_t hart, uint32_t harts) {
+    struct npu_rows_args r = rows_of(src, d->seq, d->d_model);
+    r.bias = bias;
+    r.residual = residual32;
+    r.residual_ld = d->d_model * 4;
+    r.residual_dtype = NPU_DTYPE_FP32;
+    r.dst_fp32 = dst;
+    r.dst_fp32_ld = d->d_model * 4;
+    rows_all(&r, hart, harts);
+}
+
+static void gemm_all(const struct npu_gemm_args *g, const struct npu_gemm_plan *plan, uint32_t hart, uint32_t harts) {
+    npu_gemm_planned(g, plan, hart, harts);
+    npu_barrier();
+}
+
+void npu_decoder_layer(const struct npu_decoder_args *d, const struct npu_decoder_plan *plan, uint32_t hart,
+                       uint32_t harts) {
+    const struct decoder_layout l = decoder_layout_of(d);
+    const struct decoder_gemms g = decoder_gemms_of(d, &l);
+    const struct npu_flash_attention_args a = attention_of(d, &l);
+    uint64_t clock = hart == 0 && d->phase_cycles ? npu_read_mcycle() : 0;
+
+    layernorm(d, d->x, d->ln1_gamma, d->ln1_beta, l.ln16, hart, harts);
+    mark_phase(d->phase_cycles, NPU_DECODER_LN1, hart, &clock);
+    gemm_all(&g.qkv, &plan->qkv, hart, harts);
+    mark_phase(d->phase_cycles, NPU_DECODER_QKV, hart, &clock);
+    npu_flash_attention(&a, hart, harts);
+    npu_barrier();
+    mark_phase(d->phase_cycles, NPU_DECODER_ATTENTION, hart, &clock);
+    gemm_all(&g.wo, &plan->wo, hart, harts);
+    mark_phase(d->phase_cycles, NPU_DECODER_WO, hart, &clock);
+    residual(d, l.a32, d->bo, d->x, l.h32, hart, harts);
+    mark_phase(d->phase_cycles, NPU_DECODER_RESIDUAL1, hart, &clock);
+    layernorm(d, l.h32, d->ln2_gamma, d->ln2_beta, l.ln16, hart, harts);
+    mark_phase(d->phase_cycles, NPU_DECODER_LN2, hart, &clock);
+    gemm_all(&g.up, &plan->up, hart, harts);
+    mark_phase(d->phase_cycles, NPU_DECODER_MLP_UP, hart, &clock);
+    gemm_all(&g.down, &plan->down, hart, harts);
+    mark_phase(d->phase_cycles, NPU_DECODER_MLP_DOWN, hart, &clock);
+    residual(d, l.a32, d->b2, l.h32, d->out, hart, harts);
+    mark_phase(d->phase_cycles, NPU_DECODER_RESIDUAL2, hart, &clock);
+}

@@ -1,0 +1,259 @@
+// npuemu profile without simulating: the per-chip shards of a model's layer under a TP plan, the model presets, the
+// cache's key (one changed chip key is another entry) and its entries, the result read from a run's console and
+// stats, and every bad workload refused naming file, line and key.
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "cli/profile/profile_cache.h"
+#include "cli/profile/profile_ops.h"
+#include "cli/profile/profile_runner.h"
+#include "cli/profile/profile_table.h"
+#include "model/cluster/cluster_config.h"
+#include "model/common/error.h"
+#include "model/config/config_lookup.h"
+#include "tests/unit/temp_yaml.h"
+
+using namespace npuemu;
+using npuemu::test::TempYaml;
+
+namespace {
+
+profile::Workload model_workload(const std::string& model, const std::vector<std::string>& overrides,
+                                 const std::string& file = "") {
+    profile::WorkloadOptions options;
+    options.model = model;
+    options.file = file;
+    options.overrides = overrides;
+    return profile::load_workload(options);
+}
+
+std::string workload_error(const std::string& model, const std::vector<std::string>& overrides,
+                           const std::string& file = "") {
+    try {
+        model_workload(model, overrides, file);
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+void check_shape(const profile::ProfileOp& op, const char* name, uint32_t m, uint32_t n, uint32_t k) {
+    CAPTURE(op.shape.name);
+    CHECK(op.shape.name == name);
+    CHECK(op.shape.m == m);
+    CHECK(op.shape.n == n);
+    CHECK(op.shape.k == k);
+}
+
+}  // namespace
+
+TEST_CASE("profile: GPT-3 175B's TP=8 shard of a layer, 2048 tokens") {
+    const profile::Workload w = model_workload("gpt3-175b", {"plan.tensor_parallel=8"});
+    REQUIRE(w.ops.size() == 4);
+    // h 12288, 96 heads of 128, ffn 4h: QKV 3h/8 columns, attention-out h/8 rows, MLP 4h/8.
+    check_shape(w.ops[0], "qkv", 2048, 4608, 12288);
+    check_shape(w.ops[1], "attention_out", 2048, 12288, 1536);
+    check_shape(w.ops[2], "mlp_up", 2048, 6144, 12288);
+    check_shape(w.ops[3], "mlp_down", 2048, 12288, 6144);
+    CHECK(w.ops[0].shape.dtype == llm::GemmDtype::Bf16);
+}
+
+TEST_CASE("profile: Llama-2 70B's TP=8 shard: grouped-query attention and SwiGLU, micro-batch 2") {
+    const profile::Workload w =
+        model_workload("llama2-70b", {"plan.tensor_parallel=8", "plan.micro_batch=2", "dtype=int8"});
+    REQUIRE(w.ops.size() == 4);
+    // 64 heads, 8 KV heads of 128: 8 query heads and 1 KV head per rank; ffn 28672 / 8 = 3584, gate and up.
+    check_shape(w.ops[0], "qkv", 8192, (8 + 2) * 128, 8192);
+    check_shape(w.ops[1], "attention_out", 8192, 8192, 1024);
+    check_shape(w.ops[2], "mlp_up", 8192, 2 * 3584, 8192);
+    check_shape(w.ops[3], "mlp_down", 8192, 8192, 3584);
+    CHECK(w.ops[0].shape.dtype == llm::GemmDtype::Int8);
+}
+
+TEST_CASE("profile: every model preset loads, with the dimensions of its paper") {
+    for (const auto& name : llm::model_presets()) {
+        CAPTURE(name);
+        const profile::Workload w = model_workload(name, {});
+        REQUIRE(w.model);
+        CHECK(w.model->name == name);
+        CHECK(w.model->hidden % w.model->heads == 0);
+    }
+    CHECK(llm::model_presets() ==
+          std::vector<std::string>{"bert-base", "gpt3-175b", "llama2-70b", "llama3-405b", "llama3-8b"});
+    const profile::Workload llama = model_workload("llama3-405b", {});
+    CHECK(llama.model->layers == 126);
+    CHECK(llama.model->kv_heads == 8);
+    CHECK(llama.model->ffn_hidden == 53248);
+    CHECK(model_workload("bert-base", {}).model->ffn_hidden == 3072);
+}
+
+TEST_CASE("profile: a workload file with a model preset, plan and overrides") {
+    TempYaml file("model:\n  preset: bert-base\n  seq_length: 128\nplan:\n  tensor_parallel: 4\n  micro_batch: 3\n");
+    const profile::Workload w = model_workload("", {}, file.path());
+    check_shape(w.ops[0], "qkv", 384, 576, 768);
+    check_shape(w.ops[3], "mlp_down", 384, 768, 768);
+}
+
+TEST_CASE("profile: bad workloads are refused naming the field") {
+    SUBCASE("a TP size that does not divide the heads") {
+        CHECK(workload_error("gpt3-175b", {"plan.tensor_parallel=5"})
+                  .find("--workload-set plan.tensor_parallel=5: plan: tensor_parallel 5 does not divide the 96 "
+                        "attention heads") !=
+              std::string::npos);
+    }
+    SUBCASE("an unknown model key, with file and line") {
+        TempYaml file("model:\n  preset: bert-base\n  hiden: 768\n");
+        const std::string error = workload_error("", {}, file.path());
+        CHECK(error.find(file.path() + ":3:") != std::string::npos);
+        CHECK(error.find("model.hiden") != std::string::npos);
+    }
+    SUBCASE("an unknown preset lists the presets") {
+        CHECK(workload_error("gpt5", {}).find("no model preset 'gpt5' (presets: bert-base gpt3-175b") !=
+              std::string::npos);
+    }
+    SUBCASE("malformed YAML names the file and the line") {
+        TempYaml file("ops:\n  - {name: a, m: 4, n: 4, k: 4\n  - oops: [\n");
+        const std::string error = workload_error("", {}, file.path());
+        CHECK(error.find(file.path() + ":") != std::string::npos);
+    }
+    SUBCASE("an op without k, and a bad dtype") {
+        TempYaml missing("ops:\n  - {name: a, m: 4, n: 4}\n");
+        CHECK(workload_error("", {}, missing.path()).find("ops[0].k") != std::string::npos);
+        TempYaml dtype("ops:\n  - {name: a, m: 4, n: 4, k: 4, dtype: fp8}\n");
+        CHECK(workload_error("", {}, dtype.path()).find("ops[0].dtype") != std::string::npos);
+    }
+    SUBCASE("ops and a model at once") {
+        TempYaml both("ops:\n  - {name: a, m: 4, n: 4, k: 4}\nmodel: {preset: bert-base}\n");
+        CHECK(workload_error("", {}, both.path()).find("not both") != std::string::npos);
+    }
+}
+
+TEST_CASE("profile: a shape that does not fit the chip's global memory names the op and the key") {
+    const config::ChipConfig chip = config::load_chip_config(config::resolve_config("test"));  // 64 MiB
+    profile::ProfileOp small{{"small", 64, 64, 64, llm::GemmDtype::Bf16}, "here"};
+    CHECK_NOTHROW(profile::check_fits(small, chip));
+    profile::ProfileOp big{{"qkv", 2048, 4608, 12288, llm::GemmDtype::Bf16}, "gpt3-175b TP=8"};
+    try {
+        profile::check_fits(big, chip);
+        FAIL("no error");
+    } catch (const Error& e) {
+        const std::string error = e.what();
+        CHECK(error.find("op 'qkv' (m 2048, n 4608, k 12288, bf16) does not fit the chip's memory") !=
+              std::string::npos);
+        CHECK(error.find("global_memory.size_kib is 65536") != std::string::npos);
+    }
+}
+
+TEST_CASE("profile: the cache key covers every chip key, and entries are found only under their own key") {
+    const std::string test = config::resolve_config("test");
+    const profile::ResolvedConfig base = profile::resolve_chip_config(test, {});
+    CHECK(base.hash == profile::resolve_chip_config(test, {}).hash);
+    // A key the test config does not set (a default), and one it sets: both change the hash.
+    CHECK(base.hash != profile::resolve_chip_config(test, {"npu.dma.latency_cycles=9"}).hash);
+    CHECK(base.hash != profile::resolve_chip_config(test, {"core.cpi.load=3"}).hash);
+    CHECK(base.text.find("npu.matrix.rows=16\n") != std::string::npos);
+    // An edit inside the HBM preset file (its address mapping), the chip config's text the same: another hash.
+    std::ifstream preset(std::string(NPUEMU_SOURCE_DIR) + "/configs/memory/hbm2e.yaml");
+    const std::string preset_text((std::istreambuf_iterator<char>(preset)), std::istreambuf_iterator<char>());
+    TempYaml copy(preset_text);
+    const std::string with_copy = profile::resolve_chip_config(test, {"hbm.preset=" + copy.path()}).hash;
+    std::string swapped = preset_text;
+    const std::string mapping = "address_mapping: [column:3, channel, pseudo_channel, stack, column, bank_group,";
+    REQUIRE(swapped.find(mapping) != std::string::npos);
+    swapped.replace(swapped.find(mapping), mapping.size(),
+                    "address_mapping: [column:3, pseudo_channel, channel, stack, column, bank_group,");
+    std::ofstream(copy.path()) << swapped;
+    CHECK(with_copy != profile::resolve_chip_config(test, {"hbm.preset=" + copy.path()}).hash);
+
+    char dir[] = "/tmp/npuemu_profile_cache_XXXXXX";
+    REQUIRE(::mkdtemp(dir) != nullptr);
+    {
+        const profile::ProfileCache cache(dir);
+        profile::RunKey key;
+        key.config_hash = base.hash;
+        key.image_hash = "00112233";
+        key.shape = llm::GemmShape{"a", 64, 32, 16, llm::GemmDtype::Int8};
+        key.simulator_hash = "0a0b0c0d";
+        CHECK_FALSE(cache.find(key));
+        cache.store(key, profile::Json{{"gemm_cycles", 1234}});
+        REQUIRE(cache.find(key));
+        CHECK(cache.find(key)->at("gemm_cycles") == 1234);
+        profile::RunKey other_image = key;
+        other_image.image_hash = "00112234";
+        CHECK_FALSE(cache.find(other_image));
+        profile::RunKey other_simulator = key;
+        other_simulator.simulator_hash = "0a0b0c0e";
+        CHECK_FALSE(cache.find(other_simulator));
+        profile::RunKey other_shape = key;
+        other_shape.shape.dtype = llm::GemmDtype::Bf16;
+        CHECK_FALSE(cache.find(other_shape));
+        // The op's name is a label, not part of the key: the same shape under another name is the same run.
+        profile::RunKey renamed = key;
+        renamed.shape.name = "b";
+        CHECK(cache.find(renamed));
+    }
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("profile: a run's result from firmware/gemm's line and the stats") {
+    const profile::Json stats = {{"counters",
+                                  {{"sim.cycles", 5000}, {"sim.time_ps", 5000000}, {"hbm.read_bytes", 4096},
+                                   {"hbm.write_bytes", 1024}, {"power.energy_j", 0.5}}}};
+    const std::string console = "npuemu: booting\ngemm 64x64x64 int8 on 4 tiles: 2345 cycles, MAC utilisation 27.3%\n";
+    const profile::Json result = profile::run_result(console, stats);
+    CHECK(result["gemm_cycles"] == 2345);
+    CHECK(result["sim_cycles"] == 5000);
+    CHECK(result["hbm_read_bytes"] == 4096);
+    CHECK(result["energy_j"] == 0.5);
+    CHECK_THROWS_WITH_AS(profile::run_result("nothing\n", stats), doctest::Contains("printed no"), Error);
+    profile::Json no_power = stats;
+    no_power["counters"].erase("power.energy_j");
+    CHECK(profile::run_result(console, no_power)["energy_j"].is_null());
+    const llm::GemmShape shape{"a", 64, 64, 64, llm::GemmDtype::Int8};
+    CHECK(profile::mac_utilization(shape, 4 * 16 * 16, 1024) == doctest::Approx(0.25));
+}
+
+TEST_CASE("profile: pmu.start_point pins a run's operating point; one beyond the table is refused") {
+    const std::string test = config::resolve_config("test");
+    const config::ChipConfig chip = config::load_chip_config(test, {"power.process=7nm", "pmu.start_point=3"});
+    CHECK(chip.power.start_point == 3);
+    try {
+        config::load_chip_config(test, {"power.process=7nm", "pmu.start_point=4"});
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(std::string(e.what()).find("--set pmu.start_point=4: pmu.start_point: there are only 4 operating points "
+                                         "(0 .. 3)") != std::string::npos);
+    }
+}
+
+TEST_CASE("profile: the cluster files read the same model schema: a preset, with the file's own keys over it") {
+    const std::string selene = std::string(NPUEMU_SOURCE_DIR) + "/configs/clusters/megatron_selene/selene.yaml";
+    const cluster::ClusterConfig c = cluster::load_cluster_config(selene, {"model.preset=llama2-70b"});
+    CHECK(c.model.name == "llama2-70b");
+    CHECK(c.model.kv_heads == 8);                                // from the preset
+    CHECK(c.model.activation == llm::Activation::Swiglu);       // from the preset
+    CHECK(c.model.hidden == 12288);                              // the file's
+    CHECK(c.model.heads == 96);                                  // the file's
+    // The same plan as profile derives: the shards of the cluster's model on one of its TP ranks.
+    const auto gemms = llm::layer_gemms(c.model, c.plan, llm::GemmDtype::Bf16);
+    CHECK(gemms[0].n == (96 / 8 + 2 * 1) * 128);
+}
+
+TEST_CASE("profile: an op's roofline position: intensity, the roof that bounds it, the share of it achieved") {
+    const llm::GemmShape shape{"g", 64, 64, 64, llm::GemmDtype::Bf16};  // 262,144 MACs
+    // 1024 MACs and 16 bytes per cycle: the compute roof is 256 cycles, the memory roof for 8 KiB is 512 cycles.
+    const profile::RooflinePosition memory = profile::roofline_position(shape, 8192, 1024, 1024, 16.0);
+    CHECK(memory.memory_bound);
+    CHECK(memory.ops_per_byte == doctest::Approx(64.0));
+    CHECK(memory.fraction_of_roof == doctest::Approx(0.5));
+    const profile::RooflinePosition compute = profile::roofline_position(shape, 1024, 512, 1024, 16.0);
+    CHECK_FALSE(compute.memory_bound);
+    CHECK(compute.fraction_of_roof == doctest::Approx(0.5));
+    CHECK(profile::roofline_position(shape, 1024, 0, 1024, 16.0).fraction_of_roof == 0);  // no cycles: nothing
+}
