@@ -2,7 +2,8 @@
  * With a job block at GEMM_JOB_ADDRESS (put there by the host with --load), it computes that job and leaves C in
  * memory for --dump. Without one, hart 0 makes a 256 x 256 x 256 INT8 problem from a seed, and after the run checks
  * 64 sampled elements of C against dot products computed by the control core. Hart 0 prints cycles and the MAC
- * utilisation of the arrays. */
+ * utilisation of the arrays. With the job's kernel = GEMM_KERNEL_GEMV it runs npu_gemv (decode: m <= the array's
+ * rows) instead and also prints the HBM bandwidth the shape implies (bytes read / cycles) against the chip's peak. */
 #include <stdio.h>
 
 #include "gemm_job.h"
@@ -59,19 +60,23 @@ int main(void) {
     npu_barrier();
     const struct gemm_job *job = demo ? &demo_job : loaded;
     const uint32_t elem = job->dtype == NPU_DTYPE_BF16 ? 2 : 1;
+    const uint32_t gemv = !demo && job->kernel == GEMM_KERNEL_GEMV, transposed = !demo && job->b_transposed;
     const struct npu_gemm_args args = {.a = job->a, .b = job->b, .c = job->c, .m = job->m, .n = job->n, .k = job->k,
-                                       .lda = job->k * elem, .ldb = job->n * elem, .ldc = job->n * 4,
-                                       .dtype = job->dtype};
+                                       .lda = job->k * elem, .ldb = (transposed ? job->k : job->n) * elem,
+                                       .ldc = job->n * 4, .dtype = job->dtype, .b_transposed = transposed};
     const uint32_t repeat = job->repeat > 1 ? job->repeat : 1;
     /* The plan is made once for the shape (as code that runs a shape many times does), outside the timed GEMM. */
     const uint64_t plan_start = npu_read_mcycle();
-    struct npu_gemm_plan plan;
-    npu_gemm_plan(&args, harts, &plan);
+    struct npu_gemm_plan plan = {0};
+    struct npu_gemv_plan gemv_plan = {0};
+    const int gemv_supported = gemv && npu_gemv_plan(&args, hart, harts, &gemv_plan);
+    if (!gemv || !gemv_supported) npu_gemm_plan(&args, harts, &plan);
     const uint64_t plan_cycles = npu_read_mcycle() - plan_start;
     npu_barrier();
     const uint64_t start = npu_read_mcycle();
     for (uint32_t r = 0; r < repeat; ++r) {
-        npu_gemm_planned(&args, &plan, hart, harts);
+        if (gemv_supported) npu_gemv_planned(&args, &gemv_plan);
+        else npu_gemm_planned(&args, &plan, hart, harts);
         npu_barrier();
     }
     const uint64_t cycles = npu_read_mcycle() - start;
@@ -79,9 +84,35 @@ int main(void) {
     const struct npu_geometry geo = npu_read_geometry();
     const uint64_t macs = (uint64_t)job->m * job->n * job->k * repeat;
     const uint64_t peak = (uint64_t)geo.rows * geo.cols * harts * cycles;
-    printf("gemm %ux%ux%u %s on %u tiles: %llu cycles, MAC utilisation %u.%u%%\n", (unsigned)job->m, (unsigned)job->n,
+    printf("%s %ux%ux%u %s on %u tiles: %llu cycles, MAC utilisation %u.%u%%\n", gemv ? "gemv" : "gemm",
+           (unsigned)job->m, (unsigned)job->n,
            (unsigned)job->k, job->dtype == NPU_DTYPE_BF16 ? "bf16" : "int8", (unsigned)harts,
            (unsigned long long)cycles, (unsigned)(macs * 100 / peak), (unsigned)(macs * 1000 / peak % 10));
+    if (gemv) {
+        /* What the shape has to read: W once, x once per tile (each keeps its copy) or once in all (the tiles share
+         * it); and the chip's peak. */
+        const uint64_t w_bytes = (uint64_t)job->k * job->n * elem * repeat;
+        const uint32_t x_reads = gemv_plan.x_piece ? 1 : harts;
+        const uint64_t read_bytes = w_bytes + (uint64_t)job->m * job->k * elem * x_reads * repeat;
+        const uint64_t peak_milli = (uint64_t)npu_hbm_peak_mbps() * 1000000u / npu_clock_khz(); /* B/cycle x 1000 */
+        const uint64_t rate_milli = read_bytes * 1000u / cycles, w_rate_milli = w_bytes * 1000u / cycles;
+        printf("gemv %s: HBM reads %llu bytes (W %llu, x %llu %s): %llu.%u B/cycle, %llu.%u%% of the %llu.%u "
+               "B/cycle peak; W alone %llu.%u B/cycle (%llu.%u%%)%s\n", transposed ? "(W transposed)" : "(W row-major)",
+               (unsigned long long)read_bytes, (unsigned long long)w_bytes,
+               (unsigned long long)((uint64_t)job->m * job->k * elem), x_reads > 1 ? "per tile" : "shared by the tiles",
+               (unsigned long long)(rate_milli / 1000),
+               (unsigned)(rate_milli / 100 % 10), (unsigned long long)(rate_milli * 100 / peak_milli),
+               (unsigned)(rate_milli * 1000 / peak_milli % 10), (unsigned long long)(peak_milli / 1000),
+               (unsigned)(peak_milli / 100 % 10), (unsigned long long)(w_rate_milli / 1000),
+               (unsigned)(w_rate_milli / 100 % 10), (unsigned long long)(w_rate_milli * 100 / peak_milli),
+               (unsigned)(w_rate_milli * 1000 / peak_milli % 10),
+               gemv_supported ? "" : " (shape not supported by npu_gemv: ran npu_gemm)");
+        printf("gemv plan: %u columns per tile in %u sub-block(s), stages of %u bytes (k %u), a ring of %u; planning took "
+               "%u cycles (once per shape, not in the timed GEMV)\n", (unsigned)gemv_plan.bn, (unsigned)gemv_plan.subs,
+               (unsigned)gemv_plan.stage_bytes, (unsigned)gemv_plan.bk, (unsigned)gemv_plan.stages,
+               (unsigned)plan_cycles);
+        return 0;
+    }
     printf("gemm plan: blocks %u x %u, %u x %u of them, stages %u deep; planning took %u cycles (once per shape, not "
            "in the timed GEMM)\n", (unsigned)plan.bm, (unsigned)plan.bn, (unsigned)plan.blocks_m,
            (unsigned)plan.blocks_n, (unsigned)plan.bk, (unsigned)plan_cycles);

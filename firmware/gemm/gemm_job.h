@@ -14,6 +14,13 @@ struct gemm_job {
     uint32_t dtype; /* NPU_DTYPE_INT8 (0) or NPU_DTYPE_BF16 (1) */
     uint32_t a, b, c;
     uint32_t repeat; /* run the GEMM this many times (0 or 1: once): a sustained load for the thermal studies */
+    /* Added later; a job file written before them is 36 bytes long and the words after it read as 0 (global memory
+     * starts zeroed), which keeps the old meaning: npu_gemm, B not transposed. */
+    uint32_t kernel;       /* GEMM_KERNEL_GEMM (0) or GEMM_KERNEL_GEMV (1: npu_gemv, the decode kernel) */
+    uint32_t b_transposed; /* 1: B is stored as its transpose, n x k */
 };
+
+#define GEMM_KERNEL_GEMM 0u
+#define GEMM_KERNEL_GEMV 1u
 
 #endif

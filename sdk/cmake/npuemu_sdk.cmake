@@ -33,6 +33,8 @@ if(NOT TARGET npuemu_sdk)
     ${NPUEMU_SDK_DIR}/src/kernels/geometry.c
     ${NPUEMU_SDK_DIR}/src/kernels/gemm.c
     ${NPUEMU_SDK_DIR}/src/kernels/gemm_plan.c
+    ${NPUEMU_SDK_DIR}/src/kernels/gemv.c
+    ${NPUEMU_SDK_DIR}/src/kernels/decode_attention.c
     ${NPUEMU_SDK_DIR}/src/kernels/rows.c
     ${NPUEMU_SDK_DIR}/src/kernels/attention.c
     ${NPUEMU_SDK_DIR}/src/kernels/flash_attention.c

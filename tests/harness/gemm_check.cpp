@@ -2,10 +2,16 @@
 //   gemm_check --npuemu BIN --image gemm.elf --config test --m 100 --n 70 --k 50 --dtype int8|bf16
 //              [--seed S] [--array-rows R] [--workdir DIR] [--set KEY=VALUE]... [--min-utilization PERCENT]
 //              [--max-utilization PERCENT] [--min-dma-bytes-per-cycle-per-tile B]
+//              [--kernel gemm|gemv] [--b-transposed 0|1] [--clock-mhz MHZ] [--min-hbm-percent PERCENT]
+//              [--legacy-job 1]
+// --kernel gemv runs npu_gemv (the decode kernel) through the job's kernel field; --b-transposed stores B as its
+// transpose (n x k) for the kernel (the reference is the same); --min-hbm-percent fails the check when the HBM's read
+// bytes over the kernel's cycles (hbm.read_bytes of the stats, the whole run's) are below that share of its peak.
 // The reference is written independently of the model: INT8 is exact INT32 arithmetic; BF16 follows the documented
 // rounding (each array-row chunk of k summed from +0.0 in k order in FP32, chunk results added to the accumulator
 // in FP32; the kernel chunks k by the array's rows, so --array-rows must match the chip).
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -32,8 +38,11 @@ using harness::read_file;
 using harness::write_file;
 
 struct Options {
-    std::string npuemu, image, config = "test", workdir = ".", dtype = "int8";
+    std::string npuemu, image, config = "test", workdir = ".", dtype = "int8", kernel = "gemm";
+    uint32_t b_transposed = 0, legacy_job = 0;
+    double min_hbm_percent = -1;
     uint32_t m = 64, n = 64, k = 64, seed = 1, array_rows = 16, repeat = 1;
+    double clock_mhz = 1000;
     double min_utilization = -1, max_utilization = -1, min_dma_bytes_per_cycle_per_tile = -1;
     std::vector<std::string> sets;
 };
@@ -50,13 +59,16 @@ int main(int argc, char** argv) {
             .add("--seed", o.seed).add("--array-rows", o.array_rows).add("--min-utilization", o.min_utilization)
             .add("--max-utilization", o.max_utilization)
             .add("--min-dma-bytes-per-cycle-per-tile", o.min_dma_bytes_per_cycle_per_tile).add("--set", o.sets)
-            .add("--repeat", o.repeat);
+            .add("--repeat", o.repeat).add("--kernel", o.kernel).add("--b-transposed", o.b_transposed)
+            .add("--min-hbm-percent", o.min_hbm_percent).add("--clock-mhz", o.clock_mhz)
+            .add("--legacy-job", o.legacy_job);
         options.parse(argc, argv);
     } catch (const std::invalid_argument& error) {
         std::cerr << error.what() << "\n";
         return 2;
     }
-    if (o.npuemu.empty() || o.image.empty() || (o.dtype != "int8" && o.dtype != "bf16")) {
+    if (o.npuemu.empty() || o.image.empty() || (o.dtype != "int8" && o.dtype != "bf16") ||
+        (o.kernel != "gemm" && o.kernel != "gemv")) {
         std::cerr << "usage: gemm_check --npuemu BIN --image gemm.elf [--dtype int8|bf16] [--m M --n N --k K] ...\n";
         return 2;
     }
@@ -82,14 +94,31 @@ int main(int argc, char** argv) {
     fill(a);
     fill(b);
 
-    gemm_job job{GEMM_JOB_MAGIC, o.m, o.n, o.k, bf16 ? 1u : 0u, 0x82000000u, 0, 0, o.repeat};
+    gemm_job job{GEMM_JOB_MAGIC, o.m, o.n, o.k, bf16 ? 1u : 0u, 0x82000000u, 0, 0, o.repeat,
+                 o.kernel == "gemv" ? GEMM_KERNEL_GEMV : GEMM_KERNEL_GEMM, o.b_transposed ? 1u : 0u};
     job.b = align_64k(job.a + uint32_t(a.size()));
     job.c = align_64k(job.b + uint32_t(b.size()));
     const uint32_t c_bytes = o.m * o.n * 4;
     const std::string dir = o.workdir + "/";
-    write_file(dir + "job.bin", &job, sizeof job);
+    // --legacy-job 1: the job block as it was before the kernel and b_transposed fields (36 bytes), which firmware
+    // must still run as an npu_gemm job.
+    if (o.legacy_job && (o.kernel != "gemm" || o.b_transposed)) {
+        std::cerr << "gemm_check: --legacy-job has no kernel or b_transposed fields\n";
+        return 2;
+    }
+    write_file(dir + "job.bin", &job, o.legacy_job ? offsetof(gemm_job, kernel) : sizeof job);
     write_file(dir + "a.bin", a.data(), a.size());
-    write_file(dir + "b.bin", b.data(), b.size());
+    if (o.b_transposed) {  // the kernel reads B^T (n x k); the reference below still reads b as k x n
+        std::vector<uint8_t> bt(b.size());
+        for (uint32_t kk = 0; kk < o.k; ++kk) {
+            for (uint32_t j = 0; j < o.n; ++j) {
+                std::memcpy(&bt[(size_t(j) * o.k + kk) * elem], &b[(size_t(kk) * o.n + j) * elem], elem);
+            }
+        }
+        write_file(dir + "b.bin", bt.data(), bt.size());
+    } else {
+        write_file(dir + "b.bin", b.data(), b.size());
+    }
 
     std::ostringstream command;
     command << o.npuemu << " run -q -c " << o.config << " --max-cycles 2000000000";
@@ -105,7 +134,11 @@ int main(int argc, char** argv) {
     const int status = std::system(command.str().c_str());
     std::ifstream console(dir + "console.txt");
     std::string line, report;
-    while (std::getline(console, line)) if (line.find("utilisation") != std::string::npos) report = line;
+    std::string hbm_report;
+    while (std::getline(console, line)) {
+        if (line.find("utilisation") != std::string::npos) report = line;
+        if (line.find("HBM reads") != std::string::npos) hbm_report = line;
+    }
     if (status != 0) {
         std::cerr << "FAIL: npuemu exited with status " << status << ": " << command.str() << "\n";
         return 1;
@@ -161,6 +194,11 @@ int main(int argc, char** argv) {
     // Achieved DMA bandwidth over the kernel, from the stats (all tiles' DMA bytes) and the kernel's cycles.
     const nlohmann::json stats = nlohmann::json::parse(std::ifstream(dir + "stats.json"));
     uint64_t dma_bytes = 0, tiles = 0;
+    const auto counter = [&](const char* name) {
+        const auto& counters = stats["counters"];
+        return counters.contains(name) ? counters[name].get<double>() : 0.0;
+    };
+    const double hbm_read_bytes = counter("hbm.read_bytes"), hbm_peak_gbps = counter("hbm.peak_gbps");
     for (const auto& [name, value] : stats["counters"].items()) {
         if (name.size() > 10 && name.compare(name.size() - 10, 10, ".dma.bytes") == 0) {
             dma_bytes += value.get<uint64_t>();
@@ -171,6 +209,15 @@ int main(int argc, char** argv) {
     const double kernel_cycles = cycles_at == std::string::npos ? 0 : std::stod(report.substr(cycles_at + 2));
     const double bytes_per_cycle = kernel_cycles > 0 ? dma_bytes / kernel_cycles : 0;
     std::cout << report << "\n";
+    if (!hbm_report.empty()) std::cout << hbm_report << "\n";
+    // The HBM's reads over the kernel's cycles (the core clock's: clock_mhz from the stats), against its peak.
+    const double clock_mhz = counter("chip.clock_mhz") > 0 ? counter("chip.clock_mhz") : o.clock_mhz;
+    const double hbm_peak_per_cycle = hbm_peak_gbps * 1000.0 / clock_mhz;
+    const double hbm_percent = kernel_cycles > 0 && hbm_peak_per_cycle > 0
+                                   ? 100.0 * hbm_read_bytes / kernel_cycles / hbm_peak_per_cycle : 0;
+    std::printf("HBM read %.0f bytes: %.1f bytes/cycle over the kernel, %.1f%% of the %.1f bytes/cycle peak\n",
+                hbm_read_bytes, kernel_cycles > 0 ? hbm_read_bytes / kernel_cycles : 0.0, hbm_percent,
+                hbm_peak_per_cycle);
     std::printf("DMA moved %llu bytes: %.1f bytes/cycle over the kernel (%.1f per tile)\n",
                 static_cast<unsigned long long>(dma_bytes), bytes_per_cycle, tiles ? bytes_per_cycle / tiles : 0.0);
     if (mismatches) {
@@ -183,6 +230,10 @@ int main(int argc, char** argv) {
         bytes_per_cycle / tiles < o.min_dma_bytes_per_cycle_per_tile) {
         std::cerr << "FAIL: DMA bandwidth " << bytes_per_cycle / tiles << " bytes/cycle per tile is below "
                   << o.min_dma_bytes_per_cycle_per_tile << "\n";
+        return 1;
+    }
+    if (o.min_hbm_percent >= 0 && hbm_percent < o.min_hbm_percent) {
+        std::cerr << "FAIL: HBM reads at " << hbm_percent << "% of the peak, below " << o.min_hbm_percent << "%\n";
         return 1;
     }
     if (o.max_utilization >= 0) {

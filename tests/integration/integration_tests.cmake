@@ -139,6 +139,11 @@ foreach(shape "1 1 1" "16 16 16" "100 70 50" "37 90 129" "300 200 150" "17 300 3
               --workdir ${work})
   endforeach()
 endforeach()
+# A job file written before the kernel and b_transposed fields (36 bytes) still runs npu_gemm.
+file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/gemm_legacy_job)
+add_test(NAME "npu: a 36-byte gemm job file from before the kernel field still runs the GEMM"
+  COMMAND ${GEMM_CHECK} --config test --array-rows 16 --dtype bf16 --m 37 --n 90 --k 129 --legacy-job 1
+          --workdir ${CMAKE_CURRENT_BINARY_DIR}/gemm_legacy_job)
 file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/gemm_large ${CMAKE_CURRENT_BINARY_DIR}/gemv)
 # The roofline through the mesh and HBM: the large GEMM sits on the compute roof (the last block's results going
 # out after the last matmul cost ~6%, the pipeline's fill ~1%), the GEMV on the memory roof (HBM: 51 B/cycle per tile).
@@ -149,6 +154,66 @@ add_test(NAME "npu: gemv on the default chip is memory-bound (MAC utilisation < 
   COMMAND ${GEMM_CHECK} --config default --array-rows 64 --m 1 --n 4096 --k 4096 --max-utilization 5
           --min-dma-bytes-per-cycle-per-tile 30 --workdir ${CMAKE_CURRENT_BINARY_DIR}/gemv)
 set_tests_properties("npu: large gemm on the default chip is compute-bound (>= 85% MAC utilisation)" PROPERTIES TIMEOUT 600)
+
+# Decode attention (npu_decode_attention, firmware/decode) bit for bit against decode_attention_check's host reference:
+# grouped and plain heads, d_head above and below the array's rows, ctx ragged against the stages, several units per
+# tile (Q double-buffered, loads held back until the unit two before has its scores), one unit on a few tiles; with
+# fewer units than tiles, a unit's positions split over 2, 3 (one tile idle) or 4 tiles and combined.
+set(DECODE_CHECK $<TARGET_FILE:decode_attention_check> --npuemu ${NPUEMU} --image ${FW}/decode.elf)
+npuemu_run_test("npu: decode without a job block says how to give it one" --exit 2
+  --stdout-has "decode: no job at 0x81000000"
+  -- ${NPUEMU} run -c test ${FW}/decode.elf)
+foreach(case "2 4 2 32 100" "1 3 3 16 16" "3 8 2 40 300" "4 8 4 16 70" "8 4 4 16 10" "2 32 2 24 257" "5 2 1 64 33"
+             "3 6 3 32 1000" "1 4 2 32 100" "1 3 1 40 300" "1 16 1 24 50" "1 2 1 16 40")
+  string(REPLACE " " ";" p "${case}")
+  list(POP_FRONT p B H KV DH CTX)
+  set(work ${CMAKE_CURRENT_BINARY_DIR}/decode_attention_${B}_${H}_${KV}_${DH}_${CTX})
+  file(MAKE_DIRECTORY ${work})
+  add_test(NAME "npu: decode attention batch ${B}, ${H} heads (${KV} KV), d_head ${DH}, ctx ${CTX} equals the host reference"
+    COMMAND ${DECODE_CHECK} --config test --array-rows 16 --batch ${B} --heads ${H} --kv-heads ${KV} --d-head ${DH}
+            --ctx ${CTX} --seed ${CTX} --workdir ${work})
+endforeach()
+# Llama-3 8B-like, 4K context, batch 4 (one (batch, KV head) unit per tile): the caches stream at >= 90% of the HBM
+# peak (measured 94.2%); batch 1 (8 units, each split over 4 tiles): >= 78% (measured 81.3%).
+file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/decode_attention_default)
+add_test(NAME "npu: decode attention over a 4K KV cache on the default chip reads HBM at >= 90% of its peak"
+  COMMAND ${DECODE_CHECK} --config default --array-rows 64 --batch 4 --heads 32 --kv-heads 8 --d-head 128 --ctx 4096
+          --min-hbm-percent 90 --workdir ${CMAKE_CURRENT_BINARY_DIR}/decode_attention_default)
+file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/decode_attention_batch1)
+add_test(NAME "npu: decode attention at batch 1 splits the 4K cache over the tiles and reads HBM at >= 78% of its peak"
+  COMMAND ${DECODE_CHECK} --config default --array-rows 64 --batch 1 --heads 32 --kv-heads 8 --d-head 128 --ctx 4096
+          --min-hbm-percent 78 --workdir ${CMAKE_CURRENT_BINARY_DIR}/decode_attention_batch1)
+
+# The decode GEMV (npu_gemv, through firmware/gemm's kernel field) bit for bit against the same host reference: ragged
+# shapes, W row-major and transposed; 16 x 4500 x 40 runs a hart's columns in three sub-blocks (the test chip's 64 KiB
+# accumulator), 2 x 40 x 5000 goes round the stage ring many times, 20 rows is more than the array's 16 and falls
+# back to npu_gemm. BF16 with x of 32 KiB or more shares x between the tiles (each reads a slice, copies the others'):
+# 16 x 40 x 2100 leaves one tile without columns (it still serves its slice), 16 x 4500 x 2100 adds sub-blocks.
+foreach(case "1 70 50 int8 0" "16 100 129 bf16 0" "2 40 5000 bf16 0" "5 37 200 int8 1" "16 4500 40 int8 0"
+             "3 300 1000 bf16 1" "16 1500 700 bf16 1" "7 33 17 int8 0" "20 40 30 bf16 0" "16 40 2100 bf16 0"
+             "9 200 3000 bf16 1" "16 4500 2100 bf16 0")
+  separate_arguments(p UNIX_COMMAND "${case}")
+  list(GET p 0 M)
+  list(GET p 1 N)
+  list(GET p 2 K)
+  list(GET p 3 DTYPE)
+  list(GET p 4 TRANSPOSED)
+  set(work ${CMAKE_CURRENT_BINARY_DIR}/gemv_${DTYPE}_${M}x${N}x${K}_t${TRANSPOSED})
+  file(MAKE_DIRECTORY ${work})
+  add_test(NAME "npu: gemv ${DTYPE} ${M}x${N}x${K} (W transposed: ${TRANSPOSED}) equals the host reference"
+    COMMAND ${GEMM_CHECK} --config test --array-rows 16 --kernel gemv --dtype ${DTYPE} --m ${M} --n ${N} --k ${K}
+            --b-transposed ${TRANSPOSED} --seed ${N} --workdir ${work})
+endforeach()
+# Decode on the default chip streams the weights at the HBM's rate (hbm.read_bytes over the kernel's cycles; measured
+# 83.3% for INT8 batch 1, whose array takes 64 B/cycle against the 51 B/cycle per tile the HBM gives, and 89.9% for
+# BF16 batch 16, whose tiles share x).
+file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/decode_int8 ${CMAKE_CURRENT_BINARY_DIR}/decode_bf16)
+add_test(NAME "npu: decode gemv 1x4096x4096 int8 on the default chip reads HBM at >= 80% of its peak"
+  COMMAND ${GEMM_CHECK} --config default --array-rows 64 --kernel gemv --m 1 --n 4096 --k 4096 --dtype int8
+          --min-hbm-percent 80 --workdir ${CMAKE_CURRENT_BINARY_DIR}/decode_int8)
+add_test(NAME "npu: decode gemv 16x4096x4096 bf16 on the default chip reads HBM at >= 85% of its peak"
+  COMMAND ${GEMM_CHECK} --config default --array-rows 64 --kernel gemv --m 16 --n 4096 --k 4096 --dtype bf16
+          --min-hbm-percent 85 --workdir ${CMAKE_CURRENT_BINARY_DIR}/decode_bf16)
 
 # Transformer encoder layer (BF16) bit for bit against the host reference, on small shapes (ragged, odd heads).
 foreach(case "16 64 4 128 1" "37 96 3 200 5" "8 80 5 48 3")

@@ -59,6 +59,34 @@ void npu_gemm_plan(const struct npu_gemm_args *args, uint32_t harts, struct npu_
 void npu_gemm_planned(const struct npu_gemm_args *args, const struct npu_gemm_plan *plan, uint32_t hart,
                       uint32_t harts);
 
+/* GEMV for decode steps: the same C = A x B as npu_gemm, for m <= the array's rows (a few token rows times a weight
+ * matrix), memory-bound: it streams B (the weights) through every tile's DMA at the HBM's rate. Each hart takes a
+ * contiguous run of B's array-width column groups (with b_transposed, a contiguous run of B^T's rows) and streams
+ * it in large 2-D copies through a ring of up to NPU_GEMV_MAX_STAGES scratchpad stages, issued a ring ahead; A stays
+ * in the scratchpad. Bit for bit npu_gemm's arithmetic (chunks of the array's rows in k order).
+ * npu_gemv_plan() returns 0 when m is larger than the array's rows, A does not fit the scratchpad beside two
+ * stages, or an epilogue is asked for (bias, scaling, activation, c_bf16); npu_gemv then runs npu_gemm. The plan depends on the shape, the hart and the hart count: a decode loop
+ * plans once per weight matrix and runs npu_gemv_planned every step (planning costs the slow control core ~1-2
+ * thousand cycles, a tenth of a 4096 x 4096 GEMV). When x is large (batch 16: m x k x elem >= 32 KiB), the harts
+ * share it instead of each reading all of it from memory: each reads a slice of k, rings a doorbell on every other
+ * tile, and copies the others' slices from their scratchpads over the mesh just before the stage of W that needs
+ * them; before returning a hart waits until every other has copied its slice. */
+#define NPU_GEMV_MAX_STAGES 32u
+struct npu_gemv_plan {
+    uint32_t elem;                 /* bytes per element */
+    uint32_t n0, bn;               /* this hart's columns (bn 0: nothing to do) */
+    uint32_t sub_bn, subs;         /* columns per sub-block (the accumulator holds m x sub_bn), sub-blocks */
+    uint32_t bk;                   /* k per stage (a multiple of the array's rows; less where the stream starts and ends) */
+    uint32_t stages, stage_bytes;  /* the ring: stages of stage_bytes from stage_base */
+    uint32_t x, acc, stage_base;
+    uint32_t hart, harts;
+    uint32_t x_piece;              /* 0: every hart reads all of x from memory; else x is shared: hart h reads columns
+                                    * [h x_piece, (h + 1) x_piece) of x and the others copy them from its scratchpad */
+};
+int npu_gemv_plan(const struct npu_gemm_args *args, uint32_t hart, uint32_t harts, struct npu_gemv_plan *plan);
+void npu_gemv_planned(const struct npu_gemm_args *args, const struct npu_gemv_plan *plan);
+void npu_gemv(const struct npu_gemm_args *args, uint32_t hart, uint32_t harts);
+
 /* Row-wise passes over an FP32 matrix (rows x cols, rows src_ld bytes apart) on the vector unit, staged through
  * the tile's local memories a chunk of rows at a time; each hart takes an even share of the rows. In order:
  *   x = src; x += each of the src_more_count matrices at src_more, src_more + src_more_stride, ... (src's shape and
@@ -103,6 +131,27 @@ struct npu_attention_args {
 };
 int npu_attention_plan_rows(const struct npu_attention_args *args);
 void npu_attention(const struct npu_attention_args *args, uint32_t hart, uint32_t harts);
+
+/* Decode attention over a KV cache in global memory, BF16 in and out, FP32 scores: for each batch row b and query
+ * head h, out[b][h] = softmax(q[b][h] K[b][g]^T) V[b][g] with g = h / (heads / kv_heads) (grouped-query heads; q
+ * already scaled by 1/sqrt(d_head)). q and out are batch x heads x d_head; K and V are batch x kv_heads x ctx x
+ * d_head (each (b, g) cache contiguous, positions ctx). Per element exactly npu_gemm(q, K^T), npu_rows' softmax, P
+ * rounded to BF16, npu_gemm(P, V) rounded to BF16 (with fewer units than harts: see npu_decode_attention_splits).
+ * The (b, g) units are split evenly over the harts, each streaming its units' K and V through the scratchpad
+ * (sdk/src/kernels/decode_attention.c). All harts call it; it
+ * returns when the hart's share is done. npu_decode_attention_supported() is 0 when the heads do not divide into
+ * the KV heads, a group has more rows than the array, or the group's scores do not fit the accumulator. */
+struct npu_decode_attention_args {
+    uint32_t q, k, v, out;
+    uint32_t batch, heads, kv_heads, d_head, ctx;
+};
+int npu_decode_attention_supported(const struct npu_decode_attention_args *args, uint32_t harts);
+/* With fewer (batch, KV head) units than harts, each unit's positions are split over this many harts (whole array
+ * heights each): each computes exp(S - its row max) in BF16 times its V rows and its row sums, and the unit's first
+ * hart combines them: M = max of the maxima in split order, w_s = exp(m_s - M), l = sum of l_s w_s and
+ * O = sum of O_s w_s left to right, O x (1 / l), rounded to BF16. 1: no split (the softmax normalises before P V). */
+uint32_t npu_decode_attention_splits(const struct npu_decode_attention_args *args, uint32_t harts);
+void npu_decode_attention(const struct npu_decode_attention_args *args, uint32_t hart, uint32_t harts);
 
 /* Attention over sequences of any length, optionally causal, with grouped-query heads, keys and values streamed in
  * blocks of BK = npu_flash_attention_block_keys() (4 array widths) with an online softmax. q, k, v: seq rows, `ld`
