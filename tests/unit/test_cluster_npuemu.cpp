@@ -138,3 +138,16 @@ TEST_CASE("cluster npuemu chip: bad sections are refused") {
     CHECK(npuemu_cluster_error(tiny_npuemu_cluster(not_profile.path())).find("not an `npuemu profile` table") !=
           std::string::npos);
 }
+
+TEST_CASE("cluster npuemu chip: the shipped GPT-3 175B 10,240-chip example loads and runs beside its A100 twin") {
+    const std::string dir = std::string(NPUEMU_SOURCE_DIR) + "/configs/clusters/gpt3_10k/";
+    const ClusterConfig npu = load_cluster_config(dir + "npuemu_default.yaml");
+    const ClusterConfig a100 = load_cluster_config(dir + "a100.yaml");
+    REQUIRE(npu.npuemu);
+    CHECK(npu.npuemu->layer_gemms.size() == 4);
+    CHECK(npu.data_parallel() == a100.data_parallel());
+    const StepResult r = simulate_step(npu);
+    CHECK(r.step_s > 0);
+    CHECK(r.mfu > 0);
+    CHECK(r.mfu < 1);
+}
