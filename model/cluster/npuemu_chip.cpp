@@ -158,11 +158,17 @@ NpuemuChip load_npuemu_chip(const NpuemuChipSpec& spec, const std::string& clust
         g.energy_j = energy_of(*op);
         double run_s = op->value("run_time_ps", 0.0) * 1e-12;
         if (spec.operating_point_mhz != 0) {
+            bool pinned = false;
             for (const ProfileJson& at : op->value("at_operating_points", ProfileJson::array())) {
                 if (at.at("frequency_mhz").get<uint32_t>() != spec.operating_point_mhz) continue;
                 g.cycles = at.at("cycles").get<uint64_t>();
                 g.energy_j = energy_of(at);
                 run_s = 0;  // a pinned run's whole time is not in the table: its GEMM time stands in
+                pinned = true;
+            }
+            if (!pinned) {
+                throw Error(n.profile_file + ": op '" + op->value("name", "?") + "' has no run at " +
+                            std::to_string(spec.operating_point_mhz) + " MHz");
             }
         }
         g.seconds = double(g.cycles) / n.clock_hz;

@@ -105,6 +105,14 @@ TEST_CASE("cluster npuemu chip: an operating point's cycles at its own clock") {
     const std::string e = npuemu_cluster_error(tiny_npuemu_cluster(kTinyProfile),
                                                {"chips.npuemu.operating_point_mhz=700"});
     CHECK(e.find("operating_point_mhz 700 is not a profiled operating point (MHz: 1000 500)") != std::string::npos);
+    // A table whose ops lack a listed point's run (edited by hand, or cut short).
+    nlohmann::json profile;
+    std::ifstream(kTinyProfile) >> profile;
+    profile["ops"][2]["at_operating_points"].erase(1);
+    test::TempYaml cut(profile.dump());
+    const std::string missing = npuemu_cluster_error(tiny_npuemu_cluster(cut.path()),
+                                                     {"chips.npuemu.operating_point_mhz=500"});
+    CHECK(missing.find("op 'mlp_up' has no run at 500 MHz") != std::string::npos);
 }
 
 TEST_CASE("cluster npuemu chip: a shape missing from the profile names the shape and the command that profiles it") {
