@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "model/common/config_keys.h"
 #include "model/common/error.h"
@@ -111,8 +112,33 @@ std::string chip_preset_path(const std::string& name) {
     throw Error("no chip preset '" + name + "' (presets:" + list + ")");
 }
 
-void read_chips(config::ConfigNode chips, ClusterConfig& cluster) {
+// chips.npuemu: an npuemu chip config and its profile (loaded once the model and the plan are known).
+NpuemuChipSpec read_npuemu_chip(config::ConfigNode node) {
+    NpuemuChipSpec spec;
+    spec.config = node.get_string("config", spec.config);
+    spec.profile = node.get_string("profile", spec.profile);
+    if (spec.profile.empty()) node.fail("profile", "give the chip's `npuemu profile` JSON (docs/cluster.md)");
+    spec.operating_point_mhz =
+        static_cast<uint32_t>(node.get_uint("operating_point_mhz", spec.operating_point_mhz, 0, 100000));
+    spec.attention_efficiency = node.get_double("attention_efficiency", spec.attention_efficiency, 1e-4, 1);
+    spec.memory_efficiency = node.get_double("memory_efficiency", spec.memory_efficiency, 1e-4, 1);
+    spec.power_w = node.get_double("power_w", spec.power_w, 0, 1e5);
+    spec.dtype = node.get_choice("dtype", "bf16", {"int8", "bf16"}) == "int8" ? llm::GemmDtype::Int8
+                                                                              : llm::GemmDtype::Bf16;
+    node.finish();
+    return spec;
+}
+
+void read_chips(config::ConfigNode chips, ClusterConfig& cluster, std::optional<NpuemuChipSpec>& npuemu) {
     cluster.chip_count = static_cast<uint32_t>(chips.get_uint("count", cluster.chip_count, 1, 1u << 24));
+    if (chips.has("npuemu")) {
+        if (chips.has("preset") || chips.has("chip")) {
+            chips.fail("npuemu", "an npuemu chip (npuemu:) or a comparator (preset:, chip:), not both");
+        }
+        npuemu = read_npuemu_chip(chips.child("npuemu"));
+        chips.finish();
+        return;
+    }
     if (chips.has("preset")) {
         const std::string preset = chips.get_string("preset", "");
         std::string path;
@@ -174,7 +200,9 @@ ClusterConfig load_cluster_config(const std::string& file, const std::vector<std
     ClusterConfig c;
     c.source_file = file;
     c.name = top.get_string("name", c.name);
-    read_chips(top.child("chips"), c);
+    std::optional<NpuemuChipSpec> npuemu;
+    config::ConfigNode chips = top.child("chips");
+    read_chips(chips, c, npuemu);
     auto section = [&](const char* key, const auto& table, auto& spec) {
         config::ConfigNode node = top.child(key);
         config::read_keys(node, table, spec);
@@ -185,6 +213,14 @@ ClusterConfig load_cluster_config(const std::string& file, const std::vector<std
     llm::read_model(top.child("model"), c.model);
     llm::read_plan(top.child("plan"), c.plan);
     section("collectives", collective_keys(), c.collectives);
+    if (npuemu) {
+        llm::check_model_plan(c.model, c.plan, top);  // layer_gemms() needs a plan that divides the model
+        try {
+            c.npuemu = std::make_shared<const NpuemuChip>(load_npuemu_chip(*npuemu, file, c.model, c.plan, c.chip));
+        } catch (const Error& e) {
+            chips.fail("npuemu", e.what());
+        }
+    }
     check_plan(c, top);
     top.finish();
     try {

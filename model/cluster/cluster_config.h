@@ -2,14 +2,16 @@
 // (chips per node and their intra-node links), the scale-out network (NICs and a fat tree), the model's dimensions and
 // the parallel plan. Plain structs with units in the names; loaded through key tables like the chip configs.
 //
-// Not yet here (the later steps; the structs leave room for them): an npuemu chip-config profile as the
-// compute source, facility and heat, manufacturing variation, failures, torus networks, CP/EP, FSDP, inference.
+// The chips are a comparator (parametric) or an npuemu chip: a chip config and its `npuemu profile` table
+// (npuemu_chip.h). Not yet here (the later steps; the structs leave room for them): facility and heat, manufacturing variation, failures, torus networks, CP/EP, FSDP, inference.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "model/cluster/npuemu_chip.h"
 #include "model/llm/llm_model.h"
 
 namespace npuemu::cluster {
@@ -74,7 +76,8 @@ struct ClusterConfig {
     std::string name = "unnamed";
     std::string source_file;
     uint32_t chip_count = 1;
-    ChipSpec chip;
+    ChipSpec chip;                          // an npuemu chip's too: derived from its config and profile
+    std::shared_ptr<const NpuemuChip> npuemu;  // set: an npuemu chip (chips.npuemu), its GEMMs timed by its profile
     NodeSpec node;
     NetworkSpec network;
     ModelSpec model;

@@ -25,14 +25,17 @@ struct PieceTime {
 };
 
 // Forward (scale 1) or backward (scale 2: GEMMs for input and weight gradients, memory-bound ops twice the bytes).
-PieceTime op_time(const ChipSpec& chip, const std::vector<Op>& ops, double scale) {
+// An npuemu chip's GEMMs take their profiled (or stated-estimate) time instead of the efficiency table's.
+PieceTime op_time(const ChipSpec& chip, const NpuemuChip* npuemu, const std::vector<Op>& ops, double scale) {
     const double peak = chip.peak_bf16_tflops * 1e12;
     const double hbm = chip.hbm_bandwidth_gbyte_per_s * 1e9 * chip.memory_efficiency;
     PieceTime t;
     for (const Op& op : ops) {
         const double overhead_s = op.kernels * chip.kernel_overhead_us * 1e-6;
         if (op.kind == OpKind::Gemm) {
-            t.compute_s += scale * (op.flops / (peak * chip.gemm_efficiency_at(op.flops)) + overhead_s);
+            const double gemm_s = npuemu ? npuemu->gemm_s(op.name, op.flops)
+                                         : op.flops / (peak * chip.gemm_efficiency_at(op.flops));
+            t.compute_s += scale * (gemm_s + overhead_s);
             t.ideal_s += scale * op.flops / peak;
         } else {
             t.compute_s += scale * (op.bytes / hbm + overhead_s);
@@ -45,11 +48,11 @@ struct PieceTimes {
     PieceTime forward, backward, recompute;
 };
 
-PieceTimes piece_times(const ChipSpec& chip, const Piece& piece, double tp_all_reduce_s, bool recompute) {
+PieceTimes piece_times(const ClusterConfig& c, const Piece& piece, double tp_all_reduce_s, bool recompute) {
     PieceTimes t;
-    t.forward = op_time(chip, piece.forward, 1);
+    t.forward = op_time(c.chip, c.npuemu.get(), piece.forward, 1);
     t.forward.tp_s = piece.tp_all_reduces_forward * tp_all_reduce_s;
-    t.backward = op_time(chip, piece.forward, 2);
+    t.backward = op_time(c.chip, c.npuemu.get(), piece.forward, 2);
     t.backward.tp_s = piece.tp_all_reduces_backward * tp_all_reduce_s;
     if (recompute) t.recompute = t.forward;
     return t;
@@ -86,9 +89,9 @@ StepResult simulate_step(const ClusterConfig& c) {
     }
 
     const bool recompute = c.plan.recompute;
-    const PieceTimes layer = piece_times(c.chip, w.layer, r.tp_all_reduce_s, recompute);
-    const PieceTimes embedding = piece_times(c.chip, w.embedding, r.tp_all_reduce_s, false);
-    const PieceTimes logits = piece_times(c.chip, w.logits, r.tp_all_reduce_s, false);
+    const PieceTimes layer = piece_times(c, w.layer, r.tp_all_reduce_s, recompute);
+    const PieceTimes embedding = piece_times(c, w.embedding, r.tp_all_reduce_s, false);
+    const PieceTimes logits = piece_times(c, w.logits, r.tp_all_reduce_s, false);
     PipelineInput pipe;
     pipe.stages = p;
     pipe.chunks = v;

@@ -1,6 +1,7 @@
-// One training step of a cluster: compute times per op from the chip's peak and efficiency table, TP/PP/DP
-// communication from the collectives on the network, the pipeline simulated task by task, the gradient all-reduce at
-// the end; the step time split into the losses that make it up.
+// One training step of a cluster: compute times per op from the chip's peak and efficiency table (an npuemu chip: its
+// profiled GEMM cycles and the stated estimates of npuemu_chip.h), TP/PP/DP communication from the collectives on the
+// network, the pipeline simulated task by task, the gradient all-reduce at the end; the step time split into the
+// losses that make it up.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,7 @@
 #include "model/cluster/step_report.h"
 
 #include <cstdio>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -23,6 +24,24 @@ nlohmann::ordered_json step_json(const ClusterConfig& c, const StepResult& r) {
     j["cluster"] = c.name;
     j["chip"] = c.chip.name;
     j["chips"] = c.chip_count;
+    if (c.npuemu) {
+        const NpuemuChip& n = *c.npuemu;
+        nlohmann::ordered_json gemms = nlohmann::ordered_json::array();
+        for (const ProfiledGemm& g : n.layer_gemms) {
+            gemms.push_back({{"name", g.shape.name}, {"m", g.shape.m}, {"n", g.shape.n}, {"k", g.shape.k},
+                             {"cycles", g.cycles}, {"s", g.seconds}});
+        }
+        j["npuemu_chip"] = {{"config", n.config_file},
+                            {"profile", n.profile_file},
+                            {"profile_workload", n.profile_workload},
+                            {"clock_mhz", n.clock_hz / 1e6},
+                            {"operating_point_mhz", n.spec.operating_point_mhz},
+                            {"layer_gemms", gemms},
+                            {"layer_gemm_mac_utilization", n.layer_gemm_utilization},
+                            {"attention_efficiency", n.spec.attention_efficiency},
+                            {"memory_efficiency", n.spec.memory_efficiency},
+                            {"power_w", n.power_w}};
+    }
     j["plan"] = {{"tensor_parallel", c.plan.tensor_parallel}, {"pipeline_parallel", c.plan.pipeline_parallel},
                  {"virtual_stages", c.plan.virtual_stages},   {"data_parallel", r.data_parallel},
                  {"micro_batch", c.plan.micro_batch},         {"micro_batches", r.micro_batches}};
@@ -50,7 +69,7 @@ nlohmann::ordered_json step_json(const ClusterConfig& c, const StepResult& r) {
 
 std::string step_summary(const ClusterConfig& c, const StepResult& r) {
     std::string out;
-    char line[256];
+    char line[512];
     const std::string chunks =
         c.plan.virtual_stages > 1 ? " (" + std::to_string(c.plan.virtual_stages) + " chunks each)" : "";
     std::snprintf(line, sizeof line, "%s: %u x %s, TP %u x PP %u%s x DP %u, %u micro-batches of %u\n",
@@ -62,6 +81,17 @@ std::string step_summary(const ClusterConfig& c, const StepResult& r) {
                   r.step_s, r.tokens_per_s, r.megatron_tflops_per_chip, 100 * r.mfu, r.memory.total_bytes() / 1e9,
                   c.chip.hbm_capacity_gbyte);
     out += line;
+    if (c.npuemu) {
+        const NpuemuChip& n = *c.npuemu;
+        std::snprintf(line, sizeof line,
+                      "npuemu chip %s at %.0f MHz: layer GEMMs from %s (%.1f%% MAC utilisation), attention "
+                      "GEMMs at %.1f%% of peak, element-wise at %.0f%% of HBM peak, %s\n",
+                      n.chip_name.c_str(), n.clock_hz / 1e6, n.profile_file.c_str(),
+                      100 * n.layer_gemm_utilization, 100 * n.spec.attention_efficiency,
+                      100 * n.spec.memory_efficiency,
+                      n.power_w > 0 ? (std::to_string(int(n.power_w + 0.5)) + " W").c_str() : "power unknown");
+        out += line;
+    }
     std::snprintf(line, sizeof line, "where the step goes (stage %u):\n", r.critical_stage);
     out += line;
     for (const auto& [name, seconds] : loss_rows(r.losses)) {

@@ -41,3 +41,9 @@ npuemu_profile_test("a run that fails is named, the others cached, no table writ
   --stderr-has "console.txt"
   -- ${NPUEMU} profile --model bert-base -w model.seq_length=16 -w plan.tensor_parallel=4 -c test --max-cycles 1000
      --cache ${PROFILE_WORK}/failing_cache --out ${PROFILE_WORK}/never_failing -j 2)
+
+# The cluster model on an npuemu chip's profile (docs/cluster.md, "npuemu chips").
+add_test(NAME "cluster: an npuemu chip's layer GEMMs take a profile's cycles; a missing shape names its command"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_cluster_npuemu.sh ${PROFILE_WORK}/cluster_npuemu ${NPUEMU})
+set_tests_properties("cluster: an npuemu chip's layer GEMMs take a profile's cycles; a missing shape names its command"
+  PROPERTIES TIMEOUT 120)

@@ -1,0 +1,199 @@
+#include "model/cluster/npuemu_chip.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "model/cluster/cluster_config.h"
+#include "model/common/error.h"
+#include "model/config/chip_config.h"
+#include "model/config/config_lookup.h"
+
+namespace npuemu::cluster {
+
+namespace {
+
+using ProfileJson = nlohmann::json;
+
+constexpr int kProfileSchemaVersion = 1;
+
+std::string profile_path(const std::string& profile, const std::string& cluster_file) {
+    namespace fs = std::filesystem;
+    if (profile.empty()) throw Error("chips.npuemu.profile: give the profile's JSON (npuemu profile --out NAME)");
+    if (fs::exists(profile)) return profile;
+    if (fs::path(profile).is_absolute()) throw Error("chips.npuemu.profile: no file '" + profile + "'");
+    const fs::path beside = fs::path(cluster_file).parent_path() / profile;
+    if (fs::exists(beside)) return beside.string();
+    throw Error("chips.npuemu.profile: no file '" + profile + "' (nor " + beside.string() + ")");
+}
+
+ProfileJson read_profile(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw Error(path + ": cannot read the profile");
+    ProfileJson json;
+    try {
+        json = ProfileJson::parse(in);
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(path + ": not a profile's JSON: " + e.what());
+    }
+    if (!json.is_object() || json.value("schema", "") != "npuemu-profile") {
+        throw Error(path + ": not an `npuemu profile` table (schema npuemu-profile)");
+    }
+    if (json.value("schema_version", 0) != kProfileSchemaVersion) {
+        throw Error(path + ": profile schema version " + json.value("schema_version", ProfileJson(0)).dump() +
+                    ", this npuemu reads " + std::to_string(kProfileSchemaVersion));
+    }
+    return json;
+}
+
+std::string number(double value) {
+    std::ostringstream text;
+    text << value;
+    return text.str();
+}
+
+// The command that profiles this model and plan on this chip config: every key the layer's shard shapes depend on.
+std::string profile_command(const llm::ModelSpec& m, const llm::PlanSpec& p, const NpuemuChipSpec& spec) {
+    return "npuemu profile --model " + m.name + " -w model.hidden=" + std::to_string(m.hidden) +
+           " -w model.heads=" + std::to_string(m.heads) + " -w model.kv_heads=" + std::to_string(m.kv_heads) +
+           " -w model.ffn_hidden=" + std::to_string(m.ffn_hidden) +
+           " -w model.seq_length=" + std::to_string(m.seq_length) + " -w model.activation=" +
+           (m.activation == llm::Activation::Swiglu ? "swiglu" : "gelu") +
+           " -w plan.tensor_parallel=" + std::to_string(p.tensor_parallel) +
+           " -w plan.micro_batch=" + std::to_string(p.micro_batch) + " --dtype " + llm::dtype_name(spec.dtype) +
+           " -c " + spec.config + " --out NAME";
+}
+
+const ProfileJson* find_op(const ProfileJson& ops, const llm::GemmShape& shape) {
+    for (const ProfileJson& op : ops) {
+        if (op.value("m", 0u) == shape.m && op.value("n", 0u) == shape.n && op.value("k", 0u) == shape.k &&
+            op.value("dtype", "") == llm::dtype_name(shape.dtype)) {
+            return &op;
+        }
+    }
+    return nullptr;
+}
+
+double energy_of(const ProfileJson& entry) {
+    const auto it = entry.find("energy_j");
+    return it == entry.end() || it->is_null() ? -1 : it->get<double>();
+}
+
+}  // namespace
+
+double NpuemuChip::gemm_s(const std::string& op, double flops) const {
+    static const char* const profiled[][2] = {
+        {"qkv", "qkv"}, {"proj", "attention_out"}, {"mlp_up", "mlp_up"}, {"mlp_down", "mlp_down"}};
+    for (const auto& [workload_name, profile_name] : profiled) {
+        if (op != workload_name) continue;
+        for (const ProfiledGemm& g : layer_gemms) {
+            if (g.shape.name == profile_name) return g.seconds;
+        }
+    }
+    const double peak_flops_per_s = 2 * peak_macs_per_cycle * clock_hz;
+    if (op == "attention_scores" || op == "attention_values") {
+        return flops / (peak_flops_per_s * spec.attention_efficiency);
+    }
+    return flops / (peak_flops_per_s * layer_gemm_utilization);  // logits, and any GEMM the profile lacks a rule for
+}
+
+NpuemuChip load_npuemu_chip(const NpuemuChipSpec& spec, const std::string& cluster_file, const llm::ModelSpec& model,
+                            const llm::PlanSpec& plan, ChipSpec& chip) {
+    NpuemuChip n;
+    n.spec = spec;
+    try {
+        n.config_file = config::resolve_config(spec.config);
+    } catch (const Error& e) {
+        throw Error(std::string("chips.npuemu.config: ") + e.what());
+    }
+    const config::ChipConfig config = config::load_chip_config(n.config_file);
+    n.chip_name = config.name;
+    n.peak_macs_per_cycle = double(config.npu.matrix.rows) * config.npu.matrix.cols * config.tile_count;
+    n.profile_file = profile_path(spec.profile, cluster_file);
+    const ProfileJson profile = read_profile(n.profile_file);
+    n.profile_workload = profile.value("workload", "");
+
+    // A profile of another chip is refused: its cycles say nothing about this one.
+    const std::string profiled_chip = profile.value("chip", "");
+    const double profiled_peak = profile.value("peak_macs_per_cycle", 0.0);
+    if (profiled_chip != config.name || profiled_peak != n.peak_macs_per_cycle) {
+        throw Error(n.profile_file + ": the profile was made for chip '" + profiled_chip + "' (" +
+                    number(profiled_peak) + " MACs/cycle, " + profile.value("config", "?") +
+                    "), the cluster's chip config " + n.config_file + " is '" + config.name + "' (" +
+                    number(n.peak_macs_per_cycle) + " MACs/cycle): profile it with -c " + spec.config);
+    }
+
+    // The cycles at the chosen operating point, at that point's clock.
+    n.clock_hz = double(config.clock_frequency_hz);
+    bool point_found = spec.operating_point_mhz == 0;
+    std::string points;
+    for (const ProfileJson& p : profile.value("operating_points", ProfileJson::array())) {
+        points += " " + p.at("frequency_mhz").dump();
+        if (p.at("frequency_mhz").get<uint32_t>() == spec.operating_point_mhz) point_found = true;
+    }
+    if (!point_found) {
+        throw Error(n.profile_file + ": chips.npuemu.operating_point_mhz " + std::to_string(spec.operating_point_mhz) +
+                    " is not a profiled operating point (MHz:" + (points.empty() ? " none" : points) + ")");
+    }
+    if (spec.operating_point_mhz != 0) n.clock_hz = spec.operating_point_mhz * 1e6;
+
+    const ProfileJson ops = profile.value("ops", ProfileJson::array());
+    double ideal_s = 0, energy_j = 0, energy_s = 0;
+    bool all_energy = true;
+    for (const llm::GemmShape& shape : llm::layer_gemms(model, plan, spec.dtype)) {
+        const ProfileJson* op = find_op(ops, shape);
+        if (!op) {
+            throw Error(n.profile_file + " has no " + llm::dtype_name(shape.dtype) + " GEMM " +
+                        std::to_string(shape.m) + " x " + std::to_string(shape.n) + " x " + std::to_string(shape.k) +
+                        " (m x n x k: " + shape.name + " of " + model.name + " at TP " +
+                        std::to_string(plan.tensor_parallel) + ", micro-batch " + std::to_string(plan.micro_batch) +
+                        " x " + std::to_string(model.seq_length) + " tokens; the profile ran: " + n.profile_workload +
+                        "). Profile it with: " + profile_command(model, plan, spec));
+        }
+        ProfiledGemm g;
+        g.shape = shape;
+        g.cycles = op->at("cycles").get<uint64_t>();
+        g.energy_j = energy_of(*op);
+        double run_s = op->value("run_time_ps", 0.0) * 1e-12;
+        if (spec.operating_point_mhz != 0) {
+            bool pinned = false;
+            for (const ProfileJson& at : op->value("at_operating_points", ProfileJson::array())) {
+                if (at.at("frequency_mhz").get<uint32_t>() != spec.operating_point_mhz) continue;
+                g.cycles = at.at("cycles").get<uint64_t>();
+                g.energy_j = energy_of(at);
+                run_s = 0;  // a pinned run's whole time is not in the table: its GEMM time stands in
+                pinned = true;
+            }
+            if (!pinned) {
+                throw Error(n.profile_file + ": op '" + op->value("name", "?") + "' has no run at " +
+                            std::to_string(spec.operating_point_mhz) + " MHz");
+            }
+        }
+        g.seconds = double(g.cycles) / n.clock_hz;
+        const double gemm_flops = 2.0 * shape.m * shape.n * shape.k;
+        ideal_s += gemm_flops / (2 * n.peak_macs_per_cycle * n.clock_hz);
+        if (g.energy_j < 0) all_energy = false;
+        energy_j += g.energy_j;
+        energy_s += run_s > 0 ? run_s : g.seconds;
+        n.layer_gemms.push_back(g);
+    }
+    double gemm_s = 0;
+    for (const ProfiledGemm& g : n.layer_gemms) gemm_s += g.seconds;
+    n.layer_gemm_utilization = ideal_s / gemm_s;
+    n.power_w = spec.power_w > 0 ? spec.power_w : all_energy && energy_s > 0 ? energy_j / energy_s : 0;
+
+    chip = ChipSpec{};
+    chip.name = config.name;
+    chip.peak_bf16_tflops = 2 * n.peak_macs_per_cycle * double(config.clock_frequency_hz) / 1e12;
+    chip.peak_fp8_tflops = 0;
+    chip.hbm_bandwidth_gbyte_per_s = config.hbm.peak_bytes_per_second() / 1e9;
+    chip.hbm_capacity_gbyte = double(config.hbm.geometry.capacity_bytes()) / 1e9;
+    chip.memory_efficiency = spec.memory_efficiency;
+    chip.kernel_overhead_us = 0;  // the profiled cycles are the kernel's whole run on the chip
+    chip.power_w = n.power_w;
+    return n;
+}
+
+}  // namespace npuemu::cluster

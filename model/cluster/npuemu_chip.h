@@ -1,0 +1,68 @@
+// An npuemu chip in the cluster model: a chip config (configs/*.yaml, as `npuemu run -c`) plus the table
+// `npuemu profile` wrote for it (docs/profile.md). The layer's weight GEMMs take the profiled cycles of their shard
+// shapes (model/llm/layer_gemms.h, matched on m, n, k and dtype) at the chip's clock, or at a chosen DVFS operating
+// point; what the profile does not cover yet is estimated by stated rules (docs/cluster.md, "npuemu chips"):
+//   - attention's score and value GEMMs: attention_efficiency of the arrays' peak, on the full s x s FLOPs the
+//     workload counts (default 0.538: firmware/attention's measured 183k cycles for one GPT-3 175B TP=8 shard, 26.9%
+//     of peak counting the causal MACs only, which are half the full count);
+//   - the logits GEMM: the profiled layer GEMMs' MAC utilisation (their FLOP-weighted mean);
+//   - element-wise ops: their bytes at memory_efficiency of the chip config's HBM peak bandwidth.
+// Never one roofline peak for the GEMMs. Power per chip: the profiled runs' energy over their time (0, unknown, when
+// the profile has no energy and chips.npuemu.power_w is not given).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/llm/layer_gemms.h"
+#include "model/llm/llm_model.h"
+
+namespace npuemu::cluster {
+
+struct ChipSpec;
+
+// The `chips.npuemu:` section of a cluster file.
+struct NpuemuChipSpec {
+    std::string config = "default";   // chip config name or file
+    std::string profile;              // the profile's JSON (`npuemu profile --out NAME` writes NAME.json)
+    uint32_t operating_point_mhz = 0;  // 0: the cycles as profiled (the chip's own DVFS); else a profiled point's
+    double attention_efficiency = 0.538;  // attention score/value GEMMs (full s x s FLOPs): share of peak
+    double memory_efficiency = 0.8;       // element-wise ops: share of the HBM peak bandwidth
+    double power_w = 0;                   // 0: from the profile's energy
+    llm::GemmDtype dtype = llm::GemmDtype::Bf16;
+};
+
+struct ProfiledGemm {
+    llm::GemmShape shape;
+    uint64_t cycles = 0;   // at the chosen operating point
+    double seconds = 0;
+    double energy_j = 0;   // < 0: the profile has no energy (a chip config without a power model)
+};
+
+struct NpuemuChip {
+    NpuemuChipSpec spec;
+    std::string config_file;    // resolved
+    std::string profile_file;   // resolved
+    std::string chip_name;
+    std::string profile_workload;  // the profile's own description of what it ran
+    double clock_hz = 0;           // the operating point's (or the chip config's) clock
+    double peak_macs_per_cycle = 0;
+    std::vector<ProfiledGemm> layer_gemms;  // qkv, attention_out, mlp_up, mlp_down of the cluster's model and plan
+    double layer_gemm_utilization = 0;      // their MAC utilisation, FLOP-weighted
+    double power_w = 0;                     // spec.power_w, or the profile's energy over its GEMM time
+
+    // The time of one forward GEMM of the cluster workload (model/cluster/workload.h names): the profiled shard for
+    // qkv, proj, mlp_up, mlp_down; the stated estimates for the others.
+    double gemm_s(const std::string& op, double flops) const;
+};
+
+// Loads the chip config and the profile, matches the plan's layer GEMMs against it and fills chip (the parametric
+// fields the rest of the cluster model reads: peak, HBM bandwidth and capacity, power). A relative profile path is
+// taken as given when it exists, else relative to the cluster file's folder. Throws npuemu::Error: a profile of
+// another chip (its name or its peak MACs per cycle differ), a shape missing from the table (naming it and the
+// `npuemu profile` command that would profile it), an operating point the profile has not run.
+NpuemuChip load_npuemu_chip(const NpuemuChipSpec& spec, const std::string& cluster_file, const llm::ModelSpec& model,
+                            const llm::PlanSpec& plan, ChipSpec& chip);
+
+}  // namespace npuemu::cluster

@@ -1,0 +1,161 @@
+// An npuemu chip in the cluster model (model/cluster/npuemu_chip.h): its layer GEMMs take the cycles of a profile
+// table (tests/data/cluster/tiny_tp2_test_chip.json, hand-written for the test chip and a tiny model at TP 2), at the
+// chip's clock or at a profiled operating point; a shape the table lacks, a profile of another chip and an
+// operating point never profiled are refused with messages that say what to run.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "model/cluster/cluster_config.h"
+#include "model/cluster/step_model.h"
+#include "model/common/error.h"
+#include "tests/unit/temp_yaml.h"
+
+using namespace npuemu;
+using namespace npuemu::cluster;
+
+namespace {
+
+const std::string kTinyProfile = std::string(NPUEMU_TEST_DATA_DIR) + "/cluster/tiny_tp2_test_chip.json";
+
+// 4 test chips, TP 2 x DP 2, a 2-layer model whose TP-2 shards are the hand-written table's.
+std::string tiny_npuemu_cluster(const std::string& profile) {
+    return "name: tiny-npuemu\n"
+           "chips: {count: 4, npuemu: {config: test, profile: " + profile + "}}\n"
+           "node: {chips_per_node: 2}\n"
+           "network: {tiers: 2, switch_radix: 8}\n"
+           "model: {name: tiny, layers: 2, hidden: 256, heads: 4, seq_length: 128, vocab: 1024, global_batch: 8}\n"
+           "plan: {tensor_parallel: 2, pipeline_parallel: 1, micro_batch: 1}\n";
+}
+
+std::string npuemu_cluster_error(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
+    test::TempYaml file(yaml);
+    try {
+        simulate_step(load_cluster_config(file.path(), overrides));
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+// The compute part of the step on its critical stage.
+double compute_s(const StepResult& r) {
+    return r.losses.useful_compute_s + r.losses.recompute_s + r.losses.compute_inefficiency_s;
+}
+
+}  // namespace
+
+TEST_CASE("cluster npuemu chip: the layer's GEMMs take the profile's cycles at the chip's clock") {
+    test::TempYaml file(tiny_npuemu_cluster(kTinyProfile));
+    const ClusterConfig c = load_cluster_config(file.path());
+    REQUIRE(c.npuemu);
+    const NpuemuChip& n = *c.npuemu;
+    CHECK(c.chip.name == "npu7-test");
+    CHECK(c.chip.peak_bf16_tflops == doctest::Approx(2 * 1024 * 1e9 / 1e12));  // 4 tiles of 16 x 16 at 1 GHz
+    CHECK(n.gemm_s("qkv", 0) == doctest::Approx(24576e-9));
+    CHECK(n.gemm_s("proj", 0) == doctest::Approx(8192e-9));  // the profile's attention_out
+    CHECK(n.gemm_s("mlp_up", 0) == doctest::Approx(20480e-9));
+    CHECK(n.gemm_s("mlp_down", 0) == doctest::Approx(32768e-9));
+    // The stated estimates: attention at attention_efficiency of peak; logits at the layer GEMMs' MAC utilisation
+    // (12288 + 4096 + 16384 + 16384 ideal cycles over 24576 + 8192 + 20480 + 32768).
+    const double peak_flops = 2 * 1024 * 1e9;
+    CHECK(n.gemm_s("attention_scores", 1e9) == doctest::Approx(1e9 / (peak_flops * 0.538)));
+    CHECK(n.layer_gemm_utilization == doctest::Approx(49152.0 / 86016.0));
+    CHECK(n.gemm_s("logits", 1e9) == doctest::Approx(1e9 / (peak_flops * 49152.0 / 86016.0)));
+    // Power: the runs' energy over their time, 4 x 5 mJ over 4 x 50 us.
+    CHECK(n.power_w == doctest::Approx(100));
+    CHECK(c.chip.power_w == doctest::Approx(100));
+}
+
+TEST_CASE("cluster npuemu chip: the step's compute moves by exactly the profiled cycles") {
+    test::TempYaml file(tiny_npuemu_cluster(kTinyProfile));
+    const ClusterConfig c = load_cluster_config(file.path());
+    const StepResult base = simulate_step(c);
+
+    // The same table with every GEMM 1000 cycles slower.
+    nlohmann::json profile;
+    std::ifstream(kTinyProfile) >> profile;
+    for (auto& op : profile["ops"]) op["cycles"] = op["cycles"].get<uint64_t>() + 1000;
+    test::TempYaml slower_profile(profile.dump());
+    test::TempYaml slower_file(tiny_npuemu_cluster(slower_profile.path()));
+    const StepResult slower = simulate_step(load_cluster_config(slower_file.path()));
+    // Per micro-batch and layer: forward, backward (2x) and the recomputed forward: 4 x the 4 GEMMs' 4000 cycles;
+    // the logits GEMM follows the layer GEMMs' utilisation, so take the layers' part only: 4 micro-batches x 2 layers.
+    const double layer_delta_s = 4 * 2 * 4 * 4000e-9;
+    const double logits_before_s_per_flop = c.npuemu->gemm_s("logits", 1);
+    CHECK(compute_s(slower) > compute_s(base) + layer_delta_s * 0.999);
+    // Everything else (attention estimates, element-wise ops) is unchanged: the rest of the difference is the
+    // logits GEMM (forward and backward, 4 micro-batches), at the slower utilisation.
+    const NpuemuChip& s = *load_cluster_config(slower_file.path()).npuemu;
+    const double logits_flops = 2.0 * 128 * (1024 / 2) * 256;
+    const double logits_delta_s = 4 * 3 * (s.gemm_s("logits", logits_flops) - logits_before_s_per_flop * logits_flops);
+    CHECK(compute_s(slower) - compute_s(base) == doctest::Approx(layer_delta_s + logits_delta_s).epsilon(1e-9));
+}
+
+TEST_CASE("cluster npuemu chip: an operating point's cycles at its own clock") {
+    test::TempYaml file(tiny_npuemu_cluster(kTinyProfile));
+    const ClusterConfig c = load_cluster_config(file.path(), {"chips.npuemu.operating_point_mhz=500"});
+    CHECK(c.npuemu->gemm_s("qkv", 0) == doctest::Approx(20000 / 500e6));
+    CHECK(c.npuemu->gemm_s("mlp_down", 0) == doctest::Approx(30000 / 500e6));
+    // The pinned runs' energy over their GEMM time: 4 x 2 mJ over (20000 + 7000 + 18000 + 30000) / 500 MHz.
+    CHECK(c.npuemu->power_w == doctest::Approx(8e-3 / (75000 / 500e6)));
+    const std::string e = npuemu_cluster_error(tiny_npuemu_cluster(kTinyProfile),
+                                               {"chips.npuemu.operating_point_mhz=700"});
+    CHECK(e.find("operating_point_mhz 700 is not a profiled operating point (MHz: 1000 500)") != std::string::npos);
+    // A table whose ops lack a listed point's run (edited by hand, or cut short).
+    nlohmann::json profile;
+    std::ifstream(kTinyProfile) >> profile;
+    profile["ops"][2]["at_operating_points"].erase(1);
+    test::TempYaml cut(profile.dump());
+    const std::string missing = npuemu_cluster_error(tiny_npuemu_cluster(cut.path()),
+                                                     {"chips.npuemu.operating_point_mhz=500"});
+    CHECK(missing.find("op 'mlp_up' has no run at 500 MHz") != std::string::npos);
+}
+
+TEST_CASE("cluster npuemu chip: a shape missing from the profile names the shape and the command that profiles it") {
+    // TP 4 (4 chips, DP 1): the shards differ from the TP-2 table's.
+    const std::string e = npuemu_cluster_error(tiny_npuemu_cluster(kTinyProfile), {"plan.tensor_parallel=4"});
+    CHECK(e.find("chips.npuemu") != std::string::npos);
+    CHECK(e.find("has no bf16 GEMM 128 x 192 x 256 (m x n x k: qkv of tiny at TP 4") != std::string::npos);
+    CHECK(e.find("the profile ran: tiny, TP 2") != std::string::npos);
+    CHECK(e.find("Profile it with: npuemu profile --model tiny -w model.hidden=256 -w model.heads=4") !=
+          std::string::npos);
+    CHECK(e.find("-w plan.tensor_parallel=4 -w plan.micro_batch=1 --dtype bf16 -c test") != std::string::npos);
+    // Another dtype is another shape.
+    const std::string int8 = npuemu_cluster_error(tiny_npuemu_cluster(kTinyProfile), {"chips.npuemu.dtype=int8"});
+    CHECK(int8.find("has no int8 GEMM 128 x 384 x 256") != std::string::npos);
+}
+
+TEST_CASE("cluster npuemu chip: a profile of another chip config is refused") {
+    const std::string e = npuemu_cluster_error(tiny_npuemu_cluster(kTinyProfile), {"chips.npuemu.config=default"});
+    CHECK(e.find("the profile was made for chip 'npu7-test' (1024 MACs/cycle") != std::string::npos);
+    CHECK(e.find("is 'npu7-default' (131072 MACs/cycle): profile it with -c default") != std::string::npos);
+}
+
+TEST_CASE("cluster npuemu chip: bad sections are refused") {
+    CHECK(npuemu_cluster_error(tiny_npuemu_cluster("/nonexistent/p.json")).find("no file '/nonexistent/p.json'") !=
+          std::string::npos);
+    CHECK(npuemu_cluster_error(tiny_npuemu_cluster(kTinyProfile), {"chips.preset=a100-80gb"})
+              .find("an npuemu chip (npuemu:) or a comparator (preset:, chip:), not both") != std::string::npos);
+    CHECK(npuemu_cluster_error(tiny_npuemu_cluster(kTinyProfile), {"chips.npuemu.profle=x"}).find("profle") !=
+          std::string::npos);
+    test::TempYaml not_profile("{\"schema\": \"something-else\"}");
+    CHECK(npuemu_cluster_error(tiny_npuemu_cluster(not_profile.path())).find("not an `npuemu profile` table") !=
+          std::string::npos);
+}
+
+TEST_CASE("cluster npuemu chip: the shipped GPT-3 175B 10,240-chip example loads and runs beside its A100 twin") {
+    const std::string dir = std::string(NPUEMU_SOURCE_DIR) + "/configs/clusters/gpt3_10k/";
+    const ClusterConfig npu = load_cluster_config(dir + "npuemu_default.yaml");
+    const ClusterConfig a100 = load_cluster_config(dir + "a100.yaml");
+    REQUIRE(npu.npuemu);
+    CHECK(npu.npuemu->layer_gemms.size() == 4);
+    CHECK(npu.data_parallel() == a100.data_parallel());
+    const StepResult r = simulate_step(npu);
+    CHECK(r.step_s > 0);
+    CHECK(r.mfu > 0);
+    CHECK(r.mfu < 1);
+}
