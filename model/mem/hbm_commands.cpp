@@ -29,6 +29,10 @@ void HbmChannelController::issue_activate(uint64_t t, uint32_t bank, uint32_t ro
     faw_[faw_next_] = t;
     faw_next_ = (faw_next_ + 1) & 3;
     if (faw_count_ < 4) ++faw_count_;
+    for (unsigned dir = 0; dir < 2; ++dir) {  // a new row: its row-hit streaks start again
+        hit_streak_[dir][bank] = 0;
+        capped_mask_[dir] &= ~(uint64_t(1) << bank);
+    }
     for (unsigned dir = 0; dir < 2; ++dir) set_first_hit(bank, dir, first_hit_from(k.head[dir], row));
     invalidate_row_choice();
     ++stats_.activates;

@@ -49,6 +49,7 @@ HbmChannelController::HbmChannelController(const HbmConfig& config)
     for (unsigned dir = 0; dir < 2; ++dir) {
         bank_tail_[dir].assign(banks_, kNone);
         first_hit_seq_[dir].assign(banks_, 0);
+        hit_streak_[dir].assign(banks_, 0);
     }
     group_.resize(bank_groups_);
 
@@ -273,6 +274,13 @@ inline void HbmChannelController::issue_column(uint64_t t, int32_t index, unsign
         k.pre_ready = max2(k.pre_ready, data_end + t_.tWR_cycles);
     }
 
+    // The row-hit cap: this column overtook the bank's oldest request (the column choice serves a bank's oldest hit,
+    // so a request older than it wants another row). At the cap the bank's later hits are passed over once this
+    // request completes (set_first_hit(), from leave_window()).
+    if (k.head[dir] != index && ctl_.row_hit_cap != 0 && ++hit_streak_[dir][bank] == ctl_.row_hit_cap) {
+        capped_mask_[dir] |= uint64_t(1) << bank;
+        ++stats_.row_hit_caps;
+    }
     ++s.next_column;
     if (--s.columns_left == 0) complete(t, index, dir, data_end, done);
 }

@@ -128,9 +128,11 @@ int32_t HbmChannelController::first_hit_from(int32_t slot, uint32_t row) const {
     return slot;
 }
 
-// Sets a bank's first hit of one direction (kNone: no hit) and keeps hit_mask_ and hit_order_ in step.
+// Sets a bank's first hit of one direction (kNone: no hit, or the bank has reached row_hit_cap) and keeps hit_mask_
+// and hit_order_ in step.
 void HbmChannelController::set_first_hit(uint32_t bank, unsigned dir, int32_t slot) {
     Bank& k = bank_[bank];
+    if ((capped_mask_[dir] >> bank) & 1) slot = kNone;  // row_hit_cap reached: its hits wait for the next ACT
     if (k.first_hit[dir] == kNone && slot == kNone) return;  // nothing changes
     invalidate_col_choice();
     uint8_t* order = hit_order_[dir];
