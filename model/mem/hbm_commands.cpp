@@ -77,6 +77,14 @@ void HbmChannelController::issue_refresh(uint64_t t) {
     invalidate_col_choice();  // the refreshed bank was left out
 }
 
+// A column command hit bank `bank`'s open row ahead of an older request of direction `dir` to another row: the
+// row-hit cap's count (out of line: off the column command's usual path).
+void HbmChannelController::count_overtaking_hit(uint32_t bank, unsigned dir) {
+    if (ctl_.row_hit_cap == 0 || ++hit_streak_[dir][bank] != ctl_.row_hit_cap) return;
+    capped_mask_[dir] |= uint64_t(1) << bank;
+    ++stats_.row_hit_caps;
+}
+
 // A request's last column command has issued at cycle t: it completes when its last data beat is through.
 void HbmChannelController::complete(uint64_t t, int32_t index, unsigned dir, uint64_t data_end,
                                     const DoneCallback& done) {

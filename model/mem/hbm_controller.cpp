@@ -242,6 +242,10 @@ inline void HbmChannelController::issue_column(uint64_t t, int32_t index, unsign
     Bank& k = bank_[bank];
     Group& g = group_[bank >> group_shift_];
 
+    // The row-hit cap: this column overtook the bank's oldest request (the column choice serves a bank's oldest hit,
+    // so a request older than it wants another row). At the cap the bank's later hits are passed over once this
+    // request completes (leave_window()).
+    if (k.head[dir] != index) count_overtaking_hit(bank, dir);
     switch (k.first_column) {
         case FirstColumn::Hit: ++stats_.row_hits; break;
         case FirstColumn::Miss: ++stats_.row_misses; break;
@@ -274,13 +278,6 @@ inline void HbmChannelController::issue_column(uint64_t t, int32_t index, unsign
         k.pre_ready = max2(k.pre_ready, data_end + t_.tWR_cycles);
     }
 
-    // The row-hit cap: this column overtook the bank's oldest request (the column choice serves a bank's oldest hit,
-    // so a request older than it wants another row). At the cap the bank's later hits are passed over once this
-    // request completes (set_first_hit(), from leave_window()).
-    if (k.head[dir] != index && ctl_.row_hit_cap != 0 && ++hit_streak_[dir][bank] == ctl_.row_hit_cap) {
-        capped_mask_[dir] |= uint64_t(1) << bank;
-        ++stats_.row_hit_caps;
-    }
     ++s.next_column;
     if (--s.columns_left == 0) complete(t, index, dir, data_end, done);
 }

@@ -228,6 +228,7 @@ private:
     void leave_window(int32_t slot, unsigned dir);
     void issue_column(uint64_t t, int32_t slot, unsigned dir, const DoneCallback& done);
     void complete(uint64_t t, int32_t slot, unsigned dir, uint64_t data_end, const DoneCallback& done);
+    void count_overtaking_hit(uint32_t bank, unsigned dir);
     void issue_activate(uint64_t t, uint32_t bank, uint32_t row);
     void issue_precharge(uint64_t t, uint32_t bank, bool for_conflict);
     void issue_refresh(uint64_t t);
@@ -265,10 +266,12 @@ private:
     uint32_t hit_order_size_[2] = {0, 0};
     // controller.row_hit_cap, per direction: each bank's column commands since its ACT that hit the open row while
     // an older request wanted another row (the served request was not the bank's head), and the banks whose count
-    // has reached the cap: set_first_hit() gives them no first hit, as if nothing hit the row, until their next ACT.
+    // has reached the cap: enter_window() and leave_window() give them no first hit, as if nothing hit the row, until
+    // their next ACT (which clears both; closing the bank drops the first hits anyway).
     // Decided by the command stream alone, so the cached choices stay exact (set_first_hit() drops them).
     std::vector<uint32_t> hit_streak_[2];
     uint64_t capped_mask_[2] = {0, 0};
+    bool capped(uint32_t bank, unsigned dir) const { return (capped_mask_[dir] >> bank) & 1; }
     uint64_t next_submit_seq_ = 0, next_arrival_seq_ = 0;
     bool draining_ = false;
     // Completion times (to the data) not yet passed by an arrival, per direction, for max_occupancy. Each is in
