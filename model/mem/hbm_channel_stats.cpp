@@ -22,6 +22,8 @@ void HbmChannelStats::register_in(StatsGroup& group, uint64_t tck_ps) const {
         const double all_columns = static_cast<double>(s->row_hits + s->row_misses + s->row_conflicts);
         return all_columns > 0 ? static_cast<double>(s->row_hits) / all_columns : 0.0;
     }, StatUnit::Ratio, "row hits / column commands");
+    group.counter("row_hit_caps", row_hit_caps, StatUnit::Count,
+                  "times controller.row_hit_cap passed over a bank's row hits for an older request to another row");
     group.counter("read_to_write_turnarounds", read_to_write_turnarounds, StatUnit::Count,
                   "data bus turned from reads to writes");
     group.counter("write_to_read_turnarounds", write_to_read_turnarounds, StatUnit::Count,

@@ -29,6 +29,10 @@ void HbmChannelController::issue_activate(uint64_t t, uint32_t bank, uint32_t ro
     faw_[faw_next_] = t;
     faw_next_ = (faw_next_ + 1) & 3;
     if (faw_count_ < 4) ++faw_count_;
+    for (unsigned dir = 0; dir < 2; ++dir) {  // a new row: its row-hit streaks start again
+        hit_streak_[dir][bank] = 0;
+        capped_mask_[dir] &= ~(uint64_t(1) << bank);
+    }
     for (unsigned dir = 0; dir < 2; ++dir) set_first_hit(bank, dir, first_hit_from(k.head[dir], row));
     invalidate_row_choice();
     ++stats_.activates;
@@ -71,6 +75,14 @@ void HbmChannelController::issue_refresh(uint64_t t) {
     refresh_bank_ = refresh_bank(refresh_index_);
     invalidate_row_choice();
     invalidate_col_choice();  // the refreshed bank was left out
+}
+
+// A column command hit bank `bank`'s open row ahead of an older request of direction `dir` to another row: the
+// row-hit cap's count (out of line: off the column command's usual path).
+void HbmChannelController::count_overtaking_hit(uint32_t bank, unsigned dir) {
+    if (ctl_.row_hit_cap == 0 || ++hit_streak_[dir][bank] != ctl_.row_hit_cap) return;
+    capped_mask_[dir] |= uint64_t(1) << bank;
+    ++stats_.row_hit_caps;
 }
 
 // A request's last column command has issued at cycle t: it completes when its last data beat is through.

@@ -74,6 +74,13 @@ struct HbmControllerConfig {
     // data is served from there), not when the DRAM has them: the requester's write completes early, and a full
     // write queue (queue_depth) still holds it back.
     bool early_write_ack = false;
+    // FR-FCFS with a cap on row hits, against starvation: at most this many column commands hit a bank's open row
+    // while an older request of the same direction waits for another row of that bank; then that bank's hits are
+    // passed over (the request in service finishes its columns) and the older request's PRE and ACT go ahead.
+    // 0: unbounded (plain FR-FCFS: a stream of hits can hold an older request back indefinitely). The default, 16,
+    // is the cap of Ramulator's FRFCFS_Cap scheduler (CMU SAFARI, src/Scheduler.h: `long cap = 16`), after
+    // Mutlu & Moscibroda's capped FR-FCFS (STFM, MICRO 2007); see docs/memory.md.
+    uint32_t row_hit_cap = 16;
 };
 
 // What the address bits select, as lists of bit positions of the offset into global memory (LSB first in each

@@ -80,6 +80,8 @@ const KeyTable<HbmControllerConfig>& hbm_controller_keys() {
                  "from the channel's port to its scheduler (the controller's pipeline)"),
         bool_key("early_write_ack", &HbmControllerConfig::early_write_ack,
                  "a write is acknowledged once the write queue takes it"),
+        uint_key("row_hit_cap", &HbmControllerConfig::row_hit_cap, 0, 1000000, "column commands",
+                 "row hits served ahead of an older request to another row of the bank (0: unbounded)"),
     };
     return keys;
 }

@@ -49,6 +49,7 @@ HbmChannelController::HbmChannelController(const HbmConfig& config)
     for (unsigned dir = 0; dir < 2; ++dir) {
         bank_tail_[dir].assign(banks_, kNone);
         first_hit_seq_[dir].assign(banks_, 0);
+        hit_streak_[dir].assign(banks_, 0);
     }
     group_.resize(bank_groups_);
 
@@ -241,6 +242,10 @@ inline void HbmChannelController::issue_column(uint64_t t, int32_t index, unsign
     Bank& k = bank_[bank];
     Group& g = group_[bank >> group_shift_];
 
+    // The row-hit cap: this column overtook the bank's oldest request (the column choice serves a bank's oldest hit,
+    // so a request older than it wants another row). At the cap the bank's later hits are passed over once this
+    // request completes (leave_window()).
+    if (k.head[dir] != index) count_overtaking_hit(bank, dir);
     switch (k.first_column) {
         case FirstColumn::Hit: ++stats_.row_hits; break;
         case FirstColumn::Miss: ++stats_.row_misses; break;

@@ -16,6 +16,9 @@
 // served direction the column bus takes the request that hits an open row and can issue earliest (oldest on a tie),
 // the row bus the bank command that can issue earliest (oldest request on a tie): PRE when the bank's oldest request
 // wants another row and no queued request of the served direction hits the open one, ACT when the bank is closed.
+// With controller.row_hit_cap = N > 0, once N column commands have hit a bank's open row (since its ACT) while an
+// older request of the served direction waited for another row of that bank, the bank's hits of that direction
+// stop being column candidates after the request in service completes: the older request's PRE and ACT follow.
 // Closed page adds an auto-precharge after a request's last column when no queued request (either direction) hits
 // the row.
 #pragma once
@@ -62,6 +65,7 @@ struct HbmChannelStats {
     uint64_t refreshes = 0;
     uint64_t refresh_cycles = 0;     // tRFC per all-bank refresh, tRFCpb per per-bank refresh
     uint64_t data_bus_busy_cycles = 0;
+    uint64_t row_hit_caps = 0;       // times controller.row_hit_cap passed over a bank's hits for an older request
     uint64_t write_drains = 0;       // times the write queue reached write_high_watermark and draining started
                                      // (serving writes because no read is queued does not count)
     // Requests inside the controller (queued or in service), from arrival to completion: the time integral (its
@@ -224,6 +228,7 @@ private:
     void leave_window(int32_t slot, unsigned dir);
     void issue_column(uint64_t t, int32_t slot, unsigned dir, const DoneCallback& done);
     void complete(uint64_t t, int32_t slot, unsigned dir, uint64_t data_end, const DoneCallback& done);
+    void count_overtaking_hit(uint32_t bank, unsigned dir);
     void issue_activate(uint64_t t, uint32_t bank, uint32_t row);
     void issue_precharge(uint64_t t, uint32_t bank, bool for_conflict);
     void issue_refresh(uint64_t t);
@@ -259,6 +264,14 @@ private:
     static constexpr uint32_t kMaxBanks = 64;
     uint8_t hit_order_[2][kMaxBanks] = {};
     uint32_t hit_order_size_[2] = {0, 0};
+    // controller.row_hit_cap, per direction: each bank's column commands since its ACT that hit the open row while
+    // an older request wanted another row (the served request was not the bank's head), and the banks whose count
+    // has reached the cap: enter_window() and leave_window() give them no first hit, as if nothing hit the row, until
+    // their next ACT (which clears both; closing the bank drops the first hits anyway).
+    // Decided by the command stream alone, so the cached choices stay exact (set_first_hit() drops them).
+    std::vector<uint32_t> hit_streak_[2];
+    uint64_t capped_mask_[2] = {0, 0};
+    bool capped(uint32_t bank, unsigned dir) const { return (capped_mask_[dir] >> bank) & 1; }
     uint64_t next_submit_seq_ = 0, next_arrival_seq_ = 0;
     bool draining_ = false;
     // Completion times (to the data) not yet passed by an arrival, per direction, for max_occupancy. Each is in

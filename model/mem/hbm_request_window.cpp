@@ -90,7 +90,8 @@ void HbmChannelController::enter_window(const Waiting& w, unsigned dir) {
     // Early write acknowledgement: the write is the controller's now (at its arrival, or when a slot freed).
     if (dir == kWrite && ctl_.early_write_ack && done_ && *done_) (*done_)(s.tag, max2(s.arrival_ps, now_ * tck_ps_));
     // The newest request is the youngest: it is the bank's first hit only if it has none.
-    if (b.open && b.row == s.row && b.first_hit[dir] == kNone) set_first_hit(s.bank, dir, index);
+    if (b.open && b.row == s.row && b.first_hit[dir] == kNone && !capped(s.bank, dir))
+        set_first_hit(s.bank, dir, index);
     ++window_count_[dir];
     invalidate_row_choice();
 }
@@ -99,7 +100,9 @@ void HbmChannelController::leave_window(int32_t index, unsigned dir) {
     Slot& s = slots_[index];
     Bank& b = bank_[s.bank];
     // The bank's next hit of this direction, if any, becomes its first.
-    if (b.first_hit[dir] == index) set_first_hit(s.bank, dir, first_hit_from(s.next, b.row));
+    // A bank at row_hit_cap offers no more hits: they wait for its next ACT (which clears the cap).
+    if (b.first_hit[dir] == index)
+        set_first_hit(s.bank, dir, capped(s.bank, dir) ? kNone : first_hit_from(s.next, b.row));
     if (s.prev != kNone)
         slots_[s.prev].next = s.next;
     else
@@ -128,7 +131,8 @@ int32_t HbmChannelController::first_hit_from(int32_t slot, uint32_t row) const {
     return slot;
 }
 
-// Sets a bank's first hit of one direction (kNone: no hit) and keeps hit_mask_ and hit_order_ in step.
+// Sets a bank's first hit of one direction (kNone: no hit, or none offered: the bank has reached row_hit_cap) and
+// keeps hit_mask_ and hit_order_ in step.
 void HbmChannelController::set_first_hit(uint32_t bank, unsigned dir, int32_t slot) {
     Bank& k = bank_[bank];
     if (k.first_hit[dir] == kNone && slot == kNone) return;  // nothing changes
