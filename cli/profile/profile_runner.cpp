@@ -37,8 +37,11 @@ std::string address_text(uint32_t address) {
 
 void write_job(const std::string& path, const llm::GemmShape& shape) {
     const GemmLayout layout = gemm_layout(shape);
-    const gemm_job job{GEMM_JOB_MAGIC, shape.m, shape.n, shape.k,
-                       shape.dtype == llm::GemmDtype::Bf16 ? 1u : 0u, layout.a, layout.b, layout.c, 1};
+    // Skinny ops (decode's few token rows) run the SDK's GEMV kernel, as firmware would (it falls back to the GEMM
+    // kernel above the array's rows); the rest npu_gemm.
+    const uint32_t kernel = shape.m <= 64 ? GEMM_KERNEL_GEMV : GEMM_KERNEL_GEMM;
+    const gemm_job job{GEMM_JOB_MAGIC, shape.m, shape.n, shape.k, shape.dtype == llm::GemmDtype::Bf16 ? 1u : 0u,
+                       layout.a, layout.b, layout.c, 1, kernel, 0};
     std::ofstream out(path, std::ios::binary);
     out.write(reinterpret_cast<const char*>(&job), sizeof job);
     if (!out) throw Error(path + ": cannot write the job block");
@@ -52,14 +55,16 @@ struct Launched {
 }  // namespace
 
 Json run_result(const std::string& console_text, const Json& stats) {
-    // firmware/gemm, hart 0: "gemm MxNxK dtype on T tiles: C cycles, MAC utilisation U%"
+    // firmware/gemm, hart 0: "gemm MxNxK dtype on T tiles: C cycles, MAC utilisation U%" ("gemv ..." for the
+    // decode kernel)
     std::istringstream lines(console_text);
     std::string line;
     long long gemm_cycles = -1;
     while (std::getline(lines, line)) {
         const size_t at = line.find(" cycles, MAC utilisation");
         const size_t colon = line.rfind(": ", at);
-        if (at == std::string::npos || colon == std::string::npos || line.find("gemm ") == std::string::npos) continue;
+        const bool gemm_line = line.find("gemm ") != std::string::npos || line.find("gemv ") != std::string::npos;
+        if (at == std::string::npos || colon == std::string::npos || !gemm_line) continue;
         gemm_cycles = std::atoll(line.c_str() + colon + 2);
     }
     if (gemm_cycles <= 0) throw Error("firmware/gemm printed no 'N cycles, MAC utilisation' line");

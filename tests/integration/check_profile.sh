@@ -42,8 +42,10 @@ PY
 [ $? -eq 0 ] || fail "table contents"
 python3 - "$work/job.bin" <<'PY'
 import struct, sys
-# firmware/gemm/gemm_job.h: magic, m, n, k, dtype, a, b, c, repeat
-open(sys.argv[1], "wb").write(struct.pack("<9I", 0x4A4D4547, 64, 64, 64, 0, 0x82000000, 0x82010000, 0x82020000, 1))
+# firmware/gemm/gemm_job.h: magic, m, n, k, dtype, a, b, c, repeat, kernel, b_transposed (m <= 64: the profile
+# runs the GEMV kernel, GEMM_KERNEL_GEMV = 1)
+open(sys.argv[1], "wb").write(struct.pack("<11I", 0x4A4D4547, 64, 64, 64, 0, 0x82000000, 0x82010000, 0x82020000, 1,
+                                          1, 0))
 PY
 "$npuemu" run -q "${chip[@]}" --arithmetic skip --load "$work/job.bin@0x81000000" "$fw/gemm.elf" > "$work/run.txt" 2>&1 \
   || fail "npuemu run of the job"
