@@ -89,7 +89,8 @@ TEST_CASE("cluster npuemu chip: the step's compute moves by exactly the profiled
     CHECK(compute_s(slower) > compute_s(base) + layer_delta_s * 0.999);
     // Everything else (attention estimates, element-wise ops) is unchanged: the rest of the difference is the
     // logits GEMM (forward and backward, 4 micro-batches), at the slower utilisation.
-    const NpuemuChip& s = *load_cluster_config(slower_file.path()).npuemu;
+    const ClusterConfig slower_config = load_cluster_config(slower_file.path());  // alive while `s` is used
+    const NpuemuChip& s = *slower_config.npuemu;
     const double logits_flops = 2.0 * 128 * (1024 / 2) * 256;
     const double logits_delta_s = 4 * 3 * (s.gemm_s("logits", logits_flops) - logits_before_s_per_flop * logits_flops);
     CHECK(compute_s(slower) - compute_s(base) == doctest::Approx(layer_delta_s + logits_delta_s).epsilon(1e-9));
