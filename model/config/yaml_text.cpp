@@ -76,8 +76,33 @@ private:
 YAML::Node parse_yaml_text(const std::string& text, const std::string& file) {
     // YAML text is printable characters, tabs and line breaks (YAML 1.2, 5.1). Control characters are refused here:
     // yaml-cpp 0.7 loops forever on some of them (a NUL after a backspace in a comment, found by the sweep fuzzer).
+    // A ',' that starts a line outside any flow collection is invalid YAML, and yaml-cpp 0.7 loops forever on it
+    // (", a" as a document): refused here too. Quotes and comments are skipped for the flow depth.
     size_t line = 1, column = 1;
+    int flow_depth = 0;
+    bool line_start = true, in_comment = false;
+    char quote = 0;
     for (const char ch : text) {
+        if (ch == '\n') in_comment = false;
+        if (!in_comment && !quote && line_start && ch == ',' && flow_depth == 0) {
+            throw Error(file + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                        ": malformed YAML: a ',' outside a flow collection ([...] or {...})");
+        }
+        if (ch != ' ' && ch != '\t') line_start = false;
+        if (ch == '\n') line_start = true;
+        if (!in_comment) {
+            if (quote) {
+                if (ch == quote) quote = 0;
+            } else if (ch == '"' || ch == '\'') {
+                quote = ch;
+            } else if (ch == '#') {
+                in_comment = true;
+            } else if (ch == '[' || ch == '{') {
+                ++flow_depth;
+            } else if ((ch == ']' || ch == '}') && flow_depth > 0) {
+                --flow_depth;
+            }
+        }
         const auto byte = static_cast<unsigned char>(ch);
         if ((byte < 0x20 && byte != '\t' && byte != '\n' && byte != '\r') || byte == 0x7F) {
             char code[8];
