@@ -148,14 +148,8 @@ int main(int argc, char** argv) {
     job.ffn2_k_splits = ffn2_splits;
     std::memcpy(&job.eps_bits, &eps, 4);
     const std::string dir = workdir + "/";
-    std::ostringstream loads;
-    uint32_t at = 0x82000000u;
-    auto place = [&](uint32_t& field, const auto& data, const char* name) {
-        field = at;
-        write_file(dir + name + ".bin", data);
-        loads << " --load " << dir << name << ".bin@" << hex(at);
-        at += (static_cast<uint32_t>(data.size() * sizeof(data[0])) + 0xFFFu) & ~0xFFFu;
-    };
+    harness::InputPlacer placer(dir, 0x82000000u);
+    auto place = [&](uint32_t& field, const auto& data, const char* name) { field = placer.place(data, name); };
     place(job.x, x, "x");
     place(job.wqkv, wqkv, "wqkv");
     place(job.bqkv, bqkv, "bqkv");
@@ -169,13 +163,12 @@ int main(int argc, char** argv) {
     place(job.beta1, beta1, "beta1");
     place(job.gamma2, gamma2, "gamma2");
     place(job.beta2, beta2, "beta2");
-    job.out = at;
-    at += (L * D * 4 + 0xFFFu) & ~0xFFFu;
-    job.scratch = at;
+    job.out = placer.reserve(L * D * 4);
+    job.scratch = placer.next();
     write_file(dir + "job.bin", std::vector<transformer_job>{job});
     std::ostringstream command;
     command << npuemu << " run -q -c " << config << " --max-cycles 20000000000 --load " << dir << "job.bin@"
-            << hex(TRANSFORMER_JOB_ADDRESS) << loads.str() << " --dump " << hex(job.out) << ":" << L * D * 4 << ":"
+            << hex(TRANSFORMER_JOB_ADDRESS) << placer.loads() << " --dump " << hex(job.out) << ":" << L * D * 4 << ":"
             << dir << "out.bin " << image << " > " << dir << "console.txt";
     if (std::system(command.str().c_str()) != 0) {
         std::cerr << "FAIL: npuemu failed: " << command.str() << "\n";
