@@ -1,3 +1,4 @@
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -112,6 +113,10 @@ void print_summary(sim::Simulation& simulation, const sim::RunResult& result) {
 }  // namespace
 
 int run_command(const RunArguments& args) {
+    // A reader that goes away (`npuemu run ... | head -1`) must not kill the run before it writes the files the user
+    // asked for (--stats, --trace, --dump, --flows): with SIGPIPE ignored a console write to the closed pipe fails
+    // quietly and the run finishes.
+    std::signal(SIGPIPE, SIG_IGN);
     sim::RunOptions options;
     if (!args.system.empty()) {
         options.system_file = config::resolve_system_config(args.system);

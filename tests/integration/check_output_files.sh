@@ -5,7 +5,8 @@
 # - no file the user did not name is touched (an existing PATH.tmp survives);
 # - a write that fails (a file size limit standing in for a full disk) exits 123 with the file's name,
 #   leaves the previous file as it was and no side files (.tmp, .hier) behind;
-# - an FST trace carries a fixed date, so two runs give the same bytes.
+# - an FST trace carries a fixed date, so two runs give the same bytes;
+# - a run whose console reader has gone (a closed pipe) still finishes and writes its files.
 set -u
 work=$1 npuemu=$(realpath "$2") hello=$(realpath "$3") gemm=$(realpath "$4")
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 2
@@ -57,5 +58,20 @@ ln -s trace_target.fst trace_link.fst
 grep -aq "Thu Jan  1 00:00:00 1970" trace_target.fst || fail "the FST header holds the wall-clock date"
 "$npuemu" run -q -c test --trace again.fst "$hello" > /dev/null
 cmp -s again.fst trace_target.fst || fail "two FST traces of the same run differ"
+
+# A console reader that has gone (`npuemu run ... | head -1`): the run still finishes and writes its stats. The pipe's
+# read end is closed before npuemu starts, so its first console write meets a closed pipe whatever the timing.
+rm -f piped.json
+python3 - "$npuemu" "$hello" <<'PY' || fail "a run whose stdout reader had gone did not finish (see above)"
+import os, subprocess, sys
+read_end, write_end = os.pipe()
+os.close(read_end)
+status = subprocess.run([sys.argv[1], "run", "-c", "test", "--stats", "piped.json", sys.argv[2]], stdout=write_end).returncode
+os.close(write_end)
+if status != 0:
+    print("npuemu exited with", status)
+    sys.exit(1)
+PY
+grep -q '"schema": "npuemu-stats"' piped.json 2>/dev/null || fail "a run whose stdout reader had gone wrote no stats"
 
 [ "$failed" -eq 0 ] && echo "ok: output files" || exit 1
