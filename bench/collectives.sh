@@ -6,7 +6,9 @@
 #      fully connected) and pod8 (2 nodes x 4 through a switch): time on chip 0, algorithm and bus bandwidth (nccl-tests' definitions) against one link's payload
 #      rate (the ring uses one link out of each chip), the busiest link's utilization and the host cost (wall time,
 #      simulated link GB per host second);
-#   2) with FULL=1, the whole collbench sweep on node4 (all-reduce, reduce-scatter, all-gather, 4 KiB .. 256 MiB).
+#   2) the 16 MiB all-reduce (4 KiB chunks) on node4 exported with --flows and replayed by `npuemu replay` on the
+#      cluster model's flow-level network: each collective's time in the run and in the replay;
+#   3) with FULL=1, the whole collbench sweep on node4 (all-reduce, reduce-scatter, all-gather, 4 KiB .. 256 MiB).
 # Run after `make build`:  bash bench/collectives.sh [BUILD_DIR]
 set -euo pipefail
 build="${1:-build}"
@@ -31,6 +33,10 @@ for system in node4 pod8; do
     | "  link payload peak \($peak) GB/s; busiest link \($busiest * 1000 | round / 10)% busy over the whole run (fill and checks included)\n  host: \($wall | tonumber * 100 | round / 100) s wall, \($bytes / 1e9 / ($wall | tonumber) * 100 | round / 100) simulated link GB per host second"' \
     "$work/$system.json"
 done
+echo "== node4, default chips, 16 MiB all-reduce in 4 KiB chunks: its flow export replayed on the cluster model"
+"$npuemu" run -q --system node4 --flows "$work/flows16.jsonl" "$build/firmware/collbench_16m_4k.elf" |
+  sed -n 's/^\[chip 0 hart 0\]   //p'
+"$npuemu" replay --system node4 "$work/flows16.jsonl" | sed 's/^/  /'
 if [ "${FULL:-0}" = 1 ]; then
   echo "== node4, default chips, the collbench sweep"
   "$npuemu" run -q --system node4 "$build/firmware/collbench.elf" | sed -n 's/^\[chip 0 hart 0\] //p'

@@ -100,4 +100,13 @@ struct ProfileArguments {
 // a chip config, cached on disk (docs/profile.md).
 int profile_command(const ProfileArguments& args);
 
+struct ReplayArguments {
+    std::string flows;   // a run's --flows export (JSON lines)
+    std::string system;  // the system that run simulated
+    std::vector<std::string> overrides;
+    std::string out_path;
+    bool quiet = false;
+};
+int replay_command(const ReplayArguments& args);
+
 }  // namespace npuemu::cli

@@ -167,6 +167,20 @@ void add_profile_command(CLI::App& app, ProfileArguments& args) {
     profile->add_flag("-q,--quiet", args.quiet, "Print no table and no progress");
 }
 
+void add_replay_command(CLI::App& app, ReplayArguments& args) {
+    CLI::App* replay = app.add_subcommand(
+        "replay", "Replay a multi-chip run's flow export on the cluster model's flow-level network and compare each "
+                  "collective's time (see docs/systems.md)");
+    replay->add_option("flows", args.flows, "The run's flow export (npuemu run --system ... --flows FILE)")
+        ->required();
+    replay->add_option("--system", args.system, "The system the run simulated: a file or a preset (node4, pod8)")
+        ->required();
+    replay->add_option("-s,--set", args.overrides, "Override a system key, as the run did: KEY.PATH=VALUE")
+        ->allow_extra_args(false);
+    replay->add_option("-o,--out", args.out_path, "Write the comparison as JSON to this file");
+    replay->add_flag("-q,--quiet", args.quiet, "Print no table");
+}
+
 }  // namespace
 }  // namespace npuemu::cli
 
@@ -194,6 +208,8 @@ int sc_main(int argc, char** argv) {
     npuemu::cli::add_cluster_command(app, cluster_args);
     npuemu::cli::ProfileArguments profile_args;
     npuemu::cli::add_profile_command(app, profile_args);
+    npuemu::cli::ReplayArguments replay_args;
+    npuemu::cli::add_replay_command(app, replay_args);
 
     try {
         app.parse(argc, argv);
@@ -208,6 +224,7 @@ int sc_main(int argc, char** argv) {
         if (app.got_subcommand("sweep")) return npuemu::cli::sweep_command(sweep_args);
         if (app.got_subcommand("cluster")) return npuemu::cli::cluster_command(cluster_args);
         if (app.got_subcommand("profile")) return npuemu::cli::profile_command(profile_args);
+        if (app.got_subcommand("replay")) return npuemu::cli::replay_command(replay_args);
     } catch (const npuemu::OutputError& e) {
         std::cerr << "npuemu: error: " << e.what() << std::endl;
         return npuemu::cli::kExitOutputFailed;

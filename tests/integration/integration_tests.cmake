@@ -609,6 +609,8 @@ npuemu_run_test("linkbench alone says it needs two chips" --exit 2
   --stdout-has "linkbench needs a system of at least two chips" -- ${NPUEMU} run -q -c test ${FW}/linkbench.elf)
 add_test(NAME "system: --flows writes every copy and doorbell between chips, the same over two runs"
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_flows.py ${NPUEMU} ${FW} ${CMAKE_CURRENT_BINARY_DIR}/flows)
+add_test(NAME "system: npuemu replay gives each collective of a flow export within 15% of the run (L2 on L1)"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_replay.py ${NPUEMU} ${FW} ${CMAKE_CURRENT_BINARY_DIR}/replay)
 npuemu_run_test("system: --flows on a chip alone is refused" --exit 125
   --stderr-has "--flows records the transfers between chips: it needs --system with at least two chips"
   -- ${NPUEMU} run -c test --flows flows.jsonl ${FW}/hello.elf)
