@@ -68,6 +68,15 @@ KeyTable<NetworkSpec> network_keys() {
         double_key("leaf_latency_us", &NetworkSpec::leaf_latency_us, 0, 1e4, "us", "leaf -> spine -> leaf"),
         double_key("spine_latency_us", &NetworkSpec::spine_latency_us, 0, 1e4, "us", "spine -> core -> spine"),
         bool_key("rail_optimised", &NetworkSpec::rail_optimised, "chip i of every node on rail (leaf) i"),
+        choice_key<NetworkSpec, NetworkKind, &NetworkSpec::kind>(
+            "kind", {"fat_tree", "torus"}, "fat_tree: nodes and NICs into a Clos; torus: chips linked to neighbours"),
+        uint_key("torus_x", &NetworkSpec::torus_x, 0, 1u << 20, "", "torus: chips along x (0: chips / (y z))"),
+        uint_key("torus_y", &NetworkSpec::torus_y, 1, 1u << 20, "", "torus: chips along y"),
+        uint_key("torus_z", &NetworkSpec::torus_z, 1, 1u << 20, "", "torus: chips along z"),
+        positive_key("torus_link_gbyte_per_s", &NetworkSpec::torus_link_gbyte_per_s, 1e5, "GB/s",
+                     "torus: each link, each direction"),
+        double_key("torus_hop_latency_us", &NetworkSpec::torus_hop_latency_us, 0, 1e4, "us",
+                   "torus: one hop, chip to neighbour"),
     };
 }
 

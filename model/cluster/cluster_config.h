@@ -45,8 +45,12 @@ struct NodeSpec {
 };
 
 enum class NetworkTiers { Two, Three };
+enum class NetworkKind { FatTree, Torus };
 
 struct NetworkSpec {
+    // fat_tree: NVSwitch-style nodes and NICs into a Clos; torus: every chip linked to its neighbours in up to three
+    // dimensions (TPU-style), all traffic, inside nodes too, over those links.
+    NetworkKind kind = NetworkKind::FatTree;
     uint32_t nics_per_chip = 1;
     double nic_gbit_per_s = 200;
     uint32_t tiers = 3;                 // 2: leaf-spine; 3: leaf-spine-core (fat tree / folded Clos)
@@ -57,6 +61,12 @@ struct NetworkSpec {
     double leaf_latency_us = 0.5;       // leaf up to spine and down again
     double spine_latency_us = 0.5;      // spine up to core and down again
     bool rail_optimised = true;         // chip i of every node on leaf (rail) i
+    // Torus: chips along x, y, z (x fastest in chip numbering; x = 0: the chips / (y z)); each chip has a link to
+    // each neighbour, each direction. Defaults from TPU v4's ICI (Jouppi et al., ISCA 2023; Google Cloud's TPU v4
+    // page): six links per chip in a 3-D torus, 400 Gbit/s = 50 GB/s each direction. The hop latency is assumed.
+    uint32_t torus_x = 0, torus_y = 1, torus_z = 1;
+    double torus_link_gbyte_per_s = 50;
+    double torus_hop_latency_us = 0.5;
 };
 
 // The model's dimensions and the parallel plan: the schema shared with `npuemu profile` (model/llm/llm_model.h).

@@ -2,8 +2,12 @@
 // (NVLink/NVSwitch); between nodes every chip's NICs go to a leaf switch of a 2- or 3-tier fat tree. A leaf's (and a
 // pod's) links to the tier above are one aggregate link each way whose capacity is the ports below divided by the
 // oversubscription: flow-level ECMP, spreading evenly over the parallel uplinks.
+// Or a torus (network.kind: torus): every chip has a link to each neighbour along x, y and z, each direction, with
+// wrap-around; a transfer follows dimension-order routing (x, then y, then z), the shorter way round each ring (the
+// + way on a tie), so shared links and their contention come out of the traffic as in the fat tree.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -16,11 +20,17 @@ namespace npuemu::cluster {
 // How many chips a fat tree of this radix, tier count and NICs per chip can hold, and how it is cut up.
 struct FatTreeShape {
     uint32_t chips_per_leaf = 0;
-    uint32_t leaves_per_pod = 0;   // 3 tiers: leaves under one set of aggregation switches
+    uint32_t leaves_per_pod = 0;  // 3 tiers: leaves under one set of aggregation switches
     uint64_t max_chips = 0;
 };
 
 FatTreeShape fat_tree_shape(const NetworkSpec& network);
+
+// A torus's extent along x, y, z for this many chips (network.torus_x = 0: x = chips / (y z)).
+struct TorusShape {
+    uint32_t dims[3] = {1, 1, 1};
+};
+TorusShape torus_shape(uint32_t chip_count, const NetworkSpec& network);
 
 class ClusterTopology {
 public:
@@ -34,6 +44,14 @@ public:
     std::vector<LinkId> path(uint32_t a, uint32_t b) const;
 
 private:
+    void build_fat_tree(const NodeSpec& node, const NetworkSpec& network);
+    void build_torus(const NetworkSpec& network);
+    std::vector<LinkId> torus_path(uint32_t a, uint32_t b) const;
+
+    bool torus_ = false;
+    TorusShape torus_shape_;
+    // Per chip and dimension: the link to the + neighbour and to the - neighbour (none where the extent is 1).
+    std::vector<std::array<LinkId, 3>> torus_plus_, torus_minus_;
     uint32_t chip_count_;
     uint32_t chips_per_node_;
     uint32_t tiers_;
