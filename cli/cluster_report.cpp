@@ -18,14 +18,16 @@ using report::Scale;
 
 // The step's parts in the order of the loss budget, with what each means.
 std::vector<std::pair<const char*, double>> parts_of(const cluster::StepLosses& l) {
-    return {{"useful compute", l.useful_compute_s},
-            {"recomputation", l.recompute_s},
-            {"compute inefficiency", l.compute_inefficiency_s},
-            {"TP communication", l.tp_communication_s},
-            {"pipeline bubble", l.pipeline_bubble_s},
-            {"PP communication", l.pp_communication_s},
-            {"DP communication", l.dp_communication_s},
-            {"optimizer", l.optimizer_s}};
+    std::vector<std::pair<const char*, double>> parts = {{"useful compute", l.useful_compute_s},
+                                                         {"recomputation", l.recompute_s},
+                                                         {"compute inefficiency", l.compute_inefficiency_s},
+                                                         {"TP communication", l.tp_communication_s},
+                                                         {"pipeline bubble", l.pipeline_bubble_s},
+                                                         {"PP communication", l.pp_communication_s},
+                                                         {"DP communication", l.dp_communication_s},
+                                                         {"optimizer", l.optimizer_s}};
+    if (l.failures_s > 0) parts.emplace_back("failures and checkpoints", l.failures_s);
+    return parts;
 }
 
 std::string fixed(double value, int decimals) {

@@ -80,6 +80,20 @@ KeyTable<NetworkSpec> network_keys() {
     };
 }
 
+KeyTable<ReliabilitySpec> reliability_keys() {
+    return {
+        double_key("failures_per_chip_hour", &ReliabilitySpec::failures_per_chip_hour, 0, 1, "",
+                   "job-stopping failures per chip-hour (0: none; Llama 3: 1.97e-5)"),
+        double_key("checkpoint_interval_s", &ReliabilitySpec::checkpoint_interval_s, 0, 1e7, "s",
+                   "0: Young's optimum"),
+        positive_key("checkpoint_bytes_per_parameter", &ReliabilitySpec::checkpoint_bytes_per_parameter, 64, "B",
+                     "what a checkpoint stores per parameter"),
+        positive_key("storage_gbyte_per_s", &ReliabilitySpec::storage_gbyte_per_s, 1e6, "GB/s",
+                     "checkpoint store write rate"),
+        double_key("restart_s", &ReliabilitySpec::restart_s, 0, 1e6, "s", "detect, reschedule, reload"),
+    };
+}
+
 KeyTable<CollectiveSpec> collective_keys() {
     return {
         choice_key<CollectiveSpec, CollectiveAlgorithm, &CollectiveSpec::algorithm>(
@@ -222,6 +236,7 @@ ClusterConfig load_cluster_config(const std::string& file, const std::vector<std
     llm::read_model(top.child("model"), c.model);
     llm::read_plan(top.child("plan"), c.plan);
     section("collectives", collective_keys(), c.collectives);
+    section("reliability", reliability_keys(), c.reliability);
     if (npuemu) {
         llm::check_model_plan(c.model, c.plan, top);  // layer_gemms() needs a plan that divides the model
         try {

@@ -82,6 +82,17 @@ struct CollectiveSpec {
     double bus_efficiency = 1.0;       // share of link bandwidth a collective's transfers reach
 };
 
+// Failures and checkpointing (reliability.h). failures_per_chip_hour 0: none (the step is the failure-free step).
+struct ReliabilitySpec {
+    // For scale: Llama 3 405B's pre-training saw 419 unexpected interruptions in 54 days on 16,384 H100s = 1.97e-5
+    // per GPU-hour (Dubey et al., "The Llama 3 Herd of Models", 2024, section 3.3.4).
+    double failures_per_chip_hour = 0;
+    double checkpoint_interval_s = 0;            // 0: Young's optimum, sqrt(2 x write time x job MTBF)
+    double checkpoint_bytes_per_parameter = 14;  // bf16 weights + fp32 master + two fp32 Adam moments
+    double storage_gbyte_per_s = 2000;           // checkpoint store write rate (Llama 3's: 2 TB/s sustained)
+    double restart_s = 600;                      // detect, reschedule, reload the checkpoint (assumed)
+};
+
 struct ClusterConfig {
     std::string name = "unnamed";
     std::string source_file;
@@ -93,6 +104,7 @@ struct ClusterConfig {
     ModelSpec model;
     PlanSpec plan;
     CollectiveSpec collectives;
+    ReliabilitySpec reliability;
 
     uint32_t data_parallel() const {
         return chip_count / (plan.tensor_parallel * plan.pipeline_parallel);

@@ -181,6 +181,10 @@ StepResult simulate_step(const ClusterConfig& c) {
     l.pipeline_bubble_s = std::max(0.0, without_sends.finish_s[critical] - without_sends.busy_s[critical]);
     l.pp_communication_s = std::max(0.0, pipeline.finish_s[critical] - busy_s - l.pipeline_bubble_s);
     l.dp_communication_s = end_s - pipeline.finish_s[critical];
+    // Failures and checkpoints over the whole job, a share of every step (reliability.h).
+    r.failures = failure_cost(c.reliability, c.chip_count, model_parameters(c.model));
+    l.failures_s = r.step_s * r.failures.overhead_per_progress;
+    r.step_s += l.failures_s;
 
     const double chips = c.chip_count;
     r.tokens_per_s = double(c.model.global_batch) * c.model.seq_length / r.step_s;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "model/cluster/cluster_config.h"
+#include "model/cluster/reliability.h"
 #include "model/cluster/workload.h"
 
 namespace npuemu::cluster {
@@ -22,6 +23,7 @@ struct StepLosses {
     double pp_communication_s = 0;      // idle waiting for activations and gradients between stages
     double dp_communication_s = 0;      // gradient all-reduce not hidden behind the backward
     double optimizer_s = 0;             // the Adam update (memory-bound)
+    double failures_s = 0;              // checkpoints, work lost to failures and restarts, averaged (reliability.h)
 };
 
 struct StepResult {
@@ -40,6 +42,7 @@ struct StepResult {
     double dp_gradient_s = 0;    // the whole gradient all-reduce (or reduce-scatter + all-gather)
     std::string tp_algorithm, dp_algorithm;
     MemoryNeed memory;
+    FailureCost failures;
 };
 
 StepResult simulate_step(const ClusterConfig& config);

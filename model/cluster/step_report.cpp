@@ -13,7 +13,8 @@ std::vector<std::pair<const char*, double>> loss_rows(const StepLosses& l) {
     return {{"useful_compute", l.useful_compute_s},         {"recompute", l.recompute_s},
             {"compute_inefficiency", l.compute_inefficiency_s}, {"tp_communication", l.tp_communication_s},
             {"pipeline_bubble", l.pipeline_bubble_s},       {"pp_communication", l.pp_communication_s},
-            {"dp_communication", l.dp_communication_s},     {"optimizer", l.optimizer_s}};
+            {"dp_communication", l.dp_communication_s},     {"optimizer", l.optimizer_s},
+            {"failures", l.failures_s}};
 }
 
 }  // namespace
@@ -56,6 +57,11 @@ nlohmann::ordered_json step_json(const ClusterConfig& c, const StepResult& r) {
     }
     j["losses"] = losses;
     j["critical_stage"] = r.critical_stage;
+    j["reliability"] = {{"failures_per_chip_hour", c.reliability.failures_per_chip_hour},
+                        {"job_mtbf_s", r.failures.job_mtbf_s},
+                        {"checkpoint_write_s", r.failures.checkpoint_write_s},
+                        {"checkpoint_interval_s", r.failures.checkpoint_interval_s},
+                        {"overhead_per_progress", r.failures.overhead_per_progress}};
     j["communication"] = {{"tp_all_reduce_s", r.tp_all_reduce_s}, {"tp_algorithm", r.tp_algorithm},
                           {"pp_send_s", r.pp_send_s}, {"pp_gather_s", r.pp_gather_s},             {"dp_gradient_s", r.dp_gradient_s},
                           {"dp_algorithm", r.dp_algorithm}};
@@ -95,7 +101,16 @@ std::string step_summary(const ClusterConfig& c, const StepResult& r) {
     std::snprintf(line, sizeof line, "where the step goes (stage %u):\n", r.critical_stage);
     out += line;
     for (const auto& [name, seconds] : loss_rows(r.losses)) {
+        if (std::string(name) == "failures" && c.reliability.failures_per_chip_hour <= 0) continue;
         std::snprintf(line, sizeof line, "  %-22s %10.4f s  %5.1f%%\n", name, seconds, 100 * seconds / r.step_s);
+        out += line;
+    }
+    if (c.reliability.failures_per_chip_hour > 0) {
+        std::snprintf(line, sizeof line,
+                      "failures: the job fails every %.2f h; a checkpoint (%.1f s to write) every %.1f min; %.2f%% of "
+                      "the step\n",
+                      r.failures.job_mtbf_s / 3600, r.failures.checkpoint_write_s,
+                      r.failures.checkpoint_interval_s / 60, 100 * r.losses.failures_s / r.step_s);
         out += line;
     }
     std::snprintf(line, sizeof line,
