@@ -75,6 +75,8 @@ struct ClusterArguments {
     std::vector<std::string> overrides;
     std::string out_path;
     std::string report_path;
+    std::string equal_budget;                   // another cluster file, sized to this one's capex and power
+    std::vector<std::string> equal_budget_overrides;
     bool quiet = false;
 };
 

@@ -138,6 +138,12 @@ void add_cluster_command(CLI::App& app, ClusterArguments& args) {
     cluster->add_option("-o,--out", args.out_path, "Write the step's result as JSON to this file");
     cluster->add_option("--report", args.report_path,
                         "Write an HTML report of the step (its time and per-chip throughput, part by part)");
+    cluster->add_option("--equal-budget", args.equal_budget,
+                        "Another cluster file (e.g. 4nm chips) given this cluster's capex and chip power: each "
+                        "simulated at the largest size its plan allows, throughput per $ and per W side by side");
+    cluster->add_option("--equal-budget-set", args.equal_budget_overrides,
+                        "Override a key of the --equal-budget cluster: KEY.PATH=VALUE (repeatable)")
+        ->allow_extra_args(false);
     cluster->add_flag("-q,--quiet", args.quiet, "Print no summary");
 }
 

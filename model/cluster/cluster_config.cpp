@@ -94,6 +94,15 @@ KeyTable<ReliabilitySpec> reliability_keys() {
     };
 }
 
+KeyTable<BudgetSpec> budget_keys() {
+    return {
+        double_key("chip_price_usd", &BudgetSpec::chip_price_usd, 0, 1e8, "USD",
+                   "per chip with its share of board, host and network (0: not given)"),
+        double_key("chip_power_w", &BudgetSpec::chip_power_w, 0, 1e5, "W",
+                   "per chip at the wall, for the power budget (0: the chip's power_w)"),
+    };
+}
+
 KeyTable<CollectiveSpec> collective_keys() {
     return {
         choice_key<CollectiveSpec, CollectiveAlgorithm, &CollectiveSpec::algorithm>(
@@ -237,6 +246,7 @@ ClusterConfig load_cluster_config(const std::string& file, const std::vector<std
     llm::read_plan(top.child("plan"), c.plan);
     section("collectives", collective_keys(), c.collectives);
     section("reliability", reliability_keys(), c.reliability);
+    section("budget", budget_keys(), c.budget);
     if (npuemu) {
         llm::check_model_plan(c.model, c.plan, top);  // layer_gemms() needs a plan that divides the model
         try {

@@ -93,6 +93,12 @@ struct ReliabilitySpec {
     double restart_s = 600;                      // detect, reschedule, reload the checkpoint (assumed)
 };
 
+// What a chip costs, for the equal-budget comparison (equal_budget.h). Explicit inputs: no price is a fact.
+struct BudgetSpec {
+    double chip_price_usd = 0;  // per chip, with its share of board, host and network (0: not given)
+    double chip_power_w = 0;    // per chip at the wall for the facility's power budget (0: the chip's power_w)
+};
+
 struct ClusterConfig {
     std::string name = "unnamed";
     std::string source_file;
@@ -105,6 +111,7 @@ struct ClusterConfig {
     PlanSpec plan;
     CollectiveSpec collectives;
     ReliabilitySpec reliability;
+    BudgetSpec budget;
 
     uint32_t data_parallel() const {
         return chip_count / (plan.tensor_parallel * plan.pipeline_parallel);
