@@ -68,7 +68,7 @@ void add_run_command(CLI::App& app, RunArguments& args) {
                     "Write an HTML report of the run (utilisation, stalls, HBM and mesh heat maps, temperature and "
                     "frequency over time) to this file")->type_name("FILE.html");
     run->add_flag("-q,--quiet", args.quiet, "Print no summary (only the firmware's console)");
-    run->add_option("--load", args.loads, "Load a file into memory before boot: FILE@ADDRESS (repeatable)");
+    run->add_option("--load", args.loads, "Load a file into memory before boot: FILE@ADDRESS (every chip of a system), FILE@cN:ADDRESS (chip N) (repeatable)");
     run->add_option("--trace", args.trace_path,
                     "Record a trace: .vcd or .fst (GTKWave, Surfer) or .json (Perfetto, chrome://tracing)");
     run->add_option("--trace-filter", args.trace_filter,
@@ -76,7 +76,7 @@ void add_run_command(CLI::App& app, RunArguments& args) {
     run->add_option("--trace-window", args.trace_window, "Trace only this time window: T0:T1, e.g. 10us:50us");
     run->add_option("--flows", args.flows_path,
                     "With --system: write every transfer between chips (copies, doorbells) as JSON lines");
-    run->add_option("--dump", args.dumps, "Write memory to a file after the run: ADDRESS:LENGTH:FILE (repeatable)");
+    run->add_option("--dump", args.dumps, "Write memory to a file after the run: ADDRESS:LENGTH:FILE, in a system cN:ADDRESS:LENGTH:FILE (repeatable)");
     CLI::Option* gdb = run->add_option("--gdb", args.gdb_port,
                                        "Serve GDB's remote protocol on this TCP port (0: a free port, printed on "
                                        "stderr); see docs/gdb.md")

@@ -36,29 +36,48 @@ uint64_t parse_number(const std::string& text, const std::string& option, const 
     return value;
 }
 
+// A leading "cN:" (chip N of a system) is taken off `text`; none: -1.
+int32_t take_chip_prefix(std::string& text, const std::string& option) {
+    if (text.size() < 3 || text[0] != 'c' || text[1] < '0' || text[1] > '9') return -1;
+    const auto colon = text.find(':');
+    if (colon == std::string::npos) return -1;
+    const uint64_t chip = parse_number(text.substr(1, colon - 1), option, "chip");
+    if (chip > 0xFFFF) throw Error(option + ": chip " + std::to_string(chip) + " is beyond any system");
+    text = text.substr(colon + 1);
+    return static_cast<int32_t>(chip);
+}
+
 
 }  // namespace
 
 LoadSpec parse_load_spec(const std::string& text) {
     const std::string option = "--load " + text;
     const auto at = text.rfind('@');
-    if (at == std::string::npos || at == 0 || at + 1 == text.size()) throw Error(option + ": expected FILE@ADDRESS");
-    const uint64_t address = parse_number(text.substr(at + 1), option, "address");
+    if (at == std::string::npos || at == 0 || at + 1 == text.size()) {
+        throw Error(option + ": expected FILE@ADDRESS (or FILE@cN:ADDRESS for chip N of a system)");
+    }
+    std::string where = text.substr(at + 1);
+    const int32_t chip = take_chip_prefix(where, option);
+    const uint64_t address = parse_number(where, option, "address");
     if (address > 0xFFFFFFFFull) throw Error(option + ": the address is beyond 32 bits");
-    return LoadSpec{text.substr(0, at), static_cast<uint32_t>(address)};
+    return LoadSpec{text.substr(0, at), static_cast<uint32_t>(address), chip};
 }
 
-DumpSpec parse_dump_spec(const std::string& text) {
-    const std::string option = "--dump " + text;
+DumpSpec parse_dump_spec(const std::string& text_with_chip) {
+    const std::string option = "--dump " + text_with_chip;
+    std::string text = text_with_chip;
+    const int32_t chip = take_chip_prefix(text, option);
     const auto first = text.find(':');
     const auto second = first == std::string::npos ? first : text.find(':', first + 1);
-    if (second == std::string::npos || second + 1 == text.size()) throw Error(option + ": expected ADDRESS:LENGTH:FILE");
+    if (second == std::string::npos || second + 1 == text.size()) {
+        throw Error(option + ": expected ADDRESS:LENGTH:FILE (or cN:ADDRESS:LENGTH:FILE for chip N of a system)");
+    }
     const uint64_t address = parse_number(text.substr(0, first), option, "address");
     const uint64_t length = parse_number(text.substr(first + 1, second - first - 1), option, "length");
     if (address > 0xFFFFFFFFull || length == 0 || address + length > 0x100000000ull) {
         throw Error(option + ": the region must be non-empty and inside the 32-bit address space");
     }
-    return DumpSpec{static_cast<uint32_t>(address), length, text.substr(second + 1)};
+    return DumpSpec{static_cast<uint32_t>(address), length, text.substr(second + 1), chip};
 }
 
 namespace {
@@ -91,10 +110,9 @@ Simulation::Simulation(const RunOptions& options, std::ostream& console)
     if (!options_.flows_path.empty() && system_config_.chips.size() < 2) {
         throw Error("--flows records the transfers between chips: it needs --system with at least two chips");
     }
-    if (system_config_.chips.size() > 1 && (options_.htif || !options_.loads.empty() || !options_.dumps.empty())) {
-        throw Error(options_.system_file + ": --htif, --load and --dump work on a single chip; this system has " +
-                    std::to_string(system_config_.chips.size()) +
-                    " chips (firmware on a system makes and checks its own data)");
+    if (system_config_.chips.size() > 1 && options_.htif) {
+        throw Error(options_.system_file + ": --htif works on a single chip; this system has " +
+                    std::to_string(system_config_.chips.size()) + " chips");
     }
     // SystemC prints an info line when sc_stop() is called; the run's own summary says how it ended.
     sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
@@ -145,22 +163,43 @@ std::string Simulation::chip_label(size_t chip) const {
     return is_system() ? "chip " + std::to_string(chip) + ": " : std::string();
 }
 
+// The chips a load or dump addresses: every chip (a load that names none), or the one it names.
+std::vector<size_t> Simulation::host_data_chips(int32_t chip, const std::string& label) const {
+    if (chip < 0) {
+        std::vector<size_t> all(chips_.size());
+        for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+        return all;
+    }
+    if (size_t(chip) >= chips_.size()) {
+        throw Error(label + ": chip " + std::to_string(chip) + " is not in " +
+                    (is_system() ? "system '" + system_config_.name + "' (" + std::to_string(chips_.size()) + " chips)"
+                                 : std::string("a run of one chip (chip 0)")));
+    }
+    return {size_t(chip)};
+}
+
 void Simulation::check_host_data() {
     for (const auto& load : options_.loads) {
         // No file larger than the 32-bit address space can fit; a bound before reading (a directory or /dev/zero
         // is refused, not read until memory runs out).
-        const std::string label = "--load " + load.path + "@" + hex(load.address);
+        const std::string label = "--load " + load.path + "@" +
+                                  (load.chip >= 0 ? "c" + std::to_string(load.chip) + ":" : std::string()) +
+                                  hex(load.address);
         std::vector<uint8_t> bytes = read_input_file(load.path, 1ull << 32, label);
-        if (!bytes.empty() && !chip().is_memory(load.address, bytes.size())) {
-            throw Error("--load " + load.path + "@" + hex(load.address) + ": " + std::to_string(bytes.size()) +
-                        " bytes from " + hex(load.address) + " do not lie in the chip's memory. Memory map:\n" +
-                        chip().describe_memory_map());
+        for (size_t c : host_data_chips(load.chip, label)) {
+            if (!bytes.empty() && !chips_[c]->is_memory(load.address, bytes.size())) {
+                throw Error(label + ": " + std::to_string(bytes.size()) + " bytes from " + hex(load.address) +
+                            " do not lie in " + chip_label(c) + "the chip's memory. Memory map:\n" +
+                            chips_[c]->describe_memory_map());
+            }
         }
-        // A region loaded twice, or over the image, would leave one of them silently overwritten.
+        // A region loaded twice (on a chip both loads reach), or over the image, would leave one of them silently
+        // overwritten.
         const uint64_t start = load.address, end = load.address + bytes.size();
         for (size_t i = 0; i < load_contents_.size() && !bytes.empty(); ++i) {
             const auto& other = options_.loads[i];
-            if (start < other.address + load_contents_[i].size() && other.address < end) {
+            const bool same_chip = load.chip < 0 || other.chip < 0 || load.chip == other.chip;
+            if (same_chip && start < other.address + load_contents_[i].size() && other.address < end) {
                 throw Error(label + ": overlaps --load " + other.path + "@" + hex(other.address) + " (" +
                             std::to_string(load_contents_[i].size()) + " bytes)");
             }
@@ -176,9 +215,16 @@ void Simulation::check_host_data() {
         load_contents_.push_back(std::move(bytes));
     }
     for (const auto& dump : options_.dumps) {
-        if (!chip().is_memory(dump.address, dump.length)) {
-            throw Error("--dump " + hex(dump.address) + ":" + std::to_string(dump.length) + ":" + dump.path +
-                        ": the region does not lie in the chip's memory. Memory map:\n" + chip().describe_memory_map());
+        const std::string label = "--dump " + (dump.chip >= 0 ? "c" + std::to_string(dump.chip) + ":" : std::string()) +
+                                  hex(dump.address) + ":" + std::to_string(dump.length) + ":" + dump.path;
+        if (dump.chip < 0 && is_system()) {
+            throw Error(label + ": name the chip in a system: --dump cN:" + hex(dump.address) + ":" +
+                        std::to_string(dump.length) + ":" + dump.path);
+        }
+        const size_t c = host_data_chips(std::max(dump.chip, 0), label).front();
+        if (!chips_[c]->is_memory(dump.address, dump.length)) {
+            throw Error(label + ": the region does not lie in " + chip_label(c) + "the chip's memory. Memory map:\n" +
+                        chips_[c]->describe_memory_map());
         }
         check_output_writable(dump.path, "the --dump file");
     }
@@ -187,7 +233,10 @@ void Simulation::check_host_data() {
 void Simulation::load_host_data() {
     for (size_t i = 0; i < options_.loads.size(); ++i) {
         const auto& bytes = load_contents_[i];
-        if (!bytes.empty()) chip().write_memory(options_.loads[i].address, bytes.data(), bytes.size());
+        if (bytes.empty()) continue;
+        for (size_t c : host_data_chips(options_.loads[i].chip, "--load")) {
+            chips_[c]->write_memory(options_.loads[i].address, bytes.data(), bytes.size());
+        }
     }
     load_contents_.clear();
 }
@@ -195,7 +244,7 @@ void Simulation::load_host_data() {
 void Simulation::write_dumps() {
     for (const auto& dump : options_.dumps) {
         std::vector<uint8_t> bytes(dump.length);
-        chip().read_memory(dump.address, bytes.data(), bytes.size());
+        chips_[std::max(dump.chip, 0)]->read_memory(dump.address, bytes.data(), bytes.size());
         write_output_file(dump.path, bytes.data(), bytes.size());
     }
 }

@@ -22,17 +22,23 @@
 
 namespace npuemu::sim {
 
-// Host data path: files into memory before boot, memory regions into files after the run.
+// Host data path: files into memory before boot, memory regions into files after the run. In a system of chips a
+// load goes to every chip unless it names one; a dump names its chip.
 struct LoadSpec {
+    static constexpr int32_t kEveryChip = -1;
     std::string path;
     uint32_t address = 0;
+    int32_t chip = kEveryChip;
 };
 struct DumpSpec {
+    static constexpr int32_t kUnnamedChip = -1;  // a chip alone: it; a system: refused (which chip?)
     uint32_t address = 0;
     uint64_t length = 0;
     std::string path;
+    int32_t chip = kUnnamedChip;
 };
-// "FILE@ADDR" and "ADDR:LEN:FILE" (numbers decimal or 0x hex); throw npuemu::Error naming the option.
+// "FILE@ADDR" or "FILE@cN:ADDR", and "ADDR:LEN:FILE" or "cN:ADDR:LEN:FILE" (numbers decimal or 0x hex; cN a chip of
+// a system); throw npuemu::Error naming the option.
 LoadSpec parse_load_spec(const std::string& text);
 DumpSpec parse_dump_spec(const std::string& text);
 
@@ -109,6 +115,7 @@ private:
     void build(std::ostream& console);
     void check_host_data();
     void load_host_data();
+    std::vector<size_t> host_data_chips(int32_t chip, const std::string& label) const;
     void judge(RunResult& result) const;
     std::string describe_deadlock() const;
     // "chip 2: " in a system, nothing when a chip runs alone.

@@ -551,9 +551,18 @@ npuemu_run_test("system: the exit status is the first non-zero exit code in chip
   -- ${NPUEMU} run --system node4 --set chips.config=test ${FW}/exit_code.elf)
 npuemu_run_test("system: --gdb is refused with --system" --exit 125 --stderr-has "--gdb debugs one chip"
   -- ${NPUEMU} run --system node4 --gdb 0 ${FW}/hello.elf)
-npuemu_run_test("system: --load is refused on a system of several chips" --exit 125
-  --stderr-has "--htif, --load and --dump work on a single chip" --stderr-has "this system has 4 chips"
-  -- ${NPUEMU} run --system node4 --load ${FW}/hello.elf@0x90000000 ${FW}/hello.elf)
+npuemu_run_test("system: --htif is refused on a system of several chips" --exit 125
+  --stderr-has "--htif works on a single chip" --stderr-has "this system has 4 chips"
+  -- ${NPUEMU} run --system node4 --htif ${FW}/hello.elf)
+add_test(NAME "system: --load reaches every chip or the chip named (FILE@cN:ADDR); --dump cN: reads chip N"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_system_host_data.sh ${CMAKE_CURRENT_BINARY_DIR}/system_host_data
+          ${NPUEMU} ${FW}/hello.elf)
+npuemu_run_test("system: a --dump that names no chip is refused on a system" --exit 125
+  --stderr-has "--dump 0x83000000:16:x.bin: name the chip in a system: --dump cN:0x83000000:16:x.bin"
+  -- ${NPUEMU} run --system node4 --set chips.config=test --dump 0x83000000:16:x.bin ${FW}/hello.elf)
+npuemu_run_test("system: a --load on a chip the system does not have is refused" --exit 125
+  --stderr-has "chip 7 is not in system 'node4' (4 chips)"
+  -- ${NPUEMU} run --system node4 --set chips.config=test --load ${FW}/hello.elf@c7:0x83000000 ${FW}/hello.elf)
 npuemu_run_test("system: an unknown system preset lists the presets" --exit 125
   --stderr-has "no system config named 'nodeX' (presets: node4 pod8 single)"
   -- ${NPUEMU} run --system nodeX ${FW}/hello.elf)
