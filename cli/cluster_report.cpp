@@ -85,9 +85,61 @@ Figure throughput_figure(const cluster::ClusterConfig& config, const cluster::St
     return f;
 }
 
+// Tokens per second against chips, log-log, beside the line of perfect scaling from the smallest point.
+Figure scaling_figure(const std::vector<cluster::ScalingPoint>& scaling) {
+    Figure f;
+    Chart& c = f.chart;
+    c.kind = ChartKind::line;
+    c.title = "Strong scaling at the same global batch";
+    c.x = Axis{"chips", Scale::log, "", {}, false};
+    c.y = Axis{"tokens per second", Scale::log, "", {}, false};
+    c.series_title = "curve";
+    c.width = 560;
+    const cluster::ScalingPoint& first = scaling.front();
+    for (const cluster::ScalingPoint& p : scaling) {
+        const std::string id = std::to_string(p.chips) + " chips";
+        c.points.push_back({{"id", id}, {"x", p.chips}, {"y", p.tokens_per_s}, {"series", "simulated"},
+                            {"tip", {{"chips", std::to_string(p.chips)}, {"DP", std::to_string(p.data_parallel)},
+                                     {"step (s)", fixed(p.step_s, 3)}, {"MFU", fixed(100 * p.mfu, 1) + "%"}}}});
+        const double linear = first.tokens_per_s * p.chips / first.chips;
+        c.points.push_back({{"id", id + ", linear"}, {"x", p.chips}, {"y", linear},
+                            {"series", "linear from the smallest"},
+                            {"tip", {{"tokens/s if scaling were perfect", fixed(linear, 0)},
+                                     {"simulated share of it", fixed(100 * p.tokens_per_s / linear, 1) + "%"}}}});
+    }
+    f.caption = "The same model, plan and global batch on fewer data-parallel replicas (halved while the plan divides "
+                "the batch): each replica's share of the batch grows as chips are removed.";
+    return f;
+}
+
+// What each size keeps: its share of linear scaling from the smallest point, and its MFU.
+Figure scaling_efficiency_figure(const std::vector<cluster::ScalingPoint>& scaling) {
+    Figure f;
+    Chart& c = f.chart;
+    c.kind = ChartKind::line;
+    c.title = "Scaling efficiency and MFU against chips";
+    c.x = Axis{"chips", Scale::log, "", {}, false};
+    c.y = Axis{"percent", Scale::linear, "", {}, true};
+    c.series_title = "figure";
+    c.width = 560;
+    const cluster::ScalingPoint& first = scaling.front();
+    for (const cluster::ScalingPoint& p : scaling) {
+        const std::string id = std::to_string(p.chips) + " chips";
+        const double share = 100 * p.tokens_per_s / (first.tokens_per_s * p.chips / first.chips);
+        c.points.push_back({{"id", id + ", scaling"}, {"x", p.chips}, {"y", share},
+                            {"series", "share of linear scaling"},
+                            {"tip", {{"chips", std::to_string(p.chips)}, {"share", fixed(share, 1) + "%"}}}});
+        c.points.push_back({{"id", id + ", MFU"}, {"x", p.chips}, {"y", 100 * p.mfu}, {"series", "MFU"},
+                            {"tip", {{"chips", std::to_string(p.chips)}, {"MFU", fixed(100 * p.mfu, 1) + "%"}}}});
+    }
+    f.caption = "Tokens per second against the smallest point's times the chip ratio, and model FLOP utilisation.";
+    return f;
+}
+
 }  // namespace
 
-std::string cluster_report_html(const cluster::ClusterConfig& config, const cluster::StepResult& r) {
+std::string cluster_report_html(const cluster::ClusterConfig& config, const cluster::StepResult& r,
+                                const std::vector<cluster::ScalingPoint>& scaling) {
     report::Page page;
     page.title = "npuemu cluster: " + config.name;
     page.paragraphs.push_back(std::to_string(config.chip_count) + " x " + config.chip.name + " in " +
@@ -114,6 +166,13 @@ std::string cluster_report_html(const cluster::ClusterConfig& config, const clus
     row("DP gradient collective (ms), " + r.dp_algorithm, r.dp_gradient_s * 1e3, 1);
     budget.tables.push_back(figures);
     page.sections.push_back(budget);
+    if (scaling.size() > 1) {
+        report::Section curve;
+        curve.heading = "Scaling";
+        curve.figures.push_back(scaling_figure(scaling));
+        curve.figures.push_back(scaling_efficiency_figure(scaling));
+        page.sections.push_back(curve);
+    }
     return report::render_html(page);
 }
 

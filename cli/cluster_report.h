@@ -4,12 +4,17 @@
 
 #include <string>
 
+#include <vector>
+
 #include "model/cluster/cluster_config.h"
+#include "model/cluster/scaling.h"
 #include "model/cluster/step_model.h"
 
 namespace npuemu::cli {
 
-// The page; throws npuemu::Error if Vega is not installed (report/vega_library.h).
-std::string cluster_report_html(const cluster::ClusterConfig& config, const cluster::StepResult& result);
+// The page (with the strong-scaling curve when `scaling` has points); throws npuemu::Error if Vega is not installed
+// (report/vega_library.h).
+std::string cluster_report_html(const cluster::ClusterConfig& config, const cluster::StepResult& result,
+                                const std::vector<cluster::ScalingPoint>& scaling = {});
 
 }  // namespace npuemu::cli

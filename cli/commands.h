@@ -77,6 +77,7 @@ struct ClusterArguments {
     std::string report_path;
     std::string equal_budget;                   // another cluster file, sized to this one's capex and power
     std::vector<std::string> equal_budget_overrides;
+    bool scaling = false;  // print the strong-scaling curve (the report always draws it)
     bool quiet = false;
 };
 

@@ -144,6 +144,9 @@ void add_cluster_command(CLI::App& app, ClusterArguments& args) {
     cluster->add_option("--equal-budget-set", args.equal_budget_overrides,
                         "Override a key of the --equal-budget cluster: KEY.PATH=VALUE (repeatable)")
         ->allow_extra_args(false);
+    cluster->add_flag("--scaling", args.scaling,
+                      "Also simulate the cluster on fewer data-parallel replicas (the same global batch) and print the "
+                      "strong-scaling curve (the --report draws it)");
     cluster->add_flag("-q,--quiet", args.quiet, "Print no summary");
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npuemu cluster --report: the Megatron Selene configuration gives a page with the step's time and the per-chip
-# throughput budget as waterfalls (one mark per part) and a table of figures, drawn in headless chromium without
+# throughput budget as waterfalls (one mark per part), the strong-scaling curve and a table of figures, drawn in headless chromium without
 # script errors; the same inputs give the same bytes.
 #   check_cluster_report.sh WORKDIR NPUEMU SOURCE_DIR
 set -euo pipefail
@@ -10,11 +10,11 @@ rm -rf "$work"; mkdir -p "$work"
 fail() { echo "FAIL: $*"; exit 1; }
 config="$source_dir/configs/clusters/megatron_selene/selene.yaml"
 "$npuemu" cluster -q "$config" --report "$work/cluster.html"
-python3 "$here/check_report_page.py" "$work/cluster.html" --figures 2 --has "Where one training step" \
+python3 "$here/check_report_page.py" "$work/cluster.html" --figures 4 --has "Where one training step" --has "Strong scaling" \
   --has "from dense peak" --has "MFU" || fail "the page"
 source "$here/report_browser.sh"
 render "$work/cluster.html" "$work/dom.html" "$work/cluster.png"
-python3 "$here/check_report_dom.py" "$work/dom.html" --figures 2 || fail "the rendered report"
+python3 "$here/check_report_dom.py" "$work/dom.html" --figures 4 || fail "the rendered report"
 "$npuemu" cluster -q "$config" --report "$work/again.html"
 cmp "$work/cluster.html" "$work/again.html" || fail "the same inputs gave a different report"
-echo "ok: cluster report with 2 waterfalls, one mark per part, deterministic"
+echo "ok: cluster report with 2 waterfalls (one mark per part) and the two scaling charts, deterministic"
