@@ -588,12 +588,35 @@ npuemu_run_test("collectives: ring all-reduce, reduce-scatter, all-gather bit-ex
      ${FW}/collcheck.elf)
 npuemu_run_test("collectives: ring all-reduce, reduce-scatter, all-gather bit-exact on 4 chips (node4)" --exit 0
   --stdout-count "every element as expected" 24 --stdout-lacks "FAILED"
-  --stdout-has "[chip 0 hart 0] all_reduce fp32 4097 elements: every element as expected"
+  --stdout-has "[chip 0 hart 0] all_reduce ring fp32 4097 elements: every element as expected"
   -- ${NPUEMU} run -q --system node4 --set chips.config=test ${FW}/collcheck.elf)
 npuemu_run_test("collectives: ring all-reduce, reduce-scatter, all-gather bit-exact on 8 chips (pod8, across the switch)" --exit 0
   --stdout-count "every element as expected" 24 --stdout-lacks "FAILED"
   -- ${NPUEMU} run -q --system pod8 --set chips.config=test ${FW}/collcheck.elf)
 set_tests_properties("boot: collectives: ring all-reduce, reduce-scatter, all-gather bit-exact on 8 chips (pod8, across the switch)"
+  PROPERTIES TIMEOUT 300)
+npuemu_run_test("collectives: doubling and hierarchical all-reduce, broadcast, all-to-all bit-exact on 2 chips" --exit 0
+  --stdout-count "every element as expected" 24 --stdout-lacks "FAILED"
+  -- ${NPUEMU} run -q --system node4 --set chips.config=test --set chips.count=2 --set nodes.chips_per_node=2
+     ${FW}/collcheck_more.elf)
+npuemu_run_test("collectives: doubling and hierarchical all-reduce, broadcast, all-to-all bit-exact on 3 chips (doubling folds one)"
+  --exit 0 --stdout-count "every element as expected" 24 --stdout-lacks "FAILED"
+  -- ${NPUEMU} run -q --system node4 --set chips.config=test --set chips.count=3 --set nodes.chips_per_node=3
+     ${FW}/collcheck_more.elf)
+npuemu_run_test("collectives: doubling and hierarchical all-reduce, broadcast, all-to-all bit-exact on 4 chips (node4)" --exit 0
+  --stdout-count "every element as expected" 24 --stdout-lacks "FAILED"
+  --stdout-has "[chip 0 hart 0] all_reduce doubling fp32 4097 elements: every element as expected"
+  --stdout-has "[chip 0 hart 0] broadcast chain int32 4097 elements from chip 2: every element as expected"
+  -- ${NPUEMU} run -q --system node4 --set chips.config=test ${FW}/collcheck_more.elf)
+npuemu_run_test("collectives: doubling and hierarchical all-reduce, broadcast, all-to-all bit-exact on 4 chips in 2 nodes"
+  --exit 0 --stdout-count "every element as expected" 24 --stdout-lacks "FAILED"
+  --stdout-has "[chip 0 hart 0] all_reduce hierarchical fp32 4097 elements: every element as expected"
+  -- ${NPUEMU} run -q --system pod8 --set chips.config=test --set chips.count=4 --set nodes.chips_per_node=2
+     ${FW}/collcheck_more.elf)
+npuemu_run_test("collectives: doubling and hierarchical all-reduce, broadcast, all-to-all bit-exact on 8 chips (pod8, across the switch)"
+  --exit 0 --stdout-count "every element as expected" 24 --stdout-lacks "FAILED"
+  -- ${NPUEMU} run -q --system pod8 --set chips.config=test ${FW}/collcheck_more.elf)
+set_tests_properties("boot: collectives: doubling and hierarchical all-reduce, broadcast, all-to-all bit-exact on 8 chips (pod8, across the switch)"
   PROPERTIES TIMEOUT 300)
 add_test(NAME "collectives: ring all-reduce on node4 with many chunks a step keeps >= 85% of the link (no bunching)"
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_allreduce_busbw.py ${NPUEMU} ${FW}
@@ -609,6 +632,9 @@ npuemu_run_test("linkbench alone says it needs two chips" --exit 2
   --stdout-has "linkbench needs a system of at least two chips" -- ${NPUEMU} run -q -c test ${FW}/linkbench.elf)
 add_test(NAME "system: --flows writes every copy and doorbell between chips, the same over two runs"
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_flows.py ${NPUEMU} ${FW} ${CMAKE_CURRENT_BINARY_DIR}/flows)
+add_test(NAME "collectives: --flows tags doubling, broadcast, all-to-all and hierarchical transfers with their kind and step"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_collective_flows.py ${NPUEMU} ${FW}
+          ${CMAKE_CURRENT_BINARY_DIR}/collective_flows)
 npuemu_run_test("system: --flows on a chip alone is refused" --exit 125
   --stderr-has "--flows records the transfers between chips: it needs --system with at least two chips"
   -- ${NPUEMU} run -c test --flows flows.jsonl ${FW}/hello.elf)
