@@ -8,7 +8,7 @@
  *   collbench  sizes 4 KiB, 16 KiB, ... up to COLL_MAX_BYTES (or what global memory holds), FP32; every element of
  *              sizes up to 64 KiB checked, 257 elements spread over larger ones (checking 64 MiB on a simulated
  *              control core would take longer than the collective); broadcasts from chip 0;
- *   collcheck  (COLL_CHECK) ragged element counts, INT32 and FP32, small chunks (many per segment), broadcasts from
+ *   collcheck  (COLL_CHECK) ragged element counts, INT32, FP32 and BF16 (the reductions), small chunks (many per segment), broadcasts from
  *              varied roots, every element checked: the correctness tests.
  * Every hart of every chip takes part, each with its slice of the buffer; hart 0 fills and checks.
  * Exit status: the number of wrong results. Runs alone too (1 chip: the collectives have nothing to do, the checks
@@ -80,9 +80,13 @@ int main(void) {
     coll.chunk_bytes = 1024u; /* many chunks per segment */
     for (int which = 0; which < COLL_CASE_COUNT; ++which) {
         if (!(COLL_CASES & (1u << which))) continue;
-        for (uint32_t d = 0; d < 2; ++d) {
-            const uint32_t dtype = d ? NPU_DTYPE_FP32 : NPU_DTYPE_INT32;
-            if (d && (which == BROADCAST_CHAIN || which == ALLTOALL_DIRECT)) continue; /* they move 4-byte words */
+        for (uint32_t d = 0; d < 3; ++d) {
+            static const uint32_t dtypes[] = {NPU_DTYPE_INT32, NPU_DTYPE_FP32, NPU_DTYPE_BF16};
+            static const char* const dtype_names[] = {"int32", "fp32", "bf16"};
+            const uint32_t dtype = dtypes[d];
+            /* Broadcast and all-to-all move 4-byte words whatever they are; the all-gather has no BF16 form. */
+            if (d && (which == BROADCAST_CHAIN || which == ALLTOALL_DIRECT)) continue;
+            if (dtype == NPU_DTYPE_BF16 && which == ALLGATHER_RING) continue;
             for (uint32_t c = 0; c < sizeof counts / sizeof counts[0]; ++c) {
                 /* All-to-all: counts[c] elements per block; broadcast: a different root each time. */
                 const uint32_t count = which == ALLTOALL_DIRECT ? counts[c] * chips : counts[c];
@@ -94,8 +98,7 @@ int main(void) {
                 const unsigned wrong = check((enum coll_case)which, count, root, chip, chips, harts, dtype, 1);
                 failures += wrong;
                 if (chip == 0 && !wrong) {
-                    printf("%s %s %u elements", coll_case_names[which], dtype == NPU_DTYPE_FP32 ? "fp32" : "int32",
-                           (unsigned)count);
+                    printf("%s %s %u elements", coll_case_names[which], dtype_names[d], (unsigned)count);
                     if (which == BROADCAST_CHAIN) printf(" from chip %u", (unsigned)root);
                     printf(": every element as expected\n");
                 }

@@ -26,7 +26,7 @@ static uint32_t generate(uint32_t chip, uint32_t i, uint32_t dtype) {
     } v;
     const uint32_t scale = (p * 5u + chip * 3u) % 25u; /* 2^(scale - 12) */
     v.f = (float)((int32_t)(mix % 20001u) - 10000) / 64.0f * (float)(1u << scale) / 4096.0f;
-    return v.u;
+    return dtype == NPU_DTYPE_BF16 ? v.u >> 16 : v.u; /* BF16: the FP32 value cut to its top half */
 }
 
 /* Every chip's pattern block of the current dtype, in the scratchpad (the control core has no FPU: generating an
@@ -49,17 +49,24 @@ static uint32_t input(uint32_t chip, uint32_t i, uint32_t dtype) {
     return ((volatile uint32_t*)(uintptr_t)TABLE)[chip * PATTERN_ELEMENTS + i % PATTERN_ELEMENTS];
 }
 
+/* FP32 -> BF16, to nearest, ties to even (the vector unit's vx.convert; no NaN arises from these inputs). */
+static uint32_t bf16_of(uint32_t fp32) { return (fp32 + 0x7FFFu + ((fp32 >> 16) & 1u)) >> 16; }
+
+/* One reduction step, as the vector unit does it (collectives.h): INT32 wraps, FP32 rounds to nearest even, BF16
+ * adds in FP32 and rounds the sum to BF16. */
 static uint32_t add(uint32_t a, uint32_t b, uint32_t dtype) {
     if (dtype == NPU_DTYPE_INT32) return a + b;
     union {
         float f;
         uint32_t u;
     } x, y;
-    x.u = a;
-    y.u = b;
+    x.u = dtype == NPU_DTYPE_BF16 ? a << 16 : a;
+    y.u = dtype == NPU_DTYPE_BF16 ? b << 16 : b;
     x.f = x.f + y.f;
-    return x.u;
+    return dtype == NPU_DTYPE_BF16 ? bf16_of(x.u) : x.u;
 }
+
+static uint32_t element_bytes(uint32_t dtype) { return dtype == NPU_DTYPE_BF16 ? 2u : 4u; }
 
 /* The hart slice element i lies in, and the ring segment within it (the slice cut into chips segments). */
 static uint32_t segment_of(uint32_t i, uint32_t count, uint32_t chips, uint32_t harts) {
@@ -127,23 +134,29 @@ static uint32_t hierarchical_sum(uint32_t i, uint32_t count, uint32_t chips, uin
 /* Fills `count` elements at `at` with this chip's input: one pattern block written by the core, then doubled by
  * the DMA. */
 static void fill(uint32_t at, uint32_t chip, uint32_t count, uint32_t dtype) {
-    volatile uint32_t* pattern = (volatile uint32_t*)(uintptr_t)PATTERN;
-    for (uint32_t i = 0; i < PATTERN_ELEMENTS; ++i) pattern[i] = input(chip, i, dtype);
+    const uint32_t bytes = element_bytes(dtype);
+    for (uint32_t i = 0; i < PATTERN_ELEMENTS; ++i) {
+        if (bytes == 2u) {
+            ((volatile uint16_t*)(uintptr_t)PATTERN)[i] = (uint16_t)input(chip, i, dtype);
+        } else {
+            ((volatile uint32_t*)(uintptr_t)PATTERN)[i] = input(chip, i, dtype);
+        }
+    }
     npu_dma_src_stride(0, 0);
     npu_dma_dst_stride(0, 0);
     uint32_t filled = count < PATTERN_ELEMENTS ? count : PATTERN_ELEMENTS;
-    npu_dma_shape(4u * filled, 1, 1);
+    npu_dma_shape(bytes * filled, 1, 1);
     npu_dma_copy(PATTERN, at);
     while (filled < count) { /* whole pattern blocks: element i stays pattern element i % PATTERN_ELEMENTS */
         const uint32_t n = count - filled < filled ? count - filled : filled;
         const uint32_t blocks = n / PATTERN_ELEMENTS, rest = n % PATTERN_ELEMENTS;
         if (blocks) { /* rows of one block each: a row holds at most 16 MiB */
-            npu_dma_shape(4u * PATTERN_ELEMENTS, blocks, 1);
-            npu_dma_copy(at, at + 4u * filled);
+            npu_dma_shape(bytes * PATTERN_ELEMENTS, blocks, 1);
+            npu_dma_copy(at, at + bytes * filled);
         }
         if (rest) {
-            npu_dma_shape(4u * rest, 1, 1);
-            npu_dma_copy(at, at + 4u * (filled + blocks * PATTERN_ELEMENTS));
+            npu_dma_shape(bytes * rest, 1, 1);
+            npu_dma_copy(at, at + bytes * (filled + blocks * PATTERN_ELEMENTS));
         }
         filled += n;
     }
@@ -219,7 +232,8 @@ static uint32_t expected(enum coll_case which, uint32_t i, uint32_t count, uint3
 static unsigned check_element(enum coll_case which, uint32_t i, uint32_t count, uint32_t root, uint32_t chip,
                               uint32_t chips, uint32_t harts, uint32_t dtype) {
     const uint32_t at = which == ALLTOALL_DIRECT ? alltoall_receive(count) : BUFFER;
-    const uint32_t got = ((volatile uint32_t*)(uintptr_t)at)[i];
+    const uint32_t got =
+        dtype == NPU_DTYPE_BF16 ? ((volatile uint16_t*)(uintptr_t)at)[i] : ((volatile uint32_t*)(uintptr_t)at)[i];
     int defined;
     const uint32_t want = expected(which, i, count, root, chip, chips, harts, dtype, &defined);
     if (!defined || got == want) return 0;

@@ -18,6 +18,12 @@
  * where x[c] is chip c's segment s. Segment s of a slice of n elements holds its elements [s*n/chips,
  * (s+1)*n/chips) (integer division).
  *
+ * Element types of the reductions: INT32 (wrapping), FP32 (each addition rounded to nearest even) and BF16 (2-byte
+ * elements on the wire and in the buffers). A BF16 reduction step, i.e. each hop of a partial sum, is
+ *   sum = bf16(fp32(a) + fp32(b)): both widened exactly, added in FP32 (rounded to nearest even), and the FP32 sum
+ * rounded to BF16 to nearest even (vx.convert), once per step: a sum of n terms is rounded n - 1 times in FP32
+ * and n - 1 times to BF16, in the order each algorithm documents here.
+ *
  * Recursive doubling (npu_allreduce_doubling, for small messages: log2(chips) steps instead of the ring's
  * 2 (chips - 1), each moving the whole slice): in step k chip c swaps its slice with chip c ^ 2^k and adds. With m
  * the largest power of two <= chips and e = chips - m, chips m .. chips - 1 first hand their slice to chip c - m,
@@ -67,16 +73,18 @@ extern "C" {
 #define NPU_COLL_HIERARCHICAL_MAX_CHIPS 128u
 
 struct npu_coll {
-    uint32_t scratch;     /* in each taking part tile's scratchpad: (NPU_COLL_SLOTS + 1) x chunk_bytes (receive
-                              slots and a work area) */
-    uint32_t chunk_bytes; /* a multiple of 4, at most 4 x 65535 */
+    /* In each taking part tile's scratchpad: (NPU_COLL_SLOTS + 1) x chunk_bytes (receive slots and a work area);
+     * for BF16 reductions (NPU_COLL_SLOTS + 5) x chunk_bytes (two FP32 areas of 2 x chunk_bytes after those). */
+    uint32_t scratch;
+    uint32_t chunk_bytes; /* a multiple of 4, at most 4 x 65535 (BF16 reductions: 2 x 65535) */
 };
 
 /* Hart `hart` of every chip has reached the barrier (a dissemination barrier over doorbells, log2(chips) rounds,
  * between the tiles `hart` of the chips). */
 void npu_coll_barrier(const struct npu_coll* coll, uint32_t hart);
 
-/* Sum of `count` elements (NPU_DTYPE_INT32 or NPU_DTYPE_FP32) over all chips, in place at `buffer` on every chip. */
+/* Sum of `count` elements (NPU_DTYPE_INT32, NPU_DTYPE_FP32 or NPU_DTYPE_BF16) over all chips, in place at `buffer`
+ * on every chip. The other reducing collectives take the same types. */
 void npu_allreduce_ring(const struct npu_coll* coll, uint32_t buffer, uint32_t count, uint32_t dtype, uint32_t hart,
                         uint32_t harts);
 /* Leaves segment `chip id` of each slice's sum in place (the rest of the slice holds partial sums). */

@@ -44,7 +44,7 @@ struct coll_group {
 void coll_reduce_scatter_ring(const struct npu_coll* coll, struct coll_group group, uint32_t position, uint32_t tile,
                               uint32_t buffer, uint32_t count, uint32_t dtype, uint32_t label, uint32_t step_base);
 void coll_allgather_ring(const struct npu_coll* coll, struct coll_group group, uint32_t position, uint32_t tile,
-                         uint32_t buffer, uint32_t count, uint32_t label, uint32_t step_base);
+                         uint32_t buffer, uint32_t count, uint32_t element_bytes, uint32_t label, uint32_t step_base);
 
 /* Bytes of one element of `dtype` (INT32, FP32: 4; BF16: 2). */
 uint32_t coll_element_bytes(uint32_t dtype);

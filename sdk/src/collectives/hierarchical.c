@@ -30,21 +30,22 @@ void npu_allreduce_hierarchical(const struct npu_coll* coll, uint32_t buffer, ui
     const uint32_t per_node = chips / nodes, node = chip / per_node, local = chip % per_node;
     const struct coll_group in_node = {node * per_node, 1, per_node};
     const struct coll_group across = {local, per_node, nodes};
-    coll_slice(&buffer, &count, 4u, hart, harts);
+    const uint32_t element_bytes = coll_element_bytes(dtype);
+    coll_slice(&buffer, &count, element_bytes, hart, harts);
     const uint32_t label = coll_next_label(COLL_KIND_ALLREDUCE_HIERARCHICAL);
     /* Phase 0: after it segment `local` of the slice (cut in per_node parts) holds the node's sum. */
     coll_reduce_scatter_ring(coll, in_node, local, hart, buffer, count, dtype, label, 0u << 8);
     npu_dma_tag(label, 1u << 8);
     handshake(across, node, hart, COLL_FLAG_READY);
     /* Phases 1 and 2: that segment summed over the nodes. */
-    const uint32_t segment = buffer + 4u * npu_coll_segment_first(count, per_node, local);
+    const uint32_t segment = buffer + element_bytes * npu_coll_segment_first(count, per_node, local);
     const uint32_t segment_count = npu_coll_segment_length(count, per_node, local);
     coll_reduce_scatter_ring(coll, across, node, hart, segment, segment_count, dtype, label, 1u << 8);
-    coll_allgather_ring(coll, across, node, hart, segment, segment_count, label, 2u << 8);
+    coll_allgather_ring(coll, across, node, hart, segment, segment_count, element_bytes, label, 2u << 8);
     npu_dma_tag(label, 3u << 8);
     handshake(in_node, local, hart, COLL_FLAG_NODE_READY);
     /* Phase 3: every chip's segment to the rest of its node. */
-    coll_allgather_ring(coll, in_node, local, hart, buffer, count, label, 3u << 8);
+    coll_allgather_ring(coll, in_node, local, hart, buffer, count, element_bytes, label, 3u << 8);
     npu_dma_tag(0, 0);
     npu_fence((1u << NPU_QUEUE_DMA) | (1u << NPU_QUEUE_VECTOR));
 }

@@ -18,13 +18,14 @@ struct ring {
     const struct npu_coll* coll;
     uint32_t tile; /* this hart's tile, the same on every chip */
     uint32_t chip, chips, next, previous;
-    uint32_t elements_per_chunk;
+    uint32_t element_bytes, elements_per_chunk;
     uint32_t sent, received; /* reduction chunks so far: they take the slots in turn */
 };
 
 /* The ring through the chips of `group`, as this chip (position `position` in it) sees it; `chip` and `chips`
  * below are positions in the group and its size, `next` and `previous` chip ids. */
-static struct ring ring_of(const struct npu_coll* coll, struct coll_group group, uint32_t position, uint32_t tile) {
+static struct ring ring_of(const struct npu_coll* coll, struct coll_group group, uint32_t position, uint32_t tile,
+                           uint32_t element_bytes) {
     struct ring r;
     r.coll = coll;
     r.tile = tile;
@@ -32,14 +33,15 @@ static struct ring ring_of(const struct npu_coll* coll, struct coll_group group,
     r.chips = group.size;
     r.next = group.first + (position + 1u) % group.size * group.stride;
     r.previous = group.first + (position + group.size - 1u) % group.size * group.stride;
-    r.elements_per_chunk = coll->chunk_bytes / 4u;
+    r.element_bytes = element_bytes;
+    r.elements_per_chunk = coll->chunk_bytes / element_bytes;
     r.sent = r.received = 0;
     return r;
 }
 
 /* Segment `s` (taken mod chips) of the buffer: its address and element count. */
 static uint32_t segment_address(const struct ring* r, uint32_t buffer, uint32_t count, uint32_t s) {
-    return buffer + 4u * npu_coll_segment_first(count, r->chips, s % r->chips);
+    return buffer + r->element_bytes * npu_coll_segment_first(count, r->chips, s % r->chips);
 }
 static uint32_t segment_count(const struct ring* r, uint32_t count, uint32_t s) {
     return npu_coll_segment_length(count, r->chips, s % r->chips);
@@ -64,7 +66,7 @@ static uint32_t slot_remote(const struct ring* r, uint32_t slot) {
 static void send_partial(struct ring* r, uint32_t src, uint32_t elements) {
     const uint32_t slot = r->sent++ % SLOTS;
     npu_wait(NPU_QUEUE_DMA, FLAG_CREDIT + slot);
-    coll_copy(src, slot_remote(r, slot), 4u * elements, r->next);
+    coll_copy(src, slot_remote(r, slot), r->element_bytes * elements, r->next);
     npu_dma_doorbell(r->next, r->tile, FLAG_DATA + slot);
 }
 
@@ -78,7 +80,7 @@ static void reduce_received(struct ring* r, uint32_t own, uint32_t elements, uin
 
 void coll_reduce_scatter_ring(const struct npu_coll* coll, struct coll_group group, uint32_t position, uint32_t tile,
                               uint32_t buffer, uint32_t count, uint32_t dtype, uint32_t label, uint32_t step_base) {
-    struct ring r = ring_of(coll, group, position, tile);
+    struct ring r = ring_of(coll, group, position, tile, coll_element_bytes(dtype));
     if (r.chips < 2) return;
     /* One credit per slot of the next chip to begin with; the last ones come back at the end. */
     for (uint32_t slot = 0; slot < SLOTS; ++slot) npu_signal(NPU_QUEUE_DMA, FLAG_CREDIT + slot);
@@ -96,12 +98,13 @@ void coll_reduce_scatter_ring(const struct npu_coll* coll, struct coll_group gro
         const uint32_t lead = SLOTS - 1u;
         for (uint32_t j = 0; j < send_chunks || j < receive_chunks + lead; ++j) {
             if (j < send_chunks) {
-                send_partial(&r, send_at + 4u * j * r.elements_per_chunk, chunk_elements(&r, send_count, j));
+                send_partial(&r, send_at + r.element_bytes * j * r.elements_per_chunk,
+                             chunk_elements(&r, send_count, j));
             }
             if (j >= lead && j - lead < receive_chunks) {
                 const uint32_t i = j - lead;
-                reduce_received(&r, receive_at + 4u * i * r.elements_per_chunk, chunk_elements(&r, receive_count, i),
-                                dtype);
+                reduce_received(&r, receive_at + r.element_bytes * i * r.elements_per_chunk,
+                                chunk_elements(&r, receive_count, i), dtype);
             }
         }
     }
@@ -109,8 +112,8 @@ void coll_reduce_scatter_ring(const struct npu_coll* coll, struct coll_group gro
 }
 
 void coll_allgather_ring(const struct npu_coll* coll, struct coll_group group, uint32_t position, uint32_t tile,
-                         uint32_t buffer, uint32_t count, uint32_t label, uint32_t step_base) {
-    struct ring r = ring_of(coll, group, position, tile);
+                         uint32_t buffer, uint32_t count, uint32_t element_bytes, uint32_t label, uint32_t step_base) {
+    struct ring r = ring_of(coll, group, position, tile, element_bytes);
     if (r.chips < 2) return;
     /* Step k: send segment chip - k on into the same place in the next chip's buffer; receive segment
      * chip - k - 1, which we send on at step k + 1. A chunk waits only for its own data: step 0's chunks (our own
@@ -133,8 +136,8 @@ void coll_allgather_ring(const struct npu_coll* coll, struct coll_group group, u
                 npu_wait(NPU_QUEUE_DMA, FLAG_GATHERED);
                 ++waited;
             }
-            const uint32_t at = send_at + 4u * j * r.elements_per_chunk;
-            coll_copy(at, at, 4u * chunk_elements(&r, send_count, j), r.next);
+            const uint32_t at = send_at + r.element_bytes * j * r.elements_per_chunk;
+            coll_copy(at, at, r.element_bytes * chunk_elements(&r, send_count, j), r.next);
             npu_dma_doorbell(r.next, r.tile, FLAG_GATHERED);
         }
         received += chunks_of(&r, segment_count(&r, count, receive));
@@ -151,7 +154,7 @@ static struct coll_group all_chips(void) {
 void npu_reduce_scatter_ring(const struct npu_coll* coll, uint32_t buffer, uint32_t count, uint32_t dtype,
                              uint32_t hart, uint32_t harts) {
     if (npu_chip_count() < 2) return;
-    coll_slice(&buffer, &count, 4u, hart, harts);
+    coll_slice(&buffer, &count, coll_element_bytes(dtype), hart, harts);
     coll_reduce_scatter_ring(coll, all_chips(), npu_chip_id(), hart, buffer, count, dtype,
                              coll_next_label(COLL_KIND_REDUCE_SCATTER), 0);
     npu_dma_tag(0, 0);
@@ -161,15 +164,24 @@ void npu_reduce_scatter_ring(const struct npu_coll* coll, uint32_t buffer, uint3
 void npu_allgather_ring(const struct npu_coll* coll, uint32_t buffer, uint32_t count, uint32_t hart, uint32_t harts) {
     if (npu_chip_count() < 2) return;
     coll_slice(&buffer, &count, 4u, hart, harts);
-    coll_allgather_ring(coll, all_chips(), npu_chip_id(), hart, buffer, count, coll_next_label(COLL_KIND_ALLGATHER), 0);
+    coll_allgather_ring(coll, all_chips(), npu_chip_id(), hart, buffer, count, 4u, coll_next_label(COLL_KIND_ALLGATHER),
+                        0);
     npu_dma_tag(0, 0);
     npu_fence(1u << NPU_QUEUE_DMA);
 }
 
 void npu_allreduce_ring(const struct npu_coll* coll, uint32_t buffer, uint32_t count, uint32_t dtype, uint32_t hart,
                         uint32_t harts) {
-    npu_reduce_scatter_ring(coll, buffer, count, dtype, hart, harts);
-    npu_allgather_ring(coll, buffer, count, hart, harts);
+    if (npu_chip_count() < 2) return;
+    const uint32_t element_bytes = coll_element_bytes(dtype);
+    coll_slice(&buffer, &count, element_bytes, hart, harts);
+    coll_reduce_scatter_ring(coll, all_chips(), npu_chip_id(), hart, buffer, count, dtype,
+                             coll_next_label(COLL_KIND_REDUCE_SCATTER), 0);
+    npu_fence((1u << NPU_QUEUE_DMA) | (1u << NPU_QUEUE_VECTOR));
+    coll_allgather_ring(coll, all_chips(), npu_chip_id(), hart, buffer, count, element_bytes,
+                        coll_next_label(COLL_KIND_ALLGATHER), 0);
+    npu_dma_tag(0, 0);
+    npu_fence(1u << NPU_QUEUE_DMA);
 }
 
 void npu_coll_barrier(const struct npu_coll* coll, uint32_t hart) {
