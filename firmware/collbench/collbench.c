@@ -50,6 +50,10 @@ static uint64_t run(const struct npu_coll* coll, enum coll_case which, uint32_t 
         case ALLREDUCE_DOUBLING: npu_allreduce_doubling(coll, BUFFER, count, dtype, hart, harts); break;
         case BROADCAST_CHAIN: npu_broadcast(coll, BUFFER, count, root, hart, harts); break;
         case ALLREDUCE_HIERARCHICAL: npu_allreduce_hierarchical(coll, BUFFER, count, dtype, hart, harts); break;
+        case ALLREDUCE_TILES:
+            npu_allreduce_tiles(coll, BUFFER, tiles_stride(count, dtype == NPU_DTYPE_BF16 ? 2u : 4u), count, dtype,
+                                hart, harts);
+            break;
         case ALLTOALL_DIRECT: npu_alltoall(coll, BUFFER, alltoall_receive(count), count / chips, hart, harts); break;
         default: break;
     }
@@ -58,12 +62,13 @@ static uint64_t run(const struct npu_coll* coll, enum coll_case which, uint32_t 
 }
 
 #ifndef COLL_CHECK
-/* nccl-tests' bus bandwidth factor (x 1000) of `which` on n chips. */
+/* nccl-tests' bus bandwidth factor (x 1000) of `which` over n members (chips, or tiles). */
 static uint64_t bus_factor_milli(enum coll_case which, uint32_t n) {
     switch (which) {
         case ALLREDUCE_RING:
         case ALLREDUCE_DOUBLING:
-        case ALLREDUCE_HIERARCHICAL: return 2000u * (n - 1u) / n;
+        case ALLREDUCE_HIERARCHICAL:
+        case ALLREDUCE_TILES: return 2000u * (n - 1u) / n;
         case BROADCAST_CHAIN: return 1000u;
         default: return 1000u * (n - 1u) / n;
     }
@@ -117,7 +122,9 @@ int main(void) {
     }
     for (int which = 0; which < COLL_CASE_COUNT; ++which) {
         if (!(COLL_CASES & (1u << which))) continue;
-        const uint32_t max_bytes = which == ALLTOALL_DIRECT ? room / 2u : room;
+        const uint32_t max_bytes = which == ALLTOALL_DIRECT   ? room / 2u
+                                   : which == ALLREDUCE_TILES ? room / harts
+                                                              : room;
         for (uint32_t bytes = COLL_MIN_BYTES; bytes <= COLL_MAX_BYTES && bytes <= max_bytes; bytes *= 4u) {
             const uint32_t count = bytes / 4u;
             if (hart == 0) prepare((enum coll_case)which, chip, count, NPU_DTYPE_FP32);
@@ -129,7 +136,8 @@ int main(void) {
             if (chip == 0) {
                 const uint64_t ns = cycles * 1000u / clock_mhz;
                 const uint64_t alg_mbps = ns ? (uint64_t)bytes * 1000u / ns : 0;
-                const uint64_t bus_mbps = alg_mbps * bus_factor_milli((enum coll_case)which, chips) / 1000u;
+                const uint32_t members = which == ALLREDUCE_TILES ? harts : chips; /* in the collective */
+                const uint64_t bus_mbps = alg_mbps * bus_factor_milli((enum coll_case)which, members) / 1000u;
                 printf("  %-24s %10u %10u %8u.%03u %6u.%03u %6u.%03u %s\n", coll_case_names[which], (unsigned)bytes,
                        (unsigned)count, (unsigned)(ns / 1000u), (unsigned)(ns % 1000u), (unsigned)(alg_mbps / 1000u),
                        (unsigned)(alg_mbps % 1000u), (unsigned)(bus_mbps / 1000u), (unsigned)(bus_mbps % 1000u),

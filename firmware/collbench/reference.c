@@ -7,8 +7,8 @@
 #include "npuemu/hal.h"
 
 const char* const coll_case_names[COLL_CASE_COUNT] = {
-    "all_reduce ring", "reduce_scatter ring", "all_gather ring",        "all_reduce doubling",
-    "broadcast chain", "all_to_all direct",   "all_reduce hierarchical"};
+    "all_reduce ring", "reduce_scatter ring", "all_gather ring",         "all_reduce doubling",
+    "broadcast chain", "all_to_all direct",   "all_reduce hierarchical", "all_reduce tiles"};
 
 #define PATTERN (NPUEMU_SCRATCHPAD_BASE) /* a block of the input, replicated over the buffer by the DMA */
 #define PATTERN_ELEMENTS 1024u
@@ -192,6 +192,13 @@ static void mark_parts(uint32_t at, uint32_t count, uint32_t parts, uint32_t ski
 
 void prepare(enum coll_case which, uint32_t chip, uint32_t count, uint32_t dtype) {
     const uint32_t chips = npu_chip_count();
+    if (which == ALLREDUCE_TILES) { /* tile t's input is what chip t's would be */
+        const uint32_t harts = npu_hart_count();
+        build_table(harts, dtype);
+        for (uint32_t t = 0; t < harts; ++t)
+            fill(BUFFER + t * tiles_stride(count, element_bytes(dtype)), t, count, dtype);
+        return;
+    }
     build_table(chips, dtype);
     fill(BUFFER, chip, count, dtype);
     /* All-gather: only our own segments hold data; the others must arrive. All-to-all: the receive buffer's
@@ -216,6 +223,7 @@ static uint32_t expected(enum coll_case which, uint32_t i, uint32_t count, uint3
             return chips > NPU_COLL_DOUBLING_MAX_CHIPS ? ring_sum(i, segment_of(i, count, chips, harts), chips, dtype)
                                                        : doubling_sum(i, chips, dtype);
         case ALLREDUCE_HIERARCHICAL: return hierarchical_sum(i, count, chips, harts, dtype);
+        case ALLREDUCE_TILES: return ring_sum(i, segment_of(i, count, harts, 1), harts, dtype); /* tiles for chips */
         case BROADCAST_CHAIN: return input(root, i, dtype);
         case ALLTOALL_DIRECT: { /* block s came from chip s: its block `chip` */
             const uint32_t block = count / chips;
@@ -229,9 +237,8 @@ static uint32_t expected(enum coll_case which, uint32_t i, uint32_t count, uint3
     }
 }
 
-static unsigned check_element(enum coll_case which, uint32_t i, uint32_t count, uint32_t root, uint32_t chip,
-                              uint32_t chips, uint32_t harts, uint32_t dtype) {
-    const uint32_t at = which == ALLTOALL_DIRECT ? alltoall_receive(count) : BUFFER;
+static unsigned check_element(enum coll_case which, uint32_t at, uint32_t i, uint32_t count, uint32_t root,
+                              uint32_t chip, uint32_t chips, uint32_t harts, uint32_t dtype) {
     const uint32_t got =
         dtype == NPU_DTYPE_BF16 ? ((volatile uint16_t*)(uintptr_t)at)[i] : ((volatile uint32_t*)(uintptr_t)at)[i];
     int defined;
@@ -246,8 +253,16 @@ unsigned check(enum coll_case which, uint32_t count, uint32_t root, uint32_t chi
                uint32_t dtype, int every) {
     if (count == 0) return 0;
     const uint32_t step = every || count <= 16384u ? 1u : count / 256u;
-    for (uint32_t i = 0; i < count; i += step) {
-        if (check_element(which, i, count, root, chip, chips, harts, dtype)) return 1;
+    /* Across tiles every tile's buffer holds the sum; else this chip's buffer (all-to-all: its receive buffer). */
+    const uint32_t buffers = which == ALLREDUCE_TILES ? harts : 1u;
+    for (uint32_t b = 0; b < buffers; ++b) {
+        const uint32_t at = which == ALLTOALL_DIRECT   ? alltoall_receive(count)
+                            : which == ALLREDUCE_TILES ? BUFFER + b * tiles_stride(count, element_bytes(dtype))
+                                                       : BUFFER;
+        for (uint32_t i = 0; i < count; i += step) {
+            if (check_element(which, at, i, count, root, chip, chips, harts, dtype)) return 1;
+        }
+        if (check_element(which, at, count - 1, count, root, chip, chips, harts, dtype)) return 1;
     }
-    return check_element(which, count - 1, count, root, chip, chips, harts, dtype);
+    return 0;
 }

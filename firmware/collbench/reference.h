@@ -18,12 +18,18 @@ enum coll_case {
     BROADCAST_CHAIN,
     ALLTOALL_DIRECT,
     ALLREDUCE_HIERARCHICAL,
+    ALLREDUCE_TILES, /* across the tiles of each chip, not across chips */
     COLL_CASE_COUNT
 };
 extern const char* const coll_case_names[COLL_CASE_COUNT];
 
 /* Where all-to-all receives `count` elements' worth (count elements in total per chip). */
 static inline uint32_t alltoall_receive(uint32_t count) { return BUFFER + 4u * count; }
+
+/* Across tiles, tile t's buffer is at BUFFER + t x tiles_stride(count, dtype). */
+static inline uint32_t tiles_stride(uint32_t count, uint32_t element_bytes) {
+    return (count * element_bytes + 255u) & ~255u;
+}
 
 /* Fills this chip's buffer(s) for `which` with its input (and marks what the collective must overwrite). */
 void prepare(enum coll_case which, uint32_t chip, uint32_t count, uint32_t dtype);

@@ -93,6 +93,11 @@ void npu_reduce_scatter_ring(const struct npu_coll* coll, uint32_t buffer, uint3
 /* Every chip's segment `chip id` of each slice of `buffer` (4-byte elements) copied to every chip. */
 void npu_allgather_ring(const struct npu_coll* coll, uint32_t buffer, uint32_t count, uint32_t hart, uint32_t harts);
 
+/* Across the tiles of this chip (over the mesh): tile t's `count` elements at buffer + t x buffer_stride (global
+ * memory), summed over harts 0 .. harts - 1 (each calls it), the sum in every tile's buffer. The ring of the chips
+ * with tiles as members: the summation order above with tiles for chips (one slice: the whole buffer). */
+void npu_allreduce_tiles(const struct npu_coll* coll, uint32_t buffer, uint32_t buffer_stride, uint32_t count,
+                         uint32_t dtype, uint32_t hart, uint32_t harts);
 /* Sum of `count` elements over all chips by recursive doubling (small messages; see above). */
 void npu_allreduce_doubling(const struct npu_coll* coll, uint32_t buffer, uint32_t count, uint32_t dtype, uint32_t hart,
                             uint32_t harts);

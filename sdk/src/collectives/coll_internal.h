@@ -33,13 +33,16 @@ enum {
 };
 uint32_t coll_next_label(uint32_t kind);
 
-/* Chips first, first + stride, ..., first + (size - 1) stride: the chips a ring goes through. */
+/* The members of a ring: chips first, first + stride, ..., first + (size - 1) stride (each with the same tile and
+ * buffer address), or with `tiles` set, those tiles of this chip, member i's buffer at the buffer + i x
+ * buffer_stride. */
 struct coll_group {
     uint32_t first, stride, size;
+    uint32_t tiles, buffer_stride;
 };
 
-/* The ring reduce-scatter and all-gather (collectives.h) over `group`, this chip at `position` in it, on this
- * hart's slice (buffer, count) already cut; their copies tagged `label`, step_base + ring step. They return with
+/* The ring reduce-scatter and all-gather (collectives.h) over `group`, us at `position` in it (hart `tile`), on
+ * our slice (buffer, count) already cut; their copies tagged `label`, step_base + ring step. They return with
  * their last semaphore taken but the queues possibly still busy (the caller fences). */
 void coll_reduce_scatter_ring(const struct npu_coll* coll, struct coll_group group, uint32_t position, uint32_t tile,
                               uint32_t buffer, uint32_t count, uint32_t dtype, uint32_t label, uint32_t step_base);

@@ -28,8 +28,8 @@ void npu_allreduce_hierarchical(const struct npu_coll* coll, uint32_t buffer, ui
         return;
     }
     const uint32_t per_node = chips / nodes, node = chip / per_node, local = chip % per_node;
-    const struct coll_group in_node = {node * per_node, 1, per_node};
-    const struct coll_group across = {local, per_node, nodes};
+    const struct coll_group in_node = {node * per_node, 1, per_node, 0, 0};
+    const struct coll_group across = {local, per_node, nodes, 0, 0};
     const uint32_t element_bytes = coll_element_bytes(dtype);
     coll_slice(&buffer, &count, element_bytes, hart, harts);
     const uint32_t label = coll_next_label(COLL_KIND_ALLREDUCE_HIERARCHICAL);

@@ -1,4 +1,4 @@
-/* Ring collectives across chips (npuemu/collectives.h): the instruction streams. Everything is queued on the
+/* Ring collectives across chips, or across the tiles of one chip (npuemu/collectives.h): the instruction streams. Everything is queued on the
  * participating tile's DMA and VECTOR queues, ordered by semaphores and doorbells; the core only issues and, at
  * the end, fences. */
 #include "coll_internal.h"
@@ -14,25 +14,40 @@ enum {
     FLAG_BARRIER = COLL_FLAG_BARRIER,
 };
 
+/* A neighbour in the ring: its chip (NPU_CHIP_SELF across tiles), its tile, and where its buffer is relative to
+ * ours (0 across chips: the same address on every chip). */
+struct ring_peer {
+    uint32_t chip, tile, buffer_delta;
+};
+
 struct ring {
     const struct npu_coll* coll;
-    uint32_t tile; /* this hart's tile, the same on every chip */
-    uint32_t chip, chips, next, previous;
+    uint32_t chip, chips; /* our position in the ring and its length */
+    struct ring_peer next, previous;
     uint32_t element_bytes, elements_per_chunk;
     uint32_t sent, received; /* reduction chunks so far: they take the slots in turn */
 };
 
-/* The ring through the chips of `group`, as this chip (position `position` in it) sees it; `chip` and `chips`
- * below are positions in the group and its size, `next` and `previous` chip ids. */
+/* Member `position` (taken mod size) of `group` as a neighbour of member `from`, tile `tile`. */
+static struct ring_peer peer_of(struct coll_group group, uint32_t from, uint32_t position, uint32_t tile) {
+    struct ring_peer peer;
+    position %= group.size;
+    const uint32_t member = group.first + position * group.stride;
+    peer.chip = group.tiles ? NPU_CHIP_SELF : member;
+    peer.tile = group.tiles ? member : tile;
+    peer.buffer_delta = group.tiles ? (position - from) * group.buffer_stride : 0u; /* modulo 2^32 */
+    return peer;
+}
+
+/* The ring through the members of `group`, as member `position` (hart `tile`) sees it. */
 static struct ring ring_of(const struct npu_coll* coll, struct coll_group group, uint32_t position, uint32_t tile,
                            uint32_t element_bytes) {
     struct ring r;
     r.coll = coll;
-    r.tile = tile;
     r.chip = position;
     r.chips = group.size;
-    r.next = group.first + (position + 1u) % group.size * group.stride;
-    r.previous = group.first + (position + group.size - 1u) % group.size * group.stride;
+    r.next = peer_of(group, position, position + 1u, tile);
+    r.previous = peer_of(group, position, position + group.size - 1u, tile);
     r.element_bytes = element_bytes;
     r.elements_per_chunk = coll->chunk_bytes / element_bytes;
     r.sent = r.received = 0;
@@ -54,20 +69,20 @@ static uint32_t chunk_elements(const struct ring* r, uint32_t elements, uint32_t
     return rest < r->elements_per_chunk ? rest : r->elements_per_chunk;
 }
 
-/* Slot `slot` of the participating tile's scratchpad: here, and as another chip's DMA addresses it. */
+/* Slot `slot` of a participating tile's scratchpad: here, and as the previous member's DMA addresses ours. */
 static uint32_t slot_here(const struct ring* r, uint32_t slot) {
     return r->coll->scratch + slot * r->coll->chunk_bytes;
 }
-static uint32_t slot_remote(const struct ring* r, uint32_t slot) {
-    return coll_scratch_remote(r->tile, slot_here(r, slot));
+static uint32_t slot_remote(const struct ring_peer* peer, const struct ring* r, uint32_t slot) {
+    return coll_scratch_remote(peer->tile, slot_here(r, slot));
 }
 
 /* Sends a partial sum chunk into the next chip's free slot and tells it so. */
 static void send_partial(struct ring* r, uint32_t src, uint32_t elements) {
     const uint32_t slot = r->sent++ % SLOTS;
     npu_wait(NPU_QUEUE_DMA, FLAG_CREDIT + slot);
-    coll_copy(src, slot_remote(r, slot), r->element_bytes * elements, r->next);
-    npu_dma_doorbell(r->next, r->tile, FLAG_DATA + slot);
+    coll_copy(src, slot_remote(&r->next, r, slot), r->element_bytes * elements, r->next.chip);
+    npu_dma_doorbell(r->next.chip, r->next.tile, FLAG_DATA + slot);
 }
 
 /* Adds the chunk in our next slot to our own chunk at `own` (written back in place), then frees the slot. */
@@ -75,7 +90,7 @@ static void reduce_received(struct ring* r, uint32_t own, uint32_t elements, uin
     const uint32_t slot = r->received++ % SLOTS;
     npu_wait(NPU_QUEUE_DMA, FLAG_DATA + slot);
     coll_reduce_chunk(r->coll, own, slot_here(r, slot), elements, dtype);
-    npu_dma_doorbell(r->previous, r->tile, FLAG_CREDIT + slot);
+    npu_dma_doorbell(r->previous.chip, r->previous.tile, FLAG_CREDIT + slot);
 }
 
 void coll_reduce_scatter_ring(const struct npu_coll* coll, struct coll_group group, uint32_t position, uint32_t tile,
@@ -137,8 +152,8 @@ void coll_allgather_ring(const struct npu_coll* coll, struct coll_group group, u
                 ++waited;
             }
             const uint32_t at = send_at + r.element_bytes * j * r.elements_per_chunk;
-            coll_copy(at, at, r.element_bytes * chunk_elements(&r, send_count, j), r.next);
-            npu_dma_doorbell(r.next, r.tile, FLAG_GATHERED);
+            coll_copy(at, at + r.next.buffer_delta, r.element_bytes * chunk_elements(&r, send_count, j), r.next.chip);
+            npu_dma_doorbell(r.next.chip, r.next.tile, FLAG_GATHERED);
         }
         received += chunks_of(&r, segment_count(&r, count, receive));
     }
@@ -147,7 +162,7 @@ void coll_allgather_ring(const struct npu_coll* coll, struct coll_group group, u
 }
 
 static struct coll_group all_chips(void) {
-    struct coll_group group = {0, 1, npu_chip_count()};
+    struct coll_group group = {0, 1, npu_chip_count(), 0, 0};
     return group;
 }
 
