@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The flow export names the SDK's collectives: collcheck_more (recursive-doubling all-reduce, broadcast, all-to-all,
 hierarchical all-reduce) on 4 test chips in 2 nodes of 2 writes copies and doorbells tagged with each collective's
-kind and step (npuemu/collectives.h), each going where that step sends, and the same file over two runs.
+kind and step (npuemu/collectives.h), each going where that step sends; two runs give the same flows, console
+output and statistics, byte for byte.
 
   check_collective_flows.py NPUEMU FIRMWARE_DIR WORKDIR
 """
@@ -13,17 +14,25 @@ import sys
 npuemu, firmware, workdir = sys.argv[1:4]
 os.makedirs(workdir, exist_ok=True)
 CHIPS, PER_NODE = 4, 2
-texts = []
+texts, stats, consoles = [], [], []
 for run in (1, 2):
     path = os.path.join(workdir, f"flows{run}.jsonl")
+    stats_path = os.path.join(workdir, f"stats{run}.json")
     result = subprocess.run([npuemu, "run", "--quiet", "--system", "pod8", "--set", "chips.config=test", "--set",
                              f"chips.count={CHIPS}", "--set", f"nodes.chips_per_node={PER_NODE}", "--flows", path,
-                             os.path.join(firmware, "collcheck_more.elf")], capture_output=True, text=True)
+                             "--stats", stats_path, os.path.join(firmware, "collcheck_more.elf")],
+                            capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(f"FAIL: collcheck_more exited {result.returncode}\n{result.stdout}{result.stderr}")
     texts.append(open(path).read())
+    stats.append(open(stats_path).read())
+    consoles.append(result.stdout)
 if texts[0] != texts[1]:
     sys.exit("FAIL: the flow export differs between two identical runs")
+if stats[0] != stats[1]:
+    sys.exit("FAIL: the statistics differ between two identical runs")
+if consoles[0] != consoles[1]:
+    sys.exit("FAIL: the console output differs between two identical runs")
 records = [json.loads(line) for line in texts[0].splitlines()]
 problems = []
 seen = {}
@@ -59,4 +68,5 @@ for kind, name in ((4, "doubling all-reduce"), (5, "broadcast"), (6, "all-to-all
         problems.append(f"no record of the {name} (kind {kind})")
 if problems:
     sys.exit("FAIL: " + "\nFAIL: ".join(problems[:20]))
-print(f"ok: {len(records)} records, by kind {dict(sorted(seen.items()))}, identical over two runs")
+print(f"ok: {len(records)} records, by kind {dict(sorted(seen.items()))}; flows, console and stats identical over "
+      "two runs")

@@ -639,7 +639,7 @@ npuemu_run_test("linkbench alone says it needs two chips" --exit 2
   --stdout-has "linkbench needs a system of at least two chips" -- ${NPUEMU} run -q -c test ${FW}/linkbench.elf)
 add_test(NAME "system: --flows writes every copy and doorbell between chips, the same over two runs"
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_flows.py ${NPUEMU} ${FW} ${CMAKE_CURRENT_BINARY_DIR}/flows)
-add_test(NAME "collectives: --flows tags doubling, broadcast, all-to-all and hierarchical transfers with their kind and step"
+add_test(NAME "collectives: --flows tags doubling, broadcast, all-to-all and hierarchical transfers with their kind and step; flows, console and stats identical over two runs"
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_collective_flows.py ${NPUEMU} ${FW}
           ${CMAKE_CURRENT_BINARY_DIR}/collective_flows)
 npuemu_run_test("system: --flows on a chip alone is refused" --exit 125
