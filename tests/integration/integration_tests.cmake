@@ -625,6 +625,8 @@ npuemu_run_test("collectives: doubling and hierarchical all-reduce, broadcast, a
   -- ${NPUEMU} run -q --system pod8 --set chips.config=test ${FW}/collcheck_more.elf)
 set_tests_properties("boot: collectives: doubling and hierarchical all-reduce, broadcast, all-to-all bit-exact on 8 chips (pod8, across the switch)"
   PROPERTIES TIMEOUT 300)
+add_test(NAME "collectives: collbench 4 KiB .. 256 KiB on node4, every size right; recursive doubling >= 2x faster than the ring at 4 KiB"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_small_allreduce.py ${NPUEMU} ${FW})
 add_test(NAME "collectives: ring all-reduce on node4 with many chunks a step keeps >= 85% of the link (no bunching)"
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_allreduce_busbw.py ${NPUEMU} ${FW}
           ${CMAKE_CURRENT_BINARY_DIR}/allreduce_busbw)
