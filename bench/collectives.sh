@@ -10,7 +10,8 @@
 #      doubling, on node4 and pod8;
 #   3) collbench_64m_more: the 64 MiB hierarchical all-reduce (against the flat ring of 1), the chain broadcast and
 #      the direct all-to-all, bus bandwidth (nccl-tests' definitions), on node4 and pod8;
-#   4) with FULL=1, the whole collbench sweep on node4 (every collective and algorithm, 4 KiB .. 256 MiB).
+#   4) collbench_tiles: the ring all-reduce across the 32 tiles of one default chip (over its mesh), 4 KiB .. 16 MiB;
+#   5) with FULL=1, the whole collbench sweep on node4 (every collective and algorithm, 4 KiB .. 256 MiB).
 # Run after `make build`:  bash bench/collectives.sh [BUILD_DIR]
 set -euo pipefail
 build="${1:-build}"
@@ -43,6 +44,8 @@ for system in node4 pod8; do
   echo "== $system, default chips, 64 MiB: hierarchical all-reduce, broadcast, all-to-all"
   "$npuemu" run -q --system "$system" "$build/firmware/collbench_64m_more.elf" | sed -n 's/^\[chip 0 hart 0\] //p'
 done
+echo "== one default chip, ring all-reduce across its 32 tiles"
+"$npuemu" run -q "$build/firmware/collbench_tiles.elf" | sed -n 's/^\[hart 0\] //p'
 if [ "${FULL:-0}" = 1 ]; then
   echo "== node4, default chips, the collbench sweep"
   "$npuemu" run -q --system node4 "$build/firmware/collbench.elf" | sed -n 's/^\[chip 0 hart 0\] //p'

@@ -115,8 +115,10 @@ int main(void) {
     /* What global memory holds from BUFFER on (all-to-all needs twice the size). */
     const uint32_t room = npu_global_memory_bytes() - (BUFFER - NPUEMU_GLOBAL_MEM_BASE);
     if (chip == 0 && hart == 0) {
-        printf("# %u chip(s) x %u tiles (a ring per tile), chunks of %u bytes, FP32; time on chip 0 at %u MHz\n",
-               (unsigned)chips, (unsigned)harts, (unsigned)coll.chunk_bytes, (unsigned)clock_mhz);
+        printf(
+            "# %u chip(s) x %u tiles (across chips: a ring or butterfly per tile; \"tiles\": one ring through the "
+            "tiles), chunks of %u bytes, FP32; time on chip 0 at %u MHz\n",
+            (unsigned)chips, (unsigned)harts, (unsigned)coll.chunk_bytes, (unsigned)clock_mhz);
         printf("# %-24s %10s %10s %12s %10s %10s %s\n", "collective algorithm", "bytes", "elements", "time_us",
                "algbw_GBps", "busbw_GBps", "check");
     }
