@@ -8,8 +8,8 @@
  *   collbench  sizes 4 KiB, 16 KiB, ... up to COLL_MAX_BYTES (or what global memory holds), FP32; every element of
  *              sizes up to 64 KiB checked, 257 elements spread over larger ones (checking 64 MiB on a simulated
  *              control core would take longer than the collective); broadcasts from chip 0;
- *   collcheck  (COLL_CHECK) ragged element counts, INT32, FP32 and BF16 (the reductions), small chunks (many per segment), broadcasts from
- *              varied roots, every element checked: the correctness tests.
+ *   collcheck  (COLL_CHECK) ragged element counts, INT32, FP32 and BF16 (the reductions), small chunks (many per
+ *              segment), broadcasts from varied roots, every element checked: the correctness tests.
  * Every hart of every chip takes part, each with its slice of the buffer; hart 0 fills and checks.
  * Exit status: the number of wrong results. Runs alone too (1 chip: the collectives have nothing to do, the checks
  * still hold). */

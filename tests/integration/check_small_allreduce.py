@@ -16,7 +16,8 @@ run = subprocess.run([npuemu, "run", "--quiet", "--system", "node4", "--set", "c
                       os.path.join(firmware, "collbench_small.elf")], capture_output=True, text=True)
 if run.returncode != 0:
     sys.exit(f"FAIL: collbench_small exited {run.returncode}\n{run.stdout}{run.stderr}")
-rows = re.findall(r"\[chip 0 hart 0\]\s+all_reduce (\w+)\s+(\d+)\s+\d+\s+([\d.]+)\s+[\d.]+\s+[\d.]+\s+(\S+)", run.stdout)
+row = r"\[chip 0 hart 0\]\s+all_reduce (\w+)\s+(\d+)\s+\d+\s+([\d.]+)\s+[\d.]+\s+[\d.]+\s+(\S+)"
+rows = re.findall(row, run.stdout)
 times = {(algorithm, int(size)): float(us) for algorithm, size, us, _ in rows}
 expected = {(a, s) for a in ("ring", "doubling") for s in (4096, 16384, 65536, 262144)}
 if set(times) != expected:

@@ -1,6 +1,6 @@
-/* Ring collectives across chips, or across the tiles of one chip (npuemu/collectives.h): the instruction streams. Everything is queued on the
- * participating tile's DMA and VECTOR queues, ordered by semaphores and doorbells; the core only issues and, at
- * the end, fences. */
+/* Ring collectives across chips, or across the tiles of one chip (npuemu/collectives.h): the instruction streams.
+ * Everything is queued on the participating tile's DMA and VECTOR queues, ordered by semaphores and doorbells; the
+ * core only issues and, at the end, fences. */
 #include "coll_internal.h"
 
 #include "npuemu/hal.h"
