@@ -6,9 +6,14 @@
 #      fully connected) and pod8 (2 nodes x 4 through a switch): time on chip 0, algorithm and bus bandwidth (nccl-tests' definitions) against one link's payload
 #      rate (the ring uses one link out of each chip), the busiest link's utilization and the host cost (wall time,
 #      simulated link GB per host second);
-#   2) the 16 MiB all-reduce (4 KiB chunks) on node4 exported with --flows and replayed by `npuemu replay` on the
+#   2) small messages (collbench_small): the all-reduce's time from 4 KiB to 256 KiB, ring against recursive
+#      doubling, on node4 and pod8;
+#   3) collbench_64m_more: the 64 MiB hierarchical all-reduce (against the flat ring of 1), the chain broadcast and
+#      the direct all-to-all, bus bandwidth (nccl-tests' definitions), on node4 and pod8;
+#   4) collbench_tiles: the ring all-reduce across the 32 tiles of one default chip (over its mesh), 4 KiB .. 16 MiB;
+#   5) the 16 MiB all-reduce (4 KiB chunks) on node4 exported with --flows and replayed by `npuemu replay` on the
 #      cluster model's flow-level network: each collective's time in the run and in the replay;
-#   3) with FULL=1, the whole collbench sweep on node4 (all-reduce, reduce-scatter, all-gather, 4 KiB .. 256 MiB).
+#   6) with FULL=1, the whole collbench sweep on node4 (every collective and algorithm, 4 KiB .. 256 MiB).
 # Run after `make build`:  bash bench/collectives.sh [BUILD_DIR]
 set -euo pipefail
 build="${1:-build}"
@@ -33,6 +38,16 @@ for system in node4 pod8; do
     | "  link payload peak \($peak) GB/s; busiest link \($busiest * 1000 | round / 10)% busy over the whole run (fill and checks included)\n  host: \($wall | tonumber * 100 | round / 100) s wall, \($bytes / 1e9 / ($wall | tonumber) * 100 | round / 100) simulated link GB per host second"' \
     "$work/$system.json"
 done
+for system in node4 pod8; do
+  echo "== $system, default chips, small-message all-reduce: ring against recursive doubling"
+  "$npuemu" run -q --system "$system" "$build/firmware/collbench_small.elf" | sed -n 's/^\[chip 0 hart 0\] //p'
+done
+for system in node4 pod8; do
+  echo "== $system, default chips, 64 MiB: hierarchical all-reduce, broadcast, all-to-all"
+  "$npuemu" run -q --system "$system" "$build/firmware/collbench_64m_more.elf" | sed -n 's/^\[chip 0 hart 0\] //p'
+done
+echo "== one default chip, ring all-reduce across its 32 tiles"
+"$npuemu" run -q "$build/firmware/collbench_tiles.elf" | sed -n 's/^\[hart 0\] //p'
 echo "== node4, default chips, 16 MiB all-reduce in 4 KiB chunks: its flow export replayed on the cluster model"
 "$npuemu" run -q --system node4 --flows "$work/flows16.jsonl" "$build/firmware/collbench_16m_4k.elf" |
   sed -n 's/^\[chip 0 hart 0\]   //p'

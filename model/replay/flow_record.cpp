@@ -76,10 +76,13 @@ std::vector<FlowRecord> read_flow_records(const std::string& path) {
 }
 
 std::string collective_label_name(uint32_t collective) {
-    static const char* const kKinds[] = {"untagged", "reduce-scatter", "all-gather", "barrier"};
+    // The kinds of sdk/include/npuemu/collectives.h (docs/systems.md, "Flows").
+    static const char* const kKinds[] = {"untagged", "reduce-scatter", "all-gather", "barrier",
+                                         "doubling", "broadcast",      "all-to-all", "hierarchical"};
+    constexpr uint32_t kKindCount = sizeof kKinds / sizeof kKinds[0];
     const uint32_t kind = collective >> 24, call = collective & 0xFFFFFFu;
     if (collective == 0) return "untagged";
-    const std::string name = kind < 4 ? kKinds[kind] : "kind " + std::to_string(kind);
+    const std::string name = kind < kKindCount ? kKinds[kind] : "kind " + std::to_string(kind);
     return name + " #" + std::to_string(call);
 }
 

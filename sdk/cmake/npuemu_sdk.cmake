@@ -41,7 +41,14 @@ if(NOT TARGET npuemu_sdk)
     ${NPUEMU_SDK_DIR}/src/kernels/decoder.c
     ${NPUEMU_SDK_DIR}/src/kernels/transformer.c
     ${NPUEMU_SDK_DIR}/src/kernels/conv2d.c
-    ${NPUEMU_SDK_DIR}/src/collectives/ring.c)
+    ${NPUEMU_SDK_DIR}/src/collectives/common.c
+    ${NPUEMU_SDK_DIR}/src/collectives/reduce.c
+    ${NPUEMU_SDK_DIR}/src/collectives/ring.c
+    ${NPUEMU_SDK_DIR}/src/collectives/doubling.c
+    ${NPUEMU_SDK_DIR}/src/collectives/broadcast.c
+    ${NPUEMU_SDK_DIR}/src/collectives/alltoall.c
+    ${NPUEMU_SDK_DIR}/src/collectives/hierarchical.c
+    ${NPUEMU_SDK_DIR}/src/collectives/tiles.c)
   # The generated NPU intrinsics (npuemu/npu_isa.h) come from the npuemu build (isa/npu_isa.yaml).
   if(NOT NPUEMU_GENERATED_DIR)
     message(FATAL_ERROR "npuemu SDK: set NPUEMU_GENERATED_DIR to <npuemu build>/generated (it holds npuemu/npu_isa.h)")

@@ -22,7 +22,7 @@ run = subprocess.run([npuemu, "run", "--quiet", "--stats", stats_path, "--system
                       os.path.join(firmware, "collbench_16m_4k.elf")], capture_output=True, text=True)
 if run.returncode != 0:
     sys.exit(f"FAIL: collbench_16m_4k on node4 exited {run.returncode}\n{run.stdout}{run.stderr}")
-row = re.search(r"\[chip 0 hart 0\]\s+all_reduce\s+16777216\s+\d+\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+(\S+)",
+row = re.search(r"\[chip 0 hart 0\]\s+all_reduce ring\s+16777216\s+\d+\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+(\S+)",
                 run.stdout)
 if not row:
     sys.exit(f"FAIL: no all_reduce row for 16777216 bytes in the output\n{run.stdout}")

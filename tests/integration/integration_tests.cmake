@@ -592,18 +592,50 @@ npuemu_run_test("chip alone: dma.chips naming chip 1 is a fault" --exit 126
 
 # --- collectives in the SDK, across chips (every tile a ring; ragged sizes; every element against the documented sums)
 npuemu_run_test("collectives: ring all-reduce, reduce-scatter, all-gather bit-exact on 2 chips" --exit 0
-  --stdout-count "every element as expected" 24 --stdout-lacks "FAILED"
+  --stdout-count "every element as expected" 32 --stdout-lacks "FAILED"
   -- ${NPUEMU} run -q --system node4 --set chips.config=test --set chips.count=2 --set nodes.chips_per_node=2
      ${FW}/collcheck.elf)
 npuemu_run_test("collectives: ring all-reduce, reduce-scatter, all-gather bit-exact on 4 chips (node4)" --exit 0
-  --stdout-count "every element as expected" 24 --stdout-lacks "FAILED"
-  --stdout-has "[chip 0 hart 0] all_reduce fp32 4097 elements: every element as expected"
+  --stdout-count "every element as expected" 32 --stdout-lacks "FAILED"
+  --stdout-has "[chip 0 hart 0] all_reduce ring fp32 4097 elements: every element as expected"
   -- ${NPUEMU} run -q --system node4 --set chips.config=test ${FW}/collcheck.elf)
 npuemu_run_test("collectives: ring all-reduce, reduce-scatter, all-gather bit-exact on 8 chips (pod8, across the switch)" --exit 0
-  --stdout-count "every element as expected" 24 --stdout-lacks "FAILED"
+  --stdout-count "every element as expected" 32 --stdout-lacks "FAILED"
   -- ${NPUEMU} run -q --system pod8 --set chips.config=test ${FW}/collcheck.elf)
 set_tests_properties("boot: collectives: ring all-reduce, reduce-scatter, all-gather bit-exact on 8 chips (pod8, across the switch)"
   PROPERTIES TIMEOUT 300)
+npuemu_run_test("collectives: ring all-reduce across the tiles of one chip, bit-exact" --exit 0
+  --stdout-count "every element as expected" 12 --stdout-lacks "FAILED"
+  --stdout-has "[hart 0] all_reduce tiles bf16 4097 elements: every element as expected"
+  -- ${NPUEMU} run -q -c test ${FW}/collcheck_tiles.elf)
+npuemu_run_test("collectives: ring all-reduce across the tiles of each chip of node4 at once, bit-exact" --exit 0
+  --stdout-count "every element as expected" 12 --stdout-lacks "FAILED"
+  -- ${NPUEMU} run -q --system node4 --set chips.config=test ${FW}/collcheck_tiles.elf)
+npuemu_run_test("collectives: doubling and hierarchical all-reduce, broadcast, all-to-all bit-exact on 2 chips" --exit 0
+  --stdout-count "every element as expected" 32 --stdout-lacks "FAILED"
+  -- ${NPUEMU} run -q --system node4 --set chips.config=test --set chips.count=2 --set nodes.chips_per_node=2
+     ${FW}/collcheck_more.elf)
+npuemu_run_test("collectives: doubling and hierarchical all-reduce, broadcast, all-to-all bit-exact on 3 chips (doubling folds one)"
+  --exit 0 --stdout-count "every element as expected" 32 --stdout-lacks "FAILED"
+  -- ${NPUEMU} run -q --system node4 --set chips.config=test --set chips.count=3 --set nodes.chips_per_node=3
+     ${FW}/collcheck_more.elf)
+npuemu_run_test("collectives: doubling and hierarchical all-reduce, broadcast, all-to-all bit-exact on 4 chips (node4)" --exit 0
+  --stdout-count "every element as expected" 32 --stdout-lacks "FAILED"
+  --stdout-has "[chip 0 hart 0] all_reduce doubling fp32 4097 elements: every element as expected"
+  --stdout-has "[chip 0 hart 0] broadcast chain int32 4097 elements from chip 2: every element as expected"
+  -- ${NPUEMU} run -q --system node4 --set chips.config=test ${FW}/collcheck_more.elf)
+npuemu_run_test("collectives: doubling and hierarchical all-reduce, broadcast, all-to-all bit-exact on 4 chips in 2 nodes"
+  --exit 0 --stdout-count "every element as expected" 32 --stdout-lacks "FAILED"
+  --stdout-has "[chip 0 hart 0] all_reduce hierarchical fp32 4097 elements: every element as expected"
+  -- ${NPUEMU} run -q --system pod8 --set chips.config=test --set chips.count=4 --set nodes.chips_per_node=2
+     ${FW}/collcheck_more.elf)
+npuemu_run_test("collectives: doubling and hierarchical all-reduce, broadcast, all-to-all bit-exact on 8 chips (pod8, across the switch)"
+  --exit 0 --stdout-count "every element as expected" 32 --stdout-lacks "FAILED"
+  -- ${NPUEMU} run -q --system pod8 --set chips.config=test ${FW}/collcheck_more.elf)
+set_tests_properties("boot: collectives: doubling and hierarchical all-reduce, broadcast, all-to-all bit-exact on 8 chips (pod8, across the switch)"
+  PROPERTIES TIMEOUT 300)
+add_test(NAME "collectives: collbench 4 KiB .. 256 KiB on node4, every size right; recursive doubling >= 2x faster than the ring at 4 KiB"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_small_allreduce.py ${NPUEMU} ${FW})
 add_test(NAME "collectives: ring all-reduce on node4 with many chunks a step keeps >= 85% of the link (no bunching)"
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_allreduce_busbw.py ${NPUEMU} ${FW}
           ${CMAKE_CURRENT_BINARY_DIR}/allreduce_busbw)
@@ -620,6 +652,9 @@ add_test(NAME "system: --flows writes every copy and doorbell between chips, the
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_flows.py ${NPUEMU} ${FW} ${CMAKE_CURRENT_BINARY_DIR}/flows)
 add_test(NAME "system: npuemu replay gives each collective of a flow export within 15% of the run (L2 on L1)"
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_replay.py ${NPUEMU} ${FW} ${CMAKE_CURRENT_BINARY_DIR}/replay)
+add_test(NAME "collectives: --flows tags doubling, broadcast, all-to-all and hierarchical transfers with their kind and step; flows, console and stats identical over two runs"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_collective_flows.py ${NPUEMU} ${FW}
+          ${CMAKE_CURRENT_BINARY_DIR}/collective_flows)
 npuemu_run_test("system: --flows on a chip alone is refused" --exit 125
   --stderr-has "--flows records the transfers between chips: it needs --system with at least two chips"
   -- ${NPUEMU} run -c test --flows flows.jsonl ${FW}/hello.elf)

@@ -61,6 +61,8 @@ TEST_CASE("replay: a flow export is read back, and a bad line is refused with fi
     CHECK(flows[1].line == 3);
     CHECK(collective_label_name(16777218) == "reduce-scatter #2");
     CHECK(collective_label_name(0) == "untagged");
+    CHECK(collective_label_name((7u << 24) | 5) == "hierarchical #5");
+    CHECK(collective_label_name((9u << 24) | 1) == "kind 9 #1");
 
     CHECK(replay_read_error("{\"kind\":\"copy\"\n") == "FILE:1: not valid JSON");
     CHECK(replay_read_error("[1, 2]\n") == "FILE:1: expected a JSON object, one flow per line");
