@@ -11,3 +11,6 @@ npuemu_run_test("overlap on node4: a GEMM beside a ring all-reduce, both slowdow
 npuemu_run_test("overlap alone on one chip: the all-reduce has nothing to do, the checks still hold" --exit 0
   --stdout-count "results bit-identical together and alone" 1 --stdout-lacks "FAILED"
   -- ${NPUEMU} run -q -c test ${FW}/overlap_small.elf)
+add_test(NAME "system: an oversubscribed node switch (100:1) slows a ring all-reduce between two nodes"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_switch_oversubscription.sh
+          ${CMAKE_CURRENT_BINARY_DIR}/switch_oversubscription ${NPUEMU} ${DATA}/systems/two_nodes_switch.yaml ${FW})
