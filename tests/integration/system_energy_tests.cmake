@@ -14,3 +14,6 @@ npuemu_run_test("overlap alone on one chip: the all-reduce has nothing to do, th
 add_test(NAME "system: an oversubscribed node switch (100:1) slows a ring all-reduce between two nodes"
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_switch_oversubscription.sh
           ${CMAKE_CURRENT_BINARY_DIR}/switch_oversubscription ${NPUEMU} ${DATA}/systems/two_nodes_switch.yaml ${FW})
+add_test(NAME "system: each chip's power includes its links' share, its mesh and its HBM, and the summary shows them"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_system_energy.sh ${CMAKE_CURRENT_BINARY_DIR}/system_energy
+          ${NPUEMU} ${DATA}/systems/node4_test_power.yaml ${FW}/chip_ring.elf)
