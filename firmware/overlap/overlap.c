@@ -237,9 +237,9 @@ int main(void) {
         const uint64_t gemm_both = group_cycles(BOTH, coll_tiles, harts);
         const uint64_t coll_both = group_cycles(BOTH, 0, coll_tiles);
         printf(
-            "overlap: %u chip(s); all-reduce of %u bytes (INT32, ring, %u-byte chunks) on tiles 0-%u; GEMM "
+            "overlap: %u chip(s); all-reduce of %u bytes (INT32, ring, %u-byte chunks) on the first %u tile(s); GEMM "
             "%ux%ux%u INT8 x %u on tiles %u-%u\n",
-            (unsigned)chips, (unsigned)OVERLAP_BYTES, (unsigned)OVERLAP_CHUNK_BYTES, (unsigned)(coll_tiles - 1u),
+            (unsigned)chips, (unsigned)OVERLAP_BYTES, (unsigned)OVERLAP_CHUNK_BYTES, (unsigned)coll_tiles,
             (unsigned)OVERLAP_M, (unsigned)OVERLAP_N, (unsigned)OVERLAP_K, (unsigned)OVERLAP_REPEAT,
             (unsigned)coll_tiles, (unsigned)(harts - 1u));
         printf(
