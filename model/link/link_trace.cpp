@@ -18,19 +18,23 @@ LinkTrace::LinkTrace(trace::Tracer& tracer, const std::string& scope, const std:
 
 void LinkTrace::packet(uint64_t departure_ps, uint64_t wire_ps, uint64_t release_ps, uint64_t wire_bytes,
                        uint64_t payload_bytes) {
-    Delta& start = pending_[departure_ps];
+    // A packet is never ready before the current simulated time, so nothing lands before what was handed over; if it
+    // did, it is recorded at the first time still open rather than out of order.
+    auto open = [this](uint64_t ps) { return ps < finalized_before_ps_ ? finalized_before_ps_ : ps; };
+    Delta& start = pending_[open(departure_ps)];
     start.busy += 1;
     start.held += static_cast<int64_t>(wire_bytes);
-    Delta& end = pending_[departure_ps + wire_ps];
+    Delta& end = pending_[open(departure_ps + wire_ps)];
     end.busy -= 1;
     end.bytes += wire_bytes;
-    pending_[release_ps].held -= static_cast<int64_t>(wire_bytes);
+    pending_[open(release_ps)].held -= static_cast<int64_t>(wire_bytes);
     tracer_.span(
         track_, "packet", departure_ps, departure_ps + wire_ps,
         "{\"payload_bytes\":" + std::to_string(payload_bytes) + ",\"wire_bytes\":" + std::to_string(wire_bytes) + "}");
 }
 
 void LinkTrace::finalize(uint64_t before_ps) {
+    if (before_ps > finalized_before_ps_) finalized_before_ps_ = before_ps;
     // All changes at one time at once, so a packet starting as another ends leaves the wire busy.
     while (!pending_.empty() && pending_.begin()->first < before_ps) {
         const auto [time, delta] = *pending_.begin();

@@ -39,6 +39,7 @@ private:
     std::map<uint64_t, Delta> pending_;  // by time
     int64_t busy_count_ = 0, held_bytes_ = 0;
     uint64_t wire_bytes_ = 0;
+    uint64_t finalized_before_ps_ = 0;  // changes before this were handed to the tracer
 };
 
 }  // namespace npuemu::link
