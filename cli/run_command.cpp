@@ -15,7 +15,9 @@
 #include "model/sim/simulation.h"
 #include "model/trace/trace_file.h"
 
+#include <string>
 #include <tuple>
+#include <vector>
 
 namespace npuemu::cli {
 
@@ -49,14 +51,36 @@ void print_chip_figures(std::FILE* out, const StatsRegistry& stats, const std::s
                      stats.value(prefix + "npu.peak_tops"), 100 * stats.value(prefix + "npu.mac_utilization"));
     }
     if (stats.contains(prefix + "power.energy_j")) {
-        double throttled_tiles = 0;
-        for (uint32_t t = 0; t < config.tile_count; ++t) {
-            if (stats.value(prefix + "tile" + std::to_string(t) + ".power.throttled_ps") > 0) ++throttled_tiles;
-        }
-        std::fprintf(out, "%spower:        %.2f W average, %.3g J, peak %.1f degC (Tj,max %.1f), %.0f of %u tiles throttled\n",
+        std::fprintf(out,
+                     "%spower:        %.2f W average, %.3g J (mesh, HBM and links %.3g J), peak %.1f degC "
+                     "(Tj,max %.1f), %.0f of %u tiles throttled\n",
                      indent, stats.value(prefix + "power.average_w"), stats.value(prefix + "power.energy_j"),
+                     stats.value(prefix + "power.memory_network_energy_j"),
                      stats.value(prefix + "power.peak_temperature_mC") / 1000.0, config.power.tj_max_mC / 1000.0,
-                     throttled_tiles, config.tile_count);
+                     stats.value(prefix + "power.throttled_tiles"), config.tile_count);
+    }
+}
+
+// One line per link direction of a system: data carried, wire busy, credit stalls, energy on the wire.
+void print_link_figures(std::FILE* out, const StatsRegistry& stats) {
+    std::vector<std::string> links;
+    double joules = 0;
+    for (const auto& [name, entry] : stats.entries()) {
+        const std::string suffix = ".energy_j";
+        if (name.rfind("links.", 0) != 0 || name.size() < suffix.size() ||
+            name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
+            continue;
+        }
+        links.push_back(name.substr(6, name.size() - 6 - suffix.size()));
+        joules += stat_value(*entry);
+    }
+    if (links.empty()) return;
+    std::fprintf(out, "  links:        %zu directions, %.3g J on the wires in all\n", links.size(), joules);
+    for (const std::string& link : links) {
+        const std::string p = "links." + link + ".";
+        std::fprintf(out, "    %-18s %.4g MB, %.1f%% busy, %.3g us credit stalls, %.3g J\n", link.c_str(),
+                     stats.value(p + "payload_bytes") / 1e6, 100 * stats.value(p + "utilization"),
+                     stats.value(p + "credit_stall_ps") / 1e6, stats.value(p + "energy_j"));
     }
 }
 
@@ -95,6 +119,7 @@ void print_summary(sim::Simulation& simulation, const sim::RunResult& result) {
                          chips[c]->placement().node_id, with_commas(instructions_of(*chips[c])).c_str());
             print_chip_figures(out, stats, "chip" + std::to_string(c) + ".", chip_config, "    ");
         }
+        print_link_figures(out, stats);
     } else {
         std::fprintf(out, "  instructions: %s in all; per hart:", with_commas(result.instructions).c_str());
         auto& tiles = simulation.chip().tiles();

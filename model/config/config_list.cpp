@@ -52,6 +52,7 @@ std::vector<ConfigKeyRow> chip_config_rows(const ChipConfig& d, const power::Pow
     list_keys("hbm.geometry", mem::hbm_geometry_keys(), rows, d.hbm.geometry);
     list_keys("hbm.timing", mem::hbm_timing_keys(), rows, d.hbm.timing);
     list_keys("hbm.controller", mem::hbm_controller_keys(), rows, d.hbm.controller);
+    list_keys("hbm.energy", mem::hbm_energy_keys(), rows, d.hbm.energy);
     rows.push_back(special("hbm.address_hash", "list of: channels, banks", "from the preset",
                            "XOR-hash the channel and/or bank bits with row bits"));
     rows.push_back(special("hbm.address_mapping", "map or list", "from the preset",

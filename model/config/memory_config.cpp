@@ -149,6 +149,9 @@ void read_hbm_fields(ConfigNode& node, mem::HbmConfig& hbm, std::optional<Mappin
     ConfigNode controller = node.child("controller");
     read_keys(controller, mem::hbm_controller_keys(), hbm.controller);
     controller.finish();
+    ConfigNode energy = node.child("energy");
+    read_keys(energy, mem::hbm_energy_keys(), hbm.energy);
+    energy.finish();
 
     if (std::optional<YAML::Node> hashed = node.raw("address_hash")) {
         // Replaces the preset's list, like address_mapping.

@@ -43,6 +43,11 @@ ChipLinkDirection::ChipLinkDirection(const ChipLinkConfig& config, StatsGroup& p
                    "wire bytes x 8 x energy_pj_per_bit (headers included)");
 }
 
+void ChipLinkDirection::attach_tracer(trace::Tracer& tracer, const std::string& scope, const std::string& process,
+                                      unsigned thread_id) {
+    trace_ = std::make_unique<LinkTrace>(tracer, scope + name_, process, name_, thread_id, config_.buffer_bytes);
+}
+
 uint64_t ChipLinkDirection::serialization_ps(uint64_t payload_bytes) const {
     const double ps = std::ceil(static_cast<double>(payload_bytes + config_.header_bytes) / config_.bytes_per_ps());
     return std::max<uint64_t>(1, static_cast<uint64_t>(ps));
@@ -67,6 +72,7 @@ uint64_t ChipLinkDirection::send_packet(uint64_t payload_bytes, uint64_t ready_p
     const uint64_t arrival = start + wire_ps + latency_ps();
     credits_held_.emplace(start, Held{arrival + drain_ps, bytes});
     longest_hold_ps_ = std::max(longest_hold_ps_, arrival + drain_ps - start);
+    if (trace_) trace_->packet(start, wire_ps, arrival + drain_ps, bytes, payload_bytes);
     ++packets_;
     payload_bytes_ += payload_bytes;
     wire_bytes_ += bytes;

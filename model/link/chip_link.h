@@ -12,11 +12,13 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "model/common/latency_histogram.h"
 #include "model/common/stats.h"
 #include "model/link/link_config.h"
+#include "model/link/link_trace.h"
 #include "model/noc/link_calendar.h"
 
 namespace npuemu::link {
@@ -41,6 +43,9 @@ public:
     void retire_before(uint64_t now_ps);
     const ChipLinkConfig& config() const { return config_; }
     const std::string& name() const { return name_; }
+    // Signals <scope>.<name>.busy, .credits_bytes, .wire_bytes and a span per packet on track <name> of `process`
+    // (link/link_trace.h). Call before the tracer starts.
+    void attach_tracer(trace::Tracer& tracer, const std::string& scope, const std::string& process, unsigned thread_id);
 
     uint64_t wire_bytes() const { return wire_bytes_; }
     uint64_t busy_ps() const { return busy_ps_; }
@@ -48,7 +53,8 @@ public:
     uint64_t packets() const { return packets_; }
     uint64_t payload_bytes() const { return payload_bytes_; }
     // Energy on the wire so far: every bit sent (headers included) at energy_pj_per_bit.
-    double energy_j() const { return static_cast<double>(wire_bytes_) * 8.0 * config_.energy_pj_per_bit * 1e-12; }
+    double energy_pj() const { return static_cast<double>(wire_bytes_) * 8.0 * config_.energy_pj_per_bit; }
+    double energy_j() const { return energy_pj() * 1e-12; }
 
 private:
     uint64_t send_packet(uint64_t payload_bytes, uint64_t ready_ps, uint64_t drain_ps, uint64_t& departure_ps);
@@ -69,6 +75,7 @@ private:
     uint64_t packets_ = 0, payload_bytes_ = 0, wire_bytes_ = 0, busy_ps_ = 0, credit_stall_ps_ = 0;
     uint64_t transfers_ = 0;
     LatencyHistogram latency_ps_;  // ready to the last tail's arrival, per transfer
+    std::unique_ptr<LinkTrace> trace_;  // when tracing
     StatsGroup stats_;
 };
 

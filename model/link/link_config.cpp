@@ -10,7 +10,10 @@ ChipLinkConfig link_preset(LinkPreset preset) {
             // signal pair, four pairs per direction per link, 25 GB/s per direction per link (12 links, 600 GB/s in
             // total both ways). NVLink moves data in 16-byte flits with a 16-byte header flit; packets carry at most
             // 256 bytes. Not published, so assumed (say so when quoting results): 150 ns per hop (PHY, SerDes and
-            // link controller), a 16 KiB receive buffer, 1.3 pJ/bit (short-reach SerDes of this class).
+            // link controller), a 16 KiB receive buffer, 1.3 pJ/bit (short-reach SerDes of this class: above the
+            // 0.54 pJ/bit of NVIDIA's on-package ground-referenced signalling, Poulton et al., "A 0.54 pJ/b 20 Gb/s
+            // Ground-Referenced Single-Ended Short-Reach Serial Link in 28 nm CMOS", IEEE JSSC 48(12), 2013, since a
+            // 50 Gbit/s lane drives a board trace, not an organic package).
             c.lanes = 4;
             c.lane_gbps = 50.0;
             c.encoding_efficiency = 1.0;  // the 25 GB/s figure is the data rate

@@ -9,6 +9,13 @@ double elapsed_ps() { return static_cast<double>(sc_core::sc_time_stamp().value(
 
 }  // namespace
 
+double command_energy_pj(const HbmChannelStats& stats, const HbmConfig& config) {
+    const uint64_t access_bytes = config.geometry.access_bytes();
+    return static_cast<double>(stats.activates) * config.energy.activate_pj +
+           static_cast<double>(stats.read_bytes / access_bytes) * config.energy.read_column_pj +
+           static_cast<double>(stats.write_bytes / access_bytes) * config.energy.write_column_pj;
+}
+
 void HbmChannelStats::register_in(StatsGroup& group, uint64_t tck_ps) const {
     group.counter("read_bytes", read_bytes, StatUnit::Bytes, "bytes read");
     group.counter("write_bytes", write_bytes, StatUnit::Bytes, "bytes written");

@@ -101,6 +101,19 @@ struct HbmAddressMapping {
     const std::vector<uint8_t>& of(HbmField field) const { return bits[static_cast<size_t>(field)]; }
 };
 
+// Energy of the DRAM commands in the stack (its arrays, sense amplifiers, data path and I/O drivers); the chip's
+// side of the interface (controller and PHY) is the DMA's (power.energy_pj.dma_byte). Refresh and standby
+// (background) energy are not counted. Defaults: HBM2 from DRAMsim3's HBM2_8Gb_x128 currents (umd-memsys/DRAMsim3
+// configs/HBM2_8Gb_x128.ini: VDD 1.2 V, IDD0 65, IDD2N 40, IDD3N 55, IDD4R 390, IDD4W 500 mA; tRC 48, tRAS 34,
+// tRP 14 ns) with DRAMsim3's (and Micron's TN-41-01 / DRAMPower's) formulas for a 1 KiB row and a 64-byte burst:
+// ACT = VDD x (IDD0 x tRC - (IDD3N x tRAS + IDD2N x tRP)) = 828 pJ; RD = VDD x (IDD4R - IDD3N) x 2 ns = 804 pJ
+// (1.57 pJ/bit); WR = VDD x (IDD4W - IDD3N) x 2 ns = 1068 pJ (2.09 pJ/bit); per 32-byte column command here, half.
+struct HbmEnergy {
+    double activate_pj = 828.0;      // one ACT (with its PRE) of a 1 KiB row
+    double read_column_pj = 402.0;   // one RD column command (access_bytes of data)
+    double write_column_pj = 534.0;  // one WR column command
+};
+
 struct HbmConfig {
     std::string preset;              // "hbm2e", "hbm3" or a file's name, for reports
     std::string preset_file;         // the file the preset was read from (a sweep fingerprints its content)
@@ -110,6 +123,7 @@ struct HbmConfig {
     HbmTiming timing;
     HbmControllerConfig controller;
     HbmAddressMapping mapping;
+    HbmEnergy energy;
 
     uint64_t clock_period_ps() const { return 1'000'000ull / clock_mhz; }
     uint32_t beats_per_clock() const { return data_rate_mtps / clock_mhz; }

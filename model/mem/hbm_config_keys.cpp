@@ -86,4 +86,15 @@ const KeyTable<HbmControllerConfig>& hbm_controller_keys() {
     return keys;
 }
 
+const KeyTable<HbmEnergy>& hbm_energy_keys() {
+    static const KeyTable<HbmEnergy> keys = {
+        double_key("activate_pj", &HbmEnergy::activate_pj, 0, 1e6, "pJ", "one ACT (with its PRE) in the stack"),
+        double_key("read_column_pj", &HbmEnergy::read_column_pj, 0, 1e6, "pJ",
+                   "one RD column command (access_bytes of data) in the stack"),
+        double_key("write_column_pj", &HbmEnergy::write_column_pj, 0, 1e6, "pJ",
+                   "one WR column command (access_bytes of data) in the stack"),
+    };
+    return keys;
+}
+
 }  // namespace npuemu::mem

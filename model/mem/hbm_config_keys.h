@@ -12,5 +12,6 @@ const KeyTable<HbmGeometry>& hbm_stack_keys();              // hbm.stacks
 const KeyTable<HbmGeometry>& hbm_geometry_keys();           // hbm.geometry.*
 const KeyTable<HbmTiming>& hbm_timing_keys();               // hbm.timing.*
 const KeyTable<HbmControllerConfig>& hbm_controller_keys(); // hbm.controller.*
+const KeyTable<HbmEnergy>& hbm_energy_keys();               // hbm.energy.*
 
 }  // namespace npuemu::mem

@@ -79,6 +79,9 @@ struct HbmChannelStats {
     // These statistics into the channel's group (tck_ps: the HBM clock period, for times counted in its cycles).
     void register_in(StatsGroup& group, uint64_t tck_ps) const;
 };
+// Energy in the stack of what `stats` counted: ACTs and column commands (access_bytes of data each) x the config's
+// per-command figures (hbm.energy.*), in pJ.
+double command_energy_pj(const HbmChannelStats& stats, const HbmConfig& config);
 
 class HbmChannelController {
 public:

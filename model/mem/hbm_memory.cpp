@@ -73,6 +73,10 @@ void HbmMemory::settle(uint64_t until_ps) {
     }
 }
 
+double HbmMemory::energy_pj(uint32_t pseudo_channel) const {
+    return command_energy_pj(controllers_[pseudo_channel].stats(), config_);
+}
+
 void HbmMemory::register_stats() {
     const HbmGeometry& g = config_.geometry;
     const uint32_t per_stack = g.channels_per_stack * g.pseudo_channels_per_channel;
@@ -83,6 +87,9 @@ void HbmMemory::register_stats() {
                                  std::to_string(pc % g.pseudo_channels_per_channel);
         channel_stats_.push_back(std::make_unique<StatsGroup>(stats_, name));
         controllers_[pc].stats().register_in(*channel_stats_.back(), config_.clock_period_ps());
+        channel_stats_.back()->derived(
+            "energy_j", [this, pc] { return energy_pj(pc) * 1e-12; }, StatUnit::Joules,
+            "the stack's energy for this pseudo channel's ACTs and column commands");
         all.push_back(&controllers_[pc].stats());
     }
     auto sum = [all](uint64_t HbmChannelStats::*field) {
@@ -118,6 +125,14 @@ void HbmMemory::register_stats() {
         const double ps = elapsed_ps();
         return ps > 0 ? sum(&HbmChannelStats::occupancy_integral_ps) / ps : 0.0;
     }, StatUnit::Count, "requests in all controllers, averaged over the run");
+    stats_.derived(
+        "energy_j",
+        [this] {
+            double pj = 0;
+            for (uint32_t pc = 0; pc < pseudo_channels(); ++pc) pj += energy_pj(pc);
+            return pj * 1e-12;
+        },
+        StatUnit::Joules, "the stacks' energy for ACTs and column commands, all channels (hbm.energy.*)");
     stats_.histogram("read_latency", read_latency_all_, "HBM read, arrival at the scheduler to last data");
     stats_.histogram("write_latency", write_latency_all_, "HBM write, arrival at the scheduler to data written");
 }

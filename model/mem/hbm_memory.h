@@ -28,6 +28,8 @@ public:
     const HbmAddressMap& address_map() const { return address_map_; }
     uint32_t pseudo_channels() const { return static_cast<uint32_t>(controllers_.size()); }
     const HbmChannelController& controller(uint32_t pseudo_channel) const { return controllers_[pseudo_channel]; }
+    // Energy of pseudo channel pc's DRAM commands so far (command_energy_pj of its controller's counts), in pJ.
+    double energy_pj(uint32_t pseudo_channel) const;
     // From a request's arrival at its channel's port to its arrival at the scheduler.
     uint64_t frontend_latency_ps() const { return frontend_ps_; }
 

@@ -55,6 +55,7 @@ Mesh::Mesh(const MeshConfig& config) : config_(config) {
     if (config.clock_period_ps == 0) throw Error("mesh: clock_period_ps must be at least 1");
 
     tiles_ = config.cols * config.rows;
+    router_byte_hops_.assign(tiles_, 0);
     router_links_.assign(size_t(tiles_) * DirectionCount, kNoLink);
     for (uint32_t y = 0; y < config.rows; ++y) {
         for (uint32_t x = 0; x < config.cols; ++x) {
@@ -189,13 +190,18 @@ uint64_t Mesh::send(NodeId from, NodeId to, uint32_t payload_bytes, uint64_t inj
         stats.busy_ps += busy_ps;
     };
     uint32_t x = a.x, y = a.y;
+    // Each router passed: the one a router link leaves, and the last one (b's), which the eject link leaves.
+    auto pass = [&](Direction dir) {
+        router_byte_hops_[size_t(y) * config_.cols + x] += bytes;
+        take(router_link(x, y, dir));
+    };
     auto walk_x = [&] {
-        for (; x < b.x; ++x) take(router_link(x, y, East));
-        for (; x > b.x; --x) take(router_link(x, y, West));
+        for (; x < b.x; ++x) pass(East);
+        for (; x > b.x; --x) pass(West);
     };
     auto walk_y = [&] {
-        for (; y < b.y; ++y) take(router_link(x, y, South));
-        for (; y > b.y; --y) take(router_link(x, y, North));
+        for (; y < b.y; ++y) pass(South);
+        for (; y > b.y; --y) pass(North);
     };
 
     take(a.into_mesh_link);
@@ -206,6 +212,7 @@ uint64_t Mesh::send(NodeId from, NodeId to, uint32_t payload_bytes, uint64_t inj
         walk_y();
         walk_x();
     }
+    router_byte_hops_[size_t(b.y) * config_.cols + b.x] += bytes;
     take(b.out_of_mesh_link);
 
     const uint64_t tail_cycle = start_cycle + ser;
@@ -257,6 +264,7 @@ void Mesh::reset() {
         stats.busy_ps = 0;
     }
     for (ClassStats& stats : class_stats_) stats = ClassStats();
+    router_byte_hops_.assign(tiles_, 0);
     retired_before_ps_ = 0;
     sent_ = false;
 }

@@ -90,6 +90,13 @@ public:
                                          // clock edge after inject_ps is not counted as contention
     };
     const ClassStats& class_stats(TrafficClass cls) const;
+    // Bytes (header + payload) that passed router r (r = y x cols + x, the router of tile r), summed over packets:
+    // every packet counts at each of the routers_on_path() routers it passes. Its energy: x 8 x
+    // config().energy_pj_per_bit_hop.
+    uint64_t router_byte_hops(uint32_t router) const { return router_byte_hops_.at(router); }
+    double router_energy_pj(uint32_t router) const {
+        return static_cast<double>(router_byte_hops(router)) * 8.0 * config_.energy_pj_per_bit_hop;
+    }
     // Busy intervals held by all link calendars together (what retire_before() keeps bounded).
     size_t calendar_interval_count() const;
     // Forgets all reservations and statistics (ports stay attached): the mesh as just built.
@@ -119,6 +126,7 @@ private:
     std::vector<LinkCalendar> calendars_;     // by link id
     std::vector<LinkStats> link_stats_;       // by link id
     std::array<ClassStats, size_t(TrafficClass::Count)> class_stats_{};
+    std::vector<uint64_t> router_byte_hops_;  // by router
     uint64_t retired_before_ps_ = 0;
     bool sent_ = false;
 };

@@ -13,6 +13,8 @@ const KeyTable<MeshConfig>& mesh_keys() {
                  "1: one mesh; 2: requests and write data on one, read data and acknowledgements on a second"),
         choice_key<MeshConfig, DimensionOrder, &MeshConfig::order>("routing", {"xy", "yx"},
                                                                    "dimension order of the (request) network"),
+        double_key("energy_pj_per_bit_hop", &MeshConfig::energy_pj_per_bit_hop, 0, 1e6, "pJ/bit",
+                   "one bit (header or payload) through one router and onto its next link"),
     };
     return keys;
 }

@@ -52,6 +52,25 @@ void OnChipNetwork::register_stats() {
         }
         return ps > 0 ? most / ps : 0.0;
     }, StatUnit::Ratio, "the busiest link's utilization (any network)");
+    const uint32_t routers = networks_.front()->config().cols * networks_.front()->config().rows;
+    stats_.derived(
+        "byte_hops",
+        [meshes, routers] {
+            double sum = 0;
+            for (const Mesh* mesh : meshes) {
+                for (uint32_t r = 0; r < routers; ++r) sum += static_cast<double>(mesh->router_byte_hops(r));
+            }
+            return sum;
+        },
+        StatUnit::Bytes, "bytes (headers included) x routers passed, every network");
+    stats_.derived(
+        "energy_j",
+        [this, routers] {
+            double pj = 0;
+            for (uint32_t r = 0; r < routers; ++r) pj += router_energy_pj(r);
+            return pj * 1e-12;
+        },
+        StatUnit::Joules, "byte_hops x 8 x mesh.energy_pj_per_bit_hop");
     for (unsigned c = 0; c < static_cast<unsigned>(TrafficClass::Count); ++c) {
         const auto cls = static_cast<TrafficClass>(c);
         const Mesh::ClassStats* s = &carrier(cls).class_stats(cls);

@@ -31,6 +31,12 @@ public:
     void retire_before(uint64_t ps) {
         for (auto& network : networks_) network->retire_before(ps);
     }
+    // Energy of the bits that passed router `router` (tile `router`'s), on every network, in pJ.
+    double router_energy_pj(uint32_t router) const {
+        double pj = 0;
+        for (const auto& network : networks_) pj += network->router_energy_pj(router);
+        return pj;
+    }
     // Registers the statistics; call once every port is attached (links are named then).
     void register_stats();
 

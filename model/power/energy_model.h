@@ -13,7 +13,10 @@ struct EnergyPerEvent {
     double bf16_mac_pj = 1.5;
     double vector_element_pj = 2.0;     // one FP32 vector op
     double sram_byte_pj = 1.0;          // scratchpad/accumulator access per byte
-    double dma_byte_pj = 12.0;          // moving a byte from HBM over the on-chip network (~1.5 pJ/bit)
+    // The DMA engine's own share of a byte it moves (its buffers, address generation, the chip's side of the memory
+    // interface): the HBM stack's energy (hbm.energy.*) and the mesh's (mesh.energy_pj_per_bit_hop) are counted by
+    // those blocks. Until they were, this was 12 pJ for all three (docs/power.md, "Memory and network energy").
+    double dma_byte_pj = 2.0;
     double core_instruction_pj = 12.0;  // small in-order RV32 core
 };
 
@@ -33,6 +36,10 @@ inline double dynamic_energy_j(const Activity& a, const EnergyPerEvent& e, doubl
                       a.core_instructions * e.core_instruction_pj;
     return pj * 1e-12 * voltage_ratio * voltage_ratio;
 }
+
+// Energy counted by blocks outside the tile's own logic (mesh, HBM, links) and charged to the tile, between two
+// readings of their cumulative pJ. Not scaled by the tile's voltage: those blocks have their own supplies and clocks.
+inline double charged_energy_j(double from_pj, double to_pj) { return (to_pj - from_pj) * 1e-12; }
 
 inline double leakage_power_w(const LeakageConfig& l, double temperature_mC, double voltage_ratio) {
     const double factor = 1.0 + l.per_kelvin * (temperature_mC - l.reference_mC) / 1000.0;

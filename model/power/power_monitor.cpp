@@ -64,8 +64,12 @@ void PowerMonitor::sample(double interval_s) {
         const double dynamic = dynamic_energy_j(delta, config_.energy, voltage_ratio);
         const double leakage =
             leakage_power_w(config_.leakage, network_.tile_temperature_mC(t), voltage_ratio) * interval_s;
-        const double energy = dynamic + leakage;
+        const double charged_pj = tiles_[t].charged_energy_pj ? tiles_[t].charged_energy_pj() : 0.0;
+        const double charged = charged_energy_j(s.last_charged_pj, charged_pj);
+        s.last_charged_pj = charged_pj;
+        const double energy = dynamic + charged + leakage;
         s.dynamic_j += dynamic;
+        s.charged_j += charged;
         s.leakage_j += leakage;
         s.energy_j += energy;
         power_w[t] = energy / interval_s;
@@ -167,8 +171,14 @@ void PowerMonitor::register_stats() {
         tile_stats_.push_back(std::make_unique<StatsGroup>(*tiles_[t].tile_stats, "power"));
         StatsGroup& group = *tile_stats_.back();
         const TileState* s = &state_[t];
-        group.derived("energy_j", [s] { return s->energy_j; }, StatUnit::Joules, "energy (dynamic + leakage)");
-        group.derived("dynamic_energy_j", [s] { return s->dynamic_j; }, StatUnit::Joules, "switching energy");
+        group.derived(
+            "energy_j", [s] { return s->energy_j; }, StatUnit::Joules, "energy (dynamic + memory_network + leakage)");
+        group.derived(
+            "dynamic_energy_j", [s] { return s->dynamic_j; }, StatUnit::Joules,
+            "switching energy of the tile's logic and SRAM (activity x energy per event x (V/V_nom)^2)");
+        group.derived(
+            "memory_network_energy_j", [s] { return s->charged_j; }, StatUnit::Joules,
+            "what the mesh (this router), the HBM channels and the link ports attached here charged");
         group.derived("leakage_energy_j", [s] { return s->leakage_j; }, StatUnit::Joules, "leakage energy");
         // The activity the energy was computed from (up to the last sample).
         group.counter("activity.int8_macs", s->last.int8_macs, StatUnit::Count, "INT8 MACs");
@@ -204,6 +214,22 @@ void PowerMonitor::register_stats() {
         for (const auto& s : *states) peak = std::max(peak, s.peak_mC);
         return peak;
     }, StatUnit::MilliCelsius, "hottest die temperature of any tile");
+    stats_.derived(
+        "memory_network_energy_j",
+        [states] {
+            double sum = 0;
+            for (const auto& s : *states) sum += s.charged_j;
+            return sum;
+        },
+        StatUnit::Joules, "of energy_j: what the mesh, the HBM stacks and the link ports charged to the tiles");
+    stats_.derived(
+        "throttled_tiles",
+        [states] {
+            double tiles = 0;
+            for (const auto& s : *states) tiles += s.throttled_ps > 0 ? 1 : 0;
+            return tiles;
+        },
+        StatUnit::Count, "tiles that spent time below their fastest operating point because of the throttle");
     stats_.counter("samples", samples_, StatUnit::Count, "power/thermal samples taken");
 }
 

@@ -29,6 +29,7 @@ public:
     struct TileProbe {
         TileClock* clock;
         std::function<Activity()> activity;
+        std::function<double()> charged_energy_pj;  // cumulative pJ the mesh, HBM and links charge to the tile
         std::function<void(bool)> alarm_line;  // drives the tile core's machine external interrupt
         StatsGroup* tile_stats;
         std::string tile_trace_scope;          // "chip.tile3"
@@ -62,9 +63,11 @@ public:
 private:
     struct TileState {
         Activity last;
+        double last_charged_pj = 0;
         size_t point = 0;
         double energy_j = 0;
         double dynamic_j = 0;
+        double charged_j = 0;
         double leakage_j = 0;
         double peak_mC = 0;
         double temperature_time_integral = 0;  // mC x s, for the average

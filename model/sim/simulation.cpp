@@ -127,6 +127,7 @@ Simulation::Simulation(const RunOptions& options, std::ostream& console)
                                                   options_.trace_window_start_ps, options_.trace_window_end_ps);
         tracer_->set_clock([] { return static_cast<uint64_t>(sc_core::sc_time_stamp().value()); });
         for (soc::Chip* chip : chips_) chip->attach_tracer(*tracer_);
+        if (system_) system_->fabric().attach_tracer(*tracer_);
         tracer_->start();
     }
     sc_core::sc_start(sc_core::SC_ZERO_TIME);  // elaborate: multi-sockets complete their bindings here

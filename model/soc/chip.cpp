@@ -118,6 +118,7 @@ Chip::Chip(sc_core::sc_module_name name, const config::ChipConfig& config, std::
                                   a.core_instructions = t->core().hart().instructions();
                                   return a;
                               },
+                              [this, t] { return memory_.tile_energy_pj(t->id()); },
                               [t](bool level) {
                                   core::InterruptLines& lines = t->interrupt_lines();
                                   if (lines.external == level) return;

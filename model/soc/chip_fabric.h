@@ -23,6 +23,9 @@ public:
                       unsigned flag, mem::FlowRecord flow) = 0;
     // A copy between chips issued on chip `chip` has landed.
     virtual void record_flow(uint32_t chip, const mem::FlowRecord& flow) = 0;
+    // Energy of the link on port `port` of chip `chip` charged to that chip, in pJ: half of what both directions of
+    // the link carried (a link's energy per bit covers both ends, transmitter and receiver). 0 for an unused port.
+    virtual double link_port_energy_pj(uint32_t chip, uint32_t port) const = 0;
     virtual uint32_t chip_count() const = 0;
     virtual uint32_t tile_count(uint32_t chip) const = 0;
 };

@@ -82,11 +82,31 @@ MemorySystem::MemorySystem(sc_core::sc_module_name name, const config::ChipConfi
         channel_node_.push_back(channel_nodes[pc / g.pseudo_channels_per_channel]);
     }
     for (uint32_t t = 0; t < config.tile_count; ++t) ports_.push_back(std::make_unique<TilePort>(*this, t));
+    // Tile t is router t (x = t % cols, y = t / cols): what is attached at a router is charged to its tile.
+    const noc::Mesh& mesh = network.network(0);
+    auto router_of = [&mesh](noc::NodeId node) {
+        return mesh.router_y(node) * mesh.config().cols + mesh.router_x(node);
+    };
+    tile_channels_.resize(config.tile_count);
+    tile_link_ports_.resize(config.tile_count);
+    for (uint32_t pc = 0; pc < g.pseudo_channels(); ++pc) tile_channels_[router_of(channel_node_[pc])].push_back(pc);
+    for (uint32_t port = 0; port < link_ports; ++port) {
+        tile_link_ports_[router_of(link_port_nodes_[port])].push_back(port);
+    }
     hbm_.set_done_sink([this](uint64_t tag, uint64_t done_ps) { hbm_done(tag, done_ps); });
     register_stats();
 }
 
 MemorySystem::~MemorySystem() = default;
+
+double MemorySystem::tile_energy_pj(uint32_t tile) const {
+    double pj = network_.router_energy_pj(tile);
+    for (uint32_t pc : tile_channels_[tile]) pj += hbm_.energy_pj(pc);
+    if (fabric_) {
+        for (uint32_t port : tile_link_ports_[tile]) pj += fabric_->link_port_energy_pj(chip_id_, port);
+    }
+    return pj;
+}
 
 mem::TimedMemoryPort& MemorySystem::port(uint32_t tile) { return *ports_[tile]; }
 

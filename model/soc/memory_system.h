@@ -45,6 +45,11 @@ public:
         chip_id_ = chip_id;
     }
 
+    // Energy the mesh, the HBM stacks and the chip-to-chip links charged to tile t so far, in pJ: the bits that
+    // passed its router, the DRAM commands of the HBM channels attached at its router, and its router's link ports'
+    // share of their links (the power model adds it to the tile's power; docs/power.md).
+    double tile_energy_pj(uint32_t tile) const;
+
     // For the system's fabric: the mesh, its link port nodes, and accesses and doorbells entering at a port.
     noc::OnChipNetwork& network() { return network_; }
     noc::NodeId link_port_node(uint32_t port) const { return link_port_nodes_.at(port); }
@@ -100,6 +105,8 @@ private:
     std::vector<std::unique_ptr<TilePort>> ports_;
     std::vector<noc::NodeId> channel_node_;  // per pseudo channel: its channel's mesh port
     std::vector<noc::NodeId> link_port_nodes_;
+    std::vector<std::vector<uint32_t>> tile_channels_;    // per tile: the pseudo channels attached at its router
+    std::vector<std::vector<uint32_t>> tile_link_ports_;  // per tile: the link ports attached at its router
     ChipFabric* fabric_ = nullptr;
     uint32_t chip_id_ = 0;
     DoorbellSink doorbell_sink_;

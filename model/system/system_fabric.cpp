@@ -20,6 +20,8 @@ std::string end_name(uint32_t chip, uint32_t port, uint32_t switch_vertex) {
 SystemFabric::SystemFabric(const SystemConfig& config, std::vector<soc::Chip*> chips, StatsGroup& parent)
     : chips_(std::move(chips)),
       switch_latency_ps_(config.network_switch.latency_ns * 1000),
+      switch_fabric_(config.network_switch.present ? static_cast<uint32_t>(chips_.size()) : 0,
+                     config.network_switch.port.bytes_per_ps(), config.network_switch.oversubscription),
       stats_(parent, "fabric"),
       link_stats_(parent, "links") {
     build_routes(config);
@@ -37,6 +39,8 @@ void SystemFabric::build_routes(const SystemConfig& config) {
         link::ChipLinkDirection* link;
     };
     std::vector<std::vector<Edge>> edges(chips + 1);
+    port_links_.assign(chips, std::vector<std::array<const link::ChipLinkDirection*, 2>>(
+                                  config.ports_per_chip, std::array<const link::ChipLinkDirection*, 2>{}));
     for (const LinkSpec& spec : config.links) {
         const uint32_t b_vertex = spec.to_switch() ? switch_vertex : spec.b.chip;
         const uint32_t b_port = spec.to_switch() ? spec.a.chip : spec.b.port;  // the switch's port i faces chip i
@@ -46,6 +50,10 @@ void SystemFabric::build_routes(const SystemConfig& config) {
         edges[spec.a.chip].push_back(Edge{spec.a.port, b_vertex, b_port, directions_.back().get()});
         directions_.push_back(std::make_unique<link::ChipLinkDirection>(spec.config, link_stats_, b_name + "-" + a_name));
         edges[b_vertex].push_back(Edge{b_port, spec.a.chip, spec.a.port, directions_.back().get()});
+        const std::array<const link::ChipLinkDirection*, 2> both{directions_[directions_.size() - 2].get(),
+                                                                 directions_.back().get()};
+        port_links_.at(spec.a.chip).at(spec.a.port) = both;
+        if (!spec.to_switch()) port_links_.at(spec.b.chip).at(spec.b.port) = both;
     }
     for (auto& list : edges) {
         std::sort(list.begin(), list.end(), [](const Edge& x, const Edge& y) { return x.out_port < y.out_port; });
@@ -87,6 +95,14 @@ std::vector<std::string> SystemFabric::route_names(uint32_t from, uint32_t to) c
     return names;
 }
 
+double SystemFabric::link_port_energy_pj(uint32_t chip, uint32_t port) const {
+    double pj = 0;
+    for (const link::ChipLinkDirection* direction : port_links_.at(chip).at(port)) {
+        if (direction) pj += direction->energy_pj() / 2;
+    }
+    return pj;
+}
+
 uint64_t SystemFabric::drain_ps(uint32_t chip, uint32_t payload_bytes, const link::ChipLinkConfig& link) const {
     const noc::MeshConfig& mesh = chips_[chip]->config().mesh;
     const uint64_t packet = std::min(payload_bytes, link.max_payload_bytes) + uint64_t(mesh.header_bytes);
@@ -102,6 +118,7 @@ SystemFabric::Arrival SystemFabric::travel(const Route& route, noc::NodeId from,
         sends_since_retire_ = 0;
         const uint64_t now = sc_core::sc_time_stamp().value();
         for (auto& direction : directions_) direction->retire_before(now);
+        switch_fabric_.retire_before(now);
     }
     uint64_t time_ps = ready_ps;
     noc::NodeId node = from;
@@ -115,9 +132,15 @@ SystemFabric::Arrival SystemFabric::travel(const Route& route, noc::NodeId from,
         const uint64_t drain = step.to_vertex == switch_vertex
                                    ? 0
                                    : drain_ps(step.to_vertex, payload_bytes, step.link->config());
-        time_ps = step.link->send(payload_bytes, time_ps, drain).arrival_ps;
+        const link::ChipLinkDirection::Transfer crossed = step.link->send(payload_bytes, time_ps, drain);
+        time_ps = crossed.arrival_ps;
         if (step.to_vertex == switch_vertex) {
-            time_ps += switch_latency_ps_;
+            const link::ChipLinkConfig& link = step.link->config();
+            const uint64_t packets =
+                std::max<uint64_t>(1, (uint64_t(payload_bytes) + link.max_payload_bytes - 1) / link.max_payload_bytes);
+            const uint64_t head_ps = crossed.first_departure_ps + step.link->latency_ps();
+            time_ps = switch_fabric_.cross(head_ps, time_ps, payload_bytes + packets * link.header_bytes) +
+                      switch_latency_ps_;
         } else {
             node = chips_[step.to_vertex]->memory_system().link_port_node(step.in_port);
         }
@@ -212,6 +235,15 @@ void SystemFabric::register_stats() {
     stats_.counter("read_bytes", read_bytes_, StatUnit::Bytes, "bytes read from other chips");
     stats_.counter("write_bytes", write_bytes_, StatUnit::Bytes, "bytes written to other chips");
     stats_.counter("doorbells", doorbells_, StatUnit::Count, "doorbells sent to another chip");
+    if (switch_fabric_.limits()) {
+        const SwitchFabric* sw = &switch_fabric_;
+        stats_.derived(
+            "switch_busy_ps", [sw] { return static_cast<double>(sw->busy_ps()); }, StatUnit::Picoseconds,
+            "time the switch's oversubscribed fabric was moving data");
+        stats_.derived(
+            "switch_wait_ps", [sw] { return static_cast<double>(sw->wait_ps()); }, StatUnit::Picoseconds,
+            "time transfers waited for the switch's fabric after their last byte had arrived");
+    }
     stats_.derived("link_energy_j", [this] {
         double joules = 0;
         for (const auto& direction : directions_) joules += direction->energy_j();

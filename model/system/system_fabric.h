@@ -3,14 +3,16 @@
 // or torus, intermediate chips, whose meshes a transfer crosses from one link port to the next). An access to
 // another chip leaves its tile across its chip's mesh to a link port, crosses the links, enters the other chip's
 // memory system at a port (HBM or a tile's SRAM there), and its answer returns the same way.
-// What is not modelled yet: the switch's internal fabric (a transfer crosses it in switch.latency_ns; its ports
-// are the links; `oversubscription` is not applied) and the switch's buffers (no back-pressure from them).
+// The switch: its ports are links (with their credits); a transfer crosses it in switch.latency_ns after its
+// internal fabric has moved it (switch_fabric.h: a limit only with switch.oversubscription > 1). What is not
+// modelled yet: the switch's buffers (no back-pressure from them beyond the links' credits).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <fstream>
-#include <string>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "model/common/latency_histogram.h"
@@ -18,6 +20,7 @@
 #include "model/link/chip_link.h"
 #include "model/soc/chip.h"
 #include "model/soc/chip_fabric.h"
+#include "model/system/switch_fabric.h"
 #include "model/system/system_config.h"
 
 namespace npuemu::system {
@@ -37,9 +40,17 @@ public:
     // each lands. Throws npuemu::Error if the file cannot be written.
     void export_flows(const std::string& path);
     void finish_flows();
+    double link_port_energy_pj(uint32_t chip, uint32_t port) const override;
     uint32_t chip_count() const override { return static_cast<uint32_t>(chips_.size()); }
     uint32_t tile_count(uint32_t chip) const override { return chips_.at(chip)->config().tile_count; }
 
+    // Every link direction's activity (signals system.links.<direction>.*, a track per direction of process
+    // "links"). Call before the tracer starts.
+    void attach_tracer(trace::Tracer& tracer) {
+        for (size_t i = 0; i < directions_.size(); ++i) {
+            directions_[i]->attach_tracer(tracer, "system.links.", "links", static_cast<unsigned>(i + 1));
+        }
+    }
     // Links the route from chip `from` to chip `to` crosses, in order ("c0p1-c1p0", ...).
     std::vector<std::string> route_names(uint32_t from, uint32_t to) const;
 
@@ -76,9 +87,12 @@ private:
 
     std::vector<soc::Chip*> chips_;
     uint64_t switch_latency_ps_ = 0;
+    SwitchFabric switch_fabric_;
     StatsGroup stats_;        // "fabric"
     StatsGroup link_stats_;   // "links"
     std::vector<std::unique_ptr<link::ChipLinkDirection>> directions_;
+    // [chip][port]: the two directions of the link on that port (both null for an unused port).
+    std::vector<std::vector<std::array<const link::ChipLinkDirection*, 2>>> port_links_;
     std::vector<std::vector<Route>> routes_;  // [from chip][to chip]
     std::vector<Transaction> transactions_;
     uint64_t sends_since_retire_ = 0;

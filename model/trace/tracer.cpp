@@ -116,6 +116,10 @@ void Tracer::open_window() {
 }
 
 void Tracer::flush_before(uint64_t time_ps) {
+    if (finalizing_) return;  // a finalizer's own events filled the buffer: they are written once it is done
+    finalizing_ = true;
+    for (const auto& finalize : finalizers_) finalize(time_ps);
+    finalizing_ = false;
     while (!pending_.empty() && pending_.top().time < time_ps) {
         const uint64_t time = pending_.top().time;
         batch_.clear();

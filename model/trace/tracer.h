@@ -44,6 +44,10 @@ public:
     void finish(uint64_t end_ps);
 
     size_t declared_signals() const { return signals_.size(); }
+    // A block that learns of its changes out of time order (a link's packets fill gaps before later ones) keeps them
+    // and reports those before `before_ps` when called: the Tracer calls every finalizer before it writes anything
+    // earlier than before_ps (never later than the current simulated time, UINT64_MAX at the end).
+    void add_finalizer(std::function<void(uint64_t before_ps)> finalize) { finalizers_.push_back(std::move(finalize)); }
     // The simulation's current time: events before it are final, so a long buffer is flushed up to it.
     void set_clock(std::function<uint64_t()> now_ps) { now_ps_ = std::move(now_ps); }
 
@@ -85,6 +89,8 @@ private:
     uint64_t batch_id_ = 0;
     unsigned filtered_out_ = 0;
     std::function<uint64_t()> now_ps_;
+    std::vector<std::function<void(uint64_t)>> finalizers_;
+    bool finalizing_ = false;
     static constexpr size_t kFlushThreshold = 1 << 14;
 };
 

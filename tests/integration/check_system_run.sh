@@ -31,8 +31,8 @@ done
 cmp "$work/ring_1.txt" "$work/ring_2.txt" || { echo "FAIL: chip_ring's console differs between two runs of pod8"; exit 1; }
 cmp "$work/ring_1.json" "$work/ring_2.json" || { echo "FAIL: chip_ring's stats differ between two runs of pod8"; diff "$work/ring_1.json" "$work/ring_2.json" | head; exit 1; }
 
-# Timelines: one Perfetto process per tile of every chip, named by chip and tile.
+# Timelines: one Perfetto process per tile of every chip, named by chip and tile, and one for the links.
 "$npuemu" run --quiet --system node4 --set chips.config=test --trace "$work/node4.json" "$fw/hello.elf" >/dev/null
-[ "$(grep -o '"name":"process_name"' "$work/node4.json" | wc -l)" -eq 16 ] || { echo "FAIL: expected 16 timeline processes (4 chips x 4 tiles)"; exit 1; }
+[ "$(grep -o '"name":"process_name"' "$work/node4.json" | wc -l)" -eq 17 ] || { echo "FAIL: expected 17 timeline processes (4 chips x 4 tiles, and the links)"; exit 1; }
 grep -q '"args":{"name":"chip3.tile3"}' "$work/node4.json" || { echo "FAIL: no timeline process named chip3.tile3"; exit 1; }
 echo "ok: a one-chip system equals a plain run; node4 runs are identical, counted per chip, traced per chip and tile"

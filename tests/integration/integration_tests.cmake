@@ -661,3 +661,4 @@ npuemu_run_test("system: --flows on a chip alone is refused" --exit 125
 npuemu_run_test("--set takes one value: the image after it stays the image, an option may follow" --exit 0
   --stdout-count "hello from hart" 2
   -- ${NPUEMU} run -c test --set chip.tiles=2 ${FW}/hello.elf --max-cycles 1000000)
+include(${CMAKE_CURRENT_SOURCE_DIR}/integration/system_energy_tests.cmake)

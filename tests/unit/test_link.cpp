@@ -7,6 +7,7 @@
 
 #include "model/common/error.h"
 #include "model/link/chip_link.h"
+#include "model/system/switch_fabric.h"
 
 using namespace npuemu;
 using namespace npuemu::link;
@@ -129,4 +130,27 @@ TEST_CASE("link: the wire's energy is every bit sent, headers included, at energ
     CHECK(link.energy_j() == doctest::Approx(1064 * 8 * 2.5e-12));
     StatsRegistry stats(root);
     CHECK(stats.value("a-b.energy_j") == doctest::Approx(1064 * 8 * 2.5e-12));
+}
+
+TEST_CASE("switch: two flows through an oversubscribed fabric share it, a non-blocking switch adds nothing") {
+    using npuemu::system::SwitchFabric;
+    // 2 ports of 0.025 bytes/ps (40 ps per byte) at 2:1: the fabric moves 0.025 bytes/ps, one port's rate.
+    SwitchFabric fabric(2, 0.025, 2.0);
+    REQUIRE(fabric.limits());
+    CHECK(fabric.bytes_per_ps() == doctest::Approx(0.025));
+    // Two flows of 1000 wire bytes whose heads reach the switch at 0 and whose tails have arrived at 40,000 ps (each
+    // at its port's full rate): the fabric moves one, then the other.
+    const uint64_t first = fabric.cross(0, 40'000, 1000);
+    const uint64_t second = fabric.cross(0, 40'000, 1000);
+    CHECK(first == 40'000);
+    CHECK(second == 80'000);
+    CHECK(fabric.busy_ps() == 80'000);
+    CHECK(fabric.wait_ps() == 40'000);
+    // Sharing the fabric, the two flows together get one port's rate: 2000 bytes in 80,000 ps.
+    CHECK(2000.0 / static_cast<double>(second) == doctest::Approx(0.025));
+
+    SwitchFabric full(2, 0.025, 1.0);
+    CHECK_FALSE(full.limits());
+    CHECK(full.cross(0, 40'000, 1000) == 40'000);
+    CHECK(full.cross(0, 40'000, 1000) == 40'000);
 }

@@ -133,6 +133,10 @@ TEST_CASE("system config: bad systems name file, line and key") {
     CHECK(load_error("chips: {config: test, count: 2}\nlink: {buffer_bytes: 64}\n")
               .find("link.buffer_bytes: the receive buffer must hold at least one largest packet") !=
           std::string::npos);
+    CHECK(load_error("chips: {config: test, count: 4}\nnodes: {chips_per_node: 2}\nswitch: {oversubscription: 0.5}\n")
+              .find("FILE:3:28: switch.oversubscription: expected a number from 1 to 1000, got 0.5") != std::string::npos);
+    CHECK(load_error("chips: {config: test, count: 4}\nnodes: {chips_per_node: 2}\nswitch: {oversubscription: 2}\n") ==
+          "no error");
     CHECK(load_error("chips: {config: test, count: 2}\n", {"topology.kind=mesh"})
               .find("--set topology.kind=mesh: topology.kind: expected one of") != std::string::npos);
 }
