@@ -213,6 +213,8 @@ ClusterConfig load_cluster_config(const std::string& file, const std::vector<std
     llm::read_model(top.child("model"), c.model);
     llm::read_plan(top.child("plan"), c.plan);
     section("collectives", collective_keys(), c.collectives);
+    if (top.has("facility")) read_facility(top.child("facility"), c.facility);
+    read_variation(top.child("variation"), c.variation);
     if (npuemu) {
         llm::check_model_plan(c.model, c.plan, top);  // layer_gemms() needs a plan that divides the model
         try {
