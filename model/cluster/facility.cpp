@@ -89,26 +89,26 @@ RackLayout lay_out_racks(const FacilitySpec& f, uint32_t chip_count, uint32_t ch
                          uint64_t seed) {
     RackLayout layout;
     const uint32_t nodes = (chip_count + chips_per_node - 1) / chips_per_node;
-    uint32_t racks = 0;
     if (f.racks > 0) {
         const uint32_t nodes_per_rack = (nodes + f.racks - 1) / f.racks;
         layout.chips_per_rack = nodes_per_rack * chips_per_node;
-        racks = f.racks;
     } else {
         if (f.chips_per_rack % chips_per_node != 0) {
             throw Error("facility.chips_per_rack: " + std::to_string(f.chips_per_rack) +
                         " is not a whole number of nodes of " + std::to_string(chips_per_node) + " chips");
         }
         layout.chips_per_rack = f.chips_per_rack;
-        racks = (chip_count + f.chips_per_rack - 1) / f.chips_per_rack;
     }
-    if (!f.inlet_mC.empty() && f.inlet_mC.size() != racks) {
+    // Racks fill in order: with racks given, whole nodes per rack may leave the last ones empty (not counted).
+    const uint32_t racks = (chip_count + layout.chips_per_rack - 1) / layout.chips_per_rack;
+    const uint32_t declared = f.racks > 0 ? f.racks : racks;
+    if (!f.inlet_mC.empty() && f.inlet_mC.size() != declared) {
         throw Error("facility.inlet_mC: " + std::to_string(f.inlet_mC.size()) + " inlet temperatures for " +
-                    std::to_string(racks) + " racks (" + std::to_string(layout.chips_per_rack) + " chips each)");
+                    std::to_string(declared) + " racks (" + std::to_string(layout.chips_per_rack) + " chips each)");
     }
     if (f.hot_racks > racks) {
         throw Error("facility.hot_racks: " + std::to_string(f.hot_racks) + " hot racks of only " +
-                    std::to_string(racks));
+                    std::to_string(racks) + " with chips");
     }
     const double mean = f.inlet_mean_given ? f.inlet_mean_mC : default_inlet_mC;
     for (uint32_t r = 0; r < racks; ++r) {

@@ -168,6 +168,12 @@ TEST_CASE("cluster heat: racks take whole nodes in order, their inlets as listed
     f.hot_racks = 0;
     const RackLayout plain = lay_out_racks(f, 64, 8, 35000, 1);
     CHECK(plain.inlet_mC == std::vector<double>{35000, 35000});
+
+    // Given as a rack count: whole nodes per rack (64 chips in 5 racks: 2 nodes each, 4 racks hold chips).
+    f.racks = 5;
+    const RackLayout by_count = lay_out_racks(f, 64, 8, 35000, 1);
+    CHECK(by_count.chips_per_rack == 16);
+    CHECK(by_count.inlet_mC.size() == 4);
 }
 
 TEST_CASE("cluster heat: the manufacturing spread is a pure function of the seed and the chip") {
