@@ -113,6 +113,12 @@ StepResult simulate_cluster_step(const ClusterConfig& c) {
     std::vector<ChipState> chips(c.chip_count);
     double default_inlet_mC = 0;
     if (c.npuemu) {
+        if (c.npuemu->spec.operating_point_mhz != 0) {
+            throw Error(c.source_file + ": chips.npuemu.operating_point_mhz pins every chip at " +
+                        std::to_string(c.npuemu->spec.operating_point_mhz) +
+                        " MHz, but with a facility (or a spread) each chip's operating point is derived: give one "
+                        "or the other");
+        }
         const config::ChipConfig profiled = config::load_chip_config(c.npuemu->config_file);
         std::vector<std::string> cooling;
         if (!c.facility.cooling.empty()) cooling.push_back("thermal.cooling=" + c.facility.cooling);

@@ -214,6 +214,8 @@ TEST_CASE("cluster heat: bad facility and variation keys are refused with the ke
     CHECK(error_of({"variation.leakage_sigma=-1"}).find("variation.leakage_sigma") != std::string::npos);
     CHECK(error_of({"facility.inlet_mC=[30000, 31000]"}).find("facility.inlet_mC") != std::string::npos);
     CHECK(error_of({"facility.racks=10"}).find("give racks or chips_per_rack, not both") != std::string::npos);
+    CHECK(error_of({"chips.npuemu.operating_point_mhz=800"}).find("each chip's operating point is derived") !=
+          std::string::npos);
 }
 
 TEST_CASE(
