@@ -8,6 +8,7 @@
 #include "model/cluster/cluster_config.h"
 #include "model/cluster/equal_budget.h"
 #include "model/cluster/scaling.h"
+#include "model/cluster/cluster_heat.h"
 #include "model/cluster/step_model.h"
 #include "model/cluster/step_report.h"
 #include "model/common/error.h"
@@ -36,7 +37,7 @@ std::string scaling_summary(const std::vector<cluster::ScalingPoint>& scaling) {
 
 int cluster_command(const ClusterArguments& args) {
     const cluster::ClusterConfig config = cluster::load_cluster_config(args.config, args.overrides);
-    const cluster::StepResult result = cluster::simulate_step(config);
+    const cluster::StepResult result = cluster::simulate_cluster_step(config);
     std::optional<cluster::EqualBudget> comparison;
     if (!args.equal_budget.empty()) {
         comparison = cluster::compare_equal_budget(config, result, args.equal_budget, args.equal_budget_overrides);

@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli/cluster_heat_figures.h"
 #include "cli/report/html_page.h"
 
 namespace npuemu::cli {
@@ -25,7 +26,9 @@ std::vector<std::pair<const char*, double>> parts_of(const cluster::StepLosses& 
                                                          {"pipeline bubble", l.pipeline_bubble_s},
                                                          {"PP communication", l.pp_communication_s},
                                                          {"DP communication", l.dp_communication_s},
-                                                         {"optimizer", l.optimizer_s}};
+                                                         {"optimizer", l.optimizer_s},
+                                                         {"throttling", l.throttling_s},
+                                                         {"stragglers", l.stragglers_s}};
     if (l.failures_s > 0) parts.emplace_back("failures and checkpoints", l.failures_s);
     return parts;
 }
@@ -166,6 +169,13 @@ std::string cluster_report_html(const cluster::ClusterConfig& config, const clus
     row("DP gradient collective (ms), " + r.dp_algorithm, r.dp_gradient_s * 1e3, 1);
     budget.tables.push_back(figures);
     page.sections.push_back(budget);
+    if (r.heat && r.heat->thermal_model) {
+        report::Section heat;
+        heat.heading = "Heat";
+        heat.figures.push_back(rack_temperature_figure(*r.heat));
+        heat.figures.push_back(rack_frequency_figure(*r.heat));
+        page.sections.push_back(heat);
+    }
     if (scaling.size() > 1) {
         report::Section curve;
         curve.heading = "Scaling";

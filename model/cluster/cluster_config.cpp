@@ -247,6 +247,8 @@ ClusterConfig load_cluster_config(const std::string& file, const std::vector<std
     section("collectives", collective_keys(), c.collectives);
     section("reliability", reliability_keys(), c.reliability);
     section("budget", budget_keys(), c.budget);
+    if (top.has("facility")) read_facility(top.child("facility"), c.facility);
+    read_variation(top.child("variation"), c.variation);
     if (npuemu) {
         llm::check_model_plan(c.model, c.plan, top);  // layer_gemms() needs a plan that divides the model
         try {

@@ -3,7 +3,9 @@
 // the parallel plan. Plain structs with units in the names; loaded through key tables like the chip configs.
 //
 // The chips are a comparator (parametric) or an npuemu chip: a chip config and its `npuemu profile` table
-// (npuemu_chip.h). Not yet here (the later steps; the structs leave room for them): facility and heat, manufacturing variation, failures, torus networks, CP/EP, FSDP, inference.
+// (npuemu_chip.h). The facility (racks, inlets, cooling) and the chips' manufacturing spread set each chip's operating
+// point (model/cluster/cluster_heat.h). Not yet here (the later steps; the structs leave room for them):
+// failures, torus networks, CP/EP, FSDP, inference.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "model/cluster/facility.h"
 #include "model/cluster/npuemu_chip.h"
 #include "model/llm/llm_model.h"
 
@@ -112,6 +115,8 @@ struct ClusterConfig {
     CollectiveSpec collectives;
     ReliabilitySpec reliability;
     BudgetSpec budget;
+    FacilitySpec facility;    // racks, inlets, cooling, PUE (heat: model/cluster/cluster_heat.h)
+    VariationSpec variation;  // manufacturing spread
 
     uint32_t data_parallel() const {
         return chip_count / (plan.tensor_parallel * plan.pipeline_parallel);

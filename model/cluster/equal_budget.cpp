@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "model/cluster/cluster_heat.h"
 #include "model/common/error.h"
 
 namespace npuemu::cluster {
@@ -64,7 +65,7 @@ BudgetPoint largest_within(const std::string& file, const std::vector<std::strin
             sized.push_back("model.global_batch=" + std::to_string(global_batch));
             try {
                 const ClusterConfig sized_config = load_cluster_config(file, sized);
-                return budget_point(sized_config, simulate_step(sized_config));
+                return budget_point(sized_config, simulate_cluster_step(sized_config));
             } catch (const Error& e) {
                 last_error = e.what();  // does not divide, or does not fit: the rounded batch, then fewer chips
             }

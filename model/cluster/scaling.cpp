@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "model/cluster/step_model.h"
+#include "model/cluster/cluster_heat.h"
 #include "model/common/error.h"
 
 namespace npuemu::cluster {
@@ -16,7 +17,7 @@ std::vector<ScalingPoint> strong_scaling(const ClusterConfig& config, const std:
         sized.push_back("chips.count=" + std::to_string(dp * group));
         try {
             const ClusterConfig c = load_cluster_config(file, sized);
-            const StepResult r = simulate_step(c);
+            const StepResult r = simulate_cluster_step(c);
             points.push_back({c.chip_count, dp, r.step_s, r.tokens_per_s, r.mfu});
         } catch (const Error&) {
             // This replica count does not divide the global batch (or the memory): not a point of the curve.

@@ -4,6 +4,7 @@
 
 #include "model/cluster/collectives.h"
 #include "model/cluster/pipeline_schedule.h"
+#include "model/cluster/straggler_losses.h"
 #include "model/cluster/topology.h"
 
 namespace npuemu::cluster {
@@ -60,7 +61,7 @@ PieceTimes piece_times(const ClusterConfig& c, const Piece& piece, double tp_all
 
 }  // namespace
 
-StepResult simulate_step(const ClusterConfig& c) {
+StepResult simulate_step(const ClusterConfig& c, const ChipSlowdowns& slowdowns) {
     check_cluster(c);
     const Workload w = make_workload(c);
     const ClusterTopology topology(c.chip_count, c.node, c.network);
@@ -116,15 +117,25 @@ StepResult simulate_step(const ClusterConfig& c) {
                 ct.backward += extra->backward;
             }
         }
-        pipe.forward_s.emplace_back();
-        pipe.backward_s.emplace_back();
-        for (uint32_t k = 0; k < v; ++k) {
-            const PieceTimes& ct = chunk[s][k];
-            pipe.forward_s[s].push_back(ct.forward.compute_s + ct.forward.tp_s);
-            pipe.backward_s[s].push_back(ct.backward.compute_s + ct.backward.tp_s + ct.recompute.compute_s +
-                                         ct.recompute.tp_s);
-        }
     }
+    // The pipeline with each stage's compute slowed by a factor (heat and variation; TP all-reduces are not slowed).
+    auto with_stage_factors = [&](const std::vector<double>& factor) {
+        PipelineInput in = pipe;
+        in.forward_s.clear();
+        in.backward_s.clear();
+        for (uint32_t s = 0; s < p; ++s) {
+            in.forward_s.emplace_back();
+            in.backward_s.emplace_back();
+            for (uint32_t k = 0; k < v; ++k) {
+                const PieceTimes& ct = chunk[s][k];
+                in.forward_s[s].push_back(factor[s] * ct.forward.compute_s + ct.forward.tp_s);
+                in.backward_s[s].push_back(factor[s] * (ct.backward.compute_s + ct.recompute.compute_s) +
+                                           ct.backward.tp_s + ct.recompute.tp_s);
+            }
+        }
+        return in;
+    };
+    pipe = with_stage_factors(std::vector<double>(p, 1.0));
     const PipelineResult pipeline = simulate_pipeline(pipe);
     PipelineInput no_send = pipe;
     no_send.send_s = 0;
@@ -149,22 +160,29 @@ StepResult simulate_step(const ClusterConfig& c) {
         r.dp_gradient_s = dp.time_s;
         r.dp_algorithm = dp.algorithm;
     }
-    double end_s = pipeline.makespan_s;
-    uint32_t critical = 0;
-    for (uint32_t s = 0; s < p; ++s) {
-        const double hidden_s = c.plan.dp_overlap ? pipeline.last_backward_s[s] : 0;
-        const double stage_end_s = pipeline.finish_s[s] + std::max(0.0, r.dp_gradient_s - hidden_s);
-        if (stage_end_s >= end_s) {
-            end_s = stage_end_s;
-            critical = s;
+    // The step's end: the last stage's gradient collective past its pipeline's end (the stage that ends last).
+    auto step_end = [&](const PipelineResult& run, uint32_t& critical_stage) {
+        double end = run.makespan_s;
+        critical_stage = 0;
+        for (uint32_t s = 0; s < p; ++s) {
+            const double hidden_s = c.plan.dp_overlap ? run.last_backward_s[s] : 0;
+            const double stage_end_s = run.finish_s[s] + std::max(0.0, r.dp_gradient_s - hidden_s);
+            if (stage_end_s >= end) {
+                end = stage_end_s;
+                critical_stage = s;
+            }
         }
-    }
+        return end;
+    };
+    uint32_t critical = 0;
+    const double end_s = step_end(pipeline, critical);
     r.critical_stage = critical;
     const double adam_bytes_per_param = 28;  // read master, moments, gradient; write master, moments, bf16 weights
     const double shards = c.plan.dp_sharding == DpSharding::Zero1 ? d : 1;
     r.losses.optimizer_s = w.params_per_chip * adam_bytes_per_param / shards /
                            (c.chip.hbm_bandwidth_gbyte_per_s * 1e9 * c.chip.memory_efficiency);
     r.step_s = end_s + r.losses.optimizer_s;
+    r.nominal_step_s = r.step_s;
 
     // The critical stage's time, part by part.
     StepLosses& l = r.losses;
@@ -181,7 +199,16 @@ StepResult simulate_step(const ClusterConfig& c) {
     l.pipeline_bubble_s = std::max(0.0, without_sends.finish_s[critical] - without_sends.busy_s[critical]);
     l.pp_communication_s = std::max(0.0, pipeline.finish_s[critical] - busy_s - l.pipeline_bubble_s);
     l.dp_communication_s = end_s - pipeline.finish_s[critical];
-    // Failures and checkpoints over the whole job, a share of every step (reliability.h).
+
+    if (!slowdowns.chip_compute_factor.empty()) {
+        add_slowdown_losses(c, slowdowns, r, [&](const std::vector<double>& stage_factor) {
+            uint32_t unused = 0;
+            return step_end(simulate_pipeline(with_stage_factors(stage_factor)), unused) + r.losses.optimizer_s;
+        });
+    }
+
+    // Failures and checkpoints over the whole job, a share of every step (reliability.h),
+    // the slowest replica's step included.
     r.failures = failure_cost(c.reliability, c.chip_count, model_parameters(c.model));
     l.failures_s = r.step_s * r.failures.overhead_per_progress;
     r.step_s += l.failures_s;

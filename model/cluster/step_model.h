@@ -5,13 +5,17 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "model/cluster/cluster_config.h"
 #include "model/cluster/reliability.h"
 #include "model/cluster/workload.h"
 
 namespace npuemu::cluster {
+
+struct HeatResult;  // model/cluster/cluster_heat.h
 
 // Where the step's time goes, on the stage that finishes last; the parts sum to the step time.
 struct StepLosses {
@@ -23,6 +27,9 @@ struct StepLosses {
     double pp_communication_s = 0;      // idle waiting for activations and gradients between stages
     double dp_communication_s = 0;      // gradient all-reduce not hidden behind the backward
     double optimizer_s = 0;             // the Adam update (memory-bound)
+    // With heat and variation (chips slower than nominal; model/cluster/straggler_losses.h):
+    double throttling_s = 0;  // every chip at the cluster's mean slowdown, over the nominal step
+    double stragglers_s = 0;  // synchronous groups waiting for their slowest member, over that
     double failures_s = 0;              // checkpoints, work lost to failures and restarts, averaged (reliability.h)
 };
 
@@ -42,9 +49,19 @@ struct StepResult {
     double dp_gradient_s = 0;    // the whole gradient all-reduce (or reduce-scatter + all-gather)
     std::string tp_algorithm, dp_algorithm;
     MemoryNeed memory;
+    double nominal_step_s = 0;               // every chip at its nominal speed (= step_s without slowdowns)
+    uint32_t slowest_replica = 0;            // the data-parallel replica that sets the step (with slowdowns)
+    std::shared_ptr<const HeatResult> heat;  // simulate_cluster_step with a facility or a spread; else null
     FailureCost failures;
 };
 
-StepResult simulate_step(const ClusterConfig& config);
+// Per-chip compute slowdowns from heat and variation: each chip's compute time over the nominal chip's (>= 1), in
+// Megatron's rank order (TP fastest, then DP, then PP). Empty: every chip nominal.
+struct ChipSlowdowns {
+    std::vector<double> chip_compute_factor;
+    StragglerPolicy policy = StragglerPolicy::Wait;
+};
+
+StepResult simulate_step(const ClusterConfig& config, const ChipSlowdowns& slowdowns = {});
 
 }  // namespace npuemu::cluster

@@ -5,15 +5,23 @@
 #include <utility>
 #include <vector>
 
+#include "model/cluster/heat_report.h"
+
 namespace npuemu::cluster {
 
 namespace {
 
 std::vector<std::pair<const char*, double>> loss_rows(const StepLosses& l) {
-    return {{"useful_compute", l.useful_compute_s},         {"recompute", l.recompute_s},
-            {"compute_inefficiency", l.compute_inefficiency_s}, {"tp_communication", l.tp_communication_s},
-            {"pipeline_bubble", l.pipeline_bubble_s},       {"pp_communication", l.pp_communication_s},
-            {"dp_communication", l.dp_communication_s},     {"optimizer", l.optimizer_s},
+    return {{"useful_compute", l.useful_compute_s},
+            {"recompute", l.recompute_s},
+            {"compute_inefficiency", l.compute_inefficiency_s},
+            {"tp_communication", l.tp_communication_s},
+            {"pipeline_bubble", l.pipeline_bubble_s},
+            {"pp_communication", l.pp_communication_s},
+            {"dp_communication", l.dp_communication_s},
+            {"optimizer", l.optimizer_s},
+            {"throttling", l.throttling_s},
+            {"stragglers", l.stragglers_s},
             {"failures", l.failures_s}};
 }
 
@@ -70,6 +78,7 @@ nlohmann::ordered_json step_json(const ClusterConfig& c, const StepResult& r) {
                          {"activations", r.memory.activation_bytes / 1e9},
                          {"total", r.memory.total_bytes() / 1e9},
                          {"capacity", c.chip.hbm_capacity_gbyte}};
+    if (r.heat) j["heat"] = heat_json(c, r, *r.heat);
     return j;
 }
 
@@ -118,6 +127,7 @@ std::string step_summary(const ClusterConfig& c, const StepResult& r) {
                   1e3 * r.tp_all_reduce_s, r.tp_algorithm.c_str(), 1e3 * r.pp_send_s, 1e3 * r.dp_gradient_s,
                   r.dp_algorithm.c_str());
     out += line;
+    if (r.heat) out += heat_summary(c, r, *r.heat);
     return out;
 }
 

@@ -21,7 +21,9 @@ struct EnergyPerEvent {
 };
 
 struct LeakageConfig {
-    double reference_w = 0.25;          // per tile at the reference temperature and nominal voltage
+    // Per tile at the reference temperature and nominal voltage: 19 W for the default chip's 32 tiles, ~10-12% of
+    // its full load at 60-85 degC (docs/power.md: a stated assumption for a 7nm part at 0.75 V).
+    double reference_w = 0.6;
     double reference_mC = 60000;
     double per_kelvin = 0.015;          // linear temperature coefficient (about +1.5 %/K)
 };

@@ -11,14 +11,56 @@ void apply_process(Process process, EnergyPerEvent& e, LeakageConfig& l) {
     }
 }
 
-// Heat sink to ambient resistance and sink capacitance (per chip).
+const std::vector<const char*>& cooling_names() {
+    static const std::vector<const char*> names = {"air", "liquid", "air_hot_inlet", "air_degraded_fan",
+                                                   "liquid_degraded_pump"};
+    return names;
+}
+
+// Heat sink (or cold plate) to ambient resistance, its capacitance, and the inlet temperature it is designed for (per
+// chip). The package above it (die to spreader 0.8 K/W per tile, spreader to sink 0.05 K/W: ~0.075 K/W for 32 tiles)
+// is not the preset's. Sizing rule: data-center cooling holds a chip's full load at the design inlet below Tj,max,
+// with margin. Air: the default chip's full load (a 2048^3 BF16 GEMM, ~200 W with leakage, docs/power.md) sits
+// ~0.195 K/W x 200 W = 39 K above its 35 degC inlet: ~74 degC, 11 K below Tj,max. For scale: an air-cooled 400 W
+// A100 SXM4 in a DGX A100 (rated for 30 degC inlet, DGX A100 User Guide) does not throttle at full load, so its
+// junction-to-inlet path is below ~(85 - 30) / 400 = 0.14 K/W: a heat sink for twice the power. The scenarios below
+// are where fleets do throttle; their magnitudes are stated assumptions, each a key to change.
 void apply_cooling(Cooling cooling, ThermalConfig& t) {
-    if (cooling == Cooling::Liquid) {
-        t.sink_to_ambient_k_per_w = 0.08;   // a cold plate
-        t.sink_capacitance_j_per_k = 60.0;
-    } else {
-        t.sink_to_ambient_k_per_w = 0.45;   // an air-cooled heat sink in a dense server
-        t.sink_capacitance_j_per_k = 150.0;
+    switch (cooling) {
+        case Cooling::Air:
+        case Cooling::AirHotInlet:
+        case Cooling::AirDegradedFan:
+            // A server heat sink for a ~200 W accelerator (TPU v4i: 175 W, air-cooled; Jouppi et al., ISCA 2021) in
+            // front-to-back airflow: 0.12 K/W sink to air; ~1 kg of copper and aluminium (Cu 0.385, Al 0.9 J/(g K)):
+            // ~450 J/K. Inlet 35 degC: the top of ASHRAE class A2's allowable range (ASHRAE TC 9.9, Thermal Guidelines
+            // for Data Processing Environments), what volume servers are rated for.
+            t.sink_to_ambient_k_per_w = 0.12;
+            t.sink_capacitance_j_per_k = 450.0;
+            t.ambient_mC = 35000;
+            // Hot inlet: 45 degC, the top of class A4's allowable range; what a rack sees with hot-aisle recirculation.
+            if (cooling == Cooling::AirHotInlet) t.ambient_mC = 45000;
+            // A failed fan in the server's fan wall: ~40% less air through the sink. Forced convection goes as
+            // airflow^0.8, so the sink's resistance rises ~1.5x; the air reaching it is warmer from the parts upstream
+            // (+5 K).
+            if (cooling == Cooling::AirDegradedFan) {
+                t.sink_to_ambient_k_per_w = 0.18;
+                t.ambient_mC = 40000;
+            }
+            return;
+        case Cooling::Liquid:
+        case Cooling::LiquidDegradedPump:
+            // A direct-to-chip cold plate: 0.03 K/W plate to coolant at design flow; ~0.3 kg of copper plus its water:
+            // ~120 J/K. Coolant in at 40 degC: warm-water cooling, ASHRAE liquid class W40 (no chiller).
+            t.sink_to_ambient_k_per_w = 0.03;
+            t.sink_capacitance_j_per_k = 120.0;
+            t.ambient_mC = 40000;
+            // A degraded pump: the loop at about a quarter of its flow. The rack's coolant rise (~8 K at design flow)
+            // grows ~4x, so the water reaches this chip at ~65 degC; the plate's convective resistance rises to 0.05.
+            if (cooling == Cooling::LiquidDegradedPump) {
+                t.sink_to_ambient_k_per_w = 0.05;
+                t.ambient_mC = 65000;
+            }
+            return;
     }
 }
 
@@ -57,35 +99,34 @@ const KeyTable<LeakageConfig>& leakage_keys() {
 const KeyTable<PowerConfig>& thermal_section_keys() {
     static const KeyTable<PowerConfig> keys = {
         choice_key<PowerConfig, Cooling, &PowerConfig::cooling>(
-            "cooling", {"air", "liquid"}, "heat sink preset (sink_to_ambient_k_per_w, sink_capacitance_j_per_k)"),
+            "cooling", cooling_names(),
+            "cooling preset: sink_to_ambient_k_per_w, sink_capacitance_j_per_k and ambient_mC (the design inlet); "
+            "the last three are the scenarios fleets throttle in (docs/power.md)"),
         choice_key<PowerConfig, InitialTemperature, &PowerConfig::initial>(
-            "initial", {"ambient", "steady"},
-            "start at ambient, or at the steady state of initial_power_w per tile"),
-        double_key("initial_power_w", &PowerConfig::initial_power_w, 0, 1e4, "W",
-                   "per tile, for initial: steady"),
+            "initial", {"ambient", "steady"}, "start at ambient, or at the steady state of initial_power_w per tile"),
+        double_key("initial_power_w", &PowerConfig::initial_power_w, 0, 1e4, "W", "per tile, for initial: steady"),
     };
     return keys;
 }
 
 const KeyTable<ThermalConfig>& thermal_network_keys() {
     static const KeyTable<ThermalConfig> keys = {
-        positive_key("die_capacitance_j_per_k", &ThermalConfig::die_capacitance_j_per_k, 1e12, "J/K",
-                   "per tile"),
+        positive_key("die_capacitance_j_per_k", &ThermalConfig::die_capacitance_j_per_k, 1e12, "J/K", "per tile"),
         positive_key("lateral_resistance_k_per_w", &ThermalConfig::lateral_resistance_k_per_w, 1e12, "K/W",
-                   "between neighbouring tiles"),
-        positive_key("die_to_spreader_k_per_w", &ThermalConfig::die_to_spreader_k_per_w, 1e12, "K/W",
-                   "per tile"),
+                     "between neighbouring tiles"),
+        positive_key("die_to_spreader_k_per_w", &ThermalConfig::die_to_spreader_k_per_w, 1e12, "K/W", "per tile"),
         positive_key("spreader_capacitance_j_per_k", &ThermalConfig::spreader_capacitance_j_per_k, 1e12, "J/K",
                      "the heat spreader"),
         positive_key("spreader_to_sink_k_per_w", &ThermalConfig::spreader_to_sink_k_per_w, 1e12, "K/W",
                      "spreader to heat sink"),
         positive_key("sink_capacitance_j_per_k", &ThermalConfig::sink_capacitance_j_per_k, 1e12, "J/K",
-                   "the default comes from thermal.cooling"),
+                     "the default comes from thermal.cooling"),
         positive_key("sink_to_ambient_k_per_w", &ThermalConfig::sink_to_ambient_k_per_w, 1e12, "K/W",
-                   "the default comes from thermal.cooling"),
-        double_key("ambient_mC", &ThermalConfig::ambient_mC, -50000, 150000, "mC", "ambient (inlet) temperature"),
+                     "the default comes from thermal.cooling"),
+        double_key("ambient_mC", &ThermalConfig::ambient_mC, -50000, 150000, "mC",
+                   "inlet air or coolant temperature; the default comes from thermal.cooling"),
         positive_key("time_scale", &ThermalConfig::time_scale, 1e12, "",
-                   "capacitances are divided by this, so a short run shows sustained behaviour (1 = physical)"),
+                     "capacitances are divided by this, so a short run shows sustained behaviour (1 = physical)"),
     };
     return keys;
 }

@@ -12,7 +12,9 @@
 namespace npuemu::power {
 
 enum class Process { N7, N4 };           // "7nm", "4nm": energy per event and leakage presets
-enum class Cooling { Air, Liquid };      // the heat sink to ambient preset
+// The heat sink (or cold plate) to ambient, and the design inlet temperature; the last three are the scenarios where
+// fleets see throttling (power_config.cpp says where each figure comes from).
+enum class Cooling { Air, Liquid, AirHotInlet, AirDegradedFan, LiquidDegradedPump };
 enum class InitialTemperature { Ambient, Steady };  // steady: the steady state of initial_power_w per tile
 
 // A DVFS operating point of a tile.
@@ -40,7 +42,9 @@ struct PowerConfig {
 
 // The process preset's energies and leakage, applied before the keys that override them.
 void apply_process(Process process, EnergyPerEvent& energy, LeakageConfig& leakage);
-// The cooling preset's heat sink, applied before the keys that override it.
+// The presets' names as thermal.cooling takes them, in the enum's order.
+const std::vector<const char*>& cooling_names();
+// The cooling preset's heat sink and inlet temperature, applied before the keys that override them.
 void apply_cooling(Cooling cooling, ThermalConfig& thermal);
 
 const KeyTable<PowerConfig>& power_section_keys();     // power.enabled, power.process

@@ -20,7 +20,7 @@ struct ThermalConfig {
     double spreader_capacitance_j_per_k = 5.0;
     double spreader_to_sink_k_per_w = 0.05;
     double sink_capacitance_j_per_k = 100.0;
-    double sink_to_ambient_k_per_w = 0.2;        // the cooling: air ~0.2-0.3, liquid ~0.03-0.05
+    double sink_to_ambient_k_per_w = 0.2;  // the cooling presets set it: air 0.12, liquid 0.03
     double ambient_mC = 35000;
     // Real heat sinks take seconds to minutes to warm up; capacitances divided by this factor let a run of
     // milliseconds show the sustained behaviour (documented in docs/power.md). 1 = physical.

@@ -47,7 +47,7 @@ CASES = [
     ("pmu-registers", ["-c", "default", "--set", "chip.tiles=2", "pmu_registers.elf"], False),
     ("burn-4-tiles", ["-c", "default", "--set", "chip.tiles=4", "--set", "thermal.time_scale=100000", "burn.elf"],
      True),
-    ("thermal-governor", ["-c", "default", "--set", "chip.tiles=8", "--set", "thermal.ambient_mC=70000",
+    ("thermal-governor", ["-c", "default", "--set", "chip.tiles=8", "--set", "thermal.ambient_mC=75000",
                           "--set", "thermal.time_scale=100000", "--set", "thermal.initial=steady",
                           "--set", "thermal.initial_power_w=3.4", "thermal_governor.elf"], False),
     ("gemm-power-4nm", ["-c", "test", "--set", "power.process=4nm", "--set", "thermal.time_scale=1000",
