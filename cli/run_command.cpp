@@ -3,13 +3,13 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "model/config/config_lookup.h"
 #include "cli/exit_codes.h"
 #include "cli/run_report.h"
 #include "cli/system_report.h"
 #include "model/common/error.h"
 #include "model/common/output_file.h"
 #include "model/common/stats_json.h"
+#include "model/config/config_lookup.h"
 #include "model/debug/gdb_server.h"
 #include "model/sim/simulation.h"
 #include "model/trace/trace_file.h"
@@ -18,9 +18,7 @@
 
 namespace npuemu::cli {
 
-
 namespace {
-
 
 std::string with_commas(uint64_t value) {
     std::string digits = std::to_string(value);
@@ -52,10 +50,11 @@ void print_chip_figures(std::FILE* out, const StatsRegistry& stats, const std::s
         for (uint32_t t = 0; t < config.tile_count; ++t) {
             if (stats.value(prefix + "tile" + std::to_string(t) + ".power.throttled_ps") > 0) ++throttled_tiles;
         }
-        std::fprintf(out, "%spower:        %.2f W average, %.3g J, peak %.1f degC (Tj,max %.1f), %.0f of %u tiles throttled\n",
-                     indent, stats.value(prefix + "power.average_w"), stats.value(prefix + "power.energy_j"),
-                     stats.value(prefix + "power.peak_temperature_mC") / 1000.0, config.power.tj_max_mC / 1000.0,
-                     throttled_tiles, config.tile_count);
+        std::fprintf(
+            out, "%spower:        %.2f W average, %.3g J, peak %.1f degC (Tj,max %.1f), %.0f of %u tiles throttled\n",
+            indent, stats.value(prefix + "power.average_w"), stats.value(prefix + "power.energy_j"),
+            stats.value(prefix + "power.peak_temperature_mC") / 1000.0, config.power.tj_max_mC / 1000.0,
+            throttled_tiles, config.tile_count);
     }
 }
 
@@ -104,8 +103,8 @@ void print_summary(sim::Simulation& simulation, const sim::RunResult& result) {
         std::fprintf(out, "\n");
         print_chip_figures(out, stats, "", config, "  ");
     }
-    const double mips = result.wall_seconds > 0 ? static_cast<double>(result.instructions) / result.wall_seconds / 1e6
-                                                : 0.0;
+    const double mips =
+        result.wall_seconds > 0 ? static_cast<double>(result.instructions) / result.wall_seconds / 1e6 : 0.0;
     std::fprintf(out, "  host:         %.3f s wall, %.1f MIPS (all harts)\n", result.wall_seconds, mips);
 }
 
@@ -120,6 +119,7 @@ int run_command(const RunArguments& args) {
         options.config_file = config::resolve_config(args.config);
     }
     options.overrides = args.overrides;
+    if (args.system.empty()) options.parsed_files = args.parsed_files;
     options.image_path = args.image;
     options.max_cycles = args.max_cycles;
     options.htif = args.htif;

@@ -7,8 +7,8 @@
 #include <iterator>
 
 #include "model/common/error.h"
-#include "model/common/output_file.h"
 #include "model/common/format.h"
+#include "model/common/output_file.h"
 #include "model/trace/trace_file.h"
 
 namespace npuemu::sim {
@@ -36,7 +36,6 @@ uint64_t parse_number(const std::string& text, const std::string& option, const 
     return value;
 }
 
-
 }  // namespace
 
 LoadSpec parse_load_spec(const std::string& text) {
@@ -52,7 +51,8 @@ DumpSpec parse_dump_spec(const std::string& text) {
     const std::string option = "--dump " + text;
     const auto first = text.find(':');
     const auto second = first == std::string::npos ? first : text.find(':', first + 1);
-    if (second == std::string::npos || second + 1 == text.size()) throw Error(option + ": expected ADDRESS:LENGTH:FILE");
+    if (second == std::string::npos || second + 1 == text.size())
+        throw Error(option + ": expected ADDRESS:LENGTH:FILE");
     const uint64_t address = parse_number(text.substr(0, first), option, "address");
     const uint64_t length = parse_number(text.substr(first + 1, second - first - 1), option, "length");
     if (address > 0xFFFFFFFFull || length == 0 || address + length > 0x100000000ull) {
@@ -67,8 +67,9 @@ std::optional<soc::HtifAddresses> htif_addresses(const RunOptions& options, cons
     if (!options.htif) return std::nullopt;
     auto tohost = image.symbol("tohost");
     if (!tohost) {
-        throw Error(image.path + ": --htif needs a 'tohost' symbol in the image, and it has none (stripped, or not "
-                                 "an HTIF program)");
+        throw Error(image.path +
+                    ": --htif needs a 'tohost' symbol in the image, and it has none (stripped, or not "
+                    "an HTIF program)");
     }
     if (*tohost & 7) throw Error(image.path + ": the 'tohost' symbol is not 8-byte aligned");
     return soc::HtifAddresses{*tohost, image.symbol("fromhost")};
@@ -80,6 +81,12 @@ namespace {
 
 system::SystemConfig load_run_config(const RunOptions& options) {
     if (!options.system_file.empty()) return system::load_system_config(options.system_file, options.overrides);
+    if (options.parsed_files) {
+        // The cached tree is shared: the overrides go onto a copy.
+        const YAML::Node root = YAML::Clone(config::load_yaml_file(options.config_file, options.parsed_files));
+        return system::single_chip_system(
+            config::load_chip_config(root, options.config_file, options.overrides, options.parsed_files));
+    }
     return system::single_chip_system(config::load_chip_config(options.config_file, options.overrides));
 }
 
@@ -118,8 +125,9 @@ Simulation::Simulation(const RunOptions& options, std::ostream& console)
     StatsGroup& top = system_ ? system_->stats() : chip_->stats();
     sim_stats_ = std::make_unique<StatsGroup>(top, "sim");
     sim_stats_->counter("time_ps", simulated_time_ps_, StatUnit::Picoseconds, "simulated time at the end of the run");
-    sim_stats_->counter("cycles", simulated_cycles_, StatUnit::Cycles,
-                        is_system() ? "simulated time in chip 0's clock cycles" : "simulated time in chip clock cycles");
+    sim_stats_->counter(
+        "cycles", simulated_cycles_, StatUnit::Cycles,
+        is_system() ? "simulated time in chip 0's clock cycles" : "simulated time in chip clock cycles");
     stats_ = std::make_unique<StatsRegistry>(top);
 }
 
@@ -168,9 +176,8 @@ void Simulation::check_host_data() {
         for (const auto& segment : image_.segments) {
             if (!bytes.empty() && start < uint64_t(segment.load_address) + segment.memory_bytes &&
                 segment.load_address < end) {
-                throw Error(label + ": overlaps the firmware image's loadable segment at " +
-                            hex(segment.load_address) + "-" +
-                            hex(uint64_t(segment.load_address) + segment.memory_bytes - 1));
+                throw Error(label + ": overlaps the firmware image's loadable segment at " + hex(segment.load_address) +
+                            "-" + hex(uint64_t(segment.load_address) + segment.memory_bytes - 1));
             }
         }
         load_contents_.push_back(std::move(bytes));
@@ -207,8 +214,8 @@ void Simulation::finish_flows() {
 RunResult Simulation::run(RunDriver* driver) {
     const auto wall_start = std::chrono::steady_clock::now();
     const uint64_t period_ps = config().clock_period_ps();
-    const uint64_t limit_ps = options_.max_cycles > UINT64_MAX / 2 / period_ps ? UINT64_MAX / 2
-                                                                                : options_.max_cycles * period_ps;
+    const uint64_t limit_ps =
+        options_.max_cycles > UINT64_MAX / 2 / period_ps ? UINT64_MAX / 2 : options_.max_cycles * period_ps;
     // Exit on starvation: with nothing left to happen, time must not jump to the limit (that is a deadlock).
     bool killed = false;
     if (driver) {
