@@ -6,7 +6,19 @@
 #include <string>
 #include <vector>
 
+#include "model/config/config_node.h"
+
 namespace npuemu::cli {
+
+// What a caller of run_command_line hands over besides the command line: YAML files it has parsed already (a sweep
+// forks each point from the process that parsed the base config and its HBM presets while validating).
+struct PreparedInputs {
+    config::YamlFileCache* parsed_files = nullptr;
+};
+
+// The whole command line (argv[0], a subcommand, its options): parsed, run, every npuemu::Error turned into one line
+// on stderr and an exit code. sc_main() hands over to it, and so does a sweep's point forked from the sweep process.
+int run_command_line(int argc, char** argv, const PreparedInputs& prepared = {});
 
 struct RunArguments {
     std::string config;
@@ -28,6 +40,7 @@ struct RunArguments {
     bool gdb_wait = false;
     std::string gdb_host = "127.0.0.1";
     bool check_only = false;  // --check: load and elaborate, list the counters, run nothing (a sweep's validation)
+    config::YamlFileCache* parsed_files = nullptr;  // not an option: PreparedInputs::parsed_files
 };
 
 int run_command(const RunArguments& args);

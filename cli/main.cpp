@@ -8,8 +8,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "model/common/asan_suppressions.h"
 #include <systemc>
+#include "model/common/asan_suppressions.h"
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
@@ -50,8 +50,7 @@ void add_run_command(CLI::App& app, RunArguments& args) {
     // After --set (CLI11 runs option callbacks in the order options are declared): it wins over --set
     // npu.arithmetic=... on the same command line.
     run->add_option_function<std::string>(
-           "--arithmetic",
-           [&args](const std::string& mode) { args.overrides.push_back("npu.arithmetic=" + mode); },
+           "--arithmetic", [&args](const std::string& mode) { args.overrides.push_back("npu.arithmetic=" + mode); },
            "full (default) or skip: timing-only mode, the same cycles without computing NPU values (the same as "
            "--set npu.arithmetic=skip; see docs/npu.md). Not with --system: set npu.arithmetic in the system "
            "file's chips.set")
@@ -66,7 +65,8 @@ void add_run_command(CLI::App& app, RunArguments& args) {
     run->add_option("--stats", args.stats_path, "Write the run's counters to this JSON file");
     run->add_option("--report", args.report_path,
                     "Write an HTML report of the run (utilisation, stalls, HBM and mesh heat maps, temperature and "
-                    "frequency over time) to this file")->type_name("FILE.html");
+                    "frequency over time) to this file")
+        ->type_name("FILE.html");
     run->add_flag("-q,--quiet", args.quiet, "Print no summary (only the firmware's console)");
     run->add_option("--load", args.loads, "Load a file into memory before boot: FILE@ADDRESS (every chip of a system), FILE@cN:ADDRESS (chip N) (repeatable)");
     run->add_option("--trace", args.trace_path,
@@ -118,10 +118,14 @@ void add_sweep_command(CLI::App& app, SweepArguments& args) {
 
     CLI::App* merge = sweep->add_subcommand("merge", "Combine the shards of a sweep into DIR/results.csv");
     merge->callback([&args] { args.merge = true; });
-    merge->add_option("dirs", args.merge_dirs, "DIR [SRC...]: the sweep directory, and shard directories to copy "
-                                                     "finished points from")->required();
-    CLI::App* report = sweep->add_subcommand("report", "Render DIR/report.html: rooflines, Pareto front, one chart per "
-                                                        "parameter (self-contained, inline SVG)");
+    merge
+        ->add_option("dirs", args.merge_dirs,
+                     "DIR [SRC...]: the sweep directory, and shard directories to copy "
+                     "finished points from")
+        ->required();
+    CLI::App* report = sweep->add_subcommand("report",
+                                             "Render DIR/report.html: rooflines, Pareto front, one chart per "
+                                             "parameter (self-contained, inline SVG)");
     report->callback([&args] { args.report = true; });
     report->add_option("dir", args.report_dir, "The sweep directory")->required();
     report->add_option("-o,--out", args.report_out, "The HTML file (default DIR/report.html)");
@@ -131,8 +135,11 @@ void add_sweep_command(CLI::App& app, SweepArguments& args) {
 
 void add_cluster_command(CLI::App& app, ClusterArguments& args) {
     CLI::App* cluster = app.add_subcommand("cluster", "Simulate one training step of a cluster (see docs/cluster.md)");
-    cluster->add_option("config", args.config, "Cluster description (YAML), e.g. "
-                                               "configs/clusters/megatron_selene/selene.yaml")->required();
+    cluster
+        ->add_option("config", args.config,
+                     "Cluster description (YAML), e.g. "
+                     "configs/clusters/megatron_selene/selene.yaml")
+        ->required();
     cluster->add_option("-s,--set", args.overrides, "Override a cluster key: KEY.PATH=VALUE (repeatable)")
         ->allow_extra_args(false);
     cluster->add_option("-o,--out", args.out_path, "Write the step's result as JSON to this file");
@@ -152,18 +159,22 @@ void add_cluster_command(CLI::App& app, ClusterArguments& args) {
 
 void add_profile_command(CLI::App& app, ProfileArguments& args) {
     CLI::App* profile = app.add_subcommand(
-        "profile", "Profile GEMM ops (a list, or a model's layer shards under a parallel plan) on a chip: cycles, "
-                   "MAC utilisation, HBM bytes, energy, cycles per DVFS point; cached (see docs/profile.md)");
+        "profile",
+        "Profile GEMM ops (a list, or a model's layer shards under a parallel plan) on a chip: cycles, "
+        "MAC utilisation, HBM bytes, energy, cycles per DVFS point; cached (see docs/profile.md)");
     profile->add_option("workload", args.workload,
                         "Workload (YAML): ops: [{name, m, n, k, dtype}], or model: and plan: sections (the cluster "
                         "schema; model: {preset: gpt3-175b} for a preset)");
-    profile->add_option("--model", args.model, "A model preset (configs/models: gpt3-175b, llama2-70b, llama3-8b, "
-                                               "llama3-405b, bert-base) or model file, instead of the file's model");
-    profile->add_option("-w,--workload-set", args.workload_overrides,
-                        "Override a workload key: model.seq_length=128, plan.tensor_parallel=8 (repeatable)")
+    profile->add_option("--model", args.model,
+                        "A model preset (configs/models: gpt3-175b, llama2-70b, llama3-8b, "
+                        "llama3-405b, bert-base) or model file, instead of the file's model");
+    profile
+        ->add_option("-w,--workload-set", args.workload_overrides,
+                     "Override a workload key: model.seq_length=128, plan.tensor_parallel=8 (repeatable)")
         ->allow_extra_args(false);
     profile->add_option("--dtype", args.dtype, "The dtype of the GEMMs derived from a model")
-        ->check(CLI::IsMember({"int8", "bf16"}))->capture_default_str();
+        ->check(CLI::IsMember({"int8", "bf16"}))
+        ->capture_default_str();
     profile->add_option("-c,--config", args.config, "Chip config: a YAML file or a preset name (default, test)");
     profile->add_option("-s,--set", args.overrides, "Override a chip config key: KEY.PATH=VALUE (repeatable)")
         ->allow_extra_args(false);
@@ -172,7 +183,8 @@ void add_profile_command(CLI::App& app, ProfileArguments& args) {
     profile->add_option("--cache", args.cache_dir, "Cache directory (default: ~/.cache/npuemu/profile)");
     profile->add_option("-j,--jobs", args.jobs, "Runs at once (default: the number of cores)");
     profile->add_option("--max-cycles", args.max_cycles, "Stop each run after this many chip clock cycles")
-        ->check(decimal_count())->capture_default_str();
+        ->check(decimal_count())
+        ->capture_default_str();
     profile->add_flag("-q,--quiet", args.quiet, "Print no table and no progress");
 }
 
@@ -200,12 +212,15 @@ int main(int argc, char** argv) {
     return sc_core::sc_elab_and_sim(argc, argv);
 }
 
-int sc_main(int argc, char** argv) {
+int sc_main(int argc, char** argv) { return npuemu::cli::run_command_line(argc, argv); }
+
+int npuemu::cli::run_command_line(int argc, char** argv, const PreparedInputs& prepared) {
     CLI::App app{"npuemu: a cycle-approximate emulator of a 7nm-class NPU chip"};
     app.set_version_flag("--version", std::string("npuemu ") + NPUEMU_VERSION);
     app.require_subcommand(1);
 
     npuemu::cli::RunArguments run_args;
+    run_args.parsed_files = prepared.parsed_files;
     npuemu::cli::InfoArguments info_args;
     npuemu::cli::add_run_command(app, run_args);
     npuemu::cli::add_info_command(app, info_args);

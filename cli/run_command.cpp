@@ -4,13 +4,13 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "model/config/config_lookup.h"
 #include "cli/exit_codes.h"
 #include "cli/run_report.h"
 #include "cli/system_report.h"
 #include "model/common/error.h"
 #include "model/common/output_file.h"
 #include "model/common/stats_json.h"
+#include "model/config/config_lookup.h"
 #include "model/debug/gdb_server.h"
 #include "model/sim/simulation.h"
 #include "model/trace/trace_file.h"
@@ -21,9 +21,7 @@
 
 namespace npuemu::cli {
 
-
 namespace {
-
 
 std::string with_commas(uint64_t value) {
     std::string digits = std::to_string(value);
@@ -130,8 +128,8 @@ void print_summary(sim::Simulation& simulation, const sim::RunResult& result) {
         std::fprintf(out, "\n");
         print_chip_figures(out, stats, "", config, "  ");
     }
-    const double mips = result.wall_seconds > 0 ? static_cast<double>(result.instructions) / result.wall_seconds / 1e6
-                                                : 0.0;
+    const double mips =
+        result.wall_seconds > 0 ? static_cast<double>(result.instructions) / result.wall_seconds / 1e6 : 0.0;
     std::fprintf(out, "  host:         %.3f s wall, %.1f MIPS (all harts)\n", result.wall_seconds, mips);
 }
 
@@ -150,6 +148,7 @@ int run_command(const RunArguments& args) {
         options.config_file = config::resolve_config(args.config);
     }
     options.overrides = args.overrides;
+    if (args.system.empty()) options.parsed_files = args.parsed_files;
     options.image_path = args.image;
     options.max_cycles = args.max_cycles;
     options.htif = args.htif;

@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/sweep/child_process.h"
 #include "cli/sweep/slurm.h"
 #include "cli/sweep/sweep_check.h"
 #include "cli/sweep/sweep_merge.h"
@@ -17,13 +18,11 @@
 #include "cli/sweep/sweep_runner.h"
 #include "cli/sweep/sweep_spec.h"
 #include "cli/sweep/sweep_store.h"
-#include "cli/sweep/child_process.h"
 #include "model/common/error.h"
 
 namespace npuemu::cli {
 
 namespace fs = std::filesystem;
-
 
 namespace {
 
@@ -31,9 +30,10 @@ int merge_command(const SweepArguments& args) {
     const std::string dir = args.merge_dirs.front();
     const std::vector<std::string> sources(args.merge_dirs.begin() + 1, args.merge_dirs.end());
     const sweep::MergeSummary s = sweep::merge_sweep(dir, sources);
-    std::fprintf(stderr, "sweep merge: %zu of %zu points have a result (%zu failed, %zu missing), %zu copied in; "
-                 "wrote %s/results.csv\n", s.with_result, s.points, s.failed, s.points - s.with_result, s.copied,
-                 dir.c_str());
+    std::fprintf(stderr,
+                 "sweep merge: %zu of %zu points have a result (%zu failed, %zu missing), %zu copied in; "
+                 "wrote %s/results.csv\n",
+                 s.with_result, s.points, s.failed, s.points - s.with_result, s.copied, dir.c_str());
     return s.with_result == s.points ? 0 : 1;
 }
 
@@ -47,14 +47,15 @@ int run_sweep(const SweepArguments& args) {
 
     const sweep::SweepSpec spec = sweep::load_sweep_spec(args.spec, sweep::firmware_dir(executable));
     sweep::Plan plan = sweep::make_plan(spec);
-    sweep::validate_plan(spec, plan);
+    config::YamlFileCache parsed_files;  // the base config and HBM presets, for the points to reuse
+    sweep::validate_plan(spec, plan, &parsed_files);
     sweep::check_workloads(spec, plan, executable);
     const std::vector<sweep::Point> points = sweep::shard_points(plan.points, shard_index, shard_count);
 
     if (args.dry_run) {
         std::printf("sweep '%s': %zu points (%zu rejected by constraints)%s\n", spec.name.c_str(), plan.points.size(),
-                    plan.rejected_by_constraints, args.shard.empty() ? "" : (", shard " + args.shard + ": " +
-                                                                            std::to_string(points.size())).c_str());
+                    plan.rejected_by_constraints,
+                    args.shard.empty() ? "" : (", shard " + args.shard + ": " + std::to_string(points.size())).c_str());
         for (const auto& p : points) {
             std::printf("%4zu %s %s", p.index, p.id.c_str(), spec.workloads[p.workload].name.c_str());
             for (const auto& o : p.overrides()) std::printf(" %s", o.c_str());
@@ -70,8 +71,10 @@ int run_sweep(const SweepArguments& args) {
     try {
         const sweep::Json previous = sweep::read_manifest(args.out_dir);
         if (previous["spec_hash"] != manifest["spec_hash"]) {
-            std::fprintf(stderr, "sweep: note: %s held a sweep from a different spec; points with the same workload "
-                         "and settings keep their results\n", args.out_dir.c_str());
+            std::fprintf(stderr,
+                         "sweep: note: %s held a sweep from a different spec; points with the same workload "
+                         "and settings keep their results\n",
+                         args.out_dir.c_str());
         }
     } catch (const Error&) {
         // No previous manifest: a new sweep.
@@ -88,27 +91,32 @@ int run_sweep(const SweepArguments& args) {
         const std::string dir = fs::absolute(args.out_dir).lexically_normal().string();
         fs::create_directories(dir + "/slurm");
         const std::string script = dir + "/sweep.sbatch";
-        sweep::write_file_atomic(script, sweep::slurm_script(spec.name, executable,
-                                                             fs::absolute(args.spec).lexically_normal().string(), dir,
-                                                             slurm));
+        sweep::write_file_atomic(
+            script, sweep::slurm_script(spec.name, executable, fs::absolute(args.spec).lexically_normal().string(), dir,
+                                        slurm));
         fs::permissions(script, fs::perms::owner_exec | fs::perms::group_exec, fs::perm_options::add);
-        std::printf("wrote %s: %zu points in %zu array tasks of %u CPUs\n  submit:  sbatch %s\n  then:    %s sweep "
-                    "merge %s\n", script.c_str(), plan.points.size(), slurm.shards, slurm.cpus_per_task, script.c_str(),
-                    executable.c_str(), dir.c_str());
+        std::printf(
+            "wrote %s: %zu points in %zu array tasks of %u CPUs\n  submit:  sbatch %s\n  then:    %s sweep "
+            "merge %s\n",
+            script.c_str(), plan.points.size(), slurm.shards, slurm.cpus_per_task, script.c_str(), executable.c_str(),
+            dir.c_str());
         return 0;
     }
 
     sweep::RunnerOptions options;
     options.dir = args.out_dir;
     options.executable = executable;
+    const PreparedInputs prepared{&parsed_files};
+    options.entry = [&prepared](int argc, char** argv) { return run_command_line(argc, argv, prepared); };
     options.jobs = args.jobs ? args.jobs : std::max(1u, std::thread::hardware_concurrency());
     if (!args.shard.empty()) {
-        options.csv_name = "results.shard-" + std::to_string(shard_index) + "-of-" + std::to_string(shard_count) + ".csv";
+        options.csv_name =
+            "results.shard-" + std::to_string(shard_index) + "-of-" + std::to_string(shard_count) + ".csv";
     }
-    std::fprintf(stderr, "sweep '%s': %zu points%s, %u jobs, into %s\n", spec.name.c_str(), points.size(),
-                 args.shard.empty() ? "" : (" (shard " + args.shard + " of " + std::to_string(plan.points.size()) +
-                                            ")").c_str(),
-                 options.jobs, args.out_dir.c_str());
+    std::fprintf(
+        stderr, "sweep '%s': %zu points%s, %u jobs, into %s\n", spec.name.c_str(), points.size(),
+        args.shard.empty() ? "" : (" (shard " + args.shard + " of " + std::to_string(plan.points.size()) + ")").c_str(),
+        options.jobs, args.out_dir.c_str());
     const sweep::RunnerSummary s = sweep::run_points(spec, manifest, points, options);
     std::fprintf(stderr, "sweep: %zu points: %zu ran, %zu resumed, %zu failed; wrote %s/%s\n", s.points, s.ran,
                  s.resumed, s.failed, args.out_dir.c_str(), options.csv_name.c_str());

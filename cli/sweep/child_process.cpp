@@ -7,9 +7,11 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 
 #include "model/common/error.h"
 
@@ -26,30 +28,72 @@ std::string last_npuemu_line(const std::string& console) {
     return found;
 }
 
+// In a new child: die with the parent (SIGKILL included), stdin from /dev/null, stdout and stderr into the console
+// file. Async-signal-safe calls only (the exec path needs that); exits 127 if the console cannot be opened.
+void prepare_child(pid_t parent, const std::string& console_path) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    const int out = ::open(console_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int in = ::open("/dev/null", O_RDONLY);
+    if (out < 0 || in < 0) ::_exit(127);
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
+    if (in > 2) ::close(in);
+    if (out > 2) ::close(out);
+}
+
+std::vector<char*> argv_of(std::vector<std::string>& args) {
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    return argv;
+}
+
 }  // namespace
 
 pid_t spawn_child(const std::vector<std::string>& args, const std::string& console_path) {
     std::vector<std::string> copies = args;
-    std::vector<char*> argv;
-    for (auto& a : copies) argv.push_back(a.data());
-    argv.push_back(nullptr);
+    std::vector<char*> argv = argv_of(copies);
     const pid_t parent = ::getpid();
     const pid_t pid = ::fork();
     if (pid < 0) throw Error(std::string("cannot start a child process: ") + std::strerror(errno));
     if (pid == 0) {
         // Only async-signal-safe calls from here to exec.
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (::getppid() != parent) ::_exit(127);
-        const int out = ::open(console_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        const int in = ::open("/dev/null", O_RDONLY);
-        if (out < 0 || in < 0) ::_exit(127);
-        ::dup2(in, 0);
-        ::dup2(out, 1);
-        ::dup2(out, 2);
+        prepare_child(parent, console_path);
         ::execv(argv[0], argv.data());
         const char message[] = "npuemu: error: cannot execute the npuemu binary\n";
         [[maybe_unused]] auto ignored = ::write(2, message, sizeof message - 1);
         ::_exit(127);
+    }
+    return pid;
+}
+
+pid_t fork_child(const std::vector<std::string>& args, const CommandLineEntry& entry, const std::string& console_path) {
+    std::vector<std::string> copies = args;
+    std::vector<char*> argv = argv_of(copies);
+    // What this process has buffered is its own output: the child must not write it a second time.
+    std::cout.flush();
+    std::cerr.flush();
+    std::fflush(nullptr);
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid < 0) throw Error(std::string("cannot start a child process: ") + std::strerror(errno));
+    if (pid == 0) {
+        prepare_child(parent, console_path);
+        int status = 127;
+        try {
+            status = entry(static_cast<int>(copies.size()), argv.data());
+        } catch (...) {
+            // entry reports its own errors; anything else must not unwind into the parent's frames.
+            const char message[] = "npuemu: error: the point ended with an unexpected exception\n";
+            [[maybe_unused]] auto ignored = ::write(2, message, sizeof message - 1);
+        }
+        std::cout.flush();
+        std::cerr.flush();
+        std::fflush(nullptr);
+        // Not exit(): the parent's atexit handlers and static destructors are the parent's business.
+        ::_exit(status);
     }
     return pid;
 }

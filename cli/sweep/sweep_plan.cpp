@@ -161,8 +161,8 @@ void check_point_count(const SweepSpec& spec) {
     }
     if (total > spec.max_points) {
         const std::string count = total == cap ? "more than 10^18" : std::to_string(total);
-        throw Error(spec.spec_file + ": the sweep makes " + count +
-                    " points (" + product + "), more than the limit of " + std::to_string(spec.max_points) +
+        throw Error(spec.spec_file + ": the sweep makes " + count + " points (" + product +
+                    "), more than the limit of " + std::to_string(spec.max_points) +
                     ": narrow the parameters, or raise the limit with sweep: {max_points: N} in the spec");
     }
 }
@@ -186,7 +186,8 @@ Plan make_plan(const SweepSpec& spec) {
     for (auto& row : rows) {
         Settings ordered;
         for (const auto& key : spec.parameter_keys) {
-            for (const auto& entry : row) if (entry.first == key) ordered.push_back(entry);
+            for (const auto& entry : row)
+                if (entry.first == key) ordered.push_back(entry);
         }
         row = std::move(ordered);
     }
@@ -200,7 +201,8 @@ Plan make_plan(const SweepSpec& spec) {
                 double verdict = 0;
                 try {
                     verdict = constraint.expression.evaluate([&row](const std::string& name) {
-                        for (const auto& [key, value] : row) if (key == name) return as_number(value);
+                        for (const auto& [key, value] : row)
+                            if (key == name) return as_number(value);
                         return std::optional<double>();
                     });
                 } catch (const Error& e) {
@@ -248,14 +250,16 @@ private:
 // fails the sweep before any point runs) and the files its --load options name.
 std::string workload_inputs(const SweepSpec& spec, const Workload& workload, InputHashes& hashes) {
     const std::string where = spec.spec_file + ": workload '" + workload.name + "'";
-    const std::vector<uint8_t> image = read_input_file(workload.image, 1ull << 30, where + ": " + workload.image,
-                                                       "the firmware image");
+    const std::vector<uint8_t> image =
+        read_input_file(workload.image, 1ull << 30, where + ": " + workload.image, "the firmware image");
     loader::parse_elf(image, where + ": " + workload.image);
     std::string text = "image=" + std::to_string(fnv1a(std::string(image.begin(), image.end()))) + '\0';
     for (size_t i = 0; i < workload.args.size(); ++i) {
         std::string load;
-        if (workload.args[i] == "--load" && i + 1 < workload.args.size()) load = workload.args[i + 1];
-        else if (workload.args[i].rfind("--load=", 0) == 0) load = workload.args[i].substr(7);
+        if (workload.args[i] == "--load" && i + 1 < workload.args.size())
+            load = workload.args[i + 1];
+        else if (workload.args[i].rfind("--load=", 0) == 0)
+            load = workload.args[i].substr(7);
         const auto at = load.rfind('@');
         if (at == std::string::npos || at == 0) continue;
         const std::string file = load.substr(0, at);
@@ -266,7 +270,7 @@ std::string workload_inputs(const SweepSpec& spec, const Workload& workload, Inp
 
 }  // namespace
 
-void validate_plan(const SweepSpec& spec, Plan& plan) {
+void validate_plan(const SweepSpec& spec, Plan& plan, config::YamlFileCache* parsed_files) {
     if (plan.points.empty()) {
         throw Error(spec.spec_file + ": the sweep has no points (" + std::to_string(plan.rejected_by_constraints) +
                     " rejected by the constraints)");
@@ -281,8 +285,9 @@ void validate_plan(const SweepSpec& spec, Plan& plan) {
     for (const auto& workload : spec.workloads) inputs.push_back(workload_inputs(spec, workload, hashes));
     const uint64_t base_hash = hashes.of(spec.base_config, spec.base_config, "the chip config");
     // The base config is read and parsed once; each distinct setting set is applied to a copy of it.
-    const YAML::Node base = config::load_yaml_file(spec.base_config);
-    config::YamlFileCache presets;
+    config::YamlFileCache own_files;
+    config::YamlFileCache& files = parsed_files ? *parsed_files : own_files;
+    const YAML::Node base = config::load_yaml_file(spec.base_config, &files);
     std::map<std::string, std::string> config_inputs;  // by setting set: the content of every config file it reads
     for (auto& point : plan.points) {
         std::string key;
@@ -291,10 +296,11 @@ void validate_plan(const SweepSpec& spec, Plan& plan) {
         if (it == config_inputs.end()) {
             try {
                 const config::ChipConfig chip =
-                    config::load_chip_config(YAML::Clone(base), spec.base_config, point.overrides(), &presets);
+                    config::load_chip_config(YAML::Clone(base), spec.base_config, point.overrides(), &files);
                 const std::string preset = chip.hbm.preset_file;
-                it = config_inputs.emplace(key, "config=" + std::to_string(base_hash) + '\0' + "preset=" +
-                                                    std::to_string(hashes.of(preset, preset, "the HBM preset")) + '\0')
+                it = config_inputs
+                         .emplace(key, "config=" + std::to_string(base_hash) + '\0' + "preset=" +
+                                           std::to_string(hashes.of(preset, preset, "the HBM preset")) + '\0')
                          .first;
             } catch (const Error& e) {
                 // Name the spec line of the offending key when the message names one.
@@ -330,7 +336,8 @@ std::pair<size_t, size_t> parse_shard(const std::string& text) {
 
 std::vector<Point> shard_points(const std::vector<Point>& points, size_t index, size_t count) {
     std::vector<Point> out;
-    for (const auto& point : points) if (point.index % count == index) out.push_back(point);
+    for (const auto& point : points)
+        if (point.index % count == index) out.push_back(point);
     return out;
 }
 

@@ -9,13 +9,14 @@
 #include <vector>
 
 #include "cli/sweep/sweep_spec.h"
+#include "model/config/config_node.h"
 
 namespace npuemu::sweep {
 
 struct Point {
     size_t index = 0;
-    std::string id;  // 16 hex digits
-    size_t workload = 0;  // index into SweepSpec::workloads
+    std::string id;                                             // 16 hex digits
+    size_t workload = 0;                                        // index into SweepSpec::workloads
     std::vector<std::pair<std::string, std::string>> settings;  // key path -> value, in parameter_keys order
 
     std::vector<std::string> overrides() const;  // "key=value" for --set
@@ -33,7 +34,9 @@ Plan make_plan(const SweepSpec& spec);
 // are usable ELFs and their --load files readable. Then gives each point its final id: a hash of its workload,
 // settings and the content of every file it reads (image, --load files, chip config, HBM preset), so a resume after
 // a rebuild or an edit runs the point again. Throws npuemu::Error naming the spec location.
-void validate_plan(const SweepSpec& spec, Plan& plan);
+// The YAML files it parses (the base config, the HBM presets) are left in parsed_files when given: a sweep's points,
+// forked from this process, read them from there instead of parsing them again.
+void validate_plan(const SweepSpec& spec, Plan& plan, config::YamlFileCache* parsed_files = nullptr);
 
 // "I/N" with 0 <= I < N; throws npuemu::Error otherwise.
 std::pair<size_t, size_t> parse_shard(const std::string& text);

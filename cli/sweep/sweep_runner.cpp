@@ -22,8 +22,8 @@ namespace npuemu::sweep {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-Json point_metrics(const SweepSpec& spec, const Json& stats) {
-    const Json& counters = stats.at("counters");
+Json point_metrics(const SweepSpec& spec, const nlohmann::json& stats) {
+    const nlohmann::json& counters = stats.at("counters");
     auto counter = [&counters](const std::string& name) -> std::optional<double> {
         if (!counters.contains(name) || !counters[name].is_number()) return std::nullopt;
         return counters[name].get<double>();
@@ -45,7 +45,7 @@ Json point_metrics(const SweepSpec& spec, const Json& stats) {
                 throw Error("metric '" + metric.name + "': the stats have no counter '" + metric.name +
                             "' (see the point's stats.json for the counters there are)");
             }
-            metrics[metric.name] = counters[metric.name];
+            metrics[metric.name] = Json(counters[metric.name]);
         }
     }
     return metrics;
@@ -61,9 +61,21 @@ struct Running {
 std::string format_duration(double seconds) {
     const long s = static_cast<long>(seconds + 0.5);
     char text[32];
-    if (s >= 3600) std::snprintf(text, sizeof text, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
-    else std::snprintf(text, sizeof text, "%ld:%02ld", s / 60, s % 60);
+    if (s >= 3600)
+        std::snprintf(text, sizeof text, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+    else
+        std::snprintf(text, sizeof text, "%ld:%02ld", s / 60, s % 60);
     return text;
+}
+
+// A stats file with only its counters kept: its units and histograms are most of its bytes and no metric's business
+// (the sweep process reads every point's file, one after the other). Into nlohmann::json, whose objects are maps:
+// an ordered_json object finds (and inserts) keys by a linear search, quadratic over a chip's ~1,000s of counters.
+// Malformed JSON anywhere is still an error.
+nlohmann::json parse_counters_only(std::istream& in) {
+    return nlohmann::json::parse(in, [](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+        return !(depth == 1 && event == nlohmann::json::parse_event_t::key && parsed != "counters");
+    });
 }
 
 std::string describe(const SweepSpec& spec, const Point& point) {
@@ -84,8 +96,10 @@ public:
         for (const auto& point : points) {
             const auto result = read_result(options_.dir, point.id);
             if (result) csv_rows_[point.index] = results_csv_row(manifest_, *manifest_points_.at(point.index), *result);
-            if (result && result->value("status", "") == "ok") ++summary_.resumed;
-            else queue.push_back(point);
+            if (result && result->value("status", "") == "ok")
+                ++summary_.resumed;
+            else
+                queue.push_back(point);
         }
         start_ = Clock::now();
         progress();
@@ -148,6 +162,7 @@ private:
         args.push_back("--stats");
         args.push_back(dir + "/stats.json");
         args.push_back(workload.image);
+        if (options_.entry) return fork_child(args, options_.entry, dir + "/console.txt");
         return spawn_child(args, dir + "/console.txt");
     }
 
@@ -172,7 +187,7 @@ private:
             try {
                 std::ifstream in(dir + "/stats.json");
                 if (!in) throw Error("the run wrote no stats.json");
-                metrics = point_metrics(spec_, Json::parse(in));
+                metrics = point_metrics(spec_, parse_counters_only(in));
             } catch (const Error& e) {
                 error = e.what();
             } catch (const nlohmann::json::exception& e) {
@@ -203,9 +218,10 @@ private:
         if (summary_.ran > 0) eta = format_duration(elapsed / summary_.ran * (summary_.points - done));
         if (done == summary_.points) eta = "0:00";
         char line[256];
-        std::snprintf(line, sizeof line, "sweep: %zu/%zu done (%zu resumed), %zu failed, %zu running, %s elapsed, ETA %s",
-                      done, summary_.points, summary_.resumed, summary_.failed, running_,
-                      format_duration(elapsed).c_str(), eta.c_str());
+        std::snprintf(line, sizeof line,
+                      "sweep: %zu/%zu done (%zu resumed), %zu failed, %zu running, %s elapsed, ETA %s", done,
+                      summary_.points, summary_.resumed, summary_.failed, running_, format_duration(elapsed).c_str(),
+                      eta.c_str());
         // Without a terminal (a log file, Slurm), each finished point prints its own line instead.
         if (tty_) std::fprintf(stderr, "\r\033[K%s", line);
         std::fflush(stderr);
@@ -216,7 +232,7 @@ private:
     const RunnerOptions& options_;
     const bool tty_;
     std::map<size_t, const Json*> manifest_points_;  // by point index
-    std::map<size_t, std::string> csv_rows_;          // by point index: the points of this run that have a result
+    std::map<size_t, std::string> csv_rows_;         // by point index: the points of this run that have a result
     Clock::time_point last_csv_;
     RunnerSummary summary_;
     size_t running_ = 0;

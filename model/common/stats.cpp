@@ -106,41 +106,52 @@ void StatsGroup::histogram(const std::string& name, const LatencyHistogram& h, c
     }
     const LatencyHistogram* p = &h;
     counter(name + ".count", *h.count_counter(), StatUnit::Count, description + ": samples");
-    derived(name + ".mean_ns", [p] { return p->mean() / 1000.0; }, StatUnit::Nanoseconds, description + ": mean");
-    derived(name + ".p50_ns", [p] { return p->quantile(0.50) / 1000.0; }, StatUnit::Nanoseconds,
-            description + ": median");
-    derived(name + ".p90_ns", [p] { return p->quantile(0.90) / 1000.0; }, StatUnit::Nanoseconds,
-            description + ": 90th percentile");
-    derived(name + ".p99_ns", [p] { return p->quantile(0.99) / 1000.0; }, StatUnit::Nanoseconds,
-            description + ": 99th percentile");
-    derived(name + ".max_ns", [p] { return static_cast<double>(p->max()) / 1000.0; }, StatUnit::Nanoseconds,
-            description + ": maximum");
+    derived(
+        name + ".mean_ns", [p] { return p->mean() / 1000.0; }, StatUnit::Nanoseconds, description + ": mean");
+    derived(
+        name + ".p50_ns", [p] { return p->quantile(0.50) / 1000.0; }, StatUnit::Nanoseconds, description + ": median");
+    derived(
+        name + ".p90_ns", [p] { return p->quantile(0.90) / 1000.0; }, StatUnit::Nanoseconds,
+        description + ": 90th percentile");
+    derived(
+        name + ".p99_ns", [p] { return p->quantile(0.99) / 1000.0; }, StatUnit::Nanoseconds,
+        description + ": 99th percentile");
+    derived(
+        name + ".max_ns", [p] { return static_cast<double>(p->max()) / 1000.0; }, StatUnit::Nanoseconds,
+        description + ": maximum");
 }
 
-void StatsGroup::ratio(const std::string& name, const uint64_t& numerator, const uint64_t& denominator,
-                       StatUnit unit, const std::string& description) {
+void StatsGroup::ratio(const std::string& name, const uint64_t& numerator, const uint64_t& denominator, StatUnit unit,
+                       const std::string& description) {
     const uint64_t* n = &numerator;
     const uint64_t* d = &denominator;
-    derived(name, [n, d] { return *d ? static_cast<double>(*n) / static_cast<double>(*d) : 0.0; }, unit, description);
+    derived(
+        name, [n, d] { return *d ? static_cast<double>(*n) / static_cast<double>(*d) : 0.0; }, unit, description);
 }
 
 void StatsGroup::fraction_of_elapsed(const std::string& name, const uint64_t& cycles, uint64_t period_ps,
                                      const std::string& description) {
     const uint64_t* c = &cycles;
-    derived(name, [c, period_ps] {
-        const double elapsed = static_cast<double>(sc_core::sc_time_stamp().value() / period_ps);
-        return elapsed > 0 ? static_cast<double>(*c) / elapsed : 0.0;
-    }, StatUnit::Ratio, description);
+    derived(
+        name,
+        [c, period_ps] {
+            const double elapsed = static_cast<double>(sc_core::sc_time_stamp().value() / period_ps);
+            return elapsed > 0 ? static_cast<double>(*c) / elapsed : 0.0;
+        },
+        StatUnit::Ratio, description);
 }
 
 void StatsGroup::bandwidth(const std::string& name, std::vector<const uint64_t*> bytes,
                            const std::string& description) {
-    derived(name, [bytes] {
-        const double ps = static_cast<double>(sc_core::sc_time_stamp().value());
-        uint64_t total = 0;
-        for (const uint64_t* b : bytes) total += *b;
-        return ps > 0 ? static_cast<double>(total) / ps * 1000.0 : 0.0;
-    }, StatUnit::GigabytesPerSecond, description);
+    derived(
+        name,
+        [bytes] {
+            const double ps = static_cast<double>(sc_core::sc_time_stamp().value());
+            uint64_t total = 0;
+            for (const uint64_t* b : bytes) total += *b;
+            return ps > 0 ? static_cast<double>(total) / ps * 1000.0 : 0.0;
+        },
+        StatUnit::GigabytesPerSecond, description);
 }
 
 void StatsGroup::collect(std::map<std::string, const Entry*>& entries,
@@ -152,6 +163,22 @@ void StatsGroup::collect(std::map<std::string, const Entry*>& entries,
     }
     for (const auto& [name, histogram] : histograms_) histograms.emplace(full_name(name), histogram);
     for (const StatsGroup* child : children_) child->collect(entries, histograms);
+}
+
+const StatsGroup::Entry* StatsGroup::find(const std::string& name) const {
+    size_t rest = 0;
+    if (!path_.empty()) {
+        if (name.size() <= path_.size() + 1 || name.compare(0, path_.size(), path_) != 0 || name[path_.size()] != '.') {
+            return nullptr;
+        }
+        rest = path_.size() + 1;
+    }
+    auto it = entries_.find(name.substr(rest));
+    if (it != entries_.end()) return &it->second;
+    for (const StatsGroup* child : children_) {
+        if (const Entry* entry = child->find(name)) return entry;
+    }
+    return nullptr;
 }
 
 double stat_value(const StatsGroup::Entry& entry) {
@@ -173,12 +200,11 @@ std::map<std::string, const LatencyHistogram*> StatsRegistry::histograms() const
 }
 
 double StatsRegistry::value(const std::string& name) const {
-    const auto all = entries();
-    auto it = all.find(name);
-    if (it == all.end()) throw Error("no statistic named '" + name + "'");
-    return stat_value(*it->second);
+    const StatsGroup::Entry* entry = root_.find(name);
+    if (!entry) throw Error("no statistic named '" + name + "'");
+    return stat_value(*entry);
 }
 
-bool StatsRegistry::contains(const std::string& name) const { return entries().count(name) != 0; }
+bool StatsRegistry::contains(const std::string& name) const { return root_.find(name) != nullptr; }
 
 }  // namespace npuemu

@@ -23,17 +23,17 @@
 namespace npuemu {
 
 enum class StatUnit {
-    Count,         // events, items, instructions, packets
-    Cycles,        // clock cycles of the owning block's clock
+    Count,   // events, items, instructions, packets
+    Cycles,  // clock cycles of the owning block's clock
     Bytes,
     Picoseconds,
     Nanoseconds,
     Joules,
     Watts,
     MilliCelsius,
-    Ratio,         // a fraction, 0..1 unless said otherwise
+    Ratio,  // a fraction, 0..1 unless said otherwise
     GigabytesPerSecond,
-    Tops,          // tera-operations per second (2 per MAC)
+    Tops,  // tera-operations per second (2 per MAC)
 };
 const char* stat_unit_name(StatUnit unit);
 
@@ -75,6 +75,9 @@ public:
         StatUnit unit = StatUnit::Count;
         std::string description;
     };
+    // The statistic of this group or a group below it with this full name; nullptr if there is none. Follows only
+    // the groups whose path leads to the name (no collection of the whole tree).
+    const Entry* find(const std::string& full_name) const;
     // Every statistic of this group and the groups below it, by full name; histograms likewise.
     void collect(std::map<std::string, const Entry*>& entries,
                  std::map<std::string, const LatencyHistogram*>& histograms) const;

@@ -1,22 +1,24 @@
 #include "model/npu/dma_engine.h"
 
-#include "model/common/format.h"
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include "model/common/format.h"
 
 namespace npuemu::npu {
 
-
-DmaEngine::DmaEngine(sc_core::sc_module_name name, uint32_t tile_id, const DmaConfig& config,
-                     const TileClock& clock, InstructionQueue& queue, Semaphores& semaphores,
-                     FaultSink fault_sink, std::vector<BankedMemory*> local_memories, mem::TimedMemoryPort* port)
+DmaEngine::DmaEngine(sc_core::sc_module_name name, uint32_t tile_id, const DmaConfig& config, const TileClock& clock,
+                     InstructionQueue& queue, Semaphores& semaphores, FaultSink fault_sink,
+                     std::vector<BankedMemory*> local_memories, mem::TimedMemoryPort* port)
     : QueueUnit(name, tile_id, clock, queue, semaphores, std::move(fault_sink)),
       socket("socket"),
       config_(config),
       local_memories_(std::move(local_memories)),
       port_(port),
-      ring_(std::max<uint32_t>(config.max_outstanding_bursts, 1)) {
+      ring_(std::max<uint32_t>(config.max_outstanding_bursts, 1)),
+      ring_slots_(ring_.size()),
+      burst_bytes_(config.burst_bytes),
+      bytes_per_cycle_(config.bandwidth_bytes_per_cycle) {
     stats_.counter("bytes", bytes_, StatUnit::Bytes, "bytes copied");
     stats_.counter("copies", copies_, StatUnit::Count, "dma.copy instructions");
     stats_.counter("bursts", bursts_, StatUnit::Count, "bursts");
@@ -153,20 +155,24 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
         for (uint32_t r = 0; r < rows_; ++r) {
             const uint64_t src = src_of(p, r), dst = dst_of(p, r);
             uint8_t* from = local_src_of(p, r) + row_bytes_ <= mem::TimedMemoryPort::kChipWindowBytes
-                                ? host_pointer(src, row_bytes_) : nullptr;
+                                ? host_pointer(src, row_bytes_)
+                                : nullptr;
             uint8_t* to = local_dst_of(p, r) + row_bytes_ <= mem::TimedMemoryPort::kChipWindowBytes
-                              ? host_pointer(dst, row_bytes_) : nullptr;
+                              ? host_pointer(dst, row_bytes_)
+                              : nullptr;
             if (!from || !to) {
-                fail(instruction, "row " + std::to_string(r) + " of plane " + std::to_string(p) + " (" +
-                                      std::to_string(row_bytes_) + " bytes from " + describe_address(src) + " to " +
-                                      describe_address(dst) + ") is not inside one memory: " +
-                                      (from ? "destination" : "source") + " unmapped or a device" +
-                                      (src_base || dst_base ? " (another chip's tiles are reached through its tile "
-                                                              "windows, not the local window)" : ""));
+                fail(instruction,
+                     "row " + std::to_string(r) + " of plane " + std::to_string(p) + " (" + std::to_string(row_bytes_) +
+                         " bytes from " + describe_address(src) + " to " + describe_address(dst) +
+                         ") is not inside one memory: " + (from ? "destination" : "source") + " unmapped or a device" +
+                         (src_base || dst_base ? " (another chip's tiles are reached through its tile "
+                                                 "windows, not the local window)"
+                                               : ""));
                 return;
             }
             if (compute_values_) std::memmove(to, from, row_bytes_);
-            any_remote = any_remote || (port_ && (port_->is_remote(src, row_bytes_) || port_->is_remote(dst, row_bytes_)));
+            any_remote =
+                any_remote || (port_ && (port_->is_remote(src, row_bytes_) || port_->is_remote(dst, row_bytes_)));
         }
     }
     const uint64_t total_bytes = row_bytes_ * rows_ * planes_;
@@ -177,8 +183,9 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
     uint64_t bank_cycles = 0;
     auto reserve_local = [&](uint64_t addr, uint64_t plane_stride, uint64_t row_stride) {
         if (BankedMemory* memory = local_memory(addr)) {
-            const uint64_t span = std::min<uint64_t>((planes_ - 1) * plane_stride + (rows_ - 1) * row_stride + row_bytes_,
-                                                     memory->size_bytes() - (addr - memory->local_base()));
+            const uint64_t span =
+                std::min<uint64_t>((planes_ - 1) * plane_stride + (rows_ - 1) * row_stride + row_bytes_,
+                                   memory->size_bytes() - (addr - memory->local_base()));
             auto res = memory->reserve(addr, span, total_bytes, now, clock_.period());
             begin = std::max(begin, res.begin);
             bank_cycles = std::max(bank_cycles, res.busy_cycles);
@@ -214,11 +221,11 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
         // cross 4 KiB), a local copy's at the row's.
         const uint64_t remote = row.src_remote ? row.src : row.dst_remote ? row.dst : 0;
         for (uint64_t done = 0, bytes = 0; done < row.bytes; done += bytes) {
-            const uint64_t to_boundary = config_.burst_bytes - (remote + done) % config_.burst_bytes;
+            const uint64_t to_boundary = config_.burst_bytes - burst_bytes_.remainder(remote + done);
             bytes = std::min<uint64_t>(to_boundary, row.bytes - done);
-            const uint64_t slot_cycles = (bytes + config_.bandwidth_bytes_per_cycle - 1) / config_.bandwidth_bytes_per_cycle;
+            const uint64_t slot_cycles = bytes_per_cycle_.quotient(bytes + config_.bandwidth_bytes_per_cycle - 1);
             const uint64_t sequence = next_burst_++;
-            Burst& burst = ring_[sequence % ring_.size()];
+            Burst& burst = slot_of(sequence);
             if (burst.sequence != kUnknown) {
                 // The slot's previous burst must have landed: at most ring_.size() bursts in flight.
                 const uint64_t credit_ps = wait_for_landing(burst.sequence);
@@ -229,7 +236,8 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
                     slot_ps = aligned_ps;
                 }
             }
-            slot_ps = std::max<uint64_t>(slot_ps, align_to_clock(sc_core::sc_time_stamp().value(), begin_ps, period_ps));
+            slot_ps =
+                std::max<uint64_t>(slot_ps, align_to_clock(sc_core::sc_time_stamp().value(), begin_ps, period_ps));
             const uint64_t issue_ps = slot_ps + latency_ps;
             burst = Burst{};
             burst.sequence = sequence;
@@ -312,7 +320,7 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
 }
 
 uint64_t DmaEngine::wait_for_landing(uint64_t sequence) {
-    const Burst& burst = ring_[sequence % ring_.size()];
+    const Burst& burst = slot_of(sequence);
     while (burst.landed_ps == kUnknown) {
         waiting_for_ = sequence;
         wait(landing_known_);
@@ -322,7 +330,7 @@ uint64_t DmaEngine::wait_for_landing(uint64_t sequence) {
 }
 
 void DmaEngine::access_done(uint64_t cookie, uint64_t landed_ps) {
-    Burst& burst = ring_[cookie % ring_.size()];
+    Burst& burst = slot_of(cookie);
     if (burst.write_leg_pending) {
         // The read leg has brought the data into the engine; now it goes out to its destination.
         burst.write_leg_pending = false;

@@ -15,16 +15,17 @@
 // system after the engine has moved on: the engine streams the next copy meanwhile.
 #pragma once
 
+#include <tlm_utils/simple_initiator_socket.h>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 
 #include <deque>
 #include <vector>
 
-#include "model/npu/npu_config.h"
 #include "model/mem/memory_port.h"
 #include "model/npu/banked_memory.h"
+#include "model/npu/fast_divisor.h"
+#include "model/npu/npu_config.h"
 #include "model/npu/queue_unit.h"
 
 namespace npuemu::npu {
@@ -34,8 +35,8 @@ public:
     tlm_utils::simple_initiator_socket<DmaEngine> socket;
 
     // port: the tile's way to the mesh and global memory (nullptr: every memory counts as local, no fabric timing).
-    DmaEngine(sc_core::sc_module_name name, uint32_t tile_id, const DmaConfig& config,
-              const TileClock& clock, InstructionQueue& queue, Semaphores& semaphores, FaultSink fault_sink,
+    DmaEngine(sc_core::sc_module_name name, uint32_t tile_id, const DmaConfig& config, const TileClock& clock,
+              InstructionQueue& queue, Semaphores& semaphores, FaultSink fault_sink,
               std::vector<BankedMemory*> local_memories, mem::TimedMemoryPort* port);
 
     uint64_t bytes() const { return bytes_; }
@@ -52,7 +53,7 @@ private:
     // A burst in flight, in a ring of max_outstanding_bursts slots indexed by burst sequence number.
     struct Burst {
         uint64_t sequence = kUnknown;
-        uint64_t copy = 0;              // the copy's async ticket
+        uint64_t copy = 0;  // the copy's async ticket
         uint64_t landed_ps = kUnknown;
         bool write_leg_pending = false;  // read into the engine first, then write this out
         uint64_t write_address = 0;
@@ -62,7 +63,7 @@ private:
         uint64_t ticket = 0;
         uint32_t outstanding = 0;  // bursts not yet landed
         bool all_issued = false;
-        uint64_t latest_ps = 0;    // latest landing so far, and the floor set by the local banks
+        uint64_t latest_ps = 0;  // latest landing so far, and the floor set by the local banks
         bool resolved = false;
         // For the trace slice, written once the copy has landed.
         uint64_t begin_ps = 0, channel_end_ps = 0, total_bytes = 0, src = 0, dst = 0;
@@ -100,6 +101,10 @@ private:
     sc_core::sc_time channel_free_;
 
     std::vector<Burst> ring_;
+    FastDivisor ring_slots_;       // ring_.size()
+    FastDivisor burst_bytes_;      // config_.burst_bytes
+    FastDivisor bytes_per_cycle_;  // config_.bandwidth_bytes_per_cycle
+    Burst& slot_of(uint64_t sequence) { return ring_[ring_slots_.remainder(sequence)]; }
     uint64_t next_burst_ = 0;
     uint64_t waiting_for_ = kUnknown;  // the burst whose landing the engine's thread waits for
     sc_core::sc_event landing_known_;

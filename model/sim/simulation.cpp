@@ -7,8 +7,8 @@
 #include <iterator>
 
 #include "model/common/error.h"
-#include "model/common/output_file.h"
 #include "model/common/format.h"
+#include "model/common/output_file.h"
 #include "model/trace/trace_file.h"
 
 namespace npuemu::sim {
@@ -86,8 +86,9 @@ std::optional<soc::HtifAddresses> htif_addresses(const RunOptions& options, cons
     if (!options.htif) return std::nullopt;
     auto tohost = image.symbol("tohost");
     if (!tohost) {
-        throw Error(image.path + ": --htif needs a 'tohost' symbol in the image, and it has none (stripped, or not "
-                                 "an HTIF program)");
+        throw Error(image.path +
+                    ": --htif needs a 'tohost' symbol in the image, and it has none (stripped, or not "
+                    "an HTIF program)");
     }
     if (*tohost & 7) throw Error(image.path + ": the 'tohost' symbol is not 8-byte aligned");
     return soc::HtifAddresses{*tohost, image.symbol("fromhost")};
@@ -99,6 +100,12 @@ namespace {
 
 system::SystemConfig load_run_config(const RunOptions& options) {
     if (!options.system_file.empty()) return system::load_system_config(options.system_file, options.overrides);
+    if (options.parsed_files) {
+        // The cached tree is shared: the overrides go onto a copy.
+        const YAML::Node root = YAML::Clone(config::load_yaml_file(options.config_file, options.parsed_files));
+        return system::single_chip_system(
+            config::load_chip_config(root, options.config_file, options.overrides, options.parsed_files));
+    }
     return system::single_chip_system(config::load_chip_config(options.config_file, options.overrides));
 }
 
@@ -137,8 +144,9 @@ Simulation::Simulation(const RunOptions& options, std::ostream& console)
     StatsGroup& top = system_ ? system_->stats() : chip_->stats();
     sim_stats_ = std::make_unique<StatsGroup>(top, "sim");
     sim_stats_->counter("time_ps", simulated_time_ps_, StatUnit::Picoseconds, "simulated time at the end of the run");
-    sim_stats_->counter("cycles", simulated_cycles_, StatUnit::Cycles,
-                        is_system() ? "simulated time in chip 0's clock cycles" : "simulated time in chip clock cycles");
+    sim_stats_->counter(
+        "cycles", simulated_cycles_, StatUnit::Cycles,
+        is_system() ? "simulated time in chip 0's clock cycles" : "simulated time in chip clock cycles");
     stats_ = std::make_unique<StatsRegistry>(top);
 }
 
@@ -208,9 +216,8 @@ void Simulation::check_host_data() {
         for (const auto& segment : image_.segments) {
             if (!bytes.empty() && start < uint64_t(segment.load_address) + segment.memory_bytes &&
                 segment.load_address < end) {
-                throw Error(label + ": overlaps the firmware image's loadable segment at " +
-                            hex(segment.load_address) + "-" +
-                            hex(uint64_t(segment.load_address) + segment.memory_bytes - 1));
+                throw Error(label + ": overlaps the firmware image's loadable segment at " + hex(segment.load_address) +
+                            "-" + hex(uint64_t(segment.load_address) + segment.memory_bytes - 1));
             }
         }
         load_contents_.push_back(std::move(bytes));
@@ -257,8 +264,8 @@ void Simulation::finish_flows() {
 RunResult Simulation::run(RunDriver* driver) {
     const auto wall_start = std::chrono::steady_clock::now();
     const uint64_t period_ps = config().clock_period_ps();
-    const uint64_t limit_ps = options_.max_cycles > UINT64_MAX / 2 / period_ps ? UINT64_MAX / 2
-                                                                                : options_.max_cycles * period_ps;
+    const uint64_t limit_ps =
+        options_.max_cycles > UINT64_MAX / 2 / period_ps ? UINT64_MAX / 2 : options_.max_cycles * period_ps;
     // Exit on starvation: with nothing left to happen, time must not jump to the limit (that is a deadlock).
     bool killed = false;
     if (driver) {

@@ -14,6 +14,7 @@
 
 #include "model/common/stats.h"
 #include "model/config/chip_config.h"
+#include "model/config/config_node.h"
 #include "model/loader/elf_image.h"
 #include "model/soc/chip.h"
 #include "model/system/system.h"
@@ -55,6 +56,9 @@ struct RunOptions {
     std::string flows_path;    // a system's transfers between chips, JSON lines; empty: none
     std::string trace_filter;  // glob over signal paths / tracks
     uint64_t trace_window_start_ps = 0, trace_window_end_ps = 0;  // end 0: to the end of the run
+    // YAML files parsed already, by path (a sweep's point, forked from the sweep process that parsed its base config
+    // and HBM presets); files not in it are parsed and added. Null: every file is parsed. Single chips only.
+    config::YamlFileCache* parsed_files = nullptr;
 };
 
 enum class Outcome {

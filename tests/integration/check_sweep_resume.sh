@@ -28,8 +28,10 @@ wait "$pid" 2>/dev/null || true
 sleep 0.2
 before=$(find "$out/points" -name result.json | wc -l)
 [ "$before" -ge 3 ] && [ "$before" -lt 10 ] || { echo "FAIL: killed with $before of 10 finished; expected mid-way"; exit 1; }
-# Points die with the sweep (PR_SET_PDEATHSIG): nothing keeps writing into the directory.
-if pgrep -f "$out/points" >/dev/null; then echo "FAIL: a point process outlived the killed sweep"; exit 1; fi
+# Points die with the sweep (PR_SET_PDEATHSIG): nothing keeps writing into the directory. A point is a forked copy
+# of the sweep process (its command line is the sweep's, naming $out) or, started afresh, `npuemu run` naming
+# $out/points/...: either way its command line holds $out.
+if pgrep -f "$out" >/dev/null; then echo "FAIL: a point process outlived the killed sweep"; exit 1; fi
 # results.csv is whole: a header and one row per finished point, never a torn file.
 if [ -f "$out/results.csv" ]; then
   head -1 "$out/results.csv" | grep -q "^index,id,workload" || { echo "FAIL: results.csv header"; exit 1; }

@@ -6,8 +6,11 @@ add_test(NAME "sweep: results equal running each point alone; a failing point do
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_sweep_equals_run.sh ${SWEEP_WORK}/equals_run ${NPUEMU} ${FW})
 add_test(NAME "sweep: killed with SIGKILL mid-way and resumed, nothing finished is lost or rerun"
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_sweep_resume.sh ${SWEEP_WORK}/resume ${NPUEMU} ${FW})
+add_test(NAME "sweep: a point that crashes in its forked worker is recorded with its signal, the rest run on"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_sweep_crash.sh ${SWEEP_WORK}/crash ${NPUEMU} ${FW})
 set_tests_properties("sweep: results equal running each point alone; a failing point does not stop the sweep"
                      "sweep: killed with SIGKILL mid-way and resumed, nothing finished is lost or rerun"
+                     "sweep: a point that crashes in its forked worker is recorded with its signal, the rest run on"
                      PROPERTIES TIMEOUT 300)
 
 function(npuemu_sweep_error_test name)

@@ -46,7 +46,8 @@ struct Top : sc_core::sc_module {
 
 // A child module made before its parent's group: the parent's group must refuse to be placed above it.
 struct ParentTooLate : sc_core::sc_module {
-    explicit ParentTooLate(sc_core::sc_module_name name) : sc_module(name), stats(std::make_unique<StatsGroup>(*this)) {}
+    explicit ParentTooLate(sc_core::sc_module_name name)
+        : sc_module(name), stats(std::make_unique<StatsGroup>(*this)) {}
     Counting child{"child"};
     std::unique_ptr<StatsGroup> stats;
 };
@@ -67,6 +68,15 @@ TEST_CASE("stats: a module's statistics are named by its place below the top mod
     CHECK(top.parent.left.stats.path() == "parent.left");
     CHECK(top.stats.path().empty());
     CHECK_THROWS_AS(registry.value("left.events"), Error);
+    // value() and contains() look a name up through the groups on its path: the same answers as the collected list.
+    for (const auto& [name, entry] : entries) {
+        CHECK(registry.contains(name));
+        CHECK(registry.value(name) == stat_value(*entry));
+    }
+    CHECK_FALSE(registry.contains("parent.left"));        // a group, not a statistic
+    CHECK_FALSE(registry.contains("parent.left.event"));  // a prefix of a name
+    CHECK_FALSE(registry.contains("parent.leftx.events"));
+    CHECK_FALSE(registry.contains(""));
 }
 
 TEST_CASE("stats: a group made before its ancestor's group is an internal error, not a wrong name") {
