@@ -41,6 +41,7 @@ if(NOT TARGET npuemu_sdk)
     ${NPUEMU_SDK_DIR}/src/kernels/decoder.c
     ${NPUEMU_SDK_DIR}/src/kernels/transformer.c
     ${NPUEMU_SDK_DIR}/src/kernels/conv2d.c
+    ${NPUEMU_SDK_DIR}/src/kernels/adamw.c
     ${NPUEMU_SDK_DIR}/src/collectives/ring.c)
   # The generated NPU intrinsics (npuemu/npu_isa.h) come from the npuemu build (isa/npu_isa.yaml).
   if(NOT NPUEMU_GENERATED_DIR)
