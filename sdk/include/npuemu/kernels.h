@@ -306,8 +306,10 @@ void npu_conv2d(const struct npu_conv2d_args *args, uint32_t hart, uint32_t hart
  * m' / eps.) So w' = w (1 - lr wd) - lr / (1 - beta1^t) m' / (sqrt(v' / (1 - beta2^t)) + eps), PyTorch's AdamW.
  * Each hart takes a contiguous share of the parameters (a multiple of 128) and streams it in chunks through a ring
  * of three buffers in its local memories (w, m, v and g each in a bank of their own where the banks allow): the DMA
- * loads chunk i + 2 and stores chunk i - 1 while the vector unit works on chunk i. All harts call it; it returns
- * when the hart's share is done. The arrays may be anywhere the DMA reaches; 4-byte aligned. */
+ * loads chunk i + 2 and stores chunk i - 1 while the vector unit works on chunk i. Hart h starts at chunk
+ * h x chunks / harts of its share and wraps around (harts in step, their shares a power of two apart, would meet in
+ * the same HBM banks: 76.8% of the peak instead of 92.0% on 64 Mi parameters). All harts call it; it returns when the
+ * hart's share is done. The arrays may be anywhere the DMA reaches; 4-byte aligned. */
 struct npu_adamw_args {
     uint32_t count;                /* parameters */
     uint32_t w, m, v;              /* FP32, count each, updated in place */

@@ -7,7 +7,8 @@
  * loads the chunk that reuses the buffer (IN[b], DMA -> VECTOR). In the accumulator, w, m, v and g of every buffer
  * and the three temporaries each go to a bank slot of their own (slot k in bank k mod banks), so an instruction's
  * operands and the DMA's transfers rarely queue for one bank; the BF16 gradient and weight copies go to the
- * scratchpad. Copies are 1-D (a chunk of one array is contiguous), with the DMA's strides left 0. */
+ * scratchpad. Each hart starts at its own place in its share (chunk hart x chunks / harts) and wraps around, so the
+ * harts' streams are not in step. Copies are 1-D (a chunk of one array is contiguous), with the DMA's strides left 0. */
 #include "kernel_common.h"
 #include "npuemu/hal.h"
 #include "npuemu/kernels.h"
@@ -200,8 +201,10 @@ void npu_adamw(const struct npu_adamw_args* args, uint32_t hart, uint32_t harts)
     const struct adamw_plan p = plan_adamw(end - first);
     const struct npu_adamw_scalars s = npu_adamw_make_scalars(args);
     const uint32_t chunks = (end - first + p.chunk - 1) / p.chunk;
-    const uint32_t ahead = NPU_ADAMW_BUFFERS - 1; /* chunks loaded ahead of the one being computed */
-#define CHUNK_FIRST(i) (first + (i)*p.chunk)
+    const uint32_t ahead = NPU_ADAMW_BUFFERS - 1;    /* chunks loaded ahead of the one being computed */
+    const uint32_t rotation = hart * chunks / harts; /* tiles start at different places of their shares */
+#define CHUNK_INDEX(i) ((i) + rotation < chunks ? (i) + rotation : (i) + rotation - chunks)
+#define CHUNK_FIRST(i) (first + CHUNK_INDEX(i) * p.chunk)
 #define CHUNK_SIZE(i) min_u32(p.chunk, end - CHUNK_FIRST(i))
     npu_dma_src_stride(0, 0);
     npu_dma_dst_stride(0, 0);
@@ -229,6 +232,7 @@ void npu_adamw(const struct npu_adamw_args* args, uint32_t hart, uint32_t harts)
     const uint32_t last = chunks - 1;
     npu_wait(NPU_QUEUE_DMA, FLAG_OUT + last % NPU_ADAMW_BUFFERS);
     store_chunk(args, &p.buffer[last % NPU_ADAMW_BUFFERS], CHUNK_FIRST(last), CHUNK_SIZE(last));
+#undef CHUNK_INDEX
 #undef CHUNK_FIRST
 #undef CHUNK_SIZE
     npu_fence((1u << NPU_QUEUE_DMA) | (1u << NPU_QUEUE_VECTOR));
