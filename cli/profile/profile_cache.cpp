@@ -46,10 +46,16 @@ std::string file_hash(const std::string& path, const std::string& what) {
     return content_hash(bytes.str());
 }
 
+const char* op_kind_name(OpKind kind) { return kind == OpKind::Optimizer ? "optimizer" : "gemm"; }
+
 Json RunKey::json() const {
-    return Json{{"config_hash", config_hash}, {"image_hash", image_hash}, {"simulator_hash", simulator_hash},
-                {"m", shape.m}, {"n", shape.n},
-                {"k", shape.k}, {"dtype", llm::dtype_name(shape.dtype)}};
+    Json key{{"config_hash", config_hash}, {"image_hash", image_hash}, {"simulator_hash", simulator_hash},
+             {"m", shape.m}, {"n", shape.n}, {"k", shape.k}, {"dtype", llm::dtype_name(shape.dtype)}};
+    if (kind != OpKind::Gemm) {
+        key["kind"] = op_kind_name(kind);
+        key["params"] = params;
+    }
+    return key;
 }
 
 std::string RunKey::file_name() const { return content_hash(json().dump()) + ".json"; }

@@ -34,12 +34,19 @@ ResolvedConfig resolve_chip_config(const std::string& file, const std::vector<st
 // be read.
 std::string file_hash(const std::string& path, const std::string& what = "the firmware image");
 
+// What a profile run simulates: a GEMM (firmware/gemm), or an AdamW optimizer step over `params` parameters with
+// BF16 gradients and the BF16 weight copy (firmware/optimizer; its shape is then only a name, m = n = k = 0).
+enum class OpKind { Gemm, Optimizer };
+const char* op_kind_name(OpKind kind);
+
 // The cache entry of one run: the key's parts are stored in it and checked on reading.
 struct RunKey {
     std::string config_hash;
     std::string image_hash;
     llm::GemmShape shape;
     std::string simulator_hash;  // the npuemu binary that runs the op: a change of the model's timing is a new key
+    OpKind kind = OpKind::Gemm;  // a GEMM's key is as before the other kinds (its cache entries stay valid)
+    uint32_t params = 0;         // OpKind::Optimizer
 
     Json json() const;
     std::string file_name() const;  // HASH.json

@@ -30,11 +30,19 @@ llm::GemmDtype parse_dtype(const std::string& text, const std::string& where) {
 std::vector<ProfileOp> read_ops(config::ConfigNode& top) {
     std::vector<ProfileOp> ops;
     std::vector<config::ConfigNode> list = top.list("ops");
-    if (list.empty()) top.fail("ops", "needs at least one op ({name, m, n, k, dtype})");
+    if (list.empty()) top.fail("ops", "needs at least one op ({name, m, n, k, dtype} or {name, kind: optimizer, params})");
     for (config::ConfigNode& node : list) {
         ProfileOp op;
         op.origin = node.where("name");
         op.shape.name = node.get_string("name", "op" + std::to_string(ops.size()));
+        if (node.get_choice("kind", "gemm", {"gemm", "optimizer"}) == "optimizer") {
+            op.kind = OpKind::Optimizer;
+            op.params = static_cast<uint32_t>(node.get_uint("params", 0, 1, 1u << 28));
+            if (!node.has("params")) node.fail("params", "is required (the AdamW step's parameter count)");
+            node.finish();
+            ops.push_back(op);
+            continue;
+        }
         op.shape.m = static_cast<uint32_t>(node.get_uint("m", 0, 1, 1u << 20));
         op.shape.n = static_cast<uint32_t>(node.get_uint("n", 0, 1, 1u << 20));
         op.shape.k = static_cast<uint32_t>(node.get_uint("k", 0, 1, 1u << 20));
@@ -79,6 +87,14 @@ Workload read_workload(const WorkloadOptions& options) {
     for (const auto& shape : llm::layer_gemms(model, plan, parse_dtype(dtype, file))) {
         workload.ops.push_back(ProfileOp{shape, model.name + " TP=" + std::to_string(plan.tensor_parallel)});
     }
+    if (options.optimizer_params) {
+        ProfileOp optimizer;
+        optimizer.shape.name = "optimizer";
+        optimizer.origin = model.name + " optimizer step";
+        optimizer.kind = OpKind::Optimizer;
+        optimizer.params = options.optimizer_params;
+        workload.ops.push_back(optimizer);
+    }
     workload.description = model.name + ", TP " + std::to_string(plan.tensor_parallel) + ", micro-batch " +
                            std::to_string(plan.micro_batch) + " x " + std::to_string(model.seq_length) + " tokens";
     workload.model = model;
@@ -112,10 +128,43 @@ GemmLayout gemm_layout(const llm::GemmShape& shape) {
     return layout;
 }
 
+OptimizerLayout optimizer_layout(uint32_t params) {
+    OptimizerLayout layout;
+    uint64_t at = kOperandBase;
+    const auto take = [&at](uint64_t bytes) {
+        const uint64_t address = at;
+        at = align_64kib(at + bytes);
+        return static_cast<uint32_t>(address > UINT32_MAX ? 0 : address);
+    };
+    layout.w = take(uint64_t(params) * 4);
+    layout.m = take(uint64_t(params) * 4);
+    layout.v = take(uint64_t(params) * 4);
+    layout.g = take(uint64_t(params) * 2);
+    layout.w_bf16 = take(uint64_t(params) * 2);
+    layout.end = uint64_t(layout.w_bf16) + uint64_t(params) * 2;
+    return layout;
+}
+
+uint32_t optimizer_params_that_fit(const config::ChipConfig& chip) {
+    const uint64_t limit = NPUEMU_GLOBAL_MEM_BASE + chip.global_memory.size_bytes;
+    uint32_t params = 16u << 20;
+    while (params > 1024 && optimizer_layout(params).end > limit) params /= 2;
+    return params;
+}
+
 void check_fits(const ProfileOp& op, const config::ChipConfig& chip) {
     static_assert(GEMM_JOB_ADDRESS < kOperandBase, "the operands follow the job block");
-    const GemmLayout layout = gemm_layout(op.shape);
     const uint64_t limit = NPUEMU_GLOBAL_MEM_BASE + chip.global_memory.size_bytes;
+    if (op.kind == OpKind::Optimizer) {
+        const uint64_t end = optimizer_layout(op.params).end;
+        if (end <= limit) return;
+        throw Error(op.origin + ": op '" + op.shape.name + "' (an optimizer step over " + std::to_string(op.params) +
+                    " parameters) does not fit the chip's memory: its arrays need " +
+                    std::to_string((end - kOperandBase + 1023) / 1024) + " KiB from 0x82000000, global_memory.size_kib is " +
+                    std::to_string(chip.global_memory.size_bytes / 1024) + " (the window ends at " +
+                    hex_address(limit) + ")");
+    }
+    const GemmLayout layout = gemm_layout(op.shape);
     if (layout.end <= limit) return;
     const uint64_t needed_kib = (layout.end - kOperandBase + 1023) / 1024;
     throw Error(op.origin + ": op '" + op.shape.name + "' (m " + std::to_string(op.shape.m) + ", n " +

@@ -7,7 +7,7 @@
 namespace npuemu::profile {
 
 constexpr const char* kTableSchema = "npuemu-profile";
-constexpr int kTableSchemaVersion = 1;
+constexpr int kTableSchemaVersion = 1;  // "kind" and "params" were added to the ops: readers of version 1 ignore them
 
 double mac_utilization(const llm::GemmShape& shape, uint64_t peak_macs_per_cycle, uint64_t cycles) {
     if (peak_macs_per_cycle == 0 || cycles == 0) return 0;
@@ -54,6 +54,7 @@ Json table_json(const ProfileTable& t) {
         const RooflinePosition roof =
             roofline_position(row.shape, hbm_bytes(row.run), cycles, t.peak_macs_per_cycle, t.memory_bytes_per_cycle);
         Json op{{"name", row.shape.name},
+                {"kind", op_kind_name(row.kind)},
                 {"m", row.shape.m},
                 {"n", row.shape.n},
                 {"k", row.shape.k},
@@ -69,6 +70,7 @@ Json table_json(const ProfileTable& t) {
                 {"fraction_of_roof", roof.fraction_of_roof},
                 {"run_sim_cycles", row.run.at("sim_cycles")},
                 {"run_time_ps", row.run.at("time_ps")}};
+        if (row.kind == OpKind::Optimizer) op["params"] = row.params;
         Json at = Json::array();
         for (size_t i = 0; i < row.at_points.size(); ++i) {
             at.push_back({{"frequency_mhz", t.points[i].frequency_mhz},

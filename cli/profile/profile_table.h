@@ -12,7 +12,9 @@
 namespace npuemu::profile {
 
 struct ProfileRow {
-    llm::GemmShape shape;
+    llm::GemmShape shape;         // a GEMM's; for the other kinds only its name (m = n = k = 0)
+    OpKind kind = OpKind::Gemm;
+    uint32_t params = 0;          // OpKind::Optimizer
     Json run;                     // the run at the chip config as given (its DVFS free to throttle)
     std::vector<Json> at_points;  // a run per operating point, pinned there
 };

@@ -83,6 +83,27 @@ double energy_of(const ProfileJson& entry) {
 
 }  // namespace
 
+std::string NpuemuChip::measured_ops() const {
+    return std::string("qkv, proj, mlp_up, mlp_down") + (optimizer_s_per_param > 0 ? ", optimizer" : "");
+}
+
+std::string NpuemuChip::estimated_ops() const {
+    return std::string("attention scores and values (attention_efficiency), logits (the layer GEMMs' utilisation), "
+                       "element-wise ops") +
+           (optimizer_s_per_param > 0 ? "" : " and the optimizer") + " (memory_efficiency), backward (2x forward)";
+}
+
+// The cycles of a profiled op at the chosen operating point (0: as profiled); throws naming the op when the profile
+// has no run there.
+static uint64_t profiled_cycles_at(const ProfileJson& op, uint32_t operating_point_mhz, const std::string& profile_file) {
+    if (operating_point_mhz == 0) return op.at("cycles").get<uint64_t>();
+    for (const ProfileJson& at : op.value("at_operating_points", ProfileJson::array())) {
+        if (at.at("frequency_mhz").get<uint32_t>() == operating_point_mhz) return at.at("cycles").get<uint64_t>();
+    }
+    throw Error(profile_file + ": op '" + op.value("name", "?") + "' has no run at " +
+                std::to_string(operating_point_mhz) + " MHz");
+}
+
 double NpuemuChip::gemm_s(const std::string& op, double flops) const {
     static const char* const profiled[][2] = {
         {"qkv", "qkv"}, {"proj", "attention_out"}, {"mlp_up", "mlp_up"}, {"mlp_down", "mlp_down"}};
@@ -178,6 +199,14 @@ NpuemuChip load_npuemu_chip(const NpuemuChipSpec& spec, const std::string& clust
         energy_j += g.energy_j;
         energy_s += run_s > 0 ? run_s : g.seconds;
         n.layer_gemms.push_back(g);
+    }
+    // The optimizer step, if the profile ran one: its time per parameter (the largest run, the least start-up).
+    for (const ProfileJson& op : ops) {
+        if (op.value("kind", "gemm") != "optimizer") continue;
+        const uint32_t params = op.value("params", 0u);
+        if (params == 0 || params <= n.optimizer_params) continue;
+        n.optimizer_params = params;
+        n.optimizer_s_per_param = double(profiled_cycles_at(op, spec.operating_point_mhz, n.profile_file)) / n.clock_hz / params;
     }
     double gemm_s = 0;
     for (const ProfiledGemm& g : n.layer_gemms) gemm_s += g.seconds;

@@ -6,7 +6,9 @@
 //     workload counts (default 0.538: firmware/attention's measured 183k cycles for one GPT-3 175B TP=8 shard, 26.9%
 //     of peak counting the causal MACs only, which are half the full count);
 //   - the logits GEMM: the profiled layer GEMMs' MAC utilisation (their FLOP-weighted mean);
-//   - element-wise ops: their bytes at memory_efficiency of the chip config's HBM peak bandwidth.
+//   - element-wise ops: their bytes at memory_efficiency of the chip config's HBM peak bandwidth;
+//   - the optimizer step: the profile's optimizer op (npu_adamw's cycles per parameter) when it has one, else its
+//     bytes (28 per parameter) at memory_efficiency of the HBM peak.
 // Never one roofline peak for the GEMMs. Power per chip: the profiled runs' energy over their time (0, unknown, when
 // the profile has no energy and chips.npuemu.power_w is not given).
 #pragma once
@@ -51,6 +53,12 @@ struct NpuemuChip {
     std::vector<ProfiledGemm> layer_gemms;  // qkv, attention_out, mlp_up, mlp_down of the cluster's model and plan
     double layer_gemm_utilization = 0;      // their MAC utilisation, FLOP-weighted
     double power_w = 0;                     // spec.power_w, or the profile's energy over its GEMM time
+    double optimizer_s_per_param = 0;       // the profiled AdamW step's time per parameter; 0: not profiled
+    uint32_t optimizer_params = 0;          // the parameters of that profiled step
+
+    // Which of the step's ops take profiled times and which are estimated, for the report.
+    std::string measured_ops() const;
+    std::string estimated_ops() const;
 
     // The time of one forward GEMM of the cluster workload (model/cluster/workload.h names): the profiled shard for
     // qkv, proj, mlp_up, mlp_down; the stated estimates for the others.

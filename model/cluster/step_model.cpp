@@ -162,8 +162,12 @@ StepResult simulate_step(const ClusterConfig& c) {
     r.critical_stage = critical;
     const double adam_bytes_per_param = 28;  // read master, moments, gradient; write master, moments, bf16 weights
     const double shards = c.plan.dp_sharding == DpSharding::Zero1 ? d : 1;
-    r.losses.optimizer_s = w.params_per_chip * adam_bytes_per_param / shards /
-                           (c.chip.hbm_bandwidth_gbyte_per_s * 1e9 * c.chip.memory_efficiency);
+    const double optimizer_params = w.params_per_chip / shards;
+    r.optimizer_measured = c.npuemu && c.npuemu->optimizer_s_per_param > 0;
+    r.losses.optimizer_s = r.optimizer_measured
+                               ? optimizer_params * c.npuemu->optimizer_s_per_param  // npu_adamw, profiled
+                               : optimizer_params * adam_bytes_per_param /
+                                     (c.chip.hbm_bandwidth_gbyte_per_s * 1e9 * c.chip.memory_efficiency);
     r.step_s = end_s + r.losses.optimizer_s;
 
     // The critical stage's time, part by part.

@@ -40,6 +40,10 @@ nlohmann::ordered_json step_json(const ClusterConfig& c, const StepResult& r) {
                             {"layer_gemm_mac_utilization", n.layer_gemm_utilization},
                             {"attention_efficiency", n.spec.attention_efficiency},
                             {"memory_efficiency", n.spec.memory_efficiency},
+                            {"optimizer_s_per_param", n.optimizer_s_per_param},
+                            {"optimizer_profiled_params", n.optimizer_params},
+                            {"measured_ops", n.measured_ops()},
+                            {"estimated_ops", n.estimated_ops()},
                             {"power_w", n.power_w}};
     }
     j["plan"] = {{"tensor_parallel", c.plan.tensor_parallel}, {"pipeline_parallel", c.plan.pipeline_parallel},
@@ -91,6 +95,7 @@ std::string step_summary(const ClusterConfig& c, const StepResult& r) {
                       100 * n.spec.memory_efficiency,
                       n.power_w > 0 ? (std::to_string(int(n.power_w + 0.5)) + " W").c_str() : "power unknown");
         out += line;
+        out += "  measured (profile): " + n.measured_ops() + "\n  estimated: " + n.estimated_ops() + "\n";
     }
     std::snprintf(line, sizeof line, "where the step goes (stage %u):\n", r.critical_stage);
     out += line;

@@ -116,6 +116,42 @@ TEST_CASE("cluster npuemu chip: an operating point's cycles at its own clock") {
     CHECK(missing.find("op 'mlp_up' has no run at 500 MHz") != std::string::npos);
 }
 
+TEST_CASE("cluster npuemu chip: the optimizer step takes the profiled AdamW time per parameter when there is one") {
+    test::TempYaml file(tiny_npuemu_cluster(kTinyProfile));
+    const ClusterConfig c = load_cluster_config(file.path());
+    const StepResult estimated = simulate_step(c);
+    CHECK_FALSE(estimated.optimizer_measured);
+    CHECK(c.npuemu->optimizer_s_per_param == 0);
+    CHECK(c.npuemu->estimated_ops().find("and the optimizer (memory_efficiency)") != std::string::npos);
+    // The estimate: 28 bytes per parameter at memory_efficiency of the HBM peak.
+    const double params = estimated.losses.optimizer_s * c.chip.hbm_bandwidth_gbyte_per_s * 1e9 * 0.8 / 28;
+
+    // The same table with a profiled optimizer step: 3 M cycles for 1 Mi parameters at 1 GHz, 1.5 M at 500 MHz.
+    nlohmann::json profile;
+    std::ifstream(kTinyProfile) >> profile;
+    profile["ops"].push_back({{"name", "optimizer"}, {"kind", "optimizer"}, {"params", 1u << 20}, {"m", 0}, {"n", 0},
+                              {"k", 0}, {"dtype", "bf16"}, {"cycles", 3000000}, {"energy_j", 0.01},
+                              {"at_operating_points",
+                               {{{"frequency_mhz", 1000}, {"voltage_mv", 750}, {"cycles", 3000000}, {"energy_j", 0.01}},
+                                {{"frequency_mhz", 500}, {"voltage_mv", 600}, {"cycles", 1500000}, {"energy_j", 0.004}}}}});
+    test::TempYaml with_optimizer(profile.dump());
+    test::TempYaml measured_file(tiny_npuemu_cluster(with_optimizer.path()));
+    const ClusterConfig m = load_cluster_config(measured_file.path());
+    CHECK(m.npuemu->optimizer_params == 1u << 20);
+    CHECK(m.npuemu->optimizer_s_per_param == doctest::Approx(3e-3 / (1u << 20)));
+    CHECK(m.npuemu->measured_ops().find("optimizer") != std::string::npos);
+    CHECK(m.npuemu->estimated_ops().find("optimizer") == std::string::npos);
+    const StepResult measured = simulate_step(m);
+    CHECK(measured.optimizer_measured);
+    CHECK(measured.losses.optimizer_s == doctest::Approx(params * 3e-3 / (1u << 20)));
+    // Everything but the optimizer is as before.
+    CHECK(measured.step_s - measured.losses.optimizer_s ==
+          doctest::Approx(estimated.step_s - estimated.losses.optimizer_s));
+    // At an operating point: that point's cycles at its clock.
+    const ClusterConfig slow = load_cluster_config(measured_file.path(), {"chips.npuemu.operating_point_mhz=500"});
+    CHECK(slow.npuemu->optimizer_s_per_param == doctest::Approx(1.5e6 / 500e6 / (1u << 20)));
+}
+
 TEST_CASE("cluster npuemu chip: a shape missing from the profile names the shape and the command that profiles it") {
     // TP 4 (4 chips, DP 1): the shards differ from the TP-2 table's.
     const std::string e = npuemu_cluster_error(tiny_npuemu_cluster(kTinyProfile), {"plan.tensor_parallel=4"});

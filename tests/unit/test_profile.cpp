@@ -197,8 +197,61 @@ TEST_CASE("profile: the cache key covers every chip key, and entries are found o
         profile::RunKey renamed = key;
         renamed.shape.name = "b";
         CHECK(cache.find(renamed));
+        // An optimizer step is another run than a GEMM, and its parameter count is part of its key.
+        profile::RunKey optimizer = key;
+        optimizer.kind = profile::OpKind::Optimizer;
+        optimizer.params = 4096;
+        CHECK_FALSE(cache.find(optimizer));
+        cache.store(optimizer, profile::Json{{"gemm_cycles", 99}});
+        CHECK(cache.find(optimizer)->at("gemm_cycles") == 99);
+        profile::RunKey more_params = optimizer;
+        more_params.params = 8192;
+        CHECK_FALSE(cache.find(more_params));
+        CHECK(cache.find(key)->at("gemm_cycles") == 1234);
     }
     std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("profile: an optimizer op in an ops file, in a model's workload, and when it does not fit") {
+    TempYaml ops("ops:\n  - {name: adam, kind: optimizer, params: 65536}\n  - {name: g, m: 4, n: 4, k: 4}\n");
+    const profile::Workload w = model_workload("", {}, ops.path());
+    REQUIRE(w.ops.size() == 2);
+    CHECK(w.ops[0].kind == profile::OpKind::Optimizer);
+    CHECK(w.ops[0].params == 65536);
+    CHECK(w.ops[1].kind == profile::OpKind::Gemm);
+    TempYaml no_params("ops:\n  - {name: adam, kind: optimizer}\n");
+    CHECK(workload_error("", {}, no_params.path()).find("ops[0].params") != std::string::npos);
+    TempYaml bad_kind("ops:\n  - {name: adam, kind: adagrad, params: 4}\n");
+    CHECK(workload_error("", {}, bad_kind.path()).find("ops[0].kind") != std::string::npos);
+
+    const config::ChipConfig chip = config::load_chip_config(config::resolve_config("test"));  // 64 MiB
+    // w, m, v, g and the copy: 16 bytes per parameter from 0x82000000, 32 MiB on the test chip: 2 Mi fit.
+    CHECK(profile::optimizer_params_that_fit(chip) == 2u << 20);
+    profile::ProfileOp fits{{"adam"}, "here", profile::OpKind::Optimizer, 2u << 20};
+    CHECK_NOTHROW(profile::check_fits(fits, chip));
+    profile::ProfileOp big{{"adam"}, "here", profile::OpKind::Optimizer, 4u << 20};
+    CHECK_THROWS_WITH_AS(profile::check_fits(big, chip),
+                         doctest::Contains("op 'adam' (an optimizer step over 4194304 parameters) does not fit the "
+                                           "chip's memory"),
+                         Error);
+    profile::WorkloadOptions options;
+    options.model = "bert-base";
+    options.optimizer_params = 1u << 20;
+    const profile::Workload model = profile::load_workload(options);
+    REQUIRE(model.ops.size() == 5);
+    CHECK(model.ops[4].kind == profile::OpKind::Optimizer);
+    CHECK(model.ops[4].params == 1u << 20);
+}
+
+TEST_CASE("profile: a run's result from firmware/optimizer's line") {
+    const profile::Json stats = {{"counters",
+                                  {{"sim.cycles", 9000}, {"sim.time_ps", 9000000}, {"hbm.read_bytes", 4096},
+                                   {"hbm.write_bytes", 1024}}}};
+    const std::string console =
+        "[hart 0] adamw 65536 parameters (bf16 gradients, bf16 weight copy) on 4 tiles: 7777 cycles\n"
+        "[hart 0] adamw HBM traffic: 917504 bytes read, 917504 written: 235.9 B/cycle, 57.6% of the 409.6 B/cycle "
+        "HBM peak\n";
+    CHECK(profile::run_result(console, stats)["gemm_cycles"] == 7777);
 }
 
 TEST_CASE("profile: a run's result from firmware/gemm's line and the stats") {
