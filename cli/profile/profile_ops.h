@@ -16,7 +16,8 @@ struct ProfileOp {
     llm::GemmShape shape;  // a GEMM's; for the other kinds only its name
     std::string origin;    // where it came from, for messages: "ops.yaml:4:5: ops[1]" or "gpt3-175b TP=8"
     OpKind kind = OpKind::Gemm;
-    uint32_t params = 0;   // OpKind::Optimizer: parameters of the AdamW step
+    uint32_t params = 0;      // OpKind::Optimizer: parameters of the AdamW step
+    AttentionDims attention;  // OpKind::Attention
 };
 
 struct WorkloadOptions {
@@ -53,6 +54,15 @@ struct OptimizerLayout {
     uint64_t end = 0;  // one past the BF16 copy
 };
 OptimizerLayout optimizer_layout(uint32_t params);
+
+// Where firmware/attention's job puts q, k and v (a fused [q | k | v] row per token, as a QKV projection leaves them),
+// the output after them and the causal mask after that (4 MiB reserved: (4 x the array's columns)^2 FP32 for arrays
+// up to 256 columns).
+struct AttentionLayout {
+    uint32_t q = 0, k = 0, v = 0, ld = 0, out = 0, out_ld = 0, mask = 0;
+    uint64_t end = 0;
+};
+AttentionLayout attention_layout(const AttentionDims& a);
 
 // The most parameters (a power of two, at most 16 Mi) whose optimizer step fits the chip's global memory.
 uint32_t optimizer_params_that_fit(const config::ChipConfig& chip);

@@ -13,6 +13,7 @@
 
 #include "cli/profile/profile_ops.h"
 #include "cli/sweep/child_process.h"
+#include "firmware/attention/attention_job.h"
 #include "firmware/gemm/gemm_job.h"
 #include "firmware/optimizer/optimizer_job.h"
 #include "model/common/error.h"
@@ -72,13 +73,22 @@ void write_optimizer_job(const std::string& path, uint32_t params) {
     write_bytes(path, &job, sizeof job);
 }
 
+// firmware/attention's job: npu_flash_attention over the layout's fused [q | k | v] rows (zeroed: timing-only).
+void write_attention_job(const std::string& path, const AttentionDims& a) {
+    const AttentionLayout layout = attention_layout(a);
+    const attention_job job{ATTENTION_JOB_MAGIC, layout.q, layout.k, layout.v,    layout.ld,  a.seq,        a.heads,
+                            a.kv_heads,          a.d_head, a.causal, layout.mask, layout.out, layout.out_ld};
+    write_bytes(path, &job, sizeof job);
+}
+
 void write_job(const std::string& path, const llm::GemmShape& shape) {
     const GemmLayout layout = gemm_layout(shape);
     // Skinny ops (decode's few token rows) run the SDK's GEMV kernel, as firmware would (it falls back to the GEMM
     // kernel above the array's rows); the rest npu_gemm.
     const uint32_t kernel = shape.m <= 64 ? GEMM_KERNEL_GEMV : GEMM_KERNEL_GEMM;
-    const gemm_job job{GEMM_JOB_MAGIC, shape.m, shape.n, shape.k, shape.dtype == llm::GemmDtype::Bf16 ? 1u : 0u,
-                       layout.a, layout.b, layout.c, 1, kernel, 0};
+    const gemm_job job{
+        GEMM_JOB_MAGIC, shape.m, shape.n, shape.k, shape.dtype == llm::GemmDtype::Bf16 ? 1u : 0u, layout.a, layout.b,
+        layout.c,       1,       kernel,  0};
     write_bytes(path, &job, sizeof job);
 }
 
@@ -103,6 +113,13 @@ Json run_result(const std::string& console_text, const Json& stats) {
             gemm_cycles = std::atoll(line.c_str() + adamw_colon + 2);
             continue;
         }
+        // firmware/attention, hart 0: "attention seq S heads H ... on T tiles: C cycles, M MACs, MAC utilisation U%"
+        const size_t attention_at = line.find(" cycles, "), attention = line.find("attention seq ");
+        if (attention != std::string::npos && attention_at != std::string::npos) {
+            const size_t colon = line.rfind(": ", attention_at);
+            if (colon != std::string::npos) gemm_cycles = std::atoll(line.c_str() + colon + 2);
+            continue;
+        }
         const size_t at = line.find(" cycles, MAC utilisation");
         const size_t colon = line.rfind(": ", at);
         const bool gemm_line = line.find("gemm ") != std::string::npos || line.find("gemv ") != std::string::npos;
@@ -110,7 +127,9 @@ Json run_result(const std::string& console_text, const Json& stats) {
         gemm_cycles = std::atoll(line.c_str() + colon + 2);
     }
     if (gemm_cycles <= 0) {
-        throw Error("the firmware printed no 'N cycles, MAC utilisation' line (gemm) nor 'adamw ...: N cycles' line");
+        throw Error(
+            "the firmware printed no 'N cycles, MAC utilisation' line (gemm), 'adamw ...: N cycles' line nor "
+            "'attention ...: N cycles' line");
     }
     const Json& counters = stats.at("counters");
     auto counter = [&counters](const char* name) -> Json {
@@ -156,19 +175,25 @@ std::vector<RunOutcome> run_requests(const std::vector<RunRequest>& requests, co
             queue.pop_front();
             const RunRequest& request = requests[index];
             const std::string dir = cache.scratch_dir(request.key);
-            const bool optimizer = request.key.kind == OpKind::Optimizer;
-            if (optimizer) write_optimizer_job(dir + "/job.bin", request.key.params);
-            else write_job(dir + "/job.bin", request.shape);
+            const OpKind kind = request.key.kind;
+            if (kind == OpKind::Optimizer)
+                write_optimizer_job(dir + "/job.bin", request.key.params);
+            else if (kind == OpKind::Attention)
+                write_attention_job(dir + "/job.bin", request.key.attention);
+            else
+                write_job(dir + "/job.bin", request.shape);
+            const std::string& image = kind == OpKind::Optimizer   ? settings.optimizer_image
+                                       : kind == OpKind::Attention ? settings.attention_image
+                                                                   : settings.image;
             std::vector<std::string> args = {settings.executable, "run", "-q", "-c", settings.config_file};
             for (const auto& o : request.overrides) {
                 args.push_back("--set");
                 args.push_back(o);
             }
-            const std::vector<std::string> rest = {
-                "--max-cycles", std::to_string(settings.max_cycles),
-                "--load",       dir + "/job.bin@" + address_text(GEMM_JOB_ADDRESS),
-                "--stats",      dir + "/stats.json",
-                optimizer ? settings.optimizer_image : settings.image};
+            const std::vector<std::string> rest = {"--max-cycles", std::to_string(settings.max_cycles),
+                                                   "--load",       dir + "/job.bin@" + address_text(GEMM_JOB_ADDRESS),
+                                                   "--stats",      dir + "/stats.json",
+                                                   image};
             args.insert(args.end(), rest.begin(), rest.end());
             running.emplace(sweep::spawn_child(args, dir + "/console.txt"), Launched{index, dir});
         }
@@ -199,19 +224,24 @@ std::vector<RunOutcome> run_requests(const std::vector<RunRequest>& requests, co
         }
         ++computed;
         if (settings.progress || !outcome.error.empty()) {
-            const std::string what = request.key.kind == OpKind::Optimizer
-                                         ? "adamw " + std::to_string(request.key.params) + " parameters"
-                                         : std::to_string(request.shape.m) + "x" + std::to_string(request.shape.n) +
-                                               "x" + std::to_string(request.shape.k) + " " +
-                                               llm::dtype_name(request.shape.dtype);
-            std::fprintf(stderr, "profile: [%zu/%zu] %s %s %s%s%s\n", computed, to_compute,
-                         request.shape.name.c_str(), what.c_str(), request.label.c_str(),
+            const AttentionDims& a = request.key.attention;
+            const std::string what =
+                request.key.kind == OpKind::Optimizer ? "adamw " + std::to_string(request.key.params) + " parameters"
+                : request.key.kind == OpKind::Attention
+                    ? "attention seq " + std::to_string(a.seq) + ", " + std::to_string(a.heads) + " heads (" +
+                          std::to_string(a.kv_heads) + " KV) of " + std::to_string(a.d_head)
+                    : std::to_string(request.shape.m) + "x" + std::to_string(request.shape.n) + "x" +
+                          std::to_string(request.shape.k) + " " + llm::dtype_name(request.shape.dtype);
+            std::fprintf(stderr, "profile: [%zu/%zu] %s %s %s%s%s\n", computed, to_compute, request.shape.name.c_str(),
+                         what.c_str(), request.label.c_str(),
                          outcome.error.empty() ? "" : ": FAILED: ", outcome.error.c_str());
         }
         // A failed run keeps its directory (console.txt, stats.json) for a look; a good one leaves nothing behind.
         std::error_code ignored;
-        if (outcome.error.empty()) fs::remove_all(job.dir, ignored);
-        else outcome.error += " (see " + job.dir + "/console.txt)";
+        if (outcome.error.empty())
+            fs::remove_all(job.dir, ignored);
+        else
+            outcome.error += " (see " + job.dir + "/console.txt)";
     }
     for (const auto& [index, same] : repeats) {
         outcomes[index] = outcomes[same];

@@ -33,11 +33,11 @@ PieceTime op_time(const ChipSpec& chip, const NpuemuChip* npuemu, const std::vec
     for (const Op& op : ops) {
         const double overhead_s = op.kernels * chip.kernel_overhead_us * 1e-6;
         if (op.kind == OpKind::Gemm) {
-            const double gemm_s = npuemu ? npuemu->gemm_s(op.name, op.flops)
-                                         : op.flops / (peak * chip.gemm_efficiency_at(op.flops));
+            const double gemm_s =
+                npuemu ? npuemu->gemm_s(op.name, op.flops) : op.flops / (peak * chip.gemm_efficiency_at(op.flops));
             t.compute_s += scale * (gemm_s + overhead_s);
             t.ideal_s += scale * op.flops / peak;
-        } else {
+        } else if (!(npuemu && npuemu->fused(op.name))) {
             t.compute_s += scale * (op.bytes / hbm + overhead_s);
         }
     }
@@ -109,8 +109,8 @@ StepResult simulate_step(const ClusterConfig& c) {
             ct.forward = layer.forward.times(w.layers_per_chunk);
             ct.backward = layer.backward.times(w.layers_per_chunk);
             ct.recompute = layer.recompute.times(w.layers_per_chunk);
-            for (const auto& [extra, here] : {std::pair{&embedding, s == 0 && k == 0},
-                                              std::pair{&logits, s == p - 1 && k == v - 1}}) {
+            for (const auto& [extra, here] :
+                 {std::pair{&embedding, s == 0 && k == 0}, std::pair{&logits, s == p - 1 && k == v - 1}}) {
                 if (!here) continue;
                 ct.forward += extra->forward;
                 ct.backward += extra->backward;

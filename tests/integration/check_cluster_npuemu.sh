@@ -23,7 +23,7 @@ YAML
 grep -q "16 x npu7-test, TP 4 x PP 2 x DP 2" "$work/cluster.txt" || { cat "$work/cluster.txt"; fail "summary"; }
 grep -q "npuemu chip npu7-test at 1000 MHz: layer GEMMs from .*bert_tp4.json" "$work/cluster.txt" \
   || { cat "$work/cluster.txt"; fail "the chip's compute source in the summary"; }
-grep -q "measured (profile): qkv, proj, mlp_up, mlp_down, optimizer" "$work/cluster.txt" \
+grep -q "measured (profile): qkv, proj, mlp_up, mlp_down, attention (scores, softmax, values: flash attention), optimizer" "$work/cluster.txt" \
   || { cat "$work/cluster.txt"; fail "the measured ops in the summary"; }
 python3 - "$work/step.json" "$work/bert_tp4.json" <<'PY'
 import json, sys
@@ -39,6 +39,9 @@ adam = [op for op in profile["ops"] if op.get("kind") == "optimizer"]
 assert len(adam) == 1, profile["ops"]
 per_param = adam[0]["cycles"] / 1e9 / adam[0]["params"]
 assert abs(chip["optimizer_s_per_param"] - per_param) < 1e-9 * per_param, (chip, adam)
+attention = [op for op in profile["ops"] if op.get("kind") == "attention"]
+assert len(attention) == 1 and attention[0]["attention"]["heads"] == 3, profile["ops"]
+assert abs(chip["attention_s_per_sequence"] - attention[0]["cycles"] / 1e9) < 1e-15, (chip, attention)
 PY
 [ $? -eq 0 ] || fail "the step's GEMMs are not the profile's"
 
