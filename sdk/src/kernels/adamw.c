@@ -8,7 +8,7 @@
  * and the three temporaries each go to a bank slot of their own (slot k in bank k mod banks), so an instruction's
  * operands and the DMA's transfers rarely queue for one bank; the BF16 gradient and weight copies go to the
  * scratchpad. Each hart starts at its own place in its share (chunk hart x chunks / harts) and wraps around, so the
- * harts' streams are not in step. Copies are 1-D (a chunk of one array is contiguous), with the DMA's strides left 0. */
+ * harts' streams are not in step. Copies are 1-D (a chunk of one array is contiguous), the DMA's strides left 0. */
 #include "kernel_common.h"
 #include "npuemu/hal.h"
 #include "npuemu/kernels.h"
