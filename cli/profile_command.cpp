@@ -38,6 +38,7 @@ int profile_command(const ProfileArguments& args) {
     workload_options.model = args.model;
     workload_options.overrides = args.workload_overrides;
     workload_options.dtype = args.dtype;
+    workload_options.optimizer_params = profile::optimizer_params_that_fit(base.chip);
     if (workload_options.file.empty() && workload_options.model.empty()) {
         throw Error("profile: give a workload file (ops: or model: and plan:) or --model NAME");
     }
@@ -47,6 +48,16 @@ int profile_command(const ProfileArguments& args) {
     const std::string executable = sweep::self_executable();
     const std::string image = args.image.empty() ? sweep::firmware_dir(executable) + "/gemm.elf" : args.image;
     const std::string image_hash = profile::file_hash(image);
+    const std::string optimizer_image = sweep::firmware_dir(executable) + "/optimizer.elf";
+    const std::string attention_image = sweep::firmware_dir(executable) + "/attention.elf";
+    const auto any_of_kind = [&workload](profile::OpKind kind) {
+        return std::any_of(workload.ops.begin(), workload.ops.end(),
+                           [kind](const profile::ProfileOp& op) { return op.kind == kind; });
+    };
+    const std::string optimizer_image_hash =
+        any_of_kind(profile::OpKind::Optimizer) ? profile::file_hash(optimizer_image, "the optimizer firmware") : "";
+    const std::string attention_image_hash =
+        any_of_kind(profile::OpKind::Attention) ? profile::file_hash(attention_image, "the attention firmware") : "";
     const std::string simulator_hash = profile::file_hash(executable, "the npuemu binary");
     const profile::ProfileCache cache(args.cache_dir.empty() ? profile::default_cache_dir() : args.cache_dir);
 
@@ -59,18 +70,25 @@ int profile_command(const ProfileArguments& args) {
     }
     std::vector<profile::RunRequest> requests;
     for (const auto& op : workload.ops) {
-        requests.push_back({op.shape, "as configured", overrides, {base.hash, image_hash, op.shape, simulator_hash}});
+        const std::string& op_image_hash = op.kind == profile::OpKind::Optimizer   ? optimizer_image_hash
+                                           : op.kind == profile::OpKind::Attention ? attention_image_hash
+                                                                                   : image_hash;
+        const auto key = [&](const std::string& config_hash) {
+            return profile::RunKey{config_hash, op_image_hash, op.shape,    simulator_hash,
+                                   op.kind,     op.params,     op.attention};
+        };
+        requests.push_back({op.shape, "as configured", overrides, key(base.hash)});
         for (size_t i = 0; i < points.size(); ++i) {
-            requests.push_back({op.shape,
-                                "at " + std::to_string(points[i].frequency_mhz) + " MHz",
-                                pinned(overrides, i),
-                                {point_hashes[i], image_hash, op.shape, simulator_hash}});
+            requests.push_back({op.shape, "at " + std::to_string(points[i].frequency_mhz) + " MHz",
+                                pinned(overrides, i), key(point_hashes[i])});
         }
     }
     profile::RunnerSettings settings;
     settings.executable = executable;
     settings.config_file = config_file;
     settings.image = image;
+    settings.optimizer_image = optimizer_image;
+    settings.attention_image = attention_image;
     settings.jobs = args.jobs ? args.jobs : std::max(1u, std::thread::hardware_concurrency());
     settings.max_cycles = args.max_cycles;
     settings.progress = !args.quiet;
@@ -79,7 +97,7 @@ int profile_command(const ProfileArguments& args) {
     size_t hits = 0, repeats = 0, failed = 0;
     std::string first_error;
     for (const auto& outcome : outcomes) {
-        hits += outcome.cached;
+        hits += outcome.cached && !outcome.repeat;  // a repeat of a cached run is counted once, as a repeat
         repeats += outcome.repeat;
         if (!outcome.error.empty()) {
             ++failed;
@@ -114,6 +132,9 @@ int profile_command(const ProfileArguments& args) {
     for (const auto& op : workload.ops) {
         profile::ProfileRow row;
         row.shape = op.shape;
+        row.kind = op.kind;
+        row.params = op.params;
+        row.attention = op.attention;
         row.run = outcomes[next++].result;
         for (size_t i = 0; i < points.size(); ++i) row.at_points.push_back(outcomes[next++].result);
         table.rows.push_back(row);

@@ -46,10 +46,36 @@ std::string file_hash(const std::string& path, const std::string& what) {
     return content_hash(bytes.str());
 }
 
+const char* op_kind_name(OpKind kind) {
+    return kind == OpKind::Optimizer ? "optimizer" : kind == OpKind::Attention ? "attention" : "gemm";
+}
+
+double AttentionDims::macs() const {
+    const double L = seq, keys = causal ? L * (L + 1) / 2 : L * L;
+    return 2 * keys * d_head * heads;
+}
+
 Json RunKey::json() const {
-    return Json{{"config_hash", config_hash}, {"image_hash", image_hash}, {"simulator_hash", simulator_hash},
-                {"m", shape.m}, {"n", shape.n},
-                {"k", shape.k}, {"dtype", llm::dtype_name(shape.dtype)}};
+    Json key{{"config_hash", config_hash},
+             {"image_hash", image_hash},
+             {"simulator_hash", simulator_hash},
+             {"m", shape.m},
+             {"n", shape.n},
+             {"k", shape.k},
+             {"dtype", llm::dtype_name(shape.dtype)}};
+    if (kind == OpKind::Optimizer) {
+        key["kind"] = op_kind_name(kind);
+        key["params"] = params;
+    }
+    if (kind == OpKind::Attention) {
+        key["kind"] = op_kind_name(kind);
+        key["attention"] = {{"seq", attention.seq},
+                            {"heads", attention.heads},
+                            {"kv_heads", attention.kv_heads},
+                            {"d_head", attention.d_head},
+                            {"causal", attention.causal}};
+    }
+    return key;
 }
 
 std::string RunKey::file_name() const { return content_hash(json().dump()) + ".json"; }
@@ -77,8 +103,8 @@ std::optional<Json> ProfileCache::find(const RunKey& key) const {
 }
 
 void ProfileCache::store(const RunKey& key, const Json& result) const {
-    Json entry{{"schema", kCacheSchema}, {"schema_version", kCacheSchemaVersion}, {"key", key.json()},
-               {"result", result}};
+    Json entry{
+        {"schema", kCacheSchema}, {"schema_version", kCacheSchemaVersion}, {"key", key.json()}, {"result", result}};
     sweep::write_file_atomic(dir_ + "/" + key.file_name(), entry.dump(2) + "\n");
 }
 

@@ -34,12 +34,28 @@ ResolvedConfig resolve_chip_config(const std::string& file, const std::vector<st
 // be read.
 std::string file_hash(const std::string& path, const std::string& what = "the firmware image");
 
+// What a profile run simulates: a GEMM (firmware/gemm); an AdamW optimizer step over `params` parameters with BF16
+// gradients and the BF16 weight copy (firmware/optimizer); or flash attention over one sequence of one TP rank's
+// heads (firmware/attention: npu_flash_attention, BF16). For the other kinds than GEMM the shape is only a name.
+enum class OpKind { Gemm, Optimizer, Attention };
+const char* op_kind_name(OpKind kind);
+
+// An attention op: seq queries and keys, heads query heads on kv_heads KV heads of d_head, causal or not.
+struct AttentionDims {
+    uint32_t seq = 0, heads = 0, kv_heads = 0, d_head = 0, causal = 1;
+    // The MACs the kernel needs: q k^T and p v over the keys each query sees (r + 1 with causal, else seq).
+    double macs() const;
+};
+
 // The cache entry of one run: the key's parts are stored in it and checked on reading.
 struct RunKey {
     std::string config_hash;
     std::string image_hash;
     llm::GemmShape shape;
     std::string simulator_hash;  // the npuemu binary that runs the op: a change of the model's timing is a new key
+    OpKind kind = OpKind::Gemm;  // a GEMM's key is as before the other kinds (its cache entries stay valid)
+    uint32_t params = 0;         // OpKind::Optimizer
+    AttentionDims attention;     // OpKind::Attention
 
     Json json() const;
     std::string file_name() const;  // HASH.json

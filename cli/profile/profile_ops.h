@@ -6,14 +6,18 @@
 #include <string>
 #include <vector>
 
+#include "cli/profile/profile_cache.h"
 #include "model/config/chip_config.h"
 #include "model/llm/layer_gemms.h"
 
 namespace npuemu::profile {
 
 struct ProfileOp {
-    llm::GemmShape shape;
-    std::string origin;  // where it came from, for messages: "ops.yaml:4:5: ops[1]" or "gpt3-175b TP=8"
+    llm::GemmShape shape;  // a GEMM's; for the other kinds only its name
+    std::string origin;    // where it came from, for messages: "ops.yaml:4:5: ops[1]" or "gpt3-175b TP=8"
+    OpKind kind = OpKind::Gemm;
+    uint32_t params = 0;      // OpKind::Optimizer: parameters of the AdamW step
+    AttentionDims attention;  // OpKind::Attention
 };
 
 struct WorkloadOptions {
@@ -21,6 +25,9 @@ struct WorkloadOptions {
     std::string model;                   // --model NAME|FILE: a model preset, instead of (or over) the file's
     std::vector<std::string> overrides;  // --workload-set model.seq_length=128, plan.tensor_parallel=8, ...
     std::string dtype = "bf16";          // of the GEMMs derived from a model
+    // A model's optimizer step is profiled on this many parameters (its time per parameter is what the cluster model
+    // takes); 0: none.
+    uint32_t optimizer_params = 0;
 };
 
 struct Workload {
@@ -41,7 +48,26 @@ struct GemmLayout {
 };
 GemmLayout gemm_layout(const llm::GemmShape& shape);
 
-// Throws npuemu::Error naming the op and global_memory.size_kib when A, B and C do not fit the chip's global memory.
+// Where firmware/optimizer's job puts w, m, v, g (BF16) and the BF16 copy (64 KiB aligned after the job block).
+struct OptimizerLayout {
+    uint32_t w = 0, m = 0, v = 0, g = 0, w_bf16 = 0;
+    uint64_t end = 0;  // one past the BF16 copy
+};
+OptimizerLayout optimizer_layout(uint32_t params);
+
+// Where firmware/attention's job puts q, k and v (a fused [q | k | v] row per token, as a QKV projection leaves them),
+// the output after them and the causal mask after that (4 MiB reserved: (4 x the array's columns)^2 FP32 for arrays
+// up to 256 columns).
+struct AttentionLayout {
+    uint32_t q = 0, k = 0, v = 0, ld = 0, out = 0, out_ld = 0, mask = 0;
+    uint64_t end = 0;
+};
+AttentionLayout attention_layout(const AttentionDims& a);
+
+// The most parameters (a power of two, at most 16 Mi) whose optimizer step fits the chip's global memory.
+uint32_t optimizer_params_that_fit(const config::ChipConfig& chip);
+
+// Throws npuemu::Error naming the op and global_memory.size_kib when its operands do not fit the chip's global memory.
 void check_fits(const ProfileOp& op, const config::ChipConfig& chip);
 
 }  // namespace npuemu::profile

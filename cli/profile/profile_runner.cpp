@@ -13,7 +13,9 @@
 
 #include "cli/profile/profile_ops.h"
 #include "cli/sweep/child_process.h"
+#include "firmware/attention/attention_job.h"
 #include "firmware/gemm/gemm_job.h"
+#include "firmware/optimizer/optimizer_job.h"
 #include "model/common/error.h"
 
 namespace npuemu::profile {
@@ -35,16 +37,59 @@ std::string address_text(uint32_t address) {
     return text;
 }
 
+void write_bytes(const std::string& path, const void* data, size_t bytes) {
+    std::ofstream out(path, std::ios::binary);
+    out.write(static_cast<const char*>(data), static_cast<std::streamsize>(bytes));
+    if (!out) throw Error(path + ": cannot write the job block");
+}
+
+uint32_t fp32_bits(float value) {
+    uint32_t bits;
+    std::memcpy(&bits, &value, 4);
+    return bits;
+}
+
+// firmware/optimizer's job: AdamW with BF16 gradients and the BF16 copy, GPT-3's hyper-parameters (the cycles do not
+// depend on them, nor on the zeroed arrays: the run is timing-only).
+void write_optimizer_job(const std::string& path, uint32_t params) {
+    const OptimizerLayout layout = optimizer_layout(params);
+    optimizer_job job{};
+    job.magic = OPTIMIZER_JOB_MAGIC;
+    job.version = OPTIMIZER_JOB_VERSION;
+    job.bytes = sizeof job;
+    job.count = params;
+    job.w = layout.w;
+    job.m = layout.m;
+    job.v = layout.v;
+    job.g = layout.g;
+    job.grad_dtype = 1;  // NPU_DTYPE_BF16
+    job.w_bf16 = layout.w_bf16;
+    job.lr_bits = fp32_bits(6e-5f);
+    job.beta1_bits = fp32_bits(0.9f);
+    job.beta2_bits = fp32_bits(0.95f);
+    job.eps_bits = fp32_bits(1e-8f);
+    job.weight_decay_bits = fp32_bits(0.1f);
+    job.step = 1000;
+    write_bytes(path, &job, sizeof job);
+}
+
+// firmware/attention's job: npu_flash_attention over the layout's fused [q | k | v] rows (zeroed: timing-only).
+void write_attention_job(const std::string& path, const AttentionDims& a) {
+    const AttentionLayout layout = attention_layout(a);
+    const attention_job job{ATTENTION_JOB_MAGIC, layout.q, layout.k, layout.v,    layout.ld,  a.seq,        a.heads,
+                            a.kv_heads,          a.d_head, a.causal, layout.mask, layout.out, layout.out_ld};
+    write_bytes(path, &job, sizeof job);
+}
+
 void write_job(const std::string& path, const llm::GemmShape& shape) {
     const GemmLayout layout = gemm_layout(shape);
     // Skinny ops (decode's few token rows) run the SDK's GEMV kernel, as firmware would (it falls back to the GEMM
     // kernel above the array's rows); the rest npu_gemm.
     const uint32_t kernel = shape.m <= 64 ? GEMM_KERNEL_GEMV : GEMM_KERNEL_GEMM;
-    const gemm_job job{GEMM_JOB_MAGIC, shape.m, shape.n, shape.k, shape.dtype == llm::GemmDtype::Bf16 ? 1u : 0u,
-                       layout.a, layout.b, layout.c, 1, kernel, 0};
-    std::ofstream out(path, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(&job), sizeof job);
-    if (!out) throw Error(path + ": cannot write the job block");
+    const gemm_job job{
+        GEMM_JOB_MAGIC, shape.m, shape.n, shape.k, shape.dtype == llm::GemmDtype::Bf16 ? 1u : 0u, layout.a, layout.b,
+        layout.c,       1,       kernel,  0};
+    write_bytes(path, &job, sizeof job);
 }
 
 struct Launched {
@@ -61,13 +106,31 @@ Json run_result(const std::string& console_text, const Json& stats) {
     std::string line;
     long long gemm_cycles = -1;
     while (std::getline(lines, line)) {
+        // firmware/optimizer, hart 0: "adamw P parameters (...) on T tiles: C cycles"
+        const size_t adamw = line.find("adamw "), adamw_colon = line.rfind(": ");
+        if (adamw != std::string::npos && adamw_colon != std::string::npos && line.size() > 7 &&
+            line.compare(line.size() - 7, 7, " cycles") == 0) {
+            gemm_cycles = std::atoll(line.c_str() + adamw_colon + 2);
+            continue;
+        }
+        // firmware/attention, hart 0: "attention seq S heads H ... on T tiles: C cycles, M MACs, MAC utilisation U%"
+        const size_t attention_at = line.find(" cycles, "), attention = line.find("attention seq ");
+        if (attention != std::string::npos && attention_at != std::string::npos) {
+            const size_t colon = line.rfind(": ", attention_at);
+            if (colon != std::string::npos) gemm_cycles = std::atoll(line.c_str() + colon + 2);
+            continue;
+        }
         const size_t at = line.find(" cycles, MAC utilisation");
         const size_t colon = line.rfind(": ", at);
         const bool gemm_line = line.find("gemm ") != std::string::npos || line.find("gemv ") != std::string::npos;
         if (at == std::string::npos || colon == std::string::npos || !gemm_line) continue;
         gemm_cycles = std::atoll(line.c_str() + colon + 2);
     }
-    if (gemm_cycles <= 0) throw Error("firmware/gemm printed no 'N cycles, MAC utilisation' line");
+    if (gemm_cycles <= 0) {
+        throw Error(
+            "the firmware printed no 'N cycles, MAC utilisation' line (gemm), 'adamw ...: N cycles' line nor "
+            "'attention ...: N cycles' line");
+    }
     const Json& counters = stats.at("counters");
     auto counter = [&counters](const char* name) -> Json {
         if (!counters.contains(name)) throw Error(std::string("the stats have no counter '") + name + "'");
@@ -112,17 +175,25 @@ std::vector<RunOutcome> run_requests(const std::vector<RunRequest>& requests, co
             queue.pop_front();
             const RunRequest& request = requests[index];
             const std::string dir = cache.scratch_dir(request.key);
-            write_job(dir + "/job.bin", request.shape);
+            const OpKind kind = request.key.kind;
+            if (kind == OpKind::Optimizer)
+                write_optimizer_job(dir + "/job.bin", request.key.params);
+            else if (kind == OpKind::Attention)
+                write_attention_job(dir + "/job.bin", request.key.attention);
+            else
+                write_job(dir + "/job.bin", request.shape);
+            const std::string& image = kind == OpKind::Optimizer   ? settings.optimizer_image
+                                       : kind == OpKind::Attention ? settings.attention_image
+                                                                   : settings.image;
             std::vector<std::string> args = {settings.executable, "run", "-q", "-c", settings.config_file};
             for (const auto& o : request.overrides) {
                 args.push_back("--set");
                 args.push_back(o);
             }
-            const std::vector<std::string> rest = {
-                "--max-cycles", std::to_string(settings.max_cycles),
-                "--load",       dir + "/job.bin@" + address_text(GEMM_JOB_ADDRESS),
-                "--stats",      dir + "/stats.json",
-                settings.image};
+            const std::vector<std::string> rest = {"--max-cycles", std::to_string(settings.max_cycles),
+                                                   "--load",       dir + "/job.bin@" + address_text(GEMM_JOB_ADDRESS),
+                                                   "--stats",      dir + "/stats.json",
+                                                   image};
             args.insert(args.end(), rest.begin(), rest.end());
             running.emplace(sweep::spawn_child(args, dir + "/console.txt"), Launched{index, dir});
         }
@@ -153,15 +224,24 @@ std::vector<RunOutcome> run_requests(const std::vector<RunRequest>& requests, co
         }
         ++computed;
         if (settings.progress || !outcome.error.empty()) {
-            std::fprintf(stderr, "profile: [%zu/%zu] %s %ux%ux%u %s %s%s%s\n", computed, to_compute,
-                         request.shape.name.c_str(), request.shape.m, request.shape.n, request.shape.k,
-                         llm::dtype_name(request.shape.dtype), request.label.c_str(),
+            const AttentionDims& a = request.key.attention;
+            const std::string what =
+                request.key.kind == OpKind::Optimizer ? "adamw " + std::to_string(request.key.params) + " parameters"
+                : request.key.kind == OpKind::Attention
+                    ? "attention seq " + std::to_string(a.seq) + ", " + std::to_string(a.heads) + " heads (" +
+                          std::to_string(a.kv_heads) + " KV) of " + std::to_string(a.d_head)
+                    : std::to_string(request.shape.m) + "x" + std::to_string(request.shape.n) + "x" +
+                          std::to_string(request.shape.k) + " " + llm::dtype_name(request.shape.dtype);
+            std::fprintf(stderr, "profile: [%zu/%zu] %s %s %s%s%s\n", computed, to_compute, request.shape.name.c_str(),
+                         what.c_str(), request.label.c_str(),
                          outcome.error.empty() ? "" : ": FAILED: ", outcome.error.c_str());
         }
         // A failed run keeps its directory (console.txt, stats.json) for a look; a good one leaves nothing behind.
         std::error_code ignored;
-        if (outcome.error.empty()) fs::remove_all(job.dir, ignored);
-        else outcome.error += " (see " + job.dir + "/console.txt)";
+        if (outcome.error.empty())
+            fs::remove_all(job.dir, ignored);
+        else
+            outcome.error += " (see " + job.dir + "/console.txt)";
     }
     for (const auto& [index, same] : repeats) {
         outcomes[index] = outcomes[same];

@@ -18,16 +18,19 @@ struct RunRequest {
 };
 
 struct RunOutcome {
-    Json result;  // gemm_cycles, sim_cycles, time_ps, hbm_read_bytes, hbm_write_bytes, energy_j (null: no power model)
+    Json
+        result;  // gemm_cycles (the kernel's, whatever its kind), sim_cycles, time_ps, hbm_read_bytes, hbm_write_bytes, energy_j (null: no power model)
     bool cached = false;
     bool repeat = false;  // the same run as an earlier request (one shape under two names): its result
-    std::string error;  // empty: the run succeeded
+    std::string error;    // empty: the run succeeded
 };
 
 struct RunnerSettings {
     std::string executable;
     std::string config_file;
-    std::string image;
+    std::string image;            // firmware/gemm, for the GEMMs
+    std::string optimizer_image;  // firmware/optimizer, for the optimizer steps
+    std::string attention_image;  // firmware/attention, for the attention ops
     unsigned jobs = 1;
     uint64_t max_cycles = 20'000'000'000ull;
     bool progress = true;  // a line per computed run on stderr
@@ -36,8 +39,10 @@ struct RunnerSettings {
 std::vector<RunOutcome> run_requests(const std::vector<RunRequest>& requests, const ProfileCache& cache,
                                      const RunnerSettings& settings);
 
-// The result of one run from its console (firmware/gemm's "N cycles" line: the GEMM's own region) and its stats
-// document; throws npuemu::Error naming what is missing.
+// The result of one run from its console (firmware/gemm's "N cycles, MAC utilisation" line, firmware/optimizer's
+// "adamw ...: N cycles" line or firmware/attention's "attention ...: N cycles, M MACs" line: the kernel's own region;
+// kept as gemm_cycles for every kind) and its stats document;
+// throws npuemu::Error naming what is missing.
 Json run_result(const std::string& console_text, const Json& stats);
 
 }  // namespace npuemu::profile

@@ -7,17 +7,32 @@
 namespace npuemu::profile {
 
 constexpr const char* kTableSchema = "npuemu-profile";
-constexpr int kTableSchemaVersion = 1;
+constexpr int kTableSchemaVersion = 1;  // "kind" and "params" were added to the ops: readers of version 1 ignore them
+
+double ProfileRow::macs() const {
+    if (kind == OpKind::Attention) return attention.macs();
+    if (kind == OpKind::Optimizer) return 0;
+    return double(shape.m) * shape.n * shape.k;
+}
+
+double mac_utilization(double macs, uint64_t peak_macs_per_cycle, uint64_t cycles) {
+    if (peak_macs_per_cycle == 0 || cycles == 0) return 0;
+    return macs / (double(peak_macs_per_cycle) * double(cycles));
+}
 
 double mac_utilization(const llm::GemmShape& shape, uint64_t peak_macs_per_cycle, uint64_t cycles) {
-    if (peak_macs_per_cycle == 0 || cycles == 0) return 0;
-    return double(shape.m) * shape.n * shape.k / (double(peak_macs_per_cycle) * double(cycles));
+    return mac_utilization(double(shape.m) * shape.n * shape.k, peak_macs_per_cycle, cycles);
 }
 
 RooflinePosition roofline_position(const llm::GemmShape& shape, uint64_t hbm_bytes, uint64_t cycles,
                                    uint64_t peak_macs_per_cycle, double memory_bytes_per_cycle) {
+    return roofline_position(double(shape.m) * shape.n * shape.k, hbm_bytes, cycles, peak_macs_per_cycle,
+                             memory_bytes_per_cycle);
+}
+
+RooflinePosition roofline_position(double macs, uint64_t hbm_bytes, uint64_t cycles, uint64_t peak_macs_per_cycle,
+                                   double memory_bytes_per_cycle) {
     RooflinePosition r;
-    const double macs = double(shape.m) * shape.n * shape.k;
     if (cycles == 0 || peak_macs_per_cycle == 0 || memory_bytes_per_cycle <= 0) return r;
     const double compute_cycles = macs / double(peak_macs_per_cycle);
     const double memory_cycles = double(hbm_bytes) / memory_bytes_per_cycle;
@@ -52,14 +67,15 @@ Json table_json(const ProfileTable& t) {
     for (const auto& row : t.rows) {
         const uint64_t cycles = row.run.at("gemm_cycles").get<uint64_t>();
         const RooflinePosition roof =
-            roofline_position(row.shape, hbm_bytes(row.run), cycles, t.peak_macs_per_cycle, t.memory_bytes_per_cycle);
+            roofline_position(row.macs(), hbm_bytes(row.run), cycles, t.peak_macs_per_cycle, t.memory_bytes_per_cycle);
         Json op{{"name", row.shape.name},
+                {"kind", op_kind_name(row.kind)},
                 {"m", row.shape.m},
                 {"n", row.shape.n},
                 {"k", row.shape.k},
                 {"dtype", llm::dtype_name(row.shape.dtype)},
                 {"cycles", cycles},
-                {"mac_utilization", mac_utilization(row.shape, t.peak_macs_per_cycle, cycles)},
+                {"mac_utilization", mac_utilization(row.macs(), t.peak_macs_per_cycle, cycles)},
                 {"hbm_bytes", hbm_bytes(row.run)},
                 {"hbm_read_bytes", row.run.at("hbm_read_bytes")},
                 {"hbm_write_bytes", row.run.at("hbm_write_bytes")},
@@ -69,6 +85,12 @@ Json table_json(const ProfileTable& t) {
                 {"fraction_of_roof", roof.fraction_of_roof},
                 {"run_sim_cycles", row.run.at("sim_cycles")},
                 {"run_time_ps", row.run.at("time_ps")}};
+        if (row.kind == OpKind::Optimizer) op["params"] = row.params;
+        if (row.kind == OpKind::Attention) {
+            op["attention"] = {{"seq", row.attention.seq},           {"heads", row.attention.heads},
+                               {"kv_heads", row.attention.kv_heads}, {"d_head", row.attention.d_head},
+                               {"causal", row.attention.causal},     {"macs", row.macs()}};
+        }
         Json at = Json::array();
         for (size_t i = 0; i < row.at_points.size(); ++i) {
             at.push_back({{"frequency_mhz", t.points[i].frequency_mhz},
@@ -102,11 +124,11 @@ std::string table_csv(const ProfileTable& t) {
         const uint64_t cycles = row.run.at("gemm_cycles").get<uint64_t>();
         csv << row.shape.name << ',' << row.shape.m << ',' << row.shape.n << ',' << row.shape.k << ','
             << llm::dtype_name(row.shape.dtype) << ',' << cycles << ','
-            << number_text(mac_utilization(row.shape, t.peak_macs_per_cycle, cycles), "%.6f") << ','
+            << number_text(mac_utilization(row.macs(), t.peak_macs_per_cycle, cycles), "%.6f") << ','
             << hbm_bytes(row.run) << ',';
         if (!row.run.at("energy_j").is_null()) csv << number_text(row.run.at("energy_j").get<double>(), "%.9g");
         const RooflinePosition roof =
-            roofline_position(row.shape, hbm_bytes(row.run), cycles, t.peak_macs_per_cycle, t.memory_bytes_per_cycle);
+            roofline_position(row.macs(), hbm_bytes(row.run), cycles, t.peak_macs_per_cycle, t.memory_bytes_per_cycle);
         csv << ',' << number_text(roof.ops_per_byte, "%.3f") << ',' << (roof.memory_bound ? "memory" : "compute") << ','
             << number_text(roof.fraction_of_roof, "%.6f");
         for (const auto& at : row.at_points) csv << ',' << at.at("gemm_cycles").get<uint64_t>();
@@ -132,11 +154,11 @@ std::string table_text(const ProfileTable& t) {
         std::snprintf(
             line, sizeof line, "%-14s %7u %7u %7u %5s %12llu %5.1f%% %12.2f %11s", row.shape.name.c_str(), row.shape.m,
             row.shape.n, row.shape.k, llm::dtype_name(row.shape.dtype), static_cast<unsigned long long>(cycles),
-            100 * mac_utilization(row.shape, t.peak_macs_per_cycle, cycles), double(hbm_bytes(row.run)) / (1 << 20),
+            100 * mac_utilization(row.macs(), t.peak_macs_per_cycle, cycles), double(hbm_bytes(row.run)) / (1 << 20),
             energy.is_null() ? "-" : number_text(energy.get<double>() * 1e3, "%.3f").c_str());
         out << line;
         const RooflinePosition roof =
-            roofline_position(row.shape, hbm_bytes(row.run), cycles, t.peak_macs_per_cycle, t.memory_bytes_per_cycle);
+            roofline_position(row.macs(), hbm_bytes(row.run), cycles, t.peak_macs_per_cycle, t.memory_bytes_per_cycle);
         std::snprintf(line, sizeof line, " %8.1f %6.1f%% %-7s", roof.ops_per_byte, 100 * roof.fraction_of_roof,
                       roof.memory_bound ? "memory" : "compute");
         out << line;

@@ -12,7 +12,11 @@
 namespace npuemu::profile {
 
 struct ProfileRow {
-    llm::GemmShape shape;
+    llm::GemmShape shape;  // a GEMM's; for the other kinds only its name (m = n = k = 0)
+    OpKind kind = OpKind::Gemm;
+    uint32_t params = 0;          // OpKind::Optimizer
+    AttentionDims attention;      // OpKind::Attention
+    double macs() const;          // a GEMM's m n k, attention's (AttentionDims::macs), 0 for the optimizer
     Json run;                     // the run at the chip config as given (its DVFS free to throttle)
     std::vector<Json> at_points;  // a run per operating point, pinned there
 };
@@ -24,8 +28,8 @@ struct ProfileTable {
     std::string image;
     std::string image_hash;
     std::string workload;
-    uint64_t peak_macs_per_cycle = 0;  // matrix rows x cols x tiles
-    double memory_bytes_per_cycle = 0; // the smaller of all tiles' DMA and the HBM's peak, per chip cycle
+    uint64_t peak_macs_per_cycle = 0;   // matrix rows x cols x tiles
+    double memory_bytes_per_cycle = 0;  // the smaller of all tiles' DMA and the HBM's peak, per chip cycle
     std::vector<power::OperatingPoint> points;
     std::vector<ProfileRow> rows;
 };
@@ -36,6 +40,7 @@ std::string table_text(const ProfileTable& table);
 
 // The MAC utilisation of a GEMM that took cycles on a chip of peak_macs_per_cycle: m n k / (peak x cycles).
 double mac_utilization(const llm::GemmShape& shape, uint64_t peak_macs_per_cycle, uint64_t cycles);
+double mac_utilization(double macs, uint64_t peak_macs_per_cycle, uint64_t cycles);
 
 // An op's place on the chip's roofline: its arithmetic intensity (2 ops per MAC per byte moved to or from the HBM),
 // which roof bounds it, and the fraction of that roof's time it achieved (the roof's cycles / its cycles).
@@ -46,5 +51,7 @@ struct RooflinePosition {
 };
 RooflinePosition roofline_position(const llm::GemmShape& shape, uint64_t hbm_bytes, uint64_t cycles,
                                    uint64_t peak_macs_per_cycle, double memory_bytes_per_cycle);
+RooflinePosition roofline_position(double macs, uint64_t hbm_bytes, uint64_t cycles, uint64_t peak_macs_per_cycle,
+                                   double memory_bytes_per_cycle);
 
 }  // namespace npuemu::profile

@@ -1,5 +1,6 @@
 #include "model/cluster/npuemu_chip.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -59,8 +60,8 @@ std::string profile_command(const llm::ModelSpec& m, const llm::PlanSpec& p, con
     return "npuemu profile --model " + m.name + " -w model.hidden=" + std::to_string(m.hidden) +
            " -w model.heads=" + std::to_string(m.heads) + " -w model.kv_heads=" + std::to_string(m.kv_heads) +
            " -w model.ffn_hidden=" + std::to_string(m.ffn_hidden) +
-           " -w model.seq_length=" + std::to_string(m.seq_length) + " -w model.activation=" +
-           (m.activation == llm::Activation::Swiglu ? "swiglu" : "gelu") +
+           " -w model.seq_length=" + std::to_string(m.seq_length) +
+           " -w model.activation=" + (m.activation == llm::Activation::Swiglu ? "swiglu" : "gelu") +
            " -w plan.tensor_parallel=" + std::to_string(p.tensor_parallel) +
            " -w plan.micro_batch=" + std::to_string(p.micro_batch) + " --dtype " + llm::dtype_name(spec.dtype) +
            " -c " + spec.config + " --out NAME";
@@ -83,6 +84,32 @@ double energy_of(const ProfileJson& entry) {
 
 }  // namespace
 
+bool NpuemuChip::fused(const std::string& op) const { return attention_s > 0 && op == "softmax"; }
+
+std::string NpuemuChip::measured_ops() const {
+    return std::string("qkv, proj, mlp_up, mlp_down") +
+           (attention_s > 0 ? ", attention (scores, softmax, values: flash attention)" : "") +
+           (optimizer_s_per_param > 0 ? ", optimizer" : "");
+}
+
+std::string NpuemuChip::estimated_ops() const {
+    return std::string(attention_s > 0 ? "" : "attention scores and values (attention_efficiency), ") +
+           "logits (the layer GEMMs' utilisation), element-wise ops" +
+           (optimizer_s_per_param > 0 ? "" : " and the optimizer") + " (memory_efficiency), backward (2x forward)";
+}
+
+// The cycles of a profiled op at the chosen operating point (0: as profiled); throws naming the op when the profile
+// has no run there.
+static uint64_t profiled_cycles_at(const ProfileJson& op, uint32_t operating_point_mhz,
+                                   const std::string& profile_file) {
+    if (operating_point_mhz == 0) return op.at("cycles").get<uint64_t>();
+    for (const ProfileJson& at : op.value("at_operating_points", ProfileJson::array())) {
+        if (at.at("frequency_mhz").get<uint32_t>() == operating_point_mhz) return at.at("cycles").get<uint64_t>();
+    }
+    throw Error(profile_file + ": op '" + op.value("name", "?") + "' has no run at " +
+                std::to_string(operating_point_mhz) + " MHz");
+}
+
 double NpuemuChip::gemm_s(const std::string& op, double flops) const {
     static const char* const profiled[][2] = {
         {"qkv", "qkv"}, {"proj", "attention_out"}, {"mlp_up", "mlp_up"}, {"mlp_down", "mlp_down"}};
@@ -93,7 +120,9 @@ double NpuemuChip::gemm_s(const std::string& op, double flops) const {
         }
     }
     const double peak_flops_per_s = 2 * peak_macs_per_cycle * clock_hz;
-    if (op == "attention_scores" || op == "attention_values") {
+    const bool attention = op == "attention_scores" || op == "attention_values";
+    if (attention && attention_s > 0) return attention_s * micro_batch / 2;  // the fused kernel's time, half each
+    if (attention) {
         return flops / (peak_flops_per_s * spec.attention_efficiency);
     }
     return flops / (peak_flops_per_s * layer_gemm_utilization);  // logits, and any GEMM the profile lacks a rule for
@@ -178,6 +207,27 @@ NpuemuChip load_npuemu_chip(const NpuemuChipSpec& spec, const std::string& clust
         energy_j += g.energy_j;
         energy_s += run_s > 0 ? run_s : g.seconds;
         n.layer_gemms.push_back(g);
+    }
+    // Flash attention of one sequence of this rank's heads, if the profile ran it for this model and plan.
+    n.micro_batch = plan.micro_batch;
+    const uint32_t t = plan.tensor_parallel;
+    for (const ProfileJson& op : ops) {
+        if (op.value("kind", "gemm") != "attention" || !op.contains("attention")) continue;
+        const ProfileJson& a = op.at("attention");
+        if (a.value("seq", 0u) == model.seq_length && a.value("heads", 0u) == model.heads / t &&
+            a.value("kv_heads", 0u) == std::max(1u, model.kv_heads / t) &&
+            a.value("d_head", 0u) == model.hidden / model.heads) {
+            n.attention_s = double(profiled_cycles_at(op, spec.operating_point_mhz, n.profile_file)) / n.clock_hz;
+        }
+    }
+    // The optimizer step, if the profile ran one: its time per parameter (the largest run, the least start-up).
+    for (const ProfileJson& op : ops) {
+        if (op.value("kind", "gemm") != "optimizer") continue;
+        const uint32_t params = op.value("params", 0u);
+        if (params == 0 || params <= n.optimizer_params) continue;
+        n.optimizer_params = params;
+        n.optimizer_s_per_param =
+            double(profiled_cycles_at(op, spec.operating_point_mhz, n.profile_file)) / n.clock_hz / params;
     }
     double gemm_s = 0;
     for (const ProfiledGemm& g : n.layer_gemms) gemm_s += g.seconds;

@@ -2,11 +2,16 @@
 // `npuemu profile` wrote for it (docs/profile.md). The layer's weight GEMMs take the profiled cycles of their shard
 // shapes (model/llm/layer_gemms.h, matched on m, n, k and dtype) at the chip's clock, or at a chosen DVFS operating
 // point; what the profile does not cover yet is estimated by stated rules (docs/cluster.md, "npuemu chips"):
-//   - attention's score and value GEMMs: attention_efficiency of the arrays' peak, on the full s x s FLOPs the
+//   - attention's score and value GEMMs and softmax: the profile's attention op (npu_flash_attention over one sequence
+//     of the rank's heads, causal; its time split evenly between the two GEMMs, times the micro-batch; the softmax
+//     inside it) when the profile has it matching the plan, else estimated:
+//     attention_efficiency of the arrays' peak, on the full s x s FLOPs the
 //     workload counts (default 0.538: firmware/attention's measured 183k cycles for one GPT-3 175B TP=8 shard, 26.9%
 //     of peak counting the causal MACs only, which are half the full count);
 //   - the logits GEMM: the profiled layer GEMMs' MAC utilisation (their FLOP-weighted mean);
-//   - element-wise ops: their bytes at memory_efficiency of the chip config's HBM peak bandwidth.
+//   - element-wise ops: their bytes at memory_efficiency of the chip config's HBM peak bandwidth;
+//   - the optimizer step: the profile's optimizer op (npu_adamw's cycles per parameter) when it has one, else its
+//     bytes (28 per parameter) at memory_efficiency of the HBM peak.
 // Never one roofline peak for the GEMMs. Power per chip: the profiled runs' energy over their time (0, unknown, when
 // the profile has no energy and chips.npuemu.power_w is not given).
 #pragma once
@@ -24,9 +29,9 @@ struct ChipSpec;
 
 // The `chips.npuemu:` section of a cluster file.
 struct NpuemuChipSpec {
-    std::string config = "default";   // chip config name or file
-    std::string profile;              // the profile's JSON (`npuemu profile --out NAME` writes NAME.json)
-    uint32_t operating_point_mhz = 0;  // 0: the cycles as profiled (the chip's own DVFS); else a profiled point's
+    std::string config = "default";       // chip config name or file
+    std::string profile;                  // the profile's JSON (`npuemu profile --out NAME` writes NAME.json)
+    uint32_t operating_point_mhz = 0;     // 0: the cycles as profiled (the chip's own DVFS); else a profiled point's
     double attention_efficiency = 0.538;  // attention score/value GEMMs (full s x s FLOPs): share of peak
     double memory_efficiency = 0.8;       // element-wise ops: share of the HBM peak bandwidth
     double power_w = 0;                   // 0: from the profile's energy
@@ -35,15 +40,15 @@ struct NpuemuChipSpec {
 
 struct ProfiledGemm {
     llm::GemmShape shape;
-    uint64_t cycles = 0;   // at the chosen operating point
+    uint64_t cycles = 0;  // at the chosen operating point
     double seconds = 0;
-    double energy_j = 0;   // < 0: the profile has no energy (a chip config without a power model)
+    double energy_j = 0;  // < 0: the profile has no energy (a chip config without a power model)
 };
 
 struct NpuemuChip {
     NpuemuChipSpec spec;
-    std::string config_file;    // resolved
-    std::string profile_file;   // resolved
+    std::string config_file;   // resolved
+    std::string profile_file;  // resolved
     std::string chip_name;
     std::string profile_workload;  // the profile's own description of what it ran
     double clock_hz = 0;           // the operating point's (or the chip config's) clock
@@ -51,6 +56,17 @@ struct NpuemuChip {
     std::vector<ProfiledGemm> layer_gemms;  // qkv, attention_out, mlp_up, mlp_down of the cluster's model and plan
     double layer_gemm_utilization = 0;      // their MAC utilisation, FLOP-weighted
     double power_w = 0;                     // spec.power_w, or the profile's energy over its GEMM time
+    double attention_s = 0;                 // the profiled flash attention of one sequence; 0: not profiled
+    uint32_t micro_batch = 1;               // sequences per micro-batch (the plan's)
+    double optimizer_s_per_param = 0;       // the profiled AdamW step's time per parameter; 0: not profiled
+    uint32_t optimizer_params = 0;          // the parameters of that profiled step
+
+    // True for a memory-bound op of the workload that a profiled kernel already does (the softmax, inside the
+    // profiled flash attention): it costs nothing more.
+    bool fused(const std::string& op) const;
+    // Which of the step's ops take profiled times and which are estimated, for the report.
+    std::string measured_ops() const;
+    std::string estimated_ops() const;
 
     // The time of one forward GEMM of the cluster workload (model/cluster/workload.h names): the profiled shard for
     // qkv, proj, mlp_up, mlp_down; the stated estimates for the others.

@@ -34,11 +34,11 @@ PieceTime op_time(const ChipSpec& chip, const NpuemuChip* npuemu, const std::vec
     for (const Op& op : ops) {
         const double overhead_s = op.kernels * chip.kernel_overhead_us * 1e-6;
         if (op.kind == OpKind::Gemm) {
-            const double gemm_s = npuemu ? npuemu->gemm_s(op.name, op.flops)
-                                         : op.flops / (peak * chip.gemm_efficiency_at(op.flops));
+            const double gemm_s =
+                npuemu ? npuemu->gemm_s(op.name, op.flops) : op.flops / (peak * chip.gemm_efficiency_at(op.flops));
             t.compute_s += scale * (gemm_s + overhead_s);
             t.ideal_s += scale * op.flops / peak;
-        } else {
+        } else if (!(npuemu && npuemu->fused(op.name))) {
             t.compute_s += scale * (op.bytes / hbm + overhead_s);
         }
     }
@@ -110,8 +110,8 @@ StepResult simulate_step(const ClusterConfig& c, const ChipSlowdowns& slowdowns)
             ct.forward = layer.forward.times(w.layers_per_chunk);
             ct.backward = layer.backward.times(w.layers_per_chunk);
             ct.recompute = layer.recompute.times(w.layers_per_chunk);
-            for (const auto& [extra, here] : {std::pair{&embedding, s == 0 && k == 0},
-                                              std::pair{&logits, s == p - 1 && k == v - 1}}) {
+            for (const auto& [extra, here] :
+                 {std::pair{&embedding, s == 0 && k == 0}, std::pair{&logits, s == p - 1 && k == v - 1}}) {
                 if (!here) continue;
                 ct.forward += extra->forward;
                 ct.backward += extra->backward;
@@ -179,8 +179,12 @@ StepResult simulate_step(const ClusterConfig& c, const ChipSlowdowns& slowdowns)
     r.critical_stage = critical;
     const double adam_bytes_per_param = 28;  // read master, moments, gradient; write master, moments, bf16 weights
     const double shards = c.plan.dp_sharding == DpSharding::Zero1 ? d : 1;
-    r.losses.optimizer_s = w.params_per_chip * adam_bytes_per_param / shards /
-                           (c.chip.hbm_bandwidth_gbyte_per_s * 1e9 * c.chip.memory_efficiency);
+    const double optimizer_params = w.params_per_chip / shards;
+    r.optimizer_measured = c.npuemu && c.npuemu->optimizer_s_per_param > 0;
+    r.losses.optimizer_s = r.optimizer_measured
+                               ? optimizer_params * c.npuemu->optimizer_s_per_param  // npu_adamw, profiled
+                               : optimizer_params * adam_bytes_per_param /
+                                     (c.chip.hbm_bandwidth_gbyte_per_s * 1e9 * c.chip.memory_efficiency);
     r.step_s = end_s + r.losses.optimizer_s;
     r.nominal_step_s = r.step_s;
 

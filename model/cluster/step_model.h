@@ -45,8 +45,9 @@ struct StepResult {
     uint32_t critical_stage = 0;
     double tp_all_reduce_s = 0;  // one, of one micro-batch's activations
     double pp_send_s = 0;
-    double pp_gather_s = 0;      // scatter/gather: re-assembling a received activation inside the node
-    double dp_gradient_s = 0;    // the whole gradient all-reduce (or reduce-scatter + all-gather)
+    double pp_gather_s = 0;           // scatter/gather: re-assembling a received activation inside the node
+    double dp_gradient_s = 0;         // the whole gradient all-reduce (or reduce-scatter + all-gather)
+    bool optimizer_measured = false;  // an npuemu chip's profiled optimizer step (else 28 bytes/parameter estimated)
     std::string tp_algorithm, dp_algorithm;
     MemoryNeed memory;
     double nominal_step_s = 0;               // every chip at its nominal speed (= step_s without slowdowns)

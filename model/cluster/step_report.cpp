@@ -37,8 +37,12 @@ nlohmann::ordered_json step_json(const ClusterConfig& c, const StepResult& r) {
         const NpuemuChip& n = *c.npuemu;
         nlohmann::ordered_json gemms = nlohmann::ordered_json::array();
         for (const ProfiledGemm& g : n.layer_gemms) {
-            gemms.push_back({{"name", g.shape.name}, {"m", g.shape.m}, {"n", g.shape.n}, {"k", g.shape.k},
-                             {"cycles", g.cycles}, {"s", g.seconds}});
+            gemms.push_back({{"name", g.shape.name},
+                             {"m", g.shape.m},
+                             {"n", g.shape.n},
+                             {"k", g.shape.k},
+                             {"cycles", g.cycles},
+                             {"s", g.seconds}});
         }
         j["npuemu_chip"] = {{"config", n.config_file},
                             {"profile", n.profile_file},
@@ -49,6 +53,11 @@ nlohmann::ordered_json step_json(const ClusterConfig& c, const StepResult& r) {
                             {"layer_gemm_mac_utilization", n.layer_gemm_utilization},
                             {"attention_efficiency", n.spec.attention_efficiency},
                             {"memory_efficiency", n.spec.memory_efficiency},
+                            {"attention_s_per_sequence", n.attention_s},
+                            {"optimizer_s_per_param", n.optimizer_s_per_param},
+                            {"optimizer_profiled_params", n.optimizer_params},
+                            {"measured_ops", n.measured_ops()},
+                            {"estimated_ops", n.estimated_ops()},
                             {"power_w", n.power_w}};
     }
     j["plan"] = {{"tensor_parallel", c.plan.tensor_parallel}, {"pipeline_parallel", c.plan.pipeline_parallel},
@@ -70,9 +79,9 @@ nlohmann::ordered_json step_json(const ClusterConfig& c, const StepResult& r) {
                         {"checkpoint_write_s", r.failures.checkpoint_write_s},
                         {"checkpoint_interval_s", r.failures.checkpoint_interval_s},
                         {"overhead_per_progress", r.failures.overhead_per_progress}};
-    j["communication"] = {{"tp_all_reduce_s", r.tp_all_reduce_s}, {"tp_algorithm", r.tp_algorithm},
-                          {"pp_send_s", r.pp_send_s}, {"pp_gather_s", r.pp_gather_s},             {"dp_gradient_s", r.dp_gradient_s},
-                          {"dp_algorithm", r.dp_algorithm}};
+    j["communication"] = {
+        {"tp_all_reduce_s", r.tp_all_reduce_s}, {"tp_algorithm", r.tp_algorithm},   {"pp_send_s", r.pp_send_s},
+        {"pp_gather_s", r.pp_gather_s},         {"dp_gradient_s", r.dp_gradient_s}, {"dp_algorithm", r.dp_algorithm}};
     j["memory_gbyte"] = {{"weights_and_gradients", r.memory.weights_bytes / 1e9},
                          {"optimizer", r.memory.optimizer_bytes / 1e9},
                          {"activations", r.memory.activation_bytes / 1e9},
@@ -87,9 +96,9 @@ std::string step_summary(const ClusterConfig& c, const StepResult& r) {
     char line[512];
     const std::string chunks =
         c.plan.virtual_stages > 1 ? " (" + std::to_string(c.plan.virtual_stages) + " chunks each)" : "";
-    std::snprintf(line, sizeof line, "%s: %u x %s, TP %u x PP %u%s x DP %u, %u micro-batches of %u\n",
-                  c.name.c_str(), c.chip_count, c.chip.name.c_str(), c.plan.tensor_parallel,
-                  c.plan.pipeline_parallel, chunks.c_str(), r.data_parallel, r.micro_batches, c.plan.micro_batch);
+    std::snprintf(line, sizeof line, "%s: %u x %s, TP %u x PP %u%s x DP %u, %u micro-batches of %u\n", c.name.c_str(),
+                  c.chip_count, c.chip.name.c_str(), c.plan.tensor_parallel, c.plan.pipeline_parallel, chunks.c_str(),
+                  r.data_parallel, r.micro_batches, c.plan.micro_batch);
     out += line;
     std::snprintf(line, sizeof line,
                   "step %.3f s, %.0f tokens/s, %.1f TFLOP/s per chip (Megatron F), MFU %.1f%%, HBM %.1f of %.0f GB\n",
@@ -101,11 +110,11 @@ std::string step_summary(const ClusterConfig& c, const StepResult& r) {
         std::snprintf(line, sizeof line,
                       "npuemu chip %s at %.0f MHz: layer GEMMs from %s (%.1f%% MAC utilisation), attention "
                       "GEMMs at %.1f%% of peak, element-wise at %.0f%% of HBM peak, %s\n",
-                      n.chip_name.c_str(), n.clock_hz / 1e6, n.profile_file.c_str(),
-                      100 * n.layer_gemm_utilization, 100 * n.spec.attention_efficiency,
-                      100 * n.spec.memory_efficiency,
+                      n.chip_name.c_str(), n.clock_hz / 1e6, n.profile_file.c_str(), 100 * n.layer_gemm_utilization,
+                      100 * n.spec.attention_efficiency, 100 * n.spec.memory_efficiency,
                       n.power_w > 0 ? (std::to_string(int(n.power_w + 0.5)) + " W").c_str() : "power unknown");
         out += line;
+        out += "  measured (profile): " + n.measured_ops() + "\n  estimated: " + n.estimated_ops() + "\n";
     }
     std::snprintf(line, sizeof line, "where the step goes (stage %u):\n", r.critical_stage);
     out += line;

@@ -41,6 +41,7 @@ if(NOT TARGET npuemu_sdk)
     ${NPUEMU_SDK_DIR}/src/kernels/decoder.c
     ${NPUEMU_SDK_DIR}/src/kernels/transformer.c
     ${NPUEMU_SDK_DIR}/src/kernels/conv2d.c
+    ${NPUEMU_SDK_DIR}/src/kernels/adamw.c
     ${NPUEMU_SDK_DIR}/src/collectives/common.c
     ${NPUEMU_SDK_DIR}/src/collectives/reduce.c
     ${NPUEMU_SDK_DIR}/src/collectives/ring.c

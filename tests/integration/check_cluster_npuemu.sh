@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npuemu cluster with an npuemu chip (docs/cluster.md, "npuemu chips"): profile BERT-base's TP=4 layer shards (64
-# tokens) on the test chip, then a 16-chip cluster of test chips on that profile: its layer GEMMs are the profile's
-# cycles at the chip's clock. A plan whose shards the profile lacks (TP 2) is refused naming the shape and the
+# tokens) on the test chip, then a 16-chip cluster of test chips on that profile: its layer GEMMs and its optimizer
+# step (per parameter) are the profile's cycles at the chip's clock. A plan whose shards the profile lacks (TP 2) is refused naming the shape and the
 # command that profiles it; that command, run, makes the cluster go.
 #   check_cluster_npuemu.sh WORKDIR NPUEMU
 set -euo pipefail
@@ -23,6 +23,8 @@ YAML
 grep -q "16 x npu7-test, TP 4 x PP 2 x DP 2" "$work/cluster.txt" || { cat "$work/cluster.txt"; fail "summary"; }
 grep -q "npuemu chip npu7-test at 1000 MHz: layer GEMMs from .*bert_tp4.json" "$work/cluster.txt" \
   || { cat "$work/cluster.txt"; fail "the chip's compute source in the summary"; }
+grep -q "measured (profile): qkv, proj, mlp_up, mlp_down, attention (scores, softmax, values: flash attention), optimizer" "$work/cluster.txt" \
+  || { cat "$work/cluster.txt"; fail "the measured ops in the summary"; }
 python3 - "$work/step.json" "$work/bert_tp4.json" <<'PY'
 import json, sys
 step, profile = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
@@ -33,6 +35,13 @@ for g in chip["layer_gemms"]:
     assert g["cycles"] == cycles[g["name"]], (g, cycles)
     assert abs(g["s"] - g["cycles"] / 1e9) < 1e-15, g
 assert step["step_s"] > 0 and 0 < step["mfu"] < 1, step
+adam = [op for op in profile["ops"] if op.get("kind") == "optimizer"]
+assert len(adam) == 1, profile["ops"]
+per_param = adam[0]["cycles"] / 1e9 / adam[0]["params"]
+assert abs(chip["optimizer_s_per_param"] - per_param) < 1e-9 * per_param, (chip, adam)
+attention = [op for op in profile["ops"] if op.get("kind") == "attention"]
+assert len(attention) == 1 and attention[0]["attention"]["heads"] == 3, profile["ops"]
+assert abs(chip["attention_s_per_sequence"] - attention[0]["cycles"] / 1e9) < 1e-15, (chip, attention)
 PY
 [ $? -eq 0 ] || fail "the step's GEMMs are not the profile's"
 

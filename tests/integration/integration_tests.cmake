@@ -173,6 +173,35 @@ foreach(case "2 4 2 32 100" "1 3 3 16 16" "3 8 2 40 300" "4 8 4 16 70" "8 4 4 16
     COMMAND ${DECODE_CHECK} --config test --array-rows 16 --batch ${B} --heads ${H} --kv-heads ${KV} --d-head ${DH}
             --ctx ${CTX} --seed ${CTX} --workdir ${work})
 endforeach()
+# The AdamW step (npu_adamw, firmware/optimizer) bit for bit against adamw_check's host reference: ragged counts
+# (a share that is not a multiple of the chunk, tiles with nothing to do), BF16 and FP32 gradients, with and without
+# the BF16 weight copy, a late step (bias correction near 1).
+foreach(case "5000 bf16 1 7" "1 bf16 1 1" "130 fp32 0 2" "9001 fp32 1 1000" "20000 bf16 1 123456")
+  separate_arguments(p UNIX_COMMAND "${case}")
+  list(POP_FRONT p COUNT GRAD W16 STEP)
+  set(work ${CMAKE_CURRENT_BINARY_DIR}/adamw_${COUNT}_${GRAD}_${W16}_${STEP})
+  file(MAKE_DIRECTORY ${work})
+  add_test(NAME "npu: adamw ${COUNT} parameters, ${GRAD} gradients, bf16 copy ${W16}, step ${STEP} on the test chip equals the host reference"
+    COMMAND $<TARGET_FILE:adamw_check> --npuemu ${NPUEMU} --image ${FW}/optimizer.elf --config test --count ${COUNT}
+            --grad-dtype ${GRAD} --w-bf16 ${W16} --step ${STEP} --seed ${COUNT} --workdir ${work})
+endforeach()
+foreach(case "version|--job-version 9|optimizer job version 9, this firmware reads version 1"
+             "size|--job-bytes 40|optimizer job field 'bytes' is 40, this firmware's job block \\(version 1\\) is 64 bytes"
+             "step|--step 0|optimizer job field 'step' is 0"
+             "address|--count 5000 --w-bf16-address 4227858432|optimizer job field 'w_bf16': 10000 bytes at 0xfc000000 are outside global memory")
+  string(REPLACE "|" ";" parts "${case}")
+  list(GET parts 0 what)
+  list(GET parts 1 arguments)
+  list(GET parts 2 expected)
+  separate_arguments(arguments UNIX_COMMAND "${arguments}")
+  set(work ${CMAKE_CURRENT_BINARY_DIR}/adamw_bad_${what})
+  string(REPLACE " " "_" work "${work}")
+  file(MAKE_DIRECTORY ${work})
+  add_test(NAME "npu: an optimizer job block with a bad ${what} is refused, naming the field"
+    COMMAND $<TARGET_FILE:adamw_check> --npuemu ${NPUEMU} --image ${FW}/optimizer.elf ${arguments} --workdir ${work})
+  set_tests_properties("npu: an optimizer job block with a bad ${what} is refused, naming the field" PROPERTIES
+    PASS_REGULAR_EXPRESSION "${expected}.*FAIL: npuemu failed \\(status")
+endforeach()
 # Llama-3 8B-like, 4K context, batch 4 (one (batch, KV head) unit per tile): the caches stream at >= 90% of the HBM
 # peak (measured 94.2%); batch 1 (8 units, each split over 4 tiles): >= 78% (measured 81.3%).
 file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/decode_attention_default)

@@ -24,7 +24,9 @@ const std::string kTinyProfile = std::string(NPUEMU_TEST_DATA_DIR) + "/cluster/t
 // 4 test chips, TP 2 x DP 2, a 2-layer model whose TP-2 shards are the hand-written table's.
 std::string tiny_npuemu_cluster(const std::string& profile) {
     return "name: tiny-npuemu\n"
-           "chips: {count: 4, npuemu: {config: test, profile: " + profile + "}}\n"
+           "chips: {count: 4, npuemu: {config: test, profile: " +
+           profile +
+           "}}\n"
            "node: {chips_per_node: 2}\n"
            "network: {tiers: 2, switch_radix: 8}\n"
            "model: {name: tiny, layers: 2, hidden: 256, heads: 4, seq_length: 128, vocab: 1024, global_batch: 8}\n"
@@ -103,17 +105,121 @@ TEST_CASE("cluster npuemu chip: an operating point's cycles at its own clock") {
     CHECK(c.npuemu->gemm_s("mlp_down", 0) == doctest::Approx(30000 / 500e6));
     // The pinned runs' energy over their GEMM time: 4 x 2 mJ over (20000 + 7000 + 18000 + 30000) / 500 MHz.
     CHECK(c.npuemu->power_w == doctest::Approx(8e-3 / (75000 / 500e6)));
-    const std::string e = npuemu_cluster_error(tiny_npuemu_cluster(kTinyProfile),
-                                               {"chips.npuemu.operating_point_mhz=700"});
+    const std::string e =
+        npuemu_cluster_error(tiny_npuemu_cluster(kTinyProfile), {"chips.npuemu.operating_point_mhz=700"});
     CHECK(e.find("operating_point_mhz 700 is not a profiled operating point (MHz: 1000 500)") != std::string::npos);
     // A table whose ops lack a listed point's run (edited by hand, or cut short).
     nlohmann::json profile;
     std::ifstream(kTinyProfile) >> profile;
     profile["ops"][2]["at_operating_points"].erase(1);
     test::TempYaml cut(profile.dump());
-    const std::string missing = npuemu_cluster_error(tiny_npuemu_cluster(cut.path()),
-                                                     {"chips.npuemu.operating_point_mhz=500"});
+    const std::string missing =
+        npuemu_cluster_error(tiny_npuemu_cluster(cut.path()), {"chips.npuemu.operating_point_mhz=500"});
     CHECK(missing.find("op 'mlp_up' has no run at 500 MHz") != std::string::npos);
+}
+
+TEST_CASE("cluster npuemu chip: the optimizer step takes the profiled AdamW time per parameter when there is one") {
+    test::TempYaml file(tiny_npuemu_cluster(kTinyProfile));
+    const ClusterConfig c = load_cluster_config(file.path());
+    const StepResult estimated = simulate_step(c);
+    CHECK_FALSE(estimated.optimizer_measured);
+    CHECK(c.npuemu->optimizer_s_per_param == 0);
+    CHECK(c.npuemu->estimated_ops().find("and the optimizer (memory_efficiency)") != std::string::npos);
+    // The estimate: 28 bytes per parameter at memory_efficiency of the HBM peak.
+    const double params = estimated.losses.optimizer_s * c.chip.hbm_bandwidth_gbyte_per_s * 1e9 * 0.8 / 28;
+
+    // The same table with a profiled optimizer step: 3 M cycles for 1 Mi parameters at 1 GHz, 1.5 M at 500 MHz.
+    nlohmann::json profile;
+    std::ifstream(kTinyProfile) >> profile;
+    profile["ops"].push_back(
+        {{"name", "optimizer"},
+         {"kind", "optimizer"},
+         {"params", 1u << 20},
+         {"m", 0},
+         {"n", 0},
+         {"k", 0},
+         {"dtype", "bf16"},
+         {"cycles", 3000000},
+         {"energy_j", 0.01},
+         {"at_operating_points",
+          {{{"frequency_mhz", 1000}, {"voltage_mv", 750}, {"cycles", 3000000}, {"energy_j", 0.01}},
+           {{"frequency_mhz", 500}, {"voltage_mv", 600}, {"cycles", 1500000}, {"energy_j", 0.004}}}}});
+    test::TempYaml with_optimizer(profile.dump());
+    test::TempYaml measured_file(tiny_npuemu_cluster(with_optimizer.path()));
+    const ClusterConfig m = load_cluster_config(measured_file.path());
+    CHECK(m.npuemu->optimizer_params == 1u << 20);
+    CHECK(m.npuemu->optimizer_s_per_param == doctest::Approx(3e-3 / (1u << 20)));
+    CHECK(m.npuemu->measured_ops().find("optimizer") != std::string::npos);
+    CHECK(m.npuemu->estimated_ops().find("optimizer") == std::string::npos);
+    const StepResult measured = simulate_step(m);
+    CHECK(measured.optimizer_measured);
+    CHECK(measured.losses.optimizer_s == doctest::Approx(params * 3e-3 / (1u << 20)));
+    // Everything but the optimizer is as before.
+    CHECK(measured.step_s - measured.losses.optimizer_s ==
+          doctest::Approx(estimated.step_s - estimated.losses.optimizer_s));
+    // At an operating point: that point's cycles at its clock.
+    const ClusterConfig slow = load_cluster_config(measured_file.path(), {"chips.npuemu.operating_point_mhz=500"});
+    CHECK(slow.npuemu->optimizer_s_per_param == doctest::Approx(1.5e6 / 500e6 / (1u << 20)));
+}
+
+TEST_CASE("cluster npuemu chip: attention takes the profiled flash attention, the softmax inside it") {
+    test::TempYaml file(tiny_npuemu_cluster(kTinyProfile));
+    const ClusterConfig c = load_cluster_config(file.path());
+    const StepResult estimated = simulate_step(c);
+    CHECK(c.npuemu->attention_s == 0);
+    CHECK_FALSE(c.npuemu->fused("softmax"));
+    CHECK(c.npuemu->estimated_ops().find("attention scores and values (attention_efficiency)") != std::string::npos);
+
+    // The tiny model at TP 2: 2 of 4 heads (2 KV heads) of 64, 128 tokens; 40,000 cycles at 1 GHz, 30,000 at 500 MHz.
+    nlohmann::json profile;
+    std::ifstream(kTinyProfile) >> profile;
+    const auto attention_op = [](uint32_t heads) {
+        return nlohmann::json{
+            {"name", "attention"},
+            {"kind", "attention"},
+            {"m", 0},
+            {"n", 0},
+            {"k", 0},
+            {"dtype", "bf16"},
+            {"attention", {{"seq", 128}, {"heads", heads}, {"kv_heads", heads}, {"d_head", 64}, {"causal", 1}}},
+            {"cycles", 40000},
+            {"energy_j", 0.001},
+            {"at_operating_points",
+             {{{"frequency_mhz", 1000}, {"voltage_mv", 750}, {"cycles", 40000}, {"energy_j", 0.001}},
+              {{"frequency_mhz", 500}, {"voltage_mv", 600}, {"cycles", 30000}, {"energy_j", 0.0005}}}}};
+    };
+    nlohmann::json other_plan = profile;
+    other_plan["ops"].push_back(attention_op(1));  // TP 4's shard: not this plan's, so not used
+    test::TempYaml other_file(other_plan.dump());
+    test::TempYaml other_cluster(tiny_npuemu_cluster(other_file.path()));
+    CHECK(load_cluster_config(other_cluster.path()).npuemu->attention_s == 0);
+
+    profile["ops"].push_back(attention_op(2));
+    test::TempYaml with_attention(profile.dump());
+    test::TempYaml measured_file(tiny_npuemu_cluster(with_attention.path()));
+    const ClusterConfig m = load_cluster_config(measured_file.path());
+    CHECK(m.npuemu->attention_s == doctest::Approx(40e-6));
+    CHECK(m.npuemu->gemm_s("attention_scores", 1e9) == doctest::Approx(20e-6));  // half each, one sequence
+    CHECK(m.npuemu->gemm_s("attention_values", 1e9) == doctest::Approx(20e-6));
+    CHECK(m.npuemu->fused("softmax"));
+    CHECK_FALSE(m.npuemu->fused("attention_dropout"));
+    CHECK(m.npuemu->measured_ops().find("attention (scores, softmax, values") != std::string::npos);
+    CHECK(m.npuemu->estimated_ops().find("attention") == std::string::npos);
+    // The step's compute moves by the attention's difference: per micro-batch and layer, forward, backward (2x) and
+    // the recomputed forward, 4 x (the profiled time - the estimates of the two GEMMs and the softmax).
+    const StepResult measured = simulate_step(m);
+    const double s = 128, h = 256, heads_per_rank = 2, gemm_flops = 2 * s * s * (h / 4) * heads_per_rank;
+    const double estimate_s = 2 * c.npuemu->gemm_s("attention_scores", gemm_flops) +
+                              2 * s * s * heads_per_rank * 2 / (c.chip.hbm_bandwidth_gbyte_per_s * 1e9 * 0.8);
+    CHECK(compute_s(measured) - compute_s(estimated) ==
+          doctest::Approx(4 * 2 * 4 * (40e-6 - estimate_s)).epsilon(1e-6));
+    // At an operating point: its cycles at its clock.
+    const ClusterConfig slow = load_cluster_config(measured_file.path(), {"chips.npuemu.operating_point_mhz=500"});
+    CHECK(slow.npuemu->attention_s == doctest::Approx(30000 / 500e6));
+    // A micro-batch of two sequences takes twice one sequence's time.
+    NpuemuChip twice = *m.npuemu;
+    twice.micro_batch = 2;
+    CHECK(twice.gemm_s("attention_scores", 1) == doctest::Approx(40e-6));
 }
 
 TEST_CASE("cluster npuemu chip: a shape missing from the profile names the shape and the command that profiles it") {

@@ -55,7 +55,8 @@ void check_shape(const profile::ProfileOp& op, const char* name, uint32_t m, uin
 
 TEST_CASE("profile: GPT-3 175B's TP=8 shard of a layer, 2048 tokens") {
     const profile::Workload w = model_workload("gpt3-175b", {"plan.tensor_parallel=8"});
-    REQUIRE(w.ops.size() == 4);
+    REQUIRE(w.ops.size() == 5);  // and the attention (no optimizer op: model_workload asks for none)
+    CHECK(w.ops[4].kind == profile::OpKind::Attention);
     // h 12288, 96 heads of 128, ffn 4h: QKV 3h/8 columns, attention-out h/8 rows, MLP 4h/8.
     check_shape(w.ops[0], "qkv", 2048, 4608, 12288);
     check_shape(w.ops[1], "attention_out", 2048, 12288, 1536);
@@ -67,7 +68,11 @@ TEST_CASE("profile: GPT-3 175B's TP=8 shard of a layer, 2048 tokens") {
 TEST_CASE("profile: Llama-2 70B's TP=8 shard: grouped-query attention and SwiGLU, micro-batch 2") {
     const profile::Workload w =
         model_workload("llama2-70b", {"plan.tensor_parallel=8", "plan.micro_batch=2", "dtype=int8"});
-    REQUIRE(w.ops.size() == 4);
+    REQUIRE(w.ops.size() == 5);
+    // Attention over one sequence (the cluster model scales it by the micro-batch): 8 query heads on 1 KV head.
+    CHECK(w.ops[4].attention.seq == 4096);
+    CHECK(w.ops[4].attention.heads == 8);
+    CHECK(w.ops[4].attention.kv_heads == 1);
     // 64 heads, 8 KV heads of 128: 8 query heads and 1 KV head per rank; ffn 28672 / 8 = 3584, gate and up.
     check_shape(w.ops[0], "qkv", 8192, (8 + 2) * 128, 8192);
     check_shape(w.ops[1], "attention_out", 8192, 8192, 1024);
@@ -104,8 +109,7 @@ TEST_CASE("profile: bad workloads are refused naming the field") {
     SUBCASE("a TP size that does not divide the heads") {
         CHECK(workload_error("gpt3-175b", {"plan.tensor_parallel=5"})
                   .find("--workload-set plan.tensor_parallel=5: plan: tensor_parallel 5 does not divide the 96 "
-                        "attention heads") !=
-              std::string::npos);
+                        "attention heads") != std::string::npos);
     }
     SUBCASE("an unknown model key, with file and line") {
         TempYaml file("model:\n  preset: bert-base\n  hiden: 768\n");
@@ -136,9 +140,10 @@ TEST_CASE("profile: bad workloads are refused naming the field") {
 
 TEST_CASE("profile: a shape that does not fit the chip's global memory names the op and the key") {
     const config::ChipConfig chip = config::load_chip_config(config::resolve_config("test"));  // 64 MiB
-    profile::ProfileOp small{{"small", 64, 64, 64, llm::GemmDtype::Bf16}, "here"};
+    profile::ProfileOp small{{"small", 64, 64, 64, llm::GemmDtype::Bf16}, "here", profile::OpKind::Gemm, 0, {}};
     CHECK_NOTHROW(profile::check_fits(small, chip));
-    profile::ProfileOp big{{"qkv", 2048, 4608, 12288, llm::GemmDtype::Bf16}, "gpt3-175b TP=8"};
+    profile::ProfileOp big{
+        {"qkv", 2048, 4608, 12288, llm::GemmDtype::Bf16}, "gpt3-175b TP=8", profile::OpKind::Gemm, 0, {}};
     try {
         profile::check_fits(big, chip);
         FAIL("no error");
@@ -197,14 +202,126 @@ TEST_CASE("profile: the cache key covers every chip key, and entries are found o
         profile::RunKey renamed = key;
         renamed.shape.name = "b";
         CHECK(cache.find(renamed));
+        // An optimizer step is another run than a GEMM, and its parameter count is part of its key.
+        profile::RunKey optimizer = key;
+        optimizer.kind = profile::OpKind::Optimizer;
+        optimizer.params = 4096;
+        CHECK_FALSE(cache.find(optimizer));
+        cache.store(optimizer, profile::Json{{"gemm_cycles", 99}});
+        CHECK(cache.find(optimizer)->at("gemm_cycles") == 99);
+        profile::RunKey more_params = optimizer;
+        more_params.params = 8192;
+        CHECK_FALSE(cache.find(more_params));
+        CHECK(cache.find(key)->at("gemm_cycles") == 1234);
+        profile::RunKey attention = key;
+        attention.kind = profile::OpKind::Attention;
+        attention.attention = {64, 4, 2, 32, 1};
+        CHECK_FALSE(cache.find(attention));
+        cache.store(attention, profile::Json{{"gemm_cycles", 77}});
+        profile::RunKey not_causal = attention;
+        not_causal.attention.causal = 0;
+        CHECK_FALSE(cache.find(not_causal));
+        CHECK(cache.find(attention)->at("gemm_cycles") == 77);
     }
     std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("profile: an optimizer op in an ops file, in a model's workload, and when it does not fit") {
+    TempYaml ops("ops:\n  - {name: adam, kind: optimizer, params: 65536}\n  - {name: g, m: 4, n: 4, k: 4}\n");
+    const profile::Workload w = model_workload("", {}, ops.path());
+    REQUIRE(w.ops.size() == 2);
+    CHECK(w.ops[0].kind == profile::OpKind::Optimizer);
+    CHECK(w.ops[0].params == 65536);
+    CHECK(w.ops[1].kind == profile::OpKind::Gemm);
+    TempYaml no_params("ops:\n  - {name: adam, kind: optimizer}\n");
+    CHECK(workload_error("", {}, no_params.path()).find("ops[0].params") != std::string::npos);
+    TempYaml bad_kind("ops:\n  - {name: adam, kind: adagrad, params: 4}\n");
+    CHECK(workload_error("", {}, bad_kind.path()).find("ops[0].kind") != std::string::npos);
+
+    const config::ChipConfig chip = config::load_chip_config(config::resolve_config("test"));  // 64 MiB
+    // w, m, v, g and the copy: 16 bytes per parameter from 0x82000000, 32 MiB on the test chip: 2 Mi fit.
+    CHECK(profile::optimizer_params_that_fit(chip) == 2u << 20);
+    profile::ProfileOp fits{{"adam"}, "here", profile::OpKind::Optimizer, 2u << 20, {}};
+    CHECK_NOTHROW(profile::check_fits(fits, chip));
+    profile::ProfileOp big{{"adam"}, "here", profile::OpKind::Optimizer, 4u << 20, {}};
+    CHECK_THROWS_WITH_AS(profile::check_fits(big, chip),
+                         doctest::Contains("op 'adam' (an optimizer step over 4194304 parameters) does not fit the "
+                                           "chip's memory"),
+                         Error);
+    profile::WorkloadOptions options;
+    options.model = "bert-base";
+    options.optimizer_params = 1u << 20;
+    const profile::Workload model = profile::load_workload(options);
+    REQUIRE(model.ops.size() == 6);
+    CHECK(model.ops[5].kind == profile::OpKind::Optimizer);
+    CHECK(model.ops[5].params == 1u << 20);
+}
+
+TEST_CASE("profile: an attention op in an ops file, from a model and plan, and when it does not fit") {
+    TempYaml ops("ops:\n  - {name: fa, kind: attention, seq: 100, heads: 4, kv_heads: 2, d_head: 32, causal: false}\n");
+    const profile::Workload w = model_workload("", {}, ops.path());
+    REQUIRE(w.ops.size() == 1);
+    CHECK(w.ops[0].kind == profile::OpKind::Attention);
+    CHECK(w.ops[0].attention.seq == 100);
+    CHECK(w.ops[0].attention.kv_heads == 2);
+    CHECK(w.ops[0].attention.causal == 0);
+    CHECK(w.ops[0].attention.macs() == doctest::Approx(2.0 * 100 * 100 * 32 * 4));
+    TempYaml bad_kv("ops:\n  - {name: fa, kind: attention, seq: 100, heads: 4, kv_heads: 3, d_head: 32}\n");
+    CHECK(workload_error("", {}, bad_kv.path()).find("ops[0].kv_heads") != std::string::npos);
+    TempYaml no_seq("ops:\n  - {name: fa, kind: attention, heads: 4, d_head: 32}\n");
+    CHECK(workload_error("", {}, no_seq.path()).find("ops[0].seq") != std::string::npos);
+    // GPT-3 175B at TP 8: one sequence of 12 of the 96 heads of 128, causal (keys up to each query).
+    const profile::Workload gpt3 = model_workload("gpt3-175b", {"plan.tensor_parallel=8"});
+    REQUIRE(gpt3.ops.size() == 5);
+    const profile::AttentionDims& a = gpt3.ops[4].attention;
+    CHECK(gpt3.ops[4].kind == profile::OpKind::Attention);
+    CHECK(a.seq == 2048);
+    CHECK(a.heads == 12);
+    CHECK(a.kv_heads == 12);
+    CHECK(a.d_head == 128);
+    CHECK(a.causal == 1);
+    CHECK(a.macs() == doctest::Approx(2.0 * (2048.0 * 2049 / 2) * 128 * 12));
+    // The job's layout: fused [q | k | v] rows, the output and the mask after them.
+    const profile::AttentionLayout layout = profile::attention_layout(a);
+    CHECK(layout.ld == (12 + 24) * 128 * 2);
+    CHECK(layout.k == layout.q + 12 * 128 * 2);
+    CHECK(layout.v == layout.k + 12 * 128 * 2);
+    CHECK(layout.out >= layout.q + 2048u * layout.ld);
+    CHECK(layout.mask >= layout.out + 2048u * layout.out_ld);
+    const config::ChipConfig chip = config::load_chip_config(config::resolve_config("test"));  // 64 MiB
+    profile::ProfileOp long_seq{{"fa"}, "here", profile::OpKind::Attention, 0, {16384, 32, 32, 128, 1}};
+    CHECK_THROWS_WITH_AS(profile::check_fits(long_seq, chip),
+                         doctest::Contains("op 'fa' (attention seq 16384, 32 heads of 128) does not fit"), Error);
+}
+
+TEST_CASE("profile: a run's result from firmware/attention's line") {
+    const profile::Json stats = {
+        {"counters",
+         {{"sim.cycles", 9000}, {"sim.time_ps", 9000000}, {"hbm.read_bytes", 4096}, {"hbm.write_bytes", 1024}}}};
+    const std::string console =
+        "[hart 0] attention seq 64 heads 3 kv_heads 3 d_head 64 causal on 4 tiles: 11051 "
+        "cycles, 798720 MACs, MAC utilisation 7.0%\n";
+    CHECK(profile::run_result(console, stats)["gemm_cycles"] == 11051);
+}
+
+TEST_CASE("profile: a run's result from firmware/optimizer's line") {
+    const profile::Json stats = {
+        {"counters",
+         {{"sim.cycles", 9000}, {"sim.time_ps", 9000000}, {"hbm.read_bytes", 4096}, {"hbm.write_bytes", 1024}}}};
+    const std::string console =
+        "[hart 0] adamw 65536 parameters (bf16 gradients, bf16 weight copy) on 4 tiles: 7777 cycles\n"
+        "[hart 0] adamw HBM traffic: 917504 bytes read, 917504 written: 235.9 B/cycle, 57.6% of the 409.6 B/cycle "
+        "HBM peak\n";
+    CHECK(profile::run_result(console, stats)["gemm_cycles"] == 7777);
+}
+
 TEST_CASE("profile: a run's result from firmware/gemm's line and the stats") {
     const profile::Json stats = {{"counters",
-                                  {{"sim.cycles", 5000}, {"sim.time_ps", 5000000}, {"hbm.read_bytes", 4096},
-                                   {"hbm.write_bytes", 1024}, {"power.energy_j", 0.5}}}};
+                                  {{"sim.cycles", 5000},
+                                   {"sim.time_ps", 5000000},
+                                   {"hbm.read_bytes", 4096},
+                                   {"hbm.write_bytes", 1024},
+                                   {"power.energy_j", 0.5}}}};
     const std::string console = "npuemu: booting\ngemm 64x64x64 int8 on 4 tiles: 2345 cycles, MAC utilisation 27.3%\n";
     const profile::Json result = profile::run_result(console, stats);
     CHECK(result["gemm_cycles"] == 2345);
@@ -236,10 +353,10 @@ TEST_CASE("profile: the cluster files read the same model schema: a preset, with
     const std::string selene = std::string(NPUEMU_SOURCE_DIR) + "/configs/clusters/megatron_selene/selene.yaml";
     const cluster::ClusterConfig c = cluster::load_cluster_config(selene, {"model.preset=llama2-70b"});
     CHECK(c.model.name == "llama2-70b");
-    CHECK(c.model.kv_heads == 8);                                // from the preset
-    CHECK(c.model.activation == llm::Activation::Swiglu);       // from the preset
-    CHECK(c.model.hidden == 12288);                              // the file's
-    CHECK(c.model.heads == 96);                                  // the file's
+    CHECK(c.model.kv_heads == 8);                          // from the preset
+    CHECK(c.model.activation == llm::Activation::Swiglu);  // from the preset
+    CHECK(c.model.hidden == 12288);                        // the file's
+    CHECK(c.model.heads == 96);                            // the file's
     // The same plan as profile derives: the shards of the cluster's model on one of its TP ranks.
     const auto gemms = llm::layer_gemms(c.model, c.plan, llm::GemmDtype::Bf16);
     CHECK(gemms[0].n == (96 / 8 + 2 * 1) * 128);

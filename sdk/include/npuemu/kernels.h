@@ -286,6 +286,45 @@ uint32_t npu_conv2d_im2col_bytes(const struct npu_conv2d_args *args);
 uint32_t npu_conv2d_zeros_bytes(const struct npu_conv2d_args *args);
 void npu_conv2d(const struct npu_conv2d_args *args, uint32_t hart, uint32_t harts);
 
+/* One AdamW optimizer step (decoupled weight decay, as torch.optim.AdamW) over `count` parameters, streamed through
+ * the vector unit: FP32 master weights w and FP32 moments m and v are updated in place, from gradients g (BF16 or
+ * FP32, grad_dtype); w_bf16 (0: none) gets the updated weights rounded to BF16 (nearest, ties to even: vx.convert).
+ * The scalars are FP32 bit patterns; step is the step number t >= 1 (bias correction). The control core first makes
+ * these FP32 scalars, each operation rounded to FP32, in this order:
+ *   p1 = beta1^t, p2 = beta2^t: p = 1, then for each bit of t from the highest set one down: p = p * p, and when
+ *   the bit is set p = p * beta;
+ *   c1 = 1 - beta1; c2 = 1 - beta2; r2 = 1 / (1 - p2); s = lr / (1 - p1); s = -s; decay = lr * weight_decay;
+ *   decay = 1 - decay.
+ * Then per element, each step one FP32 vector instruction (vx.*), so a host reference can follow it bit for bit:
+ *   g = fp32(g)                       (convert; BF16 gradients only)
+ *   a = g * c1;   b = m * beta1;   m = b + a                           m' = beta1 m + (1 - beta1) g
+ *   a = g * c2;   a = a * g;   b = v * beta2;   v = b + a             v' = beta2 v + (1 - beta2) g g
+ *   a = v * r2;   a = rsqrt(a);   a = recip(a);   a = a + eps;   a = recip(a)    1 / (sqrt(v' / (1 - p2)) + eps)
+ *   a = a * m;   a = a * s;   b = w * decay;   w = b + a
+ *   w_bf16 = bf16(w)
+ * (rsqrt is vx.rsqrt: the square root rounded, then 1 / it; with v' = 0 it gives inf, recip 0, and the step is
+ * m' / eps.) So w' = w (1 - lr wd) - lr / (1 - beta1^t) m' / (sqrt(v' / (1 - beta2^t)) + eps), PyTorch's AdamW.
+ * Each hart takes a contiguous share of the parameters (a multiple of 128) and streams it in chunks through a ring
+ * of three buffers in its local memories (w, m, v and g each in a bank of their own where the banks allow): the DMA
+ * loads chunk i + 2 and stores chunk i - 1 while the vector unit works on chunk i. Hart h starts at chunk
+ * h x chunks / harts of its share and wraps around (harts in step, their shares a power of two apart, would meet in
+ * the same HBM banks: 76.8% of the peak instead of 92.0% on 64 Mi parameters). All harts call it; it returns when the
+ * hart's share is done. The arrays may be anywhere the DMA reaches; 4-byte aligned. */
+struct npu_adamw_args {
+    uint32_t count;                /* parameters */
+    uint32_t w, m, v;              /* FP32, count each, updated in place */
+    uint32_t g, grad_dtype;        /* gradients: NPU_DTYPE_BF16 or NPU_DTYPE_FP32 */
+    uint32_t w_bf16;               /* 0, or count BF16: the updated weights rounded */
+    uint32_t lr_bits, beta1_bits, beta2_bits, eps_bits, weight_decay_bits; /* FP32 bit patterns */
+    uint32_t step;                 /* t >= 1 */
+};
+/* The per-call FP32 scalars in the documented order (bit patterns), as the kernel makes them. */
+struct npu_adamw_scalars {
+    uint32_t c1, c2, r2, s, decay;
+};
+struct npu_adamw_scalars npu_adamw_make_scalars(const struct npu_adamw_args *args);
+void npu_adamw(const struct npu_adamw_args *args, uint32_t hart, uint32_t harts);
+
 #ifdef __cplusplus
 }
 #endif
