@@ -41,7 +41,7 @@ void write_job(const std::string& path, const llm::GemmShape& shape) {
     // kernel above the array's rows); the rest npu_gemm.
     const uint32_t kernel = shape.m <= 64 ? GEMM_KERNEL_GEMV : GEMM_KERNEL_GEMM;
     const gemm_job job{GEMM_JOB_MAGIC, shape.m, shape.n, shape.k, shape.dtype == llm::GemmDtype::Bf16 ? 1u : 0u,
-                       layout.a, layout.b, layout.c, 1, kernel, 0};
+                       layout.a, layout.b, layout.c, 1, kernel, 0, 0};
     std::ofstream out(path, std::ios::binary);
     out.write(reinterpret_cast<const char*>(&job), sizeof job);
     if (!out) throw Error(path + ": cannot write the job block");

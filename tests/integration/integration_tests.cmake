@@ -139,6 +139,20 @@ foreach(shape "1 1 1" "16 16 16" "100 70 50" "37 90 129" "300 200 150" "17 300 3
               --workdir ${work})
   endforeach()
 endforeach()
+# A stored transposed (k x m, a weight gradient's X^T), through the DMA's transposer; with B transposed too.
+foreach(case "100 70 50 int8 0" "37 90 129 bf16 0" "300 200 150 bf16 0" "17 300 33 int8 0" "45 33 70 bf16 1")
+  separate_arguments(p UNIX_COMMAND "${case}")
+  list(GET p 0 M)
+  list(GET p 1 N)
+  list(GET p 2 K)
+  list(GET p 3 DTYPE)
+  list(GET p 4 BT)
+  set(work ${CMAKE_CURRENT_BINARY_DIR}/gemm_at_${DTYPE}_${M}x${N}x${K}_${BT})
+  file(MAKE_DIRECTORY ${work})
+  add_test(NAME "npu: gemm ${DTYPE} ${M}x${N}x${K} with A transposed (B transposed: ${BT}) equals the host reference"
+    COMMAND ${GEMM_CHECK} --config test --array-rows 16 --dtype ${DTYPE} --m ${M} --n ${N} --k ${K} --seed ${K}
+            --a-transposed 1 --b-transposed ${BT} --workdir ${work})
+endforeach()
 # A job file written before the kernel and b_transposed fields (36 bytes) still runs npu_gemm.
 file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/gemm_legacy_job)
 add_test(NAME "npu: a 36-byte gemm job file from before the kernel field still runs the GEMM"

@@ -21,7 +21,7 @@ struct npu_geometry {
 };
 struct npu_geometry npu_read_geometry(void);
 
-/* C[m x n] = A[m x k] x B[k x n]. A and B are INT8 (C INT32) or BF16 (C FP32), row-major in any memory the DMA
+/* C[m x n] = A[m x k] x B[k x n] (or A^T x B, A x B^T: a_transposed, b_transposed). A and B are INT8 (C INT32) or BF16 (C FP32), row-major in any memory the DMA
  * reaches, rows lda/ldb/ldc bytes apart. Ragged edges (m, n, k not multiples of the array) are handled.
  * Output blocks are dealt round-robin to the harts; within a hart, k-chunks of A and B are double-buffered in the
  * scratchpad and output blocks in the accumulator, so DMA overlaps the array. */
@@ -39,6 +39,10 @@ struct npu_gemm_args {
     uint32_t scale_bits, scale_cols;
     uint32_t activation;
     uint32_t c_bf16, ldc_bf16;
+    /* 1: A is stored as its transpose, k x m (rows lda bytes apart), as the activations of a weight gradient
+     * dW = X^T dY are: each stage's block of A comes in through the DMA's transposer (dma.shape's transpose field),
+     * at the DMA's rate, so the arithmetic and the plan are those of A stored m x k. npu_gemv runs npu_gemm for it. */
+    uint32_t a_transposed;
 };
 void npu_gemm(const struct npu_gemm_args *args, uint32_t hart, uint32_t harts);
 

@@ -60,7 +60,7 @@ static uint32_t chunk_elements(const struct ring *r, uint32_t elements, uint32_t
 /* One dense copy of `bytes` on the DMA queue, to chip dst_chip (NPU_CHIP_SELF: here). */
 static void copy(uint32_t src, uint32_t dst, uint32_t bytes, uint32_t dst_chip) {
     if (dst_chip != NPU_CHIP_SELF) npu_dma_chips(NPU_CHIP_SELF, dst_chip);
-    npu_dma_shape(bytes, 1, 1);
+    npu_dma_shape(bytes, 0, 1, 1);
     npu_dma_copy(src, dst);
     if (dst_chip != NPU_CHIP_SELF) npu_dma_chips(NPU_CHIP_SELF, NPU_CHIP_SELF);
 }
