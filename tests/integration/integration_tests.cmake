@@ -153,6 +153,21 @@ foreach(case "100 70 50 int8 0" "37 90 129 bf16 0" "300 200 150 bf16 0" "17 300 
     COMMAND ${GEMM_CHECK} --config test --array-rows 16 --dtype ${DTYPE} --m ${M} --n ${N} --k ${K} --seed ${K}
             --a-transposed 1 --b-transposed ${BT} --workdir ${work})
 endforeach()
+# The backward pass's row operations and column sums (npu_rows_backward, npu_column_sums; firmware/backward_ops) bit for
+# bit against tests/harness/reference_backward.h: ragged rows over the 4 tiles, rows wider than the array.
+foreach(case "gelu 37 50 0" "gelu 9 300 1" "softmax 37 50 0" "softmax 5 129 1" "layernorm 37 50 0"
+             "layernorm 70 48 1" "colsum 37 50 0" "colsum 3 70 0" "colsum 200 33 0")
+  separate_arguments(p UNIX_COMMAND "${case}")
+  list(GET p 0 OP)
+  list(GET p 1 ROWS)
+  list(GET p 2 COLS)
+  list(GET p 3 RES)
+  set(work ${CMAKE_CURRENT_BINARY_DIR}/backward_${OP}_${ROWS}x${COLS}_${RES})
+  file(MAKE_DIRECTORY ${work})
+  add_test(NAME "npu: backward ${OP} ${ROWS}x${COLS} (residual ${RES}) equals the host reference"
+    COMMAND $<TARGET_FILE:backward_check> --npuemu ${NPUEMU} --image ${FW}/backward_ops.elf --config test --tiles 4
+            --op ${OP} --rows ${ROWS} --cols ${COLS} --residual ${RES} --seed ${ROWS} --workdir ${work})
+endforeach()
 # A job file written before the kernel and b_transposed fields (36 bytes) still runs npu_gemm.
 file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/gemm_legacy_job)
 add_test(NAME "npu: a 36-byte gemm job file from before the kernel field still runs the GEMM"

@@ -121,6 +121,35 @@ struct npu_rows_args {
 #define NPU_ROWS_MAX_MORE 7u
 void npu_rows(const struct npu_rows_args *args, uint32_t hart, uint32_t harts);
 
+/* Backward passes of the row operations, over FP32 matrices of rows x cols (dense rows); each hart takes an even
+ * share of the rows, a chunk at a time. x is the forward's input (GELU, layernorm) or its output P (softmax); dy the
+ * gradient of the forward's output. Every step is one FP32 vector instruction, in the order of the host references in
+ * tests/harness/reference_backward.h:
+ *   GELU (the forward's tanh form; tanh(u) as 2 / (1 + exp(-2u)) - 1):
+ *     dx = (0.5 (1 + t) + 0.5 x (1 - t^2) 0.7978845608 (1 + 0.134145 x^2)) dy;
+ *   softmax: dx = P (dy - rowsum(dy P));
+ *   layernorm (gamma; xhat recomputed as the forward does): g = dy gamma, dx = (g - mean(g) - xhat mean(g xhat)) rstd,
+ *     and dy xhat to dy_xhat (its column sums are dgamma; dy's are dbeta).
+ * Then dx += residual (FP32; 0: none: a residual branch's gradient), and dx goes to dx (FP32) and/or dx_bf16. */
+enum { NPU_BACKWARD_GELU = 1, NPU_BACKWARD_SOFTMAX = 2, NPU_BACKWARD_LAYERNORM = 3 };
+struct npu_rows_backward_args {
+    uint32_t op; /* NPU_BACKWARD_* */
+    uint32_t x, dy, rows, cols;
+    uint32_t gamma, eps_bits; /* layernorm */
+    uint32_t residual;
+    uint32_t dx, dx_bf16, dy_xhat;
+};
+void npu_rows_backward(const struct npu_rows_backward_args* args, uint32_t hart, uint32_t harts);
+
+/* Column sums of an FP32 matrix (rows x cols, dense): a bias's gradient (of dy), layernorm's dbeta and dgamma. Hart h
+ * sums rows [h s, (h + 1) s), s = ceil(rows / harts), top to bottom from its first row, into a row of `partials`
+ * (harts x cols FP32 of global memory); after a barrier inside, each hart adds a slice of the columns' partials in
+ * hart order (the harts with rows) into dst. All harts call it. */
+struct npu_column_sums_args {
+    uint32_t src, rows, cols, dst, partials;
+};
+void npu_column_sums(const struct npu_column_sums_args* args, uint32_t hart, uint32_t harts);
+
 /* Attention with the scores kept on chip, for every head: out_h = softmax(q_h k_h^T) v_h, BF16 in and out, FP32
  * scores. q, k and v are seq x (heads * d_head) BF16 matrices with rows `ld` bytes apart (head h in columns
  * h * d_head ...), e.g. the three parts of a fused QKV projection; q already scaled by 1/sqrt(d_head). out gets seq

@@ -1,0 +1,161 @@
+// backward_check: runs firmware/backward_ops (npu_rows_backward or npu_column_sums) on random inputs and checks every
+// output bit for bit against the host references of tests/harness/reference_backward.h (themselves checked against
+// the forward references by finite differences in tests/unit/test_reference_backward.cpp).
+//   backward_check --npuemu BIN --image backward_ops.elf --op gelu|softmax|layernorm|colsum [--rows 37] [--cols 50]
+//                  [--residual 0|1] [--tiles 4] [--config test] [--seed 1] [--workdir DIR]
+// --tiles must be the chip's tile count (the column sums' grouping depends on it).
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "firmware/backward_ops/backward_ops_job.h"
+#include "tests/harness/harness_options.h"
+#include "tests/harness/harness_util.h"
+#include "tests/harness/reference_backward.h"
+#include "tests/harness/reference_math.h"
+
+namespace {
+
+// Compares `actual` (dumped from the run) with `expected` word for word; prints the first few differences.
+size_t count_mismatches(const std::string& name, const std::vector<uint8_t>& actual, const void* expected, size_t bytes,
+                        uint32_t word_bytes, uint32_t cols) {
+    if (actual.size() != bytes) {
+        std::cerr << name << ": dumped " << actual.size() << " bytes, expected " << bytes << "\n";
+        return bytes / word_bytes;
+    }
+    size_t mismatches = 0;
+    const auto* want = static_cast<const uint8_t*>(expected);
+    for (size_t i = 0; i < bytes / word_bytes; ++i) {
+        if (std::memcmp(&actual[i * word_bytes], want + i * word_bytes, word_bytes) == 0) continue;
+        if (mismatches++ < 5) {
+            uint32_t got = 0, wanted = 0;
+            std::memcpy(&got, &actual[i * word_bytes], word_bytes);
+            std::memcpy(&wanted, want + i * word_bytes, word_bytes);
+            std::cerr << name << "[" << i / cols << "][" << i % cols << "] = " << harness::hex(got) << ", expected "
+                      << harness::hex(wanted) << "\n";
+        }
+    }
+    return mismatches;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string npuemu, image, config = "test", workdir = ".", op_name;
+    uint32_t rows = 37, cols = 50, residual = 0, tiles = 4, seed = 1;
+    try {
+        harness::Options options("backward_check");
+        options.add("--npuemu", npuemu)
+            .add("--image", image)
+            .add("--config", config)
+            .add("--workdir", workdir)
+            .add("--op", op_name)
+            .add("--rows", rows)
+            .add("--cols", cols)
+            .add("--residual", residual)
+            .add("--tiles", tiles)
+            .add("--seed", seed);
+        options.parse(argc, argv);
+    } catch (const std::invalid_argument& error) {
+        std::cerr << error.what() << "\n";
+        return 2;
+    }
+    const uint32_t op = op_name == "gelu"        ? 1u
+                        : op_name == "softmax"   ? 2u
+                        : op_name == "layernorm" ? 3u
+                        : op_name == "colsum"    ? BACKWARD_OPS_COLUMN_SUMS
+                                                 : 0u;
+    if (npuemu.empty() || image.empty() || op == 0 || rows == 0 || cols == 0 || tiles == 0) {
+        std::cerr << "backward_check: --npuemu, --image, --op gelu|softmax|layernorm|colsum and non-zero --rows, "
+                     "--cols, --tiles are needed\n";
+        return 2;
+    }
+    harness::RandomInputs random(seed);
+    std::vector<float> x = random.fp32(size_t(rows) * cols, 0.0f, 2.0f),
+                       dy = random.fp32(size_t(rows) * cols, 0.0f, 1.0f);
+    const std::vector<float> gamma = random.fp32(cols, 1.0f, 0.3f), res = random.fp32(size_t(rows) * cols, 0.0f, 1.0f);
+    const float eps = 1e-5f;
+    if (op == 2) {  // softmax: x holds P, the forward's output
+        for (uint32_t r = 0; r < rows; ++r) reference::softmax_row(&x[size_t(r) * cols], cols);
+    }
+
+    // ---- the host reference -------------------------------------------------------------------------------------
+    std::vector<float> dx(size_t(rows) * cols), dy_xhat(size_t(rows) * cols);
+    if (op == BACKWARD_OPS_COLUMN_SUMS) {
+        dx = reference::column_sums(x.data(), rows, cols, tiles);
+    } else {
+        for (uint32_t r = 0; r < rows; ++r) {
+            const size_t at = size_t(r) * cols;
+            if (op == 1) {
+                for (uint32_t c = 0; c < cols; ++c) dx[at + c] = reference::gelu_backward(x[at + c], dy[at + c]);
+            } else if (op == 2) {
+                reference::softmax_backward_row(&x[at], &dy[at], &dx[at], cols);
+            } else {
+                reference::layernorm_backward_row(&x[at], &dy[at], gamma.data(), eps, cols, &dx[at], &dy_xhat[at]);
+                for (uint32_t c = 0; c < cols; ++c) dy_xhat[at + c] = dy[at + c] * dy_xhat[at + c];
+            }
+            if (residual) {
+                for (uint32_t c = 0; c < cols; ++c) dx[at + c] = dx[at + c] + res[at + c];
+            }
+        }
+    }
+    std::vector<uint16_t> dx16(dx.size());
+    for (size_t i = 0; i < dx.size(); ++i) dx16[i] = harness::float_to_bf16(dx[i]);
+
+    // ---- the emulator -------------------------------------------------------------------------------------------
+    backward_ops_job job{};
+    job.magic = BACKWARD_OPS_JOB_MAGIC;
+    job.version = BACKWARD_OPS_JOB_VERSION;
+    job.bytes = sizeof job;
+    job.op = op;
+    job.rows = rows;
+    job.cols = cols;
+    std::memcpy(&job.eps_bits, &eps, 4);
+    const std::string dir = workdir + "/";
+    harness::InputPlacer placer(dir, 0x82000000u);
+    job.x = placer.place(x, "x");
+    job.dy = placer.place(dy, "dy");
+    job.gamma = placer.place(gamma, "gamma");
+    if (residual) job.residual = placer.place(res, "residual");
+    const uint32_t bytes32 = uint32_t(dx.size() * 4), bytes16 = uint32_t(dx.size() * 2);
+    job.dx = placer.reserve(bytes32);
+    job.dx_bf16 = op == BACKWARD_OPS_COLUMN_SUMS ? 0 : placer.reserve(bytes16);
+    job.dy_xhat = op == 3 ? placer.reserve(bytes32) : 0;
+    job.partials = placer.reserve(tiles * cols * 4);
+    harness::write_file(dir + "job.bin", &job, sizeof job);
+    std::ostringstream command;
+    command << npuemu << " run -q -c " << config << " --max-cycles 2000000000 --load " << dir << "job.bin@"
+            << harness::hex(BACKWARD_OPS_JOB_ADDRESS) << placer.loads() << " --dump " << harness::hex(job.dx) << ":"
+            << bytes32 << ":" << dir << "dx.bin";
+    if (job.dx_bf16) command << " --dump " << harness::hex(job.dx_bf16) << ":" << bytes16 << ":" << dir << "dx16.bin";
+    if (job.dy_xhat) command << " --dump " << harness::hex(job.dy_xhat) << ":" << bytes32 << ":" << dir << "dyx.bin";
+    command << " " << image << " > " << dir << "console.txt";
+    const int status = std::system(command.str().c_str());
+    std::ifstream console(dir + "console.txt");
+    for (std::string line; std::getline(console, line);) std::cout << line << "\n";
+    if (status != 0) {
+        std::cerr << "FAIL: npuemu failed (status " << status << "): " << command.str() << "\n";
+        return 1;
+    }
+    size_t mismatches = count_mismatches("dx", harness::read_file(dir + "dx.bin"), dx.data(), bytes32, 4, cols);
+    if (job.dx_bf16) {
+        mismatches += count_mismatches("dx_bf16", harness::read_file(dir + "dx16.bin"), dx16.data(), bytes16, 2, cols);
+    }
+    if (job.dy_xhat) {
+        mismatches +=
+            count_mismatches("dy_xhat", harness::read_file(dir + "dyx.bin"), dy_xhat.data(), bytes32, 4, cols);
+    }
+    if (mismatches) {
+        std::cerr << "FAIL: " << mismatches << " outputs differ\n";
+        return 1;
+    }
+    std::cout << "ok: backward " << op_name << " " << rows << " x " << cols << (residual ? " + residual" : "")
+              << ": every output equals the host reference bit for bit\n";
+    return 0;
+}
