@@ -3,7 +3,8 @@
 # shard 1536, MLP shard 6144) at 2048 tokens, BF16, on the default chip, timing-only (--arithmetic skip: the same
 # cycles, no values computed), through firmware/gemm's job block: the forward GEMMs (Y = X W), the data gradients
 # (dX = dY W^T: B transposed, W read as stored) and the weight gradients (dW = X^T dY: A transposed, X read as stored
-# through the DMA's transposer). Prints each GEMM's cycles and MAC utilisation and the totals per pass.
+# through the DMA's transposer). Prints each GEMM's cycles and MAC utilisation and the totals per pass, then the
+# backward row passes and column sums at the same sizes. About 20 minutes of host time (the GEMMs).
 #   bash bench/train.sh [BUILD_DIR]
 set -euo pipefail
 build="${1:-build}"
@@ -50,3 +51,26 @@ for pass in forward backward; do
 done
 awk -v m="$(( ${macs[forward]} + ${macs[backward]} ))" -v c="$(( ${cycles[forward]} + ${cycles[backward]} ))" \
   -v peak="$peak" 'BEGIN { printf "forward + backward GEMMs: %.1f%% MAC utilisation\n", 100 * m / (c * peak) }'
+
+# The backward pass's row passes and column sums at the same shard's sizes (firmware/backward_ops' job block:
+# magic, version, bytes, op, rows, cols, x, dy, gamma, eps, residual, dx, dx_bf16, dy_xhat, partials): layernorm
+# backward with the residual gradient and dgamma's rows (twice per layer), GELU backward of the MLP (once), and the
+# column sums of the bias, dbeta and dgamma gradients (12288 wide: five per layer; 6144 and 4608: one each). The
+# buffers lie in the default chip's 1 GiB of global memory.
+# name op rows cols residual dy_xhat
+ops="
+layernorm_bwd 3 $T $H 1 1
+gelu_bwd 1 $T $FF 0 0
+colsum_12288 100 $T $H 0 0
+colsum_6144 100 $T $FF 0 0
+colsum_4608 100 $T $QKV 0 0
+"
+while read -r name op rows cols res dyx; do
+  [ -n "$name" ] || continue
+  python3 -c "import struct,sys; sys.stdout.buffer.write(struct.pack('<15I', 0x4B574242, 1, 60, $op, $rows, $cols, \
+    0x82000000, 0x88000000, 0x8E000000, 0x3727C5AC, $res * 0x90000000, 0x96000000, 0x9C000000, $dyx * 0xA0000000, \
+    0xA6000000))" > "$work/job.bin"
+  line=$("$npuemu" run -q --arithmetic skip --load "$work/job.bin@0x81000000" "$build/firmware/backward_ops.elf" |
+         grep 'cycles' | sed 's/^\[hart 0\] //')
+  printf '%-14s %s\n' "$name" "$line"
+done <<< "$ops"
