@@ -53,7 +53,8 @@ awk -v m="$(( ${macs[forward]} + ${macs[backward]} ))" -v c="$(( ${cycles[forwar
   -v peak="$peak" 'BEGIN { printf "forward + backward GEMMs: %.1f%% MAC utilisation\n", 100 * m / (c * peak) }'
 
 # The backward pass's row passes and column sums at the same shard's sizes (firmware/backward_ops' job block:
-# magic, version, bytes, op, rows, cols, x, dy, gamma, eps, residual, dx, dx_bf16, dy_xhat, partials): layernorm
+# magic, version, bytes, op, rows, cols, x, dy, gamma, eps, residual, dx, dx_bf16, dy_xhat, partials, then the
+# attention backward's fields, unused here): layernorm
 # backward with the residual gradient and dgamma's rows (twice per layer), GELU backward of the MLP (once), and the
 # column sums of the bias, dbeta and dgamma gradients (12288 wide: five per layer; 6144 and 4608: one each). The
 # buffers lie in the default chip's 1 GiB of global memory.
@@ -67,10 +68,17 @@ colsum_4608 100 $T $QKV 0 0
 "
 while read -r name op rows cols res dyx; do
   [ -n "$name" ] || continue
-  python3 -c "import struct,sys; sys.stdout.buffer.write(struct.pack('<15I', 0x4B574242, 1, 60, $op, $rows, $cols, \
+  python3 -c "import struct,sys; sys.stdout.buffer.write(struct.pack('<20I', 0x4B574242, 1, 80, $op, $rows, $cols, \
     0x82000000, 0x88000000, 0x8E000000, 0x3727C5AC, $res * 0x90000000, 0x96000000, 0x9C000000, $dyx * 0xA0000000, \
-    0xA6000000))" > "$work/job.bin"
+    0xA6000000, 0, 0, 0, 0, 0))" > "$work/job.bin"
   line=$("$npuemu" run -q --arithmetic skip --load "$work/job.bin@0x81000000" "$build/firmware/backward_ops.elf" |
          grep 'cycles' | sed 's/^\[hart 0\] //')
   printf '%-14s %s\n' "$name" "$line"
 done <<< "$ops"
+# Causal attention backward of the rank's 12 heads of 128 at 2048 positions (npu_attention_backward: per head S, P,
+# dP, dS through global memory; the mask's preparation by the control cores is inside the timed region).
+python3 -c "import struct,sys; sys.stdout.buffer.write(struct.pack('<20I', 0x4B574242, 1, 80, 101, $T, 0, 0, 0, 0, 0, \
+  0, 0x82000000, 0, 0, 0, 12, 128, 0x86000000, 0x88000000, 0x8A000000))" > "$work/job.bin"
+line=$("$npuemu" run -q --arithmetic skip --load "$work/job.bin@0x81000000" "$build/firmware/backward_ops.elf" |
+       grep 'cycles' | sed 's/^\[hart 0\] //')
+printf '%-14s %s\n' attention_bwd "$line"

@@ -19,7 +19,15 @@ int main(void) {
     }
     npu_barrier();
     const uint64_t start = npu_read_mcycle();
-    if (job->op == BACKWARD_OPS_COLUMN_SUMS) {
+    if (job->op == BACKWARD_OPS_ATTENTION) {
+        const uint32_t width = 3 * job->heads * job->d_head;
+        const struct npu_attention_backward_args a = {
+            job->qkv, width * 2, job->rows,   job->heads, job->d_head, job->d_out, job->heads * job->d_head * 2,
+            job->dx,  width * 4, job->scratch};
+        npu_attention_backward_prepare(&a, hart, harts);
+        npu_barrier();
+        npu_attention_backward(&a, hart, harts);
+    } else if (job->op == BACKWARD_OPS_COLUMN_SUMS) {
         const struct npu_column_sums_args c = {job->x, job->rows, job->cols, job->dx, job->partials};
         npu_column_sums(&c, hart, harts);
     } else {

@@ -168,6 +168,23 @@ foreach(case "gelu 37 50 0" "gelu 9 300 1" "softmax 37 50 0" "softmax 5 129 1" "
     COMMAND $<TARGET_FILE:backward_check> --npuemu ${NPUEMU} --image ${FW}/backward_ops.elf --config test --tiles 4
             --op ${OP} --rows ${ROWS} --cols ${COLS} --residual ${RES} --seed ${ROWS} --workdir ${work})
 endforeach()
+# Causal attention backward (npu_attention_backward) bit for bit: ragged lengths, one to three heads, d_head below and
+# above the test chip's 16 array rows.
+foreach(case "37 2 16" "70 3 24" "5 1 16")
+  separate_arguments(p UNIX_COMMAND "${case}")
+  list(GET p 0 SEQ)
+  list(GET p 1 HEADS)
+  list(GET p 2 DH)
+  set(work ${CMAKE_CURRENT_BINARY_DIR}/backward_attention_${SEQ}_${HEADS}_${DH})
+  file(MAKE_DIRECTORY ${work})
+  add_test(NAME "npu: causal attention backward, seq ${SEQ}, ${HEADS} heads of ${DH}, equals the host reference"
+    COMMAND $<TARGET_FILE:backward_check> --npuemu ${NPUEMU} --image ${FW}/backward_ops.elf --config test --tiles 4
+            --array-rows 16 --op attention --rows ${SEQ} --heads ${HEADS} --d-head ${DH} --seed ${SEQ}
+            --workdir ${work})
+endforeach()
+npuemu_run_test("npu: backward_ops without a job block names the version and size it expects" --exit 2
+  --stdout-has "backward_ops: no job of version 1 (80 bytes) at 0x81000000 (magic 0x0, version 0, 0 bytes)"
+  -- ${NPUEMU} run -c test ${FW}/backward_ops.elf)
 # A job file written before the kernel and b_transposed fields (36 bytes) still runs npu_gemm.
 file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/gemm_legacy_job)
 add_test(NAME "npu: a 36-byte gemm job file from before the kernel field still runs the GEMM"

@@ -12,7 +12,7 @@
 
 namespace {
 
-constexpr float kStep = 1.0f / 256;  // a power of two: x +- h is exact for the magnitudes here
+constexpr float kFiniteDifferenceStep = 1.0f / 256;  // a power of two: x +- h is exact for the magnitudes here
 
 std::vector<float> backward_test_values(uint32_t count, uint32_t seed, float scale) {
     std::mt19937 rng(seed);
@@ -35,7 +35,9 @@ double layernorm_loss(std::vector<float> x, const std::vector<float>& w, const s
 
 TEST_CASE("backward reference: GELU backward is the derivative of the forward's tanh GELU") {
     for (float x = -6.0f; x <= 6.0f; x += 0.125f) {
-        const double numeric = (double(reference::gelu(x + kStep)) - reference::gelu(x - kStep)) / (2 * kStep);
+        const double numeric =
+            (double(reference::gelu(x + kFiniteDifferenceStep)) - reference::gelu(x - kFiniteDifferenceStep)) /
+            (2 * kFiniteDifferenceStep);
         CAPTURE(x);
         CHECK(reference::gelu_backward(x, 1.0f) == doctest::Approx(numeric).epsilon(2e-3).scale(1.0));
         CHECK(reference::gelu_backward(x, -3.0f) == doctest::Approx(-3.0 * reference::gelu_backward(x, 1.0f)));
@@ -59,10 +61,10 @@ TEST_CASE("backward reference: softmax backward matches finite differences of th
     };
     for (uint32_t c = 0; c < cols; ++c) {
         std::vector<float> up = s, down = s;
-        up[c] += kStep;
-        down[c] -= kStep;
+        up[c] += kFiniteDifferenceStep;
+        down[c] -= kFiniteDifferenceStep;
         CAPTURE(c);
-        CHECK(ds[c] == doctest::Approx((loss(up) - loss(down)) / (2 * kStep)).epsilon(1e-2).scale(1.0));
+        CHECK(ds[c] == doctest::Approx((loss(up) - loss(down)) / (2 * kFiniteDifferenceStep)).epsilon(1e-2).scale(1.0));
     }
 }
 
@@ -74,20 +76,22 @@ TEST_CASE("backward reference: layernorm backward (dx, dgamma, dbeta) matches fi
     reference::layernorm_backward_row(x.data(), w.data(), gamma.data(), 1e-5f, cols, dx.data(), xhat.data());
     for (uint32_t c = 0; c < cols; ++c) {
         std::vector<float> up = x, down = x;
-        up[c] += kStep;
-        down[c] -= kStep;
+        up[c] += kFiniteDifferenceStep;
+        down[c] -= kFiniteDifferenceStep;
         CAPTURE(c);
         const double numeric =
-            (layernorm_loss(up, w, gamma, beta) - layernorm_loss(down, w, gamma, beta)) / (2 * kStep);
+            (layernorm_loss(up, w, gamma, beta) - layernorm_loss(down, w, gamma, beta)) / (2 * kFiniteDifferenceStep);
         CHECK(dx[c] == doctest::Approx(numeric).epsilon(1e-2).scale(1.0));
         // dgamma of one row is dy * xhat, dbeta is dy.
         std::vector<float> g_up = gamma, g_down = gamma, b_up = beta, b_down = beta;
-        g_up[c] += kStep;
-        g_down[c] -= kStep;
-        b_up[c] += kStep;
-        b_down[c] -= kStep;
-        const double dgamma = (layernorm_loss(x, w, g_up, beta) - layernorm_loss(x, w, g_down, beta)) / (2 * kStep);
-        const double dbeta = (layernorm_loss(x, w, gamma, b_up) - layernorm_loss(x, w, gamma, b_down)) / (2 * kStep);
+        g_up[c] += kFiniteDifferenceStep;
+        g_down[c] -= kFiniteDifferenceStep;
+        b_up[c] += kFiniteDifferenceStep;
+        b_down[c] -= kFiniteDifferenceStep;
+        const double dgamma =
+            (layernorm_loss(x, w, g_up, beta) - layernorm_loss(x, w, g_down, beta)) / (2 * kFiniteDifferenceStep);
+        const double dbeta =
+            (layernorm_loss(x, w, gamma, b_up) - layernorm_loss(x, w, gamma, b_down)) / (2 * kFiniteDifferenceStep);
         CHECK(w[c] * xhat[c] == doctest::Approx(dgamma).epsilon(1e-2).scale(1.0));
         CHECK(w[c] == doctest::Approx(dbeta).epsilon(1e-2).scale(1.0));
     }

@@ -150,6 +150,26 @@ struct npu_column_sums_args {
 };
 void npu_column_sums(const struct npu_column_sums_args* args, uint32_t hart, uint32_t harts);
 
+/* Causal multi-head attention backward, correctness first (not fused: per head, the kernels below in turn on all
+ * harts, the seq x seq matrices through `scratch`, npu_attention_backward_scratch_bytes()). qkv: seq rows, ld bytes
+ * apart, BF16 [q | k | v] with heads * d_head columns each (q already scaled, as npu_flash_attention takes it); d_out:
+ * the gradient of the attention's output, seq x heads * d_head BF16, rows d_out_ld apart. Per head, exactly:
+ *   S = npu_gemm(q, k^T); P = npu_rows softmax of S + mask (0 on and below the diagonal, -inf above), FP32 and
+ *   P16 = bf16(P); dP = npu_gemm(dO, v^T); dS16 = bf16(npu_rows_backward softmax (P, dP));
+ *   dq = npu_gemm(dS16, k); dk = npu_gemm(dS16^T, q); dv = npu_gemm(P16^T, dO)  (A transposed: the DMA's transposer).
+ * d_qkv gets seq rows of FP32 [dq | dk | dv], d_qkv_ld bytes apart (dq with respect to the scaled q). Call
+ * npu_attention_backward_prepare (all harts, then a barrier) once per sequence length: it writes the mask. All harts
+ * call npu_attention_backward; it returns when every hart is done. */
+struct npu_attention_backward_args {
+    uint32_t qkv, ld, seq, heads, d_head;
+    uint32_t d_out, d_out_ld;
+    uint32_t d_qkv, d_qkv_ld;
+    uint32_t scratch;
+};
+uint32_t npu_attention_backward_scratch_bytes(const struct npu_attention_backward_args *args);
+void npu_attention_backward_prepare(const struct npu_attention_backward_args *args, uint32_t hart, uint32_t harts);
+void npu_attention_backward(const struct npu_attention_backward_args *args, uint32_t hart, uint32_t harts);
+
 /* Attention with the scores kept on chip, for every head: out_h = softmax(q_h k_h^T) v_h, BF16 in and out, FP32
  * scores. q, k and v are seq x (heads * d_head) BF16 matrices with rows `ld` bytes apart (head h in columns
  * h * d_head ...), e.g. the three parts of a fused QKV projection; q already scaled by 1/sqrt(d_head). out gets seq
