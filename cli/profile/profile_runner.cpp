@@ -88,7 +88,7 @@ void write_job(const std::string& path, const llm::GemmShape& shape) {
     const uint32_t kernel = shape.m <= 64 ? GEMM_KERNEL_GEMV : GEMM_KERNEL_GEMM;
     const gemm_job job{
         GEMM_JOB_MAGIC, shape.m, shape.n, shape.k, shape.dtype == llm::GemmDtype::Bf16 ? 1u : 0u, layout.a, layout.b,
-        layout.c,       1,       kernel,  0};
+        layout.c,       1,       kernel,  0, 0};
     write_bytes(path, &job, sizeof job);
 }
 

@@ -59,9 +59,9 @@ int main(void) {
     npu_dma_chips(NPU_CHIP_SELF, next);
     npu_dma_src_stride(0, 0);
     npu_dma_dst_stride(0, 0);
-    npu_dma_shape(BLOCK_BYTES, 1, 1);
+    npu_dma_shape(BLOCK_BYTES, 0, 1, 1);
     npu_dma_copy(SRC, IN_SCRATCHPAD);
-    npu_dma_shape(ROW_BYTES, ROWS, 1);
+    npu_dma_shape(ROW_BYTES, 0, ROWS, 1);
     npu_dma_dst_stride(IN_HBM_STRIDE, 0);
     npu_dma_copy(SRC, IN_HBM);
     npu_dma_doorbell(next, 0, DOORBELL_FLAG);
@@ -85,7 +85,7 @@ int main(void) {
 
     /* Get: the previous chip's block back out of its HBM (strided there, dense here). */
     npu_dma_chips(previous, NPU_CHIP_SELF);
-    npu_dma_shape(ROW_BYTES, ROWS, 1);
+    npu_dma_shape(ROW_BYTES, 0, ROWS, 1);
     npu_dma_src_stride(IN_HBM_STRIDE, 0);
     npu_dma_copy(IN_HBM, GOT);
     npu_dma_chips(NPU_CHIP_SELF, NPU_CHIP_SELF);

@@ -145,17 +145,17 @@ static void fill(uint32_t at, uint32_t chip, uint32_t count, uint32_t dtype) {
     npu_dma_src_stride(0, 0);
     npu_dma_dst_stride(0, 0);
     uint32_t filled = count < PATTERN_ELEMENTS ? count : PATTERN_ELEMENTS;
-    npu_dma_shape(bytes * filled, 1, 1);
+    npu_dma_shape(bytes * filled, 0, 1, 1);
     npu_dma_copy(PATTERN, at);
     while (filled < count) { /* whole pattern blocks: element i stays pattern element i % PATTERN_ELEMENTS */
         const uint32_t n = count - filled < filled ? count - filled : filled;
         const uint32_t blocks = n / PATTERN_ELEMENTS, rest = n % PATTERN_ELEMENTS;
         if (blocks) { /* rows of one block each: a row holds at most 16 MiB */
-            npu_dma_shape(bytes * PATTERN_ELEMENTS, blocks, 1);
+            npu_dma_shape(bytes * PATTERN_ELEMENTS, 0, blocks, 1);
             npu_dma_copy(at, at + bytes * filled);
         }
         if (rest) {
-            npu_dma_shape(bytes * rest, 1, 1);
+            npu_dma_shape(bytes * rest, 0, 1, 1);
             npu_dma_copy(at, at + bytes * (filled + blocks * PATTERN_ELEMENTS));
         }
         filled += n;

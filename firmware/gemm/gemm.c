@@ -61,9 +61,19 @@ int main(void) {
     const struct gemm_job *job = demo ? &demo_job : loaded;
     const uint32_t elem = job->dtype == NPU_DTYPE_BF16 ? 2 : 1;
     const uint32_t gemv = !demo && job->kernel == GEMM_KERNEL_GEMV, transposed = !demo && job->b_transposed;
-    const struct npu_gemm_args args = {.a = job->a, .b = job->b, .c = job->c, .m = job->m, .n = job->n, .k = job->k,
-                                       .lda = job->k * elem, .ldb = (transposed ? job->k : job->n) * elem,
-                                       .ldc = job->n * 4, .dtype = job->dtype, .b_transposed = transposed};
+    const uint32_t a_transposed = !demo && job->a_transposed;
+    const struct npu_gemm_args args = {.a = job->a,
+                                       .b = job->b,
+                                       .c = job->c,
+                                       .m = job->m,
+                                       .n = job->n,
+                                       .k = job->k,
+                                       .lda = (a_transposed ? job->m : job->k) * elem,
+                                       .ldb = (transposed ? job->k : job->n) * elem,
+                                       .ldc = job->n * 4,
+                                       .dtype = job->dtype,
+                                       .b_transposed = transposed,
+                                       .a_transposed = a_transposed};
     const uint32_t repeat = job->repeat > 1 ? job->repeat : 1;
     /* The plan is made once for the shape (as code that runs a shape many times does), outside the timed GEMM. */
     const uint64_t plan_start = npu_read_mcycle();
@@ -84,10 +94,10 @@ int main(void) {
     const struct npu_geometry geo = npu_read_geometry();
     const uint64_t macs = (uint64_t)job->m * job->n * job->k * repeat;
     const uint64_t peak = (uint64_t)geo.rows * geo.cols * harts * cycles;
-    printf("%s %ux%ux%u %s on %u tiles: %llu cycles, MAC utilisation %u.%u%%\n", gemv ? "gemv" : "gemm",
-           (unsigned)job->m, (unsigned)job->n,
-           (unsigned)job->k, job->dtype == NPU_DTYPE_BF16 ? "bf16" : "int8", (unsigned)harts,
-           (unsigned long long)cycles, (unsigned)(macs * 100 / peak), (unsigned)(macs * 1000 / peak % 10));
+    printf("%s%s %ux%ux%u %s on %u tiles: %llu cycles, MAC utilisation %u.%u%%\n", gemv ? "gemv" : "gemm",
+           a_transposed ? " (A transposed)" : "", (unsigned)job->m, (unsigned)job->n, (unsigned)job->k,
+           job->dtype == NPU_DTYPE_BF16 ? "bf16" : "int8", (unsigned)harts, (unsigned long long)cycles,
+           (unsigned)(macs * 100 / peak), (unsigned)(macs * 1000 / peak % 10));
     if (gemv) {
         /* What the shape has to read: W once, x once per tile (each keeps its copy) or once in all (the tiles share
          * it); and the chip's peak. */

@@ -18,6 +18,7 @@ struct gemm_job {
      * starts zeroed), which keeps the old meaning: npu_gemm, B not transposed. */
     uint32_t kernel;       /* GEMM_KERNEL_GEMM (0) or GEMM_KERNEL_GEMV (1: npu_gemv, the decode kernel) */
     uint32_t b_transposed; /* 1: B is stored as its transpose, n x k */
+    uint32_t a_transposed; /* 1: A is stored as its transpose, k x m (a weight gradient's X^T); 0 in older files */
 };
 
 #define GEMM_KERNEL_GEMM 0u

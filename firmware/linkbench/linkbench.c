@@ -25,7 +25,7 @@
 static void put_small(uint32_t peer, uint32_t bytes) {
     if (!bytes) return;
     npu_dma_chips(NPU_CHIP_SELF, peer);
-    npu_dma_shape(bytes, 1, 1);
+    npu_dma_shape(bytes, 0, 1, 1);
     npu_dma_copy(SMALL, PEER_SMALL);
     npu_dma_chips(NPU_CHIP_SELF, NPU_CHIP_SELF);
 }
@@ -77,7 +77,7 @@ int main(void) {
     if (chip == 0) {
         const uint64_t start = npu_read_mcycle();
         npu_dma_chips(NPU_CHIP_SELF, 1);
-        npu_dma_shape(1u << 20, slice >> 20, 1);  /* rows of 1 MiB: a row holds at most 16 MiB */
+        npu_dma_shape(1u << 20, 0, slice >> 20, 1); /* rows of 1 MiB: a row holds at most 16 MiB */
         npu_dma_copy(STREAM_SRC + hart * slice, stream_dst + hart * slice);
         npu_dma_chips(NPU_CHIP_SELF, NPU_CHIP_SELF);
         npu_dma_doorbell(1, 0, FLAG_STREAMED);

@@ -61,7 +61,7 @@ static uint64_t stream(enum stream_kind kind, uint32_t hart, uint32_t harts, uin
     const uint64_t start = barrier_then_mcycle();
     npu_dma_src_stride(0, 0);
     npu_dma_dst_stride(0, 0);
-    npu_dma_shape(CHUNK_BYTES, 1, 1);
+    npu_dma_shape(CHUNK_BYTES, 0, 1, 1);
     for (uint32_t done = 0, i = 0; done < bytes; done += CHUNK_BYTES, ++i) {
         const uint32_t buffer = NPUEMU_SCRATCHPAD_BASE + (i & 1) * CHUNK_BYTES;
         switch (kind) {
@@ -144,7 +144,7 @@ static void latency(uint32_t loads, uint32_t region_bytes, uint32_t end) {
 static uint64_t scattered_reads(const uint32_t *addresses, uint32_t count, uint32_t access) {
     npu_dma_src_stride(0, 0);
     npu_dma_dst_stride(0, 0);
-    npu_dma_shape(access, 1, 1);
+    npu_dma_shape(access, 0, 1, 1);
     const uint64_t start = npu_read_mcycle();
     for (uint32_t i = 0; i < count; ++i) npu_dma_copy(addresses[i], NPUEMU_SCRATCHPAD_BASE + i * access);
     npu_fence(1u << NPU_QUEUE_DMA);
@@ -163,7 +163,7 @@ static void stride(uint32_t end) {
     }
     const uint64_t one_bank = scattered_reads(stride_addresses, count, access);
     /* The same number of reads spread over the channels: one strided DMA, a read every 256 bytes. */
-    npu_dma_shape(access, count, 1);
+    npu_dma_shape(access, 0, count, 1);
     npu_dma_src_stride(256, 0);
     npu_dma_dst_stride(access, 0);
     uint64_t start = npu_read_mcycle();

@@ -69,7 +69,7 @@ int main(void) {
 
     npu_dma_src_stride(0, 0);
     npu_dma_dst_stride(0, 0);
-    npu_dma_shape(block, 1, 1);
+    npu_dma_shape(block, 0, 1, 1);
     /* All to all: block k of tile t goes to tile (t + k) % harts, into the slot that belongs to t. */
     uint64_t start = barrier_then_mcycle();
     for (uint32_t k = 1; k < harts; ++k) {

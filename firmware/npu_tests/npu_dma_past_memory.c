@@ -7,7 +7,7 @@ int main(void) {
     const uint32_t end = NPUEMU_GLOBAL_MEM_BASE + npu_global_memory_bytes();
     npu_dma_src_stride(0, 0);
     npu_dma_dst_stride(0, 0);
-    npu_dma_shape(4096, 1, 1);
+    npu_dma_shape(4096, 0, 1, 1);
     npu_dma_copy(end - 1024, NPUEMU_SCRATCHPAD_BASE); /* the last 1 KiB and 3 KiB beyond */
     npu_fence(1u << NPU_QUEUE_DMA);
     return 0;

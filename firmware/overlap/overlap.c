@@ -75,11 +75,11 @@ static void dma_wait(void) { npu_fence(1u << NPU_QUEUE_DMA); }
 static void replicate(uint32_t dst, uint32_t bytes) {
     npu_dma_src_stride(0, 0);
     npu_dma_dst_stride(0, 0);
-    npu_dma_shape(BLOCK_BYTES, 1, 1);
+    npu_dma_shape(BLOCK_BYTES, 0, 1, 1);
     npu_dma_copy(BLOCK, dst);
     for (uint32_t filled = BLOCK_BYTES; filled < bytes;) {
         const uint32_t n = bytes - filled < filled ? bytes - filled : filled;
-        npu_dma_shape(BLOCK_BYTES, n / BLOCK_BYTES, 1);
+        npu_dma_shape(BLOCK_BYTES, 0, n / BLOCK_BYTES, 1);
         npu_dma_copy(dst, dst + filled);
         filled += n;
     }
@@ -89,7 +89,7 @@ static void replicate(uint32_t dst, uint32_t bytes) {
 static void copy(uint32_t src, uint32_t dst, uint32_t bytes) {
     npu_dma_src_stride(0, 0);
     npu_dma_dst_stride(0, 0);
-    npu_dma_shape(BLOCK_BYTES, bytes / BLOCK_BYTES, 1);
+    npu_dma_shape(BLOCK_BYTES, 0, bytes / BLOCK_BYTES, 1);
     npu_dma_copy(src, dst);
     dma_wait();
 }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include "model/common/format.h"
+#include "model/npu/dma_transpose.h"
 
 namespace npuemu::npu {
 
@@ -59,6 +60,7 @@ void DmaEngine::execute(const NpuInstruction& instruction, sc_core::sc_time& com
             row_bytes_ = args.row_bytes;
             rows_ = std::max<uint32_t>(args.rows, 1);
             planes_ = std::max<uint32_t>(args.planes, 1);
+            transpose_bytes_ = args.transpose;
             return;
         }
         case isa::Op::DmaSrcStride: {
@@ -140,10 +142,32 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
     }
     uint64_t src_base = 0, dst_base = 0;
     if (!chip_base(instruction, src_chip_, src_base) || !chip_base(instruction, dst_chip_, dst_base)) return;
+    const bool transposed = transpose_bytes_ != 0;
+    if (transposed && (!transpose_element_supported(transpose_bytes_) || row_bytes_ % transpose_bytes_ != 0)) {
+        fail(instruction, transpose_element_supported(transpose_bytes_)
+                              ? "a transposing copy's row of " + std::to_string(row_bytes_) +
+                                    " bytes is not a whole number of " + std::to_string(transpose_bytes_) +
+                                    "-byte elements"
+                              : "dma.shape's transpose field is " + std::to_string(transpose_bytes_) +
+                                    " (1 and 2: element bytes; 0: a plain copy)");
+        return;
+    }
+    // A transposed block's destination rows are the source's columns, each holding one element of every row.
+    const uint64_t dst_rows = transposed ? row_bytes_ / transpose_bytes_ : rows_;
+    const uint64_t dst_row_bytes = transposed ? uint64_t(rows_) * transpose_bytes_ : row_bytes_;
     const uint64_t src_row_stride = src_row_stride_ ? src_row_stride_ : row_bytes_;
-    const uint64_t dst_row_stride = dst_row_stride_ ? dst_row_stride_ : row_bytes_;
+    const uint64_t dst_row_stride = dst_row_stride_ ? dst_row_stride_ : dst_row_bytes;
     const uint64_t src_plane_stride = src_plane_stride_ ? src_plane_stride_ : src_row_stride * rows_;
-    const uint64_t dst_plane_stride = dst_plane_stride_ ? dst_plane_stride_ : dst_row_stride * rows_;
+    const uint64_t dst_plane_stride = dst_plane_stride_ ? dst_plane_stride_ : dst_row_stride * dst_rows;
+    if (transposed && (dst_chip_ != kThisChip || !local_memory(args.dst))) {
+        fail(instruction, "a transposing copy's destination " + describe_address(dst_base + args.dst) +
+                              " is not this tile's scratchpad or accumulator (the transposer writes the local banks)");
+        return;
+    }
+    if (transposed && !move_transposed(instruction, src_base + args.src, src_row_stride, src_plane_stride, args.dst,
+                                       dst_row_stride, dst_plane_stride)) {
+        return;
+    }
     // Addresses on their chip, then as the engine reaches them (another chip's in its window).
     auto local_src_of = [&](uint32_t p, uint32_t r) { return args.src + p * src_plane_stride + r * src_row_stride; };
     auto local_dst_of = [&](uint32_t p, uint32_t r) { return args.dst + p * dst_plane_stride + r * dst_row_stride; };
@@ -151,7 +175,7 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
     auto dst_of = [&](uint32_t p, uint32_t r) { return dst_base + local_dst_of(p, r); };
     // The data moves now (not in timing-only mode, which checks the rows all the same); what follows is when it lands.
     bool any_remote = false;
-    for (uint32_t p = 0; p < planes_; ++p) {
+    for (uint32_t p = 0; p < planes_ && !transposed; ++p) {
         for (uint32_t r = 0; r < rows_; ++r) {
             const uint64_t src = src_of(p, r), dst = dst_of(p, r);
             uint8_t* from = local_src_of(p, r) + row_bytes_ <= mem::TimedMemoryPort::kChipWindowBytes
@@ -175,24 +199,30 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
                 any_remote || (port_ && (port_->is_remote(src, row_bytes_) || port_->is_remote(dst, row_bytes_)));
         }
     }
+    if (transposed) {
+        for (uint32_t p = 0; p < planes_; ++p) {
+            for (uint32_t r = 0; r < rows_; ++r)
+                any_remote = any_remote || (port_ && port_->is_remote(src_of(p, r), row_bytes_));
+        }
+    }
     const uint64_t total_bytes = row_bytes_ * rows_ * planes_;
     // The local side's banks: wait for them, and they may be slower than the engine. The channel takes a copy once
     // the previous one has left it; bursts stay in flight, so copies stream back to back.
     const sc_core::sc_time now = std::max(sc_core::sc_time_stamp(), channel_free_);
     sc_core::sc_time begin = now;
     uint64_t bank_cycles = 0;
-    auto reserve_local = [&](uint64_t addr, uint64_t plane_stride, uint64_t row_stride) {
+    auto reserve_local = [&](uint64_t addr, uint64_t plane_stride, uint64_t row_stride, uint64_t rows,
+                             uint64_t row_bytes) {
         if (BankedMemory* memory = local_memory(addr)) {
-            const uint64_t span =
-                std::min<uint64_t>((planes_ - 1) * plane_stride + (rows_ - 1) * row_stride + row_bytes_,
-                                   memory->size_bytes() - (addr - memory->local_base()));
+            const uint64_t span = std::min<uint64_t>((planes_ - 1) * plane_stride + (rows - 1) * row_stride + row_bytes,
+                                                     memory->size_bytes() - (addr - memory->local_base()));
             auto res = memory->reserve(addr, span, total_bytes, now, clock_.period());
             begin = std::max(begin, res.begin);
             bank_cycles = std::max(bank_cycles, res.busy_cycles);
         }
     };
-    reserve_local(src_base + args.src, src_plane_stride, src_row_stride);
-    reserve_local(dst_base + args.dst, dst_plane_stride, dst_row_stride);
+    reserve_local(src_base + args.src, src_plane_stride, src_row_stride, rows_, row_bytes_);
+    reserve_local(dst_base + args.dst, dst_plane_stride, dst_row_stride, dst_rows, dst_row_bytes);
     if (now > sc_core::sc_time_stamp()) wait(now - sc_core::sc_time_stamp());
     wait_for_banks(begin);
 
@@ -269,9 +299,10 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
     bool have_segment = false;
     for (uint32_t p = 0; p < planes_; ++p) {
         for (uint32_t r = 0; r < rows_; ++r) {
-            const uint64_t src = src_of(p, r), dst = dst_of(p, r);
+            // A transposing copy streams its source rows; its destination is local (written by the transposer).
+            const uint64_t src = src_of(p, r), dst = transposed ? dst_base + args.dst : dst_of(p, r);
             const bool src_remote = port_ && port_->is_remote(src, row_bytes_);
-            const bool dst_remote = port_ && port_->is_remote(dst, row_bytes_);
+            const bool dst_remote = !transposed && port_ && port_->is_remote(dst, row_bytes_);
             if (have_segment && segment.src_remote == src_remote && segment.dst_remote == dst_remote &&
                 (src_remote || dst_remote) && (!src_remote || segment.src + segment.bytes == src) &&
                 (!dst_remote || segment.dst + segment.bytes == dst)) {
@@ -317,6 +348,44 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
         if (tracer_) trace_copy(copy);
         completion = sc_core::sc_time::from_value(copy.latest_ps);
     }
+}
+
+bool DmaEngine::move_transposed(const NpuInstruction& instruction, uint64_t src, uint64_t src_row_stride,
+                                uint64_t src_plane_stride, uint64_t dst, uint64_t dst_row_stride,
+                                uint64_t dst_plane_stride) {
+    const uint32_t element_bytes = transpose_bytes_;
+    const uint64_t cols = row_bytes_ / element_bytes, dst_row_bytes = uint64_t(rows_) * element_bytes;
+    std::vector<const uint8_t*> from(rows_);
+    std::vector<uint8_t*> to(cols);
+    for (uint32_t p = 0; p < planes_; ++p) {
+        for (uint32_t r = 0; r < rows_; ++r) {
+            const uint64_t at = src + p * src_plane_stride + r * src_row_stride;
+            from[r] = at % mem::TimedMemoryPort::kChipWindowBytes + row_bytes_ <= mem::TimedMemoryPort::kChipWindowBytes
+                          ? host_pointer(at, row_bytes_)
+                          : nullptr;
+            if (!from[r]) {
+                fail(instruction, "source row " + std::to_string(r) + " of plane " + std::to_string(p) + " (" +
+                                      std::to_string(row_bytes_) + " bytes at " + describe_address(at) +
+                                      ") of a transposing copy is not inside one memory");
+                return false;
+            }
+        }
+        for (uint64_t c = 0; c < cols; ++c) {
+            const uint64_t at = dst + p * dst_plane_stride + c * dst_row_stride;
+            BankedMemory* memory = local_memory(at);
+            to[c] = memory && memory->contains(static_cast<uint32_t>(at), dst_row_bytes, 1, 0)
+                        ? host_pointer(at, dst_row_bytes)
+                        : nullptr;
+            if (!to[c]) {
+                fail(instruction, "destination row " + std::to_string(c) + " of plane " + std::to_string(p) + " (" +
+                                      std::to_string(dst_row_bytes) + " bytes at " + hex(at) +
+                                      ") of a transposing copy is not inside this tile's scratchpad or accumulator");
+                return false;
+            }
+        }
+        if (compute_values_) transpose_block(from, to, element_bytes, transpose_staging_);
+    }
+    return true;
 }
 
 uint64_t DmaEngine::wait_for_landing(uint64_t sequence) {

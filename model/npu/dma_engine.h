@@ -11,6 +11,8 @@
 //     max_outstanding_bursts before it (Little's law: latency x bandwidth needs enough requests in flight);
 //   - the local side's scratchpad/accumulator banks are reserved for the copy (a conflict delays its start; slow
 //     banks delay its completion).
+// A transposing copy (dma.shape's transpose field) reads its source rows as a plain copy does and writes the
+// transposed block into this tile's local memory at the same rate (the transposer sits at the engine's write port).
 // A copy's completion (what npu.signal and npu.fence wait for) is its last burst's landing, learned from the memory
 // system after the engine has moved on: the engine streams the next copy meanwhile.
 #pragma once
@@ -85,6 +87,9 @@ private:
         token.step = tag_step_;
     }
     void copy(const NpuInstruction& instruction, sc_core::sc_time& completion);
+    // A transposing copy's checks and data movement (its timing is copy()'s); false after a fault.
+    bool move_transposed(const NpuInstruction& instruction, uint64_t src, uint64_t src_row_stride,
+                         uint64_t src_plane_stride, uint64_t dst, uint64_t dst_row_stride, uint64_t dst_plane_stride);
     BankedMemory* local_memory(uint64_t addr) const;
     // Waits until the burst `sequence` has a known landing (its slot is needed); returns that landing.
     uint64_t wait_for_landing(uint64_t sequence);
@@ -113,6 +118,8 @@ private:
     // Shape and strides from dma.shape / dma.*_stride.
     uint64_t row_bytes_ = 0;
     uint32_t rows_ = 1, planes_ = 1;
+    uint32_t transpose_bytes_ = 0;  // dma.shape's transpose: element bytes of transposing copies, 0 for plain ones
+    std::vector<uint8_t> transpose_staging_;
     uint64_t src_row_stride_ = 0, src_plane_stride_ = 0, dst_row_stride_ = 0, dst_plane_stride_ = 0;
     // Chips from dma.chips (kThisChip: this one).
     static constexpr uint32_t kThisChip = 0xFFFF;

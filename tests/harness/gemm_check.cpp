@@ -3,9 +3,10 @@
 //              [--seed S] [--array-rows R] [--workdir DIR] [--set KEY=VALUE]... [--min-utilization PERCENT]
 //              [--max-utilization PERCENT] [--min-dma-bytes-per-cycle-per-tile B]
 //              [--kernel gemm|gemv] [--b-transposed 0|1] [--clock-mhz MHZ] [--min-hbm-percent PERCENT]
-//              [--legacy-job 1]
+//              [--legacy-job 1] [--a-transposed 0|1]
 // --kernel gemv runs npu_gemv (the decode kernel) through the job's kernel field; --b-transposed stores B as its
-// transpose (n x k) for the kernel (the reference is the same); --min-hbm-percent fails the check when the HBM's read
+// transpose (n x k) for the kernel (the reference is the same), --a-transposed A as its transpose (k x m: the DMA's
+// transposer brings it in); --min-hbm-percent fails the check when the HBM's read
 // bytes over the kernel's cycles (hbm.read_bytes of the stats, the whole run's) are below that share of its peak.
 // The reference is written independently of the model: INT8 is exact INT32 arithmetic; BF16 follows the documented
 // rounding (each array-row chunk of k summed from +0.0 in k order in FP32, chunk results added to the accumulator
@@ -39,7 +40,7 @@ using harness::write_file;
 
 struct Options {
     std::string npuemu, image, config = "test", workdir = ".", dtype = "int8", kernel = "gemm";
-    uint32_t b_transposed = 0, legacy_job = 0;
+    uint32_t b_transposed = 0, a_transposed = 0, legacy_job = 0;
     double min_hbm_percent = -1;
     uint32_t m = 64, n = 64, k = 64, seed = 1, array_rows = 16, repeat = 1;
     double clock_mhz = 1000;
@@ -54,14 +55,27 @@ int main(int argc, char** argv) {
     Options o;
     try {
         harness::Options options("gemm_check");
-        options.add("--npuemu", o.npuemu).add("--image", o.image).add("--config", o.config)
-            .add("--workdir", o.workdir).add("--dtype", o.dtype).add("--m", o.m).add("--n", o.n).add("--k", o.k)
-            .add("--seed", o.seed).add("--array-rows", o.array_rows).add("--min-utilization", o.min_utilization)
+        options.add("--npuemu", o.npuemu)
+            .add("--image", o.image)
+            .add("--config", o.config)
+            .add("--workdir", o.workdir)
+            .add("--dtype", o.dtype)
+            .add("--m", o.m)
+            .add("--n", o.n)
+            .add("--k", o.k)
+            .add("--seed", o.seed)
+            .add("--array-rows", o.array_rows)
+            .add("--min-utilization", o.min_utilization)
             .add("--max-utilization", o.max_utilization)
-            .add("--min-dma-bytes-per-cycle-per-tile", o.min_dma_bytes_per_cycle_per_tile).add("--set", o.sets)
-            .add("--repeat", o.repeat).add("--kernel", o.kernel).add("--b-transposed", o.b_transposed)
-            .add("--min-hbm-percent", o.min_hbm_percent).add("--clock-mhz", o.clock_mhz)
-            .add("--legacy-job", o.legacy_job);
+            .add("--min-dma-bytes-per-cycle-per-tile", o.min_dma_bytes_per_cycle_per_tile)
+            .add("--set", o.sets)
+            .add("--repeat", o.repeat)
+            .add("--kernel", o.kernel)
+            .add("--b-transposed", o.b_transposed)
+            .add("--min-hbm-percent", o.min_hbm_percent)
+            .add("--clock-mhz", o.clock_mhz)
+            .add("--legacy-job", o.legacy_job)
+            .add("--a-transposed", o.a_transposed);
         options.parse(argc, argv);
     } catch (const std::invalid_argument& error) {
         std::cerr << error.what() << "\n";
@@ -94,28 +108,45 @@ int main(int argc, char** argv) {
     fill(a);
     fill(b);
 
-    gemm_job job{GEMM_JOB_MAGIC, o.m, o.n, o.k, bf16 ? 1u : 0u, 0x82000000u, 0, 0, o.repeat,
-                 o.kernel == "gemv" ? GEMM_KERNEL_GEMV : GEMM_KERNEL_GEMM, o.b_transposed ? 1u : 0u};
+    gemm_job job{GEMM_JOB_MAGIC,
+                 o.m,
+                 o.n,
+                 o.k,
+                 bf16 ? 1u : 0u,
+                 0x82000000u,
+                 0,
+                 0,
+                 o.repeat,
+                 o.kernel == "gemv" ? GEMM_KERNEL_GEMV : GEMM_KERNEL_GEMM,
+                 o.b_transposed ? 1u : 0u,
+                 o.a_transposed ? 1u : 0u};
     job.b = align_64k(job.a + uint32_t(a.size()));
     job.c = align_64k(job.b + uint32_t(b.size()));
     const uint32_t c_bytes = o.m * o.n * 4;
     const std::string dir = o.workdir + "/";
     // --legacy-job 1: the job block as it was before the kernel and b_transposed fields (36 bytes), which firmware
     // must still run as an npu_gemm job.
-    if (o.legacy_job && (o.kernel != "gemm" || o.b_transposed)) {
+    if (o.legacy_job && (o.kernel != "gemm" || o.b_transposed || o.a_transposed)) {
         std::cerr << "gemm_check: --legacy-job has no kernel or b_transposed fields\n";
         return 2;
     }
     write_file(dir + "job.bin", &job, o.legacy_job ? offsetof(gemm_job, kernel) : sizeof job);
-    write_file(dir + "a.bin", a.data(), a.size());
-    if (o.b_transposed) {  // the kernel reads B^T (n x k); the reference below still reads b as k x n
-        std::vector<uint8_t> bt(b.size());
-        for (uint32_t kk = 0; kk < o.k; ++kk) {
-            for (uint32_t j = 0; j < o.n; ++j) {
-                std::memcpy(&bt[(size_t(j) * o.k + kk) * elem], &b[(size_t(kk) * o.n + j) * elem], elem);
+    // Stored transposed, an operand is written as its transpose; the reference below still reads a as m x k, b as k x n.
+    const auto transpose = [elem](const std::vector<uint8_t>& data, uint32_t rows, uint32_t cols) {
+        std::vector<uint8_t> t(data.size());
+        for (uint32_t r = 0; r < rows; ++r) {
+            for (uint32_t c = 0; c < cols; ++c) {
+                std::memcpy(&t[(size_t(c) * rows + r) * elem], &data[(size_t(r) * cols + c) * elem], elem);
             }
         }
-        write_file(dir + "b.bin", bt.data(), bt.size());
+        return t;
+    };
+    if (o.a_transposed)
+        write_file(dir + "a.bin", transpose(a, o.m, o.k).data(), a.size());
+    else
+        write_file(dir + "a.bin", a.data(), a.size());
+    if (o.b_transposed) {
+        write_file(dir + "b.bin", transpose(b, o.k, o.n).data(), b.size());
     } else {
         write_file(dir + "b.bin", b.data(), b.size());
     }

@@ -54,7 +54,8 @@ inline void softmax_row(float* x, uint32_t cols) {
     for (uint32_t c = 0; c < cols; ++c) x[c] = x[c] * r;
 }
 
-inline void layernorm_row(float* x, uint32_t cols, const float* gamma, const float* beta, float eps) {
+// Layernorm's normalisation of one row in place, x = (x - mean) * rstd; returns rstd.
+inline float layernorm_normalize_row(float* x, uint32_t cols, float eps) {
     const float inv_cols = 1.0f / static_cast<float>(cols);
     float sum = 0.0f;
     for (uint32_t c = 0; c < cols; ++c) sum = sum + x[c];
@@ -66,6 +67,11 @@ inline void layernorm_row(float* x, uint32_t cols, const float* gamma, const flo
     var = var + eps;
     const float rstd = 1.0f / std::sqrt(var);
     for (uint32_t c = 0; c < cols; ++c) x[c] = x[c] * rstd;
+    return rstd;
+}
+
+inline void layernorm_row(float* x, uint32_t cols, const float* gamma, const float* beta, float eps) {
+    layernorm_normalize_row(x, cols, eps);
     for (uint32_t c = 0; c < cols; ++c) x[c] = x[c] * gamma[c];
     for (uint32_t c = 0; c < cols; ++c) x[c] = x[c] + beta[c];
 }

@@ -139,6 +139,52 @@ foreach(shape "1 1 1" "16 16 16" "100 70 50" "37 90 129" "300 200 150" "17 300 3
               --workdir ${work})
   endforeach()
 endforeach()
+# A stored transposed (k x m, a weight gradient's X^T), through the DMA's transposer; with B transposed too.
+foreach(case "100 70 50 int8 0" "37 90 129 bf16 0" "300 200 150 bf16 0" "17 300 33 int8 0" "45 33 70 bf16 1")
+  separate_arguments(p UNIX_COMMAND "${case}")
+  list(GET p 0 M)
+  list(GET p 1 N)
+  list(GET p 2 K)
+  list(GET p 3 DTYPE)
+  list(GET p 4 BT)
+  set(work ${CMAKE_CURRENT_BINARY_DIR}/gemm_at_${DTYPE}_${M}x${N}x${K}_${BT})
+  file(MAKE_DIRECTORY ${work})
+  add_test(NAME "npu: gemm ${DTYPE} ${M}x${N}x${K} with A transposed (B transposed: ${BT}) equals the host reference"
+    COMMAND ${GEMM_CHECK} --config test --array-rows 16 --dtype ${DTYPE} --m ${M} --n ${N} --k ${K} --seed ${K}
+            --a-transposed 1 --b-transposed ${BT} --workdir ${work})
+endforeach()
+# The backward pass's row operations and column sums (npu_rows_backward, npu_column_sums; firmware/backward_ops) bit for
+# bit against tests/harness/reference_backward.h: ragged rows over the 4 tiles, rows wider than the array.
+foreach(case "gelu 37 50 0" "gelu 9 300 1" "softmax 37 50 0" "softmax 5 129 1" "layernorm 37 50 0"
+             "layernorm 70 48 1" "colsum 37 50 0" "colsum 3 70 0" "colsum 200 33 0")
+  separate_arguments(p UNIX_COMMAND "${case}")
+  list(GET p 0 OP)
+  list(GET p 1 ROWS)
+  list(GET p 2 COLS)
+  list(GET p 3 RES)
+  set(work ${CMAKE_CURRENT_BINARY_DIR}/backward_${OP}_${ROWS}x${COLS}_${RES})
+  file(MAKE_DIRECTORY ${work})
+  add_test(NAME "npu: backward ${OP} ${ROWS}x${COLS} (residual ${RES}) equals the host reference"
+    COMMAND $<TARGET_FILE:backward_check> --npuemu ${NPUEMU} --image ${FW}/backward_ops.elf --config test --tiles 4
+            --op ${OP} --rows ${ROWS} --cols ${COLS} --residual ${RES} --seed ${ROWS} --workdir ${work})
+endforeach()
+# Causal attention backward (npu_attention_backward) bit for bit: ragged lengths, one to three heads, d_head below and
+# above the test chip's 16 array rows.
+foreach(case "37 2 16" "70 3 24" "5 1 16")
+  separate_arguments(p UNIX_COMMAND "${case}")
+  list(GET p 0 SEQ)
+  list(GET p 1 HEADS)
+  list(GET p 2 DH)
+  set(work ${CMAKE_CURRENT_BINARY_DIR}/backward_attention_${SEQ}_${HEADS}_${DH})
+  file(MAKE_DIRECTORY ${work})
+  add_test(NAME "npu: causal attention backward, seq ${SEQ}, ${HEADS} heads of ${DH}, equals the host reference"
+    COMMAND $<TARGET_FILE:backward_check> --npuemu ${NPUEMU} --image ${FW}/backward_ops.elf --config test --tiles 4
+            --array-rows 16 --op attention --rows ${SEQ} --heads ${HEADS} --d-head ${DH} --seed ${SEQ}
+            --workdir ${work})
+endforeach()
+npuemu_run_test("npu: backward_ops without a job block names the version and size it expects" --exit 2
+  --stdout-has "backward_ops: no job of version 1 (80 bytes) at 0x81000000 (magic 0x0, version 0, 0 bytes)"
+  -- ${NPUEMU} run -c test ${FW}/backward_ops.elf)
 # A job file written before the kernel and b_transposed fields (36 bytes) still runs npu_gemm.
 file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/gemm_legacy_job)
 add_test(NAME "npu: a 36-byte gemm job file from before the kernel field still runs the GEMM"

@@ -30,6 +30,21 @@ npuemu_run_test("a DMA copy past the end of global memory names tile, queue and 
   --stderr-has "tile 0 DMA queue: dma.copy" --stderr-has "from 0x83fffc00" --stderr-has "source unmapped"
   -- ${NPUEMU} run -c test ${FW}/npu_dma_past_memory.elf)
 
+# The DMA's transposer: ragged blocks of 2- and 1-byte elements land transposed (checked element by element by the
+# firmware), and the copies it must refuse name what is wrong.
+npuemu_run_test("a transposing DMA copy lands every element of ragged blocks transposed" --exit 0
+  --stdout-has "dma transpose: ok"
+  -- ${NPUEMU} run -c test ${FW}/npu_dma_transpose.elf)
+npuemu_run_test("a transposing DMA copy with the reserved element size is refused" --exit 126
+  --stderr-has "dma.shape's transpose field is 3"
+  -- ${NPUEMU} run -c test ${FW}/npu_dma_transpose_reserved.elf)
+npuemu_run_test("a transposing DMA copy whose rows are not whole elements is refused" --exit 126
+  --stderr-has "a transposing copy's row of 63 bytes is not a whole number of 2-byte elements"
+  -- ${NPUEMU} run -c test ${FW}/npu_dma_transpose_ragged.elf)
+npuemu_run_test("a transposing DMA copy into global memory is refused" --exit 126
+  --stderr-has "a transposing copy's destination 0x82100000 is not this tile's scratchpad or accumulator"
+  -- ${NPUEMU} run -c test ${FW}/npu_dma_transpose_global.elf)
+
 # Bad memory configs: refused before the run, naming file, line and key.
 npuemu_run_test("config: tRAS above tRC is refused" --exit 125
   --stderr-has "tras_above_trc.yaml:7:18: hbm.timing.tRAS_cycles: tRAS (90) must be less than tRC (78)"

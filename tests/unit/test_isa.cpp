@@ -69,8 +69,9 @@ TEST_CASE("isa: operands packed by the SDK unpack to the same values in the mode
             CHECK(args.stride == (v2 & 0xFFFFFF));
         }
         {
-            const auto args = isa::unpack_dma_shape(npu_dma_shape_rs1(v1), npu_dma_shape_rs2(v2, v3), 0);
+            const auto args = isa::unpack_dma_shape(npu_dma_shape_rs1(v1, v2), npu_dma_shape_rs2(v2, v3), 0);
             CHECK(args.row_bytes == (v1 & 0xFFFFFF));
+            CHECK(args.transpose == (v2 & 3));
             CHECK(args.rows == (v2 & 0xFFFF));
             CHECK(args.planes == (v3 & 0xFFFF));
         }

@@ -21,7 +21,7 @@ struct npu_geometry {
 };
 struct npu_geometry npu_read_geometry(void);
 
-/* C[m x n] = A[m x k] x B[k x n]. A and B are INT8 (C INT32) or BF16 (C FP32), row-major in any memory the DMA
+/* C[m x n] = A[m x k] x B[k x n] (or A^T x B, A x B^T: a_transposed, b_transposed). A and B are INT8 (C INT32) or BF16 (C FP32), row-major in any memory the DMA
  * reaches, rows lda/ldb/ldc bytes apart. Ragged edges (m, n, k not multiples of the array) are handled.
  * Output blocks are dealt round-robin to the harts; within a hart, k-chunks of A and B are double-buffered in the
  * scratchpad and output blocks in the accumulator, so DMA overlaps the array. */
@@ -39,6 +39,10 @@ struct npu_gemm_args {
     uint32_t scale_bits, scale_cols;
     uint32_t activation;
     uint32_t c_bf16, ldc_bf16;
+    /* 1: A is stored as its transpose, k x m (rows lda bytes apart), as the activations of a weight gradient
+     * dW = X^T dY are: each stage's block of A comes in through the DMA's transposer (dma.shape's transpose field),
+     * at the DMA's rate, so the arithmetic and the plan are those of A stored m x k. npu_gemv runs npu_gemm for it. */
+    uint32_t a_transposed;
 };
 void npu_gemm(const struct npu_gemm_args *args, uint32_t hart, uint32_t harts);
 
@@ -116,6 +120,55 @@ struct npu_rows_args {
 };
 #define NPU_ROWS_MAX_MORE 7u
 void npu_rows(const struct npu_rows_args *args, uint32_t hart, uint32_t harts);
+
+/* Backward passes of the row operations, over FP32 matrices of rows x cols (dense rows); each hart takes an even
+ * share of the rows, a chunk at a time. x is the forward's input (GELU, layernorm) or its output P (softmax); dy the
+ * gradient of the forward's output. Every step is one FP32 vector instruction, in the order of the host references in
+ * tests/harness/reference_backward.h:
+ *   GELU (the forward's tanh form; tanh(u) as 2 / (1 + exp(-2u)) - 1):
+ *     dx = (0.5 (1 + t) + 0.5 x (1 - t^2) 0.7978845608 (1 + 0.134145 x^2)) dy;
+ *   softmax: dx = P (dy - rowsum(dy P));
+ *   layernorm (gamma; xhat recomputed as the forward does): g = dy gamma, dx = (g - mean(g) - xhat mean(g xhat)) rstd,
+ *     and dy xhat to dy_xhat (its column sums are dgamma; dy's are dbeta).
+ * Then dx += residual (FP32; 0: none: a residual branch's gradient), and dx goes to dx (FP32) and/or dx_bf16. */
+enum { NPU_BACKWARD_GELU = 1, NPU_BACKWARD_SOFTMAX = 2, NPU_BACKWARD_LAYERNORM = 3 };
+struct npu_rows_backward_args {
+    uint32_t op; /* NPU_BACKWARD_* */
+    uint32_t x, dy, rows, cols;
+    uint32_t gamma, eps_bits; /* layernorm */
+    uint32_t residual;
+    uint32_t dx, dx_bf16, dy_xhat;
+};
+void npu_rows_backward(const struct npu_rows_backward_args* args, uint32_t hart, uint32_t harts);
+
+/* Column sums of an FP32 matrix (rows x cols, dense): a bias's gradient (of dy), layernorm's dbeta and dgamma. Hart h
+ * sums rows [h s, (h + 1) s), s = ceil(rows / harts), top to bottom from its first row, into a row of `partials`
+ * (harts x cols FP32 of global memory); after a barrier inside, each hart adds a slice of the columns' partials in
+ * hart order (the harts with rows) into dst. All harts call it. */
+struct npu_column_sums_args {
+    uint32_t src, rows, cols, dst, partials;
+};
+void npu_column_sums(const struct npu_column_sums_args* args, uint32_t hart, uint32_t harts);
+
+/* Causal multi-head attention backward, correctness first (not fused: per head, the kernels below in turn on all
+ * harts, the seq x seq matrices through `scratch`, npu_attention_backward_scratch_bytes()). qkv: seq rows, ld bytes
+ * apart, BF16 [q | k | v] with heads * d_head columns each (q already scaled, as npu_flash_attention takes it); d_out:
+ * the gradient of the attention's output, seq x heads * d_head BF16, rows d_out_ld apart. Per head, exactly:
+ *   S = npu_gemm(q, k^T); P = npu_rows softmax of S + mask (0 on and below the diagonal, -inf above), FP32 and
+ *   P16 = bf16(P); dP = npu_gemm(dO, v^T); dS16 = bf16(npu_rows_backward softmax (P, dP));
+ *   dq = npu_gemm(dS16, k); dk = npu_gemm(dS16^T, q); dv = npu_gemm(P16^T, dO)  (A transposed: the DMA's transposer).
+ * d_qkv gets seq rows of FP32 [dq | dk | dv], d_qkv_ld bytes apart (dq with respect to the scaled q). Call
+ * npu_attention_backward_prepare (all harts, then a barrier) once per sequence length: it writes the mask. All harts
+ * call npu_attention_backward; it returns when every hart is done. */
+struct npu_attention_backward_args {
+    uint32_t qkv, ld, seq, heads, d_head;
+    uint32_t d_out, d_out_ld;
+    uint32_t d_qkv, d_qkv_ld;
+    uint32_t scratch;
+};
+uint32_t npu_attention_backward_scratch_bytes(const struct npu_attention_backward_args *args);
+void npu_attention_backward_prepare(const struct npu_attention_backward_args *args, uint32_t hart, uint32_t harts);
+void npu_attention_backward(const struct npu_attention_backward_args *args, uint32_t hart, uint32_t harts);
 
 /* Attention with the scores kept on chip, for every head: out_h = softmax(q_h k_h^T) v_h, BF16 in and out, FP32
  * scores. q, k and v are seq x (heads * d_head) BF16 matrices with rows `ld` bytes apart (head h in columns

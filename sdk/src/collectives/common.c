@@ -18,7 +18,7 @@ void coll_slice(uint32_t* buffer, uint32_t* count, uint32_t element_bytes, uint3
 
 void coll_copy(uint32_t src, uint32_t dst, uint32_t bytes, uint32_t dst_chip) {
     if (dst_chip != NPU_CHIP_SELF) npu_dma_chips(NPU_CHIP_SELF, dst_chip);
-    npu_dma_shape(bytes, 1, 1);
+    npu_dma_shape(bytes, 0, 1, 1);
     npu_dma_copy(src, dst);
     if (dst_chip != NPU_CHIP_SELF) npu_dma_chips(NPU_CHIP_SELF, NPU_CHIP_SELF);
 }

@@ -136,7 +136,7 @@ static struct adamw_plan plan_adamw(uint32_t share) {
 
 /* A contiguous copy of `bytes` (the DMA's strides stay 0: one row). */
 static void copy_1d(uint32_t src, uint32_t dst, uint32_t bytes) {
-    npu_dma_shape(bytes, 1, 1);
+    npu_dma_shape(bytes, 0, 1, 1);
     npu_dma_copy(src, dst);
 }
 

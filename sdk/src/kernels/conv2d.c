@@ -63,7 +63,7 @@ static void dma_strides(uint32_t src_row, uint32_t src_plane, uint32_t dst_row, 
 /* A copy of planes x rows rows of row_bytes with the strides last set (never 0 here: 0 would mean "dense"). */
 static void dma_copy(uint32_t src, uint32_t dst, uint32_t row_bytes, uint32_t rows, uint32_t planes) {
     if (row_bytes == 0) return;
-    npu_dma_shape(row_bytes, rows, planes);
+    npu_dma_shape(row_bytes, 0, rows, planes);
     npu_dma_copy(src, dst);
 }
 

@@ -138,7 +138,11 @@ void npu_gemm_planned(const struct npu_gemm_args* g, const struct npu_gemm_plan*
             const uint32_t k0 = sk * p.bk, kb = min_u32(p.bk, g->k - k0);
             /* DMA: refill a stage with this chunk of A and B. */
             npu_wait(NPU_QUEUE_DMA, FLAG_FREE + stage);
-            dma_block(g->a + m0 * g->lda + k0 * e, g->lda, p.stage_a[stage], p.bk * e, bm, kb * e);
+            if (g->a_transposed) { /* A^T's kb x bm block lands as the bm x kb block of A, rows p.bk apart */
+                dma_block_transposed(g->a + k0 * g->lda + m0 * e, g->lda, p.stage_a[stage], p.bk * e, kb, bm * e, e);
+            } else {
+                dma_block(g->a + m0 * g->lda + k0 * e, g->lda, p.stage_a[stage], p.bk * e, bm, kb * e);
+            }
             if (g->b_transposed) { /* stage holds the bn x kb block of B's transpose, rows p.bk apart */
                 dma_block(g->b + n0 * g->ldb + k0 * e, g->ldb, p.stage_b[stage], p.bk * e, bn, kb * e);
             } else {

@@ -83,9 +83,10 @@ int npu_gemv_plan(const struct npu_gemm_args *g, uint32_t hart, uint32_t harts, 
     p->x_piece = 0;
     p->sub_bn = geo.cols;
     /* The same answer on every hart (it depends on m, k and the geometry only). */
-    /* An epilogue (bias, scaling, activation, BF16 output) is npu_gemm's: npu_gemv runs npu_gemm for it. */
+    /* An epilogue (bias, scaling, activation, BF16 output) and a transposed A are npu_gemm's: npu_gemv runs npu_gemm
+     * for them. */
     const int epilogue = g->bias || g->scale_cols || g->activation || g->c_bf16;
-    if (epilogue || g->m == 0 || g->m > geo.rows || harts == 0 || !gemv_layout(p, g, &geo)) return 0;
+    if (epilogue || g->a_transposed || g->m == 0 || g->m > geo.rows || harts == 0 || !gemv_layout(p, g, &geo)) return 0;
     /* BF16 only: in INT8 the array is the narrow part (64 B/cycle against the HBM's 51 per tile) and the copies
      * between tiles cost more than the HBM bytes they save (16 x 4096 x 4096: 65.7% of the peak for W instead of
      * 71.4%; BF16: 89.9% instead of 78.6%). */
@@ -172,7 +173,7 @@ struct gemv_dma_state {
 
 static void gemv_dma(struct gemv_dma_state *d, uint32_t src, uint32_t src_stride, uint32_t dst, uint32_t dst_stride,
                      uint32_t rows, uint32_t row_bytes) {
-    if (d->row_bytes != row_bytes || d->rows != rows) npu_dma_shape(row_bytes, rows, 1);
+    if (d->row_bytes != row_bytes || d->rows != rows) npu_dma_shape(row_bytes, 0, rows, 1);
     if (d->src_stride != src_stride) npu_dma_src_stride(src_stride, 0);
     if (d->dst_stride != dst_stride) npu_dma_dst_stride(dst_stride, 0);
     npu_dma_copy(src, dst);

@@ -13,7 +13,17 @@ static inline uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
 /* DMA a rows x row_bytes block between two strided places. */
 static inline void dma_block(uint32_t src, uint32_t src_stride, uint32_t dst, uint32_t dst_stride, uint32_t rows,
                              uint32_t row_bytes) {
-    npu_dma_shape(row_bytes, rows, 1);
+    npu_dma_shape(row_bytes, 0, rows, 1);
+    npu_dma_src_stride(src_stride, 0);
+    npu_dma_dst_stride(dst_stride, 0);
+    npu_dma_copy(src, dst);
+}
+
+/* DMA a rows x (row_bytes / elem) block of elem-byte elements into local memory transposed (the DMA's transposer):
+ * destination row c gets element c of every source row, rows elements; destination rows dst_stride apart. */
+static inline void dma_block_transposed(uint32_t src, uint32_t src_stride, uint32_t dst, uint32_t dst_stride,
+                                        uint32_t rows, uint32_t row_bytes, uint32_t elem) {
+    npu_dma_shape(row_bytes, elem, rows, 1);
     npu_dma_src_stride(src_stride, 0);
     npu_dma_dst_stride(dst_stride, 0);
     npu_dma_copy(src, dst);

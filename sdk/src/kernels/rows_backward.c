@@ -1,0 +1,227 @@
+/* Backward passes of the row operations and column sums on the vector unit (see npuemu/kernels.h for the steps).
+ *
+ * Each hart takes one contiguous share of the rows (ceil(rows / harts)) and works through it a chunk at a time: the
+ * DMA brings the chunk's x, dy (and the residual gradient) into local buffers, the vector unit runs the steps, the
+ * DMA takes the results out. One buffer set, so a chunk's load waits for the previous chunk's store (correctness
+ * first: these passes are a small share of a layer's backward cycles next to its GEMMs). */
+#include "kernel_common.h"
+#include "local_alloc.h"
+#include "npuemu/hal.h"
+#include "npuemu/kernels.h"
+
+enum { FLAG_BWD_IN = 16, FLAG_BWD_OUT = 17 };
+
+struct backward_plan {
+    uint32_t chunk;               /* rows per chunk */
+    uint32_t x, dy, t, u, v, res; /* chunk x cols FP32 each */
+    uint32_t out16;               /* chunk x cols BF16 */
+    uint32_t gamma, v1, v2, v3;   /* one FP32 row; one FP32 per row each */
+};
+
+/* Buffers of chunk rows in the accumulator, then the scratchpad where the accumulator is full. */
+static int backward_layout(const struct npu_rows_backward_args* r, const struct npu_geometry* geo, uint32_t chunk,
+                           struct backward_plan* p) {
+    const uint32_t block = chunk * r->cols * 4;
+    struct local_alloc acc = local_alloc_make(NPUEMU_ACCUMULATOR_BASE, geo->accumulator_bytes, geo->accumulator_banks);
+    struct local_alloc sp = local_alloc_make(NPUEMU_SCRATCHPAD_BASE, geo->scratchpad_bytes, geo->scratchpad_banks);
+    uint32_t* blocks[] = {&p->x, &p->dy, &p->t, &p->u, &p->v, &p->res};
+    for (uint32_t i = 0; i < sizeof blocks / sizeof blocks[0]; ++i) {
+        *blocks[i] = local_take(&acc, block, 1);
+        if (acc.failed) {
+            acc.failed = 0;
+            *blocks[i] = local_take(&sp, block, 1);
+        }
+    }
+    p->out16 = local_take(&sp, chunk * r->cols * 2, 0);
+    p->gamma = local_take(&sp, r->cols * 4, 0);
+    p->v1 = local_take(&sp, chunk * 4, 0);
+    p->v2 = local_take(&sp, chunk * 4, 0);
+    p->v3 = local_take(&sp, chunk * 4, 0);
+    p->chunk = chunk;
+    return !sp.failed;
+}
+
+static struct backward_plan backward_plan_of(const struct npu_rows_backward_args* r) {
+    const struct npu_geometry geo = npu_read_geometry();
+    struct backward_plan p;
+    for (uint32_t chunk = 32; chunk > 0; --chunk) {
+        if (backward_layout(r, &geo, chunk, &p)) return p;
+    }
+    npu_abort_run(NPU_EXIT_UNHANDLED_TRAP); /* a row does not fit this chip's local memories */
+    return p;
+}
+
+static void fp32_shape(uint32_t cols, uint32_t rows, uint32_t dst_ld, uint32_t a_ld, uint32_t b_ld) {
+    npu_vx_shape(cols, rows, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 0, 0);
+    npu_vx_strides(dst_ld, a_ld, b_ld);
+}
+
+/* GELU backward of the chunk: x * dy as reference::gelu_backward does it; the result in x. */
+static void gelu_backward_chunk(const struct backward_plan* p, uint32_t cols, uint32_t n) {
+    const uint32_t ld = cols * 4, x = p->x, t = p->t, u = p->u, v = p->v;
+    fp32_shape(cols, n, ld, ld, ld);
+    npu_vx_mul(t, x, x); /* x^2 */
+    npu_vx_mul(u, t, x);
+    npu_vx_mul_scalar(u, u, float_bits(0.044715f));
+    npu_vx_add(u, u, x);
+    npu_vx_mul_scalar(u, u, float_bits(0.7978845608f));
+    npu_vx_mul_scalar(u, u, float_bits(-2.0f));
+    npu_vx_exp(u, u);
+    npu_vx_add_scalar(u, u, float_bits(1.0f));
+    npu_vx_recip(u, u);
+    npu_vx_mul_scalar(u, u, float_bits(2.0f));
+    npu_vx_add_scalar(u, u, float_bits(-1.0f)); /* t = tanh */
+    npu_vx_mul_scalar(t, t, float_bits(0.134145f));
+    npu_vx_add_scalar(t, t, float_bits(1.0f));
+    npu_vx_mul_scalar(t, t, float_bits(0.7978845608f)); /* du/dx */
+    npu_vx_mul(v, u, u);
+    npu_vx_mul_scalar(v, v, float_bits(-1.0f));
+    npu_vx_add_scalar(v, v, float_bits(1.0f)); /* 1 - t^2 */
+    npu_vx_mul(v, x, v);
+    npu_vx_mul(v, v, t);
+    npu_vx_mul_scalar(v, v, float_bits(0.5f));
+    npu_vx_add_scalar(u, u, float_bits(1.0f));
+    npu_vx_mul_scalar(u, u, float_bits(0.5f));
+    npu_vx_add(u, u, v);
+    npu_vx_mul(x, u, p->dy);
+}
+
+/* Softmax backward of the chunk (x holds P): x = P * (dP - rowsum(dP * P)). */
+static void softmax_backward_chunk(const struct backward_plan* p, uint32_t cols, uint32_t n) {
+    const uint32_t ld = cols * 4;
+    fp32_shape(cols, n, ld, ld, ld);
+    npu_vx_mul(p->t, p->dy, p->x);
+    fp32_shape(cols, n, 4, ld, 0);
+    npu_vx_rowsum(p->v1, p->t);
+    fp32_shape(cols, n, ld, ld, 4);
+    npu_vx_sub_rowb(p->t, p->dy, p->v1);
+    fp32_shape(cols, n, ld, ld, ld);
+    npu_vx_mul(p->x, p->t, p->x);
+}
+
+/* Layernorm backward of the chunk as reference::layernorm_backward_row: xhat recomputed, dy * xhat to u, dx to x. */
+static void layernorm_backward_chunk(const struct npu_rows_backward_args* r, const struct backward_plan* p,
+                                     uint32_t n) {
+    const uint32_t cols = r->cols, ld = cols * 4, x = p->x, dy = p->dy, t = p->t;
+    const uint32_t inv_cols = float_bits(1.0f / (float)cols);
+    fp32_shape(cols, n, 4, ld, 0);
+    npu_vx_rowsum(p->v1, x);
+    fp32_shape(1, n, 4, 4, 0);
+    npu_vx_mul_scalar(p->v1, p->v1, inv_cols); /* mean */
+    fp32_shape(cols, n, ld, ld, 4);
+    npu_vx_sub_rowb(x, x, p->v1);
+    fp32_shape(cols, n, ld, ld, ld);
+    npu_vx_mul(t, x, x);
+    fp32_shape(cols, n, 4, ld, 0);
+    npu_vx_rowsum(p->v2, t);
+    fp32_shape(1, n, 4, 4, 0);
+    npu_vx_mul_scalar(p->v2, p->v2, inv_cols);
+    npu_vx_add_scalar(p->v2, p->v2, r->eps_bits);
+    npu_vx_rsqrt(p->v2, p->v2); /* rstd */
+    fp32_shape(cols, n, ld, ld, 4);
+    npu_vx_mul_rowb(x, x, p->v2); /* xhat */
+    fp32_shape(cols, n, ld, ld, ld);
+    npu_vx_mul(p->u, dy, x); /* dy * xhat: dgamma's rows */
+    fp32_shape(cols, n, ld, ld, 0);
+    npu_vx_mul_colb(dy, dy, p->gamma); /* g */
+    fp32_shape(cols, n, 4, ld, 0);
+    npu_vx_rowsum(p->v1, dy);
+    fp32_shape(cols, n, ld, ld, ld);
+    npu_vx_mul(t, dy, x);
+    fp32_shape(cols, n, 4, ld, 0);
+    npu_vx_rowsum(p->v3, t);
+    fp32_shape(1, n, 4, 4, 0);
+    npu_vx_mul_scalar(p->v1, p->v1, inv_cols); /* a */
+    npu_vx_mul_scalar(p->v3, p->v3, inv_cols); /* b */
+    fp32_shape(cols, n, ld, ld, 4);
+    npu_vx_sub_rowb(dy, dy, p->v1);
+    npu_vx_mul_rowb(t, x, p->v3);
+    fp32_shape(cols, n, ld, ld, ld);
+    npu_vx_sub(dy, dy, t);
+    fp32_shape(cols, n, ld, ld, 4);
+    npu_vx_mul_rowb(x, dy, p->v2); /* dx */
+}
+
+void npu_rows_backward(const struct npu_rows_backward_args* r, uint32_t hart, uint32_t harts) {
+    if (r->op < NPU_BACKWARD_GELU || r->op > NPU_BACKWARD_LAYERNORM) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP);
+    const struct backward_plan p = backward_plan_of(r);
+    const uint32_t ld = r->cols * 4, ld16 = r->cols * 2;
+    const uint32_t share = (r->rows + harts - 1) / harts;
+    const uint32_t first = min_u32(hart * share, r->rows), end = min_u32(first + share, r->rows);
+    if (r->op == NPU_BACKWARD_LAYERNORM && first < end) dma_block(r->gamma, ld, p.gamma, ld, 1, ld);
+    for (uint32_t r0 = first; r0 < end; r0 += p.chunk) {
+        const uint32_t n = min_u32(p.chunk, end - r0);
+        /* DMA (behind the previous chunk's stores in its queue): the chunk in. */
+        dma_block(r->x + r0 * ld, ld, p.x, ld, n, ld);
+        dma_block(r->dy + r0 * ld, ld, p.dy, ld, n, ld);
+        if (r->residual) dma_block(r->residual + r0 * ld, ld, p.res, ld, n, ld);
+        npu_signal(NPU_QUEUE_DMA, FLAG_BWD_IN);
+        npu_wait(NPU_QUEUE_VECTOR, FLAG_BWD_IN);
+        if (r->op == NPU_BACKWARD_GELU) gelu_backward_chunk(&p, r->cols, n);
+        if (r->op == NPU_BACKWARD_SOFTMAX) softmax_backward_chunk(&p, r->cols, n);
+        if (r->op == NPU_BACKWARD_LAYERNORM) layernorm_backward_chunk(r, &p, n);
+        if (r->residual) {
+            fp32_shape(r->cols, n, ld, ld, ld);
+            npu_vx_add(p.x, p.x, p.res);
+        }
+        if (r->dx_bf16) {
+            npu_vx_shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_BF16, 0, 0);
+            npu_vx_strides(ld16, ld, 0);
+            npu_vx_convert(p.out16, p.x);
+        }
+        npu_signal(NPU_QUEUE_VECTOR, FLAG_BWD_OUT);
+        npu_wait(NPU_QUEUE_DMA, FLAG_BWD_OUT);
+        if (r->dx) dma_block(p.x, ld, r->dx + r0 * ld, ld, n, ld);
+        if (r->dx_bf16) dma_block(p.out16, ld16, r->dx_bf16 + r0 * ld16, ld16, n, ld16);
+        if (r->dy_xhat && r->op == NPU_BACKWARD_LAYERNORM) dma_block(p.u, ld, r->dy_xhat + r0 * ld, ld, n, ld);
+    }
+    npu_fence((1u << NPU_QUEUE_DMA) | (1u << NPU_QUEUE_VECTOR));
+}
+
+/* Column sums: each hart sums its share of the rows into a partial row (its first row loaded as is, then the others
+ * added in order), the partials go to global memory, and after a barrier each hart adds a slice of the columns'
+ * partials in hart order. */
+void npu_column_sums(const struct npu_column_sums_args* c, uint32_t hart, uint32_t harts) {
+    const struct npu_geometry geo = npu_read_geometry();
+    const uint32_t ld = c->cols * 4;
+    const uint32_t share = (c->rows + harts - 1) / harts, used = share ? (c->rows + share - 1) / share : 0;
+    const uint32_t first = min_u32(hart * share, c->rows), end = min_u32(first + share, c->rows);
+    /* The partial row, then chunks of rows after it. */
+    const uint32_t partial = NPUEMU_ACCUMULATOR_BASE, rows_base = partial + ((ld + 255u) & ~255u);
+    const uint32_t room = geo.accumulator_bytes - (rows_base - NPUEMU_ACCUMULATOR_BASE);
+    const uint32_t chunk = min_u32(room / ld, 256);
+    if (chunk == 0) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP); /* a row does not fit the accumulator */
+    if (first < end) {
+        dma_block(c->src + first * ld, ld, partial, ld, 1, ld);
+        for (uint32_t r0 = first + 1; r0 < end; r0 += chunk) {
+            const uint32_t n = min_u32(chunk, end - r0);
+            dma_block(c->src + r0 * ld, ld, rows_base, ld, n, ld);
+            npu_signal(NPU_QUEUE_DMA, FLAG_BWD_IN);
+            npu_wait(NPU_QUEUE_VECTOR, FLAG_BWD_IN);
+            fp32_shape(c->cols, 1, ld, ld, ld);
+            for (uint32_t i = 0; i < n; ++i) npu_vx_add(partial, partial, rows_base + i * ld);
+            npu_signal(NPU_QUEUE_VECTOR, FLAG_BWD_OUT);
+            npu_wait(NPU_QUEUE_DMA, FLAG_BWD_OUT);
+        }
+        dma_block(partial, ld, c->partials + hart * ld, ld, 1, ld); /* behind the last wait for the adds */
+    }
+    npu_fence((1u << NPU_QUEUE_DMA) | (1u << NPU_QUEUE_VECTOR));
+    npu_barrier();
+    /* This hart's columns of the partials, added in hart order into the first one's row. */
+    const uint32_t slice = (c->cols + harts - 1) / harts;
+    const uint32_t c0 = min_u32(hart * slice, c->cols), c1 = min_u32(c0 + slice, c->cols);
+    if (c0 < c1 && used > 0) {
+        const uint32_t wld = (c1 - c0) * 4;
+        if (used * wld > geo.accumulator_bytes) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP);
+        dma_block(c->partials + c0 * 4, ld, NPUEMU_ACCUMULATOR_BASE, wld, used, wld);
+        npu_signal(NPU_QUEUE_DMA, FLAG_BWD_IN);
+        npu_wait(NPU_QUEUE_VECTOR, FLAG_BWD_IN);
+        fp32_shape(c1 - c0, 1, wld, wld, wld);
+        for (uint32_t i = 1; i < used; ++i)
+            npu_vx_add(NPUEMU_ACCUMULATOR_BASE, NPUEMU_ACCUMULATOR_BASE, NPUEMU_ACCUMULATOR_BASE + i * wld);
+        npu_signal(NPU_QUEUE_VECTOR, FLAG_BWD_OUT);
+        npu_wait(NPU_QUEUE_DMA, FLAG_BWD_OUT);
+        dma_block(NPUEMU_ACCUMULATOR_BASE, wld, c->dst + c0 * 4, wld, 1, wld);
+    }
+    npu_fence((1u << NPU_QUEUE_DMA) | (1u << NPU_QUEUE_VECTOR));
+}

@@ -1,0 +1,225 @@
+// backward_check: runs firmware/backward_ops (npu_rows_backward or npu_column_sums) on random inputs and checks every
+// output bit for bit against the host references of tests/harness/reference_backward.h (themselves checked against
+// the forward references by finite differences in tests/unit/test_reference_backward.cpp).
+//   backward_check --npuemu BIN --image backward_ops.elf --op gelu|softmax|layernorm|colsum|attention [--rows 37]
+//                  [--cols 50] [--residual 0|1] [--tiles 4] [--config test] [--seed 1] [--workdir DIR]
+//                  [--heads 2] [--d-head 16] [--array-rows 16]
+// --tiles must be the chip's tile count (the column sums' grouping depends on it), --array-rows its array's rows
+// (the GEMMs' chunks). --op attention: causal attention backward over --rows positions (npu_attention_backward).
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "firmware/backward_ops/backward_ops_job.h"
+#include "tests/harness/harness_options.h"
+#include "tests/harness/harness_util.h"
+#include "tests/harness/reference_backward.h"
+#include "tests/harness/reference_math.h"
+
+namespace {
+
+using reference::Bf16;
+
+// The transpose of a rows x cols BF16 matrix.
+std::vector<Bf16> transposed_bf16(const std::vector<Bf16>& m, uint32_t rows, uint32_t cols) {
+    std::vector<Bf16> t(m.size());
+    for (uint32_t r = 0; r < rows; ++r) {
+        for (uint32_t c = 0; c < cols; ++c) t[size_t(c) * rows + r] = m[size_t(r) * cols + c];
+    }
+    return t;
+}
+
+// npu_attention_backward's documented steps on the host: d_qkv (seq x 3 heads d_head FP32) from qkv and d_out.
+std::vector<float> attention_backward_reference(const std::vector<Bf16>& qkv, const std::vector<Bf16>& d_out,
+                                                uint32_t L, uint32_t heads, uint32_t dh, uint32_t chunk) {
+    const uint32_t W = 3 * heads * dh, O = heads * dh;
+    std::vector<float> d_qkv(size_t(L) * W);
+    for (uint32_t h = 0; h < heads; ++h) {
+        const Bf16 *q = &qkv[h * dh], *k = &qkv[(heads + h) * dh], *v = &qkv[(2 * heads + h) * dh];
+        const Bf16* dout = &d_out[h * dh];
+        std::vector<float> p = reference::gemm(q, W, k, W, true, L, L, dh, chunk);
+        std::vector<Bf16> p16(p.size()), ds16(p.size());
+        for (uint32_t r = 0; r < L; ++r) {
+            for (uint32_t c = 0; c < L; ++c) p[size_t(r) * L + c] = p[size_t(r) * L + c] + (c > r ? -INFINITY : 0.0f);
+            reference::softmax_row(&p[size_t(r) * L], L);
+        }
+        for (size_t i = 0; i < p.size(); ++i) p16[i] = reference::to_bf16(p[i]);
+        const std::vector<float> dp = reference::gemm(dout, O, v, W, true, L, L, dh, chunk);
+        std::vector<float> ds(p.size());
+        for (uint32_t r = 0; r < L; ++r)
+            reference::softmax_backward_row(&p[size_t(r) * L], &dp[size_t(r) * L], &ds[size_t(r) * L], L);
+        for (size_t i = 0; i < ds.size(); ++i) ds16[i] = reference::to_bf16(ds[i]);
+        const std::vector<Bf16> ds16_t = transposed_bf16(ds16, L, L), p16_t = transposed_bf16(p16, L, L);
+        const std::vector<float> dq = reference::gemm(ds16.data(), L, k, W, false, L, dh, L, chunk);
+        const std::vector<float> dk = reference::gemm(ds16_t.data(), L, q, W, false, L, dh, L, chunk);
+        const std::vector<float> dv = reference::gemm(p16_t.data(), L, dout, O, false, L, dh, L, chunk);
+        for (uint32_t r = 0; r < L; ++r) {
+            for (uint32_t d = 0; d < dh; ++d) {
+                d_qkv[size_t(r) * W + h * dh + d] = dq[size_t(r) * dh + d];
+                d_qkv[size_t(r) * W + (heads + h) * dh + d] = dk[size_t(r) * dh + d];
+                d_qkv[size_t(r) * W + (2 * heads + h) * dh + d] = dv[size_t(r) * dh + d];
+            }
+        }
+    }
+    return d_qkv;
+}
+
+// Compares `actual` (dumped from the run) with `expected` word for word; prints the first few differences.
+size_t count_mismatches(const std::string& name, const std::vector<uint8_t>& actual, const void* expected, size_t bytes,
+                        uint32_t word_bytes, uint32_t cols) {
+    if (actual.size() != bytes) {
+        std::cerr << name << ": dumped " << actual.size() << " bytes, expected " << bytes << "\n";
+        return bytes / word_bytes;
+    }
+    size_t mismatches = 0;
+    const auto* want = static_cast<const uint8_t*>(expected);
+    for (size_t i = 0; i < bytes / word_bytes; ++i) {
+        if (std::memcmp(&actual[i * word_bytes], want + i * word_bytes, word_bytes) == 0) continue;
+        if (mismatches++ < 5) {
+            uint32_t got = 0, wanted = 0;
+            std::memcpy(&got, &actual[i * word_bytes], word_bytes);
+            std::memcpy(&wanted, want + i * word_bytes, word_bytes);
+            std::cerr << name << "[" << i / cols << "][" << i % cols << "] = " << harness::hex(got) << ", expected "
+                      << harness::hex(wanted) << "\n";
+        }
+    }
+    return mismatches;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string npuemu, image, config = "test", workdir = ".", op_name;
+    uint32_t rows = 37, cols = 50, residual = 0, tiles = 4, seed = 1, heads = 2, d_head = 16, array_rows = 16;
+    try {
+        harness::Options options("backward_check");
+        options.add("--npuemu", npuemu)
+            .add("--image", image)
+            .add("--config", config)
+            .add("--workdir", workdir)
+            .add("--op", op_name)
+            .add("--rows", rows)
+            .add("--cols", cols)
+            .add("--residual", residual)
+            .add("--tiles", tiles)
+            .add("--seed", seed)
+            .add("--heads", heads)
+            .add("--d-head", d_head)
+            .add("--array-rows", array_rows);
+        options.parse(argc, argv);
+    } catch (const std::invalid_argument& error) {
+        std::cerr << error.what() << "\n";
+        return 2;
+    }
+    const uint32_t op = op_name == "gelu"        ? 1u
+                        : op_name == "softmax"   ? 2u
+                        : op_name == "layernorm" ? 3u
+                        : op_name == "colsum"    ? BACKWARD_OPS_COLUMN_SUMS
+                        : op_name == "attention" ? BACKWARD_OPS_ATTENTION
+                                                 : 0u;
+    if (npuemu.empty() || image.empty() || op == 0 || rows == 0 || cols == 0 || tiles == 0) {
+        std::cerr << "backward_check: --npuemu, --image, --op gelu|softmax|layernorm|colsum and non-zero --rows, "
+                     "--cols, --tiles are needed\n";
+        return 2;
+    }
+    if (op == BACKWARD_OPS_ATTENTION) cols = 3 * heads * d_head;  // d_qkv's width
+    harness::RandomInputs random(seed);
+    std::vector<float> x = random.fp32(size_t(rows) * cols, 0.0f, 2.0f),
+                       dy = random.fp32(size_t(rows) * cols, 0.0f, 1.0f);
+    const std::vector<float> gamma = random.fp32(cols, 1.0f, 0.3f), res = random.fp32(size_t(rows) * cols, 0.0f, 1.0f);
+    const float eps = 1e-5f;
+    if (op == 2) {  // softmax: x holds P, the forward's output
+        for (uint32_t r = 0; r < rows; ++r) reference::softmax_row(&x[size_t(r) * cols], cols);
+    }
+
+    // ---- the host reference -------------------------------------------------------------------------------------
+    std::vector<float> dx(size_t(rows) * cols), dy_xhat(size_t(rows) * cols);
+    const std::vector<Bf16> qkv = random.bf16(size_t(rows) * cols, 0.5f);
+    const std::vector<Bf16> d_out = random.bf16(size_t(rows) * heads * d_head, 1.0f);
+    if (op == BACKWARD_OPS_ATTENTION) {
+        dx = attention_backward_reference(qkv, d_out, rows, heads, d_head, array_rows);
+    } else if (op == BACKWARD_OPS_COLUMN_SUMS) {
+        dx = reference::column_sums(x.data(), rows, cols, tiles);
+    } else {
+        for (uint32_t r = 0; r < rows; ++r) {
+            const size_t at = size_t(r) * cols;
+            if (op == 1) {
+                for (uint32_t c = 0; c < cols; ++c) dx[at + c] = reference::gelu_backward(x[at + c], dy[at + c]);
+            } else if (op == 2) {
+                reference::softmax_backward_row(&x[at], &dy[at], &dx[at], cols);
+            } else {
+                reference::layernorm_backward_row(&x[at], &dy[at], gamma.data(), eps, cols, &dx[at], &dy_xhat[at]);
+                for (uint32_t c = 0; c < cols; ++c) dy_xhat[at + c] = dy[at + c] * dy_xhat[at + c];
+            }
+            if (residual) {
+                for (uint32_t c = 0; c < cols; ++c) dx[at + c] = dx[at + c] + res[at + c];
+            }
+        }
+    }
+    std::vector<uint16_t> dx16(dx.size());
+    for (size_t i = 0; i < dx.size(); ++i) dx16[i] = harness::float_to_bf16(dx[i]);
+
+    // ---- the emulator -------------------------------------------------------------------------------------------
+    backward_ops_job job{};
+    job.magic = BACKWARD_OPS_JOB_MAGIC;
+    job.version = BACKWARD_OPS_JOB_VERSION;
+    job.bytes = sizeof job;
+    job.op = op;
+    job.rows = rows;
+    job.cols = cols;
+    std::memcpy(&job.eps_bits, &eps, 4);
+    const std::string dir = workdir + "/";
+    harness::InputPlacer placer(dir, 0x82000000u);
+    job.x = placer.place(x, "x");
+    job.dy = placer.place(dy, "dy");
+    job.gamma = placer.place(gamma, "gamma");
+    if (residual) job.residual = placer.place(res, "residual");
+    const uint32_t bytes32 = uint32_t(dx.size() * 4), bytes16 = uint32_t(dx.size() * 2);
+    job.dx = placer.reserve(bytes32);
+    job.dx_bf16 = op >= BACKWARD_OPS_COLUMN_SUMS ? 0 : placer.reserve(bytes16);
+    job.dy_xhat = op == 3 ? placer.reserve(bytes32) : 0;
+    job.partials = placer.reserve(tiles * cols * 4);
+    if (op == BACKWARD_OPS_ATTENTION) {
+        job.heads = heads;
+        job.d_head = d_head;
+        job.qkv = placer.place(qkv, "qkv");
+        job.d_out = placer.place(d_out, "d_out");
+        job.scratch = placer.reserve(rows * rows * 16);
+    }
+    harness::write_file(dir + "job.bin", &job, sizeof job);
+    std::ostringstream command;
+    command << npuemu << " run -q -c " << config << " --max-cycles 2000000000 --load " << dir << "job.bin@"
+            << harness::hex(BACKWARD_OPS_JOB_ADDRESS) << placer.loads() << " --dump " << harness::hex(job.dx) << ":"
+            << bytes32 << ":" << dir << "dx.bin";
+    if (job.dx_bf16) command << " --dump " << harness::hex(job.dx_bf16) << ":" << bytes16 << ":" << dir << "dx16.bin";
+    if (job.dy_xhat) command << " --dump " << harness::hex(job.dy_xhat) << ":" << bytes32 << ":" << dir << "dyx.bin";
+    command << " " << image << " > " << dir << "console.txt";
+    const int status = std::system(command.str().c_str());
+    std::ifstream console(dir + "console.txt");
+    for (std::string line; std::getline(console, line);) std::cout << line << "\n";
+    if (status != 0) {
+        std::cerr << "FAIL: npuemu failed (status " << status << "): " << command.str() << "\n";
+        return 1;
+    }
+    size_t mismatches = count_mismatches("dx", harness::read_file(dir + "dx.bin"), dx.data(), bytes32, 4, cols);
+    if (job.dx_bf16) {
+        mismatches += count_mismatches("dx_bf16", harness::read_file(dir + "dx16.bin"), dx16.data(), bytes16, 2, cols);
+    }
+    if (job.dy_xhat) {
+        mismatches +=
+            count_mismatches("dy_xhat", harness::read_file(dir + "dyx.bin"), dy_xhat.data(), bytes32, 4, cols);
+    }
+    if (mismatches) {
+        std::cerr << "FAIL: " << mismatches << " outputs differ\n";
+        return 1;
+    }
+    std::cout << "ok: backward " << op_name << " " << rows << " x " << cols << (residual ? " + residual" : "")
+              << ": every output equals the host reference bit for bit\n";
+    return 0;
+}

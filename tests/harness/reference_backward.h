@@ -1,0 +1,100 @@
+// The host references of the backward pass's row and element operations, step for step as the NPU kernels do them
+// (each step one FP32 operation of the vector unit, in the order written): GELU backward (the forward's tanh form,
+// tanh through exp), softmax backward, layernorm backward (dX per row; dgamma and dbeta as column sums), column sums
+// (bias gradients). Checked against the forward references (reference_math.h) by finite differences in
+// tests/unit/test_reference_backward.cpp, and used by the harnesses that check the kernels bit for bit.
+#ifndef NPUEMU_TESTS_HARNESS_REFERENCE_BACKWARD_H
+#define NPUEMU_TESTS_HARNESS_REFERENCE_BACKWARD_H
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "tests/harness/reference_math.h"
+
+namespace reference {
+
+// d gelu(x) / dx times dy for gelu(x) = 0.5 x (1 + tanh(u)), u = 0.7978845608 (x + 0.044715 x^3):
+//   0.5 (1 + t) + 0.5 x (1 - t^2) 0.7978845608 (1 + 3 * 0.044715 x^2), t = tanh(u) = 2 / (1 + exp(-2u)) - 1.
+inline float gelu_backward(float x, float dy) {
+    const float x2 = x * x;
+    float u = x2 * x;
+    u = u * 0.044715f;
+    u = u + x;
+    u = u * 0.7978845608f;
+    float t = u * -2.0f;
+    t = std::exp(t);
+    t = t + 1.0f;
+    t = 1.0f / t;
+    t = t * 2.0f;
+    t = t + -1.0f;
+    float s = t * t;  // 1 - t^2
+    s = s * -1.0f;
+    s = s + 1.0f;
+    float d = x2 * 0.134145f;  // du/dx / 0.7978845608 = 1 + 3 * 0.044715 x^2
+    d = d + 1.0f;
+    d = d * 0.7978845608f;
+    float a = t + 1.0f;  // 0.5 (1 + t)
+    a = a * 0.5f;
+    float b = x * s;  // 0.5 x (1 - t^2) du/dx
+    b = b * d;
+    b = b * 0.5f;
+    a = a + b;
+    return a * dy;
+}
+
+// Softmax backward of one row: dS = P * (dP - sum(dP * P)), the sum left to right.
+inline void softmax_backward_row(const float* p, const float* dp, float* ds, uint32_t cols) {
+    float sum = 0.0f;
+    for (uint32_t c = 0; c < cols; ++c) sum = sum + dp[c] * p[c];
+    for (uint32_t c = 0; c < cols; ++c) {
+        const float u = dp[c] - sum;
+        ds[c] = u * p[c];
+    }
+}
+
+// Layernorm backward of one row x (the forward's input) given dy: recomputes xhat = (x - mean) * rstd as the forward
+// does (reference::layernorm_normalize_row), then with g = dy * gamma, a = sum(g) / cols, b = sum(g * xhat) / cols:
+//   dx = (g - a - xhat * b) * rstd; xhat goes to `xhat` (for dgamma = column sums of dy * xhat).
+inline void layernorm_backward_row(const float* x, const float* dy, const float* gamma, float eps, uint32_t cols,
+                                   float* dx, float* xhat) {
+    const float inv_cols = 1.0f / static_cast<float>(cols);
+    std::copy(x, x + cols, xhat);
+    const float rstd = layernorm_normalize_row(xhat, cols, eps);
+    std::vector<float> g(cols);
+    for (uint32_t c = 0; c < cols; ++c) g[c] = dy[c] * gamma[c];
+    float g_sum = 0.0f, gx_sum = 0.0f;
+    for (uint32_t c = 0; c < cols; ++c) g_sum = g_sum + g[c];
+    for (uint32_t c = 0; c < cols; ++c) gx_sum = gx_sum + g[c] * xhat[c];
+    const float a = g_sum * inv_cols, b = gx_sum * inv_cols;
+    for (uint32_t c = 0; c < cols; ++c) {
+        float t = g[c] - a;
+        t = t - xhat[c] * b;
+        dx[c] = t * rstd;
+    }
+}
+
+// Column sums of a rows x cols FP32 matrix (a bias's or a layernorm beta's gradient) as the kernel adds them: rows
+// split over `parts` even shares (ceil(rows / parts) each, the last ones shorter or empty), each share summed top to
+// bottom from its first row, the shares' sums then added in share order.
+inline std::vector<float> column_sums(const float* m, uint32_t rows, uint32_t cols, uint32_t parts) {
+    std::vector<float> total(cols, 0.0f);
+    const uint32_t share = (rows + parts - 1) / parts;
+    bool first_part = true;
+    for (uint32_t part = 0; part < parts; ++part) {
+        const uint32_t r0 = part * share, r1 = std::min(rows, r0 + share);
+        if (r0 >= r1) continue;
+        std::vector<float> partial(m + size_t(r0) * cols, m + size_t(r0 + 1) * cols);
+        for (uint32_t r = r0 + 1; r < r1; ++r) {
+            for (uint32_t c = 0; c < cols; ++c) partial[c] = partial[c] + m[size_t(r) * cols + c];
+        }
+        for (uint32_t c = 0; c < cols; ++c) total[c] = first_part ? partial[c] : total[c] + partial[c];
+        first_part = false;
+    }
+    return total;
+}
+
+}  // namespace reference
+
+#endif
