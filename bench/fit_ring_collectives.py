@@ -4,7 +4,7 @@ measured times at some chip counts and predicts the others (issue 15: fitted on 
 
   fit_ring_collectives.py FIT_COUNTS PREDICT_COUNTS OUTPUT_2 OUTPUT_4 ...
 
-Each OUTPUT_P is collbench's console on chip 0 (lines "all_reduce BYTES ELEMENTS TIME_US ...") for P chips, given as
+Each OUTPUT_P is collbench's console on chip 0 (lines "all_reduce [ALGORITHM] BYTES ELEMENTS TIME_US ...") for P chips, given as
 P=FILE. The formula on an uncontended ring: T = 2(P-1)/P * S/B + 2(P-1) * alpha, fitted by least squares on the
 relative error (every size counts alike); plain Python, no numpy.
 """
@@ -15,8 +15,11 @@ def parse(path):
     points = []
     for line in open(path):
         fields = line.split()
-        if len(fields) >= 4 and fields[0] == "all_reduce":
-            points.append((int(fields[1]), float(fields[3]) * 1e-6))
+        if not fields or fields[0] != "all_reduce":
+            continue
+        numbers = [f for f in fields[1:] if f.replace(".", "", 1).isdigit()]  # after the algorithm's name, if any
+        if len(numbers) >= 3:
+            points.append((int(numbers[0]), float(numbers[2]) * 1e-6))  # bytes, elements, time in us
     if not points:
         sys.exit(f"{path}: no all_reduce lines (collbench's console on chip 0 expected)")
     return points
