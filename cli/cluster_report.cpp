@@ -1,11 +1,13 @@
 #include "cli/cluster_report.h"
 
 #include <cstdio>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "cli/cluster_heat_figures.h"
 #include "cli/report/html_page.h"
+#include "model/cluster/step_report.h"
 
 namespace npuemu::cli {
 
@@ -17,19 +19,14 @@ using report::ChartKind;
 using report::Figure;
 using report::Scale;
 
-// The step's parts in the order of the loss budget, with what each means.
+// The step's parts in the order of the loss budget, by their labels (cluster::loss_parts); failures only when the
+// cluster has any.
 std::vector<std::pair<const char*, double>> parts_of(const cluster::StepLosses& l) {
-    std::vector<std::pair<const char*, double>> parts = {{"useful compute", l.useful_compute_s},
-                                                         {"recomputation", l.recompute_s},
-                                                         {"compute inefficiency", l.compute_inefficiency_s},
-                                                         {"TP communication", l.tp_communication_s},
-                                                         {"pipeline bubble", l.pipeline_bubble_s},
-                                                         {"PP communication", l.pp_communication_s},
-                                                         {"DP communication", l.dp_communication_s},
-                                                         {"optimizer", l.optimizer_s},
-                                                         {"throttling", l.throttling_s},
-                                                         {"stragglers", l.stragglers_s}};
-    if (l.failures_s > 0) parts.emplace_back("failures and checkpoints", l.failures_s);
+    std::vector<std::pair<const char*, double>> parts;
+    for (const cluster::LossPart& part : cluster::loss_parts(l)) {
+        if (std::string(part.key) == "failures" && !(part.seconds > 0)) continue;
+        parts.emplace_back(part.label, part.seconds);
+    }
     return parts;
 }
 

@@ -9,23 +9,19 @@
 
 namespace npuemu::cluster {
 
-namespace {
-
-std::vector<std::pair<const char*, double>> loss_rows(const StepLosses& l) {
-    return {{"useful_compute", l.useful_compute_s},
-            {"recompute", l.recompute_s},
-            {"compute_inefficiency", l.compute_inefficiency_s},
-            {"tp_communication", l.tp_communication_s},
-            {"pipeline_bubble", l.pipeline_bubble_s},
-            {"pp_communication", l.pp_communication_s},
-            {"dp_communication", l.dp_communication_s},
-            {"optimizer", l.optimizer_s},
-            {"throttling", l.throttling_s},
-            {"stragglers", l.stragglers_s},
-            {"failures", l.failures_s}};
+std::vector<LossPart> loss_parts(const StepLosses& l) {
+    return {{"useful_compute", "useful compute", l.useful_compute_s},
+            {"recompute", "recomputation", l.recompute_s},
+            {"compute_inefficiency", "compute inefficiency", l.compute_inefficiency_s},
+            {"tp_communication", "TP communication", l.tp_communication_s},
+            {"pipeline_bubble", "pipeline bubble", l.pipeline_bubble_s},
+            {"pp_communication", "PP communication", l.pp_communication_s},
+            {"dp_communication", "DP communication", l.dp_communication_s},
+            {"optimizer", "optimizer", l.optimizer_s},
+            {"throttling", "throttling", l.throttling_s},
+            {"stragglers", "stragglers", l.stragglers_s},
+            {"failures", "failures and checkpoints", l.failures_s}};
 }
-
-}  // namespace
 
 nlohmann::ordered_json step_json(const ClusterConfig& c, const StepResult& r) {
     nlohmann::ordered_json j;
@@ -69,8 +65,8 @@ nlohmann::ordered_json step_json(const ClusterConfig& c, const StepResult& r) {
     j["model_tflops_per_chip"] = r.model_tflops_per_chip;
     j["mfu"] = r.mfu;
     nlohmann::ordered_json losses;
-    for (const auto& [name, seconds] : loss_rows(r.losses)) {
-        losses[name] = {{"s", seconds}, {"share", seconds / r.step_s}};
+    for (const LossPart& part : loss_parts(r.losses)) {
+        losses[part.key] = {{"s", part.seconds}, {"share", part.seconds / r.step_s}};
     }
     j["losses"] = losses;
     j["critical_stage"] = r.critical_stage;
@@ -118,9 +114,10 @@ std::string step_summary(const ClusterConfig& c, const StepResult& r) {
     }
     std::snprintf(line, sizeof line, "where the step goes (stage %u):\n", r.critical_stage);
     out += line;
-    for (const auto& [name, seconds] : loss_rows(r.losses)) {
-        if (std::string(name) == "failures" && c.reliability.failures_per_chip_hour <= 0) continue;
-        std::snprintf(line, sizeof line, "  %-22s %10.4f s  %5.1f%%\n", name, seconds, 100 * seconds / r.step_s);
+    for (const LossPart& part : loss_parts(r.losses)) {
+        if (std::string(part.key) == "failures" && c.reliability.failures_per_chip_hour <= 0) continue;
+        std::snprintf(line, sizeof line, "  %-22s %10.4f s  %5.1f%%\n", part.key, part.seconds,
+                      100 * part.seconds / r.step_s);
         out += line;
     }
     if (c.reliability.failures_per_chip_hour > 0) {
