@@ -27,3 +27,17 @@ dp_only=(plan.tensor_parallel=1 plan.pipeline_parallel=1 plan.virtual_stages=1 m
          model.heads=16 network.rail_optimised=false)
 run "1,024 chips, GPT 1.2B, DP only, no rails" chips.count=1024 model.global_batch=1024 "${dp_only[@]}"
 run "10,240 chips, GPT 1.2B, DP only, no rails" chips.count=10240 model.global_batch=10240 "${dp_only[@]}"
+
+# A cluster sweep: configs/sweeps/cluster_sensitivity.yaml, 112 points of the 10,240-chip 7nm cluster (air and liquid,
+# inlet, straggler policy, link bandwidth, chip price and power), each a step with heat plus its equal-budget H100
+# comparison (two more steps), one forked worker at a time on one core. Its results are docs/cluster.md's
+# sensitivities.
+sweep_out=$(mktemp -d)
+trap 'rm -rf "$sweep_out"' EXIT
+start=$(date +%s.%N)
+taskset -c 0 "$build/bin/npuemu" sweep "$root/configs/sweeps/cluster_sensitivity.yaml" --out "$sweep_out" --jobs 1 \
+  2>"$sweep_out/sweep.log" || { tail -5 "$sweep_out/sweep.log"; exit 1; }
+end=$(date +%s.%N)
+points=$(($(wc -l < "$sweep_out/results.csv") - 1))
+printf '%-44s %8.3f s wall   %s\n' "cluster sweep, $points points, --jobs 1" "$(echo "$end - $start" | bc -l)" \
+  "$(tail -1 "$sweep_out/sweep.log")"

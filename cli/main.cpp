@@ -103,7 +103,8 @@ void add_config_command(CLI::App& app, ConfigArguments& args) {
 }
 
 void add_sweep_command(CLI::App& app, SweepArguments& args) {
-    CLI::App* sweep = app.add_subcommand("sweep", "Run a design-space sweep (see docs/sweeps.md)");
+    CLI::App* sweep =
+        app.add_subcommand("sweep", "Run a design-space sweep of firmware or cluster steps (see docs/sweeps.md)");
     sweep->add_option("spec", args.spec, "Sweep description (YAML), e.g. configs/sweeps/gemm_array_tiles.yaml");
     sweep->add_option("-o,--out", args.out_dir, "Output directory (created; re-running resumes into it)");
     sweep->add_option("-j,--jobs", args.jobs, "Points run at once (default: the number of cores)");
@@ -124,8 +125,9 @@ void add_sweep_command(CLI::App& app, SweepArguments& args) {
                      "finished points from")
         ->required();
     CLI::App* report = sweep->add_subcommand("report",
-                                             "Render DIR/report.html: rooflines, Pareto front, one chart per "
-                                             "parameter (self-contained, inline SVG)");
+                                             "Render DIR/report.html: rooflines and Pareto fronts (a cluster "
+                                             "sweep: each point's loss budget, tokens/s against facility power), "
+                                             "one chart per parameter (self-contained)");
     report->callback([&args] { args.report = true; });
     report->add_option("dir", args.report_dir, "The sweep directory")->required();
     report->add_option("-o,--out", args.report_out, "The HTML file (default DIR/report.html)");

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <vector>
 
+#include "cli/sweep/workload_kind.h"
 #include "model/common/error.h"
 
 namespace npuemu::sweep {
@@ -28,6 +29,17 @@ std::string slurp(const std::string& path) {
     std::ostringstream text;
     text << in.rdbuf();
     return text.str();
+}
+
+// A fresh temporary file's name (the file exists, empty; the caller removes it).
+std::string temporary_name(const char* stem) {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string name = std::string(tmp && *tmp ? tmp : "/tmp") + "/" + stem + ".XXXXXX";
+    const int fd = ::mkstemp(name.data());
+    if (fd < 0)
+        throw Error(std::string("cannot check the sweep's workloads (temporary file): ") + std::strerror(errno));
+    ::close(fd);
+    return name;
 }
 
 // Runs argv with stdout and stderr in temporary files (a counter list can be long: no pipe to drain).
@@ -85,6 +97,7 @@ std::string reason_of(const std::string& err) {
 }  // namespace
 
 void check_workloads(const SweepSpec& spec, const Plan& plan, const std::string& executable) {
+    const WorkloadKind& kind = workload_kind(spec.kind);
     for (size_t w = 0; w < spec.workloads.size(); ++w) {
         const Point* first = nullptr;
         for (const auto& point : plan.points) {
@@ -95,30 +108,28 @@ void check_workloads(const SweepSpec& spec, const Plan& plan, const std::string&
         }
         if (!first) continue;  // every point of this workload rejected by the constraints
         const Workload& workload = spec.workloads[w];
-        std::vector<std::string> args = {executable, "run", "--check", "-c", spec.base_config};
-        for (const auto& o : first->overrides()) {
-            args.push_back("--set");
-            args.push_back(o);
+        const std::string output = temporary_name("npuemu-check-output");
+        CheckOutput check;
+        std::set<std::string> names;
+        try {
+            check = run_check(kind.check_command(spec, workload, *first, executable, output));
+            if (check.status == 0) names = kind.checked_value_names(check.out, output);
+        } catch (...) {
+            ::unlink(output.c_str());
+            throw;
         }
-        args.insert(args.end(), workload.args.begin(), workload.args.end());
-        args.push_back(workload.image);
-        const CheckOutput check = run_check(args);
+        ::unlink(output.c_str());
         const std::string where = spec.spec_file + ": workload '" + workload.name + "'";
         if (check.status != 0) {
             throw Error(where + ": its points cannot run (exit status " + std::to_string(check.status) + "): " +
                         reason_of(check.err));
         }
-        std::set<std::string> counters;
-        std::istringstream lines(check.out);
-        for (std::string line; std::getline(lines, line);) counters.insert(line);
         for (const auto& metric : spec.metrics) {
-            const std::set<std::string> names =
+            const std::set<std::string> wanted =
                 metric.derived ? metric.expression.names() : std::set<std::string>{metric.name};
-            for (const auto& name : names) {
-                if (!counters.count(name)) {
-                    throw Error(metric.where + ": no counter '" + name + "' in the stats of workload '" +
-                                workload.name + "' (`npuemu run --check` lists them; a derived metric can use " +
-                                "counters only, not other metrics)");
+            for (const auto& name : wanted) {
+                if (!names.count(name)) {
+                    throw Error(metric.where + ": " + kind.missing_value(name, workload.name));
                 }
             }
         }

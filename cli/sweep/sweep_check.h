@@ -9,10 +9,10 @@
 
 namespace npuemu::sweep {
 
-// Runs `npuemu run --check` once per workload with the settings of its first point: an unknown option or a bad
-// value in the workload's args, a missing or overlapping --load file, an image the chip cannot load are errors, as
-// is a metric (or a name in a derived metric's expression) that is not a counter the run reports. Throws
-// npuemu::Error naming the spec and the workload or metric.
+// Checks each workload once with the settings of its first point, by its kind's check command (chip: `npuemu run
+// --check`; cluster: that point's step): an unknown option or a bad value in the workload's args, a missing or
+// overlapping --load file, an image the chip cannot load are errors, as is a metric (or a name in a derived metric's
+// expression) that is not a value the run reports. Throws npuemu::Error naming the spec and the workload or metric.
 void check_workloads(const SweepSpec& spec, const Plan& plan, const std::string& executable);
 
 }  // namespace npuemu::sweep

@@ -7,11 +7,10 @@
 #include <map>
 #include <optional>
 
+#include "cli/sweep/input_hashes.h"
+#include "cli/sweep/workload_kind.h"
 #include "model/common/error.h"
-#include "model/common/output_file.h"
-#include "model/config/chip_config.h"
 #include "model/config/config_node.h"
-#include "model/loader/elf_image.h"
 
 namespace npuemu::sweep {
 
@@ -107,15 +106,6 @@ std::string describe_settings(const Settings& row) {
     std::string text;
     for (const auto& [key, value] : row) text += " " + key + "=" + value;
     return text;
-}
-
-uint64_t fnv1a(const std::string& text) {
-    uint64_t hash = 0xcbf29ce484222325ull;
-    for (unsigned char c : text) {
-        hash ^= c;
-        hash *= 0x100000001b3ull;
-    }
-    return hash;
 }
 
 }  // namespace
@@ -230,51 +220,12 @@ Plan make_plan(const SweepSpec& spec) {
     return plan;
 }
 
-namespace {
-
-// The content hash of an input file (cached: each file is read once however many points use it).
-class InputHashes {
-public:
-    uint64_t of(const std::string& path, const std::string& label, const std::string& what) {
-        auto it = hashes_.find(path);
-        if (it != hashes_.end()) return it->second;
-        const std::vector<uint8_t> bytes = read_input_file(path, 1ull << 32, label, what);
-        return hashes_[path] = fnv1a(std::string(bytes.begin(), bytes.end()));
-    }
-
-private:
-    std::map<std::string, uint64_t> hashes_;
-};
-
-// What a workload's runs read besides the chip config: its image (checked to be a usable ELF here, so a bad image
-// fails the sweep before any point runs) and the files its --load options name.
-std::string workload_inputs(const SweepSpec& spec, const Workload& workload, InputHashes& hashes) {
-    const std::string where = spec.spec_file + ": workload '" + workload.name + "'";
-    const std::vector<uint8_t> image =
-        read_input_file(workload.image, 1ull << 30, where + ": " + workload.image, "the firmware image");
-    loader::parse_elf(image, where + ": " + workload.image);
-    std::string text = "image=" + std::to_string(fnv1a(std::string(image.begin(), image.end()))) + '\0';
-    for (size_t i = 0; i < workload.args.size(); ++i) {
-        std::string load;
-        if (workload.args[i] == "--load" && i + 1 < workload.args.size())
-            load = workload.args[i + 1];
-        else if (workload.args[i].rfind("--load=", 0) == 0)
-            load = workload.args[i].substr(7);
-        const auto at = load.rfind('@');
-        if (at == std::string::npos || at == 0) continue;
-        const std::string file = load.substr(0, at);
-        text += "load=" + std::to_string(hashes.of(file, where + ": --load " + load, "the file")) + '\0';
-    }
-    return text;
-}
-
-}  // namespace
-
 void validate_plan(const SweepSpec& spec, Plan& plan, config::YamlFileCache* parsed_files) {
     if (plan.points.empty()) {
         throw Error(spec.spec_file + ": the sweep has no points (" + std::to_string(plan.rejected_by_constraints) +
                     " rejected by the constraints)");
     }
+    const WorkloadKind& kind = workload_kind(spec.kind);
     std::map<std::string, std::string> where;
     for (const auto& group : spec.groups) {
         for (const auto& axis : group.axes) where[axis.key] = axis.where;
@@ -282,26 +233,21 @@ void validate_plan(const SweepSpec& spec, Plan& plan, config::YamlFileCache* par
     }
     InputHashes hashes;
     std::vector<std::string> inputs;
-    for (const auto& workload : spec.workloads) inputs.push_back(workload_inputs(spec, workload, hashes));
-    const uint64_t base_hash = hashes.of(spec.base_config, spec.base_config, "the chip config");
-    // The base config is read and parsed once; each distinct setting set is applied to a copy of it.
+    for (const auto& workload : spec.workloads) inputs.push_back(kind.workload_inputs(spec, workload, hashes));
+    // Each settings base is read and parsed once; each distinct setting set is applied to a copy of it.
     config::YamlFileCache own_files;
     config::YamlFileCache& files = parsed_files ? *parsed_files : own_files;
-    const YAML::Node base = config::load_yaml_file(spec.base_config, &files);
-    std::map<std::string, std::string> config_inputs;  // by setting set: the content of every config file it reads
+    std::map<std::string, std::string> settings_inputs;  // by base and setting set: the content of every file read
     for (auto& point : plan.points) {
-        std::string key;
+        const Workload& workload = spec.workloads[point.workload];
+        std::string key = kind.settings_base(spec, workload) + '\n';
         for (const auto& o : point.overrides()) key += o + '\n';
-        auto it = config_inputs.find(key);
-        if (it == config_inputs.end()) {
+        auto it = settings_inputs.find(key);
+        if (it == settings_inputs.end()) {
             try {
-                const config::ChipConfig chip =
-                    config::load_chip_config(YAML::Clone(base), spec.base_config, point.overrides(), &files);
-                const std::string preset = chip.hbm.preset_file;
-                it = config_inputs
-                         .emplace(key, "config=" + std::to_string(base_hash) + '\0' + "preset=" +
-                                           std::to_string(hashes.of(preset, preset, "the HBM preset")) + '\0')
-                         .first;
+                it =
+                    settings_inputs.emplace(key, kind.settings_inputs(spec, workload, point.overrides(), hashes, files))
+                        .first;
             } catch (const Error& e) {
                 // Name the spec line of the offending key when the message names one.
                 const std::string message = e.what();
@@ -310,13 +256,13 @@ void validate_plan(const SweepSpec& spec, Plan& plan, config::YamlFileCache* par
                         throw Error(location + ": " + message);
                     }
                 }
-                throw Error(spec.spec_file + ": point " + std::to_string(point.index) + ": " + message);
+                throw Error(spec.spec_file + ": point " + std::to_string(point.index) + " (" + workload.name +
+                            describe_settings(point.settings) + "): " + message);
             }
         }
         // The id covers what the point's result depends on: a rebuilt image or an edited config makes new points,
         // so a resume never returns the numbers of the old inputs.
-        point.id = point_id(spec.workloads[point.workload].name, spec.workloads[point.workload].args, point.settings,
-                            inputs[point.workload] + it->second);
+        point.id = point_id(workload.name, workload.args, point.settings, inputs[point.workload] + it->second);
     }
 }
 

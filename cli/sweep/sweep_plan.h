@@ -29,11 +29,12 @@ struct Plan {
 
 Plan make_plan(const SweepSpec& spec);
 
-// Loads the base config with every distinct setting set (as `run --set` would; the file is parsed once), so a key
-// that does not exist or a value out of range is reported before anything runs; checks that the workloads' images
-// are usable ELFs and their --load files readable. Then gives each point its final id: a hash of its workload,
-// settings and the content of every file it reads (image, --load files, chip config, HBM preset), so a resume after
-// a rebuild or an edit runs the point again. Throws npuemu::Error naming the spec location.
+// Loads each workload's settings base (the base chip config; a cluster file) with every distinct setting set, as the
+// point's own run will (each file parsed once), so a key that does not exist, a value out of range or (clusters) a
+// plan that does not divide is reported before anything runs; checks what the workloads read besides (an image is a
+// usable ELF, --load files and an --equal-budget cluster are readable). Then gives each point its final id: a hash of
+// its workload, settings and the content of every file it reads (cli/sweep/workload_kind.h), so a resume after a
+// rebuild or an edit runs the point again. Throws npuemu::Error naming the spec location.
 // The YAML files it parses (the base config, the HBM presets) are left in parsed_files when given: a sweep's points,
 // forked from this process, read them from there instead of parsing them again.
 void validate_plan(const SweepSpec& spec, Plan& plan, config::YamlFileCache* parsed_files = nullptr);

@@ -6,6 +6,7 @@
 #include "cli/sweep/sweep_report_charts.h"
 #include "cli/sweep/sweep_report_data.h"
 #include "cli/sweep/sweep_store.h"
+#include "cli/sweep/workload_kind.h"
 #include "model/common/error.h"
 
 namespace npuemu::sweep {
@@ -21,12 +22,14 @@ size_t write_report(const std::string& dir, const std::string& out_file, const s
 
     report::Page page;
     page.title = "Sweep " + manifest["name"].get<std::string>();
-    page.paragraphs.push_back("npuemu " + manifest["npuemu_version"].get<std::string>() + "; spec " +
-                              manifest["spec_file"].get<std::string>() + " (hash " +
-                              manifest["spec_hash"].get<std::string>() + "); base config " +
-                              manifest["base_config"].get<std::string>() + ". " + std::to_string(data.finished) +
-                              " of " + std::to_string(manifest["points"].size()) + " points finished, " +
-                              std::to_string(data.failed) + " failed, " + std::to_string(data.missing) + " not run.");
+    page.paragraphs.push_back(
+        "npuemu " + manifest["npuemu_version"].get<std::string>() + "; spec " +
+        manifest["spec_file"].get<std::string>() + " (hash " + manifest["spec_hash"].get<std::string>() + ")" +
+        (manifest["base_config"].get<std::string>().empty()
+             ? std::string()
+             : "; base config " + manifest["base_config"].get<std::string>()) +
+        ". " + std::to_string(data.finished) + " of " + std::to_string(manifest["points"].size()) +
+        " points finished, " + std::to_string(data.failed) + " failed, " + std::to_string(data.missing) + " not run.");
     page.paragraphs.push_back("Hover a mark for its point's id and parameters; each chart saves as PNG or SVG.");
 
     if (data.failed + data.missing > 0) {
@@ -45,8 +48,7 @@ size_t write_report(const std::string& dir, const std::string& out_file, const s
     } else {
         report::Section charts;
         charts.heading = "Throughput";
-        charts.figures.push_back(roofline_figure(data));
-        for (auto& f : pareto_figures(data)) charts.figures.push_back(std::move(f));
+        charts.figures = data.kind->throughput_figures(data);
         page.sections.push_back(std::move(charts));
 
         report::Section parameters;
@@ -59,7 +61,8 @@ size_t write_report(const std::string& dir, const std::string& out_file, const s
 
     report::Section all;
     all.heading = "All points";
-    all.paragraphs.push_back("Click a column to sort; ids link to the point's stats.json.");
+    all.paragraphs.push_back(std::string("Click a column to sort; ids link to the point's ") +
+                             data.kind->output_file() + ".");
     const std::string out_dir = std::filesystem::absolute(out_file).parent_path().string();
     all.tables.push_back(points_table(data, out_dir));
     page.sections.push_back(std::move(all));

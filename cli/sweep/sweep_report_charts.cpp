@@ -10,16 +10,12 @@
 
 namespace npuemu::sweep {
 
-namespace {
-
-
 using report::Chart;
 using report::ChartKind;
 using report::Figure;
 using report::Scale;
 using report::Spec;
 
-// A point's tooltip: workload and settings, then the figures the chart shows.
 Spec tooltip_of(const ReportPoint& p, std::initializer_list<std::pair<const char*, std::string>> figures) {
     Spec tip;
     tip["workload"] = p.workload;
@@ -35,7 +31,21 @@ std::string id_list(const std::vector<std::string>& ids) {
     return out;
 }
 
-}  // namespace
+Spec pareto_front_lines(std::map<std::string, std::vector<std::pair<double, double>>> by_series) {
+    Spec lines = Spec::array();
+    for (auto& [series, xy] : by_series) {
+        std::sort(xy.begin(), xy.end(),
+                  [](auto a, auto b) { return a.first < b.first || (a.first == b.first && a.second > b.second); });
+        double best = -INFINITY;
+        for (const auto& [cx, cy] : xy) {
+            if (cy <= best) continue;
+            if (std::isfinite(best)) lines.push_back({{"series", series}, {"x", cx}, {"y", best}});
+            lines.push_back({{"series", series}, {"x", cx}, {"y", cy}});
+            best = cy;
+        }
+    }
+    return lines;
+}
 
 Figure roofline_figure(const ReportData& data) {
     Figure fig;
@@ -47,7 +57,7 @@ Figure roofline_figure(const ReportData& data) {
     std::map<std::pair<double, double>, std::vector<const ReportPoint*>> configs;
     std::vector<std::string> no_macs, no_peak, unbounded;
     for (const auto& p : data.points) {
-        if (!p.ok() || !p.has_stats) continue;
+        if (!p.ok() || !p.has_output) continue;
         if (p.macs <= 0 || p.achieved_tops <= 0) { no_macs.push_back(p.id); continue; }
         if (p.peak_tops <= 0 || p.bandwidth_tbps <= 0) { no_peak.push_back(p.id); continue; }
         configs[{p.peak_tops, p.bandwidth_tbps}].push_back(&p);
@@ -119,19 +129,7 @@ std::vector<Figure> pareto_figures(const ReportData& data) {
                                                         {cost_name, report::round4(p->*cost)}})}});
             by_workload[p->workload].emplace_back(p->*cost, p->achieved_tops);
         }
-        // The front: no point above-left of it, drawn as steps.
-        for (auto& [workload, xy] : by_workload) {
-            std::sort(xy.begin(), xy.end(), [](auto a, auto b) {
-                return a.first < b.first || (a.first == b.first && a.second > b.second);
-            });
-            double best = -INFINITY;
-            for (const auto& [cx, cy] : xy) {
-                if (cy <= best) continue;
-                if (std::isfinite(best)) c.lines.push_back({{"series", workload}, {"x", cx}, {"y", best}});
-                c.lines.push_back({{"series", workload}, {"x", cx}, {"y", cy}});
-                best = cy;
-            }
-        }
+        for (auto& line : pareto_front_lines(by_workload)) c.lines.push_back(std::move(line));
         return fig;
     };
     std::vector<Figure> out;
@@ -231,12 +229,12 @@ report::Table points_table(const ReportData& data, const std::string& report_dir
     table.columns.push_back("error");
     for (const auto& p : data.points) {
         Spec row = Spec::array();
-        if (p.stats_path.empty()) {
+        if (p.output_path.empty()) {
             row.push_back(p.id);
         } else {
             std::error_code ec;
-            const auto rel = std::filesystem::relative(p.stats_path, report_dir, ec);
-            row.push_back({{"text", p.id}, {"href", ec || rel.empty() ? p.stats_path : rel.generic_string()}});
+            const auto rel = std::filesystem::relative(p.output_path, report_dir, ec);
+            row.push_back({{"text", p.id}, {"href", ec || rel.empty() ? p.output_path : rel.generic_string()}});
         }
         if (p.ok()) row.push_back(p.status); else row.push_back({{"text", p.status}, {"class", "failed"}});
         row.push_back(p.workload);

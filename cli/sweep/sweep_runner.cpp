@@ -15,6 +15,7 @@
 #include <set>
 
 #include "cli/sweep/child_process.h"
+#include "cli/sweep/workload_kind.h"
 #include "model/common/error.h"
 
 namespace npuemu::sweep {
@@ -22,8 +23,7 @@ namespace npuemu::sweep {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-Json point_metrics(const SweepSpec& spec, const nlohmann::json& stats) {
-    const nlohmann::json& counters = stats.at("counters");
+Json point_metrics(const SweepSpec& spec, const nlohmann::json& counters) {
     auto counter = [&counters](const std::string& name) -> std::optional<double> {
         if (!counters.contains(name) || !counters[name].is_number()) return std::nullopt;
         return counters[name].get<double>();
@@ -42,8 +42,8 @@ Json point_metrics(const SweepSpec& spec, const nlohmann::json& stats) {
             metrics[metric.name] = value;
         } else {
             if (!counters.contains(metric.name)) {
-                throw Error("metric '" + metric.name + "': the stats have no counter '" + metric.name +
-                            "' (see the point's stats.json for the counters there are)");
+                throw Error("metric '" + metric.name + "': the point's output has no value '" + metric.name +
+                            "' (see its " + workload_kind(spec.kind).output_file() + " for the values there are)");
             }
             metrics[metric.name] = Json(counters[metric.name]);
         }
@@ -68,16 +68,6 @@ std::string format_duration(double seconds) {
     return text;
 }
 
-// A stats file with only its counters kept: its units and histograms are most of its bytes and no metric's business
-// (the sweep process reads every point's file, one after the other). Into nlohmann::json, whose objects are maps:
-// an ordered_json object finds (and inserts) keys by a linear search, quadratic over a chip's ~1,000s of counters.
-// Malformed JSON anywhere is still an error.
-nlohmann::json parse_counters_only(std::istream& in) {
-    return nlohmann::json::parse(in, [](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-        return !(depth == 1 && event == nlohmann::json::parse_event_t::key && parsed != "counters");
-    });
-}
-
 std::string describe(const SweepSpec& spec, const Point& point) {
     std::string text = spec.workloads[point.workload].name;
     for (const auto& [key, value] : point.settings) text += " " + key + "=" + value;
@@ -87,7 +77,11 @@ std::string describe(const SweepSpec& spec, const Point& point) {
 class Runner {
 public:
     Runner(const SweepSpec& spec, const Json& manifest, const RunnerOptions& options)
-        : spec_(spec), manifest_(manifest), options_(options), tty_(::isatty(STDERR_FILENO)) {}
+        : spec_(spec),
+          kind_(workload_kind(spec.kind)),
+          manifest_(manifest),
+          options_(options),
+          tty_(::isatty(STDERR_FILENO)) {}
 
     RunnerSummary run(const std::vector<Point>& points) {
         summary_.points = points.size();
@@ -148,20 +142,11 @@ private:
     pid_t launch(const Point& point) {
         const std::string dir = point_dir(options_.dir, point.id);
         fs::create_directories(dir);
-        // A rerun starts clean: a result or stats left by an earlier attempt must not be mistaken for this one's.
+        // A rerun starts clean: a result or output left by an earlier attempt must not be mistaken for this one's.
         fs::remove(dir + "/result.json");
-        fs::remove(dir + "/stats.json");
+        fs::remove(dir + "/" + kind_.output_file());
         csv_rows_.erase(point.index);
-        const Workload& workload = spec_.workloads[point.workload];
-        std::vector<std::string> args = {options_.executable, "run", "-c", spec_.base_config};
-        for (const auto& o : point.overrides()) {
-            args.push_back("--set");
-            args.push_back(o);
-        }
-        args.insert(args.end(), workload.args.begin(), workload.args.end());
-        args.push_back("--stats");
-        args.push_back(dir + "/stats.json");
-        args.push_back(workload.image);
+        const std::vector<std::string> args = kind_.point_command(spec_, point, options_.executable, dir);
         if (options_.entry) return fork_child(args, options_.entry, dir + "/console.txt");
         return spawn_child(args, dir + "/console.txt");
     }
@@ -185,13 +170,13 @@ private:
         Json metrics = Json::object();
         if (error.empty()) {
             try {
-                std::ifstream in(dir + "/stats.json");
-                if (!in) throw Error("the run wrote no stats.json");
-                metrics = point_metrics(spec_, parse_counters_only(in));
+                std::ifstream in(dir + "/" + kind_.output_file());
+                if (!in) throw Error(std::string("the run wrote no ") + kind_.output_file());
+                metrics = point_metrics(spec_, kind_.read_values(in));
             } catch (const Error& e) {
                 error = e.what();
             } catch (const nlohmann::json::exception& e) {
-                error = std::string("stats.json: ") + e.what();
+                error = std::string(kind_.output_file()) + ": " + e.what();
             }
         }
         result["status"] = error.empty() ? "ok" : "failed";
@@ -228,6 +213,7 @@ private:
     }
 
     const SweepSpec& spec_;
+    const WorkloadKind& kind_;
     const Json& manifest_;
     const RunnerOptions& options_;
     const bool tty_;

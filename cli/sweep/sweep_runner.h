@@ -1,8 +1,9 @@
-// Runs a sweep's points on this machine: each point is a child process running the command line
-// `npuemu run --set ... --stats DIR/points/<id>/stats.json IMAGE` (SystemC elaborates once per process), at most `jobs`
-// at a time: a forked copy of the sweep process, or the binary started afresh. Points with a result already are
-// skipped; failed and unfinished ones run again. Each finished point gets its result.json (written atomically, the
-// mark of a finished point) and results.csv is regenerated.
+// Runs a sweep's points on this machine: each point is a child process running its kind's command line
+// (`npuemu run --set ... --stats DIR/points/<id>/stats.json IMAGE`: SystemC elaborates once per process; or `npuemu
+// cluster FILE --set ... --out DIR/points/<id>/step.json`), at most `jobs` at a time: a forked copy of the sweep
+// process, or the binary started afresh. Points with a result already are skipped; failed and unfinished ones run
+// again. Each finished point gets its result.json (written atomically, the mark of a finished point) and results.csv
+// is regenerated.
 #pragma once
 
 #include <cstddef>
@@ -36,7 +37,8 @@ struct RunnerSummary {
 RunnerSummary run_points(const SweepSpec& spec, const Json& manifest, const std::vector<Point>& points,
                          const RunnerOptions& options);
 
-// The metrics of one point from its stats document; throws npuemu::Error naming a missing counter.
-Json point_metrics(const SweepSpec& spec, const nlohmann::json& stats);
+// The metrics of one point from the values of its output (WorkloadKind::read_values: a chip run's counters, a cluster
+// step's numbers by JSON path); throws npuemu::Error naming a missing value.
+Json point_metrics(const SweepSpec& spec, const nlohmann::json& values);
 
 }  // namespace npuemu::sweep

@@ -9,9 +9,10 @@
 #include <set>
 #include <sstream>
 
-#include "model/config/config_lookup.h"
+#include "model/cluster/step_report.h"
 #include "model/common/error.h"
 #include "model/common/output_file.h"
+#include "model/config/config_lookup.h"
 #include "model/config/config_node.h"
 
 namespace npuemu::sweep {
@@ -107,53 +108,94 @@ std::string resolve_relative(const std::string& path, const std::string& spec_di
     return (fs::path(spec_dir) / path).lexically_normal().string();
 }
 
+// The options the sweep sets on a point's command line itself, by kind: a workload's args may not give them.
+const std::vector<std::string>& owned_options(WorkloadKindId kind) {
+    static const std::vector<std::string> chip = {"-c", "--config", "-s", "--set", "--stats", "-q", "--quiet"};
+    static const std::vector<std::string> cluster = {"-s", "--set", "-o", "--out", "-q", "--quiet", "--report"};
+    return kind == WorkloadKindId::Chip ? chip : cluster;
+}
+
+// A workload's file: image: (firmware on the base chip config) or cluster: (a cluster file's step); sets its kind.
+void read_workload_file(const SpecReader& r, const YAML::Node& item, const std::string& path, Workload& workload,
+                        WorkloadKindId& kind, const std::string& spec_dir, const std::string& firmware_dir) {
+    if (item["image"] && item["cluster"]) {
+        r.fail(item, path, "a workload is firmware (image:) or a cluster file (cluster:), not both");
+    }
+    if (item["cluster"]) {
+        kind = WorkloadKindId::Cluster;
+        const std::string file = r.scalar(item["cluster"], path + ".cluster");
+        workload.cluster = resolve_relative(file, spec_dir);
+        workload.name = fs::path(file).stem().string();
+        if (!fs::is_regular_file(workload.cluster)) {
+            r.fail(item["cluster"], path + ".cluster", "no such cluster file: " + workload.cluster);
+        }
+        return;
+    }
+    kind = WorkloadKindId::Chip;
+    if (!item["image"]) {
+        r.fail(item, path + ".image", "missing (required): the firmware image (ELF), or cluster: a cluster file");
+    }
+    std::string image = r.scalar(item["image"], path + ".image");
+    const auto brace = image.find("{firmware}");
+    if (brace != std::string::npos) image.replace(brace, 10, firmware_dir);
+    workload.image = resolve_relative(image, spec_dir);
+    workload.name = fs::path(image).stem().string();
+    if (!fs::is_regular_file(workload.image)) {
+        r.fail(item["image"], path + ".image",
+               "no such firmware image: " + workload.image +
+                   (brace != std::string::npos ? " (is the firmware built?)" : ""));
+    }
+}
+
+void read_workload_args(const SpecReader& r, const YAML::Node& args, const std::string& path, Workload& workload,
+                        WorkloadKindId kind, const std::string& spec_dir) {
+    const char* command = kind == WorkloadKindId::Chip ? "`npuemu run`" : "`npuemu cluster`";
+    if (!args.IsSequence()) r.fail(args, path, std::string("expected a list of ") + command + " options");
+    for (size_t j = 0; j < args.size(); ++j) {
+        std::string arg = r.scalar(args[j], path + "[" + std::to_string(j) + "]");
+        // {sweep_dir}: this file's directory, for inputs kept beside it (--load job.bin@ADDR).
+        // Search on after each replacement: the directory's own name may contain "{sweep_dir}".
+        const std::string dir = spec_dir.empty() ? "." : spec_dir;
+        for (auto at = arg.find("{sweep_dir}"); at != std::string::npos;
+             at = arg.find("{sweep_dir}", at + dir.size())) {
+            arg.replace(at, 11, dir);
+        }
+        for (const std::string& owned : owned_options(kind)) {
+            if (arg == owned || arg.rfind(owned + "=", 0) == 0) {
+                r.fail(args[j], path + "[" + std::to_string(j) + "]",
+                       "'" + arg + "' is set by the sweep itself (use parameters: instead)");
+            }
+        }
+        workload.args.push_back(arg);
+    }
+}
+
 void read_workloads(const SpecReader& r, const YAML::Node& root, SweepSpec& spec, const std::string& spec_dir,
                     const std::string& firmware_dir) {
     const YAML::Node& top = root;
     const YAML::Node list = top["workloads"];
-    if (!list) r.fail(root, "workloads", "missing (required): a list of {name, image, args}");
+    if (!list) r.fail(root, "workloads", "missing (required): a list of {name, image, args} or {name, cluster, args}");
     if (!list.IsSequence() || list.size() == 0) r.fail(list, "workloads", "expected a non-empty list of workloads");
     std::set<std::string> names;
     for (size_t i = 0; i < list.size(); ++i) {
         const std::string path = "workloads[" + std::to_string(i) + "]";
         const YAML::Node item = list[i];
-        if (!item.IsMap()) r.fail(item, path, "expected a map with name, image and optional args");
-        r.check_keys(item, path, {"name", "image", "args"});
+        if (!item.IsMap()) r.fail(item, path, "expected a map with name, image (or cluster) and optional args");
+        r.check_keys(item, path, {"name", "image", "cluster", "args"});
         Workload workload;
-        if (!item["image"]) r.fail(item, path + ".image", "missing (required): the firmware image (ELF)");
-        std::string image = r.scalar(item["image"], path + ".image");
-        const auto brace = image.find("{firmware}");
-        if (brace != std::string::npos) image.replace(brace, 10, firmware_dir);
-        workload.image = resolve_relative(image, spec_dir);
-        workload.name = item["name"] ? r.scalar(item["name"], path + ".name") : fs::path(image).stem().string();
+        WorkloadKindId kind = WorkloadKindId::Chip;
+        read_workload_file(r, item, path, workload, kind, spec_dir, firmware_dir);
+        // The settings of a chip sweep are chip keys, a cluster sweep's cluster keys: one sweep, one kind.
+        if (i > 0 && kind != spec.kind) {
+            r.fail(item, path, "every workload of a sweep is firmware (image:) or every one a cluster (cluster:)");
+        }
+        spec.kind = kind;
+        if (item["name"]) workload.name = r.scalar(item["name"], path + ".name");
         if (workload.name.empty() || workload.name.find_first_of(",\"\n") != std::string::npos) {
             r.fail(item, path + ".name", "a workload name must be non-empty, without commas or quotes");
         }
         if (!names.insert(workload.name).second) r.fail(item, path + ".name", "two workloads named '" + workload.name + "'");
-        if (!fs::is_regular_file(workload.image)) {
-            r.fail(item["image"], path + ".image", "no such firmware image: " + workload.image +
-                                                       (brace != std::string::npos ? " (is the firmware built?)" : ""));
-        }
-        if (item["args"]) {
-            const YAML::Node args = item["args"];
-            if (!args.IsSequence()) r.fail(args, path + ".args", "expected a list of `npuemu run` options");
-            for (size_t j = 0; j < args.size(); ++j) {
-                std::string arg = r.scalar(args[j], path + ".args[" + std::to_string(j) + "]");
-                // {sweep_dir}: this file's directory, for inputs kept beside it (--load job.bin@ADDR).
-                // Search on after each replacement: the directory's own name may contain "{sweep_dir}".
-                const std::string dir = spec_dir.empty() ? "." : spec_dir;
-                for (auto at = arg.find("{sweep_dir}"); at != std::string::npos; at = arg.find("{sweep_dir}", at + dir.size())) {
-                    arg.replace(at, 11, dir);
-                }
-                for (const char* owned : {"-c", "--config", "-s", "--set", "--stats", "-q", "--quiet"}) {
-                    if (arg == owned || arg.rfind(std::string(owned) + "=", 0) == 0) {
-                        r.fail(args[j], path + ".args[" + std::to_string(j) + "]",
-                               "'" + arg + "' is set by the sweep itself (use base: and parameters: instead)");
-                    }
-                }
-                workload.args.push_back(arg);
-            }
-        }
+        if (item["args"]) read_workload_args(r, item["args"], path + ".args", workload, kind, spec_dir);
         spec.workloads.push_back(std::move(workload));
     }
 }
@@ -238,12 +280,23 @@ ParameterGroup read_group(const SpecReader& r, const YAML::Node& item, const std
     return group;
 }
 
+// A chip sweep's: the run's cycles and how well it used the arrays; a cluster sweep's: the step's figures and each of
+// its losses (cluster::loss_parts, so a new loss is a new default column).
+std::vector<std::string> default_metrics(WorkloadKindId kind) {
+    if (kind == WorkloadKindId::Chip) return {"sim.cycles", "npu.mac_utilization", "npu.achieved_tops"};
+    std::vector<std::string> names = {"step_s", "tokens_per_s", "mfu", "model_tflops_per_chip"};
+    for (const cluster::LossPart& part : cluster::loss_parts(cluster::StepLosses{})) {
+        names.push_back(std::string("losses.") + part.key + ".s");
+    }
+    return names;
+}
+
 void read_metrics(const SpecReader& r, const YAML::Node& root, SweepSpec& spec) {
     const YAML::Node& top = root;
     const YAML::Node list = top["metrics"];
     std::set<std::string> names;
     if (!list) {
-        for (const char* name : {"sim.cycles", "npu.mac_utilization", "npu.achieved_tops"}) {
+        for (const std::string& name : default_metrics(spec.kind)) {
             spec.metrics.push_back(Metric{name, false, Expression::parse("0"), "(default metrics)"});
         }
         return;
@@ -301,14 +354,21 @@ SweepSpec load_sweep_spec(const std::string& file, const std::string& firmware_d
         if (sweep["max_points"]) spec.max_points = r.uint(sweep["max_points"], "sweep.max_points", 1, 100'000'000);
         if (sweep["base"]) base = r.scalar(sweep["base"], "sweep.base");
     }
-    const bool is_preset = base.find('/') == std::string::npos && base.find('.') == std::string::npos;
-    try {
-        spec.base_config = config::resolve_config(is_preset ? base : resolve_relative(base, spec_dir));
-    } catch (const Error& e) {
-        r.fail(sweep ? sweep["base"] : root, "sweep.base", e.what());
-    }
-
     read_workloads(r, root, spec, spec_dir, firmware_dir);
+    if (spec.kind == WorkloadKindId::Cluster) {
+        if (sweep && sweep["base"]) {
+            r.fail(sweep["base"], "sweep.base",
+                   "a cluster sweep's settings apply to each workload's cluster file: "
+                   "it has no base chip config");
+        }
+    } else {
+        const bool is_preset = base.find('/') == std::string::npos && base.find('.') == std::string::npos;
+        try {
+            spec.base_config = config::resolve_config(is_preset ? base : resolve_relative(base, spec_dir));
+        } catch (const Error& e) {
+            r.fail(sweep ? sweep["base"] : root, "sweep.base", e.what());
+        }
+    }
 
     const YAML::Node& top = root;
     const YAML::Node groups = top["parameters"];

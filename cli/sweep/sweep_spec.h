@@ -1,5 +1,5 @@
-// A sweep description (YAML): the base chip config, the workloads, the parameters to vary (grid, zip, seeded random),
-// constraints that skip points, and the metrics to collect. Loaded and validated in one place: every error names
+// A sweep description (YAML): the workloads (firmware on a base chip config, or cluster files), the parameters to
+// vary (grid, zip, seeded random), constraints that skip points, and the metrics to collect. Loaded and validated in one place: every error names
 // file:line:col and the key path in the spec, before anything runs. See docs/sweeps.md for the format.
 #pragma once
 
@@ -11,10 +11,15 @@
 
 namespace npuemu::sweep {
 
+// What a sweep's points run (cli/sweep/workload_kind.h): firmware on a chip config, or a cluster's training step.
+enum class WorkloadKindId { Chip, Cluster };
+
 struct Workload {
     std::string name;
-    std::string image;              // resolved path of the firmware image
-    std::vector<std::string> args;  // extra `npuemu run` options, e.g. --max-cycles 1000000 or --load F@A
+    std::string image;              // chip: resolved path of the firmware image
+    std::string cluster;            // cluster: resolved path of the cluster file the settings apply to
+    std::vector<std::string> args;  // extra options: `npuemu run` (--max-cycles N, --load F@A) or `npuemu cluster`
+                                    // (--equal-budget OTHER.yaml)
 };
 
 // One swept key and its values (YAML scalars kept as text, as `--set KEY=VALUE` takes them).
@@ -62,7 +67,8 @@ struct SweepSpec {
     std::string spec_file;
     std::string spec_text;  // the file's bytes, for the manifest's hash
     std::string name;
-    std::string base_config;  // resolved path
+    WorkloadKindId kind = WorkloadKindId::Chip;  // every workload's (a sweep is of one kind)
+    std::string base_config;  // chip: the resolved base chip config; cluster: "" (each workload names its file)
     std::vector<Workload> workloads;
     std::vector<ParameterGroup> groups;
     std::vector<Constraint> constraints;

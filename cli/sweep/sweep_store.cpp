@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/sweep/input_hashes.h"
+#include "cli/sweep/workload_kind.h"
 #include "model/common/error.h"
 #include "model/common/output_file.h"
 
@@ -18,13 +20,8 @@ namespace fs = std::filesystem;
 void write_file_atomic(const std::string& path, const std::string& text) { write_output_file(path, text); }
 
 std::string spec_hash(const std::string& spec_text) {
-    uint64_t hash = 0xcbf29ce484222325ull;
-    for (unsigned char c : spec_text) {
-        hash ^= c;
-        hash *= 0x100000001b3ull;
-    }
     char text[17];
-    std::snprintf(text, sizeof text, "%016" PRIx64, hash);
+    std::snprintf(text, sizeof text, "%016" PRIx64, fnv1a(spec_text));
     return text;
 }
 
@@ -36,11 +33,16 @@ Json make_manifest(const SweepSpec& spec, const Plan& plan) {
     manifest["name"] = spec.name;
     manifest["spec_file"] = fs::absolute(spec.spec_file).lexically_normal().string();
     manifest["spec_hash"] = spec_hash(spec.spec_text);
-    manifest["base_config"] = fs::absolute(spec.base_config).lexically_normal().string();
+    manifest["kind"] = workload_kind(spec.kind).name();
+    manifest["base_config"] =
+        spec.base_config.empty() ? std::string() : fs::absolute(spec.base_config).lexically_normal().string();
     Json workloads = Json::array();
     for (const auto& w : spec.workloads) {
-        workloads.push_back({{"name", w.name}, {"image", fs::absolute(w.image).lexically_normal().string()},
-                             {"args", w.args}});
+        const bool cluster = spec.kind == WorkloadKindId::Cluster;
+        workloads.push_back(
+            {{"name", w.name},
+             {cluster ? "cluster" : "image", fs::absolute(cluster ? w.cluster : w.image).lexically_normal().string()},
+             {"args", w.args}});
     }
     manifest["workloads"] = workloads;
     manifest["parameters"] = spec.parameter_keys;
@@ -77,6 +79,7 @@ void check_manifest_fields(const Json& manifest, const std::string& path) {
     for (const char* key : {"name", "spec_hash", "spec_file", "base_config", "npuemu_version"}) {
         if (!manifest.contains(key) || !manifest[key].is_string()) bad(key, "a string");
     }
+    if (manifest.contains("kind") && !manifest["kind"].is_string()) bad("kind", "a string (chip, cluster)");
     if (!manifest.contains("parameters") || !manifest["parameters"].is_array()) bad("parameters", "a list of keys");
     for (const auto& key : manifest["parameters"]) if (!key.is_string()) bad("parameters", "a list of strings");
     if (!manifest.contains("metrics") || !manifest["metrics"].is_array()) bad("metrics", "a list");

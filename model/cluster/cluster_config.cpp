@@ -180,6 +180,7 @@ void read_chips(config::ConfigNode chips, ClusterConfig& cluster, std::optional<
             chips.fail("preset", e.what());
         }
         YAML::Node root = config::load_yaml_file(path);
+        cluster.input_files.push_back(path);
         read_chip(config::ConfigNode(root, path, "", std::make_shared<config::OverrideOrigins>()), cluster.chip);
     }
     if (chips.has("chip")) read_chip(chips.child("chip"), cluster.chip);
@@ -231,6 +232,7 @@ ClusterConfig load_cluster_config(const std::string& file, const std::vector<std
 
     ClusterConfig c;
     c.source_file = file;
+    c.input_files.push_back(file);
     c.name = top.get_string("name", c.name);
     std::optional<NpuemuChipSpec> npuemu;
     config::ConfigNode chips = top.child("chips");
@@ -243,6 +245,9 @@ ClusterConfig load_cluster_config(const std::string& file, const std::vector<std
     section("node", node_keys(), c.node);
     section("network", network_keys(), c.network);
     llm::read_model(top.child("model"), c.model);
+    if (root["model"] && root["model"]["preset"]) {
+        c.input_files.push_back(llm::model_preset_path(root["model"]["preset"].as<std::string>()));
+    }
     llm::read_plan(top.child("plan"), c.plan);
     section("collectives", collective_keys(), c.collectives);
     section("reliability", reliability_keys(), c.reliability);
@@ -253,6 +258,8 @@ ClusterConfig load_cluster_config(const std::string& file, const std::vector<std
         llm::check_model_plan(c.model, c.plan, top);  // layer_gemms() needs a plan that divides the model
         try {
             c.npuemu = std::make_shared<const NpuemuChip>(load_npuemu_chip(*npuemu, file, c.model, c.plan, c.chip));
+            c.input_files.insert(c.input_files.end(),
+                                 {c.npuemu->config_file, c.npuemu->hbm_preset_file, c.npuemu->profile_file});
         } catch (const Error& e) {
             chips.fail("npuemu", e.what());
         }

@@ -117,6 +117,9 @@ struct ClusterConfig {
     BudgetSpec budget;
     FacilitySpec facility;    // racks, inlets, cooling, PUE (heat: model/cluster/cluster_heat.h)
     VariationSpec variation;  // manufacturing spread
+    // Every file the load read (this file, chip and model presets, an npuemu chip's config, HBM preset and profile):
+    // what the step depends on besides the keys (a sweep's point ids hash their content).
+    std::vector<std::string> input_files;
 
     uint32_t data_parallel() const {
         return chip_count / (plan.tensor_parallel * plan.pipeline_parallel);

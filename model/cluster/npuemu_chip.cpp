@@ -139,6 +139,7 @@ NpuemuChip load_npuemu_chip(const NpuemuChipSpec& spec, const std::string& clust
     }
     const config::ChipConfig config = config::load_chip_config(n.config_file);
     n.chip_name = config.name;
+    n.hbm_preset_file = config.hbm.preset_file;
     n.peak_macs_per_cycle = double(config.npu.matrix.rows) * config.npu.matrix.cols * config.tile_count;
     n.profile_file = profile_path(spec.profile, cluster_file);
     const ProfileJson profile = read_profile(n.profile_file);

@@ -49,6 +49,7 @@ struct NpuemuChip {
     NpuemuChipSpec spec;
     std::string config_file;   // resolved
     std::string profile_file;  // resolved
+    std::string hbm_preset_file;  // the chip config's HBM preset (resolved)
     std::string chip_name;
     std::string profile_workload;  // the profile's own description of what it ran
     double clock_hz = 0;           // the operating point's (or the chip config's) clock

@@ -56,3 +56,8 @@ add_test(NAME "sweep: a real single-node Slurm cluster runs the sbatch array and
           ${CMAKE_CURRENT_SOURCE_DIR}/data/sweep_slurm.yaml)
 set_tests_properties("sweep: a real single-node Slurm cluster runs the sbatch array and the merged results equal a local run"
   PROPERTIES TIMEOUT 400 RUN_SERIAL TRUE)
+add_test(NAME "sweep: cluster points equal their steps run alone, resume, rerun on an edited cluster file, report, bad input"
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/integration/check_sweep_cluster.sh ${SWEEP_WORK}/cluster ${NPUEMU}
+          ${PROJECT_SOURCE_DIR}/configs)
+set_tests_properties("sweep: cluster points equal their steps run alone, resume, rerun on an edited cluster file, report, bad input"
+                     PROPERTIES TIMEOUT 120)

@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include "cli/sweep/cluster_workload.h"
 #include "cli/sweep/expression.h"
 #include "cli/sweep/sweep_plan.h"
 #include "cli/sweep/sweep_spec.h"
@@ -186,4 +187,42 @@ TEST_CASE("sweep: {sweep_dir} is replaced once even when the directory's own nam
     REQUIRE(spec.workloads.size() == 1);
     REQUIRE(spec.workloads[0].args.size() == 2);
     CHECK(spec.workloads[0].args[1] == dir + "/a.bin@0x81000000");
+}
+
+TEST_CASE("sweep: a cluster step's values are its numbers by JSON path, arrays and text left out") {
+    const nlohmann::json step = nlohmann::json::parse(
+        R"({"schema": "npuemu.cluster.step/1", "chips": 16, "step_s": 1.5, "losses": {"stragglers": {"s": 0.25,
+            "share": 0.1}}, "heat": {"racks": [{"power_w": 3}], "power": {"facility_w": 2e6}}})");
+    const nlohmann::json values = step_values(step);
+    CHECK(values.size() == 5);
+    CHECK(values["chips"] == 16);
+    CHECK(values["step_s"] == 1.5);
+    CHECK(values["losses.stragglers.s"] == 0.25);
+    CHECK(values["losses.stragglers.share"] == 0.1);
+    CHECK(values["heat.power.facility_w"] == 2e6);
+    CHECK_THROWS_AS(step_values(nlohmann::json::array()), npuemu::Error);
+}
+
+TEST_CASE("sweep: a cluster sweep's points are checked against its cluster file and named by its content") {
+    const std::string selene = std::string(NPUEMU_SOURCE_DIR) + "/configs/clusters/megatron_selene/selene.yaml";
+    const auto spec_file = [&selene](const std::string& name, const std::string& parameters) {
+        const std::string path = std::string("/tmp/npuemu_unit_sweep_cluster_") + name + ".yaml";
+        std::ofstream(path) << "workloads:\n  - {name: selene, cluster: " << selene << "}\nparameters:\n" << parameters;
+        return path;
+    };
+    const SweepSpec spec = load_sweep_spec(spec_file("ok", "  - grid:\n      chips.count: [768, 1536]\n"), "");
+    CHECK(spec.kind == WorkloadKindId::Cluster);
+    CHECK(spec.base_config.empty());
+    REQUIRE(spec.metrics.size() == 15);  // step_s, tokens_per_s, mfu, model_tflops_per_chip and the 11 losses
+    CHECK(spec.metrics[4].name == "losses.useful_compute.s");
+    Plan plan = make_plan(spec);
+    const std::string unvalidated_id = plan.points[0].id;
+    validate_plan(spec, plan);
+    REQUIRE(plan.points.size() == 2);
+    CHECK(plan.points[0].id != unvalidated_id);  // the files' content joined the id
+    CHECK(error_of(spec_file("key", "  - grid:\n      plan.tensor_paralel: [8]\n"))
+              .find("npuemu_unit_sweep_cluster_key.yaml:5:7: parameters[0].grid.plan.tensor_paralel: --set "
+                    "plan.tensor_paralel=8") != std::string::npos);
+    CHECK(error_of(spec_file("divide", "  - grid:\n      chips.count: [1000]\n"))
+              .find("does not divide the 1000 chips") != std::string::npos);
 }
