@@ -121,7 +121,8 @@ double NpuemuChip::gemm_s(const std::string& op, double flops) const {
     }
     const double peak_flops_per_s = 2 * peak_macs_per_cycle * clock_hz;
     const bool attention = op == "attention_scores" || op == "attention_values";
-    if (attention && attention_s > 0) return attention_s * micro_batch / 2;  // the fused kernel's time, half each
+    // The fused kernel's time, half each; a CP rank computes 1/cp of each sequence's queries against all its keys.
+    if (attention && attention_s > 0) return attention_s * micro_batch / 2 / context_parallel;
     if (attention) {
         return flops / (peak_flops_per_s * spec.attention_efficiency);
     }
@@ -210,6 +211,7 @@ NpuemuChip load_npuemu_chip(const NpuemuChipSpec& spec, const std::string& clust
     }
     // Flash attention of one sequence of this rank's heads, if the profile ran it for this model and plan.
     n.micro_batch = plan.micro_batch;
+    n.context_parallel = plan.context_parallel;
     const uint32_t t = plan.tensor_parallel;
     for (const ProfileJson& op : ops) {
         if (op.value("kind", "gemm") != "attention" || !op.contains("attention")) continue;
