@@ -32,7 +32,7 @@ double expert_params(const ModelSpec& m) { return mlp_matrices(m) * double(m.hid
 // (replicated), the tokens permuted and sent to their experts' EP ranks (all-to-all), each local expert's GEMMs on the
 // tokens routed to it, sent back (all-to-all) and unpermuted. Routing is taken as balanced: every expert gets
 // T k / experts of the EP group's tokens, so a rank's experts/ep experts see T k tokens in all. Experts are split over
-// TP like the dense MLP (expert tensor parallelism = TP), so mlp_down's partial sums take the layer's TP all-reduce.
+// TP like the dense MLP (expert tensor parallelism = TP); the TP collectives around them: make_layer.
 std::vector<Op> moe_mlp(const ClusterConfig& c, double tokens) {
     const ModelSpec& m = c.model;
     const double t = c.plan.tensor_parallel, ep = c.plan.expert_parallel, h = m.hidden;
@@ -94,6 +94,13 @@ Piece make_layer(const ClusterConfig& c) {
     if (c.plan.tensor_parallel > 1) {
         layer.tp_all_reduces_forward = 2;   // after proj and after mlp_down
         layer.tp_all_reduces_backward = 2;  // the input gradients of qkv and mlp_up
+        if (m.moe()) {
+            // Megatron-core runs MoE with TP under sequence parallelism: each TP rank dispatches its 1/t of the
+            // tokens, the routed tokens are all-gathered over TP before the experts and reduce-scattered after
+            // them: an all-gather and a reduce-scatter of T k tokens, the time of k all-reduces of T tokens.
+            layer.tp_all_reduces_forward = 1 + m.experts_per_token;
+            layer.tp_all_reduces_backward = 1 + m.experts_per_token;
+        }
     }
     if (c.plan.context_parallel > 1) {
         // cp steps of attention, the first on the rank's own block; cp - 1 block passes around the ring. Backward
@@ -135,7 +142,7 @@ Workload make_workload(const ClusterConfig& c) {
 
     const double head_dim = h / m.heads;
     w.cp_kv_block_bytes = tokens * 2 * (m.kv_heads * head_dim / t) * kBf16Bytes;  // K and V, this rank's heads
-    w.ep_all_to_all_bytes = tokens * m.experts_per_token * h * kBf16Bytes;
+    w.ep_all_to_all_bytes = tokens * m.experts_per_token * h * kBf16Bytes / t;  // a TP rank's share (see above)
     const double attention_params = h * (h + 2.0 * m.kv_heads * head_dim) + h * h + 3.0 * h +
                                     2.0 * m.kv_heads * head_dim + 4 * h;  // + biases, norms
     const double dense_mlp_params = 2.0 * h * m.ffn_hidden + m.ffn_hidden;

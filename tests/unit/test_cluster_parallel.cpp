@@ -218,7 +218,11 @@ TEST_CASE(
     CHECK(c.model.expert_ffn_hidden == 14336);
     const Workload w = make_workload(c);
     const double tokens = 4096, h = 4096, ffn = 14336, t = 8;
-    CHECK(w.ep_all_to_all_bytes == doctest::Approx(tokens * 2 * h * 2));
+    // Sequence parallelism: each TP rank dispatches 1/t of the tokens; the routed tokens are gathered over TP before
+    // the experts and reduce-scattered after them (k all-reduces' worth, beside proj's).
+    CHECK(w.ep_all_to_all_bytes == doctest::Approx(tokens * 2 * h * 2 / t));
+    CHECK(w.layer.tp_all_reduces_forward == 3);
+    CHECK(w.layer.tp_all_reduces_backward == 3);
     const Op& up = op_named(w.layer, "expert_up");
     CHECK(up.flops == doctest::Approx(2 * tokens * 2 * (2 * ffn / t) * h));  // swiglu: gate and up
     CHECK(op_named(w.layer, "expert_down").flops == doctest::Approx(2 * tokens * 2 * h * ffn / t));
