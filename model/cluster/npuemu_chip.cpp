@@ -63,8 +63,9 @@ std::string profile_command(const llm::ModelSpec& m, const llm::PlanSpec& p, con
            " -w model.seq_length=" + std::to_string(m.seq_length) +
            " -w model.activation=" + (m.activation == llm::Activation::Swiglu ? "swiglu" : "gelu") +
            " -w plan.tensor_parallel=" + std::to_string(p.tensor_parallel) +
-           " -w plan.micro_batch=" + std::to_string(p.micro_batch) + " --dtype " + llm::dtype_name(spec.dtype) +
-           " -c " + spec.config + " --out NAME";
+           " -w plan.micro_batch=" + std::to_string(p.micro_batch) +
+           (p.context_parallel > 1 ? " -w plan.context_parallel=" + std::to_string(p.context_parallel) : "") +
+           " --dtype " + llm::dtype_name(spec.dtype) + " -c " + spec.config + " --out NAME";
 }
 
 const ProfileJson* find_op(const ProfileJson& ops, const llm::GemmShape& shape) {
@@ -179,7 +180,9 @@ NpuemuChip load_npuemu_chip(const NpuemuChipSpec& spec, const std::string& clust
                         std::to_string(shape.m) + " x " + std::to_string(shape.n) + " x " + std::to_string(shape.k) +
                         " (m x n x k: " + shape.name + " of " + model.name + " at TP " +
                         std::to_string(plan.tensor_parallel) + ", micro-batch " + std::to_string(plan.micro_batch) +
-                        " x " + std::to_string(model.seq_length) + " tokens; the profile ran: " + n.profile_workload +
+                        " x " + std::to_string(model.seq_length) + " tokens" +
+                        (plan.context_parallel > 1 ? " / CP " + std::to_string(plan.context_parallel) : "") +
+                        "; the profile ran: " + n.profile_workload +
                         "). Profile it with: " + profile_command(model, plan, spec));
         }
         ProfiledGemm g;
