@@ -283,3 +283,23 @@ TEST_CASE("cluster parallel: bad CP, EP and sharding plans are refused naming th
         CHECK(e.find("fsdp") != std::string::npos);
     }
 }
+
+TEST_CASE(
+    "cluster parallel: groups sit in Megatron-core's rank order: with TP filling the node, CP and EP peers are "
+    "on other nodes; with TP 1 they share the node") {
+    SUBCASE("a CP ring across nodes passes at the NIC's rate, on one node at the node link's") {
+        const double block = 1.0 * (32768 / 2) * 2 * (32 * 128 / 8) * 2;
+        const StepResult across = step_of(
+            small_gpt({"chips.count=16", "model.seq_length=32768", "model.global_batch=1", "plan.context_parallel=2"}));
+        CHECK(across.cp_kv_pass_s == doctest::Approx(block / 0.8 / 25e9).epsilon(0.01));
+    }
+    SUBCASE("an EP group of 8 neighbouring replicas on one node all-to-alls over the node switch") {
+        const StepResult r =
+            step_of({"chips.count=8", "model.layers=8", "model.hidden=4096", "model.heads=32", "model.global_batch=8",
+                     "model.experts=8", "model.ffn_hidden=16384", "plan.tensor_parallel=1", "plan.pipeline_parallel=1",
+                     "plan.virtual_stages=1", "plan.expert_parallel=8"});
+        const double bytes = 2048.0 * 2 * 4096 * 2;
+        CHECK(r.ep_all_to_all_s == doctest::Approx(7.0 / 8 * bytes / 0.8 / 300e9 + 2e-6 + 5e-6).epsilon(1e-9));
+        CHECK(r.losses.ep_communication_s == doctest::Approx(8 * 6 * r.ep_all_to_all_s));
+    }
+}
