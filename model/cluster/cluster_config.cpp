@@ -34,8 +34,7 @@ KeyTable<ChipSpec> chip_keys() {
         positive_key("peak_bf16_tflops", &ChipSpec::peak_bf16_tflops, 1e5, "TFLOP/s", "dense BF16/FP16 peak"),
         double_key("peak_fp8_tflops", &ChipSpec::peak_fp8_tflops, 0, 1e5, "TFLOP/s", "dense FP8 peak (0: none)"),
         double_key("peak_fp32_tflops", &ChipSpec::peak_fp32_tflops, 0, 1e5, "TFLOP/s", "FP32 (non-tensor) peak"),
-        positive_key("hbm_bandwidth_gbyte_per_s", &ChipSpec::hbm_bandwidth_gbyte_per_s, 1e5, "GB/s",
-                     "HBM bandwidth"),
+        positive_key("hbm_bandwidth_gbyte_per_s", &ChipSpec::hbm_bandwidth_gbyte_per_s, 1e5, "GB/s", "HBM bandwidth"),
         positive_key("hbm_capacity_gbyte", &ChipSpec::hbm_capacity_gbyte, 1e4, "GB", "HBM capacity"),
         positive_key("memory_efficiency", &ChipSpec::memory_efficiency, 1, "",
                      "share of HBM bandwidth element-wise kernels reach"),
@@ -60,8 +59,7 @@ KeyTable<NetworkSpec> network_keys() {
         positive_key("nic_gbit_per_s", &NetworkSpec::nic_gbit_per_s, 1e5, "Gbit/s", "each NIC, each direction"),
         uint_key("tiers", &NetworkSpec::tiers, 2, 3, "", "fat-tree tiers: 2 leaf-spine, 3 leaf-spine-core"),
         uint_key("switch_radix", &NetworkSpec::switch_radix, 4, 4096, "", "ports per switch"),
-        double_key("leaf_oversubscription", &NetworkSpec::leaf_oversubscription, 1, 64, "",
-                   "leaf down / up capacity"),
+        double_key("leaf_oversubscription", &NetworkSpec::leaf_oversubscription, 1, 64, "", "leaf down / up capacity"),
         double_key("spine_oversubscription", &NetworkSpec::spine_oversubscription, 1, 64, "",
                    "pod down / up capacity (3 tiers)"),
         double_key("nic_latency_us", &NetworkSpec::nic_latency_us, 0, 1e4, "us", "NIC, cable and leaf, one way"),
@@ -84,8 +82,7 @@ KeyTable<ReliabilitySpec> reliability_keys() {
     return {
         double_key("failures_per_chip_hour", &ReliabilitySpec::failures_per_chip_hour, 0, 1, "",
                    "job-stopping failures per chip-hour (0: none; Llama 3: 1.97e-5)"),
-        double_key("checkpoint_interval_s", &ReliabilitySpec::checkpoint_interval_s, 0, 1e7, "s",
-                   "0: Young's optimum"),
+        double_key("checkpoint_interval_s", &ReliabilitySpec::checkpoint_interval_s, 0, 1e7, "s", "0: Young's optimum"),
         positive_key("checkpoint_bytes_per_parameter", &ReliabilitySpec::checkpoint_bytes_per_parameter, 64, "B",
                      "what a checkpoint stores per parameter"),
         positive_key("storage_gbyte_per_s", &ReliabilitySpec::storage_gbyte_per_s, 1e6, "GB/s",
@@ -155,8 +152,8 @@ NpuemuChipSpec read_npuemu_chip(config::ConfigNode node) {
     spec.attention_efficiency = node.get_double("attention_efficiency", spec.attention_efficiency, 1e-4, 1);
     spec.memory_efficiency = node.get_double("memory_efficiency", spec.memory_efficiency, 1e-4, 1);
     spec.power_w = node.get_double("power_w", spec.power_w, 0, 1e5);
-    spec.dtype = node.get_choice("dtype", "bf16", {"int8", "bf16"}) == "int8" ? llm::GemmDtype::Int8
-                                                                              : llm::GemmDtype::Bf16;
+    spec.dtype =
+        node.get_choice("dtype", "bf16", {"int8", "bf16"}) == "int8" ? llm::GemmDtype::Int8 : llm::GemmDtype::Bf16;
     node.finish();
     return spec;
 }
@@ -194,10 +191,20 @@ void read_chips(config::ConfigNode chips, ClusterConfig& cluster, std::optional<
 void check_plan(const ClusterConfig& c, config::ConfigNode& top) {
     const PlanSpec& p = c.plan;
     const ModelSpec& m = c.model;
-    const uint64_t model_parallel = uint64_t(p.tensor_parallel) * p.pipeline_parallel;
+    const uint64_t model_parallel = uint64_t(p.tensor_parallel) * p.pipeline_parallel * p.context_parallel;
     if (c.chip_count % model_parallel != 0) {
-        top.fail("plan", "tensor_parallel x pipeline_parallel = " + std::to_string(model_parallel) +
-                             " does not divide the " + std::to_string(c.chip_count) + " chips");
+        top.fail("plan", std::string(p.context_parallel > 1 ? "tensor_parallel x pipeline_parallel x context_parallel"
+                                                            : "tensor_parallel x pipeline_parallel") +
+                             " = " + std::to_string(model_parallel) + " does not divide the " +
+                             std::to_string(c.chip_count) + " chips");
+    }
+    // Megatron-core's rank order tp-cp-ep-dp-pp: the EP group is carved out of the data-parallel ranks.
+    if (c.data_parallel() % p.expert_parallel != 0) {
+        top.fail("plan", "expert_parallel " + std::to_string(p.expert_parallel) +
+                             " does not divide the data-parallel group of " + std::to_string(c.data_parallel()));
+    }
+    if (p.expert_parallel > 1 && llm::shards_parameters(p.dp_sharding)) {
+        top.fail("plan", "dp_sharding zero3/fsdp with expert_parallel > 1 is not modelled (use zero1)");
     }
     if (c.node.chips_per_node % p.tensor_parallel != 0 && p.tensor_parallel % c.node.chips_per_node != 0) {
         top.fail("plan", "tensor_parallel " + std::to_string(p.tensor_parallel) + " and chips_per_node " +

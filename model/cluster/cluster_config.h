@@ -5,7 +5,7 @@
 // The chips are a comparator (parametric) or an npuemu chip: a chip config and its `npuemu profile` table
 // (npuemu_chip.h). The facility (racks, inlets, cooling) and the chips' manufacturing spread set each chip's operating
 // point (model/cluster/cluster_heat.h). Not yet here (the later steps; the structs leave room for them):
-// failures, torus networks, CP/EP, FSDP, inference.
+// inference.
 #pragma once
 
 #include <cstdint>
@@ -28,13 +28,13 @@ struct EfficiencyPoint {
 // A comparator chip, described parametrically (the measured side: A100, H100).
 struct ChipSpec {
     std::string name = "unnamed";
-    double peak_bf16_tflops = 312;       // dense, per chip
-    double peak_fp8_tflops = 0;          // 0: the chip has none
+    double peak_bf16_tflops = 312;  // dense, per chip
+    double peak_fp8_tflops = 0;     // 0: the chip has none
     double peak_fp32_tflops = 19.5;
     double hbm_bandwidth_gbyte_per_s = 2039;
     double hbm_capacity_gbyte = 80;
-    double memory_efficiency = 0.8;      // share of HBM bandwidth element-wise kernels reach
-    double kernel_overhead_us = 0;       // per kernel launched (launch and tail), added to every op
+    double memory_efficiency = 0.8;  // share of HBM bandwidth element-wise kernels reach
+    double kernel_overhead_us = 0;   // per kernel launched (launch and tail), added to every op
     double power_w = 400;
     std::vector<EfficiencyPoint> gemm_efficiency;  // ascending FLOPs; log-linear between points, flat outside
 
@@ -80,9 +80,9 @@ enum class CollectiveAlgorithm { Auto, Ring, Tree, Hierarchical };
 
 struct CollectiveSpec {
     CollectiveAlgorithm algorithm = CollectiveAlgorithm::Auto;
-    double tree_below_kib = 256;       // auto: tree below this message size, ring (or hierarchical) above
-    double step_overhead_us = 5;       // software cost of each algorithm step (launch, sync, kernel)
-    double bus_efficiency = 1.0;       // share of link bandwidth a collective's transfers reach
+    double tree_below_kib = 256;  // auto: tree below this message size, ring (or hierarchical) above
+    double step_overhead_us = 5;  // software cost of each algorithm step (launch, sync, kernel)
+    double bus_efficiency = 1.0;  // share of link bandwidth a collective's transfers reach
 };
 
 // Failures and checkpointing (reliability.h). failures_per_chip_hour 0: none (the step is the failure-free step).
@@ -106,7 +106,7 @@ struct ClusterConfig {
     std::string name = "unnamed";
     std::string source_file;
     uint32_t chip_count = 1;
-    ChipSpec chip;                          // an npuemu chip's too: derived from its config and profile
+    ChipSpec chip;                             // an npuemu chip's too: derived from its config and profile
     std::shared_ptr<const NpuemuChip> npuemu;  // set: an npuemu chip (chips.npuemu), its GEMMs timed by its profile
     NodeSpec node;
     NetworkSpec network;
@@ -122,7 +122,7 @@ struct ClusterConfig {
     std::vector<std::string> input_files;
 
     uint32_t data_parallel() const {
-        return chip_count / (plan.tensor_parallel * plan.pipeline_parallel);
+        return chip_count / (plan.tensor_parallel * plan.pipeline_parallel * plan.context_parallel);
     }
     uint32_t node_count() const { return (chip_count + node.chips_per_node - 1) / node.chips_per_node; }
 };

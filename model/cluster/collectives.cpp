@@ -106,6 +106,19 @@ CollectiveTime Collectives::reduce_scatter(const std::vector<ChipGroup>& groups,
     return {ring_half_s(groups, bytes), "ring"};
 }
 
+CollectiveTime Collectives::all_to_all(const std::vector<ChipGroup>& groups, double bytes) const {
+    if (groups.empty() || groups.front().size() < 2 || bytes <= 0) return {0, "none"};
+    std::vector<std::pair<uint32_t, uint32_t>> pairs;
+    for (const ChipGroup& g : groups) {
+        for (uint32_t from : g) {
+            for (uint32_t to : g) {
+                if (from != to) pairs.push_back({from, to});
+            }
+        }
+    }
+    return {send_s(pairs, bytes / double(groups.front().size())) + spec_.step_overhead_us * 1e-6, "direct"};
+}
+
 CollectiveTime Collectives::all_gather(const std::vector<ChipGroup>& groups, double bytes) const {
     return reduce_scatter(groups, bytes);
 }

@@ -32,6 +32,13 @@ public:
     // Half of a ring all-reduce each (used by sharded data parallelism).
     CollectiveTime reduce_scatter(const std::vector<ChipGroup>& groups, double bytes) const;
     CollectiveTime all_gather(const std::vector<ChipGroup>& groups, double bytes) const;
+    // All-to-all (MoE token dispatch and combine): every member sends bytes/P to each other member, all at once, as
+    // NCCL's all-to-all posts all its sends and receives together (ncclGroupStart .. ncclGroupEnd). bytes: what one
+    // member holds before the exchange, its own share included. Uncontended on a switch: (P-1)/P S/B + alpha.
+    CollectiveTime all_to_all(const std::vector<ChipGroup>& groups, double bytes) const;
+    // One step of a ring: member i sends `bytes` to member i+1 in every group at once (ring attention's key/value
+    // pass), plus the step's overhead.
+    double ring_step_s(const std::vector<ChipGroup>& groups, double bytes) const;
     // Point-to-point sends, all at once: the time until the last arrives.
     double send_s(const std::vector<std::pair<uint32_t, uint32_t>>& pairs, double bytes) const;
 
@@ -40,8 +47,6 @@ public:
     double hierarchical_all_reduce_s(const std::vector<ChipGroup>& groups, double bytes) const;
 
 private:
-    // One ring step: member i sends `bytes` to member i+1 in every group at once.
-    double ring_step_s(const std::vector<ChipGroup>& groups, double bytes) const;
     double ring_half_s(const std::vector<ChipGroup>& groups, double bytes) const;  // P-1 steps of bytes/P
     uint32_t members_per_node(const ChipGroup& group) const;
 

@@ -39,17 +39,18 @@ void require_budget(const ClusterConfig& c, const std::string& where) {
     }
 }
 
-// The other cluster at the most chips its plan allows within `max_chips`: TP x PP kept, data parallelism the largest
-// that passes every check (network, memory). Where the global batch does not divide over it, the batch is rounded to
+// The other cluster at the most chips its plan allows within `max_chips`: TP x PP x CP kept, data parallelism the
+// largest that passes every check (network, memory). Where the global batch does not divide over it, the batch is rounded to
 // the nearest that does (micro-batch x DP, x PP when interleaved) if that is within 5%: an operator uses the chips bought, and tokens per
 // second stay comparable across a batch a few percent apart (the table shows it).
 BudgetPoint largest_within(const std::string& file, const std::vector<std::string>& overrides,
                            const ClusterConfig& other, double max_chips, const char* budget) {
-    const uint32_t group = other.plan.tensor_parallel * other.plan.pipeline_parallel;
+    const uint32_t group = other.plan.tensor_parallel * other.plan.pipeline_parallel * other.plan.context_parallel;
     const uint64_t most = static_cast<uint64_t>(std::floor(max_chips + 1e-9)) / group;
     if (most == 0) {
         throw Error(file + ": the " + std::string(budget) + " buys " + std::to_string(uint64_t(max_chips)) +
-                    " chips, fewer than one TP x PP group (" + std::to_string(group) + ")");
+                    " chips, fewer than one " + (other.plan.context_parallel > 1 ? "TP x PP x CP" : "TP x PP") +
+                    " group (" + std::to_string(group) + ")");
     }
     std::string last_error;
     const double batch = other.model.global_batch;

@@ -63,8 +63,9 @@ std::string profile_command(const llm::ModelSpec& m, const llm::PlanSpec& p, con
            " -w model.seq_length=" + std::to_string(m.seq_length) +
            " -w model.activation=" + (m.activation == llm::Activation::Swiglu ? "swiglu" : "gelu") +
            " -w plan.tensor_parallel=" + std::to_string(p.tensor_parallel) +
-           " -w plan.micro_batch=" + std::to_string(p.micro_batch) + " --dtype " + llm::dtype_name(spec.dtype) +
-           " -c " + spec.config + " --out NAME";
+           " -w plan.micro_batch=" + std::to_string(p.micro_batch) +
+           (p.context_parallel > 1 ? " -w plan.context_parallel=" + std::to_string(p.context_parallel) : "") +
+           " --dtype " + llm::dtype_name(spec.dtype) + " -c " + spec.config + " --out NAME";
 }
 
 const ProfileJson* find_op(const ProfileJson& ops, const llm::GemmShape& shape) {
@@ -121,7 +122,8 @@ double NpuemuChip::gemm_s(const std::string& op, double flops) const {
     }
     const double peak_flops_per_s = 2 * peak_macs_per_cycle * clock_hz;
     const bool attention = op == "attention_scores" || op == "attention_values";
-    if (attention && attention_s > 0) return attention_s * micro_batch / 2;  // the fused kernel's time, half each
+    // The fused kernel's time, half each; a CP rank computes 1/cp of each sequence's queries against all its keys.
+    if (attention && attention_s > 0) return attention_s * micro_batch / 2 / context_parallel;
     if (attention) {
         return flops / (peak_flops_per_s * spec.attention_efficiency);
     }
@@ -179,7 +181,9 @@ NpuemuChip load_npuemu_chip(const NpuemuChipSpec& spec, const std::string& clust
                         std::to_string(shape.m) + " x " + std::to_string(shape.n) + " x " + std::to_string(shape.k) +
                         " (m x n x k: " + shape.name + " of " + model.name + " at TP " +
                         std::to_string(plan.tensor_parallel) + ", micro-batch " + std::to_string(plan.micro_batch) +
-                        " x " + std::to_string(model.seq_length) + " tokens; the profile ran: " + n.profile_workload +
+                        " x " + std::to_string(model.seq_length) + " tokens" +
+                        (plan.context_parallel > 1 ? " / CP " + std::to_string(plan.context_parallel) : "") +
+                        "; the profile ran: " + n.profile_workload +
                         "). Profile it with: " + profile_command(model, plan, spec));
         }
         ProfiledGemm g;
@@ -211,6 +215,7 @@ NpuemuChip load_npuemu_chip(const NpuemuChipSpec& spec, const std::string& clust
     }
     // Flash attention of one sequence of this rank's heads, if the profile ran it for this model and plan.
     n.micro_batch = plan.micro_batch;
+    n.context_parallel = plan.context_parallel;
     const uint32_t t = plan.tensor_parallel;
     for (const ProfileJson& op : ops) {
         if (op.value("kind", "gemm") != "attention" || !op.contains("attention")) continue;

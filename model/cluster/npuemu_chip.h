@@ -59,6 +59,7 @@ struct NpuemuChip {
     double power_w = 0;                     // spec.power_w, or the profile's energy over its GEMM time
     double attention_s = 0;                 // the profiled flash attention of one sequence; 0: not profiled
     uint32_t micro_batch = 1;               // sequences per micro-batch (the plan's)
+    uint32_t context_parallel = 1;          // the plan's CP size
     double optimizer_s_per_param = 0;       // the profiled AdamW step's time per parameter; 0: not profiled
     uint32_t optimizer_params = 0;          // the parameters of that profiled step
 
@@ -70,7 +71,7 @@ struct NpuemuChip {
     std::string estimated_ops() const;
 
     // The time of one forward GEMM of the cluster workload (model/cluster/workload.h names): the profiled shard for
-    // qkv, proj, mlp_up, mlp_down; the stated estimates for the others.
+    // qkv, proj, mlp_up, mlp_down; the stated estimates for the others (MoE experts: the layer GEMMs' utilisation).
     double gemm_s(const std::string& op, double flops) const;
 };
 

@@ -11,7 +11,10 @@ double model_parameters(const ModelSpec& m) {
     const double h = m.hidden, kv = m.kv_heads ? m.kv_heads : m.heads;
     const double ffn = m.ffn_hidden ? m.ffn_hidden : 4.0 * h;
     const double attention = h * h * 2 + 2 * h * kv * m.head_dim();  // Q and the output, K and V
-    const double mlp = (m.activation == llm::Activation::Swiglu ? 3.0 : 2.0) * h * ffn;
+    const double matrices = m.activation == llm::Activation::Swiglu ? 3.0 : 2.0;
+    const double expert_ffn = m.expert_ffn_hidden ? m.expert_ffn_hidden : ffn;
+    const double mlp = m.moe() ? m.experts * matrices * h * expert_ffn + h * m.experts  // experts and the router
+                               : matrices * h * ffn;
     return double(m.layers) * (attention + mlp) + double(m.vocab) * h;
 }
 

@@ -2,15 +2,15 @@
 
 #include <algorithm>
 
-#include "model/cluster/step_model.h"
 #include "model/cluster/cluster_heat.h"
+#include "model/cluster/step_model.h"
 #include "model/common/error.h"
 
 namespace npuemu::cluster {
 
 std::vector<ScalingPoint> strong_scaling(const ClusterConfig& config, const std::string& file,
                                          const std::vector<std::string>& overrides) {
-    const uint32_t group = config.plan.tensor_parallel * config.plan.pipeline_parallel;
+    const uint32_t group = config.plan.tensor_parallel * config.plan.pipeline_parallel * config.plan.context_parallel;
     std::vector<ScalingPoint> points;
     for (uint32_t dp = config.data_parallel(); dp >= 1; dp /= 2) {
         std::vector<std::string> sized = overrides;

@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include "model/cluster/collectives.h"
+#include "model/cluster/fsdp_schedule.h"
 #include "model/cluster/pipeline_schedule.h"
+#include "model/cluster/rank_layout.h"
 #include "model/cluster/straggler_losses.h"
 #include "model/cluster/topology.h"
 
@@ -14,15 +16,27 @@ namespace {
 // A piece's time on one chip, split as the losses are.
 struct PieceTime {
     double compute_s = 0;
-    double ideal_s = 0;  // GEMM FLOPs at peak
+    double ideal_s = 0;           // GEMM FLOPs at peak
+    double attention_core_s = 0;  // of compute_s: the attention ring attention overlaps its exchange with
     double tp_s = 0;
+    double cp_s = 0;  // ring attention's key/value exchange not hidden behind the attention
+    double ep_s = 0;  // MoE all-to-alls
+    double dp_s = 0;  // ZeRO-3/FSDP gathers and reduce-scatters not hidden behind the compute
+    double communication_s() const { return tp_s + cp_s + ep_s + dp_s; }
+    double total_s() const { return compute_s + communication_s(); }
     PieceTime& operator+=(const PieceTime& o) {
         compute_s += o.compute_s;
         ideal_s += o.ideal_s;
+        attention_core_s += o.attention_core_s;
         tp_s += o.tp_s;
+        cp_s += o.cp_s;
+        ep_s += o.ep_s;
+        dp_s += o.dp_s;
         return *this;
     }
-    PieceTime times(double k) const { return {compute_s * k, ideal_s * k, tp_s * k}; }
+    PieceTime times(double k) const {
+        return {compute_s * k, ideal_s * k, attention_core_s * k, tp_s * k, cp_s * k, ep_s * k, dp_s * k};
+    }
 };
 
 // Forward (scale 1) or backward (scale 2: GEMMs for input and weight gradients, memory-bound ops twice the bytes).
@@ -33,14 +47,17 @@ PieceTime op_time(const ChipSpec& chip, const NpuemuChip* npuemu, const std::vec
     PieceTime t;
     for (const Op& op : ops) {
         const double overhead_s = op.kernels * chip.kernel_overhead_us * 1e-6;
+        double op_s = 0;
         if (op.kind == OpKind::Gemm) {
             const double gemm_s =
                 npuemu ? npuemu->gemm_s(op.name, op.flops) : op.flops / (peak * chip.gemm_efficiency_at(op.flops));
-            t.compute_s += scale * (gemm_s + overhead_s);
+            op_s = scale * (gemm_s + overhead_s);
             t.ideal_s += scale * op.flops / peak;
         } else if (!(npuemu && npuemu->fused(op.name))) {
-            t.compute_s += scale * (op.bytes / hbm + overhead_s);
+            op_s = scale * (op.bytes / hbm + overhead_s);
         }
+        t.compute_s += op_s;
+        if (op.attention_core) t.attention_core_s += op_s;
     }
     return t;
 }
@@ -49,15 +66,63 @@ struct PieceTimes {
     PieceTime forward, backward, recompute;
 };
 
-PieceTimes piece_times(const ClusterConfig& c, const Piece& piece, double tp_all_reduce_s, bool recompute) {
+// The communication one piece's ops imply, per occurrence.
+struct PieceCommunication {
+    double tp_all_reduce_s = 0;
+    double cp_kv_pass_s = 0;       // one ring step passing one key/value block
+    double cp_kv_grad_pass_s = 0;  // one backward ring step (blocks_per_step_backward blocks)
+    double ep_all_to_all_s = 0;
+    uint32_t context_parallel = 1;
+};
+
+// Ring attention: cp blocks of attention, the block exchange of each of the cp - 1 ring steps overlapped with the
+// attention of the block in hand (Liu et al. 2023, Sec. 3; TransformerEngine's CP runs the send/recv on its own
+// stream): what a step's pass takes beyond that block's attention is exposed.
+double cp_exposed_s(uint32_t ring_steps, double pass_s, double attention_s, uint32_t cp) {
+    return ring_steps * std::max(0.0, pass_s - attention_s / cp);
+}
+
+PieceTimes piece_times(const ClusterConfig& c, const Piece& piece, const PieceCommunication& comm, bool recompute) {
     PieceTimes t;
     t.forward = op_time(c.chip, c.npuemu.get(), piece.forward, 1);
-    t.forward.tp_s = piece.tp_all_reduces_forward * tp_all_reduce_s;
+    t.forward.tp_s = piece.tp_all_reduces_forward * comm.tp_all_reduce_s;
+    t.forward.cp_s =
+        cp_exposed_s(piece.cp_ring_steps_forward, comm.cp_kv_pass_s, t.forward.attention_core_s, comm.context_parallel);
+    t.forward.ep_s = piece.ep_all_to_alls_forward * comm.ep_all_to_all_s;
     t.backward = op_time(c.chip, c.npuemu.get(), piece.forward, 2);
-    t.backward.tp_s = piece.tp_all_reduces_backward * tp_all_reduce_s;
+    t.backward.tp_s = piece.tp_all_reduces_backward * comm.tp_all_reduce_s;
+    if (piece.cp_blocks_per_step_backward > 0) {
+        t.backward.cp_s = cp_exposed_s(piece.cp_ring_steps_forward, comm.cp_kv_grad_pass_s, t.backward.attention_core_s,
+                                       comm.context_parallel);
+    }
+    t.backward.ep_s = piece.ep_all_to_alls_backward * comm.ep_all_to_all_s;
     if (recompute) t.recompute = t.forward;
     return t;
 }
+
+// Per micro-batch, the ZeRO-3/FSDP communication a chunk's forward and backward tasks leave exposed (fsdp_schedule.h):
+// its units are the chunk's layers, with the embedding first on the first chunk of stage 0 and the logits last on
+// the last chunk of the last stage.
+struct FsdpCosts {
+    double layer_gather_s = 0, layer_reduce_s = 0, embedding_gather_s = 0, embedding_reduce_s = 0;
+};
+
+std::pair<double, double> fsdp_chunk_exposed_s(const FsdpCosts& f, uint32_t layers, const PieceTimes& layer,
+                                               const PieceTimes* first, const PieceTimes* last) {
+    std::vector<FsdpUnit> forward, backward;
+    auto add = [&](const PieceTimes& piece, double gather_s, double reduce_s) {
+        forward.push_back({piece.forward.total_s(), gather_s, 0});
+        backward.push_back({piece.backward.total_s() + piece.recompute.total_s(), gather_s, reduce_s});
+    };
+    if (first) add(*first, f.embedding_gather_s, f.embedding_reduce_s);
+    for (uint32_t i = 0; i < layers; ++i) add(layer, f.layer_gather_s, f.layer_reduce_s);
+    if (last) add(*last, f.embedding_gather_s, f.embedding_reduce_s);
+    std::reverse(backward.begin(), backward.end());
+    return {fsdp_exposed_s(forward), fsdp_exposed_s(backward)};
+}
+
+// The bytes a member of a ring collective of `members` sends for `bytes` of data (reduce-scatter or all-gather).
+double ring_half_bytes(double bytes, double members) { return members > 1 ? (members - 1) / members * bytes : 0; }
 
 }  // namespace
 
@@ -66,33 +131,49 @@ StepResult simulate_step(const ClusterConfig& c, const ChipSlowdowns& slowdowns)
     const Workload w = make_workload(c);
     const ClusterTopology topology(c.chip_count, c.node, c.network);
     const Collectives collectives(topology, c.collectives);
+    const RankLayout ranks(c);
     const uint32_t t = c.plan.tensor_parallel, p = c.plan.pipeline_parallel, v = c.plan.virtual_stages;
-    const uint32_t d = c.data_parallel();
-    // Megatron's rank order: TP fastest, then DP, then PP; chip of (stage, replica, tp rank).
-    auto chip_of = [&](uint32_t stage, uint32_t replica, uint32_t rank) { return (stage * d + replica) * t + rank; };
+    const uint32_t d = c.data_parallel(), cp = c.plan.context_parallel;
+    const bool fully_sharded = llm::shards_parameters(c.plan.dp_sharding);
+    const double gradient_members = gradient_ranks(c);
 
     StepResult r;
     r.data_parallel = d;
     r.micro_batches = w.micro_batches;
     r.memory = memory_need(c, w);
 
-    ChipGroup tp_group;
-    for (uint32_t i = 0; i < t; ++i) tp_group.push_back(chip_of(0, 0, i));
+    const ChipGroup tp_group = ranks.tp_group(0, 0, 0);
     const CollectiveTime tp = collectives.all_reduce({tp_group}, w.tp_all_reduce_bytes);
     r.tp_all_reduce_s = tp.time_s;
     r.tp_algorithm = tp.algorithm;
     if (p > 1) {
-        std::vector<std::pair<uint32_t, uint32_t>> sends;  // every replica's TP ranks, stage 0 -> 1, at once
+        std::vector<std::pair<uint32_t, uint32_t>> sends;  // every replica's CP and TP ranks, stage 0 -> 1, at once
         for (uint32_t j = 0; j < d; ++j) {
-            for (uint32_t i = 0; i < t; ++i) sends.push_back({chip_of(0, j, i), chip_of(1, j, i)});
+            for (uint32_t q = 0; q < cp; ++q) {
+                for (uint32_t i = 0; i < t; ++i) sends.push_back({ranks.chip(0, j, q, i), ranks.chip(1, j, q, i)});
+            }
         }
         r.pp_send_s = collectives.send_s(sends, w.pp_send_bytes);
     }
+    PieceCommunication comm;
+    comm.tp_all_reduce_s = r.tp_all_reduce_s;
+    comm.context_parallel = cp;
+    if (cp > 1) {  // every CP ring of stage 0 passes its blocks at once
+        const std::vector<ChipGroup> rings = ranks.cp_rings(0);
+        comm.cp_kv_pass_s = collectives.ring_step_s(rings, w.cp_kv_block_bytes);
+        comm.cp_kv_grad_pass_s =
+            collectives.ring_step_s(rings, w.layer.cp_blocks_per_step_backward * w.cp_kv_block_bytes);
+        r.cp_kv_pass_s = comm.cp_kv_pass_s;
+    }
+    if (c.plan.expert_parallel > 1) {
+        comm.ep_all_to_all_s = collectives.all_to_all(ranks.ep_groups(0), w.ep_all_to_all_bytes).time_s;
+        r.ep_all_to_all_s = comm.ep_all_to_all_s;
+    }
 
     const bool recompute = c.plan.recompute;
-    const PieceTimes layer = piece_times(c, w.layer, r.tp_all_reduce_s, recompute);
-    const PieceTimes embedding = piece_times(c, w.embedding, r.tp_all_reduce_s, false);
-    const PieceTimes logits = piece_times(c, w.logits, r.tp_all_reduce_s, false);
+    const PieceTimes layer = piece_times(c, w.layer, comm, recompute);
+    const PieceTimes embedding = piece_times(c, w.embedding, comm, false);
+    const PieceTimes logits = piece_times(c, w.logits, comm, false);
     PipelineInput pipe;
     pipe.stages = p;
     pipe.chunks = v;
@@ -103,6 +184,24 @@ StepResult simulate_step(const ClusterConfig& c, const ChipSlowdowns& slowdowns)
         r.pp_gather_s = collectives.all_gather({tp_group}, w.tp_all_reduce_bytes).time_s;
         pipe.gather_s = r.pp_gather_s;
     }
+    const std::vector<ChipGroup> gradient_groups = ranks.gradient_groups();
+    FsdpCosts fsdp;
+    if (fully_sharded) {
+        // ZeRO-3 / FSDP: each unit's parameters all-gathered for its forward and again for its backward (the
+        // recomputed forward runs inside the backward's gather), its gradients reduce-scattered after the backward:
+        // 3 x the parameters per micro-batch, against plain DP's all-reduce (2 x) once per step (Rajbhandari et al.,
+        // "ZeRO", SC'20, Sec. 7.2.2; PyTorch FSDP FULL_SHARD without no_sync, DeepSpeed stage 3 reducing each
+        // micro-step).
+        fsdp.layer_gather_s = collectives.all_gather(gradient_groups, w.fsdp_layer_bytes).time_s;
+        fsdp.layer_reduce_s = collectives.reduce_scatter(gradient_groups, w.fsdp_layer_bytes).time_s;
+        fsdp.embedding_gather_s = collectives.all_gather(gradient_groups, w.fsdp_embedding_bytes).time_s;
+        fsdp.embedding_reduce_s = collectives.reduce_scatter(gradient_groups, w.fsdp_embedding_bytes).time_s;
+        r.fsdp_layer_gather_s = fsdp.layer_gather_s;
+        r.fsdp_layer_reduce_scatter_s = fsdp.layer_reduce_s;
+        // Stage 0's units per micro-batch (its layers and the embedding), each gathered twice and reduced once.
+        const double stage_units_bytes = double(v) * w.layers_per_chunk * w.fsdp_layer_bytes + w.fsdp_embedding_bytes;
+        r.dp_bytes_per_chip = w.micro_batches * 3 * ring_half_bytes(stage_units_bytes, gradient_members);
+    }
     std::vector<std::vector<PieceTimes>> chunk(p, std::vector<PieceTimes>(v));  // per micro-batch
     for (uint32_t s = 0; s < p; ++s) {
         for (uint32_t k = 0; k < v; ++k) {
@@ -110,15 +209,21 @@ StepResult simulate_step(const ClusterConfig& c, const ChipSlowdowns& slowdowns)
             ct.forward = layer.forward.times(w.layers_per_chunk);
             ct.backward = layer.backward.times(w.layers_per_chunk);
             ct.recompute = layer.recompute.times(w.layers_per_chunk);
-            for (const auto& [extra, here] :
-                 {std::pair{&embedding, s == 0 && k == 0}, std::pair{&logits, s == p - 1 && k == v - 1}}) {
+            const bool first = s == 0 && k == 0, last = s == p - 1 && k == v - 1;
+            for (const auto& [extra, here] : {std::pair{&embedding, first}, std::pair{&logits, last}}) {
                 if (!here) continue;
                 ct.forward += extra->forward;
                 ct.backward += extra->backward;
             }
+            if (fully_sharded) {
+                const auto [forward_s, backward_s] = fsdp_chunk_exposed_s(
+                    fsdp, w.layers_per_chunk, layer, first ? &embedding : nullptr, last ? &logits : nullptr);
+                ct.forward.dp_s += forward_s;
+                ct.backward.dp_s += backward_s;
+            }
         }
     }
-    // The pipeline with each stage's compute slowed by a factor (heat and variation; TP all-reduces are not slowed).
+    // The pipeline with each stage's compute slowed by a factor (heat and variation; communication is not slowed).
     auto with_stage_factors = [&](const std::vector<double>& factor) {
         PipelineInput in = pipe;
         in.forward_s.clear();
@@ -128,9 +233,9 @@ StepResult simulate_step(const ClusterConfig& c, const ChipSlowdowns& slowdowns)
             in.backward_s.emplace_back();
             for (uint32_t k = 0; k < v; ++k) {
                 const PieceTimes& ct = chunk[s][k];
-                in.forward_s[s].push_back(factor[s] * ct.forward.compute_s + ct.forward.tp_s);
+                in.forward_s[s].push_back(factor[s] * ct.forward.compute_s + ct.forward.communication_s());
                 in.backward_s[s].push_back(factor[s] * (ct.backward.compute_s + ct.recompute.compute_s) +
-                                           ct.backward.tp_s + ct.recompute.tp_s);
+                                           ct.backward.communication_s() + ct.recompute.communication_s());
             }
         }
         return in;
@@ -142,23 +247,27 @@ StepResult simulate_step(const ClusterConfig& c, const ChipSlowdowns& slowdowns)
     no_send.gather_s = 0;
     const PipelineResult without_sends = simulate_pipeline(no_send);
 
-    // Gradients: every DP group of every stage and TP rank at once (they share the network).
-    std::vector<ChipGroup> dp_groups;
-    for (uint32_t s = 0; s < p && d > 1; ++s) {
-        for (uint32_t i = 0; i < t; ++i) {
-            ChipGroup g;
-            for (uint32_t j = 0; j < d; ++j) g.push_back(chip_of(s, j, i));
-            dp_groups.push_back(std::move(g));
-        }
-    }
-    if (c.plan.dp_sharding == DpSharding::Zero1) {
-        r.dp_gradient_s = collectives.reduce_scatter(dp_groups, w.grad_bytes_per_chip).time_s +
-                          collectives.all_gather(dp_groups, w.grad_bytes_per_chip).time_s;
-        r.dp_algorithm = d > 1 ? "ring reduce-scatter + all-gather" : "none";
+    // Gradients: every DP x CP group of every stage and TP rank at once (they share the network); the experts' over
+    // their expert-data-parallel groups after them (Megatron-core reduces the two sets of buckets separately).
+    // ZeRO-3/FSDP reduce-scattered them layer by layer in each backward (above): nothing is left at the end.
+    const std::vector<ChipGroup> expert_groups = ranks.expert_gradient_groups();
+    const double expert_members = expert_groups.empty() ? 1 : expert_groups.front().size();
+    if (fully_sharded) {
+        r.dp_algorithm = gradient_members > 1 ? "fsdp: per-layer all-gather x2 + reduce-scatter" : "none";
+    } else if (c.plan.dp_sharding == DpSharding::Zero1) {
+        r.dp_gradient_s = collectives.reduce_scatter(gradient_groups, w.grad_bytes_per_chip).time_s +
+                          collectives.all_gather(gradient_groups, w.grad_bytes_per_chip).time_s +
+                          collectives.reduce_scatter(expert_groups, w.expert_grad_bytes_per_chip).time_s +
+                          collectives.all_gather(expert_groups, w.expert_grad_bytes_per_chip).time_s;
+        r.dp_algorithm = gradient_members > 1 ? "ring reduce-scatter + all-gather" : "none";
     } else {
-        const CollectiveTime dp = collectives.all_reduce(dp_groups, w.grad_bytes_per_chip);
-        r.dp_gradient_s = dp.time_s;
+        const CollectiveTime dp = collectives.all_reduce(gradient_groups, w.grad_bytes_per_chip);
+        r.dp_gradient_s = dp.time_s + collectives.all_reduce(expert_groups, w.expert_grad_bytes_per_chip).time_s;
         r.dp_algorithm = dp.algorithm;
+    }
+    if (!fully_sharded) {
+        r.dp_bytes_per_chip = 2 * ring_half_bytes(w.grad_bytes_per_chip, gradient_members) +
+                              2 * ring_half_bytes(w.expert_grad_bytes_per_chip, expert_members);
     }
     // The step's end: the last stage's gradient collective past its pipeline's end (the stage that ends last).
     auto step_end = [&](const PipelineResult& run, uint32_t& critical_stage) {
@@ -178,8 +287,7 @@ StepResult simulate_step(const ClusterConfig& c, const ChipSlowdowns& slowdowns)
     const double end_s = step_end(pipeline, critical);
     r.critical_stage = critical;
     const double adam_bytes_per_param = 28;  // read master, moments, gradient; write master, moments, bf16 weights
-    const double shards = c.plan.dp_sharding == DpSharding::Zero1 ? d : 1;
-    const double optimizer_params = w.params_per_chip / shards;
+    const double optimizer_params = optimizer_params_per_chip(c, w);
     r.optimizer_measured = c.npuemu && c.npuemu->optimizer_s_per_param > 0;
     r.losses.optimizer_s = r.optimizer_measured
                                ? optimizer_params * c.npuemu->optimizer_s_per_param  // npu_adamw, profiled
@@ -198,11 +306,14 @@ StepResult simulate_step(const ClusterConfig& c, const ChipSlowdowns& slowdowns)
         l.compute_inefficiency_s += m * (ct.forward.compute_s + ct.backward.compute_s + ct.recompute.compute_s -
                                          ct.forward.ideal_s - ct.backward.ideal_s - ct.recompute.ideal_s);
         l.tp_communication_s += m * (ct.forward.tp_s + ct.backward.tp_s + ct.recompute.tp_s);
+        l.cp_communication_s += m * (ct.forward.cp_s + ct.backward.cp_s + ct.recompute.cp_s);
+        l.ep_communication_s += m * (ct.forward.ep_s + ct.backward.ep_s + ct.recompute.ep_s);
+        l.dp_communication_s += m * (ct.forward.dp_s + ct.backward.dp_s);
     }
     const double busy_s = pipeline.busy_s[critical];
     l.pipeline_bubble_s = std::max(0.0, without_sends.finish_s[critical] - without_sends.busy_s[critical]);
     l.pp_communication_s = std::max(0.0, pipeline.finish_s[critical] - busy_s - l.pipeline_bubble_s);
-    l.dp_communication_s = end_s - pipeline.finish_s[critical];
+    l.dp_communication_s += end_s - pipeline.finish_s[critical];
 
     if (!slowdowns.chip_compute_factor.empty()) {
         add_slowdown_losses(c, slowdowns, r, [&](const std::vector<double>& stage_factor) {

@@ -23,14 +23,17 @@ struct StepLosses {
     double recompute_s = 0;             // the recomputed forward's GEMM FLOPs at dense peak
     double compute_inefficiency_s = 0;  // GEMMs below peak, memory-bound ops, kernel overheads
     double tp_communication_s = 0;      // tensor-parallel all-reduces (not overlapped, as in Megatron)
+    double cp_communication_s = 0;      // ring attention's key/value passes not hidden behind the attention
+    double ep_communication_s = 0;      // MoE all-to-alls (dispatch, combine; not overlapped, as in Megatron-core)
     double pipeline_bubble_s = 0;       // idle waiting on the schedule itself
     double pp_communication_s = 0;      // idle waiting for activations and gradients between stages
-    double dp_communication_s = 0;      // gradient all-reduce not hidden behind the backward
+    double dp_communication_s = 0;      // gradient all-reduce not hidden behind the backward; ZeRO-3/FSDP gathers
+                                        // and reduce-scatters not hidden behind the compute
     double optimizer_s = 0;             // the Adam update (memory-bound)
     // With heat and variation (chips slower than nominal; model/cluster/straggler_losses.h):
     double throttling_s = 0;  // every chip at the cluster's mean slowdown, over the nominal step
     double stragglers_s = 0;  // synchronous groups waiting for their slowest member, over that
-    double failures_s = 0;              // checkpoints, work lost to failures and restarts, averaged (reliability.h)
+    double failures_s = 0;    // checkpoints, work lost to failures and restarts, averaged (reliability.h)
 };
 
 struct StepResult {
@@ -45,8 +48,13 @@ struct StepResult {
     uint32_t critical_stage = 0;
     double tp_all_reduce_s = 0;  // one, of one micro-batch's activations
     double pp_send_s = 0;
-    double pp_gather_s = 0;           // scatter/gather: re-assembling a received activation inside the node
-    double dp_gradient_s = 0;         // the whole gradient all-reduce (or reduce-scatter + all-gather)
+    double pp_gather_s = 0;          // scatter/gather: re-assembling a received activation inside the node
+    double dp_gradient_s = 0;        // the whole gradient all-reduce (or reduce-scatter + all-gather)
+    double dp_bytes_per_chip = 0;    // what one chip sends per step in DP collectives (ring volumes, (N-1)/N each)
+    double fsdp_layer_gather_s = 0;  // ZeRO-3/FSDP: one layer's parameter all-gather
+    double fsdp_layer_reduce_scatter_s = 0;  // and its gradients' reduce-scatter
+    double cp_kv_pass_s = 0;                 // ring attention: one key/value block to the next CP rank
+    double ep_all_to_all_s = 0;              // MoE: one dispatch or combine all-to-all
     bool optimizer_measured = false;  // an npuemu chip's profiled optimizer step (else 28 bytes/parameter estimated)
     std::string tp_algorithm, dp_algorithm;
     MemoryNeed memory;

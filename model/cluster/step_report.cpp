@@ -9,11 +9,26 @@
 
 namespace npuemu::cluster {
 
+namespace {
+
+const char* dp_sharding_name(DpSharding sharding) {
+    switch (sharding) {
+        case DpSharding::Zero1: return "zero1";
+        case DpSharding::Zero3: return "zero3";
+        case DpSharding::Fsdp: return "fsdp";
+        default: return "none";
+    }
+}
+
+}  // namespace
+
 std::vector<LossPart> loss_parts(const StepLosses& l) {
     return {{"useful_compute", "useful compute", l.useful_compute_s},
             {"recompute", "recomputation", l.recompute_s},
             {"compute_inefficiency", "compute inefficiency", l.compute_inefficiency_s},
             {"tp_communication", "TP communication", l.tp_communication_s},
+            {"cp_communication", "CP communication", l.cp_communication_s},
+            {"ep_communication", "EP communication", l.ep_communication_s},
             {"pipeline_bubble", "pipeline bubble", l.pipeline_bubble_s},
             {"pp_communication", "PP communication", l.pp_communication_s},
             {"dp_communication", "DP communication", l.dp_communication_s},
@@ -56,9 +71,15 @@ nlohmann::ordered_json step_json(const ClusterConfig& c, const StepResult& r) {
                             {"estimated_ops", n.estimated_ops()},
                             {"power_w", n.power_w}};
     }
-    j["plan"] = {{"tensor_parallel", c.plan.tensor_parallel}, {"pipeline_parallel", c.plan.pipeline_parallel},
-                 {"virtual_stages", c.plan.virtual_stages},   {"data_parallel", r.data_parallel},
-                 {"micro_batch", c.plan.micro_batch},         {"micro_batches", r.micro_batches}};
+    j["plan"] = {{"tensor_parallel", c.plan.tensor_parallel},
+                 {"pipeline_parallel", c.plan.pipeline_parallel},
+                 {"virtual_stages", c.plan.virtual_stages},
+                 {"data_parallel", r.data_parallel},
+                 {"micro_batch", c.plan.micro_batch},
+                 {"micro_batches", r.micro_batches},
+                 {"context_parallel", c.plan.context_parallel},
+                 {"expert_parallel", c.plan.expert_parallel},
+                 {"dp_sharding", dp_sharding_name(c.plan.dp_sharding)}};
     j["step_s"] = r.step_s;
     j["tokens_per_s"] = r.tokens_per_s;
     j["megatron_tflops_per_chip"] = r.megatron_tflops_per_chip;
@@ -75,9 +96,17 @@ nlohmann::ordered_json step_json(const ClusterConfig& c, const StepResult& r) {
                         {"checkpoint_write_s", r.failures.checkpoint_write_s},
                         {"checkpoint_interval_s", r.failures.checkpoint_interval_s},
                         {"overhead_per_progress", r.failures.overhead_per_progress}};
-    j["communication"] = {
-        {"tp_all_reduce_s", r.tp_all_reduce_s}, {"tp_algorithm", r.tp_algorithm},   {"pp_send_s", r.pp_send_s},
-        {"pp_gather_s", r.pp_gather_s},         {"dp_gradient_s", r.dp_gradient_s}, {"dp_algorithm", r.dp_algorithm}};
+    j["communication"] = {{"tp_all_reduce_s", r.tp_all_reduce_s},
+                          {"tp_algorithm", r.tp_algorithm},
+                          {"pp_send_s", r.pp_send_s},
+                          {"pp_gather_s", r.pp_gather_s},
+                          {"dp_gradient_s", r.dp_gradient_s},
+                          {"dp_algorithm", r.dp_algorithm},
+                          {"dp_bytes_per_chip", r.dp_bytes_per_chip},
+                          {"fsdp_layer_gather_s", r.fsdp_layer_gather_s},
+                          {"fsdp_layer_reduce_scatter_s", r.fsdp_layer_reduce_scatter_s},
+                          {"cp_kv_pass_s", r.cp_kv_pass_s},
+                          {"ep_all_to_all_s", r.ep_all_to_all_s}};
     j["memory_gbyte"] = {{"weights_and_gradients", r.memory.weights_bytes / 1e9},
                          {"optimizer", r.memory.optimizer_bytes / 1e9},
                          {"activations", r.memory.activation_bytes / 1e9},
@@ -92,9 +121,13 @@ std::string step_summary(const ClusterConfig& c, const StepResult& r) {
     char line[512];
     const std::string chunks =
         c.plan.virtual_stages > 1 ? " (" + std::to_string(c.plan.virtual_stages) + " chunks each)" : "";
-    std::snprintf(line, sizeof line, "%s: %u x %s, TP %u x PP %u%s x DP %u, %u micro-batches of %u\n", c.name.c_str(),
+    std::string more;
+    if (c.plan.context_parallel > 1) more += " x CP " + std::to_string(c.plan.context_parallel);
+    if (c.plan.expert_parallel > 1) more += " (EP " + std::to_string(c.plan.expert_parallel) + " within DP)";
+    if (c.plan.dp_sharding != DpSharding::None) more += std::string(", ") + dp_sharding_name(c.plan.dp_sharding);
+    std::snprintf(line, sizeof line, "%s: %u x %s, TP %u x PP %u%s x DP %u%s, %u micro-batches of %u\n", c.name.c_str(),
                   c.chip_count, c.chip.name.c_str(), c.plan.tensor_parallel, c.plan.pipeline_parallel, chunks.c_str(),
-                  r.data_parallel, r.micro_batches, c.plan.micro_batch);
+                  r.data_parallel, more.c_str(), r.micro_batches, c.plan.micro_batch);
     out += line;
     std::snprintf(line, sizeof line,
                   "step %.3f s, %.0f tokens/s, %.1f TFLOP/s per chip (Megatron F), MFU %.1f%%, HBM %.1f of %.0f GB\n",
@@ -133,6 +166,14 @@ std::string step_summary(const ClusterConfig& c, const StepResult& r) {
                   1e3 * r.tp_all_reduce_s, r.tp_algorithm.c_str(), 1e3 * r.pp_send_s, 1e3 * r.dp_gradient_s,
                   r.dp_algorithm.c_str());
     out += line;
+    if (r.fsdp_layer_gather_s > 0 || r.cp_kv_pass_s > 0 || r.ep_all_to_all_s > 0) {
+        std::snprintf(line, sizeof line,
+                      "             FSDP layer all-gather %.3f ms, reduce-scatter %.3f ms; CP key/value pass %.3f ms; "
+                      "EP all-to-all %.3f ms\n",
+                      1e3 * r.fsdp_layer_gather_s, 1e3 * r.fsdp_layer_reduce_scatter_s, 1e3 * r.cp_kv_pass_s,
+                      1e3 * r.ep_all_to_all_s);
+        out += line;
+    }
     if (r.heat) out += heat_summary(c, r, *r.heat);
     return out;
 }

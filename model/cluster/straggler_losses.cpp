@@ -15,7 +15,8 @@ void add_slowdown_losses(const ClusterConfig& c, const ChipSlowdowns& slowdowns,
         throw Error("cluster: " + std::to_string(factor.size()) + " chip slowdowns for " +
                     std::to_string(c.chip_count) + " chips");
     }
-    const uint32_t t = c.plan.tensor_parallel, p = c.plan.pipeline_parallel, d = c.data_parallel();
+    const uint32_t p = c.plan.pipeline_parallel, d = c.data_parallel();
+    const uint32_t chips_per_stage_replica = c.plan.tensor_parallel * c.plan.context_parallel;  // TP x CP ranks
     double sum = 0;
     for (double f : factor) sum += f;
     const double mean = sum / factor.size();
@@ -30,7 +31,9 @@ void add_slowdown_losses(const ClusterConfig& c, const ChipSlowdowns& slowdowns,
         for (uint32_t j = 0; j < d; ++j) {
             std::vector<double> stage(p, 0.0);
             for (uint32_t s = 0; s < p; ++s) {
-                for (uint32_t i = 0; i < t; ++i) stage[s] = std::max(stage[s], factor[(size_t(s) * d + j) * t + i]);
+                for (uint32_t i = 0; i < chips_per_stage_replica; ++i) {
+                    stage[s] = std::max(stage[s], factor[(size_t(s) * d + j) * chips_per_stage_replica + i]);
+                }
             }
             auto found = step_of.find(stage);
             const double step_s = found != step_of.end()

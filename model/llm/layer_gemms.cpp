@@ -19,7 +19,7 @@ uint32_t dimension(uint64_t value, const char* what) {
 
 std::vector<GemmShape> layer_gemms(const ModelSpec& model, const PlanSpec& plan, GemmDtype dtype) {
     const uint64_t tp = plan.tensor_parallel;
-    const uint64_t tokens = uint64_t(plan.micro_batch) * model.seq_length;
+    const uint64_t tokens = uint64_t(plan.micro_batch) * model.seq_length / plan.context_parallel;  // a CP rank's
     const uint64_t head_dim = model.head_dim();
     const uint64_t kv_heads = model.kv_heads == 0 ? model.heads : model.kv_heads;
     const uint64_t heads_per_rank = model.heads / tp;
@@ -27,7 +27,7 @@ std::vector<GemmShape> layer_gemms(const ModelSpec& model, const PlanSpec& plan,
     const uint64_t ffn = model.ffn_hidden == 0 ? 4ull * model.hidden : model.ffn_hidden;
     const uint64_t ffn_per_rank = ffn / tp;
     const uint64_t up_columns = ffn_per_rank * (model.activation == Activation::Swiglu ? 2 : 1);
-    const uint32_t m = dimension(tokens, "micro_batch x seq_length");
+    const uint32_t m = dimension(tokens, "micro_batch x seq_length / context_parallel");
     auto shape = [&](const char* name, uint64_t n, uint64_t k) {
         return GemmShape{name, m, dimension(n, name), dimension(k, name), dtype};
     };

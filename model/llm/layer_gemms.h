@@ -1,6 +1,6 @@
 // The GEMMs of one transformer layer's forward pass on one tensor-parallel rank (Megatron's split: QKV and MLP-up by
 // columns, attention-out and MLP-down by rows), for a micro-batch of micro_batch x seq_length tokens: the per-chip
-// shard shapes `npuemu profile` runs on the chip model. The cluster model's workload (model/cluster/workload.cpp) uses
+// shard shapes `npuemu profile` runs on the chip model. With context parallelism a rank holds s/cp of the tokens. The cluster model's workload (model/cluster/workload.cpp) uses
 // the same split.
 #pragma once
 

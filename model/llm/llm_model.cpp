@@ -21,8 +21,12 @@ const KeyTable<ModelSpec>& model_keys() {
         uint_key("seq_length", &ModelSpec::seq_length, 1, 1u << 24, "", "tokens per sequence"),
         uint_key("vocab", &ModelSpec::vocab, 1, 1u << 24, "", "vocabulary size"),
         uint_key("global_batch", &ModelSpec::global_batch, 1, 1u << 30, "", "sequences per step"),
-        choice_key<ModelSpec, Activation, &ModelSpec::activation>(
-            "activation", {"gelu", "swiglu"}, "MLP activation (swiglu: gate and up projections)"),
+        choice_key<ModelSpec, Activation, &ModelSpec::activation>("activation", {"gelu", "swiglu"},
+                                                                  "MLP activation (swiglu: gate and up projections)"),
+        uint_key("experts", &ModelSpec::experts, 0, 1u << 16, "", "MoE experts per layer (0: dense MLP)"),
+        uint_key("experts_per_token", &ModelSpec::experts_per_token, 1, 1u << 16, "", "MoE top-k routing"),
+        uint_key("expert_ffn_hidden", &ModelSpec::expert_ffn_hidden, 0, 1u << 24, "",
+                 "each expert's MLP hidden size (0: ffn_hidden)"),
     };
     return keys;
 }
@@ -34,10 +38,15 @@ const KeyTable<PlanSpec>& plan_keys() {
         uint_key("virtual_stages", &PlanSpec::virtual_stages, 1, 1024, "", "model chunks per stage (interleaving)"),
         uint_key("micro_batch", &PlanSpec::micro_batch, 1, 1u << 20, "", "sequences per micro-batch"),
         bool_key("recompute", &PlanSpec::recompute, "full activation recomputation"),
-        choice_key<PlanSpec, DpSharding, &PlanSpec::dp_sharding>("dp_sharding", {"none", "zero1"},
-                                                                 "optimizer state sharded over DP"),
+        choice_key<PlanSpec, DpSharding, &PlanSpec::dp_sharding>(
+            "dp_sharding", {"none", "zero1", "zero3", "fsdp"},
+            "zero1: optimizer state sharded over DP; zero3 = fsdp: parameters and gradients too"),
         bool_key("dp_overlap", &PlanSpec::dp_overlap, "gradient all-reduce overlapped with the last backward"),
         bool_key("scatter_gather", &PlanSpec::scatter_gather, "PP sends split over the TP ranks"),
+        uint_key("context_parallel", &PlanSpec::context_parallel, 1, 4096, "",
+                 "CP size: ranks each sequence is split over"),
+        uint_key("expert_parallel", &PlanSpec::expert_parallel, 1, 1u << 16, "",
+                 "EP size: data-parallel ranks a MoE layer's experts are spread over"),
     };
     return keys;
 }
@@ -64,8 +73,7 @@ std::vector<std::string> model_presets() {
 }
 
 std::string model_preset_path(const std::string& name_or_path) {
-    const bool is_path = name_or_path.find('/') != std::string::npos ||
-                         fs::path(name_or_path).extension() == ".yaml";
+    const bool is_path = name_or_path.find('/') != std::string::npos || fs::path(name_or_path).extension() == ".yaml";
     const std::string path = is_path ? name_or_path : models_dir() + "/" + name_or_path + ".yaml";
     if (fs::is_regular_file(path)) return path;
     std::string list;
@@ -97,6 +105,7 @@ void read_model(config::ConfigNode section, ModelSpec& model) {
     section.finish();
     if (model.kv_heads == 0) model.kv_heads = model.heads;
     if (model.ffn_hidden == 0) model.ffn_hidden = 4 * model.hidden;
+    if (model.expert_ffn_hidden == 0) model.expert_ffn_hidden = model.ffn_hidden;
 }
 
 void read_plan(config::ConfigNode section, PlanSpec& plan) {
@@ -120,6 +129,29 @@ void check_model_plan(const ModelSpec& m, const PlanSpec& p, const config::Confi
     if (m.ffn_hidden % p.tensor_parallel != 0) {
         top.fail("plan", "tensor_parallel " + std::to_string(p.tensor_parallel) + " does not divide ffn_hidden " +
                              std::to_string(m.ffn_hidden));
+    }
+    if (m.seq_length % p.context_parallel != 0) {
+        top.fail("plan", "context_parallel " + std::to_string(p.context_parallel) + " does not divide seq_length " +
+                             std::to_string(m.seq_length));
+    }
+    if (!m.moe() && p.expert_parallel > 1) {
+        top.fail("plan", "expert_parallel " + std::to_string(p.expert_parallel) +
+                             " needs a mixture-of-experts model (model.experts > 0)");
+    }
+    if (m.moe()) {
+        if (m.experts_per_token > m.experts) {
+            top.fail("model", "experts_per_token " + std::to_string(m.experts_per_token) + " exceeds the " +
+                                  std::to_string(m.experts) + " experts");
+        }
+        if (m.experts % p.expert_parallel != 0) {
+            top.fail("plan", "expert_parallel " + std::to_string(p.expert_parallel) + " does not divide the " +
+                                 std::to_string(m.experts) + " experts");
+        }
+        const uint32_t expert_ffn = m.expert_ffn_hidden == 0 ? m.ffn_hidden : m.expert_ffn_hidden;
+        if (expert_ffn % p.tensor_parallel != 0) {
+            top.fail("plan", "tensor_parallel " + std::to_string(p.tensor_parallel) +
+                                 " does not divide expert_ffn_hidden " + std::to_string(expert_ffn));
+        }
     }
 }
 

@@ -90,12 +90,15 @@ TEST_CASE("profile: every model preset loads, with the dimensions of its paper")
         CHECK(w.model->hidden % w.model->heads == 0);
     }
     CHECK(llm::model_presets() ==
-          std::vector<std::string>{"bert-base", "gpt3-175b", "llama2-70b", "llama3-405b", "llama3-8b"});
+          std::vector<std::string>{"bert-base", "gpt3-175b", "llama2-70b", "llama3-405b", "llama3-8b", "mixtral-8x7b"});
     const profile::Workload llama = model_workload("llama3-405b", {});
     CHECK(llama.model->layers == 126);
     CHECK(llama.model->kv_heads == 8);
     CHECK(llama.model->ffn_hidden == 53248);
     CHECK(model_workload("bert-base", {}).model->ffn_hidden == 3072);
+    const profile::Workload mixtral = model_workload("mixtral-8x7b", {});
+    CHECK(mixtral.model->experts == 8);
+    CHECK(mixtral.model->experts_per_token == 2);
 }
 
 TEST_CASE("profile: a workload file with a model preset, plan and overrides") {
