@@ -145,7 +145,7 @@ Workload make_workload(const ClusterConfig& c) {
     w.ep_all_to_all_bytes = tokens * m.experts_per_token * h * kBf16Bytes / t;  // a TP rank's share (see above)
     const double attention_params = h * (h + 2.0 * m.kv_heads * head_dim) + h * h + 3.0 * h +
                                     2.0 * m.kv_heads * head_dim + 4 * h;  // + biases, norms
-    const double dense_mlp_params = 2.0 * h * m.ffn_hidden + m.ffn_hidden;
+    const double dense_mlp_params = mlp_matrices(m) * h * m.ffn_hidden + m.ffn_hidden;  // SwiGLU: gate, up, down
     const double expert_params_per_layer = m.moe() ? double(m.experts) / p.expert_parallel * expert_params(m) : 0;
     const double router_params = m.moe() ? h * m.experts * t : 0;  // replicated over TP (divided by t below)
     const double layer_params =

@@ -213,7 +213,7 @@ TEST_CASE("sweep: a cluster sweep's points are checked against its cluster file 
     const SweepSpec spec = load_sweep_spec(spec_file("ok", "  - grid:\n      chips.count: [768, 1536]\n"), "");
     CHECK(spec.kind == WorkloadKindId::Cluster);
     CHECK(spec.base_config.empty());
-    REQUIRE(spec.metrics.size() == 15);  // step_s, tokens_per_s, mfu, model_tflops_per_chip and the 11 losses
+    REQUIRE(spec.metrics.size() == 17);  // step_s, tokens_per_s, mfu, model_tflops_per_chip and the 13 losses
     CHECK(spec.metrics[4].name == "losses.useful_compute.s");
     Plan plan = make_plan(spec);
     const std::string unvalidated_id = plan.points[0].id;
