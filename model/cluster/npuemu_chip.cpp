@@ -88,13 +88,14 @@ double energy_of(const ProfileJson& entry) {
 bool NpuemuChip::fused(const std::string& op) const { return attention_s > 0 && op == "softmax"; }
 
 std::string NpuemuChip::measured_ops() const {
-    return std::string("qkv, proj, mlp_up, mlp_down") +
+    return std::string(moe ? "qkv, proj" : "qkv, proj, mlp_up, mlp_down") +
            (attention_s > 0 ? ", attention (scores, softmax, values: flash attention)" : "") +
            (optimizer_s_per_param > 0 ? ", optimizer" : "");
 }
 
 std::string NpuemuChip::estimated_ops() const {
     return std::string(attention_s > 0 ? "" : "attention scores and values (attention_efficiency), ") +
+           (moe ? "router and expert GEMMs (the layer GEMMs' utilisation), " : "") +
            "logits (the layer GEMMs' utilisation), element-wise ops" +
            (optimizer_s_per_param > 0 ? "" : " and the optimizer") + " (memory_efficiency), backward (2x forward)";
 }
@@ -216,6 +217,7 @@ NpuemuChip load_npuemu_chip(const NpuemuChipSpec& spec, const std::string& clust
     // Flash attention of one sequence of this rank's heads, if the profile ran it for this model and plan.
     n.micro_batch = plan.micro_batch;
     n.context_parallel = plan.context_parallel;
+    n.moe = model.moe();
     const uint32_t t = plan.tensor_parallel;
     for (const ProfileJson& op : ops) {
         if (op.value("kind", "gemm") != "attention" || !op.contains("attention")) continue;

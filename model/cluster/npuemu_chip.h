@@ -60,6 +60,7 @@ struct NpuemuChip {
     double attention_s = 0;                 // the profiled flash attention of one sequence; 0: not profiled
     uint32_t micro_batch = 1;               // sequences per micro-batch (the plan's)
     uint32_t context_parallel = 1;          // the plan's CP size
+    bool moe = false;                       // the model routes its MLP to experts (their GEMMs are estimated)
     double optimizer_s_per_param = 0;       // the profiled AdamW step's time per parameter; 0: not profiled
     uint32_t optimizer_params = 0;          // the parameters of that profiled step
 
