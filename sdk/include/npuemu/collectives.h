@@ -116,9 +116,9 @@ void npu_allgather_tiles(const struct npu_coll* coll, uint32_t buffer, uint32_t 
  * tile's DMA reaches the root's buffer, so after the root's doorbell each tile copies it into its own buffer in
  * chunks of chunk_bytes (each tile from its own place on, wrapping around, so that the tiles spread over the
  * memory) and rings the root back, which returns once all have it. One step instead of a chain's
- * harts - 1; the same global-memory traffic as a chain of global-memory buffers (each tile reads and writes the
- * buffer once), and a chain through the scratchpads, which would halve it, costs each tile's DMA engine two copies
- * of the buffer instead of one. */
+ * harts - 1, and the same global-memory traffic as a chain of global-memory buffers (each tile reads and writes the
+ * buffer once); a chain through the scratchpads would halve that traffic for two copies per tile's DMA engine
+ * (docs/systems.md compares them). */
 void npu_broadcast_tiles(const struct npu_coll* coll, uint32_t buffer, uint32_t buffer_stride, uint32_t count,
                          uint32_t root, uint32_t hart, uint32_t harts);
 /* Direct all-to-all (4-byte elements): block d (`count` elements at send + t x buffer_stride + 4 count d) of tile t's
