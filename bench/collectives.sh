@@ -10,7 +10,11 @@
 #      doubling, on node4 and pod8;
 #   3) collbench_64m_more: the 64 MiB hierarchical all-reduce (against the flat ring of 1), the chain broadcast and
 #      the direct all-to-all, bus bandwidth (nccl-tests' definitions), on node4 and pod8;
-#   4) collbench_tiles: the ring all-reduce across the 32 tiles of one default chip (over its mesh), 4 KiB .. 16 MiB;
+#   4) collbench_tiles: every collective across the 32 tiles of one default chip (ring all-reduce, reduce-scatter,
+#      all-gather; broadcast; direct all-to-all), 4 KiB .. 16 MiB per tile (all-to-all up to 4 MiB: its send and
+#      receive buffers of 16 MiB per tile would need 1 GiB, more than global memory holds); then what bounds them:
+#      collbench_tiles_4m (4 MiB per tile) on HBM3 (twice the HBM bandwidth), and on HBM3 with tile DMA engines of
+#      twice the bandwidth;
 #   5) the 16 MiB all-reduce (4 KiB chunks) on node4 exported with --flows and replayed by `npuemu replay` on the
 #      cluster model's flow-level network: each collective's time in the run and in the replay;
 #   6) with FULL=1, the whole collbench sweep on node4 (every collective and algorithm, 4 KiB .. 256 MiB).
@@ -46,8 +50,12 @@ for system in node4 pod8; do
   echo "== $system, default chips, 64 MiB: hierarchical all-reduce, broadcast, all-to-all"
   "$npuemu" run -q --system "$system" "$build/firmware/collbench_64m_more.elf" | sed -n 's/^\[chip 0 hart 0\] //p'
 done
-echo "== one default chip, ring all-reduce across its 32 tiles"
+echo "== one default chip, collectives across its 32 tiles"
 "$npuemu" run -q "$build/firmware/collbench_tiles.elf" | sed -n 's/^\[hart 0\] //p'
+echo "== one default chip, collectives across its 32 tiles at 4 MiB: HBM3; HBM3 and 128 B/cycle DMA engines"
+"$npuemu" run -q --set hbm.preset=hbm3 "$build/firmware/collbench_tiles_4m.elf" | sed -n 's/^\[hart 0\]   //p'
+"$npuemu" run -q --set hbm.preset=hbm3 --set npu.dma.bandwidth_bytes_per_cycle=128 \
+  "$build/firmware/collbench_tiles_4m.elf" | sed -n 's/^\[hart 0\]   //p'
 echo "== node4, default chips, 16 MiB all-reduce in 4 KiB chunks: its flow export replayed on the cluster model"
 "$npuemu" run -q --system node4 --flows "$work/flows16.jsonl" "$build/firmware/collbench_16m_4k.elf" |
   sed -n 's/^\[chip 0 hart 0\]   //p'

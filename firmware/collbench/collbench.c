@@ -1,16 +1,19 @@
 /* Collectives across the chips of a system, nccl-tests style: for each collective, algorithm and size, the time on
  * chip 0 (from a barrier to its own completion), the algorithm bandwidth (bytes / time) and the bus bandwidth
  * (nccl-tests' PERFORMANCE.md: all-reduce x 2(n-1)/n, reduce-scatter, all-gather and all-to-all x (n-1)/n,
- * broadcast x 1; bytes = the whole buffer of one chip, as nccl-tests' size), and a check of the result against the
- * same values computed on the control core in the documented orders (npuemu/collectives.h, reference.c).
+ * broadcast x 1; bytes = the whole buffer of one chip, or of one tile across tiles, as nccl-tests' size), and a
+ * check of the result against the same values computed on the control core in the documented orders
+ * (npuemu/collectives.h, reference.c).
  *
  * Images from this source (COLL_CASES: bit i selects case i of enum coll_case, all by default):
  *   collbench  sizes 4 KiB, 16 KiB, ... up to COLL_MAX_BYTES (or what global memory holds), FP32; every element of
  *              sizes up to 64 KiB checked, 257 elements spread over larger ones (checking 64 MiB on a simulated
- *              control core would take longer than the collective); broadcasts from chip 0;
+ *              control core would take longer than the collective; across tiles the first and the last tile's
+ *              buffer); broadcasts from chip 0 (tile 0);
  *   collcheck  (COLL_CHECK) ragged element counts, INT32, FP32 and BF16 (the reductions), small chunks (many per
  *              segment), broadcasts from varied roots, every element checked: the correctness tests.
- * Every hart of every chip takes part, each with its slice of the buffer; hart 0 fills and checks.
+ * Every hart of every chip takes part, each with its slice of the buffer (across tiles: with its own buffer); hart 0
+ * fills and checks.
  * Exit status: the number of wrong results. Runs alone too (1 chip: the collectives have nothing to do, the checks
  * still hold). */
 #include <stdint.h>
@@ -40,6 +43,7 @@
 static uint64_t run(const struct npu_coll* coll, enum coll_case which, uint32_t count, uint32_t root, uint32_t dtype,
                     uint32_t hart, uint32_t harts) {
     const uint32_t chips = npu_chip_count();
+    const uint32_t stride = tiles_stride(count, dtype == NPU_DTYPE_BF16 ? 2u : 4u); /* across tiles */
     npu_coll_barrier(coll, hart);
     npu_barrier();
     const uint64_t start = npu_read_mcycle();
@@ -50,9 +54,12 @@ static uint64_t run(const struct npu_coll* coll, enum coll_case which, uint32_t 
         case ALLREDUCE_DOUBLING: npu_allreduce_doubling(coll, BUFFER, count, dtype, hart, harts); break;
         case BROADCAST_CHAIN: npu_broadcast(coll, BUFFER, count, root, hart, harts); break;
         case ALLREDUCE_HIERARCHICAL: npu_allreduce_hierarchical(coll, BUFFER, count, dtype, hart, harts); break;
-        case ALLREDUCE_TILES:
-            npu_allreduce_tiles(coll, BUFFER, tiles_stride(count, dtype == NPU_DTYPE_BF16 ? 2u : 4u), count, dtype,
-                                hart, harts);
+        case ALLREDUCE_TILES: npu_allreduce_tiles(coll, BUFFER, stride, count, dtype, hart, harts); break;
+        case REDUCE_SCATTER_TILES: npu_reduce_scatter_tiles(coll, BUFFER, stride, count, dtype, hart, harts); break;
+        case ALLGATHER_TILES: npu_allgather_tiles(coll, BUFFER, stride, count, hart, harts); break;
+        case BROADCAST_TILES: npu_broadcast_tiles(coll, BUFFER, stride, count, root, hart, harts); break;
+        case ALLTOALL_TILES:
+            npu_alltoall_tiles(coll, BUFFER, tiles_alltoall_receive(count, harts), stride, count / harts, hart, harts);
             break;
         case ALLTOALL_DIRECT: npu_alltoall(coll, BUFFER, alltoall_receive(count), count / chips, hart, harts); break;
         default: break;
@@ -69,7 +76,8 @@ static uint64_t bus_factor_milli(enum coll_case which, uint32_t n) {
         case ALLREDUCE_DOUBLING:
         case ALLREDUCE_HIERARCHICAL:
         case ALLREDUCE_TILES: return 2000u * (n - 1u) / n;
-        case BROADCAST_CHAIN: return 1000u;
+        case BROADCAST_CHAIN:
+        case BROADCAST_TILES: return 1000u;
         default: return 1000u * (n - 1u) / n;
     }
 }
@@ -90,12 +98,17 @@ int main(void) {
             static const char* const dtype_names[] = {"int32", "fp32", "bf16"};
             const uint32_t dtype = dtypes[d];
             /* Broadcast and all-to-all move 4-byte words whatever they are; the all-gather has no BF16 form. */
-            if (d && (which == BROADCAST_CHAIN || which == ALLTOALL_DIRECT)) continue;
-            if (dtype == NPU_DTYPE_BF16 && which == ALLGATHER_RING) continue;
+            if (d && (which == BROADCAST_CHAIN || which == ALLTOALL_DIRECT || which == BROADCAST_TILES ||
+                      which == ALLTOALL_TILES)) {
+                continue;
+            }
+            if (dtype == NPU_DTYPE_BF16 && (which == ALLGATHER_RING || which == ALLGATHER_TILES)) continue;
+            const uint32_t members = tiles_case((enum coll_case)which) ? harts : chips;
             for (uint32_t c = 0; c < sizeof counts / sizeof counts[0]; ++c) {
                 /* All-to-all: counts[c] elements per block; broadcast: a different root each time. */
-                const uint32_t count = which == ALLTOALL_DIRECT ? counts[c] * chips : counts[c];
-                const uint32_t root = (3u * c + 1u) % chips;
+                const uint32_t count =
+                    which == ALLTOALL_DIRECT || which == ALLTOALL_TILES ? counts[c] * members : counts[c];
+                const uint32_t root = (3u * c + 1u) % members;
                 if (hart == 0) prepare((enum coll_case)which, chip, count, dtype);
                 npu_barrier();
                 run(&coll, (enum coll_case)which, count, root, dtype, hart, harts);
@@ -105,6 +118,7 @@ int main(void) {
                 if (chip == 0 && !wrong) {
                     printf("%s %s %u elements", coll_case_names[which], dtype_names[d], (unsigned)count);
                     if (which == BROADCAST_CHAIN) printf(" from chip %u", (unsigned)root);
+                    if (which == BROADCAST_TILES) printf(" from tile %u", (unsigned)root);
                     printf(": every element as expected\n");
                 }
             }
@@ -116,17 +130,18 @@ int main(void) {
     const uint32_t room = npu_global_memory_bytes() - (BUFFER - NPUEMU_GLOBAL_MEM_BASE);
     if (chip == 0 && hart == 0) {
         printf(
-            "# %u chip(s) x %u tiles (across chips: a ring or butterfly per tile; \"tiles\": one ring through the "
-            "tiles), chunks of %u bytes, FP32; time on chip 0 at %u MHz\n",
+            "# %u chip(s) x %u tiles (across chips: a ring or butterfly per tile; \"tiles\": the tiles of a chip are "
+            "the members, bytes per tile), chunks of %u bytes, FP32; time on chip 0 at %u MHz\n",
             (unsigned)chips, (unsigned)harts, (unsigned)coll.chunk_bytes, (unsigned)clock_mhz);
         printf("# %-24s %10s %10s %12s %10s %10s %s\n", "collective algorithm", "bytes", "elements", "time_us",
                "algbw_GBps", "busbw_GBps", "check");
     }
     for (int which = 0; which < COLL_CASE_COUNT; ++which) {
         if (!(COLL_CASES & (1u << which))) continue;
-        const uint32_t max_bytes = which == ALLTOALL_DIRECT   ? room / 2u
-                                   : which == ALLREDUCE_TILES ? room / harts
-                                                              : room;
+        const uint32_t max_bytes = which == ALLTOALL_DIRECT            ? room / 2u
+                                   : which == ALLTOALL_TILES           ? room / (2u * harts)
+                                   : tiles_case((enum coll_case)which) ? room / harts
+                                                                       : room;
         for (uint32_t bytes = COLL_MIN_BYTES; bytes <= COLL_MAX_BYTES && bytes <= max_bytes; bytes *= 4u) {
             const uint32_t count = bytes / 4u;
             if (hart == 0) prepare((enum coll_case)which, chip, count, NPU_DTYPE_FP32);
@@ -138,7 +153,7 @@ int main(void) {
             if (chip == 0) {
                 const uint64_t ns = cycles * 1000u / clock_mhz;
                 const uint64_t alg_mbps = ns ? (uint64_t)bytes * 1000u / ns : 0;
-                const uint32_t members = which == ALLREDUCE_TILES ? harts : chips; /* in the collective */
+                const uint32_t members = tiles_case((enum coll_case)which) ? harts : chips; /* in the collective */
                 const uint64_t bus_mbps = alg_mbps * bus_factor_milli((enum coll_case)which, members) / 1000u;
                 printf("  %-24s %10u %10u %8u.%03u %6u.%03u %6u.%03u %s\n", coll_case_names[which], (unsigned)bytes,
                        (unsigned)count, (unsigned)(ns / 1000u), (unsigned)(ns % 1000u), (unsigned)(alg_mbps / 1000u),

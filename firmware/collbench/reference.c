@@ -7,8 +7,9 @@
 #include "npuemu/hal.h"
 
 const char* const coll_case_names[COLL_CASE_COUNT] = {
-    "all_reduce ring", "reduce_scatter ring", "all_gather ring",         "all_reduce doubling",
-    "broadcast chain", "all_to_all direct",   "all_reduce hierarchical", "all_reduce tiles"};
+    "all_reduce ring",      "reduce_scatter ring", "all_gather ring",         "all_reduce doubling",
+    "broadcast chain",      "all_to_all direct",   "all_reduce hierarchical", "all_reduce tiles",
+    "reduce_scatter tiles", "all_gather tiles",    "broadcast tiles",         "all_to_all tiles"};
 
 #define PATTERN (NPUEMU_SCRATCHPAD_BASE) /* a block of the input, replicated over the buffer by the DMA */
 #define PATTERN_ELEMENTS 1024u
@@ -33,19 +34,20 @@ static uint32_t generate(uint32_t chip, uint32_t i, uint32_t dtype) {
  * FP32 input costs a soft-float conversion and multiply, which the checks would pay chips times per element). */
 #define TABLE (NPUEMU_SCRATCHPAD_BASE + 0x30000u)
 #define TABLE_CHIPS 16u
-static uint32_t table_dtype = 0xFFFFFFFFu;
+static uint32_t table_dtype = 0xFFFFFFFFu, table_chips = 0;
 
 static void build_table(uint32_t chips, uint32_t dtype) {
-    if (table_dtype == dtype || chips > TABLE_CHIPS) return;
+    if ((table_dtype == dtype && table_chips >= chips) || chips > TABLE_CHIPS) return;
     volatile uint32_t* table = (volatile uint32_t*)(uintptr_t)TABLE;
     for (uint32_t c = 0; c < chips; ++c) {
         for (uint32_t p = 0; p < PATTERN_ELEMENTS; ++p) table[c * PATTERN_ELEMENTS + p] = generate(c, p, dtype);
     }
     table_dtype = dtype;
+    table_chips = chips;
 }
 
 static uint32_t input(uint32_t chip, uint32_t i, uint32_t dtype) {
-    if (table_dtype != dtype) return generate(chip, i, dtype);
+    if (table_dtype != dtype || chip >= table_chips) return generate(chip, i, dtype);
     return ((volatile uint32_t*)(uintptr_t)TABLE)[chip * PATTERN_ELEMENTS + i % PATTERN_ELEMENTS];
 }
 
@@ -163,10 +165,9 @@ static void fill(uint32_t at, uint32_t chip, uint32_t count, uint32_t dtype) {
     npu_fence(1u << NPU_QUEUE_DMA);
 }
 
-/* Marks the first and last element of every hart's slice of `parts` parts of `count` elements at `at`, except
- * part `skip`. */
-static void mark_parts(uint32_t at, uint32_t count, uint32_t parts, uint32_t skip, int within_slices) {
-    const uint32_t harts = npu_hart_count();
+/* Marks the first and last element of every one of `harts` slices of `parts` parts of `count` elements at `at`,
+ * except part `skip`. */
+static void mark_parts(uint32_t at, uint32_t count, uint32_t harts, uint32_t parts, uint32_t skip, int within_slices) {
     for (uint32_t h = 0; h < harts; ++h) {
         for (uint32_t s = 0; s < parts; ++s) {
             if (s == skip) continue;
@@ -192,19 +193,37 @@ static void mark_parts(uint32_t at, uint32_t count, uint32_t parts, uint32_t ski
 
 void prepare(enum coll_case which, uint32_t chip, uint32_t count, uint32_t dtype) {
     const uint32_t chips = npu_chip_count();
-    if (which == ALLREDUCE_TILES) { /* tile t's input is what chip t's would be */
-        const uint32_t harts = npu_hart_count();
+    const uint32_t harts = npu_hart_count();
+    if (tiles_case(which)) { /* tile t's input is what chip t's would be, and the same marks */
         build_table(harts, dtype);
-        for (uint32_t t = 0; t < harts; ++t)
-            fill(BUFFER + t * tiles_stride(count, element_bytes(dtype)), t, count, dtype);
+        for (uint32_t t = 0; t < harts; ++t) {
+            const uint32_t at = BUFFER + t * tiles_stride(count, element_bytes(dtype));
+            fill(at, t, count, dtype);
+            if (which == ALLGATHER_TILES) mark_parts(at, count, 1, harts, t, 1);
+            if (which == ALLTOALL_TILES) {
+                mark_parts(tiles_alltoall_receive(count, harts) + t * tiles_stride(count, 4u), count, 1, harts, t, 0);
+            }
+        }
         return;
     }
     build_table(chips, dtype);
     fill(BUFFER, chip, count, dtype);
     /* All-gather: only our own segments hold data; the others must arrive. All-to-all: the receive buffer's
      * blocks from other chips must arrive. */
-    if (which == ALLGATHER_RING) mark_parts(BUFFER, count, chips, chip, 1);
-    if (which == ALLTOALL_DIRECT) mark_parts(alltoall_receive(count), count, chips, chip, 0);
+    if (which == ALLGATHER_RING) mark_parts(BUFFER, count, harts, chips, chip, 1);
+    if (which == ALLTOALL_DIRECT) mark_parts(alltoall_receive(count), count, harts, chips, chip, 0);
+}
+
+/* The collective across chips whose result a collective across tiles must give, tiles for chips (with one slice). */
+static enum coll_case chip_case_of(enum coll_case which) {
+    switch (which) {
+        case ALLREDUCE_TILES: return ALLREDUCE_RING;
+        case REDUCE_SCATTER_TILES: return REDUCE_SCATTER_RING;
+        case ALLGATHER_TILES: return ALLGATHER_RING;
+        case BROADCAST_TILES: return BROADCAST_CHAIN;
+        case ALLTOALL_TILES: return ALLTOALL_DIRECT;
+        default: return which;
+    }
 }
 
 /* What element i must be after `which`; 0 with *defined = 0 where the collective leaves no defined value. */
@@ -223,7 +242,6 @@ static uint32_t expected(enum coll_case which, uint32_t i, uint32_t count, uint3
             return chips > NPU_COLL_DOUBLING_MAX_CHIPS ? ring_sum(i, segment_of(i, count, chips, harts), chips, dtype)
                                                        : doubling_sum(i, chips, dtype);
         case ALLREDUCE_HIERARCHICAL: return hierarchical_sum(i, count, chips, harts, dtype);
-        case ALLREDUCE_TILES: return ring_sum(i, segment_of(i, count, harts, 1), harts, dtype); /* tiles for chips */
         case BROADCAST_CHAIN: return input(root, i, dtype);
         case ALLTOALL_DIRECT: { /* block s came from chip s: its block `chip` */
             const uint32_t block = count / chips;
@@ -242,7 +260,7 @@ static unsigned check_element(enum coll_case which, uint32_t at, uint32_t i, uin
     const uint32_t got =
         dtype == NPU_DTYPE_BF16 ? ((volatile uint16_t*)(uintptr_t)at)[i] : ((volatile uint32_t*)(uintptr_t)at)[i];
     int defined;
-    const uint32_t want = expected(which, i, count, root, chip, chips, harts, dtype, &defined);
+    const uint32_t want = expected(chip_case_of(which), i, count, root, chip, chips, harts, dtype, &defined);
     if (!defined || got == want) return 0;
     printf("FAILED: %s of %u elements: element %u is 0x%08x, expected 0x%08x\n", coll_case_names[which],
            (unsigned)count, (unsigned)i, (unsigned)got, (unsigned)want);
@@ -253,19 +271,24 @@ unsigned check(enum coll_case which, uint32_t count, uint32_t root, uint32_t chi
                uint32_t dtype, int every) {
     if (count == 0) return 0;
     const uint32_t step = every || count <= 16384u ? 1u : count / 256u;
-    /* Across tiles every tile's buffer holds the sum: collcheck checks them all, the bench the first and the last
-     * tile's at 257 spread elements (each element is a sum over every tile's input, made on the core in soft float).
-     * Else this chip's buffer (all-to-all: its receive buffer). */
-    const uint32_t last = which == ALLREDUCE_TILES ? harts - 1u : 0u;
-    const uint32_t element_step = which == ALLREDUCE_TILES && !every ? (count + 255u) / 256u : step;
+    /* Across tiles tile b's buffer must hold what chip b's would across chips (harts chips, one slice each):
+     * collcheck checks every tile's, the bench the first and the last tile's at 257 spread elements (an all-reduce's
+     * element is a sum over every tile's input, made on the core in soft float). Else this chip's buffer (all-to-all:
+     * its receive buffer). */
+    const int tiles = tiles_case(which);
+    const uint32_t last = tiles ? harts - 1u : 0u;
+    const uint32_t element_step = tiles && !every ? (count + 255u) / 256u : step;
     for (uint32_t b = 0; b <= last; b = every || b == last ? b + 1u : last) {
-        const uint32_t at = which == ALLTOALL_DIRECT   ? alltoall_receive(count)
-                            : which == ALLREDUCE_TILES ? BUFFER + b * tiles_stride(count, element_bytes(dtype))
-                                                       : BUFFER;
+        const uint32_t stride = tiles_stride(count, element_bytes(dtype));
+        const uint32_t at = which == ALLTOALL_DIRECT  ? alltoall_receive(count)
+                            : which == ALLTOALL_TILES ? tiles_alltoall_receive(count, harts) + b * stride
+                            : tiles                   ? BUFFER + b * stride
+                                                      : BUFFER;
+        const uint32_t member = tiles ? b : chip, members = tiles ? harts : chips, slices = tiles ? 1u : harts;
         for (uint32_t i = 0; i < count; i += element_step) {
-            if (check_element(which, at, i, count, root, chip, chips, harts, dtype)) return 1;
+            if (check_element(which, at, i, count, root, member, members, slices, dtype)) return 1;
         }
-        if (check_element(which, at, count - 1, count, root, chip, chips, harts, dtype)) return 1;
+        if (check_element(which, at, count - 1, count, root, member, members, slices, dtype)) return 1;
     }
     return 0;
 }

@@ -18,7 +18,11 @@ enum coll_case {
     BROADCAST_CHAIN,
     ALLTOALL_DIRECT,
     ALLREDUCE_HIERARCHICAL,
-    ALLREDUCE_TILES, /* across the tiles of each chip, not across chips */
+    ALLREDUCE_TILES, /* from here on across the tiles of each chip, not across chips */
+    REDUCE_SCATTER_TILES,
+    ALLGATHER_TILES,
+    BROADCAST_TILES,
+    ALLTOALL_TILES,
     COLL_CASE_COUNT
 };
 extern const char* const coll_case_names[COLL_CASE_COUNT];
@@ -26,9 +30,16 @@ extern const char* const coll_case_names[COLL_CASE_COUNT];
 /* Where all-to-all receives `count` elements' worth (count elements in total per chip). */
 static inline uint32_t alltoall_receive(uint32_t count) { return BUFFER + 4u * count; }
 
-/* Across tiles, tile t's buffer is at BUFFER + t x tiles_stride(count, dtype). */
+/* Whether `which` runs across the tiles of each chip (every tile a member with its own buffer). */
+static inline int tiles_case(enum coll_case which) { return which >= ALLREDUCE_TILES; }
+
+/* Across tiles, tile t's buffer is at BUFFER + t x tiles_stride(count, dtype); all-to-all's receive buffers follow
+ * the send buffers of all `harts` tiles. */
 static inline uint32_t tiles_stride(uint32_t count, uint32_t element_bytes) {
     return (count * element_bytes + 255u) & ~255u;
+}
+static inline uint32_t tiles_alltoall_receive(uint32_t count, uint32_t harts) {
+    return BUFFER + harts * tiles_stride(count, 4u);
 }
 
 /* Fills this chip's buffer(s) for `which` with its input (and marks what the collective must overwrite). */

@@ -680,12 +680,16 @@ npuemu_run_test("collectives: ring all-reduce, reduce-scatter, all-gather bit-ex
   -- ${NPUEMU} run -q --system pod8 --set chips.config=test ${FW}/collcheck.elf)
 set_tests_properties("boot: collectives: ring all-reduce, reduce-scatter, all-gather bit-exact on 8 chips (pod8, across the switch)"
   PROPERTIES TIMEOUT 300)
-npuemu_run_test("collectives: ring all-reduce across the tiles of one chip, bit-exact" --exit 0
-  --stdout-count "every element as expected" 12 --stdout-lacks "FAILED"
+npuemu_run_test("collectives across the tiles of one chip (ring all-reduce, reduce-scatter, all-gather; broadcast; all-to-all), bit-exact"
+  --exit 0 --stdout-count "every element as expected" 40 --stdout-lacks "FAILED"
   --stdout-has "[hart 0] all_reduce tiles bf16 4097 elements: every element as expected"
+  --stdout-has "[hart 0] reduce_scatter tiles bf16 4097 elements: every element as expected"
+  --stdout-has "[hart 0] all_gather tiles fp32 4097 elements: every element as expected"
+  --stdout-has "[hart 0] broadcast tiles int32 4097 elements from tile 2: every element as expected"
+  --stdout-has "[hart 0] all_to_all tiles int32 16388 elements: every element as expected"
   -- ${NPUEMU} run -q -c test ${FW}/collcheck_tiles.elf)
-npuemu_run_test("collectives: ring all-reduce across the tiles of each chip of node4 at once, bit-exact" --exit 0
-  --stdout-count "every element as expected" 12 --stdout-lacks "FAILED"
+npuemu_run_test("collectives across the tiles of each chip of node4 at once, bit-exact" --exit 0
+  --stdout-count "every element as expected" 40 --stdout-lacks "FAILED"
   -- ${NPUEMU} run -q --system node4 --set chips.config=test ${FW}/collcheck_tiles.elf)
 npuemu_run_test("collectives: doubling and hierarchical all-reduce, broadcast, all-to-all bit-exact on 2 chips" --exit 0
   --stdout-count "every element as expected" 32 --stdout-lacks "FAILED"

@@ -45,6 +45,9 @@
  * All-to-all (direct): block d of every chip's send buffer goes straight to block `chip` of chip d's receive
  * buffer, the chunks of a hart taking the destinations in turn.
  *
+ * The _tiles calls (below) run the same collectives across the tiles of one chip, each tile a member with its own
+ * buffer; on a system every chip's tiles run their own at once.
+ *
  * Semaphore flags 8..27 of the participating tiles are the collectives'; firmware must not use them meanwhile.
  * Between two collective calls on the same harts, call npu_coll_barrier (collbench does): a call writes into other
  * chips' buffers and rings their semaphores, and another chip may still be in the previous call.
@@ -53,10 +56,10 @@
  * hart's call count, kind 1 ring reduce-scatter, 2 ring all-gather (a ring all-reduce is one of each), 3 barrier,
  * 4 recursive-doubling all-reduce, 5 broadcast, 6 all-to-all, 7 hierarchical all-reduce; step = the ring step, the
  * barrier's round; doubling: with a fold 0 the fold, 1 .. log2(m) the swaps, log2(m) + 1 the sum's return, else
- * 0 .. log2(m) - 1 the swaps; broadcast: the sender's place in the chain; all-to-all: the distance chip ->
- * destination; hierarchical: phase << 8 | ring step, phase 0 the reduce-scatter in the node, 1 the reduce-scatter
- * and 2 the all-gather across nodes, 3 the all-gather in the node. The tag is 0, 0 again when a collective
- * returns. */
+ * 0 .. log2(m) - 1 the swaps; broadcast: the sender's place in the chain (across tiles: 0); all-to-all: the
+ * distance chip -> destination; hierarchical: phase << 8 | ring step, phase 0 the reduce-scatter in the node, 1 the
+ * reduce-scatter and 2 the all-gather across nodes, 3 the all-gather in the node. The tag is 0, 0 again when a
+ * collective returns. */
 #ifndef NPUEMU_COLLECTIVES_H
 #define NPUEMU_COLLECTIVES_H
 
@@ -93,11 +96,36 @@ void npu_reduce_scatter_ring(const struct npu_coll* coll, uint32_t buffer, uint3
 /* Every chip's segment `chip id` of each slice of `buffer` (4-byte elements) copied to every chip. */
 void npu_allgather_ring(const struct npu_coll* coll, uint32_t buffer, uint32_t count, uint32_t hart, uint32_t harts);
 
-/* Across the tiles of this chip (over the mesh): tile t's `count` elements at buffer + t x buffer_stride (global
- * memory), summed over harts 0 .. harts - 1 (each calls it), the sum in every tile's buffer. The ring of the chips
- * with tiles as members: the summation order above with tiles for chips (one slice: the whole buffer). */
+/* Across the tiles of this chip (over the mesh), harts 0 .. harts - 1 each calling with its id: tile t's buffer of
+ * `count` elements is at buffer + t x buffer_stride (global memory, or any address every tile's DMA reaches; the
+ * buffers must not overlap). The reductions are the chips' rings with tiles as members: the summation order and
+ * rounding above with tiles for chips (one slice: the whole buffer; segment s of the buffer holds elements
+ * [s*count/harts, (s+1)*count/harts)). Semaphore flags, labels and the barrier rule are the chips' (between two calls
+ * that write into each other's buffers, a barrier of the tiles: npu_barrier).
+ *
+ * All-reduce: the sum in every tile's buffer. */
 void npu_allreduce_tiles(const struct npu_coll* coll, uint32_t buffer, uint32_t buffer_stride, uint32_t count,
                          uint32_t dtype, uint32_t hart, uint32_t harts);
+/* Reduce-scatter: segment `hart` of tile hart's buffer holds the sum (the rest of the buffer partial sums). */
+void npu_reduce_scatter_tiles(const struct npu_coll* coll, uint32_t buffer, uint32_t buffer_stride, uint32_t count,
+                              uint32_t dtype, uint32_t hart, uint32_t harts);
+/* All-gather (4-byte elements): segment t of tile t's buffer copied to segment t of every tile's buffer. */
+void npu_allgather_tiles(const struct npu_coll* coll, uint32_t buffer, uint32_t buffer_stride, uint32_t count,
+                         uint32_t hart, uint32_t harts);
+/* Broadcast (4-byte elements): tile root's buffer (root taken mod harts) copied to every tile's. Not a chain: every
+ * tile's DMA reaches the root's buffer, so after the root's doorbell each tile copies it into its own buffer in
+ * chunks of chunk_bytes (each tile from its own place on, wrapping around, so that the tiles spread over the
+ * memory) and rings the root back, which returns once all have it. One step instead of a chain's
+ * harts - 1, and the same global-memory traffic as a chain of global-memory buffers (each tile reads and writes the
+ * buffer once); a chain through the scratchpads would halve that traffic for two copies per tile's DMA engine
+ * (docs/systems.md compares them). */
+void npu_broadcast_tiles(const struct npu_coll* coll, uint32_t buffer, uint32_t buffer_stride, uint32_t count,
+                         uint32_t root, uint32_t hart, uint32_t harts);
+/* Direct all-to-all (4-byte elements): block d (`count` elements at send + t x buffer_stride + 4 count d) of tile t's
+ * send buffer lands as block t of tile d's receive buffer (receive + d x buffer_stride + 4 count t); the chip's
+ * algorithm, a tile's chunks taking the destinations in turn. No buffer may overlap another. */
+void npu_alltoall_tiles(const struct npu_coll* coll, uint32_t send, uint32_t receive, uint32_t buffer_stride,
+                        uint32_t count, uint32_t hart, uint32_t harts);
 /* Sum of `count` elements over all chips by recursive doubling (small messages; see above). */
 void npu_allreduce_doubling(const struct npu_coll* coll, uint32_t buffer, uint32_t count, uint32_t dtype, uint32_t hart,
                             uint32_t harts);

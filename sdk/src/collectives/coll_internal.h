@@ -41,6 +41,18 @@ struct coll_group {
     uint32_t tiles, buffer_stride;
 };
 
+/* A member of a group as another member sees it: its chip (NPU_CHIP_SELF across tiles), its tile, and where its
+ * buffer is relative to ours (0 across chips: the same address on every chip). */
+struct coll_peer {
+    uint32_t chip, tile, buffer_delta;
+};
+
+/* Member `position` (taken mod size) of `group` as a peer of member `from`, hart `tile`. */
+struct coll_peer coll_peer_of(struct coll_group group, uint32_t from, uint32_t position, uint32_t tile);
+
+/* Every chip of the system as one group (position: the chip id). */
+struct coll_group coll_all_chips(void);
+
 /* The ring reduce-scatter and all-gather (collectives.h) over `group`, us at `position` in it (hart `tile`), on
  * our slice (buffer, count) already cut; their copies tagged `label`, step_base + ring step. They return with
  * their last semaphore taken but the queues possibly still busy (the caller fences). */
@@ -48,6 +60,15 @@ void coll_reduce_scatter_ring(const struct npu_coll* coll, struct coll_group gro
                               uint32_t buffer, uint32_t count, uint32_t dtype, uint32_t label, uint32_t step_base);
 void coll_allgather_ring(const struct npu_coll* coll, struct coll_group group, uint32_t position, uint32_t tile,
                          uint32_t buffer, uint32_t count, uint32_t element_bytes, uint32_t label, uint32_t step_base);
+
+/* The direct all-to-all (collectives.h) over `group`, us at `position` (hart `tile`): bytes [first_byte,
+ * first_byte + 4 elements) of block d (block_bytes apart) of our send buffer go to the same bytes of block
+ * `position` of member d's receive buffer, in chunks that take the members in turn; a doorbell after the last chunk
+ * to each member, and we wait for size - 1 of them. Tagged `label`, step: the distance to the member. Returns with
+ * the DMA queue fenced. */
+void coll_alltoall_direct(const struct npu_coll* coll, struct coll_group group, uint32_t position, uint32_t tile,
+                          uint32_t send, uint32_t receive, uint32_t block_bytes, uint32_t first_byte, uint32_t elements,
+                          uint32_t label);
 
 /* Bytes of one element of `dtype` (INT32, FP32: 4; BF16: 2). */
 uint32_t coll_element_bytes(uint32_t dtype);

@@ -1,4 +1,4 @@
-/* The collectives' shared helpers (coll_internal.h): labels, slices, copies and tile-window addresses. */
+/* The collectives' shared helpers (coll_internal.h): labels, groups, slices, copies and tile-window addresses. */
 #include "coll_internal.h"
 
 #include "npuemu/hal.h"
@@ -26,4 +26,19 @@ void coll_copy(uint32_t src, uint32_t dst, uint32_t bytes, uint32_t dst_chip) {
 uint32_t coll_scratch_remote(uint32_t tile, uint32_t address) {
     return NPUEMU_TILE_SRAM_GLOBAL_BASE + tile * NPUEMU_TILE_LOCAL_WINDOW_BYTES + NPUEMU_TILE_SCRATCHPAD_OFFSET +
            (address - NPUEMU_SCRATCHPAD_BASE);
+}
+
+struct coll_peer coll_peer_of(struct coll_group group, uint32_t from, uint32_t position, uint32_t tile) {
+    struct coll_peer peer;
+    position %= group.size;
+    const uint32_t member = group.first + position * group.stride;
+    peer.chip = group.tiles ? NPU_CHIP_SELF : member;
+    peer.tile = group.tiles ? member : tile;
+    peer.buffer_delta = group.tiles ? (position - from) * group.buffer_stride : 0u; /* modulo 2^32 */
+    return peer;
+}
+
+struct coll_group coll_all_chips(void) {
+    struct coll_group group = {0, 1, npu_chip_count(), 0, 0};
+    return group;
 }

@@ -14,30 +14,13 @@ enum {
     FLAG_BARRIER = COLL_FLAG_BARRIER,
 };
 
-/* A neighbour in the ring: its chip (NPU_CHIP_SELF across tiles), its tile, and where its buffer is relative to
- * ours (0 across chips: the same address on every chip). */
-struct ring_peer {
-    uint32_t chip, tile, buffer_delta;
-};
-
 struct ring {
     const struct npu_coll* coll;
     uint32_t chip, chips; /* our position in the ring and its length */
-    struct ring_peer next, previous;
+    struct coll_peer next, previous;
     uint32_t element_bytes, elements_per_chunk;
     uint32_t sent, received; /* reduction chunks so far: they take the slots in turn */
 };
-
-/* Member `position` (taken mod size) of `group` as a neighbour of member `from`, tile `tile`. */
-static struct ring_peer peer_of(struct coll_group group, uint32_t from, uint32_t position, uint32_t tile) {
-    struct ring_peer peer;
-    position %= group.size;
-    const uint32_t member = group.first + position * group.stride;
-    peer.chip = group.tiles ? NPU_CHIP_SELF : member;
-    peer.tile = group.tiles ? member : tile;
-    peer.buffer_delta = group.tiles ? (position - from) * group.buffer_stride : 0u; /* modulo 2^32 */
-    return peer;
-}
 
 /* The ring through the members of `group`, as member `position` (hart `tile`) sees it. */
 static struct ring ring_of(const struct npu_coll* coll, struct coll_group group, uint32_t position, uint32_t tile,
@@ -46,8 +29,8 @@ static struct ring ring_of(const struct npu_coll* coll, struct coll_group group,
     r.coll = coll;
     r.chip = position;
     r.chips = group.size;
-    r.next = peer_of(group, position, position + 1u, tile);
-    r.previous = peer_of(group, position, position + group.size - 1u, tile);
+    r.next = coll_peer_of(group, position, position + 1u, tile);
+    r.previous = coll_peer_of(group, position, position + group.size - 1u, tile);
     r.element_bytes = element_bytes;
     r.elements_per_chunk = coll->chunk_bytes / element_bytes;
     r.sent = r.received = 0;
@@ -73,7 +56,7 @@ static uint32_t chunk_elements(const struct ring* r, uint32_t elements, uint32_t
 static uint32_t slot_here(const struct ring* r, uint32_t slot) {
     return r->coll->scratch + slot * r->coll->chunk_bytes;
 }
-static uint32_t slot_remote(const struct ring_peer* peer, const struct ring* r, uint32_t slot) {
+static uint32_t slot_remote(const struct coll_peer* peer, const struct ring* r, uint32_t slot) {
     return coll_scratch_remote(peer->tile, slot_here(r, slot));
 }
 
@@ -161,16 +144,11 @@ void coll_allgather_ring(const struct npu_coll* coll, struct coll_group group, u
     for (; waited < received; ++waited) npu_wait(NPU_QUEUE_DMA, FLAG_GATHERED);
 }
 
-static struct coll_group all_chips(void) {
-    struct coll_group group = {0, 1, npu_chip_count(), 0, 0};
-    return group;
-}
-
 void npu_reduce_scatter_ring(const struct npu_coll* coll, uint32_t buffer, uint32_t count, uint32_t dtype,
                              uint32_t hart, uint32_t harts) {
     if (npu_chip_count() < 2) return;
     coll_slice(&buffer, &count, coll_element_bytes(dtype), hart, harts);
-    coll_reduce_scatter_ring(coll, all_chips(), npu_chip_id(), hart, buffer, count, dtype,
+    coll_reduce_scatter_ring(coll, coll_all_chips(), npu_chip_id(), hart, buffer, count, dtype,
                              coll_next_label(COLL_KIND_REDUCE_SCATTER), 0);
     npu_dma_tag(0, 0);
     npu_fence((1u << NPU_QUEUE_DMA) | (1u << NPU_QUEUE_VECTOR));
@@ -179,8 +157,8 @@ void npu_reduce_scatter_ring(const struct npu_coll* coll, uint32_t buffer, uint3
 void npu_allgather_ring(const struct npu_coll* coll, uint32_t buffer, uint32_t count, uint32_t hart, uint32_t harts) {
     if (npu_chip_count() < 2) return;
     coll_slice(&buffer, &count, 4u, hart, harts);
-    coll_allgather_ring(coll, all_chips(), npu_chip_id(), hart, buffer, count, 4u, coll_next_label(COLL_KIND_ALLGATHER),
-                        0);
+    coll_allgather_ring(coll, coll_all_chips(), npu_chip_id(), hart, buffer, count, 4u,
+                        coll_next_label(COLL_KIND_ALLGATHER), 0);
     npu_dma_tag(0, 0);
     npu_fence(1u << NPU_QUEUE_DMA);
 }
@@ -190,10 +168,10 @@ void npu_allreduce_ring(const struct npu_coll* coll, uint32_t buffer, uint32_t c
     if (npu_chip_count() < 2) return;
     const uint32_t element_bytes = coll_element_bytes(dtype);
     coll_slice(&buffer, &count, element_bytes, hart, harts);
-    coll_reduce_scatter_ring(coll, all_chips(), npu_chip_id(), hart, buffer, count, dtype,
+    coll_reduce_scatter_ring(coll, coll_all_chips(), npu_chip_id(), hart, buffer, count, dtype,
                              coll_next_label(COLL_KIND_REDUCE_SCATTER), 0);
     npu_fence((1u << NPU_QUEUE_DMA) | (1u << NPU_QUEUE_VECTOR));
-    coll_allgather_ring(coll, all_chips(), npu_chip_id(), hart, buffer, count, element_bytes,
+    coll_allgather_ring(coll, coll_all_chips(), npu_chip_id(), hart, buffer, count, element_bytes,
                         coll_next_label(COLL_KIND_ALLGATHER), 0);
     npu_dma_tag(0, 0);
     npu_fence(1u << NPU_QUEUE_DMA);
