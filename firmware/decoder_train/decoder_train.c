@@ -81,10 +81,11 @@ static int read_job(struct npu_decoder_train_args* t, uint32_t hart) {
         }
         return -1; /* the other harts stop; hart 0 ends the run */
     }
-    _Static_assert(sizeof(struct npu_decoder_args) ==
-                       offsetof(struct decoder_train_job, d_out) - offsetof(struct decoder_train_job, seq),
-                   "the job's layer fields are npu_decoder_args");
-    memcpy(&t->layer, &job->seq, sizeof t->layer);
+    _Static_assert(sizeof(struct decoder_job_layer) == sizeof t->layer, "the job's layer is npu_decoder_args");
+    _Static_assert(sizeof *job - offsetof(struct decoder_train_job, d_out) ==
+                       sizeof *t - offsetof(struct npu_decoder_train_args, d_out),
+                   "the job's gradient fields are npu_decoder_train_args'");
+    memcpy(&t->layer, &job->layer, sizeof t->layer);
     memcpy(&t->d_out, &job->d_out, sizeof *job - offsetof(struct decoder_train_job, d_out));
     return 1;
 }

@@ -6,24 +6,17 @@
 
 #include <stdint.h>
 
+#include "../decoder_layer/decoder_job.h"
+
 #define DECODER_TRAIN_JOB_ADDRESS 0x81000000u
 #define DECODER_TRAIN_JOB_MAGIC 0x4E525444u /* "DTRN" */
 #define DECODER_TRAIN_JOB_VERSION 1u
 
 /* After magic, version and bytes (sizeof the block, checked), field for field struct npu_decoder_train_args
- * (sdk/include/npuemu/kernels.h): the layer as firmware/decoder_layer's job (decoder_job.h, after its version), then
- * the gradients' places. */
+ * (sdk/include/npuemu/kernels.h): the layer as firmware/decoder_layer's job has it, then the gradients' places. */
 struct decoder_train_job {
     uint32_t magic, version, bytes;
-    uint32_t seq, d_model, heads, kv_heads, d_head, d_ff;
-    uint32_t x, out;
-    uint32_t ln1_gamma, ln1_beta, wqkv, bqkv, wo, bo;
-    uint32_t ln2_gamma, ln2_beta, w1, b1, w2, b2;
-    uint32_t eps_bits;
-    uint32_t scratch;
-    uint32_t forward_phase_cycles;
-    uint32_t norm, swiglu;
-    uint32_t rotary_cos, rotary_sin;
+    struct decoder_job_layer layer;
     uint32_t d_out, d_x;
     uint32_t d_wqkv, d_wo, d_w1, d_w2;
     uint32_t d_bqkv, d_bo, d_b1, d_b2;

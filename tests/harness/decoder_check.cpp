@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "firmware/decoder_layer/decoder_job.h"
+#include "tests/harness/decoder_harness.h"
 #include "tests/harness/harness_options.h"
 #include "tests/harness/harness_util.h"
-#include "tests/harness/decoder_harness.h"
 #include "tests/harness/reference_decoder.h"
 
 using reference::Bf16;
@@ -74,13 +74,13 @@ int main(int argc, char** argv) {
     job.version = job_version;
     const std::string dir = workdir + "/";
     harness::InputPlacer placer(dir, 0x82000000u);
-    harness::place_decoder_layer(job, s, p, x, placer);
-    job.out = placer.reserve(L * D * 4);
-    job.scratch = placer.next();
+    harness::place_decoder_layer(job.layer, s, p, x, placer);
+    job.layer.out = placer.reserve(L * D * 4);
+    job.layer.scratch = placer.next();
     harness::write_file(dir + "job.bin", std::vector<decoder_job>{job});
     std::ostringstream command;
     command << npuemu << " run -q -c " << config << " --max-cycles 20000000000 --load " << dir << "job.bin@"
-            << harness::hex(DECODER_JOB_ADDRESS) << placer.loads() << " --dump " << harness::hex(job.out) << ":"
+            << harness::hex(DECODER_JOB_ADDRESS) << placer.loads() << " --dump " << harness::hex(job.layer.out) << ":"
             << L * D * 4 << ":" << dir << "out.bin " << image << " > " << dir << "console.txt";
     const int status = std::system(command.str().c_str());
     std::ifstream console(dir + "console.txt");

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 
+#include "firmware/decoder_layer/decoder_job.h"
 #include "tests/harness/harness_util.h"
 #include "tests/harness/reference_decoder.h"
 
@@ -46,11 +47,10 @@ inline reference::DecoderParams random_decoder_inputs(RandomInputs& random, cons
     return p;
 }
 
-// The layer's fields of a decoder job block (decoder_job or decoder_train_job): its shape and options, and x and the
-// parameters placed in global memory by `placer`.
-template <typename Job>
-void place_decoder_layer(Job& job, const reference::DecoderShape& s, const reference::DecoderParams& p,
-                         const std::vector<float>& x, InputPlacer& placer) {
+// The layer's fields of a decoder job block (decoder_job's or decoder_train_job's): its shape and options, and x and
+// the parameters placed in global memory by `placer`.
+inline void place_decoder_layer(decoder_job_layer& job, const reference::DecoderShape& s,
+                                const reference::DecoderParams& p, const std::vector<float>& x, InputPlacer& placer) {
     job.seq = s.seq;
     job.d_model = s.d_model;
     job.heads = s.heads;

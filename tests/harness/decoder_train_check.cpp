@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "firmware/decoder_train/decoder_train_job.h"
+#include "tests/harness/decoder_harness.h"
 #include "tests/harness/harness_options.h"
 #include "tests/harness/harness_util.h"
-#include "tests/harness/decoder_harness.h"
 #include "tests/harness/reference_decoder.h"
 
 namespace {
@@ -92,14 +92,14 @@ int main(int argc, char** argv) {
     job.bytes = job_bytes;
     const std::string dir = workdir + "/";
     harness::InputPlacer placer(dir, 0x82000000u);
-    harness::place_decoder_layer(job, s, p, x, placer);
-    job.norm = rmsnorm ? 3 : 0;  // NPU_ROWS_RMSNORM: refused
+    harness::place_decoder_layer(job.layer, s, p, x, placer);
+    job.layer.norm = rmsnorm ? 3 : 0;  // NPU_ROWS_RMSNORM: refused
     auto place = [&](uint32_t& field, const auto& data, const char* name) { field = placer.place(data, name); };
     place(job.d_out, d_out, "d_out");
     auto reserve = [&](uint32_t& field, const auto& like) {
         field = placer.reserve(uint32_t(like.size() * sizeof(like[0])));
     };
-    reserve(job.out, act.out);
+    reserve(job.layer.out, act.out);
     reserve(job.d_x, g.dx);
     reserve(job.d_wqkv, g.dwqkv);
     reserve(job.d_wo, g.dwo);
@@ -113,10 +113,10 @@ int main(int argc, char** argv) {
     reserve(job.d_ln1_beta, g.dln1_beta);
     reserve(job.d_ln2_gamma, g.dln2_gamma);
     reserve(job.d_ln2_beta, g.dln2_beta);
-    job.scratch = placer.next();
+    job.layer.scratch = placer.next();
     harness::write_file(dir + "job.bin", &job, sizeof job);
     const std::vector<Expected> results = {
-        expected("out", job.out, act.out, D),
+        expected("out", job.layer.out, act.out, D),
         expected("d_x", job.d_x, g.dx, D),
         expected("d_wqkv", job.d_wqkv, g.dwqkv, W),
         expected("d_wo", job.d_wo, g.dwo, D),
