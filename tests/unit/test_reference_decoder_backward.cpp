@@ -64,7 +64,7 @@ double decoder_loss(const DecoderFdCase& c, const reference::DecoderParams& p, c
     return loss;
 }
 
-std::vector<float> as_float(const std::vector<reference::Bf16>& v) {
+std::vector<float> decoder_fd_as_float(const std::vector<reference::Bf16>& v) {
     std::vector<float> f(v.size());
     for (size_t i = 0; i < v.size(); ++i) f[i] = reference::to_float(v[i]);
     return f;
@@ -72,17 +72,17 @@ std::vector<float> as_float(const std::vector<reference::Bf16>& v) {
 
 // A perturbation of the values (FP32, or BF16 rounded: the difference the forward really sees) and the change of the
 // loss its gradient predicts, <gradient, plus - minus>.
-struct Perturbation {
+struct DecoderFdPerturbation {
     double predicted = 0;
     std::function<void(bool plus)> apply;
     std::function<void()> restore;
 };
 
-Perturbation perturb_fp32(std::vector<float>* value, const std::vector<float>& grad, std::mt19937& rng) {
+DecoderFdPerturbation perturb_fp32(std::vector<float>* value, const std::vector<float>& grad, std::mt19937& rng) {
     std::normal_distribution<float> normal(0.0f, kDecoderFdStep);
     auto saved = std::make_shared<std::vector<float>>(*value);
     auto plus = std::make_shared<std::vector<float>>(*value), minus = std::make_shared<std::vector<float>>(*value);
-    Perturbation p;
+    DecoderFdPerturbation p;
     for (size_t i = 0; i < saved->size(); ++i) {
         const float step = normal(rng) * (1.0f + std::fabs((*saved)[i]));
         (*plus)[i] = (*saved)[i] + step;
@@ -94,14 +94,14 @@ Perturbation perturb_fp32(std::vector<float>* value, const std::vector<float>& g
     return p;
 }
 
-Perturbation perturb_bf16(std::vector<reference::Bf16>* value, const std::vector<reference::Bf16>& grad16,
-                          std::mt19937& rng) {
+DecoderFdPerturbation perturb_bf16(std::vector<reference::Bf16>* value, const std::vector<reference::Bf16>& grad16,
+                                   std::mt19937& rng) {
     std::normal_distribution<float> normal(0.0f, kDecoderFdStep);
     auto saved = std::make_shared<std::vector<reference::Bf16>>(*value);
     auto plus = std::make_shared<std::vector<reference::Bf16>>(*value);
     auto minus = std::make_shared<std::vector<reference::Bf16>>(*value);
-    const std::vector<float> grad = as_float(grad16), w = as_float(*saved);
-    Perturbation p;
+    const std::vector<float> grad = decoder_fd_as_float(grad16), w = decoder_fd_as_float(*saved);
+    DecoderFdPerturbation p;
     for (size_t i = 0; i < w.size(); ++i) {
         const float step = normal(rng) * (0.1f + std::fabs(w[i]));
         (*plus)[i] = reference::to_bf16(w[i] + step);
@@ -121,7 +121,7 @@ double fd_slope(const DecoderFdCase& c, const reference::DecoderParams& p, const
     std::mt19937 rng(seed);
     double dot = 0, norm = 0;
     for (uint32_t k = 0; k < kDecoderFdDirections; ++k) {
-        Perturbation d = make(rng);
+        DecoderFdPerturbation d = make(rng);
         d.apply(true);
         const double up = decoder_loss(c, p, x);
         d.apply(false);
