@@ -406,6 +406,10 @@ foreach(case "version;of another version;--job-version 7;decoder_train job versi
   set_tests_properties("npu: a decoder_train job ${PHRASE} is refused, saying why" PROPERTIES
     PASS_REGULAR_EXPRESSION "${MESSAGE}.*FAIL: npuemu failed \\(status")
 endforeach()
+# The demo layer (a GPT-3 rank's, ~1.9 GiB) on the test chip's 64 MiB: refused, naming where it would end.
+npuemu_run_test("npu: decoder_train refuses a layer that does not fit global memory" --exit 4
+  --stdout-has "decoder_train: the scratch ends at 0xf8faa000, past global memory's 64 MiB"
+  -- ${NPUEMU} run -c test ${FW}/decoder_train.elf)
 # A head whose K and V do not fit the test chip's scratchpad: attention through global memory, a head per hart.
 set(work ${CMAKE_CURRENT_BINARY_DIR}/transformer_unfused)
 file(MAKE_DIRECTORY ${work})
