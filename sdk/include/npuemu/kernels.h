@@ -138,6 +138,11 @@ struct npu_rows_backward_args {
     uint32_t gamma, eps_bits; /* layernorm */
     uint32_t residual;
     uint32_t dx, dx_bf16, dy_xhat;
+    /* Column sums made in the same pass (0: none), each an FP32 row of cols exactly as npu_column_sums makes it (the
+     * same shares and order): sum_dy of dy as given (a bias's or beta's gradient), sum_dy_xhat of dy xhat (layernorm:
+     * gamma's), sum_dx of dx (residual included). sum_partials: 3 x harts x cols FP32 of global memory. With any of
+     * them every hart must call it: the partials are added after a barrier inside. */
+    uint32_t sum_dy, sum_dy_xhat, sum_dx, sum_partials;
 };
 void npu_rows_backward(const struct npu_rows_backward_args* args, uint32_t hart, uint32_t harts);
 
@@ -291,8 +296,9 @@ void npu_decoder_layer(const struct npu_decoder_args *args, const struct npu_dec
  *   dbqkv = colsum(dpre); dWqkv = a^T dpre16; da = dpre16 Wqkv^T;
  *   dx = layernorm_backward(x, da; gamma1) + dh, dgamma1 = colsum(da xhat), dbeta1 = colsum(da).
  * The weight gradients dW = X^T dY are GEMMs with A transposed (the DMA's transposer), out in BF16 (the epilogue's
- * rounding; npu_adamw takes BF16 gradients), the shapes of the weights; the bias and norm gradients FP32 (npu_column_
- * sums: their grouping by hart). `layer.scratch`: npu_decoder_train_scratch_bytes() of global memory;
+ * rounding; npu_adamw takes BF16 gradients), the shapes of the weights; the bias and norm gradients FP32, with
+ * npu_column_sums' grouping by hart: db2 and dbqkv by npu_column_sums, the other six inside the GELU and layernorm
+ * backward passes that read the same rows (npu_rows_backward's sum_* fields). `layer.scratch`: npu_decoder_train_scratch_bytes() of global memory;
  * layer.phase_cycles: the forward's phases; phase_cycles: NPU_TRAIN_PHASES counters of the backward's. */
 struct npu_decoder_train_args {
     struct npu_decoder_args layer;

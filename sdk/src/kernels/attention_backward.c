@@ -77,7 +77,8 @@ void npu_attention_backward(const struct npu_attention_backward_args* a, uint32_
         /* dP = dO v^T; dS = softmax backward (P, dP) in BF16. */
         npu_gemm_planned(&g.dp, &plan_dp, hart, harts);
         npu_barrier();
-        const struct npu_rows_backward_args sb = {NPU_BACKWARD_SOFTMAX, s32, dp32, L, L, 0, 0, 0, 0, ds16, 0};
+        const struct npu_rows_backward_args sb = {
+            NPU_BACKWARD_SOFTMAX, s32, dp32, L, L, 0, 0, 0, 0, ds16, 0, 0, 0, 0, 0};
         npu_rows_backward(&sb, hart, harts);
         npu_barrier();
         /* dq = dS k; dk = dS^T q; dv = P^T dO (the transposed operands through the DMA's transposer). */

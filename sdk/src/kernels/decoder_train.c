@@ -1,9 +1,9 @@
 /* Forward and backward of one GPT-style decoder layer for training (see npuemu/kernels.h for the steps). The forward
  * is decoder.c's over a layout that keeps the activations the backward reads; the backward chains the GEMMs (dX with
- * B transposed, dW with A transposed), npu_rows_backward, npu_attention_backward and npu_column_sums, each step on all
- * harts and ending in a barrier. Its buffers follow the forward's in the scratch; a buffer whose contents are dead
+ * B transposed, dW with A transposed), npu_rows_backward (six of the eight bias and norm gradients made in its
+ * passes), npu_attention_backward and npu_column_sums, each step on all harts and ending in a barrier. Its buffers follow the forward's in the scratch; a buffer whose contents are dead
  * is reused where that keeps a GPT-3 175B rank's layer at seq 2048 inside a 2 GiB window:
- *   mlp32: z | du (then dz) until the MLP's gradients are done, then each layernorm backward's dy xhat;
+ *   mlp32: z | du (then dz);
  *   g16: dout16, then dh16, beside the attention backward's scratch (mask first, kept from prepare);
  *   the forward's a32 (GEMM outputs): db, then da; u16: dz16 once dW2 is made. */
 #include "decoder_internal.h"
@@ -13,8 +13,8 @@
 
 struct train_layout {
     struct decoder_layout f;
-    uint32_t mlp32, z32, du32, dyx; /* dyx: at mlp32, once z and du are dead */
-    uint32_t attention, g16;        /* attention backward's scratch; g16 past its mask */
+    uint32_t mlp32, z32, du32;
+    uint32_t attention, g16; /* attention backward's scratch; g16 past its mask */
     uint32_t dh32, do16, dqkv32, dqkv16, partials, end;
 };
 
@@ -34,12 +34,11 @@ static struct train_layout train_layout_of(const struct npu_decoder_args* d) {
     const uint32_t L = d->seq, D = d->d_model, F = d->d_ff, W = decoder_qkv_width(d), Q = d->heads * d->d_head;
     l.f = decoder_layout_of(d, 1);
     uint32_t at = l.f.end;
-    /* The forward's z32 moves into mlp32 (z, then du beside it; dy xhat later over both). */
+    /* The forward's z32 in mlp32, du beside it. */
     l.mlp32 = at;
     l.z32 = at;
     l.du32 = at + round_4k(L * F * 4);
-    l.dyx = at;
-    at += max_u32(2 * round_4k(L * F * 4), round_4k(L * D * 4));
+    at += 2 * round_4k(L * F * 4);
     l.f.z32 = l.z32;
     l.attention = at;
     const uint32_t square = L * L * 4;
@@ -57,7 +56,7 @@ static struct train_layout train_layout_of(const struct npu_decoder_args* d) {
     l.dqkv16 = at;
     at += round_4k(L * W * 2);
     l.partials = at;
-    at += round_4k(NPUEMU_MAX_TILES * max_u32(max_u32(D, F), W) * 4);
+    at += round_4k(3 * NPUEMU_MAX_TILES * max_u32(max_u32(D, F), W) * 4); /* three sums' partials at once */
     l.end = at;
     return l;
 }
@@ -147,12 +146,26 @@ static void train_column_sums(uint32_t src, uint32_t rows, uint32_t cols, uint32
     npu_barrier(); /* the partials are reused by the next sum */
 }
 
-/* A layernorm's backward with the residual branch's gradient added, dx FP32 (and BF16 to dx16 unless 0). */
+/* A layernorm's backward with the residual branch's gradient added, dx FP32 (and BF16 to dx16 unless 0), with
+ * dgamma, dbeta and (unless 0) the sum of dx as column sums in the same pass. */
 static void layernorm_backward(const struct npu_decoder_args* d, uint32_t x, uint32_t dy, uint32_t gamma,
-                               uint32_t residual, uint32_t dx, uint32_t dx16, uint32_t dyx, uint32_t hart,
-                               uint32_t harts) {
-    const struct npu_rows_backward_args r = {
-        NPU_BACKWARD_LAYERNORM, x, dy, d->seq, d->d_model, gamma, d->eps_bits, residual, dx, dx16, dyx};
+                               uint32_t residual, uint32_t dx, uint32_t dx16, uint32_t d_gamma, uint32_t d_beta,
+                               uint32_t sum_dx, const struct train_layout* l, uint32_t hart, uint32_t harts) {
+    const struct npu_rows_backward_args r = {NPU_BACKWARD_LAYERNORM,
+                                             x,
+                                             dy,
+                                             d->seq,
+                                             d->d_model,
+                                             gamma,
+                                             d->eps_bits,
+                                             residual,
+                                             dx,
+                                             dx16,
+                                             0,
+                                             d_beta,
+                                             d_gamma,
+                                             sum_dx,
+                                             l->partials};
     npu_rows_backward(&r, hart, harts);
     npu_barrier();
 }
@@ -175,24 +188,19 @@ static void train_backward(const struct npu_decoder_train_args* t, const struct 
     PHASE(NPU_TRAIN_MLP_DOWN);
     train_column_sums(t->d_out, L, D, t->d_b2, l, hart, harts);
     PHASE(NPU_TRAIN_COLUMN_SUMS);
-    /* GELU: dz (FP32 over du, BF16 over u). */
-    const struct npu_rows_backward_args gelu = {NPU_BACKWARD_GELU, l->z32,   l->du32, L, F, 0, 0, 0,
-                                                l->du32,           l->f.u16, 0};
+    /* GELU: dz (FP32 over du, BF16 over u), db1 its column sums. */
+    const struct npu_rows_backward_args gelu = {NPU_BACKWARD_GELU, l->z32,   l->du32, L, F, 0,       0,          0,
+                                                l->du32,           l->f.u16, 0,       0, 0, t->d_b1, l->partials};
     npu_rows_backward(&gelu, hart, harts);
     npu_barrier();
     PHASE(NPU_TRAIN_GELU);
-    train_column_sums(l->du32, L, F, t->d_b1, l, hart, harts);
-    PHASE(NPU_TRAIN_COLUMN_SUMS);
     /* MLP up: dW1 and db (into a32). */
     train_gemm_pair(&g.w_up, &plan->w_up, &g.d_up, &plan->d_up, hart, harts);
     PHASE(NPU_TRAIN_MLP_UP);
     /* Layernorm 2: dh = its backward + d_out (the residual). */
-    layernorm_backward(d, l->f.h32, l->f.a32, d->ln2_gamma, t->d_out, l->dh32, l->g16, l->dyx, hart, harts);
+    layernorm_backward(d, l->f.h32, l->f.a32, d->ln2_gamma, t->d_out, l->dh32, l->g16, t->d_ln2_gamma, t->d_ln2_beta,
+                       t->d_bo, l, hart, harts);
     PHASE(NPU_TRAIN_LN2);
-    train_column_sums(l->dyx, L, D, t->d_ln2_gamma, l, hart, harts);
-    train_column_sums(l->f.a32, L, D, t->d_ln2_beta, l, hart, harts);
-    train_column_sums(l->dh32, L, D, t->d_bo, l, hart, harts);
-    PHASE(NPU_TRAIN_COLUMN_SUMS);
     /* Wo: dWo and do16. */
     train_gemm_pair(&g.w_wo, &plan->w_wo, &g.d_wo, &plan->d_wo, hart, harts);
     PHASE(NPU_TRAIN_WO);
@@ -213,11 +221,9 @@ static void train_backward(const struct npu_decoder_train_args* t, const struct 
     train_column_sums(l->dqkv32, L, W, t->d_bqkv, l, hart, harts);
     PHASE(NPU_TRAIN_COLUMN_SUMS);
     /* Layernorm 1: dx = its backward + dh. */
-    layernorm_backward(d, d->x, l->f.a32, d->ln1_gamma, l->dh32, t->d_x, 0, l->dyx, hart, harts);
+    layernorm_backward(d, d->x, l->f.a32, d->ln1_gamma, l->dh32, t->d_x, 0, t->d_ln1_gamma, t->d_ln1_beta, 0, l, hart,
+                       harts);
     PHASE(NPU_TRAIN_LN1);
-    train_column_sums(l->dyx, L, D, t->d_ln1_gamma, l, hart, harts);
-    train_column_sums(l->f.a32, L, D, t->d_ln1_beta, l, hart, harts);
-    PHASE(NPU_TRAIN_COLUMN_SUMS);
 #undef PHASE
 }
 

@@ -23,7 +23,12 @@ struct backward_plan {
     struct backward_buffer buffer[2];
     uint32_t t, v;              /* chunk x cols FP32 temporaries */
     uint32_t gamma, v1, v2, v3; /* one FP32 row; one FP32 per row each */
+    uint32_t sums[3];           /* the fused column sums' partial rows (dy, dy xhat, dx), or 0 */
 };
+
+static int backward_sums_wanted(const struct npu_rows_backward_args* r, uint32_t k) {
+    return k == 0 ? r->sum_dy != 0 : k == 1 ? r->sum_dy_xhat != 0 : r->sum_dx != 0;
+}
 
 /* Buffers of chunk rows in the accumulator, then the scratchpad where the accumulator is full; with own_banks each
  * in a bank of its own where it fits in one. */
@@ -49,6 +54,7 @@ static int backward_layout(const struct npu_rows_backward_args* r, const struct 
     p->v1 = local_take(&sp, chunk * 4, 0);
     p->v2 = local_take(&sp, chunk * 4, 0);
     p->v3 = local_take(&sp, chunk * 4, 0);
+    for (uint32_t k = 0; k < 3; ++k) p->sums[k] = backward_sums_wanted(r, k) ? local_take(&sp, r->cols * 4, 0) : 0;
     p->chunk = chunk;
     return !sp.failed;
 }
@@ -161,6 +167,46 @@ static void layernorm_backward_chunk(const struct npu_rows_backward_args* r, con
     npu_vx_mul_rowb(x, dy, p->v2); /* dx */
 }
 
+/* After the barrier that follows the partials' stores: this hart's slice of the columns of `used` partial rows
+ * (rows cols FP32 apart), added in hart order into the first one's row, to dst. */
+static void column_partials_combine(uint32_t partials, uint32_t cols, uint32_t used, uint32_t dst, uint32_t hart,
+                                    uint32_t harts) {
+    const struct npu_geometry geo = npu_read_geometry();
+    const uint32_t ld = cols * 4, slice = (cols + harts - 1) / harts;
+    const uint32_t c0 = min_u32(hart * slice, cols), c1 = min_u32(c0 + slice, cols);
+    if (c0 < c1 && used > 0) {
+        const uint32_t wld = (c1 - c0) * 4;
+        if (used * wld > geo.accumulator_bytes) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP);
+        dma_block(partials + c0 * 4, ld, NPUEMU_ACCUMULATOR_BASE, wld, used, wld);
+        npu_signal(NPU_QUEUE_DMA, FLAG_BWD_IN);
+        npu_wait(NPU_QUEUE_VECTOR, FLAG_BWD_IN);
+        fp32_shape(c1 - c0, 1, wld, wld, wld);
+        for (uint32_t i = 1; i < used; ++i)
+            npu_vx_add(NPUEMU_ACCUMULATOR_BASE, NPUEMU_ACCUMULATOR_BASE, NPUEMU_ACCUMULATOR_BASE + i * wld);
+        npu_signal(NPU_QUEUE_VECTOR, FLAG_BWD_OUT);
+        npu_wait(NPU_QUEUE_DMA, FLAG_BWD_OUT);
+        dma_block(NPUEMU_ACCUMULATOR_BASE, wld, dst + c0 * 4, wld, 1, wld);
+    }
+    npu_fence((1u << NPU_QUEUE_DMA) | (1u << NPU_QUEUE_VECTOR));
+}
+
+/* The fused column sums: each hart's partial rows to global memory (has_rows), a barrier, then each sum's columns
+ * added over the harts with rows. */
+static void backward_finish_sums(const struct npu_rows_backward_args* r, const struct backward_plan* p, uint32_t hart,
+                                 uint32_t harts, int has_rows) {
+    const uint32_t ld = r->cols * 4, share = (r->rows + harts - 1) / harts;
+    const uint32_t used = share ? (r->rows + share - 1) / share : 0;
+    const uint32_t dst[3] = {r->sum_dy, r->sum_dy_xhat, r->sum_dx};
+    for (uint32_t k = 0; k < 3 && has_rows; ++k) {
+        if (p->sums[k]) dma_block(p->sums[k], ld, r->sum_partials + (k * harts + hart) * ld, ld, 1, ld);
+    }
+    npu_fence((1u << NPU_QUEUE_DMA) | (1u << NPU_QUEUE_VECTOR));
+    npu_barrier();
+    for (uint32_t k = 0; k < 3; ++k) {
+        if (dst[k]) column_partials_combine(r->sum_partials + k * harts * ld, r->cols, used, dst[k], hart, harts);
+    }
+}
+
 static void backward_load(const struct npu_rows_backward_args* r, const struct backward_buffer* b, uint32_t r0,
                           uint32_t n) {
     const uint32_t ld = r->cols * 4;
@@ -177,16 +223,28 @@ static void backward_store(const struct npu_rows_backward_args* r, const struct 
     if (r->dy_xhat && r->op == NPU_BACKWARD_LAYERNORM) dma_block(b->u, ld, r->dy_xhat + r0 * ld, ld, n, ld);
 }
 
+/* A fused column sum: the chunk's rows added in order into the partial row (the hart's first row copied: x * 1). */
+static void backward_sum_rows(uint32_t partial, uint32_t rows_at, uint32_t cols, uint32_t n, int first_chunk) {
+    const uint32_t ld = cols * 4;
+    if (!partial) return;
+    fp32_shape(cols, 1, ld, ld, ld);
+    if (first_chunk) npu_vx_mul_scalar(partial, rows_at, float_bits(1.0f));
+    for (uint32_t i = first_chunk ? 1 : 0; i < n; ++i) npu_vx_add(partial, partial, rows_at + i * ld);
+}
+
 static void backward_compute(const struct npu_rows_backward_args* r, const struct backward_plan* p,
-                             const struct backward_buffer* b, uint32_t n) {
+                             const struct backward_buffer* b, uint32_t n, int first_chunk) {
     const uint32_t ld = r->cols * 4, ld16 = r->cols * 2;
+    backward_sum_rows(p->sums[0], b->dy, r->cols, n, first_chunk);
     if (r->op == NPU_BACKWARD_GELU) gelu_backward_chunk(p, b, r->cols, n);
     if (r->op == NPU_BACKWARD_SOFTMAX) softmax_backward_chunk(p, b, r->cols, n);
     if (r->op == NPU_BACKWARD_LAYERNORM) layernorm_backward_chunk(r, p, b, n);
+    if (r->op == NPU_BACKWARD_LAYERNORM) backward_sum_rows(p->sums[1], b->u, r->cols, n, first_chunk);
     if (r->residual) {
         fp32_shape(r->cols, n, ld, ld, ld);
         npu_vx_add(b->x, b->x, b->res);
     }
+    backward_sum_rows(p->sums[2], b->x, r->cols, n, first_chunk);
     if (r->dx_bf16) {
         npu_vx_shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_BF16, 0, 0);
         npu_vx_strides(ld16, ld, 0);
@@ -201,7 +259,11 @@ void npu_rows_backward(const struct npu_rows_backward_args* r, uint32_t hart, ui
     const uint32_t share = (r->rows + harts - 1) / harts;
     const uint32_t first = min_u32(hart * share, r->rows), end = min_u32(first + share, r->rows);
     const uint32_t chunks = (end - first + p.chunk - 1) / p.chunk;
-    if (chunks == 0) return;
+    const int sums = r->sum_dy || r->sum_dy_xhat || r->sum_dx;
+    if (chunks == 0) {
+        if (sums) backward_finish_sums(r, &p, hart, harts, 0);
+        return;
+    }
     if (r->op == NPU_BACKWARD_LAYERNORM) dma_block(r->gamma, ld, p.gamma, ld, 1, ld);
     backward_load(r, &p.buffer[0], first, min_u32(p.chunk, end - first));
     npu_signal(NPU_QUEUE_DMA, FLAG_BWD_IN + 0);
@@ -217,13 +279,14 @@ void npu_rows_backward(const struct npu_rows_backward_args* r, uint32_t hart, ui
             npu_signal(NPU_QUEUE_DMA, FLAG_BWD_IN + (b ^ 1));
         }
         npu_wait(NPU_QUEUE_VECTOR, FLAG_BWD_IN + b);
-        backward_compute(r, &p, &p.buffer[b], n);
+        backward_compute(r, &p, &p.buffer[b], n, i == 0);
         npu_signal(NPU_QUEUE_VECTOR, FLAG_BWD_OUT + b);
     }
     const uint32_t last = chunks - 1, r_last = first + last * p.chunk;
     npu_wait(NPU_QUEUE_DMA, FLAG_BWD_OUT + (last & 1));
     backward_store(r, &p.buffer[last & 1], r_last, end - r_last);
     npu_fence((1u << NPU_QUEUE_DMA) | (1u << NPU_QUEUE_VECTOR));
+    if (sums) backward_finish_sums(r, &p, hart, harts, 1);
 }
 
 /* Column sums: each hart sums its share of the rows into a partial row (its first row loaded as is, then the others
@@ -255,21 +318,5 @@ void npu_column_sums(const struct npu_column_sums_args* c, uint32_t hart, uint32
     }
     npu_fence((1u << NPU_QUEUE_DMA) | (1u << NPU_QUEUE_VECTOR));
     npu_barrier();
-    /* This hart's columns of the partials, added in hart order into the first one's row. */
-    const uint32_t slice = (c->cols + harts - 1) / harts;
-    const uint32_t c0 = min_u32(hart * slice, c->cols), c1 = min_u32(c0 + slice, c->cols);
-    if (c0 < c1 && used > 0) {
-        const uint32_t wld = (c1 - c0) * 4;
-        if (used * wld > geo.accumulator_bytes) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP);
-        dma_block(c->partials + c0 * 4, ld, NPUEMU_ACCUMULATOR_BASE, wld, used, wld);
-        npu_signal(NPU_QUEUE_DMA, FLAG_BWD_IN);
-        npu_wait(NPU_QUEUE_VECTOR, FLAG_BWD_IN);
-        fp32_shape(c1 - c0, 1, wld, wld, wld);
-        for (uint32_t i = 1; i < used; ++i)
-            npu_vx_add(NPUEMU_ACCUMULATOR_BASE, NPUEMU_ACCUMULATOR_BASE, NPUEMU_ACCUMULATOR_BASE + i * wld);
-        npu_signal(NPU_QUEUE_VECTOR, FLAG_BWD_OUT);
-        npu_wait(NPU_QUEUE_DMA, FLAG_BWD_OUT);
-        dma_block(NPUEMU_ACCUMULATOR_BASE, wld, c->dst + c0 * 4, wld, 1, wld);
-    }
-    npu_fence((1u << NPU_QUEUE_DMA) | (1u << NPU_QUEUE_VECTOR));
+    column_partials_combine(c->partials, c->cols, used, c->dst, hart, harts);
 }
