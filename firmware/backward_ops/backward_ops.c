@@ -31,9 +31,17 @@ int main(void) {
         const struct npu_column_sums_args c = {job->x, job->rows, job->cols, job->dx, job->partials};
         npu_column_sums(&c, hart, harts);
     } else {
-        const struct npu_rows_backward_args r = {job->op,   job->x,       job->dy,       job->rows,
-                                                 job->cols, job->gamma,   job->eps_bits, job->residual,
-                                                 job->dx,   job->dx_bf16, job->dy_xhat};
+        const struct npu_rows_backward_args r = {.op = job->op,
+                                                 .x = job->x,
+                                                 .dy = job->dy,
+                                                 .rows = job->rows,
+                                                 .cols = job->cols,
+                                                 .gamma = job->gamma,
+                                                 .eps_bits = job->eps_bits,
+                                                 .residual = job->residual,
+                                                 .dx = job->dx,
+                                                 .dx_bf16 = job->dx_bf16,
+                                                 .dy_xhat = job->dy_xhat};
         npu_rows_backward(&r, hart, harts);
     }
     npu_barrier();

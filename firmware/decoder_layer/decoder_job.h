@@ -7,11 +7,11 @@
 
 #define DECODER_JOB_ADDRESS 0x81000000u
 #define DECODER_JOB_MAGIC 0x4C434544u /* "DECL" */
-#define DECODER_JOB_VERSION 3u /* 2: norm and swiglu; 3: rotary tables */
+#define DECODER_JOB_VERSION 3u        /* 2: norm and swiglu; 3: rotary tables */
 
-/* After magic and version, field for field the same as struct npu_decoder_args (sdk/include/npuemu/kernels.h). */
-struct decoder_job {
-    uint32_t magic, version;
+/* Field for field the same as struct npu_decoder_args (sdk/include/npuemu/kernels.h); also the layer of
+ * firmware/decoder_train's job (decoder_train_job.h). */
+struct decoder_job_layer {
     uint32_t seq, d_model, heads, kv_heads, d_head, d_ff;
     uint32_t x, out;
     uint32_t ln1_gamma, ln1_beta, wqkv, bqkv, wo, bo;
@@ -21,6 +21,11 @@ struct decoder_job {
     uint32_t phase_cycles;
     uint32_t norm, swiglu;
     uint32_t rotary_cos, rotary_sin;
+};
+
+struct decoder_job {
+    uint32_t magic, version;
+    struct decoder_job_layer layer;
 };
 
 #endif

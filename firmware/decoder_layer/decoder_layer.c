@@ -77,7 +77,8 @@ int main(void) {
                    (unsigned)DECODER_JOB_VERSION);
             npu_abort_run(3);
         }
-        memcpy(&d, &job->seq, sizeof d);
+        _Static_assert(sizeof(struct decoder_job_layer) == sizeof d, "the job's layer is npu_decoder_args");
+        memcpy(&d, &job->layer, sizeof d);
     } else {
         d = demo_args();
     }

@@ -22,77 +22,7 @@
 #include "tests/harness/reference_backward.h"
 #include "tests/harness/reference_math.h"
 
-namespace {
-
 using reference::Bf16;
-
-// The transpose of a rows x cols BF16 matrix.
-std::vector<Bf16> transposed_bf16(const std::vector<Bf16>& m, uint32_t rows, uint32_t cols) {
-    std::vector<Bf16> t(m.size());
-    for (uint32_t r = 0; r < rows; ++r) {
-        for (uint32_t c = 0; c < cols; ++c) t[size_t(c) * rows + r] = m[size_t(r) * cols + c];
-    }
-    return t;
-}
-
-// npu_attention_backward's documented steps on the host: d_qkv (seq x 3 heads d_head FP32) from qkv and d_out.
-std::vector<float> attention_backward_reference(const std::vector<Bf16>& qkv, const std::vector<Bf16>& d_out,
-                                                uint32_t L, uint32_t heads, uint32_t dh, uint32_t chunk) {
-    const uint32_t W = 3 * heads * dh, O = heads * dh;
-    std::vector<float> d_qkv(size_t(L) * W);
-    for (uint32_t h = 0; h < heads; ++h) {
-        const Bf16 *q = &qkv[h * dh], *k = &qkv[(heads + h) * dh], *v = &qkv[(2 * heads + h) * dh];
-        const Bf16* dout = &d_out[h * dh];
-        std::vector<float> p = reference::gemm(q, W, k, W, true, L, L, dh, chunk);
-        std::vector<Bf16> p16(p.size()), ds16(p.size());
-        for (uint32_t r = 0; r < L; ++r) {
-            for (uint32_t c = 0; c < L; ++c) p[size_t(r) * L + c] = p[size_t(r) * L + c] + (c > r ? -INFINITY : 0.0f);
-            reference::softmax_row(&p[size_t(r) * L], L);
-        }
-        for (size_t i = 0; i < p.size(); ++i) p16[i] = reference::to_bf16(p[i]);
-        const std::vector<float> dp = reference::gemm(dout, O, v, W, true, L, L, dh, chunk);
-        std::vector<float> ds(p.size());
-        for (uint32_t r = 0; r < L; ++r)
-            reference::softmax_backward_row(&p[size_t(r) * L], &dp[size_t(r) * L], &ds[size_t(r) * L], L);
-        for (size_t i = 0; i < ds.size(); ++i) ds16[i] = reference::to_bf16(ds[i]);
-        const std::vector<Bf16> ds16_t = transposed_bf16(ds16, L, L), p16_t = transposed_bf16(p16, L, L);
-        const std::vector<float> dq = reference::gemm(ds16.data(), L, k, W, false, L, dh, L, chunk);
-        const std::vector<float> dk = reference::gemm(ds16_t.data(), L, q, W, false, L, dh, L, chunk);
-        const std::vector<float> dv = reference::gemm(p16_t.data(), L, dout, O, false, L, dh, L, chunk);
-        for (uint32_t r = 0; r < L; ++r) {
-            for (uint32_t d = 0; d < dh; ++d) {
-                d_qkv[size_t(r) * W + h * dh + d] = dq[size_t(r) * dh + d];
-                d_qkv[size_t(r) * W + (heads + h) * dh + d] = dk[size_t(r) * dh + d];
-                d_qkv[size_t(r) * W + (2 * heads + h) * dh + d] = dv[size_t(r) * dh + d];
-            }
-        }
-    }
-    return d_qkv;
-}
-
-// Compares `actual` (dumped from the run) with `expected` word for word; prints the first few differences.
-size_t count_mismatches(const std::string& name, const std::vector<uint8_t>& actual, const void* expected, size_t bytes,
-                        uint32_t word_bytes, uint32_t cols) {
-    if (actual.size() != bytes) {
-        std::cerr << name << ": dumped " << actual.size() << " bytes, expected " << bytes << "\n";
-        return bytes / word_bytes;
-    }
-    size_t mismatches = 0;
-    const auto* want = static_cast<const uint8_t*>(expected);
-    for (size_t i = 0; i < bytes / word_bytes; ++i) {
-        if (std::memcmp(&actual[i * word_bytes], want + i * word_bytes, word_bytes) == 0) continue;
-        if (mismatches++ < 5) {
-            uint32_t got = 0, wanted = 0;
-            std::memcpy(&got, &actual[i * word_bytes], word_bytes);
-            std::memcpy(&wanted, want + i * word_bytes, word_bytes);
-            std::cerr << name << "[" << i / cols << "][" << i % cols << "] = " << harness::hex(got) << ", expected "
-                      << harness::hex(wanted) << "\n";
-        }
-    }
-    return mismatches;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
     std::string npuemu, image, config = "test", workdir = ".", op_name;
@@ -143,7 +73,7 @@ int main(int argc, char** argv) {
     const std::vector<Bf16> qkv = random.bf16(size_t(rows) * cols, 0.5f);
     const std::vector<Bf16> d_out = random.bf16(size_t(rows) * heads * d_head, 1.0f);
     if (op == BACKWARD_OPS_ATTENTION) {
-        dx = attention_backward_reference(qkv, d_out, rows, heads, d_head, array_rows);
+        dx = reference::attention_backward_reference(qkv, d_out, rows, heads, d_head, array_rows);
     } else if (op == BACKWARD_OPS_COLUMN_SUMS) {
         dx = reference::column_sums(x.data(), rows, cols, tiles);
     } else {
@@ -207,13 +137,15 @@ int main(int argc, char** argv) {
         std::cerr << "FAIL: npuemu failed (status " << status << "): " << command.str() << "\n";
         return 1;
     }
-    size_t mismatches = count_mismatches("dx", harness::read_file(dir + "dx.bin"), dx.data(), bytes32, 4, cols);
+    size_t mismatches =
+        harness::count_mismatches("dx", harness::read_file(dir + "dx.bin"), dx.data(), bytes32, 4, cols);
     if (job.dx_bf16) {
-        mismatches += count_mismatches("dx_bf16", harness::read_file(dir + "dx16.bin"), dx16.data(), bytes16, 2, cols);
+        mismatches +=
+            harness::count_mismatches("dx_bf16", harness::read_file(dir + "dx16.bin"), dx16.data(), bytes16, 2, cols);
     }
     if (job.dy_xhat) {
         mismatches +=
-            count_mismatches("dy_xhat", harness::read_file(dir + "dyx.bin"), dy_xhat.data(), bytes32, 4, cols);
+            harness::count_mismatches("dy_xhat", harness::read_file(dir + "dyx.bin"), dy_xhat.data(), bytes32, 4, cols);
     }
     if (mismatches) {
         std::cerr << "FAIL: " << mismatches << " outputs differ\n";

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 #include <random>
 #include <stdexcept>
@@ -51,6 +52,28 @@ inline std::string hex(uint32_t value) {
 }
 
 // Places buffers on 64 KiB boundaries in global memory.
+// Compares `actual` (dumped from the run) with `expected` word for word; prints the first few differences.
+inline size_t count_mismatches(const std::string& name, const std::vector<uint8_t>& actual, const void* expected,
+                               size_t bytes, uint32_t word_bytes, uint32_t cols) {
+    if (actual.size() != bytes) {
+        std::cerr << name << ": dumped " << actual.size() << " bytes, expected " << bytes << "\n";
+        return bytes / word_bytes;
+    }
+    size_t mismatches = 0;
+    const auto* want = static_cast<const uint8_t*>(expected);
+    for (size_t i = 0; i < bytes / word_bytes; ++i) {
+        if (std::memcmp(&actual[i * word_bytes], want + i * word_bytes, word_bytes) == 0) continue;
+        if (mismatches++ < 5) {
+            uint32_t got = 0, wanted = 0;
+            std::memcpy(&got, &actual[i * word_bytes], word_bytes);
+            std::memcpy(&wanted, want + i * word_bytes, word_bytes);
+            std::cerr << name << "[" << i / cols << "][" << i % cols << "] = " << hex(got) << ", expected "
+                      << hex(wanted) << "\n";
+        }
+    }
+    return mismatches;
+}
+
 inline uint32_t align_64k(uint32_t value) { return (value + 0xFFFFu) & ~0xFFFFu; }
 
 // Normally distributed test inputs from one seeded generator, as BF16 or FP32 vectors.

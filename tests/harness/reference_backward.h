@@ -1,7 +1,7 @@
 // The host references of the backward pass's row and element operations, step for step as the NPU kernels do them
 // (each step one FP32 operation of the vector unit, in the order written): GELU backward (the forward's tanh form,
 // tanh through exp), softmax backward, layernorm backward (dX per row; dgamma and dbeta as column sums), column sums
-// (bias gradients). Checked against the forward references (reference_math.h) by finite differences in
+// (bias gradients), and npu_attention_backward's steps. Checked against the forward references (reference_math.h) by finite differences in
 // tests/unit/test_reference_backward.cpp, and used by the harnesses that check the kernels bit for bit.
 #ifndef NPUEMU_TESTS_HARNESS_REFERENCE_BACKWARD_H
 #define NPUEMU_TESTS_HARNESS_REFERENCE_BACKWARD_H
@@ -93,6 +93,50 @@ inline std::vector<float> column_sums(const float* m, uint32_t rows, uint32_t co
         first_part = false;
     }
     return total;
+}
+
+// The transpose of a rows x cols BF16 matrix.
+inline std::vector<Bf16> transposed_bf16(const std::vector<Bf16>& m, uint32_t rows, uint32_t cols) {
+    std::vector<Bf16> t(m.size());
+    for (uint32_t r = 0; r < rows; ++r) {
+        for (uint32_t c = 0; c < cols; ++c) t[size_t(c) * rows + r] = m[size_t(r) * cols + c];
+    }
+    return t;
+}
+
+// npu_attention_backward's documented steps on the host: d_qkv (seq x 3 heads d_head FP32) from qkv and d_out.
+inline std::vector<float> attention_backward_reference(const std::vector<Bf16>& qkv, const std::vector<Bf16>& d_out,
+                                                       uint32_t L, uint32_t heads, uint32_t dh, uint32_t chunk) {
+    const uint32_t W = 3 * heads * dh, O = heads * dh;
+    std::vector<float> d_qkv(size_t(L) * W);
+    for (uint32_t h = 0; h < heads; ++h) {
+        const Bf16 *q = &qkv[h * dh], *k = &qkv[(heads + h) * dh], *v = &qkv[(2 * heads + h) * dh];
+        const Bf16* dout = &d_out[h * dh];
+        std::vector<float> p = gemm(q, W, k, W, true, L, L, dh, chunk);
+        std::vector<Bf16> p16(p.size()), ds16(p.size());
+        for (uint32_t r = 0; r < L; ++r) {
+            for (uint32_t c = 0; c < L; ++c) p[size_t(r) * L + c] = p[size_t(r) * L + c] + (c > r ? -INFINITY : 0.0f);
+            softmax_row(&p[size_t(r) * L], L);
+        }
+        for (size_t i = 0; i < p.size(); ++i) p16[i] = to_bf16(p[i]);
+        const std::vector<float> dp = gemm(dout, O, v, W, true, L, L, dh, chunk);
+        std::vector<float> ds(p.size());
+        for (uint32_t r = 0; r < L; ++r)
+            softmax_backward_row(&p[size_t(r) * L], &dp[size_t(r) * L], &ds[size_t(r) * L], L);
+        for (size_t i = 0; i < ds.size(); ++i) ds16[i] = to_bf16(ds[i]);
+        const std::vector<Bf16> ds16_t = transposed_bf16(ds16, L, L), p16_t = transposed_bf16(p16, L, L);
+        const std::vector<float> dq = gemm(ds16.data(), L, k, W, false, L, dh, L, chunk);
+        const std::vector<float> dk = gemm(ds16_t.data(), L, q, W, false, L, dh, L, chunk);
+        const std::vector<float> dv = gemm(p16_t.data(), L, dout, O, false, L, dh, L, chunk);
+        for (uint32_t r = 0; r < L; ++r) {
+            for (uint32_t d = 0; d < dh; ++d) {
+                d_qkv[size_t(r) * W + h * dh + d] = dq[size_t(r) * dh + d];
+                d_qkv[size_t(r) * W + (heads + h) * dh + d] = dk[size_t(r) * dh + d];
+                d_qkv[size_t(r) * W + (2 * heads + h) * dh + d] = dv[size_t(r) * dh + d];
+            }
+        }
+    }
+    return d_qkv;
 }
 
 }  // namespace reference

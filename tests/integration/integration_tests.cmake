@@ -371,6 +371,45 @@ add_test(NAME "npu: a decoder job block of another version is refused, naming bo
           --workdir ${CMAKE_CURRENT_BINARY_DIR}/decoder_bad_version)
 set_tests_properties("npu: a decoder job block of another version is refused, naming both versions" PROPERTIES
   PASS_REGULAR_EXPRESSION "decoder job version 7, this firmware reads version 3.*FAIL: npuemu failed \\(status")
+# A GPT-style decoder layer's training step (npu_decoder_train: forward, then backward): the output and all 13
+# gradients bit for bit against the host reference, on ragged shapes (d_head and d_model not multiples of the 16-wide
+# array, sequences not multiples of the attention's blocks, a sequence shorter than the tiles: one hart without rows).
+foreach(case "37 40 2 24 56 3" "70 64 2 32 100 5" "5 20 1 20 30 2")
+  separate_arguments(p UNIX_COMMAND "${case}")
+  list(GET p 0 SEQ)
+  list(GET p 1 DM)
+  list(GET p 2 HEADS)
+  list(GET p 3 DH)
+  list(GET p 4 DFF)
+  list(GET p 5 SEED)
+  set(work ${CMAKE_CURRENT_BINARY_DIR}/decoder_train_${SEQ}_${DM}_${HEADS}_${DH})
+  file(MAKE_DIRECTORY ${work})
+  add_test(NAME "npu: decoder layer training step seq ${SEQ} d_model ${DM} heads ${HEADS} d_head ${DH} d_ff ${DFF}: output and gradients equal the host reference"
+    COMMAND $<TARGET_FILE:decoder_train_check> --npuemu ${NPUEMU} --image ${FW}/decoder_train.elf --config test --tiles 4
+            --array-rows 16 --array-cols 16 --seq ${SEQ} --d-model ${DM} --heads ${HEADS} --d-head ${DH} --d-ff ${DFF}
+            --seed ${SEED} --workdir ${work})
+endforeach()
+# Bad jobs: another version, another size, a layer the kernel does not take; each refused naming the field.
+foreach(case "version;of another version;--job-version 7;decoder_train job version 7 of 180 bytes, this firmware reads version 1 of 180 bytes"
+             "size;of another size;--job-bytes 100;decoder_train job version 1 of 100 bytes, this firmware reads version 1 of 180 bytes"
+             "norm;with RMS norm;--rmsnorm 1;decoder_train: the job's norm \\(layernorm only\\) is not supported")
+  list(GET case 0 WHAT)
+  list(GET case 1 PHRASE)
+  list(GET case 2 OPTION)
+  list(GET case 3 MESSAGE)
+  separate_arguments(OPTION UNIX_COMMAND "${OPTION}")
+  set(work ${CMAKE_CURRENT_BINARY_DIR}/decoder_train_bad_${WHAT})
+  file(MAKE_DIRECTORY ${work})
+  add_test(NAME "npu: a decoder_train job ${PHRASE} is refused, saying why"
+    COMMAND $<TARGET_FILE:decoder_train_check> --npuemu ${NPUEMU} --image ${FW}/decoder_train.elf --config test
+            --seq 8 --d-model 16 --heads 1 --d-head 16 --d-ff 16 ${OPTION} --workdir ${work})
+  set_tests_properties("npu: a decoder_train job ${PHRASE} is refused, saying why" PROPERTIES
+    PASS_REGULAR_EXPRESSION "${MESSAGE}.*FAIL: npuemu failed \\(status")
+endforeach()
+# The demo layer (a GPT-3 rank's, ~1.9 GiB) on the test chip's 64 MiB: refused, naming where it would end.
+npuemu_run_test("npu: decoder_train refuses a layer that does not fit global memory" --exit 4
+  --stdout-has "decoder_train: the scratch ends at 0xf95aa000, past global memory's 64 MiB"
+  -- ${NPUEMU} run -c test ${FW}/decoder_train.elf)
 # A head whose K and V do not fit the test chip's scratchpad: attention through global memory, a head per hart.
 set(work ${CMAKE_CURRENT_BINARY_DIR}/transformer_unfused)
 file(MAKE_DIRECTORY ${work})

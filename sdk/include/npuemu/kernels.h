@@ -138,6 +138,11 @@ struct npu_rows_backward_args {
     uint32_t gamma, eps_bits; /* layernorm */
     uint32_t residual;
     uint32_t dx, dx_bf16, dy_xhat;
+    /* Column sums made in the same pass (0: none), each an FP32 row of cols exactly as npu_column_sums makes it (the
+     * same shares and order): sum_dy of dy as given (a bias's or beta's gradient), sum_dy_xhat of dy xhat (layernorm:
+     * gamma's), sum_dx of dx (residual included). sum_partials: 3 x harts x cols FP32 of global memory. With any of
+     * them every hart must call it: the partials are added after a barrier inside. */
+    uint32_t sum_dy, sum_dy_xhat, sum_dx, sum_partials;
 };
 void npu_rows_backward(const struct npu_rows_backward_args* args, uint32_t hart, uint32_t harts);
 
@@ -275,6 +280,58 @@ void npu_decoder_prepare(const struct npu_decoder_args *args, uint32_t hart, uin
                          struct npu_decoder_plan *plan);
 void npu_decoder_layer(const struct npu_decoder_args *args, const struct npu_decoder_plan *plan, uint32_t hart,
                        uint32_t harts);
+
+/* Training: the forward and backward of one GPT-style decoder layer (layernorm, GELU, heads == kv_heads, no rotary;
+ * npu_decoder_train refuses others with NPU_EXIT_UNHANDLED_TRAP), or of one tensor-parallel rank's shard of it. The
+ * forward is npu_decoder_layer's, bit for bit, except that it keeps what the backward reads in the scratch: both
+ * norms' BF16 outputs, q k v, the attention's output, h, and the MLP's pre-activation z = b W1 + b1 in FP32 (its GEMM
+ * writes z, a row pass makes u = bf16(gelu(z))). The attention's scores are not kept (seq^2 per head; the flash
+ * forward never writes them): npu_attention_backward recomputes them, and the layernorms' statistics are recomputed
+ * from their kept inputs. Given d_out (FP32 seq x d_model: the loss's gradient of out), the backward, each step the
+ * kernel it names with that kernel's arithmetic (dY16 = bf16(dY)):
+ *   db2 = colsum(d_out); dW2 = u^T dout16; du = dout16 W2^T;        dz = gelu_backward(z, du), db1 = colsum(dz);
+ *   dW1 = b^T dz16; db = dz16 W1^T;        dh = layernorm_backward(h, db; gamma2) + d_out, dgamma2 = colsum(db xhat),
+ *   dbeta2 = colsum(db), dbo = colsum(dh); dWo = o^T dh16; do16 = bf16(dh16 Wo^T);
+ *   d[q|k|v] = npu_attention_backward(qkv, do16); dq *= 1/sqrt(d_head) (a row pass: dpre, FP32 and BF16);
+ *   dbqkv = colsum(dpre); dWqkv = a^T dpre16; da = dpre16 Wqkv^T;
+ *   dx = layernorm_backward(x, da; gamma1) + dh, dgamma1 = colsum(da xhat), dbeta1 = colsum(da).
+ * The weight gradients dW = X^T dY are GEMMs with A transposed (the DMA's transposer), out in BF16 (the epilogue's
+ * rounding; npu_adamw takes BF16 gradients), the shapes of the weights; the bias and norm gradients FP32, with
+ * npu_column_sums' grouping by hart: db2 and dbqkv by npu_column_sums, the other six inside the GELU and layernorm
+ * backward passes that read the same rows (npu_rows_backward's sum_* fields). `layer.scratch`: npu_decoder_train_scratch_bytes() of global memory;
+ * layer.phase_cycles: the forward's phases; phase_cycles: NPU_TRAIN_PHASES counters of the backward's. */
+struct npu_decoder_train_args {
+    struct npu_decoder_args layer;
+    uint32_t d_out, d_x;                                       /* FP32 seq x d_model */
+    uint32_t d_wqkv, d_wo, d_w1, d_w2;                         /* BF16 */
+    uint32_t d_bqkv, d_bo, d_b1, d_b2;                         /* FP32 */
+    uint32_t d_ln1_gamma, d_ln1_beta, d_ln2_gamma, d_ln2_beta; /* FP32 */
+    uint32_t phase_cycles;
+};
+enum {
+    NPU_TRAIN_MLP_DOWN,    /* dout16, dW2, du */
+    NPU_TRAIN_GELU,        /* GELU backward */
+    NPU_TRAIN_MLP_UP,      /* dW1, db */
+    NPU_TRAIN_LN2,         /* layernorm 2 backward + the residual's gradient */
+    NPU_TRAIN_WO,          /* dWo, do */
+    NPU_TRAIN_ATTENTION,   /* npu_attention_backward */
+    NPU_TRAIN_QKV,         /* the scale's row pass, dWqkv, da */
+    NPU_TRAIN_LN1,         /* layernorm 1 backward + the residual's gradient */
+    NPU_TRAIN_COLUMN_SUMS, /* the eight bias and norm gradients */
+    NPU_TRAIN_PHASES
+};
+struct npu_decoder_train_plan {
+    struct npu_decoder_plan forward;
+    struct npu_gemm_plan d_down, w_down, d_up, w_up, d_wo, w_wo, d_qkv, w_qkv; /* d_*: dX GEMMs, w_*: dW GEMMs */
+};
+/* 0 when npu_decoder_train runs the layer; else which field it cannot take: 1 norm (layernorm only), 2 swiglu,
+ * 3 rotary_cos, 4 kv_heads (must equal heads). */
+uint32_t npu_decoder_train_unsupported(const struct npu_decoder_args *layer);
+uint32_t npu_decoder_train_scratch_bytes(const struct npu_decoder_args *layer);
+void npu_decoder_train_prepare(const struct npu_decoder_train_args *t, uint32_t hart, uint32_t harts,
+                               struct npu_decoder_train_plan *plan);
+void npu_decoder_train(const struct npu_decoder_train_args *t, const struct npu_decoder_train_plan *plan,
+                       uint32_t hart, uint32_t harts);
 
 /* One transformer encoder layer (post-layernorm, as BERT): BF16 weights and activations, FP32 accumulation and
  *   qkv = x Wqkv + bqkv; q *= 1/sqrt(d_head); per head: p = softmax(q k^T), o_h = p v;

@@ -4,17 +4,14 @@
  *   h = . + bo + x (row pass) -> norm 2 (row pass) -> MLP up GEMM (epilogue: bias, GELU, BF16; or, SwiGLU: bias
  *   in FP32, then silu(gate) * up in BF16 by a row pass) -> MLP down GEMM -> out = . + b2 + h (row pass).
  * The norms are layernorm or RMS norm. */
+#include "decoder_internal.h"
 #include "kernel_common.h"
 #include "npuemu/hal.h"
 #include "npuemu/kernels.h"
 
-struct decoder_layout {
-    uint32_t ln16, qkv16, o16, a32, h32, u16, g32, qkv32, mask, end;
-};
+uint32_t decoder_qkv_width(const struct npu_decoder_args* d) { return (d->heads + 2 * d->kv_heads) * d->d_head; }
 
-static uint32_t qkv_width(const struct npu_decoder_args* d) { return (d->heads + 2 * d->kv_heads) * d->d_head; }
-
-static struct decoder_layout decoder_layout_of(const struct npu_decoder_args* d) {
+struct decoder_layout decoder_layout_of(const struct npu_decoder_args* d, int train) {
     struct decoder_layout l;
     const uint32_t L = d->seq, D = d->d_model, F = d->d_ff;
     uint32_t at = d->scratch;
@@ -23,14 +20,17 @@ static struct decoder_layout decoder_layout_of(const struct npu_decoder_args* d)
         l.field = at;                     \
         at += ((bytes) + 4095u) & ~4095u; \
     } while (0)
-    TAKE(ln16, L * D * 2); /* layernorm 1, then 2 */
-    TAKE(qkv16, L * qkv_width(d) * 2);
+    TAKE(ln16, L * D * 2); /* layernorm 1 (and 2 when not training) */
+    TAKE(ln2_16, train ? L * D * 2 : 0);
+    if (!train) l.ln2_16 = l.ln16;
+    l.z32 = 0; /* training places it (decoder_train.c) */
+    TAKE(qkv16, L * decoder_qkv_width(d) * 2);
     TAKE(o16, L * d->heads * d->d_head * 2);
     TAKE(a32, L * D * 4); /* the Wo GEMM's output, then the MLP down GEMM's */
     TAKE(h32, L * D * 4); /* the residual stream after attention */
     TAKE(u16, L * F * 2);
-    TAKE(g32, d->swiglu ? L * 2 * F * 4 : 0);              /* SwiGLU: the gate and up projections in FP32 */
-    TAKE(qkv32, d->rotary_cos ? L * qkv_width(d) * 4 : 0); /* rotary: q, k, v in FP32 before the row pass */
+    TAKE(g32, d->swiglu ? L * 2 * F * 4 : 0);                      /* SwiGLU: the gate and up projections in FP32 */
+    TAKE(qkv32, d->rotary_cos ? L * decoder_qkv_width(d) * 4 : 0); /* rotary: q, k, v in FP32 before the row pass */
     TAKE(mask, npu_flash_attention_mask_bytes());
 #undef TAKE
     l.end = at;
@@ -38,17 +38,12 @@ static struct decoder_layout decoder_layout_of(const struct npu_decoder_args* d)
 }
 
 uint32_t npu_decoder_scratch_bytes(const struct npu_decoder_args* d) {
-    const struct decoder_layout l = decoder_layout_of(d);
+    const struct decoder_layout l = decoder_layout_of(d, 0);
     return l.end - d->scratch;
 }
 
-/* The layer's four GEMMs (plans depend on the shapes only). */
-struct decoder_gemms {
-    struct npu_gemm_args qkv, wo, up, down;
-};
-
-static struct decoder_gemms decoder_gemms_of(const struct npu_decoder_args* d, const struct decoder_layout* l) {
-    const uint32_t L = d->seq, D = d->d_model, F = d->d_ff, W = qkv_width(d), Q = d->heads * d->d_head;
+struct decoder_gemms decoder_gemms_of(const struct npu_decoder_args* d, const struct decoder_layout* l) {
+    const uint32_t L = d->seq, D = d->d_model, F = d->d_ff, W = decoder_qkv_width(d), Q = d->heads * d->d_head;
     struct decoder_gemms g;
     if (d->rotary_cos) { /* + bqkv in FP32; the rotary embedding, the scale and BF16 in a row pass */
         g.qkv = gemm_args(l->ln16, D * 2, d->wqkv, W * 2, l->qkv32, W * 4, L, W, D);
@@ -63,10 +58,13 @@ static struct decoder_gemms decoder_gemms_of(const struct npu_decoder_args* d, c
     }
     g.wo = gemm_args(l->o16, Q * 2, d->wo, D * 2, l->a32, D * 4, L, D, Q);
     if (d->swiglu) {
-        g.up = gemm_args(l->ln16, D * 2, d->w1, 2 * F * 2, l->g32, 2 * F * 4, L, 2 * F, D);
+        g.up = gemm_args(l->ln2_16, D * 2, d->w1, 2 * F * 2, l->g32, 2 * F * 4, L, 2 * F, D);
+        g.up.bias = d->b1;
+    } else if (l->z32) { /* training: z = b W1 + b1 kept in FP32; GELU and BF16 in a row pass */
+        g.up = gemm_args(l->ln2_16, D * 2, d->w1, F * 2, l->z32, F * 4, L, F, D);
         g.up.bias = d->b1;
     } else {
-        g.up = gemm_args(l->ln16, D * 2, d->w1, F * 2, 0, 0, L, F, D);
+        g.up = gemm_args(l->ln2_16, D * 2, d->w1, F * 2, 0, 0, L, F, D);
         g.up.bias = d->b1;
         g.up.activation = NPU_ACT_GELU;
         g.up.c_bf16 = l->u16;
@@ -76,13 +74,13 @@ static struct decoder_gemms decoder_gemms_of(const struct npu_decoder_args* d, c
     return g;
 }
 
-static struct npu_flash_attention_args attention_of(const struct npu_decoder_args* d, const struct decoder_layout* l) {
+struct npu_flash_attention_args decoder_attention_of(const struct npu_decoder_args* d, const struct decoder_layout* l) {
     const uint32_t dh = d->d_head;
     struct npu_flash_attention_args a = {0};
     a.q = l->qkv16;
     a.k = l->qkv16 + d->heads * dh * 2;
     a.v = a.k + d->kv_heads * dh * 2;
-    a.ld = qkv_width(d) * 2;
+    a.ld = decoder_qkv_width(d) * 2;
     a.seq = d->seq;
     a.heads = d->heads;
     a.kv_heads = d->kv_heads;
@@ -94,16 +92,22 @@ static struct npu_flash_attention_args attention_of(const struct npu_decoder_arg
     return a;
 }
 
-void npu_decoder_prepare(const struct npu_decoder_args* d, uint32_t hart, uint32_t harts,
-                         struct npu_decoder_plan* plan) {
-    const struct decoder_layout l = decoder_layout_of(d);
+void decoder_prepare_with(const struct npu_decoder_args* d, const struct decoder_layout* layout, uint32_t hart,
+                          uint32_t harts, struct npu_decoder_plan* plan) {
+    const struct decoder_layout l = *layout;
     const struct decoder_gemms g = decoder_gemms_of(d, &l);
     npu_gemm_plan(&g.qkv, harts, &plan->qkv);
     npu_gemm_plan(&g.wo, harts, &plan->wo);
     npu_gemm_plan(&g.up, harts, &plan->up);
     npu_gemm_plan(&g.down, harts, &plan->down);
-    const struct npu_flash_attention_args a = attention_of(d, &l);
+    const struct npu_flash_attention_args a = decoder_attention_of(d, &l);
     npu_flash_attention_prepare(&a, hart, harts);
+}
+
+void npu_decoder_prepare(const struct npu_decoder_args* d, uint32_t hart, uint32_t harts,
+                         struct npu_decoder_plan* plan) {
+    const struct decoder_layout l = decoder_layout_of(d, 0);
+    decoder_prepare_with(d, &l, hart, harts, plan);
 }
 
 /* The layer's norm (layernorm or RMS norm) of FP32 rows, out in BF16. */
@@ -137,18 +141,18 @@ static void gemm_all(const struct npu_gemm_args* g, const struct npu_gemm_plan* 
     npu_barrier();
 }
 
-void npu_decoder_layer(const struct npu_decoder_args* d, const struct npu_decoder_plan* plan, uint32_t hart,
-                       uint32_t harts) {
-    const struct decoder_layout l = decoder_layout_of(d);
+void decoder_forward_with(const struct npu_decoder_args* d, const struct npu_decoder_plan* plan,
+                          const struct decoder_layout* layout, uint32_t hart, uint32_t harts) {
+    const struct decoder_layout l = *layout;
     const struct decoder_gemms g = decoder_gemms_of(d, &l);
-    const struct npu_flash_attention_args a = attention_of(d, &l);
+    const struct npu_flash_attention_args a = decoder_attention_of(d, &l);
     uint64_t clock = hart == 0 && d->phase_cycles ? npu_read_mcycle() : 0;
 
     normalize(d, d->x, d->ln1_gamma, d->ln1_beta, l.ln16, hart, harts);
     mark_phase(d->phase_cycles, NPU_DECODER_LN1, hart, &clock);
     gemm_all(&g.qkv, &plan->qkv, hart, harts);
     if (d->rotary_cos) { /* q and k rotated, q scaled, all in BF16 */
-        struct npu_rows_args r = rows_of(l.qkv32, d->seq, qkv_width(d));
+        struct npu_rows_args r = rows_of(l.qkv32, d->seq, decoder_qkv_width(d));
         r.rotary_cos = d->rotary_cos;
         r.rotary_sin = d->rotary_sin;
         r.rotary_heads = d->heads + d->kv_heads;
@@ -156,7 +160,7 @@ void npu_decoder_layer(const struct npu_decoder_args* d, const struct npu_decode
         r.scale_bits = float_bits(1.0f / __builtin_sqrtf((float)d->d_head));
         r.scale_cols = d->heads * d->d_head;
         r.dst_bf16 = l.qkv16;
-        r.dst_bf16_ld = qkv_width(d) * 2;
+        r.dst_bf16_ld = decoder_qkv_width(d) * 2;
         rows_all(&r, hart, harts);
     }
     mark_phase(d->phase_cycles, NPU_DECODER_QKV, hart, &clock);
@@ -167,7 +171,7 @@ void npu_decoder_layer(const struct npu_decoder_args* d, const struct npu_decode
     mark_phase(d->phase_cycles, NPU_DECODER_WO, hart, &clock);
     residual(d, l.a32, d->bo, d->x, l.h32, hart, harts);
     mark_phase(d->phase_cycles, NPU_DECODER_RESIDUAL1, hart, &clock);
-    normalize(d, l.h32, d->ln2_gamma, d->ln2_beta, l.ln16, hart, harts);
+    normalize(d, l.h32, d->ln2_gamma, d->ln2_beta, l.ln2_16, hart, harts);
     mark_phase(d->phase_cycles, NPU_DECODER_LN2, hart, &clock);
     gemm_all(&g.up, &plan->up, hart, harts);
     if (d->swiglu) { /* u = silu(gate) * up, in BF16 */
@@ -179,10 +183,22 @@ void npu_decoder_layer(const struct npu_decoder_args* d, const struct npu_decode
         r.dst_bf16 = l.u16;
         r.dst_bf16_ld = d->d_ff * 2;
         rows_all(&r, hart, harts);
+    } else if (l.z32) { /* training: u = gelu(z) in BF16, z kept */
+        struct npu_rows_args r = rows_of(l.z32, d->seq, d->d_ff);
+        r.activation = NPU_ACT_GELU;
+        r.dst_bf16 = l.u16;
+        r.dst_bf16_ld = d->d_ff * 2;
+        rows_all(&r, hart, harts);
     }
     mark_phase(d->phase_cycles, NPU_DECODER_MLP_UP, hart, &clock);
     gemm_all(&g.down, &plan->down, hart, harts);
     mark_phase(d->phase_cycles, NPU_DECODER_MLP_DOWN, hart, &clock);
     residual(d, l.a32, d->b2, l.h32, d->out, hart, harts);
     mark_phase(d->phase_cycles, NPU_DECODER_RESIDUAL2, hart, &clock);
+}
+
+void npu_decoder_layer(const struct npu_decoder_args* d, const struct npu_decoder_plan* plan, uint32_t hart,
+                       uint32_t harts) {
+    const struct decoder_layout l = decoder_layout_of(d, 0);
+    decoder_forward_with(d, plan, &l, hart, harts);
 }

@@ -1,51 +1,74 @@
 /* Backward passes of the row operations and column sums on the vector unit (see npuemu/kernels.h for the steps).
  *
- * Each hart takes one contiguous share of the rows (ceil(rows / harts)) and works through it a chunk at a time: the
- * DMA brings the chunk's x, dy (and the residual gradient) into local buffers, the vector unit runs the steps, the
- * DMA takes the results out. One buffer set, so a chunk's load waits for the previous chunk's store (correctness
- * first: these passes are a small share of a layer's backward cycles next to its GEMMs). */
+ * Each hart takes one contiguous share of the rows (ceil(rows / harts)) and works through it a chunk at a time,
+ * double-buffered as npu_rows is: buffer b holds a chunk's x, dy (and the residual gradient) and its results (dx in
+ * x, dy xhat in u, the BF16 dx); the DMA loads chunk i + 1 into one buffer and stores chunk i - 1 from it while the
+ * vector unit works on chunk i in the other. IN[b] (DMA -> VECTOR): buffer b holds its chunk; OUT[b] (VECTOR ->
+ * DMA): its results are ready. A buffer's next load sits behind its stores in the DMA queue. The temporaries t and v
+ * and the per-row vectors are shared: the vector unit takes the chunks in turn. */
 #include "kernel_common.h"
 #include "local_alloc.h"
 #include "npuemu/hal.h"
 #include "npuemu/kernels.h"
 
-enum { FLAG_BWD_IN = 16, FLAG_BWD_OUT = 17 };
+enum { FLAG_BWD_IN = 16, FLAG_BWD_OUT = 18 }; /* + buffer */
 
-struct backward_plan {
-    uint32_t chunk;               /* rows per chunk */
-    uint32_t x, dy, t, u, v, res; /* chunk x cols FP32 each */
-    uint32_t out16;               /* chunk x cols BF16 */
-    uint32_t gamma, v1, v2, v3;   /* one FP32 row; one FP32 per row each */
+struct backward_buffer {
+    uint32_t x, dy, u, res; /* chunk x cols FP32 each */
+    uint32_t out16;         /* chunk x cols BF16 */
 };
 
-/* Buffers of chunk rows in the accumulator, then the scratchpad where the accumulator is full. */
+struct backward_plan {
+    uint32_t chunk; /* rows per chunk */
+    struct backward_buffer buffer[2];
+    uint32_t t, v;              /* chunk x cols FP32 temporaries */
+    uint32_t gamma, v1, v2, v3; /* one FP32 row; one FP32 per row each */
+    uint32_t sums[3];           /* the fused column sums' partial rows (dy, dy xhat, dx), or 0 */
+};
+
+static int backward_sums_wanted(const struct npu_rows_backward_args* r, uint32_t k) {
+    return k == 0 ? r->sum_dy != 0 : k == 1 ? r->sum_dy_xhat != 0 : r->sum_dx != 0;
+}
+
+/* Buffers of chunk rows in the accumulator, then the scratchpad where the accumulator is full; with own_banks each
+ * in a bank of its own where it fits in one. */
 static int backward_layout(const struct npu_rows_backward_args* r, const struct npu_geometry* geo, uint32_t chunk,
-                           struct backward_plan* p) {
+                           int own_banks, struct backward_plan* p) {
     const uint32_t block = chunk * r->cols * 4;
     struct local_alloc acc = local_alloc_make(NPUEMU_ACCUMULATOR_BASE, geo->accumulator_bytes, geo->accumulator_banks);
     struct local_alloc sp = local_alloc_make(NPUEMU_SCRATCHPAD_BASE, geo->scratchpad_bytes, geo->scratchpad_banks);
-    uint32_t* blocks[] = {&p->x, &p->dy, &p->t, &p->u, &p->v, &p->res};
-    for (uint32_t i = 0; i < sizeof blocks / sizeof blocks[0]; ++i) {
-        *blocks[i] = local_take(&acc, block, 1);
+    uint32_t* blocks[] = {&p->buffer[0].x, &p->buffer[0].dy, &p->buffer[1].x, &p->buffer[1].dy,  &p->t,
+                          &p->v,           &p->buffer[0].u,  &p->buffer[1].u, &p->buffer[0].res, &p->buffer[1].res};
+    const uint32_t count = r->residual ? 10 : 8;
+    p->buffer[0].res = p->buffer[1].res = 0;
+    for (uint32_t i = 0; i < count; ++i) {
+        *blocks[i] = local_take(&acc, block, own_banks);
         if (acc.failed) {
             acc.failed = 0;
-            *blocks[i] = local_take(&sp, block, 1);
+            *blocks[i] = local_take(&sp, block, own_banks);
         }
     }
-    p->out16 = local_take(&sp, chunk * r->cols * 2, 0);
+    p->buffer[0].out16 = local_take(&sp, chunk * r->cols * 2, 0);
+    p->buffer[1].out16 = local_take(&sp, chunk * r->cols * 2, 0);
     p->gamma = local_take(&sp, r->cols * 4, 0);
     p->v1 = local_take(&sp, chunk * 4, 0);
     p->v2 = local_take(&sp, chunk * 4, 0);
     p->v3 = local_take(&sp, chunk * 4, 0);
+    for (uint32_t k = 0; k < 3; ++k) p->sums[k] = backward_sums_wanted(r, k) ? local_take(&sp, r->cols * 4, 0) : 0;
     p->chunk = chunk;
     return !sp.failed;
 }
 
-static struct backward_plan backward_plan_of(const struct npu_rows_backward_args* r) {
+static struct backward_plan backward_plan_of(const struct npu_rows_backward_args* r, uint32_t harts) {
     const struct npu_geometry geo = npu_read_geometry();
     struct backward_plan p;
-    for (uint32_t chunk = 32; chunk > 0; --chunk) {
-        if (backward_layout(r, &geo, chunk, &p)) return p;
+    /* At most 32 rows and a third of a hart's share, so loads, work and stores overlap; fewer while the buffers do
+     * not fit in banks of their own, then packed. */
+    const uint32_t share = (r->rows + harts - 1) / harts, first_try = min_u32(32, (share + 2) / 3);
+    for (int own_banks = 1; own_banks >= 0; --own_banks) {
+        for (uint32_t chunk = first_try ? first_try : 1; chunk > 0; --chunk) {
+            if (backward_layout(r, &geo, chunk, own_banks, &p)) return p;
+        }
     }
     npu_abort_run(NPU_EXIT_UNHANDLED_TRAP); /* a row does not fit this chip's local memories */
     return p;
@@ -57,8 +80,9 @@ static void fp32_shape(uint32_t cols, uint32_t rows, uint32_t dst_ld, uint32_t a
 }
 
 /* GELU backward of the chunk: x * dy as reference::gelu_backward does it; the result in x. */
-static void gelu_backward_chunk(const struct backward_plan* p, uint32_t cols, uint32_t n) {
-    const uint32_t ld = cols * 4, x = p->x, t = p->t, u = p->u, v = p->v;
+static void gelu_backward_chunk(const struct backward_plan* p, const struct backward_buffer* b, uint32_t cols,
+                                uint32_t n) {
+    const uint32_t ld = cols * 4, x = b->x, t = p->t, u = b->u, v = p->v;
     fp32_shape(cols, n, ld, ld, ld);
     npu_vx_mul(t, x, x); /* x^2 */
     npu_vx_mul(u, t, x);
@@ -83,26 +107,27 @@ static void gelu_backward_chunk(const struct backward_plan* p, uint32_t cols, ui
     npu_vx_add_scalar(u, u, float_bits(1.0f));
     npu_vx_mul_scalar(u, u, float_bits(0.5f));
     npu_vx_add(u, u, v);
-    npu_vx_mul(x, u, p->dy);
+    npu_vx_mul(x, u, b->dy);
 }
 
 /* Softmax backward of the chunk (x holds P): x = P * (dP - rowsum(dP * P)). */
-static void softmax_backward_chunk(const struct backward_plan* p, uint32_t cols, uint32_t n) {
+static void softmax_backward_chunk(const struct backward_plan* p, const struct backward_buffer* b, uint32_t cols,
+                                   uint32_t n) {
     const uint32_t ld = cols * 4;
     fp32_shape(cols, n, ld, ld, ld);
-    npu_vx_mul(p->t, p->dy, p->x);
+    npu_vx_mul(p->t, b->dy, b->x);
     fp32_shape(cols, n, 4, ld, 0);
     npu_vx_rowsum(p->v1, p->t);
     fp32_shape(cols, n, ld, ld, 4);
-    npu_vx_sub_rowb(p->t, p->dy, p->v1);
+    npu_vx_sub_rowb(p->t, b->dy, p->v1);
     fp32_shape(cols, n, ld, ld, ld);
-    npu_vx_mul(p->x, p->t, p->x);
+    npu_vx_mul(b->x, p->t, b->x);
 }
 
 /* Layernorm backward of the chunk as reference::layernorm_backward_row: xhat recomputed, dy * xhat to u, dx to x. */
 static void layernorm_backward_chunk(const struct npu_rows_backward_args* r, const struct backward_plan* p,
-                                     uint32_t n) {
-    const uint32_t cols = r->cols, ld = cols * 4, x = p->x, dy = p->dy, t = p->t;
+                                     const struct backward_buffer* b, uint32_t n) {
+    const uint32_t cols = r->cols, ld = cols * 4, x = b->x, dy = b->dy, t = p->t;
     const uint32_t inv_cols = float_bits(1.0f / (float)cols);
     fp32_shape(cols, n, 4, ld, 0);
     npu_vx_rowsum(p->v1, x);
@@ -121,7 +146,7 @@ static void layernorm_backward_chunk(const struct npu_rows_backward_args* r, con
     fp32_shape(cols, n, ld, ld, 4);
     npu_vx_mul_rowb(x, x, p->v2); /* xhat */
     fp32_shape(cols, n, ld, ld, ld);
-    npu_vx_mul(p->u, dy, x); /* dy * xhat: dgamma's rows */
+    npu_vx_mul(b->u, dy, x); /* dy * xhat: dgamma's rows */
     fp32_shape(cols, n, ld, ld, 0);
     npu_vx_mul_colb(dy, dy, p->gamma); /* g */
     fp32_shape(cols, n, 4, ld, 0);
@@ -142,40 +167,126 @@ static void layernorm_backward_chunk(const struct npu_rows_backward_args* r, con
     npu_vx_mul_rowb(x, dy, p->v2); /* dx */
 }
 
-void npu_rows_backward(const struct npu_rows_backward_args* r, uint32_t hart, uint32_t harts) {
-    if (r->op < NPU_BACKWARD_GELU || r->op > NPU_BACKWARD_LAYERNORM) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP);
-    const struct backward_plan p = backward_plan_of(r);
-    const uint32_t ld = r->cols * 4, ld16 = r->cols * 2;
-    const uint32_t share = (r->rows + harts - 1) / harts;
-    const uint32_t first = min_u32(hart * share, r->rows), end = min_u32(first + share, r->rows);
-    if (r->op == NPU_BACKWARD_LAYERNORM && first < end) dma_block(r->gamma, ld, p.gamma, ld, 1, ld);
-    for (uint32_t r0 = first; r0 < end; r0 += p.chunk) {
-        const uint32_t n = min_u32(p.chunk, end - r0);
-        /* DMA (behind the previous chunk's stores in its queue): the chunk in. */
-        dma_block(r->x + r0 * ld, ld, p.x, ld, n, ld);
-        dma_block(r->dy + r0 * ld, ld, p.dy, ld, n, ld);
-        if (r->residual) dma_block(r->residual + r0 * ld, ld, p.res, ld, n, ld);
+/* After the barrier that follows the partials' stores: this hart's slice of the columns of `used` partial rows
+ * (rows cols FP32 apart), added in hart order into the first one's row, to dst. */
+static void column_partials_combine(uint32_t partials, uint32_t cols, uint32_t used, uint32_t dst, uint32_t hart,
+                                    uint32_t harts) {
+    const struct npu_geometry geo = npu_read_geometry();
+    const uint32_t ld = cols * 4, slice = (cols + harts - 1) / harts;
+    const uint32_t c0 = min_u32(hart * slice, cols), c1 = min_u32(c0 + slice, cols);
+    if (c0 < c1 && used > 0) {
+        const uint32_t wld = (c1 - c0) * 4;
+        if (used * wld > geo.accumulator_bytes) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP);
+        dma_block(partials + c0 * 4, ld, NPUEMU_ACCUMULATOR_BASE, wld, used, wld);
         npu_signal(NPU_QUEUE_DMA, FLAG_BWD_IN);
         npu_wait(NPU_QUEUE_VECTOR, FLAG_BWD_IN);
-        if (r->op == NPU_BACKWARD_GELU) gelu_backward_chunk(&p, r->cols, n);
-        if (r->op == NPU_BACKWARD_SOFTMAX) softmax_backward_chunk(&p, r->cols, n);
-        if (r->op == NPU_BACKWARD_LAYERNORM) layernorm_backward_chunk(r, &p, n);
-        if (r->residual) {
-            fp32_shape(r->cols, n, ld, ld, ld);
-            npu_vx_add(p.x, p.x, p.res);
-        }
-        if (r->dx_bf16) {
-            npu_vx_shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_BF16, 0, 0);
-            npu_vx_strides(ld16, ld, 0);
-            npu_vx_convert(p.out16, p.x);
-        }
+        fp32_shape(c1 - c0, 1, wld, wld, wld);
+        for (uint32_t i = 1; i < used; ++i)
+            npu_vx_add(NPUEMU_ACCUMULATOR_BASE, NPUEMU_ACCUMULATOR_BASE, NPUEMU_ACCUMULATOR_BASE + i * wld);
         npu_signal(NPU_QUEUE_VECTOR, FLAG_BWD_OUT);
         npu_wait(NPU_QUEUE_DMA, FLAG_BWD_OUT);
-        if (r->dx) dma_block(p.x, ld, r->dx + r0 * ld, ld, n, ld);
-        if (r->dx_bf16) dma_block(p.out16, ld16, r->dx_bf16 + r0 * ld16, ld16, n, ld16);
-        if (r->dy_xhat && r->op == NPU_BACKWARD_LAYERNORM) dma_block(p.u, ld, r->dy_xhat + r0 * ld, ld, n, ld);
+        dma_block(NPUEMU_ACCUMULATOR_BASE, wld, dst + c0 * 4, wld, 1, wld);
     }
     npu_fence((1u << NPU_QUEUE_DMA) | (1u << NPU_QUEUE_VECTOR));
+}
+
+/* The fused column sums: each hart's partial rows to global memory (has_rows), a barrier, then each sum's columns
+ * added over the harts with rows. */
+static void backward_finish_sums(const struct npu_rows_backward_args* r, const struct backward_plan* p, uint32_t hart,
+                                 uint32_t harts, int has_rows) {
+    const uint32_t ld = r->cols * 4, share = (r->rows + harts - 1) / harts;
+    const uint32_t used = share ? (r->rows + share - 1) / share : 0;
+    const uint32_t dst[3] = {r->sum_dy, r->sum_dy_xhat, r->sum_dx};
+    for (uint32_t k = 0; k < 3 && has_rows; ++k) {
+        if (p->sums[k]) dma_block(p->sums[k], ld, r->sum_partials + (k * harts + hart) * ld, ld, 1, ld);
+    }
+    npu_fence((1u << NPU_QUEUE_DMA) | (1u << NPU_QUEUE_VECTOR));
+    npu_barrier();
+    for (uint32_t k = 0; k < 3; ++k) {
+        if (dst[k]) column_partials_combine(r->sum_partials + k * harts * ld, r->cols, used, dst[k], hart, harts);
+    }
+}
+
+static void backward_load(const struct npu_rows_backward_args* r, const struct backward_buffer* b, uint32_t r0,
+                          uint32_t n) {
+    const uint32_t ld = r->cols * 4;
+    dma_block(r->x + r0 * ld, ld, b->x, ld, n, ld);
+    dma_block(r->dy + r0 * ld, ld, b->dy, ld, n, ld);
+    if (r->residual) dma_block(r->residual + r0 * ld, ld, b->res, ld, n, ld);
+}
+
+static void backward_store(const struct npu_rows_backward_args* r, const struct backward_buffer* b, uint32_t r0,
+                           uint32_t n) {
+    const uint32_t ld = r->cols * 4, ld16 = r->cols * 2;
+    if (r->dx) dma_block(b->x, ld, r->dx + r0 * ld, ld, n, ld);
+    if (r->dx_bf16) dma_block(b->out16, ld16, r->dx_bf16 + r0 * ld16, ld16, n, ld16);
+    if (r->dy_xhat && r->op == NPU_BACKWARD_LAYERNORM) dma_block(b->u, ld, r->dy_xhat + r0 * ld, ld, n, ld);
+}
+
+/* A fused column sum: the chunk's rows added in order into the partial row (the hart's first row copied: x * 1). */
+static void backward_sum_rows(uint32_t partial, uint32_t rows_at, uint32_t cols, uint32_t n, int first_chunk) {
+    const uint32_t ld = cols * 4;
+    if (!partial) return;
+    fp32_shape(cols, 1, ld, ld, ld);
+    if (first_chunk) npu_vx_mul_scalar(partial, rows_at, float_bits(1.0f));
+    for (uint32_t i = first_chunk ? 1 : 0; i < n; ++i) npu_vx_add(partial, partial, rows_at + i * ld);
+}
+
+static void backward_compute(const struct npu_rows_backward_args* r, const struct backward_plan* p,
+                             const struct backward_buffer* b, uint32_t n, int first_chunk) {
+    const uint32_t ld = r->cols * 4, ld16 = r->cols * 2;
+    backward_sum_rows(p->sums[0], b->dy, r->cols, n, first_chunk);
+    if (r->op == NPU_BACKWARD_GELU) gelu_backward_chunk(p, b, r->cols, n);
+    if (r->op == NPU_BACKWARD_SOFTMAX) softmax_backward_chunk(p, b, r->cols, n);
+    if (r->op == NPU_BACKWARD_LAYERNORM) layernorm_backward_chunk(r, p, b, n);
+    if (r->op == NPU_BACKWARD_LAYERNORM) backward_sum_rows(p->sums[1], b->u, r->cols, n, first_chunk);
+    if (r->residual) {
+        fp32_shape(r->cols, n, ld, ld, ld);
+        npu_vx_add(b->x, b->x, b->res);
+    }
+    backward_sum_rows(p->sums[2], b->x, r->cols, n, first_chunk);
+    if (r->dx_bf16) {
+        npu_vx_shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_BF16, 0, 0);
+        npu_vx_strides(ld16, ld, 0);
+        npu_vx_convert(b->out16, b->x);
+    }
+}
+
+void npu_rows_backward(const struct npu_rows_backward_args* r, uint32_t hart, uint32_t harts) {
+    if (r->op < NPU_BACKWARD_GELU || r->op > NPU_BACKWARD_LAYERNORM) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP);
+    const struct backward_plan p = backward_plan_of(r, harts);
+    const uint32_t ld = r->cols * 4;
+    const uint32_t share = (r->rows + harts - 1) / harts;
+    const uint32_t first = min_u32(hart * share, r->rows), end = min_u32(first + share, r->rows);
+    const uint32_t chunks = (end - first + p.chunk - 1) / p.chunk;
+    const int sums = r->sum_dy || r->sum_dy_xhat || r->sum_dx;
+    if (chunks == 0) {
+        if (sums) backward_finish_sums(r, &p, hart, harts, 0);
+        return;
+    }
+    if (r->op == NPU_BACKWARD_LAYERNORM) dma_block(r->gamma, ld, p.gamma, ld, 1, ld);
+    backward_load(r, &p.buffer[0], first, min_u32(p.chunk, end - first));
+    npu_signal(NPU_QUEUE_DMA, FLAG_BWD_IN + 0);
+    for (uint32_t i = 0; i < chunks; ++i) {
+        const uint32_t b = i & 1, r0 = first + i * p.chunk, n = min_u32(p.chunk, end - r0);
+        /* DMA: the previous chunk's results out, then the next chunk into that buffer. */
+        if (i > 0) {
+            npu_wait(NPU_QUEUE_DMA, FLAG_BWD_OUT + (b ^ 1));
+            backward_store(r, &p.buffer[b ^ 1], r0 - p.chunk, p.chunk);
+        }
+        if (i + 1 < chunks) {
+            backward_load(r, &p.buffer[b ^ 1], r0 + p.chunk, min_u32(p.chunk, end - r0 - p.chunk));
+            npu_signal(NPU_QUEUE_DMA, FLAG_BWD_IN + (b ^ 1));
+        }
+        npu_wait(NPU_QUEUE_VECTOR, FLAG_BWD_IN + b);
+        backward_compute(r, &p, &p.buffer[b], n, i == 0);
+        npu_signal(NPU_QUEUE_VECTOR, FLAG_BWD_OUT + b);
+    }
+    const uint32_t last = chunks - 1, r_last = first + last * p.chunk;
+    npu_wait(NPU_QUEUE_DMA, FLAG_BWD_OUT + (last & 1));
+    backward_store(r, &p.buffer[last & 1], r_last, end - r_last);
+    npu_fence((1u << NPU_QUEUE_DMA) | (1u << NPU_QUEUE_VECTOR));
+    if (sums) backward_finish_sums(r, &p, hart, harts, 1);
 }
 
 /* Column sums: each hart sums its share of the rows into a partial row (its first row loaded as is, then the others
@@ -207,21 +318,5 @@ void npu_column_sums(const struct npu_column_sums_args* c, uint32_t hart, uint32
     }
     npu_fence((1u << NPU_QUEUE_DMA) | (1u << NPU_QUEUE_VECTOR));
     npu_barrier();
-    /* This hart's columns of the partials, added in hart order into the first one's row. */
-    const uint32_t slice = (c->cols + harts - 1) / harts;
-    const uint32_t c0 = min_u32(hart * slice, c->cols), c1 = min_u32(c0 + slice, c->cols);
-    if (c0 < c1 && used > 0) {
-        const uint32_t wld = (c1 - c0) * 4;
-        if (used * wld > geo.accumulator_bytes) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP);
-        dma_block(c->partials + c0 * 4, ld, NPUEMU_ACCUMULATOR_BASE, wld, used, wld);
-        npu_signal(NPU_QUEUE_DMA, FLAG_BWD_IN);
-        npu_wait(NPU_QUEUE_VECTOR, FLAG_BWD_IN);
-        fp32_shape(c1 - c0, 1, wld, wld, wld);
-        for (uint32_t i = 1; i < used; ++i)
-            npu_vx_add(NPUEMU_ACCUMULATOR_BASE, NPUEMU_ACCUMULATOR_BASE, NPUEMU_ACCUMULATOR_BASE + i * wld);
-        npu_signal(NPU_QUEUE_VECTOR, FLAG_BWD_OUT);
-        npu_wait(NPU_QUEUE_DMA, FLAG_BWD_OUT);
-        dma_block(NPUEMU_ACCUMULATOR_BASE, wld, c->dst + c0 * 4, wld, 1, wld);
-    }
-    npu_fence((1u << NPU_QUEUE_DMA) | (1u << NPU_QUEUE_VECTOR));
+    column_partials_combine(c->partials, c->cols, used, c->dst, hart, harts);
 }
