@@ -1,51 +1,78 @@
 // decoder_check: runs firmware/decoder_layer (npu_decoder_layer) on random inputs and checks its FP32 output bit for
 // bit against a host reference that takes the layer's documented steps (sdk/include/npuemu/kernels.h) with the
-// kernels' arithmetic (tests/harness/reference_math.h).
+// kernels' arithmetic (tests/harness/decoder_reference.h). With --tp N the layer runs tensor-parallel on a system of
+// N chips (node4's links, the --config chip): each chip gets its rank's shard and the all-reduces are the SDK's BF16
+// ring over T tiles per chip (--tiles: the chip config's); every chip's output is checked.
 //   decoder_check --npuemu BIN --image decoder_layer.elf [--config test] [--array-rows 16] [--array-cols 16]
 //                 [--seq 40] [--d-model 48] [--heads 3] [--kv-heads 1] [--d-head 16] [--d-ff 72] [--seed 1]
-//                 [--workdir DIR] [--job-version N] [--rmsnorm 0|1] [--swiglu 0|1] [--rotary 0|1]
+//                 [--workdir DIR] [--job-version N] [--rmsnorm 0|1] [--swiglu 0|1] [--rotary 0|1] [--tp N --tiles T]
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "firmware/decoder_layer/decoder_job.h"
+#include "tests/harness/decoder_reference.h"
 #include "tests/harness/harness_options.h"
 #include "tests/harness/harness_util.h"
-#include "tests/harness/reference_math.h"
 
 namespace {
 
-using reference::Bf16;
-using reference::to_bf16;
+using decoder_reference::Shape;
+using decoder_reference::Weights;
 
-struct Shape {
-    uint32_t seq = 40, d_model = 48, heads = 3, kv_heads = 1, d_head = 16, d_ff = 72;
-    uint32_t width() const { return (heads + 2 * kv_heads) * d_head; }
-};
-
-std::vector<Bf16> to_bf16_all(const std::vector<float>& v) {
-    std::vector<Bf16> out(v.size());
-    for (size_t i = 0; i < v.size(); ++i) out[i] = to_bf16(v[i]);
-    return out;
-}
-
-// Rows of `cols` normalised as npu_rows does (layernorm, or RMS norm), in BF16.
-std::vector<Bf16> normalize_bf16(std::vector<float> x, uint32_t cols, bool rms, const std::vector<float>& gamma,
-                                 const std::vector<float>& beta, float eps) {
-    for (size_t r = 0; r < x.size() / cols; ++r) {
-        if (rms)
-            reference::rmsnorm_row(&x[r * cols], cols, gamma.data(), eps);
-        else
-            reference::layernorm_row(&x[r * cols], cols, gamma.data(), beta.data(), eps);
+// Rank `rank`'s job block and inputs, placed from 0x82000000 in its chip's memory (files named rank_N_*); the
+// --load options in `loads` (with a chip prefix when `chip` >= 0).
+decoder_job place_job(const Shape& s, const Weights& w, const std::string& dir, int chip, float eps,
+                      bool tensor_parallel, std::string& loads, uint32_t& out_address) {
+    decoder_job job{};
+    job.magic = DECODER_JOB_MAGIC;
+    job.version = DECODER_JOB_VERSION;
+    job.seq = s.seq;
+    job.d_model = s.d_model;
+    job.heads = s.heads;
+    job.kv_heads = s.kv_heads;
+    job.d_head = s.d_head;
+    job.d_ff = s.d_ff;
+    job.norm = s.rmsnorm ? 3 : 0;  // NPU_ROWS_RMSNORM
+    job.swiglu = s.swiglu;
+    job.tp_coll = tensor_parallel;  // the firmware's own ring settings
+    std::memcpy(&job.eps_bits, &eps, 4);
+    const std::string prefix = chip >= 0 ? "rank_" + std::to_string(chip) + "_" : "";
+    harness::InputPlacer placer(dir + prefix, 0x82000000u);
+    auto place = [&](uint32_t& field, const auto& data, const char* name) { field = placer.place(data, name); };
+    place(job.x, w.x, "x");
+    place(job.ln1_gamma, w.ln1_gamma, "ln1_gamma");
+    place(job.ln1_beta, w.ln1_beta, "ln1_beta");
+    place(job.wqkv, w.wqkv, "wqkv");
+    place(job.bqkv, w.bqkv, "bqkv");
+    place(job.wo, w.wo, "wo");
+    place(job.bo, w.bo, "bo");
+    place(job.ln2_gamma, w.ln2_gamma, "ln2_gamma");
+    place(job.ln2_beta, w.ln2_beta, "ln2_beta");
+    place(job.w1, w.w1, "w1");
+    place(job.b1, w.b1, "b1");
+    place(job.w2, w.w2, "w2");
+    place(job.b2, w.b2, "b2");
+    if (s.rotary) {
+        place(job.rotary_cos, w.rotary_cos, "rotary_cos");
+        place(job.rotary_sin, w.rotary_sin, "rotary_sin");
     }
-    return to_bf16_all(x);
+    job.out = out_address = placer.reserve(s.seq * s.d_model * 4);
+    job.scratch = placer.next();
+    std::string where = chip >= 0 ? "@c" + std::to_string(chip) + ":" : "@";
+    harness::write_file(dir + prefix + "job.bin", std::vector<decoder_job>{job});
+    loads += " --load " + dir + prefix + "job.bin" + where + harness::hex(DECODER_JOB_ADDRESS);
+    std::string placed = placer.loads();
+    for (size_t at = placed.find("@0x"); at != std::string::npos; at = placed.find("@0x", at + where.size()))
+        placed.replace(at, 1, where);
+    loads += placed;
+    return job;
 }
 
 }  // namespace
@@ -54,6 +81,7 @@ int main(int argc, char** argv) {
     std::string npuemu, image, config = "test", workdir = ".";
     Shape s;
     uint32_t seed = 1, rows = 16, cols = 16, job_version = DECODER_JOB_VERSION, rmsnorm = 0, swiglu = 0, rotary = 0;
+    uint32_t tp = 1, tiles = 4;
     try {
         harness::Options options("decoder_check");
         options.add("--npuemu", npuemu)
@@ -72,136 +100,81 @@ int main(int argc, char** argv) {
             .add("--job-version", job_version)
             .add("--rmsnorm", rmsnorm)
             .add("--swiglu", swiglu)
-            .add("--rotary", rotary);
+            .add("--rotary", rotary)
+            .add("--tp", tp)
+            .add("--tiles", tiles);
         options.parse(argc, argv);
     } catch (const std::invalid_argument& error) {
         std::cerr << error.what() << "\n";
         return 2;
     }
-    if (npuemu.empty() || image.empty() || s.kv_heads == 0 || s.heads % s.kv_heads) {
-        std::cerr << "usage: decoder_check --npuemu BIN --image decoder_layer.elf [...] (kv_heads divides heads)\n";
+    s.rmsnorm = rmsnorm;
+    s.swiglu = swiglu;
+    s.rotary = rotary;
+    if (npuemu.empty() || image.empty() || s.kv_heads == 0 || s.heads % s.kv_heads || tp == 0 || s.kv_heads % tp ||
+        s.d_ff % tp || tiles == 0) {
+        std::cerr << "usage: decoder_check --npuemu BIN --image decoder_layer.elf [...] [--tp N --tiles T] (kv_heads "
+                     "divides heads; N divides kv_heads and d_ff; T: the chip config's tiles)\n";
         return 2;
     }
     const uint32_t L = s.seq, D = s.d_model, F = s.d_ff, W = s.width(), Q = s.heads * s.d_head;
     harness::RandomInputs random(seed);
     auto random_bf16 = [&](size_t n, float scale) { return random.bf16(n, scale); };
     auto random_fp32 = [&](size_t n, float mean, float scale) { return random.fp32(n, mean, scale); };
-    const std::vector<float> x = random_fp32(size_t(L) * D, 0, 1);
-    const std::vector<float> ln1_gamma = random_fp32(D, 1, 0.1f), ln1_beta = random_fp32(D, 0, 0.1f);
-    const std::vector<Bf16> wqkv = random_bf16(size_t(D) * W, 1 / std::sqrt(float(D)));
-    const std::vector<float> bqkv = random_fp32(W, 0, 0.1f);
-    const std::vector<Bf16> wo = random_bf16(size_t(Q) * D, 1 / std::sqrt(float(Q)));
-    const std::vector<float> bo = random_fp32(D, 0, 0.1f);
-    const std::vector<float> ln2_gamma = random_fp32(D, 1, 0.1f), ln2_beta = random_fp32(D, 0, 0.1f);
-    const uint32_t F1 = swiglu ? 2 * F : F;  // SwiGLU: W1 = [W_gate | W_up]
-    const std::vector<Bf16> w1 = random_bf16(size_t(D) * F1, 1 / std::sqrt(float(D)));
-    const std::vector<float> b1 = random_fp32(F1, 0, 0.1f);
-    const std::vector<Bf16> w2 = random_bf16(size_t(F) * D, 1 / std::sqrt(float(F)));
-    const std::vector<float> b2 = random_fp32(D, 0, 0.1f);
+    Weights w;
+    w.x = random_fp32(size_t(L) * D, 0, 1);
+    w.ln1_gamma = random_fp32(D, 1, 0.1f);
+    w.ln1_beta = random_fp32(D, 0, 0.1f);
+    w.wqkv = random_bf16(size_t(D) * W, 1 / std::sqrt(float(D)));
+    w.bqkv = random_fp32(W, 0, 0.1f);
+    w.wo = random_bf16(size_t(Q) * D, 1 / std::sqrt(float(Q)));
+    w.bo = random_fp32(D, 0, 0.1f);
+    w.ln2_gamma = random_fp32(D, 1, 0.1f);
+    w.ln2_beta = random_fp32(D, 0, 0.1f);
+    w.w1 = random_bf16(size_t(D) * s.up_width(), 1 / std::sqrt(float(D)));
+    w.b1 = random_fp32(s.up_width(), 0, 0.1f);
+    w.w2 = random_bf16(size_t(F) * D, 1 / std::sqrt(float(F)));
+    w.b2 = random_fp32(D, 0, 0.1f);
     const float eps = 1e-5f;
     // Rotary tables as Llama 3 makes them (theta 500000): position r, pair i: angle r * theta^(-2i / d_head).
     const uint32_t half = s.d_head / 2;
-    std::vector<float> rotary_cos(size_t(L) * half), rotary_sin(size_t(L) * half);
+    w.rotary_cos.resize(size_t(L) * half);
+    w.rotary_sin.resize(size_t(L) * half);
     for (uint32_t r = 0; r < L; ++r) {
         for (uint32_t i = 0; i < half; ++i) {
             const double angle = r * std::pow(500000.0, -2.0 * i / s.d_head);
-            rotary_cos[size_t(r) * half + i] = static_cast<float>(std::cos(angle));
-            rotary_sin[size_t(r) * half + i] = static_cast<float>(std::sin(angle));
+            w.rotary_cos[size_t(r) * half + i] = static_cast<float>(std::cos(angle));
+            w.rotary_sin[size_t(r) * half + i] = static_cast<float>(std::sin(angle));
         }
     }
+    const std::vector<float> out = decoder_reference::layer(s, w, tp, tiles, eps, rows, cols);
 
-    // ---- the reference: the layer's steps, each with its kernel's arithmetic ------------------------------------
-    const std::vector<Bf16> a16 = normalize_bf16(x, D, rmsnorm, ln1_gamma, ln1_beta, eps);
-    std::vector<float> qkv = reference::gemm(a16.data(), D, wqkv.data(), W, false, L, W, D, rows);
-    const float scale = 1.0f / std::sqrt(float(s.d_head));
-    std::vector<Bf16> qkv16(qkv.size());
-    for (uint32_t r = 0; r < L; ++r) {
-        float* row = &qkv[size_t(r) * W];
-        for (uint32_t c = 0; c < W; ++c) row[c] = row[c] + bqkv[c];
-        if (rotary) {  // q and k heads: x1' = x1 cos - x2 sin, x2' = x2 cos + x1 sin, each product rounded
-            for (uint32_t h = 0; h < s.heads + s.kv_heads; ++h) {
-                float* x1 = row + h * s.d_head;
-                float* x2 = x1 + half;
-                for (uint32_t i = 0; i < half; ++i) {
-                    const float c = rotary_cos[size_t(r) * half + i], sn = rotary_sin[size_t(r) * half + i];
-                    const float a = x1[i] * c, b = x2[i] * sn, e = x2[i] * c, f = x1[i] * sn;
-                    x1[i] = a - b;
-                    x2[i] = e + f;
-                }
-            }
-        }
-        for (uint32_t c = 0; c < W; ++c) qkv16[size_t(r) * W + c] = to_bf16(c < Q ? row[c] * scale : row[c]);
-    }
-    const reference::AttentionProblem att{L, s.heads, s.kv_heads, s.d_head, 1, rows, cols};
-    std::vector<Bf16> o16(size_t(L) * Q);
-    for (uint32_t r = 0; r < L; ++r) {
-        for (uint32_t h = 0; h < s.heads; ++h)
-            reference::flash_attention_row(att, qkv16, r, h, &o16[(size_t(r) * s.heads + h) * s.d_head]);
-    }
-    std::vector<float> h32 = reference::gemm(o16.data(), Q, wo.data(), D, false, L, D, Q, rows);
-    for (uint32_t r = 0; r < L; ++r) {
-        for (uint32_t c = 0; c < D; ++c) h32[size_t(r) * D + c] = h32[size_t(r) * D + c] + bo[c];
-        for (uint32_t c = 0; c < D; ++c) h32[size_t(r) * D + c] = h32[size_t(r) * D + c] + x[size_t(r) * D + c];
-    }
-    const std::vector<Bf16> b16 = normalize_bf16(h32, D, rmsnorm, ln2_gamma, ln2_beta, eps);
-    std::vector<float> u = reference::gemm(b16.data(), D, w1.data(), F1, false, L, F1, D, rows);
-    std::vector<Bf16> u16(size_t(L) * F);
-    for (uint32_t r = 0; r < L; ++r) {
-        for (uint32_t c = 0; c < F; ++c) {
-            if (swiglu) {
-                const float gate = u[size_t(r) * F1 + c] + b1[c], up = u[size_t(r) * F1 + F + c] + b1[F + c];
-                u16[size_t(r) * F + c] = to_bf16(reference::silu(gate) * up);
-            } else {
-                u16[size_t(r) * F + c] = to_bf16(reference::gelu(u[size_t(r) * F + c] + b1[c]));
-            }
-        }
-    }
-    std::vector<float> out = reference::gemm(u16.data(), F, w2.data(), D, false, L, D, F, rows);
-    for (uint32_t r = 0; r < L; ++r) {
-        for (uint32_t c = 0; c < D; ++c) out[size_t(r) * D + c] = out[size_t(r) * D + c] + b2[c];
-        for (uint32_t c = 0; c < D; ++c) out[size_t(r) * D + c] = out[size_t(r) * D + c] + h32[size_t(r) * D + c];
-    }
-
-    // ---- the emulator -------------------------------------------------------------------------------------------
-    decoder_job job{};
-    job.magic = DECODER_JOB_MAGIC;
-    job.version = job_version;
-    job.seq = L;
-    job.d_model = D;
-    job.heads = s.heads;
-    job.kv_heads = s.kv_heads;
-    job.d_head = s.d_head;
-    job.d_ff = F;
-    job.norm = rmsnorm ? 3 : 0;  // NPU_ROWS_RMSNORM
-    job.swiglu = swiglu;
-    std::memcpy(&job.eps_bits, &eps, 4);
+    // ---- the emulator: one chip, or tp chips each with its rank's shard -------------------------------------------
     const std::string dir = workdir + "/";
-    harness::InputPlacer placer(dir, 0x82000000u);
-    auto place = [&](uint32_t& field, const auto& data, const char* name) { field = placer.place(data, name); };
-    place(job.x, x, "x");
-    place(job.ln1_gamma, ln1_gamma, "ln1_gamma");
-    place(job.ln1_beta, ln1_beta, "ln1_beta");
-    place(job.wqkv, wqkv, "wqkv");
-    place(job.bqkv, bqkv, "bqkv");
-    place(job.wo, wo, "wo");
-    place(job.bo, bo, "bo");
-    place(job.ln2_gamma, ln2_gamma, "ln2_gamma");
-    place(job.ln2_beta, ln2_beta, "ln2_beta");
-    place(job.w1, w1, "w1");
-    place(job.b1, b1, "b1");
-    place(job.w2, w2, "w2");
-    place(job.b2, b2, "b2");
-    if (rotary) {
-        place(job.rotary_cos, rotary_cos, "rotary_cos");
-        place(job.rotary_sin, rotary_sin, "rotary_sin");
+    std::string loads, dumps;
+    for (uint32_t rank = 0; rank < tp; ++rank) {
+        Shape rank_shape = s;
+        const Weights rank_weights = tp > 1 ? decoder_reference::shard(s, w, rank, tp, rank_shape) : w;
+        uint32_t out_address = 0;
+        decoder_job job =
+            place_job(rank_shape, rank_weights, dir, tp > 1 ? int(rank) : -1, eps, tp > 1, loads, out_address);
+        if (job_version != DECODER_JOB_VERSION) {  // a job block of another version, to be refused
+            job.version = job_version;
+            harness::write_file(dir + (tp > 1 ? "rank_" + std::to_string(rank) + "_" : "") + "job.bin",
+                                std::vector<decoder_job>{job});
+        }
+        dumps += " --dump " + (tp > 1 ? "c" + std::to_string(rank) + ":" : std::string()) + harness::hex(out_address) +
+                 ":" + std::to_string(L * D * 4) + ":" + dir + "out" + std::to_string(rank) + ".bin";
     }
-    job.out = placer.reserve(L * D * 4);
-    job.scratch = placer.next();
-    harness::write_file(dir + "job.bin", std::vector<decoder_job>{job});
     std::ostringstream command;
-    command << npuemu << " run -q -c " << config << " --max-cycles 20000000000 --load " << dir << "job.bin@"
-            << harness::hex(DECODER_JOB_ADDRESS) << placer.loads() << " --dump " << harness::hex(job.out) << ":"
-            << L * D * 4 << ":" << dir << "out.bin " << image << " > " << dir << "console.txt";
+    command << npuemu << " run -q";
+    if (tp > 1) {
+        command << " --system node4 --set chips.config=" << config << " --set chips.count=" << tp
+                << " --set nodes.chips_per_node=" << tp;
+    } else {
+        command << " -c " << config;
+    }
+    command << " --max-cycles 20000000000" << loads << dumps << " " << image << " > " << dir << "console.txt";
     const int status = std::system(command.str().c_str());
     std::ifstream console(dir + "console.txt");
     for (std::string line; std::getline(console, line);) std::cout << line << "\n";
@@ -209,27 +182,32 @@ int main(int argc, char** argv) {
         std::cerr << "FAIL: npuemu failed (status " << status << "): " << command.str() << "\n";
         return 1;
     }
-    const std::vector<uint8_t> bytes = harness::read_file(dir + "out.bin");
-    if (bytes.size() != size_t(L) * D * 4) {
-        std::cerr << "FAIL: cannot read the dumped output\n";
-        return 1;
-    }
-    std::vector<float> actual(out.size());
-    std::memcpy(actual.data(), bytes.data(), bytes.size());
-    size_t mismatches = 0;
-    for (size_t i = 0; i < actual.size(); ++i) {
-        if (std::memcmp(&actual[i], &out[i], 4) == 0) continue;
-        if (mismatches < 5)
-            std::cerr << "out[" << i / D << "][" << i % D << "] = " << actual[i] << ", expected " << out[i] << "\n";
-        ++mismatches;
-    }
-    if (mismatches) {
-        std::cerr << "FAIL: " << mismatches << " of " << actual.size() << " outputs differ\n";
-        return 1;
+    for (uint32_t rank = 0; rank < tp; ++rank) {
+        const std::vector<uint8_t> bytes = harness::read_file(dir + "out" + std::to_string(rank) + ".bin");
+        if (bytes.size() != size_t(L) * D * 4) {
+            std::cerr << "FAIL: cannot read the dumped output of chip " << rank << "\n";
+            return 1;
+        }
+        std::vector<float> actual(out.size());
+        std::memcpy(actual.data(), bytes.data(), bytes.size());
+        size_t mismatches = 0;
+        for (size_t i = 0; i < actual.size(); ++i) {
+            if (std::memcmp(&actual[i], &out[i], 4) == 0) continue;
+            if (mismatches < 5) {
+                std::cerr << "chip " << rank << ": out[" << i / D << "][" << i % D << "] = " << actual[i]
+                          << ", expected " << out[i] << "\n";
+            }
+            ++mismatches;
+        }
+        if (mismatches) {
+            std::cerr << "FAIL: chip " << rank << ": " << mismatches << " of " << actual.size() << " outputs differ\n";
+            return 1;
+        }
     }
     std::cout << "ok: decoder layer seq " << L << " d_model " << D << " heads " << s.heads << " kv_heads " << s.kv_heads
               << " d_head " << s.d_head << " d_ff " << F << (rmsnorm ? " rmsnorm" : "") << (swiglu ? " swiglu" : "")
-              << (rotary ? " rotary" : "") << ": all " << actual.size()
-              << " outputs equal the host reference bit for bit\n";
+              << (rotary ? " rotary" : "");
+    if (tp > 1) std::cout << ", tensor parallel over " << tp << " chips (every chip's output checked)";
+    std::cout << ": all " << out.size() << " outputs equal the host reference bit for bit\n";
     return 0;
 }
