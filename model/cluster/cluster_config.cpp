@@ -34,8 +34,7 @@ KeyTable<ChipSpec> chip_keys() {
         positive_key("peak_bf16_tflops", &ChipSpec::peak_bf16_tflops, 1e5, "TFLOP/s", "dense BF16/FP16 peak"),
         double_key("peak_fp8_tflops", &ChipSpec::peak_fp8_tflops, 0, 1e5, "TFLOP/s", "dense FP8 peak (0: none)"),
         double_key("peak_fp32_tflops", &ChipSpec::peak_fp32_tflops, 0, 1e5, "TFLOP/s", "FP32 (non-tensor) peak"),
-        positive_key("hbm_bandwidth_gbyte_per_s", &ChipSpec::hbm_bandwidth_gbyte_per_s, 1e5, "GB/s",
-                     "HBM bandwidth"),
+        positive_key("hbm_bandwidth_gbyte_per_s", &ChipSpec::hbm_bandwidth_gbyte_per_s, 1e5, "GB/s", "HBM bandwidth"),
         positive_key("hbm_capacity_gbyte", &ChipSpec::hbm_capacity_gbyte, 1e4, "GB", "HBM capacity"),
         positive_key("memory_efficiency", &ChipSpec::memory_efficiency, 1, "",
                      "share of HBM bandwidth element-wise kernels reach"),
@@ -60,8 +59,7 @@ KeyTable<NetworkSpec> network_keys() {
         positive_key("nic_gbit_per_s", &NetworkSpec::nic_gbit_per_s, 1e5, "Gbit/s", "each NIC, each direction"),
         uint_key("tiers", &NetworkSpec::tiers, 2, 3, "", "fat-tree tiers: 2 leaf-spine, 3 leaf-spine-core"),
         uint_key("switch_radix", &NetworkSpec::switch_radix, 4, 4096, "", "ports per switch"),
-        double_key("leaf_oversubscription", &NetworkSpec::leaf_oversubscription, 1, 64, "",
-                   "leaf down / up capacity"),
+        double_key("leaf_oversubscription", &NetworkSpec::leaf_oversubscription, 1, 64, "", "leaf down / up capacity"),
         double_key("spine_oversubscription", &NetworkSpec::spine_oversubscription, 1, 64, "",
                    "pod down / up capacity (3 tiers)"),
         double_key("nic_latency_us", &NetworkSpec::nic_latency_us, 0, 1e4, "us", "NIC, cable and leaf, one way"),
@@ -84,8 +82,7 @@ KeyTable<ReliabilitySpec> reliability_keys() {
     return {
         double_key("failures_per_chip_hour", &ReliabilitySpec::failures_per_chip_hour, 0, 1, "",
                    "job-stopping failures per chip-hour (0: none; Llama 3: 1.97e-5)"),
-        double_key("checkpoint_interval_s", &ReliabilitySpec::checkpoint_interval_s, 0, 1e7, "s",
-                   "0: Young's optimum"),
+        double_key("checkpoint_interval_s", &ReliabilitySpec::checkpoint_interval_s, 0, 1e7, "s", "0: Young's optimum"),
         positive_key("checkpoint_bytes_per_parameter", &ReliabilitySpec::checkpoint_bytes_per_parameter, 64, "B",
                      "what a checkpoint stores per parameter"),
         positive_key("storage_gbyte_per_s", &ReliabilitySpec::storage_gbyte_per_s, 1e6, "GB/s",
@@ -110,6 +107,8 @@ KeyTable<CollectiveSpec> collective_keys() {
         double_key("tree_below_kib", &CollectiveSpec::tree_below_kib, 0, 1e9, "KiB", "auto: tree below this size"),
         double_key("step_overhead_us", &CollectiveSpec::step_overhead_us, 0, 1e6, "us", "per algorithm step"),
         positive_key("bus_efficiency", &CollectiveSpec::bus_efficiency, 1, "", "share of link rate reached"),
+        bool_key("pipelined_steps", &CollectiveSpec::pipelined_steps,
+                 "ring steps pipelined: max(latency, data) each, one fill per phase"),
     };
 }
 
@@ -155,8 +154,8 @@ NpuemuChipSpec read_npuemu_chip(config::ConfigNode node) {
     spec.attention_efficiency = node.get_double("attention_efficiency", spec.attention_efficiency, 1e-4, 1);
     spec.memory_efficiency = node.get_double("memory_efficiency", spec.memory_efficiency, 1e-4, 1);
     spec.power_w = node.get_double("power_w", spec.power_w, 0, 1e5);
-    spec.dtype = node.get_choice("dtype", "bf16", {"int8", "bf16"}) == "int8" ? llm::GemmDtype::Int8
-                                                                              : llm::GemmDtype::Bf16;
+    spec.dtype =
+        node.get_choice("dtype", "bf16", {"int8", "bf16"}) == "int8" ? llm::GemmDtype::Int8 : llm::GemmDtype::Bf16;
     node.finish();
     return spec;
 }

@@ -28,13 +28,13 @@ struct EfficiencyPoint {
 // A comparator chip, described parametrically (the measured side: A100, H100).
 struct ChipSpec {
     std::string name = "unnamed";
-    double peak_bf16_tflops = 312;       // dense, per chip
-    double peak_fp8_tflops = 0;          // 0: the chip has none
+    double peak_bf16_tflops = 312;  // dense, per chip
+    double peak_fp8_tflops = 0;     // 0: the chip has none
     double peak_fp32_tflops = 19.5;
     double hbm_bandwidth_gbyte_per_s = 2039;
     double hbm_capacity_gbyte = 80;
-    double memory_efficiency = 0.8;      // share of HBM bandwidth element-wise kernels reach
-    double kernel_overhead_us = 0;       // per kernel launched (launch and tail), added to every op
+    double memory_efficiency = 0.8;  // share of HBM bandwidth element-wise kernels reach
+    double kernel_overhead_us = 0;   // per kernel launched (launch and tail), added to every op
     double power_w = 400;
     std::vector<EfficiencyPoint> gemm_efficiency;  // ascending FLOPs; log-linear between points, flat outside
 
@@ -80,9 +80,13 @@ enum class CollectiveAlgorithm { Auto, Ring, Tree, Hierarchical };
 
 struct CollectiveSpec {
     CollectiveAlgorithm algorithm = CollectiveAlgorithm::Auto;
-    double tree_below_kib = 256;       // auto: tree below this message size, ring (or hierarchical) above
-    double step_overhead_us = 5;       // software cost of each algorithm step (launch, sync, kernel)
-    double bus_efficiency = 1.0;       // share of link bandwidth a collective's transfers reach
+    double tree_below_kib = 256;  // auto: tree below this message size, ring (or hierarchical) above
+    double step_overhead_us = 5;  // software cost of each algorithm step (launch, sync, kernel)
+    double bus_efficiency = 1.0;  // share of link bandwidth a collective's transfers reach
+    // Ring steps: false, each pays its latency (path + step_overhead) after its data; true, pipelined as the SDK's
+    // chunked ring over many tiles runs (bench/calibration.sh): a step costs the larger of the two, and each phase
+    // (reduce-scatter, all-gather) the smaller once, as a pipeline's fill.
+    bool pipelined_steps = false;
 };
 
 // Failures and checkpointing (reliability.h). failures_per_chip_hour 0: none (the step is the failure-free step).
@@ -106,7 +110,7 @@ struct ClusterConfig {
     std::string name = "unnamed";
     std::string source_file;
     uint32_t chip_count = 1;
-    ChipSpec chip;                          // an npuemu chip's too: derived from its config and profile
+    ChipSpec chip;                             // an npuemu chip's too: derived from its config and profile
     std::shared_ptr<const NpuemuChip> npuemu;  // set: an npuemu chip (chips.npuemu), its GEMMs timed by its profile
     NodeSpec node;
     NetworkSpec network;
@@ -118,9 +122,7 @@ struct ClusterConfig {
     FacilitySpec facility;    // racks, inlets, cooling, PUE (heat: model/cluster/cluster_heat.h)
     VariationSpec variation;  // manufacturing spread
 
-    uint32_t data_parallel() const {
-        return chip_count / (plan.tensor_parallel * plan.pipeline_parallel);
-    }
+    uint32_t data_parallel() const { return chip_count / (plan.tensor_parallel * plan.pipeline_parallel); }
     uint32_t node_count() const { return (chip_count + node.chips_per_node - 1) / node.chips_per_node; }
 };
 

@@ -78,6 +78,13 @@ nlohmann::ordered_json step_json(const ClusterConfig& c, const StepResult& r) {
     j["communication"] = {
         {"tp_all_reduce_s", r.tp_all_reduce_s}, {"tp_algorithm", r.tp_algorithm},   {"pp_send_s", r.pp_send_s},
         {"pp_gather_s", r.pp_gather_s},         {"dp_gradient_s", r.dp_gradient_s}, {"dp_algorithm", r.dp_algorithm}};
+    nlohmann::ordered_json layer_ops;
+    for (const auto& [name, seconds] : r.layer_forward.ops) layer_ops[name] = seconds;
+    j["layer_forward"] = {{"total_s", r.layer_forward.total_s()},
+                          {"compute_s", r.layer_forward.compute_s},
+                          {"tp_all_reduces", r.layer_forward.tp_all_reduces},
+                          {"tp_s", r.layer_forward.tp_s},
+                          {"ops_s", layer_ops}};
     j["memory_gbyte"] = {{"weights_and_gradients", r.memory.weights_bytes / 1e9},
                          {"optimizer", r.memory.optimizer_bytes / 1e9},
                          {"activations", r.memory.activation_bytes / 1e9},

@@ -30,22 +30,25 @@ Piece make_layer(const ClusterConfig& c) {
     const double ffn_per_rank = m.ffn_hidden / t;
     const double up_columns = ffn_per_rank * (m.activation == llm::Activation::Swiglu ? 2 : 1);  // gate and up
     const double scores = b * heads_per_rank * s * s;  // attention score elements on this rank
+    const double mask_bytes = m.dropout ? 1 : 0;       // dropout's 1-byte mask per element
     Piece layer;
     layer.forward = {
-        memory("layernorm1", 2 * tokens * h * kBf16Bytes),
-        gemm("qkv", tokens, qkv_columns, h),
+        memory("layernorm1", 2 * tokens * h * kBf16Bytes), gemm("qkv", tokens, qkv_columns, h),
         gemm("attention_scores", s, s, head_dim, b * heads_per_rank),
-        memory("softmax", 2 * scores * kBf16Bytes),           // fused scale, mask, softmax: read, write
-        memory("attention_dropout", scores * (2 * kBf16Bytes + 1)),  // read, write, 1-byte mask
+        memory("softmax", 2 * scores * kBf16Bytes),  // fused scale, mask, softmax: read, write
+    };
+    if (m.dropout) layer.forward.push_back(memory("attention_dropout", scores * (2 * kBf16Bytes + 1)));  // + mask
+    const std::vector<Op> rest = {
         gemm("attention_values", s, head_dim, s, b * heads_per_rank),
         gemm("proj", tokens, h, h / t),
-        memory("bias_dropout_add1", tokens * h * (3 * kBf16Bytes + 1)),
+        memory("bias_dropout_add1", tokens * h * (3 * kBf16Bytes + mask_bytes)),
         memory("layernorm2", 2 * tokens * h * kBf16Bytes),
         gemm("mlp_up", tokens, up_columns, h),
         memory("bias_gelu", 2 * tokens * ffn_per_rank * kBf16Bytes),
         gemm("mlp_down", tokens, h, ffn_per_rank),
-        memory("bias_dropout_add2", tokens * h * (3 * kBf16Bytes + 1)),
+        memory("bias_dropout_add2", tokens * h * (3 * kBf16Bytes + mask_bytes)),
     };
+    layer.forward.insert(layer.forward.end(), rest.begin(), rest.end());
     if (c.plan.tensor_parallel > 1) {
         layer.tp_all_reduces_forward = 2;   // after proj and after mlp_down
         layer.tp_all_reduces_backward = 2;  // the input gradients of qkv and mlp_up
@@ -72,8 +75,8 @@ Workload make_workload(const ClusterConfig& c) {
     w.layers_per_chunk = m.layers / (p.pipeline_parallel * p.virtual_stages);
 
     const double head_dim = h / m.heads;
-    const double layer_params = h * (h + 2.0 * m.kv_heads * head_dim) + h * h + 2.0 * h * m.ffn_hidden +
-                                3.0 * h + 2.0 * m.kv_heads * head_dim + m.ffn_hidden + 4 * h;  // + biases, norms
+    const double layer_params = h * (h + 2.0 * m.kv_heads * head_dim) + h * h + 2.0 * h * m.ffn_hidden + 3.0 * h +
+                                2.0 * m.kv_heads * head_dim + m.ffn_hidden + 4 * h;  // + biases, norms
     const double stage_layers = double(m.layers) / p.pipeline_parallel;
     w.params_per_chip = (stage_layers * layer_params + v * h) / t;  // stage 0 also holds the embedding
     w.grad_bytes_per_chip = w.params_per_chip * kBf16Bytes;
@@ -100,8 +103,8 @@ MemoryNeed memory_need(const ClusterConfig& c, const Workload& w) {
     const double layer_full = s * b * h * (10 + 24 / t + 5 * a * s / (h * t));
     const double stage_layers = double(m.layers) / p.pipeline_parallel;
     const double in_flight = std::min<double>(p.pipeline_parallel, w.micro_batches);
-    need.activation_bytes = p.recompute ? in_flight * stage_layers * 2 * s * b * h + layer_full
-                                        : in_flight * stage_layers * layer_full;
+    need.activation_bytes =
+        p.recompute ? in_flight * stage_layers * 2 * s * b * h + layer_full : in_flight * stage_layers * layer_full;
     return need;
 }
 

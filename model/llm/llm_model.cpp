@@ -21,8 +21,9 @@ const KeyTable<ModelSpec>& model_keys() {
         uint_key("seq_length", &ModelSpec::seq_length, 1, 1u << 24, "", "tokens per sequence"),
         uint_key("vocab", &ModelSpec::vocab, 1, 1u << 24, "", "vocabulary size"),
         uint_key("global_batch", &ModelSpec::global_batch, 1, 1u << 30, "", "sequences per step"),
-        choice_key<ModelSpec, Activation, &ModelSpec::activation>(
-            "activation", {"gelu", "swiglu"}, "MLP activation (swiglu: gate and up projections)"),
+        choice_key<ModelSpec, Activation, &ModelSpec::activation>("activation", {"gelu", "swiglu"},
+                                                                  "MLP activation (swiglu: gate and up projections)"),
+        bool_key("dropout", &ModelSpec::dropout, "attention and hidden dropout (false: none)"),
     };
     return keys;
 }
@@ -64,8 +65,7 @@ std::vector<std::string> model_presets() {
 }
 
 std::string model_preset_path(const std::string& name_or_path) {
-    const bool is_path = name_or_path.find('/') != std::string::npos ||
-                         fs::path(name_or_path).extension() == ".yaml";
+    const bool is_path = name_or_path.find('/') != std::string::npos || fs::path(name_or_path).extension() == ".yaml";
     const std::string path = is_path ? name_or_path : models_dir() + "/" + name_or_path + ".yaml";
     if (fs::is_regular_file(path)) return path;
     std::string list;

@@ -19,12 +19,13 @@ struct ModelSpec {
     uint32_t layers = 24;
     uint32_t hidden = 2304;
     uint32_t heads = 24;
-    uint32_t kv_heads = 0;       // 0: as many as heads (multi-head attention); fewer: grouped-query attention
-    uint32_t ffn_hidden = 0;     // 0: 4 x hidden
+    uint32_t kv_heads = 0;    // 0: as many as heads (multi-head attention); fewer: grouped-query attention
+    uint32_t ffn_hidden = 0;  // 0: 4 x hidden
     uint32_t seq_length = 2048;
     uint32_t vocab = 51200;
     uint32_t global_batch = 512;  // sequences per step
     Activation activation = Activation::Gelu;
+    bool dropout = true;  // attention and hidden dropout, as Megatron trains GPT (false: none, as Llama is trained)
 
     uint32_t head_dim() const { return hidden / heads; }
 };
@@ -34,12 +35,12 @@ enum class DpSharding { None, Zero1 };
 struct PlanSpec {
     uint32_t tensor_parallel = 1;
     uint32_t pipeline_parallel = 1;
-    uint32_t virtual_stages = 1;       // interleaved 1F1B: model chunks per pipeline stage
-    uint32_t micro_batch = 1;          // sequences per micro-batch
-    bool recompute = true;             // full activation recomputation: the forward runs again before backward
+    uint32_t virtual_stages = 1;  // interleaved 1F1B: model chunks per pipeline stage
+    uint32_t micro_batch = 1;     // sequences per micro-batch
+    bool recompute = true;        // full activation recomputation: the forward runs again before backward
     DpSharding dp_sharding = DpSharding::None;
-    bool dp_overlap = false;           // gradient all-reduce overlapped with the last micro-batch's backward
-    bool scatter_gather = true;        // PP sends split across the TP ranks (Megatron's scatter/gather)
+    bool dp_overlap = false;     // gradient all-reduce overlapped with the last micro-batch's backward
+    bool scatter_gather = true;  // PP sends split across the TP ranks (Megatron's scatter/gather)
 };
 
 const KeyTable<ModelSpec>& model_keys();
