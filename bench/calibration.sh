@@ -8,7 +8,7 @@
 #  2. Collectives: firmware/collbench_allreduce_4m (ring all-reduce, 4 KiB .. 4 MiB, FP32) on rings of 2, 4 and 8
 #     default chips (node4's links, topology ring); fit_ring_collectives.py fits two time models on 2 and 4 chips and
 #     predicts 8 (aim: within 5% for large messages, 15% for small).
-# Simulated times are exact; host time: the layer ~2 min of CPU (16 min wall on the loaded shared VM), the profile ~2 min (cached: CACHE=DIR), the
+# Simulated times are exact; host time: the layer ~2 min of CPU (226 s wall on the loaded shared VM), the profile ~2 min (cached: CACHE=DIR), the
 # collectives ~4 min. Run after `make build`:  bash bench/calibration.sh [BUILD_DIR] [tp|collectives|all]
 set -euo pipefail
 build="${1:-build}"
