@@ -68,7 +68,9 @@ void add_run_command(CLI::App& app, RunArguments& args) {
                     "frequency over time) to this file")
         ->type_name("FILE.html");
     run->add_flag("-q,--quiet", args.quiet, "Print no summary (only the firmware's console)");
-    run->add_option("--load", args.loads, "Load a file into memory before boot: FILE@ADDRESS (every chip of a system), FILE@cN:ADDRESS (chip N) (repeatable)");
+    run->add_option("--load", args.loads,
+                    "Load a file into memory before boot: FILE@ADDRESS (every chip of a system), FILE@cN:ADDRESS (chip "
+                    "N) (repeatable)");
     run->add_option("--trace", args.trace_path,
                     "Record a trace: .vcd or .fst (GTKWave, Surfer) or .json (Perfetto, chrome://tracing)");
     run->add_option("--trace-filter", args.trace_filter,
@@ -76,7 +78,9 @@ void add_run_command(CLI::App& app, RunArguments& args) {
     run->add_option("--trace-window", args.trace_window, "Trace only this time window: T0:T1, e.g. 10us:50us");
     run->add_option("--flows", args.flows_path,
                     "With --system: write every transfer between chips (copies, doorbells) as JSON lines");
-    run->add_option("--dump", args.dumps, "Write memory to a file after the run: ADDRESS:LENGTH:FILE, in a system cN:ADDRESS:LENGTH:FILE (repeatable)");
+    run->add_option(
+        "--dump", args.dumps,
+        "Write memory to a file after the run: ADDRESS:LENGTH:FILE, in a system cN:ADDRESS:LENGTH:FILE (repeatable)");
     CLI::Option* gdb = run->add_option("--gdb", args.gdb_port,
                                        "Serve GDB's remote protocol on this TCP port (0: a free port, printed on "
                                        "stderr); see docs/gdb.md")
@@ -150,8 +154,9 @@ void add_cluster_command(CLI::App& app, ClusterArguments& args) {
     cluster->add_option("--equal-budget", args.equal_budget,
                         "Another cluster file (e.g. 4nm chips) given this cluster's capex and chip power: each "
                         "simulated at the largest size its plan allows, throughput per $ and per W side by side");
-    cluster->add_option("--equal-budget-set", args.equal_budget_overrides,
-                        "Override a key of the --equal-budget cluster: KEY.PATH=VALUE (repeatable)")
+    cluster
+        ->add_option("--equal-budget-set", args.equal_budget_overrides,
+                     "Override a key of the --equal-budget cluster: KEY.PATH=VALUE (repeatable)")
         ->allow_extra_args(false);
     cluster->add_flag("--scaling", args.scaling,
                       "Also simulate the cluster on fewer data-parallel replicas (the same global batch) and print the "
@@ -168,7 +173,7 @@ void add_profile_command(CLI::App& app, ProfileArguments& args) {
                         "Workload (YAML): ops: [{name, m, n, k, dtype}], or model: and plan: sections (the cluster "
                         "schema; model: {preset: gpt3-175b} for a preset)");
     profile->add_option("--model", args.model,
-                        "A model preset (configs/models: gpt3-175b, llama2-70b, llama3-8b, "
+                        "A model preset (configs/models: gpt3-175b, gpt3-6.7b, llama2-70b, llama3-8b, "
                         "llama3-405b, bert-base) or model file, instead of the file's model");
     profile
         ->add_option("-w,--workload-set", args.workload_overrides,
@@ -192,10 +197,10 @@ void add_profile_command(CLI::App& app, ProfileArguments& args) {
 
 void add_replay_command(CLI::App& app, ReplayArguments& args) {
     CLI::App* replay = app.add_subcommand(
-        "replay", "Replay a multi-chip run's flow export on the cluster model's flow-level network and compare each "
-                  "collective's time (see docs/systems.md)");
-    replay->add_option("flows", args.flows, "The run's flow export (npuemu run --system ... --flows FILE)")
-        ->required();
+        "replay",
+        "Replay a multi-chip run's flow export on the cluster model's flow-level network and compare each "
+        "collective's time (see docs/systems.md)");
+    replay->add_option("flows", args.flows, "The run's flow export (npuemu run --system ... --flows FILE)")->required();
     replay->add_option("--system", args.system, "The system the run simulated: a file or a preset (node4, pod8)")
         ->required();
     replay->add_option("-s,--set", args.overrides, "Override a system key, as the run did: KEY.PATH=VALUE")

@@ -7,7 +7,7 @@
 
 #define DECODER_JOB_ADDRESS 0x81000000u
 #define DECODER_JOB_MAGIC 0x4C434544u /* "DECL" */
-#define DECODER_JOB_VERSION 3u        /* 2: norm and swiglu; 3: rotary tables */
+#define DECODER_JOB_VERSION 4u        /* 2: norm and swiglu; 3: rotary tables; 4: tp_coll */
 
 /* Field for field the same as struct npu_decoder_args (sdk/include/npuemu/kernels.h); also the layer of
  * firmware/decoder_train's job (decoder_train_job.h). */
@@ -21,6 +21,7 @@ struct decoder_job_layer {
     uint32_t phase_cycles;
     uint32_t norm, swiglu;
     uint32_t rotary_cos, rotary_sin;
+    uint32_t tp_coll;
 };
 
 struct decoder_job {

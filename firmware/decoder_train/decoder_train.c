@@ -98,7 +98,8 @@ int main(void) {
     if (job < 0) return 0;
     if (job == 0) t = demo_args();
     static const char* const unsupported[] = {"", "norm (layernorm only)", "swiglu (GELU only)",
-                                              "rotary_cos (no rotary embeddings)", "kv_heads (must equal heads)"};
+                                              "rotary_cos (no rotary embeddings)", "kv_heads (must equal heads)",
+                                              "tp_coll (no tensor parallelism across chips)"};
     const uint32_t field = npu_decoder_train_unsupported(&t.layer);
     const uint32_t end = t.layer.scratch + npu_decoder_train_scratch_bytes(&t.layer);
     const uint32_t memory_bytes = npu_global_memory_bytes(); /* 2 GiB: the window reaches the top of the 32 bits */

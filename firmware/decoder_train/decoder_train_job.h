@@ -10,7 +10,7 @@
 
 #define DECODER_TRAIN_JOB_ADDRESS 0x81000000u
 #define DECODER_TRAIN_JOB_MAGIC 0x4E525444u /* "DTRN" */
-#define DECODER_TRAIN_JOB_VERSION 1u
+#define DECODER_TRAIN_JOB_VERSION 2u /* 2: the layer gained tp_coll (decoder job version 4) */
 
 /* After magic, version and bytes (sizeof the block, checked), field for field struct npu_decoder_train_args
  * (sdk/include/npuemu/kernels.h): the layer as firmware/decoder_layer's job has it, then the gradients' places. */

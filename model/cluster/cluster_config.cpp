@@ -107,6 +107,8 @@ KeyTable<CollectiveSpec> collective_keys() {
         double_key("tree_below_kib", &CollectiveSpec::tree_below_kib, 0, 1e9, "KiB", "auto: tree below this size"),
         double_key("step_overhead_us", &CollectiveSpec::step_overhead_us, 0, 1e6, "us", "per algorithm step"),
         positive_key("bus_efficiency", &CollectiveSpec::bus_efficiency, 1, "", "share of link rate reached"),
+        bool_key("pipelined_steps", &CollectiveSpec::pipelined_steps,
+                 "ring steps pipelined: max(latency, data) each, one fill per phase"),
     };
 }
 

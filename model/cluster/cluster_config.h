@@ -83,6 +83,10 @@ struct CollectiveSpec {
     double tree_below_kib = 256;  // auto: tree below this message size, ring (or hierarchical) above
     double step_overhead_us = 5;  // software cost of each algorithm step (launch, sync, kernel)
     double bus_efficiency = 1.0;  // share of link bandwidth a collective's transfers reach
+    // Ring steps: false, each pays its latency (path + step_overhead) after its data; true, pipelined as the SDK's
+    // chunked ring over many tiles runs (bench/calibration.sh): a step costs the larger of the two, and each phase
+    // (reduce-scatter, all-gather) the smaller once, as a pipeline's fill.
+    bool pipelined_steps = false;
 };
 
 // Failures and checkpointing (reliability.h). failures_per_chip_hour 0: none (the step is the failure-free step).

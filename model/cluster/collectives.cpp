@@ -24,7 +24,17 @@ double Collectives::ring_step_s(const std::vector<ChipGroup>& groups, double byt
 double Collectives::ring_half_s(const std::vector<ChipGroup>& groups, double bytes) const {
     const size_t p = groups.empty() ? 1 : groups.front().size();
     if (p < 2) return 0;
-    return double(p - 1) * ring_step_s(groups, bytes / double(p));
+    const double step_s = ring_step_s(groups, bytes / double(p));
+    if (!spec_.pipelined_steps) return double(p - 1) * step_s;
+    // The step's latency: the longest path's plus the step overhead; the rest of the step is its data.
+    double path_s = 0;
+    for (const ChipGroup& g : groups) {
+        for (size_t i = 0; i < g.size(); ++i) {
+            path_s = std::max(path_s, topology_.network().path_latency_s(topology_.path(g[i], g[(i + 1) % g.size()])));
+        }
+    }
+    const double latency_s = path_s + spec_.step_overhead_us * 1e-6, data_s = std::max(0.0, step_s - latency_s);
+    return double(p - 1) * std::max(latency_s, data_s) + std::min(latency_s, data_s);
 }
 
 double Collectives::ring_all_reduce_s(const std::vector<ChipGroup>& groups, double bytes) const {

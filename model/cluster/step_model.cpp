@@ -39,23 +39,26 @@ struct PieceTime {
     }
 };
 
+// One op's forward time on one chip (a fused op: 0). An npuemu chip's GEMMs take their profiled (or stated-estimate)
+// time instead of the efficiency table's.
+double op_seconds(const ChipSpec& chip, const NpuemuChip* npuemu, const Op& op) {
+    const double overhead_s = op.kernels * chip.kernel_overhead_us * 1e-6;
+    if (op.kind == OpKind::Gemm) {
+        const double peak = chip.peak_bf16_tflops * 1e12;
+        return (npuemu ? npuemu->gemm_s(op.name, op.flops) : op.flops / (peak * chip.gemm_efficiency_at(op.flops))) +
+               overhead_s;
+    }
+    if (npuemu && npuemu->fused(op.name)) return 0;
+    return op.bytes / (chip.hbm_bandwidth_gbyte_per_s * 1e9 * chip.memory_efficiency) + overhead_s;
+}
+
 // Forward (scale 1) or backward (scale 2: GEMMs for input and weight gradients, memory-bound ops twice the bytes).
-// An npuemu chip's GEMMs take their profiled (or stated-estimate) time instead of the efficiency table's.
 PieceTime op_time(const ChipSpec& chip, const NpuemuChip* npuemu, const std::vector<Op>& ops, double scale) {
     const double peak = chip.peak_bf16_tflops * 1e12;
-    const double hbm = chip.hbm_bandwidth_gbyte_per_s * 1e9 * chip.memory_efficiency;
     PieceTime t;
     for (const Op& op : ops) {
-        const double overhead_s = op.kernels * chip.kernel_overhead_us * 1e-6;
-        double op_s = 0;
-        if (op.kind == OpKind::Gemm) {
-            const double gemm_s =
-                npuemu ? npuemu->gemm_s(op.name, op.flops) : op.flops / (peak * chip.gemm_efficiency_at(op.flops));
-            op_s = scale * (gemm_s + overhead_s);
-            t.ideal_s += scale * op.flops / peak;
-        } else if (!(npuemu && npuemu->fused(op.name))) {
-            op_s = scale * (op.bytes / hbm + overhead_s);
-        }
+        const double op_s = scale * op_seconds(chip, npuemu, op);
+        if (op.kind == OpKind::Gemm) t.ideal_s += scale * op.flops / peak;
         t.compute_s += op_s;
         if (op.attention_core) t.attention_core_s += op_s;
     }
@@ -172,6 +175,11 @@ StepResult simulate_step(const ClusterConfig& c, const ChipSlowdowns& slowdowns)
 
     const bool recompute = c.plan.recompute;
     const PieceTimes layer = piece_times(c, w.layer, comm, recompute);
+    r.layer_forward.compute_s = layer.forward.compute_s;
+    r.layer_forward.tp_all_reduces = w.layer.tp_all_reduces_forward;
+    r.layer_forward.tp_s = layer.forward.tp_s;
+    for (const Op& op : w.layer.forward)
+        r.layer_forward.ops.push_back({op.name, op_seconds(c.chip, c.npuemu.get(), op)});
     const PieceTimes embedding = piece_times(c, w.embedding, comm, false);
     const PieceTimes logits = piece_times(c, w.logits, comm, false);
     PipelineInput pipe;

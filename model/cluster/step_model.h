@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/cluster/cluster_config.h"
@@ -36,6 +37,16 @@ struct StepLosses {
     double failures_s = 0;    // checkpoints, work lost to failures and restarts, averaged (reliability.h)
 };
 
+// One transformer layer's forward on one TP rank for one micro-batch, as the step charges it (what a one-layer
+// tensor-parallel run on a few chips measures: bench/calibration.sh).
+struct LayerForward {
+    double compute_s = 0;
+    uint32_t tp_all_reduces = 0;
+    double tp_s = 0;                                  // tp_all_reduces x the TP all-reduce
+    std::vector<std::pair<std::string, double>> ops;  // each op's seconds, in the layer's order
+    double total_s() const { return compute_s + tp_s; }
+};
+
 struct StepResult {
     double step_s = 0;
     double tokens_per_s = 0;
@@ -47,6 +58,7 @@ struct StepResult {
     uint32_t micro_batches = 0;
     uint32_t critical_stage = 0;
     double tp_all_reduce_s = 0;  // one, of one micro-batch's activations
+    LayerForward layer_forward;
     double pp_send_s = 0;
     double pp_gather_s = 0;          // scatter/gather: re-assembling a received activation inside the node
     double dp_gradient_s = 0;        // the whole gradient all-reduce (or reduce-scatter + all-gather)

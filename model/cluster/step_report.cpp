@@ -107,6 +107,13 @@ nlohmann::ordered_json step_json(const ClusterConfig& c, const StepResult& r) {
                           {"fsdp_layer_reduce_scatter_s", r.fsdp_layer_reduce_scatter_s},
                           {"cp_kv_pass_s", r.cp_kv_pass_s},
                           {"ep_all_to_all_s", r.ep_all_to_all_s}};
+    nlohmann::ordered_json layer_ops;
+    for (const auto& [name, seconds] : r.layer_forward.ops) layer_ops[name] = seconds;
+    j["layer_forward"] = {{"total_s", r.layer_forward.total_s()},
+                          {"compute_s", r.layer_forward.compute_s},
+                          {"tp_all_reduces", r.layer_forward.tp_all_reduces},
+                          {"tp_s", r.layer_forward.tp_s},
+                          {"ops_s", layer_ops}};
     j["memory_gbyte"] = {{"weights_and_gradients", r.memory.weights_bytes / 1e9},
                          {"optimizer", r.memory.optimizer_bytes / 1e9},
                          {"activations", r.memory.activation_bytes / 1e9},

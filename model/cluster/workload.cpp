@@ -67,18 +67,24 @@ Piece make_layer(const ClusterConfig& c) {
     const double ffn_per_rank = m.ffn_hidden / t;
     const double up_columns = ffn_per_rank * (m.activation == llm::Activation::Swiglu ? 2 : 1);  // gate and up
     const double scores = b * heads_per_rank * s_rank * s;  // attention score elements on this rank
+    const double mask_bytes = m.dropout ? 1 : 0;              // dropout's 1-byte mask per element
     Piece layer;
     layer.forward = {
         memory("layernorm1", 2 * tokens * h * kBf16Bytes),
         gemm("qkv", tokens, qkv_columns, h),
         attention_core(gemm("attention_scores", s_rank, s, head_dim, b * heads_per_rank)),
         attention_core(memory("softmax", 2 * scores * kBf16Bytes)),  // fused scale, mask, softmax: read, write
-        attention_core(memory("attention_dropout", scores * (2 * kBf16Bytes + 1))),  // read, write, 1-byte mask
+    };
+    if (m.dropout) {  // read, write, 1-byte mask
+        layer.forward.push_back(attention_core(memory("attention_dropout", scores * (2 * kBf16Bytes + 1))));
+    }
+    const std::vector<Op> attention_out = {
         attention_core(gemm("attention_values", s_rank, head_dim, s, b * heads_per_rank)),
         gemm("proj", tokens, h, h / t),
-        memory("bias_dropout_add1", tokens * h * (3 * kBf16Bytes + 1)),
+        memory("bias_dropout_add1", tokens * h * (3 * kBf16Bytes + mask_bytes)),
         memory("layernorm2", 2 * tokens * h * kBf16Bytes),
     };
+    layer.forward.insert(layer.forward.end(), attention_out.begin(), attention_out.end());
     if (m.moe()) {
         for (Op& op : moe_mlp(c, tokens)) layer.forward.push_back(std::move(op));
         if (c.plan.expert_parallel > 1) {
@@ -90,7 +96,7 @@ Piece make_layer(const ClusterConfig& c) {
         layer.forward.push_back(memory("bias_gelu", 2 * tokens * ffn_per_rank * kBf16Bytes));
         layer.forward.push_back(gemm("mlp_down", tokens, h, ffn_per_rank));
     }
-    layer.forward.push_back(memory("bias_dropout_add2", tokens * h * (3 * kBf16Bytes + 1)));
+    layer.forward.push_back(memory("bias_dropout_add2", tokens * h * (3 * kBf16Bytes + mask_bytes)));
     if (c.plan.tensor_parallel > 1) {
         layer.tp_all_reduces_forward = 2;   // after proj and after mlp_down
         layer.tp_all_reduces_backward = 2;  // the input gradients of qkv and mlp_up

@@ -27,6 +27,7 @@ const KeyTable<ModelSpec>& model_keys() {
         uint_key("experts_per_token", &ModelSpec::experts_per_token, 1, 1u << 16, "", "MoE top-k routing"),
         uint_key("expert_ffn_hidden", &ModelSpec::expert_ffn_hidden, 0, 1u << 24, "",
                  "each expert's MLP hidden size (0: ffn_hidden)"),
+        bool_key("dropout", &ModelSpec::dropout, "attention and hidden dropout (false: none)"),
     };
     return keys;
 }

@@ -30,6 +30,7 @@ struct ModelSpec {
     uint32_t experts = 0;
     uint32_t experts_per_token = 2;
     uint32_t expert_ffn_hidden = 0;
+    bool dropout = true;  // attention and hidden dropout, as Megatron trains GPT (false: none, as Llama is trained)
 
     uint32_t head_dim() const { return hidden / heads; }
     bool moe() const { return experts > 0; }

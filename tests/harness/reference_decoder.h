@@ -63,10 +63,12 @@ inline std::vector<Bf16> normalize_bf16(std::vector<float> x, uint32_t cols, boo
     return to_bf16_all(x);
 }
 
-inline DecoderActivations decoder_forward(const DecoderShape& s, const DecoderParams& p, const std::vector<float>& x) {
-    const uint32_t L = s.seq, D = s.d_model, F = s.d_ff, W = s.width(), Q = s.q_width(), F1 = s.ff1();
+// The attention block up to Wo's output before its bias (FP32): norm 1, QKV (+ bias, rotary, q scaled, BF16), causal
+// flash attention, o Wo. Fills act's a16, qkv16 and o16.
+inline std::vector<float> decoder_attention_partial(const DecoderShape& s, const DecoderParams& p,
+                                                    const std::vector<float>& x, DecoderActivations& act) {
+    const uint32_t L = s.seq, D = s.d_model, W = s.width(), Q = s.q_width();
     const uint32_t rows = s.array_rows, half = s.d_head / 2;
-    DecoderActivations act;
     act.a16 = normalize_bf16(x, D, s.rmsnorm, p.ln1_gamma, p.ln1_beta, p.eps);
     std::vector<float> qkv = gemm(act.a16.data(), D, p.wqkv.data(), W, false, L, W, D, rows);
     const float scale = 1.0f / std::sqrt(float(s.d_head));
@@ -94,13 +96,15 @@ inline DecoderActivations decoder_forward(const DecoderShape& s, const DecoderPa
         for (uint32_t h = 0; h < s.heads; ++h)
             flash_attention_row(att, act.qkv16, r, h, &act.o16[(size_t(r) * s.heads + h) * s.d_head]);
     }
-    act.h32 = gemm(act.o16.data(), Q, p.wo.data(), D, false, L, D, Q, rows);
-    for (uint32_t r = 0; r < L; ++r) {
-        float* h = &act.h32[size_t(r) * D];
-        for (uint32_t c = 0; c < D; ++c) h[c] = h[c] + p.bo[c];
-        for (uint32_t c = 0; c < D; ++c) h[c] = h[c] + x[size_t(r) * D + c];
-    }
-    act.b16 = normalize_bf16(act.h32, D, s.rmsnorm, p.ln2_gamma, p.ln2_beta, p.eps);
+    return gemm(act.o16.data(), Q, p.wo.data(), D, false, L, D, Q, rows);
+}
+
+// The MLP from the residual stream h up to W2's output before its bias (FP32): norm 2, up (+ bias, GELU or SwiGLU,
+// BF16), down. Fills act's b16, u16 and (GELU) z32.
+inline std::vector<float> decoder_mlp_partial(const DecoderShape& s, const DecoderParams& p,
+                                              const std::vector<float>& h32, DecoderActivations& act) {
+    const uint32_t L = s.seq, D = s.d_model, F = s.d_ff, F1 = s.ff1(), rows = s.array_rows;
+    act.b16 = normalize_bf16(h32, D, s.rmsnorm, p.ln2_gamma, p.ln2_beta, p.eps);
     const std::vector<float> u = gemm(act.b16.data(), D, p.w1.data(), F1, false, L, F1, D, rows);
     act.u16.resize(size_t(L) * F);
     if (!s.swiglu) act.z32.resize(size_t(L) * F);
@@ -116,12 +120,21 @@ inline DecoderActivations decoder_forward(const DecoderShape& s, const DecoderPa
             }
         }
     }
-    act.out = gemm(act.u16.data(), F, p.w2.data(), D, false, L, D, F, rows);
-    for (uint32_t r = 0; r < L; ++r) {
-        float* o = &act.out[size_t(r) * D];
-        for (uint32_t c = 0; c < D; ++c) o[c] = o[c] + p.b2[c];
-        for (uint32_t c = 0; c < D; ++c) o[c] = o[c] + act.h32[size_t(r) * D + c];
-    }
+    return gemm(act.u16.data(), F, p.w2.data(), D, false, L, D, F, rows);
+}
+
+// dst = (a + bias) + b, row by row (bias a row of d_model), as the layer's residual row passes add.
+inline std::vector<float> add_bias_residual(const std::vector<float>& a, const std::vector<float>& bias,
+                                            const std::vector<float>& b) {
+    std::vector<float> out(a.size());
+    for (size_t i = 0; i < a.size(); ++i) out[i] = (a[i] + bias[i % bias.size()]) + b[i];
+    return out;
+}
+
+inline DecoderActivations decoder_forward(const DecoderShape& s, const DecoderParams& p, const std::vector<float>& x) {
+    DecoderActivations act;
+    act.h32 = add_bias_residual(decoder_attention_partial(s, p, x, act), p.bo, x);
+    act.out = add_bias_residual(decoder_mlp_partial(s, p, act.h32, act), p.b2, act.h32);
     return act;
 }
 

@@ -365,12 +365,32 @@ foreach(case "40 48 3 1 16 72 1 test 16 0" "100 80 4 4 24 136 3 test 16 0" "300 
             --d-head ${DH} --d-ff ${DFF} --seed ${SEED} --rmsnorm ${LLAMA} --swiglu ${LLAMA} --rotary ${LLAMA}
             --workdir ${work})
 endforeach()
+# The layer tensor-parallel over a system of test chips (Megatron's split; the row-parallel outputs all-reduced in
+# BF16 by the SDK's ring between the chips): GPT-style on 4 chips, Llama-style (GQA, rotary) on 2.
+foreach(case "4 40 64 4 4 16 96 7 0" "2 36 64 4 2 16 80 8 1")
+  separate_arguments(p UNIX_COMMAND "${case}")
+  list(GET p 0 TP)
+  list(GET p 1 SEQ)
+  list(GET p 2 DM)
+  list(GET p 3 HEADS)
+  list(GET p 4 KV)
+  list(GET p 5 DH)
+  list(GET p 6 DFF)
+  list(GET p 7 SEED)
+  list(GET p 8 LLAMA)
+  set(work ${CMAKE_CURRENT_BINARY_DIR}/decoder_tp${TP}_${SEQ}_${DM})
+  file(MAKE_DIRECTORY ${work})
+  add_test(NAME "npu: decoder layer tensor-parallel on ${TP} test chips (seq ${SEQ} d_model ${DM} heads ${HEADS} kv_heads ${KV}, llama ${LLAMA}) equals the host reference on every chip"
+    COMMAND $<TARGET_FILE:decoder_check> --npuemu ${NPUEMU} --image ${FW}/decoder_layer.elf --config test --tp ${TP}
+            --tiles 4 --seq ${SEQ} --d-model ${DM} --heads ${HEADS} --kv-heads ${KV} --d-head ${DH} --d-ff ${DFF}
+            --seed ${SEED} --rmsnorm ${LLAMA} --swiglu ${LLAMA} --rotary ${LLAMA} --workdir ${work})
+endforeach()
 file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/decoder_bad_version)
 add_test(NAME "npu: a decoder job block of another version is refused, naming both versions"
   COMMAND $<TARGET_FILE:decoder_check> --npuemu ${NPUEMU} --image ${FW}/decoder_layer.elf --job-version 7
           --workdir ${CMAKE_CURRENT_BINARY_DIR}/decoder_bad_version)
 set_tests_properties("npu: a decoder job block of another version is refused, naming both versions" PROPERTIES
-  PASS_REGULAR_EXPRESSION "decoder job version 7, this firmware reads version 3.*FAIL: npuemu failed \\(status")
+  PASS_REGULAR_EXPRESSION "decoder job version 7, this firmware reads version 4.*FAIL: npuemu failed \\(status")
 # A GPT-style decoder layer's training step (npu_decoder_train: forward, then backward): the output and all 13
 # gradients bit for bit against the host reference, on ragged shapes (d_head and d_model not multiples of the 16-wide
 # array, sequences not multiples of the attention's blocks, a sequence shorter than the tiles: one hart without rows).
@@ -390,8 +410,8 @@ foreach(case "37 40 2 24 56 3" "70 64 2 32 100 5" "5 20 1 20 30 2")
             --seed ${SEED} --workdir ${work})
 endforeach()
 # Bad jobs: another version, another size, a layer the kernel does not take; each refused naming the field.
-foreach(case "version;of another version;--job-version 7;decoder_train job version 7 of 180 bytes, this firmware reads version 1 of 180 bytes"
-             "size;of another size;--job-bytes 100;decoder_train job version 1 of 100 bytes, this firmware reads version 1 of 180 bytes"
+foreach(case "version;of another version;--job-version 7;decoder_train job version 7 of 184 bytes, this firmware reads version 2 of 184 bytes"
+             "size;of another size;--job-bytes 100;decoder_train job version 2 of 100 bytes, this firmware reads version 2 of 184 bytes"
              "norm;with RMS norm;--rmsnorm 1;decoder_train: the job's norm \\(layernorm only\\) is not supported")
   list(GET case 0 WHAT)
   list(GET case 1 PHRASE)

@@ -35,7 +35,7 @@ npuemu_profile_test("an unknown chip key" --exit 125
   --stderr-has "--set npu.matrix.rowz=8: npu.matrix.rowz: unknown key"
   -- ${NPUEMU} profile --model bert-base -c test --set npu.matrix.rowz=8 --cache ${PROFILE_WORK}/never)
 npuemu_profile_test("an unknown model preset lists the presets" --exit 125
-  --stderr-has "no model preset 'gpt5' (presets: bert-base gpt3-175b llama2-70b llama3-405b llama3-8b mixtral-8x7b)"
+  --stderr-has "no model preset 'gpt5' (presets: bert-base gpt3-175b gpt3-6.7b llama2-70b llama3-405b llama3-8b mixtral-8x7b)"
   -- ${NPUEMU} profile --model gpt5 -c test --cache ${PROFILE_WORK}/never)
 npuemu_profile_test("a run that fails is named, the others cached, no table written" --exit 1
   --stderr-has "runs failed, no table written" --stderr-has "the first: exit status 124"

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -80,8 +81,7 @@ void check_ring_closed_form(const ClusterTopology& topology, double p, double li
     for (uint32_t c = 0; c < p; ++c) ring.push_back(c);
     const CollectiveTime t = Collectives(topology, spec).all_reduce({ring}, bytes);
     CHECK(t.algorithm == "ring");
-    CHECK(t.time_s ==
-          doctest::Approx(2 * (p - 1) / p * bytes / link_bytes_per_s + 2 * (p - 1) * alpha).epsilon(1e-9));
+    CHECK(t.time_s == doctest::Approx(2 * (p - 1) / p * bytes / link_bytes_per_s + 2 * (p - 1) * alpha).epsilon(1e-9));
 }
 
 TEST_CASE("cluster: ring all-reduce on an uncontended ring takes 2(P-1)/P S/B + 2(P-1) alpha") {
@@ -102,8 +102,28 @@ TEST_CASE("cluster: ring all-reduce on an uncontended ring takes 2(P-1)/P S/B + 
     }
 }
 
-TEST_CASE("cluster: hierarchical all-reduce = ring reduce-scatter in the node, ring all-reduce of S/k across, "
-          "all-gather in the node, a tree of two pays the whole message up and down") {
+TEST_CASE("cluster: a pipelined ring's phase is (P-1) max(alpha, d) + min(alpha, d), d = S/(P B), both regimes") {
+    NodeSpec node;
+    node.chips_per_node = 4;
+    node.link_bandwidth_gbyte_per_s = 25;
+    node.link_latency_us = 0.2;
+    const ClusterTopology topology(4, node, NetworkSpec{});
+    CollectiveSpec spec;
+    spec.algorithm = CollectiveAlgorithm::Ring;
+    spec.step_overhead_us = 1;
+    spec.pipelined_steps = true;
+    const double alpha = 1.2e-6;
+    for (const double bytes : {4096.0, 16e6}) {  // latency-bound and data-bound steps
+        const double d = bytes / 4 / 25e9;
+        const double phase = 3 * std::max(alpha, d) + std::min(alpha, d);
+        CHECK(Collectives(topology, spec).all_reduce({{0, 1, 2, 3}}, bytes).time_s ==
+              doctest::Approx(2 * phase).epsilon(1e-9));
+    }
+}
+
+TEST_CASE(
+    "cluster: hierarchical all-reduce = ring reduce-scatter in the node, ring all-reduce of S/k across, "
+    "all-gather in the node, a tree of two pays the whole message up and down") {
     NodeSpec node;
     node.chips_per_node = 4;
     node.link_bandwidth_gbyte_per_s = 100;
@@ -182,9 +202,9 @@ TEST_CASE("cluster: GEMM efficiency depends on the GEMM's size (never one flat r
 }
 
 TEST_CASE("cluster: a step's losses add up to its time, and the JSON-facing figures agree with each other") {
-    const ClusterConfig c = load_cluster_config(kSelene, {"chips.count=512", "model.layers=48", "model.hidden=8192",
-                                                          "model.heads=64", "model.global_batch=1536",
-                                                          "plan.pipeline_parallel=2"});
+    const ClusterConfig c =
+        load_cluster_config(kSelene, {"chips.count=512", "model.layers=48", "model.hidden=8192", "model.heads=64",
+                                      "model.global_batch=1536", "plan.pipeline_parallel=2"});
     const StepResult r = simulate_step(c);
     const StepLosses& l = r.losses;
     const double sum = l.useful_compute_s + l.recompute_s + l.compute_inefficiency_s + l.tp_communication_s +
@@ -206,8 +226,8 @@ TEST_CASE("cluster: a step's losses add up to its time, and the JSON-facing figu
 }
 
 TEST_CASE("cluster: the plan's switches move the losses they should") {
-    const std::vector<std::string> base{"chips.count=512", "model.layers=48", "model.hidden=8192", "model.heads=64",
-                                        "model.global_batch=1536", "plan.pipeline_parallel=2"};
+    const std::vector<std::string> base{"chips.count=512", "model.layers=48",         "model.hidden=8192",
+                                        "model.heads=64",  "model.global_batch=1536", "plan.pipeline_parallel=2"};
     auto with = [&](std::vector<std::string> extra) {
         std::vector<std::string> all = base;
         all.insert(all.end(), extra.begin(), extra.end());
@@ -229,6 +249,24 @@ TEST_CASE("cluster: the plan's switches move the losses they should") {
         const StepResult zero = with({"plan.dp_sharding=zero1"});
         CHECK(zero.memory.optimizer_bytes == doctest::Approx(plain.memory.optimizer_bytes / 32));
     }
+    SUBCASE(
+        "without dropout: no attention dropout, 6 bytes per element for bias + residual; the forward's ops sum "
+        "to its compute") {
+        const StepResult none = with({"model.dropout=false"});
+        auto op_s = [](const StepResult& r, const std::string& name) {
+            for (const auto& [op, s] : r.layer_forward.ops)
+                if (op == name) return s;
+            return -1.0;
+        };
+        CHECK(op_s(plain, "attention_dropout") > 0);
+        CHECK(op_s(none, "attention_dropout") == -1.0);
+        CHECK(op_s(none, "bias_dropout_add1") == doctest::Approx(op_s(plain, "bias_dropout_add1") * 6 / 7));
+        CHECK(none.step_s < plain.step_s);
+        double sum_s = 0;
+        for (const auto& [op, s] : none.layer_forward.ops) sum_s += s;
+        CHECK(sum_s == doctest::Approx(none.layer_forward.compute_s));
+        CHECK(none.layer_forward.tp_s == doctest::Approx(2 * none.tp_all_reduce_s));
+    }
     SUBCASE("more micro-batches in the same pipeline shrink the bubble's share") {
         const StepResult big = with({"model.global_batch=3072"});
         CHECK(big.losses.pipeline_bubble_s / big.step_s < plain.losses.pipeline_bubble_s / plain.step_s);
@@ -240,8 +278,8 @@ TEST_CASE("cluster: bad clusters are refused with a message that names the probl
         CHECK(error_of(kSelene, {"chips.count=1000"}).find("does not divide the 1000 chips") != std::string::npos);
     }
     SUBCASE("a model that does not fit in HBM says by how much") {
-        const std::string e = error_of(kSelene, {"plan.tensor_parallel=1", "plan.pipeline_parallel=1",
-                                                 "model.global_batch=1536"});
+        const std::string e =
+            error_of(kSelene, {"plan.tensor_parallel=1", "plan.pipeline_parallel=1", "model.global_batch=1536"});
         CHECK(e.find("does not fit in HBM") != std::string::npos);
         CHECK(e.find("GB over") != std::string::npos);
     }

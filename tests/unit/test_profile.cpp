@@ -90,7 +90,7 @@ TEST_CASE("profile: every model preset loads, with the dimensions of its paper")
         CHECK(w.model->hidden % w.model->heads == 0);
     }
     CHECK(llm::model_presets() ==
-          std::vector<std::string>{"bert-base", "gpt3-175b", "llama2-70b", "llama3-405b", "llama3-8b", "mixtral-8x7b"});
+          std::vector<std::string>{"bert-base", "gpt3-175b", "gpt3-6.7b", "llama2-70b", "llama3-405b", "llama3-8b", "mixtral-8x7b"});
     const profile::Workload llama = model_workload("llama3-405b", {});
     CHECK(llama.model->layers == 126);
     CHECK(llama.model->kv_heads == 8);
@@ -99,6 +99,10 @@ TEST_CASE("profile: every model preset loads, with the dimensions of its paper")
     const profile::Workload mixtral = model_workload("mixtral-8x7b", {});
     CHECK(mixtral.model->experts == 8);
     CHECK(mixtral.model->experts_per_token == 2);
+    const profile::Workload gpt3_small = model_workload("gpt3-6.7b", {});  // Brown et al. 2020, Table 2.1
+    CHECK(gpt3_small.model->layers == 32);
+    CHECK(gpt3_small.model->hidden == 4096);
+    CHECK(gpt3_small.model->ffn_hidden == 16384);
 }
 
 TEST_CASE("profile: a workload file with a model preset, plan and overrides") {

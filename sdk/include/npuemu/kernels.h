@@ -237,8 +237,9 @@ void npu_flash_attention_prepare(const struct npu_flash_attention_args *args, ui
 void npu_flash_attention(const struct npu_flash_attention_args *args, uint32_t hart, uint32_t harts);
 
 /* One decoder layer of a GPT-style model (pre-layernorm, GELU MLP), or one tensor-parallel rank's shard of it
- * (heads, kv_heads and d_ff the rank's; the Wo and MLP-down outputs are then partial sums whose all-reduce between
- * chips is not part of this single-chip layer). FP32 residual stream, BF16 GEMM inputs, FP32 accumulation:
+ * (heads, kv_heads and d_ff the rank's; the Wo and MLP-down outputs are then partial sums: without tp_coll this
+ * single-chip layer leaves them as they are, with tp_coll it all-reduces them over the chips, see below). FP32
+ * residual stream, BF16 GEMM inputs, FP32 accumulation:
  *   a = layernorm1(x); qkv = a Wqkv + bqkv, q *= 1/sqrt(d_head) (BF16); o = causal flash attention (q, k, v);
  *   h = o Wo + bo + x; b = layernorm2(h); u = gelu(b W1 + b1) (BF16); out = u W2 + b2 + h.
  * x and out: seq x d_model FP32; Wqkv: d_model x (heads + 2 kv_heads) d_head ([Wq | Wk | Wv]); Wo: heads d_head x
@@ -259,6 +260,12 @@ struct npu_decoder_args {
                              * g = b W1 + b1 in FP32, u = bf16(silu(g_gate) * g_up) (npu_rows' SiLU, then mul_src) */
     uint32_t rotary_cos, rotary_sin; /* 0: none; else seq x d_head / 2 FP32 tables: q and k get npu_rows' rotary
                                       * embedding (qkv + bqkv in FP32, rotary, q scaled, BF16: a row pass) */
+    uint32_t tp_coll; /* 0: one chip's layer. Else the address of a struct npu_coll (npuemu/collectives.h) and every
+                       * chip of the system runs its tensor-parallel rank's shard (Megatron's row-parallel Wo and
+                       * W2): the Wo and MLP-down GEMMs write their partial sums in BF16 (rounded once), which are
+                       * summed over the chips by npu_allreduce_ring (BF16; after npu_coll_barrier), and the residual
+                       * passes become h = (x + bo) + a, out = (h + b2) + m (a, m: the all-reduced BF16 sums, widened;
+                       * npu_rows' order: src, bias, residual) */
 };
 enum {
     NPU_DECODER_LN1,
@@ -270,6 +277,8 @@ enum {
     NPU_DECODER_MLP_UP,
     NPU_DECODER_MLP_DOWN,
     NPU_DECODER_RESIDUAL2,
+    NPU_DECODER_TP_ALLREDUCE_ATTENTION, /* tp_coll: the all-reduce after Wo (in its own counter, not Wo's) */
+    NPU_DECODER_TP_ALLREDUCE_MLP,       /* tp_coll: the all-reduce after MLP down */
     NPU_DECODER_PHASES
 };
 struct npu_decoder_plan {
@@ -325,7 +334,7 @@ struct npu_decoder_train_plan {
     struct npu_gemm_plan d_down, w_down, d_up, w_up, d_wo, w_wo, d_qkv, w_qkv; /* d_*: dX GEMMs, w_*: dW GEMMs */
 };
 /* 0 when npu_decoder_train runs the layer; else which field it cannot take: 1 norm (layernorm only), 2 swiglu,
- * 3 rotary_cos, 4 kv_heads (must equal heads). */
+ * 3 rotary_cos, 4 kv_heads (must equal heads), 5 tp_coll (one chip's whole layer only). */
 uint32_t npu_decoder_train_unsupported(const struct npu_decoder_args *layer);
 uint32_t npu_decoder_train_scratch_bytes(const struct npu_decoder_args *layer);
 void npu_decoder_train_prepare(const struct npu_decoder_train_args *t, uint32_t hart, uint32_t harts,

@@ -3,9 +3,11 @@
  *   norm 1 (row pass) -> QKV GEMM (epilogue: bias, q scaled, BF16) -> causal flash attention -> Wo GEMM ->
  *   h = . + bo + x (row pass) -> norm 2 (row pass) -> MLP up GEMM (epilogue: bias, GELU, BF16; or, SwiGLU: bias
  *   in FP32, then silu(gate) * up in BF16 by a row pass) -> MLP down GEMM -> out = . + b2 + h (row pass).
- * The norms are layernorm or RMS norm. */
+ * The norms are layernorm or RMS norm. A tensor-parallel rank (tp_coll) writes the Wo and MLP-down GEMMs' partial
+ * sums in BF16 and all-reduces them over the chips before each residual pass (Megatron's row-parallel layers). */
 #include "decoder_internal.h"
 #include "kernel_common.h"
+#include "npuemu/collectives.h"
 #include "npuemu/hal.h"
 #include "npuemu/kernels.h"
 
@@ -32,6 +34,7 @@ struct decoder_layout decoder_layout_of(const struct npu_decoder_args* d, int tr
     TAKE(g32, d->swiglu ? L * 2 * F * 4 : 0);                      /* SwiGLU: the gate and up projections in FP32 */
     TAKE(qkv32, d->rotary_cos ? L * decoder_qkv_width(d) * 4 : 0); /* rotary: q, k, v in FP32 before the row pass */
     TAKE(mask, npu_flash_attention_mask_bytes());
+    TAKE(a16, d->tp_coll ? L * D * 2 : 0); /* tensor parallel: the Wo and MLP-down partial sums in BF16, all-reduced */
 #undef TAKE
     l.end = at;
     return l;
@@ -71,6 +74,12 @@ struct decoder_gemms decoder_gemms_of(const struct npu_decoder_args* d, const st
         g.up.ldc_bf16 = F * 2;
     }
     g.down = gemm_args(l->u16, F * 2, d->w2, D * 2, l->a32, D * 4, L, D, F);
+    if (d->tp_coll) { /* the partial sums go out in BF16, as Megatron all-reduces them */
+        g.wo.c = g.down.c = 0;
+        g.wo.ldc = g.down.ldc = 0;
+        g.wo.c_bf16 = g.down.c_bf16 = l->a16;
+        g.wo.ldc_bf16 = g.down.ldc_bf16 = D * 2;
+    }
     return g;
 }
 
@@ -123,17 +132,26 @@ static void normalize(const struct npu_decoder_args* d, uint32_t src, uint32_t g
     rows_all(&r, hart, harts);
 }
 
-/* dst = src + bias + residual (FP32 rows of d_model). */
-static void residual(const struct npu_decoder_args* d, uint32_t src, uint32_t bias, uint32_t residual32, uint32_t dst,
-                     uint32_t hart, uint32_t harts) {
+/* dst = (src + bias) + residual: FP32 rows of d_model, the residual FP32 or BF16 (npu_rows widens it). */
+static void residual(const struct npu_decoder_args* d, uint32_t src, uint32_t bias, uint32_t residual_at,
+                     uint32_t dtype, uint32_t dst, uint32_t hart, uint32_t harts) {
     struct npu_rows_args r = rows_of(src, d->seq, d->d_model);
     r.bias = bias;
-    r.residual = residual32;
-    r.residual_ld = d->d_model * 4;
-    r.residual_dtype = NPU_DTYPE_FP32;
+    r.residual = residual_at;
+    r.residual_ld = d->d_model * (dtype == NPU_DTYPE_BF16 ? 2u : 4u);
+    r.residual_dtype = dtype;
     r.dst_fp32 = dst;
     r.dst_fp32_ld = d->d_model * 4;
     rows_all(&r, hart, harts);
+}
+
+/* Tensor parallel: the BF16 partial sums at a16 summed over the chips. Every chip's tile `hart` meets the others
+ * first: the all-reduce writes into the next chip's scratchpad, which must be past its GEMM. */
+static void tp_all_reduce(const struct npu_decoder_args* d, uint32_t a16, uint32_t hart, uint32_t harts) {
+    const struct npu_coll* coll = (const struct npu_coll*)(uintptr_t)d->tp_coll;
+    npu_coll_barrier(coll, hart);
+    npu_allreduce_ring(coll, a16, d->seq * d->d_model, NPU_DTYPE_BF16, hart, harts);
+    npu_barrier();
 }
 
 static void gemm_all(const struct npu_gemm_args* g, const struct npu_gemm_plan* plan, uint32_t hart, uint32_t harts) {
@@ -169,7 +187,13 @@ void decoder_forward_with(const struct npu_decoder_args* d, const struct npu_dec
     mark_phase(d->phase_cycles, NPU_DECODER_ATTENTION, hart, &clock);
     gemm_all(&g.wo, &plan->wo, hart, harts);
     mark_phase(d->phase_cycles, NPU_DECODER_WO, hart, &clock);
-    residual(d, l.a32, d->bo, d->x, l.h32, hart, harts);
+    if (d->tp_coll) {
+        tp_all_reduce(d, l.a16, hart, harts);
+        mark_phase(d->phase_cycles, NPU_DECODER_TP_ALLREDUCE_ATTENTION, hart, &clock);
+        residual(d, d->x, d->bo, l.a16, NPU_DTYPE_BF16, l.h32, hart, harts); /* (x + bo) + a */
+    } else {
+        residual(d, l.a32, d->bo, d->x, NPU_DTYPE_FP32, l.h32, hart, harts);
+    }
     mark_phase(d->phase_cycles, NPU_DECODER_RESIDUAL1, hart, &clock);
     normalize(d, l.h32, d->ln2_gamma, d->ln2_beta, l.ln2_16, hart, harts);
     mark_phase(d->phase_cycles, NPU_DECODER_LN2, hart, &clock);
@@ -193,7 +217,13 @@ void decoder_forward_with(const struct npu_decoder_args* d, const struct npu_dec
     mark_phase(d->phase_cycles, NPU_DECODER_MLP_UP, hart, &clock);
     gemm_all(&g.down, &plan->down, hart, harts);
     mark_phase(d->phase_cycles, NPU_DECODER_MLP_DOWN, hart, &clock);
-    residual(d, l.a32, d->b2, l.h32, d->out, hart, harts);
+    if (d->tp_coll) {
+        tp_all_reduce(d, l.a16, hart, harts);
+        mark_phase(d->phase_cycles, NPU_DECODER_TP_ALLREDUCE_MLP, hart, &clock);
+        residual(d, l.h32, d->b2, l.a16, NPU_DTYPE_BF16, d->out, hart, harts);
+    } else {
+        residual(d, l.a32, d->b2, l.h32, NPU_DTYPE_FP32, d->out, hart, harts);
+    }
     mark_phase(d->phase_cycles, NPU_DECODER_RESIDUAL2, hart, &clock);
 }
 

@@ -66,6 +66,7 @@ uint32_t npu_decoder_train_unsupported(const struct npu_decoder_args* d) {
     if (d->swiglu) return 2;
     if (d->rotary_cos) return 3;
     if (d->kv_heads != d->heads) return 4;
+    if (d->tp_coll) return 5;
     return 0;
 }
 
