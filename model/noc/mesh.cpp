@@ -135,13 +135,10 @@ NodeId Mesh::attach_port(Edge edge, uint32_t position, const std::string& name) 
 
 uint32_t Mesh::node_count() const { return uint32_t(nodes_.size()); }
 
-const Mesh::Node& Mesh::node(NodeId id, const char* what) const {
-    if (id >= nodes_.size()) {
-        throw Error(std::string("mesh: ") + what + ": no node " + std::to_string(id) + " (the mesh has " +
-                    std::to_string(nodes_.size()) + " nodes: " + std::to_string(tiles_) + " tiles and " +
-                    std::to_string(nodes_.size() - tiles_) + " ports)");
-    }
-    return nodes_[id];
+void Mesh::throw_no_node(NodeId id, const char* what) const {
+    throw Error(std::string("mesh: ") + what + ": no node " + std::to_string(id) + " (the mesh has " +
+                std::to_string(nodes_.size()) + " nodes: " + std::to_string(tiles_) + " tiles and " +
+                std::to_string(nodes_.size() - tiles_) + " ports)");
 }
 
 const std::string& Mesh::node_name(NodeId id) const { return node(id, "node_name").name; }

@@ -119,7 +119,11 @@ private:
     };
 
     uint32_t add_link(std::string name);
-    const Node& node(NodeId id, const char* what) const;
+    const Node& node(NodeId id, const char* what) const {
+        if (id >= nodes_.size()) throw_no_node(id, what);  // inline: send() looks up two nodes per packet
+        return nodes_[id];
+    }
+    [[noreturn, gnu::cold]] void throw_no_node(NodeId id, const char* what) const;
     uint32_t router_link(uint32_t x, uint32_t y, Direction dir) const {
         return router_links_[(size_t(y) * config_.cols + x) * DirectionCount + dir];
     }
