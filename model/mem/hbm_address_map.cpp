@@ -37,11 +37,15 @@ HbmAddressMap::HbmAddressMap(const HbmConfig& config) {
         }
     }
 
-    for (size_t f = 0; f < kFields; ++f) field_counts_[f] = static_cast<uint32_t>(1u << config.mapping.bits[f].size());
+    for (size_t f = 0; f < kFields; ++f) {
+        field_bits_[f] = static_cast<unsigned>(config.mapping.bits[f].size());
+        field_counts_[f] = static_cast<uint32_t>(1u << field_bits_[f]);
+    }
     hash_channels_ = config.mapping.hash_channels;
     hash_banks_ = config.mapping.hash_banks;
-    pc_bits_ = static_cast<unsigned>(config.mapping.of(HbmField::Stack).size() + config.mapping.of(HbmField::Channel).size() +
-                                     config.mapping.of(HbmField::PseudoChannel).size());
+    pc_bits_ =
+        static_cast<unsigned>(config.mapping.of(HbmField::Stack).size() + config.mapping.of(HbmField::Channel).size() +
+                              config.mapping.of(HbmField::PseudoChannel).size());
     bank_group_bits_ = static_cast<unsigned>(config.mapping.of(HbmField::BankGroup).size());
     bank_bits_ = bank_group_bits_ + static_cast<unsigned>(config.mapping.of(HbmField::Bank).size());
     size_t per_field[kFields] = {};
@@ -81,8 +85,9 @@ std::array<uint32_t, HbmAddressMap::kFields> HbmAddressMap::decode_fields(uint64
         for (const Piece& p : pieces_) v[p.field] |= static_cast<uint32_t>(((offset >> p.from) & p.mask) << p.to);
     }
     constexpr size_t kStack = static_cast<size_t>(HbmField::Stack), kChannel = static_cast<size_t>(HbmField::Channel),
-                     kPc = static_cast<size_t>(HbmField::PseudoChannel), kGroup = static_cast<size_t>(HbmField::BankGroup),
-                     kBank = static_cast<size_t>(HbmField::Bank), kRow = static_cast<size_t>(HbmField::Row);
+                     kPc = static_cast<size_t>(HbmField::PseudoChannel),
+                     kGroup = static_cast<size_t>(HbmField::BankGroup), kBank = static_cast<size_t>(HbmField::Bank),
+                     kRow = static_cast<size_t>(HbmField::Row);
     const uint32_t raw_group = v[kGroup], raw_bank = v[kBank];
     if (hash_banks_ && bank_bits_ > 0) {
         const uint32_t index = ((v[kBank] << bank_group_bits_) | v[kGroup]) ^ (v[kRow] & ((1u << bank_bits_) - 1));
@@ -90,11 +95,12 @@ std::array<uint32_t, HbmAddressMap::kFields> HbmAddressMap::decode_fields(uint64
         v[kBank] = index >> bank_group_bits_;
     }
     if (hash_channels_ && pc_bits_ > 0) {
-        const uint32_t pc = (v[kStack] * field_counts_[kChannel] + v[kChannel]) * field_counts_[kPc] + v[kPc];
+        // The field counts are powers of two: the pseudo-channel index is the three fields' bits side by side.
+        const uint32_t pc = (((v[kStack] << field_bits_[kChannel]) | v[kChannel]) << field_bits_[kPc]) | v[kPc];
         const uint32_t hashed = pc ^ static_cast<uint32_t>(fold(bank_and_row(raw_group, raw_bank, v[kRow])));
-        v[kPc] = hashed % field_counts_[kPc];
-        v[kChannel] = hashed / field_counts_[kPc] % field_counts_[kChannel];
-        v[kStack] = hashed / field_counts_[kPc] / field_counts_[kChannel];
+        v[kPc] = hashed & (field_counts_[kPc] - 1);
+        v[kChannel] = (hashed >> field_bits_[kPc]) & (field_counts_[kChannel] - 1);
+        v[kStack] = hashed >> (field_bits_[kPc] + field_bits_[kChannel]);
     }
     return v;
 }
@@ -112,9 +118,9 @@ uint64_t HbmAddressMap::fold(uint64_t bits) const {
 
 uint64_t HbmAddressMap::encode(const HbmLocation& location) const {
     constexpr size_t kStack = static_cast<size_t>(HbmField::Stack), kChannel = static_cast<size_t>(HbmField::Channel),
-                     kPc = static_cast<size_t>(HbmField::PseudoChannel), kGroup = static_cast<size_t>(HbmField::BankGroup),
-                     kBank = static_cast<size_t>(HbmField::Bank), kRow = static_cast<size_t>(HbmField::Row),
-                     kColumn = static_cast<size_t>(HbmField::Column);
+                     kPc = static_cast<size_t>(HbmField::PseudoChannel),
+                     kGroup = static_cast<size_t>(HbmField::BankGroup), kBank = static_cast<size_t>(HbmField::Bank),
+                     kRow = static_cast<size_t>(HbmField::Row), kColumn = static_cast<size_t>(HbmField::Column);
     std::array<uint32_t, kFields> v{};
     v[kGroup] = location.bank_group;
     v[kBank] = location.bank;
@@ -190,7 +196,7 @@ void HbmAddressMap::split(uint64_t offset, uint64_t bytes, std::vector<HbmRun>& 
                 continue;
             }
         }
-        HbmRun run;
+        HbmRun& run = out.emplace_back();  // filled in place: a run built aside and copied in stalls the store
         run.offset = at;
         run.global_pseudo_channel = loc.global_pseudo_channel;
         run.bank_group = loc.bank_group;
@@ -199,7 +205,6 @@ void HbmAddressMap::split(uint64_t offset, uint64_t bytes, std::vector<HbmRun>& 
         run.column = loc.column;
         run.columns = columns;
         run.bytes = block_end - at;
-        out.push_back(run);
         at = block_end;
     }
 }

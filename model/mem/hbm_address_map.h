@@ -51,10 +51,10 @@ public:
 private:
     // A stretch of consecutive offset bits that lands on consecutive bits of one field.
     struct Piece {
-        uint8_t field;     // HbmField
-        uint8_t from;      // lowest offset bit
-        uint8_t to;        // lowest field bit
-        uint64_t mask;     // (1 << width) - 1
+        uint8_t field;  // HbmField
+        uint8_t from;   // lowest offset bit
+        uint8_t to;     // lowest field bit
+        uint64_t mask;  // (1 << width) - 1
     };
     // The usual case: every field is at most two stretches, decoded branch-free (an absent stretch has mask 0).
     struct TwoPieces {
@@ -72,10 +72,11 @@ private:
     uint64_t fold(uint64_t bits) const;
     bool hash_channels_ = false, hash_banks_ = false;
     unsigned pc_bits_ = 0, bank_group_bits_ = 0, bank_bits_ = 0;
-    std::array<uint32_t, kFields> field_counts_{};
+    std::array<uint32_t, kFields> field_counts_{};  // 1 << field_bits_: every field count is a power of two
+    std::array<unsigned, kFields> field_bits_{};
     std::vector<Piece> pieces_;  // all stretches of all fields (the general path)
     std::array<TwoPieces, kFields> two_{};
-    bool two_pieces_ = true;     // every field fits TwoPieces
+    bool two_pieces_ = true;  // every field fits TwoPieces
     uint64_t capacity_bytes_ = 0;
     uint32_t access_bytes_ = 0;
     unsigned access_shift_ = 0;

@@ -41,17 +41,17 @@ void HbmMemory::advance_all(uint64_t until_ps, bool every_controller) {
     // A completion is not reported before the time it is decided at: with no front-end lookahead, an early write
     // acknowledgement decided at d is made a picosecond later, and its requester must not see it in its past.
     const uint64_t now = sc_core::sc_time_stamp().value();
+    const HbmChannelController::DoneCallback collect = [this, now](uint64_t tag, uint64_t done_ps) {
+        done_.emplace_back(tag, std::max(done_ps, now));
+    };
     for (HbmChannelController& controller : controllers_) {
-        if (every_controller || controller.next_decision_ps() < until_ps) {
-            controller.advance(until_ps, [this, now](uint64_t tag, uint64_t done_ps) {
-                done_.emplace_back(tag, std::max(done_ps, now));
-            });
-        }
+        if (every_controller || controller.next_decision_ps() < until_ps) controller.advance(until_ps, collect);
     }
-    // Completions may submit new requests (a response's next leg): only after every controller has advanced.
-    std::vector<std::pair<uint64_t, uint64_t>> batch;
-    batch.swap(done_);
-    for (const auto& [tag, done_ps] : batch) sink_(tag, done_ps);
+    // Completions may submit new requests (a response's next leg): only after every controller has advanced. Both
+    // lists keep their capacity from one batch to the next.
+    delivering_.swap(done_);
+    for (const auto& [tag, done_ps] : delivering_) sink_(tag, done_ps);
+    delivering_.clear();
 }
 
 void HbmMemory::service() {
@@ -98,33 +98,49 @@ void HbmMemory::register_stats() {
         return total;
     };
     auto elapsed_ps = [] { return static_cast<double>(sc_core::sc_time_stamp().value()); };
-    stats_.derived("read_bytes", [sum] { return sum(&HbmChannelStats::read_bytes); }, StatUnit::Bytes,
-                   "bytes read, all channels");
-    stats_.derived("write_bytes", [sum] { return sum(&HbmChannelStats::write_bytes); }, StatUnit::Bytes,
-                   "bytes written, all channels");
+    stats_.derived(
+        "read_bytes", [sum] { return sum(&HbmChannelStats::read_bytes); }, StatUnit::Bytes, "bytes read, all channels");
+    stats_.derived(
+        "write_bytes", [sum] { return sum(&HbmChannelStats::write_bytes); }, StatUnit::Bytes,
+        "bytes written, all channels");
     const double peak_bytes_per_ps = config_.peak_bytes_per_second() / 1e12;
-    stats_.derived("peak_gbps", [peak_bytes_per_ps] { return peak_bytes_per_ps * 1000.0; }, StatUnit::GigabytesPerSecond,
-                   "theoretical peak: pins x data rate, all stacks");
-    stats_.derived("bandwidth_gbps", [sum, elapsed_ps] {
-        const double ps = elapsed_ps();
-        return ps > 0 ? (sum(&HbmChannelStats::read_bytes) + sum(&HbmChannelStats::write_bytes)) / ps * 1000.0 : 0.0;
-    }, StatUnit::GigabytesPerSecond, "bytes read and written per second over the whole run");
-    stats_.derived("row_hit_rate", [sum] {
-        const double columns = sum(&HbmChannelStats::row_hits) + sum(&HbmChannelStats::row_misses) +
-                               sum(&HbmChannelStats::row_conflicts);
-        return columns > 0 ? sum(&HbmChannelStats::row_hits) / columns : 0.0;
-    }, StatUnit::Ratio, "row hits / column commands, all channels");
-    stats_.derived("activates", [sum] { return sum(&HbmChannelStats::activates); }, StatUnit::Count,
-                   "ACT commands, all channels");
-    stats_.derived("refreshes", [sum] { return sum(&HbmChannelStats::refreshes); }, StatUnit::Count,
-                   "refresh commands, all channels");
-    stats_.derived("turnarounds", [sum] {
-        return sum(&HbmChannelStats::read_to_write_turnarounds) + sum(&HbmChannelStats::write_to_read_turnarounds);
-    }, StatUnit::Count, "data bus direction changes, all channels");
-    stats_.derived("average_queue_occupancy", [sum, elapsed_ps] {
-        const double ps = elapsed_ps();
-        return ps > 0 ? sum(&HbmChannelStats::occupancy_integral_ps) / ps : 0.0;
-    }, StatUnit::Count, "requests in all controllers, averaged over the run");
+    stats_.derived(
+        "peak_gbps", [peak_bytes_per_ps] { return peak_bytes_per_ps * 1000.0; }, StatUnit::GigabytesPerSecond,
+        "theoretical peak: pins x data rate, all stacks");
+    stats_.derived(
+        "bandwidth_gbps",
+        [sum, elapsed_ps] {
+            const double ps = elapsed_ps();
+            return ps > 0 ? (sum(&HbmChannelStats::read_bytes) + sum(&HbmChannelStats::write_bytes)) / ps * 1000.0
+                          : 0.0;
+        },
+        StatUnit::GigabytesPerSecond, "bytes read and written per second over the whole run");
+    stats_.derived(
+        "row_hit_rate",
+        [sum] {
+            const double columns = sum(&HbmChannelStats::row_hits) + sum(&HbmChannelStats::row_misses) +
+                                   sum(&HbmChannelStats::row_conflicts);
+            return columns > 0 ? sum(&HbmChannelStats::row_hits) / columns : 0.0;
+        },
+        StatUnit::Ratio, "row hits / column commands, all channels");
+    stats_.derived(
+        "activates", [sum] { return sum(&HbmChannelStats::activates); }, StatUnit::Count, "ACT commands, all channels");
+    stats_.derived(
+        "refreshes", [sum] { return sum(&HbmChannelStats::refreshes); }, StatUnit::Count,
+        "refresh commands, all channels");
+    stats_.derived(
+        "turnarounds",
+        [sum] {
+            return sum(&HbmChannelStats::read_to_write_turnarounds) + sum(&HbmChannelStats::write_to_read_turnarounds);
+        },
+        StatUnit::Count, "data bus direction changes, all channels");
+    stats_.derived(
+        "average_queue_occupancy",
+        [sum, elapsed_ps] {
+            const double ps = elapsed_ps();
+            return ps > 0 ? sum(&HbmChannelStats::occupancy_integral_ps) / ps : 0.0;
+        },
+        StatUnit::Count, "requests in all controllers, averaged over the run");
     stats_.derived(
         "energy_j",
         [this] {

@@ -58,7 +58,8 @@ private:
     uint64_t frontend_ps_;
     uint64_t lookahead_ps_;  // decisions may be made this far ahead of simulated time
     DoneSink sink_;
-    std::vector<std::pair<uint64_t, uint64_t>> done_;  // (tag, done_ps) collected while advancing
+    std::vector<std::pair<uint64_t, uint64_t>> done_;        // (tag, done_ps) collected while advancing
+    std::vector<std::pair<uint64_t, uint64_t>> delivering_;  // the batch being handed to the sink
     sc_core::sc_event wake_;
     uint64_t wake_at_ps_ = UINT64_MAX;  // the pending wake-up, if any
 };

@@ -51,9 +51,11 @@ Mesh::Mesh(const MeshConfig& config) : config_(config) {
                     std::to_string(uint64_t(config.cols) * config.rows) + " routers is more than the " +
                     std::to_string(kMaxRouters) + " supported");
     }
-    if (config.link_bandwidth_bytes_per_cycle == 0) throw Error("mesh: link_bandwidth_bytes_per_cycle must be at least 1");
+    if (config.link_bandwidth_bytes_per_cycle == 0)
+        throw Error("mesh: link_bandwidth_bytes_per_cycle must be at least 1");
     if (config.clock_period_ps == 0) throw Error("mesh: clock_period_ps must be at least 1");
 
+    max_tail_cycle_ = UINT64_MAX / config.clock_period_ps;
     tiles_ = config.cols * config.rows;
     router_byte_hops_.assign(tiles_, 0);
     router_links_.assign(size_t(tiles_) * DirectionCount, kNoLink);
@@ -77,7 +79,7 @@ Mesh::Mesh(const MeshConfig& config) : config_(config) {
 }
 
 uint32_t Mesh::add_link(std::string name) {
-    calendars_.emplace_back();
+    links_.emplace_back();
     LinkStats stats;
     stats.name = std::move(name);
     link_stats_.push_back(std::move(stats));
@@ -102,16 +104,28 @@ NodeId Mesh::attach_port(Edge edge, uint32_t position, const std::string& name) 
     const bool along_x = edge == Edge::North || edge == Edge::South;
     const uint32_t limit = along_x ? config_.cols : config_.rows;
     if (position >= limit) {
-        throw Error(what + ": position " + std::to_string(position) + " is off the " + edge_name(edge) +
-                    " edge of a " + std::to_string(config_.cols) + "x" + std::to_string(config_.rows) +
-                    " mesh (cols x rows); " + (along_x ? "x" : "y") + " must be 0.." + std::to_string(limit - 1));
+        throw Error(what + ": position " + std::to_string(position) + " is off the " + edge_name(edge) + " edge of a " +
+                    std::to_string(config_.cols) + "x" + std::to_string(config_.rows) + " mesh (cols x rows); " +
+                    (along_x ? "x" : "y") + " must be 0.." + std::to_string(limit - 1));
     }
     uint32_t x = 0, y = 0;
     switch (edge) {
-        case Edge::North: x = position; y = 0; break;
-        case Edge::South: x = position; y = config_.rows - 1; break;
-        case Edge::West: x = 0; y = position; break;
-        case Edge::East: x = config_.cols - 1; y = position; break;
+        case Edge::North:
+            x = position;
+            y = 0;
+            break;
+        case Edge::South:
+            x = position;
+            y = config_.rows - 1;
+            break;
+        case Edge::West:
+            x = 0;
+            y = position;
+            break;
+        case Edge::East:
+            x = config_.cols - 1;
+            y = position;
+            break;
     }
     const uint32_t in = add_link(name + ".in");
     const uint32_t out = add_link(name + ".out");
@@ -121,13 +135,10 @@ NodeId Mesh::attach_port(Edge edge, uint32_t position, const std::string& name) 
 
 uint32_t Mesh::node_count() const { return uint32_t(nodes_.size()); }
 
-const Mesh::Node& Mesh::node(NodeId id, const char* what) const {
-    if (id >= nodes_.size()) {
-        throw Error(std::string("mesh: ") + what + ": no node " + std::to_string(id) + " (the mesh has " +
-                    std::to_string(nodes_.size()) + " nodes: " + std::to_string(tiles_) + " tiles and " +
-                    std::to_string(nodes_.size() - tiles_) + " ports)");
-    }
-    return nodes_[id];
+void Mesh::throw_no_node(NodeId id, const char* what) const {
+    throw Error(std::string("mesh: ") + what + ": no node " + std::to_string(id) + " (the mesh has " +
+                std::to_string(nodes_.size()) + " nodes: " + std::to_string(tiles_) + " tiles and " +
+                std::to_string(nodes_.size() - tiles_) + " ports)");
 }
 
 const std::string& Mesh::node_name(NodeId id) const { return node(id, "node_name").name; }
@@ -148,8 +159,8 @@ uint64_t Mesh::serialization_cycles(uint32_t payload_bytes) const {
 }
 
 uint64_t Mesh::zero_load_latency_ps(NodeId from, NodeId to, uint32_t payload_bytes) const {
-    const uint64_t cycles = uint64_t(routers_on_path(from, to)) * config_.router_latency_cycles +
-                            serialization_cycles(payload_bytes);
+    const uint64_t cycles =
+        uint64_t(routers_on_path(from, to)) * config_.router_latency_cycles + serialization_cycles(payload_bytes);
     return cycles * config_.clock_period_ps;
 }
 
@@ -182,12 +193,12 @@ uint64_t Mesh::send(NodeId from, NodeId to, uint32_t payload_bytes, uint64_t inj
     uint64_t head_cycle = inject_cycle;
     uint64_t start_cycle = inject_cycle;
     auto take = [&](uint32_t link) {
-        start_cycle = calendars_[link].reserve(head_cycle, ser);
+        LinkState& state = links_[link];
+        start_cycle = state.calendar.reserve(head_cycle, ser);
         head_cycle = start_cycle + router_cycles;
-        LinkStats& stats = link_stats_[link];
-        ++stats.packets;
-        stats.bytes += bytes;
-        stats.busy_ps += busy_ps;
+        ++state.packets;
+        state.bytes += bytes;
+        state.busy_ps += busy_ps;
     };
     uint32_t x = a.x, y = a.y;
     // Each router passed: the one a router link leaves, and the last one (b's), which the eject link leaves.
@@ -216,7 +227,7 @@ uint64_t Mesh::send(NodeId from, NodeId to, uint32_t payload_bytes, uint64_t inj
     take(b.out_of_mesh_link);
 
     const uint64_t tail_cycle = start_cycle + ser;
-    if (tail_cycle > UINT64_MAX / config_.clock_period_ps) {
+    if (tail_cycle > max_tail_cycle_) {
         throw Error("mesh: send at " + std::to_string(inject_ps) + " ps: arrival time overflows 64-bit picoseconds");
     }
     const uint64_t tail_ps = tail_cycle * config_.clock_period_ps;
@@ -238,10 +249,17 @@ void Mesh::retire_before(uint64_t ps) {
     retired_before_ps_ = ps;
     // An interval [s, e) in cycles ends at or before ps when e x period <= ps.
     const uint64_t cycle = ps / config_.clock_period_ps;
-    for (LinkCalendar& calendar : calendars_) calendar.retire_through(cycle);
+    for (LinkState& link : links_) link.calendar.retire_through(cycle);
 }
 
-const std::vector<Mesh::LinkStats>& Mesh::link_stats() const { return link_stats_; }
+const std::vector<Mesh::LinkStats>& Mesh::link_stats() const {
+    for (size_t i = 0; i < links_.size(); ++i) {
+        link_stats_[i].packets = links_[i].packets;
+        link_stats_[i].bytes = links_[i].bytes;
+        link_stats_[i].busy_ps = links_[i].busy_ps;
+    }
+    return link_stats_;
+}
 
 const Mesh::ClassStats& Mesh::class_stats(TrafficClass cls) const {
     if (cls >= TrafficClass::Count) {
@@ -252,17 +270,12 @@ const Mesh::ClassStats& Mesh::class_stats(TrafficClass cls) const {
 
 size_t Mesh::calendar_interval_count() const {
     size_t total = 0;
-    for (const LinkCalendar& calendar : calendars_) total += calendar.interval_count();
+    for (const LinkState& link : links_) total += link.calendar.interval_count();
     return total;
 }
 
 void Mesh::reset() {
-    for (LinkCalendar& calendar : calendars_) calendar = LinkCalendar();
-    for (LinkStats& stats : link_stats_) {
-        stats.packets = 0;
-        stats.bytes = 0;
-        stats.busy_ps = 0;
-    }
+    for (LinkState& link : links_) link = LinkState();
     for (ClassStats& stats : class_stats_) stats = ClassStats();
     router_byte_hops_.assign(tiles_, 0);
     retired_before_ps_ = 0;

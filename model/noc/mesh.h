@@ -75,19 +75,25 @@ public:
     // "<name>.in" carries port -> mesh (into the mesh) and "<name>.out" mesh -> port. Order: router links (router
     // by router, y then x; east, west, north, south), then each tile's inject and eject, then ports as attached.
     struct LinkStats {
-        std::string name;      // "x3y0.east", "tile5.inject", "tile5.eject", "hbm0.ch3.in", "hbm0.ch3.out"
+        std::string name;  // "x3y0.east", "tile5.inject", "tile5.eject", "hbm0.ch3.in", "hbm0.ch3.out"
         uint64_t packets = 0;
         uint64_t bytes = 0;    // header + payload
         uint64_t busy_ps = 0;  // reserved time
     };
+    // (A snapshot: the counters are copied in from the links' state at each call.)
     const std::vector<LinkStats>& link_stats() const;
+    // Link `link`'s bytes and reserved time, as link_stats() reports them; references stay valid (for statistics
+    // that read them later).
+    uint32_t link_count() const { return static_cast<uint32_t>(links_.size()); }
+    const uint64_t& link_bytes(uint32_t link) const { return links_.at(link).bytes; }
+    const uint64_t& link_busy_ps(uint32_t link) const { return links_.at(link).busy_ps; }
     struct ClassStats {
         uint64_t packets = 0;
         uint64_t payload_bytes = 0;
-        uint64_t hops = 0;               // routers traversed, summed over packets
-        LatencyHistogram latency_ps;     // injection (inject_ps as given) to tail arrival
-        uint64_t contention_ps = 0;      // latency beyond the zero-load latency, summed; the wait for the first
-                                         // clock edge after inject_ps is not counted as contention
+        uint64_t hops = 0;            // routers traversed, summed over packets
+        LatencyHistogram latency_ps;  // injection (inject_ps as given) to tail arrival
+        uint64_t contention_ps = 0;   // latency beyond the zero-load latency, summed; the wait for the first
+                                      // clock edge after inject_ps is not counted as contention
     };
     const ClassStats& class_stats(TrafficClass cls) const;
     // Bytes (header + payload) that passed router r (r = y x cols + x, the router of tile r), summed over packets:
@@ -113,7 +119,11 @@ private:
     };
 
     uint32_t add_link(std::string name);
-    const Node& node(NodeId id, const char* what) const;
+    const Node& node(NodeId id, const char* what) const {
+        if (id >= nodes_.size()) throw_no_node(id, what);  // inline: send() looks up two nodes per packet
+        return nodes_[id];
+    }
+    [[noreturn, gnu::cold]] void throw_no_node(NodeId id, const char* what) const;
     uint32_t router_link(uint32_t x, uint32_t y, Direction dir) const {
         return router_links_[(size_t(y) * config_.cols + x) * DirectionCount + dir];
     }
@@ -121,12 +131,18 @@ private:
 
     MeshConfig config_;
     uint32_t tiles_ = 0;
-    std::vector<Node> nodes_;                 // tiles 0..tiles_-1, then ports
-    std::vector<uint32_t> router_links_;      // [(y * cols + x) * 4 + direction] -> link id, kNoLink off the edge
-    std::vector<LinkCalendar> calendars_;     // by link id
-    std::vector<LinkStats> link_stats_;       // by link id
+    std::vector<Node> nodes_;             // tiles 0..tiles_-1, then ports
+    std::vector<uint32_t> router_links_;  // [(y * cols + x) * 4 + direction] -> link id, kNoLink off the edge
+    // What a packet reads and writes of a link, side by side: its calendar and its counters (one cache line).
+    struct alignas(64) LinkState {
+        LinkCalendar calendar;
+        uint64_t packets = 0, bytes = 0, busy_ps = 0;
+    };
+    std::vector<LinkState> links_;               // by link id
+    mutable std::vector<LinkStats> link_stats_;  // by link id: the names, and the counters as of link_stats()
     std::array<ClassStats, size_t(TrafficClass::Count)> class_stats_{};
     std::vector<uint64_t> router_byte_hops_;  // by router
+    uint64_t max_tail_cycle_ = 0;             // UINT64_MAX / clock_period_ps: a later tail overflows picoseconds
     uint64_t retired_before_ps_ = 0;
     bool sent_ = false;
 };

@@ -18,9 +18,7 @@ OnChipNetwork::OnChipNetwork(StatsGroup& parent, const MeshConfig& config) : sta
     }
 }
 
-Mesh& OnChipNetwork::carrier(TrafficClass cls) {
-    return *networks_[is_response(cls) && networks_.size() > 1 ? 1 : 0];
-}
+Mesh& OnChipNetwork::carrier(TrafficClass cls) { return *networks_[is_response(cls) && networks_.size() > 1 ? 1 : 0]; }
 
 NodeId OnChipNetwork::attach_port(Edge edge, uint32_t position, const std::string& name) {
     NodeId node = 0;
@@ -34,24 +32,32 @@ void OnChipNetwork::register_stats() {
         const Mesh* mesh = networks_[n].get();
         meshes.push_back(mesh);
         const std::string network = networks_.size() == 1 ? "" : n == 0 ? "request." : "response.";
-        for (const Mesh::LinkStats& link : mesh->link_stats()) {
-            const std::string prefix = network + "link." + link.name + ".";
-            stats_.counter(prefix + "bytes", link.bytes, StatUnit::Bytes, "bytes carried (headers included)");
-            const uint64_t* busy_ps = &link.busy_ps;
-            stats_.derived(prefix + "utilization", [busy_ps] {
-                const double ps = static_cast<double>(sc_core::sc_time_stamp().value());
-                return ps > 0 ? static_cast<double>(*busy_ps) / ps : 0.0;
-            }, StatUnit::Ratio, "time reserved / elapsed");
+        const std::vector<Mesh::LinkStats>& links = mesh->link_stats();
+        for (uint32_t i = 0; i < links.size(); ++i) {
+            const std::string prefix = network + "link." + links[i].name + ".";
+            stats_.counter(prefix + "bytes", mesh->link_bytes(i), StatUnit::Bytes, "bytes carried (headers included)");
+            const uint64_t* busy_ps = &mesh->link_busy_ps(i);
+            stats_.derived(
+                prefix + "utilization",
+                [busy_ps] {
+                    const double ps = static_cast<double>(sc_core::sc_time_stamp().value());
+                    return ps > 0 ? static_cast<double>(*busy_ps) / ps : 0.0;
+                },
+                StatUnit::Ratio, "time reserved / elapsed");
         }
     }
-    stats_.derived("max_link_utilization", [meshes] {
-        const double ps = static_cast<double>(sc_core::sc_time_stamp().value());
-        double most = 0;
-        for (const Mesh* mesh : meshes) {
-            for (const auto& link : mesh->link_stats()) most = std::max(most, static_cast<double>(link.busy_ps));
-        }
-        return ps > 0 ? most / ps : 0.0;
-    }, StatUnit::Ratio, "the busiest link's utilization (any network)");
+    stats_.derived(
+        "max_link_utilization",
+        [meshes] {
+            const double ps = static_cast<double>(sc_core::sc_time_stamp().value());
+            double most = 0;
+            for (const Mesh* mesh : meshes) {
+                for (uint32_t i = 0, n = mesh->link_count(); i < n; ++i)
+                    most = std::max(most, static_cast<double>(mesh->link_busy_ps(i)));
+            }
+            return ps > 0 ? most / ps : 0.0;
+        },
+        StatUnit::Ratio, "the busiest link's utilization (any network)");
     const uint32_t routers = networks_.front()->config().cols * networks_.front()->config().rows;
     stats_.derived(
         "byte_hops",
@@ -78,9 +84,13 @@ void OnChipNetwork::register_stats() {
         stats_.counter(prefix + "packets", s->packets, StatUnit::Count, "packets");
         stats_.counter(prefix + "payload_bytes", s->payload_bytes, StatUnit::Bytes, "payload bytes");
         stats_.ratio(prefix + "average_routers", s->hops, s->packets, StatUnit::Count, "routers passed per packet");
-        stats_.derived(prefix + "average_contention_ns", [s] {
-            return s->packets ? static_cast<double>(s->contention_ps) / static_cast<double>(s->packets) / 1000.0 : 0.0;
-        }, StatUnit::Nanoseconds, "latency beyond the zero-load latency, per packet");
+        stats_.derived(
+            prefix + "average_contention_ns",
+            [s] {
+                return s->packets ? static_cast<double>(s->contention_ps) / static_cast<double>(s->packets) / 1000.0
+                                  : 0.0;
+            },
+            StatUnit::Nanoseconds, "latency beyond the zero-load latency, per packet");
         stats_.histogram(prefix + "latency", s->latency_ps, "injection to arrival of the tail");
     }
 }
