@@ -4,10 +4,12 @@
 
 #include "model/cluster/collectives.h"
 #include "model/cluster/fsdp_schedule.h"
+#include "model/cluster/inference.h"
 #include "model/cluster/pipeline_schedule.h"
 #include "model/cluster/rank_layout.h"
 #include "model/cluster/straggler_losses.h"
 #include "model/cluster/topology.h"
+#include "model/common/error.h"
 
 namespace npuemu::cluster {
 
@@ -49,8 +51,9 @@ PieceTime op_time(const ChipSpec& chip, const NpuemuChip* npuemu, const std::vec
         const double overhead_s = op.kernels * chip.kernel_overhead_us * 1e-6;
         double op_s = 0;
         if (op.kind == OpKind::Gemm) {
-            const double gemm_s =
+            const double compute_s =
                 npuemu ? npuemu->gemm_s(op.name, op.flops) : op.flops / (peak * chip.gemm_efficiency_at(op.flops));
+            const double gemm_s = std::max(compute_s, op.weight_bytes / hbm);
             op_s = scale * (gemm_s + overhead_s);
             t.ideal_s += scale * op.flops / peak;
         } else if (!(npuemu && npuemu->fused(op.name))) {
@@ -126,7 +129,17 @@ double ring_half_bytes(double bytes, double members) { return members > 1 ? (mem
 
 }  // namespace
 
+double ops_compute_s(const ChipSpec& chip, const NpuemuChip* npuemu, const std::vector<Op>& ops) {
+    return op_time(chip, npuemu, ops, 1).compute_s;
+}
+
 StepResult simulate_step(const ClusterConfig& c, const ChipSlowdowns& slowdowns) {
+    if (c.workload.kind == WorkloadKind::Inference) {
+        throw Error(c.source_file +
+                    ": workload.kind is inference: a training step is not defined for it (npuemu "
+                    "cluster runs inference serving; sweeps, scaling and equal-budget comparisons "
+                    "are training-only)");
+    }
     check_cluster(c);
     const Workload w = make_workload(c);
     const ClusterTopology topology(c.chip_count, c.node, c.network);
@@ -338,7 +351,11 @@ StepResult simulate_step(const ClusterConfig& c, const ChipSlowdowns& slowdowns)
 
 void check_cluster(const ClusterConfig& c) {
     check_topology(c.chip_count, c.node, c.network);
-    check_memory(c, make_workload(c));
+    if (c.workload.kind == WorkloadKind::Inference) {
+        check_inference_memory(c);
+    } else {
+        check_memory(c, make_workload(c));
+    }
 }
 
 }  // namespace npuemu::cluster
