@@ -4,7 +4,9 @@
 // saturation point; and bad inference input refused naming its key.
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "model/cluster/cluster_config.h"
@@ -66,7 +68,42 @@ std::string load_error(const std::string& text, const std::vector<std::string>& 
     return "no error";
 }
 
+// 4 test chips as 2 replicas of TP 2, the 2-layer model whose TP-2 shards at 128 tokens are the hand-written profile's
+// (tests/data/cluster/tiny_tp2_test_chip.json, as test_cluster_npuemu.cpp).
+std::string tiny_npuemu_inference(const std::string& profile) {
+    return "name: tiny-npuemu-inference\n"
+           "chips: {count: 4, npuemu: {config: test, profile: " +
+           profile +
+           "}}\n"
+           "node: {chips_per_node: 2}\n"
+           "network: {tiers: 2, switch_radix: 8}\n"
+           "model: {name: tiny, layers: 2, hidden: 256, heads: 4, seq_length: 128, vocab: 1024, global_batch: 8}\n"
+           "plan: {tensor_parallel: 2, pipeline_parallel: 1, micro_batch: 1}\n"
+           "workload: {kind: inference, prompt_tokens: 128, output_tokens: 16, request_rate_per_s: 10, max_batch: 8}\n";
+}
+
 }  // namespace
+
+TEST_CASE("inference: an npuemu chip's prefill takes the profiled GEMMs of its shapes, the decode's m = B the rule") {
+    const std::string profile_file = std::string(NPUEMU_TEST_DATA_DIR) + "/cluster/tiny_tp2_test_chip.json";
+    test::TempYaml file(tiny_npuemu_inference(profile_file));
+    const ClusterConfig c = load_cluster_config(file.path());
+    // The same table with every GEMM 1000 cycles (1 us at the test chip's 1 GHz) slower.
+    nlohmann::json profile;
+    std::ifstream(profile_file) >> profile;
+    for (auto& op : profile["ops"]) op["cycles"] = op["cycles"].get<uint64_t>() + 1000;
+    test::TempYaml slower_profile(profile.dump());
+    test::TempYaml slower_file(tiny_npuemu_inference(slower_profile.path()));
+    const ClusterConfig slower = load_cluster_config(slower_file.path());
+    const InferenceModel base_model(c), slower_model(slower);
+    // Prefill at the profile's 128 tokens: 2 layers x 4 profiled GEMMs, each 1 us slower.
+    CHECK(slower_model.prefill_s() - base_model.prefill_s() == doctest::Approx(2 * 4 * 1e-6).epsilon(1e-6));
+    // Decode at batch 1: no profiled shape; its GEMMs are bound by their weight reads, the same for both tables.
+    CHECK(slower_model.decode_step(1).step_s == doctest::Approx(base_model.decode_step(1).step_s).epsilon(1e-12));
+    const InferenceResult r = simulate_inference(c);
+    CHECK(r.replicas == 2);
+    CHECK(r.request_rate_per_replica_s == doctest::Approx(5));
+}
 
 TEST_CASE("inference: a decode step at small batch reads the weights once and each sequence's KV cache") {
     test::TempYaml file(kSmall);
