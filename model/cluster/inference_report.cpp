@@ -7,8 +7,8 @@ namespace npuemu::cluster {
 
 namespace {
 
-// JSON has no infinity: a time that grows without bound is null.
-nlohmann::ordered_json seconds_or_null(double s) { return std::isfinite(s) ? nlohmann::ordered_json(s) : nullptr; }
+// JSON has no infinity: a figure that grows without bound (a queue that never drains) is null.
+nlohmann::ordered_json finite_or_null(double s) { return std::isfinite(s) ? nlohmann::ordered_json(s) : nullptr; }
 
 nlohmann::ordered_json decode_json(const DecodeStep& d) {
     return {{"step_s", d.step_s}, {"compute_s", d.compute_s}, {"tp_s", d.tp_s}, {"pp_s", d.pp_s}};
@@ -48,9 +48,9 @@ nlohmann::ordered_json inference_json(const ClusterConfig& c, const InferenceRes
                     {"max_request_rate_per_s", r.max_request_rate_per_s},
                     {"settled_batch", r.settled_batch},
                     {"decode", decode_json(r.decode)},
-                    {"mean_decoding_sequences", seconds_or_null(r.mean_decoding_sequences)},
-                    {"time_to_first_token_s", seconds_or_null(r.time_to_first_token_s)},
-                    {"time_per_output_token_s", seconds_or_null(r.time_per_output_token_s)},
+                    {"mean_decoding_sequences", finite_or_null(r.mean_decoding_sequences)},
+                    {"time_to_first_token_s", finite_or_null(r.time_to_first_token_s)},
+                    {"time_per_output_token_s", finite_or_null(r.time_per_output_token_s)},
                     {"tokens_per_s_per_replica", r.tokens_per_s_per_replica},
                     {"tokens_per_s", r.tokens_per_s}};
     return j;
