@@ -223,16 +223,18 @@ InferenceResult simulate_inference(const ClusterConfig& c) {
     }
     r.settled_batch = r.sustainable ? lo : r.batch_cap;
     r.decode = model.decode_step(r.settled_batch);
-    const double u = std::min(r.prefill_share, 1.0);
+    // Not sustainable: the replica serves at its max rate (the excess queues without bound); the decode figures are
+    // those of the requests it serves.
+    const double served_rate = r.sustainable ? rate : r.max_request_rate_per_s / r.replicas;
+    const double u = served_rate * r.prefill_s;
     const double inf = std::numeric_limits<double>::infinity();
     // Prefills run whole, ahead of decode steps: each output token waits for its step and the prefills that cut in.
     r.time_per_output_token_s = u < 1 ? r.decode.step_s / (1 - u) : inf;
-    r.mean_decoding_sequences = rate * n * r.time_per_output_token_s;
+    r.mean_decoding_sequences = served_rate * n * r.time_per_output_token_s;
     // A request waits for the step in progress (half of one on average) and, as in an M/D/1 queue of prefills, for
     // the prefills ahead of it: u s / (2 (1 - u)); then its own prefill.
     r.time_to_first_token_s = r.sustainable ? r.prefill_s * (1 + u / (2 * (1 - u))) + r.decode.step_s / 2 : inf;
-    const double delivered_rate = r.sustainable ? rate : r.max_request_rate_per_s / r.replicas;
-    r.tokens_per_s_per_replica = delivered_rate * n;
+    r.tokens_per_s_per_replica = served_rate * n;
     r.tokens_per_s = r.tokens_per_s_per_replica * r.replicas;
     return r;
 }

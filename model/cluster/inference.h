@@ -44,12 +44,13 @@ struct InferenceResult {
     double prefill_tp_s = 0;
     DecodeStep decode_at_1, decode_at_cap;
     double request_rate_per_replica_s = 0;
-    double prefill_share = 0;            // of a replica's time spent on prefills: rate x prefill_s
-    double utilisation = 0;              // the offered load over the replica's capacity at batch_cap
-    bool sustainable = false;            // utilisation < 1
-    double max_request_rate_per_s = 0;   // the cluster's, at batch_cap
-    uint32_t settled_batch = 0;          // the decode step's batch continuous batching settles at
-    DecodeStep decode;                   // at settled_batch
+    double prefill_share = 0;           // of a replica's time spent on prefills: rate x prefill_s
+    double utilisation = 0;             // the offered load over the replica's capacity at batch_cap
+    bool sustainable = false;           // utilisation < 1
+    double max_request_rate_per_s = 0;  // the cluster's, at batch_cap
+    uint32_t settled_batch = 0;         // the decode step's batch continuous batching settles at
+    DecodeStep decode;                  // at settled_batch
+    // Of the requests served (not sustainable: at the max rate, the rest queueing without bound).
     double mean_decoding_sequences = 0;  // Little's law: rate x output_tokens x time per output token
     double time_to_first_token_s = 0;    // not sustainable: the queue grows without bound (infinity)
     double time_per_output_token_s = 0;

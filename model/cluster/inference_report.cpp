@@ -92,9 +92,9 @@ std::string inference_summary(const ClusterConfig& c, const InferenceResult& r) 
         std::snprintf(line, sizeof line,
                       "serving: NOT sustainable, the offered load is %.1f%% of the capacity at batch %u: the queue "
                       "grows without bound; the max sustainable rate is %.3g requests/s (%.0f output tokens/s per "
-                      "replica, %.0f for the cluster there)\n",
+                      "replica, %.0f for the cluster there, TPOT %.2f ms at batch %u)\n",
                       100 * r.utilisation, r.batch_cap, r.max_request_rate_per_s, r.tokens_per_s_per_replica,
-                      r.tokens_per_s);
+                      r.tokens_per_s, 1e3 * r.time_per_output_token_s, r.settled_batch);
     }
     out += line;
     return out;

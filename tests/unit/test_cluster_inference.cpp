@@ -155,6 +155,8 @@ TEST_CASE("inference: the saturation point is replicas / (prefill + output_token
     CHECK(above.settled_batch == above.batch_cap);
     CHECK(above.tokens_per_s == doctest::Approx(expected_max * 100).epsilon(1e-6));
     CHECK(above.time_to_first_token_s == std::numeric_limits<double>::infinity());
+    // Served at the max rate, the requests in decode fill the cap exactly (Little's law at saturation).
+    CHECK(above.mean_decoding_sequences == doctest::Approx(above.batch_cap).epsilon(1e-9));
 
     // The settled batch is the smallest whose decode steps keep up: one sequence fewer would not.
     const InferenceModel model(
