@@ -1,4 +1,5 @@
-// npuemu cluster FILE.yaml: one training step of a cluster (the L2 model, docs/cluster.md): load, simulate, report.
+// npuemu cluster FILE.yaml: one training step of a cluster (the L2 model, docs/cluster.md), or its inference serving
+// (workload.kind: inference): load, simulate, report.
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -6,9 +7,10 @@
 #include "cli/cluster_report.h"
 #include "cli/commands.h"
 #include "model/cluster/cluster_config.h"
-#include "model/cluster/equal_budget.h"
-#include "model/cluster/scaling.h"
 #include "model/cluster/cluster_heat.h"
+#include "model/cluster/equal_budget.h"
+#include "model/cluster/inference_report.h"
+#include "model/cluster/scaling.h"
 #include "model/cluster/step_model.h"
 #include "model/cluster/step_report.h"
 #include "model/common/error.h"
@@ -33,10 +35,26 @@ std::string scaling_summary(const std::vector<cluster::ScalingPoint>& scaling) {
     return out;
 }
 
+// Inference serving: its JSON and summary; the training-only outputs are refused rather than silently skipped.
+int inference_command(const ClusterArguments& args, const cluster::ClusterConfig& config) {
+    if (!args.report_path.empty() || args.scaling || !args.equal_budget.empty()) {
+        throw Error(args.config +
+                    ": workload.kind is inference: --report, --scaling and --equal-budget are "
+                    "training-only (JSON with --out and the summary are written)");
+    }
+    const cluster::InferenceResult result = cluster::simulate_inference(config);
+    if (!args.out_path.empty()) {
+        write_output_file(args.out_path, cluster::inference_json(config, result).dump(2) + "\n");
+    }
+    if (!args.quiet) std::cout << cluster::inference_summary(config, result);
+    return 0;
+}
+
 }  // namespace
 
 int cluster_command(const ClusterArguments& args) {
     const cluster::ClusterConfig config = cluster::load_cluster_config(args.config, args.overrides);
+    if (config.workload.kind == cluster::WorkloadKind::Inference) return inference_command(args, config);
     const cluster::StepResult result = cluster::simulate_cluster_step(config);
     std::optional<cluster::EqualBudget> comparison;
     if (!args.equal_budget.empty()) {

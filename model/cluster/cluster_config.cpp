@@ -112,6 +112,31 @@ KeyTable<CollectiveSpec> collective_keys() {
     };
 }
 
+KeyTable<WorkloadSpec> workload_keys() {
+    return {
+        choice_key<WorkloadSpec, WorkloadKind, &WorkloadSpec::kind>(
+            "kind", {"training", "inference"}, "training: one step of the plan; inference: serving at a request rate"),
+        uint_key("prompt_tokens", &WorkloadSpec::prompt_tokens, 1, 1u << 20, "tokens", "inference: each prompt"),
+        uint_key("output_tokens", &WorkloadSpec::output_tokens, 1, 1u << 20, "tokens",
+                 "inference: tokens generated per request"),
+        positive_key("request_rate_per_s", &WorkloadSpec::request_rate_per_s, 1e9, "1/s",
+                     "inference: requests arriving at the cluster"),
+        uint_key("max_batch", &WorkloadSpec::max_batch, 1, 1u << 20, "sequences",
+                 "inference: sequences one replica decodes at once, at most"),
+    };
+}
+
+// An inference cluster is TP x PP replicas of a dense model: no context, expert or data-parallel sharding to place.
+void check_inference_plan(const ClusterConfig& c, config::ConfigNode& top) {
+    const PlanSpec& p = c.plan;
+    if (c.model.moe()) top.fail("workload", "kind inference is modelled for dense models only (model.experts is set)");
+    if (p.context_parallel != 1 || p.expert_parallel != 1 || p.dp_sharding != DpSharding::None) {
+        top.fail("workload",
+                 "kind inference places TP x PP replicas: plan.context_parallel and "
+                 "plan.expert_parallel must be 1 and plan.dp_sharding none");
+    }
+}
+
 void read_chip(config::ConfigNode node, ChipSpec& chip) {
     config::read_keys(node, chip_keys(), chip);
     chip.name = node.get_string("name", chip.name);
@@ -218,6 +243,7 @@ void check_plan(const ClusterConfig& c, config::ConfigNode& top) {
         top.fail("plan", "pipeline_parallel x virtual_stages = " + std::to_string(chunks) + " does not divide the " +
                              std::to_string(m.layers) + " layers");
     }
+    if (c.workload.kind == WorkloadKind::Inference) return;  // no global batch or pipeline schedule to divide
     const uint64_t per_step = uint64_t(p.micro_batch) * c.data_parallel();
     if (m.global_batch % per_step != 0) {
         top.fail("plan", "micro_batch x data_parallel = " + std::to_string(p.micro_batch) + " x " +
@@ -258,6 +284,7 @@ ClusterConfig load_cluster_config(const std::string& file, const std::vector<std
         c.input_files.push_back(llm::model_preset_path(root["model"]["preset"].as<std::string>()));
     }
     llm::read_plan(top.child("plan"), c.plan);
+    section("workload", workload_keys(), c.workload);
     section("collectives", collective_keys(), c.collectives);
     section("reliability", reliability_keys(), c.reliability);
     section("budget", budget_keys(), c.budget);
@@ -274,6 +301,7 @@ ClusterConfig load_cluster_config(const std::string& file, const std::vector<std
         }
     }
     check_plan(c, top);
+    if (c.workload.kind == WorkloadKind::Inference) check_inference_plan(c, top);
     top.finish();
     try {
         check_cluster(c);

@@ -4,8 +4,8 @@
 //
 // The chips are a comparator (parametric) or an npuemu chip: a chip config and its `npuemu profile` table
 // (npuemu_chip.h). The facility (racks, inlets, cooling) and the chips' manufacturing spread set each chip's operating
-// point (model/cluster/cluster_heat.h). Not yet here (the later steps; the structs leave room for them):
-// inference.
+// point (model/cluster/cluster_heat.h). The workload is a training step (the default) or inference serving
+// (model/cluster/inference.h).
 #pragma once
 
 #include <cstdint>
@@ -106,6 +106,20 @@ struct BudgetSpec {
     double chip_power_w = 0;    // per chip at the wall for the facility's power budget (0: the chip's power_w)
 };
 
+// What the cluster runs: a training step (model/cluster/step_model.h) or inference serving: one model replica per
+// TP x PP chips, each prompt prefilled whole, then decoded token by token in a continuously batched decode step
+// (model/cluster/inference.h).
+enum class WorkloadKind { Training, Inference };
+
+struct WorkloadSpec {
+    WorkloadKind kind = WorkloadKind::Training;
+    // Inference: every request's prompt and generated tokens, the cluster's arrival rate, the batch cap.
+    uint32_t prompt_tokens = 2048;
+    uint32_t output_tokens = 256;
+    double request_rate_per_s = 1;  // arrivals at the whole cluster, spread evenly over its replicas
+    uint32_t max_batch = 256;       // sequences a replica decodes at once, at most (memory may allow fewer)
+};
+
 struct ClusterConfig {
     std::string name = "unnamed";
     std::string source_file;
@@ -116,6 +130,7 @@ struct ClusterConfig {
     NetworkSpec network;
     ModelSpec model;
     PlanSpec plan;
+    WorkloadSpec workload;
     CollectiveSpec collectives;
     ReliabilitySpec reliability;
     BudgetSpec budget;

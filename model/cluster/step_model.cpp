@@ -4,10 +4,12 @@
 
 #include "model/cluster/collectives.h"
 #include "model/cluster/fsdp_schedule.h"
+#include "model/cluster/inference.h"
 #include "model/cluster/pipeline_schedule.h"
 #include "model/cluster/rank_layout.h"
 #include "model/cluster/straggler_losses.h"
 #include "model/cluster/topology.h"
+#include "model/common/error.h"
 
 namespace npuemu::cluster {
 
@@ -43,13 +45,16 @@ struct PieceTime {
 // time instead of the efficiency table's.
 double op_seconds(const ChipSpec& chip, const NpuemuChip* npuemu, const Op& op) {
     const double overhead_s = op.kernels * chip.kernel_overhead_us * 1e-6;
+    const double hbm_bytes_per_s = chip.hbm_bandwidth_gbyte_per_s * 1e9 * chip.memory_efficiency;
     if (op.kind == OpKind::Gemm) {
         const double peak = chip.peak_bf16_tflops * 1e12;
-        return (npuemu ? npuemu->gemm_s(op.name, op.flops) : op.flops / (peak * chip.gemm_efficiency_at(op.flops))) +
-               overhead_s;
+        const double compute_s =
+            npuemu ? npuemu->gemm_s(op.name, op.flops) : op.flops / (peak * chip.gemm_efficiency_at(op.flops));
+        // A GEMM takes at least its weights' read (only inference's skinny decode GEMMs set weight_bytes).
+        return std::max(compute_s, op.weight_bytes / hbm_bytes_per_s) + overhead_s;
     }
     if (npuemu && npuemu->fused(op.name)) return 0;
-    return op.bytes / (chip.hbm_bandwidth_gbyte_per_s * 1e9 * chip.memory_efficiency) + overhead_s;
+    return op.bytes / hbm_bytes_per_s + overhead_s;
 }
 
 // Forward (scale 1) or backward (scale 2: GEMMs for input and weight gradients, memory-bound ops twice the bytes).
@@ -129,7 +134,17 @@ double ring_half_bytes(double bytes, double members) { return members > 1 ? (mem
 
 }  // namespace
 
+double ops_compute_s(const ChipSpec& chip, const NpuemuChip* npuemu, const std::vector<Op>& ops) {
+    return op_time(chip, npuemu, ops, 1).compute_s;
+}
+
 StepResult simulate_step(const ClusterConfig& c, const ChipSlowdowns& slowdowns) {
+    if (c.workload.kind == WorkloadKind::Inference) {
+        throw Error(c.source_file +
+                    ": workload.kind is inference: a training step is not defined for it (npuemu "
+                    "cluster runs inference serving; sweeps, scaling and equal-budget comparisons "
+                    "are training-only)");
+    }
     check_cluster(c);
     const Workload w = make_workload(c);
     const ClusterTopology topology(c.chip_count, c.node, c.network);
@@ -346,7 +361,11 @@ StepResult simulate_step(const ClusterConfig& c, const ChipSlowdowns& slowdowns)
 
 void check_cluster(const ClusterConfig& c) {
     check_topology(c.chip_count, c.node, c.network);
-    check_memory(c, make_workload(c));
+    if (c.workload.kind == WorkloadKind::Inference) {
+        check_inference_memory(c);
+    } else {
+        check_memory(c, make_workload(c));
+    }
 }
 
 }  // namespace npuemu::cluster

@@ -85,4 +85,9 @@ struct ChipSlowdowns {
 
 StepResult simulate_step(const ClusterConfig& config, const ChipSlowdowns& slowdowns = {});
 
+// The time of ops run once on one chip (forward, no communication): the same per-op rules the step uses (the
+// efficiency table or an npuemu chip's profile; memory-bound ops and GEMMs' weight reads at the HBM rate; kernel
+// overheads). Inference (model/cluster/inference.h) times its prefill and decode with it.
+double ops_compute_s(const ChipSpec& chip, const NpuemuChip* npuemu, const std::vector<Op>& ops);
+
 }  // namespace npuemu::cluster

@@ -22,6 +22,9 @@ struct Op {
     double bytes = 0;  // memory-bound: HBM bytes read + written
     uint32_t kernels = 1;
     bool attention_core = false;  // scores, softmax, dropout, values: what ring attention overlaps its exchange with
+    // GEMM: the weights it reads from HBM (inference; 0 in training, where every GEMM is compute-bound). A GEMM takes
+    // at least these bytes' time at the chip's element-wise HBM rate: what bounds decode's skinny m = batch GEMMs.
+    double weight_bytes = 0;
 };
 
 // The forward pass of one piece (a layer, the embedding, the logits) on one TP rank for one micro-batch, and what the
