@@ -44,7 +44,7 @@ std::string error_of(const std::vector<std::string>& overrides) {
     return "no error";
 }
 
-double loss_sum(const StepLosses& l) {
+double step_loss_sum(const StepLosses& l) {
     return l.useful_compute_s + l.recompute_s + l.compute_inefficiency_s + l.tp_communication_s + l.cp_communication_s +
            l.ep_communication_s + l.pipeline_bubble_s + l.pp_communication_s + l.dp_communication_s + l.optimizer_s;
 }
@@ -89,7 +89,7 @@ TEST_CASE(
         CHECK(fsdp.dp_gradient_s == 0);  // nothing left for the step's end
         CHECK(fsdp.fsdp_layer_gather_s > 0);
         CHECK(fsdp.losses.dp_communication_s > 0);
-        CHECK(loss_sum(fsdp.losses) == doctest::Approx(fsdp.step_s).epsilon(1e-9));
+        CHECK(step_loss_sum(fsdp.losses) == doctest::Approx(fsdp.step_s).epsilon(1e-9));
         const double unit_bytes = std::max(w.fsdp_layer_bytes, w.fsdp_embedding_bytes);
         CHECK(fsdp.memory.weights_bytes == doctest::Approx(4 * w.params_per_chip / n + 3 * unit_bytes));
         CHECK(fsdp.memory.optimizer_bytes == doctest::Approx(12 * w.params_per_chip / n));
@@ -108,7 +108,7 @@ TEST_CASE("cluster parallel: FSDP's exposed gathers are DP communication, and a 
     const StepResult slow = step_of(small_gpt({"plan.dp_sharding=fsdp", "network.nic_gbit_per_s=10"}));
     CHECK(slow.fsdp_layer_gather_s > 10 * fast.fsdp_layer_gather_s);
     CHECK(slow.losses.dp_communication_s > fast.losses.dp_communication_s + 24 * (slow.fsdp_layer_gather_s / 2));
-    CHECK(loss_sum(slow.losses) == doctest::Approx(slow.step_s).epsilon(1e-9));
+    CHECK(step_loss_sum(slow.losses) == doctest::Approx(slow.step_s).epsilon(1e-9));
     const std::string summary = step_summary(load_cluster_config(kSelene, small_gpt({"plan.dp_sharding=fsdp"})), fast);
     CHECK(summary.find("FSDP layer all-gather") != std::string::npos);
     CHECK(summary.find(", fsdp,") != std::string::npos);
@@ -184,7 +184,7 @@ TEST_CASE(
     const double passes_s = 24 * 3 * (2 * slow.cp_kv_pass_s + 2 * slow.cp_kv_pass_s);
     CHECK(slow.losses.cp_communication_s > 0.5 * passes_s);
     CHECK(slow.losses.cp_communication_s <= passes_s);
-    CHECK(loss_sum(slow.losses) == doctest::Approx(slow.step_s).epsilon(1e-9));
+    CHECK(step_loss_sum(slow.losses) == doctest::Approx(slow.step_s).epsilon(1e-9));
     const nlohmann::ordered_json j = step_json(load_cluster_config(kSelene, slow_net), slow);
     CHECK(j["losses"]["cp_communication"]["s"].get<double>() == slow.losses.cp_communication_s);
     CHECK(j["plan"]["context_parallel"] == 4);
@@ -235,7 +235,7 @@ TEST_CASE(
     // Recomputation repeats the forward's two: 6 per layer per micro-batch, 32 layers, 2 micro-batches.
     CHECK(r.losses.ep_communication_s == doctest::Approx(2 * 32 * 6 * r.ep_all_to_all_s));
     CHECK(r.dp_bytes_per_chip == doctest::Approx(2 * 7.0 / 8 * w.grad_bytes_per_chip));
-    CHECK(loss_sum(r.losses) == doctest::Approx(r.step_s).epsilon(1e-9));
+    CHECK(step_loss_sum(r.losses) == doctest::Approx(r.step_s).epsilon(1e-9));
     CHECK(step_summary(c, r).find("ep_communication") != std::string::npos);
     // Without EP each rank holds all 8 experts and no all-to-all runs; MFU counts the routed FLOPs only.
     std::vector<std::string> no_ep = mixtral;
