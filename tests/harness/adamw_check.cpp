@@ -55,25 +55,20 @@ int main(int argc, char** argv) {
     std::string npuemu, image, config = "test", workdir = ".", grad_dtype = "bf16";
     uint32_t count = 5000, w_bf16 = 1, step = 7, seed = 1, job_version = OPTIMIZER_JOB_VERSION;
     uint32_t job_bytes = sizeof(optimizer_job), w_bf16_address = 0;
-    try {
-        harness::Options options("adamw_check");
-        options.add("--npuemu", npuemu)
-            .add("--image", image)
-            .add("--config", config)
-            .add("--workdir", workdir)
-            .add("--count", count)
-            .add("--grad-dtype", grad_dtype)
-            .add("--w-bf16", w_bf16)
-            .add("--step", step)
-            .add("--seed", seed)
-            .add("--job-version", job_version)
-            .add("--job-bytes", job_bytes)
-            .add("--w-bf16-address", w_bf16_address);
-        options.parse(argc, argv);
-    } catch (const std::invalid_argument& error) {
-        std::cerr << error.what() << "\n";
-        return 2;
-    }
+    harness::Options options("adamw_check");
+    options.add("--npuemu", npuemu)
+        .add("--image", image)
+        .add("--config", config)
+        .add("--workdir", workdir)
+        .add("--count", count)
+        .add("--grad-dtype", grad_dtype)
+        .add("--w-bf16", w_bf16)
+        .add("--step", step)
+        .add("--seed", seed)
+        .add("--job-version", job_version)
+        .add("--job-bytes", job_bytes)
+        .add("--w-bf16-address", w_bf16_address);
+    if (!options.parse_or_report(argc, argv, std::cerr)) return 2;
     if (npuemu.empty() || image.empty() || (grad_dtype != "bf16" && grad_dtype != "fp32")) {
         std::cerr << "usage: adamw_check --npuemu BIN --image optimizer.elf [...] (--grad-dtype bf16 or fp32)\n";
         return 2;

@@ -33,25 +33,20 @@ int main(int argc, char** argv) {
     std::string npuemu, image, config = "test", workdir = ".";
     reference::AttentionProblem p{40, 4, 2, 16, 1, 16, 16};
     uint32_t seed = 1;
-    try {
-        harness::Options options("attention_check");
-        options.add("--npuemu", npuemu)
-            .add("--image", image)
-            .add("--config", config)
-            .add("--workdir", workdir)
-            .add("--seq", p.seq)
-            .add("--heads", p.heads)
-            .add("--kv-heads", p.kv_heads)
-            .add("--d-head", p.d_head)
-            .add("--causal", p.causal)
-            .add("--seed", seed)
-            .add("--array-rows", p.rows)
-            .add("--array-cols", p.cols);
-        options.parse(argc, argv);
-    } catch (const std::invalid_argument& error) {
-        std::cerr << error.what() << "\n";
-        return 2;
-    }
+    harness::Options options("attention_check");
+    options.add("--npuemu", npuemu)
+        .add("--image", image)
+        .add("--config", config)
+        .add("--workdir", workdir)
+        .add("--seq", p.seq)
+        .add("--heads", p.heads)
+        .add("--kv-heads", p.kv_heads)
+        .add("--d-head", p.d_head)
+        .add("--causal", p.causal)
+        .add("--seed", seed)
+        .add("--array-rows", p.rows)
+        .add("--array-cols", p.cols);
+    if (!options.parse_or_report(argc, argv, std::cerr)) return 2;
     if (npuemu.empty() || image.empty() || p.kv_heads == 0 || p.heads % p.kv_heads || p.seq == 0 || p.d_head == 0) {
         std::cerr << "usage: attention_check --npuemu BIN --image attention.elf [...] (kv_heads divides heads)\n";
         return 2;

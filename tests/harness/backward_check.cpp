@@ -27,26 +27,21 @@ using reference::Bf16;
 int main(int argc, char** argv) {
     std::string npuemu, image, config = "test", workdir = ".", op_name;
     uint32_t rows = 37, cols = 50, residual = 0, tiles = 4, seed = 1, heads = 2, d_head = 16, array_rows = 16;
-    try {
-        harness::Options options("backward_check");
-        options.add("--npuemu", npuemu)
-            .add("--image", image)
-            .add("--config", config)
-            .add("--workdir", workdir)
-            .add("--op", op_name)
-            .add("--rows", rows)
-            .add("--cols", cols)
-            .add("--residual", residual)
-            .add("--tiles", tiles)
-            .add("--seed", seed)
-            .add("--heads", heads)
-            .add("--d-head", d_head)
-            .add("--array-rows", array_rows);
-        options.parse(argc, argv);
-    } catch (const std::invalid_argument& error) {
-        std::cerr << error.what() << "\n";
-        return 2;
-    }
+    harness::Options options("backward_check");
+    options.add("--npuemu", npuemu)
+        .add("--image", image)
+        .add("--config", config)
+        .add("--workdir", workdir)
+        .add("--op", op_name)
+        .add("--rows", rows)
+        .add("--cols", cols)
+        .add("--residual", residual)
+        .add("--tiles", tiles)
+        .add("--seed", seed)
+        .add("--heads", heads)
+        .add("--d-head", d_head)
+        .add("--array-rows", array_rows);
+    if (!options.parse_or_report(argc, argv, std::cerr)) return 2;
     const uint32_t op = op_name == "gelu"        ? 1u
                         : op_name == "softmax"   ? 2u
                         : op_name == "layernorm" ? 3u

@@ -34,16 +34,11 @@ using harness::write_file;
 int main(int argc, char** argv) {
     std::string npuemu, image, config = "test", workdir = ".", dtype = "int8";
     uint32_t h = 8, w = 8, cin = 4, cout = 8, kh = 3, kw = 3, stride = 1, pad = 1, seed = 1, chunk = 16;
-    try {
-        harness::Options options("conv2d_check");
-        options.add("--npuemu", npuemu).add("--image", image).add("--config", config).add("--workdir", workdir)
-            .add("--dtype", dtype).add("--h", h).add("--w", w).add("--cin", cin).add("--cout", cout).add("--kh", kh)
-            .add("--kw", kw).add("--stride", stride).add("--pad", pad).add("--seed", seed).add("--array-rows", chunk);
-        options.parse(argc, argv);
-    } catch (const std::invalid_argument& error) {
-        std::cerr << error.what() << "\n";
-        return 2;
-    }
+    harness::Options options("conv2d_check");
+    options.add("--npuemu", npuemu).add("--image", image).add("--config", config).add("--workdir", workdir)
+        .add("--dtype", dtype).add("--h", h).add("--w", w).add("--cin", cin).add("--cout", cout).add("--kh", kh)
+        .add("--kw", kw).add("--stride", stride).add("--pad", pad).add("--seed", seed).add("--array-rows", chunk);
+    if (!options.parse_or_report(argc, argv, std::cerr)) return 2;
     if (npuemu.empty() || image.empty() || (dtype != "int8" && dtype != "bf16") || h + 2 * pad < kh || w + 2 * pad < kw) {
         std::cerr << "usage: conv2d_check --npuemu BIN --image conv2d.elf [--dtype int8|bf16] [shape options]\n";
         return 2;

@@ -134,17 +134,12 @@ std::vector<float> split_attention(const std::vector<float>& qf, const std::vect
 
 int main(int argc, char** argv) {
     DecodeOptions o;
-    try {
-        harness::Options options("decode_attention_check");
-        options.add("--npuemu", o.npuemu).add("--image", o.image).add("--config", o.config)
-            .add("--workdir", o.workdir).add("--batch", o.batch).add("--heads", o.heads).add("--kv-heads", o.kv_heads)
-            .add("--d-head", o.d_head).add("--ctx", o.ctx).add("--seed", o.seed).add("--array-rows", o.array_rows)
-            .add("--min-hbm-percent", o.min_hbm_percent).add("--clock-mhz", o.clock_mhz).add("--set", o.sets);
-        options.parse(argc, argv);
-    } catch (const std::invalid_argument& error) {
-        std::cerr << error.what() << "\n";
-        return 2;
-    }
+    harness::Options options("decode_attention_check");
+    options.add("--npuemu", o.npuemu).add("--image", o.image).add("--config", o.config)
+        .add("--workdir", o.workdir).add("--batch", o.batch).add("--heads", o.heads).add("--kv-heads", o.kv_heads)
+        .add("--d-head", o.d_head).add("--ctx", o.ctx).add("--seed", o.seed).add("--array-rows", o.array_rows)
+        .add("--min-hbm-percent", o.min_hbm_percent).add("--clock-mhz", o.clock_mhz).add("--set", o.sets);
+    if (!options.parse_or_report(argc, argv, std::cerr)) return 2;
     if (o.npuemu.empty() || o.image.empty() || o.kv_heads == 0 || o.heads % o.kv_heads != 0 || o.array_rows == 0) {
         std::cerr << "usage: decode_attention_check --npuemu BIN --image decode.elf [--batch B --heads H --kv-heads G "
                      "(dividing H) --d-head D --ctx L] ...\n";

@@ -58,32 +58,27 @@ int main(int argc, char** argv) {
     reference::DecoderShape s;
     uint32_t seed = 1, rows = 16, cols = 16, job_version = DECODER_JOB_VERSION, rmsnorm = 0, swiglu = 0, rotary = 0;
     uint32_t tp = 1, tiles = 4;
-    try {
-        harness::Options options("decoder_check");
-        options.add("--npuemu", npuemu)
-            .add("--image", image)
-            .add("--config", config)
-            .add("--workdir", workdir)
-            .add("--seq", s.seq)
-            .add("--d-model", s.d_model)
-            .add("--heads", s.heads)
-            .add("--kv-heads", s.kv_heads)
-            .add("--d-head", s.d_head)
-            .add("--d-ff", s.d_ff)
-            .add("--seed", seed)
-            .add("--array-rows", rows)
-            .add("--array-cols", cols)
-            .add("--job-version", job_version)
-            .add("--rmsnorm", rmsnorm)
-            .add("--swiglu", swiglu)
-            .add("--rotary", rotary)
-            .add("--tp", tp)
-            .add("--tiles", tiles);
-        options.parse(argc, argv);
-    } catch (const std::invalid_argument& error) {
-        std::cerr << error.what() << "\n";
-        return 2;
-    }
+    harness::Options options("decoder_check");
+    options.add("--npuemu", npuemu)
+        .add("--image", image)
+        .add("--config", config)
+        .add("--workdir", workdir)
+        .add("--seq", s.seq)
+        .add("--d-model", s.d_model)
+        .add("--heads", s.heads)
+        .add("--kv-heads", s.kv_heads)
+        .add("--d-head", s.d_head)
+        .add("--d-ff", s.d_ff)
+        .add("--seed", seed)
+        .add("--array-rows", rows)
+        .add("--array-cols", cols)
+        .add("--job-version", job_version)
+        .add("--rmsnorm", rmsnorm)
+        .add("--swiglu", swiglu)
+        .add("--rotary", rotary)
+        .add("--tp", tp)
+        .add("--tiles", tiles);
+    if (!options.parse_or_report(argc, argv, std::cerr)) return 2;
     if (npuemu.empty() || image.empty() || s.kv_heads == 0 || s.heads % s.kv_heads || tp == 0 || s.kv_heads % tp ||
         s.d_ff % tp || tiles == 0) {
         std::cerr << "usage: decoder_check --npuemu BIN --image decoder_layer.elf [...] [--tp N --tiles T] (kv_heads "

@@ -46,29 +46,24 @@ int main(int argc, char** argv) {
     s.kv_heads = 0;  // = heads
     uint32_t seed = 1, tiles = 4, job_version = DECODER_TRAIN_JOB_VERSION, job_bytes = sizeof(decoder_train_job);
     uint32_t rmsnorm = 0;
-    try {
-        harness::Options options("decoder_train_check");
-        options.add("--npuemu", npuemu)
-            .add("--image", image)
-            .add("--config", config)
-            .add("--workdir", workdir)
-            .add("--tiles", tiles)
-            .add("--array-rows", s.array_rows)
-            .add("--array-cols", s.array_cols)
-            .add("--seq", s.seq)
-            .add("--d-model", s.d_model)
-            .add("--heads", s.heads)
-            .add("--d-head", s.d_head)
-            .add("--d-ff", s.d_ff)
-            .add("--seed", seed)
-            .add("--job-version", job_version)
-            .add("--job-bytes", job_bytes)
-            .add("--rmsnorm", rmsnorm);
-        options.parse(argc, argv);
-    } catch (const std::invalid_argument& error) {
-        std::cerr << error.what() << "\n";
-        return 2;
-    }
+    harness::Options options("decoder_train_check");
+    options.add("--npuemu", npuemu)
+        .add("--image", image)
+        .add("--config", config)
+        .add("--workdir", workdir)
+        .add("--tiles", tiles)
+        .add("--array-rows", s.array_rows)
+        .add("--array-cols", s.array_cols)
+        .add("--seq", s.seq)
+        .add("--d-model", s.d_model)
+        .add("--heads", s.heads)
+        .add("--d-head", s.d_head)
+        .add("--d-ff", s.d_ff)
+        .add("--seed", seed)
+        .add("--job-version", job_version)
+        .add("--job-bytes", job_bytes)
+        .add("--rmsnorm", rmsnorm);
+    if (!options.parse_or_report(argc, argv, std::cerr)) return 2;
     s.kv_heads = s.heads;
     if (npuemu.empty() || image.empty() || s.heads == 0 || s.seq == 0 || tiles == 0 ||
         job_bytes > sizeof(decoder_train_job)) {

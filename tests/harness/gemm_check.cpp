@@ -53,34 +53,29 @@ struct Options {
 
 int main(int argc, char** argv) {
     Options o;
-    try {
-        harness::Options options("gemm_check");
-        options.add("--npuemu", o.npuemu)
-            .add("--image", o.image)
-            .add("--config", o.config)
-            .add("--workdir", o.workdir)
-            .add("--dtype", o.dtype)
-            .add("--m", o.m)
-            .add("--n", o.n)
-            .add("--k", o.k)
-            .add("--seed", o.seed)
-            .add("--array-rows", o.array_rows)
-            .add("--min-utilization", o.min_utilization)
-            .add("--max-utilization", o.max_utilization)
-            .add("--min-dma-bytes-per-cycle-per-tile", o.min_dma_bytes_per_cycle_per_tile)
-            .add("--set", o.sets)
-            .add("--repeat", o.repeat)
-            .add("--kernel", o.kernel)
-            .add("--b-transposed", o.b_transposed)
-            .add("--min-hbm-percent", o.min_hbm_percent)
-            .add("--clock-mhz", o.clock_mhz)
-            .add("--legacy-job", o.legacy_job)
-            .add("--a-transposed", o.a_transposed);
-        options.parse(argc, argv);
-    } catch (const std::invalid_argument& error) {
-        std::cerr << error.what() << "\n";
-        return 2;
-    }
+    harness::Options options("gemm_check");
+    options.add("--npuemu", o.npuemu)
+        .add("--image", o.image)
+        .add("--config", o.config)
+        .add("--workdir", o.workdir)
+        .add("--dtype", o.dtype)
+        .add("--m", o.m)
+        .add("--n", o.n)
+        .add("--k", o.k)
+        .add("--seed", o.seed)
+        .add("--array-rows", o.array_rows)
+        .add("--min-utilization", o.min_utilization)
+        .add("--max-utilization", o.max_utilization)
+        .add("--min-dma-bytes-per-cycle-per-tile", o.min_dma_bytes_per_cycle_per_tile)
+        .add("--set", o.sets)
+        .add("--repeat", o.repeat)
+        .add("--kernel", o.kernel)
+        .add("--b-transposed", o.b_transposed)
+        .add("--min-hbm-percent", o.min_hbm_percent)
+        .add("--clock-mhz", o.clock_mhz)
+        .add("--legacy-job", o.legacy_job)
+        .add("--a-transposed", o.a_transposed);
+    if (!options.parse_or_report(argc, argv, std::cerr)) return 2;
     if (o.npuemu.empty() || o.image.empty() || (o.dtype != "int8" && o.dtype != "bf16") ||
         (o.kernel != "gemm" && o.kernel != "gemv")) {
         std::cerr << "usage: gemm_check --npuemu BIN --image gemm.elf [--dtype int8|bf16] [--m M --n N --k K] ...\n";

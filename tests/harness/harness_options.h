@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -52,6 +53,17 @@ public:
             if (setter == setters_.end()) fail("unknown option " + name);
             if (i + 1 >= argc) fail("option " + name + " needs a value");
             setter->second(argv[i + 1]);
+        }
+    }
+
+    // parse(), with its error written to `errors`: false when the command line is bad (the harness exits 2).
+    bool parse_or_report(int argc, char** argv, std::ostream& errors) const {
+        try {
+            parse(argc, argv);
+            return true;
+        } catch (const std::invalid_argument& error) {
+            errors << error.what() << "\n";
+            return false;
         }
     }
 

@@ -42,24 +42,19 @@ constexpr auto to_bf16 = harness::float_to_bf16;
 int main(int argc, char** argv) {
     std::string npuemu, image, config = "test", workdir = ".";
     uint32_t L = 16, D = 64, H = 4, F = 128, seed = 1, chunk = 16, ffn2_splits = 1;
-    try {
-        harness::Options options("transformer_check");
-        options.add("--npuemu", npuemu)
-            .add("--image", image)
-            .add("--config", config)
-            .add("--workdir", workdir)
-            .add("--seq", L)
-            .add("--d-model", D)
-            .add("--heads", H)
-            .add("--d-ff", F)
-            .add("--seed", seed)
-            .add("--array-rows", chunk)
-            .add("--ffn2-splits", ffn2_splits);
-        options.parse(argc, argv);
-    } catch (const std::invalid_argument& error) {
-        std::cerr << error.what() << "\n";
-        return 2;
-    }
+    harness::Options options("transformer_check");
+    options.add("--npuemu", npuemu)
+        .add("--image", image)
+        .add("--config", config)
+        .add("--workdir", workdir)
+        .add("--seq", L)
+        .add("--d-model", D)
+        .add("--heads", H)
+        .add("--d-ff", F)
+        .add("--seed", seed)
+        .add("--array-rows", chunk)
+        .add("--ffn2-splits", ffn2_splits);
+    if (!options.parse_or_report(argc, argv, std::cerr)) return 2;
     if (npuemu.empty() || image.empty() || D % H) {
         std::cerr
             << "usage: transformer_check --npuemu BIN --image transformer_block.elf [...] (d_model % heads == 0)\n";
