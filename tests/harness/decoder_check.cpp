@@ -36,18 +36,14 @@ decoder_job place_job(const reference::DecoderShape& s, const reference::Decoder
     job.magic = DECODER_JOB_MAGIC;
     job.version = job_version;
     const std::string prefix = chip >= 0 ? "rank_" + std::to_string(chip) + "_" : "";
-    harness::InputPlacer placer(dir + prefix, 0x82000000u);
+    harness::InputPlacer placer(dir + prefix, 0x82000000u, chip);
     harness::place_decoder_layer(job.layer, s, p, x, placer);
     job.layer.tp_coll = chip >= 0;  // any non-zero: the firmware's own ring settings
     job.layer.out = placer.reserve(s.seq * s.d_model * 4);
     job.layer.scratch = placer.next();
-    const std::string where = chip >= 0 ? "@c" + std::to_string(chip) + ":" : "@";
     harness::write_file(dir + prefix + "job.bin", std::vector<decoder_job>{job});
-    loads += " --load " + dir + prefix + "job.bin" + where + harness::hex(DECODER_JOB_ADDRESS);
-    std::string placed = placer.loads();
-    for (size_t at = placed.find("@0x"); at != std::string::npos; at = placed.find("@0x", at + where.size()))
-        placed.replace(at, 1, where);
-    loads += placed;
+    loads +=
+        " --load " + dir + prefix + "job.bin" + placer.target() + harness::hex(DECODER_JOB_ADDRESS) + placer.loads();
     return job;
 }
 

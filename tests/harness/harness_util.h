@@ -97,15 +97,16 @@ private:
 };
 
 // Inputs written to files in `dir` and placed one after another (4 KiB aligned) in global memory from `at`, with the
-// --load options that put them there.
+// --load options that put them there (on chip `chip` of a system when chip >= 0: FILE@cN:ADDR).
 class InputPlacer {
 public:
-    InputPlacer(std::string dir, uint32_t at) : dir_(std::move(dir)), at_(at) {}
+    InputPlacer(std::string dir, uint32_t at, int chip = -1)
+        : dir_(std::move(dir)), at_(at), target_(chip >= 0 ? "@c" + std::to_string(chip) + ":" : "@") {}
     template <typename T>
     uint32_t place(const std::vector<T>& data, const std::string& name) {
         const uint32_t address = at_;
         write_file(dir_ + name + ".bin", data);
-        loads_ += " --load " + dir_ + name + ".bin@" + hex(address);
+        loads_ += " --load " + dir_ + name + ".bin" + target_ + hex(address);
         at_ += (static_cast<uint32_t>(data.size() * sizeof(T)) + 0xFFFu) & ~0xFFFu;
         return address;
     }
@@ -117,10 +118,13 @@ public:
     }
     uint32_t next() const { return at_; }
     const std::string& loads() const { return loads_; }
+    // Where a --load of this placer's chip goes: "@" or "@cN:", followed by the address.
+    const std::string& target() const { return target_; }
 
 private:
     std::string dir_;
     uint32_t at_;
+    std::string target_;
     std::string loads_;
 };
 
