@@ -5,7 +5,9 @@
 //   even; exp, tanh and sqrt from the host's libm (as the model uses).
 //   transformer_check --npuemu BIN --image transformer_block.elf [--config test] [--array-rows 16]
 //                     [--seq 16] [--d-model 64] [--heads 4] [--d-ff 128] [--seed 1] [--workdir DIR]
-//                     [--ffn2-splits 1]
+//                     [--ffn2-splits 1] [--prepare-only 1]
+// --prepare-only 1 writes the job block and the inputs to the workdir, prints the --load arguments of an npuemu run
+// of that layer on one line and runs nothing (tests that need a small layer of their own, e.g. the trace test).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -41,7 +43,7 @@ constexpr auto to_bf16 = harness::float_to_bf16;
 
 int main(int argc, char** argv) {
     std::string npuemu, image, config = "test", workdir = ".";
-    uint32_t L = 16, D = 64, H = 4, F = 128, seed = 1, chunk = 16, ffn2_splits = 1;
+    uint32_t L = 16, D = 64, H = 4, F = 128, seed = 1, chunk = 16, ffn2_splits = 1, prepare_only = 0;
     harness::Options options("transformer_check");
     options.add("--npuemu", npuemu)
         .add("--image", image)
@@ -53,7 +55,8 @@ int main(int argc, char** argv) {
         .add("--d-ff", F)
         .add("--seed", seed)
         .add("--array-rows", chunk)
-        .add("--ffn2-splits", ffn2_splits);
+        .add("--ffn2-splits", ffn2_splits)
+        .add("--prepare-only", prepare_only);
     if (!options.parse_or_report(argc, argv, std::cerr)) return 2;
     if (npuemu.empty() || image.empty() || D % H) {
         std::cerr
@@ -161,6 +164,10 @@ int main(int argc, char** argv) {
     job.out = placer.reserve(L * D * 4);
     job.scratch = placer.next();
     write_file(dir + "job.bin", std::vector<transformer_job>{job});
+    if (prepare_only) {
+        std::cout << "--load " << dir << "job.bin@" << hex(TRANSFORMER_JOB_ADDRESS) << placer.loads() << "\n";
+        return 0;
+    }
     std::ostringstream command;
     command << npuemu << " run -q -c " << config << " --max-cycles 20000000000 --load " << dir << "job.bin@"
             << hex(TRANSFORMER_JOB_ADDRESS) << placer.loads() << " --dump " << hex(job.out) << ":" << L * D * 4 << ":"
