@@ -137,8 +137,48 @@ void check_inference_plan(const ClusterConfig& c, config::ConfigNode& top) {
     }
 }
 
+KeyTable<ComparatorThermal> comparator_thermal_keys() {
+    return {
+        positive_key("tj_max_mC", &ComparatorThermal::tj_max_mC, 200000, "mC", "the junction limit it throttles at"),
+        positive_key("nominal_clock_mhz", &ComparatorThermal::nominal_clock_mhz, 1e5, "MHz",
+                     "the clock at frequency_ratio 1 (reported)"),
+        positive_key("package_k_per_w", &ComparatorThermal::package_k_per_w, 100, "K/W",
+                     "hottest die above the heat sink per watt"),
+        positive_key("sink_scale", &ComparatorThermal::sink_scale, 100, "",
+                     "times the cooling preset's sink-to-inlet resistance"),
+        double_key("leakage_w", &ComparatorThermal::leakage_w, 0, 1e5, "W", "at the reference temperature"),
+        double_key("leakage_reference_mC", &ComparatorThermal::leakage_reference_mC, 0, 200000, "mC",
+                   "the leakage's reference temperature"),
+        double_key("leakage_per_kelvin", &ComparatorThermal::leakage_per_kelvin, 0, 1, "1/K",
+                   "leakage's linear temperature coefficient"),
+    };
+}
+
+void read_comparator_thermal(config::ConfigNode node, ComparatorThermal& thermal) {
+    thermal.given = true;
+    config::read_keys(node, comparator_thermal_keys(), thermal);
+    std::vector<config::ConfigNode> points = node.list("operating_points");
+    if (points.empty()) node.fail("operating_points", "give the chip's DVFS points (frequency and voltage ratios)");
+    thermal.points.clear();
+    for (config::ConfigNode& p : points) {
+        ComparatorDvfsPoint point;
+        point.frequency_ratio = p.get_double("frequency_ratio", 0, 0.01, 1);
+        point.voltage_ratio = p.get_double("voltage_ratio", 0, 0.1, 2);
+        if (thermal.points.empty() && point.frequency_ratio != 1) {
+            p.fail("frequency_ratio", "the first (fastest) point is the nominal clock: 1");
+        }
+        if (!thermal.points.empty() && point.frequency_ratio >= thermal.points.back().frequency_ratio) {
+            p.fail("frequency_ratio", "points must be fastest first (descending frequency_ratio)");
+        }
+        thermal.points.push_back(point);
+        p.finish();
+    }
+    node.finish();
+}
+
 void read_chip(config::ConfigNode node, ChipSpec& chip) {
     config::read_keys(node, chip_keys(), chip);
+    if (node.has("thermal")) read_comparator_thermal(node.child("thermal"), chip.thermal);
     chip.name = node.get_string("name", chip.name);
     std::vector<config::ConfigNode> points = node.list("gemm_efficiency");
     if (!points.empty()) chip.gemm_efficiency.clear();

@@ -25,6 +25,26 @@ struct EfficiencyPoint {
     double efficiency = 0;
 };
 
+// A comparator chip's heat (its `thermal:` section; docs/cluster.md, "Heat and variation"), for a facility to throttle
+// it as it throttles an npuemu chip. Without it the chip runs at its nominal speed whatever its inlet.
+struct ComparatorDvfsPoint {
+    double frequency_ratio = 1;  // over the nominal clock
+    double voltage_ratio = 1;    // over the nominal voltage
+};
+
+struct ComparatorThermal {
+    bool given = false;
+    double tj_max_mC = 85000;
+    double nominal_clock_mhz = 1000;  // the clock at ratio 1 (reported; the model works in ratios)
+    double package_k_per_w = 0;       // hottest die above the heat sink per watt
+    double sink_scale = 1;            // times the facility cooling preset's sink-to-inlet resistance (a preset is sized
+                                      // for a ~200 W chip; a chip of N times the power gets a sink N times bigger)
+    double leakage_w = 0;             // at leakage_reference_mC and the nominal voltage
+    double leakage_reference_mC = 60000;
+    double leakage_per_kelvin = 0.015;
+    std::vector<ComparatorDvfsPoint> points;  // fastest first, the first at ratio 1
+};
+
 // A comparator chip, described parametrically (the measured side: A100, H100).
 struct ChipSpec {
     std::string name = "unnamed";
@@ -37,6 +57,7 @@ struct ChipSpec {
     double kernel_overhead_us = 0;   // per kernel launched (launch and tail), added to every op
     double power_w = 400;
     std::vector<EfficiencyPoint> gemm_efficiency;  // ascending FLOPs; log-linear between points, flat outside
+    ComparatorThermal thermal;
 
     double gemm_efficiency_at(double flops) const;
 };

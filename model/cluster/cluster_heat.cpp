@@ -76,6 +76,40 @@ ChipThermal npuemu_chip_thermal(const ClusterConfig& c, const config::ChipConfig
     return chip;
 }
 
+// A comparator's compact thermal model from its `thermal:` section: the package resistance given, the sink the cooling
+// preset's scaled to the chip's power, and at each DVFS point the step simulated with its peaks scaled by the clock
+// ratio (HBM and links keep their rates) for its compute time and busy share; the busy switching power is the
+// datasheet's full load less the leakage at the reference temperature, scaled by f V^2.
+ChipThermal comparator_chip_thermal(const ClusterConfig& c, double preset_sink_k_per_w) {
+    const ComparatorThermal& t = c.chip.thermal;
+    ChipThermal chip;
+    chip.package_k_per_w = t.package_k_per_w;
+    chip.sink_k_per_w = preset_sink_k_per_w * t.sink_scale;
+    chip.tj_max_mC = t.tj_max_mC;
+    chip.leakage_w = t.leakage_w;
+    chip.leakage_reference_mC = t.leakage_reference_mC;
+    chip.leakage_per_kelvin = t.leakage_per_kelvin;
+    const double full_load_dynamic_w = std::max(0.0, c.chip.power_w - t.leakage_w);
+    double nominal_compute_s = 0;
+    for (const ComparatorDvfsPoint& p : t.points) {
+        ClusterConfig at = c;
+        at.chip.peak_bf16_tflops *= p.frequency_ratio;
+        at.chip.peak_fp8_tflops *= p.frequency_ratio;
+        at.chip.peak_fp32_tflops *= p.frequency_ratio;
+        const StepResult step = simulate_step(at);
+        const double busy_s = critical_compute_s(step.losses);
+        if (nominal_compute_s == 0) nominal_compute_s = busy_s;
+        ThermalPoint point;
+        point.frequency_mhz = t.nominal_clock_mhz * p.frequency_ratio;
+        point.voltage_ratio = p.voltage_ratio;
+        point.compute_factor = busy_s / nominal_compute_s;
+        point.busy_dynamic_w = full_load_dynamic_w * p.frequency_ratio * p.voltage_ratio * p.voltage_ratio;
+        point.dynamic_w = point.busy_dynamic_w * busy_s / step.step_s;
+        chip.points.push_back(point);
+    }
+    return chip;
+}
+
 struct ChipState {
     OperatingState state;
     double factor = 1;
@@ -128,9 +162,23 @@ StepResult simulate_cluster_step(const ClusterConfig& c) {
                         " has no power model (a power: section): its operating point cannot be derived");
         }
         heat->thermal_model = true;
+        heat->thermal_source = "npuemu chip config (compact steady state)";
         heat->cooling = power::cooling_names()[static_cast<size_t>(cooled.power.cooling)];
         heat->chip = npuemu_chip_thermal(c, profiled, cooled);
         default_inlet_mC = cooled.power.thermal.ambient_mC;
+    } else if (c.chip.thermal.given) {
+        // The facility's cooling preset (air when it names none), its sink scaled to this chip.
+        const std::vector<const char*>& names = power::cooling_names();
+        const std::string cooling = c.facility.cooling.empty() ? names.front() : c.facility.cooling;
+        size_t preset = 0;
+        while (preset < names.size() && cooling != names[preset]) ++preset;
+        power::ThermalConfig cooled;
+        power::apply_cooling(static_cast<power::Cooling>(preset), cooled);
+        heat->thermal_model = true;
+        heat->thermal_source = "comparator chip's thermal section (compact steady state)";
+        heat->cooling = cooling;
+        heat->chip = comparator_chip_thermal(c, cooled.sink_to_ambient_k_per_w);
+        default_inlet_mC = cooled.ambient_mC;
     }
     RackLayout layout;
     try {

@@ -3,8 +3,10 @@
 // mix at each DVFS point (thermal_operating_point.h), times its manufacturing spread (facility.h); the step with every
 // chip at its own speed, the synchronous groups waiting for their slowest member (straggler_losses.h).
 //
-// Comparator chips (A100, H100 presets) have no thermal model here: they run at their nominal speed (documented as
-// not throttling); their speed spread (variation.speed_sigma) and the facility's power accounting still apply.
+// A comparator chip (A100, H100 presets) with a `thermal:` section gets the same compact model from its parameters
+// (its package resistance, the cooling preset's sink scaled to its power, its leakage and DVFS ratios; its busy power
+// the datasheet's full load); without one it runs at its nominal speed, its speed spread and the facility's power
+// accounting still applied.
 #pragma once
 
 #include <cstdint>
@@ -26,9 +28,10 @@ struct RackHeat {
 };
 
 struct HeatResult {
-    bool thermal_model = false;  // false: comparator chips, never throttled
+    bool thermal_model = false;  // false: a comparator chip without a thermal section, never throttled
+    std::string thermal_source;  // where the compact model came from
     std::string cooling;         // the chip cooling preset in effect
-    ChipThermal chip;            // the compact model (npuemu chips)
+    ChipThermal chip;            // the compact model
     uint32_t chips_per_rack = 0;
     std::vector<RackHeat> racks;
     uint32_t throttled_chips = 0, over_limit_chips = 0;

@@ -7,7 +7,7 @@ namespace npuemu::cluster {
 
 nlohmann::ordered_json heat_json(const ClusterConfig& c, const StepResult& r, const HeatResult& h) {
     nlohmann::ordered_json j;
-    j["thermal_model"] = h.thermal_model ? "npuemu chip config (compact steady state)" : "none (comparator chip)";
+    j["thermal_model"] = h.thermal_model ? h.thermal_source : "none (comparator chip without a thermal section)";
     if (h.thermal_model) {
         nlohmann::ordered_json points = nlohmann::ordered_json::array();
         for (const ThermalPoint& p : h.chip.points) {
@@ -76,7 +76,7 @@ std::string heat_summary(const ClusterConfig& c, const StepResult& r, const Heat
                       h.over_limit_chips ? ", SOME ABOVE Tj,max EVEN AT THE SLOWEST POINT" : "");
         out += line;
     } else {
-        out += "heat: comparator chips have no thermal model here: never throttled\n";
+        out += "heat: the comparator chip has no thermal section: never throttled\n";
     }
     std::snprintf(line, sizeof line,
                   "compute slowdown: mean %.4f, slowest chip %u x%.4f (replica %u sets the step; straggler policy "
