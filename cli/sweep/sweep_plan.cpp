@@ -211,7 +211,7 @@ Plan make_plan(const SweepSpec& spec) {
             point.index = plan.points.size();
             point.workload = w;
             point.settings = row;
-            point.id = point_id(spec.workloads[w].name, spec.workloads[w].args, row);
+            point.id = point_id(spec.workloads[w].name, spec.workloads[w].args_as_written, row);
             // Random groups can draw the same point twice: run it once.
             if (!seen.emplace(point.id, point.index).second) continue;
             plan.points.push_back(std::move(point));
@@ -262,7 +262,8 @@ void validate_plan(const SweepSpec& spec, Plan& plan, config::YamlFileCache* par
         }
         // The id covers what the point's result depends on: a rebuilt image or an edited config makes new points,
         // so a resume never returns the numbers of the old inputs.
-        point.id = point_id(workload.name, workload.args, point.settings, inputs[point.workload] + it->second);
+        point.id =
+            point_id(workload.name, workload.args_as_written, point.settings, inputs[point.workload] + it->second);
     }
 }
 

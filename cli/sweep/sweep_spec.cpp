@@ -153,6 +153,7 @@ void read_workload_args(const SpecReader& r, const YAML::Node& args, const std::
     if (!args.IsSequence()) r.fail(args, path, std::string("expected a list of ") + command + " options");
     for (size_t j = 0; j < args.size(); ++j) {
         std::string arg = r.scalar(args[j], path + "[" + std::to_string(j) + "]");
+        workload.args_as_written.push_back(arg);
         // {sweep_dir}: this file's directory, for inputs kept beside it (--load job.bin@ADDR).
         // Search on after each replacement: the directory's own name may contain "{sweep_dir}".
         const std::string dir = spec_dir.empty() ? "." : spec_dir;

@@ -20,6 +20,9 @@ struct Workload {
     std::string cluster;            // cluster: resolved path of the cluster file the settings apply to
     std::vector<std::string> args;  // extra options: `npuemu run` (--max-cycles N, --load F@A) or `npuemu cluster`
                                     // (--equal-budget OTHER.yaml)
+    // The args as the spec spells them ({sweep_dir} not replaced): what a point's id covers, so the same spec run
+    // from another directory (or by another path) resumes its points; the files they name are covered by content.
+    std::vector<std::string> args_as_written;
 };
 
 // One swept key and its values (YAML scalars kept as text, as `--set KEY=VALUE` takes them).

@@ -23,7 +23,8 @@ std::string write_spec(const std::string& name, const std::string& parameters, c
     const std::string path = std::string("/tmp/npuemu_unit_sweep_") + name + ".yaml";
     std::ofstream out(path);
     out << "sweep: {base: test}\nworkloads:\n  - {name: hello, image: " << NPUEMU_FIRMWARE_DIR << "/hello.elf}\n"
-        << "parameters:\n" << parameters << extra;
+        << "parameters:\n"
+        << parameters << extra;
     return path;
 }
 
@@ -60,10 +61,11 @@ TEST_CASE("sweep: expressions follow the usual precedence") {
 }
 
 TEST_CASE("sweep: a grid is the product of its axes, a zip walks in lockstep, groups multiply") {
-    const SweepSpec spec = load_sweep_spec(
-        write_spec("grid", "  - grid:\n      chip.tiles: [1, 2]\n      npu.matrix.rows: [8, 16, 32]\n"
-                           "  - zip:\n      npu.matrix.cols: [8, 16]\n      npu.queue_depth: [4, 8]\n"),
-        "");
+    const SweepSpec spec =
+        load_sweep_spec(write_spec("grid",
+                                   "  - grid:\n      chip.tiles: [1, 2]\n      npu.matrix.rows: [8, 16, 32]\n"
+                                   "  - zip:\n      npu.matrix.cols: [8, 16]\n      npu.queue_depth: [4, 8]\n"),
+                        "");
     Plan plan = make_plan(spec);
     REQUIRE(plan.points.size() == 12);
     CHECK(plan.points[0].overrides() ==
@@ -144,8 +146,8 @@ TEST_CASE("sweep: shards split the points round-robin and cover each exactly onc
     for (const char* bad : {"4/4", "1", "/2", "1/", "-1/2", "a/b", "0/0", "1/2/3"}) {
         CHECK_THROWS_WITH_AS(parse_shard(bad), doctest::Contains("expected I/N"), npuemu::Error);
     }
-    const SweepSpec spec = load_sweep_spec(
-        write_spec("shards", "  - grid:\n      chip.tiles: [1, 2, 3, 4, 5, 6, 7]\n"), "");
+    const SweepSpec spec =
+        load_sweep_spec(write_spec("shards", "  - grid:\n      chip.tiles: [1, 2, 3, 4, 5, 6, 7]\n"), "");
     const Plan plan = make_plan(spec);
     std::multiset<size_t> seen;
     for (size_t i = 0; i < 3; ++i) {
@@ -187,6 +189,29 @@ TEST_CASE("sweep: {sweep_dir} is replaced once even when the directory's own nam
     REQUIRE(spec.workloads.size() == 1);
     REQUIRE(spec.workloads[0].args.size() == 2);
     CHECK(spec.workloads[0].args[1] == dir + "/a.bin@0x81000000");
+}
+
+TEST_CASE("sweep: a spec named by another path gives the same point ids; an edited {sweep_dir} input new ones") {
+    const std::string dir = "/tmp/npuemu_unit_sweep_ids_" + std::to_string(::getpid());
+    std::filesystem::create_directories(dir + "/sub");
+    std::ofstream(dir + "/job.bin") << "one";
+    std::ofstream(dir + "/s.yaml") << "sweep: {base: test}\nworkloads:\n  - {name: hello, image: "
+                                   << NPUEMU_FIRMWARE_DIR
+                                   << "/hello.elf, args: ['--load', '{sweep_dir}/job.bin@0x81000000']}\n"
+                                   << "parameters:\n  - grid:\n      chip.tiles: [1, 2]\n";
+    auto ids = [](const std::string& path) {
+        const SweepSpec spec = load_sweep_spec(path, "");
+        Plan plan = make_plan(spec);
+        validate_plan(spec, plan);
+        std::vector<std::string> out;
+        for (const auto& point : plan.points) out.push_back(point.id);
+        return out;
+    };
+    const std::vector<std::string> direct = ids(dir + "/s.yaml");
+    CHECK(ids(dir + "/sub/../s.yaml") == direct);  // {sweep_dir} expands to another text, the same file
+    std::ofstream(dir + "/job.bin") << "two";
+    CHECK(ids(dir + "/s.yaml") != direct);  // the file it names is covered by its content
+    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("sweep: a cluster step's values are its numbers by JSON path, arrays and text left out") {
