@@ -6,6 +6,7 @@
 
 #include "cli/cluster_report.h"
 #include "cli/commands.h"
+#include "cli/inference_report_html.h"
 #include "model/cluster/cluster_config.h"
 #include "model/cluster/cluster_heat.h"
 #include "model/cluster/equal_budget.h"
@@ -37,15 +38,16 @@ std::string scaling_summary(const std::vector<cluster::ScalingPoint>& scaling) {
 
 // Inference serving: its JSON and summary; the training-only outputs are refused rather than silently skipped.
 int inference_command(const ClusterArguments& args, const cluster::ClusterConfig& config) {
-    if (!args.report_path.empty() || args.scaling || !args.equal_budget.empty()) {
+    if (args.scaling || !args.equal_budget.empty()) {
         throw Error(args.config +
-                    ": workload.kind is inference: --report, --scaling and --equal-budget are "
-                    "training-only (JSON with --out and the summary are written)");
+                    ": workload.kind is inference: --scaling and --equal-budget are training-only (JSON with --out, "
+                    "the HTML report with --report and the summary are written)");
     }
     const cluster::InferenceResult result = cluster::simulate_inference(config);
     if (!args.out_path.empty()) {
         write_output_file(args.out_path, cluster::inference_json(config, result).dump(2) + "\n");
     }
+    if (!args.report_path.empty()) write_output_file(args.report_path, inference_report_html(config, result));
     if (!args.quiet) std::cout << cluster::inference_summary(config, result);
     return 0;
 }

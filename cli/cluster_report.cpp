@@ -7,6 +7,7 @@
 
 #include "cli/cluster_heat_figures.h"
 #include "cli/report/html_page.h"
+#include "cli/report/units.h"
 #include "model/cluster/step_report.h"
 
 namespace npuemu::cli {
@@ -17,6 +18,7 @@ using report::Axis;
 using report::Chart;
 using report::ChartKind;
 using report::Figure;
+using report::fixed;
 using report::Scale;
 
 // The step's parts in the order of the loss budget, by their labels (cluster::loss_parts); failures only when the
@@ -30,12 +32,6 @@ std::vector<std::pair<const char*, double>> parts_of(const cluster::StepLosses& 
     return parts;
 }
 
-std::string fixed(double value, int decimals) {
-    char text[64];
-    std::snprintf(text, sizeof text, "%.*f", decimals, value);
-    return text;
-}
-
 // The step time built up from its parts (each a step up), the total at the end.
 Figure step_time_figure(const cluster::StepResult& r) {
     Figure f;
@@ -47,11 +43,18 @@ Figure step_time_figure(const cluster::StepResult& r) {
     c.series_title = "part";
     c.width = 900;
     for (const auto& [name, seconds] : parts_of(r.losses)) {
-        c.points.push_back({{"id", name}, {"x", name}, {"y", seconds * 1e3}, {"series", "part of the step"},
-                            {"tip", {{"ms", fixed(seconds * 1e3, 3)},
-                                     {"share of the step", fixed(100 * seconds / r.step_s, 1) + "%"}}}});
+        c.points.push_back(
+            {{"id", name},
+             {"x", name},
+             {"y", seconds * 1e3},
+             {"series", "part of the step"},
+             {"tip",
+              {{"ms", fixed(seconds * 1e3, 3)}, {"share of the step", fixed(100 * seconds / r.step_s, 1) + "%"}}}});
     }
-    c.points.push_back({{"id", "step"}, {"x", "step"}, {"y", r.step_s * 1e3}, {"total", true},
+    c.points.push_back({{"id", "step"},
+                        {"x", "step"},
+                        {"y", r.step_s * 1e3},
+                        {"total", true},
                         {"tip", {{"ms", fixed(r.step_s * 1e3, 3)}}}});
     f.caption = "The stage that finishes last, part by part (docs/cluster.md defines each); the parts sum to the step.";
     return f;
@@ -68,20 +71,31 @@ Figure throughput_figure(const cluster::ClusterConfig& config, const cluster::St
     c.series_title = "step";
     c.width = 900;
     const double peak = config.chip.peak_bf16_tflops;
-    c.points.push_back({{"id", "peak"}, {"x", "dense peak"}, {"y", peak}, {"series", "gain"},
+    c.points.push_back({{"id", "peak"},
+                        {"x", "dense peak"},
+                        {"y", peak},
+                        {"series", "gain"},
                         {"tip", {{"TFLOP/s", fixed(peak, 1)}, {"chip", config.chip.name}}}});
     for (const auto& [name, seconds] : parts_of(r.losses)) {
         if (std::string(name) == "useful compute") continue;
         const double lost = peak * seconds / r.step_s;
-        c.points.push_back({{"id", name}, {"x", name}, {"y", -lost},
-                            {"tip", {{"TFLOP/s lost", fixed(lost, 1)},
-                                     {"share of the step", fixed(100 * seconds / r.step_s, 1) + "%"}}}});
+        c.points.push_back(
+            {{"id", name},
+             {"x", name},
+             {"y", -lost},
+             {"tip",
+              {{"TFLOP/s lost", fixed(lost, 1)}, {"share of the step", fixed(100 * seconds / r.step_s, 1) + "%"}}}});
     }
-    c.points.push_back({{"id", "achieved"}, {"x", "achieved (model)"}, {"y", 0}, {"total", true},
-                        {"tip", {{"model TFLOP/s per chip", fixed(r.model_tflops_per_chip, 1)},
-                                 {"MFU", fixed(100 * r.mfu, 1) + "%"}}}});
-    f.caption = "Dense BF16 peak times each part's share of the step; what is left is useful compute: the model's "
-                "FLOPs per chip and second (MFU x peak).";
+    c.points.push_back(
+        {{"id", "achieved"},
+         {"x", "achieved (model)"},
+         {"y", 0},
+         {"total", true},
+         {"tip",
+          {{"model TFLOP/s per chip", fixed(r.model_tflops_per_chip, 1)}, {"MFU", fixed(100 * r.mfu, 1) + "%"}}}});
+    f.caption =
+        "Dense BF16 peak times each part's share of the step; what is left is useful compute: the model's "
+        "FLOPs per chip and second (MFU x peak).";
     return f;
 }
 
@@ -98,17 +112,27 @@ Figure scaling_figure(const std::vector<cluster::ScalingPoint>& scaling) {
     const cluster::ScalingPoint& first = scaling.front();
     for (const cluster::ScalingPoint& p : scaling) {
         const std::string id = std::to_string(p.chips) + " chips";
-        c.points.push_back({{"id", id}, {"x", p.chips}, {"y", p.tokens_per_s}, {"series", "simulated"},
-                            {"tip", {{"chips", std::to_string(p.chips)}, {"DP", std::to_string(p.data_parallel)},
-                                     {"step (s)", fixed(p.step_s, 3)}, {"MFU", fixed(100 * p.mfu, 1) + "%"}}}});
+        c.points.push_back({{"id", id},
+                            {"x", p.chips},
+                            {"y", p.tokens_per_s},
+                            {"series", "simulated"},
+                            {"tip",
+                             {{"chips", std::to_string(p.chips)},
+                              {"DP", std::to_string(p.data_parallel)},
+                              {"step (s)", fixed(p.step_s, 3)},
+                              {"MFU", fixed(100 * p.mfu, 1) + "%"}}}});
         const double linear = first.tokens_per_s * p.chips / first.chips;
-        c.points.push_back({{"id", id + ", linear"}, {"x", p.chips}, {"y", linear},
+        c.points.push_back({{"id", id + ", linear"},
+                            {"x", p.chips},
+                            {"y", linear},
                             {"series", "linear from the smallest"},
-                            {"tip", {{"tokens/s if scaling were perfect", fixed(linear, 0)},
-                                     {"simulated share of it", fixed(100 * p.tokens_per_s / linear, 1) + "%"}}}});
+                            {"tip",
+                             {{"tokens/s if scaling were perfect", fixed(linear, 0)},
+                              {"simulated share of it", fixed(100 * p.tokens_per_s / linear, 1) + "%"}}}});
     }
-    f.caption = "The same model, plan and global batch on fewer data-parallel replicas (halved while the plan divides "
-                "the batch): each replica's share of the batch grows as chips are removed.";
+    f.caption =
+        "The same model, plan and global batch on fewer data-parallel replicas (halved while the plan divides "
+        "the batch): each replica's share of the batch grows as chips are removed.";
     return f;
 }
 
@@ -126,10 +150,15 @@ Figure scaling_efficiency_figure(const std::vector<cluster::ScalingPoint>& scali
     for (const cluster::ScalingPoint& p : scaling) {
         const std::string id = std::to_string(p.chips) + " chips";
         const double share = 100 * p.tokens_per_s / (first.tokens_per_s * p.chips / first.chips);
-        c.points.push_back({{"id", id + ", scaling"}, {"x", p.chips}, {"y", share},
+        c.points.push_back({{"id", id + ", scaling"},
+                            {"x", p.chips},
+                            {"y", share},
                             {"series", "share of linear scaling"},
                             {"tip", {{"chips", std::to_string(p.chips)}, {"share", fixed(share, 1) + "%"}}}});
-        c.points.push_back({{"id", id + ", MFU"}, {"x", p.chips}, {"y", 100 * p.mfu}, {"series", "MFU"},
+        c.points.push_back({{"id", id + ", MFU"},
+                            {"x", p.chips},
+                            {"y", 100 * p.mfu},
+                            {"series", "MFU"},
                             {"tip", {{"chips", std::to_string(p.chips)}, {"MFU", fixed(100 * p.mfu, 1) + "%"}}}});
     }
     f.caption = "Tokens per second against the smallest point's times the chip ratio, and model FLOP utilisation.";
@@ -142,12 +171,11 @@ std::string cluster_report_html(const cluster::ClusterConfig& config, const clus
                                 const std::vector<cluster::ScalingPoint>& scaling) {
     report::Page page;
     page.title = "npuemu cluster: " + config.name;
-    page.paragraphs.push_back(std::to_string(config.chip_count) + " x " + config.chip.name + " in " +
-                              std::to_string(config.node_count()) + " nodes; plan TP " +
-                              std::to_string(config.plan.tensor_parallel) + ", PP " +
-                              std::to_string(config.plan.pipeline_parallel) + ", DP " +
-                              std::to_string(config.data_parallel()) + ", " + std::to_string(r.micro_batches) +
-                              " micro-batches. Source: " + config.source_file + ".");
+    page.paragraphs.push_back(
+        std::to_string(config.chip_count) + " x " + config.chip.name + " in " + std::to_string(config.node_count()) +
+        " nodes; plan TP " + std::to_string(config.plan.tensor_parallel) + ", PP " +
+        std::to_string(config.plan.pipeline_parallel) + ", DP " + std::to_string(config.data_parallel()) + ", " +
+        std::to_string(r.micro_batches) + " micro-batches. Source: " + config.source_file + ".");
     report::Section budget;
     budget.heading = "The step";
     budget.figures.push_back(step_time_figure(r));

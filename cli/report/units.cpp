@@ -18,9 +18,17 @@ std::string with_unit(const std::string& name) {
         const char* unit;
     };
     static constexpr Rule kRules[] = {
-        {"_tops", "TOPS"},         {"_w", "W"},         {"_j", "J"},           {"_mC", "m°C"},
-        {"_ps", "ps"},             {"_hz", "Hz"},       {"cycles", "cycles"},  {"bytes", "bytes"},
-        {"utilization", "fraction of peak"},            {"macs", "MACs"},      {"instructions", "instructions"},
+        {"_tops", "TOPS"},
+        {"_w", "W"},
+        {"_j", "J"},
+        {"_mC", "m°C"},
+        {"_ps", "ps"},
+        {"_hz", "Hz"},
+        {"cycles", "cycles"},
+        {"bytes", "bytes"},
+        {"utilization", "fraction of peak"},
+        {"macs", "MACs"},
+        {"instructions", "instructions"},
         {"_per_cycle", "per cycle"},
     };
     for (const auto& rule : kRules) {
@@ -32,6 +40,12 @@ std::string with_unit(const std::string& name) {
 std::string round4(double value) {
     char text[32];
     std::snprintf(text, sizeof text, "%.4g", value);
+    return text;
+}
+
+std::string fixed(double value, int decimals) {
+    char text[64];
+    std::snprintf(text, sizeof text, "%.*f", decimals, value);
     return text;
 }
 

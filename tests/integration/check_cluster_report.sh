@@ -2,7 +2,7 @@
 # npuemu cluster --report: the Megatron Selene configuration gives a page with the step's time and the per-chip
 # throughput budget as waterfalls (one mark per part), the strong-scaling curve and a table of figures, drawn in
 # headless chromium without script errors; the same inputs give the same bytes. With a facility (the 10,240-chip air
-# cluster, one rack hot), two more: the racks' inlet and die temperatures and their clocks.
+# cluster, one rack hot), two more: the racks' inlet and die temperatures and their clocks. Inference serving's page.
 #   check_cluster_report.sh WORKDIR NPUEMU SOURCE_DIR
 set -euo pipefail
 work="$1"; npuemu="$2"; source_dir="$3"
@@ -25,4 +25,15 @@ python3 "$here/check_report_page.py" "$work/heat.html" --figures 6 --has "Inlet 
   --has "Clock per rack" --has "stragglers" || fail "the heat page"
 render "$work/heat.html" "$work/heat_dom.html" "$work/heat.png"
 python3 "$here/check_report_dom.py" "$work/heat_dom.html" --figures 6 || fail "the rendered heat report"
-echo "ok: cluster report with 2 waterfalls (one mark per part) and 2 scaling charts, deterministic; with a facility, 2 rack charts"
+# Inference serving: latency against the request rate, the decode step and its throughput against the batch; above
+# the capacity the latency chart is left out and the page says why.
+serving="$source_dir/configs/clusters/inference/llama3_70b_h100.yaml"
+"$npuemu" cluster -q "$serving" --report "$work/inference.html"
+python3 "$here/check_report_page.py" "$work/inference.html" --figures 3 --has "Latency against the request rate" \
+  --has "One decode step of a replica" --has "time to first token" || fail "the inference page"
+render "$work/inference.html" "$work/inference_dom.html" "$work/inference.png"
+python3 "$here/check_report_dom.py" "$work/inference_dom.html" --figures 3 || fail "the rendered inference report"
+"$npuemu" cluster -q "$serving" --set workload.request_rate_per_s=100 --report "$work/saturated.html"
+python3 "$here/check_report_page.py" "$work/saturated.html" --figures 2 --has "queue without bound" \
+  || fail "the saturated inference page"
+echo "ok: cluster report with 2 waterfalls (one mark per part) and 2 scaling charts, deterministic; with a facility, 2 rack charts; inference serving 3 charts (2 when saturated)"
