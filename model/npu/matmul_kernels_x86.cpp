@@ -151,7 +151,8 @@ template <uint32_t Pairs>
 
 // INT8 with AVX-512 VNNI, every k: vpdpbusd adds to each INT32 lane the four products of an unsigned and a signed
 // byte quad, exactly (|each product| < 2^15, their sum < 2^17), with wrap-around. The activations are made
-// unsigned by adding 128 (a XOR 0x80, once per call into the scratch, each row's k padded to whole quads); each
+// unsigned by adding 128 (a XOR 0x80: in the row loop when k is whole quads, else once per call into the scratch,
+// each row's k padded to whole quads); each
 // column's sum starts from its packed term -128 x (the column's weight sum), which takes the 128s off again:
 // sum((a + 128) w) - 128 sum(w) = sum(a w) in wrapping INT32, the same bits as every other path. Up to kVnniQuads
 // quads of a column block stay in registers while every row streams past; a longer k runs in chunks of that many
@@ -159,9 +160,11 @@ template <uint32_t Pairs>
 constexpr uint32_t kVnniQuads = 16;
 #define NPUEMU_VNNI_TARGET "avx512f,avx512bw,avx512vl,avx512vnni"
 
-template <uint32_t Quads>
-[[gnu::target(NPUEMU_VNNI_TARGET)]] void int8_vnni_chunk(const uint8_t* a_quads, uint32_t quads_per_row, uint32_t q0,
+// a_rows: row i's quads at a_rows + i a_row_bytes; Raw: the activations as stored (XOR 0x80 here), else the scratch.
+template <uint32_t Quads, bool Raw>
+[[gnu::target(NPUEMU_VNNI_TARGET)]] void int8_vnni_chunk(const uint8_t* a_rows, size_t a_row_bytes, uint32_t q0,
                                                          MatmulWeights& weights, uint8_t* acc, const MatmulShape& s) {
+    const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
     const uint32_t n_padded = weights.n_padded();
     const uint8_t* w = weights.packed().data();
     const bool first = q0 == 0;
@@ -172,20 +175,22 @@ template <uint32_t Quads>
         const __m512i terms = first ? _mm512_loadu_si512(weights.column_terms().data() + j0) : _mm512_setzero_si512();
         const __mmask16 mask = column_mask(s.n - j0);
         for (uint32_t i = 0; i < s.m; ++i) {
-            const uint8_t* a = a_quads + 4 * (size_t(i) * quads_per_row + q0);
+            const uint8_t* a = a_rows + i * a_row_bytes + 4 * q0;
             uint8_t* c = acc + i * s.acc_stride_bytes + 4 * j0;
             __m512i sum = add_old ? _mm512_add_epi32(_mm512_maskz_loadu_epi32(mask, c), terms) : terms;
-            for (uint32_t q = 0; q < Quads; ++q)
-                sum = _mm512_dpbusd_epi32(sum, _mm512_set1_epi32(load_word(a + 4 * q)), wq[q]);
+            for (uint32_t q = 0; q < Quads; ++q) {
+                const __m512i x = _mm512_set1_epi32(load_word(a + 4 * q));
+                sum = _mm512_dpbusd_epi32(sum, Raw ? _mm512_xor_si512(x, bias) : x, wq[q]);
+            }
             _mm512_mask_storeu_epi32(c, mask, sum);
         }
     }
 }
 
-using VnniChunk = void (*)(const uint8_t*, uint32_t, uint32_t, MatmulWeights&, uint8_t*, const MatmulShape&);
-template <uint32_t... Q>
+using VnniChunk = void (*)(const uint8_t*, size_t, uint32_t, MatmulWeights&, uint8_t*, const MatmulShape&);
+template <bool Raw, uint32_t... Q>
 constexpr std::array<VnniChunk, sizeof...(Q)> vnni_chunks(std::integer_sequence<uint32_t, Q...>) {
-    return {&int8_vnni_chunk<Q + 1>...};
+    return {&int8_vnni_chunk<Q + 1, Raw>...};
 }
 
 using StreamKernel = void (*)(const uint8_t*, MatmulWeights&, uint8_t*, const MatmulShape&);
@@ -247,33 +252,30 @@ void int8_avx512(const uint8_t* act, MatmulWeights& weights, uint8_t* acc, const
 [[gnu::target(NPUEMU_VNNI_TARGET)]] void int8_avx512_vnni(const uint8_t* act, MatmulWeights& weights, uint8_t* acc,
                                                           const MatmulShape& s) {
     const uint32_t quads = (s.k + 3) / 4;
+    if (s.k % 4 == 0) {  // whole quads: straight from the activations
+        static constexpr auto kRaw = vnni_chunks<true>(std::make_integer_sequence<uint32_t, kVnniQuads>());
+        for (uint32_t q0 = 0; q0 < quads; q0 += kVnniQuads)
+            kRaw[std::min(kVnniQuads, quads - q0) - 1](act, s.act_stride_bytes, q0, weights, acc, s);
+        return;
+    }
+    // Row by row into the scratch, each row's k bytes padded to whole quads: bytes past k read as 0 and become 128,
+    // against zero weights.
     std::vector<uint8_t>& scratch = weights.scratch();
     scratch.resize(4 * size_t(s.m) * quads);
     uint8_t* a_quads = scratch.data();
     const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
     auto byte_mask = [](uint32_t bytes) { return bytes >= 64 ? ~__mmask64(0) : (__mmask64(1) << bytes) - 1; };
-    if (s.k % 4 == 0 && s.act_stride_bytes == s.k) {
-        // Dense rows of whole quads: the scratch is the activations XOR 0x80, 64 bytes at a time.
-        const size_t bytes = size_t(s.m) * s.k;
-        for (size_t b = 0; b < bytes; b += 64) {
-            const __mmask64 mask = byte_mask(static_cast<uint32_t>(std::min<size_t>(64, bytes - b)));
-            _mm512_mask_storeu_epi8(a_quads + b, mask, _mm512_xor_si512(_mm512_maskz_loadu_epi8(mask, act + b), bias));
-        }
-    } else {
-        // Row by row, each row's k bytes padded to whole quads: bytes past k read as 0 and become 128, against
-        // zero weights.
-        for (uint32_t k0 = 0; k0 < 4 * quads; k0 += 64) {
-            const __mmask64 in_mask = byte_mask(s.k - std::min(s.k, k0));
-            const __mmask64 out_mask = byte_mask(4 * quads - k0);
-            for (uint32_t i = 0; i < s.m; ++i) {
-                const __m512i row = _mm512_maskz_loadu_epi8(in_mask, act + i * s.act_stride_bytes + k0);
-                _mm512_mask_storeu_epi8(a_quads + 4 * size_t(i) * quads + k0, out_mask, _mm512_xor_si512(row, bias));
-            }
+    for (uint32_t k0 = 0; k0 < 4 * quads; k0 += 64) {
+        const __mmask64 in_mask = byte_mask(s.k - std::min(s.k, k0));
+        const __mmask64 out_mask = byte_mask(4 * quads - k0);
+        for (uint32_t i = 0; i < s.m; ++i) {
+            const __m512i row = _mm512_maskz_loadu_epi8(in_mask, act + i * s.act_stride_bytes + k0);
+            _mm512_mask_storeu_epi8(a_quads + 4 * size_t(i) * quads + k0, out_mask, _mm512_xor_si512(row, bias));
         }
     }
-    static constexpr auto kChunks = vnni_chunks(std::make_integer_sequence<uint32_t, kVnniQuads>());
+    static constexpr auto kPadded = vnni_chunks<false>(std::make_integer_sequence<uint32_t, kVnniQuads>());
     for (uint32_t q0 = 0; q0 < quads; q0 += kVnniQuads)
-        kChunks[std::min(kVnniQuads, quads - q0) - 1](a_quads, quads, q0, weights, acc, s);
+        kPadded[std::min(kVnniQuads, quads - q0) - 1](a_quads, 4 * size_t(quads), q0, weights, acc, s);
 }
 
 [[gnu::target("avx512f,avx512bw,avx512vl")]] void bf16_avx512(const uint8_t* act, MatmulWeights& weights, uint8_t* acc,
