@@ -1,6 +1,7 @@
 #include "model/npu/matrix_unit.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <utility>
 
@@ -79,16 +80,11 @@ void MatrixUnit::load_weights(const NpuInstruction& instruction) {
     const uint32_t stored_rows = args.transpose ? args.n : args.k;
     const uint64_t stored_row_bytes = uint64_t(args.transpose ? args.k : args.n) * elem;
     if (!scratchpad_.contains(args.weights, stored_row_bytes, stored_rows, args.stride)) {
-        fail(
-            instruction, "the weight block (" + std::to_string(stored_rows) + " rows of " +
-                             std::to_string(stored_row_bytes) + " bytes, stride " + std::to_string(args.stride) +
-                             ") at 0x" +
-                             [&] {
-                                 char b[16];
-                                 std::snprintf(b, sizeof b, "%08x", args.weights);
-                                 return std::string(b);
-                             }() +
-                             " is not inside the scratchpad");
+        char address[16];
+        std::snprintf(address, sizeof address, "%08x", args.weights);
+        fail(instruction, "the weight block (" + std::to_string(stored_rows) + " rows of " +
+                              std::to_string(stored_row_bytes) + " bytes, stride " + std::to_string(args.stride) +
+                              ") at 0x" + address + " is not inside the scratchpad");
         return;
     }
     shadow_.k = args.k;
