@@ -1,7 +1,9 @@
 #include "model/npu/matrix_unit.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <utility>
 
 #include "model/npu/dtype_codes.h"
 #include "model/npu/matmul_kernels.h"
@@ -9,8 +11,8 @@
 namespace npuemu::npu {
 
 MatrixUnit::MatrixUnit(sc_core::sc_module_name name, uint32_t tile_id, const MatrixUnitConfig& config,
-                       const TileClock& clock, InstructionQueue& queue, Semaphores& semaphores,
-                       FaultSink fault_sink, BankedMemory& scratchpad, BankedMemory& accumulator)
+                       const TileClock& clock, InstructionQueue& queue, Semaphores& semaphores, FaultSink fault_sink,
+                       BankedMemory& scratchpad, BankedMemory& accumulator)
     : QueueUnit(name, tile_id, clock, queue, semaphores, std::move(fault_sink)),
       config_(config),
       scratchpad_(scratchpad),
@@ -23,10 +25,13 @@ MatrixUnit::MatrixUnit(sc_core::sc_module_name name, uint32_t tile_id, const Mat
                    "cycles of weight preloads (in the background)");
     const uint64_t array_pes = uint64_t(config.rows) * config.cols;
     const uint64_t period_ps = clock.period().value();
-    stats_.derived("mac_utilization", [this, array_pes, period_ps] {
-        const double elapsed = static_cast<double>(sc_core::sc_time_stamp().value() / period_ps);
-        return elapsed > 0 ? static_cast<double>(macs_) / (elapsed * array_pes) : 0.0;
-    }, StatUnit::Ratio, "MACs / (array PEs x elapsed cycles)");
+    stats_.derived(
+        "mac_utilization",
+        [this, array_pes, period_ps] {
+            const double elapsed = static_cast<double>(sc_core::sc_time_stamp().value() / period_ps);
+            return elapsed > 0 ? static_cast<double>(macs_) / (elapsed * array_pes) : 0.0;
+        },
+        StatUnit::Ratio, "MACs / (array PEs x elapsed cycles)");
     // SystolicTiming keeps absolute cycle stamps: re-express them when DVFS changes the period.
     clock.on_change([this](sc_core::sc_time old_period, sc_core::sc_time new_period) {
         timing_.rescale(old_period.value(), new_period.value());
@@ -75,10 +80,11 @@ void MatrixUnit::load_weights(const NpuInstruction& instruction) {
     const uint32_t stored_rows = args.transpose ? args.n : args.k;
     const uint64_t stored_row_bytes = uint64_t(args.transpose ? args.k : args.n) * elem;
     if (!scratchpad_.contains(args.weights, stored_row_bytes, stored_rows, args.stride)) {
+        char address[16];
+        std::snprintf(address, sizeof address, "%08x", args.weights);
         fail(instruction, "the weight block (" + std::to_string(stored_rows) + " rows of " +
                               std::to_string(stored_row_bytes) + " bytes, stride " + std::to_string(args.stride) +
-                              ") at 0x" + [&] { char b[16]; std::snprintf(b, sizeof b, "%08x", args.weights); return std::string(b); }() +
-                              " is not inside the scratchpad");
+                              ") at 0x" + address + " is not inside the scratchpad");
         return;
     }
     shadow_.k = args.k;
@@ -100,7 +106,8 @@ void MatrixUnit::load_weights(const NpuInstruction& instruction) {
     const uint64_t now = now_cycles();
     const sc_core::sc_time earliest = cycles(std::max(now, timing_.load_earliest()));
     const uint64_t span = uint64_t(stored_rows - 1) * args.stride + stored_row_bytes;
-    const auto banks = scratchpad_.reserve(args.weights, span, uint64_t(args.k) * args.n * elem, earliest, clock_.period());
+    const auto banks =
+        scratchpad_.reserve(args.weights, span, uint64_t(args.k) * args.n * elem, earliest, clock_.period());
     const auto load = timing_.load_weights(to_cycles(banks.begin), std::max<uint32_t>(args.k, banks.busy_cycles));
     weight_load_cycles_ += load.ready - load.begin;
     sram_bytes_ += uint64_t(args.k) * args.n * elem;
@@ -144,8 +151,13 @@ void MatrixUnit::matmul(const NpuInstruction& instruction, sc_core::sc_time& com
         return;
     }
     if (shadow_pending_) {
-        active_ = shadow_;
+        // The shadow block becomes the active one; its buffers serve the next load (no copy, no allocation).
+        std::swap(active_, shadow_);
         shadow_pending_ = false;
+        if (compute_values_ && dtype_ == kInt8)
+            active_.packed.load_int8(reinterpret_cast<const int8_t*>(active_.values.data()), active_.k, active_.n);
+        else if (compute_values_)
+            active_.packed.load_bf16(reinterpret_cast<const uint16_t*>(active_.values.data()), active_.k, active_.n);
     }
     const uint64_t earliest = std::max(now_cycles(), timing_.matmul_earliest(active_.k));
     // Activations stream out of the scratchpad during the stream; results go into the accumulator as they drain.
@@ -169,11 +181,9 @@ void MatrixUnit::matmul(const NpuInstruction& instruction, sc_core::sc_time& com
     if (!compute_values_) {
         // Timing-only mode: the accumulator keeps what it held.
     } else if (dtype_ == kInt8) {
-        matmul_int8(scratchpad_.host(args.act), reinterpret_cast<const int8_t*>(active_.values.data()),
-                    accumulator_.host(args.acc), shape);
+        matmul_int8(scratchpad_.host(args.act), active_.packed, accumulator_.host(args.acc), shape);
     } else {
-        matmul_bf16(scratchpad_.host(args.act), reinterpret_cast<const uint16_t*>(active_.values.data()),
-                    accumulator_.host(args.acc), shape);
+        matmul_bf16(scratchpad_.host(args.act), active_.packed, accumulator_.host(args.acc), shape);
     }
 
     completion = cycles(timing.completion);

@@ -6,8 +6,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "model/npu/npu_config.h"
 #include "model/npu/banked_memory.h"
+#include "model/npu/matmul_kernels.h"
+#include "model/npu/npu_config.h"
 #include "model/npu/queue_unit.h"
 #include "model/npu/systolic_timing.h"
 
@@ -15,9 +16,9 @@ namespace npuemu::npu {
 
 class MatrixUnit : public QueueUnit {
 public:
-    MatrixUnit(sc_core::sc_module_name name, uint32_t tile_id, const MatrixUnitConfig& config,
-               const TileClock& clock, InstructionQueue& queue, Semaphores& semaphores, FaultSink fault_sink,
-               BankedMemory& scratchpad, BankedMemory& accumulator);
+    MatrixUnit(sc_core::sc_module_name name, uint32_t tile_id, const MatrixUnitConfig& config, const TileClock& clock,
+               InstructionQueue& queue, Semaphores& semaphores, FaultSink fault_sink, BankedMemory& scratchpad,
+               BankedMemory& accumulator);
 
     uint64_t macs() const { return macs_; }
     uint64_t int8_macs() const { return int8_macs_; }
@@ -47,7 +48,8 @@ private:
 
     // Weights: the shadow block being (or last) loaded, and the block the array computes with.
     struct WeightBlock {
-        std::vector<uint8_t> values;  // k x n, dense, in the block's dtype
+        std::vector<uint8_t> values;  // k x n, dense, in the block's dtype, as loaded
+        MatmulWeights packed;         // the same, packed for the host kernels on the first matmul that uses them
         uint32_t k = 0, n = 0;
         unsigned dtype = 0;
     };
@@ -61,7 +63,7 @@ private:
     uint64_t int8_macs_ = 0;
     uint64_t sram_bytes_ = 0;
     uint64_t matmuls_ = 0;
-    uint64_t latency_cycles_ = 0;      // sum over matmuls of m + k + n - 1 (plus bandwidth stretch)
+    uint64_t latency_cycles_ = 0;  // sum over matmuls of m + k + n - 1 (plus bandwidth stretch)
     uint64_t weight_load_cycles_ = 0;
 };
 
