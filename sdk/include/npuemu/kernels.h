@@ -189,6 +189,16 @@ struct npu_attention_args {
 };
 int npu_attention_plan_rows(const struct npu_attention_args *args);
 void npu_attention(const struct npu_attention_args *args, uint32_t hart, uint32_t harts);
+/* The same with its plan made once per shape (planning costs the control core several hundred cycles): block_rows
+ * is npu_attention_plan_rows(), 0 when K and V do not fit. The rest is where its buffers go. */
+struct npu_attention_plan {
+    uint32_t block_rows, slots; /* query rows per block at most; K/V slots (2, or 1 when two do not fit) */
+    uint32_t k_s[2], v_s[2], q_s[2], p_s[2], o16[2], v1, v2; /* scratchpad */
+    uint32_t s_acc[2], o_acc[2], t_acc;                        /* accumulator */
+};
+void npu_attention_prepare(const struct npu_attention_args *args, struct npu_attention_plan *plan);
+void npu_attention_planned(const struct npu_attention_args *args, const struct npu_attention_plan *plan,
+                           uint32_t hart, uint32_t harts);
 
 /* Decode attention over a KV cache in global memory, BF16 in and out, FP32 scores: for each batch row b and query
  * head h, out[b][h] = softmax(q[b][h] K[b][g]^T) V[b][g] with g = h / (heads / kv_heads) (grouped-query heads; q
@@ -380,6 +390,7 @@ uint32_t npu_transformer_scratch_bytes(const struct npu_transformer_args *args);
 /* The layer's GEMM plans (npu_gemm_plan), made once for a layer shape and hart count by npu_transformer_prepare. */
 struct npu_transformer_plan {
     struct npu_gemm_plan qkv, wo, ffn1, ffn2[NPU_TRANSFORMER_MAX_SPLITS];
+    struct npu_attention_plan attention; /* block_rows 0: attention through global memory */
 };
 void npu_transformer_prepare(const struct npu_transformer_args *args, uint32_t harts,
                              struct npu_transformer_plan *plan);

@@ -35,20 +35,10 @@ enum {
     FLAG_KV_FREE = 28, /* + slot */
 };
 
-struct attention_plan {
-    uint32_t block_rows;             /* query rows per block, at most */
-    uint32_t slots;                  /* K/V slots: 2, or 1 when two do not fit */
-    uint32_t k_s[2], v_s[2];         /* scratchpad: per slot */
-    uint32_t q_s[2], p_s[2], o16[2]; /* scratchpad: per buffer */
-    uint32_t v1, v2;                 /* scratchpad: per-row max and sum */
-    uint32_t s_acc[2], o_acc[2];     /* accumulator: per buffer */
-    uint32_t t_acc;                  /* accumulator: the softmax's other operand (banks of its own) */
-};
-
 /* Lays out the buffers for blocks of `rows` query rows and `slots` K/V slots, the big ones (K, V, P, S) each in a
  * bank of its own with own_banks; 0 if they do not fit. */
 static int layout(const struct npu_attention_args* a, const struct npu_geometry* geo, uint32_t rows, uint32_t slots,
-                  int own_banks, struct attention_plan* p) {
+                  int own_banks, struct npu_attention_plan* p) {
     const uint32_t L = a->seq, dh = a->d_head;
     struct local_alloc sp = local_alloc_make(NPUEMU_SCRATCHPAD_BASE, geo->scratchpad_bytes, geo->scratchpad_banks);
     struct local_alloc acc = local_alloc_make(NPUEMU_ACCUMULATOR_BASE, geo->accumulator_bytes, geo->accumulator_banks);
@@ -76,7 +66,7 @@ static int layout(const struct npu_attention_args* a, const struct npu_geometry*
  * rows the accumulator could hold at best (S twice, T, O twice), so it takes a few layouts, not dozens: the control
  * core divides slowly and every hart plans before its first load. */
 static uint32_t plan_attention(const struct npu_attention_args* a, const struct npu_geometry* geo,
-                               struct attention_plan* p) {
+                               struct npu_attention_plan* p) {
     const uint32_t enough = min_u32(a->seq, geo->rows);
     const uint32_t acc_rows = geo->accumulator_bytes / (3 * a->seq * 4 + 2 * a->d_head * 4);
     const uint32_t most = min_u32(min_u32(a->seq, 256), acc_rows > 0 ? acc_rows : 1);
@@ -93,7 +83,7 @@ static uint32_t plan_attention(const struct npu_attention_args* a, const struct 
 
 int npu_attention_plan_rows(const struct npu_attention_args* a) {
     const struct npu_geometry geo = npu_read_geometry();
-    struct attention_plan p;
+    struct npu_attention_plan p;
     return (int)plan_attention(a, &geo, &p);
 }
 
@@ -126,7 +116,7 @@ static void vx(uint32_t cols, uint32_t rows, uint32_t in, uint32_t out, uint32_t
 }
 
 /* DMA: the block's Q (and the head's K before it, V after it, when the head changes). */
-static void load_block(const struct npu_attention_args* a, const struct attention_plan* p,
+static void load_block(const struct npu_attention_args* a, const struct npu_attention_plan* p,
                        const struct attention_block* b) {
     const uint32_t dh = a->d_head, col = b->head * dh * 2;
     if (b->new_head) {
@@ -143,8 +133,8 @@ static void load_block(const struct npu_attention_args* a, const struct attentio
 }
 
 /* MATRIX: S = Q K^T, per array-width group of keys, d_head in chunks of the array's rows. */
-static void scores(const struct npu_attention_args* a, const struct attention_plan* p, const struct npu_geometry* geo,
-                   const struct attention_block* b) {
+static void scores(const struct npu_attention_args* a, const struct npu_attention_plan* p,
+                   const struct npu_geometry* geo, const struct attention_block* b) {
     const uint32_t L = a->seq, dh = a->d_head, k_s = p->k_s[b->slot];
     npu_wait(NPU_QUEUE_MATRIX, FLAG_LOADED);
     npu_mx_config(NPU_DTYPE_BF16, dh * 2, L * 4);
@@ -161,7 +151,7 @@ static void scores(const struct npu_attention_args* a, const struct attention_pl
 
 /* VECTOR: npu_rows' softmax on the block's scores, then P in BF16 into the scratchpad. Each step goes between S and
  * T, which sit in different banks: an in-place step would read and write the same banks, one after the other. */
-static void softmax(const struct attention_plan* p, uint32_t L, const struct attention_block* b) {
+static void softmax(const struct npu_attention_plan* p, uint32_t L, const struct attention_block* b) {
     const uint32_t row32 = L * 4, x = p->s_acc[b->buf], t = p->t_acc, n = b->n;
     npu_wait(NPU_QUEUE_VECTOR, FLAG_S);
     vx(L, n, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 4, row32, 0);
@@ -181,8 +171,8 @@ static void softmax(const struct attention_plan* p, uint32_t L, const struct att
 }
 
 /* MATRIX: O = P V, per array-width group of d_head, the keys in chunks of the array's rows. */
-static void context(const struct npu_attention_args* a, const struct attention_plan* p, const struct npu_geometry* geo,
-                    const struct attention_block* b) {
+static void context(const struct npu_attention_args* a, const struct npu_attention_plan* p,
+                    const struct npu_geometry* geo, const struct attention_block* b) {
     const uint32_t L = a->seq, dh = a->d_head, v_s = p->v_s[b->slot];
     npu_wait(NPU_QUEUE_MATRIX, FLAG_P);
     if (b->new_head) npu_wait(NPU_QUEUE_MATRIX, FLAG_V_LOADED);
@@ -199,7 +189,7 @@ static void context(const struct npu_attention_args* a, const struct attention_p
 }
 
 /* VECTOR: O in BF16; DMA: out. */
-static void finish(const struct npu_attention_args* a, const struct attention_plan* p,
+static void finish(const struct npu_attention_args* a, const struct npu_attention_plan* p,
                    const struct attention_block* b) {
     const uint32_t dh = a->d_head;
     npu_wait(NPU_QUEUE_VECTOR, FLAG_O);
@@ -219,10 +209,22 @@ static uint32_t block_rows_for(uint32_t share, const struct npu_geometry* geo, u
     return min_u32(most, third > geo->rows ? third : geo->rows);
 }
 
-void npu_attention(const struct npu_attention_args* a, uint32_t hart, uint32_t harts) {
+void npu_attention_prepare(const struct npu_attention_args* a, struct npu_attention_plan* plan) {
     const struct npu_geometry geo = npu_read_geometry();
-    struct attention_plan p;
-    if (plan_attention(a, &geo, &p) == 0) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP); /* K and V do not fit: unfused */
+    if (plan_attention(a, &geo, plan) == 0) plan->block_rows = 0;
+}
+
+void npu_attention(const struct npu_attention_args* a, uint32_t hart, uint32_t harts) {
+    struct npu_attention_plan p;
+    npu_attention_prepare(a, &p);
+    npu_attention_planned(a, &p, hart, harts);
+}
+
+void npu_attention_planned(const struct npu_attention_args* a, const struct npu_attention_plan* plan, uint32_t hart,
+                           uint32_t harts) {
+    const struct npu_geometry geo = npu_read_geometry();
+    const struct npu_attention_plan p = *plan;
+    if (p.block_rows == 0) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP); /* K and V do not fit: unfused */
     const uint32_t L = a->seq, total = a->heads * L;
     const uint32_t share = (total + harts - 1) / harts;
     struct block_walk walk = {min_u32(total, hart * share), min_u32(total, (hart + 1) * share), L,

@@ -97,9 +97,19 @@ static struct split_group split_group_of(uint32_t s, uint32_t splits, uint32_t h
     return g;
 }
 
+/* The fused attention's arguments for the layer (q, k and v the three parts of qkv16). */
+static struct npu_attention_args attention_of(const struct npu_transformer_args* t, const struct layout* l) {
+    const uint32_t D = t->d_model;
+    const struct npu_attention_args att = {
+        l->qkv16, l->qkv16 + D * 2, l->qkv16 + 2 * D * 2, 3 * D * 2, t->seq, t->heads, D / t->heads, l->o16, D * 2};
+    return att;
+}
+
 void npu_transformer_prepare(const struct npu_transformer_args* t, uint32_t harts, struct npu_transformer_plan* plan) {
     const struct layout l = make_layout(t);
     const struct projections p = projections_of(t, &l);
+    const struct npu_attention_args att = attention_of(t, &l);
+    npu_attention_prepare(&att, &plan->attention);
     npu_gemm_plan(&p.qkv, harts, &plan->qkv);
     npu_gemm_plan(&p.wo, harts, &plan->wo);
     npu_gemm_plan(&p.ffn1, harts, &plan->ffn1);
@@ -166,7 +176,7 @@ void npu_transformer_block(const struct npu_transformer_args* t, const struct np
                            uint32_t harts) {
     const struct layout l = make_layout(t);
     const struct projections proj = projections_of(t, &l);
-    const uint32_t L = t->seq, D = t->d_model, dh = D / t->heads;
+    const uint32_t L = t->seq, D = t->d_model;
     uint64_t clock = hart == 0 && t->phase_cycles ? npu_read_mcycle() : 0;
 
     /* qkv = x Wqkv + bqkv, q scaled by 1/sqrt(d_head), in BF16 (the GEMM's epilogue). */
@@ -174,10 +184,15 @@ void npu_transformer_block(const struct npu_transformer_args* t, const struct np
     mark_phase(t->phase_cycles, NPU_PHASE_QKV, hart, &clock);
     struct npu_rows_args r;
 
-    const struct npu_attention_args att = {
-        l.qkv16, l.qkv16 + D * 2, l.qkv16 + 2 * D * 2, 3 * D * 2, L, t->heads, dh, l.o16, D * 2};
-    if (npu_attention_plan_rows(&att) > 0) {
-        npu_attention(&att, hart, harts);
+    const struct npu_attention_args att = attention_of(t, &l);
+    struct npu_attention_plan att_plan;
+    if (plan) {
+        att_plan = plan->attention;
+    } else {
+        npu_attention_prepare(&att, &att_plan);
+    }
+    if (att_plan.block_rows > 0) {
+        npu_attention_planned(&att, &att_plan, hart, harts);
         npu_barrier();
     } else {
         attention_unfused(t, &l, hart, harts);
