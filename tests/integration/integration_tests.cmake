@@ -438,6 +438,13 @@ add_test(NAME "npu: transformer layer with attention through global memory (seq 
           --array-rows 16 --seq 520 --d-model 256 --heads 2 --d-ff 32 --seed 4 --workdir ${work})
 set_tests_properties("npu: transformer layer with attention through global memory (seq 520, d_head 128) equals the host reference"
   PROPERTIES PASS_REGULAR_EXPRESSION "attention through global memory.*all 133120 outputs equal the host reference")
+# Two heads' K and V do not fit the test chip's scratchpad at once (d_head 128, seq 240): one K/V slot, so a hart whose
+# rows cross into the next head finishes the head's P V before it loads the next K and V.
+set(work ${CMAKE_CURRENT_BINARY_DIR}/transformer_one_slot)
+file(MAKE_DIRECTORY ${work})
+add_test(NAME "npu: transformer layer with one K/V slot per tile (seq 240, d_head 128) equals the host reference"
+  COMMAND $<TARGET_FILE:transformer_check> --npuemu ${NPUEMU} --image ${FW}/transformer_block.elf --config test
+          --array-rows 16 --seq 240 --d-model 384 --heads 3 --d-ff 32 --seed 7 --workdir ${work})
 set(work ${CMAKE_CURRENT_BINARY_DIR}/transformer_default)
 file(MAKE_DIRECTORY ${work})
 add_test(NAME "npu: transformer layer on the default chip equals the host reference"

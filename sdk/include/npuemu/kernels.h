@@ -120,6 +120,24 @@ struct npu_rows_args {
 };
 #define NPU_ROWS_MAX_MORE 7u
 void npu_rows(const struct npu_rows_args *args, uint32_t hart, uint32_t harts);
+/* The same with its plan made once per shape and options (planning costs the control core about a thousand cycles;
+ * the plan does not depend on the addresses): where each of the two buffers' pieces live in the local memories. */
+struct npu_rows_buffer {
+    uint32_t x, t;                    /* accumulator: chunk x cols FP32 each */
+    uint32_t more[NPU_ROWS_MAX_MORE]; /* accumulator: the further sources' chunks */
+    uint32_t mul;                     /* accumulator: mul_src's chunk */
+    uint32_t cos, sin;                /* accumulator: the rotary tables' rows of the chunk */
+    uint32_t v1, v2;                  /* scratchpad: one FP32 per row each */
+    uint32_t res16, out16;            /* scratchpad: chunk x cols BF16 each */
+};
+struct npu_rows_plan {
+    uint32_t chunk;             /* rows per chunk */
+    uint32_t bias, gamma, beta; /* scratchpad: one FP32 row each */
+    struct npu_rows_buffer buffer[2];
+};
+void npu_rows_prepare(const struct npu_rows_args *args, uint32_t harts, struct npu_rows_plan *plan);
+void npu_rows_planned(const struct npu_rows_args *args, const struct npu_rows_plan *plan, uint32_t hart,
+                      uint32_t harts);
 
 /* Backward passes of the row operations, over FP32 matrices of rows x cols (dense rows); each hart takes an even
  * share of the rows, a chunk at a time. x is the forward's input (GELU, layernorm) or its output P (softmax); dy the
@@ -189,6 +207,16 @@ struct npu_attention_args {
 };
 int npu_attention_plan_rows(const struct npu_attention_args *args);
 void npu_attention(const struct npu_attention_args *args, uint32_t hart, uint32_t harts);
+/* The same with its plan made once per shape (planning costs the control core several hundred cycles): block_rows
+ * is npu_attention_plan_rows(), 0 when K and V do not fit. The rest is where its buffers go. */
+struct npu_attention_plan {
+    uint32_t block_rows, slots; /* query rows per block at most; K/V slots (2, or 1 when two do not fit) */
+    uint32_t k_s[2], v_s[2], q_s[2], p_s[2], o16[2], v1, v2; /* scratchpad */
+    uint32_t s_acc[2], o_acc[2], t_acc;                        /* accumulator */
+};
+void npu_attention_prepare(const struct npu_attention_args *args, struct npu_attention_plan *plan);
+void npu_attention_planned(const struct npu_attention_args *args, const struct npu_attention_plan *plan,
+                           uint32_t hart, uint32_t harts);
 
 /* Decode attention over a KV cache in global memory, BF16 in and out, FP32 scores: for each batch row b and query
  * head h, out[b][h] = softmax(q[b][h] K[b][g]^T) V[b][g] with g = h / (heads / kv_heads) (grouped-query heads; q
@@ -380,6 +408,8 @@ uint32_t npu_transformer_scratch_bytes(const struct npu_transformer_args *args);
 /* The layer's GEMM plans (npu_gemm_plan), made once for a layer shape and hart count by npu_transformer_prepare. */
 struct npu_transformer_plan {
     struct npu_gemm_plan qkv, wo, ffn1, ffn2[NPU_TRANSFORMER_MAX_SPLITS];
+    struct npu_attention_plan attention; /* block_rows 0: attention through global memory */
+    struct npu_rows_plan ln1, ln2;
 };
 void npu_transformer_prepare(const struct npu_transformer_args *args, uint32_t harts,
                              struct npu_transformer_plan *plan);

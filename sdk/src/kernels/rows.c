@@ -22,26 +22,10 @@ static void shape(uint32_t cols, uint32_t rows, uint32_t in, uint32_t out, uint3
     npu_vx_strides(dst_ld, a_ld, b_ld);
 }
 
-/* Where one buffer's pieces live. */
-struct rows_buffer {
-    uint32_t x, t;                    /* accumulator: chunk x cols FP32 each */
-    uint32_t more[NPU_ROWS_MAX_MORE]; /* accumulator: the further sources' chunks */
-    uint32_t mul;                     /* accumulator: mul_src's chunk */
-    uint32_t cos, sin;                /* accumulator: the rotary tables' rows of the chunk */
-    uint32_t v1, v2;                  /* scratchpad: one FP32 per row each */
-    uint32_t res16, out16;            /* scratchpad: chunk x cols BF16 each */
-};
-
-struct rows_plan {
-    uint32_t chunk;             /* rows per chunk */
-    uint32_t bias, gamma, beta; /* scratchpad: one FP32 row each */
-    struct rows_buffer buffer[2];
-};
-
 /* Lays out the buffers for chunks of `chunk` rows; with own_banks, every buffer that one vector instruction or the
  * overlapping DMA touches beside another gets a bank of its own. 0 if they do not fit. */
 static int layout_rows(const struct npu_rows_args* r, const struct npu_geometry* geo, uint32_t chunk, int own_banks,
-                       struct rows_plan* p) {
+                       struct npu_rows_plan* p) {
     const uint32_t row32 = r->cols * 4, row16 = r->cols * 2;
     struct local_alloc acc = local_alloc_make(NPUEMU_ACCUMULATOR_BASE, geo->accumulator_bytes, geo->accumulator_banks);
     struct local_alloc sp = local_alloc_make(NPUEMU_SCRATCHPAD_BASE, geo->scratchpad_bytes, geo->scratchpad_banks);
@@ -54,7 +38,7 @@ static int layout_rows(const struct npu_rows_args* r, const struct npu_geometry*
         p->buffer[b].v2 = local_take(&sp, chunk * 4, 0);
     }
     for (uint32_t b = 0; b < 2; ++b) {
-        struct rows_buffer* buf = &p->buffer[b];
+        struct npu_rows_buffer* buf = &p->buffer[b];
         buf->x = local_take(&acc, chunk * row32, own_banks);
         buf->t = local_take(&acc, chunk * row32, own_banks);
         for (uint32_t i = 0; i < r->src_more_count; ++i) buf->more[i] = local_take(&acc, chunk * row32, own_banks);
@@ -67,9 +51,9 @@ static int layout_rows(const struct npu_rows_args* r, const struct npu_geometry*
     return !acc.failed && !sp.failed;
 }
 
-static struct rows_plan plan_rows(const struct npu_rows_args* r, uint32_t harts) {
+static struct npu_rows_plan plan_rows(const struct npu_rows_args* r, uint32_t harts) {
     const struct npu_geometry geo = npu_read_geometry();
-    struct rows_plan p;
+    struct npu_rows_plan p;
     /* Rows per chunk: at most 64 and a third of a hart's share (so loads, work and stores overlap); fewer while the
      * buffers do not fit in banks of their own, then packed. */
     const uint32_t share = (r->rows + harts - 1) / harts;
@@ -83,7 +67,7 @@ static struct rows_plan plan_rows(const struct npu_rows_args* r, uint32_t harts)
     return p;
 }
 
-static void load_chunk(const struct npu_rows_args* r, const struct rows_buffer* buf, uint32_t r0, uint32_t n) {
+static void load_chunk(const struct npu_rows_args* r, const struct npu_rows_buffer* buf, uint32_t r0, uint32_t n) {
     const uint32_t row32 = r->cols * 4, row16 = r->cols * 2;
     dma_block(r->src + r0 * r->src_ld, r->src_ld, buf->x, row32, n, row32);
     for (uint32_t i = 0; i < r->src_more_count; ++i) {
@@ -102,7 +86,7 @@ static void load_chunk(const struct npu_rows_args* r, const struct rows_buffer* 
     }
 }
 
-static void store_chunk(const struct npu_rows_args* r, const struct rows_buffer* buf, uint32_t r0, uint32_t n) {
+static void store_chunk(const struct npu_rows_args* r, const struct npu_rows_buffer* buf, uint32_t r0, uint32_t n) {
     const uint32_t row32 = r->cols * 4, row16 = r->cols * 2;
     if (r->dst_fp32) dma_block(buf->x, row32, r->dst_fp32 + r0 * r->dst_fp32_ld, r->dst_fp32_ld, n, row32);
     if (r->dst_bf16) dma_block(buf->out16, row16, r->dst_bf16 + r0 * r->dst_bf16_ld, r->dst_bf16_ld, n, row16);
@@ -110,7 +94,7 @@ static void store_chunk(const struct npu_rows_args* r, const struct rows_buffer*
 
 /* Rotary embedding of a chunk's first rotary_heads heads: per head, x1' = x1 cos - x2 sin, x2' = x2 cos + x1 sin
  * (halves of rotary_dim columns), the four products in T, then the difference and the sum into x. */
-static void rotate(const struct npu_rows_args* r, const struct rows_buffer* buf, uint32_t n) {
+static void rotate(const struct npu_rows_args* r, const struct npu_rows_buffer* buf, uint32_t n) {
     const uint32_t row32 = r->cols * 4, half = r->rotary_dim / 2, half32 = half * 4, part = n * half32;
     const uint32_t t1 = buf->t, t2 = t1 + part, t3 = t2 + part, t4 = t3 + part;
     for (uint32_t h = 0; h < r->rotary_heads; ++h) {
@@ -127,8 +111,8 @@ static void rotate(const struct npu_rows_args* r, const struct rows_buffer* buf,
 }
 
 /* The vector unit's steps on one chunk of n rows, in the documented order. */
-static void compute_chunk(const struct npu_rows_args* r, const struct rows_plan* p, const struct rows_buffer* buf,
-                          uint32_t n) {
+static void compute_chunk(const struct npu_rows_args* r, const struct npu_rows_plan* p,
+                          const struct npu_rows_buffer* buf, uint32_t n) {
     const uint32_t row32 = r->cols * 4, row16 = r->cols * 2;
     const uint32_t x = buf->x, t = buf->t, v1 = buf->v1, v2 = buf->v2;
     const uint32_t inv_cols = float_bits(1.0f / (float)r->cols);
@@ -219,10 +203,21 @@ static void compute_chunk(const struct npu_rows_args* r, const struct rows_plan*
 }
 
 void npu_rows(const struct npu_rows_args* r, uint32_t hart, uint32_t harts) {
+    struct npu_rows_plan p;
+    npu_rows_prepare(r, harts, &p);
+    npu_rows_planned(r, &p, hart, harts);
+}
+
+void npu_rows_prepare(const struct npu_rows_args* r, uint32_t harts, struct npu_rows_plan* plan) {
     if (r->src_more_count > NPU_ROWS_MAX_MORE) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP);
     /* Rotary: its four products per head fit in T only if a row holds two heads. */
     if (r->rotary_cos && (r->rotary_dim % 2 || 2 * r->rotary_dim > r->cols)) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP);
-    const struct rows_plan p = plan_rows(r, harts);
+    *plan = plan_rows(r, harts);
+}
+
+void npu_rows_planned(const struct npu_rows_args* r, const struct npu_rows_plan* plan, uint32_t hart, uint32_t harts) {
+    if (r->src_more_count > NPU_ROWS_MAX_MORE) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP);
+    const struct npu_rows_plan p = *plan;
     const uint32_t row32 = r->cols * 4;
     const uint32_t share = (r->rows + harts - 1) / harts;
     const uint32_t first = min_u32(hart * share, r->rows), end = min_u32(first + share, r->rows);

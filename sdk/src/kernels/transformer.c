@@ -97,9 +97,72 @@ static struct split_group split_group_of(uint32_t s, uint32_t splits, uint32_t h
     return g;
 }
 
+/* y = layernorm1(a + bo + x): FP32 and BF16 out. */
+static struct npu_rows_args layernorm1_of(const struct npu_transformer_args* t, const struct layout* l) {
+    const uint32_t D = t->d_model;
+    struct npu_rows_args r = rows_of(l->a32, t->seq, D);
+    r.bias = t->bo;
+    r.residual = t->x;
+    r.residual_ld = D * 2;
+    r.residual_dtype = NPU_DTYPE_BF16;
+    r.op = NPU_ROWS_LAYERNORM;
+    r.gamma = t->gamma1;
+    r.beta = t->beta1;
+    r.eps_bits = t->eps_bits;
+    r.dst_fp32 = l->y32;
+    r.dst_fp32_ld = D * 4;
+    r.dst_bf16 = l->y16;
+    r.dst_bf16_ld = D * 2;
+    return r;
+}
+
+/* out = layernorm2(FFN2's partial products, added in order, + b2 + y). */
+static struct npu_rows_args layernorm2_of(const struct npu_transformer_args* t, const struct layout* l,
+                                          uint32_t splits) {
+    const uint32_t L = t->seq, D = t->d_model;
+    struct npu_rows_args r = rows_of(l->f32, L, D);
+    r.src_more = l->f32 + L * D * 4;
+    r.src_more_count = splits - 1;
+    r.src_more_stride = L * D * 4;
+    r.bias = t->b2;
+    r.residual = l->y32;
+    r.residual_ld = D * 4;
+    r.residual_dtype = NPU_DTYPE_FP32;
+    r.op = NPU_ROWS_LAYERNORM;
+    r.gamma = t->gamma2;
+    r.beta = t->beta2;
+    r.eps_bits = t->eps_bits;
+    r.dst_fp32 = t->out;
+    r.dst_fp32_ld = D * 4;
+    return r;
+}
+
+/* A layernorm pass on all harts with its plan (0: plan on the way), then a barrier. */
+static void layernorm(const struct npu_rows_args* r, const struct npu_rows_plan* plan, uint32_t hart, uint32_t harts) {
+    if (plan) {
+        npu_rows_planned(r, plan, hart, harts);
+        npu_barrier();
+    } else {
+        rows_all(r, hart, harts);
+    }
+}
+
+/* The fused attention's arguments for the layer (q, k and v the three parts of qkv16). */
+static struct npu_attention_args attention_of(const struct npu_transformer_args* t, const struct layout* l) {
+    const uint32_t D = t->d_model;
+    const struct npu_attention_args att = {
+        l->qkv16, l->qkv16 + D * 2, l->qkv16 + 2 * D * 2, 3 * D * 2, t->seq, t->heads, D / t->heads, l->o16, D * 2};
+    return att;
+}
+
 void npu_transformer_prepare(const struct npu_transformer_args* t, uint32_t harts, struct npu_transformer_plan* plan) {
     const struct layout l = make_layout(t);
     const struct projections p = projections_of(t, &l);
+    const struct npu_attention_args att = attention_of(t, &l);
+    npu_attention_prepare(&att, &plan->attention);
+    const struct npu_rows_args ln1 = layernorm1_of(t, &l), ln2 = layernorm2_of(t, &l, p.splits);
+    npu_rows_prepare(&ln1, harts, &plan->ln1);
+    npu_rows_prepare(&ln2, harts, &plan->ln2);
     npu_gemm_plan(&p.qkv, harts, &plan->qkv);
     npu_gemm_plan(&p.wo, harts, &plan->wo);
     npu_gemm_plan(&p.ffn1, harts, &plan->ffn1);
@@ -166,7 +229,6 @@ void npu_transformer_block(const struct npu_transformer_args* t, const struct np
                            uint32_t harts) {
     const struct layout l = make_layout(t);
     const struct projections proj = projections_of(t, &l);
-    const uint32_t L = t->seq, D = t->d_model, dh = D / t->heads;
     uint64_t clock = hart == 0 && t->phase_cycles ? npu_read_mcycle() : 0;
 
     /* qkv = x Wqkv + bqkv, q scaled by 1/sqrt(d_head), in BF16 (the GEMM's epilogue). */
@@ -174,10 +236,15 @@ void npu_transformer_block(const struct npu_transformer_args* t, const struct np
     mark_phase(t->phase_cycles, NPU_PHASE_QKV, hart, &clock);
     struct npu_rows_args r;
 
-    const struct npu_attention_args att = {
-        l.qkv16, l.qkv16 + D * 2, l.qkv16 + 2 * D * 2, 3 * D * 2, L, t->heads, dh, l.o16, D * 2};
-    if (npu_attention_plan_rows(&att) > 0) {
-        npu_attention(&att, hart, harts);
+    const struct npu_attention_args att = attention_of(t, &l);
+    struct npu_attention_plan att_plan;
+    if (plan) {
+        att_plan = plan->attention;
+    } else {
+        npu_attention_prepare(&att, &att_plan);
+    }
+    if (att_plan.block_rows > 0) {
+        npu_attention_planned(&att, &att_plan, hart, harts);
         npu_barrier();
     } else {
         attention_unfused(t, &l, hart, harts);
@@ -186,20 +253,8 @@ void npu_transformer_block(const struct npu_transformer_args* t, const struct np
     /* y = layernorm1(o Wo + bo + x) */
     gemm(&proj.wo, plan ? &plan->wo : 0, hart, harts);
     mark_phase(t->phase_cycles, NPU_PHASE_WO, hart, &clock);
-    r = rows_of(l.a32, L, D);
-    r.bias = t->bo;
-    r.residual = t->x;
-    r.residual_ld = D * 2;
-    r.residual_dtype = NPU_DTYPE_BF16;
-    r.op = NPU_ROWS_LAYERNORM;
-    r.gamma = t->gamma1;
-    r.beta = t->beta1;
-    r.eps_bits = t->eps_bits;
-    r.dst_fp32 = l.y32;
-    r.dst_fp32_ld = D * 4;
-    r.dst_bf16 = l.y16;
-    r.dst_bf16_ld = D * 2;
-    rows_all(&r, hart, harts);
+    r = layernorm1_of(t, &l);
+    layernorm(&r, plan ? &plan->ln1 : 0, hart, harts);
 
     mark_phase(t->phase_cycles, NPU_PHASE_LN1, hart, &clock);
     /* out = layernorm2(gelu(y W1 + b1) W2 + b2 + y); the GELU in the first GEMM's epilogue. */
@@ -215,20 +270,7 @@ void npu_transformer_block(const struct npu_transformer_args* t, const struct np
     }
     npu_barrier();
     mark_phase(t->phase_cycles, NPU_PHASE_FFN2, hart, &clock);
-    r = rows_of(l.f32, L, D);
-    r.src_more = l.f32 + L * D * 4;
-    r.src_more_count = proj.splits - 1;
-    r.src_more_stride = L * D * 4;
-    r.bias = t->b2;
-    r.residual = l.y32;
-    r.residual_ld = D * 4;
-    r.residual_dtype = NPU_DTYPE_FP32;
-    r.op = NPU_ROWS_LAYERNORM;
-    r.gamma = t->gamma2;
-    r.beta = t->beta2;
-    r.eps_bits = t->eps_bits;
-    r.dst_fp32 = t->out;
-    r.dst_fp32_ld = D * 4;
-    rows_all(&r, hart, harts);
+    r = layernorm2_of(t, &l, proj.splits);
+    layernorm(&r, plan ? &plan->ln2 : 0, hart, harts);
     mark_phase(t->phase_cycles, NPU_PHASE_LN2, hart, &clock);
 }
