@@ -17,8 +17,7 @@ using detail::arrives_before;
 using detail::max2;
 using detail::min2;
 
-HbmChannelController::HbmChannelController(const HbmConfig& config)
-    : t_(config.timing), ctl_(config.controller) {
+HbmChannelController::HbmChannelController(const HbmConfig& config) : t_(config.timing), ctl_(config.controller) {
     // The address mapping and the stack count concern the whole memory, not one pseudo channel.
     std::string message;
     for (const auto& p : check_hbm_config(config)) {
@@ -110,9 +109,7 @@ uint64_t HbmChannelController::refresh_due(uint64_t index) const {
     return (index / banks_ + 1) * refi + (index % banks_) * refi / banks_;
 }
 
-uint32_t HbmChannelController::refresh_bank(uint64_t index) const {
-    return static_cast<uint32_t>(index % banks_);
-}
+uint32_t HbmChannelController::refresh_bank(uint64_t index) const { return static_cast<uint32_t>(index % banks_); }
 
 inline void HbmChannelController::choose(uint64_t now, unsigned dir) const {
     if (refresh_pending_ && ctl_.refresh == RefreshMode::AllBank) {
@@ -197,6 +194,7 @@ inline void HbmChannelController::choose_column(uint64_t now, unsigned dir, ColC
     }
     c.cycle = best;
     c.slot = best == kNever ? kNone : banks[best_bank].first_hit[dir];
+    c.bank = best_bank;
 }
 
 void HbmChannelController::choose_row(uint64_t now, unsigned dir, RowChoice& c) const {
@@ -236,9 +234,9 @@ void HbmChannelController::choose_row(uint64_t now, unsigned dir, RowChoice& c) 
 // ---------------------------------------------------------------------------------------------------------------
 // The column command (ACT, PRE, REF and completions: hbm_commands.cpp; the request window: hbm_request_window.cpp).
 
-inline void HbmChannelController::issue_column(uint64_t t, int32_t index, unsigned dir, const DoneCallback& done) {
+inline void HbmChannelController::issue_column(uint64_t t, int32_t index, uint32_t bank, unsigned dir,
+                                               const DoneCallback& done) {
     Slot& s = slots_[index];
-    const uint32_t bank = s.bank;
     Bank& k = bank_[bank];
     Group& g = group_[bank >> group_shift_];
 
@@ -406,7 +404,7 @@ void HbmChannelController::advance(uint64_t until_ps, const DoneCallback& done) 
                 case RowChoice::Kind::None: break;
             }
         }
-        if (col.cycle == t) issue_column(t, col.slot, dir, done);
+        if (col.cycle == t) issue_column(t, col.slot, col.bank, dir, done);
     }
     now_ = max2(now_, until);
     decided_until_ps_ = until_ps;
@@ -430,9 +428,10 @@ uint64_t HbmChannelController::next_decision_ps() const {
         throw Error("HBM controller: stale next-decision cache: " + std::to_string(next_cache_cycle_) + " vs " +
                     std::to_string(best) + " now " + std::to_string(now_) + " pending " +
                     std::to_string(pending_.empty() ? kNever : pending_.front().ready_cycle) + " col " +
-                    std::to_string(col_choice_.cycle) + " row " + std::to_string(row_choice_.cycle) + " refresh_pending " +
-                    std::to_string(refresh_pending_) + " due " + std::to_string(refresh_due_cycle_) + " draining " +
-                    std::to_string(draining_) + "/" + std::to_string(next_draining()));
+                    std::to_string(col_choice_.cycle) + " row " + std::to_string(row_choice_.cycle) +
+                    " refresh_pending " + std::to_string(refresh_pending_) + " due " +
+                    std::to_string(refresh_due_cycle_) + " draining " + std::to_string(draining_) + "/" +
+                    std::to_string(next_draining()));
     }
 #endif
     next_cache_cycle_ = best;

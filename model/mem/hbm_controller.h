@@ -34,10 +34,10 @@
 namespace npuemu::mem {
 
 struct HbmRequest {
-    uint64_t tag = 0;         // the caller's, handed back on completion
+    uint64_t tag = 0;  // the caller's, handed back on completion
     bool write = false;
     uint32_t bank_group = 0;
-    uint32_t bank = 0;        // within its bank group
+    uint32_t bank = 0;  // within its bank group
     uint32_t row = 0;
     uint32_t column = 0;      // first column, in column-command units (access_bytes each)
     uint32_t columns = 1;     // consecutive columns; column + columns <= geometry.columns()
@@ -63,17 +63,17 @@ struct HbmChannelStats {
     uint64_t row_hits = 0, row_misses = 0, row_conflicts = 0;
     uint64_t read_to_write_turnarounds = 0, write_to_read_turnarounds = 0;
     uint64_t refreshes = 0;
-    uint64_t refresh_cycles = 0;     // tRFC per all-bank refresh, tRFCpb per per-bank refresh
+    uint64_t refresh_cycles = 0;  // tRFC per all-bank refresh, tRFCpb per per-bank refresh
     uint64_t data_bus_busy_cycles = 0;
-    uint64_t row_hit_caps = 0;       // times controller.row_hit_cap passed over a bank's hits for an older request
-    uint64_t write_drains = 0;       // times the write queue reached write_high_watermark and draining started
-                                     // (serving writes because no read is queued does not count)
+    uint64_t row_hit_caps = 0;  // times controller.row_hit_cap passed over a bank's hits for an older request
+    uint64_t write_drains = 0;  // times the write queue reached write_high_watermark and draining started
+                                // (serving writes because no read is queued does not count)
     // Requests inside the controller (queued or in service), from arrival to completion: the time integral (its
     // average over a run is integral / elapsed) and the peak. Both count a request once it has completed (the
     // integral adds done_ps - arrival_ps then; the peak is taken at each arrival).
     uint64_t occupancy_integral_ps = 0;
     uint64_t max_occupancy = 0;
-    LatencyHistogram read_latency_ps;   // arrival to completion
+    LatencyHistogram read_latency_ps;  // arrival to completion
     LatencyHistogram write_latency_ps;
 
     // These statistics into the channel's group (tck_ps: the HBM clock period, for times counted in its cycles).
@@ -123,7 +123,11 @@ private:
     static constexpr int32_t kNone = -1;
     static constexpr uint64_t kNever = UINT64_MAX;
     enum Dir : unsigned { kRead = 0, kWrite = 1 };
-    enum class FirstColumn : uint8_t { Hit, Miss, Conflict };  // what the next column command of an opened row counts as
+    enum class FirstColumn : uint8_t {
+        Hit,
+        Miss,
+        Conflict
+    };  // what the next column command of an opened row counts as
 
     // A FIFO that grows by doubling and never shrinks (no allocation once warm).
     template <class T>
@@ -135,7 +139,10 @@ private:
         const T& front() const { return items_[head_]; }
         T& at(size_t i) { return items_[(head_ + i) & (items_.size() - 1)]; }
         const T& at(size_t i) const { return items_[(head_ + i) & (items_.size() - 1)]; }
-        void pop_front() { head_ = (head_ + 1) & (items_.size() - 1); --size_; }
+        void pop_front() {
+            head_ = (head_ + 1) & (items_.size() - 1);
+            --size_;
+        }
         void push_back(const T& v) {
             grow_if_full();
             items_[(head_ + size_) & (items_.size() - 1)] = v;
@@ -173,17 +180,17 @@ private:
     };
     struct alignas(64) Slot {  // a request in the scheduler's window (the first queue_depth of its queue); one
                                // cache line, what a column command reads first
-        uint32_t bank = 0;  // bank_group * banks_per_group + bank
+        uint32_t bank = 0;     // bank_group * banks_per_group + bank
         uint32_t row = 0, next_column = 0, columns_left = 0;
         int32_t prev = kNone, next = kNone;  // the bank's list for this direction, oldest first
         uint64_t seq = 0, tag = 0, arrival_ps = 0;
     };
-    struct alignas(64) Bank {  // what the choices and the commands read of a bank: one cache line
-        uint64_t act_ready = 0;  // earliest ACT: tRC after ACT, tRP after PRE, tRFC / tRFCpb after REF
-        uint64_t pre_ready = 0;  // earliest PRE: tRAS after ACT, tRTP after RD, tWR after write data
-        uint64_t col_ready = 0;  // earliest RD/WR: tRCD after ACT
-        uint64_t head_seq[2] = {0, 0};          // seq of head[] (meaningless when kNone)
-        int32_t head[2] = {kNone, kNone};       // the bank's oldest request of each direction (list: Slot::next)
+    struct alignas(64) Bank {              // what the choices and the commands read of a bank: one cache line
+        uint64_t act_ready = 0;            // earliest ACT: tRC after ACT, tRP after PRE, tRFC / tRFCpb after REF
+        uint64_t pre_ready = 0;            // earliest PRE: tRAS after ACT, tRTP after RD, tWR after write data
+        uint64_t col_ready = 0;            // earliest RD/WR: tRCD after ACT
+        uint64_t head_seq[2] = {0, 0};     // seq of head[] (meaningless when kNone)
+        int32_t head[2] = {kNone, kNone};  // the bank's oldest request of each direction (list: Slot::next)
         // The oldest window request of each direction that hits the open row (kNone: none, or the bank is closed).
         // Of a bank's hits only this one can be the column choice: a column command's earliest cycle depends on its
         // bank, bank group and direction, not on the request, and ties go to the oldest.
@@ -196,8 +203,8 @@ private:
     static_assert(sizeof(Bank) == 64, "a bank's state is one cache line");
     static_assert(sizeof(Slot) == 64, "a request's state is one cache line");
     struct Group {
-        uint64_t next_act = 0;           // tRRD_L
-        uint64_t next_col[2] = {0, 0};   // tCCD_L, tWTR_L
+        uint64_t next_act = 0;          // tRRD_L
+        uint64_t next_col[2] = {0, 0};  // tCCD_L, tWTR_L
     };
     struct RowChoice {  // the next row-bus command
         uint64_t cycle = kNever;
@@ -209,6 +216,7 @@ private:
     struct ColChoice {  // the next column-bus command
         uint64_t cycle = kNever;
         int32_t slot = kNone;  // the request it serves
+        uint32_t bank = 0;     // its bank (so issuing loads the request and the bank at once, not one after the other)
     };
 
     uint64_t cycle_of_ps_ceil(uint64_t ps) const { return ps / tck_ps_ + (ps % tck_ps_ != 0); }
@@ -229,7 +237,7 @@ private:
     void admit_arrivals();
     void enter_window(const Waiting& w, unsigned dir);
     void leave_window(int32_t slot, unsigned dir);
-    void issue_column(uint64_t t, int32_t slot, unsigned dir, const DoneCallback& done);
+    void issue_column(uint64_t t, int32_t slot, uint32_t bank, unsigned dir, const DoneCallback& done);
     void complete(uint64_t t, int32_t slot, unsigned dir, uint64_t data_end, const DoneCallback& done);
     void count_overtaking_hit(uint32_t bank, unsigned dir);
     void issue_activate(uint64_t t, uint32_t bank, uint32_t row);
@@ -254,10 +262,10 @@ private:
     uint64_t now_ = 0;  // first undecided cycle: ceil(decided_until_ps_ / tCK)
 
     // Requests.
-    Ring<Waiting> pending_;     // submitted, not yet arrived; sorted by (arrival_ps, submission)
+    Ring<Waiting> pending_;           // submitted, not yet arrived; sorted by (arrival_ps, submission)
     uint64_t next_arrival_ = kNever;  // pending_.front().ready_cycle (kNever: none pending)
-    Ring<Waiting> overflow_[2]; // arrived while the window was full, oldest first
-    std::vector<Slot> slots_;   // 2 x queue_depth: reads in [0, depth), writes in [depth, 2 depth)
+    Ring<Waiting> overflow_[2];       // arrived while the window was full, oldest first
+    std::vector<Slot> slots_;         // 2 x queue_depth: reads in [0, depth), writes in [depth, 2 depth)
     std::vector<int32_t> free_slots_[2];
     uint32_t window_count_[2] = {0, 0};
     uint64_t queued_mask_[2] = {0, 0};  // banks with window requests of this direction (bit = bank)
@@ -295,7 +303,7 @@ private:
     int last_col_dir_ = -1;
 
     // Refresh.
-    uint64_t refresh_index_ = 0;  // the next refresh to do (all-bank: the k-th; per-bank: one bank each)
+    uint64_t refresh_index_ = 0;      // the next refresh to do (all-bank: the k-th; per-bank: one bank each)
     uint64_t refresh_due_cycle_ = 0;  // refresh_due(refresh_index_)
     uint32_t refresh_bank_ = 0;       // refresh_bank(refresh_index_)
     bool refresh_pending_ = false;
@@ -313,7 +321,7 @@ private:
     mutable bool col_choice_valid_ = false;
     mutable unsigned col_choice_dir_ = 0;
 
-    bool advancing_ = false;  // inside advance(): the completion callback must not re-enter
+    bool advancing_ = false;              // inside advance(): the completion callback must not re-enter
     const DoneCallback* done_ = nullptr;  // advance()'s callback, for early write acknowledgements
     // next_decision_ps() in cycles, as advance() left it (and submit() brought forward); invalid inside advance().
     mutable uint64_t next_cache_cycle_ = 0;

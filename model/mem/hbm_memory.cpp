@@ -12,6 +12,7 @@ HbmMemory::HbmMemory(sc_core::sc_module_name name, const HbmConfig& config)
       lookahead_ps_(frontend_ps_) {
     controllers_.reserve(config.geometry.pseudo_channels());
     for (uint32_t pc = 0; pc < config.geometry.pseudo_channels(); ++pc) controllers_.emplace_back(config);
+    next_decision_ps_.assign(controllers_.size(), UINT64_MAX);
     register_stats();
     SC_HAS_PROCESS(HbmMemory);
     SC_METHOD(service);
@@ -20,7 +21,9 @@ HbmMemory::HbmMemory(sc_core::sc_module_name name, const HbmConfig& config)
 }
 
 void HbmMemory::submit(uint32_t pseudo_channel, const HbmRequest& request) {
-    controllers_[pseudo_channel].submit(request);
+    HbmChannelController& controller = controllers_[pseudo_channel];
+    controller.submit(request);
+    next_decision_ps_[pseudo_channel] = controller.next_decision_ps();
     // No decision about it can come before it arrives (an earlier wake only advances the controller sooner).
     wake_for(request.arrival_ps);
 }
@@ -44,8 +47,10 @@ void HbmMemory::advance_all(uint64_t until_ps, bool every_controller) {
     const HbmChannelController::DoneCallback collect = [this, now](uint64_t tag, uint64_t done_ps) {
         done_.emplace_back(tag, std::max(done_ps, now));
     };
-    for (HbmChannelController& controller : controllers_) {
-        if (every_controller || controller.next_decision_ps() < until_ps) controller.advance(until_ps, collect);
+    for (size_t pc = 0; pc < controllers_.size(); ++pc) {
+        if (!every_controller && next_decision_ps_[pc] >= until_ps) continue;
+        controllers_[pc].advance(until_ps, collect);
+        next_decision_ps_[pc] = controllers_[pc].next_decision_ps();
     }
     // Completions may submit new requests (a response's next leg): only after every controller has advanced. Both
     // lists keep their capacity from one batch to the next.
@@ -59,7 +64,7 @@ void HbmMemory::service() {
     wake_at_ps_ = UINT64_MAX;
     advance_all(now + lookahead_ps_, false);
     uint64_t next = UINT64_MAX;
-    for (const HbmChannelController& controller : controllers_) next = std::min(next, controller.next_decision_ps());
+    for (const uint64_t decision_ps : next_decision_ps_) next = std::min(next, decision_ps);
     wake_for(next);
 }
 

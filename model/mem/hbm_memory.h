@@ -55,6 +55,9 @@ private:
     HbmConfig config_;
     HbmAddressMap address_map_;
     std::vector<HbmChannelController> controllers_;
+    // Each controller's next_decision_ps(), as of its last submit() or advance() (nothing else changes it): a wake-up
+    // scans these 64 figures instead of calling into every controller, whose state is cold by then.
+    std::vector<uint64_t> next_decision_ps_;
     uint64_t frontend_ps_;
     uint64_t lookahead_ps_;  // decisions may be made this far ahead of simulated time
     DoneSink sink_;

@@ -50,7 +50,7 @@ noc::NodeId attach_channel(noc::OnChipNetwork& network, const mem::HbmGeometry& 
     const uint64_t slot = uint64_t(index_on_edge) * geometry.channels_per_stack + channel;
     const uint32_t position = static_cast<uint32_t>(slot * network.network(0).config().cols / channels_on_edge);
     return network.attach_port(north ? noc::Edge::North : noc::Edge::South, position,
-                            "hbm" + std::to_string(stack) + ".ch" + std::to_string(channel));
+                               "hbm" + std::to_string(stack) + ".ch" + std::to_string(channel));
 }
 
 // Link port i sits on the west edge (i even) or the east edge (i odd), the ports of an edge spread evenly along it.
@@ -64,8 +64,8 @@ noc::NodeId attach_link_port(noc::OnChipNetwork& network, uint32_t port, uint32_
 
 }  // namespace
 
-MemorySystem::MemorySystem(sc_core::sc_module_name name, const config::ChipConfig& config,
-                           noc::OnChipNetwork& network, mem::HbmMemory& hbm, uint32_t link_ports)
+MemorySystem::MemorySystem(sc_core::sc_module_name name, const config::ChipConfig& config, noc::OnChipNetwork& network,
+                           mem::HbmMemory& hbm, uint32_t link_ports)
     : sc_module(name), config_(config), network_(network), hbm_(hbm) {
     const mem::HbmGeometry& g = config.hbm.geometry;
     std::vector<noc::NodeId> channel_nodes;
@@ -126,7 +126,8 @@ MemorySystem::Region MemorySystem::classify(uint32_t tile, uint64_t address, uin
     if (address >= NPUEMU_TILE_LOCAL_BASE && end <= NPUEMU_TILE_LOCAL_BASE + NPUEMU_TILE_LOCAL_WINDOW_BYTES) {
         return Region::Local;
     }
-    const uint64_t windows_end = NPUEMU_TILE_SRAM_GLOBAL_BASE + uint64_t(config_.tile_count) * NPUEMU_TILE_LOCAL_WINDOW_BYTES;
+    const uint64_t windows_end =
+        NPUEMU_TILE_SRAM_GLOBAL_BASE + uint64_t(config_.tile_count) * NPUEMU_TILE_LOCAL_WINDOW_BYTES;
     if (address >= NPUEMU_TILE_SRAM_GLOBAL_BASE && end <= windows_end) {
         other_tile = static_cast<uint32_t>((address - NPUEMU_TILE_SRAM_GLOBAL_BASE) / NPUEMU_TILE_LOCAL_WINDOW_BYTES);
         return other_tile == tile ? Region::Local : Region::OtherTile;
@@ -194,10 +195,12 @@ void MemorySystem::start_from(noc::NodeId from, uint32_t tile, const mem::TimedA
         // The other tile's SRAM answers as soon as the request is in (its banks are not modelled from outside).
         if (!inbound) ++remote_tile_accesses_;
         const noc::NodeId to = network_.tile_node(other_tile);
-        const uint64_t there = request.write ? network_.send(from, to, request.bytes, issue_ps, noc::TrafficClass::WriteData)
-                                             : network_.send(from, to, 0, issue_ps, noc::TrafficClass::ReadRequest);
-        const uint64_t back = request.write ? network_.send(to, from, 0, there, noc::TrafficClass::WriteAck)
-                                            : network_.send(to, from, request.bytes, there, noc::TrafficClass::ReadResponse);
+        const uint64_t there = request.write
+                                   ? network_.send(from, to, request.bytes, issue_ps, noc::TrafficClass::WriteData)
+                                   : network_.send(from, to, 0, issue_ps, noc::TrafficClass::ReadRequest);
+        const uint64_t back = request.write
+                                  ? network_.send(to, from, 0, there, noc::TrafficClass::WriteAck)
+                                  : network_.send(to, from, request.bytes, there, noc::TrafficClass::ReadResponse);
         access.parts_left = 1;
         part_landed(index, back);
         return;
@@ -208,24 +211,34 @@ void MemorySystem::start_from(noc::NodeId from, uint32_t tile, const mem::TimedA
 void MemorySystem::start_global(noc::NodeId from, const mem::TimedAccess& request, uint32_t access_index) {
     runs_.clear();
     hbm_.address_map().split(request.address - NPUEMU_GLOBAL_MEM_BASE, request.bytes, runs_);
-    accesses_[access_index].parts_left = static_cast<uint32_t>(runs_.size());
+    Access& access = accesses_[access_index];
+    access.parts_left = static_cast<uint32_t>(runs_.size());
+    const bool whole = runs_.size() == 1;
     for (const mem::HbmRun& run : runs_) {
-        uint32_t part_index;
-        if (!free_parts_.empty()) {
-            part_index = free_parts_.back();
-            free_parts_.pop_back();
+        uint64_t tag;
+        if (whole) {
+            access.pseudo_channel = run.global_pseudo_channel;
+            access.run_bytes = static_cast<uint32_t>(run.bytes);
+            tag = kWholeAccessTag | access_index;
         } else {
-            part_index = static_cast<uint32_t>(parts_.size());
-            parts_.emplace_back();
+            uint32_t part_index;
+            if (!free_parts_.empty()) {
+                part_index = free_parts_.back();
+                free_parts_.pop_back();
+            } else {
+                part_index = static_cast<uint32_t>(parts_.size());
+                parts_.emplace_back();
+            }
+            parts_[part_index] = Part{access_index, run.global_pseudo_channel, static_cast<uint32_t>(run.bytes)};
+            tag = part_index;
         }
-        parts_[part_index] = Part{access_index, run.global_pseudo_channel, static_cast<uint32_t>(run.bytes)};
         const noc::NodeId port = channel_node_[run.global_pseudo_channel];
         const uint64_t at_port = request.write
                                      ? network_.send(from, port, static_cast<uint32_t>(run.bytes), request.issue_ps,
-                                            noc::TrafficClass::WriteData)
+                                                     noc::TrafficClass::WriteData)
                                      : network_.send(from, port, 0, request.issue_ps, noc::TrafficClass::ReadRequest);
         mem::HbmRequest hbm_request;
-        hbm_request.tag = part_index;
+        hbm_request.tag = tag;
         hbm_request.write = request.write;
         hbm_request.bank_group = run.bank_group;
         hbm_request.bank = run.bank;
@@ -238,8 +251,15 @@ void MemorySystem::start_global(noc::NodeId from, const mem::TimedAccess& reques
 }
 
 void MemorySystem::hbm_done(uint64_t tag, uint64_t done_ps) {
-    const Part part = parts_[tag];
-    free_parts_.push_back(static_cast<uint32_t>(tag));
+    Part part;
+    if (tag & kWholeAccessTag) {
+        const auto index = static_cast<uint32_t>(tag & ~kWholeAccessTag);
+        const Access& access = accesses_[index];
+        part = Part{index, access.pseudo_channel, access.run_bytes};
+    } else {
+        part = parts_[tag];
+        free_parts_.push_back(static_cast<uint32_t>(tag));
+    }
     const Access& access = accesses_[part.access];
     const noc::NodeId port = channel_node_[part.pseudo_channel], to = access.origin;
     const uint64_t back = access.write ? network_.send(port, to, 0, done_ps, noc::TrafficClass::WriteAck)
@@ -275,8 +295,8 @@ std::string MemorySystem::doorbell_problem(uint32_t chip, uint32_t tile) const {
     return {};
 }
 
-void MemorySystem::send_doorbell(uint32_t tile, uint64_t ready_ps, uint32_t chip, uint32_t target_tile,
-                                 unsigned flag, uint32_t collective, uint32_t step) {
+void MemorySystem::send_doorbell(uint32_t tile, uint64_t ready_ps, uint32_t chip, uint32_t target_tile, unsigned flag,
+                                 uint32_t collective, uint32_t step) {
     const noc::NodeId from = network_.tile_node(tile);
     if (chip != chip_id_) {
         mem::FlowRecord record;
@@ -310,7 +330,8 @@ void MemorySystem::register_stats() {
         stats_.counter(prefix + "write_bytes", s->write_bytes, StatUnit::Bytes, "bytes written");
         stats_.histogram(prefix + "read_latency", s->read_latency_ps,
                          "read leaving the tile to its data back (global memory or another tile)");
-        stats_.histogram(prefix + "write_latency", s->write_latency_ps, "write leaving the tile to its acknowledgement");
+        stats_.histogram(prefix + "write_latency", s->write_latency_ps,
+                         "write leaving the tile to its acknowledgement");
     }
     stats_.counter("remote_tile_accesses", remote_tile_accesses_, StatUnit::Count, "accesses to another tile's SRAM");
 }

@@ -73,7 +73,9 @@ private:
     void start_from(noc::NodeId from, uint32_t tile, const mem::TimedAccess& access, mem::AccessListener& listener,
                     uint64_t cookie);
     void start_global(noc::NodeId from, const mem::TimedAccess& access, uint32_t access_index);
-    void access_done(uint64_t cookie, uint64_t landed_ps) override { part_landed(static_cast<uint32_t>(cookie), landed_ps); }
+    void access_done(uint64_t cookie, uint64_t landed_ps) override {
+        part_landed(static_cast<uint32_t>(cookie), landed_ps);
+    }
     std::string doorbell_problem(uint32_t chip, uint32_t tile) const;
     void send_doorbell(uint32_t tile, uint64_t ready_ps, uint32_t chip, uint32_t target_tile, unsigned flag,
                        uint32_t collective, uint32_t step);
@@ -91,7 +93,13 @@ private:
         uint32_t parts_left = 0;
         uint64_t landed_ps = 0;
         bool inbound = false;  // entered at a link port (from another chip)
+        // A global access of one run (a DMA burst within one 256-byte block: nearly all of them) keeps its run's
+        // channel and bytes here and is its own HBM tag (kWholeAccessTag set): its completion reads one record, not
+        // a Part and then its Access (each a likely cache miss by then).
+        uint32_t pseudo_channel = 0;
+        uint32_t run_bytes = 0;
     };
+    static constexpr uint64_t kWholeAccessTag = uint64_t(1) << 63;
     struct Part {
         uint32_t access = 0;
         uint32_t pseudo_channel = 0;
