@@ -276,4 +276,22 @@ TEST_CASE("cluster npuemu chip: the node4 calibration file predicts its TP layer
     const StepResult r = simulate_step(c);
     CHECK(r.layer_forward.tp_all_reduces == 2);
     CHECK(r.layer_forward.total_s() == doctest::Approx(measured_s).epsilon(0.05));
+    // Each compute phase too, now that the profile runs the layer's GEMMs with their epilogues and its row passes
+    // (the firmware's phases in microseconds, bench/compare_tp_layer.py's "measured" column; docs/cluster.md).
+    const auto model_us = [&r](std::initializer_list<const char*> ops) {
+        double seconds = 0;
+        for (const char* op : ops) {
+            for (const auto& [name, s] : r.layer_forward.ops) seconds += name == op ? s : 0;
+        }
+        return seconds * 1e6;
+    };
+    CHECK(model_us({"layernorm1"}) == doctest::Approx(52.3).epsilon(0.05));
+    CHECK(model_us({"qkv"}) == doctest::Approx(264.6).epsilon(0.05));
+    CHECK(model_us({"attention_scores", "softmax", "attention_values"}) == doctest::Approx(123.9).epsilon(0.05));
+    CHECK(model_us({"proj"}) == doctest::Approx(103.8).epsilon(0.05));
+    CHECK(model_us({"bias_dropout_add1"}) == doctest::Approx(60.6).epsilon(0.05));
+    CHECK(model_us({"layernorm2"}) == doctest::Approx(52.4).epsilon(0.05));
+    CHECK(model_us({"mlp_up", "bias_gelu"}) == doctest::Approx(352.9).epsilon(0.05));
+    CHECK(model_us({"mlp_down"}) == doctest::Approx(348.7).epsilon(0.05));
+    CHECK(model_us({"bias_dropout_add2"}) == doctest::Approx(59.8).epsilon(0.05));
 }
