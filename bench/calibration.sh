@@ -2,13 +2,13 @@
 # The cluster model (L2) against the multi-chip model (L1): SCALE-OUT.md's calibration, issue 15.
 #  1. A one-layer tensor-parallel step on node4: firmware/decoder_layer_tp runs one GPT-3 6.7B layer (micro-batch 1 x
 #     2048 tokens) at TP = 4 on node4's four default chips, each chip its rank's shard with the Megatron all-reduces
-#     (BF16, the SDK's ring), timing-only; npuemu profile measures the shard's GEMMs and attention on one chip; npuemu
+#     (BF16, the SDK's ring), timing-only; npuemu profile measures the shard's ops as the layer runs them on one chip; npuemu
 #     cluster (configs/clusters/calibration/node4_gpt3_6.7b_tp4.yaml) predicts the layer's forward from that profile
 #     and node4's links (its JSON's layer_forward); compare_tp_layer.py puts the two side by side, phase by phase.
 #  2. Collectives: firmware/collbench_allreduce_4m (ring all-reduce, 4 KiB .. 4 MiB, FP32) on rings of 2, 4 and 8
 #     default chips (node4's links, topology ring); fit_ring_collectives.py fits two time models on 2 and 4 chips and
 #     predicts 8 (aim: within 5% for large messages, 15% for small).
-# Simulated times are exact; host time: the layer ~2 min of CPU (226 s wall on the loaded shared VM), the profile ~2 min (cached: CACHE=DIR), the
+# Simulated times are exact; host time: the layer ~2 min of CPU (226 s wall on the loaded shared VM), the profile ~25 min (115 runs with the backward ops; cached: CACHE=DIR), the
 # collectives ~4 min. Run after `make build`:  bash bench/calibration.sh [BUILD_DIR] [tp|collectives|all]
 set -euo pipefail
 build="${1:-build}"

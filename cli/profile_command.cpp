@@ -12,6 +12,7 @@
 #include "cli/sweep/sweep_store.h"
 #include "model/common/error.h"
 #include "model/config/config_lookup.h"
+#include "sdk/include/npuemu/memory_map.h"
 
 namespace npuemu::cli {
 
@@ -50,6 +51,7 @@ int profile_command(const ProfileArguments& args) {
     const std::string image_hash = profile::file_hash(image);
     const std::string optimizer_image = sweep::firmware_dir(executable) + "/optimizer.elf";
     const std::string attention_image = sweep::firmware_dir(executable) + "/attention.elf";
+    const std::string layer_ops_image = sweep::firmware_dir(executable) + "/layer_ops.elf";
     const auto any_of_kind = [&workload](profile::OpKind kind) {
         return std::any_of(workload.ops.begin(), workload.ops.end(),
                            [kind](const profile::ProfileOp& op) { return op.kind == kind; });
@@ -58,6 +60,10 @@ int profile_command(const ProfileArguments& args) {
         any_of_kind(profile::OpKind::Optimizer) ? profile::file_hash(optimizer_image, "the optimizer firmware") : "";
     const std::string attention_image_hash =
         any_of_kind(profile::OpKind::Attention) ? profile::file_hash(attention_image, "the attention firmware") : "";
+    const std::string layer_ops_image_hash =
+        any_of_kind(profile::OpKind::Rows) || any_of_kind(profile::OpKind::AttentionBackward)
+            ? profile::file_hash(layer_ops_image, "the layer_ops firmware")
+            : "";
     const std::string simulator_hash = profile::file_hash(executable, "the npuemu binary");
     const profile::ProfileCache cache(args.cache_dir.empty() ? profile::default_cache_dir() : args.cache_dir);
 
@@ -70,12 +76,14 @@ int profile_command(const ProfileArguments& args) {
     }
     std::vector<profile::RunRequest> requests;
     for (const auto& op : workload.ops) {
+        const bool layer_op = op.kind == profile::OpKind::Rows || op.kind == profile::OpKind::AttentionBackward;
         const std::string& op_image_hash = op.kind == profile::OpKind::Optimizer   ? optimizer_image_hash
                                            : op.kind == profile::OpKind::Attention ? attention_image_hash
+                                           : layer_op                              ? layer_ops_image_hash
                                                                                    : image_hash;
         const auto key = [&](const std::string& config_hash) {
-            return profile::RunKey{config_hash, op_image_hash, op.shape,    simulator_hash,
-                                   op.kind,     op.params,     op.attention};
+            return profile::RunKey{config_hash, op_image_hash, op.shape,     simulator_hash,
+                                   op.kind,     op.params,     op.attention, op.row_pass};
         };
         requests.push_back({op.shape, "as configured", overrides, key(base.hash)});
         for (size_t i = 0; i < points.size(); ++i) {
@@ -89,6 +97,8 @@ int profile_command(const ProfileArguments& args) {
     settings.image = image;
     settings.optimizer_image = optimizer_image;
     settings.attention_image = attention_image;
+    settings.layer_ops_image = layer_ops_image;
+    settings.memory_end = NPUEMU_GLOBAL_MEM_BASE + base.chip.global_memory.size_bytes;
     settings.jobs = args.jobs ? args.jobs : std::max(1u, std::thread::hardware_concurrency());
     settings.max_cycles = args.max_cycles;
     settings.progress = !args.quiet;
@@ -135,6 +145,7 @@ int profile_command(const ProfileArguments& args) {
         row.kind = op.kind;
         row.params = op.params;
         row.attention = op.attention;
+        row.row_pass = op.row_pass;
         row.run = outcomes[next++].result;
         for (size_t i = 0; i < points.size(); ++i) row.at_points.push_back(outcomes[next++].result);
         table.rows.push_back(row);

@@ -47,7 +47,14 @@ std::string file_hash(const std::string& path, const std::string& what) {
 }
 
 const char* op_kind_name(OpKind kind) {
-    return kind == OpKind::Optimizer ? "optimizer" : kind == OpKind::Attention ? "attention" : "gemm";
+    switch (kind) {
+        case OpKind::Optimizer: return "optimizer";
+        case OpKind::Attention: return "attention";
+        case OpKind::Rows: return "rows";
+        case OpKind::AttentionBackward: return "attention_backward";
+        case OpKind::Gemm: break;
+    }
+    return "gemm";
 }
 
 double AttentionDims::macs() const {
@@ -67,7 +74,20 @@ Json RunKey::json() const {
         key["kind"] = op_kind_name(kind);
         key["params"] = params;
     }
-    if (kind == OpKind::Attention) {
+    // A GEMM's epilogue and operand storage only when it has any: a plain GEMM's key is as it always was.
+    if (kind == OpKind::Gemm && !shape.plain()) {
+        key["a_transposed"] = shape.a_transposed;
+        key["b_transposed"] = shape.b_transposed;
+        key["bias"] = shape.bias;
+        key["scale_cols"] = shape.scale_cols;
+        key["gelu"] = shape.gelu;
+        key["out_bf16"] = shape.out_bf16;
+    }
+    if (kind == OpKind::Rows) {
+        key["kind"] = op_kind_name(kind);
+        key["pass"] = llm::row_pass_name(row_pass);
+    }
+    if (kind == OpKind::Attention || kind == OpKind::AttentionBackward) {
         key["kind"] = op_kind_name(kind);
         key["attention"] = {{"seq", attention.seq},
                             {"heads", attention.heads},

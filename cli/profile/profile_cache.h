@@ -13,6 +13,7 @@
 
 #include "model/config/chip_config.h"
 #include "model/llm/layer_gemms.h"
+#include "model/llm/layer_ops.h"
 
 namespace npuemu::profile {
 
@@ -34,10 +35,13 @@ ResolvedConfig resolve_chip_config(const std::string& file, const std::vector<st
 // be read.
 std::string file_hash(const std::string& path, const std::string& what = "the firmware image");
 
-// What a profile run simulates: a GEMM (firmware/gemm); an AdamW optimizer step over `params` parameters with BF16
-// gradients and the BF16 weight copy (firmware/optimizer); or flash attention over one sequence of one TP rank's
-// heads (firmware/attention: npu_flash_attention, BF16). For the other kinds than GEMM the shape is only a name.
-enum class OpKind { Gemm, Optimizer, Attention };
+// What a profile run simulates: a GEMM (firmware/gemm, with its epilogue and operand storage); an AdamW optimizer step
+// over `params` parameters with BF16 gradients and the BF16 weight copy (firmware/optimizer); flash attention over
+// one sequence of one TP rank's heads (firmware/attention: npu_flash_attention, BF16); a row pass of the layer's
+// forward or backward (firmware/layer_ops: npu_rows, npu_rows_backward, npu_column_sums; the shape's m x n are its
+// rows x cols, k its scale_cols); or the attention backward of one sequence (firmware/layer_ops:
+// npu_attention_backward, causal). For the other kinds than GEMM and rows the shape is only a name.
+enum class OpKind { Gemm, Optimizer, Attention, Rows, AttentionBackward };
 const char* op_kind_name(OpKind kind);
 
 // An attention op: seq queries and keys, heads query heads on kv_heads KV heads of d_head, causal or not.
@@ -45,6 +49,8 @@ struct AttentionDims {
     uint32_t seq = 0, heads = 0, kv_heads = 0, d_head = 0, causal = 1;
     // The MACs the kernel needs: q k^T and p v over the keys each query sees (r + 1 with causal, else seq).
     double macs() const;
+    // The backward's: S recomputed, dP = dO v^T, dq, dk, dv: 5/2 of the forward's, over the same keys.
+    double backward_macs() const { return macs() * 2.5; }
 };
 
 // The cache entry of one run: the key's parts are stored in it and checked on reading.
@@ -55,7 +61,8 @@ struct RunKey {
     std::string simulator_hash;  // the npuemu binary that runs the op: a change of the model's timing is a new key
     OpKind kind = OpKind::Gemm;  // a GEMM's key is as before the other kinds (its cache entries stay valid)
     uint32_t params = 0;         // OpKind::Optimizer
-    AttentionDims attention;     // OpKind::Attention
+    AttentionDims attention;     // OpKind::Attention, OpKind::AttentionBackward
+    llm::RowPass row_pass = llm::RowPass::Layernorm;  // OpKind::Rows
 
     Json json() const;
     std::string file_name() const;  // HASH.json

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/profile/profile_cache.h"
+#include "firmware/layer_ops/layer_ops_job.h"
 #include "model/config/chip_config.h"
 #include "model/llm/layer_gemms.h"
 
@@ -16,8 +17,9 @@ struct ProfileOp {
     llm::GemmShape shape;  // a GEMM's; for the other kinds only its name
     std::string origin;    // where it came from, for messages: "ops.yaml:4:5: ops[1]" or "gpt3-175b TP=8"
     OpKind kind = OpKind::Gemm;
-    uint32_t params = 0;      // OpKind::Optimizer: parameters of the AdamW step
-    AttentionDims attention;  // OpKind::Attention
+    uint32_t params = 0;                              // OpKind::Optimizer: parameters of the AdamW step
+    AttentionDims attention;                          // OpKind::Attention, OpKind::AttentionBackward
+    llm::RowPass row_pass = llm::RowPass::Layernorm;  // OpKind::Rows (shape.m x shape.n its rows x cols)
 };
 
 struct WorkloadOptions {
@@ -41,10 +43,11 @@ struct Workload {
 // naming file, line and key.
 Workload load_workload(const WorkloadOptions& options);
 
-// Where firmware/gemm's job puts A, B and C (global memory, 64 KiB aligned after the job block).
+// Where firmware/gemm's job puts A, B, C (FP32/INT32, or BF16 with the epilogue's BF16 output) and the bias row
+// (global memory, 64 KiB aligned after the job block).
 struct GemmLayout {
-    uint32_t a = 0, b = 0, c = 0;
-    uint64_t end = 0;  // one past C
+    uint32_t a = 0, b = 0, c = 0, bias = 0;
+    uint64_t end = 0;  // one past the last
 };
 GemmLayout gemm_layout(const llm::GemmShape& shape);
 
@@ -63,6 +66,15 @@ struct AttentionLayout {
     uint64_t end = 0;
 };
 AttentionLayout attention_layout(const AttentionDims& a);
+
+// firmware/layer_ops's job for a row pass or an attention backward (layer_ops_job.h), its arrays placed from
+// 0x82000000, 64 KiB aligned (the attention backward's scratch last), and one past the last byte it needs (the
+// scratch counted at seq^2 x 16 bytes: the kernel checks its own size against memory_end).
+struct LayerOpsLayout {
+    layer_ops_job job{};  // the job block, as firmware/layer_ops reads it
+    uint64_t end = 0;
+};
+LayerOpsLayout layer_ops_layout(const ProfileOp& op, uint64_t memory_end);
 
 // The most parameters (a power of two, at most 16 Mi) whose optimizer step fits the chip's global memory.
 uint32_t optimizer_params_that_fit(const config::ChipConfig& chip);

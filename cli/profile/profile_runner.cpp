@@ -15,6 +15,7 @@
 #include "cli/sweep/child_process.h"
 #include "firmware/attention/attention_job.h"
 #include "firmware/gemm/gemm_job.h"
+#include "firmware/layer_ops/layer_ops_job.h"
 #include "firmware/optimizer/optimizer_job.h"
 #include "model/common/error.h"
 
@@ -84,12 +85,33 @@ void write_attention_job(const std::string& path, const AttentionDims& a) {
 void write_job(const std::string& path, const llm::GemmShape& shape) {
     const GemmLayout layout = gemm_layout(shape);
     // Skinny ops (decode's few token rows) run the SDK's GEMV kernel, as firmware would (it falls back to the GEMM
-    // kernel above the array's rows); the rest npu_gemm.
+    // kernel above the array's rows, and for an epilogue or A transposed); the rest npu_gemm.
     const uint32_t kernel = shape.m <= 64 ? GEMM_KERNEL_GEMV : GEMM_KERNEL_GEMM;
-    const gemm_job job{
-        GEMM_JOB_MAGIC, shape.m, shape.n, shape.k, shape.dtype == llm::GemmDtype::Bf16 ? 1u : 0u, layout.a, layout.b,
-        layout.c,       1,       kernel,  0, 0};
+    gemm_job job{};
+    job.magic = GEMM_JOB_MAGIC;
+    job.m = shape.m;
+    job.n = shape.n;
+    job.k = shape.k;
+    job.dtype = shape.dtype == llm::GemmDtype::Bf16 ? 1u : 0u;
+    job.a = layout.a;
+    job.b = layout.b;
+    job.c = shape.out_bf16 ? 0 : layout.c;
+    job.repeat = 1;
+    job.kernel = kernel;
+    job.b_transposed = shape.b_transposed;
+    job.a_transposed = shape.a_transposed;
+    job.bias = layout.bias;
+    job.scale_bits = shape.scale_cols ? fp32_bits(0.08838835f) : 0;  // 1/sqrt(128); the cycles do not depend on it
+    job.scale_cols = shape.scale_cols;
+    job.activation = shape.gelu ? 1u : 0u;  // NPU_ACT_GELU
+    job.c_bf16 = shape.out_bf16 ? layout.c : 0;
     write_bytes(path, &job, sizeof job);
+}
+
+// firmware/layer_ops's job: a row pass or the attention backward over zeroed arrays (timing-only).
+void write_layer_ops_job(const std::string& path, const ProfileOp& op, uint64_t memory_end) {
+    const LayerOpsLayout layout = layer_ops_layout(op, memory_end);
+    write_bytes(path, &layout.job, sizeof layout.job);
 }
 
 struct Launched {
@@ -113,6 +135,13 @@ Json run_result(const std::string& console_text, const Json& stats) {
             gemm_cycles = std::atoll(line.c_str() + adamw_colon + 2);
             continue;
         }
+        // firmware/layer_ops, hart 0: "layer_ops KIND R x C on T tiles: N cycles"
+        const size_t layer_ops = line.find("layer_ops "), layer_ops_colon = line.rfind(": ");
+        if (layer_ops != std::string::npos && layer_ops_colon != std::string::npos && line.size() > 7 &&
+            line.compare(line.size() - 7, 7, " cycles") == 0) {
+            gemm_cycles = std::atoll(line.c_str() + layer_ops_colon + 2);
+            continue;
+        }
         // firmware/attention, hart 0: "attention seq S heads H ... on T tiles: C cycles, M MACs, MAC utilisation U%"
         const size_t attention_at = line.find(" cycles, "), attention = line.find("attention seq ");
         if (attention != std::string::npos && attention_at != std::string::npos) {
@@ -128,8 +157,8 @@ Json run_result(const std::string& console_text, const Json& stats) {
     }
     if (gemm_cycles <= 0) {
         throw Error(
-            "the firmware printed no 'N cycles, MAC utilisation' line (gemm), 'adamw ...: N cycles' line nor "
-            "'attention ...: N cycles' line");
+            "the firmware printed no 'N cycles, MAC utilisation' line (gemm), 'adamw ...: N cycles' line, "
+            "'attention ...: N cycles' line nor 'layer_ops ...: N cycles' line");
     }
     const Json& counters = stats.at("counters");
     auto counter = [&counters](const char* name) -> Json {
@@ -176,15 +205,25 @@ std::vector<RunOutcome> run_requests(const std::vector<RunRequest>& requests, co
             const RunRequest& request = requests[index];
             const std::string dir = cache.scratch_dir(request.key);
             const OpKind kind = request.key.kind;
-            if (kind == OpKind::Optimizer)
+            if (kind == OpKind::Optimizer) {
                 write_optimizer_job(dir + "/job.bin", request.key.params);
-            else if (kind == OpKind::Attention)
+            } else if (kind == OpKind::Attention) {
                 write_attention_job(dir + "/job.bin", request.key.attention);
-            else
+            } else if (kind == OpKind::Rows || kind == OpKind::AttentionBackward) {
+                ProfileOp op;
+                op.shape = request.shape;
+                op.kind = kind;
+                op.attention = request.key.attention;
+                op.row_pass = request.key.row_pass;
+                write_layer_ops_job(dir + "/job.bin", op, settings.memory_end);
+            } else {
                 write_job(dir + "/job.bin", request.shape);
+            }
             const std::string& image = kind == OpKind::Optimizer   ? settings.optimizer_image
                                        : kind == OpKind::Attention ? settings.attention_image
-                                                                   : settings.image;
+                                       : kind == OpKind::Rows || kind == OpKind::AttentionBackward
+                                           ? settings.layer_ops_image
+                                           : settings.image;
             std::vector<std::string> args = {settings.executable, "run", "-q", "-c", settings.config_file};
             for (const auto& o : request.overrides) {
                 args.push_back("--set");
@@ -225,13 +264,17 @@ std::vector<RunOutcome> run_requests(const std::vector<RunRequest>& requests, co
         ++computed;
         if (settings.progress || !outcome.error.empty()) {
             const AttentionDims& a = request.key.attention;
+            const std::string dims = std::to_string(request.shape.m) + "x" + std::to_string(request.shape.n);
             const std::string what =
                 request.key.kind == OpKind::Optimizer ? "adamw " + std::to_string(request.key.params) + " parameters"
-                : request.key.kind == OpKind::Attention
-                    ? "attention seq " + std::to_string(a.seq) + ", " + std::to_string(a.heads) + " heads (" +
-                          std::to_string(a.kv_heads) + " KV) of " + std::to_string(a.d_head)
-                    : std::to_string(request.shape.m) + "x" + std::to_string(request.shape.n) + "x" +
-                          std::to_string(request.shape.k) + " " + llm::dtype_name(request.shape.dtype);
+                : request.key.kind == OpKind::Attention || request.key.kind == OpKind::AttentionBackward
+                    ? std::string(op_kind_name(request.key.kind)) + " seq " + std::to_string(a.seq) + ", " +
+                          std::to_string(a.heads) + " heads (" + std::to_string(a.kv_heads) + " KV) of " +
+                          std::to_string(a.d_head)
+                : request.key.kind == OpKind::Rows
+                    ? std::string(llm::row_pass_name(request.key.row_pass)) + " " + dims
+                    : dims + "x" + std::to_string(request.shape.k) + " " + llm::dtype_name(request.shape.dtype) +
+                          (request.shape.plain() ? "" : " (" + request.shape.variant() + ")");
             std::fprintf(stderr, "profile: [%zu/%zu] %s %s %s%s%s\n", computed, to_compute, request.shape.name.c_str(),
                          what.c_str(), request.label.c_str(),
                          outcome.error.empty() ? "" : ": FAILED: ", outcome.error.c_str());

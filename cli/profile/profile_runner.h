@@ -31,6 +31,8 @@ struct RunnerSettings {
     std::string image;            // firmware/gemm, for the GEMMs
     std::string optimizer_image;  // firmware/optimizer, for the optimizer steps
     std::string attention_image;  // firmware/attention, for the attention ops
+    std::string layer_ops_image;  // firmware/layer_ops, for the row passes and the attention backward
+    uint64_t memory_end = 0;      // one past the chip's global memory (the attention backward's scratch is checked)
     unsigned jobs = 1;
     uint64_t max_cycles = 20'000'000'000ull;
     bool progress = true;  // a line per computed run on stderr

@@ -11,7 +11,8 @@ constexpr int kTableSchemaVersion = 1;  // "kind" and "params" were added to the
 
 double ProfileRow::macs() const {
     if (kind == OpKind::Attention) return attention.macs();
-    if (kind == OpKind::Optimizer) return 0;
+    if (kind == OpKind::AttentionBackward) return attention.backward_macs();
+    if (kind == OpKind::Optimizer || kind == OpKind::Rows) return 0;
     return double(shape.m) * shape.n * shape.k;
 }
 
@@ -86,7 +87,21 @@ Json table_json(const ProfileTable& t) {
                 {"run_sim_cycles", row.run.at("sim_cycles")},
                 {"run_time_ps", row.run.at("time_ps")}};
         if (row.kind == OpKind::Optimizer) op["params"] = row.params;
-        if (row.kind == OpKind::Attention) {
+        if (row.kind == OpKind::Gemm && !row.shape.plain()) {  // absent: a plain GEMM (FP32 out), as older tables
+            op["a_transposed"] = row.shape.a_transposed;
+            op["b_transposed"] = row.shape.b_transposed;
+            op["bias"] = row.shape.bias;
+            op["scale_cols"] = row.shape.scale_cols;
+            op["gelu"] = row.shape.gelu;
+            op["out"] = row.shape.out_bf16 ? "bf16" : "fp32";
+        }
+        if (row.kind == OpKind::Rows) {
+            op["pass"] = llm::row_pass_name(row.row_pass);
+            op["rows"] = row.shape.m;
+            op["cols"] = row.shape.n;
+            op["scale_cols"] = row.shape.k;
+        }
+        if (row.kind == OpKind::Attention || row.kind == OpKind::AttentionBackward) {
             op["attention"] = {{"seq", row.attention.seq},           {"heads", row.attention.heads},
                                {"kv_heads", row.attention.kv_heads}, {"d_head", row.attention.d_head},
                                {"causal", row.attention.causal},     {"macs", row.macs()}};
@@ -140,7 +155,7 @@ std::string table_csv(const ProfileTable& t) {
 std::string table_text(const ProfileTable& t) {
     std::ostringstream out;
     char line[512];
-    std::snprintf(line, sizeof line, "%-14s %7s %7s %7s %5s %12s %6s %12s %11s %8s %7s %-7s", "op", "m", "n", "k",
+    std::snprintf(line, sizeof line, "%-18s %7s %7s %7s %5s %12s %6s %12s %11s %8s %7s %-7s", "op", "m", "n", "k",
                   "dtype", "cycles", "MAC%", "HBM MiB", "energy mJ", "ops/B", "of roof", "bound");
     out << line;
     for (const auto& p : t.points) {
@@ -152,7 +167,7 @@ std::string table_text(const ProfileTable& t) {
         const uint64_t cycles = row.run.at("gemm_cycles").get<uint64_t>();
         const Json& energy = row.run.at("energy_j");
         std::snprintf(
-            line, sizeof line, "%-14s %7u %7u %7u %5s %12llu %5.1f%% %12.2f %11s", row.shape.name.c_str(), row.shape.m,
+            line, sizeof line, "%-18s %7u %7u %7u %5s %12llu %5.1f%% %12.2f %11s", row.shape.name.c_str(), row.shape.m,
             row.shape.n, row.shape.k, llm::dtype_name(row.shape.dtype), static_cast<unsigned long long>(cycles),
             100 * mac_utilization(row.macs(), t.peak_macs_per_cycle, cycles), double(hbm_bytes(row.run)) / (1 << 20),
             energy.is_null() ? "-" : number_text(energy.get<double>() * 1e3, "%.3f").c_str());

@@ -14,9 +14,11 @@ namespace npuemu::profile {
 struct ProfileRow {
     llm::GemmShape shape;  // a GEMM's; for the other kinds only its name (m = n = k = 0)
     OpKind kind = OpKind::Gemm;
-    uint32_t params = 0;          // OpKind::Optimizer
-    AttentionDims attention;      // OpKind::Attention
-    double macs() const;          // a GEMM's m n k, attention's (AttentionDims::macs), 0 for the optimizer
+    uint32_t params = 0;                              // OpKind::Optimizer
+    AttentionDims attention;                          // OpKind::Attention, OpKind::AttentionBackward
+    llm::RowPass row_pass = llm::RowPass::Layernorm;  // OpKind::Rows: shape.m x shape.n are its rows x cols
+    // A GEMM's m n k, attention's (AttentionDims::macs, backward_macs); 0 for the optimizer and the row passes.
+    double macs() const;
     Json run;                     // the run at the chip config as given (its DVFS free to throttle)
     std::vector<Json> at_points;  // a run per operating point, pinned there
 };

@@ -62,17 +62,24 @@ int main(void) {
     const uint32_t elem = job->dtype == NPU_DTYPE_BF16 ? 2 : 1;
     const uint32_t gemv = !demo && job->kernel == GEMM_KERNEL_GEMV, transposed = !demo && job->b_transposed;
     const uint32_t a_transposed = !demo && job->a_transposed;
+    const uint32_t c_bf16 = demo ? 0 : job->c_bf16;
     const struct npu_gemm_args args = {.a = job->a,
                                        .b = job->b,
-                                       .c = job->c,
+                                       .c = c_bf16 ? 0 : job->c,
                                        .m = job->m,
                                        .n = job->n,
                                        .k = job->k,
                                        .lda = (a_transposed ? job->m : job->k) * elem,
                                        .ldb = (transposed ? job->k : job->n) * elem,
-                                       .ldc = job->n * 4,
+                                       .ldc = c_bf16 ? 0 : job->n * 4,
                                        .dtype = job->dtype,
                                        .b_transposed = transposed,
+                                       .bias = demo ? 0 : job->bias,
+                                       .scale_bits = demo ? 0 : job->scale_bits,
+                                       .scale_cols = demo ? 0 : job->scale_cols,
+                                       .activation = demo ? 0 : job->activation,
+                                       .c_bf16 = c_bf16,
+                                       .ldc_bf16 = c_bf16 ? job->n * 2 : 0,
                                        .a_transposed = a_transposed};
     const uint32_t repeat = job->repeat > 1 ? job->repeat : 1;
     /* The plan is made once for the shape (as code that runs a shape many times does), outside the timed GEMM. */

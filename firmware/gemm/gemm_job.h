@@ -19,6 +19,11 @@ struct gemm_job {
     uint32_t kernel;       /* GEMM_KERNEL_GEMM (0) or GEMM_KERNEL_GEMV (1: npu_gemv, the decode kernel) */
     uint32_t b_transposed; /* 1: B is stored as its transpose, n x k */
     uint32_t a_transposed; /* 1: A is stored as its transpose, k x m (a weight gradient's X^T); 0 in older files */
+    /* npu_gemm's epilogue (BF16 only; 0 in older files: none), as a model's layer runs its GEMMs: */
+    uint32_t bias;                   /* an FP32 row of n added (0: none) */
+    uint32_t scale_bits, scale_cols; /* columns [0, scale_cols) times the FP32 scale_bits */
+    uint32_t activation;             /* NPU_ACT_* */
+    uint32_t c_bf16;                 /* the output rounded to BF16 here (rows n x 2 bytes apart), not to c (0: c) */
 };
 
 #define GEMM_KERNEL_GEMM 0u

@@ -8,9 +8,11 @@
 #include <nlohmann/json.hpp>
 
 #include "model/cluster/cluster_config.h"
+#include "model/cluster/workload.h"
 #include "model/common/error.h"
 #include "model/config/chip_config.h"
 #include "model/config/config_lookup.h"
+#include "model/llm/layer_ops.h"
 
 namespace npuemu::cluster {
 
@@ -68,10 +70,34 @@ std::string profile_command(const llm::ModelSpec& m, const llm::PlanSpec& p, con
            " --dtype " + llm::dtype_name(spec.dtype) + " -c " + spec.config + " --out NAME";
 }
 
+// A GEMM row's shape as profiled: the epilogue and storage fields absent in older tables (plain, FP32 out).
+llm::GemmShape profiled_shape(const ProfileJson& op) {
+    llm::GemmShape s;
+    s.m = op.value("m", 0u);
+    s.n = op.value("n", 0u);
+    s.k = op.value("k", 0u);
+    s.dtype = op.value("dtype", "") == "int8" ? llm::GemmDtype::Int8 : llm::GemmDtype::Bf16;
+    s.a_transposed = op.value("a_transposed", false);
+    s.b_transposed = op.value("b_transposed", false);
+    s.bias = op.value("bias", false);
+    s.scale_cols = op.value("scale_cols", 0u);
+    s.gelu = op.value("gelu", false);
+    s.out_bf16 = op.value("out", "fp32") == "bf16";
+    return s;
+}
+
 const ProfileJson* find_op(const ProfileJson& ops, const llm::GemmShape& shape) {
     for (const ProfileJson& op : ops) {
-        if (op.value("m", 0u) == shape.m && op.value("n", 0u) == shape.n && op.value("k", 0u) == shape.k &&
-            op.value("dtype", "") == llm::dtype_name(shape.dtype)) {
+        if (op.value("kind", "gemm") == "gemm" && profiled_shape(op).same_run(shape)) return &op;
+    }
+    return nullptr;
+}
+
+const ProfileJson* find_row_pass(const ProfileJson& ops, const llm::RowPassShape& pass) {
+    for (const ProfileJson& op : ops) {
+        if (op.value("kind", "gemm") == "rows" && op.value("pass", "") == llm::row_pass_name(pass.pass) &&
+            op.value("rows", 0u) == pass.rows && op.value("cols", 0u) == pass.cols &&
+            op.value("scale_cols", 0u) == pass.scale_cols) {
             return &op;
         }
     }
@@ -88,16 +114,87 @@ double energy_of(const ProfileJson& entry) {
 bool NpuemuChip::fused(const std::string& op) const { return attention_s > 0 && op == "softmax"; }
 
 std::string NpuemuChip::measured_ops() const {
-    return std::string(moe ? "qkv, proj" : "qkv, proj, mlp_up, mlp_down") +
-           (attention_s > 0 ? ", attention (scores, softmax, values: flash attention)" : "") +
-           (optimizer_s_per_param > 0 ? ", optimizer" : "");
+    std::string text = std::string(moe ? "qkv, proj" : "qkv, proj, mlp_up, mlp_down") +
+                       (epilogues_profiled ? " (with the layer's epilogues)" : " (plain GEMMs, FP32 out)") +
+                       (attention_s > 0 ? ", attention (scores, softmax, values: flash attention)" : "");
+    if (rows_profiled) {
+        text += std::string(", layernorms, residual adds") + (swiglu ? ", SwiGLU gate" : "") +
+                (epilogues_profiled && !swiglu && !moe ? " (GELU in mlp_up's epilogue)" : "") + " (row passes)";
+    }
+    if (backward_profiled) {
+        text += ", backward: dX and dW GEMMs, row-pass backwards and column sums";
+        if (profiled_s.count("attention_backward")) text += ", attention backward";
+    }
+    return text + (optimizer_s_per_param > 0 ? ", optimizer" : "");
 }
 
 std::string NpuemuChip::estimated_ops() const {
-    return std::string(attention_s > 0 ? "" : "attention scores and values (attention_efficiency), ") +
-           (moe ? "router and expert GEMMs (the layer GEMMs' utilisation), " : "") +
-           "logits (the layer GEMMs' utilisation), element-wise ops" +
-           (optimizer_s_per_param > 0 ? "" : " and the optimizer") + " (memory_efficiency), backward (2x forward)";
+    std::string text = std::string(attention_s > 0 ? "" : "attention scores and values (attention_efficiency), ") +
+                       (moe ? "router and expert GEMMs (the layer GEMMs' utilisation), " : "") +
+                       "logits (the layer GEMMs' utilisation), ";
+    text += rows_profiled ? "dropout masks, embedding, cross-entropy" : "element-wise ops";
+    text += std::string(optimizer_s_per_param > 0 ? "" : " and the optimizer") + " (memory_efficiency), ";
+    if (!backward_profiled) return text + "backward (2x forward: the profile has no backward ops)";
+    text += "backward of the ops above";
+    if (!profiled_s.count("attention_backward")) text += " and of attention (no profiled attention backward)";
+    if (swiglu) text += " and of the SwiGLU gate";
+    return text + " (2x forward)";
+}
+
+namespace {
+
+// The sum of profiled ops by name; < 0 when one is missing.
+double sum_of(const std::map<std::string, double>& profiled, std::initializer_list<const char*> names) {
+    double total = 0;
+    for (const char* name : names) {
+        const auto it = profiled.find(name);
+        if (it == profiled.end()) return -1;
+        total += it->second;
+    }
+    return total;
+}
+
+bool layer_op_named(const Op& op, const char* a, const char* b = nullptr) {
+    return op.name == a || (b && op.name == b);
+}
+
+}  // namespace
+
+double NpuemuChip::memory_s(const Op& op, double hbm_bytes_per_s) const {
+    if (fused(op.name)) return 0;
+    if (!rows_profiled || op.rows != tokens) return -1;
+    const double dropout_s = op.dropout_bytes / hbm_bytes_per_s;
+    if (layer_op_named(op, "layernorm1", "layernorm2")) return sum_of(profiled_s, {"layernorm"});
+    if (layer_op_named(op, "bias_dropout_add1", "bias_dropout_add2"))
+        return sum_of(profiled_s, {"residual"}) + dropout_s;
+    if (op.name == "bias_gelu" && !moe) {
+        if (swiglu) return sum_of(profiled_s, {"swiglu"});
+        if (epilogues_profiled) return 0;  // in mlp_up's epilogue
+    }
+    return -1;
+}
+
+double NpuemuChip::backward_s(const Op& op, double hbm_bytes_per_s) const {
+    if (!backward_profiled || op.rows != tokens) return -1;
+    const std::map<std::string, double>& p = profiled_s;
+    const double dropout_s = 2 * op.dropout_bytes / hbm_bytes_per_s;  // the mask applied to the gradient
+    if (op.name == "qkv") return sum_of(p, {"scale_q", "qkv_dx", "qkv_dw", "bias_sums_qkv"});
+    if (op.name == "proj") return sum_of(p, {"attention_out_dx", "attention_out_dw"});
+    if (op.name == "mlp_up" && !moe) return sum_of(p, {"mlp_up_dx", "mlp_up_dw"});
+    if (op.name == "mlp_down" && !moe) return sum_of(p, {"loss_to_bf16", "mlp_down_dx", "mlp_down_dw"});
+    if (layer_op_named(op, "layernorm1", "layernorm2")) return sum_of(p, {"layernorm_backward"});
+    // The residual's gradient and the attention-out bias's are made in layernorm 2's backward pass (its residual
+    // input and column sums); MLP-down's bias gradient is a column sum of its own.
+    if (op.name == "bias_dropout_add1") return dropout_s;
+    if (op.name == "bias_dropout_add2") return sum_of(p, {"bias_sums_hidden"}) + dropout_s;
+    if (op.name == "bias_gelu" && !moe && !swiglu) return sum_of(p, {"gelu_backward"});
+    const double attention_backward_s = sum_of(p, {"attention_backward"});
+    if (attention_backward_s < 0) return -1;
+    if (op.name == "softmax") return 0;  // inside npu_attention_backward
+    if (op.name == "attention_scores" || op.name == "attention_values") {
+        return attention_backward_s * micro_batch / 2 / context_parallel;
+    }
+    return -1;
 }
 
 // The cycles of a profiled op at the chosen operating point (0: as profiled); throws naming the op when the profile
@@ -175,7 +272,12 @@ NpuemuChip load_npuemu_chip(const NpuemuChipSpec& spec, const std::string& clust
     const ProfileJson ops = profile.value("ops", ProfileJson::array());
     double ideal_s = 0, energy_j = 0, energy_s = 0;
     bool all_energy = true;
-    for (const llm::GemmShape& shape : llm::layer_gemms(model, plan, spec.dtype)) {
+    // The GEMMs as the layer runs them (their epilogues) when the profile has them all, else the plain ones an older
+    // profile ran.
+    const std::vector<llm::GemmShape> as_run = llm::layer_gemms(model, plan, spec.dtype, true);
+    n.epilogues_profiled = std::all_of(as_run.begin(), as_run.end(),
+                                       [&ops](const llm::GemmShape& g) { return find_op(ops, g) != nullptr; });
+    for (const llm::GemmShape& shape : n.epilogues_profiled ? as_run : llm::layer_gemms(model, plan, spec.dtype)) {
         const ProfileJson* op = find_op(ops, shape);
         if (!op) {
             throw Error(n.profile_file + " has no " + llm::dtype_name(shape.dtype) + " GEMM " +
@@ -236,6 +338,39 @@ NpuemuChip load_npuemu_chip(const NpuemuChipSpec& spec, const std::string& clust
         n.optimizer_params = params;
         n.optimizer_s_per_param =
             double(profiled_cycles_at(op, spec.operating_point_mhz, n.profile_file)) / n.clock_hz / params;
+    }
+    // The row passes and the backward ops, each when the profile has it for this model and plan.
+    n.swiglu = model.activation == llm::Activation::Swiglu;
+    n.tokens = double(plan.micro_batch) * model.seq_length / plan.context_parallel;
+    const auto seconds_of = [&](const ProfileJson& op) {
+        return double(profiled_cycles_at(op, spec.operating_point_mhz, n.profile_file)) / n.clock_hz;
+    };
+    bool rows_all = true, backward_all = spec.dtype == llm::GemmDtype::Bf16;
+    for (const llm::RowPassShape& pass : llm::layer_row_passes(model, plan)) {
+        const bool forward = pass.pass == llm::RowPass::Layernorm || pass.pass == llm::RowPass::Residual ||
+                             pass.pass == llm::RowPass::ResidualBf16 || pass.pass == llm::RowPass::Swiglu;
+        const ProfileJson* op = find_row_pass(ops, pass);
+        if (op)
+            n.profiled_s[pass.name] = seconds_of(*op);
+        else
+            (forward ? rows_all : backward_all) = false;
+    }
+    for (const llm::GemmShape& shape : llm::layer_backward_gemms(model, plan)) {
+        const ProfileJson* op = find_op(ops, shape);
+        if (op)
+            n.profiled_s[shape.name] = seconds_of(*op);
+        else
+            backward_all = false;
+    }
+    n.rows_profiled = rows_all;
+    n.backward_profiled = backward_all;
+    for (const ProfileJson& op : ops) {
+        if (op.value("kind", "gemm") != "attention_backward" || !op.contains("attention")) continue;
+        const ProfileJson& a = op.at("attention");
+        if (llm::attention_backward_supported(model, plan) && a.value("seq", 0u) == model.seq_length &&
+            a.value("heads", 0u) == model.heads / t && a.value("d_head", 0u) == model.hidden / model.heads) {
+            n.profiled_s["attention_backward"] = seconds_of(op);
+        }
     }
     double gemm_s = 0;
     for (const ProfiledGemm& g : n.layer_gemms) gemm_s += g.seconds;

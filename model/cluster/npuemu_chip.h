@@ -9,7 +9,11 @@
 //     workload counts (default 0.538: firmware/attention's measured 183k cycles for one GPT-3 175B TP=8 shard, 26.9%
 //     of peak counting the causal MACs only, which are half the full count);
 //   - the logits GEMM: the profiled layer GEMMs' MAC utilisation (their FLOP-weighted mean);
-//   - element-wise ops: their bytes at memory_efficiency of the chip config's HBM peak bandwidth;
+//   - element-wise ops: the profile's row passes as the layer runs them (model/llm/layer_ops.h: layernorm, the
+//     residual add, SwiGLU's gate; GELU inside MLP-up's epilogue) when it has them; the rest (and all of them with an
+//     older profile) their bytes at memory_efficiency of the chip config's HBM peak bandwidth;
+//   - the backward: the profile's backward ops (dX and dW GEMMs, row-pass backwards and column sums, the attention
+//     backward) when it has them; else (older profiles, and the ops they do not cover) twice the forward;
 //   - the optimizer step: the profile's optimizer op (npu_adamw's cycles per parameter) when it has one, else its
 //     bytes (28 per parameter) at memory_efficiency of the HBM peak.
 // Never one roofline peak for the GEMMs. Power per chip: the profiled runs' energy over their time (0, unknown, when
@@ -17,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,6 +31,7 @@
 namespace npuemu::cluster {
 
 struct ChipSpec;
+struct Op;
 
 // The `chips.npuemu:` section of a cluster file.
 struct NpuemuChipSpec {
@@ -47,8 +53,8 @@ struct ProfiledGemm {
 
 struct NpuemuChip {
     NpuemuChipSpec spec;
-    std::string config_file;   // resolved
-    std::string profile_file;  // resolved
+    std::string config_file;      // resolved
+    std::string profile_file;     // resolved
     std::string hbm_preset_file;  // the chip config's HBM preset (resolved)
     std::string chip_name;
     std::string profile_workload;  // the profile's own description of what it ran
@@ -63,6 +69,14 @@ struct NpuemuChip {
     bool moe = false;                       // the model routes its MLP to experts (their GEMMs are estimated)
     double optimizer_s_per_param = 0;       // the profiled AdamW step's time per parameter; 0: not profiled
     uint32_t optimizer_params = 0;          // the parameters of that profiled step
+    double tokens = 0;                      // a layer op's token rows: micro_batch x seq_length / CP
+    bool swiglu = false;                    // the model's MLP-up is SwiGLU's gate and up (its gate a row pass)
+    // The layer's other profiled ops, seconds each at the chosen operating point, by the names of model/llm/
+    // layer_ops.h: the row passes, the backward GEMMs (qkv_dx, qkv_dw, ...) and "attention_backward" (one sequence).
+    std::map<std::string, double> profiled_s;
+    bool epilogues_profiled = false;  // the forward GEMMs ran with the layer's epilogues (else plain: an older profile)
+    bool rows_profiled = false;       // the forward row passes are in the profile
+    bool backward_profiled = false;   // the backward GEMMs and row passes are in the profile
 
     // True for a memory-bound op of the workload that a profiled kernel already does (the softmax, inside the
     // profiled flash attention): it costs nothing more.
@@ -70,6 +84,13 @@ struct NpuemuChip {
     // Which of the step's ops take profiled times and which are estimated, for the report.
     std::string measured_ops() const;
     std::string estimated_ops() const;
+
+    // An element-wise op's forward time when a profiled row pass does its work (0 when a profiled kernel does it
+    // inside: the softmax, GELU in MLP-up's epilogue); < 0: not profiled, estimated from its bytes. The dropout masks
+    // the firmware's layer has not are added at hbm_bytes_per_s.
+    double memory_s(const Op& op, double hbm_bytes_per_s) const;
+    // An op's backward time from the profiled backward ops; < 0: not profiled (twice the forward is charged).
+    double backward_s(const Op& op, double hbm_bytes_per_s) const;
 
     // The time of one forward GEMM of the cluster workload (model/cluster/workload.h names): the profiled shard for
     // qkv, proj, mlp_up, mlp_down; the stated estimates for the others (MoE experts: the layer GEMMs' utilisation).

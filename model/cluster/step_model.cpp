@@ -53,16 +53,30 @@ double op_seconds(const ChipSpec& chip, const NpuemuChip* npuemu, const Op& op) 
         // A GEMM takes at least its weights' read (only inference's skinny decode GEMMs set weight_bytes).
         return std::max(compute_s, op.weight_bytes / hbm_bytes_per_s) + overhead_s;
     }
-    if (npuemu && npuemu->fused(op.name)) return 0;
+    if (npuemu) {
+        const double profiled_s = npuemu->memory_s(op, hbm_bytes_per_s);  // a profiled row pass (or fused: 0)
+        if (profiled_s >= 0) return profiled_s;
+    }
     return op.bytes / hbm_bytes_per_s + overhead_s;
 }
 
-// Forward (scale 1) or backward (scale 2: GEMMs for input and weight gradients, memory-bound ops twice the bytes).
+// One op's backward time: an npuemu chip's profiled backward ops when its profile has them; else twice the forward
+// (GEMMs for input and weight gradients, memory-bound ops twice the bytes).
+double backward_op_seconds(const ChipSpec& chip, const NpuemuChip* npuemu, const Op& op) {
+    if (npuemu) {
+        const double profiled_s = npuemu->backward_s(op, chip.hbm_bandwidth_gbyte_per_s * 1e9 * chip.memory_efficiency);
+        if (profiled_s >= 0) return profiled_s;
+    }
+    return 2 * op_seconds(chip, npuemu, op);
+}
+
+// Forward (scale 1) or backward (scale 2: the ideal time twice the forward FLOPs; each op's time as
+// backward_op_seconds).
 PieceTime op_time(const ChipSpec& chip, const NpuemuChip* npuemu, const std::vector<Op>& ops, double scale) {
     const double peak = chip.peak_bf16_tflops * 1e12;
     PieceTime t;
     for (const Op& op : ops) {
-        const double op_s = scale * op_seconds(chip, npuemu, op);
+        const double op_s = scale == 1 ? op_seconds(chip, npuemu, op) : backward_op_seconds(chip, npuemu, op);
         if (op.kind == OpKind::Gemm) t.ideal_s += scale * op.flops / peak;
         t.compute_s += op_s;
         if (op.attention_core) t.attention_core_s += op_s;
@@ -193,8 +207,10 @@ StepResult simulate_step(const ClusterConfig& c, const ChipSlowdowns& slowdowns)
     r.layer_forward.compute_s = layer.forward.compute_s;
     r.layer_forward.tp_all_reduces = w.layer.tp_all_reduces_forward;
     r.layer_forward.tp_s = layer.forward.tp_s;
-    for (const Op& op : w.layer.forward)
+    for (const Op& op : w.layer.forward) {
         r.layer_forward.ops.push_back({op.name, op_seconds(c.chip, c.npuemu.get(), op)});
+        r.layer_backward_ops.push_back({op.name, backward_op_seconds(c.chip, c.npuemu.get(), op)});
+    }
     const PieceTimes embedding = piece_times(c, w.embedding, comm, false);
     const PieceTimes logits = piece_times(c, w.logits, comm, false);
     PipelineInput pipe;

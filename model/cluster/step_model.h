@@ -59,6 +59,7 @@ struct StepResult {
     uint32_t critical_stage = 0;
     double tp_all_reduce_s = 0;  // one, of one micro-batch's activations
     LayerForward layer_forward;
+    std::vector<std::pair<std::string, double>> layer_backward_ops;  // each op's backward seconds, the layer's order
     double pp_send_s = 0;
     double pp_gather_s = 0;          // scatter/gather: re-assembling a received activation inside the node
     double dp_gradient_s = 0;        // the whole gradient all-reduce (or reduce-scatter + all-gather)

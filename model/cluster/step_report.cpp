@@ -67,6 +67,9 @@ nlohmann::ordered_json step_json(const ClusterConfig& c, const StepResult& r) {
                             {"attention_s_per_sequence", n.attention_s},
                             {"optimizer_s_per_param", n.optimizer_s_per_param},
                             {"optimizer_profiled_params", n.optimizer_params},
+                            {"epilogues_profiled", n.epilogues_profiled},
+                            {"row_passes_profiled", n.rows_profiled},
+                            {"backward_profiled", n.backward_profiled},
                             {"measured_ops", n.measured_ops()},
                             {"estimated_ops", n.estimated_ops()},
                             {"power_w", n.power_w}};
@@ -109,11 +112,18 @@ nlohmann::ordered_json step_json(const ClusterConfig& c, const StepResult& r) {
                           {"ep_all_to_all_s", r.ep_all_to_all_s}};
     nlohmann::ordered_json layer_ops;
     for (const auto& [name, seconds] : r.layer_forward.ops) layer_ops[name] = seconds;
+    nlohmann::ordered_json backward_ops;
+    double backward_s = 0;
+    for (const auto& [name, seconds] : r.layer_backward_ops) {
+        backward_ops[name] = seconds;
+        backward_s += seconds;
+    }
     j["layer_forward"] = {{"total_s", r.layer_forward.total_s()},
                           {"compute_s", r.layer_forward.compute_s},
                           {"tp_all_reduces", r.layer_forward.tp_all_reduces},
                           {"tp_s", r.layer_forward.tp_s},
                           {"ops_s", layer_ops}};
+    j["layer_backward"] = {{"compute_s", backward_s}, {"ops_s", backward_ops}};
     j["memory_gbyte"] = {{"weights_and_gradients", r.memory.weights_bytes / 1e9},
                          {"optimizer", r.memory.optimizer_bytes / 1e9},
                          {"activations", r.memory.activation_bytes / 1e9},

@@ -17,6 +17,13 @@ Op gemm(const char* name, double m, double n, double k, double batch = 1) {
 
 Op memory(const char* name, double bytes, uint32_t kernels = 1) { return {name, OpKind::Memory, 0, bytes, kernels}; }
 
+// Megatron's fused bias-dropout-add: x, bias and residual read, the sum written, and the dropout's 1-byte mask.
+Op bias_dropout_add(const char* name, double elements, double mask_bytes) {
+    Op op = memory(name, elements * (3 * kBf16Bytes + mask_bytes));
+    op.dropout_bytes = elements * mask_bytes;
+    return op;
+}
+
 Op attention_core(Op op) {
     op.attention_core = true;
     return op;
@@ -67,11 +74,10 @@ Piece make_layer(const ClusterConfig& c) {
     const double ffn_per_rank = m.ffn_hidden / t;
     const double up_columns = ffn_per_rank * (m.activation == llm::Activation::Swiglu ? 2 : 1);  // gate and up
     const double scores = b * heads_per_rank * s_rank * s;  // attention score elements on this rank
-    const double mask_bytes = m.dropout ? 1 : 0;              // dropout's 1-byte mask per element
+    const double mask_bytes = m.dropout ? 1 : 0;            // dropout's 1-byte mask per element
     Piece layer;
     layer.forward = {
-        memory("layernorm1", 2 * tokens * h * kBf16Bytes),
-        gemm("qkv", tokens, qkv_columns, h),
+        memory("layernorm1", 2 * tokens * h * kBf16Bytes), gemm("qkv", tokens, qkv_columns, h),
         attention_core(gemm("attention_scores", s_rank, s, head_dim, b * heads_per_rank)),
         attention_core(memory("softmax", 2 * scores * kBf16Bytes)),  // fused scale, mask, softmax: read, write
     };
@@ -81,7 +87,7 @@ Piece make_layer(const ClusterConfig& c) {
     const std::vector<Op> attention_out = {
         attention_core(gemm("attention_values", s_rank, head_dim, s, b * heads_per_rank)),
         gemm("proj", tokens, h, h / t),
-        memory("bias_dropout_add1", tokens * h * (3 * kBf16Bytes + mask_bytes)),
+        bias_dropout_add("bias_dropout_add1", tokens * h, mask_bytes),
         memory("layernorm2", 2 * tokens * h * kBf16Bytes),
     };
     layer.forward.insert(layer.forward.end(), attention_out.begin(), attention_out.end());
@@ -96,7 +102,8 @@ Piece make_layer(const ClusterConfig& c) {
         layer.forward.push_back(memory("bias_gelu", 2 * tokens * ffn_per_rank * kBf16Bytes));
         layer.forward.push_back(gemm("mlp_down", tokens, h, ffn_per_rank));
     }
-    layer.forward.push_back(memory("bias_dropout_add2", tokens * h * (3 * kBf16Bytes + mask_bytes)));
+    layer.forward.push_back(bias_dropout_add("bias_dropout_add2", tokens * h, mask_bytes));
+    for (Op& op : layer.forward) op.rows = tokens;
     if (c.plan.tensor_parallel > 1) {
         layer.tp_all_reduces_forward = 2;   // after proj and after mlp_down
         layer.tp_all_reduces_backward = 2;  // the input gradients of qkv and mlp_up
@@ -148,9 +155,9 @@ Workload make_workload(const ClusterConfig& c) {
 
     const double head_dim = h / m.heads;
     w.cp_kv_block_bytes = tokens * 2 * (m.kv_heads * head_dim / t) * kBf16Bytes;  // K and V, this rank's heads
-    w.ep_all_to_all_bytes = tokens * m.experts_per_token * h * kBf16Bytes / t;  // a TP rank's share (see above)
+    w.ep_all_to_all_bytes = tokens * m.experts_per_token * h * kBf16Bytes / t;    // a TP rank's share (see above)
     const double attention_params = h * (h + 2.0 * m.kv_heads * head_dim) + h * h + 3.0 * h +
-                                    2.0 * m.kv_heads * head_dim + 4 * h;  // + biases, norms
+                                    2.0 * m.kv_heads * head_dim + 4 * h;                // + biases, norms
     const double dense_mlp_params = mlp_matrices(m) * h * m.ffn_hidden + m.ffn_hidden;  // SwiGLU: gate, up, down
     const double expert_params_per_layer = m.moe() ? double(m.experts) / p.expert_parallel * expert_params(m) : 0;
     const double router_params = m.moe() ? h * m.experts * t : 0;  // replicated over TP (divided by t below)

@@ -25,6 +25,8 @@ struct Op {
     // GEMM: the weights it reads from HBM (inference; 0 in training, where every GEMM is compute-bound). A GEMM takes
     // at least these bytes' time at the chip's element-wise HBM rate: what bounds decode's skinny m = batch GEMMs.
     double weight_bytes = 0;
+    double dropout_bytes = 0;  // memory-bound: of bytes, the dropout mask's (an npuemu chip's residual pass has none)
+    double rows = 0;  // a layer op's token rows (b s / cp): an npuemu chip's profiled ops are matched on it; 0: none
 };
 
 // The forward pass of one piece (a layer, the embedding, the logits) on one TP rank for one micro-batch, and what the

@@ -23,7 +23,7 @@ YAML
 grep -q "16 x npu7-test, TP 4 x PP 2 x DP 2" "$work/cluster.txt" || { cat "$work/cluster.txt"; fail "summary"; }
 grep -q "npuemu chip npu7-test at 1000 MHz: layer GEMMs from .*bert_tp4.json" "$work/cluster.txt" \
   || { cat "$work/cluster.txt"; fail "the chip's compute source in the summary"; }
-grep -q "measured (profile): qkv, proj, mlp_up, mlp_down, attention (scores, softmax, values: flash attention), optimizer" "$work/cluster.txt" \
+grep -q "measured (profile): qkv, proj, mlp_up, mlp_down (with the layer's epilogues), attention (scores, softmax, values: flash attention), layernorms, residual adds (GELU in mlp_up's epilogue) (row passes), backward: dX and dW GEMMs, row-pass backwards and column sums, attention backward, optimizer" "$work/cluster.txt" \
   || { cat "$work/cluster.txt"; fail "the measured ops in the summary"; }
 python3 - "$work/step.json" "$work/bert_tp4.json" <<'PY'
 import json, sys

@@ -185,6 +185,10 @@ endforeach()
 npuemu_run_test("npu: backward_ops without a job block names the version and size it expects" --exit 2
   --stdout-has "backward_ops: no job of version 1 (80 bytes) at 0x81000000 (magic 0x0, version 0, 0 bytes)"
   -- ${NPUEMU} run -c test ${FW}/backward_ops.elf)
+# firmware/layer_ops (npuemu profile's row passes and attention backward, docs/profile.md) without its job block.
+npuemu_run_test("npu: layer_ops without a job block names the version and size it expects" --exit 2
+  --stdout-has "layer_ops: no job of version 1 (184 bytes) at 0x81000000 (magic 0x0, version 0, 0 bytes, op 0)"
+  -- ${NPUEMU} run -c test ${FW}/layer_ops.elf)
 # A job file written before the kernel and b_transposed fields (36 bytes) still runs npu_gemm.
 file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/gemm_legacy_job)
 add_test(NAME "npu: a 36-byte gemm job file from before the kernel field still runs the GEMM"

@@ -55,8 +55,22 @@ void check_shape(const profile::ProfileOp& op, const char* name, uint32_t m, uin
 
 TEST_CASE("profile: GPT-3 175B's TP=8 shard of a layer, 2048 tokens") {
     const profile::Workload w = model_workload("gpt3-175b", {"plan.tensor_parallel=8"});
-    REQUIRE(w.ops.size() == 5);  // and the attention (no optimizer op: model_workload asks for none)
+    // The GEMMs, the attention, 8 row passes (forward and backward), 8 backward GEMMs and the attention backward
+    // (no optimizer op: model_workload asks for none).
+    REQUIRE(w.ops.size() == 22);
     CHECK(w.ops[4].kind == profile::OpKind::Attention);
+    CHECK(w.ops[5].kind == profile::OpKind::Rows);
+    CHECK(w.ops[5].row_pass == llm::RowPass::Layernorm);
+    check_shape(w.ops[5], "layernorm", 2048, 12288, 0);
+    check_shape(w.ops[13], "qkv_dx", 2048, 12288, 4608);
+    CHECK(w.ops[13].shape.b_transposed);
+    check_shape(w.ops[14], "qkv_dw", 12288, 4608, 2048);
+    CHECK(w.ops[14].shape.a_transposed);
+    CHECK(w.ops[21].kind == profile::OpKind::AttentionBackward);
+    CHECK(w.ops[21].attention.heads == 12);
+    // The forward GEMMs with the decoder layer's epilogues.
+    CHECK(w.ops[0].shape.variant() == "bf16 out, bias, scaled");
+    CHECK(w.ops[2].shape.variant() == "bf16 out, bias, GELU");
     // h 12288, 96 heads of 128, ffn 4h: QKV 3h/8 columns, attention-out h/8 rows, MLP 4h/8.
     check_shape(w.ops[0], "qkv", 2048, 4608, 12288);
     check_shape(w.ops[1], "attention_out", 2048, 12288, 1536);
@@ -68,7 +82,8 @@ TEST_CASE("profile: GPT-3 175B's TP=8 shard of a layer, 2048 tokens") {
 TEST_CASE("profile: Llama-2 70B's TP=8 shard: grouped-query attention and SwiGLU, micro-batch 2") {
     const profile::Workload w =
         model_workload("llama2-70b", {"plan.tensor_parallel=8", "plan.micro_batch=2", "dtype=int8"});
-    REQUIRE(w.ops.size() == 5);
+    REQUIRE(w.ops.size() == 5);  // INT8: inference, no backward ops (and no epilogue: it takes BF16 only)
+    CHECK(w.ops[0].shape.plain());
     // Attention over one sequence (the cluster model scales it by the micro-batch): 8 query heads on 1 KV head.
     CHECK(w.ops[4].attention.seq == 4096);
     CHECK(w.ops[4].attention.heads == 8);
@@ -89,8 +104,8 @@ TEST_CASE("profile: every model preset loads, with the dimensions of its paper")
         CHECK(w.model->name == name);
         CHECK(w.model->hidden % w.model->heads == 0);
     }
-    CHECK(llm::model_presets() ==
-          std::vector<std::string>{"bert-base", "gpt3-175b", "gpt3-6.7b", "llama2-70b", "llama3-405b", "llama3-8b", "mixtral-8x7b"});
+    CHECK(llm::model_presets() == std::vector<std::string>{"bert-base", "gpt3-175b", "gpt3-6.7b", "llama2-70b",
+                                                           "llama3-405b", "llama3-8b", "mixtral-8x7b"});
     const profile::Workload llama = model_workload("llama3-405b", {});
     CHECK(llama.model->layers == 126);
     CHECK(llama.model->kv_heads == 8);
@@ -229,8 +244,62 @@ TEST_CASE("profile: the cache key covers every chip key, and entries are found o
         not_causal.attention.causal = 0;
         CHECK_FALSE(cache.find(not_causal));
         CHECK(cache.find(attention)->at("gemm_cycles") == 77);
+        // A plain GEMM's key is as it always was (no epilogue fields); an epilogue or a transposed operand is
+        // another run; so is the attention backward of the same dimensions, and a row pass of another kind.
+        CHECK(key.json().dump().find("out_bf16") == std::string::npos);
+        profile::RunKey epilogue = key;
+        epilogue.shape.dtype = llm::GemmDtype::Bf16;
+        profile::RunKey bf16_out = epilogue;
+        bf16_out.shape.out_bf16 = true;
+        cache.store(epilogue, profile::Json{{"gemm_cycles", 5}});
+        CHECK_FALSE(cache.find(bf16_out));
+        profile::RunKey transposed = epilogue;
+        transposed.shape.a_transposed = true;
+        CHECK_FALSE(cache.find(transposed));
+        profile::RunKey backward = attention;
+        backward.kind = profile::OpKind::AttentionBackward;
+        CHECK_FALSE(cache.find(backward));
+        profile::RunKey layernorm = key;
+        layernorm.kind = profile::OpKind::Rows;
+        layernorm.row_pass = llm::RowPass::Layernorm;
+        cache.store(layernorm, profile::Json{{"gemm_cycles", 6}});
+        profile::RunKey layernorm_backward = layernorm;
+        layernorm_backward.row_pass = llm::RowPass::LayernormBackward;
+        CHECK_FALSE(cache.find(layernorm_backward));
+        CHECK(cache.find(layernorm)->at("gemm_cycles") == 6);
     }
     std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("profile: row passes, the attention backward and GEMM epilogues in an ops file") {
+    TempYaml ops(
+        "ops:\n"
+        "  - {name: ln, kind: rows, pass: layernorm, rows: 64, cols: 96}\n"
+        "  - {name: sq, kind: rows, pass: scale_q, rows: 64, cols: 96, scale_cols: 32}\n"
+        "  - {name: ab, kind: attention_backward, seq: 64, heads: 2, d_head: 32}\n"
+        "  - {name: dw, m: 96, n: 64, k: 128, a_transposed: true, out: bf16}\n"
+        "  - {name: up, m: 128, n: 64, k: 96, bias: true, gelu: true, out: bf16}\n");
+    const profile::Workload w = model_workload("", {}, ops.path());
+    REQUIRE(w.ops.size() == 5);
+    CHECK(w.ops[0].kind == profile::OpKind::Rows);
+    CHECK(w.ops[1].row_pass == llm::RowPass::ScaleQ);
+    CHECK(w.ops[1].shape.k == 32);
+    CHECK(w.ops[2].kind == profile::OpKind::AttentionBackward);
+    CHECK(w.ops[2].attention.kv_heads == 2);
+    CHECK(w.ops[2].attention.backward_macs() == doctest::Approx(2.5 * 2 * (64 * 65 / 2) * 32 * 2));
+    CHECK(w.ops[3].shape.variant() == "A transposed, bf16 out");
+    CHECK(w.ops[4].shape.variant() == "bf16 out, bias, GELU");
+    // Each layer_ops array lies inside the chip's memory, after the job block.
+    const profile::LayerOpsLayout layout = profile::layer_ops_layout(w.ops[2], 0x84000000ull);
+    CHECK(layout.job.op == LAYER_OPS_ATTENTION_BACKWARD);
+    CHECK(layout.job.qkv == 0x82000000u);
+    CHECK(layout.job.scratch > layout.job.d_qkv);
+    CHECK(layout.end == uint64_t(layout.job.scratch) + 64 * 64 * 16);
+    TempYaml bad_pass("ops:\n  - {name: x, kind: rows, pass: dropout, rows: 4, cols: 4}\n");
+    CHECK(workload_error("", {}, bad_pass.path()).find("ops[0].pass: row pass 'dropout' is not one of: layernorm") !=
+          std::string::npos);
+    TempYaml int8_epilogue("ops:\n  - {name: x, m: 4, n: 4, k: 4, dtype: int8, gelu: true}\n");
+    CHECK(workload_error("", {}, int8_epilogue.path()).find("ops[0].dtype") != std::string::npos);
 }
 
 TEST_CASE("profile: an optimizer op in an ops file, in a model's workload, and when it does not fit") {
@@ -259,9 +328,9 @@ TEST_CASE("profile: an optimizer op in an ops file, in a model's workload, and w
     options.model = "bert-base";
     options.optimizer_params = 1u << 20;
     const profile::Workload model = profile::load_workload(options);
-    REQUIRE(model.ops.size() == 6);
-    CHECK(model.ops[5].kind == profile::OpKind::Optimizer);
-    CHECK(model.ops[5].params == 1u << 20);
+    REQUIRE(model.ops.size() == 23);
+    CHECK(model.ops.back().kind == profile::OpKind::Optimizer);
+    CHECK(model.ops.back().params == 1u << 20);
 }
 
 TEST_CASE("profile: an attention op in an ops file, from a model and plan, and when it does not fit") {
@@ -279,7 +348,7 @@ TEST_CASE("profile: an attention op in an ops file, from a model and plan, and w
     CHECK(workload_error("", {}, no_seq.path()).find("ops[0].seq") != std::string::npos);
     // GPT-3 175B at TP 8: one sequence of 12 of the 96 heads of 128, causal (keys up to each query).
     const profile::Workload gpt3 = model_workload("gpt3-175b", {"plan.tensor_parallel=8"});
-    REQUIRE(gpt3.ops.size() == 5);
+    REQUIRE(gpt3.ops.size() == 22);
     const profile::AttentionDims& a = gpt3.ops[4].attention;
     CHECK(gpt3.ops[4].kind == profile::OpKind::Attention);
     CHECK(a.seq == 2048);
