@@ -57,22 +57,24 @@ uint64_t ChipLinkDirection::send_packet(uint64_t payload_bytes, uint64_t ready_p
                                         uint64_t& departure_ps) {
     const uint64_t bytes = payload_bytes + config_.header_bytes;
     const uint64_t wire_ps = serialization_ps(payload_bytes);
-    // The earliest free wire time from which the receiver's buffer has room for the packet's whole stay: where
-    // credits are short, wait for the first packet holding them to be drained, and look again.
-    const uint64_t hold_ps = wire_ps + latency_ps() + drain_ps;  // departure to its credits back
-    uint64_t start = wire_.find(ready_ps, wire_ps);
-    const uint64_t wanted = start;
-    for (uint64_t short_until = credits_short_until(start, hold_ps, bytes); short_until != 0;
-         short_until = credits_short_until(start, hold_ps, bytes)) {
-        start = wire_.find(short_until, wire_ps);
+    // The packet's wire time spread over the free wire from the earliest moment from which the receiver's buffer
+    // has room for its whole stay (its credits are held from its first flit until drained): where credits are
+    // short, wait for the first packet holding them to be drained, and look again.
+    wire_.find_spread(ready_ps, wire_ps, pieces_);
+    const uint64_t wanted = pieces_.front().start_cycle;
+    auto hold_ps = [&] { return pieces_.back().end_cycle - pieces_.front().start_cycle + latency_ps() + drain_ps; };
+    for (uint64_t short_until = credits_short_until(wanted, hold_ps(), bytes); short_until != 0;
+         short_until = credits_short_until(pieces_.front().start_cycle, hold_ps(), bytes)) {
+        wire_.find_spread(short_until, wire_ps, pieces_);
     }
+    const uint64_t start = pieces_.front().start_cycle, tail_left = pieces_.back().end_cycle;
     credit_stall_ps_ += start - wanted;
-    wire_.reserve(start, wire_ps);
+    wire_.reserve_pieces(pieces_);
     busy_ps_ += wire_ps;
-    const uint64_t arrival = start + wire_ps + latency_ps();
+    const uint64_t arrival = tail_left + latency_ps();
     credits_held_.emplace(start, Held{arrival + drain_ps, bytes});
     longest_hold_ps_ = std::max(longest_hold_ps_, arrival + drain_ps - start);
-    if (trace_) trace_->packet(start, wire_ps, arrival + drain_ps, bytes, payload_bytes);
+    if (trace_) trace_->packet(pieces_, arrival + drain_ps, bytes, payload_bytes);
     ++packets_;
     payload_bytes_ += payload_bytes;
     wire_bytes_ += bytes;

@@ -1,19 +1,23 @@
 // One direction of a chip-to-chip link, in time (plain C++: the SystemC side calls it with the times it knows).
 // A transfer is cut into packets of at most max_payload_bytes, each with header_bytes on the wire. A packet holds
-// the wire for its wire bytes / data rate, in the earliest free interval of the wire's calendar at or after it is
-// ready (packets computed out of time order fill the gaps they would have found in time order, as on the mesh), and
-// its head reaches the far end latency_ns later. Credit-based flow control: the receiver's buffer holds
-// buffer_bytes; a packet takes its credits when it leaves and may leave only when the packets holding credits then,
-// and those computed earlier that leave while it holds its own (a packet may fill a gap before them), leave it
-// room throughout; its credits come back when the receiver has drained it into its chip (arrival + drain time). A
-// sender that runs out of credits waits: the wait is counted (credit stalls), and it delays the transfer's arrival,
-// which is what holds back the sender's DMA.
+// the wire for its wire bytes / data rate from the first free moment of the wire's calendar at or after it is
+// ready, and its tail reaches the far end latency_ns after it has left. Packets are computed out of time order (a
+// write's acknowledgement is booked when the write lands, before the data its sender queued earlier is): a packet
+// fills the gaps before packets booked earlier and continues after them (its flits interleave with theirs), so the
+// wire idles only when nothing is ready, as a link that arbitrates in time order; the packet booked earlier keeps
+// its time, the one spread around it is late by that packet's wire time (at most a header-only packet in practice).
+// Credit-based flow control: the receiver's buffer holds buffer_bytes; a packet takes its credits when it leaves
+// (its first flit) and may leave only when the packets holding credits then, and those computed earlier that leave
+// while it holds its own (a packet may fill a gap before them), leave it room throughout; its credits come back when
+// the receiver has drained it into its chip (arrival + drain time). A sender that runs out of credits waits: the
+// wait is counted (credit stalls), and it delays the transfer's arrival, which is what holds back the sender's DMA.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "model/common/latency_histogram.h"
 #include "model/common/stats.h"
@@ -64,7 +68,8 @@ private:
 
     ChipLinkConfig config_;
     std::string name_;
-    noc::LinkCalendar wire_;  // in picoseconds
+    noc::LinkCalendar wire_;                           // in picoseconds
+    std::vector<noc::LinkCalendar::Interval> pieces_;  // the packet being sent: its wire time, gap by gap
     struct Held {
         uint64_t release_ps;
         uint64_t bytes;
@@ -74,7 +79,7 @@ private:
 
     uint64_t packets_ = 0, payload_bytes_ = 0, wire_bytes_ = 0, busy_ps_ = 0, credit_stall_ps_ = 0;
     uint64_t transfers_ = 0;
-    LatencyHistogram latency_ps_;  // ready to the last tail's arrival, per transfer
+    LatencyHistogram latency_ps_;       // ready to the last tail's arrival, per transfer
     std::unique_ptr<LinkTrace> trace_;  // when tracing
     StatsGroup stats_;
 };

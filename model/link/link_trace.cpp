@@ -16,21 +16,22 @@ LinkTrace::LinkTrace(trace::Tracer& tracer, const std::string& scope, const std:
     tracer_.add_finalizer([this](uint64_t before_ps) { finalize(before_ps); });
 }
 
-void LinkTrace::packet(uint64_t departure_ps, uint64_t wire_ps, uint64_t release_ps, uint64_t wire_bytes,
+void LinkTrace::packet(const std::vector<noc::LinkCalendar::Interval>& pieces, uint64_t release_ps, uint64_t wire_bytes,
                        uint64_t payload_bytes) {
     // A packet is never ready before the current simulated time, so nothing lands before what was handed over; if it
     // did, it is recorded at the first time still open rather than out of order.
     auto open = [this](uint64_t ps) { return ps < finalized_before_ps_ ? finalized_before_ps_ : ps; };
-    Delta& start = pending_[open(departure_ps)];
-    start.busy += 1;
-    start.held += static_cast<int64_t>(wire_bytes);
-    Delta& end = pending_[open(departure_ps + wire_ps)];
-    end.busy -= 1;
-    end.bytes += wire_bytes;
+    const std::string args =
+        "{\"payload_bytes\":" + std::to_string(payload_bytes) + ",\"wire_bytes\":" + std::to_string(wire_bytes) + "}";
+    for (const noc::LinkCalendar::Interval& piece : pieces) {
+        pending_[open(piece.start_cycle)].busy += 1;
+        pending_[open(piece.end_cycle)].busy -= 1;
+        tracer_.span(track_, &piece == &pieces.front() ? "packet" : "packet, continued", piece.start_cycle,
+                     piece.end_cycle, args);
+    }
+    pending_[open(pieces.front().start_cycle)].held += static_cast<int64_t>(wire_bytes);
+    pending_[open(pieces.back().end_cycle)].bytes += wire_bytes;
     pending_[open(release_ps)].held -= static_cast<int64_t>(wire_bytes);
-    tracer_.span(
-        track_, "packet", departure_ps, departure_ps + wire_ps,
-        "{\"payload_bytes\":" + std::to_string(payload_bytes) + ",\"wire_bytes\":" + std::to_string(wire_bytes) + "}");
 }
 
 void LinkTrace::finalize(uint64_t before_ps) {

@@ -9,6 +9,9 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
+
+#include "model/noc/link_calendar.h"
 
 #include "model/trace/tracer.h"
 
@@ -20,9 +23,10 @@ public:
     LinkTrace(trace::Tracer& tracer, const std::string& scope, const std::string& process, const std::string& thread,
               unsigned thread_id, uint64_t buffer_bytes);
 
-    // A packet holds the wire over [departure_ps, departure_ps + wire_ps) and the receiver's buffer (wire_bytes of
-    // credits) until release_ps.
-    void packet(uint64_t departure_ps, uint64_t wire_ps, uint64_t release_ps, uint64_t wire_bytes,
+    // A packet holds the wire over `pieces` (one, or its flits spread around packets booked before it: a span
+    // "packet" for the first, "packet, continued" for the others) and the receiver's buffer (wire_bytes of credits)
+    // from its first piece until release_ps.
+    void packet(const std::vector<noc::LinkCalendar::Interval>& pieces, uint64_t release_ps, uint64_t wire_bytes,
                 uint64_t payload_bytes);
 
 private:

@@ -66,6 +66,27 @@ uint64_t LinkCalendar::find(uint64_t earliest_cycle, uint64_t length_cycles) con
     return start;
 }
 
+void LinkCalendar::find_spread(uint64_t earliest_cycle, uint64_t length_cycles, std::vector<Interval>& pieces) const {
+    pieces.clear();
+    uint64_t at = earliest_cycle, left = length_cycles;
+    for (auto it = first_ending_after(earliest_cycle); left > 0; ++it) {
+        if (it == intervals_.cend() || it->start_cycle >= at + left) {
+            pieces.push_back(Interval{at, at + left});
+            break;
+        }
+        if (it->start_cycle > at) {
+            pieces.push_back(Interval{at, it->start_cycle});
+            left -= it->start_cycle - at;
+        }
+        at = std::max(at, it->end_cycle);
+    }
+}
+
+void LinkCalendar::reserve_pieces(const std::vector<Interval>& pieces) {
+    // Each piece is a whole gap (or the tail's start), so reserve() puts it exactly there and merges it.
+    for (const Interval& piece : pieces) reserve(piece.start_cycle, piece.end_cycle - piece.start_cycle);
+}
+
 void LinkCalendar::retire_through(uint64_t cycle) {
     while (first_ < intervals_.size() && intervals_[first_].end_cycle <= cycle) ++first_;
     // Compact once the dead prefix is as large as the live part: amortized O(1) per interval.

@@ -23,6 +23,12 @@ public:
     uint64_t reserve(uint64_t earliest_cycle, uint64_t length_cycles);
     // Where reserve() would place it, without reserving.
     uint64_t find(uint64_t earliest_cycle, uint64_t length_cycles) const;
+    // Spread over the free time from earliest_cycle on instead: the gaps in order, each filled, until they add up to
+    // length_cycles (a packet whose flits interleave with reservations made before it, so it leaves no gap too
+    // short for it idle). The pieces go into `pieces` (cleared first); reserve_pieces() takes them. length_cycles
+    // must be at least 1.
+    void find_spread(uint64_t earliest_cycle, uint64_t length_cycles, std::vector<Interval>& pieces) const;
+    void reserve_pieces(const std::vector<Interval>& pieces);
     // Forgets the intervals that end at or before `cycle`: no reservation starting at or after it can collide
     // with them. Intervals that end later are kept whole.
     void retire_through(uint64_t cycle);

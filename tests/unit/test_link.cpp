@@ -120,6 +120,33 @@ TEST_CASE("link: a packet computed after a later one still takes the free wire b
     CHECK(third.first_departure_ps == 256 * 40);
 }
 
+TEST_CASE("link: a packet too long for the gap before a packet booked earlier fills it and continues after it") {
+    // A write's acknowledgement is booked when the write lands, before data its sender queued earlier: a header-only
+    // packet at 5 ns, then a 256-byte packet ready at 0. It takes the 5 ns before the acknowledgement and the rest
+    // after it, instead of leaving the wire idle until the acknowledgement has passed.
+    StatsGroup root;
+    ChipLinkDirection link(simple_link(), root, "a-b");
+    const auto ack = link.send(0, 5'000, 0);
+    CHECK(ack.first_departure_ps == 5'000);
+    const auto data = link.send(256, 0, 0);
+    CHECK(data.first_departure_ps == 0);
+    CHECK(data.arrival_ps == kPacketPs + 16 * 40 + 100'000);  // its tail left behind the acknowledgement's 640 ps
+    CHECK(link.busy_ps() == kPacketPs + 16 * 40);
+}
+
+TEST_CASE("link: a queue of data among acknowledgements booked ahead of it keeps the wire busy throughout") {
+    // The 2-chip ring's pattern: each direction carries its data, queued long before, and the acknowledgements of
+    // the other direction's writes, each booked at its own time as it comes. The wire idles nowhere (when a packet
+    // could only take a gap as long as itself, no data fitted between two acknowledgements and the wire idled 93%
+    // of the time until the last had passed).
+    StatsGroup root;
+    ChipLinkDirection link(simple_link(), root, "a-b");
+    for (uint64_t i = 0; i < 100; ++i) link.send(0, 5'000 + i * 9'000, 0);  // 100 acknowledgements, 9 ns apart
+    uint64_t last_arrival_ps = 0;
+    for (int i = 0; i < 100; ++i) last_arrival_ps = link.send(256, 0, 0).arrival_ps;  // 100 packets, all ready at 0
+    CHECK(last_arrival_ps == 100 * (kPacketPs + 16 * 40) + 100'000);
+}
+
 TEST_CASE("link: the wire's energy is every bit sent, headers included, at energy_pj_per_bit") {
     StatsGroup root;
     ChipLinkConfig config = simple_link();

@@ -70,6 +70,32 @@ TEST_CASE("mesh: a link calendar appends, merges touching intervals and fills ga
     CHECK(cal.reserve(5, 1) == 48);
 }
 
+TEST_CASE("mesh: a link calendar spreads a reservation over the gaps in order until it has its length") {
+    LinkCalendar cal;
+    cal.reserve(5, 2);    // [5, 7)
+    cal.reserve(10, 5);   // [10, 15)
+    std::vector<LinkCalendar::Interval> pieces;
+    cal.find_spread(0, 12, pieces);  // [0, 5) + [7, 10) + [15, 19)
+    REQUIRE(pieces.size() == 3);
+    CHECK(pieces[0].start_cycle == 0);
+    CHECK(pieces[0].end_cycle == 5);
+    CHECK(pieces[1].start_cycle == 7);
+    CHECK(pieces[1].end_cycle == 10);
+    CHECK(pieces[2].start_cycle == 15);
+    CHECK(pieces[2].end_cycle == 19);
+    cal.reserve_pieces(pieces);
+    REQUIRE(cal.interval_count() == 1);  // every gap filled: one busy interval [0, 19)
+    CHECK(cal.intervals()[0].end_cycle == 19);
+    cal.find_spread(6, 3, pieces);  // from inside the busy interval: after it, whole
+    REQUIRE(pieces.size() == 1);
+    CHECK(pieces[0].start_cycle == 19);
+    CHECK(pieces[0].end_cycle == 22);
+    cal.reserve(30, 4);             // [30, 34)
+    cal.find_spread(20, 2, pieces);  // fits the gap before it whole: the same as find()
+    REQUIRE(pieces.size() == 1);
+    CHECK(pieces[0].start_cycle == cal.find(20, 2));
+}
+
 TEST_CASE("mesh: a link calendar retires intervals that end at or before the given cycle, and only those") {
     LinkCalendar cal;
     for (uint64_t i = 0; i < 100; ++i) cal.reserve(i * 10, 5);  // [0,5) [10,15) ... [990,995)
