@@ -97,8 +97,11 @@ int main(void) {
     const int job = read_job(&t, hart);
     if (job < 0) return 0;
     if (job == 0) t = demo_args();
-    static const char* const unsupported[] = {"", "norm (layernorm only)", "swiglu (GELU only)",
-                                              "rotary_cos (no rotary embeddings)", "kv_heads (must equal heads)",
+    static const char* const unsupported[] = {"",
+                                              "norm (layernorm only)",
+                                              "swiglu (GELU only)",
+                                              "rotary_cos (no rotary embeddings)",
+                                              "kv_heads (must equal heads)",
                                               "tp_coll (no tensor parallelism across chips)"};
     const uint32_t field = npu_decoder_train_unsupported(&t.layer);
     const uint32_t end = t.layer.scratch + npu_decoder_train_scratch_bytes(&t.layer);
@@ -107,6 +110,9 @@ int main(void) {
         if (hart == 0) {
             if (field)
                 printf("decoder_train: the job's %s is not supported\n", unsupported[field]);
+            else if (end < t.layer.scratch)
+                printf("decoder_train: the scratch ends past the 32-bit address space, past global memory's %u MiB\n",
+                       (unsigned)(memory_bytes >> 20));
             else
                 printf("decoder_train: the scratch ends at 0x%x, past global memory's %u MiB\n", (unsigned)end,
                        (unsigned)(memory_bytes >> 20));

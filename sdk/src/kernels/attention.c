@@ -60,11 +60,6 @@ int npu_attention_plan_rows(const struct npu_attention_args* a) {
     return (int)plan_attention(a, &geo, &p);
 }
 
-static void vx(uint32_t cols, uint32_t rows, uint32_t in, uint32_t out, uint32_t dst_ld, uint32_t a_ld, uint32_t b_ld) {
-    npu_vx_shape(cols, rows, in, out, 0, 0);
-    npu_vx_strides(dst_ld, a_ld, b_ld);
-}
-
 /* npu_rows' softmax on the block's scores (n rows of L in the accumulator), then P in BF16 into the scratchpad. */
 static void softmax_block(const struct attention_plan* p, uint32_t L, uint32_t n) {
     const uint32_t row32 = L * 4, x = p->s_acc;
