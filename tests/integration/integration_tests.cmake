@@ -168,19 +168,20 @@ foreach(case "gelu 37 50 0" "gelu 9 300 1" "softmax 37 50 0" "softmax 5 129 1" "
     COMMAND $<TARGET_FILE:backward_check> --npuemu ${NPUEMU} --image ${FW}/backward_ops.elf --config test --tiles 4
             --op ${OP} --rows ${ROWS} --cols ${COLS} --residual ${RES} --seed ${ROWS} --workdir ${work})
 endforeach()
-# Causal attention backward (npu_attention_backward) bit for bit: ragged lengths, one to three heads, d_head below and
-# above the test chip's 16 array rows.
-foreach(case "37 2 16" "70 3 24" "5 1 16")
+# Causal attention backward (npu_attention_backward) bit for bit: ragged lengths, one to four heads, d_head below and
+# above the test chip's 16 array rows, several 64-key blocks (dq's sums), grouped-query heads (4 on 2 KV heads).
+foreach(case "37 2 2 16" "70 3 3 24" "5 1 1 16" "150 4 2 24")
   separate_arguments(p UNIX_COMMAND "${case}")
   list(GET p 0 SEQ)
   list(GET p 1 HEADS)
-  list(GET p 2 DH)
-  set(work ${CMAKE_CURRENT_BINARY_DIR}/backward_attention_${SEQ}_${HEADS}_${DH})
+  list(GET p 2 KV)
+  list(GET p 3 DH)
+  set(work ${CMAKE_CURRENT_BINARY_DIR}/backward_attention_${SEQ}_${HEADS}_${KV}_${DH})
   file(MAKE_DIRECTORY ${work})
-  add_test(NAME "npu: causal attention backward, seq ${SEQ}, ${HEADS} heads of ${DH}, equals the host reference"
+  add_test(NAME "npu: causal attention backward, seq ${SEQ}, ${HEADS} heads (${KV} KV heads) of ${DH}, equals the host reference"
     COMMAND $<TARGET_FILE:backward_check> --npuemu ${NPUEMU} --image ${FW}/backward_ops.elf --config test --tiles 4
-            --array-rows 16 --op attention --rows ${SEQ} --heads ${HEADS} --d-head ${DH} --seed ${SEQ}
-            --workdir ${work})
+            --array-rows 16 --array-cols 16 --op attention --rows ${SEQ} --heads ${HEADS} --kv-heads ${KV}
+            --d-head ${DH} --seed ${SEQ} --workdir ${work})
 endforeach()
 npuemu_run_test("npu: backward_ops without a job block names the version and size it expects" --exit 2
   --stdout-has "backward_ops: no job of version 2 (92 bytes) at 0x81000000 (magic 0x0, version 0, 0 bytes)"

@@ -4,9 +4,12 @@
  * diagonal on (a diagonal step computes only the keys its queries see). Everything is computed transposed, keys
  * down: the array's activations are then K, V, P^T and dS^T as they lie, and the row statistics are per column.
  * A step, per unit:
- *   MATRIX  M1: S^T = K Q^T;  M2: dP^T = V dO^T;  M3: dV += P16^T dO;  M4: dK += dS16^T Q;  M5: dQ = dS16 K
+ *   MATRIX  M1: S^T = K Q^T;  M2: dP^T = V dO^T;  M3: dV += P16^T dO;  M4: dK += dS16^T Q;  M5: dQ = dS16 K (into
+ *           S^T's buffer, free by then)
  *   VECTOR  V1: P^T = exp(S^T + -m) * (1/l) (a diagonal step adds the mask first), P16^T;
- *           V2: dS^T = (dP^T + -D) * P^T, dS16^T
+ *           V2: dS^T = (dP^T + -D) * P^T, dS16^T. Each operation writes another accumulator bank than it reads
+ *           (S^T -> T -> S^T -> T, P^T staying in T; dP^T -> S^T's buffer -> dP^T): one that reads and writes a
+ *           bank holds it twice as long.
  *   DMA     Q, dO and the step's -m, 1/l, -D in (two buffers); D1: dS16 = the transpose of dS16^T (the transposer,
  *           scratchpad to scratchpad); dQ out (B_0 to d_qkv, B_j to the scratch); at a unit's end dV and dK out; the
  *           next unit's K and V in (two buffers).
@@ -38,8 +41,7 @@ enum {
     BW_DST_FREE_DMA,
     BW_DS_READY,
     BW_DS_FREE,
-    BW_DQ_READY,
-    BW_DQ_FREE,
+    BW_DQ_READY, /* MATRIX -> DMA; the DMA gives S_FREE once dQ is out */
     BW_DV_DONE,
     BW_DV_FREE,
     BW_DK_DONE,
@@ -49,7 +51,7 @@ enum {
 struct bwd_plan {
     uint32_t bk, bq, dh;
     uint32_t k_s[2], v_s[2], q_s[2], do_s[2], stats_s[2], pt_s[2], dst_s[2], ds_s[2], mask_s; /* scratchpad */
-    uint32_t s_acc[2], dp_acc, dk_acc, dv_acc, dq_acc[2];                                     /* accumulator */
+    uint32_t s_acc[2], dp_acc, t_acc, dk_acc, dv_acc;                                         /* accumulator */
 };
 
 /* Buffers that work at the same time in banks of their own where they fit (own_banks), else packed. */
@@ -78,11 +80,11 @@ static int bwd_layout(const struct npu_geometry* geo, int own, struct bwd_plan* 
     p->ds_s[1] = local_take(&sp, bq * bk * 2, own);
     p->dk_acc = local_take(&acc, bk * dh * 4, own);
     p->dv_acc = local_take(&acc, bk * dh * 4, own);
-    p->s_acc[0] = local_take(&acc, bk * bq * 4, own);
-    p->s_acc[1] = local_take(&acc, bk * bq * 4, own);
+    const uint32_t scores = bq * (bk > dh ? bk : dh) * 4; /* S^T, later dQ */
+    p->s_acc[0] = local_take(&acc, scores, own);
+    p->s_acc[1] = local_take(&acc, scores, own);
     p->dp_acc = local_take(&acc, bk * bq * 4, own);
-    p->dq_acc[0] = local_take(&acc, bq * dh * 4, own);
-    p->dq_acc[1] = local_take(&acc, bq * dh * 4, 0);
+    p->t_acc = local_take(&acc, bk * bq * 4, own);
     return !sp.failed && !acc.failed;
 }
 
@@ -206,8 +208,8 @@ static void store_dq(const struct npu_attention_backward_args* a, const struct a
         ld = dh * 4;
     }
     npu_wait(NPU_QUEUE_DMA, BW_DQ_READY);
-    dma_block(p->dq_acc[st->step & 1], dh * 4, dst, ld, st->n, dh * 4);
-    npu_signal(NPU_QUEUE_DMA, BW_DQ_FREE);
+    dma_block(p->s_acc[st->step & 1], dh * 4, dst, ld, st->n, dh * 4);
+    npu_signal(NPU_QUEUE_DMA, BW_S_FREE);
 }
 
 static void store_dkv(const struct npu_attention_backward_args* a, const struct bwd_plan* p,
@@ -298,12 +300,12 @@ static void v1_probabilities(const struct bwd_plan* p, const struct bwd_step* st
         npu_vx_add(s + st->tri * ld, s + st->tri * ld, p->mask_s);
     }
     vx(st->n, st->rows, NPU_DTYPE_FP32, NPU_DTYPE_FP32, ld, ld, 0);
-    npu_vx_add_colb(s, s, p->stats_s[b]);
-    npu_vx_exp(s, s);
-    npu_vx_mul_colb(s, s, p->stats_s[b] + ld);
+    npu_vx_add_colb(p->t_acc, s, p->stats_s[b]);
+    npu_vx_exp(s, p->t_acc);
+    npu_vx_mul_colb(p->t_acc, s, p->stats_s[b] + ld);
     npu_wait(NPU_QUEUE_VECTOR, BW_P_FREE);
     vx(st->n, st->rows, NPU_DTYPE_FP32, NPU_DTYPE_BF16, p->bq * 2, ld, 0);
-    npu_vx_convert(p->pt_s[b], s);
+    npu_vx_convert(p->pt_s[b], p->t_acc);
     npu_signal(NPU_QUEUE_VECTOR, BW_P_READY);
 }
 
@@ -311,9 +313,8 @@ static void v2_score_gradients(const struct bwd_plan* p, const struct bwd_step* 
     const uint32_t b = st->step & 1, ld = p->bq * 4;
     npu_wait(NPU_QUEUE_VECTOR, BW_DP_READY);
     vx(st->n, st->rows, NPU_DTYPE_FP32, NPU_DTYPE_FP32, ld, ld, ld);
-    npu_vx_add_colb(p->dp_acc, p->dp_acc, p->stats_s[b] + 2 * ld);
-    npu_vx_mul(p->dp_acc, p->dp_acc, p->s_acc[b]);
-    npu_signal(NPU_QUEUE_VECTOR, BW_S_FREE);
+    npu_vx_add_colb(p->s_acc[b], p->dp_acc, p->stats_s[b] + 2 * ld);
+    npu_vx_mul(p->dp_acc, p->s_acc[b], p->t_acc);
     npu_signal(NPU_QUEUE_VECTOR, BW_IN_FREE_VX);
     npu_wait(NPU_QUEUE_VECTOR, BW_DST_FREE_MX);
     npu_wait(NPU_QUEUE_VECTOR, BW_DST_FREE_DMA);
@@ -344,8 +345,7 @@ static void plan_of(const struct npu_attention_backward_args* a, const struct at
  * so every flag ends at zero. */
 static const uint8_t kDmaCredits[] = {BW_IN_FREE_MX, BW_IN_FREE_MX, BW_IN_FREE_VX, BW_IN_FREE_VX,
                                       BW_KV_FREE,    BW_KV_FREE,    BW_DS_FREE,    BW_DS_FREE};
-static const uint8_t kMatrixCredits[] = {BW_S_FREE,  BW_S_FREE,  BW_DP_FREE, BW_DQ_FREE,
-                                         BW_DQ_FREE, BW_DV_FREE, BW_DK_FREE};
+static const uint8_t kMatrixCredits[] = {BW_S_FREE, BW_S_FREE, BW_DP_FREE, BW_DV_FREE, BW_DK_FREE};
 static const uint8_t kVectorCredits[] = {BW_P_FREE,      BW_P_FREE,       BW_DST_FREE_MX,
                                          BW_DST_FREE_MX, BW_DST_FREE_DMA, BW_DST_FREE_DMA};
 
@@ -418,9 +418,8 @@ void attn_bwd_main_pass(const struct npu_attention_backward_args* a, const struc
         npu_signal(NPU_QUEUE_MATRIX, BW_DST_FREE_MX);
         npu_signal(NPU_QUEUE_MATRIX, BW_IN_FREE_MX);
         if (st->last) npu_signal(NPU_QUEUE_MATRIX, BW_DK_DONE);
-        npu_wait(NPU_QUEUE_MATRIX, BW_DS_READY);
-        npu_wait(NPU_QUEUE_MATRIX, BW_DQ_FREE);
-        queries_by_keys(&p, &geo, p.k_s[st->unit & 1], p.ds_s[st->step & 1], p.dq_acc[st->step & 1], st); /* M5 */
+        npu_wait(NPU_QUEUE_MATRIX, BW_DS_READY); /* after V2: S^T's buffer is free */
+        queries_by_keys(&p, &geo, p.k_s[st->unit & 1], p.ds_s[st->step & 1], p.s_acc[st->step & 1], st); /* M5 */
         npu_signal(NPU_QUEUE_MATRIX, BW_DS_FREE);
         npu_signal(NPU_QUEUE_MATRIX, BW_DQ_READY);
         if (st->last) npu_signal(NPU_QUEUE_MATRIX, BW_KV_FREE);
