@@ -1,7 +1,7 @@
 /* Forward and backward of one GPT-style decoder layer on every tile's NPU (npu_decoder_train in the SDK).
  * With a job block at DECODER_TRAIN_JOB_ADDRESS it trains that layer one step's forward and backward (the host checks
  * the gradients with --dump); a job of another version or size stops the run with exit status 3, a layer the kernel
- * does not take (RMS norm, SwiGLU, rotary, grouped-query heads) with status 4, both saying why. Without a job it times
+ * does not take (RMS norm, SwiGLU, rotary) with status 4, both saying why. Without a job it times
  * the layer of one tensor-parallel rank of GPT-3 175B (TP = 8: d_model 12288, 12 of the 96 heads, d_head 128, d_ff
  * 6144 of 49152; sequence 2048) on zeroed data: the cycles do not depend on the values (run it with --arithmetic
  * skip). Its buffers need ~1.9 GiB: run it with a 2 GiB global-memory window (-s global_memory.size_kib=2097152).

@@ -410,6 +410,13 @@ foreach(case "37 40 2 24 56 3" "70 64 2 32 100 5" "5 20 1 20 30 2")
             --array-rows 16 --array-cols 16 --seq ${SEQ} --d-model ${DM} --heads ${HEADS} --d-head ${DH} --d-ff ${DFF}
             --seed ${SEED} --workdir ${work})
 endforeach()
+# Grouped-query heads (4 query heads on 2 KV heads): the attention backward sums dK and dV over each group.
+set(work ${CMAKE_CURRENT_BINARY_DIR}/decoder_train_gqa)
+file(MAKE_DIRECTORY ${work})
+add_test(NAME "npu: decoder layer training step with grouped-query heads (4 on 2): output and gradients equal the host reference"
+  COMMAND $<TARGET_FILE:decoder_train_check> --npuemu ${NPUEMU} --image ${FW}/decoder_train.elf --config test --tiles 4
+          --array-rows 16 --array-cols 16 --seq 70 --d-model 48 --heads 4 --kv-heads 2 --d-head 16 --d-ff 40 --seed 9
+          --workdir ${work})
 # Bad jobs: another version, another size, a layer the kernel does not take; each refused naming the field.
 foreach(case "version;of another version;--job-version 7;decoder_train job version 7 of 184 bytes, this firmware reads version 2 of 184 bytes"
              "size;of another size;--job-bytes 100;decoder_train job version 2 of 100 bytes, this firmware reads version 2 of 184 bytes"

@@ -307,12 +307,13 @@ void npu_decoder_prepare(const struct npu_decoder_args *args, uint32_t hart, uin
 void npu_decoder_layer(const struct npu_decoder_args *args, const struct npu_decoder_plan *plan, uint32_t hart,
                        uint32_t harts);
 
-/* Training: the forward and backward of one GPT-style decoder layer (layernorm, GELU, heads == kv_heads, no rotary;
+/* Training: the forward and backward of one GPT-style decoder layer (layernorm, GELU, no rotary; grouped-query heads;
  * npu_decoder_train refuses others with NPU_EXIT_UNHANDLED_TRAP), or of one tensor-parallel rank's shard of it. The
  * forward is npu_decoder_layer's, bit for bit, except that it keeps what the backward reads in the scratch: both
- * norms' BF16 outputs, q k v, the attention's output, h, and the MLP's pre-activation z = b W1 + b1 in FP32 (its GEMM
- * writes z, a row pass makes u = bf16(gelu(z))). The attention's scores are not kept (seq^2 per head; the flash
- * forward never writes them): npu_attention_backward recomputes them, and the layernorms' statistics are recomputed
+ * norms' BF16 outputs, q k v, the attention's output and its row statistics (-m, 1/l: npu_flash_attention's
+ * row_stats), h, and the MLP's pre-activation z = b W1 + b1 in FP32 (its GEMM writes z, a row pass makes
+ * u = bf16(gelu(z))). The attention's scores are not kept (seq^2 per head; the flash forward never writes them):
+ * npu_attention_backward recomputes them block by block from the statistics, and the layernorms' are recomputed
  * from their kept inputs. Given d_out (FP32 seq x d_model: the loss's gradient of out), the backward, each step the
  * kernel it names with that kernel's arithmetic (dY16 = bf16(dY)):
  *   db2 = colsum(d_out); dW2 = u^T dout16; du = dout16 W2^T;        dz = gelu_backward(z, du), db1 = colsum(dz);
@@ -351,7 +352,7 @@ struct npu_decoder_train_plan {
     struct npu_gemm_plan d_down, w_down, d_up, w_up, d_wo, w_wo, d_qkv, w_qkv; /* d_*: dX GEMMs, w_*: dW GEMMs */
 };
 /* 0 when npu_decoder_train runs the layer; else which field it cannot take: 1 norm (layernorm only), 2 swiglu,
- * 3 rotary_cos, 4 kv_heads (must equal heads), 5 tp_coll (one chip's whole layer only). */
+ * 3 rotary_cos, 5 tp_coll (one chip's whole layer only); 4 (kv_heads) is no longer returned. */
 uint32_t npu_decoder_train_unsupported(const struct npu_decoder_args *layer);
 uint32_t npu_decoder_train_scratch_bytes(const struct npu_decoder_args *layer);
 void npu_decoder_train_prepare(const struct npu_decoder_train_args *t, uint32_t hart, uint32_t harts,

@@ -78,7 +78,7 @@ uint32_t npu_decoder_train_unsupported(const struct npu_decoder_args* d) {
     if (d->norm != 0) return 1;
     if (d->swiglu) return 2;
     if (d->rotary_cos) return 3;
-    if (d->kv_heads != d->heads) return 4;
+    /* 4 (kv_heads) is no longer refused: the attention backward sums dK and dV over a group's query heads. */
     if (d->tp_coll) return 5;
     return 0;
 }
