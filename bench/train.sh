@@ -68,17 +68,19 @@ colsum_4608 100 $T $QKV 0 0
 "
 while read -r name op rows cols res dyx; do
   [ -n "$name" ] || continue
-  python3 -c "import struct,sys; sys.stdout.buffer.write(struct.pack('<20I', 0x4B574242, 1, 80, $op, $rows, $cols, \
+  python3 -c "import struct,sys; sys.stdout.buffer.write(struct.pack('<23I', 0x4B574242, 2, 92, $op, $rows, $cols, \
     0x82000000, 0x88000000, 0x8E000000, 0x3727C5AC, $res * 0x90000000, 0x96000000, 0x9C000000, $dyx * 0xA0000000, \
-    0xA6000000, 0, 0, 0, 0, 0))" > "$work/job.bin"
+    0xA6000000, 0, 0, 0, 0, 0, 0, 0, 0))" > "$work/job.bin"
   line=$("$npuemu" run -q --arithmetic skip --load "$work/job.bin@0x81000000" "$build/firmware/backward_ops.elf" |
          grep 'cycles' | sed 's/^\[hart 0\] //')
   printf '%-14s %s\n' "$name" "$line"
 done <<< "$ops"
-# Causal attention backward of the rank's 12 heads of 128 at 2048 positions (npu_attention_backward: per head S, P,
-# dP, dS through global memory; the mask's preparation by the control cores is inside the timed region).
-python3 -c "import struct,sys; sys.stdout.buffer.write(struct.pack('<20I', 0x4B574242, 1, 80, 101, $T, 0, 0, 0, 0, 0, \
-  0, 0x82000000, 0, 0, 0, 12, 128, 0x86000000, 0x88000000, 0x8A000000))" > "$work/job.bin"
+# Causal attention backward of the rank's 12 heads of 128 at 2048 positions (npu_attention_backward, flash style:
+# the -D pass, the fused pass over (head, 256-key block) units, dq's sums; the mask's preparation by the control cores
+# is inside the timed region). Its inputs: qkv, dO, the forward's output and row statistics (zeros: timing only).
+python3 -c "import struct,sys; sys.stdout.buffer.write(struct.pack('<23I', 0x4B574242, 2, 92, 101, $T, 0, 0, 0, 0, \
+  0, 0, 0x82000000, 0, 0, 0, 12, 128, 0x86000000, 0x88000000, 0x8A000000, 0x8E000000, 0x8F000000, 12))" \
+  > "$work/job.bin"
 line=$("$npuemu" run -q --arithmetic skip --load "$work/job.bin@0x81000000" "$build/firmware/backward_ops.elf" |
        grep 'cycles' | sed 's/^\[hart 0\] //')
 printf '%-14s %s\n' attention_bwd "$line"

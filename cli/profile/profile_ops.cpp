@@ -292,14 +292,18 @@ LayerOpsLayout layer_ops_layout(const ProfileOp& op, uint64_t memory_end) {
         j.rows = a.seq;
         j.cols = static_cast<uint32_t>(width);
         j.heads = a.heads;
+        j.kv_heads = a.heads;
         j.d_head = a.d_head;
         j.qkv = place.take(a.seq * width * 2);
         j.qkv_ld = static_cast<uint32_t>(width * 2);
         j.d_out_ld = a.heads * a.d_head * 2;
         j.d_out = place.take(uint64_t(a.seq) * j.d_out_ld);
+        j.out_ld = j.d_out_ld;  // the forward's output, BF16, and its rows' statistics (-m and 1/l per head and row)
+        j.out = place.take(uint64_t(a.seq) * j.out_ld);
+        j.row_stats = place.take(2ull * a.heads * a.seq * 4);
         j.d_qkv_ld = static_cast<uint32_t>(width * 4);
         j.d_qkv = place.take(a.seq * width * 4);
-        j.scratch = place.take(uint64_t(a.seq) * a.seq * 16);  // mask, S then P, dP in FP32; P and dS in BF16
+        j.scratch = place.take(uint64_t(a.seq) * a.seq * 16);  // ample: the firmware checks the kernel's own size
         layout.end = place.end();
         return layout;
     }

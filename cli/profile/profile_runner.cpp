@@ -77,8 +77,8 @@ void write_optimizer_job(const std::string& path, uint32_t params) {
 // firmware/attention's job: npu_flash_attention over the layout's fused [q | k | v] rows (zeroed: timing-only).
 void write_attention_job(const std::string& path, const AttentionDims& a) {
     const AttentionLayout layout = attention_layout(a);
-    const attention_job job{ATTENTION_JOB_MAGIC, layout.q, layout.k, layout.v,    layout.ld,  a.seq,        a.heads,
-                            a.kv_heads,          a.d_head, a.causal, layout.mask, layout.out, layout.out_ld};
+    const attention_job job{ATTENTION_JOB_MAGIC, layout.q, layout.k, layout.v,    layout.ld,  a.seq,         a.heads,
+                            a.kv_heads,          a.d_head, a.causal, layout.mask, layout.out, layout.out_ld, 0};
     write_bytes(path, &job, sizeof job);
 }
 

@@ -15,6 +15,7 @@ struct attention_job {
     uint32_t seq, heads, kv_heads, d_head;
     uint32_t causal, mask;
     uint32_t out, out_ld;
+    uint32_t row_stats;
 };
 
 #endif

@@ -1,4 +1,4 @@
-/* One backward row pass or column sum on every tile (the job block in backward_ops_job.h), for the host harness that
+/* One backward row pass, column sum or attention backward on every tile (the job block in backward_ops_job.h), for the host harness that
  * checks it bit for bit (tests/harness/backward_check.cpp). Hart 0 prints the cycles. */
 #include <stdio.h>
 
@@ -20,10 +20,22 @@ int main(void) {
     npu_barrier();
     const uint64_t start = npu_read_mcycle();
     if (job->op == BACKWARD_OPS_ATTENTION) {
-        const uint32_t width = 3 * job->heads * job->d_head;
-        const struct npu_attention_backward_args a = {
-            job->qkv, width * 2, job->rows,   job->heads, job->d_head, job->d_out, job->heads * job->d_head * 2,
-            job->dx,  width * 4, job->scratch};
+        const uint32_t kv_heads = job->kv_heads ? job->kv_heads : job->heads, q_width = job->heads * job->d_head;
+        const uint32_t width = q_width + 2 * kv_heads * job->d_head;
+        const struct npu_attention_backward_args a = {.qkv = job->qkv,
+                                                      .ld = width * 2,
+                                                      .seq = job->rows,
+                                                      .heads = job->heads,
+                                                      .kv_heads = kv_heads,
+                                                      .d_head = job->d_head,
+                                                      .d_out = job->d_out,
+                                                      .d_out_ld = q_width * 2,
+                                                      .out = job->out,
+                                                      .out_ld = q_width * 2,
+                                                      .row_stats = job->row_stats,
+                                                      .d_qkv = job->dx,
+                                                      .d_qkv_ld = width * 4,
+                                                      .scratch = job->scratch};
         npu_attention_backward_prepare(&a, hart, harts);
         npu_barrier();
         npu_attention_backward(&a, hart, harts);

@@ -8,7 +8,7 @@
 
 #define BACKWARD_OPS_JOB_ADDRESS 0x81000000u
 #define BACKWARD_OPS_JOB_MAGIC 0x4B574242u /* "BBWK" */
-#define BACKWARD_OPS_JOB_VERSION 1u
+#define BACKWARD_OPS_JOB_VERSION 2u
 #define BACKWARD_OPS_COLUMN_SUMS 100u /* op: npu_column_sums (else an NPU_BACKWARD_* op of npu_rows_backward) */
 #define BACKWARD_OPS_ATTENTION 101u   /* op: npu_attention_backward (rows: the sequence) */
 
@@ -19,6 +19,7 @@ struct backward_ops_job {
     uint32_t dx, dx_bf16, dy_xhat;               /* its outputs */
     uint32_t partials;                           /* npu_column_sums: x summed into dx, partials its scratch */
     uint32_t heads, d_head, qkv, d_out, scratch; /* npu_attention_backward: d_qkv to dx (FP32) */
+    uint32_t out, row_stats, kv_heads;           /* its forward's output and row statistics; kv_heads 0: heads */
 };
 
 #endif

@@ -1,7 +1,7 @@
 /* Forward and backward of one GPT-style decoder layer on every tile's NPU (npu_decoder_train in the SDK).
  * With a job block at DECODER_TRAIN_JOB_ADDRESS it trains that layer one step's forward and backward (the host checks
  * the gradients with --dump); a job of another version or size stops the run with exit status 3, a layer the kernel
- * does not take (RMS norm, SwiGLU, rotary, grouped-query heads) with status 4, both saying why. Without a job it times
+ * does not take (RMS norm, SwiGLU, rotary) with status 4, both saying why. Without a job it times
  * the layer of one tensor-parallel rank of GPT-3 175B (TP = 8: d_model 12288, 12 of the 96 heads, d_head 128, d_ff
  * 6144 of 49152; sequence 2048) on zeroed data: the cycles do not depend on the values (run it with --arithmetic
  * skip). Its buffers need ~1.9 GiB: run it with a 2 GiB global-memory window (-s global_memory.size_kib=2097152).
@@ -97,8 +97,11 @@ int main(void) {
     const int job = read_job(&t, hart);
     if (job < 0) return 0;
     if (job == 0) t = demo_args();
-    static const char* const unsupported[] = {"", "norm (layernorm only)", "swiglu (GELU only)",
-                                              "rotary_cos (no rotary embeddings)", "kv_heads (must equal heads)",
+    static const char* const unsupported[] = {"",
+                                              "norm (layernorm only)",
+                                              "swiglu (GELU only)",
+                                              "rotary_cos (no rotary embeddings)",
+                                              "kv_heads (must equal heads)",
                                               "tp_coll (no tensor parallelism across chips)"};
     const uint32_t field = npu_decoder_train_unsupported(&t.layer);
     const uint32_t end = t.layer.scratch + npu_decoder_train_scratch_bytes(&t.layer);
@@ -107,6 +110,9 @@ int main(void) {
         if (hart == 0) {
             if (field)
                 printf("decoder_train: the job's %s is not supported\n", unsupported[field]);
+            else if (end < t.layer.scratch)
+                printf("decoder_train: the scratch ends past the 32-bit address space, past global memory's %u MiB\n",
+                       (unsigned)(memory_bytes >> 20));
             else
                 printf("decoder_train: the scratch ends at 0x%x, past global memory's %u MiB\n", (unsigned)end,
                        (unsigned)(memory_bytes >> 20));

@@ -63,9 +63,13 @@ static struct npu_attention_backward_args attention_backward_args(const struct l
                                                   .ld = j->qkv_ld,
                                                   .seq = j->rows,
                                                   .heads = j->heads,
+                                                  .kv_heads = j->kv_heads,
                                                   .d_head = j->d_head,
                                                   .d_out = j->d_out,
                                                   .d_out_ld = j->d_out_ld,
+                                                  .out = j->out,
+                                                  .out_ld = j->out_ld,
+                                                  .row_stats = j->row_stats,
                                                   .d_qkv = j->d_qkv,
                                                   .d_qkv_ld = j->d_qkv_ld,
                                                   .scratch = j->scratch};

@@ -10,7 +10,7 @@
 
 #define LAYER_OPS_JOB_ADDRESS 0x81000000u
 #define LAYER_OPS_JOB_MAGIC 0x504F594Cu /* "LYOP" */
-#define LAYER_OPS_JOB_VERSION 1u
+#define LAYER_OPS_JOB_VERSION 2u
 
 enum { LAYER_OPS_ROWS = 1, LAYER_OPS_ROWS_BACKWARD = 2, LAYER_OPS_COLUMN_SUMS = 3, LAYER_OPS_ATTENTION_BACKWARD = 4 };
 
@@ -25,8 +25,9 @@ struct layer_ops_job {
     /* LAYER_OPS_ROWS_BACKWARD (npu_rows_backward; dense rows of cols) and LAYER_OPS_COLUMN_SUMS (x summed into dx) */
     uint32_t backward_op, x, dy, backward_gamma, backward_residual, dx, dx_bf16;
     uint32_t sum_dy, sum_dy_xhat, sum_dx, partials;
-    /* LAYER_OPS_ATTENTION_BACKWARD (rows: the sequence), the scratch last: npu_attention_backward_scratch_bytes() */
-    uint32_t qkv, qkv_ld, heads, d_head, d_out, d_out_ld, d_qkv, d_qkv_ld, scratch;
+    /* LAYER_OPS_ATTENTION_BACKWARD (rows: the sequence; out and row_stats: the forward's output and its rows' -m, 1/l),
+     * the scratch last: npu_attention_backward_scratch_bytes() */
+    uint32_t qkv, qkv_ld, heads, kv_heads, d_head, d_out, d_out_ld, out, out_ld, row_stats, d_qkv, d_qkv_ld, scratch;
 };
 
 #endif

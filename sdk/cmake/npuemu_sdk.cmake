@@ -38,6 +38,7 @@ if(NOT TARGET npuemu_sdk)
     ${NPUEMU_SDK_DIR}/src/kernels/rows.c
     ${NPUEMU_SDK_DIR}/src/kernels/rows_backward.c
     ${NPUEMU_SDK_DIR}/src/kernels/attention_backward.c
+    ${NPUEMU_SDK_DIR}/src/kernels/attention_backward_passes.c
     ${NPUEMU_SDK_DIR}/src/kernels/decoder_train.c
     ${NPUEMU_SDK_DIR}/src/kernels/attention.c
     ${NPUEMU_SDK_DIR}/src/kernels/flash_attention.c

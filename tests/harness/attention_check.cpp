@@ -58,9 +58,12 @@ int main(int argc, char** argv) {
     for (auto& x : qkv) x = to_bf16(normal(rng) * 0.7f);
 
     std::vector<Bf16> expected(size_t(p.seq) * p.heads * p.d_head);
+    std::vector<float> expected_stats(size_t(2) * p.heads * p.seq);  // row_stats: -m, then 1/l
     for (uint32_t r = 0; r < p.seq; ++r) {
         for (uint32_t h = 0; h < p.heads; ++h)
-            reference::flash_attention_row(p, qkv, r, h, &expected[(size_t(r) * p.heads + h) * p.d_head]);
+            reference::flash_attention_row(p, qkv, r, h, &expected[(size_t(r) * p.heads + h) * p.d_head],
+                                           &expected_stats[size_t(h) * p.seq + r],
+                                           &expected_stats[size_t(p.heads + h) * p.seq + r]);
     }
 
     attention_job job{};
@@ -77,6 +80,8 @@ int main(int argc, char** argv) {
     job.out = harness::align_64k(job.q + p.seq * W * 2);
     job.out_ld = p.heads * p.d_head * 2;
     job.mask = harness::align_64k(job.out + p.seq * job.out_ld);
+    job.row_stats = harness::align_64k(job.mask + 4 * (4 * p.cols) * (4 * p.cols));
+    const uint32_t stats_bytes = uint32_t(expected_stats.size() * 4);
     const std::string dir = workdir + "/";
     harness::write_file(dir + "job.bin", std::vector<attention_job>{job});
     harness::write_file(dir + "qkv.bin", qkv);
@@ -84,8 +89,9 @@ int main(int argc, char** argv) {
     std::ostringstream command;
     command << npuemu << " run -q -c " << config << " --max-cycles 20000000000 --load " << dir << "job.bin@"
             << harness::hex(ATTENTION_JOB_ADDRESS) << " --load " << dir << "qkv.bin@" << harness::hex(job.q)
-            << " --dump " << harness::hex(job.out) << ":" << out_bytes << ":" << dir << "out.bin " << image << " > "
-            << dir << "console.txt";
+            << " --dump " << harness::hex(job.out) << ":" << out_bytes << ":" << dir << "out.bin --dump "
+            << harness::hex(job.row_stats) << ":" << stats_bytes << ":" << dir << "stats.bin " << image << " > " << dir
+            << "console.txt";
     if (std::system(command.str().c_str()) != 0) {
         std::cerr << "FAIL: npuemu failed: " << command.str() << "\n";
         return 1;
@@ -109,12 +115,17 @@ int main(int argc, char** argv) {
         }
         ++mismatches;
     }
+    const std::vector<uint8_t> stats = harness::read_file(dir + "stats.bin");
+    if (stats.size() != stats_bytes || std::memcmp(stats.data(), expected_stats.data(), stats_bytes) != 0) {
+        std::cerr << "FAIL: the row statistics (-m, 1/l) differ from the host reference's\n";
+        ++mismatches;
+    }
     if (mismatches) {
         std::cerr << "FAIL: " << mismatches << " of " << actual.size() << " outputs differ\n";
         return 1;
     }
     std::cout << "ok: attention seq " << p.seq << " heads " << p.heads << " kv_heads " << p.kv_heads << " d_head "
               << p.d_head << (p.causal ? " causal" : "") << ": all " << actual.size()
-              << " outputs equal the host reference bit for bit\n";
+              << " outputs and the row statistics equal the host reference bit for bit\n";
     return 0;
 }

@@ -3,9 +3,10 @@
 // the forward references by finite differences in tests/unit/test_reference_backward.cpp).
 //   backward_check --npuemu BIN --image backward_ops.elf --op gelu|softmax|layernorm|colsum|attention [--rows 37]
 //                  [--cols 50] [--residual 0|1] [--tiles 4] [--config test] [--seed 1] [--workdir DIR]
-//                  [--heads 2] [--d-head 16] [--array-rows 16]
-// --tiles must be the chip's tile count (the column sums' grouping depends on it), --array-rows its array's rows
-// (the GEMMs' chunks). --op attention: causal attention backward over --rows positions (npu_attention_backward).
+//                  [--heads 2] [--kv-heads 0] [--d-head 16] [--array-rows 16] [--array-cols 16]
+// --tiles must be the chip's tile count (the column sums' grouping depends on it), --array-rows/cols its array's
+// (the GEMMs' chunks, the attention's key blocks). --op attention: causal attention backward over --rows positions
+// (npu_attention_backward), given the forward's output and row statistics from the host's flash attention reference.
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -27,6 +28,7 @@ using reference::Bf16;
 int main(int argc, char** argv) {
     std::string npuemu, image, config = "test", workdir = ".", op_name;
     uint32_t rows = 37, cols = 50, residual = 0, tiles = 4, seed = 1, heads = 2, d_head = 16, array_rows = 16;
+    uint32_t kv_heads = 0, array_cols = 16;
     harness::Options options("backward_check");
     options.add("--npuemu", npuemu)
         .add("--image", image)
@@ -39,8 +41,10 @@ int main(int argc, char** argv) {
         .add("--tiles", tiles)
         .add("--seed", seed)
         .add("--heads", heads)
+        .add("--kv-heads", kv_heads)
         .add("--d-head", d_head)
-        .add("--array-rows", array_rows);
+        .add("--array-rows", array_rows)
+        .add("--array-cols", array_cols);
     if (!options.parse_or_report(argc, argv, std::cerr)) return 2;
     const uint32_t op = op_name == "gelu"        ? 1u
                         : op_name == "softmax"   ? 2u
@@ -53,7 +57,13 @@ int main(int argc, char** argv) {
                      "--cols, --tiles are needed\n";
         return 2;
     }
-    if (op == BACKWARD_OPS_ATTENTION) cols = 3 * heads * d_head;  // d_qkv's width
+    if (kv_heads == 0) kv_heads = heads;
+    if (op == BACKWARD_OPS_ATTENTION && heads % kv_heads) {
+        std::cerr << "backward_check: --kv-heads must divide --heads\n";
+        return 2;
+    }
+    const reference::AttentionProblem att{rows, heads, kv_heads, d_head, 1, array_rows, array_cols};
+    if (op == BACKWARD_OPS_ATTENTION) cols = att.width();  // d_qkv's width
     harness::RandomInputs random(seed);
     std::vector<float> x = random.fp32(size_t(rows) * cols, 0.0f, 2.0f),
                        dy = random.fp32(size_t(rows) * cols, 0.0f, 1.0f);
@@ -67,8 +77,16 @@ int main(int argc, char** argv) {
     std::vector<float> dx(size_t(rows) * cols), dy_xhat(size_t(rows) * cols);
     const std::vector<Bf16> qkv = random.bf16(size_t(rows) * cols, 0.5f);
     const std::vector<Bf16> d_out = random.bf16(size_t(rows) * heads * d_head, 1.0f);
+    std::vector<Bf16> out(size_t(rows) * heads * d_head);
+    std::vector<float> row_stats(size_t(2) * heads * rows);
     if (op == BACKWARD_OPS_ATTENTION) {
-        dx = reference::attention_backward_reference(qkv, d_out, rows, heads, d_head, array_rows);
+        for (uint32_t r = 0; r < rows; ++r) {
+            for (uint32_t h = 0; h < heads; ++h)
+                reference::flash_attention_row(att, qkv, r, h, &out[(size_t(r) * heads + h) * d_head],
+                                               &row_stats[size_t(h) * rows + r],
+                                               &row_stats[size_t(heads + h) * rows + r]);
+        }
+        dx = reference::attention_backward_reference(att, qkv, d_out, out, row_stats);
     } else if (op == BACKWARD_OPS_COLUMN_SUMS) {
         dx = reference::column_sums(x.data(), rows, cols, tiles);
     } else {
@@ -112,10 +130,16 @@ int main(int argc, char** argv) {
     job.partials = placer.reserve(tiles * cols * 4);
     if (op == BACKWARD_OPS_ATTENTION) {
         job.heads = heads;
+        job.kv_heads = kv_heads;
         job.d_head = d_head;
         job.qkv = placer.place(qkv, "qkv");
         job.d_out = placer.place(d_out, "d_out");
-        job.scratch = placer.reserve(rows * rows * 16);
+        job.out = placer.place(out, "out");
+        job.row_stats = placer.place(row_stats, "row_stats");
+        // npu_attention_backward_scratch_bytes: the mask, -D, and the dq terms of key blocks 1.. of every head.
+        const uint32_t bk = 4 * array_cols, later = (rows + bk - 1) / bk - 1;
+        const uint32_t term_rows = later * rows - bk * (later * (later + 1) / 2);
+        job.scratch = placer.reserve(bk * bk * 4 + ((heads * rows * 4 + 255) & ~255u) + heads * term_rows * d_head * 4);
     }
     harness::write_file(dir + "job.bin", &job, sizeof job);
     std::ostringstream command;

@@ -3,7 +3,8 @@
 // of tests/harness/reference_decoder.h (its backward checked against its forward by finite differences in
 // tests/unit/test_reference_decoder_backward.cpp).
 //   decoder_train_check --npuemu BIN --image decoder_train.elf [--config test] [--tiles 4] [--array-rows 16]
-//                       [--array-cols 16] [--seq 40] [--d-model 48] [--heads 3] [--d-head 16] [--d-ff 72] [--seed 1]
+//                       [--array-cols 16] [--seq 40] [--d-model 48] [--heads 3] [--kv-heads 0 (= heads)] [--d-head 16]
+//                       [--d-ff 72] [--seed 1]
 //                       [--workdir DIR] [--job-version N] [--job-bytes N] [--rmsnorm 0|1]
 // --tiles must be the chip's tile count (the column sums' grouping), --array-rows/cols its array's. --job-version,
 // --job-bytes and --rmsnorm 1 write a job the firmware must refuse (the run then fails; the test checks its words).
@@ -43,7 +44,7 @@ Expected expected(const std::string& name, uint32_t address, const std::vector<T
 int main(int argc, char** argv) {
     std::string npuemu, image, config = "test", workdir = ".";
     reference::DecoderShape s;
-    s.kv_heads = 0;  // = heads
+    s.kv_heads = 0;  // 0: = heads
     uint32_t seed = 1, tiles = 4, job_version = DECODER_TRAIN_JOB_VERSION, job_bytes = sizeof(decoder_train_job);
     uint32_t rmsnorm = 0;
     harness::Options options("decoder_train_check");
@@ -57,6 +58,7 @@ int main(int argc, char** argv) {
         .add("--seq", s.seq)
         .add("--d-model", s.d_model)
         .add("--heads", s.heads)
+        .add("--kv-heads", s.kv_heads)
         .add("--d-head", s.d_head)
         .add("--d-ff", s.d_ff)
         .add("--seed", seed)
@@ -64,8 +66,8 @@ int main(int argc, char** argv) {
         .add("--job-bytes", job_bytes)
         .add("--rmsnorm", rmsnorm);
     if (!options.parse_or_report(argc, argv, std::cerr)) return 2;
-    s.kv_heads = s.heads;
-    if (npuemu.empty() || image.empty() || s.heads == 0 || s.seq == 0 || tiles == 0 ||
+    if (s.kv_heads == 0) s.kv_heads = s.heads;
+    if (npuemu.empty() || image.empty() || s.heads == 0 || s.heads % s.kv_heads || s.seq == 0 || tiles == 0 ||
         job_bytes > sizeof(decoder_train_job)) {
         std::cerr << "usage: decoder_train_check --npuemu BIN --image decoder_train.elf [...] (non-zero sizes)\n";
         return 2;
@@ -149,8 +151,8 @@ int main(int argc, char** argv) {
         std::cerr << "FAIL: " << mismatches << " of " << words << " results differ from the host reference\n";
         return 1;
     }
-    std::cout << "ok: decoder layer training step seq " << L << " d_model " << D << " heads " << s.heads << " d_head "
-              << s.d_head << " d_ff " << F << ": the output and all 13 gradients (" << words
-              << " values) equal the host reference bit for bit\n";
+    std::cout << "ok: decoder layer training step seq " << L << " d_model " << D << " heads " << s.heads << " ("
+              << s.kv_heads << " KV) d_head " << s.d_head << " d_ff " << F << ": the output and all 13 gradients ("
+              << words << " values) equal the host reference bit for bit\n";
     return 0;
 }

@@ -1,7 +1,7 @@
 // The host references of the backward pass's row and element operations, step for step as the NPU kernels do them
 // (each step one FP32 operation of the vector unit, in the order written): GELU backward (the forward's tanh form,
 // tanh through exp), softmax backward, layernorm backward (dX per row; dgamma and dbeta as column sums), column sums
-// (bias gradients), and npu_attention_backward's steps. Checked against the forward references (reference_math.h) by finite differences in
+// (bias gradients), and npu_attention_backward's arithmetic. Checked against the forward references (reference_math.h) by finite differences in
 // tests/unit/test_reference_backward.cpp, and used by the harnesses that check the kernels bit for bit.
 #ifndef NPUEMU_TESTS_HARNESS_REFERENCE_BACKWARD_H
 #define NPUEMU_TESTS_HARNESS_REFERENCE_BACKWARD_H
@@ -104,35 +104,83 @@ inline std::vector<Bf16> transposed_bf16(const std::vector<Bf16>& m, uint32_t ro
     return t;
 }
 
-// npu_attention_backward's documented steps on the host: d_qkv (seq x 3 heads d_head FP32) from qkv and d_out.
-inline std::vector<float> attention_backward_reference(const std::vector<Bf16>& qkv, const std::vector<Bf16>& d_out,
-                                                       uint32_t L, uint32_t heads, uint32_t dh, uint32_t chunk) {
-    const uint32_t W = 3 * heads * dh, O = heads * dh;
-    std::vector<float> d_qkv(size_t(L) * W);
-    for (uint32_t h = 0; h < heads; ++h) {
-        const Bf16 *q = &qkv[h * dh], *k = &qkv[(heads + h) * dh], *v = &qkv[(2 * heads + h) * dh];
-        const Bf16* dout = &d_out[h * dh];
-        std::vector<float> p = gemm(q, W, k, W, true, L, L, dh, chunk);
-        std::vector<Bf16> p16(p.size()), ds16(p.size());
+// npu_attention_backward's documented arithmetic (kernels.h) on the host, written from the formulas, one head at a
+// time over whole seq x seq matrices: d_qkv (seq x (heads + 2 kv_heads) d_head FP32) from qkv (BF16, q scaled),
+// d_out and the forward's output o (seq x heads d_head BF16) and its row statistics (row_stats: -m then 1/l, heads x
+// seq each, as npu_flash_attention keeps them). p.rows: the array's rows (every GEMM's chunk); p.cols: its columns
+// (dq's key blocks of 4 of them). Causal.
+inline std::vector<float> attention_backward_reference(const AttentionProblem& p, const std::vector<Bf16>& qkv,
+                                                       const std::vector<Bf16>& d_out, const std::vector<Bf16>& o,
+                                                       const std::vector<float>& row_stats) {
+    const uint32_t L = p.seq, dh = p.d_head, W = p.width(), O = p.heads * dh, group = p.heads / p.kv_heads;
+    const uint32_t chunk = p.rows, block = 4 * p.cols;
+    std::vector<float> d_qkv(size_t(L) * W, 0.0f);
+    // dK and dV of a KV head sum over its group's heads: the chunks' running sums, per key and column.
+    std::vector<float> dk(size_t(L) * dh), dv(size_t(L) * dh);
+    for (uint32_t h = 0; h < p.heads; ++h) {
+        const uint32_t g = h / group;
+        const Bf16 *q = &qkv[h * dh], *k = &qkv[(p.heads + g) * dh], *v = &qkv[(p.heads + p.kv_heads + g) * dh];
+        const Bf16 *dout = &d_out[h * dh], *out = &o[h * dh];
+        const float *neg_max = &row_stats[size_t(h) * L], *inv_sum = &row_stats[size_t(p.heads + h) * L];
+        // D_r = rowsum(dO * O) from +0, left to right; the kernel adds -D.
+        std::vector<float> neg_d(L);
         for (uint32_t r = 0; r < L; ++r) {
-            for (uint32_t c = 0; c < L; ++c) p[size_t(r) * L + c] = p[size_t(r) * L + c] + (c > r ? -INFINITY : 0.0f);
-            softmax_row(&p[size_t(r) * L], L);
+            float sum = 0.0f;
+            for (uint32_t d = 0; d < dh; ++d)
+                sum = sum + to_float(dout[size_t(r) * O + d]) * to_float(out[size_t(r) * O + d]);
+            neg_d[r] = sum * -1.0f;
         }
-        for (size_t i = 0; i < p.size(); ++i) p16[i] = to_bf16(p[i]);
+        const std::vector<float> s = gemm(q, W, k, W, true, L, L, dh, chunk);
         const std::vector<float> dp = gemm(dout, O, v, W, true, L, L, dh, chunk);
-        std::vector<float> ds(p.size());
-        for (uint32_t r = 0; r < L; ++r)
-            softmax_backward_row(&p[size_t(r) * L], &dp[size_t(r) * L], &ds[size_t(r) * L], L);
-        for (size_t i = 0; i < ds.size(); ++i) ds16[i] = to_bf16(ds[i]);
-        const std::vector<Bf16> ds16_t = transposed_bf16(ds16, L, L), p16_t = transposed_bf16(p16, L, L);
-        const std::vector<float> dq = gemm(ds16.data(), L, k, W, false, L, dh, L, chunk);
-        const std::vector<float> dk = gemm(ds16_t.data(), L, q, W, false, L, dh, L, chunk);
-        const std::vector<float> dv = gemm(p16_t.data(), L, dout, O, false, L, dh, L, chunk);
+        std::vector<Bf16> p16(size_t(L) * L), ds16(size_t(L) * L);
+        for (uint32_t r = 0; r < L; ++r) {
+            for (uint32_t c = 0; c < L; ++c) {
+                const size_t at = size_t(r) * L + c;
+                const float prob = c <= r ? std::exp(s[at] + neg_max[r]) * inv_sum[r] : 0.0f;
+                p16[at] = to_bf16(prob);
+                ds16[at] = to_bf16((dp[at] + neg_d[r]) * prob);
+            }
+        }
+        // dv_c += P16 dO_r, dk_c += dS16 q_r: this head's rows in chunks, each chunk's sum added to the running sum.
+        for (uint32_t c = 0; c < L; ++c) {
+            for (uint32_t d = 0; d < dh; ++d) {
+                for (uint32_t r0 = 0; r0 < L; r0 += chunk) {
+                    float v_chunk = 0.0f, k_chunk = 0.0f;
+                    for (uint32_t r = r0; r < std::min(L, r0 + chunk); ++r) {
+                        v_chunk += to_float(p16[size_t(r) * L + c]) * to_float(dout[size_t(r) * O + d]);
+                        k_chunk += to_float(ds16[size_t(r) * L + c]) * to_float(q[size_t(r) * W + d]);
+                    }
+                    const bool first = h % group == 0 && r0 == 0;
+                    float& dv_cd = dv[size_t(c) * dh + d];
+                    float& dk_cd = dk[size_t(c) * dh + d];
+                    dv_cd = first ? v_chunk : dv_cd + v_chunk;
+                    dk_cd = first ? k_chunk : dk_cd + k_chunk;
+                }
+            }
+        }
+        // dq_r = B_0 + B_1 + ... over the key blocks up to the row's own; B_j: block j's keys in chained chunks.
         for (uint32_t r = 0; r < L; ++r) {
             for (uint32_t d = 0; d < dh; ++d) {
-                d_qkv[size_t(r) * W + h * dh + d] = dq[size_t(r) * dh + d];
-                d_qkv[size_t(r) * W + (heads + h) * dh + d] = dk[size_t(r) * dh + d];
-                d_qkv[size_t(r) * W + (2 * heads + h) * dh + d] = dv[size_t(r) * dh + d];
+                float dq = 0.0f;
+                for (uint32_t k0 = 0; k0 <= r; k0 += block) {
+                    float b = 0.0f;
+                    for (uint32_t c0 = k0; c0 < std::min(L, k0 + block); c0 += chunk) {
+                        float part = 0.0f;
+                        for (uint32_t c = c0; c < std::min({L, k0 + block, c0 + chunk}); ++c)
+                            part += to_float(ds16[size_t(r) * L + c]) * to_float(k[size_t(c) * W + d]);
+                        b = c0 == k0 ? part : b + part;
+                    }
+                    dq = k0 == 0 ? b : dq + b;
+                }
+                d_qkv[size_t(r) * W + h * dh + d] = dq;
+            }
+        }
+        if (h % group == group - 1) {
+            for (uint32_t c = 0; c < L; ++c) {
+                for (uint32_t d = 0; d < dh; ++d) {
+                    d_qkv[size_t(c) * W + (p.heads + g) * dh + d] = dk[size_t(c) * dh + d];
+                    d_qkv[size_t(c) * W + (p.heads + p.kv_heads + g) * dh + d] = dv[size_t(c) * dh + d];
+                }
             }
         }
     }

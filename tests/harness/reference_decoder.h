@@ -38,11 +38,12 @@ struct DecoderParams {
     float eps = 1e-5f;
 };
 
-// The forward's activations: the norms' outputs a and b, q k v (q scaled), the attention's output o, the residual
-// stream h, the MLP's pre-activation z (FP32, GELU only) and u, and the layer's output.
+// The forward's activations: the norms' outputs a and b, q k v (q scaled), the attention's output o and its row
+// statistics (-m then 1/l, heads x seq each), the residual stream h, the MLP's pre-activation z (FP32, GELU only) and
+// u, and the layer's output.
 struct DecoderActivations {
     std::vector<Bf16> a16, qkv16, o16, b16, u16;
-    std::vector<float> h32, z32, out;
+    std::vector<float> attention_stats, h32, z32, out;
 };
 
 inline std::vector<Bf16> to_bf16_all(const std::vector<float>& v) {
@@ -92,9 +93,12 @@ inline std::vector<float> decoder_attention_partial(const DecoderShape& s, const
     }
     const AttentionProblem att{L, s.heads, s.kv_heads, s.d_head, 1, rows, s.array_cols};
     act.o16.resize(size_t(L) * Q);
+    act.attention_stats.resize(size_t(2) * s.heads * L);
     for (uint32_t r = 0; r < L; ++r) {
         for (uint32_t h = 0; h < s.heads; ++h)
-            flash_attention_row(att, act.qkv16, r, h, &act.o16[(size_t(r) * s.heads + h) * s.d_head]);
+            flash_attention_row(att, act.qkv16, r, h, &act.o16[(size_t(r) * s.heads + h) * s.d_head],
+                                &act.attention_stats[size_t(h) * L + r],
+                                &act.attention_stats[size_t(s.heads + h) * L + r]);
     }
     return gemm(act.o16.data(), Q, p.wo.data(), D, false, L, D, Q, rows);
 }
@@ -190,7 +194,8 @@ inline DecoderGradients decoder_backward(const DecoderShape& s, const DecoderPar
     const std::vector<Bf16> dh16 = to_bf16_all(dh);
     g.dwo = weight_gradient(act.o16, Q, dh16, D, L, rows);
     const std::vector<Bf16> do16 = to_bf16_all(gemm(dh16.data(), D, p.wo.data(), D, true, L, Q, D, rows));
-    std::vector<float> dpre = attention_backward_reference(act.qkv16, do16, L, s.heads, s.d_head, rows);
+    const AttentionProblem att{L, s.heads, s.kv_heads, s.d_head, 1, rows, s.array_cols};
+    std::vector<float> dpre = attention_backward_reference(att, act.qkv16, do16, act.o16, act.attention_stats);
     const float scale = 1.0f / std::sqrt(float(s.d_head));
     for (uint32_t r = 0; r < L; ++r) {
         for (uint32_t c = 0; c < Q; ++c) dpre[size_t(r) * W + c] = dpre[size_t(r) * W + c] * scale;

@@ -93,9 +93,10 @@ inline float chunked_dot(const Bf16* a, const Bf16* b, uint32_t n, uint32_t rows
     return result;
 }
 
-// One query row of one head, exactly as the kernel computes it.
+// One query row of one head, exactly as the kernel computes it; with neg_max and inv_sum, the row's statistics as
+// npu_flash_attention's row_stats keeps them (-m, 1/l).
 inline void flash_attention_row(const AttentionProblem& p, const std::vector<Bf16>& qkv, uint32_t r, uint32_t h,
-                                Bf16* out) {
+                                Bf16* out, float* neg_max = nullptr, float* inv_sum = nullptr) {
     const uint32_t W = p.width(), dh = p.d_head, kvh = h / (p.heads / p.kv_heads), block = 4 * p.cols;
     const Bf16* q = &qkv[size_t(r) * W + h * dh];
     const auto key = [&](uint32_t c) { return &qkv[size_t(c) * W + (p.heads + kvh) * dh]; };
@@ -143,6 +144,8 @@ inline void flash_attention_row(const AttentionProblem& p, const std::vector<Bf1
     }
     const float inv = 1.0f / l;
     for (uint32_t d = 0; d < dh; ++d) out[d] = to_bf16(o[d] * inv);
+    if (neg_max) *neg_max = m * -1.0f;
+    if (inv_sum) *inv_sum = inv;
 }
 
 // npu_rows' RMS norm of one row: x * rsqrt(sum(x * x) * (1/cols) + eps) * gamma, each step one FP32 operation.

@@ -26,13 +26,13 @@ struct DecoderFdCase {
     std::vector<float> x, d_out;
 };
 
-DecoderFdCase decoder_fd_case() {
+DecoderFdCase decoder_fd_case(uint32_t kv_heads) {
     DecoderFdCase c;
     reference::DecoderShape& s = c.shape;
     s.seq = 7;
     s.d_model = 12;
     s.heads = 2;
-    s.kv_heads = 2;
+    s.kv_heads = kv_heads;
     s.d_head = 4;
     s.d_ff = 20;
     s.array_rows = 4;
@@ -133,10 +133,9 @@ double fd_slope(const DecoderFdCase& c, const reference::DecoderParams& p, const
     return dot / norm;
 }
 
-}  // namespace
-
-TEST_CASE("decoder reference: the layer's backward matches its forward by finite differences") {
-    DecoderFdCase c = decoder_fd_case();
+void check_decoder_fd(uint32_t kv_heads) {
+    INFO("kv_heads " << kv_heads);
+    DecoderFdCase c = decoder_fd_case(kv_heads);
     const reference::DecoderActivations act = reference::decoder_forward(c.shape, c.params, c.x);
     const reference::DecoderGradients g = reference::decoder_backward(c.shape, c.params, c.x, act, c.d_out, 3);
     reference::DecoderParams& p = c.params;
@@ -166,4 +165,12 @@ TEST_CASE("decoder reference: the layer's backward matches its forward by finite
     bf16("wo", &p.wo, g.dwo);
     bf16("w1", &p.w1, g.dw1);
     bf16("w2", &p.w2, g.dw2);
+}
+
+}  // namespace
+
+// Two heads on two KV heads, and grouped (both on one KV head: dK and dV summed over the group).
+TEST_CASE("decoder reference: the layer's backward matches its forward by finite differences") {
+    check_decoder_fd(2);
+    check_decoder_fd(1);
 }

@@ -173,23 +173,36 @@ struct npu_column_sums_args {
 };
 void npu_column_sums(const struct npu_column_sums_args* args, uint32_t hart, uint32_t harts);
 
-/* Causal multi-head attention backward, correctness first (not fused: per head, the kernels below in turn on all
- * harts, the seq x seq matrices through `scratch`, npu_attention_backward_scratch_bytes()). qkv: seq rows, ld bytes
- * apart, BF16 [q | k | v] with heads * d_head columns each (q already scaled, as npu_flash_attention takes it); d_out:
- * the gradient of the attention's output, seq x heads * d_head BF16, rows d_out_ld apart. Per head, exactly:
- *   S = npu_gemm(q, k^T); P = npu_rows softmax of S + mask (0 on and below the diagonal, -inf above), FP32 and
- *   P16 = bf16(P); dP = npu_gemm(dO, v^T); dS16 = bf16(npu_rows_backward softmax (P, dP));
- *   dq = npu_gemm(dS16, k); dk = npu_gemm(dS16^T, q); dv = npu_gemm(P16^T, dO)  (A transposed: the DMA's transposer).
- * d_qkv gets seq rows of FP32 [dq | dk | dv], d_qkv_ld bytes apart (dq with respect to the scaled q). Call
- * npu_attention_backward_prepare (all harts, then a barrier) once per sequence length: it writes the mask. All harts
- * call npu_attention_backward; it returns when every hart is done. */
+/* Causal multi-head attention backward, flash-attention-2 style: nothing of size seq x seq leaves the chip. qkv: seq
+ * rows, ld bytes apart, BF16 [q | k | v] with heads, kv_heads and kv_heads d_head-wide heads (q already scaled, as
+ * npu_flash_attention takes it; query head h uses KV head h / (heads / kv_heads); kv_heads 0: heads); d_out and out:
+ * the gradient of the attention's output and the forward's output O, seq x heads * d_head BF16, rows d_out_ld and
+ * out_ld apart; row_stats: the forward's row statistics (npu_flash_attention's row_stats: -m and 1/l, 2 x heads x seq
+ * FP32). Per query head h, query row r and key c <= r, exactly (each step one FP32 operation, as the units do it):
+ *   D_r = rowsum(dO_r * O_r) (BF16 products, exact in FP32, summed left to right from +0), once per row;
+ *   S = q_r k_c (the GEMM's chunks of the array's rows over d_head); P = exp(S + -m_r) * (1/l_r), P16 = bf16(P);
+ *   dP = dO_r v_c (chunks as S); dS = (dP + -D_r) * P, dS16 = bf16(dS); keys c > r: P = dS = 0;
+ *   dv_c = sum of P16 dO_r and dk_c = sum of dS16 q_r over the group's query heads in order and, per head, its rows
+ *     in chunks of the array's rows, each chunk summed from +0 and added to the running sum in order (a GEMM with
+ *     k = the rows, head after head);
+ *   dq_r = B_0 + B_1 + ... (left to right) over the key blocks of BK = npu_flash_attention_block_keys() keys up to
+ *     the row's own, B_j = sum of dS16 k_c over block j's keys in chunks of the array's rows, chained in order.
+ * d_qkv gets seq rows of FP32 [dq | dk | dv] (heads, kv_heads, kv_heads heads), d_qkv_ld bytes apart (dq with respect
+ * to the scaled q). scratch: npu_attention_backward_scratch_bytes() of global memory, of which the first
+ * npu_attention_backward_mask_bytes() hold a mask that npu_attention_backward_prepare (all harts, then a barrier)
+ * writes once; the rest is overwritten by each call. Work: a unit is one KV head's block of BK keys and values kept
+ * on chip with their dk and dv accumulating while the group's query rows stream past in blocks (the diagonal's
+ * blocks only as far as they see the keys); dq's B_j go through the scratch and are summed after a barrier. All
+ * harts call npu_attention_backward; it returns when every hart is done. A d_head whose unit does not fit the
+ * tile's memories stops the run (NPU_EXIT_UNHANDLED_TRAP). */
 struct npu_attention_backward_args {
-    uint32_t qkv, ld, seq, heads, d_head;
-    uint32_t d_out, d_out_ld;
+    uint32_t qkv, ld, seq, heads, kv_heads, d_head;
+    uint32_t d_out, d_out_ld, out, out_ld, row_stats;
     uint32_t d_qkv, d_qkv_ld;
     uint32_t scratch;
 };
 uint32_t npu_attention_backward_scratch_bytes(const struct npu_attention_backward_args *args);
+uint32_t npu_attention_backward_mask_bytes(void);
 void npu_attention_backward_prepare(const struct npu_attention_backward_args *args, uint32_t hart, uint32_t harts);
 void npu_attention_backward(const struct npu_attention_backward_args *args, uint32_t hart, uint32_t harts);
 
@@ -252,12 +265,16 @@ void npu_decode_attention(const struct npu_decode_attention_args *args, uint32_t
  *   product rounded first), O = O * alpha; j = 0: l = lj; P = bf16(p); O += P v, the block's keys in chunks of the
  *   array's rows, each chunk's sum added to O in order (for j = 0, O starts as the first chunk's sum);
  *   then out = bf16(O * (1 / l)).
+ * row_stats (0: none; training): 2 x heads x seq FP32 of global memory that gets each row's statistics for the
+ * backward, -m (the final running maximum, negated) at row_stats + (h seq + r) 4 and 1/l (the reciprocal above) at
+ * row_stats + ((heads + h) seq + r) 4.
  * All harts call it; it returns when the hart's share is done (callers barrier after it). */
 struct npu_flash_attention_args {
     uint32_t q, k, v, ld;
     uint32_t seq, heads, kv_heads, d_head;
     uint32_t causal, mask;
     uint32_t out, out_ld;
+    uint32_t row_stats;
 };
 uint32_t npu_flash_attention_block_keys(void);
 uint32_t npu_flash_attention_mask_bytes(void);
@@ -318,12 +335,13 @@ void npu_decoder_prepare(const struct npu_decoder_args *args, uint32_t hart, uin
 void npu_decoder_layer(const struct npu_decoder_args *args, const struct npu_decoder_plan *plan, uint32_t hart,
                        uint32_t harts);
 
-/* Training: the forward and backward of one GPT-style decoder layer (layernorm, GELU, heads == kv_heads, no rotary;
+/* Training: the forward and backward of one GPT-style decoder layer (layernorm, GELU, no rotary; grouped-query heads;
  * npu_decoder_train refuses others with NPU_EXIT_UNHANDLED_TRAP), or of one tensor-parallel rank's shard of it. The
  * forward is npu_decoder_layer's, bit for bit, except that it keeps what the backward reads in the scratch: both
- * norms' BF16 outputs, q k v, the attention's output, h, and the MLP's pre-activation z = b W1 + b1 in FP32 (its GEMM
- * writes z, a row pass makes u = bf16(gelu(z))). The attention's scores are not kept (seq^2 per head; the flash
- * forward never writes them): npu_attention_backward recomputes them, and the layernorms' statistics are recomputed
+ * norms' BF16 outputs, q k v, the attention's output and its row statistics (-m, 1/l: npu_flash_attention's
+ * row_stats), h, and the MLP's pre-activation z = b W1 + b1 in FP32 (its GEMM writes z, a row pass makes
+ * u = bf16(gelu(z))). The attention's scores are not kept (seq^2 per head; the flash forward never writes them):
+ * npu_attention_backward recomputes them block by block from the statistics, and the layernorms' are recomputed
  * from their kept inputs. Given d_out (FP32 seq x d_model: the loss's gradient of out), the backward, each step the
  * kernel it names with that kernel's arithmetic (dY16 = bf16(dY)):
  *   db2 = colsum(d_out); dW2 = u^T dout16; du = dout16 W2^T;        dz = gelu_backward(z, du), db1 = colsum(dz);
@@ -362,7 +380,7 @@ struct npu_decoder_train_plan {
     struct npu_gemm_plan d_down, w_down, d_up, w_up, d_wo, w_wo, d_qkv, w_qkv; /* d_*: dX GEMMs, w_*: dW GEMMs */
 };
 /* 0 when npu_decoder_train runs the layer; else which field it cannot take: 1 norm (layernorm only), 2 swiglu,
- * 3 rotary_cos, 4 kv_heads (must equal heads), 5 tp_coll (one chip's whole layer only). */
+ * 3 rotary_cos, 5 tp_coll (one chip's whole layer only); 4 (kv_heads) is no longer returned. */
 uint32_t npu_decoder_train_unsupported(const struct npu_decoder_args *layer);
 uint32_t npu_decoder_train_scratch_bytes(const struct npu_decoder_args *layer);
 void npu_decoder_train_prepare(const struct npu_decoder_train_args *t, uint32_t hart, uint32_t harts,

@@ -110,11 +110,6 @@ static int walk_next(struct block_walk* w, struct attention_block* b) {
     return 1;
 }
 
-static void vx(uint32_t cols, uint32_t rows, uint32_t in, uint32_t out, uint32_t dst_ld, uint32_t a_ld, uint32_t b_ld) {
-    npu_vx_shape(cols, rows, in, out, 0, 0);
-    npu_vx_strides(dst_ld, a_ld, b_ld);
-}
-
 /* DMA: the block's Q (and the head's K before it, V after it, when the head changes). */
 static void load_block(const struct npu_attention_args* a, const struct npu_attention_plan* p,
                        const struct attention_block* b) {

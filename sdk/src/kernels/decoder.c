@@ -35,6 +35,8 @@ struct decoder_layout decoder_layout_of(const struct npu_decoder_args* d, int tr
     TAKE(qkv32, d->rotary_cos ? L * decoder_qkv_width(d) * 4 : 0); /* rotary: q, k, v in FP32 before the row pass */
     TAKE(mask, npu_flash_attention_mask_bytes());
     TAKE(a16, d->tp_coll ? L * D * 2 : 0); /* tensor parallel: the Wo and MLP-down partial sums in BF16, all-reduced */
+    TAKE(row_stats, train ? 2 * d->heads * L * 4 : 0); /* training: the attention's row statistics */
+    if (!train) l.row_stats = 0;
 #undef TAKE
     l.end = at;
     return l;
@@ -98,6 +100,7 @@ struct npu_flash_attention_args decoder_attention_of(const struct npu_decoder_ar
     a.mask = l->mask;
     a.out = l->o16;
     a.out_ld = d->heads * dh * 2;
+    a.row_stats = l->row_stats;
     return a;
 }
 

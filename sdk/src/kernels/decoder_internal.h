@@ -11,10 +11,11 @@
 /* The forward's buffers in global memory. With train, the two norms' BF16 outputs get buffers of their own (ln16,
  * ln2_16; otherwise ln2_16 == ln16): the backward reads both. z32 is 0 here (the MLP up GEMM's epilogue applies
  * GELU); the training layout sets it to keep the pre-activation z = b W1 + b1 in FP32 for the GELU backward (the
- * GEMM writes z, a row pass u). a16: a tensor-parallel rank's BF16 partial sums (0 without tp_coll). `end`: the
- * first byte after the buffers. */
+ * GEMM writes z, a row pass u). a16: a tensor-parallel rank's BF16 partial sums (0 without tp_coll). row_stats
+ * (train only, else 0): the flash attention's row statistics for the backward. `end`: the first byte after the
+ * buffers. */
 struct decoder_layout {
-    uint32_t ln16, ln2_16, z32, qkv16, o16, a32, h32, u16, g32, qkv32, mask, a16, end;
+    uint32_t ln16, ln2_16, z32, qkv16, o16, a32, h32, u16, g32, qkv32, mask, a16, row_stats, end;
 };
 struct decoder_gemms {
     struct npu_gemm_args qkv, wo, up, down;

@@ -4,7 +4,7 @@
  * passes), npu_attention_backward and npu_column_sums, each step on all harts and ending in a barrier. Its buffers follow the forward's in the scratch; a buffer whose contents are dead
  * is reused where that keeps a GPT-3 175B rank's layer at seq 2048 inside a 2 GiB window:
  *   mlp32: z | du (then dz);
- *   g16: dout16, then dh16, beside the attention backward's scratch (mask first, kept from prepare);
+ *   g16: dout16, then dh16, in the attention backward's scratch past its mask (kept from prepare);
  *   the forward's a32 (GEMM outputs): db, then da; u16: dz16 once dW2 is made. */
 #include "decoder_internal.h"
 #include "kernel_common.h"
@@ -24,8 +24,20 @@ static uint32_t max_u32(uint32_t a, uint32_t b) { return a > b ? a : b; }
 static struct npu_attention_backward_args train_attention_of(const struct npu_decoder_args* d,
                                                              const struct train_layout* l) {
     const uint32_t W = decoder_qkv_width(d), Q = d->heads * d->d_head;
-    const struct npu_attention_backward_args a = {l->f.qkv16, W * 2, d->seq,    d->heads, d->d_head,
-                                                  l->do16,    Q * 2, l->dqkv32, W * 4,    l->attention};
+    const struct npu_attention_backward_args a = {.qkv = l->f.qkv16,
+                                                  .ld = W * 2,
+                                                  .seq = d->seq,
+                                                  .heads = d->heads,
+                                                  .kv_heads = d->kv_heads,
+                                                  .d_head = d->d_head,
+                                                  .d_out = l->do16,
+                                                  .d_out_ld = Q * 2,
+                                                  .out = l->f.o16,
+                                                  .out_ld = Q * 2,
+                                                  .row_stats = l->f.row_stats,
+                                                  .d_qkv = l->dqkv32,
+                                                  .d_qkv_ld = W * 4,
+                                                  .scratch = l->attention};
     return a;
 }
 
@@ -41,11 +53,12 @@ static struct train_layout train_layout_of(const struct npu_decoder_args* d) {
     at += 2 * round_4k(L * F * 4);
     l.f.z32 = l.z32;
     l.attention = at;
-    const uint32_t square = L * L * 4;
-    l.g16 = at + round_4k(square);
+    const uint32_t kept = round_4k(npu_attention_backward_mask_bytes());
+    l.g16 = at + kept;
     {
-        const struct npu_attention_backward_args a = {0, 0, L, d->heads, d->d_head, 0, 0, 0, 0, 0};
-        at += max_u32(round_4k(npu_attention_backward_scratch_bytes(&a)), round_4k(square) + round_4k(L * D * 2));
+        const struct npu_attention_backward_args a = {
+            .seq = L, .heads = d->heads, .kv_heads = d->kv_heads, .d_head = d->d_head, .scratch = at};
+        at += max_u32(round_4k(npu_attention_backward_scratch_bytes(&a)), kept + round_4k(L * D * 2));
     }
     l.dh32 = at;
     at += round_4k(L * D * 4);
@@ -65,7 +78,7 @@ uint32_t npu_decoder_train_unsupported(const struct npu_decoder_args* d) {
     if (d->norm != 0) return 1;
     if (d->swiglu) return 2;
     if (d->rotary_cos) return 3;
-    if (d->kv_heads != d->heads) return 4;
+    /* 4 (kv_heads) is no longer refused: the attention backward sums dK and dV over a group's query heads. */
     if (d->tp_coll) return 5;
     return 0;
 }

@@ -35,6 +35,7 @@ enum {
 struct flash_plan {
     uint32_t rows, bk;                                      /* query rows per unit, keys per block */
     uint32_t q_s[2], k_s[2], v_s[2], mask_s[2], p_s, o16_s; /* scratchpad; Q alternates between units */
+    uint32_t stats_s;                                       /* -m and 1/l of a unit's rows (row_stats), rows apart */
     uint32_t m[2], mj, l, lj, alpha;                        /* scratchpad: one FP32 per row each */
     uint32_t s_acc[2], o_acc;                               /* accumulator */
 };
@@ -70,6 +71,7 @@ static int layout(const struct npu_flash_attention_args* a, const struct npu_geo
     p->p_s = local_take(&sp, rows * bk * 2, own_banks);
     for (uint32_t b = 0; b < 2; ++b) p->mask_s[b] = a->causal ? local_take(&sp, rows * bk * 4, 0) : 0;
     p->o16_s = local_take(&sp, rows * dh * 2, 0);
+    p->stats_s = a->row_stats ? local_take(&sp, 2 * rows * 4, 0) : 0;
     p->m[0] = local_take(&sp, rows * 4, 0);
     p->m[1] = local_take(&sp, rows * 4, 0);
     p->mj = local_take(&sp, rows * 4, 0);
@@ -80,11 +82,6 @@ static int layout(const struct npu_flash_attention_args* a, const struct npu_geo
     p->s_acc[1] = local_take(&acc, rows * bk * 4, own_banks);
     p->o_acc = local_take(&acc, rows * dh * 4, own_banks);
     return !sp.failed && !acc.failed;
-}
-
-static void vx(uint32_t cols, uint32_t rows, uint32_t in, uint32_t out, uint32_t dst_ld, uint32_t a_ld, uint32_t b_ld) {
-    npu_vx_shape(cols, rows, in, out, 0, 0);
-    npu_vx_strides(dst_ld, a_ld, b_ld);
 }
 
 /* MATRIX: S_j = Q K_j^T into score buffer s (keys in groups of the array's width, d_head in chunks of its rows). */
@@ -154,15 +151,17 @@ static void softmax_step(const struct flash_plan* p, uint32_t dh, uint32_t n, ui
     npu_signal(NPU_QUEUE_VECTOR, FLAG_P_READY);
 }
 
-/* A unit's BF16 output, ready (or about to be) in o16_s, that the DMA has yet to store. */
+/* A unit's BF16 output, ready (or about to be) in o16_s, that the DMA has yet to store (and its row statistics to
+ * stats_dst, planes stats_plane bytes apart, unless 0). */
 struct pending_output {
     int pending;
-    uint32_t dst, dst_ld, rows;
+    uint32_t dst, dst_ld, rows, stats_dst, stats_plane;
 };
 
 static void store_output(const struct flash_plan* p, struct pending_output* st, uint32_t dh) {
     npu_wait(NPU_QUEUE_DMA, FLAG_OUT);
     dma_block(p->o16_s, dh * 2, st->dst, st->dst_ld, st->rows, dh * 2);
+    if (st->stats_dst) dma_block(p->stats_s, p->rows * 4, st->stats_dst, st->stats_plane, 2, st->rows * 4);
     npu_signal(NPU_QUEUE_DMA, FLAG_OUT_FREE);
     st->pending = 0;
 }
@@ -189,7 +188,7 @@ void npu_flash_attention(const struct npu_flash_attention_args* a, uint32_t hart
     for (uint32_t s = 0; s < 2; ++s) npu_signal(NPU_QUEUE_VECTOR, FLAG_S_FREE + s);
     npu_signal(NPU_QUEUE_DMA, FLAG_OUT_FREE);
     uint32_t buffer = 0, score = 0; /* next K/V buffer and score buffer */
-    struct pending_output store = {0, 0, 0, 0};
+    struct pending_output store = {0, 0, 0, 0, 0, 0};
     for (uint32_t u = hart; u < units; u += harts) {
         /* The latest query blocks first: with a causal mask they see the most keys. */
         const uint32_t qb = q_blocks - 1 - u / a->heads, h = u % a->heads, kvh = h / group;
@@ -240,8 +239,14 @@ void npu_flash_attention(const struct npu_flash_attention_args* a, uint32_t hart
         npu_wait(NPU_QUEUE_VECTOR, FLAG_OUT_FREE);
         vx(dh, n, NPU_DTYPE_FP32, NPU_DTYPE_BF16, dh * 2, dh * 4, 0);
         npu_vx_convert(p.o16_s, p.o_acc);
+        if (a->row_stats) { /* -m and 1/l for the backward (x -1 and x 1: exact) */
+            vx(n, 1, NPU_DTYPE_FP32, NPU_DTYPE_FP32, 0, 0, 0);
+            npu_vx_mul_scalar(p.stats_s, p.m[(blocks - 1) & 1], float_bits(-1.0f));
+            npu_vx_mul_scalar(p.stats_s + p.rows * 4, p.lj, float_bits(1.0f));
+        }
         npu_signal(NPU_QUEUE_VECTOR, FLAG_OUT);
-        store = (struct pending_output){1, a->out + r0 * a->out_ld + h * dh * 2, a->out_ld, n};
+        const uint32_t stats = a->row_stats ? a->row_stats + (h * L + r0) * 4 : 0;
+        store = (struct pending_output){1, a->out + r0 * a->out_ld + h * dh * 2, a->out_ld, n, stats, a->heads * L * 4};
     }
     if (store.pending) store_output(&p, &store, dh);
     for (uint32_t b = 0; b < 2; ++b) npu_wait(NPU_QUEUE_DMA, FLAG_FREE + b);

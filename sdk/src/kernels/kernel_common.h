@@ -29,6 +29,13 @@ static inline void dma_block_transposed(uint32_t src, uint32_t src_stride, uint3
     npu_dma_copy(src, dst);
 }
 
+/* The vector unit's shape (cols x rows, input and output types) and row strides (bytes) for the ops that follow. */
+static inline void vx(uint32_t cols, uint32_t rows, uint32_t in, uint32_t out, uint32_t dst_ld, uint32_t a_ld,
+                      uint32_t b_ld) {
+    npu_vx_shape(cols, rows, in, out, 0, 0);
+    npu_vx_strides(dst_ld, a_ld, b_ld);
+}
+
 static inline uint32_t float_bits(float value) {
     union {
         float f;
