@@ -1,13 +1,13 @@
-// decoder_train_check: runs firmware/decoder_train (npu_decoder_train: a GPT-style decoder layer's forward and
-// backward) on random inputs and checks the layer's output and every gradient bit for bit against the host reference
-// of tests/harness/reference_decoder.h (its backward checked against its forward by finite differences in
+// decoder_train_check: runs firmware/decoder_train (npu_decoder_train: a GPT- or Llama-style decoder layer's forward
+// and backward) on random inputs and checks the layer's output and every gradient bit for bit against the host
+// reference of tests/harness/reference_decoder.h (its backward checked against its forward by finite differences in
 // tests/unit/test_reference_decoder_backward.cpp).
 //   decoder_train_check --npuemu BIN --image decoder_train.elf [--config test] [--tiles 4] [--array-rows 16]
 //                       [--array-cols 16] [--seq 40] [--d-model 48] [--heads 3] [--kv-heads 0 (= heads)] [--d-head 16]
-//                       [--d-ff 72] [--seed 1]
-//                       [--workdir DIR] [--job-version N] [--job-bytes N] [--rmsnorm 0|1]
-// --tiles must be the chip's tile count (the column sums' grouping), --array-rows/cols its array's. --job-version,
-// --job-bytes and --rmsnorm 1 write a job the firmware must refuse (the run then fails; the test checks its words).
+//                       [--d-ff 72] [--seed 1] [--workdir DIR] [--rmsnorm 0|1] [--swiglu 0|1] [--rotary 0|1]
+//                       [--job-version N] [--job-bytes N]
+// --tiles must be the chip's tile count (the column sums' grouping), --array-rows/cols its array's. --job-version and
+// --job-bytes write a job the firmware must refuse (the run then fails; the test checks its words).
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
     reference::DecoderShape s;
     s.kv_heads = 0;  // 0: = heads
     uint32_t seed = 1, tiles = 4, job_version = DECODER_TRAIN_JOB_VERSION, job_bytes = sizeof(decoder_train_job);
-    uint32_t rmsnorm = 0;
+    uint32_t rmsnorm = 0, swiglu = 0, rotary = 0;
     harness::Options options("decoder_train_check");
     options.add("--npuemu", npuemu)
         .add("--image", image)
@@ -64,15 +64,20 @@ int main(int argc, char** argv) {
         .add("--seed", seed)
         .add("--job-version", job_version)
         .add("--job-bytes", job_bytes)
-        .add("--rmsnorm", rmsnorm);
+        .add("--rmsnorm", rmsnorm)
+        .add("--swiglu", swiglu)
+        .add("--rotary", rotary);
     if (!options.parse_or_report(argc, argv, std::cerr)) return 2;
     if (s.kv_heads == 0) s.kv_heads = s.heads;
-    if (npuemu.empty() || image.empty() || s.heads == 0 || s.heads % s.kv_heads || s.seq == 0 || tiles == 0 ||
-        job_bytes > sizeof(decoder_train_job)) {
+    s.rmsnorm = rmsnorm;
+    s.swiglu = swiglu;
+    s.rotary = rotary;
+    if (npuemu.empty() || image.empty() || s.heads == 0 || s.seq == 0 || tiles == 0 || s.heads % s.kv_heads ||
+        (s.rotary && s.d_head % 2) || job_bytes > sizeof(decoder_train_job)) {
         std::cerr << "usage: decoder_train_check --npuemu BIN --image decoder_train.elf [...] (non-zero sizes)\n";
         return 2;
     }
-    const uint32_t L = s.seq, D = s.d_model, F = s.d_ff, W = s.width();
+    const uint32_t L = s.seq, D = s.d_model, F = s.d_ff, F1 = s.ff1(), W = s.width();
     harness::RandomInputs random(seed);
     std::vector<float> x;
     const reference::DecoderParams p = harness::random_decoder_inputs(random, s, x);
@@ -90,7 +95,6 @@ int main(int argc, char** argv) {
     const std::string dir = workdir + "/";
     harness::InputPlacer placer(dir, 0x82000000u);
     harness::place_decoder_layer(job.layer, s, p, x, placer);
-    job.layer.norm = rmsnorm ? 3 : 0;  // NPU_ROWS_RMSNORM: refused
     auto place = [&](uint32_t& field, const auto& data, const char* name) { field = placer.place(data, name); };
     place(job.d_out, d_out, "d_out");
     auto reserve = [&](uint32_t& field, const auto& like) {
@@ -107,27 +111,29 @@ int main(int argc, char** argv) {
     reserve(job.d_b1, g.db1);
     reserve(job.d_b2, g.db2);
     reserve(job.d_ln1_gamma, g.dln1_gamma);
-    reserve(job.d_ln1_beta, g.dln1_beta);
+    if (!s.rmsnorm) reserve(job.d_ln1_beta, g.dln1_beta);
     reserve(job.d_ln2_gamma, g.dln2_gamma);
-    reserve(job.d_ln2_beta, g.dln2_beta);
+    if (!s.rmsnorm) reserve(job.d_ln2_beta, g.dln2_beta);
     job.layer.scratch = placer.next();
     harness::write_file(dir + "job.bin", &job, sizeof job);
-    const std::vector<Expected> results = {
+    std::vector<Expected> results = {
         expected("out", job.layer.out, act.out, D),
         expected("d_x", job.d_x, g.dx, D),
         expected("d_wqkv", job.d_wqkv, g.dwqkv, W),
         expected("d_wo", job.d_wo, g.dwo, D),
-        expected("d_w1", job.d_w1, g.dw1, F),
+        expected("d_w1", job.d_w1, g.dw1, F1),
         expected("d_w2", job.d_w2, g.dw2, D),
         expected("d_bqkv", job.d_bqkv, g.dbqkv, W),
         expected("d_bo", job.d_bo, g.dbo, D),
-        expected("d_b1", job.d_b1, g.db1, F),
+        expected("d_b1", job.d_b1, g.db1, F1),
         expected("d_b2", job.d_b2, g.db2, D),
         expected("d_ln1_gamma", job.d_ln1_gamma, g.dln1_gamma, D),
-        expected("d_ln1_beta", job.d_ln1_beta, g.dln1_beta, D),
         expected("d_ln2_gamma", job.d_ln2_gamma, g.dln2_gamma, D),
-        expected("d_ln2_beta", job.d_ln2_beta, g.dln2_beta, D),
     };
+    if (!s.rmsnorm) {  // RMS norm has no betas
+        results.push_back(expected("d_ln1_beta", job.d_ln1_beta, g.dln1_beta, D));
+        results.push_back(expected("d_ln2_beta", job.d_ln2_beta, g.dln2_beta, D));
+    }
     std::ostringstream command;
     command << npuemu << " run -q -c " << config << " --max-cycles 20000000000 --load " << dir << "job.bin@"
             << harness::hex(DECODER_TRAIN_JOB_ADDRESS) << placer.loads();
@@ -151,8 +157,10 @@ int main(int argc, char** argv) {
         std::cerr << "FAIL: " << mismatches << " of " << words << " results differ from the host reference\n";
         return 1;
     }
-    std::cout << "ok: decoder layer training step seq " << L << " d_model " << D << " heads " << s.heads << " ("
-              << s.kv_heads << " KV) d_head " << s.d_head << " d_ff " << F << ": the output and all 13 gradients ("
-              << words << " values) equal the host reference bit for bit\n";
+    std::cout << "ok: " << (s.swiglu || s.rmsnorm || s.rotary ? "Llama" : "GPT")
+              << "-style decoder layer training step seq " << L << " d_model " << D << " heads " << s.heads << " ("
+              << s.kv_heads << " KV) d_head " << s.d_head << " d_ff " << F << (s.rmsnorm ? " rmsnorm" : "")
+              << (s.swiglu ? " swiglu" : "") << (s.rotary ? " rotary" : "") << ": the output and all "
+              << results.size() - 1 << " gradients (" << words << " values) equal the host reference bit for bit\n";
     return 0;
 }

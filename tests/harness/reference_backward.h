@@ -1,7 +1,8 @@
 // The host references of the backward pass's row and element operations, step for step as the NPU kernels do them
 // (each step one FP32 operation of the vector unit, in the order written): GELU backward (the forward's tanh form,
-// tanh through exp), softmax backward, layernorm backward (dX per row; dgamma and dbeta as column sums), column sums
-// (bias gradients), and npu_attention_backward's arithmetic. Checked against the forward references (reference_math.h) by finite differences in
+// tanh through exp), softmax backward, layernorm and RMS norm backward (dX per row; dgamma and dbeta as column sums),
+// SwiGLU backward, column sums (bias gradients), and npu_attention_backward's arithmetic. Checked against the forward
+// references (reference_math.h) by finite differences in
 // tests/unit/test_reference_backward.cpp, and used by the harnesses that check the kernels bit for bit.
 #ifndef NPUEMU_TESTS_HARNESS_REFERENCE_BACKWARD_H
 #define NPUEMU_TESTS_HARNESS_REFERENCE_BACKWARD_H
@@ -73,6 +74,36 @@ inline void layernorm_backward_row(const float* x, const float* dy, const float*
         t = t - xhat[c] * b;
         dx[c] = t * rstd;
     }
+}
+
+// RMS norm backward of one row x (the forward's input) given dy: rstd and xhat = x * rstd recomputed as the forward
+// does (reference::rmsnorm_rstd), then with g = dy * gamma and b = sum(g * xhat) / cols: dx = (g - xhat * b) * rstd;
+// xhat goes to `xhat` (for dgamma = column sums of dy * xhat).
+inline void rmsnorm_backward_row(const float* x, const float* dy, const float* gamma, float eps, uint32_t cols,
+                                 float* dx, float* xhat) {
+    const float inv_cols = 1.0f / static_cast<float>(cols);
+    const float rstd = rmsnorm_rstd(x, cols, eps);
+    for (uint32_t c = 0; c < cols; ++c) xhat[c] = x[c] * rstd;
+    float gx_sum = 0.0f;
+    for (uint32_t c = 0; c < cols; ++c) gx_sum = gx_sum + (dy[c] * gamma[c]) * xhat[c];
+    const float b = gx_sum * inv_cols;
+    for (uint32_t c = 0; c < cols; ++c) dx[c] = (dy[c] * gamma[c] - xhat[c] * b) * rstd;
+}
+
+// SwiGLU's backward at one element, u = silu(gate) * up, given du: with s = sigmoid(gate) made as the forward's SiLU
+// makes it (reference::silu), dup = du * silu(gate) and dgate = (du * up) * silu'(gate), silu' = s (1 + gate (1 - s)).
+inline void swiglu_backward(float gate, float up, float du, float* dgate, float* dup) {
+    float s = gate * -1.0f;
+    s = std::exp(s);
+    s = s + 1.0f;
+    s = 1.0f / s;
+    *dup = du * (gate * s);
+    float d = s * -1.0f;  // 1 - s
+    d = d + 1.0f;
+    d = gate * d;
+    d = d + 1.0f;
+    d = s * d;
+    *dgate = (du * up) * d;
 }
 
 // Column sums of a rows x cols FP32 matrix (a bias's or a layernorm beta's gradient) as the kernel adds them: rows

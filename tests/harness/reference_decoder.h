@@ -1,6 +1,7 @@
 // The decoder layer's host references, step for step as npu_decoder_layer and npu_decoder_train do them
 // (sdk/include/npuemu/kernels.h) with the kernels' arithmetic (reference_math.h, reference_backward.h): the forward
-// (GPT- or Llama-style), keeping the activations the backward reads, and the GPT-style layer's backward. Used by
+// (GPT- or Llama-style), keeping the activations the backward reads, and the layer's backward (GPT- or Llama-style:
+// layernorm or RMS norm, GELU or SwiGLU, rotary embeddings; heads == kv_heads). Used by
 // tests/harness/decoder_check.cpp and decoder_train_check.cpp (bit for bit against the firmware) and by
 // tests/unit/test_reference_decoder_backward.cpp (the backward against the forward by finite differences).
 #ifndef NPUEMU_TESTS_HARNESS_REFERENCE_DECODER_H
@@ -39,8 +40,8 @@ struct DecoderParams {
 };
 
 // The forward's activations: the norms' outputs a and b, q k v (q scaled), the attention's output o and its row
-// statistics (-m then 1/l, heads x seq each), the residual stream h, the MLP's pre-activation z (FP32, GELU only) and
-// u, and the layer's output.
+// statistics (-m then 1/l, heads x seq each), the residual stream h, the MLP's pre-activation (FP32: z with GELU,
+// [gate | up] rows of 2 d_ff with SwiGLU) and u, and the layer's output.
 struct DecoderActivations {
     std::vector<Bf16> a16, qkv16, o16, b16, u16;
     std::vector<float> attention_stats, h32, z32, out;
@@ -111,11 +112,13 @@ inline std::vector<float> decoder_mlp_partial(const DecoderShape& s, const Decod
     act.b16 = normalize_bf16(h32, D, s.rmsnorm, p.ln2_gamma, p.ln2_beta, p.eps);
     const std::vector<float> u = gemm(act.b16.data(), D, p.w1.data(), F1, false, L, F1, D, rows);
     act.u16.resize(size_t(L) * F);
-    if (!s.swiglu) act.z32.resize(size_t(L) * F);
+    act.z32.resize(size_t(L) * F1);
     for (uint32_t r = 0; r < L; ++r) {
         for (uint32_t c = 0; c < F; ++c) {
             if (s.swiglu) {
                 const float gate = u[size_t(r) * F1 + c] + p.b1[c], up = u[size_t(r) * F1 + F + c] + p.b1[F + c];
+                act.z32[size_t(r) * F1 + c] = gate;
+                act.z32[size_t(r) * F1 + F + c] = up;
                 act.u16[size_t(r) * F + c] = to_bf16(silu(gate) * up);
             } else {
                 const float z = u[size_t(r) * F + c] + p.b1[c];
@@ -142,22 +145,25 @@ inline DecoderActivations decoder_forward(const DecoderShape& s, const DecoderPa
     return act;
 }
 
-// The GPT-style layer's gradients: weights in BF16 (as the kernel rounds them), the rest FP32.
+// The layer's gradients: weights in BF16 (as the kernel rounds them), the rest FP32 (no betas' with RMS norm).
 struct DecoderGradients {
     std::vector<float> dx;
     std::vector<Bf16> dwqkv, dwo, dw1, dw2;
     std::vector<float> dbqkv, dbo, db1, db2, dln1_gamma, dln1_beta, dln2_gamma, dln2_beta;
 };
 
-// A layernorm's backward over rows of d_model with a residual gradient added: dx = backward(x, dy) + residual, and
-// dy * xhat (for dgamma).
-inline void layernorm_backward_rows(const std::vector<float>& x, const std::vector<float>& dy,
-                                    const std::vector<float>& gamma, const std::vector<float>& residual, float eps,
-                                    uint32_t cols, std::vector<float>& dx, std::vector<float>& dy_xhat) {
+// A norm's backward (layernorm, or RMS norm) over rows of d_model with a residual gradient added:
+// dx = backward(x, dy) + residual, and dy * xhat (for dgamma).
+inline void norm_backward_rows(bool rms, const std::vector<float>& x, const std::vector<float>& dy,
+                               const std::vector<float>& gamma, const std::vector<float>& residual, float eps,
+                               uint32_t cols, std::vector<float>& dx, std::vector<float>& dy_xhat) {
     dx.assign(x.size(), 0.0f);
     dy_xhat.assign(x.size(), 0.0f);
     for (size_t at = 0; at < x.size(); at += cols) {
-        layernorm_backward_row(&x[at], &dy[at], gamma.data(), eps, cols, &dx[at], &dy_xhat[at]);
+        if (rms)
+            rmsnorm_backward_row(&x[at], &dy[at], gamma.data(), eps, cols, &dx[at], &dy_xhat[at]);
+        else
+            layernorm_backward_row(&x[at], &dy[at], gamma.data(), eps, cols, &dx[at], &dy_xhat[at]);
         for (uint32_t c = 0; c < cols; ++c) dy_xhat[at + c] = dy[at + c] * dy_xhat[at + c];
         for (uint32_t c = 0; c < cols; ++c) dx[at + c] = dx[at + c] + residual[at + c];
     }
@@ -175,21 +181,32 @@ inline std::vector<Bf16> weight_gradient(const std::vector<Bf16>& x16, uint32_t 
 inline DecoderGradients decoder_backward(const DecoderShape& s, const DecoderParams& p, const std::vector<float>& x,
                                          const DecoderActivations& act, const std::vector<float>& d_out,
                                          uint32_t tiles) {
-    const uint32_t L = s.seq, D = s.d_model, F = s.d_ff, W = s.width(), Q = s.q_width(), rows = s.array_rows;
+    const uint32_t L = s.seq, D = s.d_model, F = s.d_ff, F1 = s.ff1(), W = s.width(), Q = s.q_width();
+    const uint32_t rows = s.array_rows;
     DecoderGradients g;
     const std::vector<Bf16> dout16 = to_bf16_all(d_out);
     g.db2 = column_sums(d_out.data(), L, D, tiles);
     g.dw2 = weight_gradient(act.u16, F, dout16, D, L, rows);
-    std::vector<float> dz = gemm(dout16.data(), D, p.w2.data(), D, true, L, F, D, rows);
-    for (size_t i = 0; i < dz.size(); ++i) dz[i] = gelu_backward(act.z32[i], dz[i]);
+    const std::vector<float> du = gemm(dout16.data(), D, p.w2.data(), D, true, L, F, D, rows);
+    std::vector<float> dz(size_t(L) * F1);  // GELU: dz; SwiGLU: [dgate | dup] rows
+    for (uint32_t r = 0; r < L; ++r) {
+        const float* z = &act.z32[size_t(r) * F1];
+        float* dz_row = &dz[size_t(r) * F1];
+        for (uint32_t c = 0; c < F; ++c) {
+            if (s.swiglu)
+                swiglu_backward(z[c], z[F + c], du[size_t(r) * F + c], &dz_row[c], &dz_row[F + c]);
+            else
+                dz_row[c] = gelu_backward(z[c], du[size_t(r) * F + c]);
+        }
+    }
     const std::vector<Bf16> dz16 = to_bf16_all(dz);
-    g.db1 = column_sums(dz.data(), L, F, tiles);
-    g.dw1 = weight_gradient(act.b16, D, dz16, F, L, rows);
-    const std::vector<float> db = gemm(dz16.data(), F, p.w1.data(), F, true, L, D, F, rows);
+    g.db1 = column_sums(dz.data(), L, F1, tiles);
+    g.dw1 = weight_gradient(act.b16, D, dz16, F1, L, rows);
+    const std::vector<float> db = gemm(dz16.data(), F1, p.w1.data(), F1, true, L, D, F1, rows);
     std::vector<float> dh, dy_xhat;
-    layernorm_backward_rows(act.h32, db, p.ln2_gamma, d_out, p.eps, D, dh, dy_xhat);
+    norm_backward_rows(s.rmsnorm, act.h32, db, p.ln2_gamma, d_out, p.eps, D, dh, dy_xhat);
     g.dln2_gamma = column_sums(dy_xhat.data(), L, D, tiles);
-    g.dln2_beta = column_sums(db.data(), L, D, tiles);
+    if (!s.rmsnorm) g.dln2_beta = column_sums(db.data(), L, D, tiles);
     g.dbo = column_sums(dh.data(), L, D, tiles);
     const std::vector<Bf16> dh16 = to_bf16_all(dh);
     g.dwo = weight_gradient(act.o16, Q, dh16, D, L, rows);
@@ -197,16 +214,28 @@ inline DecoderGradients decoder_backward(const DecoderShape& s, const DecoderPar
     const AttentionProblem att{L, s.heads, s.kv_heads, s.d_head, 1, rows, s.array_cols};
     std::vector<float> dpre = attention_backward_reference(att, act.qkv16, do16, act.o16, act.attention_stats);
     const float scale = 1.0f / std::sqrt(float(s.d_head));
+    const uint32_t half = s.d_head / 2;
     for (uint32_t r = 0; r < L; ++r) {
-        for (uint32_t c = 0; c < Q; ++c) dpre[size_t(r) * W + c] = dpre[size_t(r) * W + c] * scale;
+        float* row = &dpre[size_t(r) * W];
+        for (uint32_t h = 0; s.rotary && h < s.heads + s.kv_heads; ++h) {  // the forward's rotation transposed
+            float* x1 = row + h * s.d_head;
+            float* x2 = x1 + half;
+            for (uint32_t i = 0; i < half; ++i) {
+                const float c = p.rotary_cos[size_t(r) * half + i], sn = p.rotary_sin[size_t(r) * half + i];
+                const float y1 = x1[i] * c + x2[i] * sn, y2 = x2[i] * c - x1[i] * sn;
+                x1[i] = y1;
+                x2[i] = y2;
+            }
+        }
+        for (uint32_t c = 0; c < Q; ++c) row[c] = row[c] * scale;
     }
     const std::vector<Bf16> dpre16 = to_bf16_all(dpre);
     g.dbqkv = column_sums(dpre.data(), L, W, tiles);
     g.dwqkv = weight_gradient(act.a16, D, dpre16, W, L, rows);
     const std::vector<float> da = gemm(dpre16.data(), W, p.wqkv.data(), W, true, L, D, W, rows);
-    layernorm_backward_rows(x, da, p.ln1_gamma, dh, p.eps, D, g.dx, dy_xhat);
+    norm_backward_rows(s.rmsnorm, x, da, p.ln1_gamma, dh, p.eps, D, g.dx, dy_xhat);
     g.dln1_gamma = column_sums(dy_xhat.data(), L, D, tiles);
-    g.dln1_beta = column_sums(da.data(), L, D, tiles);
+    if (!s.rmsnorm) g.dln1_beta = column_sums(da.data(), L, D, tiles);
     return g;
 }
 

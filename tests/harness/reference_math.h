@@ -149,13 +149,18 @@ inline void flash_attention_row(const AttentionProblem& p, const std::vector<Bf1
 }
 
 // npu_rows' RMS norm of one row: x * rsqrt(sum(x * x) * (1/cols) + eps) * gamma, each step one FP32 operation.
-inline void rmsnorm_row(float* x, uint32_t cols, const float* gamma, float eps) {
+// RMS norm's 1 / sqrt(mean(x^2) + eps) of a row, as npu_rows makes it.
+inline float rmsnorm_rstd(const float* x, uint32_t cols, float eps) {
     const float inv_cols = 1.0f / static_cast<float>(cols);
     float squares = 0.0f;
     for (uint32_t c = 0; c < cols; ++c) squares = squares + x[c] * x[c];
     float ms = squares * inv_cols;
     ms = ms + eps;
-    const float rstd = 1.0f / std::sqrt(ms);
+    return 1.0f / std::sqrt(ms);
+}
+
+inline void rmsnorm_row(float* x, uint32_t cols, const float* gamma, float eps) {
+    const float rstd = rmsnorm_rstd(x, cols, eps);
     for (uint32_t c = 0; c < cols; ++c) x[c] = x[c] * rstd;
     for (uint32_t c = 0; c < cols; ++c) x[c] = x[c] * gamma[c];
 }

@@ -396,10 +396,11 @@ add_test(NAME "npu: a decoder job block of another version is refused, naming bo
           --workdir ${CMAKE_CURRENT_BINARY_DIR}/decoder_bad_version)
 set_tests_properties("npu: a decoder job block of another version is refused, naming both versions" PROPERTIES
   PASS_REGULAR_EXPRESSION "decoder job version 7, this firmware reads version 4.*FAIL: npuemu failed \\(status")
-# A GPT-style decoder layer's training step (npu_decoder_train: forward, then backward): the output and all 13
-# gradients bit for bit against the host reference, on ragged shapes (d_head and d_model not multiples of the 16-wide
-# array, sequences not multiples of the attention's blocks, a sequence shorter than the tiles: one hart without rows).
-foreach(case "37 40 2 24 56 3" "70 64 2 32 100 5" "5 20 1 20 30 2")
+# A decoder layer's training step (npu_decoder_train: forward, then backward): the output and all gradients (13;
+# 11 Llama-style: RMS norm has no betas) bit for bit against the host reference, on ragged shapes (d_head and
+# d_model not multiples of the 16-wide array, sequences not multiples of the attention's blocks, a sequence shorter
+# than the tiles: one hart without rows). GPT-style (layernorm, GELU) and Llama-style (RMS norm, SwiGLU, rotary).
+foreach(case "37 40 2 24 56 3 0" "70 64 2 32 100 5 0" "5 20 1 20 30 2 0" "29 40 2 16 44 7 1" "6 32 1 20 24 8 1")
   separate_arguments(p UNIX_COMMAND "${case}")
   list(GET p 0 SEQ)
   list(GET p 1 DM)
@@ -407,12 +408,17 @@ foreach(case "37 40 2 24 56 3" "70 64 2 32 100 5" "5 20 1 20 30 2")
   list(GET p 3 DH)
   list(GET p 4 DFF)
   list(GET p 5 SEED)
-  set(work ${CMAKE_CURRENT_BINARY_DIR}/decoder_train_${SEQ}_${DM}_${HEADS}_${DH})
+  list(GET p 6 LLAMA)
+  set(style "")
+  if(LLAMA)
+    set(style "Llama-style ")
+  endif()
+  set(work ${CMAKE_CURRENT_BINARY_DIR}/decoder_train_${SEQ}_${DM}_${HEADS}_${DH}_${LLAMA})
   file(MAKE_DIRECTORY ${work})
-  add_test(NAME "npu: decoder layer training step seq ${SEQ} d_model ${DM} heads ${HEADS} d_head ${DH} d_ff ${DFF}: output and gradients equal the host reference"
+  add_test(NAME "npu: ${style}decoder layer training step seq ${SEQ} d_model ${DM} heads ${HEADS} d_head ${DH} d_ff ${DFF}: output and gradients equal the host reference"
     COMMAND $<TARGET_FILE:decoder_train_check> --npuemu ${NPUEMU} --image ${FW}/decoder_train.elf --config test --tiles 4
             --array-rows 16 --array-cols 16 --seq ${SEQ} --d-model ${DM} --heads ${HEADS} --d-head ${DH} --d-ff ${DFF}
-            --seed ${SEED} --workdir ${work})
+            --rmsnorm ${LLAMA} --swiglu ${LLAMA} --rotary ${LLAMA} --seed ${SEED} --workdir ${work})
 endforeach()
 # Grouped-query heads (4 query heads on 2 KV heads): the attention backward sums dK and dV over each group.
 set(work ${CMAKE_CURRENT_BINARY_DIR}/decoder_train_gqa)
@@ -421,10 +427,15 @@ add_test(NAME "npu: decoder layer training step with grouped-query heads (4 on 2
   COMMAND $<TARGET_FILE:decoder_train_check> --npuemu ${NPUEMU} --image ${FW}/decoder_train.elf --config test --tiles 4
           --array-rows 16 --array-cols 16 --seq 70 --d-model 48 --heads 4 --kv-heads 2 --d-head 16 --d-ff 40 --seed 9
           --workdir ${work})
-# Bad jobs: another version, another size, a layer the kernel does not take; each refused naming the field.
+set(work ${CMAKE_CURRENT_BINARY_DIR}/decoder_train_gqa_llama)
+file(MAKE_DIRECTORY ${work})
+add_test(NAME "npu: Llama-style decoder layer training step with grouped-query heads (4 on 2): output and gradients equal the host reference"
+  COMMAND $<TARGET_FILE:decoder_train_check> --npuemu ${NPUEMU} --image ${FW}/decoder_train.elf --config test --tiles 4
+          --array-rows 16 --array-cols 16 --seq 33 --d-model 40 --heads 4 --kv-heads 2 --d-head 16 --d-ff 44 --seed 7
+          --rmsnorm 1 --swiglu 1 --rotary 1 --workdir ${work})
+# Bad jobs: another version, another size; each refused naming what it read and what it expects.
 foreach(case "version;of another version;--job-version 7;decoder_train job version 7 of 184 bytes, this firmware reads version 2 of 184 bytes"
-             "size;of another size;--job-bytes 100;decoder_train job version 2 of 100 bytes, this firmware reads version 2 of 184 bytes"
-             "norm;with RMS norm;--rmsnorm 1;decoder_train: the job's norm \\(layernorm only\\) is not supported")
+             "size;of another size;--job-bytes 100;decoder_train job version 2 of 100 bytes, this firmware reads version 2 of 184 bytes")
   list(GET case 0 WHAT)
   list(GET case 1 PHRASE)
   list(GET case 2 OPTION)
@@ -434,7 +445,8 @@ foreach(case "version;of another version;--job-version 7;decoder_train job versi
   file(MAKE_DIRECTORY ${work})
   add_test(NAME "npu: a decoder_train job ${PHRASE} is refused, saying why"
     COMMAND $<TARGET_FILE:decoder_train_check> --npuemu ${NPUEMU} --image ${FW}/decoder_train.elf --config test
-            --seq 8 --d-model 16 --heads 1 --d-head 16 --d-ff 16 ${OPTION} --workdir ${work})
+            --seq 8 --d-model 16 --heads 1 --d-head 16 --d-ff 16 --rmsnorm 1 --swiglu 1 --rotary 1 ${OPTION}
+            --workdir ${work})
   set_tests_properties("npu: a decoder_train job ${PHRASE} is refused, saying why" PROPERTIES
     PASS_REGULAR_EXPRESSION "${MESSAGE}.*FAIL: npuemu failed \\(status")
 endforeach()

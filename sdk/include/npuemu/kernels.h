@@ -147,9 +147,20 @@ void npu_rows_planned(const struct npu_rows_args *args, const struct npu_rows_pl
  *     dx = (0.5 (1 + t) + 0.5 x (1 - t^2) 0.7978845608 (1 + 0.134145 x^2)) dy;
  *   softmax: dx = P (dy - rowsum(dy P));
  *   layernorm (gamma; xhat recomputed as the forward does): g = dy gamma, dx = (g - mean(g) - xhat mean(g xhat)) rstd,
- *     and dy xhat to dy_xhat (its column sums are dgamma; dy's are dbeta).
- * Then dx += residual (FP32; 0: none: a residual branch's gradient), and dx goes to dx (FP32) and/or dx_bf16. */
-enum { NPU_BACKWARD_GELU = 1, NPU_BACKWARD_SOFTMAX = 2, NPU_BACKWARD_LAYERNORM = 3 };
+ *     and dy xhat to dy_xhat (its column sums are dgamma; dy's are dbeta);
+ *   RMS norm (gamma; rstd and xhat = x rstd recomputed as the forward does): g = dy gamma,
+ *     dx = (g - xhat mean(g xhat)) rstd, and dy xhat to dy_xhat (dgamma's rows);
+ *   SwiGLU (u = silu(gate) up): x rows are [gate | up], 2 cols wide, and so are dx's ([dgate | dup]; dy: cols); with
+ *     s = 1 / (1 + exp(gate * -1)) (the forward's SiLU steps): dup = dy (gate s), dgate = (dy up) (s (gate (1 - s) + 1)).
+ * Then dx += residual (FP32; 0: none: a residual branch's gradient; not with SwiGLU), and dx goes to dx (FP32) and/or
+ * dx_bf16. */
+enum {
+    NPU_BACKWARD_GELU = 1,
+    NPU_BACKWARD_SOFTMAX = 2,
+    NPU_BACKWARD_LAYERNORM = 3,
+    NPU_BACKWARD_RMSNORM = 4,
+    NPU_BACKWARD_SWIGLU = 5
+};
 struct npu_rows_backward_args {
     uint32_t op; /* NPU_BACKWARD_* */
     uint32_t x, dy, rows, cols;
@@ -158,7 +169,8 @@ struct npu_rows_backward_args {
     uint32_t dx, dx_bf16, dy_xhat;
     /* Column sums made in the same pass (0: none), each an FP32 row of cols exactly as npu_column_sums makes it (the
      * same shares and order): sum_dy of dy as given (a bias's or beta's gradient), sum_dy_xhat of dy xhat (layernorm:
-     * gamma's), sum_dx of dx (residual included). sum_partials: 3 x harts x cols FP32 of global memory. With any of
+     * gamma's), sum_dx of dx (residual included; SwiGLU: 2 cols). sum_partials: 3 x harts x cols FP32 of global memory
+     * (SwiGLU: 2 cols). With any of
      * them every hart must call it: the partials are added after a barrier inside. */
     uint32_t sum_dy, sum_dy_xhat, sum_dx, sum_partials;
 };
@@ -335,26 +347,32 @@ void npu_decoder_prepare(const struct npu_decoder_args *args, uint32_t hart, uin
 void npu_decoder_layer(const struct npu_decoder_args *args, const struct npu_decoder_plan *plan, uint32_t hart,
                        uint32_t harts);
 
-/* Training: the forward and backward of one GPT-style decoder layer (layernorm, GELU, no rotary; grouped-query heads;
- * npu_decoder_train refuses others with NPU_EXIT_UNHANDLED_TRAP), or of one tensor-parallel rank's shard of it. The
- * forward is npu_decoder_layer's, bit for bit, except that it keeps what the backward reads in the scratch: both
- * norms' BF16 outputs, q k v, the attention's output and its row statistics (-m, 1/l: npu_flash_attention's
- * row_stats), h, and the MLP's pre-activation z = b W1 + b1 in FP32 (its GEMM writes z, a row pass makes
- * u = bf16(gelu(z))). The attention's scores are not kept (seq^2 per head; the flash forward never writes them):
- * npu_attention_backward recomputes them block by block from the statistics, and the layernorms' are recomputed
- * from their kept inputs. Given d_out (FP32 seq x d_model: the loss's gradient of out), the backward, each step the
- * kernel it names with that kernel's arithmetic (dY16 = bf16(dY)):
- *   db2 = colsum(d_out); dW2 = u^T dout16; du = dout16 W2^T;        dz = gelu_backward(z, du), db1 = colsum(dz);
- *   dW1 = b^T dz16; db = dz16 W1^T;        dh = layernorm_backward(h, db; gamma2) + d_out, dgamma2 = colsum(db xhat),
- *   dbeta2 = colsum(db), dbo = colsum(dh); dWo = o^T dh16; do16 = bf16(dh16 Wo^T);
- *   d[q|k|v] = npu_attention_backward(qkv, do16); dq *= 1/sqrt(d_head) (a row pass: dpre, FP32 and BF16);
+/* Training: the forward and backward of one GPT- or Llama-style decoder layer (layernorm or RMS norm, GELU or SwiGLU,
+ * with or without rotary embeddings; grouped-query heads; npu_decoder_train refuses others with
+ * NPU_EXIT_UNHANDLED_TRAP), or of one tensor-parallel rank's shard of it. The forward is npu_decoder_layer's, bit for
+ * bit, except that it keeps what the backward reads in the scratch: both norms' BF16 outputs, q k v, the attention's
+ * output and its row statistics (-m, 1/l: npu_flash_attention's row_stats), h, and the MLP's pre-activation in FP32:
+ * GELU's z = b W1 + b1 (its GEMM writes z, a row pass makes u = bf16(gelu(z))), SwiGLU's [gate | up] (as the forward
+ * writes it). The attention's scores are not kept (seq^2 per head; the flash forward never writes them):
+ * npu_attention_backward recomputes them block by block from the statistics, and the norms' statistics are
+ * recomputed from their kept inputs. Given d_out (FP32 seq x d_model: the loss's gradient of out), the backward, each
+ * step the kernel it names with that kernel's arithmetic (dY16 = bf16(dY); norm_backward: layernorm's or RMS norm's):
+ *   db2 = colsum(d_out); dW2 = u^T dout16; du = dout16 W2^T;
+ *   dz = gelu_backward(z, du) or [dgate | dup] = swiglu_backward(gate, up, du), db1 = colsum(dz);
+ *   dW1 = b^T dz16; db = dz16 W1^T;        dh = norm_backward(h, db; gamma2) + d_out, dgamma2 = colsum(db xhat),
+ *   dbeta2 = colsum(db) (layernorm), dbo = colsum(dh); dWo = o^T dh16; do16 = bf16(dh16 Wo^T);
+ *   d[q|k|v] = npu_attention_backward(qkv, do16); a row pass (FP32 and BF16: dpre): with rotary embeddings dq and dk
+ *   rotated back (npu_rows' rotation with the sine negated: x1 = x1' cos + x2' sin, x2 = x2' cos - x1' sin, the
+ *   transpose of the forward's), then dq *= 1/sqrt(d_head);
  *   dbqkv = colsum(dpre); dWqkv = a^T dpre16; da = dpre16 Wqkv^T;
- *   dx = layernorm_backward(x, da; gamma1) + dh, dgamma1 = colsum(da xhat), dbeta1 = colsum(da).
- * The weight gradients dW = X^T dY are GEMMs with A transposed (the DMA's transposer), out in BF16 (the epilogue's
- * rounding; npu_adamw takes BF16 gradients), the shapes of the weights; the bias and norm gradients FP32, with
- * npu_column_sums' grouping by hart: db2 and dbqkv by npu_column_sums, the other six inside the GELU and layernorm
- * backward passes that read the same rows (npu_rows_backward's sum_* fields). `layer.scratch`: npu_decoder_train_scratch_bytes() of global memory;
- * layer.phase_cycles: the forward's phases; phase_cycles: NPU_TRAIN_PHASES counters of the backward's. */
+ *   dx = norm_backward(x, da; gamma1) + dh, dgamma1 = colsum(da xhat), dbeta1 = colsum(da) (layernorm).
+ * With RMS norm d_ln1_beta and d_ln2_beta are not written. With SwiGLU d_w1 and d_b1 are those of W1 = [W_gate | W_up]
+ * (d_model x 2 d_ff, 2 d_ff). The weight gradients dW = X^T dY are GEMMs with A transposed (the DMA's transposer),
+ * out in BF16 (the epilogue's rounding; npu_adamw takes BF16 gradients), the shapes of the weights; the bias and norm
+ * gradients FP32, with npu_column_sums' grouping by hart: db2 and dbqkv by npu_column_sums, the others inside the
+ * activation and norm backward passes that read the same rows (npu_rows_backward's sum_* fields). `layer.scratch`:
+ * npu_decoder_train_scratch_bytes() of global memory; layer.phase_cycles: the forward's phases; phase_cycles:
+ * NPU_TRAIN_PHASES counters of the backward's. */
 struct npu_decoder_train_args {
     struct npu_decoder_args layer;
     uint32_t d_out, d_x;                                       /* FP32 seq x d_model */
@@ -365,13 +383,13 @@ struct npu_decoder_train_args {
 };
 enum {
     NPU_TRAIN_MLP_DOWN,    /* dout16, dW2, du */
-    NPU_TRAIN_GELU,        /* GELU backward */
+    NPU_TRAIN_GELU,        /* the activation's backward (GELU or SwiGLU) */
     NPU_TRAIN_MLP_UP,      /* dW1, db */
-    NPU_TRAIN_LN2,         /* layernorm 2 backward + the residual's gradient */
+    NPU_TRAIN_LN2,         /* norm 2 backward + the residual's gradient */
     NPU_TRAIN_WO,          /* dWo, do */
     NPU_TRAIN_ATTENTION,   /* npu_attention_backward */
-    NPU_TRAIN_QKV,         /* the scale's row pass, dWqkv, da */
-    NPU_TRAIN_LN1,         /* layernorm 1 backward + the residual's gradient */
+    NPU_TRAIN_QKV,         /* the scale's (and inverse rotation's) row pass, dWqkv, da */
+    NPU_TRAIN_LN1,         /* norm 1 backward + the residual's gradient */
     NPU_TRAIN_COLUMN_SUMS, /* the eight bias and norm gradients */
     NPU_TRAIN_PHASES
 };
@@ -379,8 +397,9 @@ struct npu_decoder_train_plan {
     struct npu_decoder_plan forward;
     struct npu_gemm_plan d_down, w_down, d_up, w_up, d_wo, w_wo, d_qkv, w_qkv; /* d_*: dX GEMMs, w_*: dW GEMMs */
 };
-/* 0 when npu_decoder_train runs the layer; else which field it cannot take: 1 norm (layernorm only), 2 swiglu,
- * 3 rotary_cos, 5 tp_coll (one chip's whole layer only); 4 (kv_heads) is no longer returned. */
+/* 0 when npu_decoder_train runs the layer; else which field it cannot take: 1 norm (layernorm or RMS norm only),
+ * 5 tp_coll (one chip's whole layer only). (2, 3 and 4 — swiglu, rotary_cos, kv_heads — were refused before their
+ * backward was here.) */
 uint32_t npu_decoder_train_unsupported(const struct npu_decoder_args *layer);
 uint32_t npu_decoder_train_scratch_bytes(const struct npu_decoder_args *layer);
 void npu_decoder_train_prepare(const struct npu_decoder_train_args *t, uint32_t hart, uint32_t harts,

@@ -26,6 +26,15 @@ struct backward_plan {
     uint32_t sums[3];           /* the fused column sums' partial rows (dy, dy xhat, dx), or 0 */
 };
 
+/* The width of x's and dx's rows: SwiGLU's are [gate | up], twice dy's. */
+static uint32_t backward_x_cols(const struct npu_rows_backward_args* r) {
+    return r->op == NPU_BACKWARD_SWIGLU ? 2 * r->cols : r->cols;
+}
+
+static int backward_is_norm(const struct npu_rows_backward_args* r) {
+    return r->op == NPU_BACKWARD_LAYERNORM || r->op == NPU_BACKWARD_RMSNORM;
+}
+
 static int backward_sums_wanted(const struct npu_rows_backward_args* r, uint32_t k) {
     return k == 0 ? r->sum_dy != 0 : k == 1 ? r->sum_dy_xhat != 0 : r->sum_dx != 0;
 }
@@ -34,7 +43,7 @@ static int backward_sums_wanted(const struct npu_rows_backward_args* r, uint32_t
  * in a bank of its own where it fits in one. */
 static int backward_layout(const struct npu_rows_backward_args* r, const struct npu_geometry* geo, uint32_t chunk,
                            int own_banks, struct backward_plan* p) {
-    const uint32_t block = chunk * r->cols * 4;
+    const uint32_t block = chunk * r->cols * 4, x_cols = backward_x_cols(r), x_block = chunk * x_cols * 4;
     struct local_alloc acc = local_alloc_make(NPUEMU_ACCUMULATOR_BASE, geo->accumulator_bytes, geo->accumulator_banks);
     struct local_alloc sp = local_alloc_make(NPUEMU_SCRATCHPAD_BASE, geo->scratchpad_bytes, geo->scratchpad_banks);
     uint32_t* blocks[] = {&p->buffer[0].x, &p->buffer[0].dy, &p->buffer[1].x, &p->buffer[1].dy,  &p->t,
@@ -42,19 +51,21 @@ static int backward_layout(const struct npu_rows_backward_args* r, const struct 
     const uint32_t count = r->residual ? 10 : 8;
     p->buffer[0].res = p->buffer[1].res = 0;
     for (uint32_t i = 0; i < count; ++i) {
-        *blocks[i] = local_take(&acc, block, own_banks);
+        const uint32_t bytes = i == 0 || i == 2 ? x_block : block; /* the x buffers hold dx: x_cols wide */
+        *blocks[i] = local_take(&acc, bytes, own_banks);
         if (acc.failed) {
             acc.failed = 0;
-            *blocks[i] = local_take(&sp, block, own_banks);
+            *blocks[i] = local_take(&sp, bytes, own_banks);
         }
     }
-    p->buffer[0].out16 = local_take(&sp, chunk * r->cols * 2, 0);
-    p->buffer[1].out16 = local_take(&sp, chunk * r->cols * 2, 0);
+    p->buffer[0].out16 = local_take(&sp, chunk * x_cols * 2, 0);
+    p->buffer[1].out16 = local_take(&sp, chunk * x_cols * 2, 0);
     p->gamma = local_take(&sp, r->cols * 4, 0);
     p->v1 = local_take(&sp, chunk * 4, 0);
     p->v2 = local_take(&sp, chunk * 4, 0);
     p->v3 = local_take(&sp, chunk * 4, 0);
-    for (uint32_t k = 0; k < 3; ++k) p->sums[k] = backward_sums_wanted(r, k) ? local_take(&sp, r->cols * 4, 0) : 0;
+    for (uint32_t k = 0; k < 3; ++k)
+        p->sums[k] = backward_sums_wanted(r, k) ? local_take(&sp, (k == 2 ? x_cols : r->cols) * 4, 0) : 0;
     p->chunk = chunk;
     return !sp.failed;
 }
@@ -124,23 +135,28 @@ static void softmax_backward_chunk(const struct backward_plan* p, const struct b
     npu_vx_mul(b->x, p->t, b->x);
 }
 
-/* Layernorm backward of the chunk as reference::layernorm_backward_row: xhat recomputed, dy * xhat to u, dx to x. */
-static void layernorm_backward_chunk(const struct npu_rows_backward_args* r, const struct backward_plan* p,
-                                     const struct backward_buffer* b, uint32_t n) {
+/* Layernorm or RMS norm backward of the chunk as reference::layernorm_backward_row and rmsnorm_backward_row: xhat
+ * recomputed as the forward does (layernorm: x - mean first), dy * xhat to u, then with g = dy gamma,
+ * dx = (g [- mean(g)] - xhat mean(g xhat)) rstd to x (the bracket: layernorm only). */
+static void norm_backward_chunk(const struct npu_rows_backward_args* r, const struct backward_plan* p,
+                                const struct backward_buffer* b, uint32_t n) {
     const uint32_t cols = r->cols, ld = cols * 4, x = b->x, dy = b->dy, t = p->t;
     const uint32_t inv_cols = float_bits(1.0f / (float)cols);
-    fp32_shape(cols, n, 4, ld, 0);
-    npu_vx_rowsum(p->v1, x);
-    fp32_shape(1, n, 4, 4, 0);
-    npu_vx_mul_scalar(p->v1, p->v1, inv_cols); /* mean */
-    fp32_shape(cols, n, ld, ld, 4);
-    npu_vx_sub_rowb(x, x, p->v1);
+    const int layernorm = r->op == NPU_BACKWARD_LAYERNORM;
+    if (layernorm) {
+        fp32_shape(cols, n, 4, ld, 0);
+        npu_vx_rowsum(p->v1, x);
+        fp32_shape(1, n, 4, 4, 0);
+        npu_vx_mul_scalar(p->v1, p->v1, inv_cols); /* mean */
+        fp32_shape(cols, n, ld, ld, 4);
+        npu_vx_sub_rowb(x, x, p->v1);
+    }
     fp32_shape(cols, n, ld, ld, ld);
     npu_vx_mul(t, x, x);
     fp32_shape(cols, n, 4, ld, 0);
     npu_vx_rowsum(p->v2, t);
     fp32_shape(1, n, 4, 4, 0);
-    npu_vx_mul_scalar(p->v2, p->v2, inv_cols);
+    npu_vx_mul_scalar(p->v2, p->v2, inv_cols); /* variance, or mean of squares */
     npu_vx_add_scalar(p->v2, p->v2, r->eps_bits);
     npu_vx_rsqrt(p->v2, p->v2); /* rstd */
     fp32_shape(cols, n, ld, ld, 4);
@@ -149,17 +165,19 @@ static void layernorm_backward_chunk(const struct npu_rows_backward_args* r, con
     npu_vx_mul(b->u, dy, x); /* dy * xhat: dgamma's rows */
     fp32_shape(cols, n, ld, ld, 0);
     npu_vx_mul_colb(dy, dy, p->gamma); /* g */
-    fp32_shape(cols, n, 4, ld, 0);
-    npu_vx_rowsum(p->v1, dy);
+    if (layernorm) {
+        fp32_shape(cols, n, 4, ld, 0);
+        npu_vx_rowsum(p->v1, dy);
+    }
     fp32_shape(cols, n, ld, ld, ld);
     npu_vx_mul(t, dy, x);
     fp32_shape(cols, n, 4, ld, 0);
     npu_vx_rowsum(p->v3, t);
     fp32_shape(1, n, 4, 4, 0);
-    npu_vx_mul_scalar(p->v1, p->v1, inv_cols); /* a */
-    npu_vx_mul_scalar(p->v3, p->v3, inv_cols); /* b */
+    if (layernorm) npu_vx_mul_scalar(p->v1, p->v1, inv_cols); /* a */
+    npu_vx_mul_scalar(p->v3, p->v3, inv_cols);                /* b */
     fp32_shape(cols, n, ld, ld, 4);
-    npu_vx_sub_rowb(dy, dy, p->v1);
+    if (layernorm) npu_vx_sub_rowb(dy, dy, p->v1);
     npu_vx_mul_rowb(t, x, p->v3);
     fp32_shape(cols, n, ld, ld, ld);
     npu_vx_sub(dy, dy, t);
@@ -167,12 +185,43 @@ static void layernorm_backward_chunk(const struct npu_rows_backward_args* r, con
     npu_vx_mul_rowb(x, dy, p->v2); /* dx */
 }
 
+/* SwiGLU backward of the chunk as reference::swiglu_backward: x rows [gate | up] (2 cols), dy rows of cols; with
+ * s = sigmoid(gate) made as the forward's SiLU makes it, dup = dy silu(gate) over up and dgate = (dy up)
+ * (s (1 + gate (1 - s))) over gate. */
+static void swiglu_backward_chunk(const struct backward_plan* p, const struct backward_buffer* b, uint32_t cols,
+                                  uint32_t n) {
+    const uint32_t ld = cols * 4, x_ld = 2 * ld, gate = b->x, up = gate + ld, dy = b->dy, s = p->t, v = p->v;
+    fp32_shape(cols, n, ld, x_ld, 0);
+    npu_vx_mul_scalar(s, gate, float_bits(-1.0f));
+    fp32_shape(cols, n, ld, ld, 0);
+    npu_vx_exp(s, s);
+    npu_vx_add_scalar(s, s, float_bits(1.0f));
+    npu_vx_recip(s, s); /* s */
+    fp32_shape(cols, n, ld, ld, x_ld);
+    npu_vx_mul(b->u, dy, up); /* dy up */
+    fp32_shape(cols, n, ld, x_ld, ld);
+    npu_vx_mul(v, gate, s); /* silu(gate) */
+    fp32_shape(cols, n, x_ld, ld, ld);
+    npu_vx_mul(up, dy, v); /* dup */
+    fp32_shape(cols, n, ld, ld, 0);
+    npu_vx_mul_scalar(v, s, float_bits(-1.0f));
+    npu_vx_add_scalar(v, v, float_bits(1.0f)); /* 1 - s */
+    fp32_shape(cols, n, ld, x_ld, ld);
+    npu_vx_mul(v, gate, v);
+    fp32_shape(cols, n, ld, ld, 0);
+    npu_vx_add_scalar(v, v, float_bits(1.0f));
+    fp32_shape(cols, n, ld, ld, ld);
+    npu_vx_mul(v, s, v); /* silu'(gate) */
+    fp32_shape(cols, n, x_ld, ld, ld);
+    npu_vx_mul(gate, b->u, v); /* dgate */
+}
+
 /* After the barrier that follows the partials' stores: this hart's slice of the columns of `used` partial rows
- * (rows cols FP32 apart), added in hart order into the first one's row, to dst. */
-static void column_partials_combine(uint32_t partials, uint32_t cols, uint32_t used, uint32_t dst, uint32_t hart,
-                                    uint32_t harts) {
+ * (rows ld bytes apart), added in hart order into the first one's row, to dst. */
+static void column_partials_combine(uint32_t partials, uint32_t ld, uint32_t cols, uint32_t used, uint32_t dst,
+                                    uint32_t hart, uint32_t harts) {
     const struct npu_geometry geo = npu_read_geometry();
-    const uint32_t ld = cols * 4, slice = (cols + harts - 1) / harts;
+    const uint32_t slice = (cols + harts - 1) / harts;
     const uint32_t c0 = min_u32(hart * slice, cols), c1 = min_u32(c0 + slice, cols);
     if (c0 < c1 && used > 0) {
         const uint32_t wld = (c1 - c0) * 4;
@@ -194,33 +243,36 @@ static void column_partials_combine(uint32_t partials, uint32_t cols, uint32_t u
  * added over the harts with rows. */
 static void backward_finish_sums(const struct npu_rows_backward_args* r, const struct backward_plan* p, uint32_t hart,
                                  uint32_t harts, int has_rows) {
-    const uint32_t ld = r->cols * 4, share = (r->rows + harts - 1) / harts;
+    /* Each sum's partial rows at sum_partials + (k harts + hart) ld, ld the widest sum's row. */
+    const uint32_t ld = backward_x_cols(r) * 4, share = (r->rows + harts - 1) / harts;
     const uint32_t used = share ? (r->rows + share - 1) / share : 0;
     const uint32_t dst[3] = {r->sum_dy, r->sum_dy_xhat, r->sum_dx};
+    const uint32_t cols[3] = {r->cols, r->cols, backward_x_cols(r)};
     for (uint32_t k = 0; k < 3 && has_rows; ++k) {
-        if (p->sums[k]) dma_block(p->sums[k], ld, r->sum_partials + (k * harts + hart) * ld, ld, 1, ld);
+        if (p->sums[k])
+            dma_block(p->sums[k], cols[k] * 4, r->sum_partials + (k * harts + hart) * ld, cols[k] * 4, 1, cols[k] * 4);
     }
     npu_fence((1u << NPU_QUEUE_DMA) | (1u << NPU_QUEUE_VECTOR));
     npu_barrier();
     for (uint32_t k = 0; k < 3; ++k) {
-        if (dst[k]) column_partials_combine(r->sum_partials + k * harts * ld, r->cols, used, dst[k], hart, harts);
+        if (dst[k]) column_partials_combine(r->sum_partials + k * harts * ld, ld, cols[k], used, dst[k], hart, harts);
     }
 }
 
 static void backward_load(const struct npu_rows_backward_args* r, const struct backward_buffer* b, uint32_t r0,
                           uint32_t n) {
-    const uint32_t ld = r->cols * 4;
-    dma_block(r->x + r0 * ld, ld, b->x, ld, n, ld);
+    const uint32_t ld = r->cols * 4, x_ld = backward_x_cols(r) * 4;
+    dma_block(r->x + r0 * x_ld, x_ld, b->x, x_ld, n, x_ld);
     dma_block(r->dy + r0 * ld, ld, b->dy, ld, n, ld);
     if (r->residual) dma_block(r->residual + r0 * ld, ld, b->res, ld, n, ld);
 }
 
 static void backward_store(const struct npu_rows_backward_args* r, const struct backward_buffer* b, uint32_t r0,
                            uint32_t n) {
-    const uint32_t ld = r->cols * 4, ld16 = r->cols * 2;
-    if (r->dx) dma_block(b->x, ld, r->dx + r0 * ld, ld, n, ld);
+    const uint32_t ld = r->cols * 4, x_ld = backward_x_cols(r) * 4, ld16 = backward_x_cols(r) * 2;
+    if (r->dx) dma_block(b->x, x_ld, r->dx + r0 * x_ld, x_ld, n, x_ld);
     if (r->dx_bf16) dma_block(b->out16, ld16, r->dx_bf16 + r0 * ld16, ld16, n, ld16);
-    if (r->dy_xhat && r->op == NPU_BACKWARD_LAYERNORM) dma_block(b->u, ld, r->dy_xhat + r0 * ld, ld, n, ld);
+    if (r->dy_xhat && backward_is_norm(r)) dma_block(b->u, ld, r->dy_xhat + r0 * ld, ld, n, ld);
 }
 
 /* A fused column sum: the chunk's rows added in order into the partial row (the hart's first row copied: x * 1). */
@@ -234,26 +286,28 @@ static void backward_sum_rows(uint32_t partial, uint32_t rows_at, uint32_t cols,
 
 static void backward_compute(const struct npu_rows_backward_args* r, const struct backward_plan* p,
                              const struct backward_buffer* b, uint32_t n, int first_chunk) {
-    const uint32_t ld = r->cols * 4, ld16 = r->cols * 2;
+    const uint32_t ld = r->cols * 4, x_cols = backward_x_cols(r), x_ld = x_cols * 4, ld16 = x_cols * 2;
     backward_sum_rows(p->sums[0], b->dy, r->cols, n, first_chunk);
     if (r->op == NPU_BACKWARD_GELU) gelu_backward_chunk(p, b, r->cols, n);
     if (r->op == NPU_BACKWARD_SOFTMAX) softmax_backward_chunk(p, b, r->cols, n);
-    if (r->op == NPU_BACKWARD_LAYERNORM) layernorm_backward_chunk(r, p, b, n);
-    if (r->op == NPU_BACKWARD_LAYERNORM) backward_sum_rows(p->sums[1], b->u, r->cols, n, first_chunk);
+    if (backward_is_norm(r)) norm_backward_chunk(r, p, b, n);
+    if (r->op == NPU_BACKWARD_SWIGLU) swiglu_backward_chunk(p, b, r->cols, n);
+    if (backward_is_norm(r)) backward_sum_rows(p->sums[1], b->u, r->cols, n, first_chunk);
     if (r->residual) {
         fp32_shape(r->cols, n, ld, ld, ld);
         npu_vx_add(b->x, b->x, b->res);
     }
-    backward_sum_rows(p->sums[2], b->x, r->cols, n, first_chunk);
+    backward_sum_rows(p->sums[2], b->x, x_cols, n, first_chunk);
     if (r->dx_bf16) {
-        npu_vx_shape(r->cols, n, NPU_DTYPE_FP32, NPU_DTYPE_BF16, 0, 0);
-        npu_vx_strides(ld16, ld, 0);
+        npu_vx_shape(x_cols, n, NPU_DTYPE_FP32, NPU_DTYPE_BF16, 0, 0);
+        npu_vx_strides(ld16, x_ld, 0);
         npu_vx_convert(b->out16, b->x);
     }
 }
 
 void npu_rows_backward(const struct npu_rows_backward_args* r, uint32_t hart, uint32_t harts) {
-    if (r->op < NPU_BACKWARD_GELU || r->op > NPU_BACKWARD_LAYERNORM) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP);
+    if (r->op < NPU_BACKWARD_GELU || r->op > NPU_BACKWARD_SWIGLU) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP);
+    if (r->op == NPU_BACKWARD_SWIGLU && r->residual) npu_abort_run(NPU_EXIT_UNHANDLED_TRAP); /* rows of other widths */
     const struct backward_plan p = backward_plan_of(r, harts);
     const uint32_t ld = r->cols * 4;
     const uint32_t share = (r->rows + harts - 1) / harts;
@@ -264,7 +318,7 @@ void npu_rows_backward(const struct npu_rows_backward_args* r, uint32_t hart, ui
         if (sums) backward_finish_sums(r, &p, hart, harts, 0);
         return;
     }
-    if (r->op == NPU_BACKWARD_LAYERNORM) dma_block(r->gamma, ld, p.gamma, ld, 1, ld);
+    if (backward_is_norm(r)) dma_block(r->gamma, ld, p.gamma, ld, 1, ld);
     backward_load(r, &p.buffer[0], first, min_u32(p.chunk, end - first));
     npu_signal(NPU_QUEUE_DMA, FLAG_BWD_IN + 0);
     for (uint32_t i = 0; i < chunks; ++i) {
@@ -318,5 +372,5 @@ void npu_column_sums(const struct npu_column_sums_args* c, uint32_t hart, uint32
     }
     npu_fence((1u << NPU_QUEUE_DMA) | (1u << NPU_QUEUE_VECTOR));
     npu_barrier();
-    column_partials_combine(c->partials, c->cols, used, c->dst, hart, harts);
+    column_partials_combine(c->partials, ld, c->cols, used, c->dst, hart, harts);
 }
