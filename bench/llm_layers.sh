@@ -5,7 +5,7 @@
 # RMS norm, SwiGLU) at sequence 2048; then the GPT-3 rank's layer training step (firmware/decoder_train: forward and
 # backward, the per-phase cycles of each) with the global-memory window raised to 2 GiB (its activations, weights and
 # gradients take ~1.9 GiB; nothing else of the default chip changes), and a whole Llama 3 8B layer's training step
-# (decoder_train_llama3_8b: RMS norm, SwiGLU, rotary; 32 KV heads until the backward takes grouped-query heads) the
+# (decoder_train_llama3_8b: RMS norm, SwiGLU, rotary, 8 KV heads) the
 # same way. The BERT-base encoder layer is bench/transformer.sh. Run after `make build`; the decoder layer takes about
 # a minute of host time, each training step about 4 minutes of CPU.
 #   bash bench/llm_layers.sh [BUILD_DIR]
