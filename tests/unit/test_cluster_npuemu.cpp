@@ -13,25 +13,12 @@
 #include "model/cluster/step_model.h"
 #include "model/common/error.h"
 #include "tests/unit/temp_yaml.h"
+#include "tests/unit/tiny_npuemu_cluster.h"
 
 using namespace npuemu;
 using namespace npuemu::cluster;
 
 namespace {
-
-const std::string kTinyProfile = std::string(NPUEMU_TEST_DATA_DIR) + "/cluster/tiny_tp2_test_chip.json";
-
-// 4 test chips, TP 2 x DP 2, a 2-layer model whose TP-2 shards are the hand-written table's.
-std::string tiny_npuemu_cluster(const std::string& profile) {
-    return "name: tiny-npuemu\n"
-           "chips: {count: 4, npuemu: {config: test, profile: " +
-           profile +
-           "}}\n"
-           "node: {chips_per_node: 2}\n"
-           "network: {tiers: 2, switch_radix: 8}\n"
-           "model: {name: tiny, layers: 2, hidden: 256, heads: 4, seq_length: 128, vocab: 1024, global_batch: 8}\n"
-           "plan: {tensor_parallel: 2, pipeline_parallel: 1, micro_batch: 1}\n";
-}
 
 std::string npuemu_cluster_error(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
     test::TempYaml file(yaml);
@@ -51,7 +38,7 @@ double compute_s(const StepResult& r) {
 }  // namespace
 
 TEST_CASE("cluster npuemu chip: the layer's GEMMs take the profile's cycles at the chip's clock") {
-    test::TempYaml file(tiny_npuemu_cluster(kTinyProfile));
+    test::TempYaml file(test::tiny_npuemu_cluster(test::kTinyProfile));
     const ClusterConfig c = load_cluster_config(file.path());
     REQUIRE(c.npuemu);
     const NpuemuChip& n = *c.npuemu;
@@ -73,16 +60,16 @@ TEST_CASE("cluster npuemu chip: the layer's GEMMs take the profile's cycles at t
 }
 
 TEST_CASE("cluster npuemu chip: the step's compute moves by exactly the profiled cycles") {
-    test::TempYaml file(tiny_npuemu_cluster(kTinyProfile));
+    test::TempYaml file(test::tiny_npuemu_cluster(test::kTinyProfile));
     const ClusterConfig c = load_cluster_config(file.path());
     const StepResult base = simulate_step(c);
 
     // The same table with every GEMM 1000 cycles slower.
     nlohmann::json profile;
-    std::ifstream(kTinyProfile) >> profile;
+    std::ifstream(test::kTinyProfile) >> profile;
     for (auto& op : profile["ops"]) op["cycles"] = op["cycles"].get<uint64_t>() + 1000;
     test::TempYaml slower_profile(profile.dump());
-    test::TempYaml slower_file(tiny_npuemu_cluster(slower_profile.path()));
+    test::TempYaml slower_file(test::tiny_npuemu_cluster(slower_profile.path()));
     const StepResult slower = simulate_step(load_cluster_config(slower_file.path()));
     // Per micro-batch and layer: forward, backward (2x) and the recomputed forward: 4 x the 4 GEMMs' 4000 cycles;
     // the logits GEMM follows the layer GEMMs' utilisation, so take the layers' part only: 4 micro-batches x 2 layers.
@@ -99,27 +86,27 @@ TEST_CASE("cluster npuemu chip: the step's compute moves by exactly the profiled
 }
 
 TEST_CASE("cluster npuemu chip: an operating point's cycles at its own clock") {
-    test::TempYaml file(tiny_npuemu_cluster(kTinyProfile));
+    test::TempYaml file(test::tiny_npuemu_cluster(test::kTinyProfile));
     const ClusterConfig c = load_cluster_config(file.path(), {"chips.npuemu.operating_point_mhz=500"});
     CHECK(c.npuemu->gemm_s("qkv", 0) == doctest::Approx(20000 / 500e6));
     CHECK(c.npuemu->gemm_s("mlp_down", 0) == doctest::Approx(30000 / 500e6));
     // The pinned runs' energy over their GEMM time: 4 x 2 mJ over (20000 + 7000 + 18000 + 30000) / 500 MHz.
     CHECK(c.npuemu->power_w == doctest::Approx(8e-3 / (75000 / 500e6)));
     const std::string e =
-        npuemu_cluster_error(tiny_npuemu_cluster(kTinyProfile), {"chips.npuemu.operating_point_mhz=700"});
+        npuemu_cluster_error(test::tiny_npuemu_cluster(test::kTinyProfile), {"chips.npuemu.operating_point_mhz=700"});
     CHECK(e.find("operating_point_mhz 700 is not a profiled operating point (MHz: 1000 500)") != std::string::npos);
     // A table whose ops lack a listed point's run (edited by hand, or cut short).
     nlohmann::json profile;
-    std::ifstream(kTinyProfile) >> profile;
+    std::ifstream(test::kTinyProfile) >> profile;
     profile["ops"][2]["at_operating_points"].erase(1);
     test::TempYaml cut(profile.dump());
     const std::string missing =
-        npuemu_cluster_error(tiny_npuemu_cluster(cut.path()), {"chips.npuemu.operating_point_mhz=500"});
+        npuemu_cluster_error(test::tiny_npuemu_cluster(cut.path()), {"chips.npuemu.operating_point_mhz=500"});
     CHECK(missing.find("op 'mlp_up' has no run at 500 MHz") != std::string::npos);
 }
 
 TEST_CASE("cluster npuemu chip: the optimizer step takes the profiled AdamW time per parameter when there is one") {
-    test::TempYaml file(tiny_npuemu_cluster(kTinyProfile));
+    test::TempYaml file(test::tiny_npuemu_cluster(test::kTinyProfile));
     const ClusterConfig c = load_cluster_config(file.path());
     const StepResult estimated = simulate_step(c);
     CHECK_FALSE(estimated.optimizer_measured);
@@ -130,7 +117,7 @@ TEST_CASE("cluster npuemu chip: the optimizer step takes the profiled AdamW time
 
     // The same table with a profiled optimizer step: 3 M cycles for 1 Mi parameters at 1 GHz, 1.5 M at 500 MHz.
     nlohmann::json profile;
-    std::ifstream(kTinyProfile) >> profile;
+    std::ifstream(test::kTinyProfile) >> profile;
     profile["ops"].push_back(
         {{"name", "optimizer"},
          {"kind", "optimizer"},
@@ -145,7 +132,7 @@ TEST_CASE("cluster npuemu chip: the optimizer step takes the profiled AdamW time
           {{{"frequency_mhz", 1000}, {"voltage_mv", 750}, {"cycles", 3000000}, {"energy_j", 0.01}},
            {{"frequency_mhz", 500}, {"voltage_mv", 600}, {"cycles", 1500000}, {"energy_j", 0.004}}}}});
     test::TempYaml with_optimizer(profile.dump());
-    test::TempYaml measured_file(tiny_npuemu_cluster(with_optimizer.path()));
+    test::TempYaml measured_file(test::tiny_npuemu_cluster(with_optimizer.path()));
     const ClusterConfig m = load_cluster_config(measured_file.path());
     CHECK(m.npuemu->optimizer_params == 1u << 20);
     CHECK(m.npuemu->optimizer_s_per_param == doctest::Approx(3e-3 / (1u << 20)));
@@ -163,7 +150,7 @@ TEST_CASE("cluster npuemu chip: the optimizer step takes the profiled AdamW time
 }
 
 TEST_CASE("cluster npuemu chip: attention takes the profiled flash attention, the softmax inside it") {
-    test::TempYaml file(tiny_npuemu_cluster(kTinyProfile));
+    test::TempYaml file(test::tiny_npuemu_cluster(test::kTinyProfile));
     const ClusterConfig c = load_cluster_config(file.path());
     const StepResult estimated = simulate_step(c);
     CHECK(c.npuemu->attention_s == 0);
@@ -172,7 +159,7 @@ TEST_CASE("cluster npuemu chip: attention takes the profiled flash attention, th
 
     // The tiny model at TP 2: 2 of 4 heads (2 KV heads) of 64, 128 tokens; 40,000 cycles at 1 GHz, 30,000 at 500 MHz.
     nlohmann::json profile;
-    std::ifstream(kTinyProfile) >> profile;
+    std::ifstream(test::kTinyProfile) >> profile;
     const auto attention_op = [](uint32_t heads) {
         return nlohmann::json{
             {"name", "attention"},
@@ -191,12 +178,12 @@ TEST_CASE("cluster npuemu chip: attention takes the profiled flash attention, th
     nlohmann::json other_plan = profile;
     other_plan["ops"].push_back(attention_op(1));  // TP 4's shard: not this plan's, so not used
     test::TempYaml other_file(other_plan.dump());
-    test::TempYaml other_cluster(tiny_npuemu_cluster(other_file.path()));
+    test::TempYaml other_cluster(test::tiny_npuemu_cluster(other_file.path()));
     CHECK(load_cluster_config(other_cluster.path()).npuemu->attention_s == 0);
 
     profile["ops"].push_back(attention_op(2));
     test::TempYaml with_attention(profile.dump());
-    test::TempYaml measured_file(tiny_npuemu_cluster(with_attention.path()));
+    test::TempYaml measured_file(test::tiny_npuemu_cluster(with_attention.path()));
     const ClusterConfig m = load_cluster_config(measured_file.path());
     CHECK(m.npuemu->attention_s == doctest::Approx(40e-6));
     CHECK(m.npuemu->gemm_s("attention_scores", 1e9) == doctest::Approx(20e-6));  // half each, one sequence
@@ -224,7 +211,8 @@ TEST_CASE("cluster npuemu chip: attention takes the profiled flash attention, th
 
 TEST_CASE("cluster npuemu chip: a shape missing from the profile names the shape and the command that profiles it") {
     // TP 4 (4 chips, DP 1): the shards differ from the TP-2 table's.
-    const std::string e = npuemu_cluster_error(tiny_npuemu_cluster(kTinyProfile), {"plan.tensor_parallel=4"});
+    const std::string e =
+        npuemu_cluster_error(test::tiny_npuemu_cluster(test::kTinyProfile), {"plan.tensor_parallel=4"});
     CHECK(e.find("chips.npuemu") != std::string::npos);
     CHECK(e.find("has no bf16 GEMM 128 x 192 x 256 (m x n x k: qkv of tiny at TP 4") != std::string::npos);
     CHECK(e.find("the profile ran: tiny, TP 2") != std::string::npos);
@@ -232,25 +220,29 @@ TEST_CASE("cluster npuemu chip: a shape missing from the profile names the shape
           std::string::npos);
     CHECK(e.find("-w plan.tensor_parallel=4 -w plan.micro_batch=1 --dtype bf16 -c test") != std::string::npos);
     // Another dtype is another shape.
-    const std::string int8 = npuemu_cluster_error(tiny_npuemu_cluster(kTinyProfile), {"chips.npuemu.dtype=int8"});
+    const std::string int8 =
+        npuemu_cluster_error(test::tiny_npuemu_cluster(test::kTinyProfile), {"chips.npuemu.dtype=int8"});
     CHECK(int8.find("has no int8 GEMM 128 x 384 x 256") != std::string::npos);
 }
 
 TEST_CASE("cluster npuemu chip: a profile of another chip config is refused") {
-    const std::string e = npuemu_cluster_error(tiny_npuemu_cluster(kTinyProfile), {"chips.npuemu.config=default"});
+    const std::string e =
+        npuemu_cluster_error(test::tiny_npuemu_cluster(test::kTinyProfile), {"chips.npuemu.config=default"});
     CHECK(e.find("the profile was made for chip 'npu7-test' (1024 MACs/cycle") != std::string::npos);
     CHECK(e.find("is 'npu7-default' (131072 MACs/cycle): profile it with -c default") != std::string::npos);
 }
 
 TEST_CASE("cluster npuemu chip: bad sections are refused") {
-    CHECK(npuemu_cluster_error(tiny_npuemu_cluster("/nonexistent/p.json")).find("no file '/nonexistent/p.json'") !=
-          std::string::npos);
-    CHECK(npuemu_cluster_error(tiny_npuemu_cluster(kTinyProfile), {"chips.preset=a100-80gb"})
+    CHECK(
+        npuemu_cluster_error(test::tiny_npuemu_cluster("/nonexistent/p.json")).find("no file '/nonexistent/p.json'") !=
+        std::string::npos);
+    CHECK(npuemu_cluster_error(test::tiny_npuemu_cluster(test::kTinyProfile), {"chips.preset=a100-80gb"})
               .find("an npuemu chip (npuemu:) or a comparator (preset:, chip:), not both") != std::string::npos);
-    CHECK(npuemu_cluster_error(tiny_npuemu_cluster(kTinyProfile), {"chips.npuemu.profle=x"}).find("profle") !=
-          std::string::npos);
+    CHECK(
+        npuemu_cluster_error(test::tiny_npuemu_cluster(test::kTinyProfile), {"chips.npuemu.profle=x"}).find("profle") !=
+        std::string::npos);
     test::TempYaml not_profile("{\"schema\": \"something-else\"}");
-    CHECK(npuemu_cluster_error(tiny_npuemu_cluster(not_profile.path())).find("not an `npuemu profile` table") !=
+    CHECK(npuemu_cluster_error(test::tiny_npuemu_cluster(not_profile.path())).find("not an `npuemu profile` table") !=
           std::string::npos);
 }
 

@@ -15,24 +15,12 @@
 #include "model/cluster/step_model.h"
 #include "model/llm/layer_ops.h"
 #include "tests/unit/temp_yaml.h"
+#include "tests/unit/tiny_npuemu_cluster.h"
 
 using namespace npuemu;
 using namespace npuemu::cluster;
 
 namespace {
-
-const std::string kTinyTableFile = std::string(NPUEMU_TEST_DATA_DIR) + "/cluster/tiny_tp2_test_chip.json";
-
-std::string tiny_layer_cluster(const std::string& profile) {
-    return "name: tiny-layer-ops\n"
-           "chips: {count: 4, npuemu: {config: test, profile: " +
-           profile +
-           "}}\n"
-           "node: {chips_per_node: 2}\n"
-           "network: {tiers: 2, switch_radix: 8}\n"
-           "model: {name: tiny, layers: 2, hidden: 256, heads: 4, seq_length: 128, vocab: 1024, global_batch: 8}\n"
-           "plan: {tensor_parallel: 2, pipeline_parallel: 1, micro_batch: 1}\n";
-}
 
 // A profile row with these cycles at 1 GHz and half of them at 500 MHz (the tiny table's two points).
 nlohmann::json row(const std::string& name, const std::string& kind, uint64_t cycles) {
@@ -68,7 +56,7 @@ nlohmann::json gemm_row(const llm::GemmShape& g, uint64_t cycles) {
 // The tiny table plus the layer's ops as run, each with distinct cycles (recorded in `cycles` by name).
 nlohmann::json full_profile(std::map<std::string, uint64_t>& cycles) {
     nlohmann::json profile;
-    std::ifstream(kTinyTableFile) >> profile;
+    std::ifstream(test::kTinyProfile) >> profile;
     llm::ModelSpec model;
     model.hidden = 256;
     model.heads = 4;
@@ -108,7 +96,7 @@ double op_s(const std::vector<std::pair<std::string, double>>& ops, const std::s
 }  // namespace
 
 TEST_CASE("cluster npuemu chip: an older profile without backward ops still loads: backward twice the forward") {
-    test::TempYaml file(tiny_layer_cluster(kTinyTableFile));
+    test::TempYaml file(test::tiny_npuemu_cluster(test::kTinyProfile));
     const ClusterConfig c = load_cluster_config(file.path());
     CHECK_FALSE(c.npuemu->epilogues_profiled);
     CHECK_FALSE(c.npuemu->rows_profiled);
@@ -125,7 +113,7 @@ TEST_CASE("cluster npuemu chip: an older profile without backward ops still load
 TEST_CASE("cluster npuemu chip: the layer's epilogue GEMMs, row passes and backward ops take their profiled cycles") {
     std::map<std::string, uint64_t> cycles;
     test::TempYaml table(full_profile(cycles).dump());
-    test::TempYaml file(tiny_layer_cluster(table.path()));
+    test::TempYaml file(test::tiny_npuemu_cluster(table.path()));
     const ClusterConfig c = load_cluster_config(file.path());
     REQUIRE(c.npuemu->epilogues_profiled);
     REQUIRE(c.npuemu->rows_profiled);
