@@ -50,7 +50,7 @@ StepResult step_at(const std::vector<std::string>& overrides) {
     return simulate_cluster_step(load_cluster_config(file.path(), overrides));
 }
 
-std::string error_of(const std::string& yaml) {
+std::string comparator_heat_error(const std::string& yaml) {
     test::TempYaml file(yaml);
     try {
         simulate_cluster_step(load_cluster_config(file.path()));
@@ -126,10 +126,10 @@ TEST_CASE("comparator heat: the shipped presets' sections load, and bad thermal 
         yaml.replace(yaml.find(from), from.size(), to);
         return yaml;
     };
-    CHECK(error_of(with("{frequency_ratio: 1.0, voltage_ratio: 1.0}", "{frequency_ratio: 0.9, voltage_ratio: 1.0}"))
+    CHECK(comparator_heat_error(with("{frequency_ratio: 1.0, voltage_ratio: 1.0}", "{frequency_ratio: 0.9, voltage_ratio: 1.0}"))
               .find("frequency_ratio: the first (fastest) point is the nominal clock") != std::string::npos);
-    CHECK(error_of(with("{frequency_ratio: 0.5, voltage_ratio: 0.8}", "{frequency_ratio: 1.0, voltage_ratio: 0.8}"))
+    CHECK(comparator_heat_error(with("{frequency_ratio: 0.5, voltage_ratio: 0.8}", "{frequency_ratio: 1.0, voltage_ratio: 0.8}"))
               .find("fastest first") != std::string::npos);
-    CHECK(error_of(with("package_k_per_w: 0.04", "package_k_per_w: -1")).find("package_k_per_w") != std::string::npos);
-    CHECK(error_of(with("sink_scale: 2", "sink_scale: 2\n      fans: 3")).find("fans") != std::string::npos);
+    CHECK(comparator_heat_error(with("package_k_per_w: 0.04", "package_k_per_w: -1")).find("package_k_per_w") != std::string::npos);
+    CHECK(comparator_heat_error(with("sink_scale: 2", "sink_scale: 2\n      fans: 3")).find("fans") != std::string::npos);
 }
