@@ -155,7 +155,9 @@ StepResult simulate_cluster_step(const ClusterConfig& c) {
         }
         const config::ChipConfig profiled = config::load_chip_config(c.npuemu->config_file);
         std::vector<std::string> cooling;
-        if (!c.facility.cooling.empty()) cooling.push_back("thermal.cooling=" + c.facility.cooling);
+        if (c.facility.cooling) {
+            cooling.push_back(std::string("thermal.cooling=") + power::cooling_names()[size_t(*c.facility.cooling)]);
+        }
         const config::ChipConfig cooled = config::load_chip_config(c.npuemu->config_file, cooling);
         if (!cooled.power.enabled) {
             throw Error(c.source_file + ": facility: the chip config " + c.npuemu->config_file +
@@ -168,15 +170,12 @@ StepResult simulate_cluster_step(const ClusterConfig& c) {
         default_inlet_mC = cooled.power.thermal.ambient_mC;
     } else if (c.chip.thermal.given) {
         // The facility's cooling preset (air when it names none), its sink scaled to this chip.
-        const std::vector<const char*>& names = power::cooling_names();
-        const std::string cooling = c.facility.cooling.empty() ? names.front() : c.facility.cooling;
-        size_t preset = 0;
-        while (preset < names.size() && cooling != names[preset]) ++preset;
+        const power::Cooling preset = c.facility.cooling.value_or(power::Cooling::Air);
         power::ThermalConfig cooled;
-        power::apply_cooling(static_cast<power::Cooling>(preset), cooled);
+        power::apply_cooling(preset, cooled);
         heat->thermal_model = true;
         heat->thermal_source = "comparator chip's thermal section (compact steady state)";
-        heat->cooling = cooling;
+        heat->cooling = power::cooling_names()[static_cast<size_t>(preset)];
         heat->chip = comparator_chip_thermal(c, cooled.sink_to_ambient_k_per_w);
         default_inlet_mC = cooled.ambient_mC;
     }

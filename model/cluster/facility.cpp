@@ -44,7 +44,11 @@ void read_facility(config::ConfigNode node, FacilitySpec& f) {
     f.chips_per_rack = static_cast<uint32_t>(node.get_uint("chips_per_rack", f.chips_per_rack, 1, 1u << 24));
     if (node.has("cooling")) {
         const std::vector<const char*>& names = power::cooling_names();
-        f.cooling = node.get_choice("cooling", "air", std::vector<std::string>(names.begin(), names.end()));
+        const std::string name =
+            node.get_choice("cooling", "air", std::vector<std::string>(names.begin(), names.end()));
+        for (size_t i = 0; i < names.size(); ++i) {
+            if (name == names[i]) f.cooling = static_cast<power::Cooling>(i);
+        }
     }
     f.inlet_mean_given = node.has("inlet_mean_mC");
     f.inlet_mean_mC = node.get_double("inlet_mean_mC", f.inlet_mean_mC, kMinInlet_mC, kMaxInlet_mC);

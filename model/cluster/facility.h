@@ -6,8 +6,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "model/power/power_config.h"
 
 namespace npuemu::config {
 class ConfigNode;
@@ -24,7 +27,7 @@ struct FacilitySpec {
     bool given = false;            // a facility: section exists (otherwise every chip runs at its nominal point)
     uint32_t racks = 0;            // 0: chips / chips_per_rack, rounded up
     uint32_t chips_per_rack = 32;  // whole nodes; with racks given: derived (the fewest whole nodes that fit)
-    std::string cooling;           // a chip cooling preset (thermal.cooling); empty: the chip config's own
+    std::optional<power::Cooling> cooling;  // a chip cooling preset (thermal.cooling); none: the chip config's own
     bool inlet_mean_given = false;
     double inlet_mean_mC = 0;      // default: the cooling preset's design inlet (the chip config's ambient_mC)
     double inlet_sigma_mC = 0;     // racks' inlets: mean + sigma x a standard normal per rack (seeded)
