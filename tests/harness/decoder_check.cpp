@@ -52,29 +52,20 @@ decoder_job place_job(const reference::DecoderShape& s, const reference::Decoder
 int main(int argc, char** argv) {
     std::string npuemu, image, config = "test", workdir = ".";
     reference::DecoderShape s;
-    uint32_t seed = 1, rows = 16, cols = 16, job_version = DECODER_JOB_VERSION, rmsnorm = 0, swiglu = 0, rotary = 0;
+    uint32_t seed = 1, job_version = DECODER_JOB_VERSION;
     uint32_t tp = 1, tiles = 4;
     harness::Options options("decoder_check");
     options.add("--npuemu", npuemu)
         .add("--image", image)
         .add("--config", config)
         .add("--workdir", workdir)
-        .add("--seq", s.seq)
-        .add("--d-model", s.d_model)
-        .add("--heads", s.heads)
-        .add("--kv-heads", s.kv_heads)
-        .add("--d-head", s.d_head)
-        .add("--d-ff", s.d_ff)
         .add("--seed", seed)
-        .add("--array-rows", rows)
-        .add("--array-cols", cols)
         .add("--job-version", job_version)
-        .add("--rmsnorm", rmsnorm)
-        .add("--swiglu", swiglu)
-        .add("--rotary", rotary)
         .add("--tp", tp)
         .add("--tiles", tiles);
+    const harness::DecoderShapeOptions shape_options(options, s);
     if (!options.parse_or_report(argc, argv, std::cerr)) return 2;
+    shape_options.apply();
     if (npuemu.empty() || image.empty() || s.kv_heads == 0 || s.heads % s.kv_heads || tp == 0 || s.kv_heads % tp ||
         s.d_ff % tp || tiles == 0) {
         std::cerr << "usage: decoder_check --npuemu BIN --image decoder_layer.elf [...] [--tp N --tiles T] (kv_heads "
@@ -82,11 +73,6 @@ int main(int argc, char** argv) {
         return 2;
     }
     const uint32_t L = s.seq, D = s.d_model, F = s.d_ff;
-    s.rmsnorm = rmsnorm;
-    s.swiglu = swiglu;
-    s.rotary = rotary;
-    s.array_rows = rows;
-    s.array_cols = cols;
     harness::RandomInputs random(seed);
     std::vector<float> x;
     const reference::DecoderParams p = harness::random_decoder_inputs(random, s, x);
@@ -145,8 +131,8 @@ int main(int argc, char** argv) {
         }
     }
     std::cout << "ok: decoder layer seq " << L << " d_model " << D << " heads " << s.heads << " kv_heads " << s.kv_heads
-              << " d_head " << s.d_head << " d_ff " << F << (rmsnorm ? " rmsnorm" : "") << (swiglu ? " swiglu" : "")
-              << (rotary ? " rotary" : "");
+              << " d_head " << s.d_head << " d_ff " << F << (s.rmsnorm ? " rmsnorm" : "") << (s.swiglu ? " swiglu" : "")
+              << (s.rotary ? " rotary" : "");
     if (tp > 1) std::cout << ", tensor parallel over " << tp << " chips (every chip's output checked)";
     std::cout << ": all " << out.size() << " outputs equal the host reference bit for bit\n";
     return 0;

@@ -10,10 +10,40 @@
 #include <vector>
 
 #include "firmware/decoder_layer/decoder_job.h"
+#include "tests/harness/harness_options.h"
 #include "tests/harness/harness_util.h"
 #include "tests/harness/reference_decoder.h"
 
 namespace harness {
+
+// The layer's shape options both harnesses take, bound to `shape`: --seq, --d-model, --heads, --kv-heads, --d-head,
+// --d-ff, --array-rows, --array-cols, and the 0|1 switches --rmsnorm, --swiglu, --rotary (Options binds integers:
+// apply() copies them into the shape once the command line is parsed).
+class DecoderShapeOptions {
+public:
+    DecoderShapeOptions(Options& options, reference::DecoderShape& shape) : shape_(shape) {
+        options.add("--seq", shape.seq)
+            .add("--d-model", shape.d_model)
+            .add("--heads", shape.heads)
+            .add("--kv-heads", shape.kv_heads)
+            .add("--d-head", shape.d_head)
+            .add("--d-ff", shape.d_ff)
+            .add("--array-rows", shape.array_rows)
+            .add("--array-cols", shape.array_cols)
+            .add("--rmsnorm", rmsnorm_)
+            .add("--swiglu", swiglu_)
+            .add("--rotary", rotary_);
+    }
+    void apply() const {
+        shape_.rmsnorm = rmsnorm_ != 0;
+        shape_.swiglu = swiglu_ != 0;
+        shape_.rotary = rotary_ != 0;
+    }
+
+private:
+    reference::DecoderShape& shape_;
+    uint32_t rmsnorm_ = 0, swiglu_ = 0, rotary_ = 0;
+};
 
 // The layer's input x (seq x d_model FP32) and parameters, drawn in this order from `random`; rotary tables as Llama 3
 // makes them (theta 500000: position r, pair i at angle r * theta^(-2i / d_head)), used only with shape.rotary.

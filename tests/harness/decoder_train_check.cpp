@@ -46,32 +46,19 @@ int main(int argc, char** argv) {
     reference::DecoderShape s;
     s.kv_heads = 0;  // 0: = heads
     uint32_t seed = 1, tiles = 4, job_version = DECODER_TRAIN_JOB_VERSION, job_bytes = sizeof(decoder_train_job);
-    uint32_t rmsnorm = 0, swiglu = 0, rotary = 0;
     harness::Options options("decoder_train_check");
     options.add("--npuemu", npuemu)
         .add("--image", image)
         .add("--config", config)
         .add("--workdir", workdir)
         .add("--tiles", tiles)
-        .add("--array-rows", s.array_rows)
-        .add("--array-cols", s.array_cols)
-        .add("--seq", s.seq)
-        .add("--d-model", s.d_model)
-        .add("--heads", s.heads)
-        .add("--kv-heads", s.kv_heads)
-        .add("--d-head", s.d_head)
-        .add("--d-ff", s.d_ff)
         .add("--seed", seed)
         .add("--job-version", job_version)
-        .add("--job-bytes", job_bytes)
-        .add("--rmsnorm", rmsnorm)
-        .add("--swiglu", swiglu)
-        .add("--rotary", rotary);
+        .add("--job-bytes", job_bytes);
+    const harness::DecoderShapeOptions shape_options(options, s);
     if (!options.parse_or_report(argc, argv, std::cerr)) return 2;
+    shape_options.apply();
     if (s.kv_heads == 0) s.kv_heads = s.heads;
-    s.rmsnorm = rmsnorm;
-    s.swiglu = swiglu;
-    s.rotary = rotary;
     if (npuemu.empty() || image.empty() || s.heads == 0 || s.seq == 0 || tiles == 0 || s.heads % s.kv_heads ||
         (s.rotary && s.d_head % 2) || job_bytes > sizeof(decoder_train_job)) {
         std::cerr << "usage: decoder_train_check --npuemu BIN --image decoder_train.elf [...] (non-zero sizes)\n";
