@@ -14,6 +14,7 @@
 #include "model/cluster/step_model.h"
 #include "model/common/error.h"
 #include "tests/unit/temp_yaml.h"
+#include "tests/unit/tiny_npuemu_cluster.h"
 
 using namespace npuemu;
 using namespace npuemu::cluster;
@@ -68,24 +69,16 @@ std::string load_error(const std::string& text, const std::vector<std::string>& 
     return "no error";
 }
 
-// 4 test chips as 2 replicas of TP 2, the 2-layer model whose TP-2 shards at 128 tokens are the hand-written profile's
-// (tests/data/cluster/tiny_tp2_test_chip.json, as test_cluster_npuemu.cpp).
+// The shared tiny cluster of test chips (tests/unit/tiny_npuemu_cluster.h) as 2 replicas of TP 2 serving requests.
 std::string tiny_npuemu_inference(const std::string& profile) {
-    return "name: tiny-npuemu-inference\n"
-           "chips: {count: 4, npuemu: {config: test, profile: " +
-           profile +
-           "}}\n"
-           "node: {chips_per_node: 2}\n"
-           "network: {tiers: 2, switch_radix: 8}\n"
-           "model: {name: tiny, layers: 2, hidden: 256, heads: 4, seq_length: 128, vocab: 1024, global_batch: 8}\n"
-           "plan: {tensor_parallel: 2, pipeline_parallel: 1, micro_batch: 1}\n"
+    return test::tiny_npuemu_cluster(profile) +
            "workload: {kind: inference, prompt_tokens: 128, output_tokens: 16, request_rate_per_s: 10, max_batch: 8}\n";
 }
 
 }  // namespace
 
 TEST_CASE("inference: an npuemu chip's prefill takes the profiled GEMMs of its shapes, the decode's m = B the rule") {
-    const std::string profile_file = std::string(NPUEMU_TEST_DATA_DIR) + "/cluster/tiny_tp2_test_chip.json";
+    const std::string& profile_file = test::kTinyProfile;
     test::TempYaml file(tiny_npuemu_inference(profile_file));
     const ClusterConfig c = load_cluster_config(file.path());
     // The same table with every GEMM 1000 cycles (1 us at the test chip's 1 GHz) slower.
