@@ -103,7 +103,8 @@ KeyTable<BudgetSpec> budget_keys() {
 KeyTable<CollectiveSpec> collective_keys() {
     return {
         choice_key<CollectiveSpec, CollectiveAlgorithm, &CollectiveSpec::algorithm>(
-            "algorithm", {"auto", "ring", "tree", "hierarchical"}, "all-reduce algorithm"),
+            "algorithm", {"auto", "ring", "tree", "hierarchical", "fastest"},
+            "all-reduce algorithm (auto: tree below tree_below_kib as NCCL; fastest: the model's quickest)"),
         double_key("tree_below_kib", &CollectiveSpec::tree_below_kib, 0, 1e9, "KiB", "auto: tree below this size"),
         double_key("step_overhead_us", &CollectiveSpec::step_overhead_us, 0, 1e6, "us", "per algorithm step"),
         positive_key("bus_efficiency", &CollectiveSpec::bus_efficiency, 1, "", "share of link rate reached"),

@@ -97,7 +97,7 @@ struct NetworkSpec {
 using ModelSpec = llm::ModelSpec;
 using PlanSpec = llm::PlanSpec;
 using DpSharding = llm::DpSharding;
-enum class CollectiveAlgorithm { Auto, Ring, Tree, Hierarchical };
+enum class CollectiveAlgorithm { Auto, Ring, Tree, Hierarchical, Fastest };
 
 struct CollectiveSpec {
     CollectiveAlgorithm algorithm = CollectiveAlgorithm::Auto;

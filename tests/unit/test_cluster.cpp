@@ -148,6 +148,41 @@ TEST_CASE(
     CHECK(collectives.tree_all_reduce_s({{0, 1}}, bytes) == doctest::Approx(2 * (bytes / 100e9 + node_alpha)));
 }
 
+TEST_CASE(
+    "cluster: the fastest all-reduce is the quickest of the model's estimates at every size, no step at a "
+    "threshold") {
+    NodeSpec node;
+    node.chips_per_node = 8;
+    node.link_bandwidth_gbyte_per_s = 50;
+    node.link_latency_us = 1;
+    const ClusterTopology topology(8, node, NetworkSpec{});
+    CollectiveSpec spec;
+    spec.step_overhead_us = 5;
+    spec.algorithm = CollectiveAlgorithm::Fastest;
+    const Collectives fastest(topology, spec);
+    spec.algorithm = CollectiveAlgorithm::Auto;
+    const Collectives by_threshold(topology, spec);
+    const ChipGroup group{0, 1, 2, 3, 4, 5, 6, 7};
+    bool saw_tree = false, saw_ring = false;
+    double previous_s = 0;
+    for (double bytes = 1024; bytes <= 64e6; bytes *= 2) {
+        const CollectiveTime t = fastest.all_reduce({group}, bytes);
+        const double tree_s = fastest.tree_all_reduce_s({group}, bytes);
+        const double ring_s = fastest.ring_all_reduce_s({group}, bytes);
+        CHECK(t.time_s == doctest::Approx(std::min(tree_s, ring_s)).epsilon(1e-12));
+        CHECK(t.time_s <= by_threshold.all_reduce({group}, bytes).time_s * (1 + 1e-12));
+        CHECK(t.time_s >= previous_s);  // never faster for a bigger message
+        previous_s = t.time_s;
+        saw_tree |= t.algorithm == "tree";
+        saw_ring |= t.algorithm == "ring";
+    }
+    CHECK(saw_tree);
+    CHECK(saw_ring);
+    // Between the sizes where each wins, the NCCL-style threshold (256 KiB) picks the slower one on this node.
+    const double at_threshold = 256 * 1024;
+    CHECK(fastest.all_reduce({group}, at_threshold).time_s < by_threshold.all_reduce({group}, at_threshold).time_s);
+}
+
 TEST_CASE("cluster: rings that share an oversubscribed leaf uplink slow down, on a full fat tree they do not") {
     NodeSpec node;
     node.chips_per_node = 1;
