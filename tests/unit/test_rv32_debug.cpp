@@ -71,7 +71,10 @@ struct Harness {
     DebugTriggers triggers;
     Harness() { hart.reset(kRam); }
     void program(std::initializer_list<uint32_t> code, uint32_t at = kRam) {
-        for (uint32_t word : code) { std::memcpy(&bus.ram[at - kRam], &word, 4); at += 4; }
+        for (uint32_t word : code) {
+            std::memcpy(&bus.ram[at - kRam], &word, 4);
+            at += 4;
+        }
     }
     uint32_t word(uint32_t addr) const {
         uint32_t v;
