@@ -77,6 +77,8 @@ int main(void) {
     const int attention_rows = npu_attention_plan_rows(&attention);
     if (attention_rows > 0) printf("attention on chip, %d query rows per block\n", attention_rows);
     else printf("attention through global memory (a head's K and V do not fit a tile's scratchpad)\n");
+    if (plan.landing) printf("layernorms on the rows Wo and FFN2 leave in their tiles, no barrier before them\n");
+    else printf("layernorms read Wo's and FFN2's outputs from global memory after a barrier\n");
     static const char *const names[NPU_TRANSFORMER_PHASES] = {
         "qkv gemm+bias+scale", "attention", "wo gemm", "ln1", "ffn1 gemm+bias+gelu", "ffn2 gemm", "ln2"};
     const uint32_t *phases = (const uint32_t *)(uintptr_t)t.phase_cycles;
