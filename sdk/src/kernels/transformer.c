@@ -51,35 +51,35 @@ static uint32_t qkv_scale_of(const struct npu_transformer_args* t) {
     return float_bits(1.0f / __builtin_sqrtf((float)(t->d_model / t->heads)));
 }
 
-static struct projections projections_of(const struct npu_transformer_args* t, const struct layout* l,
-                                         uint32_t qkv_scale_bits) {
+/* The layer's projections into *p (filled in place: returned by value, the 600-byte struct was copied word by word
+ * on the control core at the start of every layer). */
+static void projections_of(const struct npu_transformer_args* t, const struct layout* l, uint32_t qkv_scale_bits,
+                           struct projections* p) {
     const uint32_t L = t->seq, D = t->d_model, F = t->d_ff;
-    struct projections p;
     /* qkv = x Wqkv + bqkv, q scaled by 1/sqrt(d_head), to BF16: the GEMM's epilogue. */
-    p.qkv = gemm_args(t->x, D * 2, t->wqkv, 3 * D * 2, 0, 0, L, 3 * D, D);
-    p.qkv.bias = t->bqkv;
-    p.qkv.scale_bits = qkv_scale_bits;
-    p.qkv.scale_cols = D;
-    p.qkv.c_bf16 = l->qkv16;
-    p.qkv.ldc_bf16 = 3 * D * 2;
-    p.wo = gemm_args(l->o16, D * 2, t->wo, D * 2, l->a32, D * 4, L, D, D);
+    p->qkv = gemm_args(t->x, D * 2, t->wqkv, 3 * D * 2, 0, 0, L, 3 * D, D);
+    p->qkv.bias = t->bqkv;
+    p->qkv.scale_bits = qkv_scale_bits;
+    p->qkv.scale_cols = D;
+    p->qkv.c_bf16 = l->qkv16;
+    p->qkv.ldc_bf16 = 3 * D * 2;
+    p->wo = gemm_args(l->o16, D * 2, t->wo, D * 2, l->a32, D * 4, L, D, D);
     /* h = gelu(y W1 + b1) in BF16: the GEMM's epilogue. */
-    p.ffn1 = gemm_args(l->y16, D * 2, t->w1, F * 2, 0, 0, L, F, D);
-    p.ffn1.bias = t->b1;
-    p.ffn1.activation = NPU_ACT_GELU;
-    p.ffn1.c_bf16 = l->h16;
-    p.ffn1.ldc_bf16 = F * 2;
+    p->ffn1 = gemm_args(l->y16, D * 2, t->w1, F * 2, 0, 0, L, F, D);
+    p->ffn1.bias = t->b1;
+    p->ffn1.activation = NPU_ACT_GELU;
+    p->ffn1.c_bf16 = l->h16;
+    p->ffn1.ldc_bf16 = F * 2;
     /* FFN2 as `splits` partial products over ranges of k (npu_transformer_args.ffn2_k_splits). */
     const uint32_t rows = npu_read_geometry().rows, chunks = (F + rows - 1) / rows;
     const uint32_t wanted = t->ffn2_k_splits > 1 ? min_u32(t->ffn2_k_splits, NPU_TRANSFORMER_MAX_SPLITS) : 1;
     const uint32_t part = (chunks + wanted - 1) / wanted * rows;
-    p.splits = (F + part - 1) / part;
-    for (uint32_t s = 0; s < p.splits; ++s) {
+    p->splits = (F + part - 1) / part;
+    for (uint32_t s = 0; s < p->splits; ++s) {
         const uint32_t k0 = s * part;
-        p.ffn2[s] = gemm_args(l->h16 + k0 * 2, F * 2, t->w2 + k0 * D * 2, D * 2, l->f32 + s * L * D * 4, D * 4, L, D,
-                              min_u32(part, F - k0));
+        p->ffn2[s] = gemm_args(l->h16 + k0 * 2, F * 2, t->w2 + k0 * D * 2, D * 2, l->f32 + s * L * D * 4, D * 4, L, D,
+                               min_u32(part, F - k0));
     }
-    return p;
 }
 
 /* Which harts compute FFN2's split s: with at least as many harts as splits, the harts h with h % splits == s (ids
@@ -236,7 +236,8 @@ static void plan_landing(const struct npu_transformer_args* t, const struct layo
 void npu_transformer_prepare(const struct npu_transformer_args* t, uint32_t harts, struct npu_transformer_plan* plan) {
     const struct layout l = make_layout(t);
     plan->qkv_scale_bits = qkv_scale_of(t);
-    const struct projections p = projections_of(t, &l, plan->qkv_scale_bits);
+    struct projections p;
+    projections_of(t, &l, plan->qkv_scale_bits, &p);
     const struct npu_attention_args att = attention_of(t, &l);
     npu_attention_prepare(&att, &plan->attention);
     npu_gemm_plan(&p.qkv, harts, &plan->qkv);
@@ -305,7 +306,8 @@ static void attention_unfused(const struct npu_transformer_args* t, const struct
 void npu_transformer_block(const struct npu_transformer_args* t, const struct npu_transformer_plan* plan, uint32_t hart,
                            uint32_t harts) {
     const struct layout l = make_layout(t);
-    const struct projections proj = projections_of(t, &l, plan ? plan->qkv_scale_bits : qkv_scale_of(t));
+    struct projections proj;
+    projections_of(t, &l, plan ? plan->qkv_scale_bits : qkv_scale_of(t), &proj);
     uint64_t clock = hart == 0 && t->phase_cycles ? npu_read_mcycle() : 0;
 
     /* qkv = x Wqkv + bqkv, q scaled by 1/sqrt(d_head), in BF16 (the GEMM's epilogue). */
