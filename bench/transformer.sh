@@ -26,6 +26,6 @@ for variant in "128:transformer_block" "384:transformer_block_seq384"; do
   printf '%-10s %14s %9.1f us %14s %10.3f\n' "$seq" "$cycles" "$(echo "$cycles / 1000" | bc -l)" "$util" "$wall"
   phases+=("seq $seq: $(echo "$line" | sed -n 's/.*phases (cycles, share): //p')")
 done
-echo "where the cycles go (each phase from one barrier to the next):"
+echo "where the cycles go (each phase from one barrier to the next; no barrier after Wo and FFN2 when their rows land on chip: those end with hart 0's own GEMM, the layernorm after each holds the rest):"
 printf '  %s\n' "${phases[@]}"
 echo "(default chip: 32 tiles, 64x64 arrays at 1 GHz; wall includes process start; median of $repeats)"

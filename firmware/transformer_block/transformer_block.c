@@ -22,9 +22,11 @@ static struct npu_transformer_args demo_args(void) {
     t.heads = 12;
     t.d_ff = 3072;
     t.eps_bits = 0x2B8CBCCCu; /* 1e-12f */
-    /* Few output blocks for 32 tiles at these lengths: FFN2's k in two (2 beat 3 and 4 at seq 128 and 384: each
-     * split costs layernorm2 another read of the output). */
-    t.ffn2_k_splits = 2;
+    /* Few output blocks for 32 tiles at these lengths: FFN2's k in four. With the partial products landing in the
+     * tiles that normalise them (no HBM read per split any more), 4 splits beat 2 at seq 384 (75,052 against 76,810
+     * cycles, each the mean of six start offsets) and tie at seq 128 (44,462 against 44,617); 1 and 3 were slower.
+     * Before they landed, 2 beat 3 and 4 (each split cost layernorm 2 another read of the output). */
+    t.ffn2_k_splits = 4;
     uint32_t at = 0x82000000u;
 #define PLACE(field, bytes) do { t.field = at; at += ((bytes) + 0xFFFu) & ~0xFFFu; } while (0)
     PLACE(x, t.seq * t.d_model * 2);
@@ -77,6 +79,8 @@ int main(void) {
     const int attention_rows = npu_attention_plan_rows(&attention);
     if (attention_rows > 0) printf("attention on chip, %d query rows per block\n", attention_rows);
     else printf("attention through global memory (a head's K and V do not fit a tile's scratchpad)\n");
+    if (plan.landing) printf("layernorms on the rows Wo and FFN2 leave in their tiles, no barrier before them\n");
+    else printf("layernorms read Wo's and FFN2's outputs from global memory after a barrier\n");
     static const char *const names[NPU_TRANSFORMER_PHASES] = {
         "qkv gemm+bias+scale", "attention", "wo gemm", "ln1", "ffn1 gemm+bias+gelu", "ffn2 gemm", "ln2"};
     const uint32_t *phases = (const uint32_t *)(uintptr_t)t.phase_cycles;

@@ -43,6 +43,12 @@ struct npu_gemm_args {
      * dW = X^T dY are: each stage's block of A comes in through the DMA's transposer (dma.shape's transpose field),
      * at the DMA's rate, so the arithmetic and the plan are those of A stored m x k. npu_gemv runs npu_gemm for it. */
     uint32_t a_transposed;
+    /* c_tile_rows 0: C (or c_bf16) is one matrix in memory. Else C's rows are spread over the tiles' local memories,
+     * c_tile_rows to a tile: row r goes to tile r / c_tile_rows, at the local address c (or c_bf16) + (r mod
+     * c_tile_rows) * ldc, and when a block's rows have landed its hart rings doorbell c_tile_flag (dma.doorbell) on
+     * each tile that got some of them: a consumer of its rows waits for blocks_n x (the row blocks it overlaps)
+     * doorbells, not for a barrier (npu_transformer_block's residual + layernorm passes). */
+    uint32_t c_tile_rows, c_tile_flag;
 };
 void npu_gemm(const struct npu_gemm_args *args, uint32_t hart, uint32_t harts);
 
@@ -117,6 +123,12 @@ struct npu_rows_args {
     uint32_t src_more, src_more_count, src_more_stride;  /* up to NPU_ROWS_MAX_MORE further FP32 matrices */
     uint32_t mul_src, mul_ld;
     uint32_t rotary_cos, rotary_sin, rotary_heads, rotary_dim;  /* rotary_cos 0: no rotary embedding */
+    /* src_local 1: src and src_more hold only this hart's share of the rows, dense (src_ld = cols * 4), in its own
+     * local memory (the hart's first row at src), as a GEMM with c_tile_rows leaves them; the pass works on them in
+     * place (they are overwritten) instead of loading them. src_ready_count > 0: the DMA queue takes that many
+     * doorbells on semaphore src_ready_flag (the GEMM's c_tile_flag) before the vector unit may start, so the pass
+     * needs no barrier after the GEMM. Both per hart. */
+    uint32_t src_local, src_ready_flag, src_ready_count;
 };
 #define NPU_ROWS_MAX_MORE 7u
 void npu_rows(const struct npu_rows_args *args, uint32_t hart, uint32_t harts);
@@ -124,6 +136,8 @@ void npu_rows(const struct npu_rows_args *args, uint32_t hart, uint32_t harts);
  * the plan does not depend on the addresses): where each of the two buffers' pieces live in the local memories. */
 struct npu_rows_buffer {
     uint32_t x, t;                    /* accumulator: chunk x cols FP32 each */
+    uint32_t spare;                   /* accumulator, 0 if it did not fit: chunk x cols FP32 in another bank, where
+                                       * x's steps write (x moves back and forth) so none reads and writes one bank */
     uint32_t more[NPU_ROWS_MAX_MORE]; /* accumulator: the further sources' chunks */
     uint32_t mul;                     /* accumulator: mul_src's chunk */
     uint32_t cos, sin;                /* accumulator: the rotary tables' rows of the chunk */
@@ -132,6 +146,7 @@ struct npu_rows_buffer {
 };
 struct npu_rows_plan {
     uint32_t chunk;             /* rows per chunk */
+    uint32_t inv_cols_bits;     /* FP32 1 / cols (the control core divides floats in software, slowly) */
     uint32_t bias, gamma, beta; /* scratchpad: one FP32 row each */
     struct npu_rows_buffer buffer[2];
 };
@@ -426,7 +441,9 @@ struct npu_transformer_args {
     uint32_t out;                         /* FP32 seq x d_model */
     uint32_t scratch;
     uint32_t phase_cycles;                /* 0, or NPU_TRANSFORMER_PHASES uint32 counters: hart 0 adds each phase's
-                                           * cycles (from one barrier to the next) to its counter */
+                                           * cycles (from one barrier to the next) to its counter; with the plan's
+                                           * landing there is no barrier after Wo and FFN2, so their phases end when
+                                           * hart 0's own GEMM does and the layernorms' phases hold the rest */
     uint32_t ffn2_k_splits;
 };
 #define NPU_TRANSFORMER_MAX_SPLITS 4u
@@ -447,6 +464,12 @@ struct npu_transformer_plan {
     struct npu_gemm_plan qkv, wo, ffn1, ffn2[NPU_TRANSFORMER_MAX_SPLITS];
     struct npu_attention_plan attention; /* block_rows 0: attention through global memory */
     struct npu_rows_plan ln1, ln2;
+    /* 0: Wo's and FFN2's outputs go through global memory and a barrier before the layernorm that reads them. Else
+     * the accumulator address where they land instead, each hart's share of the rows in its own tile (the GEMMs'
+     * c_tile_rows, above every buffer of those GEMMs and of the layernorms), and each layernorm starts on its rows
+     * when their blocks' doorbells have come (npu_rows' src_local), without a barrier after the GEMM. */
+    uint32_t landing;
+    uint32_t qkv_scale_bits; /* FP32 1 / sqrt(d_head), made here: the control core's software sqrt is slow */
 };
 void npu_transformer_prepare(const struct npu_transformer_args *args, uint32_t harts,
                              struct npu_transformer_plan *plan);

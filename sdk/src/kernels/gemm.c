@@ -34,6 +34,7 @@ enum {
 struct output {
     int epilogue;
     uint32_t elem, base, ld;
+    uint32_t tile_rows, tile_flag; /* npu_gemm_args.c_tile_rows / c_tile_flag */
 };
 
 static struct output output_of(const struct npu_gemm_args* g) {
@@ -42,13 +43,45 @@ static struct output output_of(const struct npu_gemm_args* g) {
     o.elem = g->c_bf16 ? 2 : 4;
     o.base = g->c_bf16 ? g->c_bf16 : g->c;
     o.ld = g->c_bf16 ? g->ldc_bf16 : g->ldc;
+    o.tile_rows = g->c_tile_rows;
+    o.tile_flag = g->c_tile_flag;
     return o;
 }
 
-/* A finished block whose results still have to go out, a slice per stage load of the next block. */
+/* With C spread over the tiles (c_tile_rows): rows [row, row + rows) of a block's results (rows src_ld apart from
+ * src) out to their tiles, bytes [col_bytes, col_bytes + row_bytes) of each: one copy for the rows before the first
+ * tile boundary, one 3-D copy (a plane per tile) for the tiles that get c_tile_rows of them, one for the rest. */
+static void store_spread(const struct output* o, uint32_t src, uint32_t src_ld, uint32_t row, uint32_t col_bytes,
+                         uint32_t rows, uint32_t row_bytes) {
+    const uint32_t per_tile = o->tile_rows, end = row + rows, local = o->base - NPUEMU_TILE_LOCAL_BASE + col_bytes;
+    uint32_t tile = row / per_tile, r = row;
+    while (r < end) {
+        const uint32_t into = r - tile * per_tile;
+        const uint32_t whole = into == 0 ? (end - r) / per_tile : 0; /* tiles that get per_tile rows from r */
+        const uint32_t n = whole ? per_tile : min_u32(per_tile - into, end - r), planes = whole ? whole : 1;
+        const uint32_t dst =
+            NPUEMU_TILE_SRAM_GLOBAL_BASE + tile * NPUEMU_TILE_LOCAL_WINDOW_BYTES + local + into * o->ld;
+        npu_dma_shape(row_bytes, 0, n, planes);
+        npu_dma_src_stride(src_ld, per_tile * src_ld);
+        npu_dma_dst_stride(o->ld, NPUEMU_TILE_LOCAL_WINDOW_BYTES);
+        npu_dma_copy(src + (r - row) * src_ld, dst);
+        r += n * planes;
+        tile += planes;
+    }
+}
+
+/* After a block's stores (rows [m0, m0 + bm)) with C spread over the tiles: a doorbell to each tile that got rows
+ * of it, rung when the copies have landed. */
+static void ring_row_owners(const struct output* o, uint32_t m0, uint32_t bm) {
+    for (uint32_t tile = m0 / o->tile_rows; tile <= (m0 + bm - 1) / o->tile_rows; ++tile)
+        npu_dma_doorbell(NPU_CHIP_SELF, tile, o->tile_flag);
+}
+
+/* A finished block whose results still have to go out, a slice per stage load of the next block: rows [m0, m0 +
+ * rows) of C, from dst (with C spread over the tiles, dst is the block's column offset in bytes). */
 struct pending_store {
     int pending;
-    uint32_t acc_index, ready_flag, src, src_ld, dst, dst_ld, rows, row_bytes;
+    uint32_t acc_index, ready_flag, src, src_ld, dst, dst_ld, rows, row_bytes, m0;
 };
 
 static void store_slice(struct pending_store* st, uint32_t piece, uint32_t pieces) {
@@ -58,6 +91,20 @@ static void store_slice(struct pending_store* st, uint32_t piece, uint32_t piece
     if (r1 > r0)
         dma_block(st->src + r0 * st->src_ld, st->src_ld, st->dst + r0 * st->dst_ld, st->dst_ld, r1 - r0, st->row_bytes);
     if (piece == pieces - 1) {
+        npu_signal(NPU_QUEUE_DMA, FLAG_DRAINED + st->acc_index);
+        st->pending = 0;
+    }
+}
+
+/* store_slice with C spread over the tiles (its own function: the plain one runs once per block and piece, and the
+ * control core is the bottleneck of small GEMMs). */
+static void store_slice_spread(const struct output* out, struct pending_store* st, uint32_t piece, uint32_t pieces) {
+    const uint32_t rows_per_piece = (st->rows + pieces - 1) / pieces;
+    const uint32_t r0 = min_u32(piece * rows_per_piece, st->rows), r1 = min_u32(r0 + rows_per_piece, st->rows);
+    if (piece == 0) npu_wait(NPU_QUEUE_DMA, st->ready_flag);
+    if (r1 > r0) store_spread(out, st->src + r0 * st->src_ld, st->src_ld, st->m0 + r0, st->dst, r1 - r0, st->row_bytes);
+    if (piece == pieces - 1) {
+        ring_row_owners(out, st->m0, st->rows);
         npu_signal(NPU_QUEUE_DMA, FLAG_DRAINED + st->acc_index);
         st->pending = 0;
     }
@@ -131,7 +178,7 @@ void npu_gemm_planned(const struct npu_gemm_args* g, const struct npu_gemm_plan*
 
     uint32_t stage = 0;     /* next scratchpad stage to fill */
     uint32_t acc_index = 0; /* accumulator buffer of the current block */
-    struct pending_store st = {0, 0, 0, 0, 0, 0, 0, 0, 0};
+    struct pending_store st = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     /* The previous block's store is spread over this block's stage loads from the second on, so the loads keep the
      * array fed while the results go out. */
     const uint32_t pieces = p.stages_k > 1 ? p.stages_k - 1 : 1, first_piece_stage = p.stages_k > 1 ? 1 : 0;
@@ -160,7 +207,12 @@ void npu_gemm_planned(const struct npu_gemm_args* g, const struct npu_gemm_plan*
                 dma_block(g->b + k0 * g->ldb + n0 * e, g->ldb, p.stage_b[stage], p.bn * e, kb, bn * e);
             }
             npu_signal(NPU_QUEUE_DMA, FLAG_LOADED + stage);
-            if (st.pending && sk >= first_piece_stage) store_slice(&st, sk - first_piece_stage, pieces);
+            if (st.pending && sk >= first_piece_stage) {
+                if (out.tile_rows)
+                    store_slice_spread(&out, &st, sk - first_piece_stage, pieces);
+                else
+                    store_slice(&st, sk - first_piece_stage, pieces);
+            }
             /* MATRIX: per array height of the stage, one matmul per array-width column group of the block. */
             npu_wait(NPU_QUEUE_MATRIX, FLAG_LOADED + stage);
             if (last_block && sk == stages - 1) {
@@ -180,7 +232,7 @@ void npu_gemm_planned(const struct npu_gemm_args* g, const struct npu_gemm_plan*
             stage = (stage + 1) % GEMM_STAGES;
         }
         const uint32_t src = g->c_bf16 ? p.out_bf16[acc_index] : acc, src_ld = p.bn * out.elem;
-        const uint32_t dst = out.base + m0 * out.ld + n0 * out.elem;
+        const uint32_t dst = out.tile_rows ? n0 * out.elem : out.base + m0 * out.ld + n0 * out.elem;
         if (last_block) {
             if (out.epilogue) {
                 for (uint32_t j = 0; j < bn; j += geo.cols) {
@@ -191,9 +243,13 @@ void npu_gemm_planned(const struct npu_gemm_args* g, const struct npu_gemm_plan*
             }
             for (uint32_t j = 0; j < bn; j += geo.cols) {
                 npu_wait(NPU_QUEUE_DMA, out.epilogue ? FLAG_GROUP_EPILOGUE : FLAG_GROUP_DONE);
-                dma_block(src + j * out.elem, src_ld, dst + j * out.elem, out.ld, bm,
-                          min_u32(geo.cols, bn - j) * out.elem);
+                const uint32_t width = min_u32(geo.cols, bn - j) * out.elem;
+                if (out.tile_rows)
+                    store_spread(&out, src + j * out.elem, src_ld, m0, dst + j * out.elem, bm, width);
+                else
+                    dma_block(src + j * out.elem, src_ld, dst + j * out.elem, out.ld, bm, width);
             }
+            if (out.tile_rows) ring_row_owners(&out, m0, bm);
             npu_signal(NPU_QUEUE_DMA, FLAG_DRAINED + acc_index);
         } else {
             npu_signal(NPU_QUEUE_MATRIX, FLAG_READY + acc_index);
@@ -204,10 +260,11 @@ void npu_gemm_planned(const struct npu_gemm_args* g, const struct npu_gemm_plan*
                 npu_signal(NPU_QUEUE_VECTOR, FLAG_EPILOGUE + acc_index);
                 ready_flag = FLAG_EPILOGUE + acc_index;
             }
-            st = (struct pending_store){1, acc_index, ready_flag, src, src_ld, dst, out.ld, bm, bn * out.elem};
+            st = (struct pending_store){1, acc_index, ready_flag, src, src_ld, dst, out.ld, bm, bn * out.elem, m0};
         }
         acc_index = p.acc_buffers > 1 ? acc_index ^ 1 : 0;
     }
+    if (st.pending && out.tile_rows) store_slice_spread(&out, &st, 0, 1);
     if (st.pending) store_slice(&st, 0, 1);
     /* Take back the starting credits. */
     for (uint32_t s = 0; s < GEMM_STAGES; ++s) npu_wait(NPU_QUEUE_DMA, FLAG_FREE + s);
