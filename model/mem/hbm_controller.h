@@ -229,7 +229,8 @@ private:
     void choose(uint64_t now, unsigned dir) const;
     void choose_all_bank_refresh(uint64_t now, RowChoice& c) const;
     void choose_row(uint64_t now, unsigned dir, RowChoice& c) const;
-    void choose_column(uint64_t now, unsigned dir, ColChoice& c) const;
+    template <unsigned dir>
+    void choose_column(uint64_t now, ColChoice& c) const;
     void invalidate_row_choice() { row_choice_valid_ = false; }
     void invalidate_col_choice() { col_choice_valid_ = false; }
     void set_first_hit(uint32_t bank, unsigned dir, int32_t slot);
@@ -237,7 +238,18 @@ private:
     void admit_arrivals();
     void enter_window(const Waiting& w, unsigned dir);
     void leave_window(int32_t slot, unsigned dir);
-    void issue_column(uint64_t t, int32_t slot, uint32_t bank, unsigned dir, const DoneCallback& done);
+    // Issues a column command of request `slot`; true when it was the request's last (it has completed).
+    template <unsigned dir>
+    bool issue_column(uint64_t t, int32_t slot, uint32_t bank, const DoneCallback& done);
+    // Called after a column command at now_ that completed no request and came without a row command, when no
+    // arrival or refresh falls due before `event` and the row bus's next command is at row_cycle (> now_): until
+    // then nothing advance()'s step reads changes but the column registers, so the next column commands are
+    // decided here, each as advance() would, without its step's checks, while each is the step's only command and
+    // before `until`. Returns with the column choice cached when something else comes first or a request completes.
+    template <unsigned dir>
+    void run_columns(uint64_t row_cycle, uint64_t event, uint64_t until, const DoneCallback& done);
+    void take_column(uint64_t t, const ColChoice& col, unsigned dir, bool row_too, uint64_t row_cycle, uint64_t event,
+                     uint64_t until, const DoneCallback& done);
     void complete(uint64_t t, int32_t slot, unsigned dir, uint64_t data_end, const DoneCallback& done);
     void count_overtaking_hit(uint32_t bank, unsigned dir);
     void issue_activate(uint64_t t, uint32_t bank, uint32_t row);
