@@ -23,6 +23,7 @@
 // the row.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -148,16 +149,32 @@ private:
             items_[(head_ + size_) & (items_.size() - 1)] = v;
             ++size_;
         }
-        // Keeps the ring sorted by `less` when v belongs at or near the back (the usual case is a plain append).
+        // Keeps the ring sorted by `less`: v goes after every item not after it (a binary search unless it is a plain
+        // append), the items behind it move up by one (one block move unless they wrap round the buffer's end).
         template <class Less>
         void insert_sorted(const T& v, Less less) {
             grow_if_full();
-            size_t i = size_;
-            while (i > 0 && less(v, at(i - 1))) {
-                at(i) = at(i - 1);
-                --i;
+            size_t lo = size_;
+            if (size_ > 0 && less(v, at(size_ - 1))) {
+                lo = 0;
+                size_t hi = size_ - 1;
+                while (lo < hi) {
+                    const size_t mid = (lo + hi) / 2;
+                    if (less(v, at(mid)))
+                        hi = mid;
+                    else
+                        lo = mid + 1;
+                }
+                const size_t mask = items_.size() - 1;
+                const size_t from = (head_ + lo) & mask, last = (head_ + size_ - 1) & mask;
+                if (from <= last && last + 1 <= mask) {
+                    T* items = items_.data();
+                    std::copy_backward(items + from, items + last + 1, items + last + 2);
+                } else {
+                    for (size_t i = size_; i > lo; --i) at(i) = at(i - 1);
+                }
             }
-            at(i) = v;
+            at(lo) = v;
             ++size_;
         }
 
