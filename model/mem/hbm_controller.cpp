@@ -449,12 +449,7 @@ void HbmChannelController::advance(uint64_t until_ps, const DoneCallback& done) 
     decided_until_ps_ = until_ps;
 }
 
-uint64_t HbmChannelController::next_decision_ps() const {
-#ifndef NPUEMU_HBM_VERIFY_ROW_CACHE
-    // The caller asks after every advance() and submit(); advance() has just computed it (kNever when nothing is
-    // queued: the cache is dropped whenever a request completes, and advance() recomputes it before returning).
-    if (next_cache_valid_) return next_cache_cycle_ == kNever ? UINT64_MAX : next_cache_cycle_ * tck_ps_;
-#endif
+uint64_t HbmChannelController::compute_next_decision_ps() const {
     if (queued_requests() == 0) return UINT64_MAX;
     uint64_t best = next_arrival_;
     if (window_count_[kRead] + window_count_[kWrite] != 0) {

@@ -108,7 +108,14 @@ public:
     // The earliest time a queued request could have a command issued (UINT64_MAX with nothing queued). Refreshes
     // of an idle channel do not count: advance() catches up on them whenever it is called. A lower bound: a refresh
     // or an arrival may be all that happens then; call it again after advance().
-    uint64_t next_decision_ps() const;
+    uint64_t next_decision_ps() const {
+#ifndef NPUEMU_HBM_VERIFY_ROW_CACHE
+        // The caller asks after every advance() and submit(); advance() has just computed it (kNever when nothing is
+        // queued: the cache is dropped whenever a request completes, and advance() recomputes it before returning).
+        if (next_cache_valid_) return next_cache_cycle_ == kNever ? UINT64_MAX : next_cache_cycle_ * tck_ps_;
+#endif
+        return compute_next_decision_ps();
+    }
     // Submitted and not completed, whether arrived or not.
     size_t queued_requests() const;
 
@@ -236,6 +243,7 @@ private:
         uint32_t bank = 0;     // its bank (so issuing loads the request and the bank at once, not one after the other)
     };
 
+    uint64_t compute_next_decision_ps() const;  // next_decision_ps() without its cache
     uint64_t cycle_of_ps_ceil(uint64_t ps) const { return ps / tck_ps_ + (ps % tck_ps_ != 0); }
     uint64_t refresh_due(uint64_t index) const;
     uint32_t refresh_bank(uint64_t index) const;
