@@ -192,7 +192,7 @@ inline void HbmChannelController::choose_column(uint64_t now, ColChoice& c) cons
     for (uint32_t i = 0, n = hit_order_size_[dir]; i < n; ++i) {
         const uint32_t b = order[i];
         if (b == skip) continue;
-        const uint64_t t = max2(max2(col_floor, banks[b].col_ready), groups[b >> group_shift_].next_col[dir]);
+        const uint64_t t = max2(max2(col_floor, col_ready_[b]), groups[b >> group_shift_].next_col[dir]);
         if (t < best) {
             best = t;
             best_bank = b;

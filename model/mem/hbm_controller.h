@@ -212,7 +212,6 @@ private:
     struct alignas(64) Bank {              // what the choices and the commands read of a bank: one cache line
         uint64_t act_ready = 0;            // earliest ACT: tRC after ACT, tRP after PRE, tRFC / tRFCpb after REF
         uint64_t pre_ready = 0;            // earliest PRE: tRAS after ACT, tRTP after RD, tWR after write data
-        uint64_t col_ready = 0;            // earliest RD/WR: tRCD after ACT
         uint64_t head_seq[2] = {0, 0};     // seq of head[] (meaningless when kNone)
         int32_t head[2] = {kNone, kNone};  // the bank's oldest request of each direction (list: Slot::next)
         // The oldest window request of each direction that hits the open row (kNone: none, or the bank is closed).
@@ -312,6 +311,9 @@ private:
     static constexpr uint32_t kMaxBanks = 64;
     uint8_t hit_order_[2][kMaxBanks] = {};
     uint32_t hit_order_size_[2] = {0, 0};
+    // Each bank's earliest RD/WR (tRCD after its ACT), beside the order rather than in Bank: the column choice walks
+    // the banks with hits reading only these, the order and the bank groups, and loads the Bank of the one it takes.
+    uint64_t col_ready_[kMaxBanks] = {};
     // controller.row_hit_cap, per direction: each bank's column commands since its ACT that hit the open row while
     // an older request wanted another row (the served request was not the bank's head), and the banks whose count
     // has reached the cap: enter_window() and leave_window() give them no first hit, as if nothing hit the row, until
