@@ -19,7 +19,7 @@ void HbmChannelController::issue_activate(uint64_t t, uint32_t bank, uint32_t ro
     Group& g = group_[bank >> group_shift_];
     k.open = true;
     k.row = row;
-    k.col_ready = t + t_.tRCD_cycles;
+    col_ready_[bank] = t + t_.tRCD_cycles;
     k.pre_ready = t + t_.tRAS_cycles;
     k.act_ready = t + t_.tRC_cycles;
     k.first_column = k.closed_for_conflict ? FirstColumn::Conflict : FirstColumn::Miss;

@@ -127,7 +127,10 @@ inline void HbmChannelController::choose(uint64_t now, unsigned dir) const {
         row_choice_dir_ = dir;
     }
     if (!col_choice_valid_ || col_choice_dir_ != dir || col_choice_.cycle < now) {
-        choose_column(now, dir, col_choice_);
+        if (dir == kRead)
+            choose_column<kRead>(now, col_choice_);
+        else
+            choose_column<kWrite>(now, col_choice_);
         col_choice_valid_ = true;
         col_choice_dir_ = dir;
     }
@@ -138,7 +141,10 @@ inline void HbmChannelController::choose(uint64_t now, unsigned dir) const {
         (row.kind != RowChoice::Kind::None && row.bank != row_choice_.bank))
         throw Error("HBM controller: stale row-command cache at cycle " + std::to_string(now));
     ColChoice col;
-    choose_column(now, dir, col);
+    if (dir == kRead)
+        choose_column<kRead>(now, col);
+    else
+        choose_column<kWrite>(now, col);
     if (col.cycle != col_choice_.cycle || col.slot != col_choice_.slot)
         throw Error("HBM controller: stale column-command cache at cycle " + std::to_string(now));
 #endif
@@ -169,7 +175,8 @@ void HbmChannelController::choose_all_bank_refresh(uint64_t now, RowChoice& c) c
     }
 }
 
-inline void HbmChannelController::choose_column(uint64_t now, unsigned dir, ColChoice& c) const {
+template <unsigned dir>
+inline void HbmChannelController::choose_column(uint64_t now, ColChoice& c) const {
     // Among the requests that hit an open row, the one that can issue earliest, the oldest on a tie. A column
     // command's earliest cycle depends on its bank (tRCD), its bank group (tCCD_L, tWTR_L) and the channel
     // (col_floor), not on the request, so of each bank only its first (oldest) hit can win. Walk the banks with hits
@@ -185,7 +192,7 @@ inline void HbmChannelController::choose_column(uint64_t now, unsigned dir, ColC
     for (uint32_t i = 0, n = hit_order_size_[dir]; i < n; ++i) {
         const uint32_t b = order[i];
         if (b == skip) continue;
-        const uint64_t t = max2(max2(col_floor, banks[b].col_ready), groups[b >> group_shift_].next_col[dir]);
+        const uint64_t t = max2(max2(col_floor, col_ready_[b]), groups[b >> group_shift_].next_col[dir]);
         if (t < best) {
             best = t;
             best_bank = b;
@@ -234,8 +241,8 @@ void HbmChannelController::choose_row(uint64_t now, unsigned dir, RowChoice& c) 
 // ---------------------------------------------------------------------------------------------------------------
 // The column command (ACT, PRE, REF and completions: hbm_commands.cpp; the request window: hbm_request_window.cpp).
 
-inline void HbmChannelController::issue_column(uint64_t t, int32_t index, uint32_t bank, unsigned dir,
-                                               const DoneCallback& done) {
+template <unsigned dir>
+inline bool HbmChannelController::issue_column(uint64_t t, int32_t index, uint32_t bank, const DoneCallback& done) {
     Slot& s = slots_[index];
     Bank& k = bank_[bank];
     Group& g = group_[bank >> group_shift_];
@@ -277,7 +284,37 @@ inline void HbmChannelController::issue_column(uint64_t t, int32_t index, uint32
     }
 
     ++s.next_column;
-    if (--s.columns_left == 0) complete(t, index, dir, data_end, done);
+    if (--s.columns_left != 0) return false;
+    complete(t, index, dir, data_end, done);
+    return true;
+}
+
+template <unsigned dir>
+void HbmChannelController::run_columns(uint64_t row_cycle, uint64_t event, uint64_t until, const DoneCallback& done) {
+    const uint64_t limit = min2(min2(row_cycle, event), until);
+    for (;;) {
+        choose_column<dir>(now_, col_choice_);
+        col_choice_valid_ = true;
+        col_choice_dir_ = dir;
+        const uint64_t t = col_choice_.cycle;
+        // What advance() would do next is not this column alone: leave it to advance() (the choice stays cached).
+        if (t >= limit) return;
+        now_ = t;
+        if (issue_column<dir>(t, col_choice_.slot, col_choice_.bank, done)) return;
+    }
+}
+
+// The column command advance() has chosen, at now_ == t with nothing else at t but (when row_too) a row command.
+inline void HbmChannelController::take_column(uint64_t t, const ColChoice& col, unsigned dir, bool row_too,
+                                              uint64_t row_cycle, uint64_t event, uint64_t until,
+                                              const DoneCallback& done) {
+    if (dir == kRead) {
+        if (!issue_column<kRead>(t, col.slot, col.bank, done) && !row_too)
+            run_columns<kRead>(row_cycle, event, until, done);
+    } else {
+        if (!issue_column<kWrite>(t, col.slot, col.bank, done) && !row_too)
+            run_columns<kWrite>(row_cycle, event, until, done);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -404,18 +441,15 @@ void HbmChannelController::advance(uint64_t until_ps, const DoneCallback& done) 
                 case RowChoice::Kind::None: break;
             }
         }
-        if (col.cycle == t) issue_column(t, col.slot, col.bank, dir, done);
+        // A column command alone, completing nothing: the next ones are decided in a tighter loop while they stay
+        // alone (run_columns()).
+        if (col.cycle == t) take_column(t, col, dir, row.cycle == t, row.cycle, event, until, done);
     }
     now_ = max2(now_, until);
     decided_until_ps_ = until_ps;
 }
 
-uint64_t HbmChannelController::next_decision_ps() const {
-#ifndef NPUEMU_HBM_VERIFY_ROW_CACHE
-    // The caller asks after every advance() and submit(); advance() has just computed it (kNever when nothing is
-    // queued: the cache is dropped whenever a request completes, and advance() recomputes it before returning).
-    if (next_cache_valid_) return next_cache_cycle_ == kNever ? UINT64_MAX : next_cache_cycle_ * tck_ps_;
-#endif
+uint64_t HbmChannelController::compute_next_decision_ps() const {
     if (queued_requests() == 0) return UINT64_MAX;
     uint64_t best = next_arrival_;
     if (window_count_[kRead] + window_count_[kWrite] != 0) {

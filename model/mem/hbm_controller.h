@@ -23,6 +23,7 @@
 // the row.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -107,7 +108,14 @@ public:
     // The earliest time a queued request could have a command issued (UINT64_MAX with nothing queued). Refreshes
     // of an idle channel do not count: advance() catches up on them whenever it is called. A lower bound: a refresh
     // or an arrival may be all that happens then; call it again after advance().
-    uint64_t next_decision_ps() const;
+    uint64_t next_decision_ps() const {
+#ifndef NPUEMU_HBM_VERIFY_ROW_CACHE
+        // The caller asks after every advance() and submit(); advance() has just computed it (kNever when nothing is
+        // queued: the cache is dropped whenever a request completes, and advance() recomputes it before returning).
+        if (next_cache_valid_) return next_cache_cycle_ == kNever ? UINT64_MAX : next_cache_cycle_ * tck_ps_;
+#endif
+        return compute_next_decision_ps();
+    }
     // Submitted and not completed, whether arrived or not.
     size_t queued_requests() const;
 
@@ -148,16 +156,32 @@ private:
             items_[(head_ + size_) & (items_.size() - 1)] = v;
             ++size_;
         }
-        // Keeps the ring sorted by `less` when v belongs at or near the back (the usual case is a plain append).
+        // Keeps the ring sorted by `less`: v goes after every item not after it (a binary search unless it is a plain
+        // append), the items behind it move up by one (one block move unless they wrap round the buffer's end).
         template <class Less>
         void insert_sorted(const T& v, Less less) {
             grow_if_full();
-            size_t i = size_;
-            while (i > 0 && less(v, at(i - 1))) {
-                at(i) = at(i - 1);
-                --i;
+            size_t lo = size_;
+            if (size_ > 0 && less(v, at(size_ - 1))) {
+                lo = 0;
+                size_t hi = size_ - 1;
+                while (lo < hi) {
+                    const size_t mid = (lo + hi) / 2;
+                    if (less(v, at(mid)))
+                        hi = mid;
+                    else
+                        lo = mid + 1;
+                }
+                const size_t mask = items_.size() - 1;
+                const size_t from = (head_ + lo) & mask, last = (head_ + size_ - 1) & mask;
+                if (from <= last && last + 1 <= mask) {
+                    T* items = items_.data();
+                    std::copy_backward(items + from, items + last + 1, items + last + 2);
+                } else {
+                    for (size_t i = size_; i > lo; --i) at(i) = at(i - 1);
+                }
             }
-            at(i) = v;
+            at(lo) = v;
             ++size_;
         }
 
@@ -188,7 +212,6 @@ private:
     struct alignas(64) Bank {              // what the choices and the commands read of a bank: one cache line
         uint64_t act_ready = 0;            // earliest ACT: tRC after ACT, tRP after PRE, tRFC / tRFCpb after REF
         uint64_t pre_ready = 0;            // earliest PRE: tRAS after ACT, tRTP after RD, tWR after write data
-        uint64_t col_ready = 0;            // earliest RD/WR: tRCD after ACT
         uint64_t head_seq[2] = {0, 0};     // seq of head[] (meaningless when kNone)
         int32_t head[2] = {kNone, kNone};  // the bank's oldest request of each direction (list: Slot::next)
         // The oldest window request of each direction that hits the open row (kNone: none, or the bank is closed).
@@ -219,6 +242,7 @@ private:
         uint32_t bank = 0;     // its bank (so issuing loads the request and the bank at once, not one after the other)
     };
 
+    uint64_t compute_next_decision_ps() const;  // next_decision_ps() without its cache
     uint64_t cycle_of_ps_ceil(uint64_t ps) const { return ps / tck_ps_ + (ps % tck_ps_ != 0); }
     uint64_t refresh_due(uint64_t index) const;
     uint32_t refresh_bank(uint64_t index) const;
@@ -229,7 +253,8 @@ private:
     void choose(uint64_t now, unsigned dir) const;
     void choose_all_bank_refresh(uint64_t now, RowChoice& c) const;
     void choose_row(uint64_t now, unsigned dir, RowChoice& c) const;
-    void choose_column(uint64_t now, unsigned dir, ColChoice& c) const;
+    template <unsigned dir>
+    void choose_column(uint64_t now, ColChoice& c) const;
     void invalidate_row_choice() { row_choice_valid_ = false; }
     void invalidate_col_choice() { col_choice_valid_ = false; }
     void set_first_hit(uint32_t bank, unsigned dir, int32_t slot);
@@ -237,7 +262,18 @@ private:
     void admit_arrivals();
     void enter_window(const Waiting& w, unsigned dir);
     void leave_window(int32_t slot, unsigned dir);
-    void issue_column(uint64_t t, int32_t slot, uint32_t bank, unsigned dir, const DoneCallback& done);
+    // Issues a column command of request `slot`; true when it was the request's last (it has completed).
+    template <unsigned dir>
+    bool issue_column(uint64_t t, int32_t slot, uint32_t bank, const DoneCallback& done);
+    // Called after a column command at now_ that completed no request and came without a row command, when no
+    // arrival or refresh falls due before `event` and the row bus's next command is at row_cycle (> now_): until
+    // then nothing advance()'s step reads changes but the column registers, so the next column commands are
+    // decided here, each as advance() would, without its step's checks, while each is the step's only command and
+    // before `until`. Returns with the column choice cached when something else comes first or a request completes.
+    template <unsigned dir>
+    void run_columns(uint64_t row_cycle, uint64_t event, uint64_t until, const DoneCallback& done);
+    void take_column(uint64_t t, const ColChoice& col, unsigned dir, bool row_too, uint64_t row_cycle, uint64_t event,
+                     uint64_t until, const DoneCallback& done);
     void complete(uint64_t t, int32_t slot, unsigned dir, uint64_t data_end, const DoneCallback& done);
     void count_overtaking_hit(uint32_t bank, unsigned dir);
     void issue_activate(uint64_t t, uint32_t bank, uint32_t row);
@@ -275,6 +311,9 @@ private:
     static constexpr uint32_t kMaxBanks = 64;
     uint8_t hit_order_[2][kMaxBanks] = {};
     uint32_t hit_order_size_[2] = {0, 0};
+    // Each bank's earliest RD/WR (tRCD after its ACT), beside the order rather than in Bank: the column choice walks
+    // the banks with hits reading only these, the order and the bank groups, and loads the Bank of the one it takes.
+    uint64_t col_ready_[kMaxBanks] = {};
     // controller.row_hit_cap, per direction: each bank's column commands since its ACT that hit the open row while
     // an older request wanted another row (the served request was not the bank's head), and the banks whose count
     // has reached the cap: enter_window() and leave_window() give them no first hit, as if nothing hit the row, until

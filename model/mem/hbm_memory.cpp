@@ -33,8 +33,10 @@ void HbmMemory::wake_for(uint64_t decision_ps) {
     // A decision at time d may be made once simulated time is past d - lookahead (everything arriving by d is known
     // then), and must be made before d + the read latency (its requester acts at its completion). Waking at d
     // itself and deciding a lookahead's worth ahead batches the most decisions per wake-up.
+    const uint64_t earliest = decision_ps + (lookahead_ps_ == 0 ? 1 : 0);
+    if (earliest >= wake_at_ps_) return;  // the wake-up below would be no earlier (without asking SystemC the time)
     const uint64_t now = sc_core::sc_time_stamp().value();
-    const uint64_t wake = std::max(decision_ps + (lookahead_ps_ == 0 ? 1 : 0), now + 1);
+    const uint64_t wake = std::max(earliest, now + 1);
     if (wake >= wake_at_ps_) return;
     wake_at_ps_ = wake;
     wake_.notify(sc_core::sc_time::from_value(wake - now));
