@@ -1,5 +1,5 @@
 // The HBM unit tests' shared rig: a small, easily read configuration, request makers, and a controller with its
-// command log and completions (tests/unit/test_hbm.cpp, tests/unit/test_hbm_row_hit_cap.cpp).
+// command log and completions (tests/unit/test_hbm_*.cpp).
 #pragma once
 
 #include <doctest/doctest.h>

@@ -72,7 +72,8 @@ TEST_CASE("hbm: row_hit_cap bounds how long a stream of row hits holds back an o
     // ACT), ACT (tRP), RD (tRCD), data (tCL + burst); request 1 went first (tRCD after its ACT).
     const auto bound = [&](uint64_t hits) {
         return (t.tRCD_cycles + hits * t.tCCD_L_cycles + std::max<uint64_t>(t.tRTP_cycles, t.tRAS_cycles) +
-                t.tRP_cycles + t.tRCD_cycles + t.tCL_cycles + burst) * kNs;
+                t.tRP_cycles + t.tRCD_cycles + t.tCL_cycles + burst) *
+               kNs;
     };
     SUBCASE("one-column requests: exactly the cap of hits goes first") {
         const StarvedRead capped = starve(16, 1, 400);
