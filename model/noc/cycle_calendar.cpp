@@ -23,14 +23,15 @@ uint32_t window_words_for(uint64_t words) {
 
 uint64_t CycleCalendar::reserve_elsewhere(uint64_t earliest_cycle, uint64_t length_cycles) {
     // Kept a leaf with few registers: anything unusual goes on to reserve_anyhow().
-    if (intervals_ || length_cycles - 1 >= 64 || earliest_cycle < retired_cycle_ || earliest_cycle >= top_cycle_) {
+    if (intervals_ || length_cycles - 1 >= 64 || earliest_cycle < retired_cycle_ || earliest_cycle >= top_cycle_ ||
+        !fits(earliest_cycle + length_cycles)) {
         return reserve_anyhow(earliest_cycle, length_cycles);
     }
-    // A gap before the last reservation, for a packet of at most 64 cycles (all of the mesh's on a real chip):
-    // look at the 64 cycles from `at` in one word; a busy one among the first length_cycles moves `at` past the
-    // last of them and on to the end of its busy run.
+    // A busy cycle among the length_cycles from earliest_cycle, before the last reservation: move past the last
+    // busy one of them to the end of its busy run, and look again at the 64 cycles from there (reading a word
+    // beyond top_cycle_ only while it is inside the window: the ones after it hold nothing).
     const uint64_t ones = ~uint64_t(0) >> (64 - length_cycles);
-    const uint64_t top_word = (top_cycle_ - 1) >> 6;  // words after it are clear (or outside the window)
+    const uint64_t top_word = (top_cycle_ - 1) >> 6;
     uint64_t at = earliest_cycle;
     while (at < top_cycle_) {
         const uint64_t w = at >> 6, offset = at & 63;
@@ -111,20 +112,22 @@ uint64_t CycleCalendar::first_free(uint64_t busy_cycle) const {
 }
 
 bool CycleCalendar::widen_to(uint64_t end_cycle) {
-    const uint64_t base = retired_cycle_ >> 6;
-    const uint64_t needed = ((end_cycle - 1) >> 6) - base + 1;  // wraps to huge for an end before the window
+    const uint64_t needed = ((end_cycle - 1) >> 6) - (retired_cycle_ >> 6) + 1;  // huge for an end before the window
     if (needed > kMaxWindowWords) return false;
-    const uint32_t count = window_words_for(needed);
+    resize_ring(window_words_for(needed));
+    return true;
+}
+
+void CycleCalendar::resize_ring(uint32_t count) {
     std::unique_ptr<uint64_t, AlignedWordsDeleter> ring(
         static_cast<uint64_t*>(::operator new (count * sizeof(uint64_t), std::align_val_t{64})));
     std::fill_n(ring.get(), count, uint64_t(0));
     if (top_cycle_ > retired_cycle_) {
-        for (uint64_t w = base; w <= (top_cycle_ - 1) >> 6; ++w) ring.get()[w & (count - 1)] = word(w);
+        for (uint64_t w = retired_cycle_ >> 6; w <= (top_cycle_ - 1) >> 6; ++w) ring.get()[w & (count - 1)] = word(w);
     }
     words_ = std::move(ring);
     word_count_ = count;
     word_mask_ = count - 1;
-    return true;
 }
 
 void CycleCalendar::switch_to_intervals() {
@@ -176,6 +179,12 @@ void CycleCalendar::retire_through(uint64_t cycle) {
     }
     retired_cycle_ = cycle;
     top_cycle_ = std::max(top_cycle_, cycle);
+    // A ring much wider than what is live again (after a burst of traffic far ahead) shrinks: the live words then
+    // stay in the same few cache lines instead of wandering through kilobytes of them.
+    if (word_count_ > kMinWindowWords) {
+        const uint64_t live_words = top_cycle_ > cycle ? ((top_cycle_ - 1) >> 6) - (cycle >> 6) + 1 : 1;
+        if (live_words * 4 <= word_count_) resize_ring(window_words_for(live_words * 2));
+    }
 }
 
 size_t CycleCalendar::interval_count() const {

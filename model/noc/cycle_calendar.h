@@ -10,6 +10,7 @@
 // as before) until a retire makes the live span short again. Both forms hold the same busy cycles.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -28,10 +29,12 @@ public:
     // returns s. Throws npuemu::Error for a length of 0 or an earliest_cycle before the last retire_through()
     // cycle (what was retired is forgotten).
     uint64_t reserve(uint64_t earliest_cycle, uint64_t length_cycles) {
-        // Streaming, or traffic in time order: the request lies after every reservation and inside the window.
-        if (earliest_cycle >= top_cycle_ && length_cycles - 1 < 64 && fits(earliest_cycle + length_cycles)) {
+        // Nearly always: a packet of at most 64 cycles, free from earliest_cycle on (after every reservation, or in
+        // a gap long enough), inside the window. One test on the word or two it covers, no branch on which case.
+        if (length_cycles - 1 < 64 && earliest_cycle >= retired_cycle_ && fits(earliest_cycle + length_cycles) &&
+            (span_bits(earliest_cycle, length_cycles) & (~uint64_t(0) >> (64 - length_cycles))) == 0) {
             mark_short(earliest_cycle, length_cycles);
-            top_cycle_ = earliest_cycle + length_cycles;
+            top_cycle_ = std::max(top_cycle_, earliest_cycle + length_cycles);
             return earliest_cycle;
         }
         return reserve_elsewhere(earliest_cycle, length_cycles);
@@ -47,6 +50,8 @@ public:
     size_t interval_count() const;
     // Whether the reservations are in the bitmap now (false: the LinkCalendar of a too-wide window); for tests.
     bool in_bitmap() const { return !intervals_; }
+    // The cycles the bitmap's ring covers now (0 as intervals); for tests.
+    uint64_t window_cycles() const { return uint64_t(word_count_) * 64; }
 
 private:
     struct AlignedWordsDeleter {
@@ -56,6 +61,14 @@ private:
     // Whether cycles up to end_cycle - 1 lie inside the window (never with no ring, e.g. as intervals).
     bool fits(uint64_t end_cycle) const { return ((end_cycle - 1) >> 6) - (retired_cycle_ >> 6) < word_count_; }
     uint64_t& word(uint64_t absolute_word) const { return words_.get()[absolute_word & word_mask_]; }
+    // The bits of the cycles from start_cycle on (bit 0: start_cycle), as far as the window's words of [start_cycle,
+    // start_cycle + length_cycles) hold them; 1 to 64 cycles, inside the window.
+    uint64_t span_bits(uint64_t start_cycle, uint64_t length_cycles) const {
+        const uint64_t offset = start_cycle & 63;
+        uint64_t bits = word(start_cycle >> 6) >> offset;
+        if (offset + length_cycles > 64) bits |= word((start_cycle >> 6) + 1) << (64 - offset);
+        return bits;
+    }
     // Sets the bits of [start_cycle, start_cycle + length_cycles), 1 to 64 of them (inside the window).
     void mark_short(uint64_t start_cycle, uint64_t length_cycles) const {
         const uint64_t ones = ~uint64_t(0) >> (64 - length_cycles);
@@ -76,6 +89,7 @@ private:
     uint64_t first_free(uint64_t busy_cycle) const;                   // first unreserved after a reserved cycle
     // Makes the ring cover cycles up to end_cycle - 1; false (nothing changed) when that is wider than the maximum.
     bool widen_to(uint64_t end_cycle);
+    void resize_ring(uint32_t count);  // a ring of `count` words (a power of two) with the live words moved in
     void switch_to_intervals();
     void switch_to_bitmap();
     [[noreturn, gnu::cold]] void throw_bad_request(uint64_t earliest_cycle, uint64_t length_cycles) const;

@@ -3,6 +3,7 @@
 // the switch to intervals for a too-wide window and back; and its errors.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 
@@ -20,9 +21,12 @@ namespace {
 struct DifferentialRun {
     uint64_t reservations = 0, mismatches = 0, count_mismatches = 0;
     bool left_bitmap = false, back_in_bitmap = false;
+    uint64_t widest_window_cycles = 0, last_window_cycles = 0;
 };
 
-DifferentialRun run_against_list(uint32_t seed, uint64_t steps, uint64_t ahead_cycles, uint64_t far_cycles) {
+// From the second half of the run on, reservations reach late_ahead_cycles ahead instead (0: unchanged).
+DifferentialRun run_against_list(uint32_t seed, uint64_t steps, uint64_t ahead_cycles, uint64_t far_cycles,
+                                 uint64_t late_ahead_cycles = 0) {
     std::mt19937_64 rng(seed);
     CycleCalendar bitmap;
     LinkCalendar list;
@@ -36,11 +40,13 @@ DifferentialRun run_against_list(uint32_t seed, uint64_t steps, uint64_t ahead_c
             run.count_mismatches += bitmap.interval_count() != list.interval_count();
             if (!bitmap.in_bitmap()) run.left_bitmap = true;
             if (run.left_bitmap && bitmap.in_bitmap()) run.back_in_bitmap = true;
+            run.widest_window_cycles = std::max(run.widest_window_cycles, bitmap.window_cycles());
+            run.last_window_cycles = bitmap.window_cycles();
         }
+        const uint64_t ahead = late_ahead_cycles && step >= steps / 2 ? late_ahead_cycles : ahead_cycles;
         const uint64_t pick = rng() % 100;
         const uint64_t length = pick < 1 ? 65 + rng() % 200 : pick < 40 ? 1 : 1 + rng() % 8;
-        const uint64_t earliest =
-            now + (pick == 99 && far_cycles && step < steps / 8 ? far_cycles : rng() % ahead_cycles);
+        const uint64_t earliest = now + (pick == 99 && far_cycles && step < steps / 8 ? far_cycles : rng() % ahead);
         const uint64_t expected = list.reserve(earliest, length);
         run.mismatches += bitmap.reserve(earliest, length) != expected;
         ++run.reservations;
@@ -58,6 +64,14 @@ TEST_CASE("cycle calendar: every reservation lands where LinkCalendar puts it, w
         CHECK(run.count_mismatches == 0);
         CHECK_FALSE(run.left_bitmap);
     }
+}
+
+TEST_CASE("cycle calendar: the ring widens for reservations far ahead and narrows again when they are gone") {
+    const DifferentialRun run = run_against_list(3, 20000, 20000, 0, 40);
+    CHECK(run.mismatches == 0);
+    CHECK(run.count_mismatches == 0);
+    CHECK(run.widest_window_cycles >= 16384);
+    CHECK(run.last_window_cycles <= 1024);
 }
 
 TEST_CASE("cycle calendar: a window too wide for the bitmap goes to intervals and comes back, answers unchanged") {
