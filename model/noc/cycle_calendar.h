@@ -2,7 +2,7 @@
 // The placement rule is LinkCalendar's (the earliest free run of length_cycles at or after earliest_cycle; its
 // merged intervals are the runs of set bits here), so results are the same reservation for reservation, but a
 // reservation reads and writes a word or two where the sorted list searched and inserted: the mesh makes millions
-// of them, six a packet (bench/timing_only_profile.md, "The mesh's link calendars").
+// of them, six a packet (bench/timing_only_profile.md, "Fourth pass: the mesh's link calendars").
 //
 // The bitmap covers a window of whole 64-cycle words, from the word of the last retire_through() cycle on, in a
 // ring that grows to fit the last reservation. Traffic sparse in time with no retire in between would make the
