@@ -34,6 +34,8 @@ public:
     void retire_through(uint64_t cycle);
 
     size_t interval_count() const { return intervals_.size() - first_; }
+    // The end of the last live interval (0 with none): every cycle from it on is free.
+    uint64_t end_cycle() const { return first_ == intervals_.size() ? 0 : intervals_.back().end_cycle; }
     // The live intervals, sorted; for tests and diagnostics.
     std::vector<Interval> intervals() const { return {intervals_.begin() + long(first_), intervals_.end()}; }
 

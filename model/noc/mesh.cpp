@@ -59,6 +59,7 @@ Mesh::Mesh(const MeshConfig& config) : config_(config) {
     tiles_ = config.cols * config.rows;
     router_byte_hops_.assign(tiles_, 0);
     router_links_.assign(size_t(tiles_) * DirectionCount, kNoLink);
+    route_.assign(size_t(config.cols) + config.rows, 0);  // the longest route: inject, cols - 1 + rows - 1, eject
     for (uint32_t y = 0; y < config.rows; ++y) {
         for (uint32_t x = 0; x < config.cols; ++x) {
             uint32_t* links = &router_links_[(size_t(y) * config.cols + x) * DirectionCount];
@@ -188,23 +189,16 @@ uint64_t Mesh::send(NodeId from, NodeId to, uint32_t payload_bytes, uint64_t inj
     const uint64_t router_cycles = config_.router_latency_cycles;
     const uint64_t inject_cycle = edge_cycle(inject_ps);
 
-    // Cut-through: on each link in turn the packet takes the first free ser-cycle interval at or after the cycle
-    // its head gets there; the head gets to the next link router_latency_cycles after it started on this one.
-    uint64_t head_cycle = inject_cycle;
-    uint64_t start_cycle = inject_cycle;
-    auto take = [&](uint32_t link) {
-        LinkState& state = links_[link];
-        start_cycle = state.calendar.reserve(head_cycle, ser);
-        head_cycle = start_cycle + router_cycles;
-        ++state.packets;
-        state.bytes += bytes;
-        state.busy_ps += busy_ps;
-    };
+    // The route's links in order (the counters of each router passed on the way), then cut-through over them: on
+    // each link in turn the packet takes the first free ser-cycle interval at or after the cycle its head gets
+    // there; the head gets to the next link router_latency_cycles after it started on this one.
+    uint32_t* route_end = route_.data();  // sized for the longest route at construction
+    *route_end++ = a.into_mesh_link;
     uint32_t x = a.x, y = a.y;
     // Each router passed: the one a router link leaves, and the last one (b's), which the eject link leaves.
     auto pass = [&](Direction dir) {
         router_byte_hops_[size_t(y) * config_.cols + x] += bytes;
-        take(router_link(x, y, dir));
+        *route_end++ = router_link(x, y, dir);
     };
     auto walk_x = [&] {
         for (; x < b.x; ++x) pass(East);
@@ -214,8 +208,6 @@ uint64_t Mesh::send(NodeId from, NodeId to, uint32_t payload_bytes, uint64_t inj
         for (; y < b.y; ++y) pass(South);
         for (; y > b.y; --y) pass(North);
     };
-
-    take(a.into_mesh_link);
     if (config_.order == DimensionOrder::XY) {
         walk_x();
         walk_y();
@@ -224,7 +216,18 @@ uint64_t Mesh::send(NodeId from, NodeId to, uint32_t payload_bytes, uint64_t inj
         walk_x();
     }
     router_byte_hops_[size_t(b.y) * config_.cols + b.x] += bytes;
-    take(b.out_of_mesh_link);
+    *route_end++ = b.out_of_mesh_link;
+
+    uint64_t head_cycle = inject_cycle;
+    uint64_t start_cycle = inject_cycle;
+    for (const uint32_t* link = route_.data(); link != route_end; ++link) {
+        LinkState& state = links_[*link];
+        start_cycle = state.calendar.reserve(head_cycle, ser);
+        head_cycle = start_cycle + router_cycles;
+        ++state.packets;
+        state.bytes += bytes;
+        state.busy_ps += busy_ps;
+    }
 
     const uint64_t tail_cycle = start_cycle + ser;
     if (tail_cycle > max_tail_cycle_) {

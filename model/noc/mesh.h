@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "model/common/latency_histogram.h"
-#include "model/noc/link_calendar.h"
+#include "model/noc/cycle_calendar.h"
 #include "model/noc/mesh_config.h"
 
 namespace npuemu::noc {
@@ -133,12 +133,15 @@ private:
     uint32_t tiles_ = 0;
     std::vector<Node> nodes_;             // tiles 0..tiles_-1, then ports
     std::vector<uint32_t> router_links_;  // [(y * cols + x) * 4 + direction] -> link id, kNoLink off the edge
-    // What a packet reads and writes of a link, side by side: its calendar and its counters (one cache line).
+    // What a packet reads and writes of a link, side by side: its calendar (the bitmap of busy cycles, whose words
+    // sit in a ring of their own) and its counters.
     struct alignas(64) LinkState {
-        LinkCalendar calendar;
+        CycleCalendar calendar;
         uint64_t packets = 0, bytes = 0, busy_ps = 0;
     };
+    static_assert(sizeof(LinkState) == 64, "a link's calendar and counters: one cache line");
     std::vector<LinkState> links_;               // by link id
+    std::vector<uint32_t> route_;                // send()'s scratch: the links of a packet's route, in order
     mutable std::vector<LinkStats> link_stats_;  // by link id: the names, and the counters as of link_stats()
     std::array<ClassStats, size_t(TrafficClass::Count)> class_stats_{};
     std::vector<uint64_t> router_byte_hops_;  // by router
