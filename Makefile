@@ -63,7 +63,7 @@ fuzz: build test-fuzz
 
 # A profile-guided npuemu in FAST_DIR (not part of `make test`; cmake/npuemu_speed_build.cmake): built instrumented,
 # trained on the release build's firmware (bench/pgo_train.sh), rebuilt with the profiles in the same directory.
-# ~2.3x the CPU time of compiling npuemu once. Same results as build/bin/npuemu; faster on the ISS (~0.88x CPU time
+# ~2.4x the CPU time of compiling npuemu once. Same results as build/bin/npuemu; faster on the ISS (0.79-0.88x CPU time
 # on cpubench), not measurably on the memory-bound runs: bash bench/fast_build.sh compares the two.
 FAST_DIR ?= build-fast
 fast: build

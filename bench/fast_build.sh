@@ -21,8 +21,8 @@ workloads=(
 for entry in "${workloads[@]}"; do
   name="${entry%%|*}"
   read -r -a args <<< "${entry#*|}"
-  "$plain/bin/npuemu" run "${args[@]}" --stats "$work/plain.json" > "$work/plain.out"
-  "$fast/bin/npuemu" run "${args[@]}" --stats "$work/fast.json" > "$work/fast.out"
+  "$plain/bin/npuemu" run --stats "$work/plain.json" "${args[@]}" > "$work/plain.out"
+  "$fast/bin/npuemu" run --stats "$work/fast.json" "${args[@]}" > "$work/fast.out"
   cmp -s "$work/plain.out" "$work/fast.out" && cmp -s "$work/plain.json" "$work/fast.json" ||
     { echo "$name: the two builds' console or statistics differ" >&2; exit 1; }
   echo "== $name (console and statistics identical)"
