@@ -11,7 +11,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 firmware="$(cd "$plain/firmware" && pwd)"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-printf '\x42\x4d\x45\x4d\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00' > "$work/membench_args.bin"  # bench/memory.sh's
+# bench/memory.sh's argument block for the read and write streams only
+printf '\x42\x4d\x45\x4d\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00' > "$work/membench_args.bin"
 
 workloads=(
   "BERT-base layer seq 384, timing-only|-q --arithmetic skip $firmware/transformer_block_seq384.elf"

@@ -18,7 +18,8 @@ trap 'rm -rf "$work"' EXIT
 echo "  training: BERT-base layer seq 128, timing-only"
 "$npuemu" run -q --arithmetic skip "$firmware/transformer_block.elf" > /dev/null
 echo "  training: membench read + write streams"
-printf '\x42\x4d\x45\x4d\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00' > "$work/membench_args.bin"  # bench/memory.sh's
+# bench/memory.sh's argument block for the read and write streams only
+printf '\x42\x4d\x45\x4d\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00' > "$work/membench_args.bin"
 "$npuemu" run -q --load "$work/membench_args.bin@0x81000000" "$firmware/membench.elf" > /dev/null
 for shape in "256 256 256 int8" "128 256 128 bf16"; do
   set -- $shape
