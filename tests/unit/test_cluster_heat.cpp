@@ -55,7 +55,7 @@ double loss_sum(const StepLosses& l) {
            l.pp_communication_s + l.dp_communication_s + l.optimizer_s + l.throttling_s + l.stragglers_s;
 }
 
-const std::string kGpt3Dir = std::string(NPUEMU_SOURCE_DIR) + "/configs/clusters/gpt3_10k/";
+const std::string kGpt3HeatDir = std::string(NPUEMU_SOURCE_DIR) + "/configs/clusters/gpt3_10k/";
 
 }  // namespace
 
@@ -200,7 +200,7 @@ TEST_CASE("cluster heat: the manufacturing spread is a pure function of the seed
 }
 
 TEST_CASE("cluster heat: bad facility and variation keys are refused with the key named") {
-    const std::string base = kGpt3Dir + "npuemu_air.yaml";
+    const std::string base = kGpt3HeatDir + "npuemu_air.yaml";
     auto error_of = [&](const std::vector<std::string>& overrides) {
         try {
             simulate_cluster_step(load_cluster_config(base, overrides));
@@ -221,7 +221,7 @@ TEST_CASE("cluster heat: bad facility and variation keys are refused with the ke
 TEST_CASE(
     "cluster heat: the 10,240-chip cluster on air and on liquid: no throttling at the design inlet, a hot rack "
     "makes stragglers, and the same seed gives the same step") {
-    const ClusterConfig air = load_cluster_config(kGpt3Dir + "npuemu_air.yaml");
+    const ClusterConfig air = load_cluster_config(kGpt3HeatDir + "npuemu_air.yaml");
     const StepResult design = simulate_cluster_step(air);
     REQUIRE(design.heat);
     CHECK(design.heat->thermal_model);
@@ -230,7 +230,7 @@ TEST_CASE(
     CHECK(design.step_s == doctest::Approx(loss_sum(design.losses)).epsilon(1e-12));
 
     const ClusterConfig hot =
-        load_cluster_config(kGpt3Dir + "npuemu_air.yaml", {"facility.hot_racks=1", "facility.hot_inlet_mC=60000"});
+        load_cluster_config(kGpt3HeatDir + "npuemu_air.yaml", {"facility.hot_racks=1", "facility.hot_inlet_mC=60000"});
     const StepResult slowed = simulate_cluster_step(hot);
     CHECK(slowed.heat->throttled_chips == 32);
     CHECK(slowed.heat->racks.back().throttled == 32);
@@ -238,11 +238,11 @@ TEST_CASE(
     CHECK(slowed.losses.stragglers_s > 0);
     CHECK(slowed.losses.stragglers_s > 10 * slowed.losses.throttling_s);  // 32 of 10,240 chips are slow
 
-    const StepResult again = simulate_cluster_step(load_cluster_config(kGpt3Dir + "npuemu_air.yaml"));
+    const StepResult again = simulate_cluster_step(load_cluster_config(kGpt3HeatDir + "npuemu_air.yaml"));
     CHECK(again.step_s == design.step_s);
     CHECK(step_json(air, again).dump() == step_json(air, design).dump());
 
-    const StepResult liquid = simulate_cluster_step(load_cluster_config(kGpt3Dir + "npuemu_liquid.yaml"));
+    const StepResult liquid = simulate_cluster_step(load_cluster_config(kGpt3HeatDir + "npuemu_liquid.yaml"));
     CHECK(liquid.heat->throttled_chips == 0);
     const RackHeat& cold_plate = liquid.heat->racks.front();
     const RackHeat& heat_sink = design.heat->racks.front();
