@@ -126,8 +126,10 @@ void read_workload_file(const SpecReader& r, const YAML::Node& item, const std::
         const std::string file = r.scalar(item["cluster"], path + ".cluster");
         workload.cluster = resolve_relative(file, spec_dir);
         workload.name = fs::path(file).stem().string();
-        if (!fs::is_regular_file(workload.cluster)) {
-            r.fail(item["cluster"], path + ".cluster", "no such cluster file: " + workload.cluster);
+        std::error_code unusable;  // e.g. a name too long for the file system: said, not thrown past the reader
+        if (!fs::is_regular_file(workload.cluster, unusable)) {
+            r.fail(item["cluster"], path + ".cluster",
+                   "no such cluster file: " + workload.cluster + (unusable ? " (" + unusable.message() + ")" : ""));
         }
         return;
     }
@@ -140,10 +142,13 @@ void read_workload_file(const SpecReader& r, const YAML::Node& item, const std::
     if (brace != std::string::npos) image.replace(brace, 10, firmware_dir);
     workload.image = resolve_relative(image, spec_dir);
     workload.name = fs::path(image).stem().string();
-    if (!fs::is_regular_file(workload.image)) {
+    std::error_code unusable;  // e.g. a name too long for the file system: said, not thrown past the reader
+    if (!fs::is_regular_file(workload.image, unusable)) {
         r.fail(item["image"], path + ".image",
                "no such firmware image: " + workload.image +
-                   (brace != std::string::npos ? " (is the firmware built?)" : ""));
+                   (unusable                       ? " (" + unusable.message() + ")"
+                    : brace != std::string::npos ? " (is the firmware built?)"
+                                                 : ""));
     }
 }
 
