@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "model/core/rv32_hart.h"
+#include "tests/unit/rv32_test_harness.h"
 
 namespace {
 
@@ -24,20 +25,16 @@ namespace csr = npuemu::core::csr;
 
 constexpr uint32_t kRam = 0x80000000u, kRamSize = 0x10000, kData = kRam + 0x4000, kDevice = 0x10000000u;
 
-constexpr uint32_t enc_i(uint32_t opcode, uint32_t rd, uint32_t funct3, uint32_t rs1, int32_t imm) {
-    return (static_cast<uint32_t>(imm) & 0xFFF) << 20 | rs1 << 15 | funct3 << 12 | rd << 7 | opcode;
-}
-constexpr uint32_t enc_s(uint32_t funct3, uint32_t rs1, uint32_t rs2, int32_t imm) {
-    const uint32_t u = static_cast<uint32_t>(imm);
-    return ((u >> 5) & 0x7F) << 25 | rs2 << 20 | rs1 << 15 | funct3 << 12 | (u & 0x1F) << 7 | 0x23;
-}
-constexpr uint32_t addi(uint32_t rd, uint32_t rs1, int32_t imm) { return enc_i(0x13, rd, 0, rs1, imm); }
-constexpr uint32_t lw(uint32_t rd, uint32_t rs1, int32_t imm) { return enc_i(0x03, rd, 2, rs1, imm); }
-constexpr uint32_t lb(uint32_t rd, uint32_t rs1, int32_t imm) { return enc_i(0x03, rd, 0, rs1, imm); }
-constexpr uint32_t sw(uint32_t rs1, uint32_t rs2, int32_t imm) { return enc_s(2, rs1, rs2, imm); }
-constexpr uint32_t sb(uint32_t rs1, uint32_t rs2, int32_t imm) { return enc_s(0, rs1, rs2, imm); }
-constexpr uint32_t jal_self() { return 0x0000006F; }  // jal x0, 0
-constexpr uint32_t kEbreak = 0x00100073, kWfi = 0x10500073;
+// The encoders are the hart tests' (rv32_test_harness.h); this file's bus and fixture are its own.
+namespace rv = npuemu_test::rv32;
+using rv::addi;
+using rv::kEbreak;
+using rv::kWfi;
+constexpr uint32_t lw(uint32_t rd, uint32_t rs1, int32_t imm) { return rv::load(rv::kLw, rd, rs1, imm); }
+constexpr uint32_t lb(uint32_t rd, uint32_t rs1, int32_t imm) { return rv::load(rv::kLb, rd, rs1, imm); }
+constexpr uint32_t sw(uint32_t rs1, uint32_t rs2, int32_t imm) { return rv::store(rv::kSw, rs1, rs2, imm); }
+constexpr uint32_t sb(uint32_t rs1, uint32_t rs2, int32_t imm) { return rv::store(rv::kSb, rs1, rs2, imm); }
+constexpr uint32_t jal_self() { return rv::jal(0, 0); }
 
 class Bus : public HartBus {
 public:
