@@ -93,15 +93,17 @@ double Collectives::hierarchical_all_reduce_s(const std::vector<ChipGroup>& grou
 CollectiveTime Collectives::all_reduce(const std::vector<ChipGroup>& groups, double bytes) const {
     if (groups.empty() || groups.front().size() < 2 || bytes <= 0) return {0, "none"};
     CollectiveAlgorithm algorithm = spec_.algorithm;
-    const ChipGroup& g = groups.front();
-    const uint32_t per_node = members_per_node(g);
-    const bool hierarchy = per_node > 1 && per_node < g.size();
+    // Whether the hierarchy applies: several members on each of several nodes (asked only where a choice needs it).
+    const auto hierarchy_fits = [&] {
+        const uint32_t per_node = members_per_node(groups.front());
+        return per_node > 1 && per_node < groups.front().size();
+    };
     if (algorithm == CollectiveAlgorithm::Fastest) {
         // The model's own estimates decide, as a tuner with this cost model would: no step at a size threshold.
         CollectiveTime best{tree_all_reduce_s(groups, bytes), "tree"};
         const double ring_s = ring_all_reduce_s(groups, bytes);
         if (ring_s < best.time_s) best = {ring_s, "ring"};
-        if (hierarchy) {
+        if (hierarchy_fits()) {
             const double hierarchical_s = hierarchical_all_reduce_s(groups, bytes);
             if (hierarchical_s < best.time_s) best = {hierarchical_s, "hierarchical"};
         }
@@ -110,7 +112,7 @@ CollectiveTime Collectives::all_reduce(const std::vector<ChipGroup>& groups, dou
     if (algorithm == CollectiveAlgorithm::Auto) {
         if (bytes < spec_.tree_below_kib * 1024) {
             algorithm = CollectiveAlgorithm::Tree;
-        } else if (hierarchy) {
+        } else if (hierarchy_fits()) {
             algorithm = CollectiveAlgorithm::Hierarchical;
         } else {
             algorithm = CollectiveAlgorithm::Ring;
