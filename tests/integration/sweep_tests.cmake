@@ -28,6 +28,10 @@ npuemu_sweep_error_test("an empty grid" --exit 125
 npuemu_sweep_error_test("a workload that does not exist" --exit 125
   --stderr-has "missing_workload.yaml:4:12: workloads[0].image: no such firmware image:"
   -- ${NPUEMU} sweep ${SWEEP_DATA}/missing_workload.yaml --out ${SWEEP_WORK}/never_missing_workload)
+npuemu_sweep_error_test("a workload path the file system refuses (a name over 255 bytes)" --exit 125
+  --stderr-has "image_name_too_long.yaml:4:12: workloads[0].image: no such firmware image:"
+  --stderr-has "(File name too long)"
+  -- ${NPUEMU} sweep ${SWEEP_DATA}/image_name_too_long.yaml --out ${SWEEP_WORK}/never_image_name_too_long)
 npuemu_sweep_error_test("a malformed shard" --exit 125 --stderr-has "--shard 3/2: expected I/N with 0 <= I < N"
   -- ${NPUEMU} sweep ${SWEEP_DATA}/ok.yaml --out ${SWEEP_WORK}/never_shard --shard 3/2)
 npuemu_sweep_error_test("a shard that is not a number" --exit 125 --stderr-has "--shard one/2: expected I/N"
