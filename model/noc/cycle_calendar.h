@@ -29,8 +29,10 @@ public:
     // returns s. Throws npuemu::Error for a length of 0 or an earliest_cycle before the last retire_through()
     // cycle (what was retired is forgotten).
     uint64_t reserve(uint64_t earliest_cycle, uint64_t length_cycles) {
-        // Nearly always: a packet of at most 64 cycles, free from earliest_cycle on (after every reservation, or in
-        // a gap long enough), inside the window. One test on the word or two it covers, no branch on which case.
+        if (length_cycles == 1) return reserve_one(earliest_cycle);
+        // Nearly always otherwise: a packet of at most 64 cycles, free from earliest_cycle on (after every
+        // reservation, or in a gap long enough), inside the window. One test on the word or two it covers, no
+        // branch on which case.
         if (length_cycles - 1 < 64 && earliest_cycle >= retired_cycle_ && fits(earliest_cycle + length_cycles) &&
             (span_bits(earliest_cycle, length_cycles) & (~uint64_t(0) >> (64 - length_cycles))) == 0) {
             mark_short(earliest_cycle, length_cycles);
@@ -38,6 +40,22 @@ public:
             return earliest_cycle;
         }
         return reserve_elsewhere(earliest_cycle, length_cycles);
+    }
+    // reserve(earliest_cycle, 1): every packet of the default mesh (its links carry a whole DMA burst per cycle).
+    // Inside the window it takes the first clear bit from earliest_cycle on in its word, busy or not (bits from
+    // top_cycle_ on are clear), so a clash costs a count of trailing zeros instead of a call.
+    uint64_t reserve_one(uint64_t earliest_cycle) {
+        if (earliest_cycle >= retired_cycle_ && fits(earliest_cycle + 1)) {
+            uint64_t& bits = word(earliest_cycle >> 6);
+            const uint64_t free_from_earliest = ~bits >> (earliest_cycle & 63);
+            if (free_from_earliest != 0) {
+                const uint64_t at = earliest_cycle + uint64_t(__builtin_ctzll(free_from_earliest));
+                bits |= uint64_t(1) << (at & 63);
+                top_cycle_ = std::max(top_cycle_, at + 1);
+                return at;
+            }
+        }
+        return reserve_elsewhere(earliest_cycle, 1);  // busy to the end of its word, or off the window
     }
     // Where reserve() would place it, without reserving (same precondition).
     uint64_t find(uint64_t earliest_cycle, uint64_t length_cycles) const;

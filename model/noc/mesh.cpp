@@ -41,7 +41,22 @@ const char* traffic_class_name(TrafficClass cls) {
     return "invalid";
 }
 
-Mesh::Mesh(const MeshConfig& config) : config_(config) {
+namespace {
+
+// The config's divisors, checked before a FastDivisor is made of them (the mesh's own errors name the key).
+const MeshConfig& checked(const MeshConfig& config) {
+    if (config.link_bandwidth_bytes_per_cycle == 0)
+        throw Error("mesh: link_bandwidth_bytes_per_cycle must be at least 1");
+    if (config.clock_period_ps == 0) throw Error("mesh: clock_period_ps must be at least 1");
+    return config;
+}
+
+}  // namespace
+
+Mesh::Mesh(const MeshConfig& config)
+    : config_(checked(config)),
+      clock_period_(config.clock_period_ps),
+      link_bandwidth_(config.link_bandwidth_bytes_per_cycle) {
     if (config.cols == 0 || config.rows == 0) {
         throw Error("mesh: cols and rows must be at least 1, got cols = " + std::to_string(config.cols) +
                     ", rows = " + std::to_string(config.rows));
@@ -51,13 +66,9 @@ Mesh::Mesh(const MeshConfig& config) : config_(config) {
                     std::to_string(uint64_t(config.cols) * config.rows) + " routers is more than the " +
                     std::to_string(kMaxRouters) + " supported");
     }
-    if (config.link_bandwidth_bytes_per_cycle == 0)
-        throw Error("mesh: link_bandwidth_bytes_per_cycle must be at least 1");
-    if (config.clock_period_ps == 0) throw Error("mesh: clock_period_ps must be at least 1");
-
     max_tail_cycle_ = UINT64_MAX / config.clock_period_ps;
     tiles_ = config.cols * config.rows;
-    router_byte_hops_.assign(tiles_, 0);
+    router_out_links_.assign(tiles_, {});
     router_links_.assign(size_t(tiles_) * DirectionCount, kNoLink);
     route_.assign(size_t(config.cols) + config.rows, 0);  // the longest route: inject, cols - 1 + rows - 1, eject
     for (uint32_t y = 0; y < config.rows; ++y) {
@@ -68,6 +79,9 @@ Mesh::Mesh(const MeshConfig& config) : config_(config) {
             if (x > 0) links[West] = add_link(name + ".west");
             if (y > 0) links[North] = add_link(name + ".north");
             if (y + 1 < config.rows) links[South] = add_link(name + ".south");
+            for (uint32_t dir = 0; dir < DirectionCount; ++dir) {
+                if (links[dir] != kNoLink) router_out_links_[size_t(y) * config.cols + x].push_back(links[dir]);
+            }
         }
     }
     nodes_.reserve(tiles_);
@@ -76,7 +90,9 @@ Mesh::Mesh(const MeshConfig& config) : config_(config) {
         const uint32_t inject = add_link(name + ".inject");
         const uint32_t eject = add_link(name + ".eject");
         nodes_.push_back(Node{name, t % config.cols, t / config.cols, inject, eject});
+        router_out_links_[t].push_back(eject);
     }
+    last_serialization_cycles_ = serialization_cycles(last_payload_bytes_);
 }
 
 uint32_t Mesh::add_link(std::string name) {
@@ -87,12 +103,9 @@ uint32_t Mesh::add_link(std::string name) {
     return uint32_t(link_stats_.size() - 1);
 }
 
-NodeId Mesh::tile_node(uint32_t tile) const {
-    if (tile >= tiles_) {
-        throw Error("mesh: no tile " + std::to_string(tile) + " in a " + std::to_string(config_.cols) + "x" +
-                    std::to_string(config_.rows) + " mesh (tiles 0.." + std::to_string(tiles_ - 1) + ")");
-    }
-    return tile;
+void Mesh::throw_no_tile(uint32_t tile) const {
+    throw Error("mesh: no tile " + std::to_string(tile) + " in a " + std::to_string(config_.cols) + "x" +
+                std::to_string(config_.rows) + " mesh (tiles 0.." + std::to_string(tiles_ - 1) + ")");
 }
 
 NodeId Mesh::attach_port(Edge edge, uint32_t position, const std::string& name) {
@@ -131,6 +144,7 @@ NodeId Mesh::attach_port(Edge edge, uint32_t position, const std::string& name) 
     const uint32_t in = add_link(name + ".in");
     const uint32_t out = add_link(name + ".out");
     nodes_.push_back(Node{name, x, y, in, out});
+    router_out_links_[size_t(y) * config_.cols + x].push_back(out);
     return NodeId(nodes_.size() - 1);
 }
 
@@ -154,8 +168,7 @@ uint32_t Mesh::routers_on_path(NodeId from, NodeId to) const {
 
 uint64_t Mesh::serialization_cycles(uint32_t payload_bytes) const {
     const uint64_t bytes = uint64_t(config_.header_bytes) + payload_bytes;
-    const uint64_t bw = config_.link_bandwidth_bytes_per_cycle;
-    const uint64_t cycles = (bytes + bw - 1) / bw;
+    const uint64_t cycles = link_bandwidth_.quotient_ceil(bytes);
     return cycles == 0 ? 1 : cycles;
 }
 
@@ -163,11 +176,6 @@ uint64_t Mesh::zero_load_latency_ps(NodeId from, NodeId to, uint32_t payload_byt
     const uint64_t cycles =
         uint64_t(routers_on_path(from, to)) * config_.router_latency_cycles + serialization_cycles(payload_bytes);
     return cycles * config_.clock_period_ps;
-}
-
-uint64_t Mesh::edge_cycle(uint64_t ps) const {
-    const uint64_t period = config_.clock_period_ps;
-    return ps / period + (ps % period != 0 ? 1 : 0);
 }
 
 uint64_t Mesh::send(NodeId from, NodeId to, uint32_t payload_bytes, uint64_t inject_ps, TrafficClass cls) {
@@ -183,30 +191,31 @@ uint64_t Mesh::send(NodeId from, NodeId to, uint32_t payload_bytes, uint64_t inj
     }
     sent_ = true;
 
-    const uint64_t ser = serialization_cycles(payload_bytes);
+    if (payload_bytes != last_payload_bytes_) {  // a run sends few sizes: a burst, a header alone
+        last_payload_bytes_ = payload_bytes;
+        last_serialization_cycles_ = serialization_cycles(payload_bytes);
+    }
+    const uint64_t ser = last_serialization_cycles_;
     const uint64_t bytes = uint64_t(config_.header_bytes) + payload_bytes;
-    const uint64_t busy_ps = ser * config_.clock_period_ps;
+    const uint64_t period_ps = config_.clock_period_ps;
+    const uint64_t busy_ps = ser * period_ps;
     const uint64_t router_cycles = config_.router_latency_cycles;
     const uint64_t inject_cycle = edge_cycle(inject_ps);
 
-    // The route's links in order (the counters of each router passed on the way), then cut-through over them: on
-    // each link in turn the packet takes the first free ser-cycle interval at or after the cycle its head gets
-    // there; the head gets to the next link router_latency_cycles after it started on this one.
-    uint32_t* route_end = route_.data();  // sized for the longest route at construction
+    // The route's links in order, then cut-through over them: on each link in turn the packet takes the first free
+    // ser-cycle interval at or after the cycle its head gets there; the head gets to the next link
+    // router_latency_cycles after it started on this one.
+    uint32_t* const route = route_.data();  // sized for the longest route at construction
+    uint32_t* route_end = route;
     *route_end++ = a.into_mesh_link;
     uint32_t x = a.x, y = a.y;
-    // Each router passed: the one a router link leaves, and the last one (b's), which the eject link leaves.
-    auto pass = [&](Direction dir) {
-        router_byte_hops_[size_t(y) * config_.cols + x] += bytes;
-        *route_end++ = router_link(x, y, dir);
-    };
     auto walk_x = [&] {
-        for (; x < b.x; ++x) pass(East);
-        for (; x > b.x; --x) pass(West);
+        for (; x < b.x; ++x) *route_end++ = router_link(x, y, East);
+        for (; x > b.x; --x) *route_end++ = router_link(x, y, West);
     };
     auto walk_y = [&] {
-        for (; y < b.y; ++y) pass(South);
-        for (; y > b.y; --y) pass(North);
+        for (; y < b.y; ++y) *route_end++ = router_link(x, y, South);
+        for (; y > b.y; --y) *route_end++ = router_link(x, y, North);
     };
     if (config_.order == DimensionOrder::XY) {
         walk_x();
@@ -215,43 +224,59 @@ uint64_t Mesh::send(NodeId from, NodeId to, uint32_t payload_bytes, uint64_t inj
         walk_y();
         walk_x();
     }
-    router_byte_hops_[size_t(b.y) * config_.cols + b.x] += bytes;
     *route_end++ = b.out_of_mesh_link;
 
-    uint64_t head_cycle = inject_cycle;
-    uint64_t start_cycle = inject_cycle;
-    for (const uint32_t* link = route_.data(); link != route_end; ++link) {
-        LinkState& state = links_[*link];
-        start_cycle = state.calendar.reserve(head_cycle, ser);
-        head_cycle = start_cycle + router_cycles;
-        ++state.packets;
-        state.bytes += bytes;
-        state.busy_ps += busy_ps;
-    }
+    LinkState* const links = links_.data();
+    // (One loop per kind: a one-cycle packet's reservation is a few instructions, kept apart from the general one.)
+    auto reserve_route = [&](auto reserve) {
+        uint64_t head_cycle = inject_cycle, start_cycle = inject_cycle;
+        for (const uint32_t* link = route; link != route_end; ++link) {
+            LinkState& state = links[*link];
+            start_cycle = reserve(state.calendar, head_cycle);
+            head_cycle = start_cycle + router_cycles;
+            ++state.packets;
+            state.bytes += bytes;
+            state.busy_ps += busy_ps;
+        }
+        return start_cycle;
+    };
+    const uint64_t start_cycle =
+        ser == 1 ? reserve_route([](CycleCalendar& calendar, uint64_t head) { return calendar.reserve_one(head); })
+                 : reserve_route([ser](CycleCalendar& calendar, uint64_t head) { return calendar.reserve(head, ser); });
 
     const uint64_t tail_cycle = start_cycle + ser;
     if (tail_cycle > max_tail_cycle_) {
         throw Error("mesh: send at " + std::to_string(inject_ps) + " ps: arrival time overflows 64-bit picoseconds");
     }
-    const uint64_t tail_ps = tail_cycle * config_.clock_period_ps;
+    const uint64_t tail_ps = tail_cycle * period_ps;
 
-    const uint64_t routers = uint64_t(distance(a.x, b.x)) + distance(a.y, b.y) + 1;
-    const uint64_t zero_load_ps = (routers * router_cycles + ser) * config_.clock_period_ps;
+    const uint64_t routers = uint64_t(route_end - route) - 1;  // |dx| + |dy| + 1: every link but the injection
+    const uint64_t zero_load_cycles = routers * router_cycles + ser;
     ClassStats& stats = class_stats_[size_t(cls)];
     ++stats.packets;
     stats.payload_bytes += payload_bytes;
     stats.hops += routers;
     stats.latency_ps.record(tail_ps - inject_ps);
     // Waiting for the next clock edge is not contention; only what the calendars added is.
-    stats.contention_ps += tail_ps - inject_cycle * config_.clock_period_ps - zero_load_ps;
+    stats.contention_ps += (tail_cycle - inject_cycle - zero_load_cycles) * period_ps;
     return tail_ps;
+}
+
+uint64_t Mesh::router_byte_hops(uint32_t router) const {
+    if (router >= tiles_) {
+        throw Error("mesh: router_byte_hops: no router " + std::to_string(router) + " (the mesh has " +
+                    std::to_string(tiles_) + ")");
+    }
+    uint64_t bytes = 0;
+    for (uint32_t link : router_out_links_[router]) bytes += links_[link].bytes;
+    return bytes;
 }
 
 void Mesh::retire_before(uint64_t ps) {
     if (ps <= retired_before_ps_) return;
     retired_before_ps_ = ps;
     // An interval [s, e) in cycles ends at or before ps when e x period <= ps.
-    const uint64_t cycle = ps / config_.clock_period_ps;
+    const uint64_t cycle = clock_period_.quotient(ps);
     for (LinkState& link : links_) link.calendar.retire_through(cycle);
 }
 
@@ -280,7 +305,6 @@ size_t Mesh::calendar_interval_count() const {
 void Mesh::reset() {
     for (LinkState& link : links_) link = LinkState();
     for (ClassStats& stats : class_stats_) stats = ClassStats();
-    router_byte_hops_.assign(tiles_, 0);
     retired_before_ps_ = 0;
     sent_ = false;
 }

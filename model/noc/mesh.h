@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "model/common/fast_divisor.h"
 #include "model/common/latency_histogram.h"
 #include "model/noc/cycle_calendar.h"
 #include "model/noc/mesh_config.h"
@@ -47,7 +48,10 @@ public:
 
     const MeshConfig& config() const { return config_; }
     // Tile t is the router at x = t % cols, y = t / cols, reached through its own injection/ejection links.
-    NodeId tile_node(uint32_t tile) const;
+    NodeId tile_node(uint32_t tile) const {
+        if (tile >= tiles_) throw_no_tile(tile);  // inline: every access from a tile asks for its node
+        return tile;
+    }
     // An endpoint outside the grid attached to the edge router at `position` along `edge` (x for north/south, y
     // for west/east) through its own port link in each direction. Call before any send().
     NodeId attach_port(Edge edge, uint32_t position, const std::string& name);
@@ -99,7 +103,8 @@ public:
     // Bytes (header + payload) that passed router r (r = y x cols + x, the router of tile r), summed over packets:
     // every packet counts at each of the routers_on_path() routers it passes. Its energy: x 8 x
     // config().energy_pj_per_bit_hop.
-    uint64_t router_byte_hops(uint32_t router) const { return router_byte_hops_.at(router); }
+    // (Summed at each call over the links that leave the router: a packet passing it leaves by exactly one.)
+    uint64_t router_byte_hops(uint32_t router) const;
     double router_energy_pj(uint32_t router) const {
         return static_cast<double>(router_byte_hops(router)) * 8.0 * config_.energy_pj_per_bit_hop;
     }
@@ -124,10 +129,11 @@ private:
         return nodes_[id];
     }
     [[noreturn, gnu::cold]] void throw_no_node(NodeId id, const char* what) const;
+    [[noreturn, gnu::cold]] void throw_no_tile(uint32_t tile) const;
     uint32_t router_link(uint32_t x, uint32_t y, Direction dir) const {
         return router_links_[(size_t(y) * config_.cols + x) * DirectionCount + dir];
     }
-    uint64_t edge_cycle(uint64_t ps) const;  // the first mesh clock edge at or after ps
+    uint64_t edge_cycle(uint64_t ps) const { return clock_period_.quotient_ceil(ps); }  // the first edge at or after ps
 
     MeshConfig config_;
     uint32_t tiles_ = 0;
@@ -144,8 +150,12 @@ private:
     std::vector<uint32_t> route_;                // send()'s scratch: the links of a packet's route, in order
     mutable std::vector<LinkStats> link_stats_;  // by link id: the names, and the counters as of link_stats()
     std::array<ClassStats, size_t(TrafficClass::Count)> class_stats_{};
-    std::vector<uint64_t> router_byte_hops_;  // by router
-    uint64_t max_tail_cycle_ = 0;             // UINT64_MAX / clock_period_ps: a later tail overflows picoseconds
+    std::vector<std::vector<uint32_t>> router_out_links_;  // by router: the links it sends on (router, eject, port out)
+    FastDivisor clock_period_;                             // config_.clock_period_ps
+    FastDivisor link_bandwidth_;                           // config_.link_bandwidth_bytes_per_cycle
+    uint32_t last_payload_bytes_ = 0;                      // send()'s cache of serialization_cycles()
+    uint64_t last_serialization_cycles_ = 0;
+    uint64_t max_tail_cycle_ = 0;  // UINT64_MAX / clock_period_ps: a later tail overflows picoseconds
     uint64_t retired_before_ps_ = 0;
     bool sent_ = false;
 };

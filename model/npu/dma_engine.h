@@ -26,7 +26,7 @@
 
 #include "model/mem/memory_port.h"
 #include "model/npu/banked_memory.h"
-#include "model/npu/fast_divisor.h"
+#include "model/common/fast_divisor.h"
 #include "model/npu/npu_config.h"
 #include "model/npu/queue_unit.h"
 
