@@ -159,8 +159,9 @@ void MemorySystem::start_from(noc::NodeId from, uint32_t tile, const mem::TimedA
                               mem::AccessListener& listener, uint64_t cookie) {
     const uint64_t now = sc_core::sc_time_stamp().value();
     const uint64_t issue_ps = std::max(request.issue_ps, now);
-    // Reservations behind the current time can no longer matter to anyone: keep the calendars short.
-    if (++sends_since_retire_ >= 256) {
+    // Reservations behind the current time can no longer matter to anyone: keep the calendars short. (Every 1024
+    // accesses: a retire visits every link of both meshes, and placements do not depend on when it comes.)
+    if (++sends_since_retire_ >= 1024) {
         sends_since_retire_ = 0;
         network_.retire_before(now);
     }
