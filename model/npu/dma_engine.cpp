@@ -267,7 +267,7 @@ void DmaEngine::copy(const NpuInstruction& instruction, sc_core::sc_time& comple
                 }
             }
             slot_ps =
-                std::max<uint64_t>(slot_ps, align_to_clock(sc_core::sc_time_stamp().value(), begin_ps, period_ps));
+                std::max<uint64_t>(slot_ps, align_to_clock(simcontext()->time_stamp().value(), begin_ps, period_ps));
             const uint64_t issue_ps = slot_ps + latency_ps;
             burst = Burst{};
             burst.sequence = sequence;

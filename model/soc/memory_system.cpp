@@ -157,7 +157,8 @@ void MemorySystem::start_inbound(noc::NodeId from, const mem::TimedAccess& acces
 
 void MemorySystem::start_from(noc::NodeId from, uint32_t tile, const mem::TimedAccess& request,
                               mem::AccessListener& listener, uint64_t cookie) {
-    const uint64_t now = sc_core::sc_time_stamp().value();
+    // (sc_time_stamp() through the module's own context: inline, where the free function is two calls into SystemC.)
+    const uint64_t now = simcontext()->time_stamp().value();
     const uint64_t issue_ps = std::max(request.issue_ps, now);
     // Reservations behind the current time can no longer matter to anyone: keep the calendars short. (Every 1024
     // accesses: a retire visits every link of both meshes, and placements do not depend on when it comes.)
