@@ -29,15 +29,14 @@ void HbmChannelController::submit(const HbmRequest& r) {
         throw Error("HBM request (tag " + std::to_string(r.tag) + ") to bank group " + std::to_string(r.bank_group) +
                     ", bank " + std::to_string(r.bank) + ", row " + std::to_string(r.row) + ", columns " +
                     std::to_string(r.column) + "+" + std::to_string(r.columns) + " does not fit a pseudo channel of " +
-                    std::to_string(bank_groups_) + " bank groups x " + std::to_string(banks_per_group_) +
-                    " banks x " + std::to_string(rows_) + " rows x " + std::to_string(columns_) + " columns");
+                    std::to_string(bank_groups_) + " bank groups x " + std::to_string(banks_per_group_) + " banks x " +
+                    std::to_string(rows_) + " rows x " + std::to_string(columns_) + " columns");
     Waiting w;
     w.request = r;
     w.ready_cycle = cycle_of_ps_ceil(r.arrival_ps);
     w.seq = next_submit_seq_++;
-    pending_.insert_sorted(w, [](const Waiting& a, const Waiting& b) {
-        return arrives_before(a.request, a.seq, b.request, b.seq);
-    });
+    pending_.insert_sorted(
+        w, [](const Waiting& a, const Waiting& b) { return arrives_before(a.request, a.seq, b.request, b.seq); });
     next_arrival_ = pending_.front().ready_cycle;
     // A new arrival changes next_decision_ps() only by being earlier: the window and the choices are as they were.
     if (next_cache_valid_) next_cache_cycle_ = min2(next_cache_cycle_, w.ready_cycle);
@@ -101,8 +100,13 @@ void HbmChannelController::leave_window(int32_t index, unsigned dir) {
     Bank& b = bank_[s.bank];
     // The bank's next hit of this direction, if any, becomes its first.
     // A bank at row_hit_cap offers no more hits: they wait for its next ACT (which clears the cap).
-    if (b.first_hit[dir] == index)
-        set_first_hit(s.bank, dir, capped(s.bank, dir) ? kNone : first_hit_from(s.next, b.row));
+    if (b.first_hit[dir] == index) {
+        const int32_t next_hit = capped(s.bank, dir) ? kNone : first_hit_from(s.next, b.row);
+        if (next_hit == kNone)
+            set_first_hit(s.bank, dir, kNone);
+        else
+            move_first_hit_back(s.bank, dir, next_hit);
+    }
     if (s.prev != kNone)
         slots_[s.prev].next = s.next;
     else
@@ -161,6 +165,23 @@ void HbmChannelController::set_first_hit(uint32_t bank, unsigned dir, int32_t sl
         --i;
     }
     order[i] = static_cast<uint8_t>(bank);
+}
+
+// A bank's first hit of one direction passes to a younger request of its list (`slot`, after the one leaving): the
+// bank moves back in the hit order, past the banks whose first hits are older than the new one. The same order as
+// set_first_hit()'s removal and insertion (seqs are distinct), in one pass.
+void HbmChannelController::move_first_hit_back(uint32_t bank, unsigned dir, int32_t slot) {
+    invalidate_col_choice();
+    uint8_t* order = hit_order_[dir];
+    const uint32_t n = hit_order_size_[dir];
+    const uint64_t seq = slots_[slot].seq;
+    uint64_t* hit_seq = first_hit_seq_[dir].data();
+    uint32_t i = 0;
+    while (order[i] != bank) ++i;
+    for (; i + 1 < n && hit_seq[order[i + 1]] < seq; ++i) order[i] = order[i + 1];
+    order[i] = static_cast<uint8_t>(bank);
+    hit_seq[bank] = seq;
+    bank_[bank].first_hit[dir] = slot;
 }
 
 }  // namespace npuemu::mem
