@@ -251,12 +251,12 @@ inline bool HbmChannelController::issue_column(uint64_t t, int32_t index, uint32
     // so a request older than it wants another row). At the cap the bank's later hits are passed over once this
     // request completes (leave_window()).
     if (k.head[dir] != index) count_overtaking_hit(bank, dir);
-    switch (k.first_column) {
-        case FirstColumn::Hit: ++stats_.row_hits; break;
-        case FirstColumn::Miss: ++stats_.row_misses; break;
-        case FirstColumn::Conflict: ++stats_.row_conflicts; break;
+    if (k.first_column == FirstColumn::Hit) {  // all but the first column after an ACT: tested first
+        ++stats_.row_hits;
+    } else {
+        ++(k.first_column == FirstColumn::Miss ? stats_.row_misses : stats_.row_conflicts);
+        k.first_column = FirstColumn::Hit;
     }
-    k.first_column = FirstColumn::Hit;
     if (!same_dir_as_last) {
         if (last_col_dir_ >= 0 && static_cast<unsigned>(last_col_dir_) != dir) {
             if (dir == kWrite)
