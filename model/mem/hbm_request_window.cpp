@@ -76,6 +76,7 @@ void HbmChannelController::enter_window(const Waiting& w, unsigned dir) {
     s.columns_left = w.request.columns;
     Bank& b = bank_[s.bank];
     int32_t& tail = bank_tail_[dir][s.bank];
+    const bool new_head = tail == kNone;
     s.prev = tail;
     s.next = kNone;
     if (tail != kNone) {
@@ -89,10 +90,12 @@ void HbmChannelController::enter_window(const Waiting& w, unsigned dir) {
     // Early write acknowledgement: the write is the controller's now (at its arrival, or when a slot freed).
     if (dir == kWrite && ctl_.early_write_ack && done_ && *done_) (*done_)(s.tag, max2(s.arrival_ps, now_ * tck_ps_));
     // The newest request is the youngest: it is the bank's first hit only if it has none.
-    if (b.open && b.row == s.row && b.first_hit[dir] == kNone && !capped(s.bank, dir))
-        set_first_hit(s.bank, dir, index);
+    const bool new_first_hit = b.open && b.row == s.row && b.first_hit[dir] == kNone && !capped(s.bank, dir);
+    if (new_first_hit) set_first_hit(s.bank, dir, index);
     ++window_count_[dir];
-    invalidate_row_choice();
+    // The row choice reads only the banks with requests of this direction and no hit, and their oldest requests:
+    // a request queued behind others that does not become its bank's first hit leaves it as it was.
+    if (new_head || new_first_hit) invalidate_row_choice();
 }
 
 void HbmChannelController::leave_window(int32_t index, unsigned dir) {
@@ -100,12 +103,17 @@ void HbmChannelController::leave_window(int32_t index, unsigned dir) {
     Bank& b = bank_[s.bank];
     // The bank's next hit of this direction, if any, becomes its first.
     // A bank at row_hit_cap offers no more hits: they wait for its next ACT (which clears the cap).
+    // The row choice passes over a bank with a hit: when the bank keeps one (the usual case: its next request hits
+    // the open row too), its list changing below leaves the row choice as it was.
+    bool keeps_hit = false;
     if (b.first_hit[dir] == index) {
         const int32_t next_hit = capped(s.bank, dir) ? kNone : first_hit_from(s.next, b.row);
-        if (next_hit == kNone)
+        if (next_hit == kNone) {
             set_first_hit(s.bank, dir, kNone);
-        else
+        } else {
             move_first_hit_back(s.bank, dir, next_hit);
+            keeps_hit = true;
+        }
     }
     if (s.prev != kNone)
         slots_[s.prev].next = s.next;
@@ -120,7 +128,7 @@ void HbmChannelController::leave_window(int32_t index, unsigned dir) {
     }
     if (b.head[dir] == kNone) queued_mask_[dir] &= ~(uint64_t(1) << s.bank);
     free_slots_[dir].push_back(index);
-    invalidate_row_choice();
+    if (!keeps_hit) invalidate_row_choice();
     --window_count_[dir];
     if (!overflow_[dir].empty()) {
         const Waiting w = overflow_[dir].front();
