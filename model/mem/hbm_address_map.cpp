@@ -71,6 +71,93 @@ HbmAddressMap::HbmAddressMap(const HbmConfig& config) {
     unsigned k = 0;
     while (k < column.size() && column[k] == access_shift_ + k) ++k;
     run_block_shift_ = k;
+
+    // locate()'s stretches: each field's pieces moved to where the field sits in its target (pseudo channel index:
+    // stack, channel, pseudo channel from the top; bank index: bank above bank group), then neighbours that continue
+    // each other in both the offset and the target merged.
+    const auto bits_of = [&](HbmField f) { return field_bits_[static_cast<size_t>(f)]; };
+    std::vector<Gather> gathers;
+    for (const Piece& p : pieces_) {
+        Gather gather{kTargets, p.from, p.to, p.mask};
+        switch (static_cast<HbmField>(p.field)) {
+            case HbmField::PseudoChannel: gather.target = kPseudoChannelIndex; break;
+            case HbmField::Channel:
+                gather.target = kPseudoChannelIndex;
+                gather.to = static_cast<uint8_t>(gather.to + bits_of(HbmField::PseudoChannel));
+                break;
+            case HbmField::Stack:
+                gather.target = kPseudoChannelIndex;
+                gather.to =
+                    static_cast<uint8_t>(gather.to + bits_of(HbmField::PseudoChannel) + bits_of(HbmField::Channel));
+                break;
+            case HbmField::BankGroup: gather.target = kBankIndex; break;
+            case HbmField::Bank:
+                gather.target = kBankIndex;
+                gather.to = static_cast<uint8_t>(gather.to + bank_group_bits_);
+                break;
+            case HbmField::Row: gather.target = kRowIndex; break;
+            case HbmField::Column: gather.target = kColumnIndex; break;
+            case HbmField::Count: break;
+        }
+        gathers.push_back(gather);
+    }
+    std::sort(gathers.begin(), gathers.end(), [](const Gather& a, const Gather& b) {
+        return a.target != b.target ? a.target < b.target : a.from < b.from;
+    });
+    std::vector<Gather> merged;
+    for (const Gather& gather : gathers) {
+        if (!merged.empty()) {
+            Gather& last = merged.back();
+            const unsigned width = static_cast<unsigned>(__builtin_popcountll(last.mask));
+            if (last.target == gather.target && last.from + width == gather.from && last.to + width == gather.to &&
+                width + __builtin_popcountll(gather.mask) < 64) {
+                last.mask |= gather.mask << width;
+                continue;
+            }
+        }
+        merged.push_back(gather);
+    }
+    size_t used[kTargets] = {};
+    bool slots_suffice = true;
+    for (const Gather& gather : merged) {
+        if (used[gather.target] == kGatherSlots[gather.target]) {
+            slots_suffice = false;
+            break;
+        }
+        gather_slots_[gather.target][used[gather.target]++] = gather;
+    }
+    gather_ok_ =
+        slots_suffice && field_counts_[static_cast<size_t>(HbmField::Channel)] == channels_per_stack_ &&
+        field_counts_[static_cast<size_t>(HbmField::PseudoChannel)] == pseudo_channels_per_channel_ &&
+        field_counts_[static_cast<size_t>(HbmField::Stack)] * channels_per_stack_ * pseudo_channels_per_channel_ ==
+            pseudo_channels_ &&
+        field_counts_[static_cast<size_t>(HbmField::BankGroup)] == g.bank_groups &&
+        field_counts_[static_cast<size_t>(HbmField::Bank)] == g.banks_per_group;
+}
+
+inline HbmAddressMap::Located HbmAddressMap::locate(uint64_t offset) const {
+    const auto gather = [&](Target target) {
+        uint64_t v = 0;
+        for (size_t i = 0; i < kGatherSlots[target]; ++i) {
+            const Gather& g = gather_slots_[target][i];
+            v |= ((offset >> g.from) & g.mask) << g.to;
+        }
+        return static_cast<uint32_t>(v);
+    };
+    const uint32_t row = gather(kRowIndex);
+    uint32_t pc = gather(kPseudoChannelIndex);
+    uint32_t bank_index = gather(kBankIndex);
+    // As decode_fields(): the channel hash folds the raw bank index and the row, the bank hash XORs the row's low
+    // bits into the bank index.
+    if (hash_channels_ && pc_bits_ > 0) pc ^= static_cast<uint32_t>(fold((uint64_t(row) << bank_bits_) | bank_index));
+    if (hash_banks_ && bank_bits_ > 0) bank_index ^= row & ((1u << bank_bits_) - 1);
+    Located loc;
+    loc.global_pseudo_channel = pc;
+    loc.bank_group = bank_index & ((1u << bank_group_bits_) - 1);
+    loc.bank = bank_index >> bank_group_bits_;
+    loc.row = row;
+    loc.column = gather(kColumnIndex);
+    return loc;
 }
 
 std::array<uint32_t, HbmAddressMap::kFields> HbmAddressMap::decode_fields(uint64_t offset) const {
@@ -182,7 +269,13 @@ void HbmAddressMap::split(uint64_t offset, uint64_t bytes, std::vector<HbmRun>& 
     while (at < end) {
         // One aligned block (or the part of it in the range): consecutive columns, one row of one bank.
         const uint64_t block_end = std::min(end, (at & ~(block_bytes - 1)) + block_bytes);
-        const HbmLocation loc = decode(at);
+        Located loc;
+        if (gather_ok_) {
+            loc = locate(at);
+        } else {
+            const HbmLocation l = decode(at);
+            loc = {l.global_pseudo_channel, l.bank_group, l.bank, l.row, l.column};
+        }
         const uint64_t first_access = at >> access_shift_;
         const uint64_t last_access = (block_end - 1) >> access_shift_;
         const auto columns = static_cast<uint32_t>(last_access - first_access + 1);

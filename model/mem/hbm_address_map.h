@@ -65,6 +65,27 @@ private:
 
     std::array<uint32_t, kFields> decode_fields(uint64_t offset) const;
 
+    // What split() needs of an offset (decode() without its range check and the stack/channel/pseudo-channel
+    // members): every field count is a power of two, so the global pseudo channel is the stack, channel and pseudo
+    // channel bits side by side and the bank index the bank and bank group bits; each is gathered from the offset in
+    // as few stretches as the mapping allows (gather_slots_), instead of field by field and then put together.
+    struct Located {
+        uint32_t global_pseudo_channel, bank_group, bank, row, column;
+    };
+    Located locate(uint64_t offset) const;
+    enum Target : uint8_t { kPseudoChannelIndex, kBankIndex, kRowIndex, kColumnIndex, kTargets };
+    struct Gather {
+        uint8_t target;  // Target
+        uint8_t from;    // lowest offset bit
+        uint8_t to;      // lowest bit in the target
+        uint64_t mask;   // (1 << width) - 1
+    };
+    // Each target's stretches in fixed slots (an unused one has mask 0), so that locate() is straight-line code.
+    static constexpr size_t kGatherSlots[kTargets] = {4, 2, 2, 2};
+    static constexpr size_t kMaxGatherSlots = 4;
+    std::array<std::array<Gather, kMaxGatherSlots>, kTargets> gather_slots_{};
+    bool gather_ok_ = false;  // the geometry's counts are the mapping's (else split() decodes field by field)
+
     // Hashing (see HbmAddressMapping): the channel hash folds the raw bank group, bank and row (not the column: a
     // pseudo channel keeps its whole row) into pc_bits_ bits; the bank hash XORs the bank index (bank group in the
     // low bits, bank_bits_ in all) with the row's low bits.

@@ -241,7 +241,7 @@ void HbmChannelController::choose_row(uint64_t now, unsigned dir, RowChoice& c) 
 // ---------------------------------------------------------------------------------------------------------------
 // The column command (ACT, PRE, REF and completions: hbm_commands.cpp; the request window: hbm_request_window.cpp).
 
-template <unsigned dir>
+template <unsigned dir, bool same_dir_as_last>
 inline bool HbmChannelController::issue_column(uint64_t t, int32_t index, uint32_t bank, const DoneCallback& done) {
     Slot& s = slots_[index];
     Bank& k = bank_[bank];
@@ -251,19 +251,21 @@ inline bool HbmChannelController::issue_column(uint64_t t, int32_t index, uint32
     // so a request older than it wants another row). At the cap the bank's later hits are passed over once this
     // request completes (leave_window()).
     if (k.head[dir] != index) count_overtaking_hit(bank, dir);
-    switch (k.first_column) {
-        case FirstColumn::Hit: ++stats_.row_hits; break;
-        case FirstColumn::Miss: ++stats_.row_misses; break;
-        case FirstColumn::Conflict: ++stats_.row_conflicts; break;
+    if (k.first_column == FirstColumn::Hit) {  // all but the first column after an ACT: tested first
+        ++stats_.row_hits;
+    } else {
+        ++(k.first_column == FirstColumn::Miss ? stats_.row_misses : stats_.row_conflicts);
+        k.first_column = FirstColumn::Hit;
     }
-    k.first_column = FirstColumn::Hit;
-    if (last_col_dir_ >= 0 && static_cast<unsigned>(last_col_dir_) != dir) {
-        if (dir == kWrite)
-            ++stats_.read_to_write_turnarounds;
-        else
-            ++stats_.write_to_read_turnarounds;
+    if (!same_dir_as_last) {
+        if (last_col_dir_ >= 0 && static_cast<unsigned>(last_col_dir_) != dir) {
+            if (dir == kWrite)
+                ++stats_.read_to_write_turnarounds;
+            else
+                ++stats_.write_to_read_turnarounds;
+        }
+        last_col_dir_ = static_cast<int>(dir);
     }
-    last_col_dir_ = static_cast<int>(dir);
     log(t, dir == kRead ? HbmCommandKind::Read : HbmCommandKind::Write, bank, s.row, s.next_column);
 
     const uint64_t latency = dir == kRead ? t_.tCL_cycles : t_.tWL_cycles;
@@ -290,17 +292,23 @@ inline bool HbmChannelController::issue_column(uint64_t t, int32_t index, uint32
 }
 
 template <unsigned dir>
-void HbmChannelController::run_columns(uint64_t row_cycle, uint64_t event, uint64_t until, const DoneCallback& done) {
+[[gnu::always_inline]] inline void HbmChannelController::run_columns(uint64_t row_cycle, uint64_t event, uint64_t until,
+                                                                     const DoneCallback& done) {
     const uint64_t limit = min2(min2(row_cycle, event), until);
     for (;;) {
-        choose_column<dir>(now_, col_choice_);
-        col_choice_valid_ = true;
-        col_choice_dir_ = dir;
-        const uint64_t t = col_choice_.cycle;
-        // What advance() would do next is not this column alone: leave it to advance() (the choice stays cached).
-        if (t >= limit) return;
+        ColChoice col;  // kept aside: issuing drops the cached choice anyway
+        choose_column<dir>(now_, col);
+        const uint64_t t = col.cycle;
+        if (t >= limit) {
+            // What advance() would do next is not this column alone: leave it to advance() (the choice cached).
+            col_choice_ = col;
+            col_choice_valid_ = true;
+            col_choice_dir_ = dir;
+            return;
+        }
         now_ = t;
-        if (issue_column<dir>(t, col_choice_.slot, col_choice_.bank, done)) return;
+        // The previous column command was of this direction too: no turnaround to count.
+        if (issue_column<dir, true>(t, col.slot, col.bank, done)) return;
     }
 }
 

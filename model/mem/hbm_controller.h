@@ -145,15 +145,15 @@ private:
         size_t size() const { return size_; }
         T& front() { return items_[head_]; }
         const T& front() const { return items_[head_]; }
-        T& at(size_t i) { return items_[(head_ + i) & (items_.size() - 1)]; }
-        const T& at(size_t i) const { return items_[(head_ + i) & (items_.size() - 1)]; }
+        T& at(size_t i) { return items_[(head_ + i) & mask_]; }
+        const T& at(size_t i) const { return items_[(head_ + i) & mask_]; }
         void pop_front() {
-            head_ = (head_ + 1) & (items_.size() - 1);
+            head_ = (head_ + 1) & mask_;
             --size_;
         }
         void push_back(const T& v) {
             grow_if_full();
-            items_[(head_ + size_) & (items_.size() - 1)] = v;
+            items_[(head_ + size_) & mask_] = v;
             ++size_;
         }
         // Keeps the ring sorted by `less`: v goes after every item not after it (a binary search unless it is a plain
@@ -172,9 +172,8 @@ private:
                     else
                         lo = mid + 1;
                 }
-                const size_t mask = items_.size() - 1;
-                const size_t from = (head_ + lo) & mask, last = (head_ + size_ - 1) & mask;
-                if (from <= last && last + 1 <= mask) {
+                const size_t from = (head_ + lo) & mask_, last = (head_ + size_ - 1) & mask_;
+                if (from <= last && last + 1 <= mask_) {
                     T* items = items_.data();
                     std::copy_backward(items + from, items + last + 1, items + last + 2);
                 } else {
@@ -192,9 +191,11 @@ private:
             for (size_t i = 0; i < size_; ++i) bigger[i] = at(i);
             items_.swap(bigger);
             head_ = 0;
+            mask_ = items_.size() - 1;
         }
         std::vector<T> items_;
         size_t head_ = 0, size_ = 0;
+        size_t mask_ = 0;  // items_.size() - 1 (a power of two less one), kept: size() divides by sizeof(T)
     };
 
     struct Waiting {  // a request before it enters the scheduler's window
@@ -258,12 +259,14 @@ private:
     void invalidate_row_choice() { row_choice_valid_ = false; }
     void invalidate_col_choice() { col_choice_valid_ = false; }
     void set_first_hit(uint32_t bank, unsigned dir, int32_t slot);
+    void move_first_hit_back(uint32_t bank, unsigned dir, int32_t slot);
     int32_t first_hit_from(int32_t slot, uint32_t row) const;
     void admit_arrivals();
     void enter_window(const Waiting& w, unsigned dir);
     void leave_window(int32_t slot, unsigned dir);
     // Issues a column command of request `slot`; true when it was the request's last (it has completed).
-    template <unsigned dir>
+    // same_dir_as_last: the previous column command was of this direction (no turnaround to count).
+    template <unsigned dir, bool same_dir_as_last = false>
     bool issue_column(uint64_t t, int32_t slot, uint32_t bank, const DoneCallback& done);
     // Called after a column command at now_ that completed no request and came without a row command, when no
     // arrival or refresh falls due before `event` and the row bus's next command is at row_cycle (> now_): until

@@ -29,15 +29,14 @@ void HbmChannelController::submit(const HbmRequest& r) {
         throw Error("HBM request (tag " + std::to_string(r.tag) + ") to bank group " + std::to_string(r.bank_group) +
                     ", bank " + std::to_string(r.bank) + ", row " + std::to_string(r.row) + ", columns " +
                     std::to_string(r.column) + "+" + std::to_string(r.columns) + " does not fit a pseudo channel of " +
-                    std::to_string(bank_groups_) + " bank groups x " + std::to_string(banks_per_group_) +
-                    " banks x " + std::to_string(rows_) + " rows x " + std::to_string(columns_) + " columns");
+                    std::to_string(bank_groups_) + " bank groups x " + std::to_string(banks_per_group_) + " banks x " +
+                    std::to_string(rows_) + " rows x " + std::to_string(columns_) + " columns");
     Waiting w;
     w.request = r;
     w.ready_cycle = cycle_of_ps_ceil(r.arrival_ps);
     w.seq = next_submit_seq_++;
-    pending_.insert_sorted(w, [](const Waiting& a, const Waiting& b) {
-        return arrives_before(a.request, a.seq, b.request, b.seq);
-    });
+    pending_.insert_sorted(
+        w, [](const Waiting& a, const Waiting& b) { return arrives_before(a.request, a.seq, b.request, b.seq); });
     next_arrival_ = pending_.front().ready_cycle;
     // A new arrival changes next_decision_ps() only by being earlier: the window and the choices are as they were.
     if (next_cache_valid_) next_cache_cycle_ = min2(next_cache_cycle_, w.ready_cycle);
@@ -77,6 +76,7 @@ void HbmChannelController::enter_window(const Waiting& w, unsigned dir) {
     s.columns_left = w.request.columns;
     Bank& b = bank_[s.bank];
     int32_t& tail = bank_tail_[dir][s.bank];
+    const bool new_head = tail == kNone;
     s.prev = tail;
     s.next = kNone;
     if (tail != kNone) {
@@ -90,10 +90,12 @@ void HbmChannelController::enter_window(const Waiting& w, unsigned dir) {
     // Early write acknowledgement: the write is the controller's now (at its arrival, or when a slot freed).
     if (dir == kWrite && ctl_.early_write_ack && done_ && *done_) (*done_)(s.tag, max2(s.arrival_ps, now_ * tck_ps_));
     // The newest request is the youngest: it is the bank's first hit only if it has none.
-    if (b.open && b.row == s.row && b.first_hit[dir] == kNone && !capped(s.bank, dir))
-        set_first_hit(s.bank, dir, index);
+    const bool new_first_hit = b.open && b.row == s.row && b.first_hit[dir] == kNone && !capped(s.bank, dir);
+    if (new_first_hit) set_first_hit(s.bank, dir, index);
     ++window_count_[dir];
-    invalidate_row_choice();
+    // The row choice reads only the banks with requests of this direction and no hit, and their oldest requests:
+    // a request queued behind others that does not become its bank's first hit leaves it as it was.
+    if (new_head || new_first_hit) invalidate_row_choice();
 }
 
 void HbmChannelController::leave_window(int32_t index, unsigned dir) {
@@ -101,8 +103,18 @@ void HbmChannelController::leave_window(int32_t index, unsigned dir) {
     Bank& b = bank_[s.bank];
     // The bank's next hit of this direction, if any, becomes its first.
     // A bank at row_hit_cap offers no more hits: they wait for its next ACT (which clears the cap).
-    if (b.first_hit[dir] == index)
-        set_first_hit(s.bank, dir, capped(s.bank, dir) ? kNone : first_hit_from(s.next, b.row));
+    // The row choice passes over a bank with a hit: when the bank keeps one (the usual case: its next request hits
+    // the open row too), its list changing below leaves the row choice as it was.
+    bool keeps_hit = false;
+    if (b.first_hit[dir] == index) {
+        const int32_t next_hit = capped(s.bank, dir) ? kNone : first_hit_from(s.next, b.row);
+        if (next_hit == kNone) {
+            set_first_hit(s.bank, dir, kNone);
+        } else {
+            move_first_hit_back(s.bank, dir, next_hit);
+            keeps_hit = true;
+        }
+    }
     if (s.prev != kNone)
         slots_[s.prev].next = s.next;
     else
@@ -116,7 +128,7 @@ void HbmChannelController::leave_window(int32_t index, unsigned dir) {
     }
     if (b.head[dir] == kNone) queued_mask_[dir] &= ~(uint64_t(1) << s.bank);
     free_slots_[dir].push_back(index);
-    invalidate_row_choice();
+    if (!keeps_hit) invalidate_row_choice();
     --window_count_[dir];
     if (!overflow_[dir].empty()) {
         const Waiting w = overflow_[dir].front();
@@ -161,6 +173,23 @@ void HbmChannelController::set_first_hit(uint32_t bank, unsigned dir, int32_t sl
         --i;
     }
     order[i] = static_cast<uint8_t>(bank);
+}
+
+// A bank's first hit of one direction passes to a younger request of its list (`slot`, after the one leaving): the
+// bank moves back in the hit order, past the banks whose first hits are older than the new one. The same order as
+// set_first_hit()'s removal and insertion (seqs are distinct), in one pass.
+void HbmChannelController::move_first_hit_back(uint32_t bank, unsigned dir, int32_t slot) {
+    invalidate_col_choice();
+    uint8_t* order = hit_order_[dir];
+    const uint32_t n = hit_order_size_[dir];
+    const uint64_t seq = slots_[slot].seq;
+    uint64_t* hit_seq = first_hit_seq_[dir].data();
+    uint32_t i = 0;
+    while (order[i] != bank) ++i;
+    for (; i + 1 < n && hit_seq[order[i + 1]] < seq; ++i) order[i] = order[i + 1];
+    order[i] = static_cast<uint8_t>(bank);
+    hit_seq[bank] = seq;
+    bank_[bank].first_hit[dir] = slot;
 }
 
 }  // namespace npuemu::mem

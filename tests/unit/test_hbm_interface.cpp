@@ -160,10 +160,19 @@ TEST_CASE("hbm address map: hashing keeps the map one to one, and encode() inver
             REQUIRE(c.mapping.hash_banks);
             const HbmAddressMap map(c);
             std::mt19937_64 rng(11);
+            std::vector<HbmRun> runs;
             for (int i = 0; i < 20000; ++i) {
                 const uint64_t offset = (rng() & (map.capacity_bytes() - 1)) & ~uint64_t(31);
                 const HbmLocation loc = map.decode(offset);
                 CHECK(map.encode(loc) == offset);
+                // split() finds the same location (it gathers the hashed fields its own way).
+                map.split(offset, 32, runs);
+                REQUIRE(runs.size() == 1);
+                CHECK(runs[0].global_pseudo_channel == loc.global_pseudo_channel);
+                CHECK(runs[0].bank_group == loc.bank_group);
+                CHECK(runs[0].bank == loc.bank);
+                CHECK(runs[0].row == loc.row);
+                CHECK(runs[0].column == loc.column);
             }
             // Distinct locations of a small exhaustive range stay distinct (a bijection on whole accesses).
             std::map<std::tuple<uint32_t, uint32_t, uint32_t, uint32_t, uint32_t>, uint64_t> seen;
