@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <system_error>
 
 #include "model/common/config_keys.h"
 #include "model/common/error.h"
@@ -200,13 +201,19 @@ void read_chip(config::ConfigNode node, ChipSpec& chip) {
 std::string chip_preset_path(const std::string& name) {
     const std::string dir = std::string(NPUEMU_CONFIG_DIR) + "/clusters/chips/";
     const std::string path = dir + name + ".yaml";
-    if (std::filesystem::exists(path)) return path;
+    // (The error_code forms: a name the file system refuses, e.g. too long, is a clear error, not an exception from
+    // std::filesystem.)
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec)) return path;
+    const std::string reason = ec && ec != std::errc::no_such_file_or_directory ? " (" + ec.message() + ")" : "";
     std::vector<std::string> known;
-    for (const auto& entry : std::filesystem::directory_iterator(dir)) known.push_back(entry.path().stem().string());
+    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        known.push_back(it->path().stem().string());
+    }
     std::sort(known.begin(), known.end());
     std::string list;
     for (const auto& k : known) list += " " + k;
-    throw Error("no chip preset '" + name + "' (presets:" + list + ")");
+    throw Error("no chip preset '" + name + "'" + reason + " (presets:" + list + ")");
 }
 
 // chips.npuemu: an npuemu chip config and its profile (loaded once the model and the plan are known).

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <set>
+#include <system_error>
 
 #include "model/common/error.h"
 
@@ -14,18 +15,27 @@ namespace {
 // A file, or the name of a preset in directory (a name has no '/' and no '.').
 std::string resolve_in(const std::string& name_or_path, const std::string& directory, const std::string& what) {
     namespace fs = std::filesystem;
-    if (fs::exists(name_or_path)) {
-        if (fs::is_directory(name_or_path)) throw Error(name_or_path + ": is a directory, not a " + what + " file");
+    // (The error_code forms: a name the file system refuses, e.g. too long, is an Error with the reason.)
+    auto refused = [&](const std::error_code& ec) {
+        if (ec && ec != std::errc::no_such_file_or_directory) {
+            throw Error(name_or_path + ": cannot open the " + what + " (" + ec.message() + ")");
+        }
+    };
+    std::error_code ec;
+    if (fs::exists(name_or_path, ec)) {
+        if (fs::is_directory(name_or_path, ec)) throw Error(name_or_path + ": is a directory, not a " + what + " file");
         return name_or_path;
     }
-    const bool looks_like_name = name_or_path.find('/') == std::string::npos &&
-                                 name_or_path.find('.') == std::string::npos;
+    refused(ec);
+    const bool looks_like_name =
+        name_or_path.find('/') == std::string::npos && name_or_path.find('.') == std::string::npos;
     if (looks_like_name) {
         const std::string preset = directory + "/" + name_or_path + ".yaml";
-        if (fs::exists(preset)) return preset;
+        if (fs::exists(preset, ec)) return preset;
+        refused(ec);
         std::set<std::string> known;
-        for (const auto& entry : fs::directory_iterator(directory)) {
-            if (entry.path().extension() == ".yaml") known.insert(entry.path().stem().string());
+        for (fs::directory_iterator it(directory, ec), end; !ec && it != end; it.increment(ec)) {
+            if (it->path().extension() == ".yaml") known.insert(it->path().stem().string());
         }
         std::string listed;
         for (const auto& name : known) listed += " " + name;

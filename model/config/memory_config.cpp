@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 #include <sstream>
+#include <system_error>
 
 #include "model/common/bits.h"
 #include "model/common/error.h"
@@ -62,8 +63,8 @@ mem::HbmAddressMapping expand_mapping(const MappingSource& source, const mem::Hb
             const std::string name = entry.first.Scalar();
             const int field = field_index(name);
             if (field < 0) {
-                throw Error(source.where(entry.first.Mark()) + "." + name + ": unknown field (fields: " +
-                            field_list() + ")");
+                throw Error(source.where(entry.first.Mark()) + "." + name + ": unknown field (fields: " + field_list() +
+                            ")");
             }
             const YAML::Node bits = entry.second;
             if (!bits.IsSequence()) throw Error(source.where(bits.Mark()) + "." + name + ": expected a list of bits");
@@ -76,7 +77,8 @@ mem::HbmAddressMapping expand_mapping(const MappingSource& source, const mem::Hb
                 } else {
                     const uint8_t low = parse_bit(text.substr(0, dash), source, bit.Mark());
                     const uint8_t high = parse_bit(text.substr(dash + 1), source, bit.Mark());
-                    if (high < low) throw Error(source.where(bit.Mark()) + "." + name + ": range '" + text + "' runs backwards");
+                    if (high < low)
+                        throw Error(source.where(bit.Mark()) + "." + name + ": range '" + text + "' runs backwards");
                     for (unsigned b = low; b <= high; ++b) mapping.bits[field].push_back(static_cast<uint8_t>(b));
                 }
             }
@@ -84,8 +86,9 @@ mem::HbmAddressMapping expand_mapping(const MappingSource& source, const mem::Hb
         return mapping;
     }
     if (!node.IsSequence()) {
-        throw Error(source.where(node.Mark()) + ": expected a map (field: [bits]) or a list of fields from the lowest "
-                                                "address bit up (e.g. [column:3, channel, pseudo_channel, stack, ...])");
+        throw Error(source.where(node.Mark()) +
+                    ": expected a map (field: [bits]) or a list of fields from the lowest "
+                    "address bit up (e.g. [column:3, channel, pseudo_channel, stack, ...])");
     }
     // Order form: bits are handed out from the first bit above the byte-in-access offset upward.
     uint32_t next_bit = log2_ceil(geometry.access_bytes());
@@ -126,8 +129,9 @@ mem::HbmAddressMapping expand_mapping(const MappingSource& source, const mem::Hb
     }
     for (size_t f = 0; f < kFieldCount; ++f) {
         if (remaining[f] > 0) {
-            throw Error(source.where(node.Mark()) + ": " + mem::field_name(static_cast<mem::HbmField>(f)) + " still needs " +
-                        std::to_string(remaining[f]) + " bit(s) for the geometry: list it (or give it more)");
+            throw Error(source.where(node.Mark()) + ": " + mem::field_name(static_cast<mem::HbmField>(f)) +
+                        " still needs " + std::to_string(remaining[f]) +
+                        " bit(s) for the geometry: list it (or give it more)");
         }
     }
     return mapping;
@@ -157,19 +161,23 @@ void read_hbm_fields(ConfigNode& node, mem::HbmConfig& hbm, std::optional<Mappin
         // Replaces the preset's list, like address_mapping.
         const std::string path = node.path().empty() ? "address_hash" : node.path() + ".address_hash";
         const MappingSource source{*hashed, node.file(), path, node.overrides()};
-        if (!hashed->IsSequence()) throw Error(source.where(hashed->Mark()) + ": expected a list: [channels, banks], [] for none");
+        if (!hashed->IsSequence())
+            throw Error(source.where(hashed->Mark()) + ": expected a list: [channels, banks], [] for none");
         hbm.mapping.hash_channels = hbm.mapping.hash_banks = false;
         for (const YAML::Node& item : *hashed) {
             const std::string name = item.IsScalar() ? item.Scalar() : "";
-            if (name == "channels") hbm.mapping.hash_channels = true;
-            else if (name == "banks") hbm.mapping.hash_banks = true;
-            else throw Error(source.where(item.Mark()) + ": expected channels or banks, got '" + name + "'");
+            if (name == "channels")
+                hbm.mapping.hash_channels = true;
+            else if (name == "banks")
+                hbm.mapping.hash_banks = true;
+            else
+                throw Error(source.where(item.Mark()) + ": expected channels or banks, got '" + name + "'");
         }
     }
     if (std::optional<YAML::Node> raw = node.raw("address_mapping")) {
-        mapping = MappingSource{*raw, node.file(),
-                                node.path().empty() ? "address_mapping" : node.path() + ".address_mapping",
-                                node.overrides()};
+        mapping =
+            MappingSource{*raw, node.file(), node.path().empty() ? "address_mapping" : node.path() + ".address_mapping",
+                          node.overrides()};
     }
 }
 
@@ -184,21 +192,27 @@ std::string find_preset(const std::string& preset, const std::string& chip_file,
         candidates.push_back(chip_dir / "memory" / (preset + ".yaml"));
         candidates.push_back(fs::path(NPUEMU_CONFIG_DIR) / "memory" / (preset + ".yaml"));
     }
+    // (The error_code forms: a name the file system refuses, e.g. too long, is this key's error with the reason,
+    // not an exception from std::filesystem.)
+    std::string refused;
     for (const auto& candidate : candidates) {
-        if (fs::is_regular_file(candidate)) return candidate.string();
+        std::error_code ec;
+        if (fs::is_regular_file(candidate, ec)) return candidate.string();
+        if (ec && ec != std::errc::no_such_file_or_directory && refused.empty()) refused = " (" + ec.message() + ")";
     }
     std::string known;
     const fs::path builtin = fs::path(NPUEMU_CONFIG_DIR) / "memory";
-    if (fs::is_directory(builtin)) {
+    std::error_code ec;
+    if (fs::is_directory(builtin, ec)) {
         std::vector<std::string> names;
-        for (const auto& entry : fs::directory_iterator(builtin)) {
-            if (entry.path().extension() == ".yaml") names.push_back(entry.path().stem().string());
+        for (fs::directory_iterator it(builtin, ec), end; !ec && it != end; it.increment(ec)) {
+            if (it->path().extension() == ".yaml") names.push_back(it->path().stem().string());
         }
         std::sort(names.begin(), names.end());
         for (const auto& name : names) known += " " + name;
     }
     node.fail("preset", "no HBM preset '" + preset + "' (looked for " + candidates.front().string() +
-                            (candidates.size() > 1 ? " and " + candidates.back().string() : "") +
+                            (candidates.size() > 1 ? " and " + candidates.back().string() : "") + refused +
                             "; presets:" + known + ")");
 }
 

@@ -55,6 +55,10 @@ npuemu_run_test("config: address bits used by two fields are refused" --exit 125
 npuemu_run_test("config: an unknown HBM preset lists the known ones" --exit 125
   --stderr-has "hbm.preset: no HBM preset 'hbm4'" --stderr-has "presets: hbm2e hbm3"
   -- ${NPUEMU} run -c test --set hbm.preset=hbm4 ${FW}/hello.elf)
+string(REPEAT "x" 300 too_long_preset)  # longer than a file name may be
+npuemu_run_test("config: an HBM preset name the file system refuses is the key's error, with the reason" --exit 125
+  --stderr-has "hbm.preset: no HBM preset 'xxx" --stderr-has "(File name too long)"
+  -- ${NPUEMU} run -c test --set hbm.preset=${too_long_preset} ${FW}/hello.elf)
 npuemu_run_test("config: a global memory larger than the stacks is refused" --exit 125
   --stderr-has "global_memory.size_kib: 2097152 KiB is more than the 1 HBM stack(s) hold"
   -- ${NPUEMU} run -c test --set hbm.geometry.rows=1024 --set global_memory.size_kib=2097152 ${FW}/hello.elf)

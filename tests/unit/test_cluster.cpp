@@ -337,4 +337,10 @@ TEST_CASE("cluster: bad clusters are refused with a message that names the probl
         CHECK(e.find("a100-80gb") != std::string::npos);
         CHECK(e.find("h100-sxm") != std::string::npos);
     }
+    SUBCASE("a chip preset name the file system refuses is the same error, with the reason") {
+        const std::string e = error_of(kSelene, {"chips.preset=" + std::string(300, 'x')});
+        CHECK(e.find("no chip preset 'xxx") != std::string::npos);
+        CHECK(e.find("(File name too long)") != std::string::npos);
+        CHECK(e.find("a100-80gb") != std::string::npos);
+    }
 }
