@@ -190,7 +190,11 @@ std::string find_preset(const std::string& preset, const std::string& chip_file,
         candidates.push_back(fs::path(preset).is_absolute() ? fs::path(preset) : chip_dir / preset);
     } else {
         candidates.push_back(chip_dir / "memory" / (preset + ".yaml"));
-        candidates.push_back(fs::path(NPUEMU_CONFIG_DIR) / "memory" / (preset + ".yaml"));
+        const fs::path builtin_preset = fs::path(NPUEMU_CONFIG_DIR) / "memory" / (preset + ".yaml");
+        // (A chip file in configs/ has the built-in directory as its own: look, and name it, once.)
+        if (builtin_preset.lexically_normal() != candidates.front().lexically_normal()) {
+            candidates.push_back(builtin_preset);
+        }
     }
     // (The error_code forms: a name the file system refuses, e.g. too long, is this key's error with the reason,
     // not an exception from std::filesystem.)

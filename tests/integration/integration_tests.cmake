@@ -76,10 +76,6 @@ npuemu_run_test("missing config" --exit 125 --stderr-has "no-such.yaml: cannot o
   -- ${NPUEMU} run -c ${CMAKE_BINARY_DIR}/no-such.yaml ${FW}/hello.elf)
 npuemu_run_test("unknown preset name" --exit 125 --stderr-has "no chip config named 'nosuch'"
   -- ${NPUEMU} run -c nosuch ${FW}/hello.elf)
-string(REPEAT "x" 300 too_long_name)  # longer than a file name may be (255 bytes on Linux file systems)
-npuemu_run_test("a config name the file system refuses" --exit 125
-  --stderr-has ": cannot open the chip config (File name too long)"
-  -- ${NPUEMU} run -c ${too_long_name} ${FW}/hello.elf)
 npuemu_run_test("malformed YAML" --exit 125 --stderr-has "malformed.yaml:4:" --stderr-has "malformed YAML"
   -- ${NPUEMU} run -c ${DATA}/malformed.yaml ${FW}/hello.elf)
 npuemu_run_test("unknown key" --exit 125 --stderr-has "unknown_key.yaml:3:3: chip.tilez: unknown key"
