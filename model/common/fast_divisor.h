@@ -27,26 +27,38 @@ public:
         }
     }
     uint64_t quotient(uint64_t x) const {
-        if (reciprocal_ == 0) return x >> shift_;
-        uint64_t q = uint64_t((unsigned __int128)x * reciprocal_ >> 64);
-        if (x - q * divisor_ >= divisor_) ++q;
-        return q;
+        uint64_t r;
+        return divide(x, r);
     }
-    uint64_t remainder(uint64_t x) const { return reciprocal_ == 0 ? x & (divisor_ - 1) : x - quotient(x) * divisor_; }
+    uint64_t remainder(uint64_t x) const {
+        uint64_t r;
+        divide(x, r);
+        return r;
+    }
     // ceil(x / d).
     uint64_t quotient_ceil(uint64_t x) const {
-        if (reciprocal_ == 0) return (x >> shift_) + ((x & (divisor_ - 1)) != 0 ? 1 : 0);
-        uint64_t q = uint64_t((unsigned __int128)x * reciprocal_ >> 64);
-        uint64_t r = x - q * divisor_;
-        if (r >= divisor_) {
-            ++q;
-            r -= divisor_;
-        }
+        uint64_t r;
+        const uint64_t q = divide(x, r);
         return q + (r != 0 ? 1 : 0);
     }
     uint64_t value() const { return divisor_; }
 
 private:
+    // x / d, with x % d in remainder.
+    uint64_t divide(uint64_t x, uint64_t& remainder) const {
+        if (reciprocal_ == 0) {
+            remainder = x & (divisor_ - 1);
+            return x >> shift_;
+        }
+        uint64_t q = uint64_t((unsigned __int128)x * reciprocal_ >> 64);
+        remainder = x - q * divisor_;
+        if (remainder >= divisor_) {
+            ++q;
+            remainder -= divisor_;
+        }
+        return q;
+    }
+
     uint64_t divisor_;
     uint64_t reciprocal_ = 0;  // 0: a power of two (shift_)
     unsigned shift_ = 0;
