@@ -9,6 +9,7 @@
 
 #include "model/common/config_keys.h"
 #include "model/common/error.h"
+#include "model/config/config_lookup.h"
 #include "model/config/config_node.h"
 #include "model/config/key_reader.h"
 
@@ -206,13 +207,8 @@ std::string chip_preset_path(const std::string& name) {
     std::error_code ec;
     if (std::filesystem::exists(path, ec)) return path;
     const std::string reason = ec && ec != std::errc::no_such_file_or_directory ? " (" + ec.message() + ")" : "";
-    std::vector<std::string> known;
-    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-        known.push_back(it->path().stem().string());
-    }
-    std::sort(known.begin(), known.end());
     std::string list;
-    for (const auto& k : known) list += " " + k;
+    for (const auto& k : config::yaml_presets_in(dir)) list += " " + k;
     throw Error("no chip preset '" + name + "'" + reason + " (presets:" + list + ")");
 }
 

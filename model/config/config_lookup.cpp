@@ -1,7 +1,7 @@
 #include "model/config/config_lookup.h"
 
+#include <algorithm>
 #include <filesystem>
-#include <set>
 #include <system_error>
 
 #include "model/common/error.h"
@@ -9,6 +9,17 @@
 namespace npuemu::config {
 
 std::string default_config() { return std::string(NPUEMU_CONFIG_DIR) + "/default.yaml"; }
+
+std::vector<std::string> yaml_presets_in(const std::string& directory) {
+    namespace fs = std::filesystem;
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (fs::directory_iterator it(directory, ec), end; !ec && it != end; it.increment(ec)) {
+        if (it->path().extension() == ".yaml") names.push_back(it->path().stem().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
 
 namespace {
 
@@ -33,12 +44,8 @@ std::string resolve_in(const std::string& name_or_path, const std::string& direc
         const std::string preset = directory + "/" + name_or_path + ".yaml";
         if (fs::exists(preset, ec)) return preset;
         refused(ec);
-        std::set<std::string> known;
-        for (fs::directory_iterator it(directory, ec), end; !ec && it != end; it.increment(ec)) {
-            if (it->path().extension() == ".yaml") known.insert(it->path().stem().string());
-        }
         std::string listed;
-        for (const auto& name : known) listed += " " + name;
+        for (const auto& name : yaml_presets_in(directory)) listed += " " + name;
         throw Error("no " + what + " named '" + name_or_path + "' (presets:" + listed + ")");
     }
     throw Error(name_or_path + ": cannot open the " + what + " (no such file)");

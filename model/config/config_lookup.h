@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace npuemu::config {
 
@@ -10,5 +11,8 @@ std::string resolve_config(const std::string& name_or_path);
 // A system config: a YAML file or a preset name in configs/systems/ (node4, pod8, ...).
 std::string resolve_system_config(const std::string& name_or_path);
 std::string default_config();
+// The presets in `directory`: the stems of its *.yaml files, sorted; none when the directory cannot be read (a lookup
+// that lists them after a miss must not fail on the listing).
+std::vector<std::string> yaml_presets_in(const std::string& directory);
 
 }  // namespace npuemu::config

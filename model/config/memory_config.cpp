@@ -8,6 +8,7 @@
 
 #include "model/common/bits.h"
 #include "model/common/error.h"
+#include "model/config/config_lookup.h"
 #include "model/config/key_reader.h"
 #include "model/mem/hbm_config_keys.h"
 
@@ -205,16 +206,7 @@ std::string find_preset(const std::string& preset, const std::string& chip_file,
         if (ec && ec != std::errc::no_such_file_or_directory && refused.empty()) refused = " (" + ec.message() + ")";
     }
     std::string known;
-    const fs::path builtin = fs::path(NPUEMU_CONFIG_DIR) / "memory";
-    std::error_code ec;
-    if (fs::is_directory(builtin, ec)) {
-        std::vector<std::string> names;
-        for (fs::directory_iterator it(builtin, ec), end; !ec && it != end; it.increment(ec)) {
-            if (it->path().extension() == ".yaml") names.push_back(it->path().stem().string());
-        }
-        std::sort(names.begin(), names.end());
-        for (const auto& name : names) known += " " + name;
-    }
+    for (const auto& name : yaml_presets_in(std::string(NPUEMU_CONFIG_DIR) + "/memory")) known += " " + name;
     node.fail("preset", "no HBM preset '" + preset + "' (looked for " + candidates.front().string() +
                             (candidates.size() > 1 ? " and " + candidates.back().string() : "") + refused +
                             "; presets:" + known + ")");

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <filesystem>
 #include <memory>
+#include <system_error>
 
 #include "model/common/error.h"
+#include "model/config/config_lookup.h"
 #include "model/config/key_reader.h"
 
 namespace npuemu::llm {
@@ -63,24 +65,19 @@ void read_model_keys(config::ConfigNode& section, ModelSpec& model) {
 
 }  // namespace
 
-std::vector<std::string> model_presets() {
-    std::vector<std::string> names;
-    if (!fs::is_directory(models_dir())) return names;
-    for (const auto& entry : fs::directory_iterator(models_dir())) {
-        if (entry.path().extension() == ".yaml") names.push_back(entry.path().stem().string());
-    }
-    std::sort(names.begin(), names.end());
-    return names;
-}
+std::vector<std::string> model_presets() { return config::yaml_presets_in(models_dir()); }
 
 std::string model_preset_path(const std::string& name_or_path) {
     const bool is_path = name_or_path.find('/') != std::string::npos || fs::path(name_or_path).extension() == ".yaml";
     const std::string path = is_path ? name_or_path : models_dir() + "/" + name_or_path + ".yaml";
-    if (fs::is_regular_file(path)) return path;
+    // (The error_code form: a name the file system refuses, e.g. too long, is this error with the reason.)
+    std::error_code ec;
+    if (fs::is_regular_file(path, ec)) return path;
+    const std::string reason = ec && ec != std::errc::no_such_file_or_directory ? " (" + ec.message() + ")" : "";
     std::string list;
     for (const auto& name : model_presets()) list += " " + name;
-    if (is_path) throw Error(name_or_path + ": no such model file");
-    throw Error("no model preset '" + name_or_path + "' (presets:" + list + ")");
+    if (is_path) throw Error(name_or_path + ": no such model file" + reason);
+    throw Error("no model preset '" + name_or_path + "'" + reason + " (presets:" + list + ")");
 }
 
 void read_model(config::ConfigNode section, ModelSpec& model) {

@@ -143,6 +143,11 @@ TEST_CASE("profile: bad workloads are refused naming the field") {
         CHECK(workload_error("gpt5", {}).find("no model preset 'gpt5' (presets: bert-base gpt3-175b") !=
               std::string::npos);
     }
+    SUBCASE("a preset name the file system refuses is the same error, with the reason") {
+        const std::string error = workload_error(std::string(300, 'x'), {});
+        CHECK(error.find("no model preset 'xxx") != std::string::npos);
+        CHECK(error.find("(File name too long) (presets: bert-base gpt3-175b") != std::string::npos);
+    }
     SUBCASE("malformed YAML names the file and the line") {
         TempYaml file("ops:\n  - {name: a, m: 4, n: 4, k: 4\n  - oops: [\n");
         const std::string error = workload_error("", {}, file.path());
