@@ -9,7 +9,7 @@ TimedMemoryFront::TimedMemoryFront(sc_core::sc_module_name name, MemorySystem& m
                                    uint32_t harts)
     : sc_module(name), target_socket("target_socket"), initiator_socket("initiator_socket"), memory_(memory),
       chip_base_(chip_base) {
-    for (uint32_t h = 0; h < harts; ++h) loads_.push_back(std::make_unique<LoadSlot>());
+    loads_.resize(harts);
     target_socket.register_b_transport(this, &TimedMemoryFront::b_transport);
     target_socket.register_get_direct_mem_ptr(this, &TimedMemoryFront::get_direct_mem_ptr);
     target_socket.register_transport_dbg(this, &TimedMemoryFront::transport_dbg);
@@ -37,7 +37,9 @@ void TimedMemoryFront::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_
         initiator_socket->b_transport(trans, delay);
         return;
     }
-    LoadSlot& slot = *loads_[static_cast<size_t>(hart)];
+    std::unique_ptr<LoadSlot>& made = loads_[static_cast<size_t>(hart)];
+    if (!made) made = std::make_unique<LoadSlot>();
+    LoadSlot& slot = *made;
     slot.known = false;
     port.start(access, *this, static_cast<uint64_t>(hart));
     while (!slot.known) sc_core::wait(slot.event);
