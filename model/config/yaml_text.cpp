@@ -1,11 +1,9 @@
 // YAML text to a node tree, refusing what yaml-cpp accepts silently: a key given twice in one map (yaml-cpp keeps
 // the first and ignores the second, so `tiles: 4` then `tiles: 8` would run with 4).
-#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstdio>
 #include <set>
-#include <sstream>
 #include <vector>
 
 #include "model/common/error.h"
@@ -15,60 +13,42 @@ namespace npuemu::config {
 
 namespace {
 
-// Follows the parser's events (aliases are not expanded, so an alias bomb costs nothing here) and remembers the keys
-// of every open map.
-class DuplicateKeyFinder : public YAML::EventHandler {
+// The keys of every map of the loaded tree, in document order (yaml-cpp keeps a repeated key's pair in the map's
+// list; node[key] finds only the first). One walk of the tree the parser built, not a second parse of the text.
+// Each collection is walked once: an alias shares its anchor's node (same mark and type), so an alias bomb costs
+// its anchors, not their expansion. The depth is the parser's, which yaml-cpp bounds (2000 levels).
+class UniqueKeyCheck {
 public:
-    explicit DuplicateKeyFinder(const std::string& file) : file_(file) {}
+    explicit UniqueKeyCheck(const std::string& file) : file_(file) {}
 
-    void OnDocumentStart(const YAML::Mark&) override {}
-    void OnDocumentEnd() override {}
-    void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark, nullptr); }
-    void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark, nullptr); }
-    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string& value) override {
-        node(mark, &value);
+    // path: the keys of the enclosing maps, each followed by '.'.
+    void walk(const YAML::Node& node, const std::string& path) {
+        if (!(node.IsMap() || node.IsSequence()) || !walked_.insert({node.Mark().pos, int(node.Type())}).second)
+            return;
+        if (node.IsSequence()) {
+            for (const auto& item : node) walk(item, path);
+            return;
+        }
+        std::set<std::string> keys;
+        for (const auto& entry : node) {
+            if (!entry.first.IsScalar()) {
+                walk(entry.second, path);
+                continue;
+            }
+            const std::string& key = entry.first.Scalar();
+            if (!keys.insert(key).second) {
+                const YAML::Mark mark = entry.first.Mark();
+                throw Error(file_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) +
+                            ": " + path + key +
+                            ": the key is given twice in the same map (the second would be ignored; remove one)");
+            }
+            walk(entry.second, path + key + ".");
+        }
     }
-    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                         YAML::EmitterStyle::value) override {
-        node(mark, nullptr);
-        open_.push_back(Collection{false, true, {}, {}});
-    }
-    void OnSequenceEnd() override { open_.pop_back(); }
-    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
-        node(mark, nullptr);
-        open_.push_back(Collection{true, true, {}, {}});
-    }
-    void OnMapEnd() override { open_.pop_back(); }
 
 private:
-    struct Collection {
-        bool is_map;
-        bool expecting_key;
-        std::set<std::string> keys;
-        std::string last_key;
-    };
-
-    // A node starts inside the innermost open collection: in a map, keys and values alternate.
-    void node(const YAML::Mark& mark, const std::string* scalar) {
-        if (open_.empty() || !open_.back().is_map) return;
-        Collection& map = open_.back();
-        if (map.expecting_key && scalar) {
-            if (!map.keys.insert(*scalar).second) {
-                std::string path;
-                for (const auto& c : open_) {
-                    if (&c != &map && c.is_map) path += c.last_key + ".";
-                }
-                throw Error(file_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + ": " +
-                            path + *scalar + ": the key is given twice in the same map (the second would be "
-                                             "ignored; remove one)");
-            }
-            map.last_key = *scalar;
-        }
-        map.expecting_key = !map.expecting_key;
-    }
-
     const std::string& file_;
-    std::vector<Collection> open_;
+    std::set<std::pair<int, int>> walked_;  // (mark.pos, type) of the collections walked
 };
 
 }  // namespace
@@ -121,15 +101,11 @@ YAML::Node parse_yaml_text(const std::string& text, const std::string& file) {
     YAML::Node root;
     try {
         root = YAML::Load(text);
-        std::istringstream stream(text);
-        YAML::Parser parser(stream);
-        DuplicateKeyFinder finder(file);
-        while (parser.HandleNextDocument(finder)) {
-        }
     } catch (const YAML::Exception& e) {
         throw Error(file + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
                     ": malformed YAML: " + e.msg);
     }
+    UniqueKeyCheck(file).walk(root, "");
     return root;
 }
 

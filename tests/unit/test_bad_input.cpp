@@ -12,6 +12,7 @@
 #include "cli/sweep/sweep_store.h"
 #include "model/common/error.h"
 #include "model/config/chip_config.h"
+#include "model/config/config_node.h"
 #include "model/trace/trace_file.h"
 
 using npuemu::Error;
@@ -75,6 +76,27 @@ TEST_CASE("bad input: a key given twice in a YAML map is an error naming file, l
     // Aliases are not expanded and keys in different maps are different keys.
     const std::string fine = write_bad_input_file("no_dup.yaml", "chip:\n  tiles: 4\ncore:\n  cpi: {div: 20}\n");
     CHECK(npuemu::config::load_chip_config(fine).tile_count == 4);
+}
+
+TEST_CASE("bad input: repeated YAML keys are found in document order, in sequences, once per aliased map") {
+    using npuemu::config::parse_yaml_text;
+    // Inside a sequence: the path names the enclosing maps' keys (sequences add none).
+    CHECK(thrown_by([] { parse_yaml_text("links:\n  - {a: 1, a: 2}\n", "t.yaml"); })
+              .find("t.yaml:2:12: links.a: the key is given twice") != std::string::npos);
+    // The first repeat in the text is the one reported: a nested one before a later top-level one.
+    CHECK(thrown_by([] { parse_yaml_text("a:\n  x: 1\n  x: 2\na: 5\n", "t.yaml"); })
+              .find("t.yaml:3:3: a.x: the key is given twice") != std::string::npos);
+    // An anchored map is checked where it is written, not again through each alias.
+    CHECK(thrown_by([] { parse_yaml_text("base: &b {k: 1, k: 2}\nuse: [*b, *b]\n", "t.yaml"); })
+              .find("t.yaml:1:17: base.k: the key is given twice") != std::string::npos);
+    // An alias bomb (10^12 leaves if expanded) is checked in time linear in its text.
+    std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+    for (int level = 1; level < 12; ++level) {
+        bomb += "a" + std::to_string(level) + ": &a" + std::to_string(level) + " [";
+        for (int i = 0; i < 10; ++i) bomb += (i ? ", *a" : "*a") + std::to_string(level - 1);
+        bomb += "]\n";
+    }
+    CHECK(parse_yaml_text(bomb, "t.yaml").size() == 12);
 }
 
 TEST_CASE("bad input: integers are decimal or 0x hex, a leading zero is refused (not read as octal)") {
