@@ -39,8 +39,7 @@ private:
     uint64_t chip_base_;
     // One load in flight per hart at most (its core blocks on it). Made at the hart's first timed load through this
     // front: most harts never load through most fronts, and the default chip's 97 fronts x 32 harts made and named
-    // ~3,100 sc_events at start-up, a quarter of a short run's host instructions. (Not one slot per hart for the
-    // whole chip: a core of another chip reaches this front through the gateway with its own, same-numbered hart.)
+    // ~3,100 sc_events at start-up, a quarter of a short run's host instructions.
     struct LoadSlot {
         bool known = false;      // the memory system has said when the data lands
         uint64_t landed_ps = 0;
