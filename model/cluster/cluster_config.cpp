@@ -206,7 +206,7 @@ std::string chip_preset_path(const std::string& name) {
     // std::filesystem.)
     std::error_code ec;
     if (std::filesystem::exists(path, ec)) return path;
-    const std::string reason = ec && ec != std::errc::no_such_file_or_directory ? " (" + ec.message() + ")" : "";
+    const std::string reason = config::refusal_reason(ec);
     std::string list;
     for (const auto& k : config::yaml_presets_in(dir)) list += " " + k;
     throw Error("no chip preset '" + name + "'" + reason + " (presets:" + list + ")");

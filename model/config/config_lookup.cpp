@@ -21,6 +21,10 @@ std::vector<std::string> yaml_presets_in(const std::string& directory) {
     return names;
 }
 
+std::string refusal_reason(const std::error_code& ec) {
+    return ec && ec != std::errc::no_such_file_or_directory ? " (" + ec.message() + ")" : "";
+}
+
 namespace {
 
 // A file, or the name of a preset in directory (a name has no '/' and no '.').
@@ -28,9 +32,8 @@ std::string resolve_in(const std::string& name_or_path, const std::string& direc
     namespace fs = std::filesystem;
     // (The error_code forms: a name the file system refuses, e.g. too long, is an Error with the reason.)
     auto refused = [&](const std::error_code& ec) {
-        if (ec && ec != std::errc::no_such_file_or_directory) {
-            throw Error(name_or_path + ": cannot open the " + what + " (" + ec.message() + ")");
-        }
+        const std::string reason = refusal_reason(ec);
+        if (!reason.empty()) throw Error(name_or_path + ": cannot open the " + what + reason);
     };
     std::error_code ec;
     if (fs::exists(name_or_path, ec)) {

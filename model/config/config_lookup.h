@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace npuemu::config {
@@ -14,5 +15,9 @@ std::string default_config();
 // The presets in `directory`: the stems of its *.yaml files, sorted; none when the directory cannot be read (a lookup
 // that lists them after a miss must not fail on the listing).
 std::vector<std::string> yaml_presets_in(const std::string& directory);
+// Why a std::filesystem query (the error_code form) failed, as " (reason)" for a message; empty when it did not, or
+// when the file is just not there (the message says that already). A name the file system refuses (too long, a
+// symlink loop) gets its reason this way instead of an exception from std::filesystem.
+std::string refusal_reason(const std::error_code& ec);
 
 }  // namespace npuemu::config

@@ -203,7 +203,7 @@ std::string find_preset(const std::string& preset, const std::string& chip_file,
     for (const auto& candidate : candidates) {
         std::error_code ec;
         if (fs::is_regular_file(candidate, ec)) return candidate.string();
-        if (ec && ec != std::errc::no_such_file_or_directory && refused.empty()) refused = " (" + ec.message() + ")";
+        if (refused.empty()) refused = refusal_reason(ec);
     }
     std::string known;
     for (const auto& name : yaml_presets_in(std::string(NPUEMU_CONFIG_DIR) + "/memory")) known += " " + name;

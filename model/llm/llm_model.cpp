@@ -73,7 +73,7 @@ std::string model_preset_path(const std::string& name_or_path) {
     // (The error_code form: a name the file system refuses, e.g. too long, is this error with the reason.)
     std::error_code ec;
     if (fs::is_regular_file(path, ec)) return path;
-    const std::string reason = ec && ec != std::errc::no_such_file_or_directory ? " (" + ec.message() + ")" : "";
+    const std::string reason = config::refusal_reason(ec);
     std::string list;
     for (const auto& name : model_presets()) list += " " + name;
     if (is_path) throw Error(name_or_path + ": no such model file" + reason);
