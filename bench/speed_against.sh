@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Issue 17's memory-bound speed figures of NEW_BUILD against an older build, on the OLD build's own firmware images
 # (an older model cannot boot newer images; on one image both builds do the same work, which the newer model may time
-# a little differently: both cycle counts are printed): the BERT-base layer
-# at sequence 384 (old full mode, new full mode, new timing-only) and membench's read + write streams (64 MiB), runs
-# interleaved (old, new, new skip, old, ...) so the machine's drift hits all of them; then NEW on its own images, the
-# figures a user of NEW sees. CPU seconds (user + sys, /usr/bin/time), medians of RUNS.
+# a little differently: both cycle counts are printed): the BERT-base layer at sequence 384 (old full mode, new full
+# mode, new timing-only) and membench's read + write streams (64 MiB), runs interleaved (old, new, new skip, old, ...)
+# so the machine's drift hits all of them; then NEW on its own images, the figures a user of NEW sees. CPU seconds
+# (user + sys, /usr/bin/time), medians of RUNS.
 #   bash bench/speed_against.sh OLD_BUILD NEW_BUILD [RUNS]      (each BUILD has bin/npuemu and firmware/)
-# E.g. OLD_BUILD = a build of 506aae0, main when issue 17 was filed. Quote figures from a quiet machine: on a shared
-# VM another tenant's load stretches CPU time too (seen here: the same binary 0.26 to 0.45 s on the layer).
+# E.g. OLD_BUILD = a build of 506aae0, main when issue 17 was filed (about 2 minutes on 2 cores):
+#   git worktree add ../npuemu-506aae0 506aae0
+#   cmake -S ../npuemu-506aae0 -B ../npuemu-506aae0/build -G Ninja -DCMAKE_BUILD_TYPE=Release -DNPUEMU_BUILD_RTL=OFF
+#   cmake --build ../npuemu-506aae0/build --target npuemu firmware
+#   bash bench/speed_against.sh ../npuemu-506aae0/build build 11
+# Quote figures from a quiet machine: on a shared VM the host's other tenants stretch CPU time too (seen here: the
+# same binary 0.26 to 0.45 s on the layer within an hour).
 set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: $0 OLD_BUILD NEW_BUILD [RUNS]" >&2; exit 2; }
 old="$1"; new="$2"; runs="${3:-9}"
