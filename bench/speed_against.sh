@@ -31,7 +31,7 @@ run() {
   local key="$1" build="$2" images="$3"; shift 3
   local args=("${@//\{images\}/$images}")
   if ! /usr/bin/time -f 'cpu %U %S' -o "$work/time" "$build/bin/npuemu" run "${args[@]}" > "$work/out" 2>&1; then
-    echo "$0: $build/bin/npuemu run ${args[*]} failed (an older build cannot boot newer images: OLD's own are used):" >&2
+    echo "$0: $build/bin/npuemu run ${args[*]} failed:" >&2
     grep -m 3 '^npuemu' "$work/out" >&2 || tail -n 5 "$work/out" >&2
     exit 1
   fi
