@@ -1,6 +1,5 @@
 #include "model/cluster/cluster_config.h"
 
-#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <memory>

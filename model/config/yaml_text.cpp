@@ -4,7 +4,6 @@
 
 #include <cstdio>
 #include <set>
-#include <vector>
 
 #include "model/common/error.h"
 #include "model/config/config_node.h"

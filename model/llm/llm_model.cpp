@@ -1,6 +1,5 @@
 #include "model/llm/llm_model.h"
 
-#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <system_error>
